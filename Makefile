@@ -1,0 +1,47 @@
+# Two commands: `make run` starts the app, `make test` runs the whole suite.
+# Both set up .venv from the pinned requirements on a fresh machine with Python 3.11.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench model cohort setup clean browser-deps
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/streamlit run app.py
+
+# Browser tests need Debian's chromium; installed here when missing (root, apt).
+browser-deps:
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: /usr/bin/chromium missing; browser tests will fail"; }
+
+test: $(STAMP) browser-deps
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+# Rebuild the shipped cohort and model (deterministic: same file, same coefficients).
+cohort: $(STAMP)
+	$(PY) -m risk generate --n 1000 --seed 20250517 --out data/synthetic/cohort.csv
+
+model: $(STAMP)
+	$(PY) -m risk train --data data/synthetic/cohort.csv --model-dir models --activate --version synthetic-v1 --replace
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

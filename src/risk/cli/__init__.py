@@ -1,0 +1,68 @@
+"""`python -m risk COMMAND ...`: one module per command, imported only when used.
+
+Each command module defines ``HELP`` (one line), ``add_arguments(parser)`` and
+``run(args) -> int``. Errors a user can act on are :class:`risk.errors.RiskError`: one
+clear line each, exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: command name -> module under risk.cli (kept light: heavy imports happen in run()).
+COMMANDS = {
+    "validate": "validate",
+    "generate": "generate",
+    "train": "train",
+    "predict": "predict",
+    "models": "models",
+    "evaluate": "evaluate",
+    "recalibrate": "recalibrate",
+}
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m risk",
+        description="Survival risk for GEP-NET liver metastases: validate cohorts, "
+        "generate the synthetic cohort, train, predict, evaluate and manage models.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        try:
+            module = importlib.import_module(f"risk.cli.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"risk.cli.{module_name}":
+                raise
+            continue  # a command not built yet is simply not offered
+        cmd = sub.add_parser(name, help=module.HELP, description=module.__doc__,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from risk.errors import RiskError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args._run(args) or 0)
+    except RiskError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
+        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_USAGE

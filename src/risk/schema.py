@@ -1,0 +1,199 @@
+"""The cohort data dictionary (schema version 1) as code, held once.
+
+Validation, the synthetic generator, the form widgets and the docs read it from here.
+See ``data/synthetic/README.md`` for the same table written for people.
+
+The *canonical cohort frame* that validation returns and every later step consumes:
+
+- one row per patient, columns in :data:`COLUMN_NAMES` order (optional columns always
+  present, missing values as ``NaN``/``None``), then the derived columns
+  ``primary_grade``/``met_grade`` filled from Ki-67/mitoses where blank and
+  ``grade_change`` (see :mod:`risk.grading`);
+- ``patient_id`` is text; categories are lower-case codes exactly as in
+  :data:`COLUMNS` (grades ``"G1"``/``"G2"``/``"G3"``); flags and ``ecog`` are ``int``;
+  numbers are ``float``; ``sstr_status`` blank becomes ``"unknown"``;
+  ``differentiation`` blank becomes ``"well"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = 1
+
+GRADES = ("G1", "G2", "G3")
+GRADE_CHANGES = ("concordant", "upgraded", "downgraded", "unknown")
+
+#: Values accepted for a 0/1 flag (matched case-insensitively after trimming).
+FLAG_TRUE = ("1", "yes", "true")
+FLAG_FALSE = ("0", "no", "false")
+
+#: Text that people type for "missing"; an error in a required column, never silent.
+MISSING_WORDS = ("na", "n/a", "nan", "null", "none", "missing", "-", "?", ".")
+
+#: Header fragments that look like direct identifiers: such a file is refused.
+IDENTIFIER_PATTERNS = (
+    "name", "mrn", "medical_record", "medical record", "medicalrecord", "record_number",
+    "date_of_birth", "date of birth", "birth_date", "birthdate", "dob", "address",
+    "phone", "email", "e-mail", "ssn", "social_security", "zip", "postcode", "postal_code",
+)
+
+#: A patient_id: 1-64 letters, digits, '-' or '_'.
+PATIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+#: Limits on what the reader accepts (an upload of a cohort, not a data warehouse).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 1_000_000
+
+#: Month horizons the product reports survival at.
+HORIZONS_MONTHS = (12, 36, 60, 120)
+#: Monthly grid for survival curves.
+CURVE_MAX_MONTHS = 120
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the cohort file."""
+
+    name: str
+    kind: str  # "text", "number", "integer", "category", "flag"
+    label: str
+    help: str
+    required: bool = False
+    unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    categories: tuple[str, ...] = ()
+    category_labels: dict[str, str] = field(default_factory=dict)
+    default: object = None
+    outcome: bool = False  # required for training and evaluation only
+    model_input: bool = True  # used to predict (False: id, outcomes, cohort-only)
+
+    def allowed(self) -> str:
+        """What is allowed, in words, for messages."""
+        if self.kind == "category":
+            codes = ", ".join(self.categories)
+            return f"one of {codes}" + ("" if self.required else " or blank")
+        if self.kind == "flag":
+            return "0 or 1 (also yes/no, true/false)"
+        if self.kind == "text":
+            return "1-64 letters, digits, '-' or '_'"
+        low = f"> {self.minimum:g}" if self.exclusive_minimum else f">= {self.minimum:g}"
+        span = f"a number {low} and <= {self.maximum:g}"
+        if self.kind == "integer":
+            span = f"a whole number from {self.minimum:g} to {self.maximum:g}"
+        return span + (f" ({self.unit})" if self.unit else "")
+
+
+_GRADE_LABELS = {"G1": "G1 (Ki-67 < 3%)", "G2": "G2 (Ki-67 3-20%)", "G3": "G3 (Ki-67 > 20%)"}
+
+COLUMNS: tuple[Column, ...] = (
+    Column("patient_id", "text", "Patient study code",
+           "Pseudonymous study code, never a name or record number.",
+           required=True, model_input=False),
+    Column("age", "number", "Age", "Age in years at the liver biopsy.",
+           required=True, unit="years", minimum=18, maximum=100),
+    Column("sex", "category", "Sex", "", required=True, categories=("female", "male"),
+           category_labels={"female": "Female", "male": "Male"}),
+    Column("primary_site", "category", "Primary site",
+           "Site of the primary tumor; 'unknown' for an unknown primary.", required=True,
+           categories=("pancreas", "small_intestine", "rectum", "colon", "stomach",
+                       "appendix", "unknown"),
+           category_labels={"pancreas": "Pancreas", "small_intestine": "Small intestine",
+                            "rectum": "Rectum", "colon": "Colon", "stomach": "Stomach",
+                            "appendix": "Appendix", "unknown": "Unknown primary"}),
+    Column("primary_ki67", "number", "Primary Ki-67",
+           "Ki-67 index of the primary tumor, hot-spot count.",
+           unit="%", minimum=0, maximum=100),
+    Column("primary_mitoses", "number", "Primary mitoses",
+           "Mitoses per 2 mm² in the primary tumor.", unit="per 2 mm²",
+           minimum=0, maximum=500),
+    Column("primary_grade", "category", "Primary WHO grade",
+           "WHO 2019 grade of the primary; blank = not assessed (derived from Ki-67 or "
+           "mitoses when given).", categories=GRADES, category_labels=_GRADE_LABELS),
+    Column("met_ki67", "number", "Liver biopsy Ki-67",
+           "Ki-67 index in the CT-guided core-needle biopsy of the liver metastasis.",
+           unit="%", minimum=0, maximum=100),
+    Column("met_mitoses", "number", "Liver biopsy mitoses",
+           "Mitoses per 2 mm² in the liver biopsy.", unit="per 2 mm²",
+           minimum=0, maximum=500),
+    Column("met_grade", "category", "Liver biopsy WHO grade",
+           "WHO 2019 grade of the liver metastasis biopsy; blank = no diagnostic biopsy.",
+           categories=GRADES, category_labels=_GRADE_LABELS),
+    Column("differentiation", "category", "Differentiation",
+           "'poor' means neuroendocrine carcinoma, outside this tool's intended use.",
+           categories=("well", "poor"), default="well", model_input=False,
+           category_labels={"well": "Well differentiated (NET)",
+                            "poor": "Poorly differentiated (NEC)"}),
+    Column("met_timing", "category", "Timing of liver metastases",
+           "Found together with the primary (synchronous) or later (metachronous).",
+           required=True, categories=("synchronous", "metachronous"),
+           category_labels={"synchronous": "Synchronous", "metachronous": "Metachronous"}),
+    Column("liver_burden", "category", "Liver tumor burden",
+           "Share of liver volume replaced by tumor.", required=True,
+           categories=("lt25", "25to50", "gt50"),
+           category_labels={"lt25": "< 25%", "25to50": "25-50%", "gt50": "> 50%"}),
+    Column("extrahepatic_mets", "flag", "Extrahepatic metastases",
+           "Metastases outside the liver (e.g. bone, lung, distant nodes).", required=True),
+    Column("primary_resected", "flag", "Primary resected",
+           "The primary tumor has been resected.", required=True),
+    Column("functional_syndrome", "flag", "Functional syndrome",
+           "Hormonal syndrome, e.g. carcinoid syndrome.", required=True),
+    Column("ecog", "integer", "ECOG performance status",
+           "0 fully active ... 4 completely disabled.", required=True,
+           minimum=0, maximum=4),
+    Column("sstr_status", "category", "SSTR imaging",
+           "Somatostatin-receptor imaging; blank = unknown.",
+           categories=("positive", "negative", "unknown"), default="unknown",
+           category_labels={"positive": "Positive", "negative": "Negative",
+                            "unknown": "Unknown / not done"}),
+    Column("biopsy_complication", "category", "Biopsy complication",
+           "Complication of the liver biopsy (cohort views only).",
+           categories=("none", "minor", "major"), model_input=False,
+           category_labels={"none": "None", "minor": "Minor", "major": "Major"}),
+    Column("os_months", "number", "Overall survival",
+           "Months from the liver biopsy to death or last contact.", unit="months",
+           minimum=0, maximum=600, exclusive_minimum=True, outcome=True,
+           model_input=False),
+    Column("death", "flag", "Death", "1 = died, 0 = alive at last contact (censored).",
+           outcome=True, model_input=False),
+)
+
+BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+REQUIRED_COLUMNS = tuple(c.name for c in COLUMNS if c.required)
+OUTCOME_COLUMNS = tuple(c.name for c in COLUMNS if c.outcome)
+#: The columns a patient form shows and a prediction reads.
+PATIENT_INPUTS = tuple(c.name for c in COLUMNS if c.model_input)
+#: Derived columns added to the canonical frame.
+DERIVED_COLUMNS = ("grade_change", "grade_change_steps")
+
+
+def column(name: str) -> Column:
+    """The schema entry for ``name`` (a KeyError names the unknown column)."""
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"{name!r} is not a column of the cohort schema") from None
+
+
+def label(name: str, code: object) -> str:
+    """The clinic's words for a category code, e.g. ``label('liver_burden', 'lt25')``."""
+    return column(name).category_labels.get(str(code), str(code))
+
+
+def looks_like_identifier(header: str) -> bool:
+    """True for a header such as ``Patient Name`` or ``DOB`` (refused on upload)."""
+    h = header.strip().lower().replace("-", "_")
+    if h in BY_NAME:
+        return False
+    words = h.replace(" ", "_").split("_")
+    for pattern in IDENTIFIER_PATTERNS:
+        p = pattern.replace("-", "_")
+        if " " in p or "_" in p:
+            if p.replace(" ", "_") in h.replace(" ", "_"):
+                return True
+        elif p in words or h == p or (len(p) > 3 and p in h):
+            return True
+    return False
