@@ -8,8 +8,8 @@ __version__ = "0.1.0"
 INTENDED_USE = (
     "Research and decision-support prototype for adults with well-differentiated "
     "gastroenteropancreatic neuroendocrine tumors (GEP-NET) metastatic to the liver who "
-    "had a CT-guided core-needle biopsy of a liver metastasis. Not a medical device; not "
-    "for neuroendocrine carcinoma (poorly differentiated). The shipped model is trained on "
+    "had a CT-guided core-needle biopsy of a liver metastasis. Not for neuroendocrine "
+    "carcinoma (poorly differentiated). The shipped model is trained on "
     "a synthetic cohort calibrated to published figures, not on real patients: its "
     "numbers illustrate the method and must not guide the care of a patient."
 )
