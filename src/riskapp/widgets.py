@@ -1,0 +1,49 @@
+"""Form widgets built from the schema: labels, units, bounds and help text live there."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from risk import schema
+
+_ECOG_LABELS = {
+    0: "0 - fully active", 1: "1 - restricted in strenuous activity",
+    2: "2 - ambulatory, no work", 3: "3 - limited self-care", 4: "4 - completely disabled",
+}
+_BLANK_LABELS = {
+    "primary_grade": "Not assessed (derive from Ki-67 / mitoses)",
+    "met_grade": "Not assessed (derive from Ki-67 / mitoses, or no biopsy)",
+}
+
+
+def widget_label(col: schema.Column) -> str:
+    return f"{col.label} ({col.unit})" if col.unit else col.label
+
+
+def schema_widget(name: str, default=None):
+    """One input widget for schema column ``name``, keyed by the column name."""
+    col = schema.column(name)
+    label, help_text = widget_label(col), col.help or None
+    if col.kind in ("number", "integer") and name != "ecog":
+        step = 1.0 if col.kind == "integer" else (0.1 if col.maximum <= 100 else 1.0)
+        return st.number_input(
+            label, min_value=float(col.minimum), max_value=float(col.maximum),
+            value=None if default is None else float(default), step=step,
+            help=help_text, key=name,
+            placeholder="required" if col.required else "not measured",
+        )
+    if name == "ecog":
+        options = list(range(int(col.minimum), int(col.maximum) + 1))
+        return st.selectbox(label, options, index=options.index(default or 0),
+                            format_func=_ECOG_LABELS.get, help=help_text, key=name)
+    if col.kind == "flag":
+        return st.checkbox(label, value=bool(default), help=help_text, key=name)
+    options = list(col.categories)
+    if not col.required and col.default is None:
+        options = [None, *options]
+    index = options.index(default if default in options else options[0])
+    return st.selectbox(
+        label, options, index=index, help=help_text, key=name,
+        format_func=lambda code, n=name: _BLANK_LABELS.get(n, "Not recorded")
+        if code is None else schema.label(n, code),
+    )
