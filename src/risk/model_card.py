@@ -1,0 +1,113 @@
+"""The model card saved with every model version: what the model is for, what it was
+trained on (a fingerprint and counts, never rows), how well it did, and with what.
+
+A card is a plain JSON-safe dict, built here and stored by :mod:`risk.registry`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
+
+import numpy as np
+
+import risk
+
+CARD_FORMAT = 1
+KINDS = ("trained", "recalibrated")
+#: Libraries whose versions can change a fit or a prediction.
+LIBRARIES = ("numpy", "pandas", "scipy", "lifelines", "scikit-learn")
+
+
+def utc_now() -> str:
+    """The current time as an ISO 8601 UTC string, to the second (``...Z``)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def library_versions() -> dict[str, str]:
+    """Python and the numerical libraries installed now (``"absent"`` when missing)."""
+    versions = {"python": platform.python_version(), "risk": risk.__version__}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def median_follow_up(months, death) -> float | None:
+    """Median follow-up by the reverse Kaplan-Meier method (censoring as the event).
+
+    The usual figure reported for a survival cohort: unlike the median of all observed
+    times, it is not shortened by early deaths. ``None`` when the reverse curve never
+    drops to 0.5 (most patients die before being censored).
+    """
+    t = np.asarray(months, dtype=float)
+    censored = 1 - np.asarray(death, dtype=int)
+    if t.size == 0:
+        return None
+    times, index = np.unique(t, return_inverse=True)
+    events = np.bincount(index, weights=censored, minlength=times.size)
+    leaving = np.bincount(index, minlength=times.size)
+    at_risk = t.size - np.concatenate(([0], np.cumsum(leaving)[:-1]))
+    curve = np.cumprod(1.0 - events / at_risk)
+    below = np.flatnonzero(curve <= 0.5)
+    return float(times[below[0]]) if below.size else None
+
+
+def data_fingerprint(frame, raw_bytes: bytes | None = None) -> dict:
+    """What the model was trained on, without a single row of it.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The canonical cohort frame (``os_months``, ``death``, ``met_grade``).
+    raw_bytes : bytes, optional
+        The training file exactly as read: its sha256 identifies the file.
+    """
+    months = frame["os_months"].to_numpy(dtype=float)
+    death = frame["death"].to_numpy(dtype=int)
+    follow_up = median_follow_up(months, death)
+    summary = {
+        "sha256": hashlib.sha256(raw_bytes).hexdigest() if raw_bytes is not None else None,
+        "patients": int(len(frame)),
+        "events": int(death.sum()),
+        "median_follow_up_months": None if follow_up is None else round(follow_up, 2),
+    }
+    if "met_grade" in frame:
+        summary["patients_with_biopsy_grade"] = int(frame["met_grade"].notna().sum())
+    return summary
+
+
+def build_card(
+    *,
+    training_data: dict,
+    settings: dict | None = None,
+    metrics: dict | None = None,
+    kind: str = "trained",
+    parent: str | None = None,
+    notes: str = "",
+) -> dict:
+    """A model card (JSON-safe dict); the registry adds ``version`` when it saves.
+
+    ``metrics`` is the slot evaluation fills (e.g. ``{"c_index": ...}``), each value
+    saying what data it was measured on; an empty dict means not evaluated yet.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
+    if kind == "recalibrated" and not parent:
+        raise ValueError("a recalibrated model must name its parent version")
+    return {
+        "card_format": CARD_FORMAT,
+        "kind": kind,
+        "parent": parent,
+        "created_utc": utc_now(),
+        "intended_use": risk.INTENDED_USE,
+        "settings": dict(settings or {}),
+        "training_data": dict(training_data),
+        "metrics": dict(metrics or {}),
+        "libraries": library_versions(),
+        "notes": notes,
+    }
