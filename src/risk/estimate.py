@@ -1,0 +1,312 @@
+"""One patient's estimate, with everything the clinician's page and the report show.
+
+:func:`estimate_patient` validates the form values, predicts with the served model, and
+adds the two views of the liver biopsy: the estimate without it (the primary-only
+comparator) and, before a biopsy, the outcomes under each liver grade it could show,
+weighted by how often each follows this primary grade in the training cohort.
+
+Nothing here keeps or writes the patient: the result is a plain value for the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from risk import grading, schema
+from risk.errors import ModelError, Problem, ValidationError
+from risk.schema import GRADES, HORIZONS_MONTHS
+
+#: Columns that only a liver biopsy provides: cleared for the "without the biopsy" view.
+BIOPSY_COLUMNS = ("met_ki67", "met_mitoses", "met_grade")
+#: The horizon of the icon array and the before-the-biopsy chart.
+ICON_HORIZON_MONTHS = 60
+
+
+@dataclass(frozen=True)
+class SurvivalEstimate:
+    """One model's estimate for the patient: the curve with its 95% band and a summary.
+
+    ``summary`` holds the prediction table's row (``surv_60``, ``surv_60_lower``, ...,
+    ``median_os_months``, ``risk_group``, ``flags``, ``model_used``).
+    """
+
+    months: np.ndarray
+    survival: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    summary: dict
+    contributions: pd.Series
+
+    @property
+    def model_used(self) -> str:
+        return str(self.summary.get("model_used", ""))
+
+    def at(self, months: int) -> tuple[float, float, float]:
+        """(estimate, lower, upper) survival at a reported horizon."""
+        s = self.summary
+        return (float(s[f"surv_{months}"]), float(s[f"surv_{months}_lower"]),
+                float(s[f"surv_{months}_upper"]))
+
+    def median(self) -> tuple[float, float, float]:
+        """(median, lower, upper) overall survival in months; NaN when not reached."""
+        s = self.summary
+        return tuple(float(s.get(k, np.nan)) for k in
+                     ("median_os_months", "median_os_lower", "median_os_upper"))
+
+
+@dataclass(frozen=True)
+class BeforeBiopsy:
+    """Outcomes under each liver grade the biopsy could show, for this primary grade.
+
+    ``scenarios`` has one row per liver grade: ``liver_grade``, ``probability`` (its share
+    after this primary grade in the training cohort), ``patients`` (that count) and
+    ``surv_60``; ``curves`` maps each liver grade to its survival curve and ``expected``
+    is the probability-weighted curve.
+    """
+
+    primary_grade: str
+    months: np.ndarray
+    scenarios: pd.DataFrame
+    curves: dict[str, np.ndarray]
+    expected: np.ndarray
+
+
+@dataclass(frozen=True)
+class PatientEstimate:
+    """Everything shown for one patient; built by :func:`estimate_patient`."""
+
+    inputs: dict
+    patient: pd.DataFrame
+    grades: dict[str, grading.GradeCheck]
+    estimate: SurvivalEstimate
+    without_biopsy: SurvivalEstimate | None
+    before_biopsy: BeforeBiopsy | None
+    model_version: str
+    risk_cutpoints: dict = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    created: date = field(default_factory=date.today)
+
+    @property
+    def has_biopsy(self) -> bool:
+        """True when a liver-biopsy grade (entered or derived) fed the estimate."""
+        return self.estimate.model_used == "biopsy"
+
+
+# --------------------------------------------------------------------------- grades
+
+def check_grades(values: Mapping[str, object]) -> dict[str, grading.GradeCheck]:
+    """The primary and liver grades as entered or derived, with any contradiction."""
+    return {
+        "primary_grade": grading.check_grade(values.get("primary_grade"),
+                                             values.get("primary_ki67"),
+                                             values.get("primary_mitoses")),
+        "met_grade": grading.check_grade(values.get("met_grade"), values.get("met_ki67"),
+                                         values.get("met_mitoses")),
+    }
+
+
+def describe_grade(name: str, check: grading.GradeCheck, values: Mapping[str, object]) -> str:
+    """How a grade was reached, in one sentence (the derivation shown at the field)."""
+    ki67, mitoses = (values.get(name.replace("grade", "ki67")),
+                     values.get(name.replace("grade", "mitoses")))
+    basis = grading.describe_basis(ki67, mitoses)
+    if check.source == "derived":
+        return (f"Not assessed: {check.grade} derived from {basis} (WHO 2019; the higher "
+                f"of the Ki-67 and mitotic grades).")
+    if check.source == "entered and consistent":
+        return f"{check.grade} as entered, consistent with {basis}."
+    if check.source == "entered":
+        return f"{check.grade} as entered."
+    if name == "met_grade":
+        return "No liver-biopsy grade: the estimate uses the primary-only model."
+    return "Not assessed and no Ki-67 or mitotic count."
+
+
+def grade_problems(grades: Mapping[str, grading.GradeCheck]) -> list[Problem]:
+    """A problem at the grade field for each grade that contradicts its Ki-67/mitoses."""
+    return [Problem(f"{schema.column(name).label}: {check.contradiction}. Correct the grade "
+                    f"or the count, or leave the grade 'not assessed' to derive it.",
+                    column=name, value=check.grade, allowed=f"{check.derived}")
+            for name, check in grades.items() if check.contradiction]
+
+
+# --------------------------------------------------------------------------- estimate
+
+def _survival_estimate(predictions, i: int = 0) -> SurvivalEstimate:
+    months = np.arange(predictions.curves.shape[1], dtype=float)
+    summary = predictions.table.iloc[i].to_dict()
+    contributions = predictions.contributions.iloc[i].astype(float)
+    return SurvivalEstimate(months, np.asarray(predictions.curves[i], float),
+                            np.asarray(predictions.lower[i], float),
+                            np.asarray(predictions.upper[i], float), summary, contributions)
+
+
+def _without_biopsy_frame(patient: pd.DataFrame) -> pd.DataFrame:
+    frame = patient.copy()
+    for name in BIOPSY_COLUMNS:
+        frame[name] = np.nan if name != "met_grade" else None
+    frame["met_grade"] = frame["met_grade"].astype(object)
+    return _with_grade_change(frame)
+
+
+def _with_grade_change(frame: pd.DataFrame) -> pd.DataFrame:
+    change, steps = grading.grade_changes(frame["primary_grade"], frame["met_grade"])
+    frame["grade_change"], frame["grade_change_steps"] = change, steps
+    return frame
+
+
+def transition_probabilities(counts: pd.DataFrame | Mapping) -> pd.DataFrame:
+    """P(liver grade | primary grade) from a grade x grade table of patient counts.
+
+    ``counts`` is indexed by primary grade code and has one column per liver grade code
+    (``G1``..``G3``); rows with no patients give NaN.
+    """
+    table = pd.DataFrame(counts).reindex(index=list(GRADES), columns=list(GRADES))
+    table = table.fillna(0.0).astype(float)
+    totals = table.sum(axis=1).replace(0.0, np.nan)
+    return table.div(totals, axis=0)
+
+
+def before_the_biopsy(model, patient: pd.DataFrame, transition_counts) -> BeforeBiopsy | None:
+    """Survival under each liver grade, weighted by P(liver grade | primary grade).
+
+    ``transition_counts`` is the training cohort's primary x liver grade count table.
+    None when the primary grade is unknown or the cohort has no patient with it.
+    """
+    primary = patient["primary_grade"].iloc[0]
+    if transition_counts is None or primary not in GRADES:
+        return None
+    counts = pd.DataFrame(transition_counts).reindex(index=list(GRADES), columns=list(GRADES))
+    counts = counts.fillna(0).astype(float).loc[primary]
+    if counts.sum() <= 0:
+        return None
+    frame = pd.concat([patient] * len(GRADES), ignore_index=True)
+    frame["met_ki67"], frame["met_mitoses"] = np.nan, np.nan
+    frame["met_grade"] = pd.Series(GRADES, dtype=object)
+    predictions = model.predict(_with_grade_change(frame))
+    curves = {g: np.asarray(predictions.curves[i], float) for i, g in enumerate(GRADES)}
+    weights = (counts / counts.sum()).to_numpy()
+    expected = np.asarray(predictions.curves, float).T @ weights
+    scenarios = pd.DataFrame({
+        "liver_grade": list(GRADES), "probability": weights,
+        "patients": counts.to_numpy().astype(int),
+        "surv_60": predictions.table["surv_60"].to_numpy(dtype=float),
+    })
+    months = np.arange(predictions.curves.shape[1], dtype=float)
+    return BeforeBiopsy(primary, months, scenarios, curves, expected)
+
+
+def estimate_patient(
+    model,
+    values: Mapping[str, object],
+    *,
+    model_version: str,
+    transition_counts=None,
+) -> PatientEstimate:
+    """Validate one patient's form values and estimate their survival.
+
+    Parameters
+    ----------
+    model : risk.model.BiopsyRiskModel
+        The fitted, served model (read only: never changed here).
+    values : mapping of schema column name -> value as entered (None = blank).
+    model_version : the registry version, shown with the estimate.
+    transition_counts : primary x liver grade counts of the training cohort, for the
+        before-the-biopsy view (omitted when None).
+
+    Raises
+    ------
+    ValidationError
+        Every problem with the values at once, each naming its column (the form shows it
+        at the field), including a grade that contradicts its Ki-67 or mitoses.
+    """
+    from risk.validation import validate_patient  # the single patient validator
+
+    inputs = {k: values.get(k) for k in schema.PATIENT_INPUTS if k in values}
+    if "differentiation" in values:
+        inputs["differentiation"] = values["differentiation"]
+    grades = check_grades(values)
+    contradictions = grade_problems(grades)
+    try:
+        patient = validate_patient(dict(values))
+    except ValidationError as exc:
+        listed = {(p.column, p.message) for p in exc.problems}
+        extra = [p for p in contradictions
+                 if p.column not in {q.column for q in exc.problems}
+                 and (p.column, p.message) not in listed]
+        raise ValidationError([*exc.problems, *extra], exc.summary) from None
+    if contradictions:
+        raise ValidationError(contradictions)
+    predictions = model.predict(patient)
+    estimate = _survival_estimate(predictions)
+    without = None
+    if estimate.model_used == "biopsy":
+        try:
+            without = _survival_estimate(model.predict(_without_biopsy_frame(patient)))
+        except ModelError:
+            without = None  # e.g. no primary grade: the comparator cannot be used
+    before = before_the_biopsy(model, patient, transition_counts)
+    flags = [f for f in str(estimate.summary.get("flags") or "").split(";") if f.strip()]
+    return PatientEstimate(
+        inputs=inputs, patient=patient, grades=grades, estimate=estimate,
+        without_biopsy=without, before_biopsy=before, model_version=model_version,
+        risk_cutpoints=dict(getattr(model, "risk_cutpoints_", {}) or {}),
+        warnings=tuple(f.strip() for f in flags),
+    )
+
+
+# --------------------------------------------------------------------------- words
+
+def format_input(name: str, value: object) -> str:
+    """A value as the clinician entered it, in the clinic's words."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        if name in ("primary_grade", "met_grade"):
+            return "not assessed"
+        return "not given"
+    col = schema.column(name)
+    if col.kind == "flag":
+        return "yes" if bool(value) else "no"
+    if col.kind == "category":
+        return schema.label(name, value)
+    if col.kind in ("number", "integer"):
+        text = f"{float(value):g}"
+        return f"{text} {col.unit}" if col.unit else text
+    return str(value)
+
+
+def describe_inputs(inputs: Mapping[str, object]) -> list[tuple[str, str]]:
+    """(label, value) pairs for the inputs as entered, in schema order."""
+    return [(schema.column(n).label, format_input(n, inputs[n]))
+            for n in schema.COLUMN_NAMES if n in inputs]
+
+
+def percent(value: float) -> str:
+    """A survival probability as the page shows it: ``61.2%`` (one decimal)."""
+    return "not available" if not np.isfinite(value) else f"{100 * value:.1f}%"
+
+
+def describe_horizon(estimate: SurvivalEstimate, months: int) -> str:
+    """'61.2% (95% CI 52.0% to 69.8%)' for a horizon."""
+    est, low, up = estimate.at(months)
+    return f"{percent(est)} (95% CI {percent(low)} to {percent(up)})"
+
+
+def describe_median(estimate: SurvivalEstimate) -> str:
+    """Median overall survival in words, 'not reached' when the curve stays above 50%."""
+    med, low, up = estimate.median()
+
+    def months(v: float) -> str:
+        return f"{v:.0f} months" if np.isfinite(v) else "not reached"
+
+    if not np.isfinite(med):
+        return f"not reached within {int(estimate.months[-1])} months"
+    return f"{months(med)} (95% CI {months(low)} to {months(up)})"
+
+
+#: Each reported horizon in words.
+HORIZON_WORDS = {m: f"{m // 12} year{'s' if m > 12 else ''}" for m in HORIZONS_MONTHS}

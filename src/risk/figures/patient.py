@@ -1,0 +1,225 @@
+"""Figures for one patient's estimate: pure builders that return ``go.Figure``.
+
+Every figure carries the note that its numbers come from a model trained on synthetic
+data. Inputs are plain arrays and frames (survival in 0..1 on a month grid), so the
+builders do not depend on how the model computes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+SYNTHETIC_NOTE = "Model trained on synthetic data: illustrative, not for patient care."
+
+ESTIMATE_COLOR = "#1f5f8b"
+COMPARATOR_COLOR = "#c2702a"
+REFERENCE_COLOR = "#7a7a7a"
+ALIVE_COLOR = "#2e7d4f"
+DIED_COLOR = "#d9d9d9"
+RAISES_RISK_COLOR = "#b03a2e"
+LOWERS_RISK_COLOR = "#2e6f9e"
+#: One colour per liver grade in the before-the-biopsy chart.
+GRADE_COLORS = {"G1": "#4c9a6a", "G2": "#d6a21e", "G3": "#b03a2e"}
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"}, height=height,
+        template="plotly_white", margin={"l": 70, "r": 30, "t": 60, "b": 90},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        font={"size": 14},
+    )
+    fig.add_annotation(text=SYNTHETIC_NOTE, xref="paper", yref="paper", x=1, y=1.02,
+                       xanchor="right", yanchor="bottom", showarrow=False,
+                       font={"size": 11, "color": "#8a4b00"})
+    return fig
+
+
+def _survival_axes(fig: go.Figure, max_months: float) -> None:
+    ticks = np.arange(0, max_months + 1, 12)
+    fig.update_xaxes(title="Years after the liver biopsy", range=[0, max_months],
+                     tickvals=ticks, ticktext=[f"{m / 12:g}" for m in ticks])
+    fig.update_yaxes(title="Overall survival", range=[0, 1.02], tickformat=".0%")
+
+
+def _band(fig: go.Figure, months, lower, upper, color: str, name: str) -> None:
+    """A shaded 95% band, drawn as one closed polygon (legend entry, no hover)."""
+    x = np.concatenate([months, months[::-1]])
+    y = np.concatenate([upper, lower[::-1]])
+    fig.add_trace(go.Scatter(x=x, y=y, fill="toself", fillcolor=_rgba(color, 0.18),
+                             line={"width": 0}, hoverinfo="skip", name=name))
+
+
+def survival_curve(
+    months: Sequence[float],
+    survival: Sequence[float],
+    lower: Sequence[float],
+    upper: Sequence[float],
+    *,
+    reference: tuple[Sequence[float], Sequence[float]] | None = None,
+    reference_label: str = "Training cohort (Kaplan-Meier)",
+    horizons: Sequence[int] = (12, 36, 60, 120),
+    label: str = "This patient",
+) -> go.Figure:
+    """The patient's survival curve with its 95% band, and the cohort's for reference.
+
+    Parameters
+    ----------
+    months, survival, lower, upper : array-like
+        The month grid and S(t) with its pointwise 95% interval, all in 0..1.
+    reference : (times, survival), optional
+        A Kaplan-Meier curve (step function) drawn grey and dashed for comparison.
+    horizons : months marked with a point and their survival in the hover text.
+    """
+    months = np.asarray(months, float)
+    survival, lower, upper = (np.asarray(a, float) for a in (survival, lower, upper))
+    fig = go.Figure()
+    _band(fig, months, lower, upper, ESTIMATE_COLOR, "95% interval")
+    if reference is not None:
+        times, ref_surv = (np.asarray(a, float) for a in reference)
+        keep = times <= months[-1]
+        fig.add_trace(go.Scatter(
+            x=times[keep], y=ref_surv[keep], mode="lines", line_shape="hv",
+            line={"color": REFERENCE_COLOR, "dash": "dash", "width": 2}, name=reference_label,
+            hovertemplate="%{x:.0f} months: %{y:.1%}<extra>cohort</extra>"))
+    fig.add_trace(go.Scatter(
+        x=months, y=survival, mode="lines", line={"color": ESTIMATE_COLOR, "width": 3},
+        name=label, hovertemplate="%{x:.0f} months: %{y:.1%}<extra></extra>"))
+    at = [h for h in horizons if months[0] <= h <= months[-1]]
+    if at:
+        values = np.interp(at, months, survival)
+        fig.add_trace(go.Scatter(
+            x=at, y=values, mode="markers+text", marker={"color": ESTIMATE_COLOR, "size": 9},
+            text=[f"{v:.0%}" for v in values], textposition="top right", showlegend=False,
+            hovertemplate="%{x:.0f} months: %{y:.1%}<extra></extra>"))
+    _survival_axes(fig, months[-1])
+    return _layout(fig, "Estimated overall survival")
+
+
+def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 10) -> go.Figure:
+    """'Of 100 patients like this, N are alive at 5 years' as a 10 x 10 grid of dots."""
+    if not np.isfinite(survival_share):
+        raise ValueError(f"survival_share must be a number in [0, 1]; got {survival_share!r}")
+    alive = int(round(100 * float(np.clip(survival_share, 0.0, 1.0))))
+    index = np.arange(100)
+    x, y = index % per_row, -(index // per_row)
+    is_alive = index < alive
+    fig = go.Figure()
+    for mask, color, name in ((is_alive, ALIVE_COLOR, f"Alive at {horizon_years} years"),
+                              (~is_alive, DIED_COLOR, "Died before")):
+        fig.add_trace(go.Scatter(
+            x=x[mask], y=y[mask], mode="markers", name=f"{name} ({mask.sum()})",
+            marker={"symbol": "circle", "size": 24, "color": color,
+                    "line": {"color": "#555555", "width": 0.5}},
+            hoverinfo="skip"))
+    fig.update_xaxes(visible=False, range=[-0.7, per_row - 0.3])
+    fig.update_yaxes(visible=False, range=[-(100 // per_row) + 0.3, 0.7], scaleanchor="x")
+    title = (f"Of 100 patients like this, {alive} "
+             f"{'is' if alive == 1 else 'are'} alive at {horizon_years} years")
+    return _layout(fig, title, height=460)
+
+
+def contributions_chart(
+    contributions: pd.Series | Mapping[str, float],
+    labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Each input's contribution to the log hazard against the reference patient.
+
+    Bars to the right raise the risk of death (red), to the left lower it (blue); the
+    hover shows the same contribution as a hazard ratio.
+    """
+    values = pd.Series(contributions, dtype=float).dropna()
+    values = values.reindex(values.abs().sort_values().index)
+    names = [(labels or {}).get(k, k) for k in values.index]
+    hazard_ratio = np.exp(values.to_numpy())
+    fig = go.Figure(go.Bar(
+        x=values.to_numpy(), y=names, orientation="h",
+        marker_color=[RAISES_RISK_COLOR if v > 0 else LOWERS_RISK_COLOR for v in values],
+        text=[f"× {hr:.2f}" for hr in hazard_ratio], textposition="outside",
+        cliponaxis=False, customdata=hazard_ratio,
+        hovertemplate="%{y}: log hazard %{x:+.2f} (hazard × %{customdata:.2f})<extra></extra>"))
+    span = float(values.abs().max()) if len(values) else 1.0
+    fig.update_xaxes(title="Contribution to log hazard (right = higher risk of death)",
+                     range=[-1.35 * span - 0.05, 1.35 * span + 0.05], zeroline=True,
+                     zerolinecolor="#444444")
+    fig.update_yaxes(automargin=True)
+    fig.update_layout(showlegend=False)
+    return _layout(fig, "Basis of the estimate: what moves this patient's risk",
+                   height=max(320, 60 + 34 * len(values)))
+
+
+def biopsy_comparison(
+    months: Sequence[float],
+    with_biopsy: tuple[Sequence[float], Sequence[float], Sequence[float]],
+    without_biopsy: tuple[Sequence[float], Sequence[float], Sequence[float]],
+    *,
+    liver_grade: str | None = None,
+) -> go.Figure:
+    """The estimate with the liver-biopsy grade beside the primary-only estimate.
+
+    ``with_biopsy`` and ``without_biopsy`` are (survival, lower, upper) on ``months``.
+    """
+    months = np.asarray(months, float)
+    fig = go.Figure()
+    with_label = f"With the liver biopsy ({liver_grade})" if liver_grade else "With the biopsy"
+    for (curve, low, up), color, name in (
+            (without_biopsy, COMPARATOR_COLOR, "Without the liver biopsy (primary only)"),
+            (with_biopsy, ESTIMATE_COLOR, with_label)):
+        _band(fig, months, np.asarray(low, float), np.asarray(up, float), color,
+              f"95% interval, {name[:1].lower() + name[1:]}")
+        fig.add_trace(go.Scatter(x=months, y=np.asarray(curve, float), mode="lines",
+                                 line={"color": color, "width": 3}, name=name,
+                                 hovertemplate="%{x:.0f} months: %{y:.1%}<extra></extra>"))
+    _survival_axes(fig, months[-1])
+    return _layout(fig, "Value of the biopsy: estimate with and without the liver grade",
+                   height=460)
+
+
+def before_biopsy(
+    months: Sequence[float],
+    scenarios: pd.DataFrame,
+    curves: Mapping[str, Sequence[float]],
+    expected: Sequence[float],
+    *,
+    horizon: int = 60,
+) -> go.Figure:
+    """Outcomes under each possible liver grade, and their average weighted by how often
+    each liver grade follows this primary grade in the training cohort.
+
+    Parameters
+    ----------
+    scenarios : DataFrame with columns ``liver_grade`` and ``probability`` (0..1).
+    curves : liver grade -> survival on ``months``.
+    expected : the probability-weighted survival curve.
+    """
+    months = np.asarray(months, float)
+    fig = go.Figure()
+    for row in scenarios.itertuples(index=False):
+        grade, p = row.liver_grade, float(row.probability)
+        curve = np.asarray(curves[grade], float)
+        at = float(np.interp(horizon, months, curve))
+        fig.add_trace(go.Scatter(
+            x=months, y=curve, mode="lines",
+            line={"color": GRADE_COLORS.get(grade, REFERENCE_COLOR), "width": 1.5 + 4 * p},
+            name=f"If the liver shows {grade} (chance {p:.0%}): {at:.0%} at "
+                 f"{horizon / 12:g} years",
+            hovertemplate="%{x:.0f} months: %{y:.1%}<extra>" + grade + "</extra>"))
+    expected = np.asarray(expected, float)
+    fig.add_trace(go.Scatter(
+        x=months, y=expected, mode="lines", line={"color": "#222222", "width": 3, "dash": "dot"},
+        name=f"Expected before the biopsy: {np.interp(horizon, months, expected):.0%} at "
+             f"{horizon / 12:g} years",
+        hovertemplate="%{x:.0f} months: %{y:.1%}<extra>expected</extra>"))
+    _survival_axes(fig, months[-1])
+    fig.update_layout(legend={"orientation": "v", "y": -0.18})
+    return _layout(fig, "Before the biopsy: survival under each possible liver grade",
+                   height=540)

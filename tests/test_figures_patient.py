@@ -1,0 +1,91 @@
+"""Figures for one patient: each shows what it says, with the synthetic-data note."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from patient_estimates import MONTHS, make_estimate
+
+from risk.figures import patient as figures
+
+
+def trace(fig, name_start: str):
+    matches = [t for t in fig.data if (t.name or "").startswith(name_start)]
+    assert matches, f"no trace named {name_start!r} in {[t.name for t in fig.data]}"
+    return matches[0]
+
+
+def has_synthetic_note(fig) -> bool:
+    return any(a.text == figures.SYNTHETIC_NOTE for a in fig.layout.annotations)
+
+
+def test_survival_curve_draws_estimate_band_and_cohort_reference():
+    est = make_estimate().estimate
+    km_times, km_surv = np.array([0, 10, 30, 200.0]), np.array([1, 0.9, 0.7, 0.2])
+    fig = figures.survival_curve(est.months, est.survival, est.lower, est.upper,
+                                 reference=(km_times, km_surv))
+    line = trace(fig, "This patient")
+    np.testing.assert_allclose(line.y, np.exp(-MONTHS / 80))
+    band = trace(fig, "95% interval")
+    # the closed polygon: upper along the grid, then lower back
+    np.testing.assert_allclose(band.y[:121], est.upper)
+    np.testing.assert_allclose(band.y[121:], est.lower[::-1])
+    assert (est.lower <= est.survival).all() and (est.survival <= est.upper).all()
+    ref = trace(fig, "Training cohort")
+    assert ref.line.shape == "hv" and list(ref.x) == [0, 10, 30]  # cut at 120 months
+    marks = [t for t in fig.data if t.mode == "markers+text"][0]
+    assert list(marks.x) == [12, 36, 60, 120]
+    assert list(marks.text) == [f"{np.exp(-m / 80):.0%}" for m in (12, 36, 60, 120)]
+    assert fig.layout.yaxis.tickformat == ".0%"
+    assert has_synthetic_note(fig)
+
+
+@pytest.mark.parametrize(("share", "alive"), [(0.612, 61), (0.0, 0), (1.0, 100), (0.005, 0),
+                                              (0.995, 100), (0.555, 56)])
+def test_icon_array_counts_the_alive_among_100(share, alive):
+    fig = figures.icon_array(share)
+    alive_trace, died_trace = fig.data
+    assert len(alive_trace.x) == alive and len(died_trace.x) == 100 - alive
+    assert f"Of 100 patients like this, {alive} " in fig.layout.title.text
+    assert "alive at 5 years" in fig.layout.title.text
+    assert has_synthetic_note(fig)
+
+
+def test_icon_array_refuses_a_missing_probability():
+    with pytest.raises(ValueError, match="survival_share"):
+        figures.icon_array(float("nan"))
+
+
+def test_contributions_chart_orders_by_size_and_colours_by_direction():
+    contributions = pd.Series({"age": 0.1, "met_grade": 0.9, "primary_resected": -0.4})
+    fig = figures.contributions_chart(contributions, {"met_grade": "Liver biopsy WHO grade"})
+    bar = fig.data[0]
+    assert list(bar.y) == ["age", "primary_resected", "Liver biopsy WHO grade"]  # largest on top
+    assert list(bar.marker.color) == [figures.RAISES_RISK_COLOR, figures.LOWERS_RISK_COLOR,
+                                      figures.RAISES_RISK_COLOR]
+    assert list(bar.text) == [f"× {np.exp(v):.2f}" for v in (0.1, -0.4, 0.9)]
+    assert has_synthetic_note(fig)
+
+
+def test_biopsy_comparison_shows_both_models():
+    report = make_estimate()
+    w, wo = report.estimate, report.without_biopsy
+    fig = figures.biopsy_comparison(w.months, (w.survival, w.lower, w.upper),
+                                    (wo.survival, wo.lower, wo.upper), liver_grade="G3")
+    np.testing.assert_allclose(trace(fig, "With the liver biopsy (G3)").y, w.survival)
+    np.testing.assert_allclose(trace(fig, "Without the liver biopsy").y, wo.survival)
+    assert has_synthetic_note(fig)
+
+
+def test_before_biopsy_weights_each_liver_grade():
+    before = make_estimate().before_biopsy
+    fig = figures.before_biopsy(before.months, before.scenarios, before.curves, before.expected)
+    g3 = trace(fig, "If the liver shows G3")
+    assert f"chance {14 / 45:.0%}" in g3.name and f"{np.exp(-60 / 40):.0%} at 5 years" in g3.name
+    expected = trace(fig, "Expected before the biopsy")
+    weighted = (5 * np.exp(-60 / 200) + 26 * np.exp(-60 / 110) + 14 * np.exp(-60 / 40)) / 45
+    assert f"{weighted:.0%} at 5 years" in expected.name
+    # the likeliest grade (G2) is drawn thickest
+    widths = {t.name.split()[4]: t.line.width for t in fig.data if t.name.startswith("If the")}
+    assert widths["G2"] > widths["G3"] > widths["G1"]

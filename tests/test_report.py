@@ -1,0 +1,108 @@
+"""The patient report PDF: made in memory, with the version, intended use and estimates."""
+
+from __future__ import annotations
+
+import os
+import re
+import zlib
+
+import numpy as np
+import pytest
+from patient_estimates import make_estimate
+
+import risk
+from risk import report as report_module
+from risk.figures import patient as patient_figures
+from risk.report import IMAGE_FAILED_NOTE, build_report
+
+
+def page_text(pdf: bytes) -> str:
+    """The text drawn by an uncompressed fpdf2 PDF: its ``(...) Tj`` strings, joined."""
+    strings = re.findall(rb"\((.*?)(?<!\\)\)\s*Tj", pdf, flags=re.S)
+    text = " ".join(s.decode("latin-1").replace("\\(", "(").replace("\\)", ")")
+                    .replace("\\\\", "\\") for s in strings)
+    return re.sub(r"\s+", " ", text)
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_report_is_a_pdf_with_version_date_intended_use_and_no_identifiers(monkeypatch):
+    monkeypatch.setattr(report_module, "figure_png", lambda figure: None)
+    pdf = build_report(make_estimate(model_version="synthetic-v7"), compress=False)
+    assert pdf.startswith(b"%PDF-")
+    assert pdf.rstrip().endswith(b"%%EOF")
+    text = page_text(pdf)
+    assert "synthetic-v7" in text
+    assert "2026-11-24" in text
+    assert normalise(risk.INTENDED_USE) in text
+    assert "SYNTHETIC" in text
+    for word in ("Name", "Record number", "MRN", "Date of birth"):
+        assert word.lower() not in text.lower()
+
+
+def test_report_states_estimates_with_intervals_and_the_comparator(monkeypatch):
+    monkeypatch.setattr(report_module, "figure_png", lambda figure: None)
+    text = page_text(build_report(make_estimate(), compress=False))
+    # biopsy model: S(60) = exp(-60/80), band exp(-60/64) .. exp(-60/100)
+    five = f"{100 * np.exp(-60 / 80):.1f}% (95% CI {100 * np.exp(-60 / 64):.1f}% to " \
+           f"{100 * np.exp(-60 / 100):.1f}%)"
+    assert five in text
+    # the primary-only comparator beside it
+    assert f"{100 * np.exp(-60 / 110):.1f}%" in text
+    assert "Without (primary only)" in text
+    # median exp model: 80 ln 2 = 55 months
+    assert f"{80 * np.log(2):.0f} months" in text
+    # inputs as entered, grade derivation, basis
+    assert "Pancreas" in text and "Ki-67 12%" in text and "G2 derived" in text
+    assert "Liver biopsy WHO grade" in text and "x 2.46" in text  # exp(0.9)
+    assert IMAGE_FAILED_NOTE.split(" (")[0] in text
+
+
+def test_report_without_biopsy_says_the_primary_only_model_was_used(monkeypatch):
+    monkeypatch.setattr(report_module, "figure_png", lambda figure: None)
+    text = page_text(build_report(make_estimate(with_biopsy=False), compress=False))
+    assert "primary-only model" in text
+    assert "With the liver biopsy" not in text
+
+
+def test_report_with_warnings_prints_them(monkeypatch):
+    monkeypatch.setattr(report_module, "figure_png", lambda figure: None)
+    text = page_text(build_report(make_estimate(warnings=("age 99 is above the training "
+                                                          "range (30-85)",)), compress=False))
+    assert "Warning: age 99 is above the training range (30-85)" in text
+
+
+def test_a_failing_image_export_gives_a_text_only_report():
+    class Broken:
+        def to_image(self, **kwargs):
+            raise RuntimeError("no browser")
+
+    pdf = build_report(make_estimate(), figure=Broken(), compress=False)
+    assert pdf.startswith(b"%PDF-")
+    assert IMAGE_FAILED_NOTE.split(" (")[0] in page_text(pdf)
+
+
+def test_compressed_report_decompresses_to_the_same_text(monkeypatch):
+    monkeypatch.setattr(report_module, "figure_png", lambda figure: None)
+    pdf = build_report(make_estimate(), compress=True)
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, flags=re.S)
+    text = page_text(b"".join(zlib.decompress(s) for s in streams if s[:1] == b"x"))
+    assert "synthetic-v1" in text
+
+
+@pytest.mark.slow
+def test_curve_image_is_embedded_when_kaleido_works():
+    estimate = make_estimate()
+    figure = patient_figures.survival_curve(estimate.estimate.months,
+                                            estimate.estimate.survival,
+                                            estimate.estimate.lower, estimate.estimate.upper)
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("kaleido needs /usr/bin/chromium (make test installs it)")
+    png = report_module.figure_png(figure)
+    assert png is not None, "kaleido could not export the figure although chromium exists"
+    assert png.startswith(b"\x89PNG")
+    pdf = build_report(estimate, figure=figure, compress=False)
+    assert b"/Subtype /Image" in pdf
+    assert IMAGE_FAILED_NOTE.split(" (")[0] not in page_text(pdf)
