@@ -65,5 +65,5 @@ def make_estimate(model_version: str = "synthetic-v1", with_biopsy: bool = True,
         inputs=inputs, patient=pd.DataFrame([inputs]), grades=grades, estimate=estimate,
         without_biopsy=exponential_estimate(110.0, "primary_only") if with_biopsy else None,
         before_biopsy=before, model_version=model_version,
-        risk_cutpoints={"low_above": 0.6, "high_below": 0.3}, warnings=warnings,
+        risk_cutpoints=(0.3, 0.6), warnings=warnings,
         created=date(2026, 11, 24))

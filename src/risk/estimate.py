@@ -87,7 +87,7 @@ class PatientEstimate:
     without_biopsy: SurvivalEstimate | None
     before_biopsy: BeforeBiopsy | None
     model_version: str
-    risk_cutpoints: dict = field(default_factory=dict)
+    risk_cutpoints: tuple[float, ...] = ()
     warnings: tuple[str, ...] = ()
     created: date = field(default_factory=date.today)
 
@@ -138,7 +138,7 @@ def grade_problems(grades: Mapping[str, grading.GradeCheck]) -> list[Problem]:
 # --------------------------------------------------------------------------- estimate
 
 def _survival_estimate(predictions, i: int = 0) -> SurvivalEstimate:
-    months = np.arange(predictions.curves.shape[1], dtype=float)
+    months = np.asarray(predictions.months, dtype=float)
     summary = predictions.table.iloc[i].to_dict()
     contributions = predictions.contributions.iloc[i].astype(float)
     return SurvivalEstimate(months, np.asarray(predictions.curves[i], float),
@@ -197,7 +197,7 @@ def before_the_biopsy(model, patient: pd.DataFrame, transition_counts) -> Before
         "patients": counts.to_numpy().astype(int),
         "surv_60": predictions.table["surv_60"].to_numpy(dtype=float),
     })
-    months = np.arange(predictions.curves.shape[1], dtype=float)
+    months = np.asarray(predictions.months, dtype=float)
     return BeforeBiopsy(primary, months, scenarios, curves, expected)
 
 
@@ -251,12 +251,12 @@ def estimate_patient(
         except ModelError:
             without = None  # e.g. no primary grade: the comparator cannot be used
     before = before_the_biopsy(model, patient, transition_counts)
-    flags = [f for f in str(estimate.summary.get("flags") or "").split(";") if f.strip()]
+    flags = [f.strip() for f in str(estimate.summary.get("flags") or "").split(";")]
     return PatientEstimate(
         inputs=inputs, patient=patient, grades=grades, estimate=estimate,
         without_biopsy=without, before_biopsy=before, model_version=model_version,
-        risk_cutpoints=dict(getattr(model, "risk_cutpoints_", {}) or {}),
-        warnings=tuple(f.strip() for f in flags),
+        risk_cutpoints=tuple(float(c) for c in (getattr(model, "risk_cutpoints_", None) or ())),
+        warnings=tuple(f for f in flags if f),
     )
 
 
@@ -299,13 +299,27 @@ def describe_horizon(estimate: SurvivalEstimate, months: int) -> str:
 def describe_median(estimate: SurvivalEstimate) -> str:
     """Median overall survival in words, 'not reached' when the curve stays above 50%."""
     med, low, up = estimate.median()
-
-    def months(v: float) -> str:
-        return f"{v:.0f} months" if np.isfinite(v) else "not reached"
-
+    last = int(estimate.months[-1])
     if not np.isfinite(med):
-        return f"not reached within {int(estimate.months[-1])} months"
-    return f"{months(med)} (95% CI {months(low)} to {months(up)})"
+        text = f"not reached within {last} months"
+        return text + (f" (95% CI from {low:.0f} months)" if np.isfinite(low) else "")
+    upper = f"{up:.0f} months" if np.isfinite(up) else f"beyond {last} months"
+    lower = f"{low:.0f}" if np.isfinite(low) else "?"
+    return f"{med:.0f} months (95% CI {lower} to {upper})"
+
+
+RISK_GROUP_WORDS = {"low": "Low risk", "intermediate": "Intermediate risk",
+                    "high": "High risk"}
+
+
+def describe_cutpoints(cutpoints: tuple[float, ...]) -> str:
+    """The risk groups by predicted 5-year survival, e.g. 'high < 45.0% <= ...'."""
+    if len(cutpoints) != 2:
+        return "risk-group cut-points not recorded with this model"
+    low_cut, high_cut = cutpoints
+    return (f"5-year survival below {percent(low_cut)}: high; {percent(low_cut)} to "
+            f"{percent(high_cut)}: intermediate; {percent(high_cut)} or more: low "
+            f"(tertiles of the training cohort)")
 
 
 #: Each reported horizon in words.

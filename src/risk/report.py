@@ -20,7 +20,9 @@ import risk
 from risk import schema
 from risk.estimate import (
     HORIZON_WORDS,
+    RISK_GROUP_WORDS,
     PatientEstimate,
+    describe_cutpoints,
     describe_grade,
     describe_horizon,
     describe_inputs,
@@ -124,7 +126,8 @@ def _estimates_section(pdf: FPDF, report: PatientEstimate) -> None:
     rows.append(("Median overall survival", describe_median(est)))
     group = str(est.summary.get("risk_group", "")).strip()
     if group:
-        rows.append(("Risk group", f"{group} ({describe_cutpoints(report.risk_cutpoints)})"))
+        rows.append(("Risk group", f"{RISK_GROUP_WORDS.get(group, group)} - "
+                                   f"{describe_cutpoints(report.risk_cutpoints)}"))
     _table(pdf, rows, (60, 118))
     if report.without_biopsy is not None:
         _heading(pdf, "Value of the biopsy")
@@ -145,21 +148,6 @@ def _estimates_section(pdf: FPDF, report: PatientEstimate) -> None:
         rows.append(("Weighted", "100%", percent(expected)))
         _table(pdf, rows, (40, 70, 68),
                header=("Liver grade", "Share in training cohort", "Survival at 5 years"))
-
-
-def describe_cutpoints(cutpoints) -> str:
-    """The risk groups' 5-year survival cut-points in words."""
-    if not cutpoints:
-        return "cut-points not recorded with this model"
-    if isinstance(cutpoints, dict):
-        parts = []
-        for key, value in cutpoints.items():
-            try:
-                parts.append(f"{key.replace('_', ' ')} {percent(float(value))}")
-            except (TypeError, ValueError):
-                parts.append(f"{key.replace('_', ' ')} {value}")
-        return "5-year survival cut-points: " + ", ".join(parts)
-    return "5-year survival cut-points: " + ", ".join(percent(float(v)) for v in cutpoints)
 
 
 def _basis_section(pdf: FPDF, report: PatientEstimate) -> None:

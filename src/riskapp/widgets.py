@@ -10,6 +10,7 @@ _ECOG_LABELS = {
     0: "0 - fully active", 1: "1 - restricted in strenuous activity",
     2: "2 - ambulatory, no work", 3: "3 - limited self-care", 4: "4 - completely disabled",
 }
+CHOOSE = "Choose..."
 _BLANK_LABELS = {
     "primary_grade": "Not assessed (derive from Ki-67 / mitoses)",
     "met_grade": "Not assessed (derive from Ki-67 / mitoses, or no biopsy)",
@@ -34,16 +35,22 @@ def schema_widget(name: str, default=None):
         )
     if name == "ecog":
         options = list(range(int(col.minimum), int(col.maximum) + 1))
-        return st.selectbox(label, options, index=options.index(default or 0),
-                            format_func=_ECOG_LABELS.get, help=help_text, key=name)
+        # A required choice starts empty: the clinician picks it, nothing is assumed.
+        return st.selectbox(label, options, index=None if default is None else
+                            options.index(default), format_func=_ECOG_LABELS.get,
+                            help=help_text, key=name, placeholder=CHOOSE)
     if col.kind == "flag":
         return st.checkbox(label, value=bool(default), help=help_text, key=name)
     options = list(col.categories)
     if not col.required and col.default is None:
         options = [None, *options]
-    index = options.index(default if default in options else options[0])
+    if col.required and default not in options:
+        index = None
+    else:
+        index = options.index(default if default in options else
+                              (col.default if col.default in options else options[0]))
     return st.selectbox(
-        label, options, index=index, help=help_text, key=name,
+        label, options, index=index, help=help_text, key=name, placeholder=CHOOSE,
         format_func=lambda code, n=name: _BLANK_LABELS.get(n, "Not recorded")
         if code is None else schema.label(n, code),
     )
