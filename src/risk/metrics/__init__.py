@@ -1,0 +1,31 @@
+"""Validation metrics for survival predictions, as functions over numpy arrays.
+
+Inputs are follow-up in months, death (1/0) and predictions for the same patients: a risk
+score (higher = riskier), a predicted risk of death by a horizon, or predicted survival.
+Each metric is computed by, or tested against, lifelines or scikit-survival.
+"""
+
+from risk.metrics.accuracy import brier_scores, integrated_brier_score
+from risk.metrics.calibration import Calibration, calibration_at, calibration_slope
+from risk.metrics.cox_checks import (
+    likelihood_ratio_test,
+    nested_cox_lr_test,
+    proportional_hazards_check,
+)
+from risk.metrics.discrimination import (
+    check_outcome,
+    harrell_c,
+    time_dependent_auc,
+    uno_c,
+    usable_horizons,
+)
+from risk.metrics.intervals import bootstrap_concordance, percentile_interval
+from risk.metrics.utility import decision_curve, net_reclassification, reclassification_table
+
+__all__ = [
+    "Calibration", "bootstrap_concordance", "brier_scores", "calibration_at",
+    "calibration_slope", "check_outcome", "decision_curve", "harrell_c",
+    "integrated_brier_score", "likelihood_ratio_test", "nested_cox_lr_test",
+    "net_reclassification", "percentile_interval", "proportional_hazards_check",
+    "reclassification_table", "time_dependent_auc", "uno_c", "usable_horizons",
+]

@@ -1,0 +1,178 @@
+"""Calibration of predicted risk at a horizon (Austin, Harrell & van Klaveren,
+Stat Med 2020, "Graphical calibration curves and the integrated calibration index (ICI)
+for survival models").
+
+- grouped: patients split by predicted risk into equal-size groups (deciles, or quintiles
+  for small cohorts); each group's mean predicted risk against its observed risk
+  (1 - Kaplan-Meier at the horizon, 95% log-log interval);
+- smoothed: a Cox model of the outcome on a restricted cubic spline (3 knots at the 10th,
+  50th and 90th centiles) of the complementary log-log of the predicted risk gives each
+  patient's observed risk; ICI, E50 and E90 are the mean, median and 90th centile of
+  |predicted - observed|;
+- calibration slope: the coefficient of a Cox model on log(-log S(t | x)) alone (1 is
+  ideal, < 1 means predictions too extreme, as in overfitting). For a proportional-hazards
+  model this equals the slope on the linear predictor at any horizon;
+- calibration-in-the-large: observed risk (1 - Kaplan-Meier over everyone) minus the
+  mean predicted risk (> 0: the model underestimates risk); also the O/E ratio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy.stats import norm
+
+from risk.metrics._cox import fit_small_cox
+from risk.metrics._km import survival_with_interval
+from risk.metrics.discrimination import check_outcome
+
+_Z = norm.ppf(0.975)
+_EPS = 1e-10
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibration at one horizon; ``groups`` and ``curve`` are lists of plain dicts."""
+
+    months: float
+    n: int
+    slope: float
+    slope_lower: float
+    slope_upper: float
+    calibration_in_the_large: float
+    observed_risk: float
+    observed_risk_lower: float
+    observed_risk_upper: float
+    mean_predicted_risk: float
+    oe_ratio: float
+    ici: float
+    e50: float
+    e90: float
+    emax: float
+    groups: list = field(default_factory=list)
+    curve: list = field(default_factory=list)
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def complementary_log_log(risk) -> np.ndarray:
+    """log(-log(1 - risk)), i.e. log H(t | x), with risks kept inside (0, 1)."""
+    survival = np.clip(1.0 - np.asarray(risk, float), _EPS, 1.0 - _EPS)
+    return np.log(-np.log(survival))
+
+
+def restricted_cubic_spline(x, knots) -> np.ndarray:
+    """Harrell's restricted cubic spline basis (``rms::rcspline.eval``, ``norm=2``):
+    the columns x and, for each inner knot, the cubic term linear beyond the last knot."""
+    x = np.asarray(x, float)
+    k = np.asarray(knots, float)
+    last, before = k[-1], k[-2]
+    scale = (last - k[0]) ** 2
+
+    def cube(a):
+        return np.clip(x - a, 0, None) ** 3
+
+    terms = [x]
+    for kj in k[:-2]:
+        term = (cube(kj) - cube(before) * (last - kj) / (last - before)
+                + cube(last) * (before - kj) / (last - before))
+        terms.append(term / scale)
+    return np.column_stack(terms)
+
+
+def calibration_slope(time, event, predicted_risk) -> tuple[float, float, float]:
+    """Slope (with 95% interval) of a Cox model on the cloglog of predicted risk."""
+    time, event = check_outcome(time, event)
+    fit = fit_small_cox(time, event, complementary_log_log(predicted_risk))
+    slope = float(fit.coef[0])
+    half = _Z * float(np.sqrt(fit.covariance[0, 0]))
+    return slope, slope - half, slope + half
+
+
+def default_group_count(n: int) -> int:
+    """Deciles from 500 patients on, quintiles below (fewer groups keep KM stable)."""
+    return 10 if n >= 500 else 5 if n >= 50 else max(1, n // 10)
+
+
+def risk_groups(predicted_risk, n_groups: int) -> np.ndarray:
+    """Equal-size groups 0..n_groups-1 by ascending predicted risk (stable for ties)."""
+    order = np.argsort(predicted_risk, kind="stable")
+    groups = np.empty(order.size, dtype=int)
+    groups[order] = np.arange(order.size) * n_groups // order.size
+    return groups
+
+
+def _grouped(time, event, risk, months, n_groups):
+    groups = risk_groups(risk, n_groups)
+    rows = []
+    for g in range(n_groups):
+        mask = groups == g
+        s, lo, hi = survival_with_interval(time[mask], event[mask], [months])
+        rows.append({
+            "group": g + 1, "n": int(mask.sum()), "deaths": int(event[mask].sum()),
+            "mean_predicted_risk": float(risk[mask].mean()),
+            "observed_risk": float(1 - s[0]), "observed_risk_lower": float(1 - hi[0]),
+            "observed_risk_upper": float(1 - lo[0]),
+        })
+    return rows
+
+
+def _smoothed(time, event, risk, months, curve_points):
+    """Each patient's observed risk from the spline Cox model, and a curve to plot."""
+    cll = complementary_log_log(risk)
+    knots = np.quantile(cll, [0.1, 0.5, 0.9])
+    linear = not np.all(np.diff(knots) > 1e-8)
+    basis = (lambda v: v[:, None]) if linear else (lambda v: restricted_cubic_spline(v, knots))
+    fit = fit_small_cox(time, event, basis(cll))
+    observed = 1.0 - fit.survival_at(basis(cll), months)
+    grid_risk = np.quantile(risk, np.linspace(0.01, 0.99, curve_points))
+    z = basis(complementary_log_log(grid_risk))
+    lp = z @ fit.coef
+    se = np.sqrt(np.einsum("ij,jk,ik->i", z, fit.covariance, z))
+    h0 = fit.cumulative_hazard_at(np.zeros((1, z.shape[1])), months)[0]
+
+    def to_risk(v):
+        return 1.0 - np.exp(-h0 * np.exp(v))
+
+    curve = [{"predicted_risk": float(p), "observed_risk": float(o), "lower": float(lo),
+              "upper": float(hi)}
+             for p, o, lo, hi in zip(grid_risk, to_risk(lp), to_risk(lp - _Z * se),
+                                     to_risk(lp + _Z * se), strict=True)]
+    return observed, curve, linear
+
+
+def calibration_at(time, event, predicted_risk, months: float, n_groups: int | None = None,
+                   curve_points: int = 50) -> Calibration:
+    """Calibration of predicted risk ``1 - S(months | x)`` (see the module docstring).
+
+    Parameters
+    ----------
+    predicted_risk : array, shape (n,)
+        Each patient's predicted probability of death by ``months``.
+    n_groups : int, optional
+        Number of equal-size risk groups; default from :func:`default_group_count`.
+    """
+    time, event = check_outcome(time, event)
+    risk = np.clip(np.asarray(predicted_risk, float), _EPS, 1 - _EPS)
+    n_groups = n_groups or default_group_count(time.size)
+    slope, slope_lo, slope_hi = calibration_slope(time, event, risk)
+    s, s_lo, s_hi = survival_with_interval(time, event, [months])
+    observed = float(1 - s[0])
+    mean_pred = float(risk.mean())
+    obs_each, curve, linear = _smoothed(time, event, risk, months, curve_points)
+    gap = np.abs(risk - obs_each)
+    note = "" if not linear else "too few distinct predictions for a spline: linear smoother"
+    if not np.isfinite(observed):
+        note = (note + "; " if note else "") + f"follow-up ends before {months:g} months"
+    return Calibration(
+        months=float(months), n=int(time.size), slope=slope, slope_lower=slope_lo,
+        slope_upper=slope_hi, calibration_in_the_large=observed - mean_pred,
+        observed_risk=observed, observed_risk_lower=float(1 - s_hi[0]),
+        observed_risk_upper=float(1 - s_lo[0]), mean_predicted_risk=mean_pred,
+        oe_ratio=observed / mean_pred, ici=float(gap.mean()), e50=float(np.median(gap)),
+        e90=float(np.quantile(gap, 0.9)), emax=float(gap.max()),
+        groups=_grouped(time, event, risk, months, n_groups), curve=curve, note=note,
+    )
