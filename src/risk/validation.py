@@ -1,0 +1,310 @@
+"""Validation of a cohort file or of one patient's form, against the data dictionary.
+
+Every problem is reported at once, each a :class:`risk.errors.Problem` with the row, the
+column, the value as written and what is allowed. Row numbers are 1-based data rows: the
+first row after the header is row 1 (a spreadsheet shows it as row 2); blank lines count,
+so the numbers match the file. At most
+:data:`~risk.validation_rules.MAX_LISTED_PROBLEMS` problems are listed, the rest counted.
+
+Purposes
+--------
+``"cohort"``
+    Outcome columns optional; when both ``os_months`` and ``death`` are given they are
+    checked and needed in every row.
+``"training"``
+    Outcomes required in every row (``os_months`` > 0 and <= 600, ``death`` 0/1), and not
+    every patient censored.
+``"prediction"``
+    Outcome columns are ignored (listed in ``ignored_columns``).
+
+For every purpose, ``differentiation = poor`` (neuroendocrine carcinoma) is refused: it is
+outside the tool's intended use. The result is the *canonical cohort frame* described in
+:mod:`risk.schema`.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from risk import grading
+from risk.errors import Problem, ValidationError
+from risk.io import read_csv_text
+from risk.schema import BY_NAME, COLUMN_NAMES, COLUMNS, DERIVED_COLUMNS, OUTCOME_COLUMNS
+from risk.validation_rules import (
+    Cells,
+    Findings,
+    Layout,
+    check_grades,
+    check_intended_use,
+    check_outcomes,
+    check_typed,
+    derived_grades,
+    parse_column,
+    read_header,
+)
+
+__all__ = ["PURPOSES", "CohortResult", "load_cohort", "validate_cohort", "validate_patient",
+           "canonicalise", "median_follow_up"]
+
+PURPOSES = ("cohort", "training", "prediction")
+#: patient_id given to a form's patient when the form has none.
+FORM_PATIENT_ID = "patient"
+
+
+@dataclass(frozen=True)
+class CohortResult:
+    """A validated cohort: the canonical frame and what the user should be told.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The canonical cohort frame (see :mod:`risk.schema`), index ``0..n-1``.
+    ignored_columns : list of str
+        Columns of the file not read (unknown ones; outcomes for a prediction).
+    notes : list of str
+        What was derived or assumed, e.g. ``"primary_grade derived from Ki-67/mitoses
+        in 12 rows"``.
+    n_patients : int
+    n_deaths : int or None
+        None when the file has no outcomes (or they were ignored).
+    median_follow_up_months : float or None
+        Reverse Kaplan-Meier median follow-up; None without outcomes or when not reached.
+    """
+
+    frame: pd.DataFrame
+    ignored_columns: list[str]
+    notes: list[str]
+    n_patients: int
+    n_deaths: int | None
+    median_follow_up_months: float | None
+
+
+def _check_purpose(purpose: str) -> None:
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}; got {purpose!r}")
+
+
+def load_cohort(source, purpose: str = "cohort") -> CohortResult:
+    """Read (:func:`risk.io.read_csv_text`) and validate a cohort file.
+
+    Raises
+    ------
+    risk.errors.ValidationError
+        Listing every problem of the file.
+    """
+    _check_purpose(purpose)
+    return validate_cohort(read_csv_text(source), purpose=purpose)
+
+
+def _headers(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Header names trimmed and lower-cased; a blank one named by its position (and
+    dropped when its cells are blank too, as a trailing separator leaves it)."""
+    names, keep = [], []
+    for position, name in enumerate(raw.columns):
+        name = str(name).strip().lower()
+        if name or not Cells(raw.iloc[:, position]).blank().all():
+            names.append(name or f"(column {position + 1} without a header)")
+            keep.append(position)
+    return raw.iloc[:, keep], names
+
+
+def _cells(raw: pd.DataFrame, layout: Layout) -> tuple[dict[str, Cells], pd.Index, int]:
+    """The schema columns' cells; blank rows dropped (rows keep their numbers)."""
+    cells = {name: Cells(raw.iloc[:, position]) for name, position in layout.used.items()}
+    blank = np.ones(len(raw), dtype=bool)
+    for column_cells in cells.values():
+        blank &= column_cells.blank()
+    if blank.any():  # a row with text only in ignored columns is not blank
+        rest = raw.iloc[blank]
+        for position in range(rest.shape[1]):
+            blank[blank] = Cells(rest.iloc[:, position]).blank()
+    if blank.any():
+        cells = {name: c.subset(~blank) for name, c in cells.items()}
+    return cells, pd.Index(np.flatnonzero(~blank) + 1), int(blank.sum())
+
+
+def _parse(cells: dict[str, Cells], rows: pd.Index, layout: Layout, findings: Findings):
+    typed, bad = {}, {}
+    for col in COLUMNS:
+        if col.name in cells:
+            required = col.required or (col.outcome and layout.outcomes)
+            typed[col.name], bad[col.name] = parse_column(col, cells[col.name], required,
+                                                          findings)
+        else:
+            fill = np.nan if col.kind in ("number", "integer", "flag") else None
+            typed[col.name] = pd.Series(fill, index=rows,
+                                        dtype="float64" if fill is not None else object)
+            bad[col.name] = pd.Series(False, index=rows)
+    return pd.DataFrame(typed, index=rows), bad
+
+
+def validate_cohort(raw: pd.DataFrame, purpose: str = "cohort") -> CohortResult:
+    """Validate a frame of text cells (as :func:`risk.io.read_csv_text` returns).
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Cells as text (other values are turned into text; missing values become blank).
+        Row ``i`` (0-based) is data row ``i + 1`` in messages.
+    purpose : {"cohort", "training", "prediction"}
+
+    Raises
+    ------
+    risk.errors.ValidationError
+        Listing every problem (the first 200, and how many more).
+    """
+    _check_purpose(purpose)
+    findings = Findings()
+    raw, names = _headers(raw)
+    layout = read_header(names, purpose, findings)
+    cells, rows, n_blank = _cells(raw, layout)
+    if rows.empty:
+        findings.file("the file has no patient rows (only a header)",
+                      allowed="one line per patient under the header")
+    typed, bad = _parse(cells, rows, layout, findings)
+    check_typed(typed, cells, bad, findings)
+    check_grades(typed, bad, set(layout.used), findings)
+    check_intended_use(typed, findings)
+    check_outcomes(typed, bad, purpose, findings)
+    if findings:
+        raise findings.error()
+    frame = canonicalise(typed).reset_index(drop=True)
+    notes = _notes(typed, frame, n_blank, layout, purpose)
+    deaths = follow_up = None
+    if layout.outcomes:
+        deaths = int(frame["death"].sum())
+        follow_up = median_follow_up(frame["os_months"], frame["death"])
+    return CohortResult(frame, list(layout.ignored), notes, len(frame), deaths, follow_up)
+
+
+def _notes(typed: pd.DataFrame, frame: pd.DataFrame, n_blank: int, layout: Layout,
+           purpose: str) -> list[str]:
+    notes = []
+    for grade in ("primary_grade", "met_grade"):
+        derived = int((typed[grade].isna().to_numpy() & frame[grade].notna().to_numpy()).sum())
+        if derived:
+            notes.append(f"{grade} derived from Ki-67/mitoses in {derived} "
+                         f"row{'s' if derived != 1 else ''}")
+    for name in ("sstr_status", "differentiation"):
+        filled = int(typed[name].isna().sum())
+        if filled and name in layout.used:
+            notes.append(f"{name} blank in {filled} row{'s' if filled != 1 else ''}, "
+                         f"read as '{BY_NAME[name].default}'")
+    if n_blank:
+        notes.append(f"{n_blank} blank row{'s' if n_blank != 1 else ''} skipped")
+    dropped = [n for n in OUTCOME_COLUMNS if n in layout.ignored]
+    if purpose == "prediction" and dropped:
+        notes.append(f"outcome columns ignored for a prediction: {', '.join(dropped)}")
+    return notes
+
+
+def _as_whole(values: pd.Series) -> pd.Series:
+    values = values.astype("float64")
+    return values if values.isna().any() else values.astype("int64")
+
+
+def _as_objects(values: pd.Series) -> pd.Series:
+    values = values.astype(object)
+    return values.where(values.notna(), None)
+
+
+def canonicalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """The canonical cohort frame from typed, validated columns (see :mod:`risk.schema`).
+
+    Absent optional columns are added as missing; blank ``sstr_status``/``differentiation``
+    take their defaults; blank grades are derived from Ki-67/mitoses (an entered grade is
+    kept: contradictions are for :func:`validate_cohort` to catch); ``grade_change`` and
+    ``grade_change_steps`` are added. Flags and ``ecog`` become ``int64`` (``float64``
+    when some are missing, e.g. ``death`` without outcomes). The index is kept.
+    """
+    out = {}
+    for col in COLUMNS:
+        if col.name in frame:
+            values = frame[col.name]
+        else:
+            values = pd.Series(np.nan, index=frame.index, dtype="float64")
+        if col.default is not None:
+            values = values.where(values.notna(), col.default)
+        if col.kind == "number":
+            out[col.name] = values.astype("float64")
+        elif col.kind in ("flag", "integer"):
+            out[col.name] = _as_whole(values)
+        else:
+            out[col.name] = _as_objects(values)
+    for site in ("primary", "met"):
+        entered = out[f"{site}_grade"]
+        derived = derived_grades(out[f"{site}_ki67"], out[f"{site}_mitoses"])
+        out[f"{site}_grade"] = _as_objects(entered.where(entered.notna(), derived))
+    change, steps = grading.grade_changes(out["primary_grade"], out["met_grade"])
+    out["grade_change"], out["grade_change_steps"] = change, steps
+    return pd.DataFrame(out, index=frame.index)[list(COLUMN_NAMES) + list(DERIVED_COLUMNS)]
+
+
+def median_follow_up(os_months, death) -> float | None:
+    """Median follow-up in months by the reverse Kaplan-Meier method.
+
+    The Kaplan-Meier estimate of the *censoring* distribution: being alive at last contact
+    is the event, a death censors follow-up (Schemper & Smith, Control Clin Trials 1996).
+    The median is the first time the estimate falls to 0.5 or below; None if it never does.
+    """
+    months = np.asarray(os_months, dtype="float64")
+    censored = np.asarray(death, dtype="float64") == 0
+    if months.size == 0:
+        return None
+    times, at_time = np.unique(months, return_inverse=True)
+    events = np.bincount(at_time, weights=censored, minlength=len(times))
+    at_risk = np.bincount(at_time, minlength=len(times))[::-1].cumsum()[::-1]
+    still_followed = np.cumprod(1.0 - events / at_risk)
+    reached = np.flatnonzero(still_followed <= 0.5)
+    return float(times[reached[0]]) if reached.size else None
+
+
+def _as_text(value: object) -> str:
+    """A form value as the cell text a file would hold (numbers round-trip exactly)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return "" if np.isnan(float(value)) else repr(float(value))
+    return str(value)
+
+
+def validate_patient(values: dict) -> pd.DataFrame:
+    """Validate one patient from the form, with the same rules as a cohort file.
+
+    Parameters
+    ----------
+    values : dict
+        Schema column names to typed values (numbers, ``None`` for missing, category codes,
+        ``True``/``False`` or 0/1 for flags). A missing or blank ``patient_id`` becomes
+        ``"patient"``; outcome columns are ignored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The one-row canonical frame.
+
+    Raises
+    ------
+    risk.errors.ValidationError
+        Each problem names its ``column`` (no row), for a message next to the field.
+    """
+    unknown = [Problem("not a field of the patient form", column=str(key))
+               for key in values if key not in BY_NAME]
+    row = {name: _as_text(values.get(name)) for name in COLUMN_NAMES
+           if name not in OUTCOME_COLUMNS}
+    row["patient_id"] = row["patient_id"] or FORM_PATIENT_ID
+    try:
+        frame = validate_cohort(pd.DataFrame([row], dtype=object), "prediction").frame
+    except ValidationError as exc:
+        raise ValidationError(unknown + [replace(p, row=None) for p in exc.problems]) from None
+    if unknown:
+        raise ValidationError(unknown)
+    return frame
