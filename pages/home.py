@@ -1,8 +1,9 @@
-"""Home: what the tool is for, for whom, and its limits."""
+"""Home: what the tool is for, for whom, its limits, how to use each page, the model."""
 
 import streamlit as st
 
 from risk import INTENDED_USE
+from riskapp.loaders import active_version
 
 st.title("Liver-biopsy grade and survival in GEP-NET liver metastases")
 st.warning("**Not a medical device.** " + INTENDED_USE, icon=":material/info:")
@@ -18,6 +19,13 @@ survival model that uses the primary grade, the liver-biopsy grade and clinical 
 """
 )
 
+version = active_version()
+if version:
+    st.markdown(f"**Active model:** version `{version}` (trained on synthetic data).")
+else:
+    st.error("No model is active yet: run `make model` to train and activate the shipped "
+             "one, then reload this page.", icon=":material/error:")
+
 st.subheader("Who it is for")
 st.markdown(
     """
@@ -26,6 +34,24 @@ st.markdown(
 - **Tumor boards** review a cohort on **Cohort**: grade transitions, survival by group,
   tables; and check the model on **Model**.
 - **Researchers** retrain and validate the model on their own cohort on **Retrain**.
+"""
+)
+
+st.subheader("How to use each page")
+st.markdown(
+    """
+- **Patient** — fill in the form (age, primary tumor, liver biopsy, extent of disease)
+  and press *Estimate survival*. Grades may be left *not assessed*: they are derived
+  from Ki-67 or the mitotic count, and the derivation is shown. Without a liver biopsy
+  the primary-only model is used, and the page says so. You get survival at 1, 3, 5 and
+  10 years with 95% intervals, the survival curve, the risk group, what the biopsy
+  changed, what a biopsy could show, the basis of the estimate, and a PDF report. No
+  name or record number is asked for; nothing entered is stored.
+- **Cohort** — upload a cohort file (or use the shipped synthetic one) to see grade
+  transitions and survival by group.
+- **Model** — how well the active model discriminates and is calibrated, and its card.
+- **Retrain** — train a new model version on your own cohort, validate it, and choose
+  which version is served.
 """
 )
 st.caption("Every number shown comes from a model trained on synthetic data.")

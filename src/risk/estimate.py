@@ -18,11 +18,9 @@ import numpy as np
 import pandas as pd
 
 from risk import grading, schema
-from risk.errors import ModelError, Problem, ValidationError
+from risk.errors import Problem, ValidationError
 from risk.schema import GRADES, HORIZONS_MONTHS
 
-#: Columns that only a liver biopsy provides: cleared for the "without the biopsy" view.
-BIOPSY_COLUMNS = ("met_ki67", "met_mitoses", "met_grade")
 #: The horizon of the icon array and the before-the-biopsy chart.
 ICON_HORIZON_MONTHS = 60
 
@@ -63,10 +61,10 @@ class SurvivalEstimate:
 class BeforeBiopsy:
     """Outcomes under each liver grade the biopsy could show, for this primary grade.
 
-    ``scenarios`` has one row per liver grade: ``liver_grade``, ``probability`` (its share
-    after this primary grade in the training cohort), ``patients`` (that count) and
-    ``surv_60``; ``curves`` maps each liver grade to its survival curve and ``expected``
-    is the probability-weighted curve.
+    ``primary_grade`` is G1-G3 or ``"unknown"``. ``scenarios`` has one row per liver
+    grade: ``liver_grade``, ``probability`` (its share after this primary grade in the
+    training cohort), ``patients`` (that count) and ``surv_60``; ``curves`` maps each
+    liver grade to its survival curve and ``expected`` is the probability-weighted curve.
     """
 
     primary_grade: str
@@ -146,59 +144,31 @@ def _survival_estimate(predictions, i: int = 0) -> SurvivalEstimate:
                             np.asarray(predictions.upper[i], float), summary, contributions)
 
 
-def _without_biopsy_frame(patient: pd.DataFrame) -> pd.DataFrame:
-    frame = patient.copy()
-    for name in BIOPSY_COLUMNS:
-        frame[name] = np.nan if name != "met_grade" else None
-    frame["met_grade"] = frame["met_grade"].astype(object)
-    return _with_grade_change(frame)
-
-
-def _with_grade_change(frame: pd.DataFrame) -> pd.DataFrame:
-    change, steps = grading.grade_changes(frame["primary_grade"], frame["met_grade"])
-    frame["grade_change"], frame["grade_change_steps"] = change, steps
-    return frame
-
-
-def transition_probabilities(counts: pd.DataFrame | Mapping) -> pd.DataFrame:
-    """P(liver grade | primary grade) from a grade x grade table of patient counts.
-
-    ``counts`` is indexed by primary grade code and has one column per liver grade code
-    (``G1``..``G3``); rows with no patients give NaN.
-    """
-    table = pd.DataFrame(counts).reindex(index=list(GRADES), columns=list(GRADES))
-    table = table.fillna(0.0).astype(float)
-    totals = table.sum(axis=1).replace(0.0, np.nan)
-    return table.div(totals, axis=0)
-
-
-def before_the_biopsy(model, patient: pd.DataFrame, transition_counts) -> BeforeBiopsy | None:
+def liver_grade_scenarios(model, patient: pd.DataFrame) -> BeforeBiopsy:
     """Survival under each liver grade, weighted by P(liver grade | primary grade).
 
-    ``transition_counts`` is the training cohort's primary x liver grade count table.
-    None when the primary grade is unknown or the cohort has no patient with it.
+    The probabilities are the training cohort's shares
+    (:meth:`risk.model.BiopsyRiskModel.predict_before_biopsy`); ``patients`` gives the
+    counts behind them.
     """
+    result = model.predict_before_biopsy(patient)
     primary = patient["primary_grade"].iloc[0]
-    if transition_counts is None or primary not in GRADES:
-        return None
-    counts = pd.DataFrame(transition_counts).reindex(index=list(GRADES), columns=list(GRADES))
-    counts = counts.fillna(0).astype(float).loc[primary]
-    if counts.sum() <= 0:
-        return None
-    frame = pd.concat([patient] * len(GRADES), ignore_index=True)
-    frame["met_ki67"], frame["met_mitoses"] = np.nan, np.nan
-    frame["met_grade"] = pd.Series(GRADES, dtype=object)
-    predictions = model.predict(_with_grade_change(frame))
-    curves = {g: np.asarray(predictions.curves[i], float) for i, g in enumerate(GRADES)}
-    weights = (counts / counts.sum()).to_numpy()
-    expected = np.asarray(predictions.curves, float).T @ weights
+    level = primary if primary in GRADES else "unknown"
+    counts = (getattr(model, "transition_counts_", None) or {}).get(level, {})
+    curves = {g: np.asarray(result.by_liver_grade[g].curves[0], float) for g in GRADES}
     scenarios = pd.DataFrame({
-        "liver_grade": list(GRADES), "probability": weights,
-        "patients": counts.to_numpy().astype(int),
-        "surv_60": predictions.table["surv_60"].to_numpy(dtype=float),
+        "liver_grade": list(GRADES),
+        "probability": result.probabilities.iloc[0][list(GRADES)].to_numpy(dtype=float),
+        "patients": [int(counts.get(g, 0)) for g in GRADES],
+        "surv_60": [float(result.by_liver_grade[g].table["surv_60"].iloc[0]) for g in GRADES],
     })
-    months = np.asarray(predictions.months, dtype=float)
-    return BeforeBiopsy(primary, months, scenarios, curves, expected)
+    months = np.asarray(result.comparator.months, dtype=float)
+    return BeforeBiopsy(level, months, scenarios, curves,
+                        np.asarray(result.expected_curves[0], float))
+
+
+#: Flags that the page states in its own words (not warnings about the inputs).
+_STATED_ELSEWHERE = ("no liver-biopsy grade",)
 
 
 def estimate_patient(
@@ -206,7 +176,6 @@ def estimate_patient(
     values: Mapping[str, object],
     *,
     model_version: str,
-    transition_counts=None,
 ) -> PatientEstimate:
     """Validate one patient's form values and estimate their survival.
 
@@ -216,8 +185,6 @@ def estimate_patient(
         The fitted, served model (read only: never changed here).
     values : mapping of schema column name -> value as entered (None = blank).
     model_version : the registry version, shown with the estimate.
-    transition_counts : primary x liver grade counts of the training cohort, for the
-        before-the-biopsy view (omitted when None).
 
     Raises
     ------
@@ -227,36 +194,31 @@ def estimate_patient(
     """
     from risk.validation import validate_patient  # the single patient validator
 
-    inputs = {k: values.get(k) for k in schema.PATIENT_INPUTS if k in values}
-    if "differentiation" in values:
-        inputs["differentiation"] = values["differentiation"]
+    inputs = {k: values.get(k) for k in (*schema.PATIENT_INPUTS, "differentiation")
+              if k in values}
     grades = check_grades(values)
     contradictions = grade_problems(grades)
     try:
         patient = validate_patient(dict(values))
     except ValidationError as exc:
-        listed = {(p.column, p.message) for p in exc.problems}
-        extra = [p for p in contradictions
-                 if p.column not in {q.column for q in exc.problems}
-                 and (p.column, p.message) not in listed]
-        raise ValidationError([*exc.problems, *extra], exc.summary) from None
+        named = {p.column for p in exc.problems}
+        extra = [p for p in contradictions if p.column not in named]
+        raise ValidationError([*exc.problems, *extra], exc.summary if not extra else None) \
+            from None
     if contradictions:
         raise ValidationError(contradictions)
-    predictions = model.predict(patient)
-    estimate = _survival_estimate(predictions)
-    without = None
-    if estimate.model_used == "biopsy":
-        try:
-            without = _survival_estimate(model.predict(_without_biopsy_frame(patient)))
-        except ModelError:
-            without = None  # e.g. no primary grade: the comparator cannot be used
-    before = before_the_biopsy(model, patient, transition_counts)
+    both = model.predict_both(patient)
+    with_biopsy = bool(pd.notna(patient["met_grade"].iloc[0]))
+    without = _survival_estimate(both["primary_only"])
+    estimate = _survival_estimate(both["biopsy"]) if with_biopsy else without
     flags = [f.strip() for f in str(estimate.summary.get("flags") or "").split(";")]
+    warnings = tuple(f for f in flags if f and not f.startswith(_STATED_ELSEWHERE))
     return PatientEstimate(
         inputs=inputs, patient=patient, grades=grades, estimate=estimate,
-        without_biopsy=without, before_biopsy=before, model_version=model_version,
+        without_biopsy=without if with_biopsy else None,
+        before_biopsy=liver_grade_scenarios(model, patient), model_version=model_version,
         risk_cutpoints=tuple(float(c) for c in (getattr(model, "risk_cutpoints_", None) or ())),
-        warnings=tuple(f for f in flags if f),
+        warnings=warnings,
     )
 
 

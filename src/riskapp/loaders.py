@@ -1,0 +1,114 @@
+"""Cached loading of the served model and of the training cohort's reference curves.
+
+``st.cache_resource`` returns one object shared by every session and thread: what is
+cached here is the model (read only: never mutated) and aggregates of the training cohort
+(its Kaplan-Meier curve), never a patient of a user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from risk import registry
+from risk.errors import RegistryError, RiskError
+
+#: The shipped synthetic cohort: its curves serve as the training reference when the
+#: active model's card says it was trained on exactly this file (same sha256).
+SHIPPED_COHORT = Path(registry.__file__).resolve().parents[2] / "data" / "synthetic" / "cohort.csv"
+
+
+@dataclass(frozen=True)
+class TrainingReference:
+    """Aggregates of the training cohort shown beside a patient's estimate."""
+
+    label: str
+    km_times: np.ndarray | None = None
+    km_survival: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """The active model version with its training reference."""
+
+    version: str
+    model: object  # risk.model.BiopsyRiskModel
+    card: dict
+    reference: TrainingReference
+
+
+def model_dir() -> str:
+    """The registry folder in use ($RISK_MODEL_DIR or the repository's models/)."""
+    return str(registry.default_model_dir().resolve())
+
+
+def active_version() -> str | None:
+    """The active version's name (read from the pointer, cheap; None when none)."""
+    try:
+        return registry.Registry(model_dir()).active_version()
+    except (RiskError, OSError):
+        return None
+
+
+@st.cache_resource(show_spinner="Loading the model...", max_entries=4)
+def _served_model(folder: str, version: str) -> ServedModel:
+    loaded = registry.load(version, model_dir=folder)
+    return ServedModel(loaded.version, loaded.model, loaded.card,
+                       training_reference(loaded.model, loaded.card))
+
+
+def served_model() -> ServedModel:
+    """The active model, loaded and verified once per version (cached across sessions).
+
+    Raises
+    ------
+    risk.errors.RegistryError
+        No active model, or its files fail verification (the page shows the message).
+    """
+    folder = model_dir()
+    version = registry.Registry(folder).active_version()
+    if not version:
+        raise RegistryError(f"no model is active in {folder}: run 'make model' (or "
+                            "'python -m risk models activate VERSION') and reload")
+    return _served_model(folder, version)
+
+
+def _summary_reference(model) -> TrainingReference | None:
+    """The curve the model stored with itself, when it did."""
+    km = (getattr(model, "training_summary_", None) or {}).get("kaplan_meier")
+    if not km:
+        return None
+    return TrainingReference("Training cohort (Kaplan-Meier)",
+                             np.asarray(km["months"], float), np.asarray(km["survival"], float))
+
+
+def training_reference(model, card: dict) -> TrainingReference:
+    """The training cohort's Kaplan-Meier curve, when known.
+
+    From the model itself if it stored them, else from the shipped synthetic cohort when
+    the model card's fingerprint shows the model was trained on that very file (the
+    artifact holds no rows to compute it from).
+    """
+    stored = _summary_reference(model)
+    if stored is not None:
+        return stored
+    expected = (card.get("training_data") or {}).get("sha256")
+    if not expected or not SHIPPED_COHORT.exists():
+        return TrainingReference("")
+    raw = SHIPPED_COHORT.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != expected:
+        return TrainingReference("")
+    return _reference_from_file(raw)
+
+
+def _reference_from_file(raw: bytes) -> TrainingReference:
+    from risk.cohort_survival import kaplan_meier
+    from risk.validation import load_cohort
+
+    frame = load_cohort(raw, "training").frame
+    km = kaplan_meier(frame["os_months"].to_numpy(float), frame["death"].to_numpy(int))
+    return TrainingReference("Training cohort (Kaplan-Meier)", km.times, km.survival)

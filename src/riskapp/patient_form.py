@@ -1,0 +1,128 @@
+"""The patient form: one ``st.form`` of schema widgets, and the estimate on submit.
+
+The submit callback validates and estimates before the page reruns, so the form can
+show each problem at its field and each grade's derivation beside it. The patient lives
+only in ``st.session_state`` (the widgets' own keys and :data:`RESULT_KEY`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from risk.errors import Problem, RiskError, ValidationError
+from risk.estimate import PatientEstimate, check_grades, describe_grade, estimate_patient
+from riskapp.loaders import ServedModel
+from riskapp.widgets import schema_widget
+
+RESULT_KEY = "patient_estimate"
+PROBLEMS_KEY = "patient_problems"
+SUBMIT_KEY = "predict"
+#: The form's three columns: a title, the fields (schema names = widget keys), a note.
+SECTIONS = (
+    ("Patient and disease extent",
+     ("age", "sex", "ecog", "met_timing", "liver_burden", "extrahepatic_mets", "sstr_status"),
+     None),
+    ("Primary tumor",
+     ("primary_site", "differentiation", "primary_ki67", "primary_mitoses", "primary_grade",
+      "primary_resected", "functional_syndrome"),
+     None),
+    ("Liver-metastasis biopsy (CT-guided core needle)",
+     ("met_ki67", "met_mitoses", "met_grade"),
+     "Leave these empty when there is no diagnostic liver biopsy: the estimate then "
+     "comes from the primary-only model."),
+)
+FORM_FIELDS = tuple(name for _, names, _ in SECTIONS for name in names)
+GENERAL = "__form__"  # problems that belong to no single field
+UNEXPECTED = ("The estimate could not be computed for these inputs. Nothing was saved; "
+              "please check the inputs, and report the problem if it persists.")
+
+
+def form_values() -> dict:
+    """The submitted form values by schema name (None for a blank field)."""
+    return {name: st.session_state.get(name) for name in FORM_FIELDS}
+
+
+def field_message(problem: Problem) -> str:
+    """A problem as said at its field (the field itself names the column)."""
+    if problem.message.startswith("required"):
+        return "Required: please fill this in."
+    text = problem.message
+    if problem.allowed:
+        text += f"; allowed: {problem.allowed}"
+    return text[:1].upper() + text[1:]
+
+
+def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
+    """Messages grouped by the field they belong to (:data:`GENERAL` for the others)."""
+    out: dict[str, list[str]] = {}
+    for problem in problems:
+        if problem.column in FORM_FIELDS:
+            out.setdefault(problem.column, []).append(field_message(problem))
+        else:
+            out.setdefault(GENERAL, []).append(str(replace(problem, row=None)))
+    return out
+
+
+def on_predict(served: ServedModel) -> None:
+    """Submit callback: validate, estimate, and keep the result in session state only."""
+    try:
+        estimate = estimate_patient(served.model, form_values(), model_version=served.version)
+    except ValidationError as exc:
+        st.session_state[PROBLEMS_KEY] = problems_by_field(exc.problems)
+        st.session_state.pop(RESULT_KEY, None)
+        return
+    except RiskError as exc:
+        st.session_state[PROBLEMS_KEY] = {GENERAL: [str(exc)]}
+        st.session_state.pop(RESULT_KEY, None)
+        return
+    except Exception:  # never a traceback for a clinician; nothing about the patient logged
+        st.session_state[PROBLEMS_KEY] = {GENERAL: [UNEXPECTED]}
+        st.session_state.pop(RESULT_KEY, None)
+        return
+    st.session_state[PROBLEMS_KEY] = {}
+    st.session_state[RESULT_KEY] = estimate
+
+
+def _field_notes(name: str, problems: dict, submitted: dict | None) -> None:
+    for message in problems.get(name, []):
+        st.error(message, icon=":material/error:")
+    if submitted is None or name not in ("primary_grade", "met_grade"):
+        return
+    check = check_grades(submitted)[name]
+    if check.contradiction:
+        return  # the error above says it
+    text = describe_grade(name, check, submitted)
+    if name == "met_grade" and check.grade is None:
+        st.info(text, icon=":material/info:")
+    else:
+        st.caption(text)
+
+
+def patient_form(served: ServedModel) -> None:
+    """Render the form; problems and grade derivations appear at their fields."""
+    problems: dict = st.session_state.get(PROBLEMS_KEY, {})
+    result: PatientEstimate | None = st.session_state.get(RESULT_KEY)
+    submitted = form_values() if (problems or result is not None) else None
+    with st.form("patient_form", enter_to_submit=False):
+        st.markdown("Enter one patient. No name or record number is asked for, and nothing "
+                    "entered is stored: it lives only in this browser session.")
+        for message in problems.get(GENERAL, []):
+            st.error(message, icon=":material/error:")
+        if problems:
+            n = sum(len(v) for v in problems.values())
+            st.error(f"{n} problem{'s' if n != 1 else ''} to correct: see the fields marked "
+                     "below.", icon=":material/error:")
+        columns = st.columns(len(SECTIONS), gap="large")
+        for column, (title, names, note) in zip(columns, SECTIONS, strict=True):
+            with column:
+                st.markdown(f"**{title}**")
+                if note:
+                    st.caption(note)
+                for name in names:
+                    schema_widget(name)
+                    _field_notes(name, problems, submitted)
+        st.form_submit_button("Estimate survival", key=SUBMIT_KEY, type="primary",
+                              icon=":material/query_stats:", on_click=on_predict,
+                              args=(served,))

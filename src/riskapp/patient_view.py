@@ -1,0 +1,206 @@
+"""The results of the patient page: estimates, figures, the biopsy's value, the basis.
+
+Everything shown comes from a :class:`risk.estimate.PatientEstimate` held in session
+state; figures come from :mod:`risk.figures.patient` and the PDF from :mod:`risk.report`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from risk import schema
+from risk.estimate import (
+    HORIZON_WORDS,
+    RISK_GROUP_WORDS,
+    PatientEstimate,
+    describe_cutpoints,
+    describe_inputs,
+    describe_median,
+    format_input,
+    percent,
+)
+from risk.figures import patient as figures
+from risk.report import build_report
+from riskapp.loaders import ServedModel
+
+PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+SYNTHETIC_BANNER = ("Every number below comes from a model trained on **synthetic data** "
+                    "calibrated to published figures: it illustrates the method and must "
+                    "not guide the care of a patient.")
+PRIMARY_ONLY = ("**No liver-biopsy grade was given, so this estimate comes from the "
+                "primary-only model** (primary grade and clinical features). A liver-biopsy "
+                "grade would refine it: see *Before the biopsy* below.")
+MODEL_WORDS = {"biopsy": "the biopsy model (primary grade, liver-biopsy grade and clinical "
+                         "features)",
+               "primary_only": "the primary-only model (primary grade and clinical "
+                               "features; no liver-biopsy grade)"}
+
+
+def _chart(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, config=PLOT_CONFIG, width="stretch")
+
+
+def _labels() -> dict[str, str]:
+    return {c.name: c.label for c in schema.COLUMNS}
+
+
+def _horizon_metrics(est: PatientEstimate) -> None:
+    columns = st.columns(len(schema.HORIZONS_MONTHS))
+    for column, months in zip(columns, schema.HORIZONS_MONTHS, strict=True):
+        value, low, up = est.estimate.at(months)
+        with column, st.container(key=f"surv_{months}", border=True):
+            st.metric(f"Survival at {HORIZON_WORDS[months]}", percent(value))
+            st.caption(f"95% CI {percent(low)} to {percent(up)}")
+
+
+def _summary_line(est: PatientEstimate) -> None:
+    left, right = st.columns(2)
+    with left, st.container(key="median_os", border=True):
+        st.markdown(f"**Median overall survival:** {describe_median(est.estimate)}")
+    group = str(est.estimate.summary.get("risk_group") or "")
+    with right, st.container(key="risk_group", border=True):
+        st.markdown(f"**Risk group: {RISK_GROUP_WORDS.get(group, 'not available')}**")
+        st.caption(describe_cutpoints(est.risk_cutpoints))
+
+
+def _curve_figure(est: PatientEstimate, served: ServedModel):
+    ref = served.reference
+    reference = None
+    if ref.km_times is not None and ref.km_survival is not None:
+        reference = (ref.km_times, ref.km_survival)
+    e = est.estimate
+    return figures.survival_curve(e.months, e.survival, e.lower, e.upper, reference=reference,
+                                  reference_label=ref.label or "Training cohort")
+
+
+def _biopsy_value(est: PatientEstimate) -> None:
+    st.subheader("Value of the biopsy")
+    if not est.has_biopsy:
+        st.markdown("No liver-biopsy grade was given: the estimate above is already the "
+                    "primary-only one. *Before the biopsy* shows what a biopsy could show.")
+        return
+    if est.without_biopsy is None:
+        st.markdown("The primary-only model cannot be used for this patient (no primary "
+                    "grade, Ki-67 or mitotic count), so there is no estimate without the "
+                    "biopsy to compare with.")
+        return
+    w, wo = est.estimate, est.without_biopsy
+    liver, primary = est.patient["met_grade"].iloc[0], est.patient["primary_grade"].iloc[0]
+    change = est.patient["grade_change"].iloc[0]
+    s_with, s_without = w.at(60)[0], wo.at(60)[0]
+    moved = 100 * (s_with - s_without)
+    st.markdown(
+        f"The liver biopsy showed **{liver}** (primary {primary or 'not graded'}: "
+        f"**{change}**). With it the 5-year survival estimate is **{percent(s_with)}**, "
+        f"against **{percent(s_without)}** from the primary-only model: "
+        f"{'+' if moved >= 0 else '-'}{abs(moved):.1f} percentage points.")
+    left, right = st.columns([3, 2])
+    with left:
+        _chart(figures.biopsy_comparison(w.months, (w.survival, w.lower, w.upper),
+                                         (wo.survival, wo.lower, wo.upper),
+                                         liver_grade=liver), "biopsy_comparison")
+    with right:
+        rows = []
+        for m in schema.HORIZONS_MONTHS:
+            a, b = w.at(m), wo.at(m)
+            rows.append({"Survival at": HORIZON_WORDS[m],
+                         "With the biopsy": f"{percent(a[0])} ({percent(a[1])}-{percent(a[2])})",
+                         "Without": f"{percent(b[0])} ({percent(b[1])}-{percent(b[2])})",
+                         "Change (points)": f"{100 * (a[0] - b[0]):+.1f}"})
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.caption("In brackets: 95% intervals. Both from models trained on synthetic data.")
+
+
+def _before_biopsy(est: PatientEstimate) -> None:
+    st.subheader("Before the biopsy")
+    before = est.before_biopsy
+    if before is None:
+        st.markdown("Not available: it needs the primary grade (entered or derived) and "
+                    "the training cohort's grade transitions, which this model version "
+                    "does not provide.")
+        return
+    total = int(before.scenarios["patients"].sum())
+    primary = (f"a primary **{before.primary_grade}** tumor" if before.primary_grade != "unknown"
+               else "a primary tumor **without a grade**")
+    basis = (f"how often each followed such a primary in the training cohort ({total} "
+             f"patients with both grades)" if total else
+             "the training cohort's overall shares of liver grades (no training patient "
+             "had such a primary)")
+    st.markdown(f"For {primary}, the outcome under each liver grade a biopsy could show, "
+                f"weighted by {basis}.")
+    left, right = st.columns([3, 2])
+    with left:
+        _chart(figures.before_biopsy(before.months, before.scenarios, before.curves,
+                                     before.expected), "before_biopsy")
+    with right:
+        table = pd.DataFrame({
+            "Liver grade": before.scenarios["liver_grade"],
+            "Share after this primary grade": [f"{p:.0%} ({n})" for p, n in zip(
+                before.scenarios["probability"], before.scenarios["patients"], strict=True)],
+            "Survival at 5 years": [percent(v) for v in before.scenarios["surv_60"]],
+        })
+        st.dataframe(table, hide_index=True, width="stretch")
+        expected = float(np.interp(60, before.months, before.expected))
+        st.markdown(f"Expected 5-year survival before the biopsy: **{percent(expected)}**.")
+
+
+def _basis(est: PatientEstimate, served: ServedModel) -> None:
+    st.subheader("Basis of the estimate")
+    data = (served.card.get("training_data") or {})
+    trained_on = ""
+    if data.get("patients"):
+        trained_on = (f", trained on {data['patients']} synthetic patients "
+                      f"({data.get('events', '?')} deaths)")
+    st.markdown(f"Cox proportional-hazards model, version **{served.version}**{trained_on}. "
+                f"This estimate used {MODEL_WORDS.get(est.estimate.model_used, '')}.")
+    _chart(figures.contributions_chart(est.estimate.contributions, _labels()), "contributions")
+    st.caption("Each bar is that input's contribution to the log hazard of death compared "
+               "with the model's reference patient; × is the matching hazard ratio.")
+    reference = getattr(served.model, "reference_patient_", None)
+    if reference:
+        with st.expander("The reference patient"):
+            rows = [(schema.column(k).label, format_input(k, v)) for k, v in reference.items()
+                    if k in schema.BY_NAME and k not in ("primary_ki67", "met_ki67")]
+            st.dataframe(pd.DataFrame(rows, columns=["Input", "Reference value"]),
+                         hide_index=True, width="stretch")
+
+
+def _inputs(est: PatientEstimate) -> None:
+    st.subheader("Inputs as entered")
+    rows = describe_inputs(est.inputs)
+    for name, check in est.grades.items():
+        if check.source == "derived":
+            label = schema.column(name).label
+            rows = [(lab, f"{val} -> {check.grade} (derived)" if lab == label else val)
+                    for lab, val in rows]
+    st.dataframe(pd.DataFrame(rows, columns=["Input", "As entered"]), hide_index=True,
+                 width="stretch", height=36 * (len(rows) + 1) + 3)
+
+
+def render_results(est: PatientEstimate, served: ServedModel) -> None:
+    """Everything shown for one estimated patient, then the PDF download."""
+    st.divider()
+    st.header("Estimate for this patient")
+    st.warning(SYNTHETIC_BANNER, icon=":material/science:")
+    if not est.has_biopsy:
+        st.info(PRIMARY_ONLY, icon=":material/info:")
+    _horizon_metrics(est)
+    _summary_line(est)
+    for warning in est.warnings:
+        st.warning(f"Outside the training data: {warning}", icon=":material/warning:")
+    curve = _curve_figure(est, served)
+    left, right = st.columns([3, 2])
+    with left:
+        _chart(curve, "survival_curve")
+    with right:
+        _chart(figures.icon_array(est.estimate.at(60)[0]), "icon_array")
+    _biopsy_value(est)
+    _before_biopsy(est)
+    _basis(est, served)
+    _inputs(est)
+    st.download_button(
+        "Download the report (PDF)", data=lambda: build_report(est, figure=curve),
+        file_name=f"survival-estimate-{est.created.isoformat()}.pdf", mime="application/pdf",
+        key="report", icon=":material/download:", on_click="ignore", type="primary")

@@ -1,0 +1,246 @@
+"""AppTest flows of the patient page: valid patient, contradictory grade, no biopsy,
+out-of-range values, grades left 'not assessed', and the home page's model version.
+
+A small model is fitted in memory on a synthetic cohort (ages 30-85) and saved to a
+temporary registry, which ``RISK_MODEL_DIR`` points the app at.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cohort_frames import make_cohort
+from streamlit.testing.v1 import AppTest
+
+from risk.model import BiopsyRiskModel
+from risk.model_card import build_card, data_fingerprint
+from risk.registry import MODEL_DIR_ENV, Registry
+from risk.validation import validate_patient
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+VERSION = "apptest-v1"
+
+PATIENT = {
+    "age": 63.0, "sex": "female", "primary_site": "pancreas", "primary_ki67": 12.0,
+    "met_ki67": 25.0, "met_timing": "synchronous", "liver_burden": "25to50", "ecog": 1,
+    "sstr_status": "positive", "primary_resected": True,
+}
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    """A fitted model, saved and activated in a temporary registry the app reads."""
+    frame = make_cohort(400, seed=3)
+    frame["age"] = frame["age"].clip(30, 85)
+    fitted = BiopsyRiskModel(penalizer=0.1, extra_terms=[]).fit(frame)
+    folder = tmp_path_factory.mktemp("models")
+    Registry(folder).save(fitted.to_dict(), build_card(training_data=data_fingerprint(frame)),
+                          version=VERSION, activate=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(MODEL_DIR_ENV, str(folder))
+        yield fitted
+
+
+def patient_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/patient.py").run()
+    assert not at.exception
+    return at
+
+
+def submit(values: dict) -> AppTest:
+    """Fill the form as a clinician would (only the given fields) and submit it."""
+    at = patient_page()
+    for name, value in values.items():
+        if name in ("age", "primary_ki67", "primary_mitoses", "met_ki67", "met_mitoses"):
+            at.number_input(key=name).set_value(value)
+        elif name in ("extrahepatic_mets", "primary_resected", "functional_syndrome"):
+            at.checkbox(key=name).set_value(value)
+        else:
+            at.selectbox(key=name).set_value(value)
+    at.button(key="predict").click().run()
+    assert not at.exception
+    return at
+
+
+def expected_prediction(model, values: dict):
+    full = {k: None for k in ("primary_mitoses", "primary_grade", "met_mitoses",
+                              "met_grade", "met_ki67")}
+    full.update({"extrahepatic_mets": False, "primary_resected": False,
+                 "functional_syndrome": False, **values})
+    return model.predict(validate_patient(full))
+
+
+def shown_percent(at: AppTest, months: int) -> str:
+    return at.get_by_key(f"surv_{months}").metric[0].value
+
+
+def figure(at: AppTest, key: str) -> dict:
+    charts = [c for c in at.get("plotly_chart") if key in c.proto.id]
+    assert len(charts) == 1, f"expected one chart keyed {key}"
+    return json.loads(charts[0].proto.spec)
+
+
+def decode(array) -> np.ndarray:
+    """A plotly JSON array: a list, or numpy's bytes in base64 (``bdata``)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
+    return np.asarray(array, dtype=float)
+
+
+def field_errors(at: AppTest, key: str) -> list[str]:
+    """Error messages in the form column that holds the widget ``key``."""
+    for column in at.columns:
+        if any(w.key == key for w in (*column.selectbox, *column.number_input)):
+            return [e.value for e in column.error]
+    raise AssertionError(f"no column holds {key}")
+
+
+def test_page_renders_the_empty_form(model):
+    at = patient_page()
+    assert "Patient" in at.title[0].value
+    keys = {w.key for w in (*at.number_input, *at.selectbox, *at.checkbox)}
+    assert {"age", "sex", "primary_site", "primary_ki67", "primary_mitoses", "primary_grade",
+            "met_ki67", "met_mitoses", "met_grade", "met_timing", "liver_burden",
+            "extrahepatic_mets", "primary_resected", "functional_syndrome", "ecog",
+            "sstr_status"} <= keys
+    assert not at.metric and not at.error
+
+
+def test_valid_patient_shows_the_models_estimates_with_intervals(model):
+    at = submit(PATIENT)
+    assert not at.error
+    expected = expected_prediction(model, PATIENT).table.iloc[0]
+    assert expected["model_used"] == "biopsy"
+    for months in (12, 36, 60, 120):
+        assert shown_percent(at, months) == f"{100 * expected[f'surv_{months}']:.1f}%"
+        caption = at.get_by_key(f"surv_{months}").caption[0].value
+        low, up = expected[f"surv_{months}_lower"], expected[f"surv_{months}_upper"]
+        assert caption == f"95% CI {100 * low:.1f}% to {100 * up:.1f}%"
+    group = at.get_by_key("risk_group").markdown[0].value
+    assert expected["risk_group"].capitalize() in group
+    # the curve drawn is the model's curve; its band encloses it
+    spec = figure(at, "survival_curve")
+    traces = {t.get("name"): t for t in spec["data"]}
+    curve = decode(traces["This patient"]["y"])
+    np.testing.assert_allclose(curve, expected_prediction(model, PATIENT).curves[0])
+    band = decode(traces["95% interval"]["y"])
+    assert (band[:121] >= curve - 1e-12).all() and (band[121:][::-1] <= curve + 1e-12).all()
+    # icon array, value of the biopsy, before the biopsy, basis
+    alive = round(100 * expected["surv_60"])
+    title = figure(at, "icon_array")["layout"]["title"]["text"]
+    assert title == f"Of 100 patients like this, {alive} {'is' if alive == 1 else 'are'} " \
+                    "alive at 5 years"
+    for key in ("biopsy_comparison", "before_biopsy", "contributions"):
+        assert figure(at, key)["data"]
+    text = " ".join(m.value for m in at.markdown)
+    assert "The liver biopsy showed **G3**" in text and "upgraded" in text
+    assert VERSION in text
+    assert at.session_state["patient_estimate"].model_version == VERSION
+    assert at.get("download_button")
+
+
+def test_every_number_is_labelled_synthetic(model):
+    at = submit(PATIENT)
+    assert any("synthetic data" in w.value for w in at.warning)
+    for key in ("survival_curve", "icon_array", "biopsy_comparison", "before_biopsy",
+                "contributions"):
+        notes = [a["text"] for a in figure(at, key)["layout"].get("annotations", [])]
+        assert any("synthetic data" in n for n in notes), key
+
+
+def test_contradictory_grade_is_a_message_at_the_field_not_an_exception(model):
+    at = submit({**PATIENT, "primary_grade": "G1", "primary_ki67": 25.0})
+    errors = field_errors(at, "primary_grade")
+    assert any("contradicts" in e and "G3" in e for e in errors)
+    assert not field_errors(at, "met_grade")
+    assert not at.metric  # no estimate from contradictory inputs
+    assert "patient_estimate" not in at.session_state
+
+
+def test_a_failed_resubmit_clears_the_previous_estimate(model):
+    at = submit(PATIENT)
+    assert at.metric
+    at.selectbox(key="met_grade").set_value("G1")  # contradicts the liver Ki-67 of 25%
+    at.button(key="predict").click().run()
+    assert not at.exception and not at.metric
+    assert any("contradicts" in e for e in field_errors(at, "met_grade"))
+
+
+def test_no_biopsy_uses_the_primary_only_model_and_says_so(model):
+    values = {k: v for k, v in PATIENT.items() if k != "met_ki67"}
+    at = submit(values)
+    assert not at.error
+    expected = expected_prediction(model, values).table.iloc[0]
+    assert expected["model_used"] == "primary_only"
+    assert shown_percent(at, 60) == f"{100 * expected['surv_60']:.1f}%"
+    said = " ".join(i.value for i in at.info)
+    assert "primary-only model" in said
+    assert "No liver-biopsy grade" in said
+    charts = [c.proto.id for c in at.get("plotly_chart")]
+    assert not any("biopsy_comparison" in c for c in charts)
+    before = figure(at, "before_biopsy")
+    assert any(t["name"].startswith("Expected before the biopsy") for t in before["data"])
+
+
+def test_age_outside_the_training_range_is_warned(model):
+    at = submit({**PATIENT, "age": 95.0})
+    assert not at.error
+    warnings = " ".join(w.value for w in at.warning)
+    assert "age outside the training range (30-85 years)" in warnings
+    assert shown_percent(at, 60).endswith("%")
+
+
+def test_values_beyond_the_schema_bounds_never_crash(model):
+    at = patient_page()
+    for name, value in PATIENT.items():
+        if name == "age":
+            continue
+        if name in ("primary_ki67", "met_ki67"):
+            at.number_input(key=name).set_value(value)
+        elif name == "primary_resected":
+            at.checkbox(key=name).set_value(value)
+        else:
+            at.selectbox(key=name).set_value(value)
+    at.number_input(key="age").set_value(150.0)  # the widget allows 18-100
+    at.button(key="predict").click().run()
+    assert not at.exception
+    assert field_errors(at, "age") and not at.metric
+
+
+def test_empty_form_lists_every_required_field(model):
+    at = submit({})
+    for key in ("age", "sex", "ecog", "met_timing", "liver_burden", "primary_site"):
+        assert "Required: please fill this in." in field_errors(at, key), key
+    assert not at.metric
+
+
+def test_not_assessed_grades_are_derived_and_the_derivation_shown(model):
+    derived = {**PATIENT, "primary_ki67": None, "met_ki67": None, "primary_mitoses": 5.0,
+               "met_mitoses": 25.0}
+    at = submit(derived)
+    assert not at.error
+    captions = " ".join(c.value for c in at.caption)
+    assert "G2 derived from 5 mitoses per 2 mm²" in captions
+    assert "G3 derived from 25 mitoses per 2 mm²" in captions
+    # the same patient with the grades entered gets the same estimate
+    entered = submit({**derived, "primary_grade": "G2", "met_grade": "G3"})
+    for months in (12, 36, 60, 120):
+        assert shown_percent(at, months) == shown_percent(entered, months)
+
+
+def test_poorly_differentiated_tumor_is_refused_at_its_field(model):
+    at = submit({**PATIENT, "differentiation": "poor"})
+    assert any("outside this tool's intended use" in e
+               for e in field_errors(at, "differentiation"))
+    assert not at.metric
+
+
+def test_home_shows_the_active_model_version(model):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert VERSION in " ".join(m.value for m in at.markdown)
