@@ -1,0 +1,243 @@
+"""Kaplan-Meier survival by group, numbers at risk, median OS and log-rank tests.
+
+Vectorised on the table of unique times (one ``np.unique`` and ``bincount`` per group, no
+loop over patients), so a 100,000-patient cohort takes milliseconds. The estimates equal
+lifelines' ``KaplanMeierFitter`` (survival, exponential-Greenwood "log-log" 95% band,
+median and its interval) and ``multivariate_logrank_test``/``pairwise_logrank_test``; the
+tests check this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from risk.cohort import NOT_ASSESSED, group_labels, grouping_title
+
+#: Months at which the number at risk is shown under the curves.
+AT_RISK_MONTHS = tuple(range(0, 121, 12))
+
+
+@dataclass(frozen=True)
+class SurvivalCurve:
+    """A Kaplan-Meier curve: a right-continuous step function on ``times``.
+
+    ``times`` starts at 0 and holds every distinct follow-up time; ``at_risk[i]`` is the
+    number still followed just before ``times[i]``; ``lower``/``upper`` are the pointwise
+    confidence band (exponential Greenwood, as lifelines and R's ``conf.type="log-log"``).
+    Medians are ``inf`` when the curve (or its bound) never falls to 50%.
+    """
+
+    label: str
+    n: int
+    events: int
+    times: np.ndarray
+    survival: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    at_risk: np.ndarray
+    median: float
+    median_lower: float
+    median_upper: float
+
+    def survival_at(self, months) -> np.ndarray:
+        """Survival probability at the given months (the step value in force)."""
+        idx = np.searchsorted(self.times, np.asarray(months, dtype=float), side="right") - 1
+        return self.survival[np.clip(idx, 0, None)]
+
+    def at_risk_at(self, months) -> np.ndarray:
+        """Number at risk at the given months: patients with follow-up >= that time
+        (R's ``summary(survfit, times=)``); 0 after the last follow-up."""
+        idx = np.searchsorted(self.times, np.asarray(months, dtype=float), side="left")
+        padded = np.append(self.at_risk, 0)
+        return padded[np.minimum(idx, len(self.at_risk))].astype(int)
+
+
+def kaplan_meier(durations, events, label: str = "All patients",
+                 alpha: float = 0.05) -> SurvivalCurve:
+    """The Kaplan-Meier estimate with a ``1 - alpha`` confidence band.
+
+    ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)``; Greenwood's sum
+    ``sum d_i / (n_i (n_i - d_i))`` feeds the log-log band
+    ``exp(-exp(log(-log S) -/+ z sqrt(greenwood) / log S))``, set to 1 where S = 1.
+    """
+    durations = np.asarray(durations, dtype=float)
+    died = np.asarray(events, dtype=float)
+    if durations.shape != died.shape or durations.ndim != 1:
+        raise ValueError("durations and events must be 1-d and of the same length")
+    if durations.size == 0:
+        raise ValueError("no patients: a Kaplan-Meier curve needs at least one")
+    if not np.isfinite(durations).all() or (durations < 0).any():
+        raise ValueError("durations must be finite and >= 0")
+    times, inverse = np.unique(durations, return_inverse=True)
+    removed = np.bincount(inverse, minlength=times.size)
+    deaths = np.bincount(inverse, weights=died, minlength=times.size)
+    if times[0] > 0:  # the curve starts at time 0 with everyone at risk
+        times, removed, deaths = (np.concatenate([[0.0], times]), np.concatenate([[0], removed]),
+                                  np.concatenate([[0.0], deaths]))
+    n = durations.size
+    at_risk = n - np.concatenate([[0], np.cumsum(removed)[:-1]])
+    survival = np.cumprod(1.0 - deaths / at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = deaths / (at_risk * (at_risk - deaths).astype(float))
+        greenwood = np.cumsum(np.where(np.isfinite(terms), terms, 0.0))
+        z = stats.norm.ppf(1 - alpha / 2)
+        log_s = np.log(survival)
+        spread = z * np.sqrt(greenwood) / log_s
+        lower = np.exp(-np.exp(np.log(-log_s) - spread))
+        upper = np.exp(-np.exp(np.log(-log_s) + spread))
+    lower, upper = np.nan_to_num(lower, nan=1.0), np.nan_to_num(upper, nan=1.0)
+    return SurvivalCurve(label, n, int(died.sum()), times, survival, lower, upper,
+                         at_risk.astype(int), _first_time_at_or_below(times, survival),
+                         _first_time_at_or_below(times, lower),
+                         _first_time_at_or_below(times, upper))
+
+
+def _first_time_at_or_below(times: np.ndarray, curve: np.ndarray, q: float = 0.5) -> float:
+    """First time the curve is <= q (lifelines' ``qth_survival_time``), inf if never."""
+    hits = np.flatnonzero(curve <= q)
+    return float(times[hits[0]]) if hits.size else float("inf")
+
+
+# --------------------------------------------------------------------------- log-rank
+
+@dataclass(frozen=True)
+class LogRankResult:
+    """The log-rank test across groups and, for more than two, every pair (Holm-adjusted)."""
+
+    groups: tuple[str, ...]
+    statistic: float
+    degrees_of_freedom: int
+    p_value: float
+    pairwise: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _tables(durations: np.ndarray, events: np.ndarray, codes: np.ndarray, n_groups: int):
+    """Per (unique time, group): number at risk and deaths; shape (times, groups)."""
+    _, t_idx = np.unique(durations, return_inverse=True)
+    n_times = int(t_idx.max()) + 1
+    cell = t_idx * n_groups + codes
+    size = n_times * n_groups
+    removed = np.bincount(cell, minlength=size).reshape(n_times, n_groups)
+    deaths = np.bincount(cell, weights=events, minlength=size).reshape(n_times, n_groups)
+    at_risk = removed[::-1].cumsum(axis=0)[::-1]
+    return at_risk.astype(float), deaths
+
+
+def _logrank_from_tables(at_risk: np.ndarray, deaths: np.ndarray) -> tuple[float, int]:
+    """Chi-square statistic and df from (times x groups) tables (lifelines' formula)."""
+    n_t = at_risk.sum(axis=1)
+    d_t = deaths.sum(axis=1)
+    live = n_t > 0
+    at_risk, deaths, n_t, d_t = at_risk[live], deaths[live], n_t[live], d_t[live]
+    share = at_risk / n_t[:, None]
+    observed_minus_expected = deaths.sum(axis=0) - (share * d_t[:, None]).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(n_t > 1, d_t * (n_t - d_t) / (n_t - 1), 0.0)
+    covariance = np.diag((c[:, None] * share).sum(axis=0)) - (share * c[:, None]).T @ share
+    z = observed_minus_expected[:-1]
+    statistic = float(z @ np.linalg.pinv(covariance[:-1, :-1]) @ z)
+    return statistic, at_risk.shape[1] - 1
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjustment (R's ``p.adjust(p, "holm")``)."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    adjusted = np.maximum.accumulate(p[order] * (m - np.arange(m)))
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def logrank_test(durations, events, groups) -> LogRankResult:
+    """Log-rank test of equal survival across ``groups`` (any labels, >= 2 distinct).
+
+    With more than two groups, ``pairwise`` holds each pair's test with Holm-adjusted
+    p-values (columns ``group_a, group_b, statistic, p_value, p_holm``).
+    """
+    durations = np.asarray(durations, dtype=float)
+    events = np.asarray(events, dtype=float)
+    series = groups if isinstance(groups, pd.Series) else pd.Series(np.asarray(groups))
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.cat.remove_unused_categories()
+        codes, names = series.cat.codes.to_numpy(), list(series.cat.categories)
+    else:
+        codes, names = pd.factorize(series, sort=True)
+    if (codes < 0).any():
+        raise ValueError("every patient needs a group for the log-rank test")
+    if len(names) < 2:
+        raise ValueError("the log-rank test needs at least two groups")
+    at_risk, deaths = _tables(durations, events, codes, len(names))
+    statistic, df = _logrank_from_tables(at_risk, deaths)
+    rows = []
+    if len(names) > 2:
+        for a, b in combinations(range(len(names)), 2):
+            s, _ = _logrank_from_tables(at_risk[:, [a, b]], deaths[:, [a, b]])
+            rows.append((str(names[a]), str(names[b]), s, float(stats.chi2.sf(s, 1))))
+    pairwise = pd.DataFrame(rows, columns=["group_a", "group_b", "statistic", "p_value"])
+    pairwise["p_holm"] = holm(pairwise["p_value"]) if rows else []
+    return LogRankResult(tuple(str(n) for n in names), statistic, df,
+                         float(stats.chi2.sf(statistic, df)), pairwise)
+
+
+# --------------------------------------------------------------------------- by group
+
+@dataclass(frozen=True)
+class SurvivalByGroup:
+    """Kaplan-Meier curves of each group, numbers at risk, medians and the log-rank test."""
+
+    title: str
+    curves: tuple[SurvivalCurve, ...]
+    at_risk: pd.DataFrame  # rows: group labels; columns: months
+    logrank: LogRankResult | None
+    notes: tuple[str, ...] = ()
+
+    def medians(self) -> pd.DataFrame:
+        """Median OS with its 95% interval per group (inf: not reached)."""
+        return pd.DataFrame(
+            [(c.label, c.n, c.events, c.median, c.median_lower, c.median_upper)
+             for c in self.curves],
+            columns=["group", "patients", "deaths", "median_months", "lower_95", "upper_95"])
+
+
+def survival_by_group(frame: pd.DataFrame, by: str | pd.Series,
+                      at_risk_months=AT_RISK_MONTHS, alpha: float = 0.05) -> SurvivalByGroup:
+    """Kaplan-Meier by ``by`` (see :func:`risk.cohort.group_labels`) on a canonical frame.
+
+    Patients without follow-up (blank ``os_months`` or ``death``) are left out and
+    counted in a note. The "Not assessed" group is drawn, so the groups add up to the
+    cohort, but left out of the log-rank tests, which compare assessed groups only.
+    """
+    notes = []
+    known = frame["os_months"].notna() & frame["death"].notna()
+    if not known.all():
+        notes.append(f"{int((~known).sum())} patients without follow-up are left out.")
+    groups = group_labels(frame, by)[known]
+    durations = frame.loc[known, "os_months"].to_numpy(dtype=float)
+    events = frame.loc[known, "death"].to_numpy(dtype=float)
+    codes = groups.cat.codes.to_numpy()
+    curves = tuple(
+        kaplan_meier(durations[codes == i], events[codes == i], str(name), alpha)
+        for i, name in enumerate(groups.cat.categories) if (codes == i).any())
+    months = [float(m) for m in at_risk_months]
+    at_risk = pd.DataFrame([c.at_risk_at(months) for c in curves],
+                           index=pd.Index([c.label for c in curves], name="group"),
+                           columns=pd.Index(months, name="months"))
+    assessed = groups != NOT_ASSESSED
+    result = None
+    if groups[assessed].nunique() >= 2:
+        result = logrank_test(durations[assessed.to_numpy()], events[assessed.to_numpy()],
+                              groups[assessed].cat.remove_unused_categories())
+        if NOT_ASSESSED in groups.cat.categories:
+            notes.append(f"'{NOT_ASSESSED}' is shown but left out of the log-rank tests.")
+    elif len(curves):
+        notes.append("The log-rank test needs at least two assessed groups.")
+    else:
+        notes.append("No patients with follow-up in the shown cohort.")
+    return SurvivalByGroup(grouping_title(by), curves, at_risk, result, tuple(notes))
