@@ -1,0 +1,328 @@
+"""One Cox proportional-hazards model: lifelines to fit, numpy to predict.
+
+``S(t|x) = exp(-H0(t) exp((x - mean) . beta))`` with the baseline ``H0`` stored on the
+monthly grid 0..120 (linear between months; equal to lifelines'
+``predict_survival_function(times=grid)``). A fitted model is fully described by
+:meth:`CoxModel.to_dict`, a JSON-safe dict with coefficients, covariance, centring means,
+the baseline and interval aggregates on the grid, the encoding, training ranges and
+category counts, the reference patient, risk cut-points, the penalizer and how it was
+chosen, the lifelines version and notes. It holds no patient rows, identifiers or
+survival times.
+"""
+
+from __future__ import annotations
+
+import math
+from importlib.metadata import version
+
+import numpy as np
+import pandas as pd
+
+from risk.coxfit import check_outcome, fit_design
+from risk.errors import ModelError
+from risk.features import (
+    DesignColumn,
+    candidate_columns,
+    category_counts,
+    check_covariates,
+    encode,
+    input_levels,
+    model_inputs,
+    patient_frame,
+    reference_patient,
+)
+from risk.prediction import MONTHS, Predictions, assemble, join_flags, patient_ids, risk_cutpoints
+from risk.schema import BY_NAME, label
+from risk.uncertainty import BandCalculator, Baseline
+
+FORMAT_VERSION = 1
+#: A training category is "rare" below this many patients or this share.
+RARE_COUNT, RARE_SHARE = 10, 0.02
+
+
+class NotFittedError(ModelError):
+    """The model was used before ``fit`` (or ``from_dict``)."""
+
+
+def _check_penalizer(penalizer) -> None:
+    if isinstance(penalizer, str):
+        if penalizer != "auto":
+            raise ModelError(f"The 'penalizer' setting must be 'auto' or a number >= 0; "
+                             f"got {penalizer!r}.")
+    elif not isinstance(penalizer, int | float) or not penalizer >= 0 or \
+            not math.isfinite(penalizer):
+        raise ModelError(f"The 'penalizer' setting must be 'auto' or a number >= 0; "
+                         f"got {penalizer!r}.")
+
+
+def _check_terms(extra_terms, covariates: str) -> tuple[str, ...] | None:
+    if isinstance(extra_terms, str):
+        if extra_terms != "auto":
+            raise ModelError(f"The 'extra_terms' setting must be 'auto' or a list of "
+                             f"terms; got {extra_terms!r}.")
+        return None
+    terms = tuple(extra_terms)
+    check_covariates(covariates, terms)
+    return terms
+
+
+class CoxModel:
+    """Cox PH model of overall survival from the canonical cohort frame.
+
+    Parameters
+    ----------
+    covariates : {"biopsy", "primary_only"}
+        "biopsy" uses the liver-biopsy grade (every training patient needs one);
+        "primary_only" knows only what is known before the liver biopsy.
+    penalizer : "auto" or float >= 0
+        lifelines' ridge penalizer; "auto" chooses it by cross-validation
+        (:mod:`risk.tuning`).
+    cv_folds, seed : int
+        Folds and seed of that cross-validation (deterministic).
+    extra_terms : "auto" or sequence of {"grade_change", "ki67"}
+        Optional terms; "auto" adds one only if the cross-validated C-index improves.
+
+    A higher linear predictor means a higher risk of death.
+    """
+
+    def __init__(self, covariates="biopsy", penalizer="auto", cv_folds=5, seed=0,
+                 extra_terms="auto"):
+        self.covariates = covariates
+        self.penalizer = penalizer
+        self.cv_folds = cv_folds
+        self.seed = seed
+        self.extra_terms = extra_terms
+
+    # ---- fitting -------------------------------------------------------------------
+    def fit(self, frame: pd.DataFrame) -> CoxModel:
+        """Fit on a canonical frame with ``os_months`` and ``death``; returns self."""
+        from risk import tuning
+
+        check_covariates(self.covariates)
+        _check_penalizer(self.penalizer)
+        terms = _check_terms(self.extra_terms, self.covariates)
+        for col in ("os_months", "death"):
+            if col not in frame.columns:
+                raise ModelError(f"Training needs the outcome column '{col}'.")
+        t, e = check_outcome(frame["os_months"], frame["death"])
+        auto = self.penalizer == "auto"
+        folds = tuning.fold_ids(len(frame), self.cv_folds, self.seed) \
+            if auto or terms is None else None
+        selection: dict = {}
+
+        def design(terms_):
+            cols = candidate_columns(self.covariates, terms_)
+            return cols, encode(frame, cols, self.covariates, terms_)
+
+        columns, X = design(terms or ())
+        penalizer = float(self.penalizer) if not auto else None
+        if auto:
+            penalizer, selection["penalizer"] = tuning.choose_penalizer(X, t, e, folds)
+        if terms is None:
+            terms, selection["extra_terms"] = tuning.select_terms(
+                frame, self.covariates, penalizer, self.cv_folds, self.seed)
+            if terms:
+                columns, X = design(terms)
+                if auto:
+                    penalizer, selection["penalizer"] = tuning.choose_penalizer(X, t, e, folds)
+        fit = fit_design(X, t, e, penalizer, columns=[c.name for c in columns],
+                         grid=MONTHS)
+        kept = [c for c in columns if c.name in set(fit.columns)]
+        self._set_fitted(fit, kept, terms, selection, frame)
+        return self
+
+    def _set_fitted(self, fit, columns: list[DesignColumn], terms, selection, frame) -> None:
+        names = [c.name for c in columns]
+        self.terms_ = tuple(terms)
+        self.columns_ = columns
+        self.coef_ = pd.Series(fit.coef, index=names, name="coef")
+        self.covariance_ = pd.DataFrame(fit.covariance, index=names, columns=names)
+        self.means_ = pd.Series(fit.means, index=names, name="mean")
+        self.baseline_ = fit.baseline
+        self.penalizer_ = fit.penalizer
+        self.selection_ = selection
+        self.fit_statistics_ = {"n": fit.n, "events": fit.events,
+                                "concordance": fit.concordance,
+                                "log_likelihood": fit.log_likelihood,
+                                "lr_statistic": fit.lr_statistic}
+        self.dropped_columns_ = list(fit.dropped)
+        self.notes_ = list(fit.notes)
+        self.lifelines_version_ = version("lifelines")
+        self.training_summary_ = training_summary(frame, self.inputs_)
+        last_event = float(frame["os_months"][frame["death"] > 0].max())
+        if last_event < MONTHS[-1]:
+            self.notes_.append(f"the last training death is before month {MONTHS[-1]:g}: "
+                               f"the baseline is held flat after month {math.floor(last_event)}")
+        self._prepare()
+        self.reference_patient_ = reference_patient(frame)
+        self.risk_cutpoints_ = risk_cutpoints(self.survival_at(frame, [60.0])[:, 0])
+
+    @property
+    def inputs_(self) -> tuple[str, ...]:
+        return model_inputs(self.covariates, self.terms_)
+
+    def _prepare(self) -> None:
+        """Numpy caches for fast prediction."""
+        self._beta = self.coef_.to_numpy(dtype=float)
+        self._mean = self.means_.to_numpy(dtype=float)
+        self._bands = BandCalculator(self.baseline_, self.covariance_.to_numpy(dtype=float))
+        inputs = list(self.inputs_)
+        self._groups = np.zeros((len(self.columns_), len(inputs)))
+        for j, col in enumerate(self.columns_):
+            self._groups[j, inputs.index(col.input)] = 1.0
+
+    def set_reference_patient(self, patient: dict) -> None:
+        """Use ``patient`` (canonical inputs) as the reference for contributions."""
+        self._check_fitted()
+        self.reference_patient_ = dict(patient)
+        self._ref_x = None
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet: call "
+                                 "fit(frame) first, or load a saved one with from_dict.")
+
+    # ---- prediction ----------------------------------------------------------------
+    def design(self, frame: pd.DataFrame) -> np.ndarray:
+        """The encoded covariates (n, p) in the order of ``coef_``."""
+        self._check_fitted()
+        return encode(frame, self.columns_, self.covariates, self.terms_)
+
+    def linear_predictor(self, frame: pd.DataFrame) -> np.ndarray:
+        """Log relative hazard against the training mean; higher = riskier."""
+        return (self.design(frame) - self._mean) @ self._beta
+
+    def survival_at(self, frame: pd.DataFrame, months) -> np.ndarray:
+        """S(t|x), shape (n, len(months)); months within 0..120 (linear between months)."""
+        months = np.atleast_1d(np.asarray(months, dtype=float))
+        if np.any(~np.isfinite(months)) or months.min() < 0 or months.max() > MONTHS[-1]:
+            raise ModelError(f"Survival is available from month 0 to {MONTHS[-1]:g}; got "
+                             f"{months.min():g}-{months.max():g}.")
+        h0 = np.interp(months, self.baseline_.months, self.baseline_.cumulative_hazard)
+        return np.exp(-np.outer(np.exp(self.linear_predictor(frame)), h0))
+
+    def bands_from_design(self, X: np.ndarray):
+        """(curves, lower, upper, linear predictor) for an encoded design matrix."""
+        z = X - self._mean
+        lp = z @ self._beta
+        curves, lower, upper = self._bands.bands(lp, z)
+        return curves, lower, upper, lp
+
+    def reference_linear_predictor(self) -> float:
+        return float(self.linear_predictor(patient_frame(self.reference_patient_))[0])
+
+    def contributions_from_design(self, X: np.ndarray) -> np.ndarray:
+        """(n, inputs) contributions to the log hazard against the reference patient."""
+        if getattr(self, "_ref_x", None) is None:
+            self._ref_x = self.design(patient_frame(self.reference_patient_))[0]
+        return ((X - self._ref_x) * self._beta) @ self._groups
+
+    def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(self.contributions_from_design(self.design(frame)),
+                            columns=list(self.inputs_))
+
+    def flag_items(self, frame: pd.DataFrame) -> list[tuple[np.ndarray, str]]:
+        """(mask, text) for ages outside the training range and rare training categories."""
+        self._check_fitted()
+        summary = self.training_summary_
+        lo, hi = summary["age_range"]
+        age = frame["age"].to_numpy(dtype=float)
+        items = [((age < lo) | (age > hi),
+                  f"age outside the training range ({lo:g}-{hi:g} years)")]
+        n = summary["n"]
+        for name, counts in summary["category_counts"].items():
+            rare = [lv for lv, c in counts.items() if c < RARE_COUNT or c < RARE_SHARE * n]
+            if not rare:
+                continue
+            levels = input_levels(frame, name)
+            for level in rare:
+                items.append((levels == level, f"few training patients with "
+                               f"{_describe(name, level)} (n={counts[level]})"))
+        return items
+
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        """Predictions of this model alone (risk groups from its own cut-points)."""
+        X = self.design(frame)
+        curves, lower, upper, lp = self.bands_from_design(X)
+        flags = join_flags(len(frame), self.flag_items(frame))
+        used = np.full(len(frame), self.covariates, dtype=object)
+        contrib = pd.DataFrame(self.contributions_from_design(X), columns=list(self.inputs_))
+        return assemble(MONTHS, curves, lower, upper, lp, used, patient_ids(frame),
+                        self.risk_cutpoints_, flags, contrib)
+
+    # ---- persistence ----------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """JSON-safe parameters (no patient rows); see :meth:`from_dict`."""
+        self._check_fitted()
+        return {
+            "kind": "cox_ph", "format_version": FORMAT_VERSION,
+            "settings": {"covariates": self.covariates, "penalizer": self.penalizer,
+                         "cv_folds": self.cv_folds, "seed": self.seed,
+                         "extra_terms": self.extra_terms if isinstance(self.extra_terms, str)
+                         else list(self.extra_terms)},
+            "extra_terms": list(self.terms_),
+            "columns": [{"name": c.name, "input": c.input, "level": c.level}
+                        for c in self.columns_],
+            "dropped_columns": self.dropped_columns_,
+            "coefficients": self.coef_.tolist(),
+            "covariance": self.covariance_.to_numpy().tolist(),
+            "means": self.means_.tolist(),
+            "baseline": self.baseline_.to_dict(),
+            "penalizer": self.penalizer_,
+            "selection": self.selection_,
+            "fit_statistics": self.fit_statistics_,
+            "training_summary": self.training_summary_,
+            "reference_patient": self.reference_patient_,
+            "risk_cutpoints": self.risk_cutpoints_,
+            "lifelines_version": self.lifelines_version_,
+            "notes": self.notes_,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CoxModel:
+        """Rebuild a fitted model from :meth:`to_dict` output (no lifelines needed)."""
+        try:
+            if d.get("kind") != "cox_ph" or d.get("format_version") != FORMAT_VERSION:
+                raise ModelError(f"Not a Cox model of format {FORMAT_VERSION} "
+                                 f"(kind {d.get('kind')!r}, format {d.get('format_version')!r}).")
+            model = cls(**d["settings"])
+            columns = [DesignColumn(c["name"], c["input"], c["level"]) for c in d["columns"]]
+            names = [c.name for c in columns]
+            model.terms_ = tuple(d["extra_terms"])
+            model.columns_ = columns
+            model.coef_ = pd.Series(np.asarray(d["coefficients"], float), index=names,
+                                    name="coef")
+            model.covariance_ = pd.DataFrame(np.asarray(d["covariance"], float).reshape(
+                len(names), len(names)), index=names, columns=names)
+            model.means_ = pd.Series(np.asarray(d["means"], float), index=names, name="mean")
+            model.baseline_ = Baseline.from_dict(d["baseline"])
+            for key in ("penalizer", "selection", "fit_statistics", "training_summary",
+                        "reference_patient", "risk_cutpoints", "lifelines_version", "notes"):
+                setattr(model, f"{key}_", d[key])
+            model.dropped_columns_ = list(d["dropped_columns"])
+            model._prepare()
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"The Cox model parameters are malformed ({exc!r}).") from exc
+        return model
+
+
+def _describe(name: str, level: str) -> str:
+    title = BY_NAME[name].label if name in BY_NAME else name.replace("_", " ").capitalize()
+    if level in ("0", "1") and BY_NAME.get(name) and BY_NAME[name].kind == "flag":
+        return f"{title} = {'yes' if level == '1' else 'no'}"
+    return f"{title} = {label(name, level) if name in BY_NAME else level}"
+
+
+def training_summary(frame: pd.DataFrame, inputs) -> dict:
+    """Counts and ranges of a training cohort (aggregates only; ages in whole years)."""
+    age = frame["age"].to_numpy(dtype=float)
+    return {"n": len(frame), "events": int(frame["death"].sum()),
+            "age_range": [float(math.floor(age.min())), float(math.ceil(age.max()))],
+            "age_median": float(np.round(np.median(age))),
+            "category_counts": category_counts(frame, tuple(inputs))}
+
+
+def fit_cox(frame: pd.DataFrame, covariates: str = "biopsy", penalizer="auto",
+            **settings) -> CoxModel:
+    """Fit a :class:`CoxModel` (shortcut for bootstrap refits)."""
+    return CoxModel(covariates=covariates, penalizer=penalizer, **settings).fit(frame)
