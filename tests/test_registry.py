@@ -14,7 +14,7 @@ import pytest
 
 from risk import registry as reg
 from risk.errors import RegistryError
-from risk.model_card import build_card, data_fingerprint, median_follow_up
+from risk.model_card import build_card, data_fingerprint
 
 PARAMS = {"format": 1, "coef": {"age": 0.0123456789012345, "met_grade_G3": 1.25},
           "baseline": [0.0, 0.01, 0.02], "labels": ["a", "b"]}
@@ -288,20 +288,6 @@ def test_an_unwritable_registry_gives_a_clear_error(tmp_path):
 
 
 # ---------------------------------------------------------------- model card
-def test_median_follow_up_matches_lifelines_reverse_kaplan_meier():
-    np = pytest.importorskip("numpy")
-    lifelines = pytest.importorskip("lifelines")
-    rng = np.random.default_rng(7)
-    months = np.round(rng.exponential(40, 300), 1) + 0.1
-    death = (rng.random(300) < 0.4).astype(int)
-    fitter = lifelines.KaplanMeierFitter().fit(months, event_observed=1 - death)
-    assert median_follow_up(months, death) == pytest.approx(fitter.median_survival_time_)
-
-
-def test_median_follow_up_is_none_when_never_reached():
-    assert median_follow_up([1.0, 2.0, 3.0], [1, 1, 1]) is None
-
-
 def test_fingerprint_and_card_hold_counts_never_rows():
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"patient_id": ["ZX-UNIQUE-1", "ZX-UNIQUE-2", "ZX-UNIQUE-3"],

@@ -11,8 +11,6 @@ import platform
 from datetime import UTC, datetime
 from importlib import metadata
 
-import numpy as np
-
 import risk
 
 CARD_FORMAT = 1
@@ -37,26 +35,6 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def median_follow_up(months, death) -> float | None:
-    """Median follow-up by the reverse Kaplan-Meier method (censoring as the event).
-
-    The usual figure reported for a survival cohort: unlike the median of all observed
-    times, it is not shortened by early deaths. ``None`` when the reverse curve never
-    drops to 0.5 (most patients die before being censored).
-    """
-    t = np.asarray(months, dtype=float)
-    censored = 1 - np.asarray(death, dtype=int)
-    if t.size == 0:
-        return None
-    times, index = np.unique(t, return_inverse=True)
-    events = np.bincount(index, weights=censored, minlength=times.size)
-    leaving = np.bincount(index, minlength=times.size)
-    at_risk = t.size - np.concatenate(([0], np.cumsum(leaving)[:-1]))
-    curve = np.cumprod(1.0 - events / at_risk)
-    below = np.flatnonzero(curve <= 0.5)
-    return float(times[below[0]]) if below.size else None
-
-
 def data_fingerprint(frame, raw_bytes: bytes | None = None) -> dict:
     """What the model was trained on, without a single row of it.
 
@@ -67,9 +45,10 @@ def data_fingerprint(frame, raw_bytes: bytes | None = None) -> dict:
     raw_bytes : bytes, optional
         The training file exactly as read: its sha256 identifies the file.
     """
-    months = frame["os_months"].to_numpy(dtype=float)
+    from risk.validation import median_follow_up  # reverse Kaplan-Meier
+
     death = frame["death"].to_numpy(dtype=int)
-    follow_up = median_follow_up(months, death)
+    follow_up = median_follow_up(frame["os_months"].to_numpy(dtype=float), death)
     summary = {
         "sha256": hashlib.sha256(raw_bytes).hexdigest() if raw_bytes is not None else None,
         "patients": int(len(frame)),

@@ -196,11 +196,12 @@ class Registry:
         """Load a verified version (default: the active one) as a fitted model."""
         version = version or self._require_active()
         params, card = self.read(version)
+        from risk.errors import ModelError
         from risk.model import BiopsyRiskModel  # heavy: only when a model is needed
 
         try:
             model = BiopsyRiskModel.from_dict(params)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, ModelError) as exc:
             raise RegistryError(
                 f"model version '{version}' cannot be read by this version of the "
                 f"code ({type(exc).__name__}: {exc})") from None
@@ -396,6 +397,34 @@ class Registry:
 def load(version: str | None = None, model_dir=None) -> LoadedModel:
     """Shortcut for ``Registry(model_dir).load(version)``."""
     return Registry(model_dir).load(version)
+
+
+def parameter_differences(stored, new, rtol: float = 1e-7, atol: float = 1e-10,
+                          path: str = "") -> list[str]:
+    """Where two parameter dicts differ (numbers compared with a tolerance).
+
+    Used to check that refitting reproduces a stored version: the same data, settings
+    and seed give the same numbers up to floating-point noise across machines.
+    """
+    if isinstance(stored, dict) and isinstance(new, dict):
+        out = [f"{path}/{k}: missing in one of them" for k in sorted(set(stored) ^ set(new))]
+        for key in sorted(set(stored) & set(new)):
+            out += parameter_differences(stored[key], new[key], rtol, atol, f"{path}/{key}")
+        return out
+    if isinstance(stored, list) and isinstance(new, list):
+        if len(stored) != len(new):
+            return [f"{path}: {len(stored)} values stored, {len(new)} now"]
+        out = []
+        for i, (a, b) in enumerate(zip(stored, new, strict=True)):
+            out += parameter_differences(a, b, rtol, atol, f"{path}[{i}]")
+        return out
+    numbers = (int, float)
+    if isinstance(stored, numbers) and isinstance(new, numbers) and \
+            not isinstance(stored, bool) and not isinstance(new, bool):
+        if abs(stored - new) <= atol + rtol * abs(stored):
+            return []
+        return [f"{path}: stored {stored!r}, now {new!r}"]
+    return [] if stored == new else [f"{path}: stored {stored!r}, now {new!r}"]
 
 
 def _active_stack(history: list[dict]) -> list[str]:

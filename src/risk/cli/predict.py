@@ -1,0 +1,81 @@
+"""Predict survival for every patient of a cohort file with a saved model version.
+
+The input has the cohort file's columns (see data/synthetic/README.md); outcome columns
+(os_months, death) are ignored if present. Every row is validated first (the same checks
+and messages as `python -m risk validate`); when any row has a problem nothing is written.
+
+The output CSV has one row per patient, in the input's order:
+  patient_id, model_version, model_used (biopsy, or primary_only for a patient without a
+  liver-biopsy grade), surv_12, surv_12_lower, surv_12_upper (survival at 12 months and
+  its 95% interval, as fractions), the same for 36, 60 and 120 months,
+  median_os_months, median_os_lower, median_os_upper (months; blank when survival does
+  not fall to 50% within 120 months), risk_group (low / intermediate / high) and flags
+  (inputs outside the training data's range or rare in it; blank if none).
+
+Large files are read and scored in chunks, so memory stays flat.
+
+Examples
+  python -m risk predict --input patients.csv --output predictions.csv
+  python -m risk predict --input patients.csv --output out.csv --model synthetic-v1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from risk.cli.models import add_model_dir
+
+HELP = "predict survival for each patient of a file with a saved model"
+#: Patients scored at a time (risk.batch.CHUNK_ROWS; not imported: --help stays light).
+CHUNK_ROWS = 50_000
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1; got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input", metavar="FILE", required=True,
+                        help="cohort CSV of the patients to score")
+    parser.add_argument("--output", metavar="FILE", required=True,
+                        help="where to write the predictions CSV (replaced if it exists)")
+    add_model_dir(parser)
+    parser.add_argument("--model", metavar="VERSION", default=None,
+                        help="the model version to use (default: the active one; see "
+                             "'python -m risk models list')")
+    parser.add_argument("--chunk-rows", type=positive_int, default=CHUNK_ROWS,
+                        metavar="N", help=f"patients scored at a time (default {CHUNK_ROWS})")
+
+
+def run(args: argparse.Namespace) -> int:
+    from risk.batch import score_file
+    from risk.errors import RiskError
+    from risk.registry import Registry
+
+    if not os.path.isfile(args.input):
+        raise RiskError(f"input file not found: {args.input}")
+    if os.path.abspath(args.input) == os.path.abspath(args.output):
+        raise RiskError("--output must be a different file from --input")
+    out_dir = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(out_dir):
+        raise RiskError(f"the folder of --output does not exist: {out_dir}")
+
+    loaded = Registry(args.model_dir).load(args.model)
+    try:
+        summary = score_file(loaded.model, loaded.version, args.input, args.output,
+                             chunk_rows=args.chunk_rows)
+    except OSError as exc:  # unreadable input, full disk, no permission to write
+        raise RiskError(f"{exc.strerror or exc}: {exc.filename or args.output}") from None
+    for note in summary.notes:
+        print(f"note: {note}")
+    used = ", ".join(f"{n} with the {name} model" for name, n in sorted(summary.by_model.items()))
+    print(f"wrote {summary.patients} predictions ({used}) with model version "
+          f"{loaded.version} to {args.output}")
+    return 0

@@ -1,0 +1,152 @@
+"""Train the survival models on a cohort file and save them as a new model version.
+
+The file is validated first (the same checks and messages as `python -m risk validate`):
+outcomes (os_months, death) are required in every row. Two Cox models are fitted: the
+biopsy-informed model (patients with a liver-biopsy grade) and the comparator that knows
+only what is known before the biopsy (all patients). The new version is saved with its
+model card (intended use, the training file's sha256 and counts - never its rows -
+settings, library versions) and its id is printed on the last line.
+
+Examples
+  python -m risk train --data cohort.csv
+  python -m risk train --data cohort.csv --activate --version centre-a-2026
+  python -m risk train --data cohort.csv --penalizer 0.1 --seed 7
+
+Reproducing a version: with --reproduce and the --version of an existing version, the
+models are refitted and compared with the stored ones instead of being saved (exit 0
+when the coefficients and baselines are the same, 2 when not). `make model` uses this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from risk.cli.models import add_model_dir
+
+HELP = "train the models on a cohort file and save a new model version"
+
+
+def penalizer_value(text: str):
+    """``auto`` or a number >= 0 (argparse type)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 'auto' or a number >= 0; got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", metavar="FILE", required=True,
+                        help="cohort CSV with outcomes (os_months, death); see "
+                             "data/synthetic/README.md for the columns")
+    add_model_dir(parser)
+    parser.add_argument("--activate", action="store_true",
+                        help="serve the new version at once (default: save only; "
+                             "activate later with 'models activate VERSION')")
+    parser.add_argument("--penalizer", type=penalizer_value, default="auto",
+                        metavar="auto|NUMBER",
+                        help="ridge penalty of the Cox fits: 'auto' (default) chooses it "
+                             "by cross-validation; a number >= 0 fixes it")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the cross-validation folds (default 0): same file, "
+                             "same seed, same model")
+    parser.add_argument("--version", metavar="NAME", default=None,
+                        help="name of the new version (letters, digits, '.', '_', '-'; "
+                             "default: UTC time and a hash of the parameters)")
+    parser.add_argument("--reproduce", action="store_true",
+                        help="with --version of an existing version: check that refitting "
+                             "gives the same model instead of saving")
+    parser.add_argument("--notes", default="", help="free text stored in the model card")
+
+
+def run(args: argparse.Namespace) -> int:
+    from risk.errors import RegistryError
+    from risk.io import read_source_bytes
+    from risk.model_card import build_card, data_fingerprint
+    from risk.registry import Registry, check_version_name, parameter_differences
+    from risk.validation import load_cohort
+
+    registry = Registry(args.model_dir)
+    if args.version:
+        check_version_name(args.version)  # before minutes of fitting, not after
+    existing = args.version and args.version in registry.versions()
+    if args.reproduce and not args.version:
+        raise RegistryError("--reproduce needs --version NAME (the version to reproduce)")
+    if existing and not args.reproduce:
+        raise RegistryError(f"model version '{args.version}' already exists in "
+                            f"{registry.root}; versions are never overwritten: choose "
+                            "another --version")
+
+    raw_bytes = read_source_bytes(args.data)
+    result = load_cohort(raw_bytes, purpose="training")
+    for note in result.notes:
+        print(f"note: {note}")
+    print(f"training on {result.n_patients} patients, {result.n_deaths} deaths ...",
+          flush=True)
+    model = fit_model(result.frame, args.penalizer, args.seed)
+    params = model.to_dict()
+
+    if existing:
+        stored, _ = registry.read(args.version)
+        differences = parameter_differences(stored, params)
+        if differences:
+            raise RegistryError(
+                f"refitting does not reproduce model version '{args.version}': "
+                f"{len(differences)} value(s) differ, first {differences[0]}")
+        print(f"reproduced: the refitted model equals the stored version {args.version}")
+        if args.activate:
+            registry.activate(args.version)
+            print(f"active model: {args.version}")
+        print(args.version)
+        return 0
+
+    card = build_card(
+        training_data=data_fingerprint(result.frame, raw_bytes),
+        settings=settings_of(model, args),
+        metrics=apparent_metrics(model, result.frame),
+        notes=args.notes,
+    )
+    version = registry.save(params, card, version=args.version, activate=args.activate)
+    print(f"saved model version {version} in {registry.root}"
+          + (" (active)" if args.activate else
+             f"; serve it with: python -m risk models activate {version}"))
+    print(version)
+    sys.stdout.flush()
+    return 0
+
+
+def fit_model(frame, penalizer, seed: int):
+    """The served pair, fitted (a ModelError explains a fit that cannot converge)."""
+    from risk.model import BiopsyRiskModel
+
+    return BiopsyRiskModel(penalizer=penalizer, seed=seed).fit(frame)
+
+
+def settings_of(model, args) -> dict:
+    settings = {"penalizer": args.penalizer, "seed": args.seed}
+    for name in ("biopsy_model_", "comparator_model_"):
+        fitted = getattr(model, name, None)
+        chosen = getattr(fitted, "penalizer_", None)
+        if chosen is not None:
+            settings[f"{name.rstrip('_')}_penalizer_chosen"] = float(chosen)
+    return settings
+
+
+def apparent_metrics(model, frame) -> dict:
+    """Harrell's C on the training data itself (apparent: optimistic by construction).
+
+    Honest, validated figures come from ``python -m risk evaluate``; these only show
+    that the fit ranks the patients it learnt from.
+    """
+    from lifelines.utils import concordance_index
+
+    lp = model.predict(frame).table["linear_predictor"].to_numpy()
+    c = concordance_index(frame["os_months"], -lp, frame["death"])
+    return {"c_index_apparent_training": round(float(c), 4),
+            "c_index_note": "apparent (on the training data); see evaluate for validated "
+                            "figures"}
