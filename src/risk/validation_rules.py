@@ -160,11 +160,11 @@ class Findings:
         return bool(self.items)
 
     def problems(self, limit: int | None = MAX_LISTED_PROBLEMS) -> list[Problem]:
-        """The first ``limit`` problems: file-wide ones, then by row and column order."""
+        """The first ``limit`` problems: file-wide ones as found, then by row and column."""
         per_rule = limit if limit is not None else max(f.count for f in self.items)
         found = [p for f in self.items for p in f.problems(per_rule)]
-        found.sort(key=lambda p: (-1 if p.row is None else p.row,
-                                  _ORDER.get(p.column, len(_ORDER))))
+        found.sort(key=lambda p: (-1, 0) if p.row is None else (  # file-wide: as found
+            p.row, _ORDER.get(p.column, len(_ORDER))))
         return found if limit is None else found[:limit]
 
     def error(self, limit: int = MAX_LISTED_PROBLEMS) -> ValidationError:
@@ -242,10 +242,27 @@ _KIND_MESSAGES = {
 }
 
 
+def _float(text: object) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    """Finite numbers, correctly rounded as Python reads them (``pandas.to_numeric`` can be
+    an ulp off, which matters at a grade boundary); NaN where not a finite number."""
+    try:
+        values = text.astype("float64")
+    except (TypeError, ValueError):  # some cells are not numbers: one at a time
+        values = pd.Series([_float(v) for v in text], index=text.index, dtype="float64")
+    return values.where(np.isfinite(values.to_numpy()))
+
+
 def _typed(col: Column, text: pd.Series, lowered: pd.Series) -> pd.Series:
     """The cells' values (NaN where missing or not readable)."""
     if col.kind in ("number", "integer"):
-        return pd.to_numeric(text, errors="coerce").astype("float64")
+        return _numbers(text)
     if col.kind == "category":
         return lowered.map({code.lower(): code for code in col.categories}).astype(object)
     if col.kind == "flag":
@@ -259,7 +276,9 @@ def parse_column(col: Column, cells: Cells, required: bool,
     text = cells.distinct
     blank = text == ""
     lowered = text.str.lower()
-    word = lowered.isin(MISSING_WORDS) & ~blank
+    # A category code wins over a missing-value word ('none' is a biopsy_complication code).
+    codes = [code.lower() for code in col.categories]
+    word = lowered.isin(MISSING_WORDS) & ~lowered.isin(codes) & ~blank
     present = ~(blank | word)
     bad = pd.Series(False, index=text.index)
     if required:
