@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lifelines import CoxPHFitter, KaplanMeierFitter
 
 from risk import grading, schema, synthetic, synthetic_docs, synthetic_params
@@ -268,6 +270,20 @@ def test_follow_up_has_staggered_administrative_censoring_and_losses(big):
     assert 0.3 < big.death.mean() < 0.6
     tenths = big.os_months * 10
     assert np.allclose(tenths, tenths.round())
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 2**63 - 1))
+def test_any_seed_gives_consistent_grades_and_a_grade_for_everyone(n, seed):
+    frame = with_grades(generate_cohort(n, seed))
+    assert len(frame) == n
+    for side in ("primary", "met"):
+        given_grade = frame[f"{side}_grade"]
+        derived = grading.who_grades(frame[f"{side}_ki67"], frame[f"{side}_mitoses"])
+        both = given_grade.notna() & derived.notna()
+        assert (given_grade[both] == derived[both]).all()
+    assert (frame.primary_g.notna() | frame.met_g.notna()).all()
+    assert ((frame.os_months > 0) & (frame.os_months <= 150)).all()
 
 
 # --- determinism and the written file -------------------------------------------------

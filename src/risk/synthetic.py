@@ -78,7 +78,8 @@ def generate_cohort(n: int, seed: int) -> pd.DataFrame:
 
     width = max(5, len(str(n)))
     frame = pd.DataFrame({
-        "patient_id": [f"SYN-{i:0{width}d}" for i in range(1, n + 1)],
+        "patient_id": np.char.add("SYN-", np.char.zfill(np.arange(1, n + 1).astype(str), width))
+        .astype(object),
         "age": who["age"].astype(float),
         "sex": np.where(who["male"], "male", "female").astype(object),
         "primary_site": np.asarray(SITES, dtype=object)[who["site"]],
@@ -133,10 +134,10 @@ def cohort_csv_text(frame: pd.DataFrame) -> str:
 
 def _format_column(values: pd.Series, name: str) -> list[str]:
     if name in DECIMALS or name in FLAGS:
-        decimals = DECIMALS.get(name, 0)
-        return ["" if pd.isna(v) else f"{float(v):.{decimals}f}" for v in values]
-    return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
-            for v in values]
+        spec = f".{DECIMALS.get(name, 0)}f"
+        numbers = values.to_numpy(dtype=float).tolist()
+        return ["" if v != v else format(v, spec) for v in numbers]  # v != v: NaN
+    return ["" if v is None or v != v else str(v) for v in values.tolist()]
 
 
 # --- 1. who -----------------------------------------------------------------------
