@@ -202,12 +202,16 @@ def fit_coefficients(X: np.ndarray, durations: np.ndarray, events: np.ndarray,
     means = X.mean(axis=0) if len(X) else np.zeros(X.shape[1])
     if not keep.any():
         return coef, means
-    try:
-        coef[keep] = newton_coefficients(X[:, keep], durations, events, penalizer)
-    except CoxFitError:
-        if penalizer >= MIN_PENALIZER:
-            raise
-        coef[keep] = newton_coefficients(X[:, keep], durations, events, MIN_PENALIZER)
+    from threadpoolctl import threadpool_limits
+
+    # small matrices: multithreaded BLAS is 30x slower here on a busy 2-core machine
+    with threadpool_limits(limits=1, user_api="blas"):
+        try:
+            coef[keep] = newton_coefficients(X[:, keep], durations, events, penalizer)
+        except CoxFitError:
+            if penalizer >= MIN_PENALIZER:
+                raise
+            coef[keep] = newton_coefficients(X[:, keep], durations, events, MIN_PENALIZER)
     return coef, means
 
 

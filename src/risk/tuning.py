@@ -16,10 +16,13 @@ Extra terms (``extra_terms="auto"``)
     is added only when it raises the cross-validated Harrell C-index (mean over the same
     folds, at the chosen penalizer) by at least :data:`MIN_C_GAIN`; forward selection,
     the larger gain first. :func:`compare_terms` returns the figures with and without
-    each term; the fitted model keeps them (``CoxModel.selection_``) and the model card
-    can show them. On the shipped synthetic cohort neither term passes the bar (its
-    generator draws risk from the grades, not from Ki-67 within a grade); a cohort where
-    an upgrade carries its own risk gets the term (both are tested).
+    each term; the fitted model keeps them (``CoxModel.selection_``) for the model card.
+    On the shipped synthetic cohort (``data/synthetic/cohort.csv``, n = 1,000, seed 0,
+    5 folds) neither term passes: biopsy model C 0.759 without, 0.759 with grade change,
+    0.760 with Ki-67; primary-only model 0.720 without, 0.720 with Ki-67. Its generator
+    draws risk from the grades themselves, not from an upgrade or from Ki-67 within a
+    grade. Cohorts where an upgrade or Ki-67 carries its own risk get the term (both
+    cases are tested in ``tests/test_model_stats.py``).
 """
 
 from __future__ import annotations
