@@ -4,6 +4,9 @@ import streamlit as st
 
 from risk import INTENDED_USE
 from riskapp.loaders import active_version
+from riskapp.routing import require_router
+
+require_router()
 
 st.title("Liver-biopsy grade and survival in GEP-NET liver metastases")
 st.warning("**Not a medical device.** " + INTENDED_USE, icon=":material/info:")

@@ -7,18 +7,22 @@ from risk import INTENDED_USE
 from risk.errors import RiskError
 from riskapp import loaders
 from riskapp.patient_form import RESULT_KEY, patient_form
-from riskapp.patient_view import render_results
+from riskapp.routing import require_router
+
+require_router()
 
 st.title("Patient: survival estimate")
 st.caption("**Not a medical device.** " + INTENDED_USE)
 
+patient_form()  # shown before the model loads: the clinician can start typing
 try:
     served = loaders.served_model()
 except RiskError as exc:
     st.error(f"No model can be served: {exc}", icon=":material/error:")
     st.stop()
 
-patient_form(served)
 result = st.session_state.get(RESULT_KEY)
 if result is not None:
+    from riskapp.patient_view import render_results  # plotly, fpdf: only with a result
+
     render_results(result, served)

@@ -33,12 +33,11 @@ class TrainingReference:
 
 @dataclass(frozen=True)
 class ServedModel:
-    """The active model version with its training reference."""
+    """The active model version: its name, the fitted model and its card."""
 
     version: str
     model: object  # risk.model.BiopsyRiskModel
     card: dict
-    reference: TrainingReference
 
 
 def model_dir() -> str:
@@ -57,8 +56,18 @@ def active_version() -> str | None:
 @st.cache_resource(show_spinner="Loading the model...", max_entries=4)
 def _served_model(folder: str, version: str) -> ServedModel:
     loaded = registry.load(version, model_dir=folder)
-    return ServedModel(loaded.version, loaded.model, loaded.card,
-                       training_reference(loaded.model, loaded.card))
+    return ServedModel(loaded.version, loaded.model, loaded.card)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _training_reference(folder: str, version: str) -> TrainingReference:
+    served = _served_model(folder, version)
+    return training_reference(served.model, served.card)
+
+
+def served_reference(served: ServedModel) -> TrainingReference:
+    """The training cohort's curve for a served model (computed once per version)."""
+    return _training_reference(model_dir(), served.version)
 
 
 def served_model() -> ServedModel:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from risk.errors import Problem, RiskError, ValidationError
 from risk.estimate import PatientEstimate, check_grades, describe_grade, estimate_patient
-from riskapp.loaders import ServedModel
+from riskapp.loaders import served_model
 from riskapp.widgets import schema_widget
 
 RESULT_KEY = "patient_estimate"
@@ -65,9 +65,10 @@ def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
     return out
 
 
-def on_predict(served: ServedModel) -> None:
+def on_predict() -> None:
     """Submit callback: validate, estimate, and keep the result in session state only."""
     try:
+        served = served_model()
         estimate = estimate_patient(served.model, form_values(), model_version=served.version)
     except ValidationError as exc:
         st.session_state[PROBLEMS_KEY] = problems_by_field(exc.problems)
@@ -100,8 +101,11 @@ def _field_notes(name: str, problems: dict, submitted: dict | None) -> None:
         st.caption(text)
 
 
-def patient_form(served: ServedModel) -> None:
-    """Render the form; problems and grade derivations appear at their fields."""
+def patient_form() -> None:
+    """Render the form; problems and grade derivations appear at their fields.
+
+    The form needs no model: it shows at once, while the model loads below it.
+    """
     problems: dict = st.session_state.get(PROBLEMS_KEY, {})
     result: PatientEstimate | None = st.session_state.get(RESULT_KEY)
     submitted = form_values() if (problems or result is not None) else None
@@ -124,5 +128,4 @@ def patient_form(served: ServedModel) -> None:
                     schema_widget(name)
                     _field_notes(name, problems, submitted)
         st.form_submit_button("Estimate survival", key=SUBMIT_KEY, type="primary",
-                              icon=":material/query_stats:", on_click=on_predict,
-                              args=(served,))
+                              icon=":material/query_stats:", on_click=on_predict)

@@ -23,7 +23,7 @@ from risk.estimate import (
 )
 from risk.figures import patient as figures
 from risk.report import build_report
-from riskapp.loaders import ServedModel
+from riskapp.loaders import ServedModel, served_reference
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 SYNTHETIC_BANNER = ("Every number below comes from a model trained on **synthetic data** "
@@ -66,7 +66,7 @@ def _summary_line(est: PatientEstimate) -> None:
 
 
 def _curve_figure(est: PatientEstimate, served: ServedModel):
-    ref = served.reference
+    ref = served_reference(served)
     reference = None
     if ref.km_times is not None and ref.km_survival is not None:
         reference = (ref.km_times, ref.km_survival)
@@ -91,11 +91,13 @@ def _biopsy_value(est: PatientEstimate) -> None:
     change = est.patient["grade_change"].iloc[0]
     s_with, s_without = w.at(60)[0], wo.at(60)[0]
     moved = 100 * (s_with - s_without)
+    direction = "higher" if moved > 0 else "lower"
     st.markdown(
         f"The liver biopsy showed **{liver}** (primary {primary or 'not graded'}: "
         f"**{change}**). With it the 5-year survival estimate is **{percent(s_with)}**, "
-        f"against **{percent(s_without)}** from the primary-only model: "
-        f"{'+' if moved >= 0 else '-'}{abs(moved):.1f} percentage points.")
+        f"against **{percent(s_without)}** from the primary-only model"
+        + (f" ({abs(moved):.1f} percentage points {direction})." if round(moved, 1) else
+           " (no change)."))
     left, right = st.columns([3, 2])
     with left:
         _chart(figures.biopsy_comparison(w.months, (w.survival, w.lower, w.upper),
@@ -106,11 +108,16 @@ def _biopsy_value(est: PatientEstimate) -> None:
         for m in schema.HORIZONS_MONTHS:
             a, b = w.at(m), wo.at(m)
             rows.append({"Survival at": HORIZON_WORDS[m],
-                         "With the biopsy": f"{percent(a[0])} ({percent(a[1])}-{percent(a[2])})",
-                         "Without": f"{percent(b[0])} ({percent(b[1])}-{percent(b[2])})",
-                         "Change (points)": f"{100 * (a[0] - b[0]):+.1f}"})
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-        st.caption("In brackets: 95% intervals. Both from models trained on synthetic data.")
+                         "With the biopsy": f"{percent(a[0])} ({_span(a)})",
+                         "Without": f"{percent(b[0])} ({_span(b)})",
+                         "Change": f"{100 * (a[0] - b[0]):+.1f}"})
+        st.table(pd.DataFrame(rows), hide_index=True)
+        st.caption("In brackets: 95% intervals; change in percentage points. Both from "
+                   "models trained on synthetic data.")
+
+
+def _span(estimate: tuple[float, float, float]) -> str:
+    return f"{100 * estimate[1]:.1f}-{100 * estimate[2]:.1f}%"
 
 
 def _before_biopsy(est: PatientEstimate) -> None:
@@ -137,11 +144,11 @@ def _before_biopsy(est: PatientEstimate) -> None:
     with right:
         table = pd.DataFrame({
             "Liver grade": before.scenarios["liver_grade"],
-            "Share after this primary grade": [f"{p:.0%} ({n})" for p, n in zip(
+            "Chance (patients)": [f"{p:.0%} ({n})" for p, n in zip(
                 before.scenarios["probability"], before.scenarios["patients"], strict=True)],
-            "Survival at 5 years": [percent(v) for v in before.scenarios["surv_60"]],
+            "5-year survival": [percent(v) for v in before.scenarios["surv_60"]],
         })
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.table(table, hide_index=True)
         expected = float(np.interp(60, before.months, before.expected))
         st.markdown(f"Expected 5-year survival before the biopsy: **{percent(expected)}**.")
 
@@ -163,8 +170,8 @@ def _basis(est: PatientEstimate, served: ServedModel) -> None:
         with st.expander("The reference patient"):
             rows = [(schema.column(k).label, format_input(k, v)) for k, v in reference.items()
                     if k in schema.BY_NAME and k not in ("primary_ki67", "met_ki67")]
-            st.dataframe(pd.DataFrame(rows, columns=["Input", "Reference value"]),
-                         hide_index=True, width="stretch")
+            st.table(pd.DataFrame(rows, columns=["Input", "Reference value"]),
+                     hide_index=True)
 
 
 def _inputs(est: PatientEstimate) -> None:
@@ -175,8 +182,10 @@ def _inputs(est: PatientEstimate) -> None:
             label = schema.column(name).label
             rows = [(lab, f"{val} -> {check.grade} (derived)" if lab == label else val)
                     for lab, val in rows]
-    st.dataframe(pd.DataFrame(rows, columns=["Input", "As entered"]), hide_index=True,
-                 width="stretch", height=36 * (len(rows) + 1) + 3)
+    half = (len(rows) + 1) // 2
+    for column, part in zip(st.columns(2), (rows[:half], rows[half:]), strict=True):
+        with column:
+            st.table(pd.DataFrame(part, columns=["Input", "As entered"]), hide_index=True)
 
 
 def render_results(est: PatientEstimate, served: ServedModel) -> None:

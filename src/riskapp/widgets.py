@@ -7,13 +7,13 @@ import streamlit as st
 from risk import schema
 
 _ECOG_LABELS = {
-    0: "0 - fully active", 1: "1 - restricted in strenuous activity",
-    2: "2 - ambulatory, no work", 3: "3 - limited self-care", 4: "4 - completely disabled",
+    0: "0 - fully active", 1: "1 - light work only", 2: "2 - self-care, no work",
+    3: "3 - limited self-care", 4: "4 - completely disabled",
 }
 CHOOSE = "Choose..."
 _BLANK_LABELS = {
-    "primary_grade": "Not assessed (derive from Ki-67 / mitoses)",
-    "met_grade": "Not assessed (derive from Ki-67 / mitoses, or no biopsy)",
+    "primary_grade": "Not assessed (derive)",
+    "met_grade": "Not assessed / no biopsy",
 }
 
 
@@ -30,7 +30,7 @@ def schema_widget(name: str, default=None):
         return st.number_input(
             label, min_value=float(col.minimum), max_value=float(col.maximum),
             value=None if default is None else float(default), step=step,
-            help=help_text, key=name,
+            help=help_text, key=name, format="%g",
             placeholder="required" if col.required else "not measured",
         )
     if name == "ecog":

@@ -144,7 +144,8 @@ def contributions_chart(
     fig = go.Figure(go.Bar(
         x=values.to_numpy(), y=names, orientation="h",
         marker_color=[RAISES_RISK_COLOR if v > 0 else LOWERS_RISK_COLOR for v in values],
-        text=[f"× {hr:.2f}" for hr in hazard_ratio], textposition="outside",
+        text=[f"× {hr:.2f}" if abs(v) > 1e-9 else "as reference"
+              for v, hr in zip(values, hazard_ratio, strict=True)], textposition="outside",
         cliponaxis=False, customdata=hazard_ratio,
         hovertemplate="%{y}: log hazard %{x:+.2f} (hazard × %{customdata:.2f})<extra></extra>"))
     span = float(values.abs().max()) if len(values) else 1.0
