@@ -129,6 +129,10 @@ def _estimates_section(pdf: FPDF, report: PatientEstimate) -> None:
         rows.append(("Risk group", f"{RISK_GROUP_WORDS.get(group, group)} - "
                                    f"{describe_cutpoints(report.risk_cutpoints)}"))
     _table(pdf, rows, (60, 118))
+
+
+def _biopsy_sections(pdf: FPDF, report: PatientEstimate) -> None:
+    est = report.estimate
     if report.without_biopsy is not None:
         _heading(pdf, "Value of the biopsy")
         without = report.without_biopsy
@@ -207,15 +211,13 @@ def build_report(report: PatientEstimate, *, figure=None, compress: bool = True)
         _paragraph(pdf, f"Warning: {warning}", size=9, style="B")
 
     _estimates_section(pdf, report)
-
     image = figure_png(figure) if figure is not None else None
-    _heading(pdf, "Survival curve")
     if image is not None:
-        width = pdf.epw
-        pdf.image(image, w=width, h=width / 2)
+        pdf.ln(2)
+        pdf.image(image, w=pdf.epw, h=pdf.epw / 2)
     else:
         _paragraph(pdf, IMAGE_FAILED_NOTE, size=9, style="I")
-
+    _biopsy_sections(pdf, report)
     _basis_section(pdf, report)
     return bytes(pdf.output())
 
