@@ -52,5 +52,8 @@ def test_make_model_reproduces_the_shipped_coefficients(repo_root, tmp_path, mon
     out, err = capsys.readouterr()
     assert code == 0, f"{err.strip()} -- rebuild with: rm -rf models/{SHIPPED} && make model"
     assert out.strip().splitlines()[-1] == SHIPPED and "reproduced" in out
-    assert sorted(p.name for p in copy.iterdir()) == sorted(
-        p.name for p in (repo_root / "models").iterdir() if p.name != ".lock")
+    # nothing was written: the same version, the same pointer, byte for byte
+    def files(root):
+        return {p.relative_to(root): p.read_bytes() for p in root.rglob("*")
+                if p.is_file() and p.name != ".lock"}
+    assert files(copy) == files(repo_root / "models")
