@@ -5,6 +5,8 @@ score (higher = riskier), a predicted risk of death by a horizon, or predicted s
 Each metric is computed by, or tested against, lifelines or scikit-survival.
 """
 
+from risk.metrics._km import survival_at as km_survival_at
+from risk.metrics._km import survival_with_interval as km_survival_with_interval
 from risk.metrics.accuracy import brier_scores, integrated_brier_score
 from risk.metrics.calibration import Calibration, calibration_at, calibration_slope
 from risk.metrics.cox_checks import (
@@ -25,7 +27,7 @@ from risk.metrics.utility import decision_curve, net_reclassification, reclassif
 __all__ = [
     "Calibration", "bootstrap_concordance", "brier_scores", "calibration_at",
     "calibration_slope", "check_outcome", "decision_curve", "harrell_c",
-    "integrated_brier_score", "likelihood_ratio_test", "nested_cox_lr_test",
+    "integrated_brier_score", "km_survival_at", "km_survival_with_interval", "likelihood_ratio_test", "nested_cox_lr_test",
     "net_reclassification", "percentile_interval", "proportional_hazards_check",
     "reclassification_table", "time_dependent_auc", "uno_c", "usable_horizons",
 ]

@@ -131,7 +131,10 @@ def _smoothed(time, event, risk, months, curve_points):
     grid_risk = np.quantile(risk, np.linspace(0.01, 0.99, curve_points))
     z = basis(complementary_log_log(grid_risk))
     lp = z @ fit.coef
-    se = np.sqrt(np.einsum("ij,jk,ik->i", z, fit.covariance, z))
+    # pointwise band from the coefficients' uncertainty (centred at the cohort's mean
+    # covariates, where the baseline carries the level; the baseline's own noise is left out)
+    zc = z - basis(cll).mean(axis=0)
+    se = np.sqrt(np.einsum("ij,jk,ik->i", zc, fit.covariance, zc))
     h0 = fit.cumulative_hazard_at(np.zeros((1, z.shape[1])), months)[0]
 
     def to_risk(v):

@@ -30,10 +30,9 @@ def percentile_interval(values, level: float = 0.95) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def multiplicities(indices: np.ndarray, n: int) -> np.ndarray:
-    """(B, n) counts of each patient in each resample of row indices (B, n)."""
-    indices = np.atleast_2d(indices)
-    counts = np.zeros((indices.shape[0], n))
+def multiplicities(indices, n: int) -> np.ndarray:
+    """(B, n) counts of each patient in each of B resamples (arrays of row indices)."""
+    counts = np.zeros((len(indices), n))
     for b, idx in enumerate(indices):
         counts[b] = np.bincount(idx, minlength=n)
     return counts
@@ -45,7 +44,7 @@ def _uno_weights(time, event, indices, deaths, tau):
     from sksurv.nonparametric import CensoringDistributionEstimator
 
     y = _surv(time, event)
-    weights = np.zeros((indices.shape[0], deaths.size))
+    weights = np.zeros((len(indices), deaths.size))
     for b, idx in enumerate(indices):
         g = CensoringDistributionEstimator().fit(y[idx]).predict_proba(time[deaths])
         with np.errstate(divide="ignore"):
@@ -67,8 +66,9 @@ def bootstrap_concordance(time, event, risks, indices, tau: float | None = None)
     ----------
     risks : array, shape (n,) or (n, k)
         Risk scores (higher = riskier), one column per model.
-    indices : array of int, shape (B, n)
-        Row indices of each resample.
+    indices : array of int (B, n), or a sequence of B arrays of row indices
+        The rows of each resample (resamples may differ in size, e.g. a subgroup's rows
+        of cohort-level resamples).
     tau : float, optional
         Truncation for Uno's C (as in :func:`risk.metrics.uno_c`).
 
@@ -79,13 +79,13 @@ def bootstrap_concordance(time, event, risks, indices, tau: float | None = None)
     """
     time, event = check_outcome(time, event)
     risks = np.asarray(risks, float).reshape(time.size, -1)
-    indices = np.atleast_2d(np.asarray(indices, int))
+    indices = [np.asarray(idx, int) for idx in indices]
     m = multiplicities(indices, time.size)
     tau = usable_tau(time, tau)
     deaths = np.flatnonzero(event)
     w = _uno_weights(time, event, indices, deaths, tau)
     k = risks.shape[1]
-    sums = {name: np.zeros((indices.shape[0], k)) for name in ("hn", "hd", "un", "ud")}
+    sums = {name: np.zeros((len(indices), k)) for name in ("hn", "hd", "un", "ud")}
     step = max(1, _BLOCK // time.size)
     for start in range(0, deaths.size, step):
         rows = deaths[start:start + step]
