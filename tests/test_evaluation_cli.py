@@ -1,0 +1,83 @@
+"""`python -m risk evaluate` end to end on a small cohort and a temporary registry."""
+
+import json
+
+import pytest
+from evaluation_fixtures import cohort, fitted
+
+from risk.cli import main
+from risk.errors import ValidationError
+from risk.model_card import build_card, data_fingerprint
+from risk.registry import Registry
+from risk.synthetic import generate_cohort, write_cohort
+from risk.validation import load_cohort
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    root = tmp_path_factory.mktemp("models")
+    card = build_card(training_data=data_fingerprint(cohort(300, 11)))
+    Registry(root).save(fitted().to_dict(), card, version="v1", activate=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def cohort_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "cohort.csv"
+    write_cohort(generate_cohort(300, 11), path)
+    return path
+
+
+def test_evaluate_writes_json_and_html(registry, cohort_file, tmp_path, capsys):
+    out = tmp_path / "report"
+    code = main(["evaluate", "--data", str(cohort_file), "--out", str(out), "--model-dir",
+                 str(registry), "--bootstrap", "5", "--jobs", "1"])
+    assert code == 0
+    data = json.loads((out / "report.json").read_text())
+    assert data["model_version"] == "v1" and data["n"] == 300
+    assert data["settings"]["bootstrap"] == 5 and data["harrell_c_corrected"] is not None
+    assert data["comparator"]["harrell_c"] < 1
+    page = (out / "report.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "Validation of model v1" in page
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_bootstrap_zero_and_an_explicit_version(registry, cohort_file, tmp_path):
+    out = tmp_path / "quick"
+    assert main(["evaluate", "--data", str(cohort_file), "--out", str(out), "--model-dir",
+                 str(registry), "--model", "v1", "--bootstrap", "0"]) == 0
+    data = json.loads((out / "report.json").read_text())
+    assert data["optimism"] is None and data["harrell_c_lower"] is None
+
+
+def test_bad_file_gets_the_validation_message(registry, tmp_path, capsys):
+    frame = generate_cohort(30, 2)
+    frame.loc[4, "age"] = 250
+    bad = tmp_path / "bad.csv"
+    write_cohort(frame, bad)
+    with pytest.raises(ValidationError) as expected:
+        load_cohort(bad, purpose="training")
+    code = main(["evaluate", "--data", str(bad), "--out", str(tmp_path / "o"),
+                 "--model-dir", str(registry)])
+    err = capsys.readouterr().err
+    assert code == 2 and str(expected.value) in err and "Traceback" not in err
+    assert not (tmp_path / "o" / "report.json").exists()
+
+
+def test_file_without_outcomes_is_refused(registry, tmp_path, capsys):
+    frame = generate_cohort(30, 3).drop(columns=["os_months", "death"])
+    path = tmp_path / "no_outcomes.csv"
+    frame.to_csv(path, index=False)
+    code = main(["evaluate", "--data", str(path), "--out", str(tmp_path / "o"),
+                 "--model-dir", str(registry)])
+    assert code == 2 and "os_months" in capsys.readouterr().err
+
+
+def test_unknown_version_and_bad_arguments(registry, cohort_file, tmp_path, capsys):
+    code = main(["evaluate", "--data", str(cohort_file), "--out", str(tmp_path / "o"),
+                 "--model-dir", str(registry), "--model", "nope"])
+    assert code == 2 and "nope" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--data", str(cohort_file), "--out", str(tmp_path / "o"),
+              "--bootstrap", "-1"])
+    assert exit_info.value.code == 2
