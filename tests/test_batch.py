@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from risk import batch
+from risk.chunked_csv import iter_record_chunks
 from risk.errors import ValidationError
 
 HEADER = ("patient_id,age,sex,primary_site,primary_grade,met_grade,met_timing,liver_burden,"
@@ -56,7 +57,7 @@ def test_chunks_hold_whole_records_and_number_rows_over_the_file(tmp_path):
     rows = [row(i) for i in range(1, 8)]
     rows[2] = rows[2].replace("PT-00003", '"PT-00003"')  # quotes, balanced
     path = write(tmp_path / "in.csv", rows[:4] + ["\n"] + rows[4:])
-    chunks = list(batch.iter_record_chunks(path, rows=3))
+    chunks = list(iter_record_chunks(path, rows=3))
     assert [first for first, _ in chunks] == [1, 4, 7]
     assert all(chunk.startswith(HEADER.encode()) for _, chunk in chunks)
     bodies = b"".join(chunk[len(HEADER):] for _, chunk in chunks)
@@ -66,22 +67,23 @@ def test_chunks_hold_whole_records_and_number_rows_over_the_file(tmp_path):
 def test_a_quoted_line_break_never_splits_a_record(tmp_path):
     path = tmp_path / "in.csv"
     path.write_bytes(b'a,b\n1,"x\ny"\n2,z\n3,w\n')
-    chunks = list(batch.iter_record_chunks(path, rows=1))
+    chunks = list(iter_record_chunks(path, rows=1))
     assert chunks == [(1, b'a,b\n1,"x\ny"\n'), (2, b"a,b\n2,z\n"), (3, b"a,b\n3,w\n")]
 
 
 def test_header_only_and_empty_files_give_one_chunk_for_the_validator(tmp_path):
     (tmp_path / "h.csv").write_text(HEADER)
     (tmp_path / "e.csv").write_text("")
-    assert list(batch.iter_record_chunks(tmp_path / "h.csv")) == [(1, HEADER.encode())]
-    assert list(batch.iter_record_chunks(tmp_path / "e.csv")) == [(1, b"")]
+    assert list(iter_record_chunks(tmp_path / "h.csv")) == [(1, HEADER.encode())]
+    assert list(iter_record_chunks(tmp_path / "e.csv")) == [(1, b"")]
 
 
 @pytest.mark.parametrize("chunk_rows", [3, 50_000])
 def test_scoring_in_chunks_gives_one_row_per_patient_in_order(tmp_path, chunk_rows):
     path = write(tmp_path / "in.csv", [row(i) for i in range(1, 12)])
     out = tmp_path / "out.csv"
-    summary = batch.score_file(StandInModel(), "v-test", path, out, chunk_rows=chunk_rows)
+    summary = batch.score_file(StandInModel(), "v-test", path, out, chunk_rows=chunk_rows,
+                               jobs=1)
     table = pd.read_csv(out, dtype={"flags": str}, keep_default_na=False,
                         na_values={"median_os_months": [""]})
     assert list(table.columns) == list(batch.OUTPUT_COLUMNS)
@@ -103,7 +105,7 @@ def test_problems_in_later_chunks_name_their_rows_in_the_whole_file(tmp_path):
     path = write(tmp_path / "in.csv", rows)
     out = tmp_path / "out.csv"
     with pytest.raises(ValidationError) as caught:
-        batch.score_file(StandInModel(), "v", path, out, chunk_rows=4)
+        batch.score_file(StandInModel(), "v", path, out, chunk_rows=4, jobs=1)
     problems = {(p.row, p.column): p.message for p in caught.value.problems}
     assert set(problems) == {(6, "age"), (5, "patient_id"), (7, "patient_id"),
                              (2, "patient_id"), (9, "patient_id")}
@@ -126,7 +128,8 @@ def test_the_same_file_gives_the_same_problems_in_one_chunk_or_many(tmp_path):
 
     def messages(chunk_rows):
         with pytest.raises(ValidationError) as caught:
-            batch.score_file(StandInModel(), "v", path, tmp_path / "o.csv", chunk_rows=chunk_rows)
+            batch.score_file(StandInModel(), "v", path, tmp_path / "o.csv",
+                             chunk_rows=chunk_rows, jobs=1)
         return [str(p) for p in caught.value.problems]
 
     assert messages(2) == messages(100)
@@ -136,7 +139,7 @@ def test_a_header_problem_is_reported_once(tmp_path):
     path = tmp_path / "in.csv"
     path.write_text(HEADER.replace("ecog", "patient_name") + "".join(row(i) for i in range(6)))
     with pytest.raises(ValidationError) as caught:
-        batch.score_file(StandInModel(), "v", path, tmp_path / "o.csv", chunk_rows=2)
+        batch.score_file(StandInModel(), "v", path, tmp_path / "o.csv", chunk_rows=2, jobs=1)
     texts = [str(p) for p in caught.value.problems]
     assert sum("patient_name" in t for t in texts) == 1
 

@@ -209,6 +209,18 @@ def test_predict_writes_one_row_per_input_row_in_order(workspace, tmp_path, caps
     assert np.all(table["surv_60"] <= table["surv_60_upper"])
 
 
+def test_worker_processes_give_the_same_file_as_one_process(workspace, tmp_path, capsys):
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}.csv"
+        assert run_cli(capsys, "predict", "--input", workspace["cohort"], "--output", out,
+                       "--model-dir", workspace["models"], "--chunk-rows", "60",
+                       "--jobs", jobs)[0] == 0
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count(b"\n") == 1 + len(pd.read_csv(workspace["cohort"]))
+
+
 def test_outcome_columns_in_the_input_are_ignored(workspace, tmp_path, capsys):
     frame = cohort_frame(260, seed=11).iloc[:50]
     with_outcomes = write_csv(frame, tmp_path / "with.csv")

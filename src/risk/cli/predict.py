@@ -51,7 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the model version to use (default: the active one; see "
                              "'python -m risk models list')")
     parser.add_argument("--chunk-rows", type=positive_int, default=CHUNK_ROWS,
-                        metavar="N", help=f"patients scored at a time (default {CHUNK_ROWS})")
+                        metavar="N", help=f"patients scored at a time (default {CHUNK_ROWS:,})")
+    parser.add_argument("--jobs", type=positive_int, default=None, metavar="N",
+                        help="worker processes for a file of several chunks (default: the "
+                             "number of CPUs, at most 2; 1 = no worker processes)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     loaded = Registry(args.model_dir).load(args.model)
     try:
         summary = score_file(loaded.model, loaded.version, args.input, args.output,
-                             chunk_rows=args.chunk_rows)
+                             chunk_rows=args.chunk_rows, jobs=args.jobs)
     except OSError as exc:  # unreadable input, full disk, no permission to write
         raise RiskError(f"{exc.strerror or exc}: {exc.filename or args.output}") from None
     for note in summary.notes:
