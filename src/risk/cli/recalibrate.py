@@ -1,0 +1,100 @@
+"""Recalibrate a saved model on your own cohort: same coefficients, your baseline survival.
+
+Use it when your patients live longer or shorter than the training cohort but the model
+still ranks them well (a good C-index, predictions uniformly too high or too low in
+`python -m risk evaluate`). The coefficients are kept; the baseline survival of both
+models (the biopsy model and the primary-only comparator) is re-estimated on your
+patients. With --slope the coefficients are also scaled by the calibration slope fitted
+on your patients (use it when predictions are too extreme or too timid; it needs at
+least 10 deaths per model).
+
+The file is checked first (the same checks and messages as `python -m risk validate`):
+outcomes (os_months, death) are required in every row, and a file where every patient
+is censored is refused. The result is saved as a NEW version whose model card names the
+version it was recalibrated from (its parent), your file's sha256 and counts (never its
+rows), and the observed vs predicted survival before and after. The parent is not
+changed. The new version id is printed on the last line.
+
+Examples
+  python -m risk recalibrate --data my_centre.csv
+  python -m risk recalibrate --data my_centre.csv --slope
+  python -m risk recalibrate --data my_centre.csv --model synthetic-v1 --activate
+  python -m risk models rollback          # undo an activation
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from risk.cli.models import add_model_dir
+
+HELP = "update a saved model's baseline survival (and slope) on your cohort, as a new version"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", metavar="FILE", required=True,
+                        help="your cohort CSV with outcomes (os_months, death) in every row; "
+                             "see data/synthetic/README.md for the columns")
+    parser.add_argument("--model", metavar="VERSION", default=None,
+                        help="the version to recalibrate (default: the active one); see "
+                             "'python -m risk models list'")
+    parser.add_argument("--slope", action="store_true",
+                        help="also scale the coefficients by the calibration slope fitted on "
+                             "your cohort (default: baseline only)")
+    parser.add_argument("--activate", action="store_true",
+                        help="serve the new version at once (default: save only; activate "
+                             "later with 'python -m risk models activate VERSION')")
+    parser.add_argument("--version", metavar="NAME", default=None,
+                        help="name of the new version (letters, digits, '.', '_', '-'; "
+                             "default: UTC time and a hash of the parameters)")
+    parser.add_argument("--notes", default="", help="free text stored in the model card")
+    add_model_dir(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from risk.io import read_source_bytes
+    from risk.recalibration import recalibrate, recalibration_card
+    from risk.registry import Registry, check_version_name
+    from risk.validation import load_cohort
+
+    registry = Registry(args.model_dir)
+    if args.version:
+        check_version_name(args.version)
+    parent = registry.load(args.model)  # verified; fails before reading the file
+    raw_bytes = read_source_bytes(args.data)
+    cohort = load_cohort(raw_bytes, purpose="training")
+    for note in cohort.notes:
+        print(f"note: {note}")
+    print(f"recalibrating model {parent.version} on {cohort.n_patients} patients, "
+          f"{cohort.n_deaths} deaths{' (baseline and slope)' if args.slope else ''} ...",
+          flush=True)
+    result = recalibrate(parent.model, cohort.frame, slope=args.slope)
+    for line in summary_lines(result.details):
+        print(line)
+    card = recalibration_card(parent.version, cohort.frame, raw_bytes, result, args.notes)
+    version = registry.save(result.model.to_dict(), card, version=args.version,
+                            activate=args.activate)
+    print(f"saved model version {version} (recalibrated from {parent.version}) in "
+          f"{registry.root}" + (" (active)" if args.activate else
+                                f"; serve it with: python -m risk models activate {version}"))
+    print(version)
+    sys.stdout.flush()
+    return 0
+
+
+def summary_lines(details: dict) -> list[str]:
+    """Observed vs mean predicted survival before and after, per model, for people."""
+    names = {"biopsy_model": "biopsy model", "comparator_model": "primary-only comparator"}
+    lines = []
+    for part, name in names.items():
+        d = details[part]
+        head = f"{name}: {d['patients']} patients, {d['deaths']} deaths"
+        if d.get("slope_fitted") is not None:
+            head += f", calibration slope {d['slope_fitted']:.3f} (SE {d['slope_se']:.3f})"
+        lines.append(head)
+        for row in d.get("check", []):
+            lines.append(f"  {row['months']:>3g} months: observed {row['observed']:.1%}, "
+                         f"predicted {row['predicted_before']:.1%} before, "
+                         f"{row['predicted_after']:.1%} after")
+    return lines
