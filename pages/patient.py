@@ -22,7 +22,9 @@ except RiskError as exc:
     st.stop()
 
 result = st.session_state.get(RESULT_KEY)
-if result is not None:
+if result is None:
+    loaders.warm_up(served)
+else:
     from riskapp.patient_view import render_results  # plotly, fpdf: only with a result
 
     render_results(result, served)

@@ -121,3 +121,26 @@ def _reference_from_file(raw: bytes) -> TrainingReference:
     frame = load_cohort(raw, "training").frame
     km = kaplan_meier(frame["os_months"].to_numpy(float), frame["death"].to_numpy(int))
     return TrainingReference("Training cohort (Kaplan-Meier)", km.times, km.survival)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _warm_up(folder: str, version: str) -> bool:
+    served = _served_model(folder, version)
+    _training_reference(folder, version)
+    try:  # one estimate of the model's own reference patient: imports and first calls
+        from risk.estimate import estimate_patient
+        from risk.figures import patient as figures
+
+        values = dict(getattr(served.model, "reference_patient_", None) or {})
+        estimate = estimate_patient(served.model, values, model_version=version).estimate
+        figures.survival_curve(estimate.months, estimate.survival, estimate.lower,
+                               estimate.upper).to_json()
+    except Exception:  # warming up is an optimisation: it never stops the page
+        return False
+    return True
+
+
+def warm_up(served: ServedModel) -> None:
+    """Once per model version and process, after the form is on screen: load what the
+    first estimate needs (imports, the training curve), so the first submit is fast."""
+    _warm_up(model_dir(), served.version)

@@ -98,7 +98,7 @@ def _biopsy_value(est: PatientEstimate) -> None:
         f"against **{percent(s_without)}** from the primary-only model"
         + (f" ({abs(moved):.1f} percentage points {direction})." if round(moved, 1) else
            " (no change)."))
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)
     with left:
         _chart(figures.biopsy_comparison(w.months, (w.survival, w.lower, w.upper),
                                          (wo.survival, wo.lower, wo.upper),
