@@ -1,0 +1,184 @@
+"""Tumor-board figure builders as pure functions (risk.figures.cohort)."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from cohort_frames import make_cohort
+
+from risk import cohort
+from risk.cohort_cox import cox_forest
+from risk.cohort_survival import survival_by_group
+from risk.cohort_tables import complication_rates, risk_percentile
+from risk.figures import cohort as figures
+from risk.figures.cohort_style import PALETTE, SYNTHETIC_NOTE, group_colors
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return make_cohort(1200, seed=8)
+
+
+def _texts(fig: go.Figure) -> list[str]:
+    return [a.text for a in fig.layout.annotations]
+
+
+def _is_readable(fig: go.Figure) -> None:
+    assert isinstance(fig, go.Figure)
+    assert fig.layout.font.size >= 16
+    assert fig.layout.title.text
+
+
+def test_sankey_nodes_and_links(frame):
+    transitions = cohort.grade_transitions(frame)
+    fig = figures.transition_sankey(transitions, synthetic=True)
+    _is_readable(fig)
+    sankey = fig.data[0]
+    assert sankey.type == "sankey"
+    assert sankey.node.label[0] == "Primary G1 (Ki-67 < 3%)"
+    assert sankey.node.label[-1] == "Liver Not assessed"
+    assert sum(sankey.link.value) == len(frame)
+    assert SYNTHETIC_NOTE in _texts(fig)
+    # nodes keep the grade order top to bottom on both sides
+    assert list(sankey.node.y[:4]) == sorted(sankey.node.y[:4])
+    assert list(sankey.node.y[4:]) == sorted(sankey.node.y[4:])
+
+
+def test_heatmap_shows_counts_and_row_percentages(frame):
+    transitions = cohort.grade_transitions(frame)
+    fig = figures.transition_heatmap(transitions)
+    _is_readable(fig)
+    heat = fig.data[0]
+    assert np.allclose(np.asarray(heat.z), transitions.row_percent.fillna(0).to_numpy())
+    count = int(transitions.counts.iat[1, 2])
+    percent = transitions.row_percent.iat[1, 2]
+    assert heat.text[1][2] == f"{count:,}<br>{percent:.0f}%"
+    assert fig.layout.xaxis.title.text == "Liver biopsy WHO grade"
+    assert fig.layout.yaxis.title.text == "Primary WHO grade"
+    assert SYNTHETIC_NOTE not in _texts(fig)
+
+
+def test_km_figure_draws_bands_curves_and_the_number_at_risk(frame):
+    result = survival_by_group(frame, "grade_change")
+    fig = figures.survival_by_group_figure(result, synthetic=True)
+    _is_readable(fig)
+    lines = [t for t in fig.data if t.mode == "lines"]
+    bands = [t for t in fig.data if t.fill == "toself"]
+    table = [t for t in fig.data if t.mode == "text"]
+    assert len(lines) == len(bands) == len(table) == len(result.curves) == 4
+    for curve, line, row in zip(result.curves, lines, table, strict=True):
+        assert line.name.startswith(f"{curve.label}: n = {curve.n:,}")
+        x, y = np.asarray(line.x), np.asarray(line.y)
+        # every drawn corner lies on the Kaplan-Meier step function
+        assert np.allclose(y[::2], curve.survival_at(x[::2]))
+        assert list(row.text) == [f"{int(c):,}" for c in result.at_risk.loc[curve.label]]
+        assert list(row.x) == list(result.at_risk.columns)
+    assert any(t.startswith("Log-rank p") for t in _texts(fig))
+    assert "Number at risk" in _texts(fig)
+    assert fig.layout.yaxis.tickformat == ".0%"
+    assert fig.layout.xaxis.title.text == "Months since the liver biopsy"
+
+
+def test_km_curves_with_many_steps_are_thinned_but_stay_exact():
+    rng = np.random.default_rng(0)
+    curve_data = rng.exponential(40, 50_000), rng.random(50_000) < 0.8
+    result = survival_by_group(
+        make_cohort(50_000, seed=1, round_months=False)
+        .assign(os_months=curve_data[0] + 0.01, death=curve_data[1].astype(int)),
+        "primary_site")
+    fig = figures.survival_by_group_figure(result, max_points=800)
+    line = next(t for t in fig.data if t.mode == "lines")
+    assert len(line.x) <= 2 * 801
+    curve = result.curves[0]
+    x, y = np.asarray(line.x), np.asarray(line.y)
+    assert np.allclose(y[::2], curve.survival_at(x[::2]))
+
+
+def test_km_without_patients_says_so(frame):
+    fig = figures.survival_by_group_figure(survival_by_group(frame.iloc[:0], "met_grade"))
+    assert fig.data == ()
+    assert any("No patients" in t for t in _texts(fig))
+
+
+def test_forest_plot_has_a_log_axis_and_a_line_at_one(frame):
+    result = cox_forest(frame)
+    fig = figures.forest_plot(result, synthetic=True)
+    _is_readable(fig)
+    points = fig.data[0]
+    shown = result.table.dropna(subset=["hazard_ratio"])
+    assert np.allclose(points.x, shown["hazard_ratio"])
+    assert np.allclose(points.error_x.array, shown["upper_95"] - shown["hazard_ratio"])
+    assert np.allclose(points.error_x.arrayminus, shown["hazard_ratio"] - shown["lower_95"])
+    assert points.y[0] == "Age: per 10 years"
+    assert fig.layout.xaxis.type == "log"
+    assert any(s.x0 == 1.0 and s.x1 == 1.0 for s in fig.layout.shapes)
+    assert "Hazard ratio" in fig.layout.xaxis.title.text
+
+
+def test_forest_plot_explains_when_there_is_no_fit(frame):
+    fig = figures.forest_plot(cox_forest(frame.head(8)))
+    assert fig.data == ()
+    assert any("Too few patients" in t for t in _texts(fig))
+
+
+def test_scatter_samples_large_cohorts_and_draws_who_limits(frame):
+    fig = figures.ki67_scatter(frame, max_points=300)
+    _is_readable(fig)
+    points = [t for t in fig.data if t.mode == "markers"]
+    assert sum(len(t.x) for t in points) == 300
+    both = (frame["primary_ki67"].notna() & frame["met_ki67"].notna()).sum()
+    assert any(f"random sample of 300 of {both:,}" in t for t in _texts(fig))
+    vertical = sorted(s.x0 for s in fig.layout.shapes if s.x0 == s.x1)
+    horizontal = sorted(s.y0 for s in fig.layout.shapes if s.y0 == s.y1)
+    assert vertical == horizontal == [3.0, 20.0]
+    assert fig.layout.xaxis.type == fig.layout.yaxis.type == "log"
+    assert fig.layout.xaxis.title.text == "Primary Ki-67 (%)"
+    again = figures.ki67_scatter(frame, max_points=300)
+    assert np.array_equal(np.asarray(again.data[0].x), np.asarray(points[0].x))
+
+
+def test_small_scatter_shows_everyone(frame):
+    fig = figures.ki67_scatter(frame.head(50))
+    both = (frame.head(50)["primary_ki67"].notna() & frame.head(50)["met_ki67"].notna()).sum()
+    assert sum(len(t.x) for t in fig.data if t.mode == "markers") == both
+    assert not any("random sample" in t for t in _texts(fig))
+
+
+def test_risk_distribution_marks_the_patient():
+    scores = np.random.default_rng(2).normal(size=5000)
+    fig = figures.risk_distribution(scores, 1.0)
+    _is_readable(fig)
+    bars = fig.data[0]
+    assert bars.type == "bar" and sum(bars.y) == 5000
+    assert any(s.x0 == 1.0 for s in fig.layout.shapes)
+    percent = risk_percentile(scores, 1.0)
+    assert any(f"higher than {percent:.0f}% of the cohort" in t for t in _texts(fig))
+    plain = figures.risk_distribution(scores)
+    assert not plain.layout.shapes
+
+
+def test_complication_chart_has_wilson_error_bars(frame):
+    rates = complication_rates(frame)
+    fig = figures.complication_chart(rates)
+    _is_readable(fig)
+    bars = fig.data[0]
+    shown = rates[rates["outcome"] != "None"]
+    assert np.allclose(bars.y, shown["percent"])
+    assert np.allclose(bars.error_y.array, shown["upper_95"] - shown["percent"])
+    assert bars.x[0].startswith("Minor<br>")
+    missing = figures.complication_chart(None)
+    assert any("no biopsy complication" in t for t in _texts(missing))
+
+
+def test_palette_is_colour_blind_safe_and_grey_means_not_assessed():
+    colors = group_colors(["Same grade", "Upgraded in the liver", cohort.NOT_ASSESSED])
+    assert colors[cohort.NOT_ASSESSED] == "#8C8C8C"
+    assert colors["Same grade"] != colors["Upgraded in the liver"]
+    sites = group_colors(["Pancreas", "Rectum", "Colon"])
+    assert list(sites.values()) == list(PALETTE[:3])
+
+
+def test_builders_do_not_change_their_inputs(frame):
+    before = frame.copy()
+    figures.ki67_scatter(frame, max_points=100)
+    figures.transition_sankey(cohort.grade_transitions(frame))
+    assert frame.equals(before)
