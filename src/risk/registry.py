@@ -209,10 +209,13 @@ class Registry:
 
     def show(self, version: str) -> dict:
         """Everything stored about a version, for people: card, manifest, status."""
-        params, card = self.read(version)
-        manifest = json.loads(self.verify(version)[MANIFEST_FILE])
+        contents = self.verify(version)
+        self._check_against_pointer(version, contents[MANIFEST_FILE])
         return {"version": version, "active": version == self.active_version(),
-                "status": "ok", "card": card, "manifest": manifest, "model": params}
+                "status": "ok",
+                "card": _parse_json(contents[CARD_FILE], version, CARD_FILE),
+                "manifest": _parse_json(contents[MANIFEST_FILE], version, MANIFEST_FILE),
+                "model": _parse_json(contents[MODEL_FILE], version, MODEL_FILE)}
 
     def list_versions(self) -> list[VersionInfo]:
         """Every version with its status (a damaged one is listed, not hidden)."""
