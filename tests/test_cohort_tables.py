@@ -10,6 +10,7 @@ from risk import grading
 from risk.cohort import NOT_ASSESSED
 from risk.cohort_tables import (
     complication_rates,
+    format_p_value,
     risk_percentile,
     table_one,
     wilson_interval,
@@ -75,7 +76,9 @@ def test_fisher_exact_for_a_sparse_2x2_table(table):
     row = table.display[(table.display["Characteristic"] == "Sex")
                         & (table.display["Level"] == "Female")].iloc[0]
     assert row["Test"] == "Fisher exact"
-    assert row["p-value"] == pytest.approx(0.4857, abs=1e-4)
+    assert row["p-value"] == "0.486"
+    p = table.p_values.set_index("characteristic").loc["Sex", "p_value"]
+    assert p == pytest.approx(0.4857, abs=1e-4)
 
 
 def test_continuous_median_iqr_and_kruskal_wallis(table):
@@ -86,7 +89,9 @@ def test_continuous_median_iqr_and_kruskal_wallis(table):
     assert row["Same grade (n=4)"] == "65.0 (57.5-72.5)"
     # The not-assessed patient (age 30) is shown but not tested.
     expected = stats.kruskal([50, 60, 70, 80], [40, 45, 55, 65]).pvalue
-    assert row["p-value"] == pytest.approx(expected)
+    p = table.p_values.set_index("characteristic").loc["Age (years)", "p_value"]
+    assert p == pytest.approx(expected)
+    assert row["p-value"] == f"{expected:.3f}"
     assert row["Test"] == "Kruskal-Wallis"
 
 
@@ -105,10 +110,17 @@ def test_a_large_table_uses_chi_square():
     tested = frame[frame["grade_change"] != "unknown"]
     expected = stats.chi2_contingency(pd.crosstab(tested["grade_change"],
                                                   tested["liver_burden"])).pvalue
-    assert row["p-value"] == pytest.approx(expected)
+    p = table.p_values.set_index("characteristic").loc["Liver tumor burden", "p_value"]
+    assert p == pytest.approx(expected)
     long = table.long
     assert long[(long["characteristic"] == "Liver tumor burden")
                 & (long["group"] == "All patients")]["n"].sum() == 2000
+
+
+def test_p_values_are_written_for_people():
+    assert format_p_value(0.0004) == "< 0.001"
+    assert format_p_value(0.04249) == "0.042"
+    assert format_p_value(np.nan) == ""
 
 
 def test_wilson_interval_matches_newcombe_and_scipy():

@@ -34,6 +34,8 @@ class TableOne:
 
     ``display`` columns: ``Characteristic``, ``Level``, one column per group headed
     ``"<group> (n=...)"``, ``All patients (n=...)``, ``p-value``, ``Test``.
+    ``p-value`` is text (``"< 0.001"``, ``"0.042"``); the numbers are in ``p_values``
+    (``characteristic, p_value, test``).
     ``long`` columns: ``characteristic, level, group, n, denominator, percent, median,
     q1, q3`` (one row per cell; ``percent`` for counts, quartiles for continuous rows).
     """
@@ -41,6 +43,7 @@ class TableOne:
     display: pd.DataFrame
     long: pd.DataFrame
     group_sizes: pd.Series
+    p_values: pd.DataFrame
 
 
 def _fmt(x: float) -> str:
@@ -174,15 +177,24 @@ def table_one(frame: pd.DataFrame, by: str | pd.Series = "grade_change") -> Tabl
     display = pd.DataFrame(
         [{"Characteristic": c, "Level": lvl,
           **{headers[g]: cells.get(g, "-") for g in [*groups, ALL_PATIENTS]},
-          "p-value": p, "Test": test}
+          "p-value": format_p_value(p), "Test": test}
          for c, lvl, cells, p, test in display_rows])
     n_row = {"Characteristic": "Patients", "Level": "n",
              **{headers[g]: f"{sizes[g]:,}" for g in groups},
-             headers[ALL_PATIENTS]: f"{len(frame):,}", "p-value": np.nan, "Test": ""}
+             headers[ALL_PATIENTS]: f"{len(frame):,}", "p-value": "", "Test": ""}
     display = pd.concat([pd.DataFrame([n_row]), display], ignore_index=True)
     long = pd.DataFrame(long_rows, columns=["characteristic", "level", "group", "n",
                                             "denominator", "percent", "median", "q1", "q3"])
-    return TableOne(display, long, sizes)
+    p_values = pd.DataFrame([(c, p, test) for c, _, _, p, test in display_rows if test],
+                            columns=["characteristic", "p_value", "test"])
+    return TableOne(display, long, sizes, p_values)
+
+
+def format_p_value(p: float) -> str:
+    """``"< 0.001"``, ``"0.042"``, or ``""`` when there is no test."""
+    if p is None or not np.isfinite(p):
+        return ""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 # --------------------------------------------------------------------------- biopsy safety

@@ -39,7 +39,7 @@ def format_p(p: float) -> str:
 
 
 def _format_months(m: float) -> str:
-    return "not reached" if not np.isfinite(m) else f"{m:.1f}"
+    return "not reached" if not np.isfinite(m) else f"{m:.1f} mo"
 
 
 def _step_values(curve: SurvivalCurve, max_months: float, max_points: int):
@@ -92,7 +92,7 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
         x, y = _step_xy(t, s)
         traces.append(go.Scatter(
             x=x, y=y, mode="lines", line={"color": color, "width": 3.5},
-            name=f"{curve.label}: n = {curve.n:,}, median {_format_months(curve.median)} mo",
+            name=f"{curve.label}: n = {curve.n:,}, median {_format_months(curve.median)}",
             legendgroup=curve.label,
             hovertemplate=f"{curve.label}<br>%{{x:.1f}} months: %{{y:.1%}}<extra></extra>"))
     fig.add_traces(traces, rows=[1] * len(traces), cols=[1] * len(traces))
@@ -176,9 +176,9 @@ def forest_plot(result: ForestResult, *, synthetic: bool = False) -> go.Figure:
     ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 50)
              if span.min() / 1.3 <= t <= span.max() * 1.3]
     fig.update_xaxes(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
-    notes = [f"{result.patients:,} patients, {result.deaths:,} deaths in the shown cohort. "
-             "Each row is compared with the named reference, the other rows held equal.",
-             *result.notes]
+    notes = [f"Cox proportional-hazards model (Efron ties) on the shown cohort: "
+             f"{result.patients:,} patients, {result.deaths:,} deaths. Each row is compared "
+             "with the named reference, the other rows held equal.", *result.notes]
     skipped = table[table["hazard_ratio"].isna()]
     if not skipped.empty:
         notes.append("Not estimated: " + "; ".join(
