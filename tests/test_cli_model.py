@@ -270,7 +270,7 @@ def test_bad_prediction_input_exits_2_with_one_line_per_problem(workspace, tmp_p
 
 
 @pytest.mark.parametrize("problem", ["no-input", "same-file", "no-folder", "no-model",
-                                     "unknown-version"])
+                                     "unknown-version", "output-is-a-folder"])
 def test_predict_usage_errors_are_one_line(workspace, tmp_path, capsys, problem):
     args = {"input": workspace["cohort"], "output": tmp_path / "out.csv",
             "model_dir": workspace["models"], "extra": []}
@@ -282,13 +282,16 @@ def test_predict_usage_errors_are_one_line(workspace, tmp_path, capsys, problem)
         args["output"] = tmp_path / "nowhere" / "out.csv"
     elif problem == "no-model":
         args["model_dir"] = tmp_path / "empty-registry"
+    elif problem == "output-is-a-folder":
+        args["output"] = tmp_path
     else:
         args["extra"] = ["--model", "v-unknown"]
     code, _, err = run_cli(capsys, "predict", "--input", args["input"], "--output",
                            args["output"], "--model-dir", args["model_dir"], *args["extra"])
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
-    assert "unexpected" not in err
+    assert "unexpected" not in err and ".tmp-" not in err
+    assert not list(tmp_path.glob(".*tmp-*"))
 
 
 def test_a_tampered_model_is_refused_by_predict(workspace, models, tmp_path, capsys):

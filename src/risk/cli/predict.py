@@ -75,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
         summary = score_file(loaded.model, loaded.version, args.input, args.output,
                              chunk_rows=args.chunk_rows, jobs=args.jobs)
     except OSError as exc:  # unreadable input, full disk, no permission to write
-        raise RiskError(f"{exc.strerror or exc}: {exc.filename or args.output}") from None
+        reading = exc.filename and os.path.abspath(exc.filename) == os.path.abspath(args.input)
+        raise RiskError(f"cannot {'read' if reading else 'write'} "
+                        f"{args.input if reading else args.output}: "
+                        f"{exc.strerror or exc}") from None
     for note in summary.notes:
         print(f"note: {note}")
     used = ", ".join(f"{n} with the {name} model" for name, n in sorted(summary.by_model.items()))
