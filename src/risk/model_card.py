@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 
 import risk
+from risk.schema import SCHEMA_VERSION
 
 CARD_FORMAT = 1
 KINDS = ("trained", "recalibrated")
@@ -54,6 +55,7 @@ def data_fingerprint(frame, raw_bytes: bytes | None = None) -> dict:
         "patients": int(len(frame)),
         "events": int(death.sum()),
         "median_follow_up_months": None if follow_up is None else round(follow_up, 2),
+        "schema_version": SCHEMA_VERSION,
     }
     if "met_grade" in frame:
         summary["patients_with_biopsy_grade"] = int(frame["met_grade"].notna().sum())
