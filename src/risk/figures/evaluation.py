@@ -76,11 +76,22 @@ def calibration_plot(calibration: dict, comparator: dict | None = None,
             customdata=[[g["n"], g["deaths"]] for g in groups],
             hovertemplate="predicted %{x:.0%}, observed %{y:.0%}<br>%{customdata[0]} patients, "
                           "%{customdata[1]} deaths<extra></extra>"))
-    fig.update_xaxes(title=f"Predicted risk of death by {months:g} months", range=[0, 1],
+    top = _axis_top([calibration] + ([comparator] if comparator else []))
+    fig.update_xaxes(title=f"Predicted risk of death by {months:g} months", range=[0, top],
                      tickformat=".0%")
     fig.update_yaxes(title=f"Observed risk by {months:g} months (Kaplan-Meier)",
-                     range=[0, 1], tickformat=".0%")
+                     range=[0, top], tickformat=".0%")
     return _layout(fig, f"Calibration at {months:g} months", note, height=520)
+
+
+def _axis_top(sections) -> float:
+    """Both axes end a little above the largest risk shown (at most 100%)."""
+    values = [0.1]
+    for section in sections:
+        values += [g.get("observed_risk_upper") or 0 for g in section.get("groups") or []]
+        values += [g.get("mean_predicted_risk") or 0 for g in section.get("groups") or []]
+        values += [p.get("observed_risk") or 0 for p in section.get("curve") or []]
+    return min(1.0, max(values) * 1.08)
 
 
 def _gap(a, b) -> float:
