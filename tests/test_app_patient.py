@@ -240,6 +240,16 @@ def test_poorly_differentiated_tumor_is_refused_at_its_field(model):
     assert not at.metric
 
 
+def test_new_patient_clears_the_form_and_the_estimate(model):
+    at = submit(PATIENT)
+    assert at.metric
+    at.button(key="clear").click().run()
+    assert not at.exception and not at.metric
+    assert at.number_input(key="age").value is None
+    assert at.selectbox(key="sex").value is None
+    assert "patient_estimate" not in at.session_state
+
+
 def test_home_shows_the_active_model_version(model):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception

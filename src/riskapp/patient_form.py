@@ -19,6 +19,7 @@ from riskapp.widgets import schema_widget
 RESULT_KEY = "patient_estimate"
 PROBLEMS_KEY = "patient_problems"
 SUBMIT_KEY = "predict"
+CLEAR_KEY = "clear"
 #: The form's three columns: a title, the fields (schema names = widget keys), a note.
 SECTIONS = (
     ("Patient and disease extent",
@@ -86,6 +87,12 @@ def on_predict() -> None:
     st.session_state[RESULT_KEY] = estimate
 
 
+def clear_patient() -> None:
+    """Forget the patient: every field, the estimate and the messages (next patient)."""
+    for key in (*FORM_FIELDS, RESULT_KEY, PROBLEMS_KEY):
+        st.session_state.pop(key, None)
+
+
 def _field_notes(name: str, problems: dict, submitted: dict | None) -> None:
     for message in problems.get(name, []):
         st.error(message, icon=":material/error:")
@@ -129,3 +136,6 @@ def patient_form() -> None:
                     _field_notes(name, problems, submitted)
         st.form_submit_button("Estimate survival", key=SUBMIT_KEY, type="primary",
                               icon=":material/query_stats:", on_click=on_predict)
+    if problems or result is not None:
+        st.button("New patient: clear the form", key=CLEAR_KEY, on_click=clear_patient,
+                  icon=":material/restart_alt:")

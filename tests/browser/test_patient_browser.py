@@ -172,3 +172,15 @@ def test_contradictory_grade_shows_a_message_at_the_field(app_server, page, scre
     message.wait_for()
     assert page.locator(".st-key-surv_60").count() == 0
     whole_page(page, screenshot, "patient_contradiction")
+
+
+def test_age_beyond_the_form_bounds_is_refused_at_the_field(app_server, page, active_model):
+    page.goto(app_server["url"] + "/patient")
+    page.locator(".st-key-predict button").wait_for()
+    for key, kind, value in ENTRIES:
+        enter(page, key, kind, value)
+    enter(page, "age", "number", "150")
+    page.locator(".st-key-predict button").click()
+    page.locator(".st-key-age").get_by_text("outside the allowed range").wait_for()
+    page.wait_for_timeout(1000)
+    assert page.locator(".st-key-surv_60").count() == 0

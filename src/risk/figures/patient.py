@@ -31,32 +31,49 @@ def _rgba(hex_color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"}, height=height,
-        template="plotly_white", margin={"l": 70, "r": 30, "t": 60, "b": 90},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
-        font={"size": 14},
-    )
-    fig.add_annotation(text=SYNTHETIC_NOTE, xref="paper", yref="paper", x=1, y=1.02,
-                       xanchor="right", yanchor="bottom", showarrow=False,
-                       font={"size": 11, "color": "#8a4b00"})
-    return fig
+_AXIS = {"gridcolor": "#e6e6e6", "zerolinecolor": "#e6e6e6", "linecolor": "#999999",
+         "automargin": True}
 
 
-def _survival_axes(fig: go.Figure, max_months: float) -> None:
+def _figure(data: list[dict], title: str, height: int = 420, **layout) -> go.Figure:
+    """One figure built in one step from plain dicts (a plotly template is deep-copied on
+    every figure and costs more than the rest: the white look is set here instead)."""
+    note = {"text": SYNTHETIC_NOTE, "xref": "paper", "yref": "paper", "x": 1, "y": 1.02,
+            "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+            "font": {"size": 11, "color": "#8a4b00"}}
+    base = {
+        "title": {"text": title, "x": 0, "xanchor": "left"}, "height": height,
+        "margin": {"l": 70, "r": 30, "t": 60, "b": 90},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        "font": {"size": 14}, "paper_bgcolor": "white", "plot_bgcolor": "white",
+        "annotations": [note, *layout.pop("annotations", [])],
+    }
+    for axis in ("xaxis", "yaxis"):
+        base[axis] = {**_AXIS, **layout.pop(axis, {})}
+    return go.Figure(data=data, layout={**base, **layout})
+
+
+def _survival_axes(max_months: float) -> dict:
     ticks = np.arange(0, max_months + 1, 12)
-    fig.update_xaxes(title="Years after the liver biopsy", range=[0, max_months],
-                     tickvals=ticks, ticktext=[f"{m / 12:g}" for m in ticks])
-    fig.update_yaxes(title="Overall survival", range=[0, 1.02], tickformat=".0%")
+    return {"xaxis": {"title": {"text": "Years after the liver biopsy"},
+                      "range": [0, max_months], "tickvals": ticks,
+                      "ticktext": [f"{m / 12:g}" for m in ticks]},
+            "yaxis": {"title": {"text": "Overall survival"}, "range": [0, 1.02],
+                      "tickformat": ".0%"}}
 
 
-def _band(fig: go.Figure, months, lower, upper, color: str, name: str) -> None:
+def _band(months, lower, upper, color: str, name: str) -> dict:
     """A shaded 95% band, drawn as one closed polygon (legend entry, no hover)."""
-    x = np.concatenate([months, months[::-1]])
-    y = np.concatenate([upper, lower[::-1]])
-    fig.add_trace(go.Scatter(x=x, y=y, fill="toself", fillcolor=_rgba(color, 0.18),
-                             line={"width": 0}, hoverinfo="skip", name=name))
+    return {"type": "scatter", "x": np.concatenate([months, months[::-1]]),
+            "y": np.concatenate([upper, lower[::-1]]), "fill": "toself",
+            "fillcolor": _rgba(color, 0.18), "line": {"width": 0}, "hoverinfo": "skip",
+            "name": name}
+
+
+def _line(x, y, color: str, name: str, width: float = 3, **extra) -> dict:
+    return {"type": "scatter", "x": x, "y": y, "mode": "lines", "name": name,
+            "line": {"color": color, "width": width, **extra.pop("line", {})},
+            "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>", **extra}
 
 
 def survival_curve(
@@ -82,27 +99,23 @@ def survival_curve(
     """
     months = np.asarray(months, float)
     survival, lower, upper = (np.asarray(a, float) for a in (survival, lower, upper))
-    fig = go.Figure()
-    _band(fig, months, lower, upper, ESTIMATE_COLOR, "95% interval")
+    data = [_band(months, lower, upper, ESTIMATE_COLOR, "95% interval")]
     if reference is not None:
         times, ref_surv = (np.asarray(a, float) for a in reference)
         keep = times <= months[-1]
-        fig.add_trace(go.Scatter(
-            x=times[keep], y=ref_surv[keep], mode="lines", line_shape="hv",
-            line={"color": REFERENCE_COLOR, "dash": "dash", "width": 2}, name=reference_label,
-            hovertemplate="%{x:.0f} months: %{y:.1%}<extra>cohort</extra>"))
-    fig.add_trace(go.Scatter(
-        x=months, y=survival, mode="lines", line={"color": ESTIMATE_COLOR, "width": 3},
-        name=label, hovertemplate="%{x:.0f} months: %{y:.1%}<extra></extra>"))
+        data.append(_line(times[keep], ref_surv[keep], REFERENCE_COLOR, reference_label,
+                          width=2, line={"dash": "dash", "shape": "hv"},
+                          hovertemplate="%{x:.0f} months: %{y:.1%}<extra>cohort</extra>"))
+    data.append(_line(months, survival, ESTIMATE_COLOR, label))
     at = [h for h in horizons if months[0] <= h <= months[-1]]
     if at:
         values = np.interp(at, months, survival)
-        fig.add_trace(go.Scatter(
-            x=at, y=values, mode="markers+text", marker={"color": ESTIMATE_COLOR, "size": 9},
-            text=[f"{v:.0%}" for v in values], textposition="top right", showlegend=False,
-            hovertemplate="%{x:.0f} months: %{y:.1%}<extra></extra>"))
-    _survival_axes(fig, months[-1])
-    return _layout(fig, "Estimated overall survival")
+        data.append({"type": "scatter", "x": at, "y": values, "mode": "markers+text",
+                     "marker": {"color": ESTIMATE_COLOR, "size": 9},
+                     "text": [f"{v:.0%}" for v in values], "textposition": "top right",
+                     "showlegend": False,
+                     "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>"})
+    return _figure(data, "Estimated overall survival", **_survival_axes(months[-1]))
 
 
 def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 10) -> go.Figure:
@@ -113,19 +126,18 @@ def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 
     index = np.arange(100)
     x, y = index % per_row, -(index // per_row)
     is_alive = index < alive
-    fig = go.Figure()
-    for mask, color, name in ((is_alive, ALIVE_COLOR, f"Alive at {horizon_years} years"),
-                              (~is_alive, DIED_COLOR, "Died before")):
-        fig.add_trace(go.Scatter(
-            x=x[mask], y=y[mask], mode="markers", name=f"{name} ({mask.sum()})",
-            marker={"symbol": "circle", "size": 24, "color": color,
-                    "line": {"color": "#555555", "width": 0.5}},
-            hoverinfo="skip"))
-    fig.update_xaxes(visible=False, range=[-0.7, per_row - 0.3])
-    fig.update_yaxes(visible=False, range=[-(100 // per_row) + 0.3, 0.7], scaleanchor="x")
+    data = [{"type": "scatter", "x": x[mask], "y": y[mask], "mode": "markers",
+             "name": f"{name} ({mask.sum()})", "hoverinfo": "skip",
+             "marker": {"symbol": "circle", "size": 24, "color": color,
+                        "line": {"color": "#555555", "width": 0.5}}}
+            for mask, color, name in ((is_alive, ALIVE_COLOR, f"Alive at {horizon_years} years"),
+                                      (~is_alive, DIED_COLOR, "Died before"))]
     title = (f"Of 100 patients like this, {alive} "
              f"{'is' if alive == 1 else 'are'} alive at {horizon_years} years")
-    return _layout(fig, title, height=460)
+    return _figure(data, title, height=460,
+                   xaxis={"visible": False, "range": [-0.7, per_row - 0.3]},
+                   yaxis={"visible": False, "range": [-(100 // per_row) + 0.3, 0.7],
+                          "scaleanchor": "x"})
 
 
 def contributions_chart(
@@ -141,21 +153,21 @@ def contributions_chart(
     values = values.reindex(values.abs().sort_values().index)
     names = [(labels or {}).get(k, k) for k in values.index]
     hazard_ratio = np.exp(values.to_numpy())
-    fig = go.Figure(go.Bar(
-        x=values.to_numpy(), y=names, orientation="h",
-        marker_color=[RAISES_RISK_COLOR if v > 0 else LOWERS_RISK_COLOR for v in values],
-        text=[f"× {hr:.2f}" if abs(v) > 1e-9 else "as reference"
-              for v, hr in zip(values, hazard_ratio, strict=True)], textposition="outside",
-        cliponaxis=False, customdata=hazard_ratio,
-        hovertemplate="%{y}: log hazard %{x:+.2f} (hazard × %{customdata:.2f})<extra></extra>"))
+    bar = {"type": "bar", "x": values.to_numpy(), "y": names, "orientation": "h",
+           "marker": {"color": [RAISES_RISK_COLOR if v > 0 else LOWERS_RISK_COLOR
+                                for v in values]},
+           "text": [f"× {hr:.2f}" if abs(v) > 1e-9 else "as reference"
+                    for v, hr in zip(values, hazard_ratio, strict=True)],
+           "textposition": "outside", "cliponaxis": False, "customdata": hazard_ratio,
+           "hovertemplate": "%{y}: log hazard %{x:+.2f} (hazard × %{customdata:.2f})"
+                            "<extra></extra>"}
     span = float(values.abs().max()) if len(values) else 1.0
-    fig.update_xaxes(title="Contribution to log hazard (right = higher risk of death)",
-                     range=[-1.35 * span - 0.05, 1.35 * span + 0.05], zeroline=True,
-                     zerolinecolor="#444444")
-    fig.update_yaxes(automargin=True)
-    fig.update_layout(showlegend=False)
-    return _layout(fig, "Basis of the estimate: what moves this patient's risk",
-                   height=max(320, 60 + 34 * len(values)))
+    return _figure(
+        [bar], "Basis of the estimate: what moves this patient's risk",
+        height=max(320, 60 + 34 * len(values)), showlegend=False,
+        xaxis={"title": {"text": "Contribution to log hazard (right = higher risk of death)"},
+               "range": [-1.35 * span - 0.05, 1.35 * span + 0.05], "zeroline": True,
+               "zerolinecolor": "#444444"})
 
 
 def biopsy_comparison(
@@ -170,19 +182,16 @@ def biopsy_comparison(
     ``with_biopsy`` and ``without_biopsy`` are (survival, lower, upper) on ``months``.
     """
     months = np.asarray(months, float)
-    fig = go.Figure()
+    data = []
     with_label = f"With the liver biopsy ({liver_grade})" if liver_grade else "With the biopsy"
     for (curve, low, up), color, name in (
             (without_biopsy, COMPARATOR_COLOR, "Without the liver biopsy (primary only)"),
             (with_biopsy, ESTIMATE_COLOR, with_label)):
-        _band(fig, months, np.asarray(low, float), np.asarray(up, float), color,
-              f"95% interval, {name[:1].lower() + name[1:]}")
-        fig.add_trace(go.Scatter(x=months, y=np.asarray(curve, float), mode="lines",
-                                 line={"color": color, "width": 3}, name=name,
-                                 hovertemplate="%{x:.0f} months: %{y:.1%}<extra></extra>"))
-    _survival_axes(fig, months[-1])
-    return _layout(fig, "Value of the biopsy: estimate with and without the liver grade",
-                   height=460)
+        data.append(_band(months, np.asarray(low, float), np.asarray(up, float), color,
+                          f"95% interval, {name[:1].lower() + name[1:]}"))
+        data.append(_line(months, np.asarray(curve, float), color, name))
+    return _figure(data, "Value of the biopsy: estimate with and without the liver grade",
+                   height=460, **_survival_axes(months[-1]))
 
 
 def before_biopsy(
@@ -203,24 +212,22 @@ def before_biopsy(
     expected : the probability-weighted survival curve.
     """
     months = np.asarray(months, float)
-    fig = go.Figure()
+    data = []
     for row in scenarios.itertuples(index=False):
         grade, p = row.liver_grade, float(row.probability)
         curve = np.asarray(curves[grade], float)
         at = float(np.interp(horizon, months, curve))
-        fig.add_trace(go.Scatter(
-            x=months, y=curve, mode="lines",
-            line={"color": GRADE_COLORS.get(grade, REFERENCE_COLOR), "width": 1.5 + 4 * p},
-            name=f"If the liver shows {grade} (chance {p:.0%}): {at:.0%} at "
-                 f"{horizon / 12:g} years",
+        data.append(_line(
+            months, curve, GRADE_COLORS.get(grade, REFERENCE_COLOR),
+            f"If the liver shows {grade} (chance {p:.0%}): {at:.0%} at {horizon / 12:g} years",
+            width=1.5 + 4 * p,
             hovertemplate="%{x:.0f} months: %{y:.1%}<extra>" + grade + "</extra>"))
     expected = np.asarray(expected, float)
-    fig.add_trace(go.Scatter(
-        x=months, y=expected, mode="lines", line={"color": "#222222", "width": 3, "dash": "dot"},
-        name=f"Expected before the biopsy: {np.interp(horizon, months, expected):.0%} at "
-             f"{horizon / 12:g} years",
+    data.append(_line(
+        months, expected, "#222222",
+        f"Expected before the biopsy: {np.interp(horizon, months, expected):.0%} at "
+        f"{horizon / 12:g} years", line={"dash": "dot"},
         hovertemplate="%{x:.0f} months: %{y:.1%}<extra>expected</extra>"))
-    _survival_axes(fig, months[-1])
-    fig.update_layout(legend={"orientation": "v", "y": -0.18})
-    return _layout(fig, "Before the biopsy: survival under each possible liver grade",
-                   height=540)
+    return _figure(data, "Before the biopsy: survival under each possible liver grade",
+                   height=540, legend={"orientation": "v", "yanchor": "top", "y": -0.18,
+                                       "x": 0}, **_survival_axes(months[-1]))
