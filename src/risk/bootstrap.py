@@ -118,6 +118,8 @@ def _refit_predictions(plan: RefitPlan, idx: np.ndarray) -> tuple[np.ndarray, np
                 plan.frame[plan.has_biopsy], months)[:, 0]
         return served, comparator
     comparator = _refit_survival(plan.comparator, plan.time, plan.event, idx, months)[:, 0]
+    if not plan.has_biopsy.any():  # e.g. an external cohort without liver biopsies
+        return comparator, comparator
     biopsy = _refit_survival(plan.biopsy, plan.time, plan.event, idx, months)[:, 0]
     return np.where(plan.has_biopsy, biopsy, comparator), comparator
 
