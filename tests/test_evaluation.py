@@ -219,3 +219,12 @@ def test_short_follow_up_skips_late_horizons_with_a_note(model, frame):
 def test_cohorts_that_cannot_be_evaluated(model, frame, change, message):
     with pytest.raises(EvaluationError, match=message):
         evaluate(model, change(frame), bootstrap=0)
+
+
+def test_cohort_without_liver_biopsies_is_served_by_the_comparator(model, frame):
+    no_biopsy = frame.assign(met_grade=None, met_ki67=np.nan, met_mitoses=np.nan)
+    data = evaluate(model, no_biopsy, bootstrap=3, n_jobs=1).to_dict()
+    assert data["harrell_c"] == data["comparator"]["harrell_c"]
+    assert data["biopsy_value"] is None and data["delta_c"] is None
+    assert data["optimism"]["failed"] == 0
+    assert any("liver-biopsy grade" in note for note in data["notes"])
