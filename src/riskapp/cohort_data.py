@@ -1,0 +1,181 @@
+"""The cohort page's data: the shown cohort (shipped or uploaded), its filters and its
+analyses, cached by the file's SHA-256 so a 100,000-patient file is parsed once.
+
+Caching, and why:
+
+- The validated cohort is kept with ``st.cache_resource``, keyed by the digest of the
+  file's bytes: one read-only frame shared by the reruns (and by anyone who uploads the
+  very same file). ``st.cache_data`` would pickle and copy 100,000 rows on every rerun
+  (about 0.3 s each time a filter moves). The frame is never mutated: filters return new
+  frames. Entries expire after :data:`CACHE_TTL_SECONDS` and at most
+  :data:`MAX_COHORTS` files are kept, so an upload does not stay in memory for long.
+- Each analysis is cached with ``st.cache_data``, keyed by (digest, filters, grouping,
+  model version): small aggregates, cheap to copy.
+- Nothing about the patient of the patient page is cached: it is read from the
+  session's own state when the page draws.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from risk import cohort, cohort_cox, cohort_survival, cohort_tables
+from risk.cohort_risk import CohortRisk, cohort_risk
+from risk.errors import Problem, ValidationError
+from risk.validation import load_cohort, median_follow_up
+from riskapp.loaders import SHIPPED_COHORT
+
+MAX_COHORTS = 4
+CACHE_TTL_SECONDS = 2 * 3600
+MAX_ANALYSES = 256
+SHIPPED_NAME = "the shipped synthetic cohort"
+
+
+@dataclass(frozen=True)
+class CohortSource:
+    """A cohort file held in memory: what to call it, its bytes and their SHA-256."""
+
+    name: str
+    data: bytes = field(repr=False)
+    digest: str
+    synthetic: bool = False
+
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes, synthetic: bool = False) -> CohortSource:
+        return cls(name, data, hashlib.sha256(data).hexdigest(), synthetic)
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def shipped_source() -> CohortSource:
+    """The shipped synthetic cohort (``data/synthetic/cohort.csv``)."""
+    return CohortSource.from_bytes(SHIPPED_NAME, SHIPPED_COHORT.read_bytes(), synthetic=True)
+
+
+@dataclass(frozen=True)
+class LoadedCohort:
+    """A validated cohort (``frame``), or the problems that stopped it (``problems``)."""
+
+    digest: str
+    frame: pd.DataFrame | None
+    summary: str = ""
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()
+    ignored_columns: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.frame is not None
+
+    @property
+    def has_outcomes(self) -> bool:
+        return self.ok and bool(self.frame["death"].notna().any())
+
+    @property
+    def has_complications(self) -> bool:
+        return self.ok and bool(self.frame["biopsy_complication"].notna().any())
+
+
+def parse_cohort(data: bytes, digest: str) -> LoadedCohort:
+    """Read and validate a cohort file (the command line's rules and messages)."""
+    try:
+        result = load_cohort(data, purpose="cohort")
+    except ValidationError as exc:
+        return LoadedCohort(digest, None, exc.summary, tuple(exc.problems))
+    return LoadedCohort(digest, result.frame, notes=tuple(result.notes),
+                        ignored_columns=tuple(result.ignored_columns))
+
+
+@st.cache_resource(show_spinner="Checking the cohort file...", max_entries=MAX_COHORTS,
+                   ttl=CACHE_TTL_SECONDS)
+def _cached_cohort(digest: str, _data: bytes) -> LoadedCohort:
+    return parse_cohort(_data, digest)
+
+
+def load(source: CohortSource) -> LoadedCohort:
+    """The validated cohort of ``source``, parsed once per file (by its SHA-256)."""
+    return _cached_cohort(source.digest, source.data)
+
+
+# --------------------------------------------------------------------------- filters
+
+@dataclass(frozen=True)
+class CohortFilters:
+    """The tumor board's filters; ``None`` means "not filtered" (see
+    :func:`risk.cohort.filter_cohort`)."""
+
+    sites: tuple[str, ...] | None = None
+    primary_grades: tuple[str, ...] | None = None
+    met_grades: tuple[str, ...] | None = None
+    timings: tuple[str, ...] | None = None
+    age_range: tuple[float, float] | None = None
+
+    @property
+    def key(self) -> tuple:
+        """A hashable key for the analysis caches."""
+        return (self.sites, self.primary_grades, self.met_grades, self.timings,
+                self.age_range)
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in self.key)
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The patients that match every filter (a new frame; ``frame`` is untouched)."""
+        if not self.active:
+            return frame
+        return cohort.filter_cohort(frame, self.sites, self.primary_grades, self.met_grades,
+                                    self.timings, self.age_range)
+
+
+def follow_up_months(frame: pd.DataFrame) -> float | None:
+    """Median follow-up (reverse Kaplan-Meier) of the shown patients with outcomes."""
+    known = frame["os_months"].notna() & frame["death"].notna()
+    if not known.any():
+        return None
+    return median_follow_up(frame.loc[known, "os_months"], frame.loc[known, "death"])
+
+
+# --------------------------------------------------------------------------- analyses
+# ``_frame`` (leading underscore) is not hashed: ``key`` = (digest, filters) names it.
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ANALYSES, ttl=CACHE_TTL_SECONDS)
+def transitions(key: tuple, _frame: pd.DataFrame) -> cohort.GradeTransitions:
+    return cohort.grade_transitions(_frame)
+
+
+@st.cache_data(show_spinner="Computing survival curves...", max_entries=MAX_ANALYSES,
+               ttl=CACHE_TTL_SECONDS)
+def survival(key: tuple, grouping: str, model_version: str | None, _frame: pd.DataFrame,
+             _groups: pd.Series | None = None) -> cohort_survival.SurvivalByGroup:
+    """Kaplan-Meier by a grouping of :data:`risk.cohort.GROUPINGS`, or by ``_groups``
+    (the risk groups under ``model_version``)."""
+    by = grouping if _groups is None else _groups
+    return cohort_survival.survival_by_group(_frame, by)
+
+
+@st.cache_data(show_spinner="Fitting the Cox model...", max_entries=MAX_ANALYSES,
+               ttl=CACHE_TTL_SECONDS)
+def forest(key: tuple, _frame: pd.DataFrame) -> cohort_cox.ForestResult:
+    return cohort_cox.cox_forest(_frame)
+
+
+@st.cache_data(show_spinner="Computing Table 1...", max_entries=MAX_ANALYSES,
+               ttl=CACHE_TTL_SECONDS)
+def table_one(key: tuple, _frame: pd.DataFrame) -> cohort_tables.TableOne:
+    return cohort_tables.table_one(_frame, "grade_change")
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ANALYSES, ttl=CACHE_TTL_SECONDS)
+def complications(key: tuple, _frame: pd.DataFrame) -> pd.DataFrame | None:
+    return cohort_tables.complication_rates(_frame)
+
+
+@st.cache_data(show_spinner="Scoring the cohort with the active model...",
+               max_entries=MAX_COHORTS * 2, ttl=CACHE_TTL_SECONDS)
+def risk(digest: str, model_version: str, _model, _frame: pd.DataFrame) -> CohortRisk:
+    """Every patient of the whole cohort under a model version (filters select rows)."""
+    return cohort_risk(_model, _frame)

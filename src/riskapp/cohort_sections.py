@@ -1,0 +1,343 @@
+"""The cohort page's sections: grade transitions, survival by group, hazard ratios,
+Ki-67, Table 1, biopsy safety and the risk distribution.
+
+Each section reads its numbers from the caches of :mod:`riskapp.cohort_data` and draws
+figures built by :mod:`risk.figures.cohort`; each chart can be saved as PNG from its
+toolbar and each table as CSV.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from risk import cohort
+from risk.cohort_risk import (
+    RISK_GROUP_LABELS,
+    RISK_GROUP_TITLE,
+    RISK_SCORE_LABEL,
+    CohortRisk,
+    describe_cutpoints,
+)
+from risk.cohort_tables import risk_percentile
+from risk.figures import cohort as figures
+from risk.figures.cohort_survival import format_p
+from riskapp import cohort_data
+from riskapp.charts import csv_download, plot
+from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
+
+GROUPING_KEY = "km_grouping"
+RISK_GROUPING = "risk_group"
+SYNTHETIC_TABLE = "Synthetic data: not real patients."
+SYNTHETIC_MODEL = ("Risk from the active model, which was trained on the shipped synthetic "
+                   "cohort: it illustrates the method and must not guide care.")
+#: The session-state key where the patient page keeps its estimate (riskapp.patient_form).
+PATIENT_KEY = "patient_estimate"
+
+
+@dataclass
+class View:
+    """What every section needs: the source, the shown (filtered) patients, the model."""
+
+    source: CohortSource
+    loaded: LoadedCohort
+    frame: pd.DataFrame
+    filters: CohortFilters
+    served: object | None  # riskapp.loaders.ServedModel
+
+    @property
+    def key(self) -> tuple:
+        """Names the shown patients in the analysis caches."""
+        return (self.loaded.digest, self.filters.key)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.source.synthetic
+
+    @property
+    def has_outcomes(self) -> bool:
+        return self.loaded.has_outcomes
+
+    @property
+    def model_synthetic(self) -> bool:
+        """True when the served model was trained on the shipped synthetic cohort."""
+        sha = ((self.served.card.get("training_data") or {}).get("sha256")
+               if self.served else None)
+        return sha is not None and sha == cohort_data.shipped_source().digest
+
+    @cached_property
+    def risk(self) -> CohortRisk | None:
+        """Every patient of the whole file under the served model (None without one)."""
+        if self.served is None:
+            return None
+        return cohort_data.risk(self.loaded.digest, self.served.version, self.served.model,
+                                self.loaded.frame)
+
+
+def _note_synthetic(view: View) -> None:
+    if view.synthetic:
+        st.caption(SYNTHETIC_TABLE)
+
+
+def _needs_outcomes(view: View, what: str) -> bool:
+    if view.has_outcomes:
+        return True
+    st.info(f"This cohort file has no outcome columns (os_months, death): {what} cannot "
+            "be shown.", icon=":material/info:")
+    return False
+
+
+# --------------------------------------------------------------------------- transitions
+
+def transition_rows(transitions: cohort.GradeTransitions) -> pd.DataFrame:
+    """The transition matrix as one row per (primary grade, liver grade): for CSV."""
+    counts, percent = transitions.counts, transitions.row_percent
+    rows = [{"Primary grade": p, "Liver-biopsy grade": m, "Patients": int(counts.at[p, m]),
+             "% of the primary grade": round(float(percent.at[p, m]), 1)
+             if np.isfinite(percent.at[p, m]) else None}
+            for p in counts.index for m in counts.columns]
+    return pd.DataFrame(rows)
+
+
+def transitions_section(view: View) -> None:
+    t = cohort_data.transitions(view.key, view.frame)
+    change = t.change_counts()
+    both = change["concordant"] + change["upgraded"] + change["downgraded"]
+    if both:
+        st.markdown(
+            f"Of **{both:,}** patients with both grades, **{change['upgraded']:,} "
+            f"({100 * change['upgraded'] / both:.0f}%) were upgraded** in the liver, "
+            f"{change['downgraded']:,} ({100 * change['downgraded'] / both:.0f}%) "
+            f"downgraded and {change['concordant']:,} "
+            f"({100 * change['concordant'] / both:.0f}%) kept the same grade"
+            + (f"; {change['unknown']:,} lack a grade." if change["unknown"] else "."))
+    plot(figures.transition_sankey(t, synthetic=view.synthetic), "sankey",
+         "grade-transitions-sankey")
+    plot(figures.transition_heatmap(t, synthetic=view.synthetic), "transition_heatmap",
+         "grade-transitions-matrix")
+    csv_download(transition_rows(t), "grade-transitions", "transitions_csv",
+                 "Download the transition counts (CSV)")
+    _note_synthetic(view)
+
+
+# --------------------------------------------------------------------------- survival
+
+def grouping_options(view: View) -> dict[str, str]:
+    options = dict(cohort.GROUPINGS)
+    if view.served is not None:
+        options[RISK_GROUPING] = RISK_GROUP_TITLE
+    return options
+
+
+def medians_table(result) -> pd.DataFrame:
+    rows = []
+    for _, r in result.medians().iterrows():
+        rows.append({"Group": r["group"], "Patients": int(r["patients"]),
+                     "Deaths": int(r["deaths"]),
+                     "Median OS (months)": _months(r["median_months"]),
+                     "95% CI": f"{_months(r['lower_95'])} to {_months(r['upper_95'])}"})
+    return pd.DataFrame(rows)
+
+
+def _months(value: float) -> str:
+    return "not reached" if not np.isfinite(value) else f"{value:.1f}"
+
+
+def pairwise_table(logrank) -> pd.DataFrame:
+    table = logrank.pairwise
+    return pd.DataFrame({"Group": table["group_a"], "Compared with": table["group_b"],
+                         "Chi-square": table["statistic"].map(lambda x: f"{x:.2f}"),
+                         "p": table["p_value"].map(format_p),
+                         "p (Holm-adjusted)": table["p_holm"].map(format_p)})
+
+
+def survival_section(view: View) -> None:
+    options = grouping_options(view)
+    grouping = st.selectbox("Group the survival curves by", list(options), key=GROUPING_KEY,
+                            format_func=options.get)
+    if not _needs_outcomes(view, "survival"):
+        return
+    groups, version = None, None
+    if grouping == RISK_GROUPING:
+        groups, version = view.risk.groups(), view.served.version
+        st.caption(describe_cutpoints(view.risk.cutpoints) + " " +
+                   (SYNTHETIC_MODEL if view.model_synthetic else ""))
+    result = cohort_data.survival(view.key, grouping, version, view.frame, groups)
+    plot(figures.survival_by_group_figure(result, synthetic=view.synthetic), "km",
+         f"survival-by-{grouping}")
+    if result.logrank is not None:
+        lr = result.logrank
+        st.markdown(f"**Log-rank test** across {len(lr.groups)} groups: chi-square "
+                    f"{lr.statistic:.2f} on {lr.degrees_of_freedom} degree"
+                    f"{'s' if lr.degrees_of_freedom != 1 else ''} of freedom, "
+                    f"{format_p(lr.p_value)}.")
+    st.markdown("**Median overall survival**")
+    medians = medians_table(result)
+    st.table(medians, hide_index=True)
+    left, right = st.columns(2)
+    with left:
+        csv_download(medians, f"median-survival-by-{grouping}", "medians_csv")
+    with right:
+        at_risk = result.at_risk.copy()
+        at_risk.columns = [f"{m:g} months" for m in at_risk.columns]
+        csv_download(at_risk.reset_index(), f"number-at-risk-by-{grouping}", "at_risk_csv",
+                     "Download the numbers at risk (CSV)")
+    if result.logrank is not None and not result.logrank.pairwise.empty:
+        st.markdown("**Pairwise log-rank tests** (Holm-adjusted for the number of pairs)")
+        pairs = pairwise_table(result.logrank)
+        st.table(pairs, hide_index=True)
+        csv_download(pairs, f"pairwise-logrank-by-{grouping}", "pairwise_csv")
+    _note_synthetic(view)
+
+
+# --------------------------------------------------------------------------- forest
+
+def forest_table(result) -> pd.DataFrame:
+    table = result.table
+    ci = [("" if not np.isfinite(h) else f"{h:.2f} ({lo:.2f}-{hi:.2f})")
+          for h, lo, hi in zip(table["hazard_ratio"].astype(float),
+                               table["lower_95"].astype(float),
+                               table["upper_95"].astype(float), strict=True)]
+    return pd.DataFrame({"Characteristic": table["covariate"],
+                         "Comparison": table["comparison"],
+                         "Hazard ratio (95% CI)": ci,
+                         "p": table["p_value"].astype(float).map(
+                             lambda p: "" if not np.isfinite(p) else format_p(p)),
+                         "Patients": table["patients"], "Note": table["note"]})
+
+
+def forest_section(view: View) -> None:
+    if not _needs_outcomes(view, "hazard ratios"):
+        return
+    result = cohort_data.forest(view.key, view.frame)
+    plot(figures.forest_plot(result, synthetic=view.synthetic), "forest",
+         "hazard-ratios-cox")
+    if result.ok:
+        st.dataframe(forest_table(result), hide_index=True, width="stretch")
+        csv_download(result.table, "hazard-ratios-cox", "forest_csv")
+        st.caption("A Cox model fitted on the shown patients (descriptive, not the served "
+                   "model): each hazard ratio compares a group with the named reference, "
+                   "the other characteristics held equal.")
+    _note_synthetic(view)
+
+
+# --------------------------------------------------------------------------- the rest
+
+def ki67_section(view: View) -> None:
+    plot(figures.ki67_scatter(view.frame, synthetic=view.synthetic), "ki67",
+         "ki67-primary-vs-liver")
+    _note_synthetic(view)
+
+
+def table_one_section(view: View) -> None:
+    result = cohort_data.table_one(view.key, view.frame)
+    shown = result.display
+    st.markdown("**Table 1** by grade change from the primary tumor to the liver biopsy")
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(36 * (len(shown) + 1),
+                                                                     900))
+    csv_download(result.display, "table-1-by-grade-change", "table_one_csv")
+    st.caption("Numbers: median (IQR), Kruskal-Wallis test. Categories: n (%), chi-square "
+               "test (Fisher's exact test when an expected count is below 5). Tests compare "
+               "the groups with both grades; 'Not assessed' is shown but not tested.")
+    _note_synthetic(view)
+
+
+def safety_section(view: View) -> None:
+    rates = cohort_data.complications(view.key, view.frame)
+    plot(figures.complication_chart(rates, synthetic=view.synthetic), "complications",
+         "biopsy-complications")
+    if rates is not None:
+        table = rates.assign(**{c: rates[c].round(1) for c in
+                                ("percent", "lower_95", "upper_95")})
+        st.table(table, hide_index=True)
+        csv_download(table, "biopsy-complications", "complications_csv")
+    st.caption("For comparison: 932 CT-guided liver biopsies had any complication in 9.3% "
+               "and a major one in 2.7-2.8% (Fotiadis et al., Eur Radiol 2020).")
+    _note_synthetic(view)
+
+
+def patient_risk(view: View) -> tuple[float | None, str]:
+    """The patient page's patient as a 5-year risk of death (%) and a sentence, if any.
+
+    Read from this session's own state at draw time: never cached, never stored.
+    """
+    estimate = st.session_state.get(PATIENT_KEY)
+    if estimate is None:
+        return None, ("Estimate a patient on the **Patient** page to see where they fall "
+                      "in this cohort.")
+    risk = 100.0 * (1.0 - float(estimate.estimate.summary["surv_60"]))
+    if not np.isfinite(risk):
+        return None, "The patient on the Patient page has no 5-year estimate."
+    note = ""
+    if estimate.model_version != view.served.version:
+        note = (f" (estimated with model version {estimate.model_version}; the cohort is "
+                f"scored with {view.served.version})")
+    return risk, f"The patient from the Patient page has a predicted 5-year risk of " \
+                 f"death of **{risk:.0f}%**{note}."
+
+
+def risk_group_table(shown: pd.DataFrame) -> pd.DataFrame:
+    counts = shown["risk_group"].value_counts(sort=False)
+    total = max(int(counts.sum()), 1)
+    mean_surv = shown.groupby("risk_group", observed=False)["surv_60"].mean()
+    return pd.DataFrame({
+        "Risk group": list(RISK_GROUP_LABELS.values()),
+        "Patients": [int(counts.get(g, 0)) for g in RISK_GROUP_LABELS.values()],
+        "% of shown": [round(100 * counts.get(g, 0) / total, 1)
+                       for g in RISK_GROUP_LABELS.values()],
+        "Mean predicted 5-year survival (%)": [
+            round(100 * float(mean_surv.get(g, np.nan)), 1)
+            for g in RISK_GROUP_LABELS.values()]})
+
+
+def _mark_cutpoints(fig, cutpoints) -> None:
+    """Dotted lines where the risk groups meet (5-year survival cut-points as risks)."""
+    if not cutpoints:
+        return
+    low_cut, high_cut = cutpoints
+    for survival, text in ((high_cut, "low | intermediate"), (low_cut, "intermediate | high")):
+        fig.add_vline(x=100.0 * (1.0 - survival), line={"color": "#555555", "dash": "dot",
+                                                        "width": 2})
+        fig.add_annotation(x=100.0 * (1.0 - survival), y=0.9, yref="paper", text=text,
+                           showarrow=False, xanchor="left", xshift=4,
+                           font={"size": 14, "color": "#555555"}, bgcolor="white")
+
+
+def risk_section(view: View) -> None:
+    if view.served is None:
+        st.info("No model is active, so the cohort cannot be scored: run `make model` (or "
+                "activate a version on the command line) and reload.", icon=":material/info:")
+        return
+    shown = view.risk.table.loc[view.frame.index]
+    score, sentence = patient_risk(view)
+    fig = figures.risk_distribution(100.0 * shown["risk_60"].to_numpy(float), score,
+                                    score_label=RISK_SCORE_LABEL,
+                                    synthetic=view.synthetic or view.model_synthetic)
+    _mark_cutpoints(fig, view.risk.cutpoints)
+    plot(fig, "risk_distribution", "risk-distribution")
+    if score is not None:
+        percentile = risk_percentile(100.0 * shown["risk_60"].to_numpy(float), score)
+        sentence += f" That is higher than {percentile:.0f}% of the shown patients."
+    st.markdown(sentence)
+    table = risk_group_table(shown)
+    st.table(table, hide_index=True)
+    csv_download(table, "risk-groups", "risk_groups_csv")
+    st.caption(f"Scored with model version {view.served.version}. "
+               + describe_cutpoints(view.risk.cutpoints) + " "
+               + (SYNTHETIC_MODEL if view.model_synthetic else ""))
+
+
+def sections(view: View) -> list[tuple[str, Callable[[View], None]]]:
+    """(tab title, draw function), in the order a tumor board walks through them."""
+    out = [("Grade transitions", transitions_section), ("Survival by group", survival_section),
+           ("Hazard ratios", forest_section), ("Ki-67", ki67_section),
+           ("Table 1", table_one_section)]
+    if view.loaded.has_complications:
+        out.append(("Biopsy safety", safety_section))
+    out.append(("Risk distribution", risk_section))
+    return out

@@ -1,0 +1,226 @@
+"""The cohort page: which cohort is shown, its problems or its summary, the filters, and
+the sections as tabs (each drawn only when opened, see :mod:`riskapp.cohort_sections`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from risk import schema
+from risk.cohort import NOT_ASSESSED, NOT_ASSESSED_CODE
+from risk.errors import Problem, RiskError, ValidationError
+from riskapp import cohort_data, cohort_sections
+from riskapp.charts import csv_download
+from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
+from riskapp.cohort_sections import View
+from riskapp.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, problems_table, read_upload
+
+UPLOAD_KEY = "cohort_file"
+TAB_KEY = "cohort_tab"
+FILTER_KEYS = {"sites": "filter_sites", "primary_grades": "filter_primary_grade",
+               "met_grades": "filter_met_grade", "timings": "filter_timing",
+               "age_range": "filter_age"}
+_FILTERS_FOR = "_cohort_filters_for"  # the digest the filter widgets were made for
+SYNTHETIC_COHORT = (
+    "**Synthetic cohort.** Shown is the shipped file of 1,000 made-up patients, generated "
+    "to match published figures (grade transitions, survival by grade). Every number and "
+    "chart below describes synthetic data, not real patients. Upload your own cohort file "
+    "above to see it instead.")
+UPLOAD_HELP = (
+    "A CSV file in the cohort format (see the data dictionary, data/synthetic/README.md): "
+    "one row per patient, a pseudonymous patient_id and no names, record numbers or dates "
+    "of birth. It is checked with the same rules as 'python -m risk validate', kept in "
+    "this session's memory only, and never saved.")
+
+
+# --------------------------------------------------------------------------- the source
+
+def choose_source() -> CohortSource | None:
+    """The uploaded file, or the shipped synthetic cohort without one; None (after
+    showing why) when the upload is refused before it is read."""
+    uploaded = st.file_uploader("Upload a cohort file (CSV), or use the shipped synthetic "
+                                "cohort", type=UPLOAD_TYPES, key=UPLOAD_KEY, help=UPLOAD_HELP,
+                                max_upload_size=MAX_UPLOAD_MB)
+    if uploaded is None:
+        return cohort_data.shipped_source()
+    try:
+        upload = read_upload(uploaded)
+    except ValidationError as exc:
+        show_problems(str(getattr(uploaded, "name", "the file")), exc.summary, exc.problems)
+        return None
+    return CohortSource.from_bytes(upload.name, upload.data)
+
+
+def show_problems(name: str, summary: str, problems: list[Problem] | tuple) -> None:
+    """Every problem of a refused file, as a table with row numbers, and a CSV of it."""
+    st.error(f"**{name}** cannot be used: {summary}. Nothing from it is shown or kept. "
+             "Correct the file and upload it again, or remove it to see the shipped "
+             "synthetic cohort.", icon=":material/error:")
+    table = problems_table(list(problems))
+    with st.container(key="upload_problems"):
+        st.dataframe(table, hide_index=True, width="stretch")
+    st.caption("Row numbers count data rows: row 1 is the first line under the header "
+               "(line 2 in a spreadsheet). A blank row number means the whole file.")
+    csv_download(table, "cohort-file-problems", "problems_csv",
+                 "Download the list of problems (CSV)")
+
+
+def load_or_stop(source: CohortSource | None) -> LoadedCohort:
+    """The validated cohort; otherwise its problems are shown and the page stops."""
+    if source is None:
+        st.stop()
+    loaded = cohort_data.load(source)
+    if not loaded.ok:
+        show_problems(source.name, loaded.summary, loaded.problems)
+        st.stop()
+    return loaded
+
+
+def describe_source(source: CohortSource, loaded: LoadedCohort) -> None:
+    if source.synthetic:
+        st.warning(SYNTHETIC_COHORT, icon=":material/science:")
+    else:
+        st.success(f"Showing **{source.name}** ({len(loaded.frame):,} patients), checked "
+                   "against the data dictionary. It stays in this session's memory only.",
+                   icon=":material/check_circle:")
+    if loaded.notes or loaded.ignored_columns:
+        with st.expander("How the file was read"):
+            for note in loaded.notes:
+                st.markdown(f"- {note}")
+            if loaded.ignored_columns:
+                st.markdown("- columns not in the data dictionary, ignored: "
+                            + ", ".join(f"`{c}`" for c in loaded.ignored_columns))
+
+
+# --------------------------------------------------------------------------- filters
+
+def _reset_filters() -> None:
+    for key in FILTER_KEYS.values():
+        st.session_state.pop(key, None)
+
+
+def _choices(label: str, key: str, options: list, format_func) -> tuple | None:
+    """Toggle pills that start with everything chosen; None when all are chosen."""
+    chosen = st.pills(label, options, selection_mode="multi", default=options, key=key,
+                      format_func=format_func) or []
+    return None if len(chosen) == len(options) else tuple(chosen)
+
+
+def _codes_present(frame: pd.DataFrame, name: str) -> list[str]:
+    present = set(frame[name].dropna().unique())
+    return [c for c in schema.column(name).categories if c in present]
+
+
+def _grade_options(frame: pd.DataFrame, name: str) -> list[str]:
+    options = _codes_present(frame, name)
+    return options + ([NOT_ASSESSED_CODE] if frame[name].isna().any() else [])
+
+
+def _grade_label(name: str):
+    return lambda code: NOT_ASSESSED if code == NOT_ASSESSED_CODE else schema.label(name, code)
+
+
+def _age_bounds(frame: pd.DataFrame) -> tuple[int, int]:
+    low, high = math.floor(frame["age"].min()), math.ceil(frame["age"].max())
+    return low, max(high, low + 1)
+
+
+def filter_sidebar(frame: pd.DataFrame, digest: str) -> CohortFilters:
+    """The filters in the sidebar (reset when another cohort is shown)."""
+    if st.session_state.get(_FILTERS_FOR) != digest:
+        _reset_filters()
+        st.session_state[_FILTERS_FOR] = digest
+    with st.sidebar:
+        st.header("Filters")
+        sites = _choices("Primary site", FILTER_KEYS["sites"],
+                         _codes_present(frame, "primary_site"),
+                         lambda c: schema.label("primary_site", c))
+        primary = _choices("Primary tumor grade", FILTER_KEYS["primary_grades"],
+                           _grade_options(frame, "primary_grade"), _grade_label("primary_grade"))
+        liver = _choices("Liver-biopsy grade", FILTER_KEYS["met_grades"],
+                         _grade_options(frame, "met_grade"), _grade_label("met_grade"))
+        timings = _choices("Metastasis timing", FILTER_KEYS["timings"],
+                           _codes_present(frame, "met_timing"),
+                           lambda c: schema.label("met_timing", c))
+        low, high = _age_bounds(frame)
+        ages = st.slider("Age at the liver biopsy (years)", min_value=low, max_value=high,
+                         value=(low, high), key=FILTER_KEYS["age_range"])
+        st.button("Show every patient", on_click=_reset_filters, key="filter_reset",
+                  icon=":material/filter_alt_off:")
+    age_range = None if tuple(ages) == (low, high) else (float(ages[0]), float(ages[1]))
+    return CohortFilters(sites, primary, liver, timings, age_range)
+
+
+# --------------------------------------------------------------------------- summary
+
+def _count(n: int, total: int) -> str:
+    return f"{n:,} ({100 * n / total:.0f}%)" if total else "0"
+
+
+def overview(view: View, total: int) -> None:
+    """Size, deaths, follow-up, biopsy grades and grade changes of the shown patients."""
+    frame = view.frame
+    n = len(frame)
+    columns = st.columns(5)
+    columns[0].metric("Patients shown", f"{n:,}",
+                      help=None if n == total else f"of {total:,} in the file")
+    if n != total:
+        columns[0].caption(f"of {total:,} (filtered)")
+    deaths = int(frame["death"].sum()) if view.has_outcomes else None
+    columns[1].metric("Deaths", "not given" if deaths is None else _count(deaths, n))
+    follow_up = cohort_data.follow_up_months(frame) if view.has_outcomes else None
+    columns[2].metric("Median follow-up", "not given" if follow_up is None
+                      else f"{follow_up:.0f} months",
+                      help="Reverse Kaplan-Meier: the follow-up of the patients alive "
+                           "at last contact.")
+    biopsied = int(frame["met_grade"].notna().sum())
+    columns[3].metric("With a liver-biopsy grade", _count(biopsied, n))
+    both = frame["grade_change"].isin(["concordant", "upgraded", "downgraded"])
+    changed = int(frame["grade_change"].isin(["upgraded", "downgraded"]).sum())
+    columns[4].metric("Grade changed in the liver", _count(changed, int(both.sum())),
+                      help="Among patients with both grades.")
+    if view.synthetic:
+        st.caption("Synthetic data: these are not real patients.")
+
+
+# --------------------------------------------------------------------------- the page
+
+def active_model():
+    """The served model, or None (the risk views say why) when none can be loaded."""
+    from riskapp import loaders
+
+    try:
+        return loaders.served_model()
+    except RiskError:
+        return None
+
+
+def render_sections(view: View) -> None:
+    """The sections as tabs; only the open one is computed and drawn."""
+    sections = cohort_sections.sections(view)
+    st.caption("Save a chart as PNG with the camera button that appears at its top right "
+               "under the mouse; save a table with the button under it.")
+    tabs = st.tabs([title for title, _ in sections], key=TAB_KEY, on_change="rerun")
+    for tab, (_, draw) in zip(tabs, sections, strict=True):
+        if tab.open:
+            with tab:
+                draw(view)
+
+
+def render_page() -> None:
+    """The whole cohort page below its title."""
+    source = choose_source()
+    loaded = load_or_stop(source)
+    describe_source(source, loaded)
+    filters = filter_sidebar(loaded.frame, loaded.digest)
+    shown = filters.apply(loaded.frame)
+    view = View(source, loaded, shown, filters, active_model())
+    overview(view, len(loaded.frame))
+    if shown.empty:
+        st.warning("No patients match the filters. Widen them in the sidebar, or press "
+                   "*Show every patient*.", icon=":material/filter_alt_off:")
+        return
+    render_sections(view)
