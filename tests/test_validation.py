@@ -18,7 +18,7 @@ from risk.validation import (
     validate_cohort,
     validate_patient,
 )
-from risk.validation_rules import MAX_LISTED_PROBLEMS
+from risk.validation_cells import MAX_LISTED_PROBLEMS
 
 CORPUS = Path(__file__).parent / "data" / "malformed"
 

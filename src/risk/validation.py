@@ -34,9 +34,9 @@ from risk import grading
 from risk.errors import Problem, ValidationError
 from risk.io import read_csv_text
 from risk.schema import BY_NAME, COLUMN_NAMES, COLUMNS, DERIVED_COLUMNS, OUTCOME_COLUMNS
+from risk.validation_cells import Cells, Findings
 from risk.validation_rules import (
-    Cells,
-    Findings,
+    GRADE_INPUTS,
     Layout,
     check_grades,
     check_intended_use,
@@ -128,6 +128,7 @@ def _cells(raw: pd.DataFrame, layout: Layout) -> tuple[dict[str, Cells], pd.Inde
 
 
 def _parse(cells: dict[str, Cells], rows: pd.Index, layout: Layout, findings: Findings):
+    """Typed frame (index = row numbers) and a problem mask per column."""
     typed, bad = {}, {}
     for col in COLUMNS:
         if col.name in cells:
@@ -135,10 +136,10 @@ def _parse(cells: dict[str, Cells], rows: pd.Index, layout: Layout, findings: Fi
             typed[col.name], bad[col.name] = parse_column(col, cells[col.name], required,
                                                           findings)
         else:
-            fill = np.nan if col.kind in ("number", "integer", "flag") else None
-            typed[col.name] = pd.Series(fill, index=rows,
-                                        dtype="float64" if fill is not None else object)
-            bad[col.name] = pd.Series(False, index=rows)
+            numeric = col.kind in ("number", "integer", "flag")
+            typed[col.name] = np.full(len(rows), np.nan if numeric else None,
+                                      dtype="float64" if numeric else object)
+            bad[col.name] = np.zeros(len(rows), dtype=bool)
     return pd.DataFrame(typed, index=rows), bad
 
 
@@ -167,12 +168,12 @@ def validate_cohort(raw: pd.DataFrame, purpose: str = "cohort") -> CohortResult:
                       allowed="one line per patient under the header")
     typed, bad = _parse(cells, rows, layout, findings)
     check_typed(typed, cells, bad, findings)
-    check_grades(typed, bad, set(layout.used), findings)
+    derived = check_grades(typed, bad, set(layout.used), findings)
     check_intended_use(typed, findings)
     check_outcomes(typed, bad, purpose, findings)
     if findings:
         raise findings.error()
-    frame = canonicalise(typed).reset_index(drop=True)
+    frame = _canonical(typed, derived).reset_index(drop=True)
     notes = _notes(typed, frame, n_blank, layout, purpose)
     deaths = follow_up = None
     if layout.outcomes:
@@ -202,14 +203,22 @@ def _notes(typed: pd.DataFrame, frame: pd.DataFrame, n_blank: int, layout: Layou
     return notes
 
 
-def _as_whole(values: pd.Series) -> pd.Series:
-    values = values.astype("float64")
-    return values if values.isna().any() else values.astype("int64")
+def _canonical_values(col, values: pd.Series) -> np.ndarray:
+    if col.default is not None:
+        values = values.where(values.notna(), col.default)
+    if col.kind == "number":
+        return values.to_numpy(dtype="float64")
+    if col.kind in ("flag", "integer"):
+        numbers = values.to_numpy(dtype="float64")
+        return numbers if np.isnan(numbers).any() else numbers.astype("int64")
+    return _objects(values.to_numpy(dtype=object))
 
 
-def _as_objects(values: pd.Series) -> pd.Series:
-    values = values.astype(object)
-    return values.where(values.notna(), None)
+def _objects(values: np.ndarray) -> np.ndarray:
+    """An object array with None (not NaN) for missing values."""
+    values = np.array(values, dtype=object)
+    values[pd.isna(values)] = None
+    return values
 
 
 def canonicalise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -221,27 +230,27 @@ def canonicalise(frame: pd.DataFrame) -> pd.DataFrame:
     ``grade_change_steps`` are added. Flags and ``ecog`` become ``int64`` (``float64``
     when some are missing, e.g. ``death`` without outcomes). The index is kept.
     """
+    return _canonical(frame, None)
+
+
+def _canonical(frame: pd.DataFrame, derived: dict[str, pd.Series] | None) -> pd.DataFrame:
+    index = frame.index
     out = {}
     for col in COLUMNS:
-        if col.name in frame:
-            values = frame[col.name]
+        values = frame[col.name] if col.name in frame else pd.Series(np.nan, index=index)
+        out[col.name] = _canonical_values(col, values)
+    for grade, ki67, mitoses in GRADE_INPUTS.values():
+        if derived is None:
+            given = derived_grades(pd.Series(out[ki67], index=index),
+                                   pd.Series(out[mitoses], index=index))
         else:
-            values = pd.Series(np.nan, index=frame.index, dtype="float64")
-        if col.default is not None:
-            values = values.where(values.notna(), col.default)
-        if col.kind == "number":
-            out[col.name] = values.astype("float64")
-        elif col.kind in ("flag", "integer"):
-            out[col.name] = _as_whole(values)
-        else:
-            out[col.name] = _as_objects(values)
-    for site in ("primary", "met"):
-        entered = out[f"{site}_grade"]
-        derived = derived_grades(out[f"{site}_ki67"], out[f"{site}_mitoses"])
-        out[f"{site}_grade"] = _as_objects(entered.where(entered.notna(), derived))
-    change, steps = grading.grade_changes(out["primary_grade"], out["met_grade"])
-    out["grade_change"], out["grade_change_steps"] = change, steps
-    return pd.DataFrame(out, index=frame.index)[list(COLUMN_NAMES) + list(DERIVED_COLUMNS)]
+            given = derived[grade]
+        entered = out[grade]
+        out[grade] = _objects(np.where(pd.isna(entered), given.to_numpy(dtype=object), entered))
+    change, steps = grading.grade_changes(pd.Series(out["primary_grade"], index=index),
+                                          pd.Series(out["met_grade"], index=index))
+    out["grade_change"], out["grade_change_steps"] = change.to_numpy(), steps.to_numpy()
+    return pd.DataFrame(out, index=index)[list(COLUMN_NAMES) + list(DERIVED_COLUMNS)]
 
 
 def median_follow_up(os_months, death) -> float | None:

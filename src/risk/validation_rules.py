@@ -1,31 +1,23 @@
-"""The data dictionary's rules, applied to a frame of text cells, every problem collected.
+"""The data dictionary's rules, applied to a column of text cells, every problem collected.
 
-Used by :mod:`risk.validation` (which holds the public API); every rule reads its
-columns, bounds and categories from :mod:`risk.schema`, and its grades from
-:mod:`risk.grading`.
-
-Row numbers in every problem are 1-based *data rows*: the first row after the header is
-row 1 (a spreadsheet shows it as row 2, under the header). Blank lines count as rows, so
-the numbers match the file. A problem about the whole file (a missing column, an
-identifier-like column) has no row.
-
-Problems are collected as :class:`Finding` objects (a rule and the rows it fails) and
-turned into :class:`~risk.errors.Problem` objects only for the rows that are listed, so
-a million bad cells cost a few vector operations, not a million objects.
+Used by :mod:`risk.validation` (which holds the public API). Every rule reads its
+columns, bounds and categories from :mod:`risk.schema` and its grades from
+:mod:`risk.grading`. Row numbers follow :mod:`risk.validation_cells`: 1-based data rows,
+the first row after the header is row 1.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from risk import grading
-from risk.errors import Problem, ValidationError
 from risk.schema import (
     COLUMN_NAMES,
     COLUMNS,
@@ -38,143 +30,13 @@ from risk.schema import (
     column,
     looks_like_identifier,
 )
+from risk.validation_cells import Cells, Findings
 
-#: At most this many problems are listed; the rest are counted ("and N more").
-MAX_LISTED_PROBLEMS = 200
-#: Longer cell values are shortened in messages.
-SHOWN_CHARS = 60
-
-_ORDER = {name: i for i, name in enumerate(COLUMN_NAMES)}
 _GRADE_RULE = ("the grade its Ki-67/mitoses give (WHO 2019: Ki-67 < 3% G1, 3-20% G2, > 20% G3; "
                "mitoses < 2 G1, 2-20 G2, > 20 G3), or blank to derive it")
-_GRADE_INPUTS = {site: (f"{site}_grade", f"{site}_ki67", f"{site}_mitoses")
-                 for site in ("primary", "met")}
-
-
-def shown(value: object) -> str:
-    """A cell value as a message shows it (shortened when long)."""
-    text = str(value)
-    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
-
-
-class Cells:
-    """One column's cells as trimmed text, held as codes into its distinct values.
-
-    Every rule about a single cell runs once per distinct value (a column of 100,000
-    patients has a few categories, a few thousand numbers) and is spread back to the rows
-    by the codes. Missing cells (``None``/``NaN`` in a frame not read from a file) are
-    blank.
-    """
-
-    def __init__(self, values: pd.Series | np.ndarray, rows: np.ndarray | None = None):
-        codes, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
-        if pd.api.types.infer_dtype(distinct, skipna=False) not in ("string", "empty"):
-            distinct = np.array([str(v) for v in distinct], dtype=object)
-        trimmed = pd.Series(distinct, dtype=object).str.strip()
-        #: the distinct trimmed texts, the last one "" for missing cells
-        self.distinct = pd.concat([trimmed, pd.Series([""], dtype=object)], ignore_index=True)
-        codes[codes < 0] = len(self.distinct) - 1
-        self.codes = codes
-        #: 1-based data row of each cell
-        self.rows = np.arange(1, len(codes) + 1) if rows is None else rows
-
-    def subset(self, keep: np.ndarray) -> Cells:
-        """The cells of the rows where ``keep``."""
-        out = object.__new__(Cells)
-        out.distinct, out.codes, out.rows = self.distinct, self.codes[keep], self.rows[keep]
-        return out
-
-    def spread(self, per_distinct: pd.Series | np.ndarray) -> pd.Series:
-        """A per-distinct-value result as one value per row (index = row numbers)."""
-        return pd.Series(np.asarray(per_distinct)[self.codes], index=self.rows)
-
-    def blank(self) -> np.ndarray:
-        return (self.distinct == "").to_numpy()[self.codes]
-
-    def text_at(self, row: int) -> str:
-        return self.distinct.iat[self.codes[np.searchsorted(self.rows, row)]]
-
-    def text(self) -> pd.Series:
-        return self.spread(self.distinct.to_numpy())
-
-
-def _cell(values: Cells | pd.Series, row: int) -> object:
-    return values.text_at(row) if isinstance(values, Cells) else values.at[row]
-
-
-@dataclass
-class Finding:
-    """One rule failed by some rows (``rows`` None: about the whole file)."""
-
-    message: str | Callable[[int], str]
-    column: str | None = None
-    rows: np.ndarray | None = None
-    values: Cells | pd.Series | None = None  # the cells as written, by row number
-    allowed: str | None = None
-    value: object = None
-
-    @property
-    def count(self) -> int:
-        return 1 if self.rows is None else len(self.rows)
-
-    def problems(self, limit: int) -> list[Problem]:
-        if self.rows is None:
-            return [Problem(self._text(None), None, self.column, self.value, self.allowed)]
-        out = []
-        for row in self.rows[:limit]:
-            row = int(row)
-            value = None if self.values is None else shown(_cell(self.values, row))
-            out.append(Problem(self._text(row), row, self.column, value, self.allowed))
-        return out
-
-    def _text(self, row: int | None) -> str:
-        return self.message(row) if callable(self.message) else self.message
-
-
-@dataclass
-class Findings:
-    """Every problem found so far, in the order a reader fixes them."""
-
-    items: list[Finding] = field(default_factory=list)
-
-    def file(self, message: str, column: str | None = None, value: object = None,
-             allowed: str | None = None) -> None:
-        self.items.append(Finding(message, column, None, None, allowed, value))
-
-    def cells(self, failing: pd.Series | np.ndarray, column: str | None,
-              message: str | Callable[[int], str], values: Cells | pd.Series | None = None,
-              allowed: str | None = None) -> None:
-        """Rows where ``failing`` (a boolean Series indexed by row, or row numbers)."""
-        if isinstance(failing, pd.Series) and failing.dtype == bool:
-            rows = failing.index.to_numpy()[failing.to_numpy()]
-        else:
-            rows = np.sort(np.asarray(failing, dtype=np.int64))
-        if len(rows):
-            self.items.append(Finding(message, column, rows, values, allowed))
-
-    @property
-    def total(self) -> int:
-        return sum(f.count for f in self.items)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    def problems(self, limit: int | None = MAX_LISTED_PROBLEMS) -> list[Problem]:
-        """The first ``limit`` problems: file-wide ones as found, then by row and column."""
-        per_rule = limit if limit is not None else max(f.count for f in self.items)
-        found = [p for f in self.items for p in f.problems(per_rule)]
-        found.sort(key=lambda p: (-1, 0) if p.row is None else (  # file-wide: as found
-            p.row, _ORDER.get(p.column, len(_ORDER))))
-        return found if limit is None else found[:limit]
-
-    def error(self, limit: int = MAX_LISTED_PROBLEMS) -> ValidationError:
-        listed, total = self.problems(limit), self.total
-        summary = f"{total} problem{'s' if total != 1 else ''} found"
-        if total > len(listed):
-            summary += f" (the first {len(listed)} are listed)"
-            listed.append(Problem(f"... and {total - len(listed)} more problems not listed; "
-                                  "fix these and check the file again"))
-        return ValidationError(listed, summary=summary)
+#: For each site: its grade and the two measures the grade is derived from.
+GRADE_INPUTS = {site: (f"{site}_grade", f"{site}_ki67", f"{site}_mitoses")
+                for site in ("primary", "met")}
 
 
 # -- the header --------------------------------------------------------------------------
@@ -202,7 +64,7 @@ def read_header(names: list[str], purpose: str, findings: Findings) -> Layout:
     for position, name in enumerate(names):
         if name in used:
             findings.file("the column appears more than once (only one may be given)", name)
-        elif name in _ORDER:
+        elif name in COLUMN_NAMES:
             used[name] = position
         elif looks_like_identifier(name):
             findings.file("looks like a direct identifier (a name, record number, date of "
@@ -234,6 +96,8 @@ def read_header(names: list[str], purpose: str, findings: Findings) -> Layout:
 # -- one column of text --------------------------------------------------------------------
 
 _FLAGS = {**{word: 1.0 for word in FLAG_TRUE}, **{word: 0.0 for word in FLAG_FALSE}}
+_MISSING = frozenset(MISSING_WORDS)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _KIND_MESSAGES = {
     "number": "not a number",
     "integer": "not a number",
@@ -242,60 +106,67 @@ _KIND_MESSAGES = {
 }
 
 
-def _float(text: object) -> float:
+def _float(text: str) -> float:
     try:
         return float(text)
-    except (TypeError, ValueError):
+    except ValueError:
         return np.nan
 
 
-def _numbers(text: pd.Series) -> pd.Series:
+def _numbers(text: np.ndarray, present: np.ndarray) -> np.ndarray:
     """Finite numbers, correctly rounded as Python reads them (``pandas.to_numeric`` can be
     an ulp off, which matters at a grade boundary); NaN where not a finite number."""
+    values = np.full(len(text), np.nan)
     try:
-        values = text.astype("float64")
-    except (TypeError, ValueError):  # some cells are not numbers: one at a time
-        values = pd.Series([_float(v) for v in text], index=text.index, dtype="float64")
-    return values.where(np.isfinite(values.to_numpy()))
+        values[present] = text[present].astype("float64")
+    except ValueError:  # some cells are not numbers: one at a time
+        values[present] = [_float(v) for v in text[present]]
+    values[~np.isfinite(values)] = np.nan
+    return values
 
 
-def _typed(col: Column, text: pd.Series, lowered: pd.Series) -> pd.Series:
-    """The cells' values (NaN where missing or not readable)."""
+def _typed(col: Column, text: np.ndarray, lowered: np.ndarray, present: np.ndarray):
+    """Each distinct text's value (NaN/None where missing or not readable)."""
     if col.kind in ("number", "integer"):
-        return _numbers(text)
+        return _numbers(text, present)
     if col.kind == "category":
-        return lowered.map({code.lower(): code for code in col.categories}).astype(object)
+        codes = {code.lower(): code for code in col.categories}
+        return np.array([codes.get(t) if p else None for t, p in zip(lowered, present,
+                                                                       strict=True)],
+                        dtype=object)
     if col.kind == "flag":
-        return lowered.map(_FLAGS).astype("float64")
-    return text.astype(object)  # text: its pattern and uniqueness are checked with pandera
+        return np.array([_FLAGS.get(t, np.nan) if p else np.nan
+                         for t, p in zip(lowered, present, strict=True)], dtype="float64")
+    return np.where(present, text, None)  # text: pattern and uniqueness checked with pandera
 
 
 def parse_column(col: Column, cells: Cells, required: bool,
-                 findings: Findings) -> tuple[pd.Series, pd.Series]:
-    """Typed values of one column (NaN where missing or invalid) and its problem mask."""
+                 findings: Findings) -> tuple[np.ndarray, np.ndarray]:
+    """Typed values of one column (NaN/None where missing or invalid), and its problem
+    mask, one per row of ``cells``."""
     text = cells.distinct
     blank = text == ""
-    lowered = text.str.lower()
+    lowered = np.array([t.lower() for t in text], dtype=object)
     # A category code wins over a missing-value word ('none' is a biopsy_complication code).
-    codes = [code.lower() for code in col.categories]
-    word = lowered.isin(MISSING_WORDS) & ~lowered.isin(codes) & ~blank
+    codes = {code.lower() for code in col.categories}
+    word = np.array([t in _MISSING and t not in codes for t in lowered], dtype=bool) & ~blank
     present = ~(blank | word)
-    bad = pd.Series(False, index=text.index)
+    bad = np.zeros(len(text), dtype=bool)
     if required:
-        findings.cells(cells.spread(blank), col.name, "required but empty",
+        findings.cells(cells.rows_where(blank), col.name, "required but empty",
                        allowed=col.allowed())
-        findings.cells(cells.spread(word), col.name, "missing-value text is not accepted in a "
-                       "required column: enter the value", values=cells, allowed=col.allowed())
+        findings.cells(cells.rows_where(word), col.name, "missing-value text is not accepted "
+                       "in a required column: enter the value", cells, col.allowed())
         bad = blank | word
-    typed = _typed(col, text.where(present), lowered.where(present))
-    invalid = present & typed.isna()
+    typed = _typed(col, text, lowered, present)
+    invalid = present & pd.isna(typed)
     if invalid.any():
-        comma = invalid & text.str.fullmatch(r"[+-]?\d+,\d+").fillna(False).astype(bool)
-        findings.cells(cells.spread(comma), col.name, "not a number: use '.' as the decimal "
-                       "point", values=cells, allowed=col.allowed())
-        findings.cells(cells.spread(invalid & ~comma), col.name, _KIND_MESSAGES[col.kind],
-                       values=cells, allowed=col.allowed())
-    return cells.spread(typed).astype(typed.dtype), cells.spread(bad | invalid)
+        comma = invalid & np.array([bool(_DECIMAL_COMMA.fullmatch(t)) for t in text])
+        findings.cells(cells.rows_where(comma), col.name, "not a number: use '.' as the "
+                       "decimal point", cells, col.allowed())
+        findings.cells(cells.rows_where(invalid & ~comma), col.name, _KIND_MESSAGES[col.kind],
+                       cells, col.allowed())
+    return cells.spread(typed), cells.spread(bad | invalid)
 
 
 # -- checks on typed values, with pandera ------------------------------------------------------
@@ -333,7 +204,7 @@ def _duplicate_message(ids: pd.Series, rows: np.ndarray) -> Callable[[int], str]
     return message
 
 
-def check_typed(typed: pd.DataFrame, cells: dict[str, Cells], bad: dict[str, pd.Series],
+def check_typed(typed: pd.DataFrame, cells: dict[str, Cells], bad: dict[str, np.ndarray],
                 findings: Findings) -> None:
     """Run the pandera checks; each failure becomes our message, and marks its cell bad."""
     try:
@@ -355,7 +226,7 @@ def check_typed(typed: pd.DataFrame, cells: dict[str, Cells], bad: dict[str, pd.
         else:  # a pandera check added to the schema without its message here
             message = f"fails the check {check}"
         findings.cells(rows, name, message, values=cells[name], allowed=col.allowed())
-        bad[name] = bad[name] | pd.Series(bad[name].index.isin(rows), index=bad[name].index)
+        bad[name] = bad[name] | typed.index.isin(rows)
 
 
 # -- rules across columns --------------------------------------------------------------------
@@ -383,45 +254,53 @@ def _contradiction(entered: pd.Series, ki67: pd.Series, mitoses: pd.Series):
     return message
 
 
-def check_grades(typed: pd.DataFrame, bad: dict[str, pd.Series], given: set[str],
-                 findings: Findings) -> None:
-    """Entered grades against Ki-67/mitoses; at least one grade per patient."""
-    if not given & {name for names in _GRADE_INPUTS.values() for name in names}:
+def check_grades(typed: pd.DataFrame, bad: dict[str, np.ndarray], given: set[str],
+                 findings: Findings) -> dict[str, pd.Series]:
+    """Entered grades against Ki-67/mitoses; at least one grade per patient.
+
+    Returns the grades derived from Ki-67/mitoses, by grade column (for the canonical frame).
+    """
+    rows = typed.index.to_numpy()
+    derived = {grade: derived_grades(typed[ki67], typed[mitoses])
+               for grade, ki67, mitoses in GRADE_INPUTS.values()}
+    if not given & {name for names in GRADE_INPUTS.values() for name in names}:
         findings.file("the file has no grade columns: give primary_grade or met_grade (or "
                       "the Ki-67/mitoses they are derived from)", "primary_grade",
                       allowed="a column named 'primary_grade' or 'met_grade'")
-        return
-    unclear = pd.Series(False, index=typed.index)
-    graded = pd.Series(False, index=typed.index)
-    for grade, ki67, mitoses in _GRADE_INPUTS.values():
+        return derived
+    unclear = np.zeros(len(rows), dtype=bool)
+    graded = np.zeros(len(rows), dtype=bool)
+    for grade, ki67, mitoses in GRADE_INPUTS.values():
         inputs_bad = bad[grade] | bad[ki67] | bad[mitoses]
         unclear |= inputs_bad
-        entered = typed[grade]
-        derived = derived_grades(typed[ki67], typed[mitoses])
-        contradicts = entered.notna() & derived.notna() & (entered != derived) & ~inputs_bad
-        findings.cells(contradicts, grade,
-                       _contradiction(entered, typed[ki67], typed[mitoses]),
-                       values=entered, allowed=_GRADE_RULE)
+        entered, from_measures = typed[grade].to_numpy(), derived[grade].to_numpy()
+        both = pd.notna(entered) & pd.notna(from_measures)
+        contradicts = both & (entered != from_measures) & ~inputs_bad
+        findings.cells(rows[contradicts], grade,
+                       _contradiction(typed[grade], typed[ki67], typed[mitoses]),
+                       values=typed[grade], allowed=_GRADE_RULE)
         bad[grade] = bad[grade] | contradicts
-        graded |= entered.notna() | derived.notna()
-    findings.cells(~graded & ~unclear, "primary_grade",
+        graded |= pd.notna(entered) | pd.notna(from_measures)
+    findings.cells(rows[~graded & ~unclear], "primary_grade",
                    "no grade for the primary tumor or the liver biopsy: give a WHO grade, a "
                    "Ki-67 index or a mitotic count for at least one",
                    allowed="primary_grade and/or met_grade (given or derived)")
+    return derived
 
 
 def check_intended_use(typed: pd.DataFrame, findings: Findings) -> None:
     """Neuroendocrine carcinoma (differentiation = poor) is outside the intended use."""
-    findings.cells(typed["differentiation"] == "poor", "differentiation",
+    poor = (typed["differentiation"] == "poor").to_numpy()
+    findings.cells(typed.index.to_numpy()[poor], "differentiation",
                    "poorly differentiated neuroendocrine carcinoma is outside this tool's "
                    "intended use (well-differentiated NET only): remove this patient",
                    values=typed["differentiation"], allowed="well (or blank)")
 
 
-def check_outcomes(typed: pd.DataFrame, bad: dict[str, pd.Series], purpose: str,
+def check_outcomes(typed: pd.DataFrame, bad: dict[str, np.ndarray], purpose: str,
                    findings: Findings) -> None:
     """A training file needs deaths: one where every patient is censored is refused."""
-    death = typed["death"]
+    death = typed["death"].to_numpy()
     if purpose == "training" and len(death) and not bad["death"].any() and (death == 0).all():
         findings.file("every patient is censored (death = 0): a survival model cannot be "
                       "trained without deaths", "death",
