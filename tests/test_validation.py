@@ -1,5 +1,6 @@
 """Cohort and single-patient validation: the malformed corpus, then one test per rule."""
 
+import importlib.util
 import math
 from pathlib import Path
 
@@ -113,6 +114,16 @@ def test_the_same_files_pass_where_the_rule_does_not_apply():
     assert load_cohort(CORPUS / "all_censored.csv", "cohort").n_deaths == 0
     assert load_cohort(CORPUS / "outcome_without_death.csv", "prediction").ignored_columns == [
         "os_months"]
+
+
+def test_the_corpus_is_what_make_corpus_writes():
+    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = module.corpus()
+    assert sorted(written) == sorted(p.name for p in CORPUS.glob("*.csv"))
+    for name, data in written.items():
+        assert (CORPUS / name).read_bytes() == data, name
 
 
 def test_every_corpus_file_is_covered():
