@@ -4,7 +4,7 @@ Every problem is reported at once, each a :class:`risk.errors.Problem` with the 
 column, the value as written and what is allowed. Row numbers are 1-based data rows: the
 first row after the header is row 1 (a spreadsheet shows it as row 2); blank lines count,
 so the numbers match the file. At most
-:data:`~risk.validation_rules.MAX_LISTED_PROBLEMS` problems are listed, the rest counted.
+:data:`~risk.validation_cells.MAX_LISTED_PROBLEMS` problems are listed, the rest counted.
 
 Purposes
 --------
@@ -150,7 +150,8 @@ def validate_cohort(raw: pd.DataFrame, purpose: str = "cohort") -> CohortResult:
     ----------
     raw : pandas.DataFrame
         Cells as text (other values are turned into text; missing values become blank).
-        Row ``i`` (0-based) is data row ``i + 1`` in messages.
+        Row ``i`` (0-based) is data row ``i + 1`` in messages; blank rows are skipped
+        (and counted in the notes).
     purpose : {"cohort", "training", "prediction"}
 
     Raises
