@@ -7,6 +7,7 @@ cached here is the model (read only: never mutated) and aggregates of the traini
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +57,23 @@ def active_version() -> str | None:
 @st.cache_resource(show_spinner="Loading the model...", max_entries=4)
 def _served_model(folder: str, version: str) -> ServedModel:
     loaded = registry.load(version, model_dir=folder)
+    _prime(loaded.model, version)
     return ServedModel(loaded.version, loaded.model, loaded.card)
+
+
+def _prime(model, version: str) -> None:
+    """Run every prediction path once, before any session shares the model.
+
+    The model fills some lookup tables on first use; doing it here, while
+    ``st.cache_resource`` holds its lock for this entry, means sessions only ever read
+    it. The patient estimated is the model's own reference patient.
+    """
+    from risk.estimate import estimate_patient
+
+    values = dict(getattr(model, "reference_patient_", None) or {})
+    # a model that cannot estimate its reference patient: the page says so on submit
+    with contextlib.suppress(RiskError):
+        estimate_patient(model, values, model_version=version)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -127,17 +144,15 @@ def _reference_from_file(raw: bytes) -> TrainingReference:
 def _warm_up(folder: str, version: str) -> bool:
     served = _served_model(folder, version)
     _training_reference(folder, version)
-    try:  # one estimate of the model's own reference patient: imports and first calls
-        from risk.estimate import estimate_patient
+    try:  # the first figure and report imports, off the path of the first submit
+        import risk.report  # noqa: F401
         from risk.figures import patient as figures
 
-        values = dict(getattr(served.model, "reference_patient_", None) or {})
-        estimate = estimate_patient(served.model, values, model_version=version).estimate
-        figures.survival_curve(estimate.months, estimate.survival, estimate.lower,
-                               estimate.upper).to_json()
+        months = np.arange(3.0)
+        figures.survival_curve(months, np.ones(3), np.ones(3), np.ones(3)).to_json()
     except Exception:  # warming up is an optimisation: it never stops the page
         return False
-    return True
+    return served is not None
 
 
 def warm_up(served: ServedModel) -> None:

@@ -198,7 +198,8 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
     _horizon_metrics(est)
     _summary_line(est)
     for warning in est.warnings:
-        st.warning(f"Outside the training data: {warning}", icon=":material/warning:")
+        st.warning(f"**Caution:** {warning}. Few or no training patients were like this, "
+                   "so the estimate extrapolates.", icon=":material/warning:")
     curve = _curve_figure(est, served)
     left, right = st.columns([3, 2])
     with left:

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from risk.registry import Registry, default_model_dir
 
@@ -57,15 +58,19 @@ def active_model():
 
 
 def enter(page, key: str, kind: str, value: str | None) -> None:
+    """Type or pick a value as a user does, and check the field shows it."""
     field = page.locator(f".st-key-{key}")
     if kind == "number":
         field.locator("input").fill(value)
         field.locator("input").press("Tab")
+        expect(field.locator("input")).to_have_value(value)
     elif kind == "check":
         field.locator("label").click()
+        expect(field.locator("input")).to_be_checked()
     else:
         field.locator("input").click()
         page.get_by_role("option", name=value, exact=True).click()
+        expect(field.locator("input")).to_have_value(value)
 
 
 def cli_prediction(tmp_path) -> dict:
@@ -84,8 +89,9 @@ def cli_prediction(tmp_path) -> dict:
 
 def idle(page) -> None:
     """Wait until the app's script run has finished (Streamlit's running indicator gone)."""
-    page.wait_for_timeout(200)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=60_000)
+    page.wait_for_timeout(300)
+    page.locator("[data-testid='stStatusWidgetRunningIcon']").wait_for(state="detached",
+                                                                       timeout=60_000)
 
 
 def whole_page(page, screenshot, name: str) -> None:
