@@ -12,7 +12,6 @@ Functions take scalars or array-likes; missing values are ``None``/``NaN``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,8 +140,11 @@ def _grade_levels(grades: pd.Series) -> pd.Series:
 
 
 def _levels_to_grades(levels: pd.Series) -> pd.Series:
-    out = levels.map(lambda v: None if math.isnan(v) else GRADES[int(v)])
-    return out.astype(object)
+    arr = levels.to_numpy(dtype=float)
+    out = np.full(len(arr), None, dtype=object)
+    known = ~np.isnan(arr)
+    out[known] = np.asarray(GRADES, dtype=object)[arr[known].astype(int)]
+    return pd.Series(out, index=levels.index, dtype=object)
 
 
 def who_grades(ki67: pd.Series, mitoses: pd.Series) -> pd.Series:
