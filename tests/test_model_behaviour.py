@@ -11,7 +11,7 @@ from model_sim import fitted_pair, reference_like_patient, simulate_cohort
 
 from risk.coxfit import MIN_PENALIZER
 from risk.errors import ModelError
-from risk.features import reference_patient
+from risk.features import HASH_FROM, candidate_columns, encode, reference_patient
 from risk.model import BiopsyRiskModel, CoxModel, NotFittedError
 from risk.prediction import TABLE_COLUMNS
 
@@ -84,6 +84,33 @@ def test_median_and_its_interval(pair, new_patients):
     both = t[t["median_os_upper"].notna()]
     assert (both["median_os_lower"] <= both["median_os_months"]).all()
     assert (both["median_os_months"] <= both["median_os_upper"]).all()
+    # the table's limits are where the (n, 121) bands first reach 0.5
+    for column, band in (("median_os_lower", pred.lower), ("median_os_upper", pred.upper)):
+        below = band <= 0.5
+        expected = np.where(below.any(axis=1), np.argmax(below, axis=1), np.nan)
+        np.testing.assert_array_equal(t[column].to_numpy(), expected)
+
+
+def test_table_agrees_with_the_arrays_and_take(pair, new_patients):
+    model, _ = pair
+    pred = model.predict(new_patients)
+    rows = np.array([5, 0, 17, 3])
+    early = pred.take(rows)  # before the arrays exist
+    for h in (12, 36, 60, 120):
+        np.testing.assert_allclose(pred.table[f"surv_{h}"], pred.curves[:, h], rtol=1e-14)
+        np.testing.assert_allclose(pred.table[f"surv_{h}_lower"], pred.lower[:, h],
+                                   rtol=1e-12)
+        np.testing.assert_allclose(pred.table[f"surv_{h}_upper"], pred.upper[:, h],
+                                   rtol=1e-12)
+    late = pred.take(rows)
+    for part in (early, late):
+        assert list(part.table["patient_id"]) == list(new_patients["patient_id"].iloc[rows])
+        np.testing.assert_array_equal(part.curves, pred.curves[rows])
+        np.testing.assert_array_equal(part.lower, pred.lower[rows])
+        np.testing.assert_array_equal(part.upper, pred.upper[rows])
+    mask = np.zeros(len(pred), bool)
+    mask[[2, 4]] = True
+    assert len(pred.take(mask)) == 2
 
 
 def test_risk_groups_follow_cutpoints(pair):
@@ -190,6 +217,25 @@ def test_vectorised_predict_equals_one_by_one(pair, new_patients):
         np.testing.assert_allclose(one.lower[0], batch.lower[i], rtol=0, atol=1e-14)
         np.testing.assert_allclose(one.upper[0], batch.upper[i], rtol=0, atol=1e-14)
         pd.testing.assert_frame_equal(one.table, batch.table.iloc[[i]].reset_index(drop=True))
+
+
+@pytest.mark.parametrize("covariates", ["biopsy", "primary_only"])
+def test_large_and_small_batches_encode_alike(covariates):
+    """Batches from HASH_FROM patients up take pandas' hashing path, smaller ones plain
+    comparisons: same design matrix, same problems found."""
+    frame = simulate_cohort(3 * HASH_FROM, seed=12)
+    frame = frame[frame["met_grade"].notna()] if covariates == "biopsy" else frame
+    terms = ("grade_change", "ki67") if covariates == "biopsy" else ("ki67",)
+    columns = candidate_columns(covariates, terms)
+    whole = encode(frame, columns, covariates, terms)
+    pieces = [encode(frame.iloc[i:i + 50], columns, covariates, terms)
+              for i in range(0, len(frame), 50)]
+    np.testing.assert_array_equal(whole, np.vstack(pieces))
+    bad = frame.assign(primary_site=frame["primary_site"].where(
+        np.arange(len(frame)) != 7, "liver"))
+    for rows in (bad, bad.iloc[:20]):
+        with pytest.raises(ModelError, match=r"primary_site has value\(s\) \['liver'\]"):
+            encode(rows, columns, covariates, terms)
 
 
 def test_round_trip_is_json_and_gives_identical_predictions(pair, new_patients):

@@ -87,8 +87,9 @@ def collinearity_note(X: np.ndarray, names: list[str]) -> str | None:
     Z = X - X.mean(axis=0)
     scale = np.linalg.norm(Z, axis=0)
     scale[scale == 0] = 1.0
-    singular = np.linalg.svd(Z / scale, compute_uv=False)
-    if singular.size == 0 or singular[-1] > 1e-8 * singular[0]:
+    Z = Z / scale
+    eigen = np.linalg.eigvalsh(Z.T @ Z)  # squared singular values, ascending
+    if eigen.size == 0 or eigen[0] > 1e-12 * eigen[-1]:
         return None
     same = [(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))
             if np.array_equal(X[:, i], X[:, j])]

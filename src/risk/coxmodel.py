@@ -31,9 +31,18 @@ from risk.features import (
     patient_frame,
     reference_patient,
 )
-from risk.prediction import MONTHS, Predictions, assemble, join_flags, patient_ids, risk_cutpoints
+from risk.prediction import (
+    MONTHS,
+    BandSource,
+    Piece,
+    Predictions,
+    assemble,
+    join_flags,
+    patient_ids,
+    risk_cutpoints,
+)
 from risk.schema import BY_NAME, label
-from risk.uncertainty import BandCalculator, Baseline
+from risk.uncertainty import BandCalculator, Baseline, single_blas_thread
 
 FORMAT_VERSION = 1
 #: A training category is "rare" below this many patients or this share.
@@ -201,12 +210,20 @@ class CoxModel:
         h0 = np.interp(months, self.baseline_.months, self.baseline_.cumulative_hazard)
         return np.exp(-np.outer(np.exp(self.linear_predictor(frame)), h0))
 
-    def bands_from_design(self, X: np.ndarray):
-        """(curves, lower, upper, linear predictor) for an encoded design matrix."""
+    def bands_from_design(self, X: np.ndarray, out=None, rows=None):
+        """(curves, lower, upper, linear predictor) for an encoded design matrix.
+
+        ``out``/``rows``: write patient i into row ``rows[i]`` of three given arrays.
+        """
         z = X - self._mean
         lp = z @ self._beta
-        curves, lower, upper = self._bands.bands(lp, z)
+        curves, lower, upper = self._bands.bands(lp, z, out=out, rows=rows)
         return curves, lower, upper, lp
+
+    def piece(self, X: np.ndarray, rows: np.ndarray) -> Piece:
+        """This model's share of a batch (``rows``) for :class:`risk.prediction.BandSource`."""
+        z = X - self._mean
+        return Piece(self._bands, rows, z @ self._beta, z)
 
     def reference_linear_predictor(self) -> float:
         return float(self.linear_predictor(patient_frame(self.reference_patient_))[0])
@@ -215,7 +232,10 @@ class CoxModel:
         """(n, inputs) contributions to the log hazard against the reference patient."""
         if getattr(self, "_ref_x", None) is None:
             self._ref_x = self.design(patient_frame(self.reference_patient_))[0]
-        return ((X - self._ref_x) * self._beta) @ self._groups
+            self._weighted_groups = self._beta[:, None] * self._groups
+            self._ref_contribution = self._ref_x @ self._weighted_groups
+        with single_blas_thread(len(X)):
+            return X @ self._weighted_groups - self._ref_contribution
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(self.contributions_from_design(self.design(frame)),
@@ -243,12 +263,12 @@ class CoxModel:
     def predict(self, frame: pd.DataFrame) -> Predictions:
         """Predictions of this model alone (risk groups from its own cut-points)."""
         X = self.design(frame)
-        curves, lower, upper, lp = self.bands_from_design(X)
+        piece = self.piece(X, np.arange(len(frame)))
         flags = join_flags(len(frame), self.flag_items(frame))
         used = np.full(len(frame), self.covariates, dtype=object)
         contrib = pd.DataFrame(self.contributions_from_design(X), columns=list(self.inputs_))
-        return assemble(MONTHS, curves, lower, upper, lp, used, patient_ids(frame),
-                        self.risk_cutpoints_, flags, contrib)
+        return assemble(BandSource(len(frame), [piece]), piece.linear_predictor, used,
+                        patient_ids(frame), self.risk_cutpoints_, flags, contrib)
 
     # ---- persistence ----------------------------------------------------------------
     def to_dict(self) -> dict:

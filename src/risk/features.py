@@ -39,6 +39,7 @@ common level of every other input.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +71,7 @@ ECOG_LEVELS = ("0", "1", "2+")
 GRADE_CHANGE_LEVELS = ("concordant", "upgraded", "downgraded", "unknown")
 
 
+@functools.lru_cache(maxsize=64)
 def levels_of(name: str) -> tuple[str, ...]:
     """The levels a categorical (or 0/1) input is coded with, reference first."""
     if name in FLAG_INPUTS:
@@ -87,6 +89,7 @@ def levels_of(name: str) -> tuple[str, ...]:
     return (ref, *[c for c in codes if c != ref])
 
 
+@functools.lru_cache(maxsize=64)
 def model_inputs(covariates: str, terms: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Input names of a model (contribution columns), in display order."""
     check_covariates(covariates, terms)
@@ -141,102 +144,143 @@ def candidate_columns(covariates: str, terms: tuple[str, ...] = ()) -> list[Desi
     return columns
 
 
-def _text(frame: pd.DataFrame, name: str) -> np.ndarray:
-    return frame[name].to_numpy(dtype=object)
+#: Above this many patients, category codes come from pandas' hashing (faster); below
+#: it, from plain comparisons (less overhead for one patient). Both give the same codes.
+HASH_FROM = 256
 
 
-def _grade_levels(values: np.ndarray) -> np.ndarray:
-    out = np.full(len(values), "unknown", dtype=object)
-    for grade in GRADES:
-        out[values == grade] = grade
-    return out
+def category_codes(values: np.ndarray, levels: tuple[str, ...]) -> np.ndarray:
+    """Index of each value in ``levels``; -1 for a blank or any other value."""
+    if len(values) >= HASH_FROM:
+        return pd.Categorical(values, categories=list(levels)).codes.astype(np.int64)
+    codes = np.full(len(values), -1, dtype=np.int64)
+    for j, level in enumerate(levels):
+        codes[values == level] = j
+    return codes
+
+
+def _codes(name: str, column) -> np.ndarray:
+    """Codes (positions in :func:`levels_of`) of input ``name``; -1 = blank or invalid.
+
+    ``column(c)`` gives a frame column as numpy. A blank primary grade is the level
+    "unknown", a blank SSTR status "unknown"; a blank liver grade stays -1.
+    """
+    if name == "ecog":
+        ecog = np.asarray(column("ecog"), dtype=float)
+        return np.where(ecog >= 2, 2, np.where(ecog >= 1, 1, 0))
+    if name in FLAG_INPUTS:
+        return (np.asarray(column(name), dtype=float) > 0).astype(np.int64)
+    if name == "grade_change":
+        primary, met = _codes("primary_grade", column), _codes("met_grade", column)
+        known = (primary >= 0) & (primary < 3) & (met >= 0)
+        steps = met - primary
+        return np.where(known, np.select([steps == 0, steps > 0], [0, 1], 2), 3)
+    values = column(name)
+    codes = category_codes(values, levels_of(name))
+    if name in ("primary_grade", "sstr_status"):
+        codes = np.where((codes < 0) & pd.isna(values), len(levels_of(name)) - 1, codes)
+    return codes
 
 
 def input_levels(frame: pd.DataFrame, name: str) -> np.ndarray:
-    """Each patient's level of a categorical or 0/1 input (object array of codes)."""
-    if name in ("primary_grade", "met_grade"):
-        return _grade_levels(_text(frame, name))
-    if name == "ecog":
-        ecog = frame["ecog"].to_numpy(dtype=float)
-        return np.where(ecog >= 2, "2+", np.where(ecog >= 1, "1", "0")).astype(object)
-    if name in FLAG_INPUTS:
-        return np.where(frame[name].to_numpy(dtype=float) > 0, "1", "0").astype(object)
-    if name == "grade_change":
-        rank = {g: i for i, g in enumerate(GRADES)}
-        p = pd.Series(_text(frame, "primary_grade")).map(rank).to_numpy(dtype=float)
-        m = pd.Series(_text(frame, "met_grade")).map(rank).to_numpy(dtype=float)
-        steps = m - p
-        return np.select([steps == 0, steps > 0, steps < 0],
-                         ["concordant", "upgraded", "downgraded"], "unknown").astype(object)
-    values = _text(frame, name)
-    if name == "sstr_status":
-        values = np.where(pd.isna(values), "unknown", values).astype(object)
-    return values
+    """Each patient's level of a categorical or 0/1 input (object array of level codes;
+    "unknown" for a blank grade, "" for anything not a level)."""
+    labels = np.array([*levels_of(name), "unknown" if "grade" in name else ""], dtype=object)
+    return labels[_codes(name, lambda c: frame[c].to_numpy())]
 
 
-def _ki67_log(frame: pd.DataFrame, input_name: str) -> np.ndarray:
-    grade_col = "met_grade" if input_name == "met_ki67" else "primary_grade"
-    ki67 = frame[input_name].to_numpy(dtype=float) if input_name in frame else None
-    grades = _grade_levels(_text(frame, grade_col))
-    typical = np.array([TYPICAL_KI67[g] for g in grades], dtype=float)
-    ki67 = typical if ki67 is None else np.where(np.isnan(ki67), typical, ki67)
-    return np.log1p(ki67)
+def _ki67_log(column, input_name: str) -> np.ndarray:
+    grade = _codes("met_grade" if input_name == "met_ki67" else "primary_grade", column)
+    typical = np.array([*(TYPICAL_KI67[g] for g in GRADES), TYPICAL_KI67["unknown"]])
+    ki67 = np.asarray(column(input_name), dtype=float)
+    return np.log1p(np.where(np.isnan(ki67), typical[np.where(grade < 0, 3, grade)], ki67))
 
 
-def required_columns(covariates: str, terms: tuple[str, ...] = ()) -> list[str]:
+@functools.lru_cache(maxsize=64)
+def required_columns(covariates: str, terms: tuple[str, ...] = ()) -> tuple[str, ...]:
     cols = [i for i in model_inputs(covariates, terms) if i != "grade_change"]
     if "grade_change" in terms:
         cols += ["primary_grade", "met_grade"]
     if "ki67" in terms:
         cols.append("met_grade" if covariates == "biopsy" else "primary_grade")
-    return list(dict.fromkeys(cols))
+    return tuple(dict.fromkeys(cols))
 
 
-def check_frame(frame: pd.DataFrame, covariates: str, terms: tuple[str, ...] = ()) -> None:
-    """Raise :class:`ModelError` naming every missing column, blank or unknown value."""
-    needed = required_columns(covariates, terms)
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise ModelError(f"The patient table lacks column(s) {', '.join(missing)}.")
-    problems = []
-    for name in needed:
-        if name in ("primary_grade", "sstr_status", "met_ki67", "primary_ki67"):
-            continue  # blank allowed: 'unknown' level or typical Ki-67
-        values = frame[name]
-        blank = values.isna().to_numpy()
-        if name == "met_grade" and blank.any():
-            problems.append(f"met_grade is blank for {int(blank.sum())} patient(s); "
-                            "the biopsy model needs a liver-biopsy grade")
-            continue
-        if blank.any():
-            problems.append(f"{name} is blank for {int(blank.sum())} patient(s)")
-            continue
-        if name in ("age", "ecog") or name in FLAG_INPUTS:
-            continue
-        allowed = levels_of(name)
-        bad = ~pd.Series(input_levels(frame, name)).isin(allowed).to_numpy()
-        if bad.any():
-            shown = sorted({str(v) for v in frame[name].to_numpy()[bad]})[:5]
-            problems.append(f"{name} has value(s) {shown}; allowed: {', '.join(allowed)}")
+NUMERIC_INPUTS = ("age", "ecog", *FLAG_INPUTS)
+
+
+class _Columns:
+    """The frame's needed columns as numpy arrays and codes, each computed once."""
+
+    def __init__(self, frame: pd.DataFrame, needed: tuple[str, ...]):
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise ModelError(f"The patient table lacks column(s) {', '.join(missing)}.")
+        self.frame = frame
+        self.arrays: dict[str, np.ndarray] = {}
+        self.codes: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str) -> np.ndarray:
+        if name not in self.arrays:
+            self.arrays[name] = self.frame[name].to_numpy()
+        return self.arrays[name]
+
+    def code(self, name: str) -> np.ndarray:
+        if name not in self.codes:
+            self.codes[name] = _codes(name, self)
+        return self.codes[name]
+
+
+def _problem(name: str, data: _Columns) -> str | None:
+    """One sentence about blank or invalid values of an input, or None."""
+    if name in ("met_ki67", "primary_ki67"):
+        return None
+    values = data(name)
+    if name in NUMERIC_INPUTS:
+        try:
+            blank = np.isnan(np.asarray(values, dtype=float))
+        except (TypeError, ValueError):
+            return f"{name} must be a number"
+        return f"{name} is blank for {int(blank.sum())} patient(s)" if blank.any() else None
+    bad = data.code(name) < 0
+    if not bad.any():
+        return None
+    blank = pd.isna(values[bad])
+    if blank.any():
+        if name == "met_grade":
+            return (f"met_grade is blank for {int(blank.sum())} patient(s); "
+                    "the biopsy model needs a liver-biopsy grade")
+        return f"{name} is blank for {int(blank.sum())} patient(s)"
+    shown = sorted({str(v) for v in values[bad][:1000]})[:5]
+    return f"{name} has value(s) {shown}; allowed: {', '.join(levels_of(name))}"
+
+
+def _check(data: _Columns, needed: tuple[str, ...]) -> None:
+    problems = [p for p in (_problem(name, data) for name in needed) if p]
     if problems:
         raise ModelError("Cannot encode the patients: " + "; ".join(problems) + ".")
 
 
+def check_frame(frame: pd.DataFrame, covariates: str, terms: tuple[str, ...] = ()) -> None:
+    """Raise :class:`ModelError` naming every missing column, blank or unknown value."""
+    needed = required_columns(covariates, tuple(terms))
+    _check(_Columns(frame, needed), needed)
+
+
 def encode(frame: pd.DataFrame, columns: list[DesignColumn], covariates: str,
            terms: tuple[str, ...] = ()) -> np.ndarray:
-    """The design matrix (n, len(columns)) as float64, after :func:`check_frame`."""
-    check_frame(frame, covariates, terms)
+    """The design matrix (n, len(columns)) as float64; checks the inputs first."""
+    needed = required_columns(covariates, tuple(terms))
+    data = _Columns(frame, needed)
+    _check(data, needed)
     out = np.empty((len(frame), len(columns)), dtype=float)
-    levels_cache: dict[str, np.ndarray] = {}
     for j, col in enumerate(columns):
         if col.input == "age":
-            out[:, j] = (frame["age"].to_numpy(dtype=float) - AGE_CENTRE) / AGE_SCALE
+            out[:, j] = (np.asarray(data("age"), dtype=float) - AGE_CENTRE) / AGE_SCALE
         elif col.level is None:
-            out[:, j] = _ki67_log(frame, col.input)
+            out[:, j] = _ki67_log(data, col.input)
         else:
-            if col.input not in levels_cache:
-                levels_cache[col.input] = input_levels(frame, col.input)
-            out[:, j] = levels_cache[col.input] == col.level
+            out[:, j] = data.code(col.input) == levels_of(col.input).index(col.level)
     return out
 
 

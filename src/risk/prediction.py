@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from risk.schema import CURVE_MAX_MONTHS, HORIZONS_MONTHS
-from risk.uncertainty import first_month_at_or_below
+from risk.uncertainty import BandCalculator
 
 MONTHS = np.arange(0, CURVE_MAX_MONTHS + 1, dtype=float)
 RISK_GROUPS = ("low", "intermediate", "high")
@@ -31,15 +31,76 @@ FLAG_SEPARATOR = "; "
 
 
 @dataclass
-class Predictions:
-    """One row per input patient, in input order (see the module doc)."""
+class Piece:
+    """The patients one model serves: their rows in the batch and what bands need."""
 
-    months: np.ndarray  # (T,)
-    curves: np.ndarray  # (n, T) S(t|x)
-    lower: np.ndarray  # (n, T) 95% band
-    upper: np.ndarray
-    table: pd.DataFrame
-    contributions: pd.DataFrame
+    bands: BandCalculator
+    rows: np.ndarray  # positions in the batch
+    linear_predictor: np.ndarray
+    centred: np.ndarray  # x - mean, (len(rows), p)
+
+
+class BandSource:
+    """Computes the (n, T) curves and bands of a batch, only when someone asks."""
+
+    def __init__(self, n: int, pieces: list[Piece]):
+        self.n = n
+        self.pieces = pieces
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        out = tuple(np.full((self.n, len(MONTHS)), np.nan) for _ in range(3))
+        for piece in self.pieces:
+            piece.bands.bands(piece.linear_predictor, piece.centred, out=out, rows=piece.rows)
+        return out
+
+    def take(self, positions: np.ndarray) -> BandSource:
+        """The source for the patients at ``positions`` (in that order)."""
+        new_position = np.full(self.n, -1)
+        new_position[positions] = np.arange(len(positions))
+        pieces = []
+        for piece in self.pieces:
+            keep = np.flatnonzero(new_position[piece.rows] >= 0)
+            if len(keep):
+                pieces.append(Piece(piece.bands, new_position[piece.rows[keep]],
+                                    piece.linear_predictor[keep], piece.centred[keep]))
+        return BandSource(len(positions), pieces)
+
+
+class Predictions:
+    """One row per input patient, in input order (see the module doc).
+
+    ``curves``, ``lower`` and ``upper`` ((n, 121) arrays on months 0..120) are computed on
+    first access and kept: scoring a large batch for its table never builds them.
+    """
+
+    def __init__(self, months: np.ndarray, table: pd.DataFrame,
+                 contributions: pd.DataFrame, source: BandSource | None = None,
+                 arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
+        self.months = months
+        self.table = table
+        self.contributions = contributions
+        self._source = source
+        self._arrays = arrays
+
+    def _get(self, i: int) -> np.ndarray:
+        if self._arrays is None:
+            self._arrays = self._source.arrays()
+        return self._arrays[i]
+
+    @property
+    def curves(self) -> np.ndarray:
+        """S(t|x), shape (n, 121)."""
+        return self._get(0)
+
+    @property
+    def lower(self) -> np.ndarray:
+        """Lower limit of the 95% band, shape (n, 121)."""
+        return self._get(1)
+
+    @property
+    def upper(self) -> np.ndarray:
+        """Upper limit of the 95% band, shape (n, 121)."""
+        return self._get(2)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -47,9 +108,13 @@ class Predictions:
     def take(self, rows) -> Predictions:
         """The predictions of some patients (positions or a boolean mask)."""
         rows = np.asarray(rows)
-        return Predictions(self.months, self.curves[rows], self.lower[rows], self.upper[rows],
-                           self.table.iloc[rows].reset_index(drop=True),
-                           self.contributions.iloc[rows].reset_index(drop=True))
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        arrays = None if self._arrays is None else tuple(a[rows] for a in self._arrays)
+        source = None if self._source is None else self._source.take(rows)
+        return Predictions(self.months, self.table.iloc[rows].reset_index(drop=True),
+                           self.contributions.iloc[rows].reset_index(drop=True),
+                           source, arrays)
 
 
 def horizon_columns() -> list[str]:
@@ -93,28 +158,37 @@ def join_flags(n: int, items: list[tuple[np.ndarray, str]]) -> np.ndarray:
 
 def patient_ids(frame: pd.DataFrame) -> np.ndarray:
     if "patient_id" in frame.columns:
-        return frame["patient_id"].astype(str).to_numpy(dtype=object)
+        return frame["patient_id"].to_numpy().astype(str).astype(object)
     return np.arange(1, len(frame) + 1).astype(str).astype(object)
 
 
-def assemble(months: np.ndarray, curves: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-             linear_predictor: np.ndarray, model_used: np.ndarray, ids: np.ndarray,
-             cutpoints, flags: np.ndarray, contributions: pd.DataFrame) -> Predictions:
+def assemble(source: BandSource, linear_predictor: np.ndarray, model_used: np.ndarray,
+             ids: np.ndarray, cutpoints, flags: np.ndarray,
+             contributions: pd.DataFrame) -> Predictions:
     """Build the :class:`Predictions` (table columns in :data:`TABLE_COLUMNS` order)."""
+    n = source.n
+    at = np.searchsorted(MONTHS, HORIZONS_MONTHS)
+    summary = {key: np.full((n, len(at)), np.nan) for key in ("surv", "lower", "upper")}
+    summary.update({key: np.full(n, np.nan)
+                    for key in ("median", "median_lower", "median_upper")})
+    for piece in source.pieces:
+        part = piece.bands.summarise(piece.linear_predictor, piece.centred, at)
+        for key, values in part.items():
+            if key.startswith("median"):
+                values = np.where(values >= 0, MONTHS[values], np.nan)
+            summary[key][piece.rows] = values
     cols: dict[str, object] = {"patient_id": ids, "model_used": model_used}
-    at = np.searchsorted(months, HORIZONS_MONTHS)
-    for h, j in zip(HORIZONS_MONTHS, at, strict=True):
-        cols[f"surv_{h}"] = curves[:, j]
-        cols[f"surv_{h}_lower"] = lower[:, j]
-        cols[f"surv_{h}_upper"] = upper[:, j]
-    cols["median_os_months"] = first_month_at_or_below(curves, months)
+    for j, h in enumerate(HORIZONS_MONTHS):
+        cols[f"surv_{h}"] = summary["surv"][:, j]
+        cols[f"surv_{h}_lower"] = summary["lower"][:, j]
+        cols[f"surv_{h}_upper"] = summary["upper"][:, j]
+    cols["median_os_months"] = summary["median"]
     # the lower band reaches 0.5 first: it gives the lower limit of the median
-    cols["median_os_lower"] = first_month_at_or_below(lower, months)
-    cols["median_os_upper"] = first_month_at_or_below(upper, months)
-    cols["risk_group"] = risk_groups(curves[:, at[list(HORIZONS_MONTHS).index(60)]],
+    cols["median_os_lower"] = summary["median_lower"]
+    cols["median_os_upper"] = summary["median_upper"]
+    cols["risk_group"] = risk_groups(summary["surv"][:, list(HORIZONS_MONTHS).index(60)],
                                      cutpoints)
     cols["flags"] = flags
     cols["linear_predictor"] = linear_predictor
     table = pd.DataFrame(cols, columns=TABLE_COLUMNS)
-    return Predictions(months, curves, lower, upper, table,
-                       contributions.reset_index(drop=True))
+    return Predictions(MONTHS, table, contributions.reset_index(drop=True), source)

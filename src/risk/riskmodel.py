@@ -25,7 +25,15 @@ from risk.coxfit import check_outcome
 from risk.coxmodel import FORMAT_VERSION, CoxModel, NotFittedError, training_summary
 from risk.errors import ModelError
 from risk.features import BASE_INPUTS, input_levels, reference_patient
-from risk.prediction import MONTHS, Predictions, assemble, join_flags, patient_ids, risk_cutpoints
+from risk.prediction import (
+    MONTHS,
+    BandSource,
+    Predictions,
+    assemble,
+    join_flags,
+    patient_ids,
+    risk_cutpoints,
+)
 from risk.schema import GRADES, HORIZONS_MONTHS
 
 MODELS = ("biopsy", "primary_only")
@@ -153,22 +161,22 @@ class BiopsyRiskModel:
                 "biopsy": self._predict(frame, {"biopsy": has_biopsy})}
 
     def _predict(self, frame: pd.DataFrame, masks: dict[str, np.ndarray]) -> Predictions:
-        n, T = len(frame), len(MONTHS)
-        curves, lower, upper = (np.full((n, T), np.nan) for _ in range(3))
+        n = len(frame)
         lp = np.full(n, np.nan)
         used = np.full(n, "", dtype=object)
         inputs = list(dict.fromkeys(i for m in self.models_.values() for i in m.inputs_))
         contrib = np.full((n, len(inputs)), np.nan)
         items: list[tuple[np.ndarray, str]] = []
+        pieces = []
         for name, mask in masks.items():
             rows = np.flatnonzero(mask)
             if len(rows) == 0:
                 continue
             model = self.models_[name]
-            sub = frame.iloc[rows]
+            sub = frame if len(rows) == n else frame.iloc[rows]
             X = model.design(sub)
-            c, lo, up, lp[rows] = model.bands_from_design(X)
-            curves[rows], lower[rows], upper[rows] = c, lo, up
+            pieces.append(model.piece(X, rows))
+            lp[rows] = pieces[-1].linear_predictor
             used[rows] = name
             cols = [inputs.index(i) for i in model.inputs_]
             contrib[np.ix_(rows, cols)] = model.contributions_from_design(X)
@@ -182,9 +190,8 @@ class BiopsyRiskModel:
             unknown = (input_levels(frame, "primary_grade") == "unknown") & (used != "")
             items.append((unknown, FLAG_PRIMARY_UNKNOWN))
         flags = join_flags(n, _merge_same_text(items, n))
-        return assemble(MONTHS, curves, lower, upper, lp, used, patient_ids(frame),
-                        self.risk_cutpoints_, flags,
-                        pd.DataFrame(contrib, columns=inputs))
+        return assemble(BandSource(n, pieces), lp, used, patient_ids(frame),
+                        self.risk_cutpoints_, flags, pd.DataFrame(contrib, columns=inputs))
 
     def predict_before_biopsy(self, frame: pd.DataFrame) -> BeforeBiopsy:
         """Outcomes under each possible liver grade, weighted by P(liver | primary)."""

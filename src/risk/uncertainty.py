@@ -31,6 +31,7 @@ scale; log-log is the choice of Kalbfleisch and Prentice and of SAS and Stata.)
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,76 +86,140 @@ def baseline_aggregates(X: np.ndarray, durations: np.ndarray, events: np.ndarray
     return Baseline(np.asarray(grid, float), on_grid(h0), on_grid(term), a_grid)
 
 
+def single_blas_thread(n: int):
+    """One BLAS thread for batches: these small products lose time to thread hand-offs
+    (measured 2-4x slower with threads on the 2-core machine); nothing for one patient."""
+    if n < 256:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 class BandCalculator:
     """Vectorised survival curves and 95% bands for many patients at once.
 
-    Built once per model: precomputes ``V A(t)'`` and ``A(t)' V A(t)`` so that each
-    batch needs two small matrix products and element-wise work on (n, T) arrays.
+    Built once per model: the variance of every patient's log cumulative hazard at every
+    month is then ONE matrix product ``[z, z'Vz, 1] @ [-2 V A(t)' H0(t); H0(t)^2;
+    A(t)'V A(t) + sum d/S0^2]`` and element-wise work, in cache-sized chunks of patients.
     """
 
     def __init__(self, baseline: Baseline, covariance: np.ndarray, level: float = 0.95):
-        if level != 0.95:
-            from statistics import NormalDist
-            self.z = NormalDist().inv_cdf(0.5 + level / 2)
+        if level == 0.95:
+            self.quantile = Z_95
         else:
-            self.z = Z_95
+            from statistics import NormalDist
+            self.quantile = NormalDist().inv_cdf(0.5 + level / 2)
         self.h0 = baseline.cumulative_hazard
-        self.term = baseline.variance_term
         self.v = covariance
-        self.va = covariance @ baseline.a.T  # (p, T)
-        self.ava = np.einsum("tp,pt->t", baseline.a, self.va)  # A' V A per month
+        va = covariance @ baseline.a.T  # (p, T)
+        ava = np.einsum("tp,pt->t", baseline.a, va)  # A' V A per month
+        self.variance_rows = np.vstack([va * (-2.0 * self.h0), self.h0**2,
+                                        ava + baseline.variance_term])
+        positive = self.h0 > 0
+        self.quantile_over_h0 = np.divide(self.quantile, self.h0,
+                                          out=np.zeros_like(self.h0), where=positive)
+        self.log_h0 = np.full_like(self.h0, -np.inf)
+        np.log(self.h0, out=self.log_h0, where=positive)
+        self.minus_h0 = -self.h0
 
-    def curves(self, lp: np.ndarray) -> np.ndarray:
-        """S(t|x) on the grid, shape (n, T)."""
-        return np.exp(-np.outer(np.exp(lp), self.h0))
+    def _variance(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """(var H(t|x) / exp(2 lp), i.e. H0^2 var log H) for each patient and month."""
+        zv = np.empty((len(z), z.shape[1] + 2))
+        zv[:, :-2] = z
+        zv[:, -2] = np.einsum("np,np->n", z @ self.v, z)
+        zv[:, -1] = 1.0
+        np.matmul(zv, self.variance_rows, out=out)
+        return np.maximum(out, 0.0, out=out)
 
-    def bands(self, lp: np.ndarray, z: np.ndarray,
-              chunk: int = 8192) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(curves, lower, upper), each (n, T); ``z`` = centred covariates (n, p).
-
-        Works through the patients in chunks so that memory stays at the three outputs
-        plus a few chunk-sized temporaries.
-        """
-        n, T = len(lp), len(self.h0)
-        curves, lower, upper = (np.empty((n, T)) for _ in range(3))
-        for start in range(0, n, chunk):
-            rows = slice(start, min(start + chunk, n))
-            self._bands_into(lp[rows], z[rows], curves[rows], lower[rows], upper[rows])
-        return curves, lower, upper
-
-    def _bands_into(self, lp, z, curves, lower, upper) -> None:
-        h0 = self.h0
-        # q'Vq = H0^2 z'Vz - 2 H0 z'VA + A'VA; plus sum d/S0^2; se(log H) = sqrt(.) / H0
-        var = np.outer(np.einsum("np,pq,nq->n", z, self.v, z), h0**2)
-        zva = z @ self.va
-        zva *= 2.0 * h0
-        var -= zva
-        var += self.ava + self.term
-        np.maximum(var, 0.0, out=var)
-        np.sqrt(var, out=var)
-        positive = h0 > 0
-        var[:, positive] /= h0[positive]
-        var[:, ~positive] = 0.0
-        spread = np.exp(self.z * var, out=var)
-        hazard = np.outer(np.exp(lp), h0)
-        np.exp(-hazard, out=curves)
-        np.divide(hazard, spread, out=upper)
-        np.exp(-upper, out=upper)
-        hazard *= spread
-        np.exp(-hazard, out=lower)
+    def _log_spread(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """quantile x se(log H(t|x)); 0 before the first death (H0 = 0)."""
+        np.sqrt(self._variance(z, out), out=out)
+        out *= self.quantile_over_h0
+        return out
 
     def cumulative_hazard_se(self, lp: np.ndarray, z: np.ndarray) -> np.ndarray:
         """Standard error of H(t|x), shape (n, T) (R's ``survfit`` ``std.err`` scale)."""
-        h0 = self.h0
-        q_var = (np.outer(np.einsum("np,pq,nq->n", z, self.v, z), h0**2)
-                 - 2.0 * (z @ self.va) * h0 + self.ava)
-        return np.exp(lp)[:, None] * np.sqrt(np.maximum(q_var + self.term, 0.0))
+        var = self._variance(z, np.empty((len(lp), len(self.h0))))
+        return np.exp(lp)[:, None] * np.sqrt(var)
+
+    def bands(self, lp: np.ndarray, z: np.ndarray, out=None, rows=None,
+              chunk: int = 2048) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(curves, lower, upper), each (n, T); ``z`` = centred covariates (n, p).
+
+        With ``out`` (three arrays) and ``rows``, patient i is written to row ``rows[i]``.
+        """
+        n, T = len(lp), len(self.h0)
+        if out is None:
+            out, rows = tuple(np.empty((n, T)) for _ in range(3)), None
+        buffers = [np.empty((min(chunk, n), T)) for _ in range(4)]
+        with single_blas_thread(n):
+            for start in range(0, n, chunk):
+                stop = min(start + chunk, n)
+                parts = [b[: stop - start] for b in buffers]
+                self._bands_into(lp[start:stop], z[start:stop], *parts)
+                target = slice(start, stop) if rows is None else rows[start:stop]
+                for dest, part in zip(out, parts[:3], strict=True):
+                    dest[target] = part
+        return out
+
+    def _bands_into(self, lp, z, curves, lower, upper, work) -> None:
+        spread = np.exp(self._log_spread(z, work), out=work)  # on the hazard scale
+        np.outer(np.exp(lp), self.minus_h0, out=upper)  # -H(t|x)
+        np.exp(upper, out=curves)
+        np.multiply(upper, spread, out=lower)
+        np.exp(lower, out=lower)
+        np.divide(upper, spread, out=upper)
+        np.exp(upper, out=upper)
+
+    def summarise(self, lp: np.ndarray, z: np.ndarray, columns,
+                  chunk: int = 2048) -> dict[str, np.ndarray]:
+        """What the prediction table needs, without keeping (n, T) arrays.
+
+        ``surv``/``lower``/``upper`` at the grid ``columns`` (n, k); ``median``,
+        ``median_lower``, ``median_upper``: first grid index where the curve / lower band /
+        upper band is <= 0.5 (-1 if never). The bands' crossings are found on the log
+        scale (``lp + log H0 +- quantile x se >= log log 2``), with no exponentials.
+        """
+        n, T, k = len(lp), len(self.h0), len(columns)
+        out = {key: np.empty(n, dtype=np.int64) for key in ("median_lower", "median_upper")}
+        threshold = np.log(np.log(2.0)) - lp
+        relative_hazard = np.exp(lp)
+        hazard_at = np.outer(relative_hazard, self.minus_h0[columns])
+        spread = np.empty((n, k))
+        out["median"] = self._median_index(relative_hazard)
+        work = np.empty((min(chunk, n), T))
+        with single_blas_thread(n):
+            for start in range(0, n, chunk):
+                rows = slice(start, min(start + chunk, n))
+                zse = self._log_spread(z[rows], work[: rows.stop - start])
+                spread[rows] = zse[:, columns]
+                limit = threshold[rows, None]
+                out["median_lower"][rows] = _first_true(self.log_h0 + zse >= limit)
+                out["median_upper"][rows] = _first_true(self.log_h0 - zse >= limit)
+        np.exp(spread, out=spread)
+        out["surv"] = np.exp(hazard_at)
+        out["lower"] = np.exp(hazard_at * spread)
+        out["upper"] = np.exp(hazard_at / spread)
+        return out
+
+    def _median_index(self, relative_hazard: np.ndarray) -> np.ndarray:
+        """First grid index where S = exp(-H0 e^lp) <= 0.5, -1 if never.
+
+        A binary search on H0 (non-decreasing), then one step each way checked with the
+        curve's own arithmetic so that it agrees with the (n, T) curves to the last bit.
+        """
+        T = len(self.h0)
+        idx = np.searchsorted(self.h0, np.log(2.0) / relative_hazard, side="left")
+
+        def at_or_below(i):
+            return np.exp(relative_hazard * self.minus_h0[np.clip(i, 0, T - 1)]) <= 0.5
+
+        idx = np.where((idx < T) & ~at_or_below(idx), idx + 1, idx)
+        idx = np.where((idx > 0) & at_or_below(idx - 1), idx - 1, idx)
+        return np.where((idx < T) & at_or_below(idx), idx, -1)
 
 
-def first_month_at_or_below(curves: np.ndarray, months: np.ndarray,
-                            level: float = 0.5) -> np.ndarray:
-    """First grid month where each curve is <= ``level``; NaN if never."""
-    below = curves <= level
-    reached = below.any(axis=1)
-    idx = np.argmax(below, axis=1)
-    return np.where(reached, months[idx], np.nan)
+def _first_true(mask: np.ndarray) -> np.ndarray:
+    """Index of the first True in each row, -1 if none."""
+    return np.where(mask.any(axis=1), np.argmax(mask, axis=1), -1)
