@@ -12,7 +12,6 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from risk import registry
@@ -28,8 +27,8 @@ class TrainingReference:
     """Aggregates of the training cohort shown beside a patient's estimate."""
 
     label: str
-    km_times: np.ndarray | None = None
-    km_survival: np.ndarray | None = None
+    km_times: object = None  # numpy arrays (numpy is imported only once a model loads)
+    km_survival: object = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +107,8 @@ def _summary_reference(model) -> TrainingReference | None:
     km = (getattr(model, "training_summary_", None) or {}).get("kaplan_meier")
     if not km:
         return None
+    import numpy as np
+
     return TrainingReference("Training cohort (Kaplan-Meier)",
                              np.asarray(km["months"], float), np.asarray(km["survival"], float))
 
@@ -148,8 +149,8 @@ def _warm_up(folder: str, version: str) -> bool:
         import risk.report  # noqa: F401
         from risk.figures import patient as figures
 
-        months = np.arange(3.0)
-        figures.survival_curve(months, np.ones(3), np.ones(3), np.ones(3)).to_json()
+        ones = [1.0, 1.0, 1.0]
+        figures.survival_curve([0.0, 1.0, 2.0], ones, ones, ones).to_json()
     except Exception:  # warming up is an optimisation: it never stops the page
         return False
     return served is not None

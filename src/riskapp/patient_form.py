@@ -8,13 +8,19 @@ only in ``st.session_state`` (the widgets' own keys and :data:`RESULT_KEY`).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from risk.errors import Problem, RiskError, ValidationError
-from risk.estimate import PatientEstimate, check_grades, describe_grade, estimate_patient
 from riskapp.loaders import served_model
 from riskapp.widgets import schema_widget
+
+if TYPE_CHECKING:
+    from risk.estimate import PatientEstimate
+
+# risk.estimate (numpy, pandas) is imported where first needed: the empty form shows
+# without them, so the page's first render does not wait for those imports.
 
 RESULT_KEY = "patient_estimate"
 PROBLEMS_KEY = "patient_problems"
@@ -68,6 +74,8 @@ def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
 
 def on_predict() -> None:
     """Submit callback: validate, estimate, and keep the result in session state only."""
+    from risk.estimate import estimate_patient
+
     try:
         served = served_model()
         estimate = estimate_patient(served.model, form_values(), model_version=served.version)
@@ -98,6 +106,8 @@ def _field_notes(name: str, problems: dict, submitted: dict | None) -> None:
         st.error(message, icon=":material/error:")
     if submitted is None or name not in ("primary_grade", "met_grade"):
         return
+    from risk.estimate import check_grades, describe_grade
+
     check = check_grades(submitted)[name]
     if check.contradiction:
         return  # the error above says it
