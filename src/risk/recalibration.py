@@ -206,13 +206,15 @@ def _survival_check(before, after, frame: pd.DataFrame) -> list[dict]:
             for m, o, b, a in zip(months, observed, old, new, strict=True)]
 
 
-def recalibration_card(parent: str, frame: pd.DataFrame, raw_bytes: bytes | None,
-                       result: Recalibration, notes: str = "") -> dict:
-    """The model card of a recalibrated version: kind, parent, data fingerprint, settings."""
-    from risk.model_card import build_card, data_fingerprint
+def recalibration_card(parent: str, training_data: dict, result: Recalibration,
+                       notes: str = "") -> dict:
+    """The model card of a recalibrated version: kind, parent, data fingerprint, settings.
+
+    ``training_data`` is :func:`risk.model_card.data_fingerprint` of the local cohort.
+    """
+    from risk.model_card import build_card
 
     metrics = {f"{part}_observed_vs_predicted": result.details[part]["check"]
                for part in _PARTS}
-    return build_card(training_data=data_fingerprint(frame, raw_bytes),
-                      settings=result.settings(), metrics=metrics, kind="recalibrated",
-                      parent=parent, notes=notes)
+    return build_card(training_data=training_data, settings=result.settings(),
+                      metrics=metrics, kind="recalibrated", parent=parent, notes=notes)

@@ -54,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risk.io import read_source_bytes
+    from risk.model_card import data_fingerprint
     from risk.recalibration import recalibrate, recalibration_card
     from risk.registry import Registry, check_version_name
     from risk.validation import load_cohort
@@ -72,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     result = recalibrate(parent.model, cohort.frame, slope=args.slope)
     for line in summary_lines(result.details):
         print(line)
-    card = recalibration_card(parent.version, cohort.frame, raw_bytes, result, args.notes)
+    card = recalibration_card(parent.version, data_fingerprint(cohort.frame, raw_bytes), result,
+                              args.notes)
     version = registry.save(result.model.to_dict(), card, version=args.version,
                             activate=args.activate)
     print(f"saved model version {version} (recalibrated from {parent.version}) in "

@@ -1,0 +1,160 @@
+"""Retrain page, step 3: the new model's validation report beside the active model's, both
+measured on the researcher's uploaded cohort.
+
+The new model is evaluated on the patients it was fitted on (internal validation: its
+apparent figures are optimistic, the bootstrap-corrected ones are the honest estimate);
+the active model meets these patients for the first time (external validation). The
+figures are :mod:`risk.figures.evaluation`'s, the downloadable reports
+:func:`risk.report_html.render_report_html`'s, so the page, the HTML file and
+``python -m risk evaluate`` show the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from risk.evaluation import SYNTHETIC_CONTEXT
+from risk.figures import evaluation as figures
+from risk.report_html import render_report_html
+
+PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+NEW = "New model"
+#: (key, label, optimism-corrected key) of the headline rows.
+HEADLINE = (
+    ("harrell_c", "Harrell's C (95% CI)", "harrell_c_corrected"),
+    ("uno_c", "Uno's C to 60 months (95% CI)", None),
+    ("auc_12", "AUC at 12 months", None),
+    ("auc_36", "AUC at 36 months", None),
+    ("auc_60", "AUC at 60 months", None),
+    ("brier_60", "Brier score at 60 months (lower is better)", "brier_60_corrected"),
+    ("ibs", "Integrated Brier score", None),
+    ("calibration_slope_60", "Calibration slope at 60 months (1 is ideal)",
+     "calibration_slope_corrected"),
+    ("calibration_in_the_large_60", "Calibration-in-the-large at 60 months (0 is ideal)", None),
+    ("ici_60", "ICI at 60 months (0 is ideal)", None),
+)
+
+
+def _num(value, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _with_interval(metrics: dict, key: str) -> str:
+    lo, hi = metrics.get(f"{key}_lower"), metrics.get(f"{key}_upper")
+    text = _num(metrics.get(key))
+    return text if lo is None or hi is None else f"{text} ({_num(lo)}-{_num(hi)})"
+
+
+def headline_table(report: dict, active: dict | None, active_version: str | None
+                   ) -> pd.DataFrame:
+    """One row per metric: new model (apparent and corrected), active model, comparators."""
+    active_name = f"Active model {active_version}" if active_version else "Active model"
+    rows = []
+    for key, label, corrected in HEADLINE:
+        row = {"Metric": label, f"{NEW}": _with_interval(report, key),
+               f"{NEW}, optimism-corrected": _num(report.get(corrected)) if corrected else ""}
+        if active is not None:
+            row[active_name] = _with_interval(active, key)
+        row[f"{NEW}: primary-only comparator"] = _with_interval(report.get("comparator") or {},
+                                                                key)
+        rows.append(row)
+    bio, bio_active = report.get("biopsy_value") or {}, (active or {}).get("biopsy_value") or {}
+    delta = {"Metric": "What the liver biopsy adds: delta C (95% CI)",
+             NEW: _with_interval(report, "delta_c"), f"{NEW}, optimism-corrected": ""}
+    nri = {"Metric": "What the liver biopsy adds: NRI at 60 months",
+           NEW: _num((bio.get("nri") or {}).get("categorical", {}).get("nri")),
+           f"{NEW}, optimism-corrected": ""}
+    if active is not None:
+        delta[active_name] = _with_interval(active, "delta_c")
+        nri[active_name] = _num((bio_active.get("nri") or {}).get("categorical", {}).get("nri"))
+    return pd.DataFrame(rows + [delta, nri]).fillna("")
+
+
+def _plot(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, config=PLOT_CONFIG, width="stretch", theme=None)
+
+
+def _figures(report: dict, key: str) -> None:
+    """The report's charts, one under the other (this column's model)."""
+    _plot(figures.concordance_comparison(report), f"{key}_concordance")
+    _plot(figures.time_dependent_auc_plot(report, report.get("comparator")), f"{key}_auc")
+    cal = (report.get("calibration") or {}).get("60")
+    if cal:
+        _plot(figures.calibration_plot(cal, (report.get("comparator_calibration") or {})
+                                       .get("60")), f"{key}_calibration")
+    if report.get("decision_curve"):
+        _plot(figures.decision_curve_plot(report["decision_curve"]), f"{key}_decision")
+    cells = (report.get("biopsy_value") or {}).get("reclassification")
+    if cells:
+        _plot(figures.reclassification_heatmap(cells), f"{key}_reclassification")
+
+
+def _details(report: dict, key: str) -> None:
+    """Optimism, proportional hazards, subgroups and notes, in expanders."""
+    opt = report.get("optimism")
+    if opt:
+        with st.expander("Bootstrap optimism (internal validation)"):
+            rows = [{"metric": name, "apparent": m.get("apparent"),
+                     "optimism": m.get("optimism"), "corrected": m.get("corrected"),
+                     "resamples": m.get("resamples_used")}
+                    for name, m in opt.get("metrics", {}).items()]
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                         key=f"{key}_optimism")
+            st.caption(f"{opt.get('resamples')} resamples, {opt.get('failed')} failed.")
+    ph = report.get("proportional_hazards") or {}
+    if ph:
+        with st.expander("Proportional-hazards checks"):
+            for model, result in ph.items():
+                st.markdown(f"**{model.replace('_', ' ')} model**")
+                st.dataframe(pd.DataFrame(result.get("covariates", [])), hide_index=True,
+                             width="stretch", key=f"{key}_ph_{model}")
+                if result.get("note"):
+                    st.caption(result["note"])
+    if report.get("subgroups"):
+        with st.expander("Subgroups"):
+            st.dataframe(pd.DataFrame(report["subgroups"]), hide_index=True, width="stretch",
+                         key=f"{key}_subgroups")
+    for note in report.get("notes") or []:
+        st.caption(f"Note: {note}")
+
+
+def _downloads(report: dict, title: str, key: str) -> None:
+    left, right = st.columns(2)
+    left.download_button("Full report (HTML)", render_report_html(report, title=title),
+                         file_name=f"{key}-validation-report.html", mime="text/html",
+                         key=f"{key}_html", icon=":material/download:", on_click="ignore")
+    right.download_button("Every number (JSON)", json.dumps(report, indent=1),
+                          file_name=f"{key}-validation-report.json",
+                          mime="application/json", key=f"{key}_json",
+                          icon=":material/download:", on_click="ignore")
+
+
+def render_comparison(report: dict, active: dict | None, active_version: str | None) -> None:
+    """Headline table, then each model's full report side by side."""
+    st.caption(
+        "Both models are measured on **your uploaded cohort**. The new model was fitted on "
+        "these patients: its apparent figures are optimistic, and the optimism-corrected "
+        "column (Harrell's bootstrap) is the honest estimate. The active model meets these "
+        "patients for the first time: an external validation.")
+    st.warning(report.get("context") or SYNTHETIC_CONTEXT, icon=":material/info:")
+    table = headline_table(report, active, active_version)
+    st.dataframe(table, hide_index=True, width="stretch", key="comparison_table")
+    columns = st.columns(2 if active is not None else 1)
+    with columns[0]:
+        st.markdown(f"#### {NEW} (internal validation)")
+        st.caption(f"{report.get('n')} patients, {report.get('events')} deaths, "
+                   f"{report.get('n_with_biopsy_grade')} with a liver-biopsy grade.")
+        _figures(report, "new")
+        _details(report, "new")
+        _downloads(report, "Validation of the new model on the uploaded cohort", "new")
+    if active is not None:
+        with columns[1]:
+            st.markdown(f"#### Active model {active_version} (external validation)")
+            st.caption("The model clinicians are served now, on the same patients.")
+            _figures(active, "active")
+            _details(active, "active")
+            _downloads(active, f"Validation of model {active_version} on the uploaded "
+                               "cohort", "active")

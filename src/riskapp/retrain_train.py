@@ -1,0 +1,149 @@
+"""Retrain page, steps 2-3: training options, training with a progress bar, and the
+recalibration of the active model; the results live in this user's session only.
+
+The trained (or recalibrated) model waits in ``st.session_state`` until it is saved; the
+cached served model is only ever read (its predictions are used to evaluate it).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from risk.errors import RiskError
+from risk.recalibration import recalibrate, recalibration_card
+from risk.retraining import MAX_BOOTSTRAP, TrainingSettings, candidate_card, train_and_evaluate
+from riskapp import loaders
+from riskapp.access import Access
+from riskapp.retrain_report import render_comparison
+from riskapp.retrain_upload import CohortUpload
+from riskapp.retrain_versions import pressed, save_controls
+
+CANDIDATE = "retrain_candidate"  # (upload digest, Candidate)
+RECALIBRATED = "retrain_recalibrated"  # (upload digest, parent version, Recalibration)
+DEFAULT_BOOTSTRAP = 50
+
+
+def training_options() -> TrainingSettings:
+    """Penalty (automatic or fixed), bootstrap resamples and seed."""
+    left, middle, right = st.columns(3)
+    mode = left.radio("Penalty (ridge)", ["Automatic (cross-validation)", "Fixed"],
+                      key="penalizer_mode", horizontal=True,
+                      help="Automatic chooses the penalty by 5-fold cross-validation of the "
+                           "partial likelihood; a fixed one repeats an earlier choice.")
+    penalizer = "auto"
+    if mode == "Fixed":
+        penalizer = left.number_input("Penalty", min_value=0.0, max_value=100.0, value=0.1,
+                                      step=0.05, key="penalizer_value", format="%g")
+    bootstrap = middle.number_input(
+        "Bootstrap resamples", min_value=0, max_value=MAX_BOOTSTRAP, value=DEFAULT_BOOTSTRAP,
+        step=10, key="bootstrap",
+        help="For the 95% intervals and Harrell's optimism correction; 200 is usual for a "
+             "report, 0 skips them (fastest).")
+    seed = right.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1,
+                              key="seed", help="Same file, settings and seed: same model and "
+                                               "same report.")
+    return TrainingSettings(penalizer, int(bootstrap), int(seed))
+
+
+def _active_model():
+    """The served model (cached, read only), or None when nothing is active."""
+    try:
+        return loaders.served_model()
+    except RiskError:
+        return None
+
+
+def train_section(upload: CohortUpload, access: Access) -> None:
+    settings = training_options()
+    served = _active_model()
+    if pressed("Train and evaluate", key="train", type="primary",
+               icon=":material/model_training:"):
+        bar = st.progress(0.0, text="Starting...")
+        try:
+            candidate = train_and_evaluate(
+                upload.result.frame, settings, upload.training_data,
+                active=served.model if served else None,
+                active_version=served.version if served else None,
+                progress=lambda fraction, text: bar.progress(fraction, text=text),
+                column_mapping=upload.mapping)
+        except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+            bar.empty()
+            st.error(f"Training failed: {_reason(exc)}", icon=":material/error:")
+            return
+        bar.empty()
+        st.session_state[CANDIDATE] = (upload.digest, candidate)
+        st.session_state.pop("trained_saved_version", None)
+    held = st.session_state.get(CANDIDATE)
+    if held is None:
+        st.caption("Training fits both models (with and without the liver biopsy) and "
+                   "evaluates them, and the active model, on your cohort.")
+        return
+    digest, candidate = held
+    if digest != upload.digest:
+        st.info("The trained model shown before was fitted on another file: train again.")
+        return
+    st.subheader("Validation report: new model vs active model")
+    render_comparison(candidate.report, candidate.active_report, candidate.active_version)
+    st.subheader("Save and activate")
+    save_controls(access, "trained", candidate.model.to_dict(),
+                  lambda notes: candidate_card(candidate, notes), "new model")
+
+
+def recalibration_section(upload: CohortUpload, access: Access) -> None:
+    """Recalibrate the active model on the uploaded cohort (coefficients kept)."""
+    served = _active_model()
+    if served is None:
+        st.info("No model is active: there is nothing to recalibrate. Train one first.")
+        return
+    st.caption(
+        f"Keeps the coefficients of the active model **{served.version}** and re-estimates "
+        "its baseline survival on your patients (both the biopsy model and the primary-only "
+        "comparator). Use it when the model ranks your patients well but predicts survival "
+        "too high or too low. The result is a new version whose card names its parent.")
+    slope = st.checkbox("Also fit the calibration slope (scales every coefficient; needs at "
+                        "least 10 deaths per model)", key="slope")
+    if pressed("Recalibrate the active model", key="recalibrate", icon=":material/tune:"):
+        try:
+            with st.spinner("Recalibrating..."):
+                result = recalibrate(served.model, upload.result.frame, slope=slope)
+        except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+            st.error(f"Recalibration failed: {_reason(exc)}", icon=":material/error:")
+            return
+        st.session_state[RECALIBRATED] = (upload.digest, served.version, result)
+        st.session_state.pop("recalibrated_saved_version", None)
+    held = st.session_state.get(RECALIBRATED)
+    if held is None or held[0] != upload.digest:
+        return
+    _, parent, result = held
+    st.markdown(f"**Recalibrated from {parent}**: observed (Kaplan-Meier) and mean "
+                "predicted survival of your patients, before and after.")
+    st.dataframe(check_table(result.details), hide_index=True, width="stretch",
+                 key="recalibration_check")
+    st.subheader("Save and activate")
+    save_controls(access, "recalibrated", result.model.to_dict(),
+                  lambda notes: recalibration_card(parent, upload.training_data, result, notes),
+                  "recalibrated model")
+
+
+def _reason(exc: Exception) -> str:
+    """A RiskError's own words; anything else named as unexpected (no traceback)."""
+    if isinstance(exc, RiskError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
+
+
+def check_table(details: dict) -> pd.DataFrame:
+    """Observed vs predicted survival per model and month, and the slope applied."""
+    names = {"biopsy_model": "Biopsy model", "comparator_model": "Primary-only comparator"}
+    rows = []
+    for part, name in names.items():
+        d = details[part]
+        for row in d.get("check", []):
+            rows.append({"model": name, "months": row["months"],
+                         "observed": f"{row['observed']:.1%}",
+                         "predicted before": f"{row['predicted_before']:.1%}",
+                         "predicted after": f"{row['predicted_after']:.1%}",
+                         "slope applied": f"{d['slope_applied']:.3f}",
+                         "patients": d["patients"], "deaths": d["deaths"]})
+    return pd.DataFrame(rows)

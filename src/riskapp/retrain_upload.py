@@ -1,0 +1,185 @@
+"""Retrain page, step 1: the uploaded cohort, its column matching and its validation report.
+
+The file stays in memory (in this user's session only): its bytes are read once, hashed,
+parsed into text cells (:func:`risk.io.read_csv_text`), optionally renamed
+(:func:`risk.mapping.apply_column_mapping`) and validated for training
+(:func:`risk.validation.validate_cohort`): every problem with its row, column and value.
+The validated cohort is kept per (file digest, mapping), so reruns cost nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from risk import schema
+from risk.errors import Problem, ValidationError
+from risk.io import read_csv_text
+from risk.mapping import apply_column_mapping, suggest_mapping, unmatched_columns
+from risk.model_card import data_fingerprint
+from risk.validation import CohortResult, validate_cohort
+from riskapp.uploads import UPLOAD_TYPES, check_upload_name, problems_table
+
+UPLOAD_KEY = "cohort_file"
+_RAW = "retrain_raw"  # (digest, text-cell frame) of the current file
+_VALIDATED = "retrain_validated"  # (digest, mapping items) -> CohortUpload
+NOT_IN_FILE = ""
+
+
+@dataclass(frozen=True)
+class CohortUpload:
+    """An uploaded cohort after validation: usable (``result``) or not (``problems``)."""
+
+    name: str
+    digest: str
+    mapping: dict = field(default_factory=dict)
+    result: CohortResult | None = None
+    training_data: dict | None = None  # fingerprint for the model card (no rows)
+    problems: list[Problem] = field(default_factory=list)
+    summary: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+
+def read_raw(name: str, data: bytes) -> pd.DataFrame:
+    """The file's text cells; ValidationError for a non-CSV name or an unreadable file."""
+    check_upload_name(name)
+    return read_csv_text(data)
+
+
+def validate_upload(name: str, data: bytes, mapping: dict | None = None,
+                    raw: pd.DataFrame | None = None) -> CohortUpload:
+    """Read, match and validate an uploaded training cohort (pure: no Streamlit).
+
+    Parameters
+    ----------
+    name, data : the file's name and bytes
+    mapping : dict, optional
+        Schema column -> the file's column (blank values ignored).
+    raw : DataFrame, optional
+        The text cells, when already read (:func:`read_raw`).
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    mapping = {k: v for k, v in (mapping or {}).items() if v}
+    try:
+        raw = read_raw(name, data) if raw is None else raw
+        result = validate_cohort(apply_column_mapping(raw, mapping), purpose="training")
+    except ValidationError as exc:
+        return CohortUpload(name, digest, mapping, problems=exc.problems, summary=exc.summary)
+    return CohortUpload(name, digest, mapping, result, data_fingerprint(result.frame, data))
+
+
+# ---------------------------------------------------------------- Streamlit side
+def upload_section() -> CohortUpload | None:
+    """Uploader, column matching and validation report; the valid cohort or None."""
+    uploaded = st.file_uploader(
+        "Cohort file (CSV, UTF-8)", type=UPLOAD_TYPES, key=UPLOAD_KEY,
+        help="One row per patient with the columns of the data dictionary, including the "
+             "outcomes os_months and death. The file stays in memory and is never saved.")
+    if uploaded is None:
+        for key in (_RAW, _VALIDATED):
+            st.session_state.pop(key, None)
+        _data_dictionary()
+        return None
+    name, data = str(uploaded.name or "upload"), uploaded.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    raw = _raw_cells(name, data, digest)
+    if raw is None:
+        return None
+    mapping = _mapping_widgets(list(raw.columns))
+    cache_key = (digest, tuple(sorted(mapping.items())))
+    cached = st.session_state.get(_VALIDATED)
+    if cached is None or cached[0] != cache_key:
+        cached = (cache_key, validate_upload(name, data, mapping, raw=raw))
+        st.session_state[_VALIDATED] = cached
+    outcome = cached[1]
+    show_validation(outcome)
+    return outcome if outcome.ok else None
+
+
+def _raw_cells(name: str, data: bytes, digest: str) -> pd.DataFrame | None:
+    held = st.session_state.get(_RAW)
+    if held is not None and held[0] == digest:
+        return held[1]
+    try:
+        raw = read_raw(name, data)
+    except ValidationError as exc:
+        st.session_state.pop(_RAW, None)
+        show_validation(CohortUpload(name, digest, problems=exc.problems, summary=exc.summary))
+        return None
+    st.session_state[_RAW] = (digest, raw)
+    for key in [k for k in st.session_state if str(k).startswith("map_")]:
+        del st.session_state[key]  # another file: its own suggestions
+    return raw
+
+
+def _mapping_widgets(headers: list[str]) -> dict:
+    """A selectbox per schema column the file lacks, offering the file's unknown columns."""
+    unmatched = unmatched_columns(headers, "training")
+    if not unmatched["schema"] or not unmatched["file"]:
+        return {}
+    suggested = suggest_mapping(headers, "training")
+    required = [n for n in unmatched["schema"]
+                if schema.column(n).required or schema.column(n).outcome]
+    options = [NOT_IN_FILE, *unmatched["file"]]
+    mapping = {}
+    with st.expander("Match your column names to the data dictionary",
+                     expanded=bool(required), icon=":material/swap_horiz:"):
+        st.caption("Your file has columns the data dictionary does not know, and lacks some "
+                   "it needs. Say which of your columns holds each one (suggestions are "
+                   "pre-selected); the matching is recorded in the model card.")
+        columns = st.columns(3)
+        for i, name in enumerate(unmatched["schema"]):
+            col = schema.column(name)
+            need = "required" if name in required else "optional"
+            default = suggested.get(name, NOT_IN_FILE)
+            with columns[i % 3]:
+                mapping[name] = st.selectbox(
+                    f"{name} ({need})", options, index=options.index(default),
+                    key=f"map_{name}", help=col.help or col.label,
+                    format_func=lambda v: "(not in my file)" if v == NOT_IN_FILE else v)
+    return {k: v for k, v in mapping.items() if v}
+
+
+def show_validation(outcome: CohortUpload) -> None:
+    """The validation report: the cohort's counts and notes, or every problem."""
+    if not outcome.ok:
+        st.error(f"**{outcome.name}**: {outcome.summary}. Fix the file (or the column "
+                 "matching) and upload it again; nothing was trained.",
+                 icon=":material/error:")
+        table = problems_table(outcome.problems)
+        st.dataframe(table, hide_index=True, width="stretch", key="upload_problems")
+        return
+    result = outcome.result
+    follow = result.median_follow_up_months
+    with_grade = outcome.training_data.get("patients_with_biopsy_grade")
+    st.success(
+        f"**{outcome.name}** is valid: {result.n_patients} patients, {result.n_deaths} "
+        f"deaths, {with_grade} with a liver-biopsy grade, median follow-up "
+        + (f"{follow:.1f} months." if follow is not None else "not reached."),
+        icon=":material/check_circle:")
+    notes = list(result.notes)
+    if result.ignored_columns:
+        notes.append("columns not in the data dictionary, ignored: "
+                     + ", ".join(result.ignored_columns))
+    if outcome.mapping:
+        notes.append("columns matched: " + ", ".join(
+            f"{theirs} -> {ours}" for ours, theirs in outcome.mapping.items()))
+    for note in notes:
+        st.caption(f"Note: {note}")
+
+
+def _data_dictionary() -> None:
+    with st.expander("What the file must contain (data dictionary)",
+                     icon=":material/table_view:"):
+        rows = [{"column": c.name, "required": "yes" if c.required else
+                 ("for training" if c.outcome else "no"), "allowed": c.allowed(),
+                 "meaning": c.help or c.label} for c in schema.COLUMNS]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.caption("Columns that look like direct identifiers (names, record numbers, "
+                   "dates of birth, contact details) are refused: remove them first.")

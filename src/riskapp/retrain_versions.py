@@ -1,0 +1,200 @@
+"""Retrain page, step 4: save as a new version, activate with an explicit confirmation,
+roll back, and the version history.
+
+Every change goes through :class:`risk.registry.Registry` (locked, atomic, verified) and
+is allowed only when :mod:`riskapp.access` says so: the buttons are disabled otherwise,
+and each handler checks again before acting. Activation always needs a ticked
+confirmation and a button press. After any activation the cached models are dropped, so
+the patient page serves the new active version on its next run.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from risk.errors import RiskError
+from risk.registry import Registry, _active_stack
+from riskapp import loaders
+from riskapp.access import Access, require_change_rights
+
+FLASH = "retrain_flash"  # (kind, text) shown once at the top of the page after a change
+_PRESSED = "retrain_pressed_"
+
+
+def _mark_pressed(key: str) -> None:
+    st.session_state[_PRESSED + key] = True
+
+
+def pressed(label: str, key: str, **kwargs) -> bool:
+    """A button whose press survives a rerun of the script before it is reached.
+
+    The press is recorded by the button's callback, which Streamlit runs before the
+    script; ``st.button``'s own return value is lost when the page reruns first (as
+    :func:`riskapp.routing.require_router` does on a server's first hit, and AppTest on
+    every run). True once per press.
+    """
+    st.button(label, key=key, on_click=_mark_pressed, args=(key,), **kwargs)
+    return bool(st.session_state.pop(_PRESSED + key, False))
+
+
+def registry() -> Registry:
+    return Registry(loaders.model_dir())
+
+
+def flash(kind: str, text: str) -> None:
+    """Remember a message for the next run (changes rerun the page)."""
+    st.session_state[FLASH] = (kind, text)
+
+
+def show_flash() -> None:
+    held = st.session_state.pop(FLASH, None)
+    if held:
+        kind, text = held
+        (st.success if kind == "success" else st.error)(text)
+
+
+def forget_served_models() -> None:
+    """Drop the cached models so every page loads the active version afresh."""
+    for name in ("_served_model", "_training_reference"):
+        cached = getattr(loaders, name, None)
+        if cached is not None and hasattr(cached, "clear"):
+            cached.clear()
+
+
+def save_version(access: Access, params: dict, card: dict, name: str | None) -> str:
+    """Save a new immutable version (never activated here); returns its name."""
+    require_change_rights(access)
+    return registry().save(params, card, version=(name or "").strip() or None)
+
+
+def activate_version(access: Access, version: str) -> str:
+    require_change_rights(access)
+    registry().activate(version)
+    forget_served_models()
+    return version
+
+
+def roll_back(access: Access) -> str:
+    require_change_rights(access)
+    version = registry().rollback()
+    forget_served_models()
+    return version
+
+
+def previous_active(reg: Registry) -> str | None:
+    """The version a rollback would serve (None when there is none)."""
+    stack = _active_stack(reg.history())
+    return stack[-2] if len(stack) >= 2 else None
+
+
+def save_controls(access: Access, key: str, params: dict, card_builder, what: str) -> None:
+    """Name, notes and the save button of a model not saved yet; then its activation.
+
+    ``card_builder(notes) -> dict`` makes the card at save time; ``key`` prefixes the
+    widget keys and holds the saved version in the session.
+    """
+    saved_key = f"{key}_saved_version"
+    saved = st.session_state.get(saved_key)
+    if saved is None:
+        left, right = st.columns(2)
+        name = left.text_input("Version name (optional)", key=f"{key}_version_name",
+                               placeholder="default: UTC time and a hash",
+                               help="Letters, digits, '.', '_' or '-'. A version is never "
+                                    "overwritten.")
+        notes = right.text_input("Notes for the model card (optional)", key=f"{key}_notes")
+        if pressed(f"Save the {what} as a new version", key=f"{key}_save",
+                   disabled=not access.may_change, icon=":material/save:",
+                   help=None if access.may_change else access.message):
+            try:
+                saved = save_version(access, params, card_builder(notes), name)
+            except RiskError as exc:
+                st.error(f"Not saved: {exc}", icon=":material/error:")
+                return
+            st.session_state[saved_key] = saved
+            flash("success", f"Saved as version {saved}. It is not served yet: activate it "
+                             "below once you have reviewed the report.")
+            st.rerun()
+        return
+    st.info(f"Saved as version **{saved}**.", icon=":material/save:")
+    activation_controls(access, saved, key)
+
+
+def activation_controls(access: Access, version: str, key: str) -> None:
+    """A confirmation checkbox and a button: nothing is activated by one click."""
+    reg = registry()
+    if reg.active_version() == version:
+        st.success(f"Version {version} is the active model.", icon=":material/check_circle:")
+        return
+    confirmed = st.checkbox(
+        f"I have reviewed the validation report and want version {version} served to "
+        "clinicians from now on", key=f"{key}_confirm", disabled=not access.may_change)
+    if pressed(f"Activate version {version}", key=f"{key}_activate", type="primary",
+               disabled=not (confirmed and access.may_change),
+               icon=":material/rocket_launch:"):
+        _change(lambda: activate_version(access, version),
+                lambda v: f"Version {v} is now the active model; the patient page serves it.")
+
+
+def _change(action, message) -> None:
+    try:
+        version = action()
+    except RiskError as exc:
+        st.error(f"Nothing changed: {exc}", icon=":material/error:")
+        return
+    flash("success", message(version))
+    st.rerun()
+
+
+def versions_table(reg: Registry) -> pd.DataFrame:
+    """Every version: active mark, name, created, kind, parent, counts and status."""
+    rows = [{"active": "●" if r.active else "", "version": r.version,
+             "created (UTC)": r.created_utc or "", "kind": r.kind or "",
+             "parent": r.parent or "", "patients": r.patients, "deaths": r.events,
+             "status": r.status} for r in reg.list_versions()]
+    columns = ["active", "version", "created (UTC)", "kind", "parent", "patients", "deaths",
+               "status"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def versions_section(access: Access) -> None:
+    """The history table, roll back to the previous version, or activate any other."""
+    reg = registry()
+    table = versions_table(reg)
+    if table.empty:
+        st.info(f"No model versions in {reg.root} yet.")
+        return
+    st.dataframe(table, hide_index=True, width="stretch", key="versions_table")
+    active = reg.active_version()
+    previous = previous_active(reg)
+    st.markdown("**Roll back**")
+    if previous:
+        confirmed = st.checkbox(f"Serve version {previous} again instead of {active}",
+                                key="rollback_confirm", disabled=not access.may_change)
+        if pressed(f"Roll back to {previous}", key="rollback", icon=":material/undo:",
+                   disabled=not (confirmed and access.may_change)):
+            _change(lambda: roll_back(access),
+                    lambda v: f"Rolled back: version {v} is the active model again.")
+    else:
+        st.caption("No earlier active version to roll back to.")
+    choices = [v for v, status in zip(table["version"], table["status"], strict=True)
+               if status == "ok" and v != active]
+    st.markdown("**Activate another version**")
+    if not choices:
+        st.caption("No other loadable version.")
+    else:
+        chosen = st.selectbox("Version", choices, index=None, key="choose_version",
+                              placeholder="Choose a version...")
+        confirmed = st.checkbox("I want the chosen version served to clinicians from now on",
+                                key="choose_confirm",
+                                disabled=not (access.may_change and chosen))
+        if pressed("Activate the chosen version", key="activate_chosen",
+                   disabled=not (access.may_change and chosen and confirmed),
+                   icon=":material/rocket_launch:"):
+            _change(lambda: activate_version(access, chosen),
+                    lambda v: f"Version {v} is now the active model.")
+    history = reg.history()
+    if history:
+        with st.expander("Activation history"):
+            st.dataframe(pd.DataFrame(history)[["utc", "action", "version", "previous"]],
+                         hide_index=True, width="stretch", key="activation_history")

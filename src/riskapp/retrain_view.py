@@ -1,0 +1,47 @@
+"""The retrain page: upload a cohort, validate it, train or recalibrate, compare with the
+active model, save, activate with confirmation, roll back.
+
+Per-user state (the uploaded cohort, a trained model before it is saved) lives in
+``st.session_state``; only the registry is shared, and only allowed users change it
+(:mod:`riskapp.access`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from risk import INTENDED_USE
+from riskapp.access import access_panel, current_access
+from riskapp.retrain_train import recalibration_section, train_section
+from riskapp.retrain_upload import upload_section
+from riskapp.retrain_versions import registry, show_flash, versions_section
+
+TABS = ("Train a new model", "Recalibrate the active model", "Model versions")
+
+
+def render_retrain_page() -> None:
+    st.title("Retrain: your cohort, a new model version")
+    st.caption("**Not a medical device.** " + INTENDED_USE)
+    show_flash()
+    access = current_access()
+    access_panel(access)
+    active = registry().active_version()
+    st.markdown(f"**Active model:** `{active}`" if active else
+                "**No model is active.** Train one below, or activate a version.")
+
+    st.header("1. Your cohort")
+    upload = upload_section()
+
+    train_tab, recalibrate_tab, versions_tab = st.tabs(list(TABS))
+    with train_tab:
+        if upload is None:
+            st.info("Upload a valid cohort file above to train a model on it.")
+        else:
+            train_section(upload, access)
+    with recalibrate_tab:
+        if upload is None:
+            st.info("Upload a valid cohort file above to recalibrate the active model on it.")
+        else:
+            recalibration_section(upload, access)
+    with versions_tab:
+        versions_section(access)
