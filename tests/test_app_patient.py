@@ -250,6 +250,27 @@ def test_new_patient_clears_the_form_and_the_estimate(model):
     assert "patient_estimate" not in at.session_state
 
 
+def test_an_unexpected_failure_is_a_message_not_a_traceback(model, monkeypatch):
+    import risk.estimate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(risk.estimate, "estimate_patient", broken)
+    at = submit(PATIENT)
+    assert not at.exception and not at.metric
+    assert any("could not be computed" in e.value for e in at.error)
+    assert not any("a bug" in e.value for e in at.error)
+
+
+def test_without_an_active_model_the_page_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path))
+    at = patient_page()
+    assert any("No model can be served" in e.value and "make model" in e.value
+               for e in at.error)
+    assert at.number_input(key="age")  # the form is still there
+
+
 def test_home_shows_the_active_model_version(model):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception

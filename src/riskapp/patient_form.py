@@ -7,6 +7,7 @@ only in ``st.session_state`` (the widgets' own keys and :data:`RESULT_KEY`).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 # risk.estimate (numpy, pandas) is imported where first needed: the empty form shows
 # without them, so the page's first render does not wait for those imports.
+
+_log = logging.getLogger(__name__)
 
 RESULT_KEY = "patient_estimate"
 PROBLEMS_KEY = "patient_problems"
@@ -87,7 +90,9 @@ def on_predict() -> None:
         st.session_state[PROBLEMS_KEY] = {GENERAL: [str(exc)]}
         st.session_state.pop(RESULT_KEY, None)
         return
-    except Exception:  # never a traceback for a clinician; nothing about the patient logged
+    except Exception as exc:  # never a traceback for a clinician
+        # the log names the failure only: no value, message or traceback of the patient
+        _log.error("patient estimate failed: %s", type(exc).__name__)
         st.session_state[PROBLEMS_KEY] = {GENERAL: [UNEXPECTED]}
         st.session_state.pop(RESULT_KEY, None)
         return
@@ -131,8 +136,8 @@ def patient_form() -> None:
                     "entered is stored: it lives only in this browser session.")
         for message in problems.get(GENERAL, []):
             st.error(message, icon=":material/error:")
-        if problems:
-            n = sum(len(v) for v in problems.values())
+        n = sum(len(v) for k, v in problems.items() if k != GENERAL)
+        if n:
             st.error(f"{n} problem{'s' if n != 1 else ''} to correct: see the fields marked "
                      "below.", icon=":material/error:")
         columns = st.columns(len(SECTIONS), gap="large")
