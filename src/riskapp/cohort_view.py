@@ -156,8 +156,17 @@ def filter_sidebar(frame: pd.DataFrame, digest: str) -> CohortFilters:
 
 # --------------------------------------------------------------------------- summary
 
-def _count(n: int, total: int) -> str:
-    return f"{n:,} ({100 * n / total:.0f}%)" if total else "0"
+def _share(n: int, total: int, of: str) -> str:
+    return f"{100 * n / total:.0f}% of {of}" if total else ""
+
+
+def _metric(column, label: str, value: str, caption: str = "", help: str | None = None):
+    """A metric with its share in a caption under it (the value stays short enough for
+    a fifth of the page)."""
+    with column:
+        st.metric(label, value, help=help)
+        if caption:
+            st.caption(caption)
 
 
 def overview(view: View, total: int) -> None:
@@ -165,23 +174,24 @@ def overview(view: View, total: int) -> None:
     frame = view.frame
     n = len(frame)
     columns = st.columns(5)
-    columns[0].metric("Patients shown", f"{n:,}",
-                      help=None if n == total else f"of {total:,} in the file")
-    if n != total:
-        columns[0].caption(f"of {total:,} (filtered)")
-    deaths = int(frame["death"].sum()) if view.has_outcomes else None
-    columns[1].metric("Deaths", "not given" if deaths is None else _count(deaths, n))
-    follow_up = cohort_data.follow_up_months(frame) if view.has_outcomes else None
-    columns[2].metric("Median follow-up", "not given" if follow_up is None
-                      else f"{follow_up:.0f} months",
-                      help="Reverse Kaplan-Meier: the follow-up of the patients alive "
-                           "at last contact.")
+    _metric(columns[0], "Patients shown", f"{n:,}",
+            "all patients of the file" if n == total else f"of {total:,} (filtered)")
+    if view.has_outcomes:
+        deaths = int(frame["death"].sum())
+        _metric(columns[1], "Deaths", f"{deaths:,}", _share(deaths, n, "shown"))
+        follow_up = cohort_data.follow_up_months(frame)
+        _metric(columns[2], "Median follow-up", "not reached" if follow_up is None
+                else f"{follow_up:.0f} months", "reverse Kaplan-Meier",
+                help="The follow-up of the patients alive at last contact.")
+    else:
+        _metric(columns[1], "Deaths", "not given", "no outcome columns")
+        _metric(columns[2], "Median follow-up", "not given", "no outcome columns")
     biopsied = int(frame["met_grade"].notna().sum())
-    columns[3].metric("With a liver-biopsy grade", _count(biopsied, n))
-    both = frame["grade_change"].isin(["concordant", "upgraded", "downgraded"])
+    _metric(columns[3], "With a liver-biopsy grade", f"{biopsied:,}", _share(biopsied, n, "shown"))
+    both = int(frame["grade_change"].isin(["concordant", "upgraded", "downgraded"]).sum())
     changed = int(frame["grade_change"].isin(["upgraded", "downgraded"]).sum())
-    columns[4].metric("Grade changed in the liver", _count(changed, int(both.sum())),
-                      help="Among patients with both grades.")
+    _metric(columns[4], "Grade changed in the liver", f"{changed:,}",
+            _share(changed, both, "patients with both grades"))
     if view.synthetic:
         st.caption("Synthetic data: these are not real patients.")
 

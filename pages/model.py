@@ -1,0 +1,14 @@
+"""Model: what the active model is (its card), its hazard ratios and baseline survival,
+how well it did (the evaluation stored with it) and the version history."""
+
+import streamlit as st
+
+from risk import INTENDED_USE
+from riskapp.model_view import render_page
+from riskapp.routing import require_router
+
+require_router()
+
+st.title("Model: what it is and how well it performs")
+st.caption("**Not a medical device.** " + INTENDED_USE)
+render_page()

@@ -1,0 +1,249 @@
+"""The model page: the active version's card, both models' hazard ratios, the baseline
+survival, the evaluation stored with the version, and the version history.
+
+Sections are tabs drawn only when opened. Everything comes from the registry (the
+verified model files and card); nothing is fitted or evaluated here.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from risk import model_summary as summary
+from risk import registry
+from risk.errors import RiskError
+from risk.figures import evaluation as evaluation_figures
+from risk.figures import model as figures
+from risk.figures.cohort_style import SYNTHETIC_NOTE, VERMILLION
+from risk.model_card import library_versions
+from riskapp import loaders
+from riskapp.charts import csv_download, plot
+from riskapp.cohort_data import shipped_source
+
+TAB_KEY = "model_tab"
+SYNTHETIC_BANNER = (
+    "**Trained on synthetic data.** The active model was fitted on the shipped synthetic "
+    "cohort, calibrated to published figures: every number on this page illustrates the "
+    "method and says nothing about performance in real patients.")
+HOW_TO_EVALUATE = (
+    "A validation needs a cohort with outcomes: `python -m risk evaluate --data COHORT.csv "
+    "--out reports/NAME` writes the full report (report.json, report.html) for the active "
+    "version; a version trained on the **Retrain** page stores its headline numbers with it.")
+
+
+def trained_on_shipped(card: dict) -> bool:
+    """True when the card's training-data fingerprint is the shipped synthetic cohort's."""
+    sha = (card.get("training_data") or {}).get("sha256")
+    return sha is not None and sha == shipped_source().digest
+
+
+# --------------------------------------------------------------------------- the card
+
+def _card_facts(served, synthetic: bool) -> None:
+    card = served.card
+    data = card.get("training_data") or {}
+    columns = st.columns(4)
+    columns[0].metric("Version", served.version)
+    created = card.get("created_utc") or "?"
+    with columns[1]:
+        st.metric("Created", created.split("T")[0])
+        st.caption(created.replace("T", " at ").replace("Z", " UTC"))
+    columns[2].metric("Kind", card.get("kind") or "?")
+    columns[3].metric("Parent version", card.get("parent") or "none")
+    st.markdown("**Intended use**")
+    st.info(card.get("intended_use") or "Not stated.", icon=":material/info:")
+    st.markdown("**Training data** (a fingerprint and counts: the version holds no rows)")
+    follow_up = data.get("median_follow_up_months")
+    rows = [("Patients", f"{data.get('patients', '?'):,}" if data.get("patients") else "?"),
+            ("Deaths", f"{data.get('events', '?'):,}" if data.get("events") else "?"),
+            ("With a liver-biopsy grade", str(data.get("patients_with_biopsy_grade", "?"))),
+            ("Median follow-up (reverse Kaplan-Meier)",
+             "?" if follow_up is None else f"{follow_up:.1f} months"),
+            ("File fingerprint (SHA-256)", data.get("sha256") or "not recorded"),
+            ("The file", "the shipped synthetic cohort (data/synthetic/cohort.csv)"
+             if synthetic else "a cohort supplied when the version was trained")]
+    if data.get("schema_version") is not None:
+        rows.append(("Data dictionary version", str(data["schema_version"])))
+    st.table(pd.DataFrame(rows, columns=["What", "Value"]), hide_index=True, hide_header=True)
+
+
+def _settings(card: dict) -> None:
+    settings = card.get("settings") or {}
+    if settings:
+        st.markdown("**Settings**")
+        st.table(pd.DataFrame([(k.replace("_", " "), str(v)) for k, v in settings.items()],
+                              columns=["Setting", "Value"]), hide_index=True, hide_header=True)
+
+
+def _libraries(card: dict) -> None:
+    stored = card.get("libraries") or {}
+    now = library_versions()
+    rows = [{"Library": name, "At training": version, "Installed now": now.get(name, "?"),
+             "Same": "yes" if now.get(name) == version else "no"}
+            for name, version in stored.items()]
+    st.markdown("**Library versions**")
+    if rows:
+        st.table(pd.DataFrame(rows), hide_index=True)
+        if any(r["Same"] == "no" for r in rows):
+            st.caption("A different version can change a refit in the last digits; "
+                       "predictions use the stored parameters and do not depend on it.")
+    else:
+        st.caption("Not recorded with this version.")
+
+
+def card_section(served, synthetic: bool) -> None:
+    _card_facts(served, synthetic)
+    st.markdown("**Limitations**")
+    for line in summary.limitations(served.model, served.card, synthetic):
+        st.markdown(f"- {line}")
+    _settings(served.card)
+    _libraries(served.card)
+
+
+# --------------------------------------------------------------------------- the models
+
+def hazard_ratio_section(served, synthetic: bool) -> None:
+    table = summary.hazard_ratio_table(served.model)
+    plot(figures.hazard_ratio_figure(table, synthetic=synthetic), "model_hazard_ratios",
+         f"hazard-ratios-{served.version}")
+    st.dataframe(summary.hazard_ratios_side_by_side(table), hide_index=True, width="stretch",
+                 height=36 * (table["term"].nunique() + 1) + 3)
+    csv_download(table, f"hazard-ratios-{served.version}", "model_hr_csv")
+    st.caption("Both models are Cox proportional-hazards models fitted with a small ridge "
+               "penalty; the comparator knows only what is known before the liver biopsy.")
+
+
+def baseline_section(served, synthetic: bool) -> None:
+    model = served.model
+    curves = {name: {"reference": summary.reference_survival(cox, model.reference_patient_),
+                     "baseline": summary.baseline_survival(cox)}
+              for name, cox in model.models_.items()}
+    plot(figures.baseline_survival_figure(curves, synthetic=synthetic), "baseline",
+         f"baseline-survival-{served.version}")
+    st.markdown("**The reference patient:** "
+                + summary.describe_reference_patient(model.reference_patient_))
+    table = summary.baseline_table(model)
+    shown = table.assign(model=table["model"].map(summary.MODEL_NAMES))
+    for column in ("baseline_survival", "reference_patient_survival"):
+        shown[column] = (100 * shown[column]).map(lambda v: f"{v:.1f}%")
+    shown["baseline_cumulative_hazard"] = shown["baseline_cumulative_hazard"].map(
+        lambda v: f"{v:.4f}")
+    st.table(shown.rename(columns=lambda c: c.replace("_", " ")), hide_index=True)
+    csv_download(table, f"baseline-survival-{served.version}", "baseline_csv")
+
+
+# --------------------------------------------------------------------------- evaluation
+
+def _marked(fig, synthetic: bool):
+    """The evaluation figures' own look, with the synthetic-data mark when it applies."""
+    if synthetic:
+        fig.add_annotation(text=SYNTHETIC_NOTE, xref="paper", yref="paper", x=1.0, y=1.0,
+                           yshift=30, xanchor="right", yanchor="bottom", showarrow=False,
+                           font={"size": 13, "color": VERMILLION})
+    return fig
+
+
+def _report_figures(report: dict, synthetic: bool) -> None:
+    comparator = report.get("comparator") or {}
+    plot(_marked(evaluation_figures.concordance_comparison(report), synthetic),
+         "eval_concordance", "validation-concordance")
+    calibration = (report.get("calibration") or {}).get("60")
+    left, right = st.columns(2)
+    with left:
+        if calibration:
+            plot(_marked(evaluation_figures.calibration_plot(
+                calibration, (report.get("comparator_calibration") or {}).get("60")),
+                synthetic), "eval_calibration", "validation-calibration-60-months")
+    with right:
+        plot(_marked(evaluation_figures.time_dependent_auc_plot(report, comparator),
+                     synthetic), "eval_auc", "validation-time-dependent-auc")
+    left, right = st.columns(2)
+    with left:
+        if report.get("decision_curve"):
+            plot(_marked(evaluation_figures.decision_curve_plot(report["decision_curve"]),
+                         synthetic), "eval_decision_curve", "validation-decision-curve")
+    with right:
+        cells = (report.get("biopsy_value") or {}).get("reclassification")
+        if cells:
+            plot(_marked(evaluation_figures.reclassification_heatmap(cells), synthetic),
+                 "eval_reclassification", "validation-reclassification")
+
+
+def _measured_on(report: dict) -> str:
+    settings = report.get("settings") or {}
+    text = f"Measured on {report.get('n', '?'):,} patients ({report.get('events', '?'):,} deaths)"
+    if settings.get("bootstrap"):
+        text += f"; intervals from {settings['bootstrap']} bootstrap resamples"
+    return text + "."
+
+
+def evaluation_section(served, synthetic: bool) -> None:
+    kind, data = summary.stored_evaluation(served.card)
+    metrics = served.card.get("metrics") or {}
+    if kind == "none":
+        st.info(f"**No stored evaluation for version {served.version}.** " + HOW_TO_EVALUATE,
+                icon=":material/info:")
+        apparent = metrics.get("c_index_apparent_training")
+        if apparent is not None:
+            st.markdown(f"The card holds only the *apparent* Harrell's C on the training "
+                        f"data: **{apparent:.3f}**. It is optimistic by construction (the "
+                        "model is scored on the patients it learnt from) and is not a "
+                        "validation.")
+        return
+    if synthetic:
+        st.warning((data.get("context") if kind == "report" else None)
+                   or summary.SYNTHETIC_LIMITATION, icon=":material/science:")
+    if kind == "headline":
+        st.markdown(f"Measured on {data.get('measured_on', 'an unnamed cohort')}.")
+    else:
+        st.markdown(_measured_on(data))
+    table = summary.headline_metrics(data)
+    st.table(table, hide_index=True)
+    csv_download(table, f"validation-{served.version}", "eval_csv")
+    for line in summary.biopsy_value_lines(data):
+        st.markdown(f"- {line}")
+    if kind == "report":
+        _report_figures(data, synthetic)
+    else:
+        st.caption("Only the headline numbers were stored with this version: the "
+                   "calibration, time-dependent AUC and decision curves are in its "
+                   "evaluation report (python -m risk evaluate).")
+
+
+# --------------------------------------------------------------------------- versions
+
+def versions_section(served, synthetic: bool) -> None:
+    store = registry.Registry(loaders.model_dir())
+    versions = summary.version_history(store)
+    st.markdown("**Versions** (newest first)")
+    st.dataframe(versions, hide_index=True, width="stretch")
+    csv_download(versions, "model-versions", "versions_csv")
+    history = summary.activation_history(store)
+    st.markdown("**Which version was served, and when** (newest first)")
+    st.table(history, hide_index=True)
+    st.caption("Versions are written once and never changed; activation and rollback only "
+               "move the pointer to the served version.")
+
+
+SECTIONS = (("Model card", card_section), ("Hazard ratios", hazard_ratio_section),
+            ("Baseline survival", baseline_section), ("Validation", evaluation_section),
+            ("Version history", versions_section))
+
+
+def render_page() -> None:
+    """The whole model page below its title."""
+    try:
+        served = loaders.served_model()
+    except RiskError as exc:
+        st.error(f"No model can be shown: {exc}", icon=":material/error:")
+        return
+    synthetic = trained_on_shipped(served.card)
+    if synthetic:
+        st.warning(SYNTHETIC_BANNER, icon=":material/science:")
+    st.markdown(f"Active version: **{served.version}**.")
+    tabs = st.tabs([title for title, _ in SECTIONS], key=TAB_KEY, on_change="rerun")
+    for tab, (_, draw) in zip(tabs, SECTIONS, strict=True):
+        if tab.open:
+            with tab:
+                draw(served, synthetic)

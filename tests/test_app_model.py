@@ -1,0 +1,174 @@
+"""AppTest flows of the model page: the card of the active version, hazard ratios of both
+models, baseline survival, the stored evaluation (a full report, headline numbers only,
+or none: said plainly), the version history, the synthetic-data label, and no model.
+
+A small model is fitted in memory and saved, with different cards, to temporary
+registries that ``RISK_MODEL_DIR`` points the app at.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cohort_frames import make_cohort
+from streamlit.testing.v1 import AppTest
+
+from risk.evaluation import evaluate
+from risk.model import BiopsyRiskModel
+from risk.model_card import build_card, data_fingerprint
+from risk.registry import MODEL_DIR_ENV, Registry
+
+REPO = Path(__file__).resolve().parents[1]
+APP = str(REPO / "app.py")
+SHIPPED = REPO / "data" / "synthetic" / "cohort.csv"
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return make_cohort(400, seed=3)
+
+
+@pytest.fixture(scope="module")
+def fitted(frame):
+    return BiopsyRiskModel(penalizer=0.1, extra_terms=[]).fit(frame)
+
+
+@pytest.fixture(scope="module")
+def report(fitted, frame) -> dict:
+    return evaluate(fitted, frame, bootstrap=0).to_dict()
+
+
+def save(folder: Path, fitted, card: dict, version: str, activate: bool = True) -> str:
+    return Registry(folder).save(fitted.to_dict(), card, version=version, activate=activate)
+
+
+def model_page(tab: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("pages/model.py")
+    if tab:
+        at.session_state["model_tab"] = tab
+    at.run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture
+def registry_with(tmp_path, monkeypatch, fitted, frame):
+    """Save the fitted model with the given metrics (and extra card fields) as 'v1'."""
+
+    def make(metrics: dict | None = None, raw: bytes | None = None, **card) -> Path:
+        fingerprint = data_fingerprint(frame, raw)
+        save(tmp_path, fitted, build_card(training_data=fingerprint, metrics=metrics, **card),
+             "v1")
+        monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path))
+        return tmp_path
+
+    return make
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def table_text(at: AppTest) -> str:
+    return " ".join(t.value.to_csv() for t in at.get("table"))
+
+
+def test_the_card_of_the_active_version(registry_with, frame):
+    registry_with(notes="trained for the test")
+    at = model_page()
+    assert metric(at, "Version") == "v1" and metric(at, "Parent version") == "none"
+    assert "Research and decision-support prototype" in at.info[0].value
+    cells = table_text(at)
+    assert f"{len(frame):,}" in cells and f"{int(frame['death'].sum()):,}" in cells
+    for library in ("lifelines", "numpy", "pandas", "scikit-learn"):
+        assert library in cells
+    bullets = " ".join(m.value for m in at.markdown)
+    assert "Prognostic, not predictive" in bullets and "trained for the test" in bullets
+    assert not any("synthetic" in w.value.lower() for w in at.warning)  # not trained on it
+
+
+def test_the_shipped_synthetic_model_is_labelled(registry_with):
+    registry_with(raw=SHIPPED.read_bytes())
+    at = model_page()
+    assert "Trained on synthetic data" in at.warning[0].value
+    assert "data/synthetic/cohort.csv" in table_text(at)
+    at.session_state["model_tab"] = "Hazard ratios"
+    at.run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "Synthetic data" in json.dumps(spec["layout"]["annotations"])
+
+
+def test_hazard_ratios_of_both_models(registry_with, fitted):
+    registry_with()
+    at = model_page("Hazard ratios")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [t["name"] for t in spec["data"]]
+    assert len(names) == 2 and "biopsy model" in names[0] and "comparator" in names[1]
+    served = next(t for t in spec["data"] if "biopsy model" in t["name"])
+    assert len(served["customdata"]) == len(fitted.biopsy_model_.coef_)
+    table = at.dataframe[0].value
+    liver = table[table["Characteristic"] == "Liver biopsy WHO grade"].iloc[-1]
+    g3 = float(np.exp(fitted.biopsy_model_.coef_["met_grade[G3]"]))
+    assert liver.iloc[2].startswith(f"{g3:.2f} (")
+
+
+def test_baseline_survival(registry_with, fitted):
+    registry_with()
+    at = model_page("Baseline survival")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(spec["data"]) == 4  # reference patient and baseline, for each model
+    h0 = fitted.biopsy_model_.baseline_.cumulative_hazard[60]
+    assert f"{100 * np.exp(-h0):.1f}%" in table_text(at)
+    assert "The reference patient:" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_stored_full_report_is_shown_with_its_figures(registry_with, report):
+    registry_with(metrics={"evaluation": report})
+    at = model_page("Validation")
+    table = at.get("table")[0].value
+    first = table.iloc[0]
+    assert first["Metric"] == "Harrell's C"
+    assert first.iloc[1] == f"{report['harrell_c']:.3f}"
+    assert first.iloc[2] == f"{report['comparator']['harrell_c']:.3f}"
+    assert len(at.get("plotly_chart")) >= 4
+    assert f"Measured on {report['n']:,} patients" in " ".join(m.value for m in at.markdown)
+
+
+def test_headline_numbers_only(registry_with):
+    registry_with(metrics={"harrell_c": 0.712, "harrell_c_lower": 0.69,
+                           "harrell_c_upper": 0.735, "measured_on": "the board's cohort"})
+    at = model_page("Validation")
+    assert "0.712 (0.690 to 0.735)" in table_text(at)
+    assert "the board's cohort" in " ".join(m.value for m in at.markdown)
+    assert "Only the headline numbers" in " ".join(c.value for c in at.caption)
+    assert not at.get("plotly_chart")
+
+
+def test_no_stored_evaluation_is_said_plainly(registry_with):
+    registry_with(metrics={"c_index_apparent_training": 0.7712})
+    at = model_page("Validation")
+    assert "No stored evaluation for version v1" in at.info[0].value
+    assert "0.771" in " ".join(m.value for m in at.markdown)
+
+
+def test_version_history_with_parents(registry_with, fitted, frame):
+    folder = registry_with()
+    save(folder, fitted, build_card(training_data=data_fingerprint(frame),
+                                    kind="recalibrated", parent="v1"), "v2")
+    at = model_page("Version history")
+    versions = at.dataframe[0].value
+    assert versions["Version"].tolist() == ["v2", "v1"]
+    assert versions.set_index("Version").loc["v2", "Parent"] == "v1"
+    assert versions.set_index("Version").loc["v2", "Active"] == "yes"
+    history = at.get("table")[0].value
+    assert history["Version"].tolist() == ["v2", "v1"]
+
+
+def test_without_a_model_the_page_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path))
+    at = model_page()
+    assert "No model can be shown" in at.error[0].value
