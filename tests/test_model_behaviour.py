@@ -111,6 +111,16 @@ def test_table_agrees_with_the_arrays_and_take(pair, new_patients):
     mask = np.zeros(len(pred), bool)
     mask[[2, 4]] = True
     assert len(pred.take(mask)) == 2
+    twice = model.predict(new_patients).take([1, 1])
+    np.testing.assert_array_equal(twice.lower, pred.lower[[1, 1]])
+    assert len(pred.take([])) == 0 and pred.take([]).curves.shape == (0, 121)
+
+
+def test_empty_batch(pair, new_patients):
+    model, _ = pair
+    pred = model.predict(new_patients.iloc[:0])
+    assert len(pred) == 0 and list(pred.table.columns) == TABLE_COLUMNS
+    assert pred.curves.shape == (0, 121)
 
 
 def test_risk_groups_follow_cutpoints(pair):
@@ -297,6 +307,18 @@ def test_bad_settings_are_named(settings, message):
     frame = frame[frame["met_grade"].notna()]
     with pytest.raises(ModelError, match=message):
         CoxModel(**settings).fit(frame)
+
+
+def test_per_model_settings_and_refit_like(pair):
+    model, frame = pair
+    with pytest.raises(ModelError, match="per-model setting"):
+        BiopsyRiskModel(penalizer={"biopsy": 0.0}).fit(frame)
+    refit = model.refit_like(frame.iloc[:600])
+    assert refit is not model and not hasattr(BiopsyRiskModel(), "biopsy_model_")
+    for name, m in refit.models_.items():
+        assert m.penalizer_ == model.models_[name].penalizer_
+        assert m.terms_ == model.models_[name].terms_
+        assert m.fit_statistics_["n"] < model.models_[name].fit_statistics_["n"]
 
 
 def test_bad_training_data_is_refused():

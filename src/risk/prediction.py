@@ -54,15 +54,20 @@ class BandSource:
         return out
 
     def take(self, positions: np.ndarray) -> BandSource:
-        """The source for the patients at ``positions`` (in that order)."""
-        new_position = np.full(self.n, -1)
-        new_position[positions] = np.arange(len(positions))
+        """The source for the patients at ``positions`` (in that order, repeats allowed)."""
+        owner = np.full(self.n, -1)
+        index = np.zeros(self.n, dtype=np.intp)
+        for k, piece in enumerate(self.pieces):
+            owner[piece.rows] = k
+            index[piece.rows] = np.arange(len(piece.rows))
+        owner, index = owner[positions], index[positions]
         pieces = []
-        for piece in self.pieces:
-            keep = np.flatnonzero(new_position[piece.rows] >= 0)
-            if len(keep):
-                pieces.append(Piece(piece.bands, new_position[piece.rows[keep]],
-                                    piece.linear_predictor[keep], piece.centred[keep]))
+        for k, piece in enumerate(self.pieces):
+            new_rows = np.flatnonzero(owner == k)
+            if len(new_rows):
+                old = index[new_rows]
+                pieces.append(Piece(piece.bands, new_rows, piece.linear_predictor[old],
+                                    piece.centred[old]))
         return BandSource(len(positions), pieces)
 
 
@@ -108,8 +113,7 @@ class Predictions:
     def take(self, rows) -> Predictions:
         """The predictions of some patients (positions or a boolean mask)."""
         rows = np.asarray(rows)
-        if rows.dtype == bool:
-            rows = np.flatnonzero(rows)
+        rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.intp)
         arrays = None if self._arrays is None else tuple(a[rows] for a in self._arrays)
         source = None if self._source is None else self._source.take(rows)
         return Predictions(self.months, self.table.iloc[rows].reset_index(drop=True),

@@ -61,7 +61,13 @@ class BeforeBiopsy:
 
 
 def _per_model(setting, name: str):
-    return setting[name] if isinstance(setting, dict) else setting
+    """The setting for one model: the value itself, or its entry in a per-model dict."""
+    if not isinstance(setting, dict):
+        return setting
+    if set(setting) != set(MODELS):
+        raise ModelError(f"A per-model setting needs exactly the keys {list(MODELS)}; "
+                         f"got {sorted(setting)}.")
+    return setting[name]
 
 
 class BiopsyRiskModel:
