@@ -75,7 +75,7 @@ def test_both_models_side_by_side(pair):
 
 
 def test_baseline_and_reference_curves_equal_the_models_predictions(pair):
-    for name, cox in pair.models_.items():
+    for cox in pair.models_.values():
         base = summary.baseline_survival(cox)
         np.testing.assert_allclose(base["survival"], np.exp(-cox.baseline_.cumulative_hazard))
         assert base["survival"].iloc[0] == pytest.approx(1.0)
