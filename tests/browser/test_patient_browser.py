@@ -149,6 +149,16 @@ def test_clinician_enters_a_patient_and_reads_the_cli_estimate(
     assert page.locator(".js-plotly-plot").count() == 5
     whole_page(page, screenshot, "patient_results")
 
+    # the printable report: a PDF with the curve as an image
+    clicked = time.perf_counter()
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_text("Download the report (PDF)").click()
+    report = Path(download.value.path()).read_bytes()
+    timings["report_download_s"] = time.perf_counter() - clicked
+    assert report.startswith(b"%PDF-")
+    assert b"/Subtype /Image" in report
+    assert download.value.suggested_filename.endswith(".pdf")
+
     # reference in the same run: the home page in a fresh tab of the warm server
     reference = page.context.new_page()
     started = time.perf_counter()
