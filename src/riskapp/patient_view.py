@@ -151,6 +151,13 @@ def _before_biopsy(est: PatientEstimate) -> None:
         st.table(table, hide_index=True)
         expected = float(np.interp(60, before.months, before.expected))
         st.markdown(f"Expected 5-year survival before the biopsy: **{percent(expected)}**.")
+        primary_only = est.without_biopsy if est.has_biopsy else est.estimate
+        if primary_only is not None:
+            st.caption(
+                f"This average comes from the biopsy model; the primary-only model, fitted "
+                f"directly on what is known before a biopsy, gives "
+                f"{percent(primary_only.at(60)[0])}. A gap between the two shows how much "
+                "the estimate depends on the model's assumptions.")
 
 
 def _basis(est: PatientEstimate, served: ServedModel) -> None:
