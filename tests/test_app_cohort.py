@@ -98,6 +98,11 @@ def tables(at: AppTest) -> list[pd.DataFrame]:
     return [t.value for t in at.get("table")]
 
 
+def problems(at: AppTest) -> pd.DataFrame:
+    """The problems of a refused file (a static table when short, else a grid)."""
+    return (tables(at) or [d.value for d in at.dataframe])[0]
+
+
 # --------------------------------------------------------------------------- default
 
 def test_default_is_the_shipped_synthetic_cohort(model, shipped):
@@ -148,20 +153,30 @@ def test_bad_upload_lists_every_problem_with_its_row(model):
     frame.loc[6, "primary_grade"], frame.loc[6, "primary_ki67"] = "G1", 45.0  # row 7
     at = upload(cohort_page(), "bad.csv", csv_bytes(frame))
     assert "bad.csv" in at.error[0].value and "3 problems" in at.error[0].value
-    problems = at.dataframe[0].value
-    assert list(problems.columns) == ["Row", "Column", "Value", "Problem", "Allowed"]
-    found = set(zip(problems["Row"], problems["Column"], strict=True))
+    table = problems(at)
+    assert list(table.columns) == ["Row", "Column", "Value", "Problem", "Allowed"]
+    found = set(zip(table["Row"], table["Column"], strict=True))
     assert {("2", "age"), ("5", "ecog"), ("7", "primary_grade")} <= found
-    assert problems.loc[problems["Column"] == "age", "Value"].iloc[0] == "sixty"
+    assert table.loc[table["Column"] == "age", "Value"].iloc[0] == "sixty"
     assert not at.get("plotly_chart")  # nothing of the bad file is shown
+
+
+def test_many_problems_are_all_listed_in_a_grid(model):
+    frame = valid_cohort(60, seed=9).astype(object)
+    frame.loc[:44, "age"] = "old"  # data rows 1-45
+    at = upload(cohort_page(), "many.csv", csv_bytes(frame))
+    assert not at.get("table")
+    table = at.dataframe[0].value
+    assert table["Row"].tolist() == [str(r) for r in range(1, 46)]
+    assert set(table["Column"]) == {"age"}
 
 
 def test_identifier_column_is_refused(model):
     frame = valid_cohort(20, seed=4)
     data = frame[list(COLUMN_NAMES)].assign(patient_name="Jane Doe").to_csv(index=False)
     at = upload(cohort_page(), "with-names.csv", data.encode())
-    problems = at.dataframe[0].value
-    row = problems[problems["Column"] == "patient_name"]
+    table = problems(at)
+    row = table[table["Column"] == "patient_name"]
     assert len(row) == 1 and row["Row"].iloc[0] == ""
     assert "direct identifier" in row["Problem"].iloc[0]
     assert not at.get("plotly_chart")
@@ -170,13 +185,13 @@ def test_identifier_column_is_refused(model):
 def test_a_file_that_is_not_a_csv_is_refused_on_the_server(model):
     at = upload(cohort_page(), "cohort.xlsx", b"PK\x03\x04 not really a workbook")
     assert "cohort.xlsx" in at.error[0].value
-    assert "not a CSV file" in at.dataframe[0].value["Problem"].iloc[0]
+    assert "not a CSV file" in problems(at)["Problem"].iloc[0]
     assert not at.get("plotly_chart")
 
 
 def test_a_binary_file_named_csv_gets_the_readers_message(model):
     at = upload(cohort_page(), "cohort.csv", b"PK\x03\x04\x00\x00binary")
-    assert "Excel workbook" in at.dataframe[0].value["Problem"].iloc[0]
+    assert "Excel workbook" in problems(at)["Problem"].iloc[0]
 
 
 # --------------------------------------------------------------------------- filters

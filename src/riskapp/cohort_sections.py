@@ -140,8 +140,14 @@ def medians_table(result) -> pd.DataFrame:
         rows.append({"Group": r["group"], "Patients": int(r["patients"]),
                      "Deaths": int(r["deaths"]),
                      "Median OS (months)": _months(r["median_months"]),
-                     "95% CI": f"{_months(r['lower_95'])} to {_months(r['upper_95'])}"})
+                     "95% CI": _interval(r["lower_95"], r["upper_95"])})
     return pd.DataFrame(rows)
+
+
+def _interval(lower: float, upper: float) -> str:
+    if not np.isfinite(lower):
+        return "not estimable (median not reached)"
+    return f"{_months(lower)} to {_months(upper)}"
 
 
 def _months(value: float) -> str:

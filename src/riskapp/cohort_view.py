@@ -23,6 +23,7 @@ TAB_KEY = "cohort_tab"
 FILTER_KEYS = {"sites": "filter_sites", "primary_grades": "filter_primary_grade",
                "met_grades": "filter_met_grade", "timings": "filter_timing",
                "age_range": "filter_age"}
+STATIC_PROBLEMS = 30  # more problems than this are listed in a scrolling grid
 _FILTERS_FOR = "_cohort_filters_for"  # the digest the filter widgets were made for
 SYNTHETIC_COHORT = (
     "**Synthetic cohort.** Shown is the shipped file of 1,000 made-up patients, generated "
@@ -61,7 +62,10 @@ def show_problems(name: str, summary: str, problems: list[Problem] | tuple) -> N
              "synthetic cohort.", icon=":material/error:")
     table = problems_table(list(problems))
     with st.container(key="upload_problems"):
-        st.dataframe(table, hide_index=True, width="stretch")
+        if len(table) <= STATIC_PROBLEMS:  # a plain table: readable, printable, no scrolling
+            st.table(table, hide_index=True)
+        else:
+            st.dataframe(table, hide_index=True, width="stretch", height=600)
     st.caption("Row numbers count data rows: row 1 is the first line under the header "
                "(line 2 in a spreadsheet). A blank row number means the whole file.")
     csv_download(table, "cohort-file-problems", "problems_csv",
