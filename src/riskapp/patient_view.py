@@ -205,8 +205,11 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
     _horizon_metrics(est)
     _summary_line(est)
     for warning in est.warnings:
-        st.warning(f"**Caution:** {warning}. Few or no training patients were like this, "
-                   "so the estimate extrapolates.", icon=":material/warning:")
+        st.warning(f"**Caution:** {warning}.", icon=":material/warning:")
+    if est.warnings:
+        st.caption("Where a patient lies outside, or at the thin edge of, the training data, "
+                   "the estimate extrapolates: read it with more doubt than its interval "
+                   "shows.")
     curve = _curve_figure(est, served)
     left, right = st.columns([3, 2])
     with left:
