@@ -30,6 +30,7 @@ from risk.figures.cohort_survival import format_p
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot
 from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
+from riskapp.patient_form import RESULT_KEY as PATIENT_KEY  # where the patient page keeps it
 
 GROUPING_KEY = "km_grouping"
 RISK_GROUPING = "risk_group"
@@ -42,8 +43,6 @@ SCATTER_POINTS = 2_500
 SYNTHETIC_TABLE = "Synthetic data: not real patients."
 SYNTHETIC_MODEL = ("Risk from the active model, which was trained on the shipped synthetic "
                    "cohort: it illustrates the method and must not guide care.")
-#: The session-state key where the patient page keeps its estimate (riskapp.patient_form).
-PATIENT_KEY = "patient_estimate"
 
 
 @dataclass
