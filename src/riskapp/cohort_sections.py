@@ -84,6 +84,15 @@ class View:
                                 self.loaded.frame)
 
 
+def _one_decimal(table: pd.DataFrame) -> pd.DataFrame:
+    """Decimal columns as text with one decimal, for reading (the CSV keeps the numbers)."""
+    out = table.copy()
+    for name in out.columns:
+        if pd.api.types.is_float_dtype(out[name]):
+            out[name] = out[name].map(lambda v: "" if not np.isfinite(v) else f"{v:.1f}")
+    return out
+
+
 def _note_synthetic(view: View) -> None:
     if view.synthetic:
         st.caption(SYNTHETIC_TABLE)
@@ -267,7 +276,7 @@ def safety_section(view: View) -> None:
     if rates is not None:
         table = rates.assign(**{c: rates[c].round(1) for c in
                                 ("percent", "lower_95", "upper_95")})
-        st.table(table, hide_index=True)
+        st.table(_one_decimal(table), hide_index=True)
         csv_download(table, "biopsy-complications", "complications_csv")
     st.caption("For comparison: 932 CT-guided liver biopsies had any complication in 9.3% "
                "and a major one in 2.7-2.8% (Fotiadis et al., Eur Radiol 2020).")
@@ -338,7 +347,7 @@ def risk_section(view: View) -> None:
         sentence += f" That is higher than {percentile:.0f}% of the shown patients."
     st.markdown(sentence)
     table = risk_group_table(shown)
-    st.table(table, hide_index=True)
+    st.table(_one_decimal(table), hide_index=True)
     csv_download(table, "risk-groups", "risk_groups_csv")
     st.caption(f"Scored with model version {view.served.version}. "
                + describe_cutpoints(view.risk.cutpoints) + " "
