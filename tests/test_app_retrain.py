@@ -93,9 +93,12 @@ TABLES = {"versions_table": "status", "upload_problems": "Problem",
 
 
 def shown_table(at: AppTest, key: str):
-    for frame in at.dataframe:
-        if TABLES[key] in frame.value.columns:
-            return frame.value
+    for frame in [*at.dataframe, *at.table]:
+        value = frame.value
+        if value.index.name == "Row":  # a static table keeps the row numbers as index
+            value = value.reset_index()
+        if TABLES[key] in value.columns:
+            return value
     raise KeyError(key)
 
 
@@ -292,3 +295,13 @@ def test_a_cohort_too_small_to_train_on_is_refused_with_the_reason(registry):
     train(at, bootstrap=0)
     assert "Training failed: The biopsy model needs at least 20 patients" in texts(at, "error")
     assert not [t for t in at.dataframe if "New model" in t.value.columns]
+
+
+def test_many_problems_are_all_listed_in_a_scrolling_table(registry):
+    frame = make_cohort(60, seed=1)
+    frame["ecog"] = 7
+    at = upload(retrain_page(), csv_bytes(frame))
+    problems = shown_table(at, "upload_problems")
+    ecog = problems[problems["Column"] == "ecog"]
+    assert [str(r) for r in ecog["Row"]] == [str(i) for i in range(1, 61)]
+    assert set(ecog["Value"]) == {"7"}

@@ -58,7 +58,7 @@ def headline_table(report: dict, active: dict | None, active_version: str | None
                f"{NEW}, optimism-corrected": _num(report.get(corrected)) if corrected else ""}
         if active is not None:
             row[active_name] = _with_interval(active, key)
-        row[f"{NEW}: primary-only comparator"] = _with_interval(report.get("comparator") or {},
+        row[f"{NEW}, primary only"] = _with_interval(report.get("comparator") or {},
                                                                 key)
         rows.append(row)
     bio, bio_active = report.get("biopsy_value") or {}, (active or {}).get("biopsy_value") or {}
@@ -77,25 +77,43 @@ def _plot(fig, key: str) -> None:
     st.plotly_chart(fig, key=key, config=PLOT_CONFIG, width="stretch", theme=None)
 
 
-def _figures(report: dict, key: str) -> None:
-    """The report's charts, one under the other (this column's model)."""
-    _plot(figures.concordance_comparison(report), f"{key}_concordance")
-    _plot(figures.time_dependent_auc_plot(report, report.get("comparator")), f"{key}_auc")
+def _concordance(report: dict):
+    fig = figures.concordance_comparison(report)
+    delta = report.get("delta_c")
+    # the full title does not fit half a page
+    fig.update_layout(title_text="Concordance with and without the liver biopsy"
+                      + (f"<br><sup>delta C {delta:+.3f} (patients with a biopsy grade)</sup>"
+                         if delta is not None else ""))
+    return fig
+
+
+def _calibration(report: dict):
     cal = (report.get("calibration") or {}).get("60")
-    if cal:
-        _plot(figures.calibration_plot(cal, (report.get("comparator_calibration") or {})
-                                       .get("60")), f"{key}_calibration")
-    if report.get("decision_curve"):
-        _plot(figures.decision_curve_plot(report["decision_curve"]), f"{key}_decision")
+    if not cal:
+        return None
+    return figures.calibration_plot(cal, (report.get("comparator_calibration") or {}).get("60"))
+
+
+def _reclassification(report: dict):
     cells = (report.get("biopsy_value") or {}).get("reclassification")
-    if cells:
-        _plot(figures.reclassification_heatmap(cells), f"{key}_reclassification")
+    return figures.reclassification_heatmap(cells) if cells else None
 
 
-def _details(report: dict, key: str) -> None:
-    """Optimism, proportional hazards, subgroups and notes, in expanders."""
+#: The report's charts, in the order shown; each builder returns None when not available.
+CHARTS = (
+    ("concordance", _concordance),
+    ("auc", lambda r: figures.time_dependent_auc_plot(r, r.get("comparator"))),
+    ("calibration", _calibration),
+    ("decision", lambda r: figures.decision_curve_plot(r["decision_curve"])
+     if r.get("decision_curve") else None),
+    ("reclassification", _reclassification),
+)
+
+
+def _details(report: dict, key: str, internal: bool) -> None:
+    """Optimism (internal validation only), proportional hazards, subgroups, notes."""
     opt = report.get("optimism")
-    if opt:
+    if opt and internal:
         with st.expander("Bootstrap optimism (internal validation)"):
             rows = [{"metric": name, "apparent": m.get("apparent"),
                      "optimism": m.get("optimism"), "corrected": m.get("corrected"),
@@ -117,8 +135,9 @@ def _details(report: dict, key: str) -> None:
         with st.expander("Subgroups"):
             st.dataframe(pd.DataFrame(report["subgroups"]), hide_index=True, width="stretch",
                          key=f"{key}_subgroups")
-    for note in report.get("notes") or []:
-        st.caption(f"Note: {note}")
+    notes = report.get("notes") or []
+    if notes:
+        st.caption("Notes: " + "; ".join(notes) + ".")
 
 
 def _downloads(report: dict, title: str, key: str) -> None:
@@ -133,7 +152,7 @@ def _downloads(report: dict, title: str, key: str) -> None:
 
 
 def render_comparison(report: dict, active: dict | None, active_version: str | None) -> None:
-    """Headline table, then each model's full report side by side."""
+    """Headline table, then the two models' charts side by side, one row per chart."""
     st.caption(
         "Both models are measured on **your uploaded cohort**. The new model was fitted on "
         "these patients: its apparent figures are optimistic, and the optimism-corrected "
@@ -141,20 +160,26 @@ def render_comparison(report: dict, active: dict | None, active_version: str | N
         "patients for the first time: an external validation.")
     st.warning(report.get("context") or SYNTHETIC_CONTEXT, icon=":material/info:")
     table = headline_table(report, active, active_version)
-    st.dataframe(table, hide_index=True, width="stretch", key="comparison_table")
-    columns = st.columns(2 if active is not None else 1)
-    with columns[0]:
-        st.markdown(f"#### {NEW} (internal validation)")
-        st.caption(f"{report.get('n')} patients, {report.get('events')} deaths, "
-                   f"{report.get('n_with_biopsy_grade')} with a liver-biopsy grade.")
-        _figures(report, "new")
-        _details(report, "new")
-        _downloads(report, "Validation of the new model on the uploaded cohort", "new")
+    st.dataframe(table, hide_index=True, width="stretch", key="comparison_table",
+                 height=35 * (len(table) + 1) + 3)
+    shown = [(report, "new", f"{NEW}: internal validation",
+              f"{report.get('n')} patients, {report.get('events')} deaths; fitted on them.")]
     if active is not None:
-        with columns[1]:
-            st.markdown(f"#### Active model {active_version} (external validation)")
-            st.caption("The model clinicians are served now, on the same patients.")
-            _figures(active, "active")
-            _details(active, "active")
-            _downloads(active, f"Validation of model {active_version} on the uploaded "
-                               "cohort", "active")
+        shown.append((active, "active", f"Active model {active_version}: external validation",
+                       "The model clinicians are served now, on the same patients."))
+    for column, (_, _, title, caption) in zip(st.columns(len(shown)), shown, strict=True):
+        column.markdown(f"#### {title}")
+        column.caption(caption)
+    for name, build in CHARTS:
+        figs = [build(rep) for rep, *_ in shown]
+        if all(f is None for f in figs):
+            continue
+        for column, fig, (_, key, *_) in zip(st.columns(len(shown)), figs, shown, strict=True):
+            if fig is not None:
+                with column:
+                    _plot(fig, f"{key}_{name}")
+    for column, (rep, key, *_) in zip(st.columns(len(shown)), shown, strict=True):
+        with column:
+            _details(rep, key, internal=key == "new")
+            _downloads(rep, "Validation of the new model on the uploaded cohort" if key == "new"
+                       else f"Validation of model {active_version} on the uploaded cohort", key)

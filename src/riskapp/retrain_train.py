@@ -57,9 +57,11 @@ def _active_model():
 def train_section(upload: CohortUpload, access: Access) -> None:
     settings = training_options()
     served = _active_model()
-    if pressed("Train and evaluate", key="train", type="primary",
-               icon=":material/model_training:"):
-        bar = st.progress(0.0, text="Starting...")
+    clicked = pressed("Train and evaluate", key="train", type="primary",
+                      icon=":material/model_training:")
+    slot = st.empty()  # always there: the progress bar, while training
+    if clicked:
+        bar = slot.progress(0.0, text="Starting...")
         try:
             candidate = train_and_evaluate(
                 upload.result.frame, settings, upload.training_data,
@@ -68,10 +70,9 @@ def train_section(upload: CohortUpload, access: Access) -> None:
                 progress=lambda fraction, text: bar.progress(fraction, text=text),
                 column_mapping=upload.mapping)
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
-            bar.empty()
-            st.error(f"Training failed: {_reason(exc)}", icon=":material/error:")
+            slot.error(f"Training failed: {_reason(exc)}", icon=":material/error:")
             return
-        bar.empty()
+        slot.empty()
         st.session_state[CANDIDATE] = (upload.digest, candidate)
         st.session_state.pop("trained_saved_version", None)
     held = st.session_state.get(CANDIDATE)

@@ -27,6 +27,8 @@ UPLOAD_KEY = "cohort_file"
 _RAW = "retrain_raw"  # (digest, text-cell frame) of the current file
 _VALIDATED = "retrain_validated"  # (digest, mapping items) -> CohortUpload
 NOT_IN_FILE = ""
+#: Up to this many problems are shown in a table that wraps long messages.
+WRAPPED_PROBLEMS = 30
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,10 @@ def show_validation(outcome: CohortUpload) -> None:
                  "matching) and upload it again; nothing was trained.",
                  icon=":material/error:")
         table = problems_table(outcome.problems)
-        st.dataframe(table, hide_index=True, width="stretch", key="upload_problems")
+        if len(table) <= WRAPPED_PROBLEMS:  # whole sentences, wrapped
+            st.table(table.set_index("Row"))
+        else:
+            st.dataframe(table, hide_index=True, width="stretch", key="upload_problems")
         return
     result = outcome.result
     follow = result.median_follow_up_months
@@ -170,8 +175,8 @@ def show_validation(outcome: CohortUpload) -> None:
     if outcome.mapping:
         notes.append("columns matched: " + ", ".join(
             f"{theirs} -> {ours}" for ours, theirs in outcome.mapping.items()))
-    for note in notes:
-        st.caption(f"Note: {note}")
+    if notes:
+        st.caption("Notes: " + "; ".join(notes) + ".")
 
 
 def _data_dictionary() -> None:

@@ -48,10 +48,13 @@ def flash(kind: str, text: str) -> None:
 
 
 def show_flash() -> None:
+    """The message of the last change, in a container that is always there: the page's
+    layout must not shift between runs (else the browser keeps a stale copy of the tabs)."""
+    slot = st.container(key="retrain_flash")
     held = st.session_state.pop(FLASH, None)
     if held:
         kind, text = held
-        (st.success if kind == "success" else st.error)(text)
+        (slot.success if kind == "success" else slot.error)(text)
 
 
 def forget_served_models() -> None:
