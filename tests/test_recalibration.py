@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +22,7 @@ from risk.errors import ModelError
 from risk.model import BiopsyRiskModel
 from risk.model_card import build_card, data_fingerprint
 from risk.recalibration import calibration_slope, recalibrate
-from risk.registry import Registry
+from risk.registry import TEST_HOOK_ENV, Registry
 from risk.schema import COLUMN_NAMES
 
 PARTS = ("biopsy_model", "comparator_model")
@@ -273,3 +276,43 @@ def test_the_command_runs_as_a_process_and_its_help_reads_well(registry, tmp_pat
     for words in ("--data FILE", "--slope", "--model VERSION", "--activate", "Examples",
                   "parent"):
         assert words in helped.stdout
+
+
+# ------------------------------------------------------------------ safety, real processes
+def _recalibrate_process(registry, data, *extra, env=None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "risk", "recalibrate", "--data", str(data), "--model-dir",
+         str(registry.root), *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, **(env or {})})
+
+
+def test_two_recalibrations_at_the_same_time_both_land_intact(registry, tmp_path):
+    data = write_csv(doubled_hazard_cohort(300), tmp_path / "centre.csv")
+    procs = [_recalibrate_process(registry, data, "--activate") for _ in range(2)]
+    versions = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        versions.append(out.strip().splitlines()[-1])
+    assert len(set(versions)) == 2  # same parameters, same second: still two versions
+    assert {r.version: r.status for r in registry.list_versions()} == \
+        {"base": "ok", versions[0]: "ok", versions[1]: "ok"}
+    assert registry.active_version() in versions
+    assert all(registry.read(v)[1]["parent"] == "base" for v in versions)
+
+
+def test_a_recalibration_killed_while_saving_leaves_the_previous_active_model(registry,
+                                                                             tmp_path):
+    data = write_csv(doubled_hazard_cohort(300), tmp_path / "centre.csv")
+    reached = tmp_path / "reached"
+    proc = _recalibrate_process(registry, data, "--activate", "--version", "killed",
+                                env={TEST_HOOK_ENV: f"mid-write:{reached}"})
+    deadline = time.monotonic() + 120
+    while not reached.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the recalibration never reached the save"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert registry.versions() == ["base"] and registry.active_version() == "base"
+    assert registry.load().version == "base"
