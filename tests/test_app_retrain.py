@@ -305,3 +305,19 @@ def test_many_problems_are_all_listed_in_a_scrolling_table(registry):
     ecog = problems[problems["Column"] == "ecog"]
     assert [str(r) for r in ecog["Row"]] == [str(i) for i in range(1, 61)]
     assert set(ecog["Value"]) == {"7"}
+
+
+def test_with_no_active_model_a_first_model_can_be_trained_and_activated(tmp_path,
+                                                                          monkeypatch, cohort):
+    monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path / "empty"))
+    at = upload(retrain_page(), cohort)
+    assert "No model is active" in texts(at, "markdown")
+    assert "nothing to recalibrate" in texts(at, "info")
+    train(at, bootstrap=0)
+    table = shown_table(at, "comparison_table")
+    assert not [c for c in table.columns if c.startswith("Active model")]
+    at.button(key="trained_save").click().run()
+    at.checkbox(key="trained_confirm").check().run()
+    at.button(key="trained_activate").click().run()
+    registry = Registry(tmp_path / "empty")
+    assert registry.active_version() == registry.versions()[0]
