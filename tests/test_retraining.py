@@ -21,6 +21,7 @@ def trained():
     frame["death"] = frame["death"].where(frame["os_months"] <= 100, 0)
     frame["os_months"] = frame["os_months"].clip(upper=100.0)  # end of the study
     active = BiopsyRiskModel(penalizer=0.1, extra_terms=[]).fit(make_cohort(300, seed=3))
+    active.snapshot = json.dumps(active.to_dict(), sort_keys=True)
     steps = []
     candidate = train_and_evaluate(
         frame, TrainingSettings(penalizer=0.1, bootstrap=3, seed=2), data_fingerprint(frame),
@@ -50,6 +51,7 @@ def test_both_reports_measure_the_same_patients_and_the_active_model_is_unchange
     served = active.predict(frame).table["surv_60"].to_numpy()
     expected = concordance_index(frame["os_months"], served, frame["death"])
     assert candidate.active_report["harrell_c"] == pytest.approx(expected, abs=1e-9)
+    assert json.dumps(active.to_dict(), sort_keys=True) == active.snapshot
 
 
 def test_progress_rises_to_one_through_every_stage(trained):
