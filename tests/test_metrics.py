@@ -173,3 +173,23 @@ def test_percentile_interval():
     assert lo == pytest.approx(np.percentile(np.arange(1, 101), 2.5))
     assert hi == pytest.approx(np.percentile(np.arange(1, 101), 97.5))
     assert np.isnan(percentile_interval([np.nan])[0])
+
+
+def test_bootstrap_concordance_when_a_resample_misses_the_longest_follow_up():
+    """Regression: the censoring KM of a resample is undefined past its own follow-up."""
+    from risk.bootstrap import resample_indices
+    from risk.metrics import bootstrap_concordance
+
+    rng = np.random.default_rng(0)
+    n = 60
+    t = rng.exponential(30, n)
+    e = np.ones(n, bool)
+    risks = rng.random((n, 2))
+    indices = resample_indices(n, 20, 0)
+    out = bootstrap_concordance(t, e, risks, indices, tau=60.0)
+    assert out["uno"].shape == (20, 2) and np.isfinite(out["uno"]).all()
+    for b in range(3):  # each resample's Uno C equals scikit-survival on the drawn rows
+        idx = np.asarray(indices[b])
+        y = Surv.from_arrays(e[idx], t[idx])
+        ref = concordance_index_ipcw(y, y, risks[idx, 0], tau=min(60.0, t[idx].max() - 1e-9))[0]
+        assert out["uno"][b, 0] == pytest.approx(ref, abs=1e-9)

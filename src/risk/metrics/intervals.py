@@ -46,7 +46,10 @@ def _uno_weights(time, event, indices, deaths, tau):
     y = _surv(time, event)
     weights = np.zeros((len(indices), deaths.size))
     for b, idx in enumerate(indices):
-        g = CensoringDistributionEstimator().fit(y[idx]).predict_proba(time[deaths])
+        # Deaths not drawn get weight 0 below; clip their times into this resample's
+        # follow-up, where the censoring KM is defined.
+        at = np.minimum(time[deaths], time[idx].max())
+        g = CensoringDistributionEstimator().fit(y[idx]).predict_proba(at)
         with np.errstate(divide="ignore"):
             w = 1.0 / np.square(g)
         if tau is not None:
