@@ -156,15 +156,20 @@ def main() -> None:
         out = str(folder / "out.csv")
 
         ours, ours_mb = _best_of(3, [*predict, "--input", str(file_100k), "--output", out])
+        single, single_mb = _best_of(2, [*predict, "--jobs", "1", "--input", str(file_100k),
+                                         "--output", out])
         script = folder / "plain_lifelines.py"
         script.write_text(LIFELINES_SCRIPT)
         plain, plain_mb = _best_of(3, [sys.executable, str(script), str(file_100k), out])
         print(f"predict CLI, {n_100k:,} patients (validate, both models, 95% intervals, "
               f"CSV; {default_jobs()} worker processes): {ours:.2f} s, peak {ours_mb:.0f} MB")
+        print(f"predict CLI, same file in one process (--jobs 1): {single:.2f} s, "
+              f"peak {single_mb:.0f} MB")
         print(f"plain lifelines script (read, fit, predict_survival_function on the grid, "
               f"CSV): {plain:.2f} s, peak {plain_mb:.0f} MB")
         print(f"  ratio CLI / lifelines script: {ours / plain:.2f} "
-              f"({plain / ours:.1f}x faster; goal: faster end to end)")
+              f"({plain / ours:.1f}x faster; goal: faster end to end); one process: "
+              f"{single / plain:.2f}")
 
         copies = 10
         file_1m = folder / "patients_1m.csv"
