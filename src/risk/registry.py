@@ -25,12 +25,10 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
 import shutil
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +36,17 @@ from pathlib import Path
 
 import risk
 from risk.errors import RegistryError
+from risk.registry_files import (  # noqa: F401 - part of this module's API
+    TEST_HOOK_ENV,
+    TMP_PREFIX,
+    canonical_json,
+    fsync_dir,
+    parameter_differences,
+    pause_for_test,
+    remove_stale_temporaries,
+    sha256,
+    write_synced,
+)
 
 MODEL_FILE = "model.json"
 CARD_FILE = "card.json"
@@ -45,16 +54,13 @@ MANIFEST_FILE = "manifest.json"
 VERSION_FILES = (MODEL_FILE, CARD_FILE)
 POINTER_FILE = "active"
 LOCK_FILE = ".lock"
-TMP_PREFIX = ".tmp-"
 #: Environment variable that moves the default registry folder.
 MODEL_DIR_ENV = "RISK_MODEL_DIR"
 #: Seconds a writer waits for another writer's lock before giving up.
 LOCK_TIMEOUT_SECONDS = 120.0
 VERSION_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 RESERVED_NAMES = (POINTER_FILE,)
-#: Test hook: ``STAGE:SIGNAL_FILE`` makes a save pause forever at STAGE after writing
-#: SIGNAL_FILE, so a test can kill the process there (stages: see ``_pause_for_test``).
-TEST_HOOK_ENV = "RISK_REGISTRY_TEST_HOOK"
+
 
 
 def default_model_dir() -> Path:
@@ -75,27 +81,6 @@ def check_version_name(name: str) -> str:
             f"invalid model version name {name!r}: it may not start with '.' or be "
             f"one of {', '.join(RESERVED_NAMES)}")
     return name
-
-
-def canonical_json(obj) -> bytes:
-    """Deterministic JSON bytes (sorted keys, exact floats): same content, same hash."""
-    try:
-        text = json.dumps(obj, sort_keys=True, indent=1, allow_nan=False,
-                          ensure_ascii=False, default=_plain)
-    except (TypeError, ValueError) as exc:
-        raise RegistryError(f"model content is not plain JSON: {exc}") from None
-    return (text + "\n").encode("utf-8")
-
-
-def _plain(value):
-    """numpy scalars and arrays as plain numbers and lists (anything else refused)."""
-    if hasattr(value, "tolist") and type(value).__module__ == "numpy":
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON-safe")
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -339,7 +324,7 @@ class Registry:
             raise RegistryError(f"cannot write to the model registry {self.root}: "
                                 f"{exc.strerror or exc}") from None
         try:
-            _remove_stale_temporaries(self.root)
+            remove_stale_temporaries(self.root)
             yield
         finally:
             lock.release()
@@ -362,13 +347,13 @@ class Registry:
         try:
             tmp.mkdir()
             for i, (file_name, data) in enumerate(files.items()):
-                _write_synced(tmp / file_name, data)
+                write_synced(tmp / file_name, data)
                 if i == 0:
-                    _pause_for_test("mid-write")
-            _fsync_dir(tmp)
-            _pause_for_test("before-rename")
+                    pause_for_test("mid-write")
+            fsync_dir(tmp)
+            pause_for_test("before-rename")
             os.rename(tmp, self.root / name)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise RegistryError(f"could not save model version '{name}' in {self.root}: "
@@ -386,10 +371,10 @@ class Registry:
                        "activated_utc": now, "history": [*pointer["history"], event]}
         tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}.{POINTER_FILE}"
         try:
-            _write_synced(tmp, canonical_json(new_pointer))
-            _pause_for_test("before-pointer")
+            write_synced(tmp, canonical_json(new_pointer))
+            pause_for_test("before-pointer")
             os.replace(tmp, self.root / POINTER_FILE)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
@@ -400,34 +385,6 @@ class Registry:
 def load(version: str | None = None, model_dir=None) -> LoadedModel:
     """Shortcut for ``Registry(model_dir).load(version)``."""
     return Registry(model_dir).load(version)
-
-
-def parameter_differences(stored, new, rtol: float = 1e-7, atol: float = 1e-10,
-                          path: str = "") -> list[str]:
-    """Where two parameter dicts differ (numbers compared with a tolerance).
-
-    Used to check that refitting reproduces a stored version: the same data, settings
-    and seed give the same numbers up to floating-point noise across machines.
-    """
-    if isinstance(stored, dict) and isinstance(new, dict):
-        out = [f"{path}/{k}: missing in one of them" for k in sorted(set(stored) ^ set(new))]
-        for key in sorted(set(stored) & set(new)):
-            out += parameter_differences(stored[key], new[key], rtol, atol, f"{path}/{key}")
-        return out
-    if isinstance(stored, list) and isinstance(new, list):
-        if len(stored) != len(new):
-            return [f"{path}: {len(stored)} values stored, {len(new)} now"]
-        out = []
-        for i, (a, b) in enumerate(zip(stored, new, strict=True)):
-            out += parameter_differences(a, b, rtol, atol, f"{path}[{i}]")
-        return out
-    numbers = (int, float)
-    if isinstance(stored, numbers) and isinstance(new, numbers) and \
-            not isinstance(stored, bool) and not isinstance(new, bool):
-        if abs(stored - new) <= atol + rtol * abs(stored):
-            return []
-        return [f"{path}: stored {stored!r}, now {new!r}"]
-    return [] if stored == new else [f"{path}: stored {stored!r}, now {new!r}"]
 
 
 def _active_stack(history: list[dict]) -> list[str]:
@@ -479,43 +436,3 @@ def _parse_manifest(data: bytes, version: str) -> dict:
     return manifest
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "xb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make a rename or a new entry durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _remove_stale_temporaries(root: Path) -> None:
-    """Writers hold the lock while a temporary exists: any found now is a crash's."""
-    for path in root.glob(TMP_PREFIX + "*"):
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                path.unlink()
-
-
-def _pause_for_test(stage: str) -> None:
-    """Tests only: stop at ``stage`` ("mid-write", "before-rename", "before-pointer")."""
-    spec = os.environ.get(TEST_HOOK_ENV)
-    if not spec:
-        return
-    wanted, _, signal_file = spec.partition(":")
-    if wanted == stage:
-        Path(signal_file).write_text(str(os.getpid()))
-        time.sleep(600)
