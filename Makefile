@@ -40,8 +40,12 @@ bench: $(STAMP)
 cohort: $(STAMP)
 	$(PY) -m risk generate --n 1000 --seed 20250517 --out data/synthetic/cohort.csv
 
+# With models/synthetic-v1 present this refits and checks the coefficients and baselines
+# equal the shipped ones (nothing is written); after a deliberate model change:
+# rm -rf models/synthetic-v1 && make model (saves it again with a stored validation).
 model: $(STAMP)
-	$(PY) -m risk train --data data/synthetic/cohort.csv --model-dir models --activate --version synthetic-v1 --replace
+	$(PY) -m risk train --data data/synthetic/cohort.csv --model-dir models --version synthetic-v1 \
+	  --reproduce --activate --evaluate 200
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

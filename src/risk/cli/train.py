@@ -11,6 +11,10 @@ Examples
   python -m risk train --data cohort.csv
   python -m risk train --data cohort.csv --activate --version centre-a-2026
   python -m risk train --data cohort.csv --penalizer 0.1 --seed 7
+  python -m risk train --data cohort.csv --evaluate 200   # store a validation report
+
+Validate a new version before serving it: `python -m risk evaluate --data FILE --out DIR
+--model VERSION`; or train, compare and activate on the Retrain page.
 
 Reproducing a version: with --reproduce and the --version of an existing version, the
 models are refitted and compared with the stored ones instead of being saved (exit 0
@@ -62,6 +66,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --version of an existing version: check that refitting "
                              "gives the same model instead of saving")
     parser.add_argument("--notes", default="", help="free text stored in the model card")
+    parser.add_argument("--evaluate", type=int, default=0, metavar="B",
+                        help="also validate the new models on the training file (internal "
+                             "validation with B bootstrap resamples, e.g. 200) and store the "
+                             "report in the model card, where the Model page shows it "
+                             "(default 0: store only the apparent C-index)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,16 +108,20 @@ def run(args: argparse.Namespace) -> int:
                 f"refitting does not reproduce model version '{args.version}': "
                 f"{len(differences)} value(s) differ, first {differences[0]}")
         print(f"reproduced: the refitted model equals the stored version {args.version}")
-        if args.activate:
+        if args.activate and registry.active_version() != args.version:
             registry.activate(args.version)
             print(f"active model: {args.version}")
         print(args.version)
         return 0
 
+    metrics = apparent_metrics(model, result.frame)
+    if args.evaluate > 0:
+        metrics["evaluation"] = internal_validation(model, result.frame, args.evaluate,
+                                                    args.seed)
     card = build_card(
         training_data=data_fingerprint(result.frame, raw_bytes),
         settings=settings_of(model, args),
-        metrics=apparent_metrics(model, result.frame),
+        metrics=metrics,
         notes=args.notes,
     )
     version = registry.save(params, card, version=args.version, activate=args.activate)
@@ -135,6 +148,18 @@ def settings_of(model, args) -> dict:
         if chosen is not None:
             settings[f"{name.rstrip('_')}_penalizer_chosen"] = float(chosen)
     return settings
+
+
+def internal_validation(model, frame, bootstrap: int, seed: int) -> dict:
+    """The full evaluation report (bootstrap optimism correction) as stored in the card."""
+    from risk.evaluation import evaluate
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 50 == 0:
+            print(f"validating: {done}/{total} bootstrap resamples", flush=True)
+
+    print(f"internal validation with {bootstrap} bootstrap resamples ...", flush=True)
+    return evaluate(model, frame, bootstrap=bootstrap, seed=seed, progress=progress).to_dict()
 
 
 def apparent_metrics(model, frame) -> dict:
