@@ -93,6 +93,24 @@ def test_train_prints_the_version_last_and_saves_a_card_with_the_fingerprint(
     assert 0.5 < card["metrics"]["c_index_apparent_training"] <= 1
 
 
+def test_train_with_evaluate_stores_the_validation_report_in_the_card(workspace, capsys,
+                                                                     tmp_path):
+    from risk.evaluation import evaluate
+
+    cohort = workspace["cohort"]
+    code, out, _ = run_cli(capsys, "train", "--data", cohort, "--model-dir", tmp_path,
+                           "--evaluate", "3", *FAST)
+    assert code == 0
+    version = out.strip().splitlines()[-1]
+    loaded = reg.Registry(tmp_path).load(version)
+    stored = loaded.card["metrics"]["evaluation"]
+    frame = validate_cohort(read_csv_text(cohort), purpose="training").frame
+    again = evaluate(loaded.model, frame, bootstrap=3, seed=1).to_dict()
+    assert stored["n"] == len(frame) and stored["settings"]["bootstrap"] == 3
+    assert stored["harrell_c"] == pytest.approx(again["harrell_c"])
+    assert stored["harrell_c_corrected"] == pytest.approx(again["harrell_c_corrected"])
+
+
 def test_no_patient_id_or_survival_time_reaches_any_model_file(workspace):
     frame = pd.read_csv(workspace["cohort"], dtype={"patient_id": str})
     times = {f"{t:.4f}" for t in frame["os_months"]}
