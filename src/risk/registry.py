@@ -259,7 +259,7 @@ class Registry:
         """Serve the version that was active before the current one. Returns it."""
         with self._writing():
             pointer = self._read_pointer()
-            stack = _active_stack(pointer["history"] if pointer else [])
+            stack = active_stack(pointer["history"] if pointer else [])
             if len(stack) < 2:
                 raise RegistryError(
                     f"no earlier active version to roll back to in {self.root}; "
@@ -387,7 +387,7 @@ def load(version: str | None = None, model_dir=None) -> LoadedModel:
     return Registry(model_dir).load(version)
 
 
-def _active_stack(history: list[dict]) -> list[str]:
+def active_stack(history: list[dict]) -> list[str]:
     """Replay activations (push) and rollbacks (pop): the last item is served now."""
     stack: list[str] = []
     for event in history:

@@ -81,6 +81,12 @@ def _training_reference(folder: str, version: str) -> TrainingReference:
     return training_reference(served.model, served.card)
 
 
+def clear_served_models() -> None:
+    """Forget the cached models (after an activation every page loads the new one)."""
+    _served_model.clear()
+    _training_reference.clear()
+
+
 def served_reference(served: ServedModel) -> TrainingReference:
     """The training cohort's curve for a served model (computed once per version)."""
     return _training_reference(model_dir(), served.version)

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.errors import RiskError
-from risk.registry import Registry, _active_stack
+from risk.registry import Registry, active_stack
 from riskapp import loaders
 from riskapp.access import Access, require_change_rights
 
@@ -59,10 +59,7 @@ def show_flash() -> None:
 
 def forget_served_models() -> None:
     """Drop the cached models so every page loads the active version afresh."""
-    for name in ("_served_model", "_training_reference"):
-        cached = getattr(loaders, name, None)
-        if cached is not None and hasattr(cached, "clear"):
-            cached.clear()
+    loaders.clear_served_models()
 
 
 def save_version(access: Access, params: dict, card: dict, name: str | None) -> str:
@@ -87,7 +84,7 @@ def roll_back(access: Access) -> str:
 
 def previous_active(reg: Registry) -> str | None:
     """The version a rollback would serve (None when there is none)."""
-    stack = _active_stack(reg.history())
+    stack = active_stack(reg.history())
     return stack[-2] if len(stack) >= 2 else None
 
 

@@ -5,6 +5,7 @@
                                              (fingerprint and counts), metrics, libraries
   python -m risk models activate VERSION     serve VERSION from now on (verified first)
   python -m risk models rollback             serve the version that was active before
+  python -m risk models history              every activation and rollback, with times
 
 Versions are never changed or deleted by these commands. A version whose files were
 modified is listed with the reason and can be neither loaded nor activated.
@@ -34,10 +35,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("version", metavar="VERSION")
     show.add_argument("--json", action="store_true",
                       help="print the card, manifest and parameters as JSON")
-    activate = actions.add_parser("activate", help="serve VERSION from now on")
-    activate.add_argument("version", metavar="VERSION")
+    activate = actions.add_parser(
+        "activate", help="serve VERSION from now on",
+        description="Serve VERSION to the patient page and the command line from now on. "
+        "Its files are verified first; the previous active version stays in the history, "
+        "so 'python -m risk models rollback' undoes this.")
+    activate.add_argument("version", metavar="VERSION",
+                          help="a version name from 'python -m risk models list'")
     rollback = actions.add_parser(
-        "rollback", help="serve the version that was active before the current one")
+        "rollback", help="serve the version that was active before the current one",
+        description="Serve the version that was active before the current one (see "
+        "'python -m risk models history'). Nothing is deleted; run it again to go back "
+        "further.")
     history = actions.add_parser("history", help="every activation and rollback, with times")
     for sub in (listing, show, activate, rollback, history):
         add_model_dir(sub, default=argparse.SUPPRESS)  # before or after ACTION
