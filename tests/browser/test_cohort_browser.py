@@ -106,5 +106,5 @@ def test_model_page_shows_the_active_version(app_server, page, screenshot):
         .first.wait_for()
     screenshot(page, "model_hazard_ratios")
     page.get_by_role("tab", name="Validation").click()
-    page.get_by_text("evaluation").first.wait_for()
+    page.get_by_text("Harrell's C, optimism-corrected").first.wait_for()
     screenshot(page, "model_validation")

@@ -153,7 +153,7 @@ def reclassification_heatmap(cells: list[dict], note: str | None = None) -> go.F
                                hovertemplate="%{y} -> %{x}: %{z} patients<extra></extra>"))
     fig.update_xaxes(title="Risk group with the liver-biopsy grade", side="bottom")
     fig.update_yaxes(title="Risk group from the primary only", autorange="reversed")
-    return _layout(fig, "Reclassification by the liver biopsy (60 months)", note)
+    return _layout(fig, "Reclassification at 60 months", note)
 
 
 def concordance_comparison(report: dict, note: str | None = None) -> go.Figure:
@@ -183,4 +183,4 @@ def concordance_comparison(report: dict, note: str | None = None) -> go.Figure:
     title = "Discrimination: with vs without the liver biopsy"
     if delta is not None:
         title += f" (delta C {delta:+.3f} in patients with a biopsy grade)"
-    return _layout(fig, title, note, height=380)
+    return _layout(fig, title, note, height=320)
