@@ -39,6 +39,18 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def worker_count(text: str) -> int:
+    """-1 (every core) or a whole number >= 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value != -1 and value < 1:
+        raise argparse.ArgumentTypeError(f"must be -1 (all cores) or a whole number >= 1; "
+                                         f"got {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="FILE", required=True,
                         help="cohort CSV with outcomes (os_months, death)")
@@ -52,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default 200; 0 skips resampling)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the resamples (default 0): same seed, same report")
-    parser.add_argument("--jobs", type=int, default=-1, metavar="N",
+    parser.add_argument("--jobs", type=worker_count, default=-1, metavar="N",
                         help="parallel workers for the refits (default -1: all cores)")
     parser.add_argument("--dask-scheduler", metavar="ADDRESS", default=None,
                         help="send the bootstrap refits to this Dask scheduler "
@@ -80,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}")
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise RiskError(f"--out {out} is a file: give a folder for report.json and "
+                        "report.html")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -15,14 +15,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 HELP = "list, show, activate or roll back the saved model versions"
+
+
+def model_dir_path(text: str) -> str:
+    """A registry folder: it may not exist yet (train creates it), but is never a file."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a folder name")
+    if os.path.exists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is a file, not a folder")
+    return text
 
 
 def add_model_dir(parser: argparse.ArgumentParser, default=None) -> None:
     """``--model-dir``, shared by every command that reads or writes the registry."""
     parser.add_argument(
-        "--model-dir", metavar="DIR", default=default,
+        "--model-dir", metavar="DIR", default=default, type=model_dir_path,
         help="the model registry folder (default: $RISK_MODEL_DIR, else the "
              "repository's models/ folder)")
 
@@ -64,12 +74,15 @@ def run(args: argparse.Namespace) -> int:
     elif args.action == "activate":
         previous = registry.active_version()
         registry.activate(args.version)
-        print(f"active model: {args.version} (was {previous or 'none'})")
+        print(f"active model: {args.version} (it already was)" if previous == args.version
+              else f"active model: {args.version} (was {previous or 'none'})")
     elif args.action == "rollback":
         previous = registry.active_version()
         version = registry.rollback()
         print(f"active model: {version} (rolled back from {previous})")
     elif args.action == "history":
+        if not registry.history():
+            print(f"no model version has been activated in {registry.root} yet")
         for event in registry.history():
             print(f"{event['utc']}  {event['action']:<8}  {event['version']}"
                   f"  (previous: {event.get('previous') or 'none'})")
@@ -94,6 +107,9 @@ def _count(value) -> str:
     return "-" if value is None else str(value)
 
 
+INDENT = " " * 16  # continuation lines line up under the values
+
+
 def format_card(shown: dict) -> str:
     """A model card for people: what it is for, what it learnt from, what it weighs."""
     card = shown["card"]
@@ -104,12 +120,15 @@ def format_card(shown: dict) -> str:
         + (f" from {card['parent']}" if card.get("parent") else ""),
         f"created (UTC):  {card.get('created_utc')}",
         f"intended use:   {card.get('intended_use')}",
-        "training data:  " + ", ".join(f"{k} {v}" for k, v in data.items()),
-        "settings:       " + (", ".join(f"{k} {v}" for k, v in card.get("settings", {}).items())
-                              or "-"),
-        "metrics:        " + (_metrics(card.get("metrics") or {}) or "not evaluated yet"),
-        "libraries:      " + ", ".join(f"{k} {v}" for k, v in card.get("libraries", {}).items()),
+        "training data:  " + ", ".join(f"{k} {_value(v)}" for k, v in data.items()),
+        "settings:       " + (", ".join(f"{k} {_value(v)}"
+                                        for k, v in card.get("settings", {}).items()) or "-"),
     ]
+    metric_lines = _metric_lines(card.get("metrics") or {})
+    lines.append("metrics:        " + (metric_lines[0] if metric_lines else "not evaluated yet"))
+    lines += [INDENT + line for line in metric_lines[1:]]
+    lines.append("libraries:      " + ", ".join(f"{k} {v}"
+                                                for k, v in card.get("libraries", {}).items()))
     if card.get("notes"):
         lines.append(f"notes:          {card['notes']}")
     lines += _coefficients(shown.get("model", {}))
@@ -118,11 +137,60 @@ def format_card(shown: dict) -> str:
     return "\n".join(lines)
 
 
-def _metrics(metrics: dict) -> str:
-    parts = []
+def _value(value) -> str:
+    """A setting or metric as text: floats to 4 significant digits, mappings inline."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return str(value)
+
+
+def _metric_lines(metrics: dict) -> list[str]:
+    """The stored metrics, one idea per line. A stored validation report is summarised,
+    not dumped: ``models show VERSION --json`` and the Model page have all of it."""
+    plain, lines = [], []
     for key, value in metrics.items():
-        parts.append(f"{key} {value:.3f}" if isinstance(value, float) else f"{key} {value}")
-    return ", ".join(parts)
+        if key == "evaluation" and isinstance(value, dict):
+            lines.append(_evaluation_line(value))
+        elif isinstance(value, dict):  # e.g. the active model measured on the same cohort
+            inner = {k: v for k, v in value.items() if k not in ("version", "measured_on")}
+            head = f"{key} {value['version']}" if value.get("version") else key
+            lines.append(f"{head}: " + ", ".join(f"{k} {_value(v)}" for k, v in inner.items())
+                         + (f"; measured on {value['measured_on']}" if value.get("measured_on")
+                            else ""))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            lines.append(f"{key}:")  # e.g. observed vs predicted survival per month
+            lines += ["  " + ", ".join(f"{k} {_value(v)}" for k, v in row.items())
+                      for row in value]
+        else:
+            plain.append(f"{key} {_value(value)}")
+    return ([", ".join(plain)] if plain else []) + lines
+
+
+def _evaluation_line(report: dict) -> str:
+    """The headline of a stored validation report, in one line."""
+    def interval(key: str) -> str:
+        value, lo, hi = (report.get(key), report.get(f"{key}_lower"),
+                         report.get(f"{key}_upper"))
+        text = "n/a" if value is None else f"{value:.3f}"
+        return text if lo is None or hi is None or value is None else \
+            f"{text} ({lo:.3f}-{hi:.3f})"
+
+    boot = (report.get("settings") or {}).get("bootstrap")
+    parts = [f"Harrell's C {interval('harrell_c')}"]
+    if report.get("harrell_c_corrected") is not None:
+        parts.append(f"optimism-corrected {report['harrell_c_corrected']:.3f}")
+    if report.get("calibration_slope_60") is not None:
+        parts.append(f"calibration slope at 60 months {report['calibration_slope_60']:.3f}")
+    if report.get("delta_c") is not None:
+        parts.append(f"C gained with the liver biopsy {interval('delta_c')}")
+    return (f"validation report on {report.get('n')} patients ({report.get('events')} deaths"
+            + (f", {boot} bootstrap resamples" if boot else "") + "): " + "; ".join(parts))
 
 
 def _coefficients(params: dict) -> list[str]:

@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from risk.errors import RiskError
     from risk.registry import Registry
 
+    if os.path.isdir(args.input):
+        raise RiskError(f"--input {args.input} is a folder: give the CSV file")
     if not os.path.isfile(args.input):
         raise RiskError(f"input file not found: {args.input}")
     if os.path.abspath(args.input) == os.path.abspath(args.output):

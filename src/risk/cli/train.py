@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from risk.cli.evaluate import non_negative_int
 from risk.cli.models import add_model_dir
 
 HELP = "train the models on a cohort file and save a new model version"
@@ -66,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --version of an existing version: check that refitting "
                              "gives the same model instead of saving")
     parser.add_argument("--notes", default="", help="free text stored in the model card")
-    parser.add_argument("--evaluate", type=int, default=0, metavar="B",
+    parser.add_argument("--evaluate", type=non_negative_int, default=0, metavar="B",
                         help="also validate the new models on the training file (internal "
                              "validation with B bootstrap resamples, e.g. 200) and store the "
                              "report in the model card, where the Model page shows it "
