@@ -193,11 +193,7 @@ def cox_forest(frame: pd.DataFrame, max_patients: int = MAX_COX_PATIENTS,
 def _fit(x: pd.DataFrame, durations: np.ndarray, deaths: np.ndarray,
          penalizer: float) -> pd.DataFrame:
     """Hazard ratios, 95% Wald intervals and p-values per design column."""
-    from threadpoolctl import threadpool_limits
-
-    # Single-threaded BLAS: on a busy 2-core machine threads make these products 5-30x slower.
-    with threadpool_limits(limits=1, user_api="blas"):
-        fit = fit_efron(x.to_numpy(dtype=float), durations, deaths, penalizer)
+    fit = fit_efron(x.to_numpy(dtype=float), durations, deaths, penalizer)
     se = np.sqrt(np.diag(fit.covariance))
     z = stats.norm.ppf(0.975)
     out = pd.DataFrame({
