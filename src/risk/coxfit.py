@@ -1,7 +1,9 @@
 """Fitting one Cox model on a design matrix: lifelines for the coefficients, numpy for
 the baseline and the aggregates the 95% intervals need.
 
-This is the single fitting path of the project (the R checks in the tests go through it).
+This is the single fitting path of the served models (the R checks in the tests go
+through it); the many refits of cross-validation and the bootstrap use the project's numpy
+solver (:func:`fit_coefficients`, :mod:`risk.cox_efron`).
 
 - Coefficients: lifelines ``CoxPHFitter`` (Efron ties, its default), ``l1_ratio=0``
   (ridge). lifelines' penalty is ``n * penalizer * ||beta_std||^2 / 2`` on coefficients of
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from risk.cox_efron import CoxConvergenceError, TieStructure, fit_efron
 from risk.errors import ModelError
 from risk.uncertainty import Baseline, baseline_aggregates
 
@@ -128,92 +131,38 @@ def lifelines_fit(X: np.ndarray, durations: np.ndarray, events: np.ndarray,
     return fitter
 
 
-def newton_coefficients(X: np.ndarray, durations: np.ndarray, events: np.ndarray,
-                        penalizer: float, max_steps: int = 50) -> np.ndarray:
-    """Coefficients maximising the Breslow partial likelihood with lifelines' ridge penalty.
-
-    A fast numpy Newton-Raphson for the many refits of cross-validation only (the served
-    fit is lifelines'). Same objective as lifelines (``n * penalizer * ||beta_std||^2 / 2``
-    on standardised columns); without tied times Breslow equals Efron, and the tests check
-    it agrees with lifelines. Raises :class:`CoxFitError` if it does not converge.
-    """
-    n, p = X.shape
-    order = np.argsort(durations, kind="stable")
-    t, e = durations[order], events[order]
-    mean, sd = X.mean(axis=0), X.std(axis=0, ddof=1)
-    sd[sd == 0] = 1.0
-    Z = (X[order] - mean) / sd
-    _, first = np.unique(t, return_index=True)
-    starts = np.repeat(first, np.diff(np.append(first, n)))  # tie group start of each row
-    d = np.bincount(np.searchsorted(t[first], t), weights=e, minlength=len(first))
-    event_sum = e @ Z
-    lam = n * float(penalizer)
-
-    def state(beta):
-        eta = Z @ beta
-        shift = eta.max()
-        w = np.exp(eta - shift)
-        s0 = np.cumsum(w[::-1])[::-1][first]
-        s1 = np.cumsum((w[:, None] * Z)[::-1], axis=0)[::-1][first]
-        ll = e @ eta - d @ (np.log(s0) + shift) - 0.5 * lam * beta @ beta
-        xbar = s1 / s0[:, None]
-        grad = event_sum - d @ xbar - lam * beta
-        cum = np.cumsum(d / s0)[np.searchsorted(first, starts)]  # sum over risk sets
-        hess = -(Z.T * (w * cum)) @ Z + (xbar.T * d) @ xbar
-        hess[np.diag_indices(p)] -= lam
-        return ll, grad, hess
-
-    beta = np.zeros(p)
-    ll, grad, hess = state(beta)
-    for _ in range(max_steps):
-        try:
-            step = np.linalg.solve(-hess, grad)
-        except np.linalg.LinAlgError as exc:
-            raise CoxFitError(f"singular information matrix at penalizer {penalizer}") from exc
-        if not np.all(np.isfinite(step)):
-            raise CoxFitError(f"the Cox fit diverged at penalizer {penalizer}")
-        size = 1.0
-        while True:
-            new = beta + size * step
-            new_ll, new_grad, new_hess = state(new)
-            if np.isfinite(new_ll) and new_ll >= ll - 1e-12 * abs(ll):
-                break
-            size /= 2
-            if size < 1e-6:
-                raise CoxFitError(f"the Cox fit did not converge at penalizer {penalizer}")
-        converged = np.max(np.abs(new - beta)) < 1e-9 or grad @ step < 1e-16 * abs(ll)
-        beta, ll, grad, hess = new, new_ll, new_grad, new_hess
-        if converged:
-            if np.max(np.abs(beta)) > 50:  # separation or collinearity: not a usable fit
-                raise CoxFitError(f"the Cox fit diverged at penalizer {penalizer}")
-            return beta / sd
-    raise CoxFitError(f"the Cox fit did not converge at penalizer {penalizer}")
-
-
 def fit_coefficients(X: np.ndarray, durations: np.ndarray, events: np.ndarray,
                      penalizer: float) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients and centring means for all columns of ``X`` (0 for constant ones).
 
-    The fast path for cross-validation (:func:`newton_coefficients`); falls back to
-    :data:`MIN_PENALIZER` like :func:`fit_design`. Raises :class:`CoxFitError` when even
-    that fails.
+    The fast path for the many refits of cross-validation and the bootstrap: the numpy
+    solver :func:`risk.cox_efron.fit_efron` with the same objective as lifelines, but
+    Breslow's handling of tied times (cross-validation has always scored with it, and the
+    stored models' selection scores depend on it; without ties it equals Efron). Falls
+    back to :data:`MIN_PENALIZER` like :func:`fit_design`; raises :class:`CoxFitError`
+    when even that fails. Without deaths there is nothing to estimate: all 0.
     """
     keep = ~constant_columns(X)
     coef = np.zeros(X.shape[1])
     means = X.mean(axis=0) if len(X) else np.zeros(X.shape[1])
-    if not keep.any():
+    if not keep.any() or not np.any(events):
         return coef, means
-    from threadpoolctl import threadpool_limits
-
-    # small matrices: multithreaded BLAS is 30x slower here on a busy 2-core machine
-    with threadpool_limits(limits=1, user_api="blas"):
-        try:
-            coef[keep] = newton_coefficients(X[:, keep], durations, events, penalizer)
-        except CoxFitError:
-            if penalizer >= MIN_PENALIZER:
-                raise
-            coef[keep] = newton_coefficients(X[:, keep], durations, events, MIN_PENALIZER)
+    structure = TieStructure(durations, events, ties="breslow")
+    try:
+        coef[keep] = _breslow_coefficients(X[:, keep], structure, penalizer)
+    except CoxFitError:
+        if penalizer >= MIN_PENALIZER:
+            raise
+        coef[keep] = _breslow_coefficients(X[:, keep], structure, MIN_PENALIZER)
     return coef, means
+
+
+def _breslow_coefficients(X: np.ndarray, structure: TieStructure,
+                          penalizer: float) -> np.ndarray:
+    try:
+        return fit_efron(X, None, None, penalizer, structure=structure).coef
+    except CoxConvergenceError as exc:
+        raise CoxFitError(f"the Cox fit failed at penalizer {penalizer}: {exc}") from exc
 
 
 def fit_design(X, durations, events, penalizer: float = 0.0,
@@ -281,17 +230,3 @@ def fit_design(X, durations, events, penalizer: float = 0.0,
         concordance=float(fitter.concordance_index_), n=len(t), events=int(e.sum()),
         baseline=baseline_aggregates(X, t, e, coef, means, grid),
         dropped=dropped, notes=notes)
-
-
-def partial_log_likelihood(lp: np.ndarray, durations: np.ndarray, events: np.ndarray) -> float:
-    """Breslow partial log-likelihood of linear predictors ``lp`` (for cross-validation)."""
-    order = np.argsort(durations, kind="stable")
-    lp, t, e = lp[order], durations[order], events[order]
-    shift = lp.max() if len(lp) else 0.0
-    w = np.exp(lp - shift)
-    at_risk = np.cumsum(w[::-1])[::-1]
-    _, first = np.unique(t, return_index=True)
-    group_start = np.repeat(first, np.diff(np.append(first, len(t))))
-    risk = at_risk[group_start]
-    died = e > 0
-    return float(np.sum(lp[died] - shift - np.log(risk[died])))

@@ -5,7 +5,8 @@ Penalizer (``penalizer="auto"``)
     reproducible) over :data:`PENALIZER_GRID`, scored by the cross-validated partial
     log-likelihood of Verweij and van Houwelingen (1993): for each fold k,
     ``l(beta_-k) - l_-k(beta_-k)``, the full cohort's partial log-likelihood minus that of
-    the training folds, both at the coefficients fitted without fold k. Scores within
+    the training folds, both at the coefficients fitted without fold k (Breslow's
+    handling of tied times, in the refits and in the scores). Scores within
     :data:`TIE_TOLERANCE` of the best count as ties and go to the *smaller* penalizer:
     less shrinkage keeps coefficients and intervals interpretable when the data do not
     ask for more.
@@ -30,7 +31,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from risk.coxfit import CoxFitError, check_outcome, fit_coefficients, partial_log_likelihood
+from risk.cox_efron import log_partial_likelihood
+from risk.coxfit import CoxFitError, check_outcome, fit_coefficients
 from risk.errors import ModelError
 from risk.features import candidate_columns, check_covariates, encode
 
@@ -61,8 +63,9 @@ def cv_partial_likelihood(X: np.ndarray, durations: np.ndarray, events: np.ndarr
         except CoxFitError:
             return -np.inf
         lp = (X - means) @ coef
-        total += (partial_log_likelihood(lp, durations, events)
-                  - partial_log_likelihood(lp[train], durations[train], events[train]))
+        total += (log_partial_likelihood(lp, durations, events, ties="breslow")
+                  - log_partial_likelihood(lp[train], durations[train], events[train],
+                                           ties="breslow"))
     return float(total)
 
 
