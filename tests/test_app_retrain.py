@@ -190,6 +190,15 @@ def test_train_compare_save_activate_and_roll_back(registry, cohort):
     charts = at.get("plotly_chart")
     assert len(charts) >= 8  # both models' figures, side by side
     assert registry.versions() == ["base"]  # nothing saved by training
+    # the details read in words, as in the HTML report (not raw report keys)
+    static = [t.value for t in at.table]
+    terms = {term for t in static if "Term" in t.columns for term in t["Term"]}
+    assert "Liver biopsy WHO grade: G3 (Ki-67 > 20%)" in terms
+    assert not [term for term in terms if "[" in term]
+    metrics = {m for t in static if "Resamples used" in t.columns for m in t["Metric"]}
+    assert "Harrell's C, primary-only comparator" in metrics
+    assert any(s.startswith("Primary site: ") for t in static if "Subgroup" in t.columns
+               for s in t["Subgroup"])
 
     # save: a new immutable version, not served yet
     at.text_input(key="trained_version_name").set_value("centre-b")
@@ -200,6 +209,7 @@ def test_train_compare_save_activate_and_roll_back(registry, cohort):
     card = registry.read("centre-b")[1]
     assert card["kind"] == "trained" and card["training_data"]["patients"] == 220
     assert card["metrics"]["compared_with"]["version"] == "base"
+    assert card["metrics"]["evaluation"]["calibration"]  # the Model page draws it
     assert "Saved as version centre-b" in texts(at, "success")
 
     # activation needs the confirmation
@@ -247,6 +257,8 @@ def test_recalibrate_the_active_model_and_save_it_as_a_child_version(registry, c
     assert card["settings"]["recalibration"] == "baseline and slope"
     assert card["training_data"]["sha256"]
     assert registry.active_version() == "base"
+    assert "reviewed the observed and predicted survival above" in \
+        at.checkbox(key="recalibrated_confirm").label
     at.checkbox(key="recalibrated_confirm").check().run()
     at.button(key="recalibrated_activate").click().run()
     assert registry.active_version() == new[0]

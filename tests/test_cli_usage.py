@@ -34,9 +34,9 @@ def models(tmp_path) -> Path:
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["train", "--data", COHORT, "--evaluate", "-5"],
+    (["train", "--data", COHORT, "--evaluate", "-5", "--model-dir", "m"],
      "argument --evaluate: must be a whole number >= 0; got '-5'"),
-    (["evaluate", "--data", COHORT, "--out", "r", "--jobs", "0"],
+    (["evaluate", "--data", COHORT, "--out", "r", "--jobs", "0", "--model-dir", "m"],
      "argument --jobs: must be -1 (all cores) or a whole number >= 1; got '0'"),
     (["models", "list", "--model-dir", COHORT], "is a file, not a folder"),
     (["predict", "--input", COHORT, "--output", "o.csv", "--model-dir", COHORT],

@@ -81,3 +81,23 @@ def test_unknown_version_and_bad_arguments(registry, cohort_file, tmp_path, caps
         main(["evaluate", "--data", str(cohort_file), "--out", str(tmp_path / "o"),
               "--bootstrap", "-1"])
     assert exit_info.value.code == 2
+
+
+def test_the_report_names_the_file_and_whether_the_validation_is_internal(
+        registry, cohort_file, tmp_path, capsys):
+    import hashlib
+
+    raw = cohort_file.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    own = tmp_path / "models"  # a model whose card says it was trained on this very file
+    card = build_card(training_data=data_fingerprint(
+        load_cohort(raw, purpose="training").frame, raw))
+    Registry(own).save(fitted().to_dict(), card, version="own", activate=True)
+    for models, kind in ((own, "internal"), (registry, "external")):
+        out = tmp_path / kind
+        assert main(["evaluate", "--data", str(cohort_file), "--out", str(out),
+                     "--model-dir", str(models), "--bootstrap", "0"]) == 0
+        data = json.loads((out / "report.json").read_text())
+        assert data["data"] == {"file": "cohort.csv", "sha256": digest, "validation": kind}
+        assert f"({kind} validation" in capsys.readouterr().out
+        assert f"{kind} validation:" in (out / "report.html").read_text()

@@ -80,6 +80,17 @@ def test_the_card_has_the_fingerprint_settings_mapping_and_both_models_metrics(t
     assert "P000001" not in text  # no patient identifiers
 
 
+def test_the_card_keeps_the_whole_report_so_the_model_page_can_draw_it(trained):
+    from risk.model_summary import stored_evaluation
+
+    *_, candidate, _ = trained
+    card = candidate_card(candidate)
+    assert card["metrics"]["evaluation"] == candidate.report
+    kind, report = stored_evaluation(card)
+    assert kind == "report" and report["calibration"] and report["decision_curve"]
+    assert json.loads(json.dumps(card)) == card  # JSON safe as stored
+
+
 @pytest.mark.parametrize("settings, words", [
     (TrainingSettings(penalizer=-1), "penalty"),
     (TrainingSettings(penalizer="high"), "penalty"),

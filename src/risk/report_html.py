@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 
+from risk import schema
 from risk.figures import evaluation as figures
 
 _CSS = """
@@ -114,38 +115,124 @@ def _biopsy_section(report: dict, chart) -> str:
     return out
 
 
-def _optimism_section(report: dict) -> str:
-    opt = report.get("optimism")
-    if not opt:
-        return "<p>Not run (bootstrap 0).</p>"
-    rows = [[_e(name), _num(m["apparent"]), _num(m["optimism"]), _num(m["corrected"]),
-             _num(m["resamples_used"])] for name, m in opt["metrics"].items()]
+# ---------------------------------------------------------------- tables for people
+# Pure builders shared by this file and the retrain page: one wording, one rounding.
+
+#: The optimism-corrected metrics, in the clinic's words.
+OPTIMISM_LABELS = {"harrell_c": "Harrell's C", "calibration_slope_60":
+                   "Calibration slope at 60 months (1 is ideal)",
+                   "brier_60": "Brier score at 60 months (lower is better)",
+                   "comparator_harrell_c": "Harrell's C, primary-only comparator"}
+_LEVEL_WORDS = {("primary_grade", "unknown"): "not assessed", ("ecog", "2+"): "2-4"}
+
+
+def covariate_label(name: str) -> str:
+    """A design column in words: ``met_grade[G3]`` -> ``Liver biopsy WHO grade: G3``."""
+    if name == "age_per_10y":
+        return "Age (per 10 years)"
+    base, _, level = name.partition("[")
+    level = level.rstrip("]")
+    if base not in schema.BY_NAME:
+        return name
+    label = schema.column(base).label
+    if not level:
+        return label
+    words = _LEVEL_WORDS.get((base, level))
+    if words is None:
+        try:
+            words = schema.label(base, level)
+        except (KeyError, ValueError):
+            words = level
+    return f"{label}: {words}"
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def optimism_rows(report: dict) -> list[dict]:
+    """Apparent, optimism and corrected value of each bootstrapped metric (text cells)."""
+    opt = report.get("optimism") or {}
+    return [{"Metric": OPTIMISM_LABELS.get(name, name), "Apparent": _num(m.get("apparent")),
+             "Optimism": _num(m.get("optimism")), "Corrected": _num(m.get("corrected")),
+             "Resamples used": _num(m.get("resamples_used"))}
+            for name, m in (opt.get("metrics") or {}).items()]
+
+
+def optimism_note(report: dict) -> str:
+    """How the bootstrap was run, in one sentence."""
+    opt = report.get("optimism") or {}
     settings = report.get("settings") or {}
-    return (_table(["Metric", "Apparent", "Optimism", "Corrected", "Resamples"], rows)
-            + f"<p class='muted'>Harrell's bootstrap: {_num(opt['resamples'])} resamples, "
-              f"{_num(opt['failed'])} failed; refit: {_e(settings.get('refit'))}, seed "
-              f"{_e(settings.get('seed'))}.</p>")
+    how = ("the penalty re-chosen by cross-validation in each resample"
+           if settings.get("reselect") else "the penalty chosen on the whole cohort")
+    return (f"Harrell's bootstrap: {_num(opt.get('resamples'))} resamples "
+            f"({_num(opt.get('failed'))} failed), seed {settings.get('seed')}; each resample "
+            f"refits both models with {how}; the optimism is the mean, over resamples, of "
+            "the refit's score on its resample minus its score on the whole cohort.")
+
+
+def proportional_hazards_rows(result: dict) -> list[dict]:
+    """Schoenfeld residual test per model term (text cells)."""
+    return [{"Term": covariate_label(r["covariate"]),
+             "Chi-square": "n/a" if r.get("statistic") is None else f"{r['statistic']:.2f}",
+             "p": _num(r.get("p"), 3),
+             "Check": "review: p < 0.05" if r.get("violated") else ""}
+            for r in result.get("covariates", [])]
+
+
+def subgroup_rows(report: dict) -> list[dict]:
+    """Key metrics per subgroup (primary site, primary grade), risks as percentages."""
+    rows = []
+    for r in report.get("subgroups", []):
+        variable = r.get("variable")
+        group = schema.column(variable).label if variable in schema.BY_NAME else variable
+        rows.append({"Subgroup": f"{group}: {r['label']}" if group else r["label"],
+                     "Patients": _num(r.get("n")), "Deaths": _num(r.get("deaths")),
+                     "C, served": _num(r.get("harrell_c")),
+                     "C, primary only": _num(r.get("comparator_harrell_c")),
+                     "Observed risk of death by 60 months": _pct(r.get("observed_risk_60")),
+                     "Mean predicted risk": _pct(r.get("mean_predicted_risk_60")),
+                     "Brier at 60 months": _num(r.get("brier_60"))})
+    return rows
+
+
+def _rows_table(rows: list[dict]) -> str:
+    if not rows:
+        return "<p>None.</p>"
+    return _table(list(rows[0]), [[_e(v) for v in row.values()] for row in rows])
+
+
+def _optimism_section(report: dict) -> str:
+    if not report.get("optimism"):
+        return "<p>Not run (bootstrap 0).</p>"
+    return (_rows_table(optimism_rows(report))
+            + f"<p class='muted'>{_e(optimism_note(report))}</p>")
 
 
 def _ph_section(report: dict) -> str:
     parts = []
     for model, result in (report.get("proportional_hazards") or {}).items():
-        rows = [[_e(r["covariate"]), _num(r["statistic"], 2), _num(r["p"], 4),
-                 "review" if r["violated"] else ""] for r in result.get("covariates", [])]
-        parts.append(f"<h3>{_e(model.replace('_', ' '))} model</h3>"
-                     + _table(["Covariate", "Schoenfeld test", "p", "p < 0.05"], rows))
+        parts.append(f"<h3>{_e(model.replace('_', ' ').capitalize())} model</h3>"
+                     + _rows_table(proportional_hazards_rows(result)))
         if result.get("note"):
             parts.append(f"<p class='muted'>{_e(result['note'])}</p>")
     return "".join(parts)
 
 
 def _subgroup_section(report: dict) -> str:
-    rows = [[_e(r["label"]), _num(r["n"]), _num(r["deaths"]), _num(r.get("harrell_c")),
-             _num(r.get("comparator_harrell_c")), _num(r.get("observed_risk_60")),
-             _num(r.get("mean_predicted_risk_60")), _num(r.get("brier_60"))]
-            for r in report.get("subgroups", [])]
-    return _table(["Subgroup", "Patients", "Deaths", "C (served)", "C (comparator)",
-                   "Observed risk 60 m", "Predicted risk 60 m", "Brier 60 m"], rows)
+    return _rows_table(subgroup_rows(report))
+
+
+def _source_line(source: dict | None) -> str:
+    """The cohort file measured (name and sha256) and what kind of validation it is."""
+    if not source:
+        return ""
+    kind = {"internal": "internal validation: the file the model was trained on",
+            "external": "external validation: not the file the model was trained on"
+            }.get(source.get("validation"), "")
+    return (f"<p class='muted'>Cohort file {_e(source.get('file'))} (sha256 "
+            f"{_e(str(source.get('sha256'))[:16])}&hellip;)" + (f" &middot; {_e(kind)}" if kind
+                                                              else "") + "</p>")
 
 
 def render_report_html(report: dict, title: str = "Validation report") -> str:
@@ -159,6 +246,7 @@ def render_report_html(report: dict, title: str = "Validation report") -> str:
         f"<p class='muted'>Model version {_e(version)} &middot; {_num(report['n'])} patients, "
         f"{_num(report['events'])} deaths, {_num(report.get('n_with_biopsy_grade'))} with a "
         f"liver-biopsy grade &middot; created {made}</p>",
+        _source_line(report.get("data")),
         f"<div class='caveat'><strong>Read this first.</strong> {_e(report.get('context', ''))}"
         "</div>",
         "<h2>Summary</h2>", _headline(report),

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from risk.errors import ModelError
+from risk.model_summary import EVALUATION_KEY
 
 #: Share of the progress bar each stage takes (fit, evaluate new, evaluate active).
 _STAGES = (0.25, 0.45, 0.30)
@@ -171,6 +172,8 @@ def candidate_card(candidate: Candidate, notes: str = "") -> dict:
     metrics = headline_metrics(
         candidate.report, "the training cohort itself (internal validation; "
         "'corrected' values are bootstrap optimism-corrected)")
+    # the whole report, as `train --evaluate` stores it: the Model page draws its figures
+    metrics[EVALUATION_KEY] = candidate.report
     if candidate.active_report is not None:
         metrics["compared_with"] = {
             "version": candidate.active_version,

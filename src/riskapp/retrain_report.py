@@ -18,7 +18,13 @@ import streamlit as st
 
 from risk.evaluation import SYNTHETIC_CONTEXT
 from risk.figures import evaluation as figures
-from risk.report_html import render_report_html
+from risk.report_html import (
+    optimism_note,
+    optimism_rows,
+    proportional_hazards_rows,
+    render_report_html,
+    subgroup_rows,
+)
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 NEW = "New model"
@@ -83,7 +89,10 @@ def _concordance(report: dict):
     # the full title does not fit half a page
     fig.update_layout(title_text="Concordance with and without the liver biopsy"
                       + (f"<br><sup>delta C {delta:+.3f} (patients with a biopsy grade)</sup>"
-                         if delta is not None else ""))
+                         if delta is not None else ""),
+                      # half a page: the legend goes below the axis title, not over it
+                      height=380, margin={"b": 120}, legend={"y": -0.45, "yanchor": "top"})
+    fig.update_yaxes(range=[-0.6, 1.6])  # both rows inside the band, under its label
     return fig
 
 
@@ -111,30 +120,25 @@ CHARTS = (
 
 
 def _details(report: dict, key: str, internal: bool) -> None:
-    """Optimism (internal validation only), proportional hazards, subgroups, notes."""
-    opt = report.get("optimism")
-    if opt and internal:
+    """Optimism (internal validation only), proportional hazards, subgroups, notes: the
+    same tables, in the same words, as the HTML report."""
+    if report.get("optimism") and internal:
         with st.expander("Bootstrap optimism (internal validation)"):
-            rows = [{"metric": name, "apparent": m.get("apparent"),
-                     "optimism": m.get("optimism"), "corrected": m.get("corrected"),
-                     "resamples": m.get("resamples_used")}
-                    for name, m in opt.get("metrics", {}).items()]
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                         key=f"{key}_optimism")
-            st.caption(f"{opt.get('resamples')} resamples, {opt.get('failed')} failed.")
+            st.table(pd.DataFrame(optimism_rows(report)), hide_index=True)
+            st.caption(optimism_note(report))
     ph = report.get("proportional_hazards") or {}
     if ph:
         with st.expander("Proportional-hazards checks"):
+            st.caption("Schoenfeld residual test of each term: a small p means its effect "
+                       "may change over time.")
             for model, result in ph.items():
-                st.markdown(f"**{model.replace('_', ' ')} model**")
-                st.dataframe(pd.DataFrame(result.get("covariates", [])), hide_index=True,
-                             width="stretch", key=f"{key}_ph_{model}")
+                st.markdown(f"**{model.replace('_', ' ').capitalize()} model**")
+                st.table(pd.DataFrame(proportional_hazards_rows(result)), hide_index=True)
                 if result.get("note"):
                     st.caption(result["note"])
     if report.get("subgroups"):
         with st.expander("Subgroups"):
-            st.dataframe(pd.DataFrame(report["subgroups"]), hide_index=True, width="stretch",
-                         key=f"{key}_subgroups")
+            st.table(pd.DataFrame(subgroup_rows(report)), hide_index=True)
     notes = report.get("notes") or []
     if notes:
         st.caption("Notes: " + "; ".join(notes) + ".")
@@ -159,9 +163,8 @@ def render_comparison(report: dict, active: dict | None, active_version: str | N
         "column (Harrell's bootstrap) is the honest estimate. The active model meets these "
         "patients for the first time: an external validation.")
     st.warning(report.get("context") or SYNTHETIC_CONTEXT, icon=":material/info:")
-    table = headline_table(report, active, active_version)
-    st.dataframe(table, hide_index=True, width="stretch", key="comparison_table",
-                 height=35 * (len(table) + 1) + 3)
+    # a static table: every column and every label whole, whatever the page width
+    st.table(headline_table(report, active, active_version), hide_index=True)
     shown = [(report, "new", f"{NEW}: internal validation",
               f"{report.get('n')} patients, {report.get('events')} deaths; fitted on them.")]
     if active is not None:

@@ -124,7 +124,8 @@ def recalibration_section(upload: CohortUpload, access: Access) -> None:
     st.subheader("Save and activate")
     save_controls(access, "recalibrated", result.model.to_dict(),
                   lambda notes: recalibration_card(parent, upload.training_data, result, notes),
-                  "recalibrated model")
+                  "recalibrated model",
+                  reviewed="the observed and predicted survival above")
 
 
 def _reason(exc: Exception) -> str:

@@ -88,11 +88,13 @@ def previous_active(reg: Registry) -> str | None:
     return stack[-2] if len(stack) >= 2 else None
 
 
-def save_controls(access: Access, key: str, params: dict, card_builder, what: str) -> None:
+def save_controls(access: Access, key: str, params: dict, card_builder, what: str,
+                  reviewed: str = "the validation report") -> None:
     """Name, notes and the save button of a model not saved yet; then its activation.
 
     ``card_builder(notes) -> dict`` makes the card at save time; ``key`` prefixes the
-    widget keys and holds the saved version in the session.
+    widget keys and holds the saved version in the session; ``reviewed`` names what the
+    user confirms having read before activating.
     """
     saved_key = f"{key}_saved_version"
     saved = st.session_state.get(saved_key)
@@ -117,18 +119,19 @@ def save_controls(access: Access, key: str, params: dict, card_builder, what: st
             st.rerun()
         return
     st.info(f"Saved as version **{saved}**.", icon=":material/save:")
-    activation_controls(access, saved, key)
+    activation_controls(access, saved, key, reviewed)
 
 
-def activation_controls(access: Access, version: str, key: str) -> None:
+def activation_controls(access: Access, version: str, key: str,
+                        reviewed: str = "the validation report") -> None:
     """A confirmation checkbox and a button: nothing is activated by one click."""
     reg = registry()
     if reg.active_version() == version:
         st.success(f"Version {version} is the active model.", icon=":material/check_circle:")
         return
     confirmed = st.checkbox(
-        f"I have reviewed the validation report and want version {version} served to "
-        "clinicians from now on", key=f"{key}_confirm", disabled=not access.may_change)
+        f"I have reviewed {reviewed} and want version {version} served to clinicians "
+        "from now on", key=f"{key}_confirm", disabled=not access.may_change)
     if pressed(f"Activate version {version}", key=f"{key}_activate", type="primary",
                disabled=not (confirmed and access.may_change),
                icon=":material/rocket_launch:"):

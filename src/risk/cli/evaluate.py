@@ -71,6 +71,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(e.g. tcp://10.0.0.5:8786; its workers need this package)")
 
 
+def cohort_source(name: str, raw_bytes: bytes, card: dict) -> dict:
+    """Which file the report measures (its name and sha256, never its rows), and whether
+    it is the file the model was trained on (internal validation) or not (external)."""
+    import hashlib
+
+    digest = hashlib.sha256(raw_bytes).hexdigest()
+    trained_on = (card.get("training_data") or {}).get("sha256")
+    return {"file": name, "sha256": digest,
+            "validation": "internal" if digest == trained_on else "external"}
+
+
 def _progress(done: int, total: int) -> None:
     """One line per finished chunk of refits (about eight lines per run)."""
     print(f"bootstrap: {done}/{total} refits", file=sys.stderr, flush=True)
@@ -88,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     from risk.validation import load_cohort
 
     loaded = Registry(args.model_dir).load(args.model)  # fails fast, before the file
-    result = load_cohort(read_source_bytes(args.data), purpose="training")
+    raw_bytes = read_source_bytes(args.data)
+    result = load_cohort(raw_bytes, purpose="training")
     for note in result.notes:
         print(f"note: {note}")
     out = Path(args.out)
@@ -100,13 +112,17 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise RiskError(f"cannot create the output folder {out}: {exc.strerror or exc}") \
             from None
+    source = cohort_source(Path(args.data).name, raw_bytes, loaded.card)
     print(f"evaluating model {loaded.version} on {result.n_patients} patients, "
-          f"{result.n_deaths} deaths ...", flush=True)
+          f"{result.n_deaths} deaths ({source['validation']} validation: "
+          + ("the model's own training file" if source["validation"] == "internal" else
+             "not the file the model was trained on") + ") ...", flush=True)
     report = evaluate(loaded.model, result.frame, bootstrap=args.bootstrap, seed=args.seed,
                       n_jobs=args.jobs, progress=_progress if args.bootstrap else None,
                       dask_scheduler=args.dask_scheduler)
     report.model_version = loaded.version
     data = report.to_dict()
+    data["data"] = source
     try:
         (out / "report.json").write_text(json.dumps(data, indent=2, allow_nan=False) + "\n",
                                          encoding="utf-8")
