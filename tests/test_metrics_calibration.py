@@ -1,13 +1,12 @@
-"""Calibration, the small Cox fit and Kaplan-Meier against lifelines and known truths."""
+"""Calibration and Kaplan-Meier against lifelines and known truths (the calibration
+models' Cox fit itself: tests/test_cox_efron.py)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
-from lifelines.datasets import load_rossi
 
 from risk.metrics import calibration_at, calibration_slope
-from risk.metrics._cox import fit_small_cox
 from risk.metrics._km import survival_at, survival_with_interval
 from risk.metrics.calibration import (
     complementary_log_log,
@@ -23,21 +22,6 @@ def _simulated(n, seed, baseline=0.01):
     death = rng.exponential(1 / (baseline * np.exp(x)))
     censor = rng.uniform(0, 150, n)
     return np.minimum(death, censor), death <= censor, x
-
-
-# --- the small Cox fit -----------------------------------------------------------------
-
-@pytest.mark.parametrize("cols", [["age"], ["fin", "age", "prio"]])
-def test_small_cox_equals_lifelines_efron(cols):
-    rossi = load_rossi()  # weekly times: many ties
-    ref = CoxPHFitter().fit(rossi[cols + ["week", "arrest"]], "week", "arrest")
-    fit = fit_small_cox(rossi.week, rossi.arrest, rossi[cols].to_numpy())
-    np.testing.assert_allclose(fit.coef, ref.params_.values, atol=1e-7)
-    np.testing.assert_allclose(fit.covariance, ref.variance_matrix_.values, rtol=1e-5)
-    assert fit.log_likelihood == pytest.approx(ref.log_likelihood_, abs=1e-8)
-    expected = ref.predict_survival_function(rossi[cols].iloc[:20], times=[52]).values[0]
-    np.testing.assert_allclose(fit.survival_at(rossi[cols].to_numpy()[:20], 52), expected,
-                               atol=1e-7)
 
 
 # --- Kaplan-Meier ----------------------------------------------------------------------

@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy.stats import norm
 
-from risk.metrics._cox import fit_small_cox
+from risk.cox_efron import CoxConvergenceError, TieStructure, baseline_cumulative_hazard, fit_efron
+from risk.errors import ModelError
 from risk.metrics._km import survival_with_interval
 from risk.metrics.discrimination import check_outcome
 
@@ -83,10 +84,25 @@ def restricted_cubic_spline(x, knots) -> np.ndarray:
     return np.column_stack(terms)
 
 
-def calibration_slope(time, event, predicted_risk) -> tuple[float, float, float]:
-    """Slope (with 95% interval) of a Cox model on the cloglog of predicted risk."""
+def _cox(x: np.ndarray, follow_up: TieStructure):
+    """The Efron Cox fit of a calibration model; a failed fit as a clear error."""
+    try:
+        return fit_efron(x, None, None, structure=follow_up)
+    except CoxConvergenceError as exc:
+        raise ModelError(f"the calibration model cannot be fitted ({exc})") from None
+
+
+def calibration_slope(time, event, predicted_risk,
+                      follow_up: TieStructure | None = None) -> tuple[float, float, float]:
+    """Slope (with 95% interval) of a Cox model on the cloglog of predicted risk.
+
+    ``follow_up``: the :class:`~risk.cox_efron.TieStructure` of ``time, event``, when
+    the caller has it already.
+    """
     time, event = check_outcome(time, event)
-    fit = fit_small_cox(time, event, complementary_log_log(predicted_risk))
+    if follow_up is None:
+        follow_up = TieStructure(time, event)
+    fit = _cox(complementary_log_log(predicted_risk)[:, None], follow_up)
     slope = float(fit.coef[0])
     half = _Z * float(np.sqrt(fit.covariance[0, 0]))
     return slope, slope - half, slope + half
@@ -120,14 +136,17 @@ def _grouped(time, event, risk, months, n_groups):
     return rows
 
 
-def _smoothed(time, event, risk, months, curve_points):
+def _smoothed(follow_up, risk, months, curve_points):
     """Each patient's observed risk from the spline Cox model, and a curve to plot."""
     cll = complementary_log_log(risk)
     knots = np.quantile(cll, [0.1, 0.5, 0.9])
     linear = not np.all(np.diff(knots) > 1e-8)
     basis = (lambda v: v[:, None]) if linear else (lambda v: restricted_cubic_spline(v, knots))
-    fit = fit_small_cox(time, event, basis(cll))
-    observed = 1.0 - fit.survival_at(basis(cll), months)
+    fit = _cox(basis(cll), follow_up)
+    lp_patients = basis(cll) @ fit.coef
+    # Breslow's baseline for covariates of 0 (uncentred), a step function as in R
+    h0 = float(baseline_cumulative_hazard(lp_patients, None, None, months, follow_up))
+    observed = 1.0 - np.exp(-h0 * np.exp(lp_patients))
     grid_risk = np.quantile(risk, np.linspace(0.01, 0.99, curve_points))
     z = basis(complementary_log_log(grid_risk))
     lp = z @ fit.coef
@@ -135,7 +154,6 @@ def _smoothed(time, event, risk, months, curve_points):
     # covariates, where the baseline carries the level; the baseline's own noise is left out)
     zc = z - basis(cll).mean(axis=0)
     se = np.sqrt(np.einsum("ij,jk,ik->i", zc, fit.covariance, zc))
-    h0 = fit.cumulative_hazard_at(np.zeros((1, z.shape[1])), months)[0]
 
     def to_risk(v):
         return 1.0 - np.exp(-h0 * np.exp(v))
@@ -161,11 +179,12 @@ def calibration_at(time, event, predicted_risk, months: float, n_groups: int | N
     time, event = check_outcome(time, event)
     risk = np.clip(np.asarray(predicted_risk, float), _EPS, 1 - _EPS)
     n_groups = n_groups or default_group_count(time.size)
-    slope, slope_lo, slope_hi = calibration_slope(time, event, risk)
+    follow_up = TieStructure(time, event)  # shared by the slope and the smoother
+    slope, slope_lo, slope_hi = calibration_slope(time, event, risk, follow_up)
     s, s_lo, s_hi = survival_with_interval(time, event, [months])
     observed = float(1 - s[0])
     mean_pred = float(risk.mean())
-    obs_each, curve, linear = _smoothed(time, event, risk, months, curve_points)
+    obs_each, curve, linear = _smoothed(follow_up, risk, months, curve_points)
     gap = np.abs(risk - obs_each)
     note = "" if not linear else "too few distinct predictions for a spline: linear smoother"
     if not np.isfinite(observed):

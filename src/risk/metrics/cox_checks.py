@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from risk.metrics._cox import null_log_likelihood
+from risk.cox_efron import log_partial_likelihood
 from risk.metrics.discrimination import check_outcome
 
 
@@ -75,7 +75,7 @@ def nested_cox_lr_test(time, event, nested: pd.DataFrame, full: pd.DataFrame) ->
         if nested_cols:
             loglik_nested = _fit(time, event, full[nested_cols])[0].log_likelihood_
         else:
-            loglik_nested = null_log_likelihood(time, event)
+            loglik_nested = log_partial_likelihood(np.zeros(time.size), time, event)
     except Exception as exc:  # noqa: BLE001 - lifelines raises several kinds on failure
         return {"statistic": float("nan"), "df": len(full_cols) - len(nested_cols),
                 "p": float("nan"), "dropped": dropped,
