@@ -250,6 +250,25 @@ def test_new_patient_clears_the_form_and_the_estimate(model):
     assert "patient_estimate" not in at.session_state
 
 
+def test_new_patient_tells_the_browser_to_blank_every_field(model):
+    """The browser keeps a form widget's value until the server sends one (``set_value``):
+    a field only forgotten on the server would still show the previous patient."""
+    from riskapp.patient_form import FORM_FIELDS
+    from riskapp.widgets import widget_default
+
+    at = submit({**PATIENT, "extrahepatic_mets": True, "sstr_status": "negative",
+                 "primary_grade": "G2"})
+    at.button(key="clear").click().run()
+    assert not at.exception
+    widgets = {w.key: w for w in (*at.number_input, *at.selectbox, *at.checkbox)}
+    for name in FORM_FIELDS:
+        assert widgets[name].proto.set_value, name
+        assert widgets[name].value == widget_default(name), name
+    assert widgets["sstr_status"].value == "unknown"
+    assert widgets["differentiation"].value == "well"
+    assert widgets["extrahepatic_mets"].value is False
+
+
 def test_an_unexpected_failure_is_a_message_not_a_traceback(model, monkeypatch):
     import risk.estimate
 

@@ -15,7 +15,7 @@ import streamlit as st
 
 from risk.errors import Problem, RiskError, ValidationError
 from riskapp.loaders import served_model
-from riskapp.widgets import schema_widget
+from riskapp.widgets import schema_widget, widget_default
 
 if TYPE_CHECKING:
     from risk.estimate import PatientEstimate
@@ -101,9 +101,16 @@ def on_predict() -> None:
 
 
 def clear_patient() -> None:
-    """Forget the patient: every field, the estimate and the messages (next patient)."""
-    for key in (*FORM_FIELDS, RESULT_KEY, PROBLEMS_KEY):
+    """Forget the patient: every field, the estimate and the messages (next patient).
+
+    Each field is set back to its blank value rather than deleted: a deleted widget
+    state resets the server's copy only, and the browser would keep showing (and on the
+    next submit send) the previous patient's values.
+    """
+    for key in (RESULT_KEY, PROBLEMS_KEY):
         st.session_state.pop(key, None)
+    for name in FORM_FIELDS:
+        st.session_state[name] = widget_default(name)
 
 
 def _field_notes(name: str, problems: dict, submitted: dict | None) -> None:

@@ -21,6 +21,16 @@ def widget_label(col: schema.Column) -> str:
     return f"{col.label} ({col.unit})" if col.unit else col.label
 
 
+def widget_default(name: str):
+    """The value the blank form shows for schema column ``name`` (None = nothing chosen)."""
+    col = schema.column(name)
+    if col.kind == "flag":
+        return False
+    if col.kind != "category" or col.required:
+        return None
+    return col.default if col.default in col.categories else None
+
+
 def schema_widget(name: str, default=None):
     """One input widget for schema column ``name``, keyed by the column name."""
     col = schema.column(name)
@@ -49,8 +59,15 @@ def schema_widget(name: str, default=None):
     else:
         index = options.index(default if default in options else
                               (col.default if col.default in options else options[0]))
-    return st.selectbox(
-        label, options, index=index, help=help_text, key=name, placeholder=CHOOSE,
-        format_func=lambda code, n=name: _BLANK_LABELS.get(n, "Not recorded")
-        if code is None else schema.label(n, code),
-    )
+        if name in st.session_state:
+            # the value comes from session state (e.g. set back by "New patient"); a
+            # second, non-first default would only make Streamlit log a warning
+            index = 0
+    def format_code(code, n=name):
+        return _BLANK_LABELS.get(n, "Not recorded") if code is None else schema.label(n, code)
+
+    # where blank is a choice, the placeholder says it too: a blank set through session
+    # state ("New patient") shows the placeholder, not the blank option
+    placeholder = format_code(None) if None in options else CHOOSE
+    return st.selectbox(label, options, index=index, help=help_text, key=name,
+                        placeholder=placeholder, format_func=format_code)
