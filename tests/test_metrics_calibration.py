@@ -1,13 +1,12 @@
-"""Calibration and Kaplan-Meier against lifelines and known truths (the calibration
-models' Cox fit itself: tests/test_cox_efron.py)."""
+"""Calibration against lifelines and known truths (the calibration models' Cox fit itself:
+tests/test_cox_efron.py; Kaplan-Meier: tests/test_kaplan_meier.py)."""
 
 import numpy as np
 import pandas as pd
 import pytest
-from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines import CoxPHFitter
 
 from risk.metrics import calibration_at, calibration_slope
-from risk.metrics._km import survival_at, survival_with_interval
 from risk.metrics.calibration import (
     complementary_log_log,
     restricted_cubic_spline,
@@ -22,27 +21,6 @@ def _simulated(n, seed, baseline=0.01):
     death = rng.exponential(1 / (baseline * np.exp(x)))
     censor = rng.uniform(0, 150, n)
     return np.minimum(death, censor), death <= censor, x
-
-
-# --- Kaplan-Meier ----------------------------------------------------------------------
-
-def test_km_with_interval_equals_lifelines():
-    rng = np.random.default_rng(0)
-    time = rng.integers(1, 50, 200).astype(float)
-    death = rng.random(200) < 0.5
-    months = [0.5, 10, 20, 33.3, 48.9]
-    km = KaplanMeierFitter().fit(time, death)
-    est, lo, hi = survival_with_interval(time, death, months)
-    np.testing.assert_allclose(est, km.survival_function_at_times(months).values)
-    ci = km.confidence_interval_survival_function_
-    rows = [ci.index[ci.index <= m].max() for m in months]
-    np.testing.assert_allclose(lo, ci.loc[rows].values[:, 0], atol=1e-10)
-    np.testing.assert_allclose(hi, ci.loc[rows].values[:, 1], atol=1e-10)
-
-
-def test_km_is_unknown_after_last_follow_up_unless_everyone_died():
-    assert np.isnan(survival_at([1, 2, 3], [1, 0, 0], [5])[0])
-    assert survival_at([1, 2, 3], [1, 1, 1], [5])[0] == 0.0
 
 
 # --- spline basis ----------------------------------------------------------------------

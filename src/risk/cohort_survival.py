@@ -1,10 +1,10 @@
 """Kaplan-Meier survival by group, numbers at risk, median OS and log-rank tests.
 
 Vectorised on the table of unique times (one ``np.unique`` and ``bincount`` per group, no
-loop over patients), so a 100,000-patient cohort takes milliseconds. The estimates equal
-lifelines' ``KaplanMeierFitter`` (survival, exponential-Greenwood "log-log" 95% band,
-median and its interval) and ``multivariate_logrank_test``/``pairwise_logrank_test``; the
-tests check this.
+loop over patients), so a 100,000-patient cohort takes milliseconds. The curves are the
+project's one Kaplan-Meier estimator (:func:`risk.kaplan_meier.kaplan_meier`, equal to
+lifelines' ``KaplanMeierFitter``); the log-rank tests equal lifelines'
+``multivariate_logrank_test``/``pairwise_logrank_test``. The tests check both.
 """
 
 from __future__ import annotations
@@ -17,90 +17,10 @@ import pandas as pd
 from scipy import stats
 
 from risk.cohort import NOT_ASSESSED, group_labels, grouping_title
+from risk.kaplan_meier import SurvivalCurve, kaplan_meier
 
 #: Months at which the number at risk is shown under the curves.
 AT_RISK_MONTHS = tuple(range(0, 121, 12))
-
-
-@dataclass(frozen=True)
-class SurvivalCurve:
-    """A Kaplan-Meier curve: a right-continuous step function on ``times``.
-
-    ``times`` starts at 0 and holds every distinct follow-up time; ``at_risk[i]`` is the
-    number still followed just before ``times[i]``; ``lower``/``upper`` are the pointwise
-    confidence band (exponential Greenwood, as lifelines and R's ``conf.type="log-log"``).
-    Medians are ``inf`` when the curve (or its bound) never falls to 50%.
-    """
-
-    label: str
-    n: int
-    events: int
-    times: np.ndarray
-    survival: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    at_risk: np.ndarray
-    median: float
-    median_lower: float
-    median_upper: float
-
-    def survival_at(self, months) -> np.ndarray:
-        """Survival probability at the given months (the step value in force)."""
-        idx = np.searchsorted(self.times, np.asarray(months, dtype=float), side="right") - 1
-        return self.survival[np.clip(idx, 0, None)]
-
-    def at_risk_at(self, months) -> np.ndarray:
-        """Number at risk at the given months: patients with follow-up >= that time
-        (R's ``summary(survfit, times=)``); 0 after the last follow-up."""
-        idx = np.searchsorted(self.times, np.asarray(months, dtype=float), side="left")
-        padded = np.append(self.at_risk, 0)
-        return padded[np.minimum(idx, len(self.at_risk))].astype(int)
-
-
-def kaplan_meier(durations, events, label: str = "All patients",
-                 alpha: float = 0.05) -> SurvivalCurve:
-    """The Kaplan-Meier estimate with a ``1 - alpha`` confidence band.
-
-    ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)``; Greenwood's sum
-    ``sum d_i / (n_i (n_i - d_i))`` feeds the log-log band
-    ``exp(-exp(log(-log S) -/+ z sqrt(greenwood) / log S))``, set to 1 where S = 1.
-    """
-    durations = np.asarray(durations, dtype=float)
-    died = np.asarray(events, dtype=float)
-    if durations.shape != died.shape or durations.ndim != 1:
-        raise ValueError("durations and events must be 1-d and of the same length")
-    if durations.size == 0:
-        raise ValueError("no patients: a Kaplan-Meier curve needs at least one")
-    if not np.isfinite(durations).all() or (durations < 0).any():
-        raise ValueError("durations must be finite and >= 0")
-    times, inverse = np.unique(durations, return_inverse=True)
-    removed = np.bincount(inverse, minlength=times.size)
-    deaths = np.bincount(inverse, weights=died, minlength=times.size)
-    if times[0] > 0:  # the curve starts at time 0 with everyone at risk
-        times, removed, deaths = (np.concatenate([[0.0], times]), np.concatenate([[0], removed]),
-                                  np.concatenate([[0.0], deaths]))
-    n = durations.size
-    at_risk = n - np.concatenate([[0], np.cumsum(removed)[:-1]])
-    survival = np.cumprod(1.0 - deaths / at_risk)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = deaths / (at_risk * (at_risk - deaths).astype(float))
-        greenwood = np.cumsum(np.where(np.isfinite(terms), terms, 0.0))
-        z = stats.norm.ppf(1 - alpha / 2)
-        log_s = np.log(survival)
-        spread = z * np.sqrt(greenwood) / log_s
-        lower = np.exp(-np.exp(np.log(-log_s) - spread))
-        upper = np.exp(-np.exp(np.log(-log_s) + spread))
-    lower, upper = np.nan_to_num(lower, nan=1.0), np.nan_to_num(upper, nan=1.0)
-    return SurvivalCurve(label, n, int(died.sum()), times, survival, lower, upper,
-                         at_risk.astype(int), _first_time_at_or_below(times, survival),
-                         _first_time_at_or_below(times, lower),
-                         _first_time_at_or_below(times, upper))
-
-
-def _first_time_at_or_below(times: np.ndarray, curve: np.ndarray, q: float = 0.5) -> float:
-    """First time the curve is <= q (lifelines' ``qth_survival_time``), inf if never."""
-    hits = np.flatnonzero(curve <= q)
-    return float(times[hits[0]]) if hits.size else float("inf")
 
 
 # --------------------------------------------------------------------------- log-rank

@@ -191,7 +191,7 @@ def _model_note(details: dict) -> str:
 
 def _survival_check(before, after, frame: pd.DataFrame) -> list[dict]:
     """Observed (Kaplan-Meier) vs mean predicted survival, before and after."""
-    from risk.cohort_survival import kaplan_meier
+    from risk.kaplan_meier import kaplan_meier
 
     t = frame["os_months"].to_numpy(dtype=float)
     km = kaplan_meier(t, frame["death"].to_numpy(dtype=float))

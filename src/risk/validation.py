@@ -261,16 +261,13 @@ def median_follow_up(os_months, death) -> float | None:
     is the event, a death censors follow-up (Schemper & Smith, Control Clin Trials 1996).
     The median is the first time the estimate falls to 0.5 or below; None if it never does.
     """
+    from risk.kaplan_meier import kaplan_meier
+
     months = np.asarray(os_months, dtype="float64")
-    censored = np.asarray(death, dtype="float64") == 0
     if months.size == 0:
         return None
-    times, at_time = np.unique(months, return_inverse=True)
-    events = np.bincount(at_time, weights=censored, minlength=len(times))
-    at_risk = np.bincount(at_time, minlength=len(times))[::-1].cumsum()[::-1]
-    still_followed = np.cumprod(1.0 - events / at_risk)
-    reached = np.flatnonzero(still_followed <= 0.5)
-    return float(times[reached[0]]) if reached.size else None
+    reverse = kaplan_meier(months, np.asarray(death, dtype="float64") == 0)
+    return reverse.median if np.isfinite(reverse.median) else None
 
 
 def _as_text(value: object) -> str:

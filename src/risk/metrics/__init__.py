@@ -5,8 +5,8 @@ score (higher = riskier), a predicted risk of death by a horizon, or predicted s
 Each metric is computed by, or tested against, lifelines or scikit-survival.
 """
 
-from risk.metrics._km import survival_at as km_survival_at
-from risk.metrics._km import survival_with_interval as km_survival_with_interval
+from risk.kaplan_meier import survival_at as km_survival_at
+from risk.kaplan_meier import survival_with_interval as km_survival_with_interval
 from risk.metrics.accuracy import brier_scores, integrated_brier_score
 from risk.metrics.calibration import Calibration, calibration_at, calibration_slope
 from risk.metrics.cox_checks import (

@@ -25,7 +25,7 @@ from scipy.stats import norm
 
 from risk.cox_efron import CoxConvergenceError, TieStructure, baseline_cumulative_hazard, fit_efron
 from risk.errors import ModelError
-from risk.metrics._km import survival_with_interval
+from risk.kaplan_meier import survival_with_interval
 from risk.metrics.discrimination import check_outcome
 
 _Z = norm.ppf(0.975)

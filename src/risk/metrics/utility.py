@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from risk.metrics._km import survival_at
+from risk.kaplan_meier import survival_at
 from risk.metrics.discrimination import check_outcome
 
 #: Threshold probabilities of death by the horizon: 5% to 50% in steps of 1%.
