@@ -199,6 +199,11 @@ def test_train_compare_save_activate_and_roll_back(registry, cohort):
     assert "Harrell's C, primary-only comparator" in metrics
     assert any(s.startswith("Primary site: ") for t in static if "Subgroup" in t.columns
                for s in t["Subgroup"])
+    assert {"New model: subgroups", "Active model base: subgroups",
+            "New model: bootstrap optimism (internal validation)"} <= {
+        e.label for e in at.expander}
+    assert {"New model: full report (HTML)", "Active model: full report (HTML)"} <= {
+        b.label for b in at.get("download_button")}
 
     # save: a new immutable version, not served yet
     at.text_input(key="trained_version_name").set_value("centre-b")

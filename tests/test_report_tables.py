@@ -72,7 +72,7 @@ def test_subgroup_rows_say_the_grouping_and_give_risks_as_percentages():
     assert rows[0]["Subgroup"] == "Primary site: Appendix"
     assert rows[1]["Subgroup"] == "Primary WHO grade: Not assessed"
     assert rows[0]["Observed risk of death by 60 months"] == "11.1%"
-    assert rows[0]["Mean predicted risk"] == "21.8%"
+    assert rows[0]["Mean predicted risk by 60 months"] == "21.8%"
     assert rows[1]["C, served"] == "n/a" and rows[1]["Observed risk of death by 60 months"] == "n/a"
 
 

@@ -191,7 +191,7 @@ def subgroup_rows(report: dict) -> list[dict]:
                      "C, served": _num(r.get("harrell_c")),
                      "C, primary only": _num(r.get("comparator_harrell_c")),
                      "Observed risk of death by 60 months": _pct(r.get("observed_risk_60")),
-                     "Mean predicted risk": _pct(r.get("mean_predicted_risk_60")),
+                     "Mean predicted risk by 60 months": _pct(r.get("mean_predicted_risk_60")),
                      "Brier at 60 months": _num(r.get("brier_60"))})
     return rows
 

@@ -119,16 +119,16 @@ CHARTS = (
 )
 
 
-def _details(report: dict, key: str, internal: bool) -> None:
+def _details(report: dict, who: str, internal: bool) -> None:
     """Optimism (internal validation only), proportional hazards, subgroups, notes: the
-    same tables, in the same words, as the HTML report."""
+    same tables, in the same words, as the HTML report; full width, so wide tables fit."""
     if report.get("optimism") and internal:
-        with st.expander("Bootstrap optimism (internal validation)"):
+        with st.expander(f"{who}: bootstrap optimism (internal validation)"):
             st.table(pd.DataFrame(optimism_rows(report)), hide_index=True)
             st.caption(optimism_note(report))
     ph = report.get("proportional_hazards") or {}
     if ph:
-        with st.expander("Proportional-hazards checks"):
+        with st.expander(f"{who}: proportional-hazards checks"):
             st.caption("Schoenfeld residual test of each term: a small p means its effect "
                        "may change over time.")
             for model, result in ph.items():
@@ -137,19 +137,20 @@ def _details(report: dict, key: str, internal: bool) -> None:
                 if result.get("note"):
                     st.caption(result["note"])
     if report.get("subgroups"):
-        with st.expander("Subgroups"):
+        with st.expander(f"{who}: subgroups"):
             st.table(pd.DataFrame(subgroup_rows(report)), hide_index=True)
     notes = report.get("notes") or []
     if notes:
-        st.caption("Notes: " + "; ".join(notes) + ".")
+        st.caption(f"Notes on the {who.lower()}: " + "; ".join(notes) + ".")
 
 
 def _downloads(report: dict, title: str, key: str) -> None:
+    whose = "New model" if key == "new" else "Active model"
     left, right = st.columns(2)
-    left.download_button("Full report (HTML)", render_report_html(report, title=title),
+    left.download_button(f"{whose}: full report (HTML)", render_report_html(report, title=title),
                          file_name=f"{key}-validation-report.html", mime="text/html",
                          key=f"{key}_html", icon=":material/download:", on_click="ignore")
-    right.download_button("Every number (JSON)", json.dumps(report, indent=1),
+    right.download_button(f"{whose}: every number (JSON)", json.dumps(report, indent=1),
                           file_name=f"{key}-validation-report.json",
                           mime="application/json", key=f"{key}_json",
                           icon=":material/download:", on_click="ignore")
@@ -181,8 +182,10 @@ def render_comparison(report: dict, active: dict | None, active_version: str | N
             if fig is not None:
                 with column:
                     _plot(fig, f"{key}_{name}")
+    for rep, key, *_ in shown:
+        _details(rep, NEW if key == "new" else f"Active model {active_version}",
+                 internal=key == "new")
     for column, (rep, key, *_) in zip(st.columns(len(shown)), shown, strict=True):
         with column:
-            _details(rep, key, internal=key == "new")
             _downloads(rep, "Validation of the new model on the uploaded cohort" if key == "new"
                        else f"Validation of model {active_version} on the uploaded cohort", key)
