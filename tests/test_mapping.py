@@ -73,6 +73,16 @@ def test_suggestions_match_names_up_to_case_and_punctuation_and_use_each_column_
     assert "notes" not in suggested.values()
 
 
+def test_our_name_with_a_unit_or_qualifier_is_suggested_but_not_other_words():
+    headers = ["patient_id", "age_years", "sex", "ecog ps", "death_date", "os_months",
+               "primary_site"]
+    suggested = suggest_mapping(headers)
+    assert suggested["age"] == "age_years" and suggested["ecog"] == "ecog ps"
+    assert "death" not in suggested  # a date of death is not the death flag
+    two = suggest_mapping(["age_years", "age_months"])  # ambiguous: no guess
+    assert "age" not in two
+
+
 @pytest.mark.parametrize("mapping, words", [
     ({"agee": "years"}, "not a column of the data dictionary"),
     ({"age": "nope"}, "no column 'nope'"),

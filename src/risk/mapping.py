@@ -26,6 +26,10 @@ __all__ = ["apply_column_mapping", "unmatched_columns", "suggest_mapping", "norm
 
 #: Close-match cut-off for suggestions (difflib ratio on normalised names).
 SUGGESTION_CUTOFF = 0.75
+#: A unit or qualifier after our name still means our column (``Age_years`` is age,
+#: ``ECOG_PS`` is ecog); anything else after it (``death_date``) does not.
+QUALIFIERS = ("years", "yrs", "yr", "y", "months", "month", "mo", "pct", "percent", "ps",
+              "status", "atbiopsy", "index", "yn", "01", "code", "group", "category")
 
 
 def normalise(name: str) -> str:
@@ -66,12 +70,19 @@ def suggest_mapping(headers, purpose: str = "training") -> dict[str, str]:
         if hit is None:
             close = difflib.get_close_matches(normalise(name), list(by_norm), n=1,
                                               cutoff=SUGGESTION_CUTOFF)
-            hit = by_norm[close[0]] if close else None
+            hit = by_norm[close[0]] if close else _qualified(normalise(name), by_norm)
         if hit is not None and hit in free:
             out[name] = hit
             free.remove(hit)
             by_norm = {normalise(h): h for h in free}
     return out
+
+
+def _qualified(ours: str, by_norm: dict[str, str]) -> str | None:
+    """The one file column named ours plus a unit or qualifier (None if none or several)."""
+    hits = [h for norm, h in by_norm.items() if norm.startswith(ours)
+            and norm[len(ours):] in QUALIFIERS]
+    return hits[0] if len(hits) == 1 else None
 
 
 def apply_column_mapping(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
