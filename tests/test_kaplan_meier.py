@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 from lifelines import KaplanMeierFitter
 
-from risk.kaplan_meier import kaplan_meier, survival_at, survival_with_interval
+from risk.kaplan_meier import (
+    censoring_survival,
+    kaplan_meier,
+    survival_at,
+    survival_with_interval,
+)
 
 
 def _tied_sample(seed=0, n=200):
@@ -57,3 +62,22 @@ def test_no_patients_gives_unknown_not_an_error():
     assert np.isnan(np.concatenate([est, lo, hi])).all()
     with pytest.raises(ValueError, match="no patients"):
         kaplan_meier([], [])
+
+
+def test_censoring_distribution_equals_scikit_survival():
+    """Deaths and censorings tied at the same times: deaths leave the risk set first."""
+    from sksurv.nonparametric import CensoringDistributionEstimator
+    from sksurv.util import Surv
+
+    rng = np.random.default_rng(5)
+    for n, decimals in ((300, 0), (40, 1), (5, 0)):
+        time = np.round(rng.exponential(30, n), decimals) + 1
+        death = rng.random(n) < 0.6
+        death[0] = True
+        at = np.concatenate([[0.5], time, [time.max()]])
+        ref = CensoringDistributionEstimator().fit(Surv.from_arrays(death, time))
+        np.testing.assert_array_equal(censoring_survival(time, death, at),
+                                      ref.predict_proba(at))
+    # nobody censored: G stays 1; by hand, 3 followed at t=2 with one death first
+    assert (censoring_survival([1, 2, 3], [1, 1, 1], [0, 2, 3]) == 1.0).all()
+    assert censoring_survival([1, 2, 2, 3], [1, 1, 0, 0], [2])[0] == pytest.approx(1 - 1 / 2)

@@ -7,8 +7,9 @@ group microseconds. The estimates equal lifelines' ``KaplanMeierFitter`` (surviv
 exponential-Greenwood "log-log" band, median and its interval); the tests check this.
 
 Used by the cohort page (:mod:`risk.cohort_survival`), the evaluation metrics
-(calibration groups, decision curves, reclassification), recalibration checks and the
-reverse Kaplan-Meier median follow-up of :mod:`risk.validation`.
+(calibration groups, decision curves, reclassification; the censoring distribution of
+the bootstrap's Uno C), recalibration checks and the reverse Kaplan-Meier median
+follow-up of :mod:`risk.validation`.
 """
 
 from __future__ import annotations
@@ -146,3 +147,25 @@ def survival_with_interval(durations, events, months, level: float | None = 0.95
         unknown = months > curve.times[-1]
         estimate, lower, upper = (np.where(unknown, np.nan, a) for a in (estimate, lower, upper))
     return estimate, lower, upper
+
+
+def censoring_survival(durations, events, at) -> np.ndarray:
+    """The Kaplan-Meier estimate of the censoring distribution, G(t) = P(still followed
+    after t), at each of ``at``: the reverse Kaplan-Meier that inverse-probability-of-
+    censoring weights (Uno's C) divide by.
+
+    Deaths at a time leave the risk set before that time's censorings, as in
+    scikit-survival's ``CensoringDistributionEstimator`` (tested equal). G is 1 before
+    the first follow-up time and holds its last value after the last one.
+    """
+    durations = np.asarray(durations, dtype=float)
+    died = np.asarray(events, dtype=float)
+    times, inverse = np.unique(durations, return_inverse=True)
+    removed = np.bincount(inverse, minlength=times.size)
+    deaths = np.bincount(inverse, weights=died, minlength=times.size)
+    censored = removed - deaths
+    at_risk = durations.size - np.concatenate([[0], np.cumsum(removed)[:-1]]) - deaths
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(censored > 0, censored / at_risk, 0.0)
+    followed = np.concatenate([[1.0], np.cumprod(1.0 - share)])
+    return followed[np.searchsorted(times, np.asarray(at, dtype=float), side="right")]

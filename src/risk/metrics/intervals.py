@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from risk.metrics.discrimination import _surv, check_outcome, usable_tau
+from risk.kaplan_meier import censoring_survival
+from risk.metrics.discrimination import check_outcome, usable_tau
 
 _TIED = 1e-8  # scikit-survival's tolerance for tied risk scores
 _BLOCK = 2_000_000  # pair-matrix entries per block (memory ~ 16 MB per matrix)
@@ -41,15 +42,12 @@ def multiplicities(indices, n: int) -> np.ndarray:
 def _uno_weights(time, event, indices, deaths, tau):
     """(B, deaths) squared inverse censoring weights, each resample's own censoring KM;
     0 for deaths at or after tau. NaN rows where the censoring KM reaches 0."""
-    from sksurv.nonparametric import CensoringDistributionEstimator
-
-    y = _surv(time, event)
     weights = np.zeros((len(indices), deaths.size))
     for b, idx in enumerate(indices):
         # Deaths not drawn get weight 0 below; clip their times into this resample's
         # follow-up, where the censoring KM is defined.
         at = np.minimum(time[deaths], time[idx].max())
-        g = CensoringDistributionEstimator().fit(y[idx]).predict_proba(at)
+        g = censoring_survival(time[idx], event[idx], at)
         with np.errstate(divide="ignore"):
             w = 1.0 / np.square(g)
         if tau is not None:
