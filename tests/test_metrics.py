@@ -142,6 +142,22 @@ def test_brier_equals_scikit_survival_and_skips_horizons_outside():
     assert usable_horizons(short, months) == ([12.0, 36.0], [60.0])
 
 
+def test_brier_equals_scikit_survival_with_deaths_and_censorings_tied_at_horizons():
+    """Whole months: deaths, censorings and horizons fall on the same times, where the
+    censoring weights' convention shows."""
+    rng = np.random.default_rng(2)
+    for n in (400, 30):
+        time = np.round(rng.exponential(30, n)) + 1
+        death = rng.random(n) < 0.6
+        death[0] = True
+        months = sorted({float(time[1]), 12.0, 36.0} & set(np.unique(time[time < time.max()])))
+        assert months
+        surv = rng.uniform(0, 1, (n, len(months)))
+        y = Surv.from_arrays(death, time)
+        got = brier_scores(time, death, surv, months)
+        assert [got[m] for m in months] == brier_score(y, y, surv, months)[1].tolist()
+
+
 def test_integrated_brier_equals_scikit_survival_on_usable_grid():
     time, death, x = _cohort(seed=10)
     grid = np.arange(0, 121)

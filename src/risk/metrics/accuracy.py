@@ -1,15 +1,19 @@
 """Accuracy of the predicted survival probabilities: Brier scores and the integrated
 Brier score (Graf et al. 1999, inverse-probability-of-censoring weighted).
 
-scikit-survival computes them; this module chooses the evaluation times so that they lie
-strictly inside the follow-up (its rule) and reports a skipped horizon as NaN instead of
-raising.
+The Brier score is scikit-survival's ``brier_score`` written out with the project's
+censoring Kaplan-Meier (:func:`risk.kaplan_meier.censoring_survival`, the same estimate),
+because the bootstrap scores every resample twice and scikit-survival's censoring
+estimator loops over patients in Python; the tests check equality. The integrated score
+is scikit-survival's. Evaluation times lie strictly inside the follow-up (its rule); a
+skipped horizon is reported as NaN instead of raising.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from risk.kaplan_meier import censoring_survival
 from risk.metrics.discrimination import _surv, check_outcome, usable_horizons
 
 
@@ -27,17 +31,24 @@ def brier_scores(time, event, survival, months) -> dict[float, float]:
         horizon -> Brier score (0 is perfect; 0.25 is a coin toss at S = 0.5); NaN for a
         horizon outside the follow-up.
     """
-    from sksurv.metrics import brier_score
-
     time, event = check_outcome(time, event)
     survival = np.asarray(survival, float).reshape(time.size, -1)
     inside, _ = usable_horizons(time, months)
     out = {float(m): float("nan") for m in months}
-    if inside:
-        cols = [list(map(float, months)).index(m) for m in inside]
-        y = _surv(time, event)
-        _, scores = brier_score(y, y, survival[:, cols], inside)
-        out.update({m: float(s) for m, s in zip(inside, scores, strict=True)})
+    if not inside:
+        return out
+    # inverse probability of censoring weights: G at each patient's time and each horizon
+    g_time = censoring_survival(time, event, time)
+    g_horizon = censoring_survival(time, event, inside)
+    g_time[g_time == 0] = np.inf
+    g_horizon[g_horizon == 0] = np.inf
+    months = list(map(float, months))
+    for m, g in zip(inside, g_horizon, strict=True):
+        est = survival[:, months.index(m)]
+        died_by = (time <= m) & event
+        alive = time > m
+        out[m] = float(np.mean(np.square(est) * died_by.astype(int) / g_time
+                               + np.square(1.0 - est) * alive.astype(int) / g))
     return out
 
 
