@@ -269,6 +269,24 @@ def test_new_patient_tells_the_browser_to_blank_every_field(model):
     assert widgets["extrahepatic_mets"].value is False
 
 
+def test_the_form_still_shows_the_estimated_patient_after_visiting_another_page(model):
+    """Streamlit forgets a page's widgets when another page runs; the estimate stays in
+    session state, so the form must come back with the inputs it was made from."""
+    at = submit(PATIENT)
+    shown = shown_percent(at, 60)
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/patient.py").run()
+    assert not at.exception
+    assert shown_percent(at, 60) == shown
+    assert at.number_input(key="age").value == PATIENT["age"]
+    assert at.number_input(key="met_ki67").value == PATIENT["met_ki67"]
+    assert at.selectbox(key="primary_site").value == "pancreas"
+    assert at.checkbox(key="primary_resected").value is True
+    captions = " ".join(c.value for c in at.caption)
+    assert "G3 derived from Ki-67 25%" in captions
+    assert not at.info  # no "no liver-biopsy grade" note beside a biopsy estimate
+
+
 def test_an_unexpected_failure_is_a_message_not_a_traceback(model, monkeypatch):
     import risk.estimate
 

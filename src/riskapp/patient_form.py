@@ -27,6 +27,9 @@ _log = logging.getLogger(__name__)
 
 RESULT_KEY = "patient_estimate"
 PROBLEMS_KEY = "patient_problems"
+#: The values last submitted: Streamlit forgets a page's widgets while another page
+#: runs, and the form must come back showing the patient its estimate was made from.
+SUBMITTED_KEY = "patient_submitted"
 SUBMIT_KEY = "predict"
 CLEAR_KEY = "clear"
 #: The form's three columns: a title, the fields (schema names = widget keys), a note.
@@ -79,6 +82,7 @@ def on_predict() -> None:
     """Submit callback: validate, estimate, and keep the result in session state only."""
     from risk.estimate import estimate_patient
 
+    st.session_state[SUBMITTED_KEY] = form_values()
     try:
         served = served_model()
         estimate = estimate_patient(served.model, form_values(), model_version=served.version)
@@ -107,7 +111,7 @@ def clear_patient() -> None:
     state resets the server's copy only, and the browser would keep showing (and on the
     next submit send) the previous patient's values.
     """
-    for key in (RESULT_KEY, PROBLEMS_KEY):
+    for key in (RESULT_KEY, PROBLEMS_KEY, SUBMITTED_KEY):
         st.session_state.pop(key, None)
     for name in FORM_FIELDS:
         st.session_state[name] = widget_default(name)
@@ -130,11 +134,22 @@ def _field_notes(name: str, problems: dict, submitted: dict | None) -> None:
         st.caption(text)
 
 
+def _restore_submitted() -> None:
+    """Put the submitted values back into fields Streamlit forgot (after another page)."""
+    submitted = st.session_state.get(SUBMITTED_KEY)
+    if not submitted:
+        return
+    for name in FORM_FIELDS:
+        if name not in st.session_state:
+            st.session_state[name] = submitted.get(name, widget_default(name))
+
+
 def patient_form() -> None:
     """Render the form; problems and grade derivations appear at their fields.
 
     The form needs no model: it shows at once, while the model loads below it.
     """
+    _restore_submitted()
     problems: dict = st.session_state.get(PROBLEMS_KEY, {})
     result: PatientEstimate | None = st.session_state.get(RESULT_KEY)
     submitted = form_values() if (problems or result is not None) else None
