@@ -16,6 +16,7 @@ Examples
   python -m risk evaluate --data data/synthetic/cohort.csv --out reports/internal
   python -m risk evaluate --data other.csv --out reports/external --model synthetic-v1
   python -m risk evaluate --data cohort.csv --out r --bootstrap 0
+  python -m risk evaluate --data export.csv --out r --columns age=Age_years,death=Died
   python -m risk evaluate --data cohort.csv --out r --dask-scheduler tcp://10.0.0.5:8786
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from risk.cli.columns import add_columns_option, merged
 from risk.cli.models import add_model_dir
 
 HELP = "validate a saved model on a cohort file with outcomes (report.json, report.html)"
@@ -56,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="cohort CSV with outcomes (os_months, death)")
     parser.add_argument("--out", metavar="DIR", required=True,
                         help="folder for report.json and report.html (created if needed)")
+    add_columns_option(parser)
     add_model_dir(parser)
     parser.add_argument("--model", metavar="VERSION", default=None,
                         help="model version to evaluate (default: the active one)")
@@ -91,16 +94,16 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from risk.cli.columns import read_cohort
     from risk.errors import RiskError
     from risk.evaluation import evaluate
     from risk.io import read_source_bytes
     from risk.registry import Registry
     from risk.report_html import render_report_html
-    from risk.validation import load_cohort
 
     loaded = Registry(args.model_dir).load(args.model)  # fails fast, before the file
     raw_bytes = read_source_bytes(args.data)
-    result = load_cohort(raw_bytes, purpose="training")
+    result = read_cohort(raw_bytes, "training", merged(args.columns))
     for note in result.notes:
         print(f"note: {note}")
     out = Path(args.out)
@@ -122,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
                       dask_scheduler=args.dask_scheduler)
     report.model_version = loaded.version
     data = report.to_dict()
+    if merged(args.columns):
+        source["column_mapping"] = merged(args.columns)
     data["data"] = source
     try:
         (out / "report.json").write_text(json.dumps(data, indent=2, allow_nan=False) + "\n",

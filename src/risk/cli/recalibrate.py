@@ -18,6 +18,7 @@ changed. The new version id is printed on the last line.
 Examples
   python -m risk recalibrate --data my_centre.csv
   python -m risk recalibrate --data my_centre.csv --slope
+  python -m risk recalibrate --data export.csv --columns age=Age_years,death=Died
   python -m risk recalibrate --data my_centre.csv --model synthetic-v1 --activate
   python -m risk models rollback          # undo an activation
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from risk.cli.columns import add_columns_option, merged
 from risk.cli.models import add_model_dir
 
 HELP = "update a saved model's baseline survival (and slope) on your cohort, as a new version"
@@ -36,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="FILE", required=True,
                         help="your cohort CSV with outcomes (os_months, death) in every row; "
                              "see data/synthetic/README.md for the columns")
+    add_columns_option(parser)
     parser.add_argument("--model", metavar="VERSION", default=None,
                         help="the version to recalibrate (default: the active one); see "
                              "'python -m risk models list'")
@@ -53,18 +56,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from risk.cli.columns import read_cohort
     from risk.io import read_source_bytes
     from risk.model_card import data_fingerprint
     from risk.recalibration import recalibrate, recalibration_card
     from risk.registry import Registry, check_version_name
-    from risk.validation import load_cohort
 
     registry = Registry(args.model_dir)
     if args.version:
         check_version_name(args.version)
     parent = registry.load(args.model)  # verified; fails before reading the file
     raw_bytes = read_source_bytes(args.data)
-    cohort = load_cohort(raw_bytes, purpose="training")
+    cohort = read_cohort(raw_bytes, "training", merged(args.columns))
     for note in cohort.notes:
         print(f"note: {note}")
     print(f"recalibrating model {parent.version} on {cohort.n_patients} patients, "
@@ -75,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     card = recalibration_card(parent.version, data_fingerprint(cohort.frame, raw_bytes), result,
                               args.notes)
+    if merged(args.columns):
+        card["settings"]["column_mapping"] = merged(args.columns)
     version = registry.save(result.model.to_dict(), card, version=args.version,
                             activate=args.activate)
     print(f"saved model version {version} (recalibrated from {parent.version}) in "

@@ -12,6 +12,8 @@ Examples
   python -m risk train --data cohort.csv --activate --version centre-a-2026
   python -m risk train --data cohort.csv --penalizer 0.1 --seed 7
   python -m risk train --data cohort.csv --evaluate 200   # store a validation report
+  python -m risk train --data export.csv --columns age=Age_years,death=Died
+      # your own column names, matched to ours (recorded in the model card)
 
 Validate a new version before serving it: `python -m risk evaluate --data FILE --out DIR
 --model VERSION`; or train, compare and activate on the Retrain page.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from risk.cli.columns import add_columns_option, merged
 from risk.cli.evaluate import non_negative_int
 from risk.cli.models import add_model_dir
 
@@ -49,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="FILE", required=True,
                         help="cohort CSV with outcomes (os_months, death); see "
                              "data/synthetic/README.md for the columns")
+    add_columns_option(parser)
     add_model_dir(parser)
     parser.add_argument("--activate", action="store_true",
                         help="serve the new version at once (default: save only; "
@@ -75,11 +79,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from risk.cli.columns import read_cohort
     from risk.errors import RegistryError
     from risk.io import read_source_bytes
     from risk.model_card import build_card, data_fingerprint
     from risk.registry import Registry, check_version_name, parameter_differences
-    from risk.validation import load_cohort
 
     registry = Registry(args.model_dir)
     if args.version:
@@ -93,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
                             "another --version")
 
     raw_bytes = read_source_bytes(args.data)
-    result = load_cohort(raw_bytes, purpose="training")
+    result = read_cohort(raw_bytes, "training", merged(args.columns))
     for note in result.notes:
         print(f"note: {note}")
     print(f"training on {result.n_patients} patients, {result.n_deaths} deaths ...",
@@ -143,6 +147,8 @@ def fit_model(frame, penalizer, seed: int):
 
 def settings_of(model, args) -> dict:
     settings = {"penalizer": args.penalizer, "seed": args.seed}
+    if merged(args.columns):  # recorded so the training can be repeated, as on the page
+        settings["column_mapping"] = merged(args.columns)
     for name in ("biopsy_model_", "comparator_model_"):
         fitted = getattr(model, name, None)
         chosen = getattr(fitted, "penalizer_", None)

@@ -6,11 +6,20 @@ header is row 1). The file is read into memory only; nothing is written.
 
 Purposes: "cohort" (outcomes optional, checked when given), "training" (os_months and
 death required, not every patient censored), "prediction" (outcome columns ignored).
+
+Your own column names: --columns age=Age_years,death=Died says which of your columns
+holds each of ours (train, evaluate and recalibrate take the same option).
+
+Examples
+  python -m risk validate --data cohort.csv --purpose training
+  python -m risk validate --data export.csv --purpose training --columns age=Age_years
 """
 
 from __future__ import annotations
 
 import sys
+
+from risk.cli.columns import add_columns_option, merged
 
 HELP = "check a cohort CSV against the data dictionary and list every problem"
 
@@ -21,6 +30,7 @@ def add_arguments(parser) -> None:
                         default="cohort",
                         help="what the file is for (default: cohort); training needs "
                         "outcomes, prediction ignores them")
+    add_columns_option(parser)
 
 
 def summary_lines(result, name: str, purpose: str) -> list[str]:
@@ -43,11 +53,11 @@ def summary_lines(result, name: str, purpose: str) -> list[str]:
 
 
 def run(args) -> int:
+    from risk.cli.columns import read_cohort
     from risk.errors import ValidationError
-    from risk.validation import load_cohort
 
     try:
-        result = load_cohort(args.data, purpose=args.purpose)
+        result = read_cohort(args.data, args.purpose, merged(args.columns))
     except ValidationError as exc:
         print(f"error: {args.data}: {exc.summary}", file=sys.stderr)
         for problem in exc.problems:

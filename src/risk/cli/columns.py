@@ -1,0 +1,86 @@
+"""``--columns``: the command-line form of the retrain page's column matching.
+
+A researcher's export rarely uses our column names. ``--columns age=Age_years,
+met_grade=liver_grade`` says which of the file's columns holds each data-dictionary
+column (:func:`risk.mapping.apply_column_mapping`); validation then runs unchanged, with
+its usual messages. When a file lacks required columns and has unknown ones, the error
+says so and suggests the matching. Not a command: a helper of validate, train, evaluate
+and recalibrate (light at import: heavy modules load in :func:`read_cohort`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+
+HELP_TEXT = ("match your file's column names to the data dictionary's: OURS=YOURS pairs, "
+             "comma-separated (e.g. age=Age_years,met_grade=liver_grade); may be repeated")
+
+
+def column_pairs(text: str) -> dict[str, str]:
+    """``'age=Age_years,death=Died'`` -> ``{'age': 'Age_years', 'death': 'Died'}``
+    (argparse type)."""
+    pairs: dict[str, str] = {}
+    for part in text.split(","):
+        ours, sep, theirs = part.partition("=")
+        if not sep or not ours.strip() or not theirs.strip():
+            raise argparse.ArgumentTypeError(
+                f"use OURS=YOURS pairs separated by commas (e.g. age=Age_years); got {part!r}")
+        pairs[ours.strip()] = theirs.strip()
+    return pairs
+
+
+def add_columns_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--columns", metavar="OURS=YOURS,...", type=column_pairs,
+                        action="append", default=[], help=HELP_TEXT)
+
+
+def merged(pairs: list[dict[str, str]]) -> dict[str, str]:
+    """The ``--columns`` given, as one mapping (a later pair wins)."""
+    out: dict[str, str] = {}
+    for mapping in pairs or []:
+        out.update(mapping)
+    return out
+
+
+def read_cohort(source, purpose: str, columns: dict[str, str] | None = None):
+    """Read, match (``columns``: ours -> the file's) and validate a cohort file.
+
+    Returns a :class:`risk.validation.CohortResult`; raises ValidationError with every
+    problem, and a hint naming the matching to try when required columns are missing.
+    """
+    from risk.errors import ValidationError
+    from risk.io import read_csv_text
+    from risk.mapping import apply_column_mapping
+    from risk.validation import validate_cohort
+
+    raw = read_csv_text(source)
+    try:
+        return validate_cohort(apply_column_mapping(raw, columns or {}), purpose=purpose)
+    except ValidationError as exc:
+        hint = matching_hint(list(raw.columns), purpose, exc, columns or {})
+        if not hint:
+            raise
+        raise ValidationError(exc.problems, summary=f"{exc.summary}; {hint}") from None
+
+
+def matching_hint(headers: list[str], purpose: str, exc, columns: dict[str, str]) -> str:
+    """What to pass to ``--columns`` when the file lacks required columns ('' if nothing
+    to suggest)."""
+    from risk.mapping import suggest_mapping, unmatched_columns
+
+    if not any("required column is missing" in p.message for p in exc.problems):
+        return ""
+    used = {v.strip().lower() for v in columns.values()}
+    unknown = [h for h in unmatched_columns(headers, purpose)["file"] if h not in used]
+    if not unknown:
+        return ""
+    suggested = {k: v for k, v in suggest_mapping(headers, purpose).items()
+                 if v not in used and k not in columns}
+    text = ("your file has columns the data dictionary does not know ("
+            + ", ".join(unknown[:8]) + (", ..." if len(unknown) > 8 else "")
+            + "): say which holds which with --columns OURS=YOURS")
+    if suggested:
+        text += ", e.g. --columns " + shlex.quote(",".join(f"{k}={v}"
+                                                         for k, v in suggested.items()))
+    return text
