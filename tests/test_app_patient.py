@@ -187,6 +187,18 @@ def test_no_biopsy_uses_the_primary_only_model_and_says_so(model):
     assert any(t["name"].startswith("Expected before the biopsy") for t in before["data"])
 
 
+def test_an_ungraded_primary_is_said_plainly(model):
+    """Unknown primary, no primary grade: the liver grade cannot be compared with it, and
+    the liver-grade chances come from training patients whose primary was not graded."""
+    at = submit({**PATIENT, "primary_site": "unknown", "primary_ki67": None})
+    assert not at.error and at.metric
+    text = " ".join(m.value for m in at.markdown)
+    assert "the primary was not graded, so no grade change can be stated" in text
+    assert "**unknown**" not in text
+    assert "with both grades" not in text
+    assert "patients with an ungraded primary and a liver-biopsy grade" in text
+
+
 def test_age_outside_the_training_range_is_warned(model):
     at = submit({**PATIENT, "age": 95.0})
     assert not at.error

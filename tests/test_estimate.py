@@ -16,6 +16,7 @@ from risk import schema
 from risk.errors import ValidationError
 from risk.estimate import (
     describe_cutpoints,
+    describe_grade_comparison,
     describe_inputs,
     describe_median,
     estimate_patient,
@@ -109,6 +110,16 @@ def test_words_for_the_page_and_report():
                                  "liver_burden": "gt50"}))
     assert rows == {"Age": "63 years", "Liver biopsy WHO grade": "not assessed",
                     "Primary resected": "yes", "Liver tumor burden": "> 50%"}
+
+
+def test_the_liver_grade_is_compared_with_the_primary_only_when_both_are_known():
+    assert describe_grade_comparison("G2", "G3") == "primary G2: upgraded"
+    assert describe_grade_comparison("G3", "G1") == "primary G3: downgraded"
+    assert describe_grade_comparison("G1", "G1") == "primary G1: concordant"
+    for ungraded in (None, np.nan):
+        assert describe_grade_comparison(ungraded, "G2") == \
+            "the primary was not graded, so no grade change can be stated"
+    assert describe_grade_comparison("G2", None) == "no liver-biopsy grade"
 
 
 def test_median_not_reached_says_so():

@@ -60,6 +60,15 @@ def test_report_states_estimates_with_intervals_and_the_comparator(monkeypatch):
     assert IMAGE_FAILED_NOTE.split(" (")[0] in text
 
 
+def test_report_says_what_the_liver_grade_changed_and_how_before_is_weighted(monkeypatch):
+    monkeypatch.setattr(report_module, "figure_png", lambda figure: None)
+    text = page_text(build_report(make_estimate(), compress=False))
+    # primary G2 derived from Ki-67 12%, liver G3 as entered
+    assert "The liver biopsy showed G3 (primary G2: upgraded)" in text
+    assert "Before the biopsy (primary G2)" in text
+    assert "weighted by how often each followed such a primary grade" in text
+
+
 def test_report_without_biopsy_says_the_primary_only_model_was_used(monkeypatch):
     monkeypatch.setattr(report_module, "figure_png", lambda figure: None)
     text = page_text(build_report(make_estimate(with_biopsy=False), compress=False))

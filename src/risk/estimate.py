@@ -125,6 +125,16 @@ def describe_grade(name: str, check: grading.GradeCheck, values: Mapping[str, ob
     return "Not assessed and no Ki-67 or mitotic count."
 
 
+def describe_grade_comparison(primary: str | None, liver: str | None) -> str:
+    """The liver grade against the primary's, e.g. 'primary G2: upgraded'."""
+    change = grading.grade_change(primary, liver)
+    if change != "unknown":
+        return f"primary {primary}: {change}"
+    if grading.grade_change_steps(primary, "G1") is None:  # the primary is the missing one
+        return "the primary was not graded, so no grade change can be stated"
+    return "no liver-biopsy grade"
+
+
 def grade_problems(grades: Mapping[str, grading.GradeCheck]) -> list[Problem]:
     """A problem at the grade field for each grade that contradicts its Ki-67/mitoses."""
     return [Problem(f"{schema.column(name).label}: {check.contradiction}. Correct the grade "

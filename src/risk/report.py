@@ -24,6 +24,7 @@ from risk.estimate import (
     PatientEstimate,
     describe_cutpoints,
     describe_grade,
+    describe_grade_comparison,
     describe_horizon,
     describe_inputs,
     describe_median,
@@ -136,6 +137,10 @@ def _biopsy_sections(pdf: FPDF, report: PatientEstimate) -> None:
     if report.without_biopsy is not None:
         _heading(pdf, "Value of the biopsy")
         without = report.without_biopsy
+        primary, liver = (report.grades[n].grade for n in ("primary_grade", "met_grade"))
+        _paragraph(pdf, f"The liver biopsy showed {liver} "
+                        f"({describe_grade_comparison(primary, liver)}). Survival with the "
+                        "liver-biopsy grade, beside the primary-only model's estimate:")
         rows = [(HORIZON_WORDS[m], describe_horizon(est, m), describe_horizon(without, m))
                 for m in schema.HORIZONS_MONTHS]
         _table(pdf, rows, (28, 75, 75),
@@ -145,7 +150,13 @@ def _biopsy_sections(pdf: FPDF, report: PatientEstimate) -> None:
                         "primary-only model.", style="I")
     if report.before_biopsy is not None:
         before = report.before_biopsy
-        _heading(pdf, f"Before the biopsy (primary {before.primary_grade})")
+        graded = before.primary_grade != "unknown"
+        _heading(pdf, "Before the biopsy (primary "
+                      + (f"{before.primary_grade})" if graded else "not graded)"))
+        _paragraph(pdf, "Survival at 5 years under each liver grade a biopsy could show, "
+                        "weighted by how often each followed "
+                        + ("such a primary grade" if graded else "an ungraded primary")
+                        + " in the training cohort.")
         rows = [(r.liver_grade, f"{r.probability:.0%} ({r.patients} patients)",
                  percent(r.surv_60)) for r in before.scenarios.itertuples(index=False)]
         expected = float(np.interp(60, before.months, before.expected))

@@ -16,6 +16,7 @@ from risk.estimate import (
     RISK_GROUP_WORDS,
     PatientEstimate,
     describe_cutpoints,
+    describe_grade_comparison,
     describe_inputs,
     describe_median,
     format_input,
@@ -92,9 +93,11 @@ def _biopsy_value(est: PatientEstimate) -> None:
     s_with, s_without = w.at(60)[0], wo.at(60)[0]
     moved = 100 * (s_with - s_without)
     direction = "higher" if moved > 0 else "lower"
+    compared = describe_grade_comparison(primary, liver).replace(
+        f": {change}", f": **{change}**")
     st.markdown(
-        f"The liver biopsy showed **{liver}** (primary {primary or 'not graded'}: "
-        f"**{change}**). With it the 5-year survival estimate is **{percent(s_with)}**, "
+        f"The liver biopsy showed **{liver}** ({compared}). With it the 5-year survival "
+        f"estimate is **{percent(s_with)}**, "
         f"against **{percent(s_without)}** from the primary-only model"
         + (f" ({abs(moved):.1f} percentage points {direction})." if round(moved, 1) else
            " (no change)."))
@@ -129,12 +132,15 @@ def _before_biopsy(est: PatientEstimate) -> None:
                     "does not provide.")
         return
     total = int(before.scenarios["patients"].sum())
-    primary = (f"a primary **{before.primary_grade}** tumor" if before.primary_grade != "unknown"
+    graded = before.primary_grade != "unknown"
+    primary = (f"a primary **{before.primary_grade}** tumor" if graded
                else "a primary tumor **without a grade**")
-    basis = (f"how often each followed such a primary in the training cohort ({total} "
-             f"patients with both grades)" if total else
-             "the training cohort's overall shares of liver grades (no training patient "
+    basis = ("the training cohort's overall shares of liver grades (no training patient "
              "had such a primary)")
+    if total:
+        basis = (f"how often each followed such a primary in the training cohort ({total} "
+                 + ("patients with both grades)" if graded else
+                    "patients with an ungraded primary and a liver-biopsy grade)"))
     st.markdown(f"For {primary}, the outcome under each liver grade a biopsy could show, "
                 f"weighted by {basis}.")
     left, right = st.columns([3, 2])
