@@ -243,7 +243,24 @@ def test_train_compare_save_activate_and_roll_back(registry, cohort):
     at.checkbox(key="choose_confirm").check().run()
     at.button(key="activate_chosen").click().run()
     assert registry.active_version() == "centre-b"
-    assert list(shown_table(at, "versions_table")["version"]) == ["base", "centre-b"]
+    table = shown_table(at, "versions_table")
+    assert list(table["version"]) == ["base", "centre-b"]
+    row = table[table["version"] == "centre-b"].iloc[0]
+    assert row["Harrell's C"] == f"{card['metrics']['harrell_c_corrected']:.3f} " \
+                                 "(optimism-corrected)"
+
+
+@pytest.mark.parametrize("metrics, shown", [
+    ({"evaluation": {"harrell_c": 0.77, "harrell_c_corrected": 0.7512}},
+     "0.751 (optimism-corrected)"),
+    ({"harrell_c": 0.7347, "compared_with": {"harrell_c_corrected": 0.9}}, "0.735"),
+    ({"c_index_apparent_training": 0.768}, "0.768 (apparent, training data)"),
+    ({}, ""),
+])
+def test_the_version_list_gives_each_card_s_best_founded_c_index(metrics, shown):
+    from riskapp.retrain_versions import stored_c_index
+
+    assert stored_c_index({"metrics": metrics}) == shown
 
 
 def test_recalibrate_the_active_model_and_save_it_as_a_child_version(registry, cohort):

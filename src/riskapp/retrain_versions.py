@@ -149,14 +149,33 @@ def _change(action, message) -> None:
     st.rerun()
 
 
+def stored_c_index(card: dict) -> str:
+    """The card's best-founded Harrell's C, saying how it was measured ('' if none)."""
+    metrics = card.get("metrics") or {}
+    report = metrics.get("evaluation") if isinstance(metrics.get("evaluation"), dict) else {}
+    for source in (report, metrics):
+        if source.get("harrell_c_corrected") is not None:
+            return f"{source['harrell_c_corrected']:.3f} (optimism-corrected)"
+    for source in (report, metrics):
+        if source.get("harrell_c") is not None:
+            return f"{source['harrell_c']:.3f}"
+    apparent = metrics.get("c_index_apparent_training")
+    return f"{apparent:.3f} (apparent, training data)" if apparent is not None else ""
+
+
 def versions_table(reg: Registry) -> pd.DataFrame:
-    """Every version: active mark, name, created, kind, parent, counts and status."""
-    rows = [{"active": "●" if r.active else "", "version": r.version,
-             "created (UTC)": r.created_utc or "", "kind": r.kind or "",
-             "parent": r.parent or "", "patients": r.patients, "deaths": r.events,
-             "status": r.status} for r in reg.list_versions()]
+    """Every version: active mark, name, created, kind, parent, counts, its stored C-index,
+    notes and status."""
+    rows = []
+    for r in reg.list_versions():
+        card = reg.read(r.version)[1] if r.status == "ok" else {}
+        rows.append({"active": "●" if r.active else "", "version": r.version,
+                     "created (UTC)": r.created_utc or "", "kind": r.kind or "",
+                     "parent": r.parent or "", "patients": r.patients, "deaths": r.events,
+                     "Harrell's C": stored_c_index(card), "notes": card.get("notes") or "",
+                     "status": r.status})
     columns = ["active", "version", "created (UTC)", "kind", "parent", "patients", "deaths",
-               "status"]
+               "Harrell's C", "notes", "status"]
     return pd.DataFrame(rows, columns=columns)
 
 
