@@ -10,7 +10,13 @@ from risk.cohort_cox import cox_forest
 from risk.cohort_survival import survival_by_group
 from risk.cohort_tables import complication_rates, risk_percentile
 from risk.figures import cohort as figures
-from risk.figures.cohort_style import PALETTE, SYNTHETIC_NOTE, group_colors
+from risk.figures.cohort_style import (
+    FONT_SIZE,
+    PALETTE,
+    SYNTHETIC_MODEL_NOTE,
+    SYNTHETIC_NOTE,
+    group_colors,
+)
 
 
 @pytest.fixture(scope="module")
@@ -93,25 +99,78 @@ def test_km_curves_with_many_steps_are_thinned_but_stay_exact():
     assert np.allclose(y[::2], curve.survival_at(x[::2]))
 
 
+def test_numbers_at_risk_keep_clear_of_the_group_names():
+    """At 100,000 patients the counts under month 0 ("48,282") are centred on the axis
+    and once touched the group names: the names stand off by more than half the widest
+    count (digits at 0.55 em) plus a gap."""
+    rng = np.random.default_rng(4)
+    big = make_cohort(30_000, seed=2).assign(os_months=rng.exponential(60, 30_000) + 0.1)
+    for frame, widest in ((big, "30,000"), (make_cohort(300, seed=2), "300")):
+        result = survival_by_group(frame, "grade_change")
+        fig = figures.survival_by_group_figure(result)
+        width = max(len(f"{int(n):,}") for n in result.at_risk.iloc[:, 0])
+        assert width <= len(widest)
+        assert fig.layout.yaxis2.ticklabelstandoff >= width * 0.55 * (FONT_SIZE - 2) / 2 + 8
+
+
 def test_km_without_patients_says_so(frame):
     fig = figures.survival_by_group_figure(survival_by_group(frame.iloc[:0], "met_grade"))
     assert fig.data == ()
     assert any("No patients" in t for t in _texts(fig))
 
 
+def _forest_columns(fig: go.Figure):
+    """(points, labels by row, estimates written by row) of a forest plot."""
+    points = fig.data[0]
+    labels, written = (next(t for t in fig.data if t.mode == "text" and t.xaxis == axis)
+                       for axis in ("x2", "x3"))
+    return (points, dict(zip(labels.y, labels.text, strict=True)),
+            dict(zip(written.y, written.text, strict=True)))
+
+
 def test_forest_plot_has_a_log_axis_and_a_line_at_one(frame):
     result = cox_forest(frame)
     fig = figures.forest_plot(result, synthetic=True)
     _is_readable(fig)
-    points = fig.data[0]
+    points, labels, written = _forest_columns(fig)
     shown = result.table.dropna(subset=["hazard_ratio"])
-    assert np.allclose(points.x, shown["hazard_ratio"])
-    assert np.allclose(points.error_x.array, shown["upper_95"] - shown["hazard_ratio"])
-    assert np.allclose(points.error_x.arrayminus, shown["hazard_ratio"] - shown["lower_95"])
-    assert points.y[0] == "Age: per 10 years"
+    assert sorted(points.x) == pytest.approx(sorted(shown["hazard_ratio"]))
+    # each marker sits on the row that names it, with its interval written beside it
+    for _, row in shown.iterrows():
+        k = int(np.flatnonzero(np.isclose(points.x, row["hazard_ratio"]))[0])
+        y = points.y[k]
+        assert points.error_x.array[k] == pytest.approx(row["upper_95"] - row["hazard_ratio"])
+        assert points.error_x.arrayminus[k] == pytest.approx(
+            row["hazard_ratio"] - row["lower_95"])
+        assert row["level"] in labels[y]
+        assert written[y] == (f"{row['hazard_ratio']:.2f} ({row['lower_95']:.2f}-"
+                              f"{row['upper_95']:.2f})")
+    assert labels[0] == "Age, per 10 years"
     assert fig.layout.xaxis.type == "log"
     assert any(s.x0 == 1.0 and s.x1 == 1.0 for s in fig.layout.shapes)
     assert "Hazard ratio" in fig.layout.xaxis.title.text
+
+
+def test_forest_plot_gives_the_characteristics_their_own_column(frame):
+    """At 1,400 px the labels once took the y axis's automatic margin and squeezed the
+    plot into a strip with rotated, overlapping ticks: now they have a column of their
+    own (left-aligned), the plot a fixed share of the width, the estimates a third."""
+    result = cox_forest(frame)
+    fig = figures.forest_plot(result, synthetic=True)
+    points, labels, written = _forest_columns(fig)
+    plot_from, plot_to = fig.layout.xaxis.domain
+    assert plot_to - plot_from >= 0.3
+    assert fig.layout.xaxis2.domain[1] <= plot_from <= 0.52
+    assert fig.layout.xaxis3.domain[0] >= plot_to
+    assert fig.layout.xaxis.tickangle == 0
+    assert all(t.textposition == "middle right" for t in fig.data[1:])  # left-aligned
+    # a covariate with several levels: a header naming the reference, then its levels
+    header = next(y for y, t in labels.items() if t.startswith("<b>Primary site</b>"))
+    assert "(vs Small intestine)" in labels[header] and header not in written
+    assert labels[header + 1].strip() in set(result.table["level"])
+    # rows are the estimates plus one header per covariate with several levels
+    assert set(written) == set(points.y)
+    assert len(labels) > len(points.y)
 
 
 def test_forest_plot_explains_when_there_is_no_fit(frame):
@@ -136,6 +195,17 @@ def test_scatter_samples_large_cohorts_and_draws_who_limits(frame):
     assert np.array_equal(np.asarray(again.data[0].x), np.asarray(points[0].x))
 
 
+def test_scatter_legend_counts_every_patient_not_the_sample(frame):
+    fig = figures.ki67_scatter(frame, max_points=300)
+    both = frame[frame["primary_ki67"].notna() & frame["met_ki67"].notna()]
+    expected = cohort.group_labels(both, "grade_change").value_counts()
+    points = [t for t in fig.data if t.mode == "markers"]
+    for trace in points:
+        name, count = trace.name.rsplit(" (", 1)
+        assert int(count.rstrip(")").replace(",", "")) == expected[name]
+    assert sum(len(t.x) for t in points) == 300
+
+
 def test_small_scatter_shows_everyone(frame):
     fig = figures.ki67_scatter(frame.head(50))
     both = (frame.head(50)["primary_ki67"].notna() & frame.head(50)["met_ki67"].notna()).sum()
@@ -154,6 +224,14 @@ def test_risk_distribution_marks_the_patient():
     assert any(f"higher than {percent:.0f}% of the cohort" in t for t in _texts(fig))
     plain = figures.risk_distribution(scores)
     assert not plain.layout.shapes
+
+
+def test_risk_distribution_of_real_patients_under_a_synthetic_model_says_so():
+    scores = np.random.default_rng(2).normal(size=500)
+    fig = figures.risk_distribution(scores, synthetic=True,
+                                    synthetic_note=SYNTHETIC_MODEL_NOTE)
+    assert SYNTHETIC_MODEL_NOTE in _texts(fig) and SYNTHETIC_NOTE not in _texts(fig)
+    assert SYNTHETIC_NOTE in _texts(figures.risk_distribution(scores, synthetic=True))
 
 
 def test_complication_chart_has_wilson_error_bars(frame):

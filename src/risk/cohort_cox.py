@@ -60,9 +60,10 @@ class ForestResult:
     """Hazard ratios for a forest plot, or the reason there are none.
 
     ``table`` columns: ``covariate`` (the clinic's name), ``comparison`` (e.g.
-    ``"G3 (Ki-67 > 20%) vs G1 (Ki-67 < 3%)"``), ``hazard_ratio``, ``lower_95``,
-    ``upper_95``, ``p_value``, ``patients`` (in the level), ``note`` (why a row has no
-    estimate). A higher hazard ratio means shorter survival.
+    ``"G3 vs G1"``), ``level`` and ``reference`` (the two sides of the comparison;
+    ``"per 10 years"`` and ``""`` for age), ``hazard_ratio``, ``lower_95``, ``upper_95``,
+    ``p_value``, ``patients`` (in the level), ``note`` (why a row has no estimate). A
+    higher hazard ratio means shorter survival.
     """
 
     table: pd.DataFrame
@@ -77,8 +78,8 @@ class ForestResult:
         return not self.message and not self.table.empty
 
 
-_TABLE_COLUMNS = ["covariate", "comparison", "hazard_ratio", "lower_95", "upper_95",
-                  "p_value", "patients", "note"]
+_TABLE_COLUMNS = ["covariate", "comparison", "level", "reference", "hazard_ratio", "lower_95",
+                  "upper_95", "p_value", "patients", "note"]
 
 
 def _level_codes(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -101,7 +102,8 @@ def _level_label(name: str, code) -> str:
 
 
 def design(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The design matrix and one row per term (covariate, comparison, patients, note).
+    """The design matrix and one row per term (covariate, comparison, its level and
+    reference, patients, note).
 
     Terms with too few patients, no deaths or no survivors get a note and no column.
     """
@@ -110,7 +112,7 @@ def design(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     if frame["age"].nunique() > 1:
         columns["age_per_10_years"] = frame["age"].to_numpy(dtype=float) / 10.0
         rows.append(("age_per_10_years", schema.column("age").label, "per 10 years",
-                     len(frame), ""))
+                     "per 10 years", "", len(frame), ""))
     for name, preferred in _CATEGORICAL:
         # integer codes once per column: comparing object arrays per level is slow at 100k
         index, levels = pd.factorize(_level_codes(frame, name))
@@ -126,12 +128,14 @@ def design(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 continue
             mask = index == levels.get_loc(code)
             term = f"{name}={code}"
-            comparison = f"{_level_label(name, code)} vs {_level_label(name, reference)}"
+            level, versus = _level_label(name, code), _level_label(name, reference)
             note = _estimability(mask, died)
-            rows.append((term, title, comparison, int(mask.sum()), note))
+            rows.append((term, title, f"{level} vs {versus}", level, versus, int(mask.sum()),
+                         note))
             if not note:
                 columns[term] = mask.astype(float)
-    terms = pd.DataFrame(rows, columns=["term", "covariate", "comparison", "patients", "note"])
+    terms = pd.DataFrame(rows, columns=["term", "covariate", "comparison", "level", "reference",
+                                        "patients", "note"])
     return pd.DataFrame(columns, index=frame.index), terms
 
 

@@ -27,6 +27,7 @@ from risk.figures.cohort_style import (
     GREY,
     NAMED_COLORS,
     SKY_BLUE,
+    SYNTHETIC_NOTE,
     VERMILLION,
     group_colors,
     message_figure,
@@ -141,6 +142,8 @@ def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, s
         return message_figure(title, "No patient has both a primary and a liver-biopsy "
                               "Ki-67 in the shown cohort.", synthetic=synthetic)
     notes = []
+    # legend counts are of every patient with both values, sampled or not
+    totals = group_labels(both, "grade_change").value_counts()
     if len(both) > max_points:
         notes.append(f"Showing a random sample of {max_points:,} of {len(both):,} patients "
                      f"with both Ki-67 values (fixed seed {seed}).")
@@ -158,7 +161,7 @@ def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, s
     for name in groups.cat.categories:
         mask = (groups == name).to_numpy()
         fig.add_trace(go.Scatter(
-            x=x[mask], y=y[mask], mode="markers", name=f"{name} ({mask.sum():,})",
+            x=x[mask], y=y[mask], mode="markers", name=f"{name} ({totals[name]:,})",
             marker={"color": colors[name], "size": 8, "opacity": 0.7,
                     "line": {"width": 0.5, "color": "white"}},
             hovertemplate="Primary %{x:.1f}%<br>Liver %{y:.1f}%<extra>" + str(name)
@@ -187,9 +190,12 @@ def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, s
 
 def risk_distribution(cohort_scores, patient_score: float | None = None, *, bins: int = 40,
                       score_label: str = "Risk score (higher = higher risk)",
-                      synthetic: bool = False) -> go.Figure:
+                      synthetic: bool = False,
+                      synthetic_note: str = SYNTHETIC_NOTE) -> go.Figure:
     """Histogram of the cohort's risk scores (binned here, not in the browser), with the
-    patient's score marked and their percentile in words."""
+    patient's score marked and their percentile in words. ``synthetic`` marks the figure
+    with ``synthetic_note`` (e.g. :data:`SYNTHETIC_MODEL_NOTE` for real patients scored
+    by a model trained on synthetic data)."""
     scores = np.asarray(cohort_scores, dtype=float)
     scores = scores[np.isfinite(scores)]
     title = f"Risk scores in the cohort (n = {scores.size:,})"
@@ -214,7 +220,7 @@ def risk_distribution(cohort_scores, patient_score: float | None = None, *, bins
     fig.update_xaxes(title=score_label)
     fig.update_yaxes(title="Patients (count)")
     fig.update_layout(showlegend=False, bargap=0)
-    return style(fig, title, synthetic=synthetic, notes=notes)
+    return style(fig, title, synthetic=synthetic, notes=notes, synthetic_note=synthetic_note)
 
 
 def complication_chart(rates: pd.DataFrame | None, *, synthetic: bool = False) -> go.Figure:

@@ -36,6 +36,8 @@ for _grade, _color in GRADE_COLORS.items():
 FONT_SIZE = 18
 TITLE_SIZE = 24
 SYNTHETIC_NOTE = "Synthetic data: not real patients"
+#: The mark of a figure of real patients drawn with a model trained on synthetic data.
+SYNTHETIC_MODEL_NOTE = "Model trained on synthetic data: an illustration"
 NOTE_WIDTH = 110  # characters per note line under a figure
 
 
@@ -60,8 +62,10 @@ def rgba(hex_color: str, alpha: float) -> str:
 
 
 def style(fig: go.Figure, title: str, *, synthetic: bool = False, height: int = 560,
-          notes: tuple[str, ...] | list[str] = (), top: int = 90) -> go.Figure:
-    """Title, large fonts, white template; the synthetic-data mark and notes under the plot."""
+          notes: tuple[str, ...] | list[str] = (), top: int = 90,
+          synthetic_note: str = SYNTHETIC_NOTE) -> go.Figure:
+    """Title, large fonts, white template; the synthetic-data mark (``synthetic_note``,
+    on the title's line) and notes under the plot."""
     lines = [line for note in notes for line in textwrap.wrap(note, NOTE_WIDTH)]
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left", "xref": "container",
@@ -75,7 +79,7 @@ def style(fig: go.Figure, title: str, *, synthetic: bool = False, height: int = 
     extra = []
     if synthetic:
         # On the title's line, right-aligned: clear of legends and plot annotations.
-        extra.append({"text": SYNTHETIC_NOTE, "xref": "paper", "yref": "paper", "x": 1,
+        extra.append({"text": synthetic_note, "xref": "paper", "yref": "paper", "x": 1,
                       "y": 1.0, "yshift": top - 14, "xanchor": "right", "yanchor": "top",
                       "showarrow": False,
                       "font": {"size": FONT_SIZE - 2, "color": VERMILLION}})

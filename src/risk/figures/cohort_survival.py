@@ -20,6 +20,7 @@ from risk.figures.cohort_style import (
     FONT_SIZE,
     GREY,
     NOTE_WIDTH,
+    SYNTHETIC_NOTE,
     darker,
     group_colors,
     message_figure,
@@ -29,6 +30,8 @@ from risk.figures.cohort_style import (
 
 #: Above this many steps within the plotted range a curve is drawn on a fine grid.
 MAX_POINTS_PER_CURVE = 1_500
+#: Width of a digit in Arial/Helvetica, in em (a comma is narrower: this errs wide).
+_DIGIT_EM = 0.56
 
 
 def format_p(p: float) -> str:
@@ -66,9 +69,10 @@ def _step_xy(times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120,
                              max_points: int = MAX_POINTS_PER_CURVE,
-                             synthetic: bool = False) -> go.Figure:
+                             synthetic: bool = False,
+                             synthetic_note: str = SYNTHETIC_NOTE) -> go.Figure:
     """Kaplan-Meier curves by group with 95% bands, the number at risk under the plot
-    and the log-rank p-value."""
+    and the log-rank p-value. ``synthetic`` marks the figure with ``synthetic_note``."""
     title = f"Overall survival by {result.title[0].lower() + result.title[1:]}"
     if not result.curves:
         return message_figure(title, " ".join(result.notes) or "No patients.",
@@ -104,7 +108,7 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
     fig.update_yaxes(title="Overall survival", tickformat=".0%", range=[0, 1.02], row=1, col=1)
     fig.update_yaxes(range=[len(labels) - 0.5, -0.5], showgrid=False, zeroline=False,
                      tickmode="array", tickvals=labels, ticktext=labels, ticks="",
-                     ticklabelstandoff=30, row=2, col=1)
+                     ticklabelstandoff=at_risk_standoff(result), row=2, col=1)
     fig.add_annotation(text="Number at risk", xref="paper", yref="y2 domain", x=0, y=1.0,
                        xanchor="right", yanchor="bottom", showarrow=False,
                        font={"size": FONT_SIZE - 2})
@@ -123,7 +127,17 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
     top = 130 + 36 * ((len(labels) + 1) // 2)
     lines = sum(len(textwrap.wrap(n, NOTE_WIDTH)) for n in notes)
     height = top + plot_px + gap_px + table_px + 110 + 26 * lines
-    return style(fig, title, synthetic=synthetic, height=height, notes=notes, top=top)
+    return style(fig, title, synthetic=synthetic, height=height, notes=notes, top=top,
+                 synthetic_note=synthetic_note)
+
+
+def at_risk_standoff(result: SurvivalByGroup) -> int:
+    """Pixels between the group names and the number-at-risk table: the counts at month 0
+    are centred on the axis, so the widest one ("100,000") reaches half its width to the
+    left and must not touch the name."""
+    widest = max((len(f"{int(n):,}") for n in result.at_risk.iloc[:, 0]), default=1) \
+        if not result.at_risk.empty else 1
+    return 12 + int(np.ceil(widest * (FONT_SIZE - 2) * _DIGIT_EM / 2))
 
 
 def _at_risk_rows(fig: go.Figure, result: SurvivalByGroup, colors: dict[str, str],
@@ -138,44 +152,96 @@ def _at_risk_rows(fig: go.Figure, result: SurvivalByGroup, colors: dict[str, str
     fig.add_traces(rows, rows=[2] * len(rows), cols=[1] * len(rows))
 
 
+#: Forest-plot rows: pixels per row, and the type size of the labels and estimates.
+FOREST_ROW_PX = 28
+FOREST_TEXT_SIZE = FONT_SIZE - 3
+#: A covariate with one compared level takes one row ("Sex: Male vs Female") when the
+#: label is at most this long; otherwise, and with several levels, a header row names the
+#: covariate and its reference, and each level follows on its own row.
+FOREST_ONE_ROW_CHARS = 40
+#: Approximate width of one label character, as a share of a 900-pixel-wide figure.
+_CHAR_SHARE = 0.0085
+_INDENT = "\u2003"  # an em space: level rows stand in from their header
+
+
+def forest_rows(table) -> list[tuple[str, int | None]]:
+    """The forest plot's rows top to bottom: (label, index of the table row or None).
+
+    ``None`` marks a header row (the covariate and its reference, no estimate).
+    """
+    rows: list[tuple[str, int | None]] = []
+    for covariate, part in table.groupby("covariate", sort=False):
+        references = [r for r in dict.fromkeys(part["reference"]) if r]
+        one = f"{covariate}: {part['comparison'].iloc[0]}"
+        if len(part) == 1 and (not references or len(one) <= FOREST_ONE_ROW_CHARS):
+            label = f"{covariate}, {part['level'].iloc[0]}" if not references else one
+            rows.append((label, part.index[0]))
+            continue
+        versus = f" (vs {references[0]})" if len(references) == 1 else ""
+        rows.append((f"<b>{covariate}</b>{versus}", None))
+        rows += [(_INDENT + (level if versus else comparison), i) for i, level, comparison
+                 in zip(part.index, part["level"], part["comparison"], strict=True)]
+    return rows
+
+
 def forest_plot(result: ForestResult, *, synthetic: bool = False) -> go.Figure:
     """Hazard ratios with 95% intervals on a log axis, reference line at 1.
 
-    Rows without an estimate (too few patients or deaths) are listed in a note.
+    Laid out as in a paper: the characteristics in their own column on the left (a
+    covariate with several levels under a header that names its reference), the plot in
+    the middle, and each hazard ratio with its interval written on the right. Rows
+    without an estimate (too few patients or deaths) are listed in a note.
     """
     title = "Hazard ratios on the shown cohort (Cox model)"
     if not result.ok:
         return message_figure(title, result.message or "No hazard ratios to show.",
                               synthetic=synthetic)
     table = result.table
-    shown = table[table["hazard_ratio"].notna()]
-    rows = [f"{c}: {v}" for c, v in zip(shown["covariate"], shown["comparison"], strict=True)]
-    hr, low, high = (shown[c].to_numpy(dtype=float)
+    shown = table[table["hazard_ratio"].notna()].reset_index(drop=True)
+    rows = forest_rows(shown)
+    at = [k for k, (_, i) in enumerate(rows) if i is not None]
+    picked = shown.loc[[i for _, i in rows if i is not None]]
+    hr, low, high = (picked[c].to_numpy(dtype=float)
                      for c in ("hazard_ratio", "lower_95", "upper_95"))
     summaries = [f"{h:.2f} ({lo:.2f}-{hi:.2f})" for h, lo, hi in zip(hr, low, high, strict=True)]
-    fig = go.Figure(go.Scatter(
-        x=hr, y=rows, mode="markers", marker={"symbol": "square", "size": 13, "color": BLUE},
-        error_x={"type": "data", "symmetric": False, "array": high - hr,
-                 "arrayminus": hr - low, "thickness": 2.5, "width": 6, "color": BLUE},
-        customdata=np.column_stack([summaries, shown["p_value"].map(format_p)]),
-        hovertemplate="%{y}<br>HR %{customdata[0]}, %{customdata[1]}<extra></extra>",
-        showlegend=False))
-    fig.add_vline(x=1.0, line={"color": GREY, "width": 2, "dash": "dash"})
+    names = [f"{c}: {v}" for c, v in zip(picked["covariate"], picked["comparison"], strict=True)]
+    label_share = min(0.5, max(0.25, _CHAR_SHARE * max(len(_plain(t)) for t, _ in rows)))
+    plot_domain = [label_share + 0.02, 0.8]
+    text = {"size": FOREST_TEXT_SIZE}
+    fig = go.Figure([
+        go.Scatter(
+            x=hr, y=at, mode="markers", marker={"symbol": "square", "size": 12, "color": BLUE},
+            error_x={"type": "data", "symmetric": False, "array": high - hr,
+                     "arrayminus": hr - low, "thickness": 2.5, "width": 6, "color": BLUE},
+            customdata=np.column_stack([names, summaries, picked["p_value"].map(format_p)]),
+            hovertemplate="%{customdata[0]}<br>HR %{customdata[1]}, %{customdata[2]}"
+                          "<extra></extra>", showlegend=False),
+        # the characteristics, left-aligned in their own column
+        go.Scatter(x=[0.0] * len(rows), y=list(range(len(rows))), xaxis="x2", mode="text",
+                   text=[t for t, _ in rows], textposition="middle right", textfont=text,
+                   cliponaxis=False, hoverinfo="skip", showlegend=False),
+        # "HR (95% CI)" written beside each row
+        go.Scatter(x=[0.0] * len(at), y=at, xaxis="x3", mode="text", text=summaries,
+                   textposition="middle right", textfont=text, cliponaxis=False,
+                   hoverinfo="skip", showlegend=False),
+    ])
     span = np.concatenate([low, high, [1.0]])
     span = span[np.isfinite(span) & (span > 0)]
-    right = np.log10(span.max()) + 0.1
-    # The "HR (95% CI)" column: one text trace just right of the plot (not one annotation
-    # per row, which plotly adds slowly).
-    fig.add_trace(go.Scatter(
-        x=[10 ** right] * len(rows), y=rows, mode="text", text=summaries,
-        textposition="middle right", textfont={"size": FONT_SIZE - 2}, cliponaxis=False,
-        hoverinfo="skip", showlegend=False))
-    fig.update_xaxes(type="log", title="Hazard ratio (log scale; > 1 means shorter survival)",
-                     range=[np.log10(span.min()) - 0.1, right])
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 50)
+    ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 20, 50)
              if span.min() / 1.3 <= t <= span.max() * 1.3]
-    fig.update_xaxes(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
+    hidden = {"visible": False, "range": [0, 1], "fixedrange": True}
+    fig.update_layout(
+        xaxis={"type": "log", "domain": plot_domain, "tickangle": 0,
+               "range": [np.log10(span.min()) - 0.1, np.log10(span.max()) + 0.1],
+               "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks],
+               "title": {"text": "Hazard ratio (log scale; > 1 means shorter survival)"}},
+        xaxis2={**hidden, "domain": [0.0, label_share]},
+        xaxis3={**hidden, "domain": [plot_domain[1] + 0.02, 1.0]},
+        yaxis={"range": [len(rows) - 0.5, -0.5], "visible": False, "fixedrange": True},
+        annotations=[{"text": "<b>HR (95% CI)</b>", "xref": "x3 domain", "x": 0,
+                      "xanchor": "left", "yref": "paper", "y": 1.0, "yanchor": "bottom",
+                      "showarrow": False, "font": text}])
+    fig.add_vline(x=1.0, line={"color": GREY, "width": 2, "dash": "dash"})
     notes = [f"Cox proportional-hazards model (Efron ties) on the shown cohort: "
              f"{result.patients:,} patients, {result.deaths:,} deaths. Each row is compared "
              "with the named reference, the other rows held equal.", *result.notes]
@@ -184,6 +250,14 @@ def forest_plot(result: ForestResult, *, synthetic: bool = False) -> go.Figure:
         notes.append("Not estimated: " + "; ".join(
             f"{c}: {v} ({n})" for c, v, n in
             zip(skipped["covariate"], skipped["comparison"], skipped["note"], strict=True)))
-    fig = style(fig, title, synthetic=synthetic, height=260 + 40 * len(rows), notes=notes)
-    fig.update_layout(margin={"r": 230})
+    lines = sum(len(textwrap.wrap(n, NOTE_WIDTH)) for n in notes)
+    top = 120  # the title, then the column heading
+    fig = style(fig, title, synthetic=synthetic, notes=notes, top=top,
+                height=top + FOREST_ROW_PX * len(rows) + 110 + 26 * lines)
+    fig.update_layout(margin={"l": 20, "r": 20})  # the three columns span the width
     return fig
+
+
+def _plain(label: str) -> str:
+    """A label without its markup (for its length)."""
+    return label.replace("<b>", "").replace("</b>", "")
