@@ -23,6 +23,7 @@ from cohort_frames import make_cohort
 from scipy import stats
 from streamlit.testing.v1 import AppTest
 
+from risk.figures.cohort_style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
 from risk.model import BiopsyRiskModel
 from risk.model_card import build_card, data_fingerprint
 from risk.registry import MODEL_DIR_ENV, Registry
@@ -94,8 +95,16 @@ def texts(at: AppTest) -> str:
     return " ".join(m.value for m in at.markdown)
 
 
+def as_read(markdown: object) -> object:
+    """A static table's cell as the reader sees it (cells are sent Markdown-escaped)."""
+    if not isinstance(markdown, str):
+        return markdown
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
 def tables(at: AppTest) -> list[pd.DataFrame]:
-    return [t.value for t in at.get("table")]
+    """The static tables, as read on screen."""
+    return [t.value.map(as_read) for t in at.get("table")]
 
 
 def problems(at: AppTest) -> pd.DataFrame:
@@ -159,6 +168,21 @@ def test_bad_upload_lists_every_problem_with_its_row(model):
     assert {("2", "age"), ("5", "ecog"), ("7", "primary_grade")} <= found
     assert table.loc[table["Column"] == "age", "Value"].iloc[0] == "sixty"
     assert not at.get("plotly_chart")  # nothing of the bad file is shown
+
+
+def test_problem_values_are_shown_as_written_not_as_markdown(model):
+    """st.table renders cells as Markdown: a value from the file must not become a link,
+    a heading or bold text in the problems table."""
+    frame = valid_cohort(30, seed=2).astype(object)
+    frame.loc[1, "sex"] = "[see](http://example.org)"
+    frame.loc[3, "primary_site"] = "# **pancreas**"
+    at = upload(cohort_page(), "bad.csv", csv_bytes(frame))
+    sent = at.get("table")[0].value
+    for value in ("[see](http://example.org)", "# **pancreas**"):
+        cell = sent.loc[tables(at)[0]["Value"] == value, "Value"].iloc[0]
+        assert cell != value and as_read(cell) == value
+        assert not re.search(r"(?<!\\)[\[\]()#*]", cell)  # every active character escaped
+        assert "://" not in cell.replace("\\", "")
 
 
 def test_many_problems_are_all_listed_in_a_grid(model):
@@ -275,10 +299,33 @@ def test_each_section_renders(model, tab):
 
 def test_table_one_has_a_column_per_grade_change_group(model, shipped):
     at = cohort_page("Table 1")
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert table.columns[0] == "Characteristic"
     assert any(c.startswith("Upgraded in the liver (n=") for c in table.columns)
     assert table.iloc[0]["All patients (n=1,000)"] == "1,000"
+
+
+def test_table_one_shows_every_column_and_names_each_characteristic_once(model, shipped):
+    """A static table (a scrolling grid hid the p-values off to the right at 1,400 px):
+    every column is on screen, each characteristic is named on its first row only."""
+    at = cohort_page("Table 1")
+    assert not at.dataframe
+    table = tables(at)[0]
+    assert list(table.columns[-2:]) == ["p-value", "Test"]
+    named = [c for c in table["Characteristic"] if c]
+    assert len(named) == len(set(named)) and "Primary site" in named
+    sites = shipped["primary_site"].nunique()
+    first = table.index[table["Characteristic"] == "Primary site"][0]
+    assert (table.loc[first + 1:first + sites - 1, "Characteristic"] == "").all()
+
+
+def test_biopsy_safety_table_speaks_the_clinics_words(model, shipped):
+    at = cohort_page("Biopsy safety")
+    table = tables(at)[0]
+    assert list(table.columns) == ["Complication", "Patients", "Of (recorded outcome)", "%",
+                                   "95% CI from (%)", "95% CI to (%)"]
+    minor = int((shipped["biopsy_complication"] == "minor").sum())
+    assert table.loc[table["Complication"] == "Minor", "Patients"].iloc[0] == f"{minor:,}"
 
 
 def test_patient_from_the_patient_page_is_placed_in_the_risk_distribution(model, shipped):
@@ -304,8 +351,35 @@ def test_patient_from_the_patient_page_is_placed_in_the_risk_distribution(model,
     assert f"higher than {percentile:.0f}% of the shown patients" in texts(at)
     groups = tables(at)[0]
     expected = model.predict(load_cohort(SHIPPED).frame).table["risk_group"].value_counts()
-    assert groups["Patients"].tolist() == [int(expected.get(g, 0))
+    assert groups["Patients"].tolist() == [f"{int(expected.get(g, 0)):,}"
                                            for g in ("low", "intermediate", "high")]
+
+
+@pytest.fixture
+def synthetic_model(model, tmp_path, monkeypatch):
+    """The same model, its card fingerprinting the shipped synthetic cohort as its
+    training data (as the shipped model's does)."""
+    card = build_card(training_data=data_fingerprint(make_cohort(50, seed=1),
+                                                     SHIPPED.read_bytes()))
+    Registry(tmp_path).save(model.to_dict(), card, version="synthetic-test", activate=True)
+    monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path))
+    return model
+
+
+def test_real_patients_under_a_synthetic_model_are_marked_as_such(synthetic_model):
+    """An uploaded cohort is not synthetic, but risk drawn with a model trained on
+    synthetic data is an illustration: those figures say so (not "not real patients")."""
+    at = upload(cohort_page(), "board-cohort.csv", csv_bytes(valid_cohort(300, seed=11)))
+    at.session_state["cohort_tab"] = "Risk distribution"
+    at.run()
+    marks = json.dumps(chart_specs(at)[0]["layout"]["annotations"])
+    assert SYNTHETIC_MODEL_NOTE in marks and SYNTHETIC_NOTE not in marks
+    at.session_state["cohort_tab"] = "Survival by group"
+    at.run()
+    assert SYNTHETIC_MODEL_NOTE not in json.dumps(chart_specs(at)[0]["layout"])
+    at.selectbox(key="km_grouping").set_value("risk_group").run()
+    assert not at.exception
+    assert SYNTHETIC_MODEL_NOTE in json.dumps(chart_specs(at)[0]["layout"]["annotations"])
 
 
 def test_without_an_active_model_the_risk_views_say_so(tmp_path, monkeypatch):
@@ -328,3 +402,12 @@ def test_a_cohort_without_outcomes_shows_transitions_but_no_survival(model):
     at.run()
     assert not at.exception
     assert "no outcome columns" in " ".join(i.value for i in at.info)
+
+
+def test_tables_on_screen_write_counts_with_thousands_separators():
+    from riskapp.cohort_sections import for_screen
+
+    table = pd.DataFrame({"Group": ["Same grade"], "Patients": [48_282], "%": [34.44]})
+    shown = for_screen(table)
+    assert shown.iloc[0].tolist() == ["Same grade", "48,282", "34.4"]
+    assert table["Patients"].iloc[0] == 48_282  # the CSV keeps the number

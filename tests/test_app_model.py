@@ -9,6 +9,7 @@ registries that ``RISK_MODEL_DIR`` points the app at.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -73,8 +74,16 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
+def tables(at: AppTest) -> list:
+    """The static tables, as read on screen (cells are sent Markdown-escaped)."""
+    def as_read(cell):
+        return re.sub(r"\\(.)", r"\1", cell).replace("\u2060", "") \
+            if isinstance(cell, str) else cell
+    return [t.value.map(as_read) for t in at.get("table")]
+
+
 def table_text(at: AppTest) -> str:
-    return " ".join(t.value.to_csv() for t in at.get("table"))
+    return " ".join(t.to_csv() for t in tables(at))
 
 
 def test_the_card_of_the_active_version(registry_with, frame):
@@ -110,7 +119,9 @@ def test_hazard_ratios_of_both_models(registry_with, fitted):
     assert len(names) == 2 and "biopsy model" in names[0] and "comparator" in names[1]
     served = next(t for t in spec["data"] if "biopsy model" in t["name"])
     assert len(served["customdata"]) == len(fitted.biopsy_model_.coef_)
-    table = at.dataframe[0].value
+    table = tables(at)[0]  # static: both models' columns on screen
+    assert [c for c in table.columns if c.endswith(": p")] == [
+        "With the liver biopsy (biopsy model): p", "Primary only (comparator): p"]
     liver = table[table["Characteristic"] == "Liver biopsy WHO grade"].iloc[-1]
     g3 = float(np.exp(fitted.biopsy_model_.coef_["met_grade[G3]"]))
     assert liver.iloc[2].startswith(f"{g3:.2f} (")
@@ -129,7 +140,7 @@ def test_baseline_survival(registry_with, fitted):
 def test_a_stored_full_report_is_shown_with_its_figures(registry_with, report):
     registry_with(metrics={"evaluation": report})
     at = model_page("Validation")
-    table = at.get("table")[0].value
+    table = tables(at)[0]
     first = table.iloc[0]
     assert first["Metric"] == "Harrell's C"
     assert first.iloc[1] == f"{report['harrell_c']:.3f}"
@@ -164,7 +175,7 @@ def test_version_history_with_parents(registry_with, fitted, frame):
     assert versions["Version"].tolist() == ["v2", "v1"]
     assert versions.set_index("Version").loc["v2", "Parent"] == "v1"
     assert versions.set_index("Version").loc["v2", "Active"] == "yes"
-    history = at.get("table")[0].value
+    history = tables(at)[0]
     assert history["Version"].tolist() == ["v2", "v1"]
 
 

@@ -166,3 +166,13 @@ def test_risk_percentile_equals_scipy():
         risk_percentile([np.nan], 1.0)
     with pytest.raises(ValueError, match="finite"):
         risk_percentile([1.0], np.nan)
+
+
+def test_empty_cells_survive_the_csv_export_unchanged(table):
+    """A group without values shows an en dash: a plain '-' was exported as "'-" (the
+    CSV neutraliser's formula guard)."""
+    from risk.export import to_csv_bytes
+
+    ki67 = table.display[table.display["Characteristic"] == "Primary Ki-67 (%)"].iloc[0]
+    assert ki67.filter(like="Not assessed").iloc[0] == "\u2013"  # its only patient has none
+    assert "'" not in to_csv_bytes(table.display).decode("utf-8-sig")

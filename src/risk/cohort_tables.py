@@ -24,6 +24,8 @@ TABLE_ONE_CATEGORICAL = (
     "extrahepatic_mets", "primary_resected", "functional_syndrome", "ecog", "sstr_status",
 )
 NOT_RECORDED = "Not recorded"
+#: An empty cell of Table 1 (an en dash: a plain "-" would be neutralised in a CSV to "'-").
+NO_VALUE = "\u2013"
 ALL_PATIENTS = "All patients"
 MONTE_CARLO_TABLES = 10_000
 
@@ -63,7 +65,7 @@ def _continuous_rows(values: np.ndarray, codes: np.ndarray, groups: list[str], n
             cells[g] = f"{_fmt(median)} ({_fmt(q1)}-{_fmt(q3)})"
         else:
             q1 = median = q3 = np.nan
-            cells[g] = "-"
+            cells[g] = NO_VALUE
         long.append((label, "median (IQR)", g, int(known.size), int(v.size), np.nan,
                      median, q1, q3))
         if any_missing:
@@ -95,7 +97,7 @@ def _percent(k: int, n: int) -> float:
 
 
 def _count_cell(k: int, n: int) -> str:
-    return f"{k:,} ({_percent(k, n):.1f}%)" if n else "-"
+    return f"{k:,} ({_percent(k, n):.1f}%)" if n else NO_VALUE
 
 
 def _level_label(name: str, code) -> str:
@@ -176,7 +178,7 @@ def table_one(frame: pd.DataFrame, by: str | pd.Series = "grade_change") -> Tabl
             long_rows += long
     display = pd.DataFrame(
         [{"Characteristic": c, "Level": lvl,
-          **{headers[g]: cells.get(g, "-") for g in [*groups, ALL_PATIENTS]},
+          **{headers[g]: cells.get(g, NO_VALUE) for g in [*groups, ALL_PATIENTS]},
           "p-value": format_p_value(p), "Test": test}
          for c, lvl, cells, p, test in display_rows])
     n_row = {"Characteristic": "Patients", "Level": "n",

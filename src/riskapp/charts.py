@@ -20,6 +20,12 @@ import streamlit as st
 from risk.export import to_csv_bytes
 
 PNG_SCALE = 2
+#: Characters st.table's Markdown would act on (it renders every cell as Markdown).
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&^])")
+#: Where GitHub-style autolinks start even in escaped text ("www.", "://", "@"): a word
+#: joiner (invisible) there keeps the text from becoming a link.
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\\\.)|(?<=:)(?=//)|(?=@)")
+WORD_JOINER = "\u2060"
 
 
 def plot_config(filename: str) -> dict:
@@ -55,3 +61,19 @@ def csv_download(frame: pd.DataFrame, filename: str, key: str,
     st.download_button(label, data=to_csv_bytes(frame, index=index),
                        file_name=f"{safe_name(filename)}.csv", mime="text/csv", key=key,
                        icon=":material/download:", on_click="ignore")
+
+
+def as_plain_markdown(value: object) -> object:
+    """Text that Markdown shows exactly as written: "> 50%" stays "> 50%" (not a quote),
+    "**x**" stays "**x**", a value from an uploaded file is never a link, a heading or a
+    formula. Anything but text is returned as it is."""
+    if not isinstance(value, str):
+        return value
+    return _AUTOLINK.sub(WORD_JOINER, _MARKDOWN.sub(r"\\\1", value))
+
+
+def static_table(frame: pd.DataFrame, **kwargs) -> None:
+    """``st.table`` (every column on screen, text wrapped, printable) with each text cell
+    shown as written: ``st.table`` renders cells as Markdown. Headers are the app's own
+    words and are left as they are."""
+    st.table(frame.map(as_plain_markdown), **kwargs)

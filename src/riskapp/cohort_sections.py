@@ -26,9 +26,10 @@ from risk.cohort_risk import (
 )
 from risk.cohort_tables import risk_percentile
 from risk.figures import cohort as figures
+from risk.figures.cohort_style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
 from risk.figures.cohort_survival import format_p
 from riskapp import cohort_data
-from riskapp.charts import csv_download, plot
+from riskapp.charts import csv_download, plot, static_table
 from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
 from riskapp.patient_form import RESULT_KEY as PATIENT_KEY  # where the patient page keeps it
 
@@ -75,6 +76,15 @@ class View:
                if self.served else None)
         return sha is not None and sha == cohort_data.shipped_source().digest
 
+    def mark(self, uses_model: bool = False) -> dict:
+        """How a figure is marked: synthetic patients, or (for a figure drawn with the
+        served model) real patients under a model trained on synthetic data."""
+        if self.synthetic:
+            return {"synthetic": True, "synthetic_note": SYNTHETIC_NOTE}
+        if uses_model and self.model_synthetic:
+            return {"synthetic": True, "synthetic_note": SYNTHETIC_MODEL_NOTE}
+        return {"synthetic": False}
+
     @cached_property
     def risk(self) -> CohortRisk | None:
         """Every patient of the whole file under the served model (None without one)."""
@@ -84,12 +94,15 @@ class View:
                                 self.loaded.frame)
 
 
-def _one_decimal(table: pd.DataFrame) -> pd.DataFrame:
-    """Decimal columns as text with one decimal, for reading (the CSV keeps the numbers)."""
+def for_screen(table: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as text for reading: decimals with one decimal, counts with thousands
+    separators ("48,282"); the CSV keeps the numbers."""
     out = table.copy()
     for name in out.columns:
         if pd.api.types.is_float_dtype(out[name]):
             out[name] = out[name].map(lambda v: "" if not np.isfinite(v) else f"{v:.1f}")
+        elif pd.api.types.is_integer_dtype(out[name]):
+            out[name] = out[name].map(lambda v: f"{v:,}")
     return out
 
 
@@ -189,7 +202,7 @@ def survival_section(view: View) -> None:
                    (SYNTHETIC_MODEL if view.model_synthetic else ""))
     result = cohort_data.survival(view.key, grouping, version, view.frame, groups)
     plot(figures.survival_by_group_figure(result, max_points=KM_POINTS,
-                                          synthetic=view.synthetic), "km",
+                                          **view.mark(uses_model=version is not None)), "km",
          f"survival-by-{grouping}")
     if result.logrank is not None:
         lr = result.logrank
@@ -199,7 +212,7 @@ def survival_section(view: View) -> None:
                     f"{format_p(lr.p_value)}.")
     st.markdown("**Median overall survival**")
     medians = medians_table(result)
-    st.table(medians, hide_index=True)
+    static_table(for_screen(medians), hide_index=True)
     left, right = st.columns(2)
     with left:
         csv_download(medians, f"median-survival-by-{grouping}", "medians_csv")
@@ -211,7 +224,7 @@ def survival_section(view: View) -> None:
     if result.logrank is not None and not result.logrank.pairwise.empty:
         st.markdown("**Pairwise log-rank tests** (Holm-adjusted for the number of pairs)")
         pairs = pairwise_table(result.logrank)
-        st.table(pairs, hide_index=True)
+        static_table(pairs, hide_index=True)
         csv_download(pairs, f"pairwise-logrank-by-{grouping}", "pairwise_csv")
     _note_synthetic(view)
 
@@ -239,7 +252,8 @@ def forest_section(view: View) -> None:
     plot(figures.forest_plot(result, synthetic=view.synthetic), "forest",
          "hazard-ratios-cox")
     if result.ok:
-        st.dataframe(forest_table(result), hide_index=True, width="stretch")
+        shown = for_screen(forest_table(result))
+        st.dataframe(shown, hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 3)
         csv_download(result.table, "hazard-ratios-cox", "forest_csv")
         st.caption("A Cox model fitted on the shown patients (descriptive, not the served "
                    "model): each hazard ratio compares a group with the named reference, "
@@ -256,12 +270,20 @@ def ki67_section(view: View) -> None:
     _note_synthetic(view)
 
 
+def table_one_for_screen(display: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 as read on screen: each characteristic named once, on its first row (the
+    CSV names it on every row, for sorting and filtering)."""
+    out = display.copy()
+    repeated = out["Characteristic"].eq(out["Characteristic"].shift())
+    out.loc[repeated, "Characteristic"] = ""
+    return out
+
+
 def table_one_section(view: View) -> None:
     result = cohort_data.table_one(view.key, view.frame)
-    shown = result.display
     st.markdown("**Table 1** by grade change from the primary tumor to the liver biopsy")
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(36 * (len(shown) + 1),
-                                                                     900))
+    with st.container(key="table_one"):  # a static table: every column on screen, printable
+        static_table(table_one_for_screen(result.display), hide_index=True)
     csv_download(result.display, "table-1-by-grade-change", "table_one_csv")
     st.caption("Numbers: median (IQR), Kruskal-Wallis test. Categories: n (%), chi-square "
                "test (Fisher's exact test when an expected count is below 5). Tests compare "
@@ -269,14 +291,24 @@ def table_one_section(view: View) -> None:
     _note_synthetic(view)
 
 
+def complication_table(rates: pd.DataFrame) -> pd.DataFrame:
+    """Complication rates with headers in words (percentages rounded to one decimal)."""
+    return pd.DataFrame({
+        "Complication": rates["outcome"],
+        "Patients": rates["patients"].astype(int),
+        "Of (recorded outcome)": rates["assessed"].astype(int),
+        "%": rates["percent"].round(1),
+        "95% CI from (%)": rates["lower_95"].round(1),
+        "95% CI to (%)": rates["upper_95"].round(1)})
+
+
 def safety_section(view: View) -> None:
     rates = cohort_data.complications(view.key, view.frame)
     plot(figures.complication_chart(rates, synthetic=view.synthetic), "complications",
          "biopsy-complications")
     if rates is not None:
-        table = rates.assign(**{c: rates[c].round(1) for c in
-                                ("percent", "lower_95", "upper_95")})
-        st.table(_one_decimal(table), hide_index=True)
+        table = complication_table(rates)
+        static_table(for_screen(table), hide_index=True)
         csv_download(table, "biopsy-complications", "complications_csv")
     st.caption("For comparison: 932 CT-guided liver biopsies had any complication in 9.3% "
                "and a major one in 2.7-2.8% (Fotiadis et al., Eur Radiol 2020).")
@@ -339,7 +371,7 @@ def risk_section(view: View) -> None:
     score, sentence = patient_risk(view)
     fig = figures.risk_distribution(100.0 * shown["risk_60"].to_numpy(float), score,
                                     score_label=RISK_SCORE_LABEL,
-                                    synthetic=view.synthetic or view.model_synthetic)
+                                    **view.mark(uses_model=True))
     _mark_cutpoints(fig, view.risk.cutpoints)
     plot(fig, "risk_distribution", "risk-distribution")
     if score is not None:
@@ -347,7 +379,7 @@ def risk_section(view: View) -> None:
         sentence += f" That is higher than {percentile:.0f}% of the shown patients."
     st.markdown(sentence)
     table = risk_group_table(shown)
-    st.table(_one_decimal(table), hide_index=True)
+    static_table(for_screen(table), hide_index=True)
     csv_download(table, "risk-groups", "risk_groups_csv")
     st.caption(f"Scored with model version {view.served.version}. "
                + describe_cutpoints(view.risk.cutpoints) + " "

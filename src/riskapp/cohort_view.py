@@ -13,7 +13,7 @@ from risk import schema
 from risk.cohort import NOT_ASSESSED, NOT_ASSESSED_CODE
 from risk.errors import Problem, RiskError, ValidationError
 from riskapp import cohort_data, cohort_sections
-from riskapp.charts import csv_download
+from riskapp.charts import csv_download, static_table
 from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
 from riskapp.cohort_sections import View
 from riskapp.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, problems_table, read_upload
@@ -63,7 +63,7 @@ def show_problems(name: str, summary: str, problems: list[Problem] | tuple) -> N
     table = problems_table(list(problems))
     with st.container(key="upload_problems"):
         if len(table) <= STATIC_PROBLEMS:  # a plain table: readable, printable, no scrolling
-            st.table(table, hide_index=True)
+            static_table(table, hide_index=True)
         else:
             st.dataframe(table, hide_index=True, width="stretch", height=600)
     st.caption("Row numbers count data rows: row 1 is the first line under the header "

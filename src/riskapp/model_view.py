@@ -18,7 +18,7 @@ from risk.figures import model as figures
 from risk.figures.cohort_style import SYNTHETIC_NOTE, VERMILLION
 from risk.model_card import library_versions
 from riskapp import loaders
-from riskapp.charts import csv_download, plot
+from riskapp.charts import csv_download, plot, static_table
 from riskapp.cohort_data import shipped_source
 
 TAB_KEY = "model_tab"
@@ -65,15 +65,16 @@ def _card_facts(served, synthetic: bool) -> None:
              if synthetic else "a cohort supplied when the version was trained")]
     if data.get("schema_version") is not None:
         rows.append(("Data dictionary version", str(data["schema_version"])))
-    st.table(pd.DataFrame(rows, columns=["What", "Value"]), hide_index=True, hide_header=True)
+    static_table(pd.DataFrame(rows, columns=["What", "Value"]), hide_index=True, hide_header=True)
 
 
 def _settings(card: dict) -> None:
     settings = card.get("settings") or {}
     if settings:
         st.markdown("**Settings**")
-        st.table(pd.DataFrame([(k.replace("_", " "), str(v)) for k, v in settings.items()],
-                              columns=["Setting", "Value"]), hide_index=True, hide_header=True)
+        rows = [(k.replace("_", " "), str(v)) for k, v in settings.items()]
+        static_table(pd.DataFrame(rows, columns=["Setting", "Value"]), hide_index=True,
+                     hide_header=True)
 
 
 def _libraries(card: dict) -> None:
@@ -84,7 +85,7 @@ def _libraries(card: dict) -> None:
             for name, version in stored.items()]
     st.markdown("**Library versions**")
     if rows:
-        st.table(pd.DataFrame(rows), hide_index=True)
+        static_table(pd.DataFrame(rows), hide_index=True)
         if any(r["Same"] == "no" for r in rows):
             st.caption("A different version can change a refit in the last digits; "
                        "predictions use the stored parameters and do not depend on it.")
@@ -107,8 +108,8 @@ def hazard_ratio_section(served, synthetic: bool) -> None:
     table = summary.hazard_ratio_table(served.model)
     plot(figures.hazard_ratio_figure(table, synthetic=synthetic), "model_hazard_ratios",
          f"hazard-ratios-{served.version}")
-    st.dataframe(summary.hazard_ratios_side_by_side(table), hide_index=True, width="stretch",
-                 height=36 * (table["term"].nunique() + 1) + 3)
+    with st.container(key="model_hr_table"):  # static: both models' columns on screen
+        static_table(summary.hazard_ratios_side_by_side(table), hide_index=True)
     csv_download(table, f"hazard-ratios-{served.version}", "model_hr_csv")
     st.caption("Both models are Cox proportional-hazards models fitted with a small ridge "
                "penalty; the comparator knows only what is known before the liver biopsy.")
@@ -129,7 +130,7 @@ def baseline_section(served, synthetic: bool) -> None:
         shown[column] = (100 * shown[column]).map(lambda v: f"{v:.1f}%")
     shown["baseline_cumulative_hazard"] = shown["baseline_cumulative_hazard"].map(
         lambda v: f"{v:.4f}")
-    st.table(shown.rename(columns=lambda c: c.replace("_", " ")), hide_index=True)
+    static_table(shown.rename(columns=lambda c: c.replace("_", " ")), hide_index=True)
     csv_download(table, f"baseline-survival-{served.version}", "baseline_csv")
 
 
@@ -199,7 +200,7 @@ def evaluation_section(served, synthetic: bool) -> None:
     else:
         st.markdown(_measured_on(data))
     table = summary.headline_metrics(data)
-    st.table(table, hide_index=True)
+    static_table(table, hide_index=True)
     csv_download(table, f"validation-{served.version}", "eval_csv")
     for line in summary.biopsy_value_lines(data):
         st.markdown(f"- {line}")
@@ -221,7 +222,7 @@ def versions_section(served, synthetic: bool) -> None:
     csv_download(versions, "model-versions", "versions_csv")
     history = summary.activation_history(store)
     st.markdown("**Which version was served, and when** (newest first)")
-    st.table(history, hide_index=True)
+    static_table(history, hide_index=True)
     st.caption("Versions are written once and never changed; activation and rollback only "
                "move the pointer to the served version.")
 
