@@ -247,8 +247,19 @@ def test_not_assessed_grades_are_derived_and_the_derivation_shown(model):
 
 def test_poorly_differentiated_tumor_is_refused_at_its_field(model):
     at = submit({**PATIENT, "differentiation": "poor"})
-    assert any("outside this tool's intended use" in e
-               for e in field_errors(at, "differentiation"))
+    errors = field_errors(at, "differentiation")
+    assert any("outside this tool's intended use" in e for e in errors)
+    # said for a form: no cohort-file advice, no codes
+    assert not any("remove this patient" in e or "allowed: well" in e for e in errors)
+    assert not at.metric
+
+
+def test_no_grade_at_all_is_said_in_the_forms_words(model):
+    at = submit({k: v for k, v in PATIENT.items() if k not in ("primary_ki67", "met_ki67")})
+    errors = field_errors(at, "primary_grade")
+    assert any("no grade for the primary tumor or the liver biopsy" in e.lower()
+               for e in errors)
+    assert not any("primary_grade" in e or "met_grade" in e for e in errors)
     assert not at.metric
 
 

@@ -8,11 +8,13 @@ only in ``st.session_state`` (the widgets' own keys and :data:`RESULT_KEY`).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from risk import schema
 from risk.errors import Problem, RiskError, ValidationError
 from riskapp.loaders import served_model
 from riskapp.widgets import schema_widget, widget_default
@@ -57,14 +59,35 @@ def form_values() -> dict:
     return {name: st.session_state.get(name) for name in FORM_FIELDS}
 
 
+#: Advice worded for a cohort file, which a form has no use for.
+_FILE_ADVICE = (": remove this patient",)
+
+
+def _in_words(text: str) -> str:
+    """Column names (``met_grade``) said as the form labels them (Liver biopsy WHO grade)."""
+    for name in sorted(FORM_FIELDS, key=len, reverse=True):
+        text = re.sub(rf"\b{name}\b", schema.column(name).label, text)
+    return text
+
+
 def field_message(problem: Problem) -> str:
-    """A problem as said at its field (the field itself names the column)."""
+    """A problem as said at its field (the field itself names the column).
+
+    A choice list shows what may be chosen, so a category's list of codes is left out;
+    a rule (the WHO grading thresholds, a range) is kept.
+    """
     if problem.message.startswith("required"):
         return "Required: please fill this in."
     text = problem.message
-    if problem.allowed:
+    for advice in _FILE_ADVICE:
+        text = text.replace(advice, "")
+    column = schema.BY_NAME.get(problem.column)
+    is_choice = column is not None and column.kind == "category" and "WHO" not in (
+        problem.allowed or "")
+    if problem.allowed and not is_choice:
         text += f"; allowed: {problem.allowed}"
-    return text[:1].upper() + text[1:]
+    text = _in_words(text)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
