@@ -19,6 +19,7 @@ from risk.estimate import (
     describe_grade_comparison,
     describe_inputs,
     describe_median,
+    describe_reference,
     estimate_patient,
 )
 from risk.model import BiopsyRiskModel
@@ -52,6 +53,16 @@ def test_biopsy_estimate_is_the_served_models_prediction(model):
     assert result.grades["met_grade"].grade == "G3"
     assert result.model_version == "v"
     assert result.risk_cutpoints == tuple(model.risk_cutpoints_)
+
+
+def test_the_reference_patient_shown_is_the_one_contributions_are_measured_against(model):
+    reference = estimate_patient(model, PATIENT, model_version="v").reference_patient
+    assert reference == model.reference_patient_
+    own = estimate_patient(model, reference, model_version="v")
+    np.testing.assert_allclose(own.estimate.contributions.to_numpy(float), 0.0, atol=1e-12)
+    said = dict(describe_reference(reference))
+    assert said["Age"] == f"{reference['age']:g} years"
+    assert "Primary Ki-67" not in said
 
 
 def test_without_the_biopsy_is_the_primary_only_prediction_of_the_same_patient(model):

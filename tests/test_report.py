@@ -69,6 +69,19 @@ def test_report_says_what_the_liver_grade_changed_and_how_before_is_weighted(mon
     assert "weighted by how often each followed such a primary grade" in text
 
 
+def test_report_names_the_reference_patient_of_the_contributions(monkeypatch):
+    from dataclasses import replace
+
+    monkeypatch.setattr(report_module, "figure_png", lambda figure: None)
+    estimate = replace(make_estimate(), reference_patient={
+        "age": 54.0, "sex": "male", "primary_site": "pancreas", "primary_grade": "G2",
+        "met_grade": "G2", "ecog": 0, "primary_resected": 1, "primary_ki67": None})
+    text = page_text(build_report(estimate, compress=False))
+    assert "The reference patient (contribution 0 for each input): Age: 54 years; " \
+           "Sex: Male; Primary site: Pancreas" in text
+    assert "Primary resected: yes" in text and "Ki-67 not given" not in text
+
+
 def test_report_without_biopsy_says_the_primary_only_model_was_used(monkeypatch):
     monkeypatch.setattr(report_module, "figure_png", lambda figure: None)
     text = page_text(build_report(make_estimate(with_biopsy=False), compress=False))

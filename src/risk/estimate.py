@@ -88,6 +88,8 @@ class PatientEstimate:
     risk_cutpoints: tuple[float, ...] = ()
     warnings: tuple[str, ...] = ()
     created: date = field(default_factory=date.today)
+    #: The model's reference patient, whom each contribution is measured against.
+    reference_patient: dict = field(default_factory=dict)
 
     @property
     def has_biopsy(self) -> bool:
@@ -229,6 +231,7 @@ def estimate_patient(
         before_biopsy=liver_grade_scenarios(model, patient), model_version=model_version,
         risk_cutpoints=tuple(float(c) for c in (getattr(model, "risk_cutpoints_", None) or ())),
         warnings=warnings,
+        reference_patient=dict(getattr(model, "reference_patient_", None) or {}),
     )
 
 
@@ -249,6 +252,17 @@ def format_input(name: str, value: object) -> str:
         text = f"{float(value):g}"
         return f"{text} {col.unit}" if col.unit else text
     return str(value)
+
+
+def describe_reference(reference: Mapping[str, object]) -> list[tuple[str, str]]:
+    """(label, value) pairs of the model's reference patient, in schema order.
+
+    Ki-67 values are left out: the model uses the grades, which are shown.
+    """
+    return [(schema.column(n).label, format_input(n, reference[n]))
+            for n in schema.COLUMN_NAMES
+            if n in reference and n not in ("primary_ki67", "met_ki67", "primary_mitoses",
+                                            "met_mitoses")]
 
 
 def describe_inputs(inputs: Mapping[str, object]) -> list[tuple[str, str]]:

@@ -28,6 +28,7 @@ from risk.estimate import (
     describe_horizon,
     describe_inputs,
     describe_median,
+    describe_reference,
     percent,
 )
 
@@ -177,6 +178,11 @@ def _basis_section(pdf: FPDF, report: PatientEstimate) -> None:
             for k, v in contributions.items()]
     if rows:
         _table(pdf, rows, (80, 48, 50), header=("Input", "Log hazard", "Hazard ratio"))
+    reference = describe_reference(report.reference_patient)
+    if reference:
+        _paragraph(pdf, "The reference patient (contribution 0 for each input): "
+                        + "; ".join(f"{label}: {value}" for label, value in reference) + ".",
+                   size=9)
 
 
 def _input_label(name: str) -> str:

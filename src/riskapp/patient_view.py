@@ -19,7 +19,7 @@ from risk.estimate import (
     describe_grade_comparison,
     describe_inputs,
     describe_median,
-    format_input,
+    describe_reference,
     percent,
 )
 from risk.figures import patient as figures
@@ -178,13 +178,10 @@ def _basis(est: PatientEstimate, served: ServedModel) -> None:
     _chart(figures.contributions_chart(est.estimate.contributions, _labels()), "contributions")
     st.caption("Each bar is that input's contribution to the log hazard of death compared "
                "with the model's reference patient; × is the matching hazard ratio.")
-    reference = getattr(served.model, "reference_patient_", None)
-    if reference:
+    if est.reference_patient:
         with st.expander("The reference patient"):
-            rows = [(schema.column(k).label, format_input(k, v)) for k, v in reference.items()
-                    if k in schema.BY_NAME and k not in ("primary_ki67", "met_ki67")]
-            st.table(pd.DataFrame(rows, columns=["Input", "Reference value"]),
-                     hide_index=True)
+            st.table(pd.DataFrame(describe_reference(est.reference_patient),
+                                  columns=["Input", "Reference value"]), hide_index=True)
 
 
 def _inputs(est: PatientEstimate) -> None:
