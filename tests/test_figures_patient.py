@@ -37,6 +37,8 @@ def test_survival_curve_draws_estimate_band_and_cohort_reference():
     marks = [t for t in fig.data if t.mode == "markers+text"][0]
     assert list(marks.x) == [12, 36, 60, 120]
     assert list(marks.text) == [f"{np.exp(-m / 80):.0%}" for m in (12, 36, 60, 120)]
+    # the 10-year label at the axis end is drawn inside the plot, not cut off
+    assert list(marks.textposition) == ["top right"] * 3 + ["top left"]
     assert fig.layout.yaxis.tickformat == ".0%"
     assert has_synthetic_note(fig)
 

@@ -112,7 +112,10 @@ def survival_curve(
         values = np.interp(at, months, survival)
         data.append({"type": "scatter", "x": at, "y": values, "mode": "markers+text",
                      "marker": {"color": ESTIMATE_COLOR, "size": 9},
-                     "text": [f"{v:.0%}" for v in values], "textposition": "top right",
+                     "text": [f"{v:.0%}" for v in values],
+                     # a label at the right edge goes left of its point, inside the plot
+                     "textposition": ["top left" if h > 0.9 * months[-1] else "top right"
+                                      for h in at],
                      "showlegend": False,
                      "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>"})
     return _figure(data, "Estimated overall survival", **_survival_axes(months[-1]))
