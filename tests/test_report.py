@@ -82,6 +82,13 @@ def test_report_names_the_reference_patient_of_the_contributions(monkeypatch):
     assert "Primary resected: yes" in text and "Ki-67 not given" not in text
 
 
+def test_report_inputs_are_two_pairs_a_row_so_the_curve_fits_on_the_first_page(monkeypatch):
+    monkeypatch.setattr(report_module, "figure_png", lambda figure: None)
+    text = page_text(build_report(make_estimate(), compress=False))
+    # 16 inputs, 8 rows: the 9th input (liver biopsy grade) sits beside the first
+    assert "Age 63 years Liver biopsy WHO grade G3" in text
+
+
 def test_report_without_biopsy_says_the_primary_only_model_was_used(monkeypatch):
     monkeypatch.setattr(report_module, "figure_png", lambda figure: None)
     text = page_text(build_report(make_estimate(with_biopsy=False), compress=False))

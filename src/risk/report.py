@@ -93,6 +93,8 @@ class _ReportPDF(FPDF):
 
 
 def _heading(pdf: FPDF, text: str) -> None:
+    if pdf.will_page_break(30):  # never a heading alone at the foot of a page
+        pdf.add_page()
     pdf.ln(2)
     pdf.set_font(_FONT, "B", 12)
     pdf.set_text_color(31, 95, 139)
@@ -185,6 +187,13 @@ def _basis_section(pdf: FPDF, report: PatientEstimate) -> None:
                    size=9)
 
 
+def _two_columns(rows: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+    """(label, value) pairs side by side, the first half on the left: a shorter table."""
+    half = (len(rows) + 1) // 2
+    left, right = rows[:half], [*rows[half:], ("", "")]
+    return [(*a, *b) for a, b in zip(left, right, strict=False)]
+
+
 def _input_label(name: str) -> str:
     try:
         return schema.column(name).label
@@ -220,7 +229,7 @@ def build_report(report: PatientEstimate, *, figure=None, compress: bool = True)
     _paragraph(pdf, risk.INTENDED_USE, size=9)
 
     _heading(pdf, "Inputs as entered")
-    _table(pdf, describe_inputs(report.inputs), (70, 108))
+    _table(pdf, _two_columns(describe_inputs(report.inputs)), (44, 45, 44, 45))
     notes = [f"{schema.column(n).label}: {text}" for n, text in grade_notes(report).items()]
     for note in notes:
         _paragraph(pdf, note, size=9)
