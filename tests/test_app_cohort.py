@@ -317,6 +317,7 @@ def test_table_one_shows_every_column_and_names_each_characteristic_once(model, 
     sites = shipped["primary_site"].nunique()
     first = table.index[table["Characteristic"] == "Primary site"][0]
     assert (table.loc[first + 1:first + sites - 1, "Characteristic"] == "").all()
+    assert "<\u00a00.001" in set(table["p-value"])  # kept on one line in a narrow column
 
 
 def test_biopsy_safety_table_speaks_the_clinics_words(model, shipped):

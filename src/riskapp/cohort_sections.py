@@ -276,6 +276,7 @@ def table_one_for_screen(display: pd.DataFrame) -> pd.DataFrame:
     out = display.copy()
     repeated = out["Characteristic"].eq(out["Characteristic"].shift())
     out.loc[repeated, "Characteristic"] = ""
+    out["p-value"] = out["p-value"].str.replace("< ", "<\u00a0")  # "< 0.001" on one line
     return out
 
 

@@ -31,7 +31,7 @@ from risk.figures.cohort_style import (
 #: Above this many steps within the plotted range a curve is drawn on a fine grid.
 MAX_POINTS_PER_CURVE = 1_500
 #: Width of a digit in Arial/Helvetica, in em (a comma is narrower: this errs wide).
-_DIGIT_EM = 0.56
+_DIGIT_EM = 0.6
 
 
 def format_p(p: float) -> str:
@@ -137,7 +137,7 @@ def at_risk_standoff(result: SurvivalByGroup) -> int:
     left and must not touch the name."""
     widest = max((len(f"{int(n):,}") for n in result.at_risk.iloc[:, 0]), default=1) \
         if not result.at_risk.empty else 1
-    return 12 + int(np.ceil(widest * (FONT_SIZE - 2) * _DIGIT_EM / 2))
+    return 20 + int(np.ceil(widest * (FONT_SIZE - 2) * _DIGIT_EM / 2))
 
 
 def _at_risk_rows(fig: go.Figure, result: SurvivalByGroup, colors: dict[str, str],
