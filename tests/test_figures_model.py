@@ -36,6 +36,10 @@ def test_hazard_ratio_figure_draws_every_term_of_each_model(pair):
     assert liver_rows and not liver_rows & comparator_rows  # the comparator has no liver grade
     assert fig.layout.xaxis.type == "log"
     assert any("Synthetic data" in (a.text or "") for a in fig.layout.annotations)
+    # readable ticks on a shared screen: level, and never closer than 1.5x on the log axis
+    ticks = np.asarray(fig.layout.xaxis.tickvals, dtype=float)
+    assert fig.layout.xaxis.tickangle == 0 and 1.0 in ticks
+    assert (ticks[1:] / ticks[:-1] >= 1.5).all()
 
 
 def test_baseline_figure_draws_the_given_curves(pair):

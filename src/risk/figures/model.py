@@ -55,11 +55,12 @@ def hazard_ratio_figure(table: pd.DataFrame, *, synthetic: bool = False) -> go.F
     span = table[["lower_95", "upper_95"]].to_numpy(dtype=float).ravel()
     span = span[np.isfinite(span) & (span > 0)]
     lo, hi = (min(span.min(), 1.0), max(span.max(), 1.0)) if span.size else (0.5, 2.0)
-    ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20)
+    # ticks at least 1.5x apart: 0.75 and 1.5 crowded 1 and overlapped on a shared screen
+    ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 20)
              if lo / 1.3 <= t <= hi * 1.3]
     fig.update_xaxes(type="log", title="Hazard ratio (log scale; > 1 means shorter survival)",
                      range=[np.log10(lo) - 0.08, np.log10(hi) + 0.08], tickvals=ticks,
-                     ticktext=[f"{t:g}" for t in ticks])
+                     ticktext=[f"{t:g}" for t in ticks], tickangle=0)
     fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=rows, autorange="reversed",
                      automargin=True, showgrid=False)
     fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
