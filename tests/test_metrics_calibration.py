@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter
 
+from risk.errors import ModelError
 from risk.metrics import calibration_at, calibration_slope
 from risk.metrics.calibration import (
     complementary_log_log,
@@ -47,6 +48,13 @@ def test_calibration_slope_equals_lifelines_cox_on_cloglog():
     assert slope == pytest.approx(ref.params_["cll"], abs=1e-4)
     assert lo == pytest.approx(ref.confidence_intervals_.iloc[0, 0], abs=1e-4)
     assert hi == pytest.approx(ref.confidence_intervals_.iloc[0, 1], abs=1e-4)
+
+
+def test_a_calibration_model_that_cannot_be_fitted_is_a_clear_error():
+    time = np.arange(1.0, 51.0)
+    death = np.arange(50) % 2 == 0
+    with pytest.raises(ModelError, match="calibration model cannot be fitted"):
+        calibration_slope(time, death, np.full(50, 0.3))  # one prediction for everyone
 
 
 def test_smoothed_observed_risk_equals_lifelines_spline_cox():
