@@ -159,6 +159,23 @@ def test_clinician_enters_a_patient_and_reads_the_cli_estimate(
     assert b"/Subtype /Image" in report
     assert download.value.suggested_filename.endswith(".pdf")
 
+    # another page and back: the form still shows the patient of the estimate on screen
+    page.get_by_role("link", name="Home").click()
+    page.get_by_text("Who it is for").wait_for()
+    page.get_by_role("link", name="Patient").click()
+    page.locator(".st-key-surv_60 [data-testid='stMetricValue']").wait_for()
+    expect(page.locator(".st-key-age input")).to_have_value("63")
+    expect(page.locator(".st-key-met_ki67 input")).to_have_value("25")
+    assert shown(page, "surv_60") == five_years
+
+    # the next patient: every field blank again in the browser, not only on the server
+    page.locator(".st-key-clear button").click()
+    page.locator(".st-key-surv_60").wait_for(state="detached")
+    expect(page.locator(".st-key-age input")).to_have_value("")
+    expect(page.locator(".st-key-sex input")).to_have_value("")
+    expect(page.locator(".st-key-primary_resected input")).not_to_be_checked()
+    expect(page.locator(".st-key-sstr_status input")).to_have_value("Unknown / not done")
+
     # reference in the same run: the home page in a fresh tab of the warm server
     reference = page.context.new_page()
     started = time.perf_counter()
