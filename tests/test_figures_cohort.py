@@ -17,6 +17,7 @@ from risk.figures.cohort_style import (
     SYNTHETIC_NOTE,
     group_colors,
 )
+from risk.schema import label
 
 
 @pytest.fixture(scope="module")
@@ -253,6 +254,17 @@ def test_palette_is_colour_blind_safe_and_grey_means_not_assessed():
     assert colors["Same grade"] != colors["Upgraded in the liver"]
     sites = group_colors(["Pancreas", "Rectum", "Colon"])
     assert list(sites.values()) == list(PALETTE[:3])
+
+
+def test_risk_groups_are_coloured_like_grades_high_never_green():
+    from risk.cohort_risk import RISK_GROUP_LABELS
+    from risk.figures.cohort_style import BLUISH_GREEN, ORANGE, VERMILLION
+
+    low, intermediate, high = RISK_GROUP_LABELS.values()
+    colors = group_colors([low, intermediate, high])
+    assert (colors[low], colors[intermediate], colors[high]) == (BLUISH_GREEN, ORANGE,
+                                                                 VERMILLION)
+    assert group_colors([label("met_grade", "G3")])[label("met_grade", "G3")] == colors[high]
 
 
 def test_builders_do_not_change_their_inputs(frame):

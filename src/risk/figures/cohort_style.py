@@ -8,6 +8,7 @@ import textwrap
 import plotly.graph_objects as go
 
 from risk.cohort import GRADE_CHANGE_LABELS, NOT_ASSESSED
+from risk.cohort_risk import RISK_GROUP_LABELS
 from risk.schema import GRADES, label
 
 # Okabe-Ito colours, in the order groups receive them.
@@ -32,6 +33,10 @@ NAMED_COLORS = {
 GRADE_COLORS = dict(zip(GRADES, (BLUISH_GREEN, ORANGE, VERMILLION), strict=True))
 for _grade, _color in GRADE_COLORS.items():
     NAMED_COLORS[label("met_grade", _grade)] = _color
+# Risk groups as grades: low green, intermediate orange, high vermillion (never high in green).
+for _group, _color in zip(RISK_GROUP_LABELS.values(), (BLUISH_GREEN, ORANGE, VERMILLION),
+                          strict=True):
+    NAMED_COLORS[_group] = _color
 
 FONT_SIZE = 18
 TITLE_SIZE = 24
