@@ -51,6 +51,8 @@ def test_icon_array_counts_the_alive_among_100(share, alive):
     assert len(alive_trace.x) == alive and len(died_trace.x) == 100 - alive
     assert f"Of 100 patients like this, {alive} " in fig.layout.title.text
     assert "alive at 5 years" in fig.layout.title.text
+    assert alive_trace.name == f"Alive at 5 years ({alive})"
+    assert died_trace.name == f"Died within 5 years ({100 - alive})"
     assert has_synthetic_note(fig)
 
 

@@ -134,7 +134,7 @@ def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 
              "marker": {"symbol": "circle", "size": 24, "color": color,
                         "line": {"color": "#555555", "width": 0.5}}}
             for mask, color, name in ((is_alive, ALIVE_COLOR, f"Alive at {horizon_years} years"),
-                                      (~is_alive, DIED_COLOR, "Died before"))]
+                                      (~is_alive, DIED_COLOR, f"Died within {horizon_years} years"))]
     title = (f"Of 100 patients like this, {alive} "
              f"{'is' if alive == 1 else 'are'} alive at {horizon_years} years")
     return _figure(data, title, height=460,
