@@ -157,6 +157,7 @@ def _warm_up(folder: str, version: str) -> bool:
 
         ones = [1.0, 1.0, 1.0]
         figures.survival_curve([0.0, 1.0, 2.0], ones, ones, ones).to_json()
+        figures.contributions_chart({"age": 0.1}).to_json()  # the first bar chart
     except Exception:  # warming up is an optimisation: it never stops the page
         return False
     return served is not None
