@@ -87,6 +87,8 @@ def test_report_inputs_are_two_pairs_a_row_so_the_curve_fits_on_the_first_page(m
     text = page_text(build_report(make_estimate(), compress=False))
     # 16 inputs, 8 rows: the 9th input (liver biopsy grade) sits beside the first
     assert "Age 63 years Liver biopsy WHO grade G3" in text
+    # a grade left blank shows what it was derived to, as on the page
+    assert "Primary WHO grade not assessed -> G2 (derived)" in text
 
 
 def test_report_without_biopsy_says_the_primary_only_model_was_used(monkeypatch):

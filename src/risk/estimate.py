@@ -271,6 +271,15 @@ def describe_inputs(inputs: Mapping[str, object]) -> list[tuple[str, str]]:
             for n in schema.COLUMN_NAMES if n in inputs]
 
 
+def describe_entered(est: PatientEstimate) -> list[tuple[str, str]]:
+    """The inputs as entered, a derived grade shown beside its blank ('not assessed ->
+    G2 (derived)'), as the page and the report list them."""
+    derived = {schema.column(name).label: check.grade for name, check in est.grades.items()
+               if check.source == "derived"}
+    return [(label, f"{value} -> {derived[label]} (derived)" if label in derived else value)
+            for label, value in describe_inputs(est.inputs)]
+
+
 def percent(value: float) -> str:
     """A survival probability as the page shows it: ``61.2%`` (one decimal)."""
     return "not available" if not np.isfinite(value) else f"{100 * value:.1f}%"

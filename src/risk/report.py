@@ -23,10 +23,10 @@ from risk.estimate import (
     RISK_GROUP_WORDS,
     PatientEstimate,
     describe_cutpoints,
+    describe_entered,
     describe_grade,
     describe_grade_comparison,
     describe_horizon,
-    describe_inputs,
     describe_median,
     describe_reference,
     percent,
@@ -229,7 +229,7 @@ def build_report(report: PatientEstimate, *, figure=None, compress: bool = True)
     _paragraph(pdf, risk.INTENDED_USE, size=9)
 
     _heading(pdf, "Inputs as entered")
-    _table(pdf, _two_columns(describe_inputs(report.inputs)), (44, 45, 44, 45))
+    _table(pdf, _two_columns(describe_entered(report)), (44, 45, 44, 45))
     notes = [f"{schema.column(n).label}: {text}" for n, text in grade_notes(report).items()]
     for note in notes:
         _paragraph(pdf, note, size=9)

@@ -16,8 +16,8 @@ from risk.estimate import (
     RISK_GROUP_WORDS,
     PatientEstimate,
     describe_cutpoints,
+    describe_entered,
     describe_grade_comparison,
-    describe_inputs,
     describe_median,
     describe_reference,
     percent,
@@ -186,12 +186,7 @@ def _basis(est: PatientEstimate, served: ServedModel) -> None:
 
 def _inputs(est: PatientEstimate) -> None:
     st.subheader("Inputs as entered")
-    rows = describe_inputs(est.inputs)
-    for name, check in est.grades.items():
-        if check.source == "derived":
-            label = schema.column(name).label
-            rows = [(lab, f"{val} -> {check.grade} (derived)" if lab == label else val)
-                    for lab, val in rows]
+    rows = describe_entered(est)
     half = (len(rows) + 1) // 2
     for column, part in zip(st.columns(2), (rows[:half], rows[half:]), strict=True):
         with column:
