@@ -179,10 +179,21 @@ def test_columns_with_other_names_can_be_matched_to_the_data_dictionary(registry
 
 
 # ------------------------------------------------------------------ train and compare
-def test_train_compare_save_activate_and_roll_back(registry, cohort):
+def test_train_compare_save_activate_and_roll_back(registry, cohort, monkeypatch):
+    import riskapp.retrain_report as page_report
+
+    built = []  # the 5 MB HTML reports are built when downloaded, not on every rerun
+    monkeypatch.setattr(page_report, "render_report_html",
+                        lambda *a, **k: built.append(a) or "<!DOCTYPE html>")
     at = upload(retrain_page(), cohort)
     assert "is valid: 220 patients" in texts(at, "success")
     train(at)
+    at.run()
+    assert built == []
+    held = at.session_state["retrain_candidate"][1]
+    assert held.report["data"]["validation"] == "internal"
+    assert held.active_report["data"] == {"file": "cohort.csv", "sha256": held.report[
+        "data"]["sha256"], "validation": "external"}
     table = shown_table(at, "comparison_table")
     assert {"New model", "New model, optimism-corrected", "Active model base"} <= set(table)
     c_row = table[table["Metric"].str.startswith("Harrell")].iloc[0]

@@ -223,6 +223,15 @@ def _subgroup_section(report: dict) -> str:
     return _rows_table(subgroup_rows(report))
 
 
+def cohort_source(name: str, sha256: str, card: dict | None) -> dict:
+    """The report's ``data`` entry: which file it measures (name and sha256, never rows)
+    and whether that is the file the model was trained on (``internal`` validation) or
+    not (``external``), from the model card's training-data fingerprint."""
+    trained_on = ((card or {}).get("training_data") or {}).get("sha256")
+    return {"file": name, "sha256": sha256,
+            "validation": "internal" if sha256 == trained_on else "external"}
+
+
 def _source_line(source: dict | None) -> str:
     """The cohort file measured (name and sha256) and what kind of validation it is."""
     if not source:

@@ -147,10 +147,12 @@ def _details(report: dict, who: str, internal: bool) -> None:
 def _downloads(report: dict, title: str, key: str) -> None:
     whose = "New model" if key == "new" else "Active model"
     left, right = st.columns(2)
-    left.download_button(f"{whose}: full report (HTML)", render_report_html(report, title=title),
+    # built when pressed, not on every rerun: each report is about 5 MB (plotly.js inline)
+    left.download_button(f"{whose}: full report (HTML)",
+                         lambda: render_report_html(report, title=title),
                          file_name=f"{key}-validation-report.html", mime="text/html",
                          key=f"{key}_html", icon=":material/download:", on_click="ignore")
-    right.download_button(f"{whose}: every number (JSON)", json.dumps(report, indent=1),
+    right.download_button(f"{whose}: every number (JSON)", lambda: json.dumps(report, indent=1),
                           file_name=f"{key}-validation-report.json",
                           mime="application/json", key=f"{key}_json",
                           icon=":material/download:", on_click="ignore")

@@ -12,6 +12,7 @@ import streamlit as st
 
 from risk.errors import RiskError
 from risk.recalibration import recalibrate, recalibration_card
+from risk.report_html import cohort_source
 from risk.retraining import MAX_BOOTSTRAP, TrainingSettings, candidate_card, train_and_evaluate
 from riskapp import loaders
 from riskapp.access import Access
@@ -73,6 +74,12 @@ def train_section(upload: CohortUpload, access: Access) -> None:
             slot.error(f"Training failed: {_reason(exc)}", icon=":material/error:")
             return
         slot.empty()
+        # the downloaded reports say which file they measure, and what kind of validation
+        candidate.report["data"] = cohort_source(upload.name, upload.digest,
+                                                 {"training_data": upload.training_data})
+        if served is not None and candidate.active_report is not None:
+            candidate.active_report["data"] = cohort_source(upload.name, upload.digest,
+                                                            served.card)
         st.session_state[CANDIDATE] = (upload.digest, candidate)
         st.session_state.pop("trained_saved_version", None)
     held = st.session_state.get(CANDIDATE)

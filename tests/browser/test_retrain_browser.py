@@ -136,6 +136,12 @@ def test_upload_train_compare_activate_and_roll_back(page, server, registry, coh
     assert page.locator(".stPlotlyChart").count() >= 8
     settle(page)
     whole_page(page, screenshot, "retrain_report")
+    with page.expect_download(timeout=60_000) as download:  # built on the press
+        page.get_by_role("button", name="New model: full report (HTML)").click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert report.startswith("<!DOCTYPE html>")
+    assert "Validation of the new model on the uploaded cohort" in report
+    assert "Cohort file centre_cohort.csv" in report and "internal validation" in report
 
     page.locator(".st-key-trained_version_name input").fill("browser-centre")
     page.locator(".st-key-trained_version_name input").press("Tab")
@@ -158,7 +164,7 @@ def test_upload_train_compare_activate_and_roll_back(page, server, registry, coh
     assert registry.read("browser-centre")[1]["training_data"]["patients"] == 300
 
     page.get_by_role("tab", name="Model versions").click()
-    expect(page.get_by_text("Roll back to " + before)).to_be_visible()
+    expect(page.get_by_text("Roll back to " + before)).to_be_visible(timeout=60_000)
     whole_page(page, screenshot, "retrain_versions")
     page.locator(".st-key-rollback_confirm label").click()
     settle(page)

@@ -74,23 +74,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(e.g. tcp://10.0.0.5:8786; its workers need this package)")
 
 
-def cohort_source(name: str, raw_bytes: bytes, card: dict) -> dict:
-    """Which file the report measures (its name and sha256, never its rows), and whether
-    it is the file the model was trained on (internal validation) or not (external)."""
-    import hashlib
-
-    digest = hashlib.sha256(raw_bytes).hexdigest()
-    trained_on = (card.get("training_data") or {}).get("sha256")
-    return {"file": name, "sha256": digest,
-            "validation": "internal" if digest == trained_on else "external"}
-
-
 def _progress(done: int, total: int) -> None:
     """One line per finished chunk of refits (about eight lines per run)."""
     print(f"bootstrap: {done}/{total} refits", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
+    import hashlib
     import json
     from pathlib import Path
 
@@ -99,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from risk.evaluation import evaluate
     from risk.io import read_source_bytes
     from risk.registry import Registry
-    from risk.report_html import render_report_html
+    from risk.report_html import cohort_source, render_report_html
 
     loaded = Registry(args.model_dir).load(args.model)  # fails fast, before the file
     raw_bytes = read_source_bytes(args.data)
@@ -115,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise RiskError(f"cannot create the output folder {out}: {exc.strerror or exc}") \
             from None
-    source = cohort_source(Path(args.data).name, raw_bytes, loaded.card)
+    source = cohort_source(Path(args.data).name, hashlib.sha256(raw_bytes).hexdigest(),
+                           loaded.card)
     print(f"evaluating model {loaded.version} on {result.n_patients} patients, "
           f"{result.n_deaths} deaths ({source['validation']} validation: "
           + ("the model's own training file" if source["validation"] == "internal" else
