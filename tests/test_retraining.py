@@ -76,6 +76,8 @@ def test_the_card_has_the_fingerprint_settings_mapping_and_both_models_metrics(t
     compared = metrics["compared_with"]
     assert compared["version"] == "base" and "external" in compared["measured_on"]
     assert not [k for k in compared if k.endswith("_corrected")]
+    assert card["intended_use"].startswith("Research and decision-support prototype")
+    assert "shipped model" not in card["intended_use"]  # this is a researcher's model
     text = json.dumps(card)
     assert "P000001" not in text  # no patient identifiers
 

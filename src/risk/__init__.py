@@ -5,11 +5,16 @@ Pure Python: never imports streamlit. Pages and the CLI call this package.
 
 __version__ = "0.1.0"
 
-INTENDED_USE = (
+#: What any model of this tool is for: the intended use in every model card.
+INTENDED_POPULATION = (
     "Research and decision-support prototype for adults with well-differentiated "
     "gastroenteropancreatic neuroendocrine tumors (GEP-NET) metastatic to the liver who "
     "had a CT-guided core-needle biopsy of a liver metastasis. Not for neuroendocrine "
-    "carcinoma (poorly differentiated). The shipped model is trained on "
+    "carcinoma (poorly differentiated)."
+)
+#: Shown on the pages and in reports: the intended use and what the shipped model is.
+INTENDED_USE = (
+    INTENDED_POPULATION + " The shipped model is trained on "
     "a synthetic cohort calibrated to published figures, not on real patients: its "
     "numbers illustrate the method and must not guide the care of a patient."
 )

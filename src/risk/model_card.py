@@ -85,7 +85,8 @@ def build_card(
         "kind": kind,
         "parent": parent,
         "created_utc": utc_now(),
-        "intended_use": risk.INTENDED_USE,
+        # the population only: a researcher's model is not the shipped synthetic one
+        "intended_use": risk.INTENDED_POPULATION,
         "settings": dict(settings or {}),
         "training_data": dict(training_data),
         "metrics": dict(metrics or {}),
