@@ -44,6 +44,13 @@ def test_missing_columns_come_with_the_matching_to_try(capsys, files):
     assert "(age_years, liver grade, died)" in first  # every unknown column listed
 
 
+def test_validate_says_which_columns_were_matched(capsys, files):
+    code, out, _ = run(capsys, "validate", "--data", files["theirs"], "--purpose", "training",
+                       "--columns", MATCHING + ",death=Died")
+    assert code == 0
+    assert "columns matched: Age_years -> age, Liver grade -> met_grade, Died -> death" in out
+
+
 def test_a_matched_file_trains_the_same_model_as_the_file_with_our_names(capsys, files):
     models = files["root"] / "models"
     fast = ["--penalizer", "0.1", "--model-dir", models]

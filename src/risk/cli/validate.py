@@ -33,7 +33,7 @@ def add_arguments(parser) -> None:
     add_columns_option(parser)
 
 
-def summary_lines(result, name: str, purpose: str) -> list[str]:
+def summary_lines(result, name: str, purpose: str, mapping: dict | None = None) -> list[str]:
     """The summary printed for a valid file (a :class:`risk.validation.CohortResult`)."""
     lines = [f"{name}: valid for {purpose}", f"patients: {result.n_patients:,}"]
     if result.n_deaths is None:
@@ -46,6 +46,9 @@ def summary_lines(result, name: str, purpose: str) -> list[str]:
         lines.append("median follow-up: " + (
             "not reached (reverse Kaplan-Meier)" if follow_up is None
             else f"{follow_up:.1f} months (reverse Kaplan-Meier)"))
+    if mapping:
+        lines.append("columns matched: " + ", ".join(f"{theirs} -> {ours}"
+                                                     for ours, theirs in mapping.items()))
     ignored = ", ".join(result.ignored_columns) or "none"
     lines.append(f"columns ignored: {ignored}")
     lines += [f"note: {note}" for note in result.notes]
@@ -63,5 +66,5 @@ def run(args) -> int:
         for problem in exc.problems:
             print(str(problem).replace("\n", " "), file=sys.stderr)
         return 2
-    print("\n".join(summary_lines(result, args.data, args.purpose)))
+    print("\n".join(summary_lines(result, args.data, args.purpose, merged(args.columns))))
     return 0
