@@ -70,16 +70,19 @@ def registry_with(tmp_path, monkeypatch, fitted, frame):
     return make
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
 def tables(at: AppTest) -> list:
     """The static tables, as read on screen (cells are sent Markdown-escaped)."""
     def as_read(cell):
         return re.sub(r"\\(.)", r"\1", cell).replace("\u2060", "") \
             if isinstance(cell, str) else cell
     return [t.value.map(as_read) for t in at.get("table")]
+
+
+def facts(at: AppTest) -> dict[str, str]:
+    """The card's headline facts (version, created, kind, parent), as read on screen."""
+    labels = ("Version", "Created", "Kind", "Parent version")
+    values = [re.sub(r"\\(.)", r"\1", s.value) for s in at.subheader[:len(labels)]]
+    return dict(zip(labels, values, strict=True))
 
 
 def table_text(at: AppTest) -> str:
@@ -89,7 +92,7 @@ def table_text(at: AppTest) -> str:
 def test_the_card_of_the_active_version(registry_with, frame):
     registry_with(notes="trained for the test")
     at = model_page()
-    assert metric(at, "Version") == "v1" and metric(at, "Parent version") == "none"
+    assert facts(at)["Version"] == "v1" and facts(at)["Parent version"] == "none"
     assert "Research and decision-support prototype" in at.info[0].value
     cells = table_text(at)
     assert f"{len(frame):,}" in cells and f"{int(frame['death'].sum()):,}" in cells
@@ -109,6 +112,32 @@ def test_the_shipped_synthetic_model_is_labelled(registry_with):
     at.run()
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert "Synthetic data" in json.dumps(spec["layout"]["annotations"])
+
+
+def test_a_recalibration_of_the_synthetic_model_is_labelled_synthetic(
+        tmp_path, monkeypatch, fitted, frame):
+    """A recalibrated version keeps its parent's coefficients: recalibrating the shipped
+    synthetic model on a local file leaves every hazard ratio synthetic, and the page
+    must say so (it once looked at the version's own file only). Its long name is shown
+    whole (a metric cut it to "synthetic-v1...")."""
+    save(tmp_path, fitted, build_card(training_data=data_fingerprint(
+        frame, SHIPPED.read_bytes())), "synthetic-v1", activate=False)
+    local = data_fingerprint(frame, b"a local cohort file")
+    name = "synthetic-v1-recalibrated-centre-b"
+    save(tmp_path, fitted, build_card(training_data=local, kind="recalibrated",
+                                      parent="synthetic-v1"), name)
+    monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path))
+    at = model_page()
+    assert "Trained on synthetic data" in at.warning[0].value
+    assert facts(at)["Version"] == name and facts(at)["Parent version"] == "synthetic-v1"
+    cells = table_text(at)
+    assert "coefficients are those of version synthetic-v1" in cells
+    assert "itself resting on the shipped synthetic cohort" in cells
+    assert any(m.value.startswith("**Recalibration data**") for m in at.markdown)
+    at.session_state["model_tab"] = "Hazard ratios"
+    at.run()
+    assert "Synthetic data" in json.dumps(
+        json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["annotations"])
 
 
 def test_hazard_ratios_of_both_models(registry_with, fitted):

@@ -135,3 +135,27 @@ def test_version_history_newest_first_with_parents(pair, frame, tmp_path):
     history = summary.activation_history(store)
     assert history["Action"].tolist()[0] == "rollback"
     assert history["Version"].tolist() == ["v1", "v2", "v1"]
+
+
+def test_a_version_rests_on_its_file_and_on_its_recalibration_parents():
+    """Trained: its own file. Recalibrated: its own file (the baseline) and, up the
+    chain of recalibrations, the file its coefficients were trained on."""
+    cards = {
+        "shipped": {"kind": "trained", "training_data": {"sha256": "SHIPPED"}},
+        "local": {"kind": "trained", "parent": "shipped", "training_data": {"sha256": "A"}},
+        "recal": {"kind": "recalibrated", "parent": "shipped",
+                  "training_data": {"sha256": "B"}},
+        "recal2": {"kind": "recalibrated", "parent": "recal", "training_data": {"sha256": "C"}},
+        "loop": {"kind": "recalibrated", "parent": "loop", "training_data": {"sha256": "D"}},
+        "orphan": {"kind": "recalibrated", "parent": "gone", "training_data": {"sha256": "E"}},
+    }
+    def rests(name, sha):
+        return summary.built_on(cards[name], sha, cards.get)
+
+    assert rests("shipped", "SHIPPED") and not rests("shipped", "A")
+    assert not rests("local", "SHIPPED")  # retrained: new coefficients, parent or not
+    assert rests("recal", "SHIPPED") and rests("recal", "B")
+    assert rests("recal2", "SHIPPED") and rests("recal2", "B") and rests("recal2", "C")
+    assert not rests("loop", "SHIPPED") and rests("loop", "D")
+    assert not rests("orphan", "SHIPPED") and rests("orphan", "E")
+    assert not summary.built_on({}, "SHIPPED", cards.get)

@@ -69,12 +69,12 @@ class View:
     def has_outcomes(self) -> bool:
         return self.loaded.has_outcomes
 
-    @property
+    @cached_property
     def model_synthetic(self) -> bool:
-        """True when the served model was trained on the shipped synthetic cohort."""
-        sha = ((self.served.card.get("training_data") or {}).get("sha256")
-               if self.served else None)
-        return sha is not None and sha == cohort_data.shipped_source().digest
+        """True when the served model rests on the shipped synthetic cohort (trained or
+        recalibrated on it, or recalibrated from a version that was)."""
+        return self.served is not None and cohort_data.built_on_shipped_cohort(
+            self.served.card)
 
     def mark(self, uses_model: bool = False) -> dict:
         """How a figure is marked: synthetic patients, or (for a figure drawn with the

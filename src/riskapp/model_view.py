@@ -18,8 +18,8 @@ from risk.figures import model as figures
 from risk.figures.cohort_style import SYNTHETIC_NOTE, VERMILLION
 from risk.model_card import library_versions
 from riskapp import loaders
-from riskapp.charts import csv_download, plot, static_table
-from riskapp.cohort_data import shipped_source
+from riskapp.charts import as_plain_markdown, csv_download, plot, static_table
+from riskapp.cohort_data import built_on_shipped_cohort, shipped_source
 
 TAB_KEY = "model_tab"
 SYNTHETIC_BANNER = (
@@ -33,27 +33,51 @@ HOW_TO_EVALUATE = (
 
 
 def trained_on_shipped(card: dict) -> bool:
-    """True when the card's training-data fingerprint is the shipped synthetic cohort's."""
-    sha = (card.get("training_data") or {}).get("sha256")
-    return sha is not None and sha == shipped_source().digest
+    """True when the version rests on the shipped synthetic cohort: trained or
+    recalibrated on it, or recalibrated from a version that was."""
+    return built_on_shipped_cohort(card)
 
 
 # --------------------------------------------------------------------------- the card
 
+def _fact(column, label: str, value: str, caption: str = "") -> None:
+    """A labelled fact in large type that wraps (a metric cuts a long version name)."""
+    with column:
+        st.caption(label)
+        st.subheader(as_plain_markdown(value), anchor=False)
+        if caption:
+            st.caption(caption)
+
+
+def _data_file(served, synthetic: bool) -> tuple[str, str]:
+    """The heading of the card's data table, and what the file was."""
+    card = served.card
+    own = (card.get("training_data") or {}).get("sha256") == shipped_source().digest
+    shipped = "the shipped synthetic cohort (data/synthetic/cohort.csv)"
+    if card.get("kind") == "recalibrated":
+        parent = card.get("parent") or "?"
+        origin = " (itself resting on the shipped synthetic cohort)" if synthetic and not own \
+            else ""
+        return ("Recalibration data", f"{shipped if own else 'a cohort supplied'}: its "
+                f"baseline survival is this version's; the coefficients are those of "
+                f"version {parent}{origin}")
+    return "Training data", shipped if own else "a cohort supplied when the version was trained"
+
+
 def _card_facts(served, synthetic: bool) -> None:
     card = served.card
     data = card.get("training_data") or {}
-    columns = st.columns(4)
-    columns[0].metric("Version", served.version)
+    columns = st.columns([3, 2, 2, 3])
     created = card.get("created_utc") or "?"
-    with columns[1]:
-        st.metric("Created", created.split("T")[0])
-        st.caption(created.replace("T", " at ").replace("Z", " UTC"))
-    columns[2].metric("Kind", card.get("kind") or "?")
-    columns[3].metric("Parent version", card.get("parent") or "none")
+    _fact(columns[0], "Version", served.version)
+    _fact(columns[1], "Created", created.split("T")[0],
+          created.replace("T", " at ").replace("Z", " UTC"))
+    _fact(columns[2], "Kind", card.get("kind") or "?")
+    _fact(columns[3], "Parent version", card.get("parent") or "none")
     st.markdown("**Intended use**")
     st.info(card.get("intended_use") or "Not stated.", icon=":material/info:")
-    st.markdown("**Training data** (a fingerprint and counts: the version holds no rows)")
+    heading, source = _data_file(served, synthetic)
+    st.markdown(f"**{heading}** (a fingerprint and counts: the version holds no rows)")
     follow_up = data.get("median_follow_up_months")
     rows = [("Patients", f"{data.get('patients', '?'):,}" if data.get("patients") else "?"),
             ("Deaths", f"{data.get('events', '?'):,}" if data.get("events") else "?"),
@@ -61,8 +85,7 @@ def _card_facts(served, synthetic: bool) -> None:
             ("Median follow-up (reverse Kaplan-Meier)",
              "?" if follow_up is None else f"{follow_up:.1f} months"),
             ("File fingerprint (SHA-256)", data.get("sha256") or "not recorded"),
-            ("The file", "the shipped synthetic cohort (data/synthetic/cohort.csv)"
-             if synthetic else "a cohort supplied when the version was trained")]
+            ("The file", source)]
     if data.get("schema_version") is not None:
         rows.append(("Data dictionary version", str(data["schema_version"])))
     static_table(pd.DataFrame(rows, columns=["What", "Value"]), hide_index=True, hide_header=True)
