@@ -24,6 +24,7 @@ except RiskError as exc:
 result = st.session_state.get(RESULT_KEY)
 if result is None:
     loaders.warm_up(served)
+    loaders.warm_up_browser()
 else:
     from riskapp.patient_view import render_results  # plotly, fpdf: only with a result
 

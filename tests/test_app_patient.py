@@ -108,7 +108,23 @@ def test_page_renders_the_empty_form(model):
             "met_ki67", "met_mitoses", "met_grade", "met_timing", "liver_burden",
             "extrahepatic_mets", "primary_resected", "functional_syndrome", "ecog",
             "sstr_status"} <= keys
-    assert not at.metric and not at.error
+    assert not at.error
+    # the only metric is the hidden one that loads the results' code in the browser
+    from riskapp.loaders import BROWSER_WARM_UP_KEY
+
+    warm = at.get_by_key(BROWSER_WARM_UP_KEY)
+    assert len(at.metric) == len(warm.metric) == 1
+    assert [c for c in at.get("plotly_chart") if "browser_warm_up" in c.proto.id]
+    hidden = [h.proto.body for h in at.get("html")]
+    assert f".st-key-{BROWSER_WARM_UP_KEY} {{display: none;}}" in " ".join(hidden)
+
+
+def test_the_hidden_warm_up_block_is_sent_once_per_session(model):
+    at = patient_page()
+    assert at.metric
+    at.button(key="predict").click().run()  # an empty form: problems, no estimate
+    assert not at.exception and not at.metric
+    assert not at.get("plotly_chart")
 
 
 def test_valid_patient_shows_the_models_estimates_with_intervals(model):

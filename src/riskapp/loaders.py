@@ -167,3 +167,30 @@ def warm_up(served: ServedModel) -> None:
     """Once per model version and process, after the form is on screen: load what the
     first estimate needs (imports, the training curve), so the first submit is fast."""
     _warm_up(model_dir(), served.version)
+
+
+#: The hidden block that loads the results' element code in the browser.
+BROWSER_WARM_UP_KEY = "browser_warm_up"
+_BROWSER_WARMED = "browser_warmed_up"  # session flag: once per session is enough
+
+
+def warm_up_browser() -> None:
+    """Once per session: mount, hidden, one element of each kind the results show.
+
+    The browser loads each kind of element's code on its first use; without this the
+    first submit waits for it (the metric, table, chart and button code arrive one after
+    another: about a second, more on a busy machine). Mounted while the clinician types,
+    the code is there when the results come.
+    """
+    if st.session_state.get(_BROWSER_WARMED):
+        return
+    st.session_state[_BROWSER_WARMED] = True
+    st.html(f"<style>.st-key-{BROWSER_WARM_UP_KEY} {{display: none;}}</style>")
+    with st.container(key=BROWSER_WARM_UP_KEY):
+        st.metric("warm-up", "0%")
+        st.table({"warm-up": ["-"]})
+        st.plotly_chart({"data": [{"type": "scatter", "x": [0], "y": [0]}], "layout": {}},
+                        key="browser_warm_up_chart")
+        st.button("warm-up", key="browser_warm_up_button", disabled=True)
+        st.download_button("warm-up", data=b"", key="browser_warm_up_download",
+                           disabled=True)

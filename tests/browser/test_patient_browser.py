@@ -122,6 +122,9 @@ def test_clinician_enters_a_patient_and_reads_the_cli_estimate(
     timings["first_render_to_idle_s"] = time.perf_counter() - started
     timings["server_start_to_up_s"] = app_server["up"] - app_server["started"]
     assert page.locator("h1").first.inner_text() == "Patient: survival estimate"
+    # the results' element code loads while the clinician types, from a block never seen
+    expect(page.locator(".st-key-browser_warm_up")).to_be_hidden()
+    expect(page.locator(".st-key-browser_warm_up [data-testid='stMetric']")).to_have_count(1)
     whole_page(page, screenshot, "patient_form")
 
     for key, kind, value in ENTRIES:
