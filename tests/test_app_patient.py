@@ -109,6 +109,10 @@ def test_page_renders_the_empty_form(model):
             "extrahepatic_mets", "primary_resected", "functional_syndrome", "ecog",
             "sstr_status"} <= keys
     assert not at.error
+    # + and - move age and counts by whole steps, percentages by tenths
+    steps = {w.key: w.step for w in at.number_input}
+    assert steps == {"age": 1.0, "primary_ki67": 0.1, "primary_mitoses": 1.0,
+                     "met_ki67": 0.1, "met_mitoses": 1.0}
     # the only metric is the hidden one that loads the results' code in the browser
     from riskapp.loaders import BROWSER_WARM_UP_KEY
 

@@ -36,7 +36,8 @@ def schema_widget(name: str, default=None):
     col = schema.column(name)
     label, help_text = widget_label(col), col.help or None
     if col.kind in ("number", "integer") and name != "ecog":
-        step = 1.0 if col.kind == "integer" else (0.1 if col.maximum <= 100 else 1.0)
+        # whole steps for counts and years; tenths for percentages
+        step = 0.1 if col.unit == "%" else 1.0
         return st.number_input(
             label, min_value=float(col.minimum), max_value=float(col.maximum),
             value=None if default is None else float(default), step=step,
