@@ -207,6 +207,14 @@ def test_no_biopsy_uses_the_primary_only_model_and_says_so(model):
     assert any(t["name"].startswith("Expected before the biopsy") for t in before["data"])
 
 
+def test_inputs_are_shown_as_written_not_as_markdown(model):
+    """st.table renders Markdown: '> 50%' unescaped would show as a quote reading '50%'."""
+    at = submit({**PATIENT, "liver_burden": "gt50"})
+    cells = [str(v) for t in at.table for v in t.value.to_numpy().ravel()]
+    assert "\\> 50%" in cells
+    assert "> 50%" not in cells
+
+
 def test_an_ungraded_primary_is_said_plainly(model):
     """Unknown primary, no primary grade: the liver grade cannot be compared with it, and
     the liver-grade chances come from training patients whose primary was not graded."""

@@ -24,6 +24,7 @@ from risk.estimate import (
 )
 from risk.figures import patient as figures
 from risk.report import build_report
+from riskapp.charts import static_table
 from riskapp.loaders import ServedModel, served_reference
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
@@ -114,7 +115,7 @@ def _biopsy_value(est: PatientEstimate) -> None:
                          "With the biopsy": f"{percent(a[0])} ({_span(a)})",
                          "Without": f"{percent(b[0])} ({_span(b)})",
                          "Change": f"{100 * (a[0] - b[0]):+.1f}"})
-        st.table(pd.DataFrame(rows), hide_index=True)
+        static_table(pd.DataFrame(rows), hide_index=True)
         st.caption("In brackets: 95% intervals; change in percentage points. Both from "
                    "models trained on synthetic data.")
 
@@ -154,7 +155,7 @@ def _before_biopsy(est: PatientEstimate) -> None:
                 before.scenarios["probability"], before.scenarios["patients"], strict=True)],
             "5-year survival": [percent(v) for v in before.scenarios["surv_60"]],
         })
-        st.table(table, hide_index=True)
+        static_table(table, hide_index=True)
         expected = float(np.interp(60, before.months, before.expected))
         st.markdown(f"Expected 5-year survival before the biopsy: **{percent(expected)}**.")
         primary_only = est.without_biopsy if est.has_biopsy else est.estimate
@@ -180,7 +181,7 @@ def _basis(est: PatientEstimate, served: ServedModel) -> None:
                "with the model's reference patient; × is the matching hazard ratio.")
     if est.reference_patient:
         with st.expander("The reference patient"):
-            st.table(pd.DataFrame(describe_reference(est.reference_patient),
+            static_table(pd.DataFrame(describe_reference(est.reference_patient),
                                   columns=["Input", "Reference value"]), hide_index=True)
 
 
@@ -190,7 +191,7 @@ def _inputs(est: PatientEstimate) -> None:
     half = (len(rows) + 1) // 2
     for column, part in zip(st.columns(2), (rows[:half], rows[half:]), strict=True):
         with column:
-            st.table(pd.DataFrame(part, columns=["Input", "As entered"]), hide_index=True)
+            static_table(pd.DataFrame(part, columns=["Input", "As entered"]), hide_index=True)
 
 
 def render_results(est: PatientEstimate, served: ServedModel) -> None:
