@@ -26,8 +26,15 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, like every other error (and a pointer to --help)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m risk",
         description="Survival risk for GEP-NET liver metastases: validate cohorts, "
         "generate the synthetic cohort, train, predict, evaluate and manage models.",
