@@ -500,3 +500,20 @@ def test_a_form_ignores_outcomes_and_names_the_patient():
     assert frame.loc[0, "patient_id"] == "patient"
     assert np.isnan(frame.loc[0, "death"])
     assert validate_patient({**FORM, "patient_id": "B-12"}).loc[0, "patient_id"] == "B-12"
+
+
+def test_flags_written_as_floats_are_read():
+    """pandas writes a 0/1 column holding a blank as 0.0/1.0: that is still a flag."""
+    from risk.synthetic import cohort_csv_text, generate_cohort
+
+    frame = generate_cohort(30, seed=3)
+    text = cohort_csv_text(frame)
+    header, *rows = text.splitlines()
+    col = header.split(",").index("death")
+    floats = []
+    for line in rows:
+        cells = line.split(",")
+        cells[col] = cells[col] + ".0"
+        floats.append(",".join(cells))
+    result = load_cohort("\n".join([header, *floats]).encode(), purpose="training")
+    assert list(result.frame["death"]) == list(frame["death"].astype(int))

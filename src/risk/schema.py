@@ -25,8 +25,8 @@ GRADES = ("G1", "G2", "G3")
 GRADE_CHANGES = ("concordant", "upgraded", "downgraded", "unknown")
 
 #: Values accepted for a 0/1 flag (matched case-insensitively after trimming).
-FLAG_TRUE = ("1", "yes", "true")
-FLAG_FALSE = ("0", "no", "false")
+FLAG_TRUE = ("1", "1.0", "yes", "true")  # "1.0": pandas writes flags with blanks as floats
+FLAG_FALSE = ("0", "0.0", "no", "false")
 
 #: Text that people type for "missing"; an error in a required column, never silent.
 MISSING_WORDS = ("na", "n/a", "nan", "null", "none", "missing", "-", "?", ".")
