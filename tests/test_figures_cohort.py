@@ -174,6 +174,18 @@ def test_forest_plot_gives_the_characteristics_their_own_column(frame):
     assert len(labels) > len(points.y)
 
 
+def test_forest_plot_ticks_never_run_together(frame):
+    """A small cohort gives wide intervals (0.1 to 25): "0.2" and "0.3" once overlapped.
+    Neighbouring ticks stay at least an eighth of the axis apart."""
+    result = cox_forest(frame[frame["primary_site"].isin(["colon", "stomach", "rectum"])])
+    assert result.ok
+    for fig in (figures.forest_plot(result), figures.forest_plot(cox_forest(frame))):
+        ticks = np.log10(np.asarray(fig.layout.xaxis.tickvals, dtype=float))
+        low, high = fig.layout.xaxis.range
+        assert len(ticks) >= 3 and 0.0 in ticks
+        assert np.diff(ticks).min() >= (high - low) / 8
+
+
 def test_forest_plot_explains_when_there_is_no_fit(frame):
     fig = figures.forest_plot(cox_forest(frame.head(8)))
     assert fig.data == ()

@@ -227,8 +227,7 @@ def forest_plot(result: ForestResult, *, synthetic: bool = False) -> go.Figure:
     ])
     span = np.concatenate([low, high, [1.0]])
     span = span[np.isfinite(span) & (span > 0)]
-    ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 20, 50)
-             if span.min() / 1.3 <= t <= span.max() * 1.3]
+    ticks = forest_ticks(span.min(), span.max())
     hidden = {"visible": False, "range": [0, 1], "fixedrange": True}
     fig.update_layout(
         xaxis={"type": "log", "domain": plot_domain, "tickangle": 0,
@@ -256,6 +255,19 @@ def forest_plot(result: ForestResult, *, synthetic: bool = False) -> go.Figure:
                 height=top + FOREST_ROW_PX * len(rows) + 110 + 26 * lines)
     fig.update_layout(margin={"l": 20, "r": 20})  # the three columns span the width
     return fig
+
+
+def forest_ticks(low: float, high: float) -> list[float]:
+    """Hazard-ratio ticks for a log axis from ``low`` to ``high``: finer steps for a
+    narrow range, coarser for a wide one, so that labels never run together."""
+    decades = np.log10(high / low)
+    if decades <= 1.2:
+        steps = (0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 20, 50)
+    elif decades <= 2.2:
+        steps = (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50)
+    else:
+        steps = (0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100)
+    return [t for t in steps if low / 1.3 <= t <= high * 1.3]
 
 
 def _plain(label: str) -> str:
