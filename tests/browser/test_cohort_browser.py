@@ -46,6 +46,25 @@ def upload(page, path) -> None:
     page.locator(".st-key-cohort_file input[type=file]").set_input_files(str(path))
 
 
+def assert_forest_plot_is_wide(page) -> None:
+    """The forest plot's drawing area takes a real share of the chart at 1,400 px (the
+    labels once squeezed it into a strip)."""
+    chart = page.locator(".js-plotly-plot", has=page.locator(
+        ".gtitle", has_text="Hazard ratios on the shown cohort")).first
+    whole = chart.bounding_box()["width"]
+    plot = chart.locator(".draglayer .xy .nsewdrag").first  # exactly the drawing area
+    assert plot.bounding_box()["width"] >= 0.3 * whole
+
+
+def assert_table_one_fits(page) -> None:
+    """Every Table 1 column, p-values included, is on screen without scrolling."""
+    table = page.locator(".st-key-table_one table").first
+    table.wait_for()
+    fits = table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth + 1")
+    assert fits
+    assert table.locator("th", has_text="p-value").first.is_visible()
+
+
 def test_shipped_cohort_shows_the_sankey_and_the_heatmap(app_server, page, screenshot):
     open_cohort_page(page, app_server["url"])
     assert page.locator(".js-plotly-plot .sankey").count() >= 1
@@ -71,6 +90,10 @@ def test_uploaded_cohort_renders_every_section(app_server, page, screenshot, coh
             page.locator(".js-plotly-plot .gtitle", has_text=title).first.wait_for()
         if tab in SHOT:
             screenshot(page, "cohort_upload_" + tab.lower().replace(" ", "_"))
+        if tab == "Hazard ratios":
+            assert_forest_plot_is_wide(page)
+        if tab == "Table 1":
+            assert_table_one_fits(page)
     page.get_by_role("tab", name="Survival by group").click()
     page.locator(".st-key-km_grouping").click()
     page.get_by_role("option", name="Primary site").click()
