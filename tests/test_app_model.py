@@ -206,6 +206,9 @@ def test_version_history_with_parents(registry_with, fitted, frame):
     assert versions.set_index("Version").loc["v2", "Active"] == "yes"
     history = tables(at)[0]
     assert history["Version"].tolist() == ["v2", "v1"]
+    # counts written like the rest of the app ("1,000", not "1000")
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert {config[c]["type_config"]["format"] for c in ("Patients", "Deaths")} == {"localized"}
 
 
 def test_without_a_model_the_page_says_so(tmp_path, monkeypatch):

@@ -241,7 +241,9 @@ def versions_section(served, synthetic: bool) -> None:
     store = registry.Registry(loaders.model_dir())
     versions = summary.version_history(store)
     st.markdown("**Versions** (newest first)")
-    st.dataframe(versions, hide_index=True, width="stretch")
+    counts = st.column_config.NumberColumn(format="localized")  # 1,000 like the rest
+    st.dataframe(versions, hide_index=True, width="stretch",
+                 column_config={"Patients": counts, "Deaths": counts})
     csv_download(versions, "model-versions", "versions_csv")
     history = summary.activation_history(store)
     st.markdown("**Which version was served, and when** (newest first)")
