@@ -14,3 +14,10 @@ os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
+
+# Hypothesis: fixed examples (deterministic runs) and no per-example deadline, which a
+# loaded 2-core CI machine would turn into flaky failures.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("repo", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("repo")
