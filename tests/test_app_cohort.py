@@ -145,7 +145,7 @@ def test_valid_upload_replaces_the_synthetic_cohort(model):
     frame = valid_cohort(300, seed=11)
     at = upload(cohort_page(), "board-cohort.csv", csv_bytes(frame))
     assert not at.error
-    assert "board-cohort.csv" in " ".join(s.value for s in at.success)
+    assert "board-cohort.csv" in as_read(" ".join(s.value for s in at.success))
     assert not any("Synthetic cohort" in w.value for w in at.warning)
     assert metric(at, "Patients shown") == "300"
     deaths = int(frame["death"].sum())
@@ -155,13 +155,31 @@ def test_valid_upload_replaces_the_synthetic_cohort(model):
                    for s in specs)
 
 
+def test_the_shipped_file_uploaded_is_still_labelled_synthetic(model):
+    at = upload(cohort_page(), "cohort.csv", SHIPPED.read_bytes())
+    assert "is the shipped synthetic cohort" in " ".join(w.value for w in at.warning)
+    assert not at.success
+    assert all("Synthetic data" in json.dumps(s["layout"].get("annotations", []))
+               for s in chart_specs(at))
+
+
+def test_file_names_are_shown_as_written(model):
+    frame = valid_cohort(40, seed=3)
+    name = "[centre](http://example.org) *b*.csv"
+    at = upload(cohort_page(), name, csv_bytes(frame))
+    shown = at.success[0].value
+    assert name not in shown and as_read(shown.split("**")[1]) == name
+    at = upload(cohort_page(), name, b"patient_id\n")
+    assert as_read(at.error[0].value.split("**")[1]) == name
+
+
 def test_bad_upload_lists_every_problem_with_its_row(model):
     frame = valid_cohort(30, seed=2).astype(object)
     frame.loc[1, "age"] = "sixty"  # data row 2
     frame.loc[4, "ecog"] = 7  # data row 5
     frame.loc[6, "primary_grade"], frame.loc[6, "primary_ki67"] = "G1", 45.0  # row 7
     at = upload(cohort_page(), "bad.csv", csv_bytes(frame))
-    assert "bad.csv" in at.error[0].value and "3 problems" in at.error[0].value
+    assert "bad.csv" in as_read(at.error[0].value) and "3 problems" in at.error[0].value
     table = problems(at)
     assert list(table.columns) == ["Row", "Column", "Value", "Problem", "Allowed"]
     found = set(zip(table["Row"], table["Column"], strict=True))
@@ -208,7 +226,7 @@ def test_identifier_column_is_refused(model):
 
 def test_a_file_that_is_not_a_csv_is_refused_on_the_server(model):
     at = upload(cohort_page(), "cohort.xlsx", b"PK\x03\x04 not really a workbook")
-    assert "cohort.xlsx" in at.error[0].value
+    assert "cohort.xlsx" in as_read(at.error[0].value)
     assert "not a CSV file" in problems(at)["Problem"].iloc[0]
     assert not at.get("plotly_chart")
 

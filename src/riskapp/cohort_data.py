@@ -55,6 +55,15 @@ def shipped_source() -> CohortSource:
     return CohortSource.from_bytes(SHIPPED_NAME, SHIPPED_COHORT.read_bytes(), synthetic=True)
 
 
+def uploaded_source(name: str, data: bytes) -> CohortSource:
+    """An uploaded file; synthetic when it is the shipped synthetic cohort byte for byte
+    (its numbers are then labelled synthetic like the default view's)."""
+    source = CohortSource.from_bytes(name, data)
+    if source.digest == shipped_source().digest:
+        return CohortSource(name, data, source.digest, synthetic=True)
+    return source
+
+
 def built_on_shipped_cohort(card: dict) -> bool:
     """True when a model version's numbers rest on the shipped synthetic cohort: trained
     on it, recalibrated on it, or a recalibration of a version that was (its coefficients

@@ -13,7 +13,7 @@ from risk import schema
 from risk.cohort import NOT_ASSESSED, NOT_ASSESSED_CODE
 from risk.errors import Problem, RiskError, ValidationError
 from riskapp import cohort_data, cohort_sections
-from riskapp.charts import csv_download, static_table
+from riskapp.charts import as_plain_markdown, csv_download, static_table
 from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
 from riskapp.cohort_sections import View
 from riskapp.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, problems_table, read_upload
@@ -52,12 +52,12 @@ def choose_source() -> CohortSource | None:
     except ValidationError as exc:
         show_problems(str(getattr(uploaded, "name", "the file")), exc.summary, exc.problems)
         return None
-    return CohortSource.from_bytes(upload.name, upload.data)
+    return cohort_data.uploaded_source(upload.name, upload.data)
 
 
 def show_problems(name: str, summary: str, problems: list[Problem] | tuple) -> None:
     """Every problem of a refused file, as a table with row numbers, and a CSV of it."""
-    st.error(f"**{name}** cannot be used: {summary}. Nothing from it is shown or kept. "
+    st.error(f"**{as_plain_markdown(name)}** cannot be used: {summary}. Nothing from it is shown or kept. "
              "Correct the file and upload it again, or remove it to see the shipped "
              "synthetic cohort.", icon=":material/error:")
     table = problems_table(list(problems))
@@ -84,11 +84,17 @@ def load_or_stop(source: CohortSource | None) -> LoadedCohort:
 
 
 def describe_source(source: CohortSource, loaded: LoadedCohort) -> None:
-    if source.synthetic:
+    name = as_plain_markdown(source.name)  # the user's file name, shown as written
+    if source.synthetic and source.name != cohort_data.SHIPPED_NAME:
+        st.warning(f"**Synthetic cohort.** The uploaded file **{name}** is the shipped "
+                   "synthetic cohort (1,000 made-up patients, byte for byte): every number "
+                   "and chart below describes synthetic data, not real patients.",
+                   icon=":material/science:")
+    elif source.synthetic:
         st.warning(SYNTHETIC_COHORT, icon=":material/science:")
     else:
-        st.success(f"Showing **{source.name}** ({len(loaded.frame):,} patients), checked "
-                   "against the data dictionary. It stays in this session's memory only.",
+        st.success(f"Showing **{name}** ({len(loaded.frame):,} patients), checked against "
+                   "the data dictionary. It stays in this session's memory only.",
                    icon=":material/check_circle:")
     if loaded.notes or loaded.ignored_columns:
         with st.expander("How the file was read"):
