@@ -173,6 +173,15 @@ def test_file_names_are_shown_as_written(model):
     assert as_read(at.error[0].value.split("**")[1]) == name
 
 
+def test_ignored_column_names_are_shown_as_written(model):
+    frame = valid_cohort(40, seed=3)
+    data = frame[list(COLUMN_NAMES)].assign(**{"ward `x` [a](http://e.org)": 1})
+    at = upload(cohort_page(), "extra.csv", data.to_csv(index=False).encode())
+    note = next(m.value for m in at.expander[0].markdown if "ignored" in m.value)
+    assert "ward `x` [a](http://e.org)" in as_read(note)
+    assert "`" not in note.replace("\\`", "") and "](" not in note
+
+
 def test_bad_upload_lists_every_problem_with_its_row(model):
     frame = valid_cohort(30, seed=2).astype(object)
     frame.loc[1, "age"] = "sixty"  # data row 2

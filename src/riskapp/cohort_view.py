@@ -101,8 +101,10 @@ def describe_source(source: CohortSource, loaded: LoadedCohort) -> None:
             for note in loaded.notes:
                 st.markdown(f"- {note}")
             if loaded.ignored_columns:
+                # the file's own header names: shown as written, never as Markdown
                 st.markdown("- columns not in the data dictionary, ignored: "
-                            + ", ".join(f"`{c}`" for c in loaded.ignored_columns))
+                            + ", ".join(f"**{as_plain_markdown(c)}**"
+                                        for c in loaded.ignored_columns))
 
 
 # --------------------------------------------------------------------------- filters
