@@ -47,11 +47,16 @@ from risk.registry_files import (  # noqa: F401 - part of this module's API
     sha256,
     write_synced,
 )
+from risk.registry_version import (  # noqa: F401 - part of this module's API
+    CARD_FILE,
+    MANIFEST_FILE,
+    MODEL_FILE,
+    VERSION_FILES,
+    parse_json,
+    parse_manifest,
+    read_file,
+)
 
-MODEL_FILE = "model.json"
-CARD_FILE = "card.json"
-MANIFEST_FILE = "manifest.json"
-VERSION_FILES = (MODEL_FILE, CARD_FILE)
 POINTER_FILE = "active"
 LOCK_FILE = ".lock"
 #: Environment variable that moves the default registry folder.
@@ -152,8 +157,8 @@ class Registry:
             known = ", ".join(self.versions()) or "none"
             raise RegistryError(
                 f"no model version '{version}' in {self.root} (available: {known})")
-        manifest_bytes = _read_file(folder / MANIFEST_FILE, version)
-        manifest = _parse_manifest(manifest_bytes, version)
+        manifest_bytes = read_file(folder / MANIFEST_FILE, version)
+        manifest = parse_manifest(manifest_bytes, version)
         present = {p.name for p in folder.iterdir()}
         unexpected = sorted(present - {MANIFEST_FILE, *VERSION_FILES})
         if unexpected:
@@ -162,7 +167,7 @@ class Registry:
                 f"{unexpected[0]} in {folder}")
         contents = {MANIFEST_FILE: manifest_bytes}
         for name in VERSION_FILES:
-            data = _read_file(folder / name, version)
+            data = read_file(folder / name, version)
             if sha256(data) != manifest["files"][name]:
                 raise RegistryError(
                     f"model version '{version}' was modified: {name} does not match "
@@ -174,8 +179,8 @@ class Registry:
         """The verified parameters and card of a version (plain dicts, no model built)."""
         contents = self.verify(version)
         self._check_against_pointer(version, contents[MANIFEST_FILE])
-        return (_parse_json(contents[MODEL_FILE], version, MODEL_FILE),
-                _parse_json(contents[CARD_FILE], version, CARD_FILE))
+        return (parse_json(contents[MODEL_FILE], version, MODEL_FILE),
+                parse_json(contents[CARD_FILE], version, CARD_FILE))
 
     def load(self, version: str | None = None) -> LoadedModel:
         """Load a verified version (default: the active one) as a fitted model."""
@@ -198,9 +203,9 @@ class Registry:
         self._check_against_pointer(version, contents[MANIFEST_FILE])
         return {"version": version, "active": version == self.active_version(),
                 "status": "ok",
-                "card": _parse_json(contents[CARD_FILE], version, CARD_FILE),
-                "manifest": _parse_json(contents[MANIFEST_FILE], version, MANIFEST_FILE),
-                "model": _parse_json(contents[MODEL_FILE], version, MODEL_FILE)}
+                "card": parse_json(contents[CARD_FILE], version, CARD_FILE),
+                "manifest": parse_json(contents[MANIFEST_FILE], version, MANIFEST_FILE),
+                "model": parse_json(contents[MODEL_FILE], version, MODEL_FILE)}
 
     def list_versions(self) -> list[VersionInfo]:
         """Every version with its status (a damaged one is listed, not hidden)."""
@@ -397,42 +402,3 @@ def active_stack(history: list[dict]) -> list[str]:
         if version and (not stack or stack[-1] != version):
             stack.append(version)
     return stack
-
-
-def _read_file(path: Path, version: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise RegistryError(
-            f"model version '{version}' is incomplete or was modified: {path.name} "
-            "is missing") from None
-    except OSError as exc:
-        raise RegistryError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def _parse_json(data: bytes, version: str, file_name: str) -> dict:
-    try:
-        value = json.loads(data)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        raise RegistryError(
-            f"model version '{version}' was modified: {file_name} is not a JSON object")
-    return value
-
-
-def _parse_manifest(data: bytes, version: str) -> dict:
-    manifest = _parse_json(data, version, MANIFEST_FILE)
-    files = manifest.get("files")
-    if not isinstance(files, dict) or sorted(files) != sorted(VERSION_FILES) or \
-            not all(isinstance(h, str) for h in files.values()):
-        raise RegistryError(
-            f"model version '{version}' was modified: {MANIFEST_FILE} does not list "
-            f"{' and '.join(VERSION_FILES)} with their hashes")
-    if manifest.get("version") != version:
-        raise RegistryError(
-            f"model version '{version}' was modified: its {MANIFEST_FILE} names version "
-            f"{manifest.get('version')!r} (a renamed folder)")
-    return manifest
-
-

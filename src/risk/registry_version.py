@@ -1,0 +1,56 @@
+"""One model version's files: their names, and reading them so that damage is named.
+
+Every failure is a RegistryError saying which file of which version was modified or is
+missing; nothing here is unpickled or executed (JSON only).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from risk.errors import RegistryError
+
+MODEL_FILE = "model.json"
+CARD_FILE = "card.json"
+MANIFEST_FILE = "manifest.json"
+VERSION_FILES = (MODEL_FILE, CARD_FILE)
+
+
+def read_file(path: Path, version: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise RegistryError(
+            f"model version '{version}' is incomplete or was modified: {path.name} "
+            "is missing") from None
+    except OSError as exc:
+        raise RegistryError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def parse_json(data: bytes, version: str, file_name: str) -> dict:
+    try:
+        value = json.loads(data)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise RegistryError(
+            f"model version '{version}' was modified: {file_name} is not a JSON object")
+    return value
+
+
+def parse_manifest(data: bytes, version: str) -> dict:
+    manifest = parse_json(data, version, MANIFEST_FILE)
+    files = manifest.get("files")
+    if not isinstance(files, dict) or sorted(files) != sorted(VERSION_FILES) or \
+            not all(isinstance(h, str) for h in files.values()):
+        raise RegistryError(
+            f"model version '{version}' was modified: {MANIFEST_FILE} does not list "
+            f"{' and '.join(VERSION_FILES)} with their hashes")
+    if manifest.get("version") != version:
+        raise RegistryError(
+            f"model version '{version}' was modified: its {MANIFEST_FILE} names version "
+            f"{manifest.get('version')!r} (a renamed folder)")
+    return manifest
+
+
