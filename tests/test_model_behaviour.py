@@ -9,7 +9,6 @@ import pytest
 from model_checks import check_survival_curves
 from model_sim import fitted_pair, reference_like_patient, simulate_cohort
 
-from risk.coxfit import MIN_PENALIZER
 from risk.errors import ModelError
 from risk.features import HASH_FROM, candidate_columns, encode, reference_patient
 from risk.model import BiopsyRiskModel, CoxModel, NotFittedError
@@ -198,7 +197,8 @@ def test_rare_and_absent_categories():
     model = BiopsyRiskModel(penalizer=0.0, extra_terms=()).fit(frame)
     bio = model.biopsy_model_
     assert "primary_site[appendix]" in bio.dropped_columns_
-    assert any("appendix" in note for note in bio.notes_)
+    assert any("'Primary site = Appendix': the same for every training patient" in note
+               for note in bio.notes_)
     appendix = reference_like_patient(primary_site="appendix")
     small = reference_like_patient(primary_site="small_intestine")
     a, s = model.predict(appendix), model.predict(small)
@@ -206,15 +206,25 @@ def test_rare_and_absent_categories():
     assert "few training patients with Primary site = Appendix (n=0)" in a.table["flags"][0]
 
 
-def test_collinear_unknown_site_and_grade_do_not_crash():
+def test_aliased_unknown_site_and_grade_get_one_effect_as_r_does():
+    """Unknown primary site always with unknown primary grade: R's coxph reports the
+    second column's coefficient as NA; so do we (left out, one effect for both), without
+    any penalty, and patients with only one of the two are flagged."""
     frame = simulate_cohort(600, seed=8, missing_primary_grade=0.0)
     frame.loc[frame["primary_site"] == "unknown", "primary_grade"] = None
-    model = CoxModel("biopsy", penalizer=0.0, extra_terms=()).fit(
-        frame[frame["met_grade"].notna()])
-    assert model.penalizer_ == MIN_PENALIZER
-    assert any("primary_site[unknown] and primary_grade[unknown]" in n for n in model.notes_)
-    pred = model.predict(frame[frame["met_grade"].notna()])
+    biopsied = frame[frame["met_grade"].notna()]
+    model = CoxModel("biopsy", penalizer=0.0, extra_terms=()).fit(biopsied)
+    assert model.penalizer_ == 0.0
+    assert "primary_grade[unknown]" in model.dropped_columns_
+    assert "primary_site[unknown]" in model.coef_.index
+    assert ("'Primary WHO grade = unknown' is the same patients as 'Primary site = Unknown "
+            "primary' in the training data: one effect is estimated for both") in model.notes_
+    pred = model.predict(biopsied)
     check_survival_curves(pred.curves, pred.lower, pred.upper)
+    assert not any("estimated only together" in f for f in pred.table["flags"])
+    known_site = reference_like_patient(primary_grade=None, met_grade="G2")
+    flags = model.predict(known_site).table["flags"][0]
+    assert "'Primary WHO grade = unknown' was estimated only together with" in flags
 
 
 def test_vectorised_predict_equals_one_by_one(pair, new_patients):

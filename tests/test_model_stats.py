@@ -13,7 +13,7 @@ from model_sim import (
 from scipy import stats
 
 from risk import tuning
-from risk.coxfit import fit_design
+from risk.coxfit import MIN_PENALIZER, fit_design
 from risk.model import BiopsyRiskModel, CoxModel, compare_terms
 from risk.uncertainty import Z_95, BandCalculator
 
@@ -130,40 +130,38 @@ def test_five_year_interval_covers_the_truth_about_95_percent():
     assert 0.05 < np.median(widths) < 0.5
 
 
-def test_penalizer_choice_is_deterministic_and_from_the_grid():
+def test_auto_penalizer_is_maximum_likelihood_and_deterministic():
+    """penalizer="auto" serves the unpenalised fit (its covariance is the one the 95%
+    intervals need); the card records the rule."""
     frame = simulate_cohort(500, seed=31)
     a = BiopsyRiskModel(extra_terms=()).fit(frame)
     b = BiopsyRiskModel(extra_terms=()).fit(frame)
+    plain = BiopsyRiskModel(penalizer=0.0, extra_terms=()).fit(frame)
     for name in ("biopsy", "primary_only"):
-        assert a.models_[name].penalizer_ in tuning.PENALIZER_GRID
-        assert a.models_[name].penalizer_ == b.models_[name].penalizer_
+        assert a.models_[name].penalizer_ == 0.0
         np.testing.assert_array_equal(a.models_[name].coef_, b.models_[name].coef_)
-        scores = a.models_[name].selection_["penalizer"]["cv_partial_log_likelihood"]
-        assert len(scores) == len(tuning.PENALIZER_GRID)
+        np.testing.assert_array_equal(a.models_[name].coef_, plain.models_[name].coef_)
+        assert "maximum partial likelihood" in a.models_[name].selection_["penalizer"]["rule"]
+        assert plain.models_[name].selection_["penalizer"]["rule"] == "set by the user"
 
 
-@pytest.mark.parametrize("scores, chosen", [
-    ([-100.0, -99.95, -99.0, -99.05, -99.5], 0.01),  # 0.05 ties with 0.01: less shrinkage
-    ([-99.0, -99.05, -99.5, -99.8, -100.0], 0.0),
-    ([-np.inf, -101.0, -99.0, -98.0, -98.95], 0.05),
-])
-def test_penalizer_ties_go_to_less_shrinkage(monkeypatch, scores, chosen):
-    lookup = dict(zip(tuning.PENALIZER_GRID, scores, strict=True))
-    monkeypatch.setattr(tuning, "cv_partial_likelihood", lambda X, t, e, p, f: lookup[p])
-    got, info = tuning.choose_penalizer(None, None, None, None)
-    assert got == chosen and info["chosen"] == chosen
-
-
-def test_cross_validation_prefers_shrinkage_for_a_tiny_noisy_cohort():
-    """Many covariates, few events, no true effect: the CV likelihood favours a penalty."""
-    rng = np.random.default_rng(0)
-    n, p = 80, 15
-    X = rng.normal(size=(n, p))
-    t, e = rng.exponential(10, n), (rng.random(n) < 0.7).astype(float)
-    folds = tuning.fold_ids(n, 5, 0)
-    chosen, info = tuning.choose_penalizer(X, t, e, folds)
-    assert chosen > 0
-    assert info["cv_partial_log_likelihood"][0] < max(info["cv_partial_log_likelihood"])
+def test_monotone_likelihood_gets_a_stabilising_penalty():
+    """A level whose patients all die before any other death has no finite MLE
+    (Heinze & Schemper 2001), though it has deaths and survivors are elsewhere: the fit is
+    stabilised with the smallest penalty and says so, with finite, wide intervals."""
+    rng = np.random.default_rng(4)
+    n = 200
+    x = np.zeros(n)
+    x[:8] = 1.0
+    t = np.where(x == 1, rng.uniform(0.1, 1.0, n), rng.uniform(2.0, 60.0, n))
+    e = (rng.random(n) < 0.6).astype(float)
+    e[:8] = 1.0
+    age = rng.normal(size=n)
+    fit = fit_design(np.column_stack([age, x]), t, e, penalizer=0.0, columns=["age", "x"])
+    assert fit.penalizer == MIN_PENALIZER
+    assert any("no finite maximum" in note for note in fit.notes)
+    assert np.all(np.isfinite(fit.coef)) and fit.coef[1] > 2
+    assert np.all(np.isfinite(fit.standard_errors))
 
 
 def test_grade_change_term_added_only_when_it_helps():

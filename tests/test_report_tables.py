@@ -54,7 +54,7 @@ def test_optimism_rows_name_each_metric_and_the_note_says_how_it_was_run():
                        "Corrected": "0.746", "Resamples used": "199"}
     note = optimism_note(report)
     assert "200 resamples (1 failed), seed 7" in note
-    assert "penalty chosen on the whole cohort" in note
+    assert "terms chosen on the whole cohort" in note
     assert "re-chosen by cross-validation" in optimism_note(
         {"optimism": OPTIMISM, "settings": {"reselect": True}})
 

@@ -12,11 +12,11 @@ original apparent value minus the optimism (Harrell, Lee & Mark, Stat Med 1996).
   they go to a Dask cluster. Resamples are sent in chunks; ``progress(done, total)`` is
   called as chunks finish.
 - ``refit="design"`` (default, fast): the design matrices are encoded once; each resample
-  refits the coefficients with the model's chosen penalizer (the project's numpy Newton
-  fit, :func:`risk.coxfit.fit_coefficients`) and the Breslow baseline. ``refit="model"``
-  calls :meth:`BiopsyRiskModel.refit_like` (lifelines; about 20x slower).
-  ``reselect=True`` (model path only) repeats the cross-validated choice of penalizer
-  and extra terms in every resample: the complete procedure, and much slower.
+  refits the coefficients with the model's penalizer (the project's one Cox fit,
+  :func:`risk.coxfit.fit_coefficients`) and the baseline. ``refit="model"`` calls
+  :meth:`BiopsyRiskModel.refit_like` (whole models with their intervals; slower).
+  ``reselect=True`` (model path only) repeats the cross-validated choice of the extra
+  terms in every resample: the complete procedure, and much slower.
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@
 Descriptive, not the served model: it answers "in this cohort, how do the hazards of
 these groups compare?". The design is a plain encoding of the schema columns (age per 10
 years; each category against a stated reference level), fitted by
-:func:`risk.cox_efron.fit_efron` (Efron ties, the same estimates as lifelines'
-``CoxPHFitter`` but vectorised: lifelines loops over distinct times and takes seconds on
-a large cohort) with a very small ridge penalty so that collinear levels (e.g. unknown
-primary site and unassessed primary grade always together) cannot stop the fit.
+:func:`risk.coxfit.estimate`, the project's one Cox fit (Efron ties, the same estimates
+as lifelines' ``CoxPHFitter`` but vectorised), so aliased levels (e.g. unknown primary
+site and unassessed primary grade always together) are estimated once and said so, as
+R's ``coxph`` does.
 
 It never raises on data: a cohort that is too small, a level with too few patients or
 deaths, or a fit that fails gives a message or a note instead.
@@ -22,7 +22,9 @@ from scipy import stats
 
 from risk import schema
 from risk.cohort import NOT_ASSESSED
-from risk.cox_efron import fit_efron
+from risk.cox_efron import TieStructure
+from risk.coxfit import estimate
+from risk.estimability import DroppedColumn
 
 #: Larger cohorts are fitted on a fixed-seed random subsample of this many patients
 #: (the fit takes about 0.6 s per 100,000 patients here).
@@ -32,9 +34,9 @@ MIN_PATIENTS = 20
 MIN_DEATHS = 10
 #: A level needs this many patients (and at least one death and one survivor) to be shown.
 MIN_LEVEL_PATIENTS = 5
-#: Ridge penalty (lifelines scales it by n): enough to keep collinear levels finite,
-#: too small to move a hazard ratio noticeably.
-PENALIZER = 1e-4
+#: No shrinkage: hazard ratios are maximum partial likelihood (stabilised only where
+#: the likelihood has no finite maximum, as every fit of risk.coxfit).
+PENALIZER = 0.0
 
 _FLAG_LEVELS = {1: "Yes", 0: "No"}
 _ECOG_LEVELS = {0: "0", 1: "1", 2: "2-4", 3: "2-4", 4: "2-4"}
@@ -185,7 +187,12 @@ def cox_forest(frame: pd.DataFrame, max_patients: int = MAX_COX_PATIENTS,
                             f"The Cox model could not be fitted on this cohort "
                             f"({type(error).__name__}: {str(error).splitlines()[0][:160]}).",
                             tuple(notes))
+    summary, left_out = summary
     table = terms.join(summary, on="term")
+    words = {t: f"{c}: {lv}" for t, c, lv in zip(terms["term"], terms["covariate"],
+                                                  terms["level"], strict=True)}
+    table["note"] = [_left_out_note(left_out[t], words) if t in left_out else note
+                     for t, note in zip(table["term"], table["note"], strict=True)]
     events_per_term = int(known["death"].sum()) / max(x.shape[1], 1)
     if events_per_term < 10:
         notes.append(f"Only {events_per_term:.0f} deaths per estimated term: hazard ratios "
@@ -195,9 +202,11 @@ def cox_forest(frame: pd.DataFrame, max_patients: int = MAX_COX_PATIENTS,
 
 
 def _fit(x: pd.DataFrame, durations: np.ndarray, deaths: np.ndarray,
-         penalizer: float) -> pd.DataFrame:
-    """Hazard ratios, 95% Wald intervals and p-values per design column."""
-    fit = fit_efron(x.to_numpy(dtype=float), durations, deaths, penalizer)
+         penalizer: float) -> tuple[pd.DataFrame, dict[str, DroppedColumn]]:
+    """Hazard ratios, 95% Wald intervals and p-values per estimated design column, and a
+    note for each column the data could not estimate (:mod:`risk.estimability`)."""
+    fit = estimate(x.to_numpy(dtype=float), TieStructure(durations, deaths), penalizer,
+                   list(x.columns))
     se = np.sqrt(np.diag(fit.covariance))
     z = stats.norm.ppf(0.975)
     out = pd.DataFrame({
@@ -205,5 +214,15 @@ def _fit(x: pd.DataFrame, durations: np.ndarray, deaths: np.ndarray,
         "lower_95": np.exp(fit.coef - z * se),
         "upper_95": np.exp(fit.coef + z * se),
         "p_value": 2 * stats.norm.sf(np.abs(fit.coef / se)),
-    }, index=pd.Index(x.columns, name="term"))
-    return out
+    }, index=pd.Index(fit.columns, name="term"))
+    return out, {d.column: d for d in fit.left_out}
+
+
+def _left_out_note(record: DroppedColumn, words: dict[str, str]) -> str:
+    if record.reason == "aliased":
+        same = ", ".join(words.get(c, c) for c in record.same_as)
+        relation = "the same patients as" if record.sign > 0 and len(record.same_as) == 1 \
+            else "determined by"
+        return f"{relation} {same}: one effect is estimated for both"
+    return {"constant": "the same for every patient", "no_deaths": "no deaths in this group",
+            "all_deaths": "every death is in this group"}[record.reason]

@@ -1,11 +1,11 @@
 r"""The project's one numpy Cox solver: Newton-Raphson on the Efron partial likelihood.
 
-Every numpy Cox fit goes through :func:`fit_efron`: the forest plot's cohort fit
-(:mod:`risk.cohort_cox`), the calibration models of the evaluation
-(:mod:`risk.metrics.calibration`), and the many refits of cross-validation and the
-bootstrap (:func:`risk.coxfit.fit_coefficients`). The served model is fitted by lifelines
-(:func:`risk.coxfit.fit_design`); the tests check that this solver finds the same estimates
-as lifelines and R.
+Every Cox fit goes through :func:`fit_efron`: the served models and recalibration
+(:func:`risk.coxfit.fit_design`), the many refits of cross-validation and the bootstrap
+(:func:`risk.coxfit.fit_coefficients`), the forest plot's cohort fit
+(:mod:`risk.cohort_cox`) and the calibration models of the evaluation
+(:mod:`risk.metrics.calibration`). The tests check that it finds the same estimates as
+lifelines and R.
 
 lifelines' ``CoxPHFitter`` loops over distinct times in Python, so a cohort with 10,000+
 distinct follow-up times takes seconds. This Newton-Raphson works on whole arrays: each
@@ -18,8 +18,7 @@ It maximises the same objective as lifelines (Efron partial likelihood; ridge pe
 ``n * penalizer * ||beta_std||^2 / 2`` on the coefficients of standardised columns), with
 step halving, and returns lifelines' covariance (inverse of the penalised information,
 rescaled). ``ties="breslow"`` maximises Breslow's approximation instead (the same sums
-without the tie correction): cross-validation has always scored penalizers with it, and
-the stored models' selection scores depend on that choice.
+without the tie correction), for comparison with software that uses it.
 
 With deaths at a time :math:`t_g` (set :math:`D_g`, :math:`d_g` of them), risk set
 :math:`R_g`, :math:`w = e^{\eta}` and :math:`k = 0 .. d_g - 1`:
@@ -253,7 +252,11 @@ def _newton(s: TieStructure, data: _Design, lam: float, max_steps: int,
         if (flat and not done) or np.max(np.abs(beta), initial=0.0) > 50:
             raise CoxConvergenceError("coefficients diverge (separation or collinearity)")
         if done:
-            covariance = np.linalg.inv(-hessian) / np.outer(data.sd, data.sd)
+            try:
+                covariance = np.linalg.inv(-hessian) / np.outer(data.sd, data.sd)
+            except np.linalg.LinAlgError as error:
+                raise CoxConvergenceError("singular information matrix at the optimum "
+                                          "(collinear columns)") from error
             return EfronFit(beta / data.sd, covariance, float(log_lik), step_number)
     raise CoxConvergenceError(f"no convergence in {max_steps} Newton steps")
 

@@ -1,42 +1,54 @@
-"""Fitting one Cox model on a design matrix: lifelines for the coefficients, numpy for
-the baseline and the aggregates the 95% intervals need.
+"""Fitting one Cox model on a design matrix: the project's one fitting path.
 
-This is the single fitting path of the served models (the R checks in the tests go
-through it); the many refits of cross-validation and the bootstrap use the project's numpy
-solver (:func:`fit_coefficients`, :mod:`risk.cox_efron`).
+Every Cox fit (the served models, cross-validation, the bootstrap, recalibration) goes
+through :func:`fit_design` or, for the many refits, :func:`fit_coefficients`; both use the
+numpy Newton solver :func:`risk.cox_efron.fit_efron` (Efron ties, as R's ``coxph`` and
+lifelines; the tests check it against both) after :func:`risk.estimability.
+estimable_columns` has set aside what the data cannot estimate: constant columns, aliased
+columns and levels without (or with all) deaths. Nothing singular is ever inverted.
 
-- Coefficients: lifelines ``CoxPHFitter`` (Efron ties, its default), ``l1_ratio=0``
-  (ridge). lifelines' penalty is ``n * penalizer * ||beta_std||^2 / 2`` on coefficients of
-  standardised columns, so a penalizer means the same shrinkage at any cohort size.
-- Columns constant in the training data (e.g. a level nobody has) are dropped: their
-  patients are predicted as the reference level, and the model's notes say so.
-- Perfectly collinear columns (e.g. unknown primary site always with unknown grade), or
-  an unpenalised fit that does not converge: refit with :data:`MIN_PENALIZER`, noted.
-- The baseline cumulative hazard is Breslow's estimator at centred covariates, exactly as
-  lifelines computes it (:func:`risk.uncertainty.baseline_aggregates`).
+- Estimates are maximum partial likelihood (``penalizer=0``), so their covariance, the
+  inverse information, is the one the 95% intervals need. A ridge penalty (lifelines'
+  scale: ``n * penalizer * ||beta_std||^2 / 2`` on coefficients of standardised columns)
+  is used only as a stabiliser when the likelihood has no finite maximum
+  (:data:`MIN_PENALIZER`, said in the notes), or when a user asks for one.
+- The baseline cumulative hazard and the aggregates of the intervals are computed at
+  centred covariates by :func:`risk.uncertainty.baseline_aggregates`.
 """
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from risk.cox_efron import CoxConvergenceError, TieStructure, fit_efron
+from risk.cox_efron import (
+    CoxConvergenceError,
+    EfronFit,
+    TieStructure,
+    fit_efron,
+    log_partial_likelihood,
+)
 from risk.errors import ModelError
+from risk.estimability import DroppedColumn, describe_dropped, estimable_columns
 from risk.uncertainty import Baseline, baseline_aggregates
 
-#: Smallest penalizer used when an unpenalised fit is impossible.
+#: The stabilising ridge penalty used when the unpenalised likelihood has no maximum.
 MIN_PENALIZER = 0.001
-_T, _E = "__duration__", "__event__"
-#: Tighter than lifelines' defaults, which stop penalised fits ~1e-4 short of the optimum.
-FIT_OPTIONS = {"precision": 1e-10, "r_precision": 1e-13}
+#: How the coefficients are estimated, for the model card and the Model page.
+ESTIMATION_METHOD = (
+    "Cox proportional hazards, maximum partial likelihood with Efron's handling of tied "
+    "times (as R's coxph). Columns the training data cannot estimate (constant, aliased "
+    "with others, or levels without deaths) are left out before fitting and named in the "
+    "notes; a ridge penalty of 0.001 is added only where the likelihood has no finite "
+    "maximum. Coefficients are not shrunk: overfitting shows in the validation's "
+    "optimism-corrected calibration slope.")
 
 
 class CoxFitError(ModelError):
-    """lifelines could not fit the model at the given penalizer."""
+    """The Cox model could not be fitted on these data, even with a stabilising penalty."""
 
 
 @dataclass
@@ -48,14 +60,15 @@ class CoxFit:
     covariance: np.ndarray
     means: np.ndarray
     penalizer: float
-    log_likelihood: float
-    lr_statistic: float  # likelihood-ratio test against the null model (unpenalised fits)
+    log_likelihood: float  # partial log-likelihood at the estimates (no penalty term)
+    lr_statistic: float  # likelihood-ratio statistic against the null model
     concordance: float  # Harrell's C on the training data
     n: int
     events: int
     baseline: Baseline
     dropped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    left_out: tuple[DroppedColumn, ...] = ()
 
     @property
     def standard_errors(self) -> np.ndarray:
@@ -78,96 +91,98 @@ def check_outcome(durations, events) -> tuple[np.ndarray, np.ndarray]:
     return t, e.astype(float)
 
 
-def constant_columns(X: np.ndarray) -> np.ndarray:
-    """Boolean mask of columns with a single value in ``X``."""
-    if len(X) == 0:
-        return np.ones(X.shape[1], dtype=bool)
-    return np.all(X[0] == X, axis=0)
+def _solve(X: np.ndarray, structure: TieStructure, penalizer: float
+           ) -> tuple[EfronFit, float, str | None]:
+    """The fit at ``penalizer``; below :data:`MIN_PENALIZER`, falls back to it once."""
+    if X.shape[1] == 0:
+        ll = log_partial_likelihood(np.zeros(structure.n), None, None, structure=structure)
+        return EfronFit(np.zeros(0), np.zeros((0, 0)), ll, 0), penalizer, None
+    try:
+        return _checked(fit_efron(X, None, None, penalizer, structure=structure)), \
+            penalizer, None
+    except CoxConvergenceError as exc:
+        if penalizer >= MIN_PENALIZER:
+            raise CoxFitError(_failure(exc, penalizer)) from exc
+        first = exc
+    try:
+        fit = _checked(fit_efron(X, None, None, MIN_PENALIZER, structure=structure))
+    except CoxConvergenceError as exc:
+        raise CoxFitError(_failure(exc, MIN_PENALIZER)) from exc
+    return fit, MIN_PENALIZER, (
+        f"the unpenalised fit has no finite maximum ({first}): a small stabilising penalty "
+        f"({MIN_PENALIZER}) keeps the estimates finite; levels involved are unreliable and "
+        "their intervals wide")
 
 
-def collinearity_note(X: np.ndarray, names: list[str]) -> str | None:
-    """A sentence naming collinear columns, or None when the design has full rank."""
-    Z = X - X.mean(axis=0)
-    scale = np.linalg.norm(Z, axis=0)
-    scale[scale == 0] = 1.0
-    Z = Z / scale
-    eigen = np.linalg.eigvalsh(Z.T @ Z)  # squared singular values, ascending
-    if eigen.size == 0 or eigen[0] > 1e-12 * eigen[-1]:
-        return None
-    same = [(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))
-            if np.array_equal(X[:, i], X[:, j])]
-    if same:
-        pairs = "; ".join(f"{a} and {b}" for a, b in same)
-        return (f"{pairs} describe the same patients in the training data: their effects "
-                f"cannot be told apart, so a small penalty ({MIN_PENALIZER}) shares them")
-    return (f"some columns are linear combinations of others in the training data; a small "
-            f"penalty ({MIN_PENALIZER}) keeps the fit unique")
+def _checked(fit: EfronFit) -> EfronFit:
+    diagonal = np.diag(fit.covariance)
+    if not (np.all(np.isfinite(fit.coef)) and np.all(np.isfinite(fit.covariance))
+            and np.all(diagonal > 0)):
+        raise CoxConvergenceError("the estimates or their variances are not finite")
+    return fit
 
 
-def lifelines_fit(X: np.ndarray, durations: np.ndarray, events: np.ndarray,
-                  penalizer: float, names: list[str] | None = None):
-    """A lifelines ``CoxPHFitter`` fitted on ``X``; :class:`CoxFitError` on failure."""
-    from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+def _failure(exc: Exception, penalizer: float) -> str:
+    return (f"The Cox model could not be fitted on these data at penalizer {penalizer:g} "
+            f"({exc}). Check for a level whose patients all die before, or all outlive, "
+            "everyone else, or for too few deaths for the number of inputs.")
 
-    names = names or [f"x{j}" for j in range(X.shape[1])]
-    df = pd.DataFrame(X, columns=names)
-    df[_T], df[_E] = durations, events
-    fitter = CoxPHFitter(penalizer=float(penalizer), l1_ratio=0.0)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        try:
-            fitter.fit(df, _T, _E, fit_options=FIT_OPTIONS)
-        except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
-            raise CoxFitError(f"the Cox fit failed at penalizer {penalizer}: "
-                              f"{str(exc).splitlines()[0]}") from exc
-    problems = [str(w.message).split("\n")[0] for w in caught
-                if issubclass(w.category, ConvergenceWarning)]
-    if any("failed to converge" in p or "non-unique" in p for p in problems):
-        raise CoxFitError(f"the Cox fit did not converge at penalizer {penalizer}")
-    if not (np.all(np.isfinite(fitter.params_)) and
-            np.all(np.isfinite(fitter.variance_matrix_.to_numpy(dtype=float)))):
-        raise CoxFitError(f"the Cox fit gave non-finite estimates at penalizer {penalizer}")
-    return fitter
+
+@dataclass(frozen=True)
+class Estimates:
+    """Coefficients of the estimable columns, their covariance, and what was left out."""
+
+    columns: list[str]
+    coef: np.ndarray
+    covariance: np.ndarray
+    penalizer: float
+    keep: np.ndarray  # mask over the columns given
+    left_out: tuple[DroppedColumn, ...]
+    notes: list[str]
+
+
+def estimate(X: np.ndarray, structure: TieStructure, penalizer: float,
+             columns: list[str], words: Callable[[str], str] | None = None,
+             reference: Callable[[str], str | None] | None = None) -> Estimates:
+    """The estimability rules, then the solver: the core of every Cox fit.
+
+    ``X`` (n, p) finite, ``structure`` the patients' follow-up (at least one death).
+    Raises :class:`CoxFitError` when even a stabilised fit does not exist.
+    """
+    died = np.zeros(structure.n)
+    died[structure.order[structure.died]] = 1.0
+    estimable = estimable_columns(X, died, columns)
+    notes = [describe_dropped(d, words or str, reference or (lambda _: None))
+             for d in estimable.dropped]
+    fit, used, note = _solve(X[:, estimable.keep], structure, float(penalizer))
+    return Estimates([c for c, k in zip(columns, estimable.keep, strict=True) if k],
+                     fit.coef, fit.covariance, used, estimable.keep, estimable.dropped,
+                     notes + ([note] if note else []))
 
 
 def fit_coefficients(X: np.ndarray, durations: np.ndarray, events: np.ndarray,
                      penalizer: float) -> tuple[np.ndarray, np.ndarray]:
-    """Coefficients and centring means for all columns of ``X`` (0 for constant ones).
+    """Coefficients and centring means for all columns of ``X`` (0 where not estimable).
 
-    The fast path for the many refits of cross-validation and the bootstrap: the numpy
-    solver :func:`risk.cox_efron.fit_efron` with the same objective as lifelines, but
-    Breslow's handling of tied times (cross-validation has always scored with it, and the
-    stored models' selection scores depend on it; without ties it equals Efron). Falls
-    back to :data:`MIN_PENALIZER` like :func:`fit_design`; raises :class:`CoxFitError`
-    when even that fails. Without deaths there is nothing to estimate: all 0.
+    The fast path for the refits of cross-validation and the bootstrap: :func:`estimate`
+    without the baseline. Without deaths there is nothing to estimate: all 0.
+    :class:`CoxFitError` if no fit exists.
     """
-    keep = ~constant_columns(X)
+    X = np.asarray(X, dtype=float)
     coef = np.zeros(X.shape[1])
     means = X.mean(axis=0) if len(X) else np.zeros(X.shape[1])
-    if not keep.any() or not np.any(events):
+    if not len(X) or not np.any(events):
         return coef, means
-    structure = TieStructure(durations, events, ties="breslow")
-    try:
-        coef[keep] = _breslow_coefficients(X[:, keep], structure, penalizer)
-    except CoxFitError:
-        if penalizer >= MIN_PENALIZER:
-            raise
-        coef[keep] = _breslow_coefficients(X[:, keep], structure, MIN_PENALIZER)
+    fit = estimate(X, TieStructure(durations, events), penalizer,
+                   [str(j) for j in range(X.shape[1])])
+    coef[fit.keep] = fit.coef
     return coef, means
 
 
-def _breslow_coefficients(X: np.ndarray, structure: TieStructure,
-                          penalizer: float) -> np.ndarray:
-    try:
-        return fit_efron(X, None, None, penalizer, structure=structure).coef
-    except CoxConvergenceError as exc:
-        raise CoxFitError(f"the Cox fit failed at penalizer {penalizer}: {exc}") from exc
-
-
 def fit_design(X, durations, events, penalizer: float = 0.0,
-               columns: list[str] | None = None,
-               grid: np.ndarray | None = None) -> CoxFit:
+               columns: list[str] | None = None, grid: np.ndarray | None = None,
+               words: Callable[[str], str] | None = None,
+               reference: Callable[[str], str | None] | None = None) -> CoxFit:
     """Fit a Cox PH model on a design matrix; the project's one fitting path.
 
     Parameters
@@ -177,14 +192,19 @@ def fit_design(X, durations, events, penalizer: float = 0.0,
     durations, events : array-like (n,)
         Follow-up time (> 0) and 1 = event, 0 = censored.
     penalizer : float >= 0
-        lifelines' ridge penalizer. If the fit fails (non-convergence, collinearity) at a
-        penalizer below :data:`MIN_PENALIZER`, it is refitted at that value and a note says so.
+        Ridge penalizer (lifelines' scale); 0 = maximum partial likelihood. Below
+        :data:`MIN_PENALIZER`, a fit without a finite maximum is redone at that value.
     grid : array, optional
         Times at which the baseline and interval aggregates are stored (default 0..120).
+    words, reference : callables, optional
+        A design column in the clinic's words, and the level its patients count as when
+        it is left out (for the notes; default: the column's name).
 
     Returns
     -------
     CoxFit
+        Columns left out (:mod:`risk.estimability`) are absent from ``columns`` and listed
+        in ``dropped`` and ``left_out``; ``notes`` say why in words.
     """
     if isinstance(X, pd.DataFrame):
         columns = list(X.columns) if columns is None else columns
@@ -196,37 +216,23 @@ def fit_design(X, durations, events, penalizer: float = 0.0,
         raise ModelError("The covariates and the outcome have different numbers of rows.")
     if not np.all(np.isfinite(X)):
         raise ModelError("The covariates contain blank or non-finite values.")
-    if float(penalizer) < 0:
+    if not float(penalizer) >= 0:
         raise ModelError(f"The penalizer must be >= 0; got {penalizer}.")
 
-    notes: list[str] = []
-    constant = constant_columns(X)
-    dropped = [c for c, k in zip(columns, constant, strict=True) if k]
-    if dropped:
-        notes.append("not estimable (the same for every training patient), left out: "
-                     + ", ".join(dropped))
-    X, columns = X[:, ~constant], [c for c, k in zip(columns, constant, strict=True) if not k]
-    penalizer = float(penalizer)
-    collinear = collinearity_note(X, columns) if X.shape[1] else None
-    if collinear and penalizer < MIN_PENALIZER:
-        notes.append(collinear)
-        penalizer = MIN_PENALIZER
-    try:
-        fitter = lifelines_fit(X, t, e, penalizer, columns)
-    except CoxFitError as exc:
-        if penalizer >= MIN_PENALIZER:
-            raise
-        notes.append(f"{exc}; refitted with a small penalty ({MIN_PENALIZER})")
-        penalizer = MIN_PENALIZER
-        fitter = lifelines_fit(X, t, e, penalizer, columns)
+    structure = TieStructure(t, e)
+    fit = estimate(X, structure, penalizer, columns, words, reference)
+    X = X[:, fit.keep]
+    means = X.mean(axis=0)
+    lp = (X - means) @ fit.coef
+    log_lik = log_partial_likelihood(lp, None, None, structure=structure)
+    null = log_partial_likelihood(np.zeros(len(t)), None, None, structure=structure)
+    from risk.metrics.discrimination import harrell_c
 
-    coef = fitter.params_.to_numpy(dtype=float)
-    means = fitter._norm_mean.to_numpy(dtype=float)  # lifelines centres on these
     grid = np.arange(0, 121, dtype=float) if grid is None else np.asarray(grid, float)
     return CoxFit(
-        columns=columns, coef=coef, covariance=fitter.variance_matrix_.to_numpy(dtype=float),
-        means=means, penalizer=penalizer, log_likelihood=float(fitter.log_likelihood_),
-        lr_statistic=float(fitter.log_likelihood_ratio_test().test_statistic),
-        concordance=float(fitter.concordance_index_), n=len(t), events=int(e.sum()),
-        baseline=baseline_aggregates(X, t, e, coef, means, grid),
-        dropped=dropped, notes=notes)
+        columns=fit.columns, coef=fit.coef, covariance=fit.covariance, means=means,
+        penalizer=fit.penalizer, log_likelihood=log_lik, lr_statistic=2.0 * (log_lik - null),
+        concordance=harrell_c(t, e, lp) if np.ptp(lp) > 0 else 0.5,
+        n=len(t), events=int(e.sum()),
+        baseline=baseline_aggregates(X, t, e, fit.coef, means, grid),
+        dropped=[d.column for d in fit.left_out], notes=fit.notes, left_out=fit.left_out)

@@ -20,16 +20,20 @@ import pandas as pd
 
 from risk.coxfit import check_outcome, fit_design
 from risk.errors import ModelError
+from risk.estimability import DroppedColumn
 from risk.features import (
     DesignColumn,
     candidate_columns,
     category_counts,
     check_covariates,
+    column_words,
     encode,
     input_levels,
+    level_words,
     model_inputs,
     patient_frame,
     reference_patient,
+    reference_words,
 )
 from risk.prediction import (
     MONTHS,
@@ -41,10 +45,12 @@ from risk.prediction import (
     patient_ids,
     risk_cutpoints,
 )
-from risk.schema import BY_NAME, label
 from risk.uncertainty import BandCalculator, Baseline, single_blas_thread
 
 FORMAT_VERSION = 1
+#: How ``penalizer="auto"`` is resolved (stored in the card).
+PENALIZER_RULE = ("maximum partial likelihood; a ridge penalty of 0.001 only if the "
+                  "likelihood has no finite maximum")
 #: A training category is "rare" below this many patients or this share.
 RARE_COUNT, RARE_SHARE = 10, 0.02
 
@@ -84,10 +90,12 @@ class CoxModel:
         "biopsy" uses the liver-biopsy grade (every training patient needs one);
         "primary_only" knows only what is known before the liver biopsy.
     penalizer : "auto" or float >= 0
-        lifelines' ridge penalizer; "auto" chooses it by cross-validation
-        (:mod:`risk.tuning`).
+        Ridge penalizer (lifelines' scale). "auto": maximum partial likelihood, with a
+        small stabilising penalty only where the likelihood has no finite maximum; the
+        95% intervals are checked for coverage in that setting. A penalty set by hand
+        shrinks estimates toward the average patient and its intervals ignore that bias.
     cv_folds, seed : int
-        Folds and seed of that cross-validation (deterministic).
+        Folds and seed of the cross-validated choice of extra terms (deterministic).
     extra_terms : "auto" or sequence of {"grade_change", "ki67"}
         Optional terms; "auto" adds one only if the cross-validated C-index improves.
 
@@ -114,28 +122,22 @@ class CoxModel:
             if col not in frame.columns:
                 raise ModelError(f"Training needs the outcome column '{col}'.")
         t, e = check_outcome(frame["os_months"], frame["death"])
-        auto = self.penalizer == "auto"
-        folds = tuning.fold_ids(len(frame), self.cv_folds, self.seed) \
-            if auto or terms is None else None
-        selection: dict = {}
+        penalizer = 0.0 if self.penalizer == "auto" else float(self.penalizer)
+        selection: dict = {"penalizer": {"rule": PENALIZER_RULE if self.penalizer == "auto"
+                                         else "set by the user"}}
 
         def design(terms_):
             cols = candidate_columns(self.covariates, terms_)
             return cols, encode(frame, cols, self.covariates, terms_)
 
-        columns, X = design(terms or ())
-        penalizer = float(self.penalizer) if not auto else None
-        if auto:
-            penalizer, selection["penalizer"] = tuning.choose_penalizer(X, t, e, folds)
         if terms is None:
             terms, selection["extra_terms"] = tuning.select_terms(
                 frame, self.covariates, penalizer, self.cv_folds, self.seed)
-            if terms:
-                columns, X = design(terms)
-                if auto:
-                    penalizer, selection["penalizer"] = tuning.choose_penalizer(X, t, e, folds)
-        fit = fit_design(X, t, e, penalizer, columns=[c.name for c in columns],
-                         grid=MONTHS)
+        columns, X = design(terms)
+        by_name = {c.name: c for c in columns}
+        fit = fit_design(X, t, e, penalizer, columns=list(by_name), grid=MONTHS,
+                         words=lambda name: column_words(by_name[name]),
+                         reference=lambda name: reference_words(by_name[name]))
         kept = [c for c in columns if c.name in set(fit.columns)]
         self._set_fitted(fit, kept, terms, selection, frame)
         return self
@@ -155,6 +157,7 @@ class CoxModel:
                                 "log_likelihood": fit.log_likelihood,
                                 "lr_statistic": fit.lr_statistic}
         self.dropped_columns_ = list(fit.dropped)
+        self.left_out_ = list(fit.left_out)
         self.notes_ = list(fit.notes)
         self.lifelines_version_ = version("lifelines")
         self.training_summary_ = training_summary(frame, self.inputs_)
@@ -257,7 +260,34 @@ class CoxModel:
             levels = input_levels(frame, name)
             for level in rare:
                 items.append((levels == level, f"few training patients with "
-                               f"{_describe(name, level)} (n={counts[level]})"))
+                               f"{level_words(name, level)} (n={counts[level]})"))
+        return items + self._left_out_flags(frame)
+
+    def _left_out_flags(self, frame: pd.DataFrame) -> list[tuple[np.ndarray, str]]:
+        """Patients at a level the training data could not estimate (see estimability)."""
+        by_name = {c.name: c for c in candidate_columns(self.covariates, self.terms_)}
+        items = []
+        for record in self.left_out_:
+            col = by_name.get(record.column)
+            if col is None or col.level is None or record.reason == "constant":
+                continue  # a constant level's patients are flagged as rare above
+            mask = input_levels(frame, col.input) == col.level
+            partners = [by_name[c] for c in record.same_as if c in by_name]
+            if record.reason == "aliased" and len(partners) == 1 and record.sign > 0 \
+                    and partners[0].level is not None:
+                # patients with both levels get the one shared effect: nothing to flag
+                other = partners[0]
+                mask &= input_levels(frame, other.input) != other.level
+                text = (f"{column_words(col)} was estimated only together with "
+                        f"{column_words(other)} (the same training patients): counted as "
+                        f"{reference_words(col)}")
+            elif record.reason == "aliased":
+                text = (f"{column_words(col)} was not estimated apart from "
+                        f"{', '.join(column_words(c) for c in partners)} in the training data")
+            else:
+                text = (f"{column_words(col)} could not be estimated from the training "
+                        f"data: counted as {reference_words(col)}")
+            items.append((mask, text))
         return items
 
     def predict(self, frame: pd.DataFrame) -> Predictions:
@@ -284,6 +314,7 @@ class CoxModel:
             "columns": [{"name": c.name, "input": c.input, "level": c.level}
                         for c in self.columns_],
             "dropped_columns": self.dropped_columns_,
+            "left_out": [d.to_dict() for d in self.left_out_],
             "coefficients": self.coef_.tolist(),
             "covariance": self.covariance_.to_numpy().tolist(),
             "means": self.means_.tolist(),
@@ -320,17 +351,12 @@ class CoxModel:
                         "reference_patient", "risk_cutpoints", "lifelines_version", "notes"):
                 setattr(model, f"{key}_", d[key])
             model.dropped_columns_ = list(d["dropped_columns"])
+            model.left_out_ = [DroppedColumn.from_dict(x) for x in d.get("left_out", [
+                {"column": c, "reason": "constant"} for c in model.dropped_columns_])]
             model._prepare()
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"The Cox model parameters are malformed ({exc!r}).") from exc
         return model
-
-
-def _describe(name: str, level: str) -> str:
-    title = BY_NAME[name].label if name in BY_NAME else name.replace("_", " ").capitalize()
-    if level in ("0", "1") and BY_NAME.get(name) and BY_NAME[name].kind == "flag":
-        return f"{title} = {'yes' if level == '1' else 'no'}"
-    return f"{title} = {label(name, level) if name in BY_NAME else level}"
 
 
 def training_summary(frame: pd.DataFrame, inputs) -> dict:

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
-from risk.schema import BY_NAME, GRADES
+from risk.schema import BY_NAME, GRADES, label
 
 COVARIATE_SETS = ("biopsy", "primary_only")
 EXTRA_TERMS = ("grade_change", "ki67")
@@ -124,6 +124,32 @@ class DesignColumn:
     name: str
     input: str
     level: str | None = None  # None for numeric columns (age, Ki-67)
+
+
+def level_words(name: str, level: str) -> str:
+    """An input's level in the clinic's words: "Primary site = Pancreas"."""
+    field = BY_NAME.get(name)
+    title = field.label if field else name.replace("_", " ").capitalize()
+    if field is not None and field.kind == "flag" and level in ("0", "1"):
+        return f"{title} = {'yes' if level == '1' else 'no'}"
+    return f"{title} = {label(name, level) if field else level}"
+
+
+_NUMERIC_WORDS = {"age_per_10y": "Age (per 10 years)", "ki67_log": "Ki-67 (log scale)"}
+
+
+def column_words(column: DesignColumn) -> str:
+    """A design column in the clinic's words, quoted for use inside a sentence."""
+    if column.level is None:
+        return f"'{_NUMERIC_WORDS.get(column.name, column.name)}'"
+    return f"'{level_words(column.input, column.level)}'"
+
+
+def reference_words(column: DesignColumn) -> str | None:
+    """The level a left-out indicator's patients count as (None for a numeric column)."""
+    if column.level is None:
+        return None
+    return f"'{level_words(column.input, levels_of(column.input)[0])}'"
 
 
 def candidate_columns(covariates: str, terms: tuple[str, ...] = ()) -> list[DesignColumn]:

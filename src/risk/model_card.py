@@ -25,6 +25,14 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def methods() -> dict[str, str]:
+    """How this software estimates coefficients and intervals (stored with each version)."""
+    from risk.coxfit import ESTIMATION_METHOD
+    from risk.uncertainty import INTERVAL_METHOD
+
+    return {"estimation": ESTIMATION_METHOD, "intervals": INTERVAL_METHOD}
+
+
 def library_versions() -> dict[str, str]:
     """Python and the numerical libraries installed now (``"absent"`` when missing)."""
     versions = {"python": platform.python_version(), "risk": risk.__version__}
@@ -90,6 +98,7 @@ def build_card(
         "settings": dict(settings or {}),
         "training_data": dict(training_data),
         "metrics": dict(metrics or {}),
+        "methods": methods(),
         "libraries": library_versions(),
         "notes": notes,
     }

@@ -30,8 +30,6 @@ LIMITATIONS = (
     "between and within metastases means a biopsy can under-grade the disease.",
     "Cox proportional hazards: each factor multiplies the hazard by the same amount at every "
     "time; the evaluation's proportional-hazards checks say where this is doubtful.",
-    "Coefficients are shrunk by a ridge penalty chosen by cross-validation: hazard ratios "
-    "are pulled towards 1 and their intervals are approximate.",
     "Risk groups are the tertiles of the training cohort's predicted 5-year survival: a "
     "convention for communication, not clinically validated thresholds.",
 )
@@ -207,6 +205,24 @@ def built_on(card: dict, sha256: str, read_card: Callable[[str], dict | None]) -
         seen.add(parent)
         card = read_card(parent)
     return False
+
+
+def methods(model, card: dict) -> list[str]:
+    """How the coefficients and the 95% intervals were computed: as stored in the card
+    (this software's methods for older cards), and any penalty this version used."""
+    from risk.model_card import methods as current_methods
+
+    stored = card.get("methods") or current_methods()
+    out = [stored["estimation"], stored["intervals"]]
+    penalties = {name: getattr(m, "penalizer_", 0.0)
+                 for name, m in (getattr(model, "models_", None) or {}).items()}
+    shrunk = {name: p for name, p in penalties.items() if p and p > 0.001}
+    if shrunk:
+        out.append("This version was fitted with a ridge penalty set by hand ("
+                   + ", ".join(f"{MODEL_NAMES.get(n, n)}: {p:g}" for n, p in shrunk.items())
+                   + "): its estimates are pulled toward the average patient and its 95% "
+                   "intervals do not allow for that bias.")
+    return out
 
 
 def limitations(model, card: dict, synthetic: bool) -> list[str]:

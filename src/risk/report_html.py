@@ -163,8 +163,8 @@ def optimism_note(report: dict) -> str:
     """How the bootstrap was run, in one sentence."""
     opt = report.get("optimism") or {}
     settings = report.get("settings") or {}
-    how = ("the penalty re-chosen by cross-validation in each resample"
-           if settings.get("reselect") else "the penalty chosen on the whole cohort")
+    how = ("the extra terms re-chosen by cross-validation in each resample"
+           if settings.get("reselect") else "the terms chosen on the whole cohort")
     return (f"Harrell's bootstrap: {_num(opt.get('resamples'))} resamples "
             f"({_num(opt.get('failed'))} failed), seed {settings.get('seed')}; each resample "
             f"refits both models with {how}; the optimism is the mean, over resamples, of "

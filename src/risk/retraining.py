@@ -117,7 +117,7 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
     settings.check()
     fit_share, new_share, active_share = _STAGES if active is not None else (0.35, 0.65, 0.0)
     if progress:
-        penalty = ("choosing the penalty by cross-validation" if settings.penalizer == "auto"
+        penalty = ("maximum partial likelihood" if settings.penalizer == "auto"
                    else f"penalty {settings.penalizer:g}")
         progress(0.02, f"Fitting the biopsy model and the comparator ({penalty})")
     model = BiopsyRiskModel(penalizer=settings.penalizer, seed=settings.seed).fit(frame)

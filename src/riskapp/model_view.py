@@ -118,6 +118,10 @@ def _libraries(card: dict) -> None:
 
 def card_section(served, synthetic: bool) -> None:
     _card_facts(served, synthetic)
+    with st.container(key="model_methods"):
+        st.markdown("**How the estimates and their 95% intervals are computed**")
+        for line in summary.methods(served.model, served.card):
+            st.markdown(f"- {line}")
     st.markdown("**Limitations**")
     for line in summary.limitations(served.model, served.card, synthetic):
         st.markdown(f"- {line}")
@@ -134,8 +138,8 @@ def hazard_ratio_section(served, synthetic: bool) -> None:
     with st.container(key="model_hr_table"):  # static: both models' columns on screen
         static_table(summary.hazard_ratios_side_by_side(table), hide_index=True)
     csv_download(table, f"hazard-ratios-{served.version}", "model_hr_csv")
-    st.caption("Both models are Cox proportional-hazards models fitted with a small ridge "
-               "penalty; the comparator knows only what is known before the liver biopsy.")
+    st.caption("Both models are Cox proportional-hazards models (maximum partial "
+               "likelihood); the comparator knows only what is known before the liver biopsy.")
 
 
 def baseline_section(served, synthetic: bool) -> None:

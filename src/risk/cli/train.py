@@ -59,11 +59,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "activate later with 'models activate VERSION')")
     parser.add_argument("--penalizer", type=penalizer_value, default="auto",
                         metavar="auto|NUMBER",
-                        help="ridge penalty of the Cox fits: 'auto' (default) chooses it "
-                             "by cross-validation; a number >= 0 fixes it")
+                        help="ridge penalty of the Cox fits: 'auto' (default) is maximum "
+                             "partial likelihood, stabilised only where an effect is "
+                             "unbounded (coverage-checked intervals); a number >= 0 sets "
+                             "a penalty (shrunk estimates, intervals ignore the bias)")
     parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the cross-validation folds (default 0): same file, "
-                             "same seed, same model")
+                        help="seed of the cross-validation folds that choose the extra "
+                             "terms (default 0): same file, same seed, same model")
     parser.add_argument("--version", metavar="NAME", default=None,
                         help="name of the new version (letters, digits, '.', '_', '-'; "
                              "default: UTC time and a hash of the parameters)")
