@@ -142,15 +142,15 @@ def describe_dropped(record: DroppedColumn, words: Callable[[str], str],
     """
     what = words(record.column)
     merged = reference(record.column)
-    as_ref = f"; its patients count as {merged}" if merged else ""
+    level = f"the reference level {merged}" if merged else "the reference level"
     if record.reason == "constant":
-        return f"{what}: the same for every training patient, not estimated{as_ref}"
+        return f"{what}: the same for every training patient, not estimated"
     if record.reason == "no_deaths":
         return (f"{what}: no deaths among these training patients, so its effect has no "
-                f"finite estimate; merged with the reference level{as_ref}")
+                f"finite estimate; merged with {level}")
     if record.reason == "all_deaths":
         return (f"{what}: every training death is among these patients, so its effect has "
-                f"no finite estimate; merged with the reference level{as_ref}")
+                f"no finite estimate; merged with {level}")
     others = [words(c) for c in record.same_as]
     if len(others) == 1:
         relation = "the same patients as" if record.sign > 0 else "exactly the patients without"

@@ -167,6 +167,10 @@ def calibration_slope(lp: np.ndarray, durations: np.ndarray, events: np.ndarray
         raise ModelError("The calibration slope needs patients whose predictions differ; "
                          "every patient has the same linear predictor.")
     fit = fit_design(lp[:, None], durations, events, penalizer=0.0, columns=["lp"])
+    if not fit.columns or fit.penalizer > 0:
+        raise ModelError("The calibration slope cannot be estimated on this cohort: the "
+                         "deaths do not overlap the surviving patients' predictions (every "
+                         "death is among the highest, or the lowest, predicted risks).")
     return float(fit.coef[0]), float(fit.standard_errors[0])
 
 
