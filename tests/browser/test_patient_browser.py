@@ -124,7 +124,8 @@ def test_clinician_enters_a_patient_and_reads_the_cli_estimate(
     assert page.locator("h1").first.inner_text() == "Patient: survival estimate"
     # the results' element code loads while the clinician types, from a block never seen
     expect(page.locator(".st-key-browser_warm_up")).to_be_hidden()
-    expect(page.locator(".st-key-browser_warm_up [data-testid='stMetric']")).to_have_count(1)
+    expect(page.locator(".st-key-browser_warm_up [data-testid='stMetric']")).to_have_count(
+        1, timeout=30_000)  # the warm-up block renders after the model loads (slow under load)
     whole_page(page, screenshot, "patient_form")
 
     for key, kind, value in ENTRIES:
