@@ -1,4 +1,4 @@
-"""One Cox proportional-hazards model: lifelines to fit, numpy to predict.
+"""One Cox proportional-hazards model, fitted and predicted with numpy.
 
 ``S(t|x) = exp(-H0(t) exp((x - mean) . beta))`` with the baseline ``H0`` stored on the
 monthly grid 0..120 (linear between months; equal to lifelines'
@@ -366,9 +366,3 @@ def training_summary(frame: pd.DataFrame, inputs) -> dict:
             "age_range": [float(math.floor(age.min())), float(math.ceil(age.max()))],
             "age_median": float(np.round(np.median(age))),
             "category_counts": category_counts(frame, tuple(inputs))}
-
-
-def fit_cox(frame: pd.DataFrame, covariates: str = "biopsy", penalizer="auto",
-            **settings) -> CoxModel:
-    """Fit a :class:`CoxModel` (shortcut for bootstrap refits)."""
-    return CoxModel(covariates=covariates, penalizer=penalizer, **settings).fit(frame)

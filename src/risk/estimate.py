@@ -21,9 +21,6 @@ from risk import grading, schema
 from risk.errors import Problem, ValidationError
 from risk.schema import GRADES, HORIZONS_MONTHS
 
-#: The horizon of the icon array and the before-the-biopsy chart.
-ICON_HORIZON_MONTHS = 60
-
 
 @dataclass(frozen=True)
 class SurvivalEstimate:

@@ -287,12 +287,6 @@ def _check(data: _Columns, needed: tuple[str, ...]) -> None:
         raise ModelError("Cannot encode the patients: " + "; ".join(problems) + ".")
 
 
-def check_frame(frame: pd.DataFrame, covariates: str, terms: tuple[str, ...] = ()) -> None:
-    """Raise :class:`ModelError` naming every missing column, blank or unknown value."""
-    needed = required_columns(covariates, tuple(terms))
-    _check(_Columns(frame, needed), needed)
-
-
 def encode(frame: pd.DataFrame, columns: list[DesignColumn], covariates: str,
            terms: tuple[str, ...] = ()) -> np.ndarray:
     """The design matrix (n, len(columns)) as float64; checks the inputs first."""

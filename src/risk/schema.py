@@ -162,7 +162,6 @@ COLUMNS: tuple[Column, ...] = (
 
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
-REQUIRED_COLUMNS = tuple(c.name for c in COLUMNS if c.required)
 OUTCOME_COLUMNS = tuple(c.name for c in COLUMNS if c.outcome)
 #: The columns a patient form shows and a prediction reads.
 PATIENT_INPUTS = tuple(c.name for c in COLUMNS if c.model_input)

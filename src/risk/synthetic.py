@@ -36,7 +36,6 @@ from risk.schema import COLUMN_NAMES, GRADES, MAX_ROWS
 #: --out data/synthetic/cohort.csv``.
 SHIPPED_SEED = 20250517
 SHIPPED_N = 1000
-SHIPPED_PATH = "data/synthetic/cohort.csv"
 
 SITES = tuple(P.PRIMARY_SITE_SHARES)
 LIVER_BURDENS = tuple(P.LIVER_BURDEN_SHARES)

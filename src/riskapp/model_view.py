@@ -32,12 +32,6 @@ HOW_TO_EVALUATE = (
     "version; a version trained on the **Retrain** page stores its headline numbers with it.")
 
 
-def trained_on_shipped(card: dict) -> bool:
-    """True when the version rests on the shipped synthetic cohort: trained or
-    recalibrated on it, or recalibrated from a version that was."""
-    return built_on_shipped_cohort(card)
-
-
 # --------------------------------------------------------------------------- the card
 
 def _fact(column, label: str, value: str, caption: str = "") -> None:
@@ -268,7 +262,7 @@ def render_page() -> None:
     except RiskError as exc:
         st.error(f"No model can be shown: {exc}", icon=":material/error:")
         return
-    synthetic = trained_on_shipped(served.card)
+    synthetic = built_on_shipped_cohort(served.card)
     if synthetic:
         st.warning(SYNTHETIC_BANNER, icon=":material/science:")
     st.markdown(f"Active version: **{served.version}**.")
