@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import fault_injection
 import numpy as np
 import pandas as pd
 import pytest
@@ -369,10 +370,9 @@ def test_help_texts_exist_for_every_model_command(capsys):
 
 
 # ---------------------------------------------------------------- safety, real processes
-def _risk(*argv, env=None) -> subprocess.Popen:
+def _risk(*argv) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "risk", *map(str, argv)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_two_trainings_at_the_same_time_both_land_intact(workspace, models):
@@ -394,9 +394,11 @@ def test_two_trainings_at_the_same_time_both_land_intact(workspace, models):
 def test_a_training_killed_while_saving_leaves_the_previous_active_model(
         workspace, models, tmp_path):
     reached = tmp_path / "reached"
-    proc = _risk("train", "--data", workspace["cohort"], "--model-dir", models,
-                 "--activate", "--version", "killed", *FAST,
-                 env={reg.TEST_HOOK_ENV: f"before-rename:{reached}"})
+    proc = subprocess.Popen(
+        fault_injection.command("before-rename", reached, "train", "--data",
+                                workspace["cohort"], "--model-dir", models, "--activate",
+                                "--version", "killed", *FAST),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not reached.exists():
         assert proc.poll() is None, proc.communicate()

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import fault_injection
 import numpy as np
 import pytest
 from cohort_frames import make_cohort
@@ -22,7 +23,7 @@ from risk.errors import ModelError
 from risk.model import BiopsyRiskModel
 from risk.model_card import build_card, data_fingerprint
 from risk.recalibration import calibration_slope, recalibrate
-from risk.registry import TEST_HOOK_ENV, Registry
+from risk.registry import Registry
 from risk.schema import COLUMN_NAMES
 
 PARTS = ("biopsy_model", "comparator_model")
@@ -279,11 +280,11 @@ def test_the_command_runs_as_a_process_and_its_help_reads_well(registry, tmp_pat
 
 
 # ------------------------------------------------------------------ safety, real processes
-def _recalibrate_process(registry, data, *extra, env=None) -> subprocess.Popen:
+def _recalibrate_process(registry, data, *extra) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "risk", "recalibrate", "--data", str(data), "--model-dir",
          str(registry.root), *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env={**os.environ, **(env or {})})
+        text=True)
 
 
 def test_two_recalibrations_at_the_same_time_both_land_intact(registry, tmp_path):
@@ -305,8 +306,11 @@ def test_a_recalibration_killed_while_saving_leaves_the_previous_active_model(re
                                                                              tmp_path):
     data = write_csv(doubled_hazard_cohort(300), tmp_path / "centre.csv")
     reached = tmp_path / "reached"
-    proc = _recalibrate_process(registry, data, "--activate", "--version", "killed",
-                                env={TEST_HOOK_ENV: f"mid-write:{reached}"})
+    proc = subprocess.Popen(
+        fault_injection.command("mid-write", reached, "recalibrate", "--data", data,
+                                "--model-dir", registry.root, "--activate", "--version",
+                                "killed"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not reached.exists():
         assert proc.poll() is None, proc.communicate()

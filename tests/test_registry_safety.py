@@ -19,6 +19,10 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 SAVER = """
 import sys
+sys.path.insert(0, sys.argv[5])
+if sys.argv[4]:
+    from fault_injection import pause_at
+    pause_at(*sys.argv[4].split(":", 1))
 from risk.registry import Registry
 from risk.model_card import build_card
 root, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -32,12 +36,9 @@ for i in range(count):
 
 
 def saver(root: Path, name: str, count: int = 1, hook: str | None = None):
-    env = {**os.environ}
-    env.pop(reg.TEST_HOOK_ENV, None)
-    if hook:
-        env[reg.TEST_HOOK_ENV] = hook
-    return subprocess.Popen([sys.executable, "-c", SAVER, str(root), name, str(count)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen([sys.executable, "-c", SAVER, str(root), name, str(count),
+                             hook or "", str(Path(__file__).parent)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def wait_for(path: Path, proc: subprocess.Popen, seconds: float = 60) -> None:

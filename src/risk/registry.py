@@ -37,12 +37,11 @@ from pathlib import Path
 import risk
 from risk.errors import RegistryError
 from risk.registry_files import (  # noqa: F401 - part of this module's API
-    TEST_HOOK_ENV,
     TMP_PREFIX,
     canonical_json,
+    checkpoint,
     fsync_dir,
     parameter_differences,
-    pause_for_test,
     remove_stale_temporaries,
     sha256,
     write_synced,
@@ -354,9 +353,9 @@ class Registry:
             for i, (file_name, data) in enumerate(files.items()):
                 write_synced(tmp / file_name, data)
                 if i == 0:
-                    pause_for_test("mid-write")
+                    checkpoint("mid-write")
             fsync_dir(tmp)
-            pause_for_test("before-rename")
+            checkpoint("before-rename")
             os.rename(tmp, self.root / name)
             fsync_dir(self.root)
         except OSError as exc:
@@ -377,7 +376,7 @@ class Registry:
         tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}.{POINTER_FILE}"
         try:
             write_synced(tmp, canonical_json(new_pointer))
-            pause_for_test("before-pointer")
+            checkpoint("before-pointer")
             os.replace(tmp, self.root / POINTER_FILE)
             fsync_dir(self.root)
         except OSError as exc:

@@ -10,15 +10,17 @@ import hashlib
 import json
 import os
 import shutil
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 from risk.errors import RegistryError
 
 TMP_PREFIX = ".tmp-"
-#: Test hook: ``STAGE:SIGNAL_FILE`` makes a save pause forever at STAGE after writing
-#: SIGNAL_FILE, so a test can kill the process there (stages: see ``pause_for_test``).
-TEST_HOOK_ENV = "RISK_REGISTRY_TEST_HOOK"
+#: Stages of a save, in order, at which :func:`checkpoint` runs.
+SAVE_STAGES = ("mid-write", "before-rename", "before-pointer")
+#: Callbacks run at each save stage: a seam for fault-injection tests (they add one that
+#: stops the process there); empty in the app and the command line.
+CHECKPOINTS: list[Callable[[str], None]] = []
 
 
 def canonical_json(obj) -> bytes:
@@ -101,12 +103,7 @@ def remove_stale_temporaries(root: Path) -> None:
                 path.unlink()
 
 
-def pause_for_test(stage: str) -> None:
-    """Tests only: stop at ``stage`` ("mid-write", "before-rename", "before-pointer")."""
-    spec = os.environ.get(TEST_HOOK_ENV)
-    if not spec:
-        return
-    wanted, _, signal_file = spec.partition(":")
-    if wanted == stage:
-        Path(signal_file).write_text(str(os.getpid()))
-        time.sleep(600)
+def checkpoint(stage: str) -> None:
+    """Run the registered :data:`CHECKPOINTS` at ``stage`` (one of :data:`SAVE_STAGES`)."""
+    for callback in CHECKPOINTS:
+        callback(stage)
