@@ -161,3 +161,20 @@ def test_formula_like_text_is_neutralised_in_the_output(tmp_path):
     batch.score_file(StandInModel(), "v", path, out)
     first_cells = [line.split(",")[0] for line in out.read_text().splitlines()[1:]]
     assert first_cells == ["'-1", "'-A1-B2", "PT-00003"]
+
+
+def test_notes_of_many_chunks_are_summed_as_counts_and_worded_once():
+    """Counts are data, summed per note over chunks; the words (with "Ki-67" in them)
+    are never re-parsed, so 'Ki-67' cannot become 'Ki-134'."""
+    from risk.batch import ScoreSummary, _Chunk
+    from risk.validation import Note
+
+    empty = np.array([], dtype=object), np.array([], dtype=np.int64)
+    summary = ScoreSummary()
+    for derived, blank in ((12, 1), (30, 0), (5, 2)):
+        notes = (Note("derived", derived, "primary_grade"), Note("default", 3, "sstr_status"))
+        notes += (Note("blank_rows", blank),) if blank else ()
+        summary.add(_Chunk(0, *empty, patients=10, notes=notes))
+    assert summary.notes == ["primary_grade derived from Ki-67/mitoses in 47 rows",
+                             "sstr_status blank in 9 rows, read as 'unknown'",
+                             "3 blank rows skipped"]

@@ -228,6 +228,24 @@ def test_predict_writes_one_row_per_input_row_in_order(workspace, tmp_path, caps
     assert np.all(table["surv_60"] <= table["surv_60_upper"])
 
 
+def test_predict_notes_of_a_multi_chunk_file_are_summed_counts(workspace, tmp_path, capsys):
+    """Each chunk derives some grades from Ki-67; the printed note adds the counts and
+    keeps its words ("Ki-67", not "Ki-134")."""
+    frame = cohort_frame(260, seed=11)
+    path = write_csv(frame, tmp_path / "in.csv")
+    whole = validate_cohort(read_csv_text(path), purpose="prediction").note_records
+    derived = {n.column: n.count for n in whole if n.code == "derived"}
+    assert sum(derived.values()) > 0
+    code, stdout, err = run_cli(capsys, "predict", "--input", path, "--output",
+                                tmp_path / "out.csv", "--model-dir", workspace["models"],
+                                "--chunk-rows", "40")
+    assert code == 0, err
+    printed = stdout + err
+    for column, count in derived.items():
+        assert f"{column} derived from Ki-67/mitoses in {count} rows" in printed
+    assert "Ki-134" not in printed and "Ki-" + "67" in printed
+
+
 def test_worker_processes_give_the_same_file_as_one_process(workspace, tmp_path, capsys):
     outputs = []
     for jobs in ("1", "2"):

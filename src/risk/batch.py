@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import re
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from risk.chunked_csv import (
 )
 from risk.errors import Problem, ValidationError
 from risk.schema import HORIZONS_MONTHS
+
+if TYPE_CHECKING:
+    from risk.validation import Note
 
 __all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_file", "default_jobs", "output_table"]
 
@@ -56,30 +59,22 @@ class ScoreSummary:
 
     patients: int = 0
     by_model: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    note_records: tuple[Note, ...] = ()
     ignored_columns: list[str] = field(default_factory=list)
 
     def add(self, chunk: _Chunk) -> None:
-        """A chunk's counts and notes (the numbers in notes summed over chunks)."""
+        """A chunk's counts and notes (counts of the same note summed over chunks)."""
         self.patients += chunk.patients
         for used, n in chunk.by_model.items():
             self.by_model[used] = self.by_model.get(used, 0) + n
-        for note in chunk.notes:
-            self._add_note(note)
+        from risk.validation import add_notes
+
+        self.note_records = add_notes(self.note_records, chunk.notes)
         self.ignored_columns += [c for c in chunk.ignored if c not in self.ignored_columns]
 
-    def _add_note(self, note: str) -> None:
-        template = _NUMBER.sub("{}", note)
-        for i, known in enumerate(self.notes):
-            if _NUMBER.sub("{}", known) == template:
-                totals = [int(a) + int(b) for a, b in
-                          zip(_NUMBER.findall(known), _NUMBER.findall(note), strict=True)]
-                self.notes[i] = template.format(*totals)
-                return
-        self.notes.append(note)
-
-
-_NUMBER = re.compile(r"\d+")
+    @property
+    def notes(self) -> list[str]:
+        return [str(note) for note in self.note_records]
 
 
 @dataclass
@@ -94,7 +89,7 @@ class _Chunk:
     csv: bytes = b""
     patients: int = 0
     by_model: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[Note, ...] = ()
     ignored: list[str] = field(default_factory=list)
 
 
@@ -140,7 +135,7 @@ def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
     return _Chunk(first_row, ids, rows, csv=csv_bytes(table, header=False),
                   patients=result.n_patients,
                   by_model={str(k): int(v) for k, v in counts.items()},
-                  notes=list(result.notes), ignored=list(result.ignored_columns))
+                  notes=result.note_records, ignored=list(result.ignored_columns))
 
 
 def _scored(chunks: Iterable[tuple[int, bytes]], model, version: str,

@@ -56,6 +56,46 @@ FORM_PATIENT_ID = "patient"
 
 
 @dataclass(frozen=True)
+class Note:
+    """Something reading a file did to it, as a code and counts; ``str`` words it.
+
+    ``code``: ``"derived"`` (a grade derived from Ki-67/mitoses in ``count`` rows of
+    ``column``), ``"default"`` (``column`` blank in ``count`` rows, read as its default),
+    ``"blank_rows"`` (``count`` blank rows skipped), ``"outcomes_ignored"`` (``columns``
+    not read for a prediction). Notes of several chunks add up with :func:`add_notes`.
+    """
+
+    code: str
+    count: int = 0
+    column: str = ""
+    columns: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        rows = f"{self.count} row{'s' if self.count != 1 else ''}"
+        if self.code == "derived":
+            return f"{self.column} derived from Ki-67/mitoses in {rows}"
+        if self.code == "default":
+            return f"{self.column} blank in {rows}, read as '{BY_NAME[self.column].default}'"
+        if self.code == "blank_rows":
+            return f"{self.count} blank row{'s' if self.count != 1 else ''} skipped"
+        if self.code == "outcomes_ignored":
+            return f"outcome columns ignored for a prediction: {', '.join(self.columns)}"
+        raise ValueError(f"unknown note code {self.code!r}")
+
+
+def add_notes(*groups) -> tuple[Note, ...]:
+    """Notes of several reads (e.g. chunks of one file) with the counts of the same note
+    (code, column and columns) summed, in order of first appearance."""
+    totals: dict[tuple, Note] = {}
+    for note in (n for group in groups for n in group):
+        key = (note.code, note.column, note.columns)
+        known = totals.get(key)
+        totals[key] = note if known is None else Note(note.code, known.count + note.count,
+                                                      note.column, note.columns)
+    return tuple(totals.values())
+
+
+@dataclass(frozen=True)
 class CohortResult:
     """A validated cohort: the canonical frame and what the user should be told.
 
@@ -65,9 +105,9 @@ class CohortResult:
         The canonical cohort frame (see :mod:`risk.schema`), index ``0..n-1``.
     ignored_columns : list of str
         Columns of the file not read (unknown ones; outcomes for a prediction).
-    notes : list of str
-        What was derived or assumed, e.g. ``"primary_grade derived from Ki-67/mitoses
-        in 12 rows"``.
+    note_records : tuple of Note
+        What was derived or assumed, as codes and counts; ``notes`` words them, e.g.
+        ``"primary_grade derived from Ki-67/mitoses in 12 rows"``.
     n_patients : int
     n_deaths : int or None
         None when the file has no outcomes (or they were ignored).
@@ -77,10 +117,14 @@ class CohortResult:
 
     frame: pd.DataFrame
     ignored_columns: list[str]
-    notes: list[str]
+    note_records: tuple[Note, ...]
     n_patients: int
     n_deaths: int | None
     median_follow_up_months: float | None
+
+    @property
+    def notes(self) -> list[str]:
+        return [str(note) for note in self.note_records]
 
 
 def _check_purpose(purpose: str) -> None:
@@ -184,24 +228,22 @@ def validate_cohort(raw: pd.DataFrame, purpose: str = "cohort") -> CohortResult:
 
 
 def _notes(typed: pd.DataFrame, frame: pd.DataFrame, n_blank: int, layout: Layout,
-           purpose: str) -> list[str]:
+           purpose: str) -> tuple[Note, ...]:
     notes = []
     for grade in ("primary_grade", "met_grade"):
         derived = int((typed[grade].isna().to_numpy() & frame[grade].notna().to_numpy()).sum())
         if derived:
-            notes.append(f"{grade} derived from Ki-67/mitoses in {derived} "
-                         f"row{'s' if derived != 1 else ''}")
+            notes.append(Note("derived", derived, grade))
     for name in ("sstr_status", "differentiation"):
         filled = int(typed[name].isna().sum())
         if filled and name in layout.used:
-            notes.append(f"{name} blank in {filled} row{'s' if filled != 1 else ''}, "
-                         f"read as '{BY_NAME[name].default}'")
+            notes.append(Note("default", filled, name))
     if n_blank:
-        notes.append(f"{n_blank} blank row{'s' if n_blank != 1 else ''} skipped")
-    dropped = [n for n in OUTCOME_COLUMNS if n in layout.ignored]
+        notes.append(Note("blank_rows", n_blank))
+    dropped = tuple(n for n in OUTCOME_COLUMNS if n in layout.ignored)
     if purpose == "prediction" and dropped:
-        notes.append(f"outcome columns ignored for a prediction: {', '.join(dropped)}")
-    return notes
+        notes.append(Note("outcomes_ignored", columns=dropped))
+    return tuple(notes)
 
 
 def _canonical_values(col, values: pd.Series) -> np.ndarray:
