@@ -4,12 +4,12 @@ the risk distribution."""
 
 import streamlit as st
 
-from risk import INTENDED_USE
 from riskapp.cohort_view import render_page
+from riskapp.loaders import not_a_device_notice
 from riskapp.routing import require_router
 
 require_router()
 
 st.title("Cohort: grade transitions and survival")
-st.caption("**Not a medical device.** " + INTENDED_USE)
+st.caption(not_a_device_notice())
 render_page()

@@ -2,14 +2,13 @@
 
 import streamlit as st
 
-from risk import INTENDED_USE
-from riskapp.loaders import active_version
+from riskapp.loaders import active_is_synthetic, active_version, not_a_device_notice
 from riskapp.routing import require_router
 
 require_router()
 
 st.title("Liver-biopsy grade and survival in GEP-NET liver metastases")
-st.warning("**Not a medical device.** " + INTENDED_USE, icon=":material/info:")
+st.warning(not_a_device_notice(), icon=":material/info:")
 
 st.markdown(
     """
@@ -23,8 +22,10 @@ survival model that uses the primary grade, the liver-biopsy grade and clinical 
 )
 
 version = active_version()
+synthetic = active_is_synthetic()
 if version:
-    st.markdown(f"**Active model:** version `{version}` (trained on synthetic data).")
+    trained = " (trained on synthetic data)" if synthetic else ""
+    st.markdown(f"**Active model:** version `{version}`{trained}.")
 else:
     st.error("No model is active yet: run `make model` to train and activate the shipped "
              "one, then reload this page.", icon=":material/error:")
@@ -57,4 +58,5 @@ st.markdown(
   which version is served.
 """
 )
-st.caption("Every number shown comes from a model trained on synthetic data.")
+if synthetic:
+    st.caption("Every number shown comes from a model trained on synthetic data.")

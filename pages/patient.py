@@ -3,16 +3,16 @@ biopsy, the basis of the estimate and a printable report."""
 
 import streamlit as st
 
-from risk import INTENDED_USE
 from risk.errors import RiskError
 from riskapp import loaders
+from riskapp.loaders import not_a_device_notice
 from riskapp.patient_form import RESULT_KEY, patient_form
 from riskapp.routing import require_router
 
 require_router()
 
 st.title("Patient: survival estimate")
-st.caption("**Not a medical device.** " + INTENDED_USE)
+st.caption(not_a_device_notice())
 
 patient_form()  # shown before the model loads: the clinician can start typing
 try:

@@ -44,6 +44,7 @@ def exponential_estimate(mean_months: float, model_used: str = "biopsy") -> Surv
 
 
 def make_estimate(model_version: str = "synthetic-v1", with_biopsy: bool = True,
+                  synthetic: bool = True,
                   warnings: tuple[str, ...] = ()) -> PatientEstimate:
     """A full patient estimate: biopsy model (mean 80 months) vs primary only (mean 110)."""
     inputs = dict(INPUTS) if with_biopsy else {**INPUTS, "met_ki67": None, "met_grade": None}
@@ -66,4 +67,4 @@ def make_estimate(model_version: str = "synthetic-v1", with_biopsy: bool = True,
         without_biopsy=exponential_estimate(110.0, "primary_only") if with_biopsy else None,
         before_biopsy=before, model_version=model_version,
         risk_cutpoints=(0.3, 0.6), warnings=warnings,
-        created=date(2026, 11, 24))
+        created=date(2026, 11, 24), synthetic=synthetic)

@@ -365,7 +365,7 @@ def test_patient_from_the_patient_page_is_placed_in_the_risk_distribution(model,
                "liver_burden": "25to50", "ecog": 1, "sstr_status": "positive",
                "extrahepatic_mets": False, "primary_resected": True,
                "functional_syndrome": False}
-    estimate = estimate_patient(model, patient, model_version=VERSION)
+    estimate = estimate_patient(model, patient, model_version=VERSION, synthetic=True)
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("pages/cohort.py")
     at.session_state["cohort_tab"] = "Risk distribution"

@@ -36,6 +36,7 @@ def model(tmp_path_factory):
     """A fitted model, saved and activated in a temporary registry the app reads."""
     frame = make_cohort(400, seed=3)
     frame["age"] = frame["age"].clip(30, 85)
+    frame["patient_id"] = "SYN-" + frame["patient_id"]  # the generator's mark: synthetic
     fitted = BiopsyRiskModel(penalizer=0.1, extra_terms=[]).fit(frame)
     folder = tmp_path_factory.mktemp("models")
     Registry(folder).save(fitted.to_dict(), build_card(training_data=data_fingerprint(frame)),

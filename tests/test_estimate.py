@@ -42,7 +42,7 @@ def model():
 
 
 def test_biopsy_estimate_is_the_served_models_prediction(model):
-    result = estimate_patient(model, PATIENT, model_version="v")
+    result = estimate_patient(model, PATIENT, model_version="v", synthetic=True)
     served = model.predict(validate_patient(PATIENT))
     assert result.has_biopsy and result.estimate.model_used == "biopsy"
     np.testing.assert_array_equal(result.estimate.survival, served.curves[0])
@@ -56,9 +56,9 @@ def test_biopsy_estimate_is_the_served_models_prediction(model):
 
 
 def test_the_reference_patient_shown_is_the_one_contributions_are_measured_against(model):
-    reference = estimate_patient(model, PATIENT, model_version="v").reference_patient
+    reference = estimate_patient(model, PATIENT, model_version="v", synthetic=True).reference_patient
     assert reference == model.reference_patient_
-    own = estimate_patient(model, reference, model_version="v")
+    own = estimate_patient(model, reference, model_version="v", synthetic=True)
     np.testing.assert_allclose(own.estimate.contributions.to_numpy(float), 0.0, atol=1e-12)
     said = dict(describe_reference(reference))
     assert said["Age"] == f"{reference['age']:g} years"
@@ -66,7 +66,7 @@ def test_the_reference_patient_shown_is_the_one_contributions_are_measured_again
 
 
 def test_without_the_biopsy_is_the_primary_only_prediction_of_the_same_patient(model):
-    result = estimate_patient(model, PATIENT, model_version="v")
+    result = estimate_patient(model, PATIENT, model_version="v", synthetic=True)
     # the same patient entered without any liver-biopsy value
     alone = model.predict(validate_patient(NO_BIOPSY))
     assert alone.table.loc[0, "model_used"] == "primary_only"
@@ -75,7 +75,7 @@ def test_without_the_biopsy_is_the_primary_only_prediction_of_the_same_patient(m
 
 
 def test_no_biopsy_estimate_comes_from_the_primary_only_model(model):
-    result = estimate_patient(model, NO_BIOPSY, model_version="v")
+    result = estimate_patient(model, NO_BIOPSY, model_version="v", synthetic=True)
     assert not result.has_biopsy and result.without_biopsy is None
     assert result.estimate.model_used == "primary_only"
     assert np.isnan(result.estimate.contributions["met_grade"])
@@ -84,7 +84,7 @@ def test_no_biopsy_estimate_comes_from_the_primary_only_model(model):
 
 
 def test_before_the_biopsy_weights_each_liver_grade_by_the_training_transitions(model):
-    result = estimate_patient(model, NO_BIOPSY, model_version="v").before_biopsy
+    result = estimate_patient(model, NO_BIOPSY, model_version="v", synthetic=True).before_biopsy
     counts = np.array([model.transition_counts_["G2"][g] for g in GRADES], float)
     np.testing.assert_allclose(result.scenarios["probability"], counts / counts.sum())
     assert list(result.scenarios["patients"]) == counts.astype(int).tolist()
@@ -99,14 +99,14 @@ def test_before_the_biopsy_weights_each_liver_grade_by_the_training_transitions(
 
 def test_a_contradictory_grade_is_a_problem_at_its_field(model):
     with pytest.raises(ValidationError) as caught:
-        estimate_patient(model, {**PATIENT, "primary_grade": "G1"}, model_version="v")
+        estimate_patient(model, {**PATIENT, "primary_grade": "G1"}, model_version="v", synthetic=True)
     columns = [p.column for p in caught.value.problems]
     assert columns.count("primary_grade") == 1  # said once, not twice
     assert "contradicts" in str(caught.value)
 
 
 def test_age_outside_the_training_range_is_a_warning(model):
-    result = estimate_patient(model, {**PATIENT, "age": 18.0}, model_version="v")
+    result = estimate_patient(model, {**PATIENT, "age": 18.0}, model_version="v", synthetic=True)
     lo, hi = model.biopsy_model_.training_summary_["age_range"]
     assert lo > 18.0
     assert f"age outside the training range ({lo:g}-{hi:g} years)" in result.warnings
@@ -164,7 +164,7 @@ def _values(draw):
 @given(values=_values())
 def test_any_form_values_give_an_estimate_or_a_list_of_problems(model, values):
     try:
-        result = estimate_patient(model, values, model_version="v")
+        result = estimate_patient(model, values, model_version="v", synthetic=True)
     except ValidationError as exc:
         assert exc.problems
         for problem in exc.problems:

@@ -24,7 +24,7 @@ def test_survival_curve_draws_estimate_band_and_cohort_reference():
     est = make_estimate().estimate
     km_times, km_surv = np.array([0, 10, 30, 200.0]), np.array([1, 0.9, 0.7, 0.2])
     fig = figures.survival_curve(est.months, est.survival, est.lower, est.upper,
-                                 reference=(km_times, km_surv))
+                                 reference=(km_times, km_surv), synthetic=True)
     line = trace(fig, "This patient")
     np.testing.assert_allclose(line.y, np.exp(-MONTHS / 80))
     band = trace(fig, "95% interval")
@@ -46,7 +46,7 @@ def test_survival_curve_draws_estimate_band_and_cohort_reference():
 @pytest.mark.parametrize(("share", "alive"), [(0.612, 61), (0.0, 0), (1.0, 100), (0.005, 0),
                                               (0.995, 100), (0.555, 56)])
 def test_icon_array_counts_the_alive_among_100(share, alive):
-    fig = figures.icon_array(share)
+    fig = figures.icon_array(share, synthetic=True)
     alive_trace, died_trace = fig.data
     assert len(alive_trace.x) == alive and len(died_trace.x) == 100 - alive
     assert f"Of 100 patients like this, {alive} " in fig.layout.title.text
@@ -63,7 +63,8 @@ def test_icon_array_refuses_a_missing_probability():
 
 def test_contributions_chart_orders_by_size_and_colours_by_direction():
     contributions = pd.Series({"age": 0.1, "met_grade": 0.9, "primary_resected": -0.4})
-    fig = figures.contributions_chart(contributions, {"met_grade": "Liver biopsy WHO grade"})
+    fig = figures.contributions_chart(contributions, {"met_grade": "Liver biopsy WHO grade"},
+                                      synthetic=True)
     bar = fig.data[0]
     assert list(bar.y) == ["age", "primary_resected", "Liver biopsy WHO grade"]  # largest on top
     assert list(bar.marker.color) == [figures.RAISES_RISK_COLOR, figures.LOWERS_RISK_COLOR,
@@ -76,7 +77,8 @@ def test_biopsy_comparison_shows_both_models():
     report = make_estimate()
     w, wo = report.estimate, report.without_biopsy
     fig = figures.biopsy_comparison(w.months, (w.survival, w.lower, w.upper),
-                                    (wo.survival, wo.lower, wo.upper), liver_grade="G3")
+                                    (wo.survival, wo.lower, wo.upper), liver_grade="G3",
+                                    synthetic=True)
     np.testing.assert_allclose(trace(fig, "With the liver biopsy (G3)").y, w.survival)
     np.testing.assert_allclose(trace(fig, "Without the liver biopsy").y, wo.survival)
     assert has_synthetic_note(fig)
@@ -93,3 +95,16 @@ def test_before_biopsy_weights_each_liver_grade():
     # the likeliest grade (G2) is drawn thickest
     widths = {t.name.split()[4]: t.line.width for t in fig.data if t.name.startswith("If the")}
     assert widths["G2"] > widths["G3"] > widths["G1"]
+
+
+def test_a_model_not_trained_on_synthetic_data_draws_no_synthetic_note():
+    report = make_estimate(synthetic=False)
+    e, w, before = report.estimate, report.without_biopsy, report.before_biopsy
+    for fig in (figures.survival_curve(e.months, e.survival, e.lower, e.upper),
+                figures.icon_array(0.5), figures.contributions_chart({"age": 0.1}),
+                figures.biopsy_comparison(e.months, (e.survival, e.lower, e.upper),
+                                          (w.survival, w.lower, w.upper)),
+                figures.before_biopsy(before.months, before.scenarios, before.curves,
+                                      before.expected)):
+        assert not has_synthetic_note(fig)
+        assert not any("synthetic" in (a.text or "").lower() for a in fig.layout.annotations)

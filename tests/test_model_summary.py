@@ -14,6 +14,7 @@ from risk.features import DesignColumn, patient_frame
 from risk.model import BiopsyRiskModel, CoxModel
 from risk.model_card import build_card, data_fingerprint
 from risk.registry import Registry
+from risk.registry_lineage import built_on
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +151,7 @@ def test_a_version_rests_on_its_file_and_on_its_recalibration_parents():
         "orphan": {"kind": "recalibrated", "parent": "gone", "training_data": {"sha256": "E"}},
     }
     def rests(name, sha):
-        return summary.built_on(cards[name], sha, cards.get)
+        return built_on(cards[name], sha, cards.get)
 
     assert rests("shipped", "SHIPPED") and not rests("shipped", "A")
     assert not rests("local", "SHIPPED")  # retrained: new coefficients, parent or not
@@ -158,4 +159,4 @@ def test_a_version_rests_on_its_file_and_on_its_recalibration_parents():
     assert rests("recal2", "SHIPPED") and rests("recal2", "B") and rests("recal2", "C")
     assert not rests("loop", "SHIPPED") and rests("loop", "D")
     assert not rests("orphan", "SHIPPED") and rests("orphan", "E")
-    assert not summary.built_on({}, "SHIPPED", cards.get)
+    assert not built_on({}, "SHIPPED", cards.get)

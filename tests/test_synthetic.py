@@ -404,3 +404,15 @@ def test_readme_carries_the_parameters_the_data_dictionary_and_the_command():
     command = (f"python -m risk generate --n {SHIPPED_N} --seed {SHIPPED_SEED} "
                "--out data/synthetic/cohort.csv")
     assert command in text
+
+
+def test_the_shipped_cohort_is_the_file_whose_models_are_called_synthetic():
+    """risk.registry_lineage calls a model synthetic by this fingerprint: regenerating the
+    shipped cohort must update it."""
+    import hashlib
+    from pathlib import Path
+
+    from risk.synthetic import SHIPPED_SHA256
+
+    shipped = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "cohort.csv"
+    assert hashlib.sha256(shipped.read_bytes()).hexdigest() == SHIPPED_SHA256

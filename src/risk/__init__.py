@@ -18,3 +18,9 @@ INTENDED_USE = (
     "a synthetic cohort calibrated to published figures, not on real patients: its "
     "numbers illustrate the method and must not guide the care of a patient."
 )
+
+
+def intended_use(synthetic: bool) -> str:
+    """The intended use to show beside a model: with the synthetic-data statement only
+    when the model rests on the shipped synthetic cohort."""
+    return INTENDED_USE if synthetic else INTENDED_POPULATION

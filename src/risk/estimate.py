@@ -87,6 +87,9 @@ class PatientEstimate:
     created: date = field(default_factory=date.today)
     #: The model's reference patient, whom each contribution is measured against.
     reference_patient: dict = field(default_factory=dict)
+    #: The model rests on the shipped synthetic cohort (risk.registry_lineage): every
+    #: page and report of this estimate says so, and only then.
+    synthetic: bool = False
 
     @property
     def has_biopsy(self) -> bool:
@@ -185,6 +188,7 @@ def estimate_patient(
     values: Mapping[str, object],
     *,
     model_version: str,
+    synthetic: bool,
 ) -> PatientEstimate:
     """Validate one patient's form values and estimate their survival.
 
@@ -194,6 +198,7 @@ def estimate_patient(
         The fitted, served model (read only: never changed here).
     values : mapping of schema column name -> value as entered (None = blank).
     model_version : the registry version, shown with the estimate.
+    synthetic : whether that version rests on synthetic data (``LoadedModel.synthetic``).
 
     Raises
     ------
@@ -229,6 +234,7 @@ def estimate_patient(
         risk_cutpoints=tuple(float(c) for c in (getattr(model, "risk_cutpoints_", None) or ())),
         warnings=warnings,
         reference_patient=dict(getattr(model, "reference_patient_", None) or {}),
+        synthetic=synthetic,
     )
 
 

@@ -67,7 +67,17 @@ def data_fingerprint(frame, raw_bytes: bytes | None = None) -> dict:
     }
     if "met_grade" in frame:
         summary["patients_with_biopsy_grade"] = int(frame["met_grade"].notna().sum())
+    summary["synthetic"] = is_synthetic_cohort(frame)
     return summary
+
+
+def is_synthetic_cohort(frame) -> bool:
+    """True when every patient id carries the generator's mark (one aggregate, no rows)."""
+    from risk.synthetic import SYNTHETIC_ID_PREFIX
+
+    if "patient_id" not in frame or not len(frame):
+        return False
+    return bool(frame["patient_id"].astype(str).str.startswith(SYNTHETIC_ID_PREFIX).all())
 
 
 def build_card(

@@ -7,8 +7,6 @@ Everything is read from the fitted model, its card and the registry: no patient 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -178,34 +176,6 @@ def describe_reference_patient(patient: dict) -> str:
 
 
 # --------------------------------------------------------------------------- limitations
-
-def built_on(card: dict, sha256: str, read_card: Callable[[str], dict | None]) -> bool:
-    """True when a version's numbers rest on the file whose SHA-256 is ``sha256``.
-
-    A trained version rests on its training file. A recalibrated version keeps its
-    parent's coefficients with a baseline from its own file, so it rests on both: the
-    chain of parents is followed while the versions are recalibrations. ``read_card``
-    gives a version's card (None when it cannot be read: then the answer is what the
-    readable cards say).
-
-    Examples
-    --------
-    >>> cards = {"v1": {"kind": "trained", "training_data": {"sha256": "S"}}}
-    >>> recal = {"kind": "recalibrated", "parent": "v1", "training_data": {"sha256": "L"}}
-    >>> built_on(recal, "S", cards.get), built_on(recal, "X", cards.get)
-    (True, False)
-    """
-    seen: set[str] = set()
-    while card is not None:
-        if (card.get("training_data") or {}).get("sha256") == sha256:
-            return True
-        parent = card.get("parent")
-        if card.get("kind") != "recalibrated" or not parent or parent in seen:
-            return False
-        seen.add(parent)
-        card = read_card(parent)
-    return False
-
 
 def methods(model, card: dict) -> list[str]:
     """How the coefficients and the 95% intervals were computed: as stored in the card

@@ -46,6 +46,7 @@ from risk.registry_files import (  # noqa: F401 - part of this module's API
     sha256,
     write_synced,
 )
+from risk.registry_lineage import trained_on_synthetic
 from risk.registry_version import (  # noqa: F401 - part of this module's API
     CARD_FILE,
     MANIFEST_FILE,
@@ -94,6 +95,7 @@ class LoadedModel:
     version: str
     model: object  # risk.model.BiopsyRiskModel
     card: dict
+    synthetic: bool = False  # rests on the shipped synthetic cohort (registry_lineage)
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,15 @@ class Registry:
             raise RegistryError(
                 f"model version '{version}' cannot be read by this version of the "
                 f"code ({type(exc).__name__}: {exc})") from None
-        return LoadedModel(version=version, model=model, card=card)
+        return LoadedModel(version=version, model=model, card=card,
+                           synthetic=trained_on_synthetic(card, self.card_or_none))
+
+    def card_or_none(self, version: str) -> dict | None:
+        """A version's card, or None when it cannot be read (lineage walks parents)."""
+        try:
+            return self.read(version)[1]
+        except (RegistryError, OSError):
+            return None
 
     def show(self, version: str) -> dict:
         """Everything stored about a version, for people: card, manifest, status."""

@@ -211,8 +211,9 @@ def build_report(report: PatientEstimate, *, figure=None, compress: bool = True)
         export it, else replaced by a note (the report never fails for want of a browser).
     compress : False keeps page streams readable (for tests).
     """
-    footer = (f"Model {report.model_version} - trained on synthetic data - not a medical "
-              f"device - {report.created.isoformat()}")
+    trained = " - trained on synthetic data" if report.synthetic else ""
+    footer = (f"Model {report.model_version}{trained} - not a medical device - "
+              f"{report.created.isoformat()}")
     pdf = _ReportPDF(footer)
     pdf.set_compression(compress)
     pdf.set_title(TITLE)
@@ -222,11 +223,12 @@ def build_report(report: PatientEstimate, *, figure=None, compress: bool = True)
     pdf.cell(0, 9, _text(TITLE), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _paragraph(pdf, f"Date: {report.created.isoformat()}    Model version: "
                     f"{report.model_version}", size=10)
-    pdf.set_text_color(150, 60, 0)
-    _paragraph(pdf, SYNTHETIC_WARNING, size=10, style="B")
-    pdf.set_text_color(0, 0, 0)
+    if report.synthetic:
+        pdf.set_text_color(150, 60, 0)
+        _paragraph(pdf, SYNTHETIC_WARNING, size=10, style="B")
+        pdf.set_text_color(0, 0, 0)
     _heading(pdf, "Intended use")
-    _paragraph(pdf, risk.INTENDED_USE, size=9)
+    _paragraph(pdf, risk.intended_use(report.synthetic), size=9)
 
     _heading(pdf, "Inputs as entered")
     _table(pdf, _two_columns(describe_entered(report)), (44, 45, 44, 45))

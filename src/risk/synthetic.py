@@ -35,6 +35,12 @@ from risk.schema import COLUMN_NAMES, GRADES, MAX_ROWS
 #: The shipped cohort: ``python -m risk generate --n 1000 --seed 20250517
 #: --out data/synthetic/cohort.csv``.
 SHIPPED_SEED = 20250517
+#: SHA-256 of data/synthetic/cohort.csv: a model trained on this file is synthetic
+#: (risk.registry_lineage); a test checks the file against it.
+#: Every patient id the generator writes starts with this: a cohort whose ids all do is
+#: synthetic (the model card records it; risk.registry_lineage reads it).
+SYNTHETIC_ID_PREFIX = "SYN-"
+SHIPPED_SHA256 = "5e5e96b7b18ef4ebeb5fb8ab65b583a4110b1d333a59cd89eca895f0aeaefebd"
 SHIPPED_N = 1000
 
 SITES = tuple(P.PRIMARY_SITE_SHARES)
@@ -77,7 +83,8 @@ def generate_cohort(n: int, seed: int) -> pd.DataFrame:
 
     width = max(5, len(str(n)))
     frame = pd.DataFrame({
-        "patient_id": np.char.add("SYN-", np.char.zfill(np.arange(1, n + 1).astype(str), width))
+        "patient_id": np.char.add(SYNTHETIC_ID_PREFIX,
+                                  np.char.zfill(np.arange(1, n + 1).astype(str), width))
         .astype(object),
         "age": who["age"].astype(float),
         "sex": np.where(who["male"], "male", "female").astype(object),

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from risk import cohort, cohort_cox, cohort_survival, cohort_tables, model_summary, registry
+from risk import cohort, cohort_cox, cohort_survival, cohort_tables
 from risk.cohort_risk import CohortRisk, cohort_risk
-from risk.errors import Problem, RiskError, ValidationError
+from risk.errors import Problem, ValidationError
 from risk.validation import load_cohort, median_follow_up
 from riskapp.loaders import SHIPPED_COHORT
 
@@ -62,23 +62,6 @@ def uploaded_source(name: str, data: bytes) -> CohortSource:
     if source.digest == shipped_source().digest:
         return CohortSource(name, data, source.digest, synthetic=True)
     return source
-
-
-def built_on_shipped_cohort(card: dict) -> bool:
-    """True when a model version's numbers rest on the shipped synthetic cohort: trained
-    on it, recalibrated on it, or a recalibration of a version that was (its coefficients
-    are then still the synthetic ones). Parents are read from the served registry."""
-    from riskapp import loaders
-
-    store = registry.Registry(loaders.model_dir())
-
-    def read_card(version: str) -> dict | None:
-        try:
-            return store.read(version)[1]
-        except (RiskError, OSError):
-            return None
-
-    return model_summary.built_on(card, shipped_source().digest, read_card)
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,7 @@ class View:
     def model_synthetic(self) -> bool:
         """True when the served model rests on the shipped synthetic cohort (trained or
         recalibrated on it, or recalibrated from a version that was)."""
-        return self.served is not None and cohort_data.built_on_shipped_cohort(
-            self.served.card)
+        return self.served is not None and self.served.synthetic
 
     def mark(self, uses_model: bool = False) -> dict:
         """How a figure is marked: synthetic patients, or (for a figure drawn with the

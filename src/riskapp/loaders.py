@@ -38,6 +38,7 @@ class ServedModel:
     version: str
     model: object  # risk.model.BiopsyRiskModel
     card: dict
+    synthetic: bool  # rests on the shipped synthetic cohort (risk.registry_lineage)
 
 
 def model_dir() -> str:
@@ -53,11 +54,32 @@ def active_version() -> str | None:
         return None
 
 
+def not_a_device_notice() -> str:
+    """The notice every page opens with: not a medical device, the intended use, and the
+    synthetic-data statement unless the active model rests on real patients."""
+    from risk import intended_use
+
+    return "**Not a medical device.** " + intended_use(active_is_synthetic() is not False)
+
+
+def active_is_synthetic() -> bool | None:
+    """Whether the active version rests on synthetic data (its card and lineage only,
+    without loading the model); None when no version can be read."""
+    from risk.registry_lineage import trained_on_synthetic
+
+    store = registry.Registry(model_dir())
+    try:
+        card = store.read(store.active_version() or "")[1]
+    except (RiskError, OSError):
+        return None
+    return trained_on_synthetic(card, store.card_or_none)
+
+
 @st.cache_resource(show_spinner="Loading the model...", max_entries=4)
 def _served_model(folder: str, version: str) -> ServedModel:
     loaded = registry.load(version, model_dir=folder)
     _prime(loaded.model, version)
-    return ServedModel(loaded.version, loaded.model, loaded.card)
+    return ServedModel(loaded.version, loaded.model, loaded.card, loaded.synthetic)
 
 
 def _prime(model, version: str) -> None:
@@ -72,7 +94,7 @@ def _prime(model, version: str) -> None:
     values = dict(getattr(model, "reference_patient_", None) or {})
     # a model that cannot estimate its reference patient: the page says so on submit
     with contextlib.suppress(RiskError):
-        estimate_patient(model, values, model_version=version)
+        estimate_patient(model, values, model_version=version, synthetic=False)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

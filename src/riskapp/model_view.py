@@ -17,9 +17,9 @@ from risk.figures import evaluation as evaluation_figures
 from risk.figures import model as figures
 from risk.figures.cohort_style import SYNTHETIC_NOTE, VERMILLION
 from risk.model_card import library_versions
+from risk.synthetic import SHIPPED_SHA256
 from riskapp import loaders
 from riskapp.charts import as_plain_markdown, csv_download, plot, static_table
-from riskapp.cohort_data import built_on_shipped_cohort, shipped_source
 
 TAB_KEY = "model_tab"
 SYNTHETIC_BANNER = (
@@ -46,7 +46,7 @@ def _fact(column, label: str, value: str, caption: str = "") -> None:
 def _data_file(served, synthetic: bool) -> tuple[str, str]:
     """The heading of the card's data table, and what the file was."""
     card = served.card
-    own = (card.get("training_data") or {}).get("sha256") == shipped_source().digest
+    own = (card.get("training_data") or {}).get("sha256") == SHIPPED_SHA256
     shipped = "the shipped synthetic cohort (data/synthetic/cohort.csv)"
     if card.get("kind") == "recalibrated":
         parent = card.get("parent") or "?"
@@ -262,7 +262,7 @@ def render_page() -> None:
     except RiskError as exc:
         st.error(f"No model can be shown: {exc}", icon=":material/error:")
         return
-    synthetic = built_on_shipped_cohort(served.card)
+    synthetic = served.synthetic
     if synthetic:
         st.warning(SYNTHETIC_BANNER, icon=":material/science:")
     st.markdown(f"Active version: **{served.version}**.")

@@ -108,7 +108,8 @@ def on_predict() -> None:
     st.session_state[SUBMITTED_KEY] = form_values()
     try:
         served = served_model()
-        estimate = estimate_patient(served.model, form_values(), model_version=served.version)
+        estimate = estimate_patient(served.model, form_values(), model_version=served.version,
+                                    synthetic=served.synthetic)
     except ValidationError as exc:
         st.session_state[PROBLEMS_KEY] = problems_by_field(exc.problems)
         st.session_state.pop(RESULT_KEY, None)

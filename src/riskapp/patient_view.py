@@ -74,7 +74,8 @@ def _curve_figure(est: PatientEstimate, served: ServedModel):
         reference = (ref.km_times, ref.km_survival)
     e = est.estimate
     return figures.survival_curve(e.months, e.survival, e.lower, e.upper, reference=reference,
-                                  reference_label=ref.label or "Training cohort")
+                                  reference_label=ref.label or "Training cohort",
+                                  synthetic=est.synthetic)
 
 
 def _biopsy_value(est: PatientEstimate) -> None:
@@ -106,7 +107,8 @@ def _biopsy_value(est: PatientEstimate) -> None:
     with left:
         _chart(figures.biopsy_comparison(w.months, (w.survival, w.lower, w.upper),
                                          (wo.survival, wo.lower, wo.upper),
-                                         liver_grade=liver), "biopsy_comparison")
+                                         liver_grade=liver, synthetic=est.synthetic),
+               "biopsy_comparison")
     with right:
         rows = []
         for m in schema.HORIZONS_MONTHS:
@@ -116,8 +118,9 @@ def _biopsy_value(est: PatientEstimate) -> None:
                          "Without": f"{percent(b[0])} ({_span(b)})",
                          "Change": f"{100 * (a[0] - b[0]):+.1f}"})
         static_table(pd.DataFrame(rows), hide_index=True)
-        st.caption("In brackets: 95% intervals; change in percentage points. Both from "
-                   "models trained on synthetic data.")
+        st.caption("In brackets: 95% intervals; change in percentage points."
+                   + (" Both from models trained on synthetic data." if est.synthetic
+                      else ""))
 
 
 def _span(estimate: tuple[float, float, float]) -> str:
@@ -147,7 +150,8 @@ def _before_biopsy(est: PatientEstimate) -> None:
     left, right = st.columns([3, 2])
     with left:
         _chart(figures.before_biopsy(before.months, before.scenarios, before.curves,
-                                     before.expected), "before_biopsy")
+                                     before.expected, synthetic=est.synthetic),
+               "before_biopsy")
     with right:
         table = pd.DataFrame({
             "Liver grade": before.scenarios["liver_grade"],
@@ -172,11 +176,13 @@ def _basis(est: PatientEstimate, served: ServedModel) -> None:
     data = (served.card.get("training_data") or {})
     trained_on = ""
     if data.get("patients"):
-        trained_on = (f", trained on {data['patients']} synthetic patients "
+        kind = "synthetic patients" if served.synthetic else "patients"
+        trained_on = (f", trained on {data['patients']} {kind} "
                       f"({data.get('events', '?')} deaths)")
     st.markdown(f"Cox proportional-hazards model, version **{served.version}**{trained_on}. "
                 f"This estimate used {MODEL_WORDS.get(est.estimate.model_used, '')}.")
-    _chart(figures.contributions_chart(est.estimate.contributions, _labels()), "contributions")
+    _chart(figures.contributions_chart(est.estimate.contributions, _labels(),
+                                       synthetic=est.synthetic), "contributions")
     st.caption("Each bar is that input's contribution to the log hazard of death compared "
                "with the model's reference patient; × is the matching hazard ratio.")
     if est.reference_patient:
@@ -198,7 +204,8 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
     """Everything shown for one estimated patient, then the PDF download."""
     st.divider()
     st.header("Estimate for this patient")
-    st.warning(SYNTHETIC_BANNER, icon=":material/science:")
+    if est.synthetic:
+        st.warning(SYNTHETIC_BANNER, icon=":material/science:")
     if not est.has_biopsy:
         st.info(PRIMARY_ONLY, icon=":material/info:")
     _horizon_metrics(est)
@@ -214,7 +221,8 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
     with left:
         _chart(curve, "survival_curve")
     with right:
-        _chart(figures.icon_array(est.estimate.at(60)[0]), "icon_array")
+        _chart(figures.icon_array(est.estimate.at(60)[0], synthetic=est.synthetic),
+               "icon_array")
     _biopsy_value(est)
     _before_biopsy(est)
     _basis(est, served)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from risk import INTENDED_USE
 from riskapp.access import access_panel, current_access
+from riskapp.loaders import not_a_device_notice
 from riskapp.retrain_train import recalibration_section, train_section
 from riskapp.retrain_upload import upload_section
 from riskapp.retrain_versions import registry, show_flash, versions_section
@@ -21,7 +21,7 @@ TABS = ("Train a new model", "Recalibrate the active model", "Model versions")
 
 def render_retrain_page() -> None:
     st.title("Retrain: your cohort, a new model version")
-    st.caption("**Not a medical device.** " + INTENDED_USE)
+    st.caption(not_a_device_notice())
     show_flash()
     access = current_access()
     access_panel(access)

@@ -1,7 +1,7 @@
 """Figures for one patient's estimate: pure builders that return ``go.Figure``.
 
-Every figure carries the note that its numbers come from a model trained on synthetic
-data. Inputs are plain arrays and frames (survival in 0..1 on a month grid), so the
+``synthetic=True`` marks a figure with the note that its numbers come from a model
+trained on synthetic data (:attr:`risk.estimate.PatientEstimate.synthetic`). Inputs are plain arrays and frames (survival in 0..1 on a month grid), so the
 builders do not depend on how the model computes them.
 """
 
@@ -35,7 +35,8 @@ _AXIS = {"gridcolor": "#e6e6e6", "zerolinecolor": "#e6e6e6", "linecolor": "#9999
          "automargin": True}
 
 
-def _figure(data: list[dict], title: str, height: int = 420, **layout) -> go.Figure:
+def _figure(data: list[dict], title: str, height: int = 420, *, synthetic: bool,
+            **layout) -> go.Figure:
     """One figure built in one step from plain dicts (a plotly template is deep-copied on
     every figure and costs more than the rest: the white look is set here instead)."""
     note = {"text": SYNTHETIC_NOTE, "xref": "paper", "yref": "paper", "x": 1, "y": 1.02,
@@ -46,7 +47,7 @@ def _figure(data: list[dict], title: str, height: int = 420, **layout) -> go.Fig
         "margin": {"l": 70, "r": 30, "t": 60, "b": 90},
         "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
         "font": {"size": 14}, "paper_bgcolor": "white", "plot_bgcolor": "white",
-        "annotations": [note, *layout.pop("annotations", [])],
+        "annotations": [note] * synthetic + layout.pop("annotations", []),
     }
     for axis in ("xaxis", "yaxis"):
         base[axis] = {**_AXIS, **layout.pop(axis, {})}
@@ -86,6 +87,7 @@ def survival_curve(
     reference_label: str = "Training cohort (Kaplan-Meier)",
     horizons: Sequence[int] = (12, 36, 60, 120),
     label: str = "This patient",
+    synthetic: bool = False,
 ) -> go.Figure:
     """The patient's survival curve with its 95% band, and the cohort's for reference.
 
@@ -118,10 +120,12 @@ def survival_curve(
                                       for h in at],
                      "showlegend": False,
                      "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>"})
-    return _figure(data, "Estimated overall survival", **_survival_axes(months[-1]))
+    return _figure(data, "Estimated overall survival", synthetic=synthetic,
+                   **_survival_axes(months[-1]))
 
 
-def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 10) -> go.Figure:
+def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 10,
+               synthetic: bool = False) -> go.Figure:
     """'Of 100 patients like this, N are alive at 5 years' as a 10 x 10 grid of dots."""
     if not np.isfinite(survival_share):
         raise ValueError(f"survival_share must be a number in [0, 1]; got {survival_share!r}")
@@ -137,7 +141,7 @@ def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 
                                       (~is_alive, DIED_COLOR, f"Died within {horizon_years} years"))]
     title = (f"Of 100 patients like this, {alive} "
              f"{'is' if alive == 1 else 'are'} alive at {horizon_years} years")
-    return _figure(data, title, height=460,
+    return _figure(data, title, height=460, synthetic=synthetic,
                    xaxis={"visible": False, "range": [-0.7, per_row - 0.3]},
                    yaxis={"visible": False, "range": [-(100 // per_row) + 0.3, 0.7],
                           "scaleanchor": "x"})
@@ -146,6 +150,8 @@ def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 
 def contributions_chart(
     contributions: pd.Series | Mapping[str, float],
     labels: Mapping[str, str] | None = None,
+    *,
+    synthetic: bool = False,
 ) -> go.Figure:
     """Each input's contribution to the log hazard against the reference patient.
 
@@ -166,7 +172,7 @@ def contributions_chart(
                             "<extra></extra>"}
     span = float(values.abs().max()) if len(values) else 1.0
     return _figure(
-        [bar], "Basis of the estimate: what moves this patient's risk",
+        [bar], "Basis of the estimate: what moves this patient's risk", synthetic=synthetic,
         height=max(320, 60 + 34 * len(values)), showlegend=False,
         xaxis={"title": {"text": "Contribution to log hazard (right = higher risk of death)"},
                "range": [-1.35 * span - 0.05, 1.35 * span + 0.05], "zeroline": True,
@@ -179,6 +185,7 @@ def biopsy_comparison(
     without_biopsy: tuple[Sequence[float], Sequence[float], Sequence[float]],
     *,
     liver_grade: str | None = None,
+    synthetic: bool = False,
 ) -> go.Figure:
     """The estimate with the liver-biopsy grade beside the primary-only estimate.
 
@@ -194,7 +201,7 @@ def biopsy_comparison(
                           f"95% interval, {name[:1].lower() + name[1:]}"))
         data.append(_line(months, np.asarray(curve, float), color, name))
     return _figure(data, "Value of the biopsy: estimate with and without the liver grade",
-                   height=460, **_survival_axes(months[-1]))
+                   height=460, synthetic=synthetic, **_survival_axes(months[-1]))
 
 
 def before_biopsy(
@@ -204,6 +211,7 @@ def before_biopsy(
     expected: Sequence[float],
     *,
     horizon: int = 60,
+    synthetic: bool = False,
 ) -> go.Figure:
     """Outcomes under each possible liver grade, and their average weighted by how often
     each liver grade follows this primary grade in the training cohort.
@@ -232,5 +240,5 @@ def before_biopsy(
         f"{horizon / 12:g} years", line={"dash": "dot"},
         hovertemplate="%{x:.0f} months: %{y:.1%}<extra>expected</extra>"))
     return _figure(data, "Before the biopsy: survival under each possible liver grade",
-                   height=540, legend={"orientation": "v", "yanchor": "top", "y": -0.18,
+                   height=540, synthetic=synthetic, legend={"orientation": "v", "yanchor": "top", "y": -0.18,
                                        "x": 0}, **_survival_axes(months[-1]))
