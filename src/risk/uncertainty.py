@@ -206,6 +206,11 @@ class BandCalculator:
     def _median_index(self, relative_hazard: np.ndarray) -> np.ndarray:
         """First grid index where S = exp(-H0 e^lp) <= 0.5, -1 if never.
 
+        The rule is the grid's: the first whole month at or below 50%, so a curve that
+        stays at exactly 50% gives the flat's first month, not its middle (the
+        Kaplan-Meier rule); :data:`risk.estimate.PREDICTED_MEDIAN_RULE` says so where it
+        is shown.
+
         A binary search on H0 (non-decreasing), then one step each way checked with the
         curve's own arithmetic so that it agrees with the (n, T) curves to the last bit.
         """
