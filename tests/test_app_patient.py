@@ -16,6 +16,7 @@ import pytest
 from cohort_frames import make_cohort
 from streamlit.testing.v1 import AppTest
 
+from risk.estimate import PREDICTED_MEDIAN_RULE
 from risk.model import BiopsyRiskModel
 from risk.model_card import build_card, data_fingerprint
 from risk.registry import MODEL_DIR_ENV, Registry
@@ -144,6 +145,8 @@ def test_valid_patient_shows_the_models_estimates_with_intervals(model):
         assert caption == f"95% CI {100 * low:.1f}% to {100 * up:.1f}%"
     group = at.get_by_key("risk_group").markdown[0].value
     assert expected["risk_group"].capitalize() in group
+    # the median's rule is said where the median is shown (a grid month, not a midpoint)
+    assert at.get_by_key("median_os").caption[0].value == PREDICTED_MEDIAN_RULE
     # the curve drawn is the model's curve; its band encloses it
     spec = figure(at, "survival_curve")
     traces = {t.get("name"): t for t in spec["data"]}

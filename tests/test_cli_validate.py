@@ -29,7 +29,8 @@ def test_a_valid_training_file_prints_its_summary(tmp_path, capsys):
         f"{path}: valid for training",
         "patients: 4",
         "deaths: 2 (50.0%)",
-        "median follow-up: 60.0 months (reverse Kaplan-Meier)",
+        # reverse KM flat at 1/2 from 60 to 84 months: R's midpoint (test_validation.py)
+        "median follow-up: 72.0 months (reverse Kaplan-Meier)",
         "columns ignored: centre",
         "note: met_grade derived from Ki-67/mitoses in 1 row",
         "note: sstr_status blank in 1 row, read as 'unknown'",

@@ -52,9 +52,33 @@ def test_calibration_slope_equals_lifelines_cox_on_cloglog():
 
 def test_a_calibration_model_that_cannot_be_fitted_is_a_clear_error():
     time = np.arange(1.0, 51.0)
-    death = np.arange(50) % 2 == 0
+    death = np.ones(50, dtype=bool)
+    # risk falls exactly as follow-up grows: the slope diverges (separation)
     with pytest.raises(ModelError, match="calibration model cannot be fitted"):
-        calibration_slope(time, death, np.full(50, 0.3))  # one prediction for everyone
+        calibration_slope(time, death, np.linspace(0.9, 0.1, 50))
+
+
+def test_equal_predictions_have_no_slope_but_keep_the_observed_to_expected_ratio():
+    """One prediction for everyone: the slope is undefined (a clear error, not a singular
+    fit); calibration keeps observed risk (1 - Kaplan-Meier, here lifelines'), O/E and
+    calibration-in-the-large, and says why the rest is missing."""
+    from lifelines import KaplanMeierFitter
+
+    time, death, _ = _simulated(300, seed=12)
+    same = np.full(300, 0.3)
+    with pytest.raises(ModelError, match="needs predictions that differ; all 300 "
+                                         "predicted risks are 0.3"):
+        calibration_slope(time, death, same)
+    cal = calibration_at(time, death, same + 1e-9 * (np.arange(300) % 2), 60)
+    observed = 1 - KaplanMeierFitter().fit(time, death).predict(60.0)
+    assert cal.observed_risk == pytest.approx(observed, abs=1e-12)
+    assert cal.oe_ratio == pytest.approx(observed / 0.3, rel=1e-6)
+    assert cal.calibration_in_the_large == pytest.approx(observed - 0.3, abs=1e-8)
+    assert np.isnan(cal.slope) and np.isnan(cal.ici) and cal.curve == []
+    assert [g["n"] for g in cal.groups] == [300]
+    assert "all 300 predictions are equal" in cal.note
+    beyond = calibration_at(time, death, same, 10_000)  # O/E not computable there
+    assert np.isnan(beyond.oe_ratio) and "follow-up ends before" in beyond.note
 
 
 def test_smoothed_observed_risk_equals_lifelines_spline_cox():

@@ -6,6 +6,7 @@ R values are from R survival's saved example output (quality.md).
 import numpy as np
 import pandas as pd
 import pytest
+from efron_by_hand import efron_baseline
 from lifelines import CoxPHFitter
 from lifelines.datasets import load_lung, load_rossi
 from model_sim import simulate_cohort
@@ -14,6 +15,7 @@ from risk.cox_efron import log_partial_likelihood
 from risk.coxfit import fit_coefficients, fit_design
 from risk.model import CoxModel
 from risk.prediction import MONTHS
+from risk.uncertainty import baseline_aggregates
 
 #: lifelines' defaults stop penalised fits ~1e-4 short of the optimum: the reference
 #: fits are run tighter.
@@ -81,14 +83,43 @@ def test_numpy_prediction_equals_lifelines(penalizer):
                                fitter.predict_log_partial_hazard(X).to_numpy(), atol=1e-5)
 
 
-def test_baseline_equals_lifelines_breslow():
+def test_rossi_baseline_matches_r_efron():
+    """Rossi's weeks are heavily tied, so the baseline after the Efron fit is Efron's.
+    R: fit <- coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio,
+                    rossi)   # rossi as lifelines.datasets.load_rossi()
+    b <- basehaz(fit, centered = FALSE); b[b$time %in% c(1, 10, 20, 30, 40, 52), ]
+    hazard 0.00680323899413 0.10403841208501 0.29189820358729 0.45367543212127
+           0.67441460639610 0.95649921906866 (weeks 1, 10, 20, 30, 40, 52).
+    That is H0 at covariates 0; ours is centred on the column means:
+    H0(t) = H0_R(t) exp(means . beta). The loop written out (tests/efron_by_hand.py)
+    gives our numbers to rounding."""
+    rossi = load_rossi()
+    names = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+    weeks = np.array([1.0, 10, 20, 30, 40, 52])
+    fit = fit_design(rossi[names], rossi["week"], rossi["arrest"], 0.0, grid=weeks)
+    r_uncentred = np.array([0.00680323899413, 0.10403841208501, 0.29189820358729,
+                            0.45367543212127, 0.67441460639610, 0.95649921906866])
+    np.testing.assert_allclose(fit.baseline.cumulative_hazard,
+                               r_uncentred * np.exp(fit.means @ fit.coef), rtol=1e-5)
+    X = rossi[names].to_numpy(float)
+    by_hand = [efron_baseline(X - fit.means, rossi["week"], rossi["arrest"], fit.coef, w)[0]
+               for w in weeks]
+    np.testing.assert_allclose(fit.baseline.cumulative_hazard, by_hand, rtol=1e-12)
+
+
+def test_breslow_baseline_equals_lifelines():
+    """lifelines' ``baseline_cumulative_hazard_`` is Breslow's even after its Efron fit:
+    ``ties="breslow"`` reproduces it on the same tied data."""
     rossi = load_rossi()
     names = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
     grid = np.arange(1.0, 53.0)
     fit = fit_design(rossi[names], rossi["week"], rossi["arrest"], 0.0, grid=grid)
     fitter = CoxPHFitter().fit(rossi, "week", "arrest", fit_options=FIT_OPTIONS)
     bch = fitter.baseline_cumulative_hazard_.iloc[:, 0]
-    np.testing.assert_allclose(fit.baseline.cumulative_hazard,
+    breslow = baseline_aggregates(rossi[names].to_numpy(float), rossi["week"].to_numpy(float),
+                                  rossi["arrest"].to_numpy(float), fit.coef, fit.means, grid,
+                                  ties="breslow")
+    np.testing.assert_allclose(breslow.cumulative_hazard,
                                np.interp(grid, bch.index, bch.to_numpy()), atol=1e-10)
 
 

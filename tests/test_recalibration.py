@@ -96,9 +96,12 @@ def test_without_slope_the_coefficients_and_the_parent_are_unchanged(parent):
                                parent.predict(local).table["linear_predictor"])
 
 
-def test_the_baseline_is_breslow_with_the_linear_predictor_held_fixed(parent):
+def test_the_baseline_is_efron_with_the_linear_predictor_held_fixed(parent):
     """Whole-month times put the grid on the follow-up times: there the stored H0 is the
-    estimator itself (between follow-up times it is interpolated)."""
+    estimator itself (between follow-up times it is interpolated). The months are tied,
+    so it is Efron's, as R's survfit(coxph(Surv(t, d) ~ offset(lp)),
+    newdata = data.frame(lp = 0))$cumhaz (ties = "efron"; tests/test_baseline_efron.py
+    checks that call's printed output)."""
     local = doubled_hazard_cohort(seed=6)
     local["os_months"] = np.ceil(local["os_months"])
     model = recalibrate(parent, local).model
@@ -109,7 +112,9 @@ def test_the_baseline_is_breslow_with_the_linear_predictor_held_fixed(parent):
     for month in range(0, 121):  # written out as in a textbook, one time at a time
         total = 0.0
         for u in np.unique(t[(d == 1) & (t <= month)]):
-            total += d[t == u].sum() / np.exp(lp[t >= u]).sum()
+            dead = (t == u) & (d == 1)
+            at_risk, tied = np.exp(lp[t >= u]).sum(), np.exp(lp[dead]).sum()
+            total += sum(1 / (at_risk - k / dead.sum() * tied) for k in range(dead.sum()))
         expected.append(total)
     observed = np.unique(t[t <= 120]).astype(int)
     assert len(observed) > 50

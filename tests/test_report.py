@@ -12,6 +12,7 @@ from patient_estimates import make_estimate
 
 import risk
 from risk import report as report_module
+from risk.estimate import PREDICTED_MEDIAN_RULE
 from risk.figures import patient as patient_figures
 from risk.report import IMAGE_FAILED_NOTE, build_report
 
@@ -52,8 +53,9 @@ def test_report_states_estimates_with_intervals_and_the_comparator(monkeypatch):
     # the primary-only comparator beside it
     assert f"{100 * np.exp(-60 / 110):.1f}%" in text
     assert "Without (primary only)" in text
-    # median exp model: 80 ln 2 = 55 months
+    # median exp model: 80 ln 2 = 55 months, with the rule it was read by
     assert f"{80 * np.log(2):.0f} months" in text
+    assert " ".join(PREDICTED_MEDIAN_RULE.split()[:9]) in " ".join(text.split())
     # inputs as entered, grade derivation, basis
     assert "Pancreas" in text and "Ki-67 12%" in text and "G2 derived" in text
     assert "Liver biopsy WHO grade" in text and "x 2.46" in text  # exp(0.9)

@@ -176,8 +176,10 @@ def test_result_summary_for_a_valid_training_file():
     result = load_cohort(to_csv(BASE_ROWS).encode(), "training")
     assert isinstance(result, CohortResult)
     assert (result.n_patients, result.n_deaths) == (4, 2)
-    # reverse KM by hand: 'alive' at 60 (2 at risk -> 0.5) reaches the median
-    assert result.median_follow_up_months == 60.0
+    # reverse KM by hand: 'alive' at 60 (2 at risk -> 0.5) and at 84 (-> 0): flat at 1/2
+    # from 60 to 84, so R's midpoint, 72. R: summary(survfit(Surv(c(30.5, 84, 12.25, 60),
+    # c(0, 1, 0, 1)) ~ 1))$table["median"] is 72.
+    assert result.median_follow_up_months == 72.0
     assert result.notes == ["met_grade derived from Ki-67/mitoses in 1 row",
                             "sstr_status blank in 1 row, read as 'unknown'",
                             "differentiation blank in 1 row, read as 'well'"]

@@ -3,8 +3,10 @@
 Vectorised on the table of unique times (one ``np.unique`` and ``bincount`` per group, no
 loop over patients), so a 100,000-patient cohort takes milliseconds. The curves are the
 project's one Kaplan-Meier estimator (:func:`risk.kaplan_meier.kaplan_meier`, equal to
-lifelines' ``KaplanMeierFitter``); the log-rank tests equal lifelines'
-``multivariate_logrank_test``/``pairwise_logrank_test``. The tests check both.
+lifelines' ``KaplanMeierFitter`` and R's ``survfit``); the log-rank statistics equal
+lifelines' ``multivariate_logrank_test``/``pairwise_logrank_test`` and R's ``survdiff``,
+whose degrees of freedom we follow (groups with no expected deaths do not count;
+lifelines counts them). The tests check all three.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class LogRankResult:
     degrees_of_freedom: int
     p_value: float
     pairwise: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Groups with no expected deaths: in the table, not in the test (R's survdiff).
+    without_expected_deaths: tuple[str, ...] = ()
 
 
 def _tables(durations: np.ndarray, events: np.ndarray, codes: np.ndarray, n_groups: int):
@@ -48,29 +52,47 @@ def _tables(durations: np.ndarray, events: np.ndarray, codes: np.ndarray, n_grou
     return at_risk.astype(float), deaths
 
 
-def _logrank_from_tables(at_risk: np.ndarray, deaths: np.ndarray) -> tuple[float, int]:
-    """Chi-square statistic and df from (times x groups) tables (lifelines' formula)."""
+def _logrank_from_tables(at_risk: np.ndarray,
+                         deaths: np.ndarray) -> tuple[float, int, np.ndarray]:
+    """Chi-square statistic, degrees of freedom and the tested groups' columns, from
+    (times x groups) tables, as R's
+    ``survdiff``: a group with no expected deaths (e.g. everyone censored before the
+    first death) adds nothing to the statistic and no degree of freedom; with fewer than
+    two groups expecting deaths there is no test (0 on 0 df). lifelines counts every
+    group in the df; its statistic is the same."""
     n_t = at_risk.sum(axis=1)
     d_t = deaths.sum(axis=1)
     live = n_t > 0
     at_risk, deaths, n_t, d_t = at_risk[live], deaths[live], n_t[live], d_t[live]
     share = at_risk / n_t[:, None]
-    observed_minus_expected = deaths.sum(axis=0) - (share * d_t[:, None]).sum(axis=0)
+    expected = (share * d_t[:, None]).sum(axis=0)
+    tested = np.flatnonzero(expected > 0)
+    if tested.size < 2:
+        return 0.0, 0, tested
+    observed_minus_expected = deaths.sum(axis=0) - expected
     with np.errstate(divide="ignore", invalid="ignore"):
         c = np.where(n_t > 1, d_t * (n_t - d_t) / (n_t - 1), 0.0)
     covariance = np.diag((c[:, None] * share).sum(axis=0)) - (share * c[:, None]).T @ share
-    z = observed_minus_expected[:-1]
-    statistic = float(z @ np.linalg.pinv(covariance[:-1, :-1]) @ z)
-    return statistic, at_risk.shape[1] - 1
+    kept = tested[1:]  # one tested group is redundant (the differences sum to 0)
+    z = observed_minus_expected[kept]
+    statistic = float(z @ np.linalg.pinv(covariance[np.ix_(kept, kept)]) @ z)
+    return statistic, tested.size - 1, tested
+
+
+def _p_value(statistic: float, df: int) -> float:
+    """Chi-square upper tail; NaN when there is no test (0 degrees of freedom)."""
+    return float(stats.chi2.sf(statistic, df)) if df > 0 else float("nan")
 
 
 def holm(p_values) -> np.ndarray:
-    """Holm's step-down adjustment (R's ``p.adjust(p, "holm")``)."""
+    """Holm's step-down adjustment (R's ``p.adjust(p, "holm")``: a NaN p-value, a pair
+    without a test, stays NaN and is not counted among the tests)."""
     p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p, kind="stable")
-    m = p.size
+    out = np.full(p.size, np.nan)
+    known = np.flatnonzero(~np.isnan(p))
+    order = known[np.argsort(p[known], kind="stable")]
+    m = order.size
     adjusted = np.maximum.accumulate(p[order] * (m - np.arange(m)))
-    out = np.empty(m)
     out[order] = np.minimum(adjusted, 1.0)
     return out
 
@@ -79,7 +101,10 @@ def logrank_test(durations, events, groups) -> LogRankResult:
     """Log-rank test of equal survival across ``groups`` (any labels, >= 2 distinct).
 
     With more than two groups, ``pairwise`` holds each pair's test with Holm-adjusted
-    p-values (columns ``group_a, group_b, statistic, p_value, p_holm``).
+    p-values (columns ``group_a, group_b, statistic, p_value, p_holm``). Degrees of
+    freedom follow R's ``survdiff``: groups with no expected deaths are listed in
+    ``without_expected_deaths`` and not counted; with fewer than two groups expecting
+    deaths the result has 0 degrees of freedom and a NaN p-value (no test).
     """
     durations = np.asarray(durations, dtype=float)
     events = np.asarray(events, dtype=float)
@@ -94,16 +119,17 @@ def logrank_test(durations, events, groups) -> LogRankResult:
     if len(names) < 2:
         raise ValueError("the log-rank test needs at least two groups")
     at_risk, deaths = _tables(durations, events, codes, len(names))
-    statistic, df = _logrank_from_tables(at_risk, deaths)
+    statistic, df, tested = _logrank_from_tables(at_risk, deaths)
     rows = []
     if len(names) > 2:
         for a, b in combinations(range(len(names)), 2):
-            s, _ = _logrank_from_tables(at_risk[:, [a, b]], deaths[:, [a, b]])
-            rows.append((str(names[a]), str(names[b]), s, float(stats.chi2.sf(s, 1))))
+            s, pair_df, _ = _logrank_from_tables(at_risk[:, [a, b]], deaths[:, [a, b]])
+            rows.append((str(names[a]), str(names[b]), s, _p_value(s, pair_df)))
     pairwise = pd.DataFrame(rows, columns=["group_a", "group_b", "statistic", "p_value"])
     pairwise["p_holm"] = holm(pairwise["p_value"]) if rows else []
+    untested = tuple(str(n) for i, n in enumerate(names) if i not in set(tested))
     return LogRankResult(tuple(str(n) for n in names), statistic, df,
-                         float(stats.chi2.sf(statistic, df)), pairwise)
+                         _p_value(statistic, df), pairwise, untested)
 
 
 # --------------------------------------------------------------------------- by group
@@ -124,6 +150,14 @@ class SurvivalByGroup:
             [(c.label, c.n, c.events, c.median, c.median_lower, c.median_upper)
              for c in self.curves],
             columns=["group", "patients", "deaths", "median_months", "lower_95", "upper_95"])
+
+
+def _untested_notes(result: LogRankResult) -> list[str]:
+    if result.degrees_of_freedom == 0:
+        return ["The log-rank test needs deaths expected in at least two assessed groups."]
+    return [f"'{g}' has no expected deaths (its patients all left follow-up before the "
+            "first death): it adds no degree of freedom to the log-rank test."
+            for g in result.without_expected_deaths]
 
 
 def survival_by_group(frame: pd.DataFrame, by: str | pd.Series,
@@ -156,6 +190,9 @@ def survival_by_group(frame: pd.DataFrame, by: str | pd.Series,
                               groups[assessed].cat.remove_unused_categories())
         if NOT_ASSESSED in groups.cat.categories:
             notes.append(f"'{NOT_ASSESSED}' is shown but left out of the log-rank tests.")
+        notes.extend(_untested_notes(result))
+        if result.degrees_of_freedom == 0:
+            result = None
     elif len(curves):
         notes.append("The log-rank test needs at least two assessed groups.")
     else:

@@ -294,6 +294,15 @@ def describe_horizon(estimate: SurvivalEstimate, months: int) -> str:
     return f"{percent(est)} (95% CI {percent(low)} to {percent(up)})"
 
 
+#: How the model's median (and its interval) is read off the predicted curve, in words
+#: for wherever it is shown (:meth:`risk.uncertainty.BandCalculator.summarise`).
+PREDICTED_MEDIAN_RULE = (
+    "Median: the first whole month at which the predicted survival is 50% or lower (the "
+    "curve is predicted month by month); its 95% interval, the first months at which the "
+    "interval's two limits are. A survival that stays at exactly 50% for some months "
+    "gives the first of them, not the middle as Kaplan-Meier medians do.")
+
+
 def describe_median(estimate: SurvivalEstimate) -> str:
     """Median overall survival in words, 'not reached' when the curve stays above 50%."""
     med, low, up = estimate.median()

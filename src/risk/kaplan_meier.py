@@ -4,7 +4,9 @@ medians, and the observed survival at a horizon that the evaluation metrics need
 Vectorised on the table of unique times (one ``np.unique`` and two ``bincount``, no loop
 over patients), so a 100,000-patient cohort takes milliseconds and a small calibration
 group microseconds. The estimates equal lifelines' ``KaplanMeierFitter`` (survival,
-exponential-Greenwood "log-log" band, median and its interval); the tests check this.
+exponential-Greenwood "log-log" band) and R's ``survfit(..., conf.type = "log-log")``;
+medians and their intervals follow R (:data:`MEDIAN_RULE`), which differs from lifelines
+only where a curve stays at exactly 50%; the tests check both.
 
 Used by the cohort page (:mod:`risk.cohort_survival`), the evaluation metrics
 (calibration groups, decision curves, reclassification; the censoring distribution of
@@ -20,6 +22,13 @@ import numpy as np
 
 #: scipy.stats.norm.ppf(0.975), without importing scipy for the usual 95% band.
 _Z_95 = 1.959963984540054
+#: R's tolerance for "the curve is at 50%" (``.Machine$double.eps^0.5``).
+_AT_HALF = float(np.sqrt(np.finfo(float).eps))
+#: How every Kaplan-Meier median (and its interval, and the median follow-up) is read
+#: off its curve, in words for wherever one is shown.
+MEDIAN_RULE = ("Median: the first time the Kaplan-Meier curve is at or below 50%; where "
+               "it stays at exactly 50% over an interval, the middle of that interval (as "
+               "R's survfit).")
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,8 @@ class SurvivalCurve:
     ``times`` starts at 0 and holds every distinct follow-up time; ``at_risk[i]`` is the
     number still followed just before ``times[i]``; ``lower``/``upper`` are the pointwise
     confidence band (exponential Greenwood, as lifelines and R's ``conf.type="log-log"``).
-    Medians are ``inf`` when the curve (or its bound) never falls to 50%.
+    Medians follow :data:`MEDIAN_RULE` (R's ``survfit``) and are ``inf`` when the curve
+    (or its bound) never falls to 50%.
     """
 
     label: str
@@ -71,7 +81,9 @@ def kaplan_meier(durations, events, label: str = "All patients",
 
     ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)``; Greenwood's sum
     ``sum d_i / (n_i (n_i - d_i))`` feeds the log-log band
-    ``exp(-exp(log(-log S) -/+ z sqrt(greenwood) / log S))``, set to 1 where S = 1.
+    ``exp(-exp(log(-log S) -/+ z sqrt(greenwood) / log S))``, set to 1 where S = 1 and
+    to 0 where S = 0 (as lifelines; R leaves it undefined there, so the median's
+    interval is read off the band where S > 0, as R's).
     """
     durations = np.asarray(durations, dtype=float)
     died = np.asarray(events, dtype=float)
@@ -99,9 +111,9 @@ def kaplan_meier(durations, events, label: str = "All patients",
         upper = np.exp(-np.exp(np.log(-log_s) + spread))
     lower, upper = np.nan_to_num(lower, nan=1.0), np.nan_to_num(upper, nan=1.0)
     return SurvivalCurve(label, n, int(died.sum()), times, survival, lower, upper,
-                         at_risk.astype(int), _first_time_at_or_below(times, survival),
-                         _first_time_at_or_below(times, lower),
-                         _first_time_at_or_below(times, upper))
+                         at_risk.astype(int), median_time(times, survival),
+                         *(median_time(times, np.where(survival > 0, band, np.nan))
+                           for band in (lower, upper)))
 
 
 def _z(alpha: float) -> float:
@@ -112,10 +124,23 @@ def _z(alpha: float) -> float:
     return float(norm.ppf(1 - alpha / 2))
 
 
-def _first_time_at_or_below(times: np.ndarray, curve: np.ndarray, q: float = 0.5) -> float:
-    """First time the curve is <= q (lifelines' ``qth_survival_time``), inf if never."""
-    hits = np.flatnonzero(curve <= q)
-    return float(times[hits[0]]) if hits.size else float("inf")
+def median_time(times: np.ndarray, curve: np.ndarray) -> float:
+    """When a non-increasing step curve reaches 50%, by R's rule (``survmean``).
+
+    The first time the curve is below 0.5 + sqrt(eps); if the curve is at 0.5 there
+    (within sqrt(eps)) and falls below that value later, the midpoint between that time
+    and the time it falls. ``inf`` if the curve never reaches 50%. lifelines' first
+    time at or below 50% is the same except on such a flat.
+    """
+    hits = np.flatnonzero(curve < 0.5 + _AT_HALF)
+    if not hits.size:
+        return float("inf")
+    first = hits[0]
+    if abs(curve[first] - 0.5) < _AT_HALF:
+        falls = np.flatnonzero(curve[first:] < curve[first])
+        if falls.size:
+            return float((times[first] + times[first + falls[0]]) / 2)
+    return float(times[first])
 
 
 # ------------------------------------------------------------ observed survival at a horizon

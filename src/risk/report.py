@@ -20,6 +20,7 @@ import risk
 from risk import schema
 from risk.estimate import (
     HORIZON_WORDS,
+    PREDICTED_MEDIAN_RULE,
     RISK_GROUP_WORDS,
     PatientEstimate,
     describe_cutpoints,
@@ -133,6 +134,7 @@ def _estimates_section(pdf: FPDF, report: PatientEstimate) -> None:
         rows.append(("Risk group", f"{RISK_GROUP_WORDS.get(group, group)} - "
                                    f"{describe_cutpoints(report.risk_cutpoints)}"))
     _table(pdf, rows, (60, 118))
+    _paragraph(pdf, PREDICTED_MEDIAN_RULE, size=8)
 
 
 def _biopsy_sections(pdf: FPDF, report: PatientEstimate) -> None:

@@ -1,22 +1,31 @@
 """Baseline hazard and 95% intervals of a Cox-predicted survival curve.
 
 For a patient with centred covariates ``z = x - mean`` and linear predictor
-``lp = z . beta``, the predicted cumulative hazard is ``H(t|x) = H0(t) exp(lp)`` with
-Breslow's baseline ``H0(t) = sum_{t_i <= t} d_i / S0(t_i)``, ``S0(t_i)`` the sum of
-``exp(lp_j)`` over the patients at risk at event time ``t_i`` (centred covariates, as
-lifelines computes it). Its variance (Tsiatis 1981; the Aalen/"Link-Tsiatis" form that
-R's ``survfit.coxph`` uses for Breslow ties) is
+``lp = z . beta``, the predicted cumulative hazard is ``H(t|x) = H0(t) exp(lp)``. With
+``w_j = exp(lp_j)`` (centred covariates, as lifelines computes them), at each distinct
+time ``t_i`` with ``d_i`` deaths let ``S0 = sum w_j`` and ``S1 = sum w_j z_j`` over the
+patients at risk, ``D0``, ``D1`` the same sums over the ``d_i`` deaths, and
+``phi_k = S0 - (k / d_i) D0`` (``k = 0 .. d_i - 1``). The baseline follows the fit's
+Efron tie handling, as R's ``survfit.coxph`` does after ``coxph(ties = "efron")``:
 
-    var H(t|x) = exp(2 lp) [ sum_{t_i<=t} d_i / S0(t_i)^2  +  q(t)' V q(t) ],
-    q(t) = H0(t) z - A(t),   A(t) = sum_{t_i<=t} d_i xbar(t_i) / S0(t_i),
+    dH0(t_i) = sum_k 1 / phi_k,          H0(t) = sum_{t_i <= t} dH0(t_i),
+    dV0(t_i) = sum_k 1 / phi_k^2,        V0(t) = sum_{t_i <= t} dV0(t_i),
+    dA(t_i)  = sum_k (S1 - (k / d_i) D1) / phi_k^2,  A(t) = sum_{t_i <= t} dA(t_i).
 
-``xbar(t_i) = S1(t_i) / S0(t_i)`` the risk-weighted mean of the centred covariates at
-``t_i`` and ``V`` the coefficients' covariance (lifelines' ``variance_matrix_``; with a
-penalizer, the penalised fit's). The first term is the baseline's own noise, the second
-the coefficients' (delta method). Efron's tie correction is not applied to the variance:
-with survival times in continuous months ties are rare.
+Without tied deaths (every ``d_i`` = 1) these are Breslow's ``d_i / S0``, ``d_i / S0^2``
+and ``d_i S1 / S0^2`` exactly (``ties="breslow"`` gives those at tied times too; it is
+lifelines' ``baseline_cumulative_hazard_``, which is Breslow's even after Efron fits).
+The variance of the predicted cumulative hazard (Tsiatis 1981; the form R's
+``survfit.coxph`` uses) is
 
-The model stores only aggregates on the monthly grid 0..120: ``H0``, the first term and
+    var H(t|x) = exp(2 lp) [ V0(t)  +  q(t)' V q(t) ],   q(t) = H0(t) z - A(t),
+
+``V`` the coefficients' covariance (lifelines' ``variance_matrix_``; with a penalizer,
+the penalised fit's). The first term is the baseline's own noise, the second the
+coefficients' (delta method). The tests check H0 and the standard error against R's
+printed ``basehaz`` and ``survfit(fit, newdata)$std.err`` on tied data.
+
+The model stores only aggregates on the monthly grid 0..120: ``H0``, ``V0`` and
 ``A`` (p numbers per month), never patient rows. Between event times the stored step
 functions are linearly interpolated, exactly as lifelines' ``predict_survival_function(
 times=...)`` interpolates its baseline, except that the curve is anchored at (0, 0) so
@@ -52,7 +61,7 @@ class Baseline:
 
     months: np.ndarray  # (T,) grid, 0..120
     cumulative_hazard: np.ndarray  # (T,) H0
-    variance_term: np.ndarray  # (T,) sum d / S0^2
+    variance_term: np.ndarray  # (T,) V0, the baseline's own variance
     a: np.ndarray  # (T, p) A(t)
 
     def to_dict(self) -> dict:
@@ -69,9 +78,21 @@ class Baseline:
                    np.asarray(d["variance_term"], dtype=float), a)
 
 
+#: Tie handling of the baseline: Efron's (R's survfit.coxph after an Efron fit), or
+#: Breslow's (lifelines' baseline).
+TIES = ("efron", "breslow")
+
+
 def baseline_aggregates(X: np.ndarray, durations: np.ndarray, events: np.ndarray,
-                        coef: np.ndarray, means: np.ndarray, grid: np.ndarray) -> Baseline:
-    """Breslow baseline ``H0``, ``sum d/S0^2`` and ``A`` on ``grid`` (see module doc)."""
+                        coef: np.ndarray, means: np.ndarray, grid: np.ndarray,
+                        ties: str = "efron") -> Baseline:
+    """Baseline ``H0``, its variance term ``V0`` and ``A`` on ``grid`` (module doc).
+
+    ``events`` are 0/1; ``ties`` is ``"efron"`` (default: the served model's fit) or
+    ``"breslow"``. The two agree exactly where no deaths are tied.
+    """
+    if ties not in TIES:
+        raise ValueError(f"The 'ties' parameter must be one of {TIES}; got {ties!r}")
     order = np.argsort(durations, kind="stable")
     t, e = durations[order], events[order]
     z = X[order] - means
@@ -80,17 +101,35 @@ def baseline_aggregates(X: np.ndarray, durations: np.ndarray, events: np.ndarray
     s0 = np.cumsum(w[::-1])[::-1][first]
     s1 = np.cumsum((w[:, None] * z)[::-1], axis=0)[::-1][first]
     d = np.bincount(inverse, weights=e, minlength=len(times))
-    h0 = np.cumsum(d / s0)
-    term = np.cumsum(d / s0**2)
-    a = np.cumsum(d[:, None] * s1 / s0[:, None] ** 2, axis=0)
+    dh0, dv0, da = d / s0, d / s0**2, d[:, None] * s1 / s0[:, None] ** 2
+    tied = np.flatnonzero(d > 1) if ties == "efron" else np.zeros(0, dtype=int)
+    if tied.size:
+        we = w * e
+        d0 = np.add.reduceat(we, first)[tied]
+        d1 = np.add.reduceat(we[:, None] * z, first, axis=0)[tied]
+        dh0[tied], dv0[tied], da[tied] = _efron_increments(d[tied], s0[tied], s1[tied],
+                                                           d0, d1)
     knots = np.concatenate(([0.0], times))
 
-    def on_grid(values: np.ndarray) -> np.ndarray:
-        return np.interp(grid, knots, np.concatenate(([0.0], values)))
+    def on_grid(increments: np.ndarray) -> np.ndarray:
+        return np.interp(grid, knots, np.concatenate(([0.0], np.cumsum(increments))))
 
-    a_grid = np.column_stack([on_grid(a[:, j]) for j in range(a.shape[1])]) \
-        if a.shape[1] else np.zeros((len(grid), 0))
-    return Baseline(np.asarray(grid, float), on_grid(h0), on_grid(term), a_grid)
+    a_grid = np.column_stack([on_grid(da[:, j]) for j in range(da.shape[1])]) \
+        if da.shape[1] else np.zeros((len(grid), 0))
+    return Baseline(np.asarray(grid, float), on_grid(dh0), on_grid(dv0), a_grid)
+
+
+def _efron_increments(d, s0, s1, d0, d1):
+    """Efron's increments at times with ``d`` > 1 tied deaths: one term per
+    ``k = 0 .. d - 1`` with ``phi_k = S0 - (k / d) D0``, summed per time."""
+    counts = d.astype(int)
+    starts = np.cumsum(counts) - counts
+    row = np.repeat(np.arange(counts.size), counts)
+    share = (np.arange(counts.sum()) - starts[row]) / d[row]  # k / d
+    phi = s0[row] - share * d0[row]
+    numerator = s1[row] - share[:, None] * d1[row]
+    return (np.add.reduceat(1.0 / phi, starts), np.add.reduceat(1.0 / phi**2, starts),
+            np.add.reduceat(numerator / phi[:, None] ** 2, starts, axis=0))
 
 
 def single_blas_thread(n: int):
@@ -108,7 +147,7 @@ class BandCalculator:
 
     Built once per model: the variance of every patient's log cumulative hazard at every
     month is then ONE matrix product ``[z, z'Vz, 1] @ [-2 V A(t)' H0(t); H0(t)^2;
-    A(t)'V A(t) + sum d/S0^2]`` and element-wise work, in cache-sized chunks of patients.
+    A(t)'V A(t) + V0(t)]`` and element-wise work, in cache-sized chunks of patients.
     """
 
     def __init__(self, baseline: Baseline, covariance: np.ndarray, level: float = 0.95):
@@ -212,6 +251,11 @@ class BandCalculator:
 
     def _median_index(self, relative_hazard: np.ndarray) -> np.ndarray:
         """First grid index where S = exp(-H0 e^lp) <= 0.5, -1 if never.
+
+        The rule is the grid's: the first whole month at or below 50%, so a curve that
+        stays at exactly 50% gives the flat's first month, not its middle (the
+        Kaplan-Meier rule); :data:`risk.estimate.PREDICTED_MEDIAN_RULE` says so where it
+        is shown.
 
         A binary search on H0 (non-decreasing), then one step each way checked with the
         curve's own arithmetic so that it agrees with the (n, T) curves to the last bit.

@@ -301,7 +301,8 @@ def median_follow_up(os_months, death) -> float | None:
 
     The Kaplan-Meier estimate of the *censoring* distribution: being alive at last contact
     is the event, a death censors follow-up (Schemper & Smith, Control Clin Trials 1996).
-    The median is the first time the estimate falls to 0.5 or below; None if it never does.
+    The median is read off as every Kaplan-Meier median (R's rule,
+    :data:`risk.kaplan_meier.MEDIAN_RULE`); None if the estimate never falls to 0.5.
     """
     from risk.kaplan_meier import kaplan_meier
 

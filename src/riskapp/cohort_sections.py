@@ -28,6 +28,7 @@ from risk.cohort_tables import risk_percentile
 from risk.figures import cohort as figures
 from risk.figures.cohort_style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
 from risk.figures.cohort_survival import format_p
+from risk.kaplan_meier import MEDIAN_RULE
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot, static_table
 from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
@@ -212,6 +213,7 @@ def survival_section(view: View) -> None:
     st.markdown("**Median overall survival**")
     medians = medians_table(result)
     static_table(for_screen(medians), hide_index=True)
+    st.caption(MEDIAN_RULE)
     left, right = st.columns(2)
     with left:
         csv_download(medians, f"median-survival-by-{grouping}", "medians_csv")

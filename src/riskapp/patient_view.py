@@ -13,6 +13,7 @@ import streamlit as st
 from risk import schema
 from risk.estimate import (
     HORIZON_WORDS,
+    PREDICTED_MEDIAN_RULE,
     RISK_GROUP_WORDS,
     PatientEstimate,
     describe_cutpoints,
@@ -61,6 +62,7 @@ def _summary_line(est: PatientEstimate) -> None:
     left, right = st.columns(2)
     with left, st.container(key="median_os", border=True):
         st.markdown(f"**Median overall survival:** {describe_median(est.estimate)}")
+        st.caption(PREDICTED_MEDIAN_RULE)
     group = str(est.estimate.summary.get("risk_group") or "")
     with right, st.container(key="risk_group", border=True):
         st.markdown(f"**Risk group: {RISK_GROUP_WORDS.get(group, 'not available')}**")

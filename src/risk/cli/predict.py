@@ -8,8 +8,9 @@ The output CSV has one row per patient, in the input's order:
   patient_id, model_version, model_used (biopsy, or primary_only for a patient without a
   liver-biopsy grade), surv_12, surv_12_lower, surv_12_upper (survival at 12 months and
   its 95% interval, as fractions), the same for 36, 60 and 120 months,
-  median_os_months, median_os_lower, median_os_upper (months; blank when survival does
-  not fall to 50% within 120 months), risk_group (low / intermediate / high) and flags
+  median_os_months, median_os_lower, median_os_upper (the first whole month at which
+  predicted survival, or its interval's limit, is 50% or lower; blank when it does not
+  fall to 50% within 120 months), risk_group (low / intermediate / high) and flags
   (inputs outside the training data's range or rare in it; blank if none).
 
 Large files are read and scored in chunks, so memory stays flat.

@@ -177,10 +177,10 @@ def apparent_metrics(model, frame) -> dict:
     Honest, validated figures come from ``python -m risk evaluate``; these only show
     that the fit ranks the patients it learnt from.
     """
-    from lifelines.utils import concordance_index
+    from risk.metrics import harrell_c
 
     lp = model.predict(frame).table["linear_predictor"].to_numpy()
-    c = concordance_index(frame["os_months"], -lp, frame["death"])
+    c = harrell_c(frame["os_months"], frame["death"], lp)
     return {"c_index_apparent_training": round(float(c), 4),
             "c_index_note": "apparent (on the training data); see evaluate for validated "
                             "figures"}

@@ -14,6 +14,11 @@ for survival models").
   model this equals the slope on the linear predictor at any horizon;
 - calibration-in-the-large: observed risk (1 - Kaplan-Meier over everyone) minus the
   mean predicted risk (> 0: the model underestimates risk); also the O/E ratio.
+
+Predictions that are all equal (within :data:`~risk.metrics.discrimination.TIED_RISK`)
+have no slope and no smoothed curve: :func:`calibration_slope` says so as a
+:class:`~risk.errors.ModelError`, and :func:`calibration_at` keeps what is still
+defined (observed risk, O/E ratio, calibration-in-the-large, one group) with a note.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from scipy.stats import norm
 from risk.cox_efron import CoxConvergenceError, TieStructure, baseline_cumulative_hazard, fit_efron
 from risk.errors import ModelError
 from risk.kaplan_meier import survival_with_interval
-from risk.metrics.discrimination import check_outcome
+from risk.metrics.discrimination import TIED_RISK, check_outcome
 
 _Z = norm.ppf(0.975)
 _EPS = 1e-10
@@ -100,12 +105,24 @@ def calibration_slope(time, event, predicted_risk,
     the caller has it already.
     """
     time, event = check_outcome(time, event)
+    _check_spread(predicted_risk)
     if follow_up is None:
         follow_up = TieStructure(time, event)
     fit = _cox(complementary_log_log(predicted_risk)[:, None], follow_up)
     slope = float(fit.coef[0])
     half = _Z * float(np.sqrt(fit.covariance[0, 0]))
     return slope, slope - half, slope + half
+
+
+def _all_equal(predicted_risk) -> bool:
+    return float(np.ptp(np.asarray(predicted_risk, float))) <= TIED_RISK
+
+
+def _check_spread(predicted_risk) -> None:
+    if _all_equal(predicted_risk):
+        value = float(np.asarray(predicted_risk, float).ravel()[0])
+        raise ModelError(f"the calibration slope needs predictions that differ; all "
+                         f"{np.size(predicted_risk)} predicted risks are {value:.4g}")
 
 
 def default_group_count(n: int) -> int:
@@ -178,23 +195,33 @@ def calibration_at(time, event, predicted_risk, months: float, n_groups: int | N
     """
     time, event = check_outcome(time, event)
     risk = np.clip(np.asarray(predicted_risk, float), _EPS, 1 - _EPS)
-    n_groups = n_groups or default_group_count(time.size)
-    follow_up = TieStructure(time, event)  # shared by the slope and the smoother
-    slope, slope_lo, slope_hi = calibration_slope(time, event, risk, follow_up)
     s, s_lo, s_hi = survival_with_interval(time, event, [months])
     observed = float(1 - s[0])
     mean_pred = float(risk.mean())
-    obs_each, curve, linear = _smoothed(follow_up, risk, months, curve_points)
-    gap = np.abs(risk - obs_each)
-    note = "" if not linear else "too few distinct predictions for a spline: linear smoother"
+    notes = []
+    if _all_equal(risk):
+        nan = float("nan")
+        slope = slope_lo = slope_hi = nan
+        gap, curve, groups = np.full(1, nan), [], _grouped(time, event, risk, months, 1)
+        notes.append(f"all {time.size} predictions are equal: no calibration slope or "
+                     "smoothed curve, one group")
+    else:
+        follow_up = TieStructure(time, event)  # shared by the slope and the smoother
+        slope, slope_lo, slope_hi = calibration_slope(time, event, risk, follow_up)
+        obs_each, curve, linear = _smoothed(follow_up, risk, months, curve_points)
+        gap = np.abs(risk - obs_each)
+        groups = _grouped(time, event, risk, months,
+                          n_groups or default_group_count(time.size))
+        if linear:
+            notes.append("too few distinct predictions for a spline: linear smoother")
     if not np.isfinite(observed):
-        note = (note + "; " if note else "") + f"follow-up ends before {months:g} months"
+        notes.append(f"follow-up ends before {months:g} months")
     return Calibration(
         months=float(months), n=int(time.size), slope=slope, slope_lower=slope_lo,
         slope_upper=slope_hi, calibration_in_the_large=observed - mean_pred,
         observed_risk=observed, observed_risk_lower=float(1 - s_hi[0]),
         observed_risk_upper=float(1 - s_lo[0]), mean_predicted_risk=mean_pred,
         oe_ratio=observed / mean_pred, ici=float(gap.mean()), e50=float(np.median(gap)),
-        e90=float(np.quantile(gap, 0.9)), emax=float(gap.max()),
-        groups=_grouped(time, event, risk, months, n_groups), curve=curve, note=note,
+        e90=float(np.quantile(gap, 0.9)), emax=float(gap.max()), groups=groups,
+        curve=curve, note="; ".join(notes),
     )

@@ -6,8 +6,9 @@ resample is a vector of multiplicities m (how often each patient was drawn), so 
 a resample is a ratio of two quadratic forms m' K m / m' P m over the pair matrices
 (K: concordant, P: usable pairs). Building K and P once (in blocks of deaths) and
 multiplying by all resamples at once makes 200 resamples cost about as much as one
-scikit-survival call. Results equal lifelines/scikit-survival on the materialised
-resample (tested).
+scikit-survival call. Pairs and ties follow :func:`risk.metrics.harrell_c` (scores within
+``TIED_RISK`` tie); results equal :func:`~risk.metrics.harrell_c` and
+:func:`~risk.metrics.uno_c` on the materialised resample (tested).
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from risk.kaplan_meier import censoring_survival
-from risk.metrics.discrimination import check_outcome, usable_tau
+from risk.metrics.discrimination import TIED_RISK, check_outcome, usable_tau
 
-_TIED = 1e-8  # scikit-survival's tolerance for tied risk scores
 _BLOCK = 2_000_000  # pair-matrix entries per block (memory ~ 16 MB per matrix)
 
 
@@ -98,7 +98,7 @@ def bootstrap_concordance(time, event, risks, indices, tau: float | None = None)
         for j in range(k):
             r_i = risks[rows, j][:, None]
             diff = r_i - risks[None, :, j]
-            score = np.where(np.abs(diff) <= _TIED, 0.5, (diff > 0).astype(float))
+            score = np.where(np.abs(diff) <= TIED_RISK, 0.5, (diff > 0).astype(float))
             conc = (usable * score) @ m.T
             sums["hn"][:, j] += (m_rows * conc).sum(axis=0)
             sums["hd"][:, j] += (m_rows * pairs).sum(axis=0)
