@@ -7,9 +7,9 @@ right but sit too high or too low. Recalibration keeps the model's ranking and f
 level (van Houwelingen 2000; Steyerberg, *Clinical Prediction Models*, ch. 20):
 
 - **baseline** (always): with the linear predictor ``lp = (x - mean) . beta`` held fixed
-  (the parent's coefficients and centring means), Breslow's baseline cumulative hazard is
-  re-estimated on the local patients,
-  ``H0(t) = sum_{t_i <= t} d_i / sum_{j at risk at t_i} exp(lp_j)``
+  (the parent's coefficients and centring means), the baseline cumulative hazard is
+  re-estimated on the local patients, ``H0(t) = sum_{t_i <= t} d_i / sum_{j at risk at
+  t_i} exp(lp_j)`` with Efron's increments at tied deaths, as R's ``survfit.coxph``
   (:func:`risk.uncertainty.baseline_aggregates`, the same code as every fit);
 - **slope** (optional): a Cox model of the local outcome on ``lp`` alone gives the
   calibration slope ``s`` (1 = effects as strong locally as in training; < 1 = too
