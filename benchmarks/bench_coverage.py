@@ -89,6 +89,18 @@ def _baseline_gap(model, frame: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def _truth_at_hidden_grade(hospital, rows: pd.DataFrame) -> np.ndarray:
+    """Per row, the truth at the liver grade the patient truly has (survival rows only):
+    what a harness that ignores the missing biopsy would wrongly compare with."""
+    panel = sim.evaluation_panel(hospital)
+    wrong = sim.true_survival(hospital, panel.assign(met_grade=sim.hidden_liver_grades(
+        hospital)), sim.HORIZONS)
+    out = np.full(len(rows), np.nan)
+    for j, q in enumerate(SURVIVAL):
+        out[np.flatnonzero(rows["quantity"].to_numpy() == q)] = wrong[:, j]
+    return out
+
+
 def run_cohort(seed: int, n: int, variant: str):
     """(CohortCoverage, baseline gaps) or a :class:`Crash`."""
     try:
@@ -99,6 +111,7 @@ def run_cohort(seed: int, n: int, variant: str):
     except Exception:  # noqa: BLE001  (any failure on a valid cohort is a finding)
         lines = traceback.format_exc().strip().splitlines()
         return Crash(seed, n, variant, "\n".join(lines[-3:]))
+    rows["truth_hidden_grade"] = _truth_at_hidden_grade(hospital, rows)
     rows.insert(0, "hospital", hospital.name)
     rows.insert(0, "n", n)
     rows.insert(0, "seed", seed)
@@ -192,6 +205,22 @@ def bias_lines(rows: pd.DataFrame) -> list[str]:
     return lines
 
 
+def hospital_lines(rows: pd.DataFrame) -> list[str]:
+    surv = rows[rows["quantity"].isin(SURVIVAL)]
+    table = sim.coverage_summary(surv, by=("hospital", "model_used"))
+    return [f"  1/3/5-year, {r.hospital:<20} {r.model_used:<13} {_pct(r.coverage)}  Wilson "
+            f"[{_pct(r.wilson_low)}, {_pct(r.wilson_high)}]  ({r.cases} cases)"
+            for r in table.sort_values(["hospital", "model_used"]).itertuples()]
+
+
+def hidden_grade_line(rows: pd.DataFrame) -> str:
+    comparator = rows[rows["quantity"].isin(SURVIVAL) & (rows["model_used"] == "primary_only")]
+    wrong = (comparator["lower"] <= comparator["truth_hidden_grade"]) & \
+        (comparator["truth_hidden_grade"] <= comparator["upper"])
+    return (f"  comparator patients: coverage of the marginal truth {_pct(comparator['covered'].mean())}; "
+            f"against the truth at the liver grade they would show (a wrong truth) {_pct(wrong.mean())}")
+
+
 def choice_lines(results: list) -> list[str]:
     lines = []
     for name in ("biopsy", "primary_only"):
@@ -226,7 +255,8 @@ def report(variant: str, n: int, outcomes: list, seconds: float, diagnose: bool)
     rows.to_csv(out, index=False)
     print("\n".join(coverage_lines(rows)))
     if diagnose:
-        print("\n".join(choice_lines([r for r, _ in done]) + bias_lines(rows)
+        print("\n".join(hospital_lines(rows) + choice_lines([r for r, _ in done])
+                        + bias_lines(rows) + [hidden_grade_line(rows)]
                         + gap_lines([g for _, g in done])))
     print(f"  (rows: {out.relative_to(REPO)})", flush=True)
 

@@ -231,17 +231,27 @@ def simulate_cohort(hospital: Hospital, n: int, seed: int) -> pd.DataFrame:
     return _validated(frame, "training")
 
 
+def _panel_patients(hospital: Hospital, size: int) -> pd.DataFrame:
+    index = HOSPITALS.index(hospital) if hospital in HOSPITALS else len(HOSPITALS)
+    return _patients(hospital, size, np.random.default_rng(PANEL_SEED + index),
+                     f"EVAL{index}")
+
+
 def evaluation_panel(hospital: Hospital, size: int = PANEL_SIZE,
                      without_biopsy: int = PANEL_WITHOUT_BIOPSY) -> pd.DataFrame:
     """Fixed patients from ``hospital``'s population (seeded by the hospital); the last
     ``without_biopsy`` of those with a reported primary grade have no liver grade (served
     by the comparator). Validated for prediction."""
-    index = HOSPITALS.index(hospital) if hospital in HOSPITALS else len(HOSPITALS)
-    rng = np.random.default_rng(PANEL_SEED + index)
-    panel = _patients(hospital, size, rng, f"EVAL{index}")
+    panel = _panel_patients(hospital, size)
     reported = np.flatnonzero(panel["primary_grade"].notna().to_numpy())
     _blank_biopsy(panel, reported[len(reported) - without_biopsy:])
     return _validated(panel, "prediction")
+
+
+def hidden_liver_grades(hospital: Hospital, size: int = PANEL_SIZE) -> np.ndarray:
+    """The liver grade each panel patient truly has, also those shown without one: the
+    WRONG truth for the comparator (it cannot know it), kept to measure that mistake."""
+    return _panel_patients(hospital, size)["met_grade"].to_numpy(dtype=object)
 
 
 # ---- truth ---------------------------------------------------------------------------
