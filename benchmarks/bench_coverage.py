@@ -134,9 +134,11 @@ def coverage_lines(rows: pd.DataFrame) -> list[str]:
 
     def emit(label: str, part: pd.DataFrame) -> None:
         s = sim.coverage_summary(part.assign(all="all"), by=("all",)).iloc[0]
-        width = "" if label.startswith("median") else f"  mean width {s.mean_width:.3f}"
+        width = f"  mean width {s.mean_width:.3f}"
         if label.startswith("median"):
-            width = f"  median interval length (finite) {s.mean_width:5.1f} months"
+            width = f"  mean length of finite intervals {s.mean_width:5.1f} months"
+        elif "median" in label:
+            width = ""  # widths in survival and in months do not average
         lines.append(f"  {label:<34} {_pct(s.coverage)}  Wilson [{_pct(s.wilson_low)}, "
                      f"{_pct(s.wilson_high)}]  cluster SE {100 * s.cluster_se:4.1f}  "
                      f"({s.cases} cases){width}")
