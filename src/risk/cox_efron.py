@@ -217,7 +217,9 @@ def fit_efron(X, durations, events, penalizer: float = 0.0, max_steps: int = 60,
         raise ValueError("X must be (n, p) with one duration and one event per row")
     if not s.n_deaths:
         raise CoxConvergenceError("no deaths: a Cox model cannot be fitted")
-    with one_blas_thread():
+    # a trial step may overflow: step halving rejects non-finite likelihoods, so the
+    # warnings would only alarm a reader of the logs
+    with one_blas_thread(), np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         return _newton(s, _Design(X, s), len(X) * float(penalizer), max_steps, tolerance)
 
 

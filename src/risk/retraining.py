@@ -96,7 +96,8 @@ def _stage(progress: Progress | None, start: float, width: float, text: str):
 def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
                        training_data: dict, active=None, active_version: str | None = None,
                        progress: Progress | None = None, n_jobs: int = -1,
-                       column_mapping: dict | None = None) -> Candidate:
+                       column_mapping: dict | None = None,
+                       active_synthetic: bool = False) -> Candidate:
     """Fit a new model on ``frame`` and evaluate it, and the active model, on ``frame``.
 
     Parameters
@@ -108,6 +109,8 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
         :func:`risk.model_card.data_fingerprint` of the uploaded file.
     active : BiopsyRiskModel, optional
         The served model (read only: only its predictions are used).
+    active_synthetic : bool
+        The served model rests on synthetic data (its report then says so).
     progress : callable, optional
         ``progress(fraction, text)`` as each stage and bootstrap chunk finishes.
     """
@@ -133,7 +136,7 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
         if progress:
             progress(start, f"Evaluating the active model {active_version} on your cohort")
         other = evaluate(active, frame, bootstrap=settings.bootstrap, seed=settings.seed,
-                         n_jobs=n_jobs, progress=_stage(progress, start, active_share,
+                         n_jobs=n_jobs, model_synthetic=active_synthetic, progress=_stage(progress, start, active_share,
                                                         "Bootstrap of the active model"))
         other.model_version = active_version
         candidate.active_report = other.to_dict()

@@ -72,7 +72,8 @@ def train_section(upload: CohortUpload, access: Access) -> None:
                 active=served.model if served else None,
                 active_version=served.version if served else None,
                 progress=lambda fraction, text: bar.progress(fraction, text=text),
-                column_mapping=upload.mapping)
+                column_mapping=upload.mapping,
+                active_synthetic=bool(served and served.synthetic))
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
             slot.error(f"Training failed: {_reason(exc)}", icon=":material/error:")
             return

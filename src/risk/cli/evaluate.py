@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
              "not the file the model was trained on") + ") ...", flush=True)
     report = evaluate(loaded.model, result.frame, bootstrap=args.bootstrap, seed=args.seed,
                       n_jobs=args.jobs, progress=_progress if args.bootstrap else None,
-                      dask_scheduler=args.dask_scheduler)
+                      dask_scheduler=args.dask_scheduler, model_synthetic=loaded.synthetic)
     report.model_version = loaded.version
     data = report.to_dict()
     if merged(args.columns):
