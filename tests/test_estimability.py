@@ -126,3 +126,18 @@ def test_forest_plot_names_the_alias_and_estimates_the_rest(aliased_cohort):
     assert pd.isna(unknown_grade["hazard_ratio"].iloc[0])
     estimated = result.table[result.table["note"] == ""]
     assert np.all(np.isfinite(estimated["hazard_ratio"]))
+
+
+def test_the_card_records_what_the_fit_left_out(aliased_cohort, tmp_path):
+    """Training through the command line stores the fit's notes in the model card."""
+    from risk.cli import main
+    from risk.registry import Registry
+
+    path = tmp_path / "aliased.csv"
+    graded = aliased_cohort[aliased_cohort["met_grade"].notna()]  # a grade for everyone
+    graded.drop(columns=["grade_change", "grade_change_steps"]).to_csv(path, index=False)
+    assert main(["train", "--data", str(path), "--model-dir", str(tmp_path / "models"),
+                 "--version", "aliased", "--penalizer", "auto"]) == 0
+    card = Registry(tmp_path / "models").read("aliased")[1]
+    assert any("'Primary WHO grade = unknown' is the same patients as 'Primary site = "
+               "Unknown primary'" in note for note in card["fitting_notes"])

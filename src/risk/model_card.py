@@ -88,11 +88,14 @@ def build_card(
     kind: str = "trained",
     parent: str | None = None,
     notes: str = "",
+    fitting_notes: list[str] | tuple[str, ...] = (),
 ) -> dict:
     """A model card (JSON-safe dict); the registry adds ``version`` when it saves.
 
     ``metrics`` is the slot evaluation fills (e.g. ``{"c_index": ...}``), each value
     saying what data it was measured on; an empty dict means not evaluated yet.
+    ``fitting_notes`` are the fit's own notes in words (columns left out and why, a
+    stabilising penalty), as ``BiopsyRiskModel.notes_`` has them.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
@@ -111,4 +114,5 @@ def build_card(
         "methods": methods(),
         "libraries": library_versions(),
         "notes": notes,
+        "fitting_notes": list(fitting_notes),
     }

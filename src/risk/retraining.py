@@ -184,4 +184,4 @@ def candidate_card(candidate: Candidate, notes: str = "") -> dict:
                                "the same cohort (external validation of that version)",
                                external=True)}
     return build_card(training_data=candidate.training_data, settings=settings,
-                      metrics=metrics, notes=notes)
+                      metrics=metrics, notes=notes, fitting_notes=candidate.notes)

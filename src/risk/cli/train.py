@@ -130,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         settings=settings_of(model, args),
         metrics=metrics,
         notes=args.notes,
+        fitting_notes=model.notes_,
     )
     version = registry.save(params, card, version=args.version, activate=args.activate)
     print(f"saved model version {version} in {registry.root}"
