@@ -49,10 +49,13 @@ Z_95 = 1.959963984540054
 #: How a patient's 95% intervals are computed, for the model card and the Model page.
 INTERVAL_METHOD = (
     "95% intervals of a patient's survival combine the uncertainty of the baseline hazard "
-    "and of the coefficients (Tsiatis 1981; the variance R's survfit.coxph reports), on "
-    "the log(-log) scale of Kalbfleisch and Prentice; the median's interval is where the "
-    "survival interval crosses 50%. In repeated simulation from a known model they cover "
-    "the true survival about 95% of the time (benchmarks/bench_coverage.py).")
+    "and of the coefficients (Tsiatis 1981; the variance R's survfit.coxph reports, with "
+    "Efron's increments at tied deaths), on the log(-log) scale of Kalbfleisch and "
+    "Prentice; the coefficients' covariance is inflated by d/(d - p) (d deaths, p "
+    "coefficients), a small-sample correction that vanishes in large cohorts. The "
+    "median's interval is where the survival interval crosses 50%. Their coverage of the "
+    "true survival is measured by simulation from known models of other hospitals "
+    "(benchmarks/bench_coverage.py).")
 
 
 @dataclass
