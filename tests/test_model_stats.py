@@ -186,3 +186,25 @@ def test_ki67_term_added_when_ki67_carries_risk_within_grade():
     assert "ki67" in model.terms_
     assert model.coef_["ki67_log"] > 0.5
     assert "met_ki67" in model.contributions(frame.iloc[:3]).columns
+
+
+def test_bands_inflate_the_coefficient_covariance_by_deaths_over_deaths_minus_p():
+    """The small-sample correction of the 95% bands: covariance x d/(d - p), nothing
+    else (the same bands as a calculator given the inflated covariance)."""
+    frame = simulate_cohort(300, seed=12)
+    frame = frame[frame["met_grade"].notna()]
+    model = CoxModel("biopsy", penalizer=0.0, extra_terms=()).fit(frame)
+    d, p = int(frame["death"].sum()), len(model.coef_)
+    assert model.small_sample_factor == pytest.approx(d / (d - p))
+    assert 1.0 < model.small_sample_factor < 1.5
+    X = model.design(frame.iloc[:30])
+    z = X - model.means_.to_numpy()
+    lp = z @ model.coef_.to_numpy()
+    inflated = BandCalculator(model.baseline_, model.covariance_.to_numpy() * d / (d - p))
+    plain = BandCalculator(model.baseline_, model.covariance_.to_numpy())
+    _, lower, upper, _ = model.bands_from_design(X)
+    expected = inflated.bands(lp, z)
+    np.testing.assert_allclose(lower, expected[1], atol=1e-12)
+    np.testing.assert_allclose(upper, expected[2], atol=1e-12)
+    assert np.all(upper[:, 60] - lower[:, 60] > plain.bands(lp, z)[2][:, 60]
+                  - plain.bands(lp, z)[1][:, 60])
