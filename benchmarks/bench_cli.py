@@ -56,9 +56,9 @@ out.to_csv(sys.argv[2], index=False, float_format="%.6g")
 
 def _cohort_text(n: int, seed: int) -> str:
     """A synthetic cohort as CSV text (rows the validator refuses left out)."""
-    from risk.io import read_csv_text
-    from risk.synthetic import cohort_csv_text, generate_cohort
-    from risk.validation import validate_cohort
+    from risk.data.reading import read_csv_text
+    from risk.data.validation import validate_cohort
+    from risk.synthetic.generator import cohort_csv_text, generate_cohort
 
     frame = generate_cohort(n, seed=seed)
     text = cohort_csv_text(frame)
@@ -141,7 +141,7 @@ def _best_of(runs: int, argv: list[str]) -> tuple[float, float]:
 
 
 def main() -> None:
-    from risk.batch import default_jobs
+    from risk.model.batch import default_jobs
 
     print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           "(figures are only comparable on an idle machine)")

@@ -19,10 +19,14 @@ import time
 import numpy as np
 import pandas as pd
 
-from risk import cohort, cohort_cox, cohort_survival, cohort_tables, export
-from risk.figures import cohort as figures
+from risk.cohort import forest as cohort_cox
+from risk.cohort import summary as cohort
+from risk.cohort import survival as cohort_survival
+from risk.cohort import tables as cohort_tables
+from risk.data import export
+from risk.data.validation import load_cohort
+from risk.present.figures import cohort as figures
 from risk.schema import COLUMN_NAMES
-from risk.validation import load_cohort
 
 N = 100_000
 MONTHS = cohort_survival.AT_RISK_MONTHS

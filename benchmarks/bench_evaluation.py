@@ -28,10 +28,10 @@ def main() -> None:
     from joblib import effective_n_jobs
     from lifelines import CoxPHFitter
 
-    from risk.evaluation import evaluate
+    from risk.data.validation import canonicalise
+    from risk.evaluation.report import evaluate
     from risk.model import BiopsyRiskModel
-    from risk.synthetic import generate_cohort
-    from risk.validation import canonicalise
+    from risk.synthetic.generator import generate_cohort
 
     frame = canonicalise(generate_cohort(PATIENTS, 20250517))
     model = BiopsyRiskModel(penalizer=0.05, extra_terms=[]).fit(frame)

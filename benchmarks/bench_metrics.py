@@ -1,4 +1,4 @@
-"""Harrell's C at 100,000 patients: :func:`risk.metrics.harrell_c` (scikit-survival's
+"""Harrell's C at 100,000 patients: :func:`risk.evaluation.metrics.harrell_c` (scikit-survival's
 tie rule, array-only counting) against lifelines' ``concordance_index`` (the reference,
 a balanced tree; it ties only exactly equal scores) and scikit-survival's
 ``concordance_index_censored`` (the rule's source, a loop over deaths; on fewer patients).
@@ -39,7 +39,7 @@ def main() -> None:
     from lifelines.utils import concordance_index
     from sksurv.metrics import concordance_index_censored
 
-    from risk.metrics import harrell_c
+    from risk.evaluation.metrics import harrell_c
 
     for rounded in (False, True):
         t, e, s = _cohort(PATIENTS, 1, rounded)

@@ -18,10 +18,10 @@ import time
 
 import pandas as pd
 
+from risk.data.validation import canonicalise
 from risk.model import BiopsyRiskModel, CoxModel
-from risk.prediction import MONTHS
-from risk.synthetic import generate_cohort
-from risk.validation import canonicalise
+from risk.model.prediction import MONTHS
+from risk.synthetic.generator import generate_cohort
 
 N_BATCH = 100_000
 N_TRAIN = 10_000

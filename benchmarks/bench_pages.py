@@ -11,7 +11,7 @@ Measured twice:
   ``set_input_files`` until the summary and both charts of the first tab are drawn, then
   each tab until its chart (or table) is on screen.
 
-Reference measured in the same run (best of 3): ``risk.validation.load_cohort`` alone on
+Reference measured in the same run (best of 3): ``risk.data.validation.load_cohort`` alone on
 the same bytes (reading and validating the file is the floor of any upload) and plain
 ``pandas.read_csv``. The page timings are single cold runs (a second run would hit the
 caches). Printed, not asserted.
@@ -45,7 +45,7 @@ GOAL, LIMIT = 3.0, 8.0
 
 
 def cohort_bytes(seed: int) -> bytes:
-    from risk.synthetic import cohort_csv_text, generate_cohort
+    from risk.synthetic.generator import cohort_csv_text, generate_cohort
 
     return cohort_csv_text(generate_cohort(N, seed)).encode()
 
@@ -65,7 +65,7 @@ def references(raw: bytes) -> dict[str, float]:
 
     import pandas as pd
 
-    from risk.validation import load_cohort
+    from risk.data.validation import load_cohort
 
     load_cohort(raw[:20_000].rsplit(b"\n", 1)[0] + b"\n")  # imports out of the timing
     return {"pandas.read_csv (plain)": _timed(lambda: pd.read_csv(io.BytesIO(raw)), 3),

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import time
 
-from risk.estimate import estimate_patient
-from risk.figures import patient as figures
-from risk.registry import load
-from risk.report import build_report, figure_png
-from risk.validation import validate_patient
+from risk.data.validation import validate_patient
+from risk.model.patient_estimate import estimate_patient
+from risk.present.figures import patient as figures
+from risk.present.pdf import build_report, figure_png
+from risk.registry.store import load
 
 PATIENT = {
     "age": 63.0, "sex": "female", "primary_site": "pancreas", "primary_ki67": 12.0,

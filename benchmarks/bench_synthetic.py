@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from risk.schema import COLUMN_NAMES
-from risk.synthetic import cohort_csv_text, generate_cohort
+from risk.synthetic.generator import cohort_csv_text, generate_cohort
 
 
 def _best_of(function, repeats: int = 3) -> float:

@@ -14,10 +14,10 @@ import time
 import numpy as np
 import pandas as pd
 
+from risk.data.reading import read_csv_text
+from risk.data.validation import load_cohort
 from risk.errors import ValidationError
-from risk.io import read_csv_text
 from risk.schema import COLUMN_NAMES
-from risk.validation import load_cohort
 
 N = 100_000
 

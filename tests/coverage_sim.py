@@ -1,7 +1,7 @@
 """Cohorts from "other hospitals" with a KNOWN Cox/Weibull truth, and how often the served
 model's 95% intervals cover that truth (coverage tests and the coverage benchmark only).
 
-Independent of :mod:`risk.synthetic` and :mod:`risk.features`: the true log hazard is
+Independent of :mod:`risk.synthetic.generator` and :mod:`risk.model.features`: the true log hazard is
 :func:`model_sim.true_log_hazard` (its own table lookups on the canonical columns) with
 each hospital's own table of log hazard ratios, and the truth is computed here.
 
@@ -18,7 +18,7 @@ missing at random among patients whose primary grade is reported (the validator 
 patient with neither grade, so a patient without a primary grade always has a biopsy
 here); given the reported inputs it is independent of the liver grade.
 
-Every cohort is written as CSV and read back through :func:`risk.validation.load_cohort`
+Every cohort is written as CSV and read back through :func:`risk.data.validation.load_cohort`
 (purpose "training"), as an uploaded file would be: it is a valid canonical frame.
 
 Truth: ``S(t|x) = exp(-(t / scale)^shape exp(lp(x)))``. For a patient WITHOUT a liver grade
@@ -207,7 +207,7 @@ def _patients(hospital: Hospital, n: int, rng, prefix: str) -> pd.DataFrame:
 
 def _validated(frame: pd.DataFrame, purpose: str) -> pd.DataFrame:
     """``frame`` written as CSV and read back as an upload: the canonical frame."""
-    from risk.validation import load_cohort
+    from risk.data.validation import load_cohort
 
     return load_cohort(frame.to_csv(index=False).encode(), purpose=purpose).frame
 

@@ -7,9 +7,9 @@ import functools
 
 import numpy as np
 
+from risk.data.validation import canonicalise
 from risk.model import BiopsyRiskModel
-from risk.synthetic import generate_cohort
-from risk.validation import canonicalise
+from risk.synthetic.generator import generate_cohort
 
 
 @functools.cache

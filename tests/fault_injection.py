@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from risk import registry_files
+from risk.registry import files as registry_files
 
 
 def pause_at(stage: str, signal_file: str | Path) -> None:

@@ -1,7 +1,7 @@
 """Canonical cohort frames simulated from a KNOWN Cox/Weibull truth (model tests only).
 
 The true log hazard is computed here from the canonical columns with its own table of
-log hazard ratios (:data:`TRUE_LOG_HR`), independently of :mod:`risk.features`, so an
+log hazard ratios (:data:`TRUE_LOG_HR`), independently of :mod:`risk.model.features`, so an
 encoding mistake shows up as a failure to recover the truth.
 
 Truth: S(t|x) = exp(-(t / SCALE)^SHAPE * exp(lp(x))), lp = 0 for the reference patient

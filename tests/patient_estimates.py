@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from risk import grading
-from risk.estimate import BeforeBiopsy, PatientEstimate, SurvivalEstimate
+from risk.model.patient_estimate import BeforeBiopsy, PatientEstimate, SurvivalEstimate
 from risk.schema import GRADES, HORIZONS_MONTHS
 
 MONTHS = np.arange(121, dtype=float)

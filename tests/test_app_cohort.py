@@ -23,10 +23,10 @@ from cohort_frames import make_cohort
 from scipy import stats
 from streamlit.testing.v1 import AppTest
 
-from risk.figures.cohort_style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
 from risk.model import BiopsyRiskModel
-from risk.model_card import build_card, data_fingerprint
-from risk.registry import MODEL_DIR_ENV, Registry
+from risk.present.figures.cohort_style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
+from risk.registry.card import build_card, data_fingerprint
+from risk.registry.store import MODEL_DIR_ENV, Registry
 from risk.schema import COLUMN_NAMES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -357,8 +357,8 @@ def test_biopsy_safety_table_speaks_the_clinics_words(model, shipped):
 
 
 def test_patient_from_the_patient_page_is_placed_in_the_risk_distribution(model, shipped):
-    from risk.estimate import estimate_patient
-    from risk.validation import load_cohort
+    from risk.data.validation import load_cohort
+    from risk.model.patient_estimate import estimate_patient
 
     patient = {"age": 63.0, "sex": "female", "primary_site": "pancreas",
                "primary_ki67": 12.0, "met_ki67": 25.0, "met_timing": "synchronous",

@@ -15,11 +15,11 @@ import pytest
 from cohort_frames import make_cohort
 from streamlit.testing.v1 import AppTest
 
-from risk.estimate import estimate_patient
 from risk.model import BiopsyRiskModel
-from risk.model_card import build_card, data_fingerprint
-from risk.registry import MODEL_DIR_ENV, Registry
-from risk.report import build_report
+from risk.model.patient_estimate import estimate_patient
+from risk.present.pdf import build_report
+from risk.registry.card import build_card, data_fingerprint
+from risk.registry.store import MODEL_DIR_ENV, Registry
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = ("pages/home.py", "pages/patient.py", "pages/model.py", "pages/cohort.py")

@@ -17,10 +17,10 @@ import pytest
 from cohort_frames import make_cohort
 from streamlit.testing.v1 import AppTest
 
-from risk.evaluation import evaluate
+from risk.evaluation.report import evaluate
 from risk.model import BiopsyRiskModel
-from risk.model_card import build_card, data_fingerprint
-from risk.registry import MODEL_DIR_ENV, Registry
+from risk.registry.card import build_card, data_fingerprint
+from risk.registry.store import MODEL_DIR_ENV, Registry
 
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")

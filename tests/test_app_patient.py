@@ -16,11 +16,11 @@ import pytest
 from cohort_frames import make_cohort
 from streamlit.testing.v1 import AppTest
 
-from risk.estimate import PREDICTED_MEDIAN_RULE
+from risk.data.validation import validate_patient
 from risk.model import BiopsyRiskModel
-from risk.model_card import build_card, data_fingerprint
-from risk.registry import MODEL_DIR_ENV, Registry
-from risk.validation import validate_patient
+from risk.model.patient_estimate import PREDICTED_MEDIAN_RULE
+from risk.registry.card import build_card, data_fingerprint
+from risk.registry.store import MODEL_DIR_ENV, Registry
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 VERSION = "apptest-v1"
@@ -343,12 +343,12 @@ def test_the_form_still_shows_the_estimated_patient_after_visiting_another_page(
 
 
 def test_an_unexpected_failure_is_a_message_not_a_traceback(model, monkeypatch):
-    import risk.estimate
+    import risk.model.patient_estimate
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(risk.estimate, "estimate_patient", broken)
+    monkeypatch.setattr(risk.model.patient_estimate, "estimate_patient", broken)
     at = submit(PATIENT)
     assert not at.exception and not at.metric
     assert any("could not be computed" in e.value for e in at.error)

@@ -16,8 +16,8 @@ from cohort_frames import make_cohort
 from streamlit.testing.v1 import AppTest
 
 from risk.model import BiopsyRiskModel
-from risk.model_card import build_card, data_fingerprint
-from risk.registry import MODEL_DIR_ENV, Registry
+from risk.registry.card import build_card, data_fingerprint
+from risk.registry.store import MODEL_DIR_ENV, Registry
 from risk.schema import COLUMN_NAMES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

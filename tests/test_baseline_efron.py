@@ -30,7 +30,7 @@ import pytest
 from efron_by_hand import efron_baseline
 from lifelines import CoxPHFitter
 
-from risk.uncertainty import BandCalculator, baseline_aggregates
+from risk.model.bands import BandCalculator, baseline_aggregates
 
 TIME = np.array([1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 5, 5, 6, 7, 7], dtype=float)
 DEATH = np.array([1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0], dtype=float)

@@ -1,4 +1,4 @@
-"""Chunked scoring (risk.batch): chunks of whole records, file-wide row numbers in every
+"""Chunked scoring (risk.model.batch): chunks of whole records, file-wide row numbers in every
 message, output in input order, nothing written for a bad file. A stand-in model keeps
 these tests about the streaming; the real model is used in test_cli_model.py."""
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from risk import batch
-from risk.chunked_csv import iter_record_chunks
+from risk.data.chunks import iter_record_chunks
 from risk.errors import ValidationError
+from risk.model import batch
 
 HEADER = ("patient_id,age,sex,primary_site,primary_grade,met_grade,met_timing,liver_burden,"
           "extrahepatic_mets,primary_resected,functional_syndrome,ecog,os_months,death\n")
@@ -166,8 +166,8 @@ def test_formula_like_text_is_neutralised_in_the_output(tmp_path):
 def test_notes_of_many_chunks_are_summed_as_counts_and_worded_once():
     """Counts are data, summed per note over chunks; the words (with "Ki-67" in them)
     are never re-parsed, so 'Ki-67' cannot become 'Ki-134'."""
-    from risk.batch import ScoreSummary, _Chunk
-    from risk.validation import Note
+    from risk.data.validation import Note
+    from risk.model.batch import ScoreSummary, _Chunk
 
     empty = np.array([], dtype=object), np.array([], dtype=np.int64)
     summary = ScoreSummary()

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from risk.cli import main
-from risk.registry import Registry
-from risk.synthetic import generate_cohort
+from risk.registry.store import Registry
+from risk.synthetic.generator import generate_cohort
 
 THEIRS = {"age": "Age_years", "met_grade": "Liver grade", "death": "Died"}
 MATCHING = "age=Age_years,met_grade=Liver grade"

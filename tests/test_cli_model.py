@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from risk import registry as reg
-from risk.batch import OUTPUT_COLUMNS
 from risk.cli import main
-from risk.io import read_csv_text
-from risk.validation import validate_cohort
+from risk.data.reading import read_csv_text
+from risk.data.validation import validate_cohort
+from risk.model.batch import OUTPUT_COLUMNS
+from risk.registry import store as reg
 
 #: Settings that keep a training run near one second (the penalty is fixed).
 FAST = ["--penalizer", "0.1", "--seed", "1"]
@@ -31,7 +31,7 @@ ID_MARK = "ZQXJ"  # in every patient id: must never reach a model file
 
 def cohort_frame(n: int, seed: int) -> pd.DataFrame:
     """A synthetic cohort with distinctive ids and 4-decimal survival times."""
-    from risk.synthetic import generate_cohort
+    from risk.synthetic.generator import generate_cohort
 
     frame = generate_cohort(n, seed=seed)
     grades = ["primary_grade", "met_grade", "primary_ki67", "met_ki67", "primary_mitoses",
@@ -96,7 +96,7 @@ def test_train_prints_the_version_last_and_saves_a_card_with_the_fingerprint(
 
 def test_train_with_evaluate_stores_the_validation_report_in_the_card(workspace, capsys,
                                                                      tmp_path):
-    from risk.evaluation import evaluate
+    from risk.evaluation.report import evaluate
 
     cohort = workspace["cohort"]
     code, out, _ = run_cli(capsys, "train", "--data", cohort, "--model-dir", tmp_path,

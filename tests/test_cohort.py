@@ -1,12 +1,12 @@
-"""Cohort filters, groupings and grade transitions (risk.cohort)."""
+"""Cohort filters, groupings and grade transitions (risk.cohort.summary)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from cohort_frames import make_cohort
 
-from risk import cohort
-from risk.cohort import NOT_ASSESSED
+from risk.cohort import summary as cohort
+from risk.cohort.summary import NOT_ASSESSED
 
 
 @pytest.fixture(scope="module")

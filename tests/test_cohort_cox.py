@@ -1,4 +1,4 @@
-"""The forest plot's Cox fit on the shown cohort (risk.cohort_cox)."""
+"""The forest plot's Cox fit on the shown cohort (risk.cohort.forest)."""
 
 import numpy as np
 import pandas as pd
@@ -6,8 +6,8 @@ import pytest
 from cohort_frames import make_cohort
 from lifelines import CoxPHFitter
 
-from risk import cohort_cox
-from risk.cohort_cox import cox_forest, design
+from risk.cohort import forest as cohort_cox
+from risk.cohort.forest import cox_forest, design
 
 
 @pytest.fixture(scope="module")

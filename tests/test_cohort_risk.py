@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from cohort_frames import make_cohort
 
-from risk.cohort_risk import RISK_GROUP_LABELS, cohort_risk, describe_cutpoints
+from risk.cohort.risk_groups import RISK_GROUP_LABELS, cohort_risk, describe_cutpoints
 from risk.errors import Problem, ValidationError
 from risk.model import BiopsyRiskModel
 from riskapp.uploads import check_upload_name, problems_table, read_upload

@@ -1,4 +1,4 @@
-"""Table 1, biopsy safety (Wilson intervals) and the risk percentile (risk.cohort_tables)."""
+"""Table 1, biopsy safety (Wilson intervals) and the risk percentile (risk.cohort.tables)."""
 
 import numpy as np
 import pandas as pd
@@ -7,8 +7,8 @@ from cohort_frames import make_cohort
 from scipy import stats
 
 from risk import grading
-from risk.cohort import NOT_ASSESSED
-from risk.cohort_tables import (
+from risk.cohort.summary import NOT_ASSESSED
+from risk.cohort.tables import (
     complication_rates,
     format_p_value,
     risk_percentile,
@@ -171,7 +171,7 @@ def test_risk_percentile_equals_scipy():
 def test_empty_cells_survive_the_csv_export_unchanged(table):
     """A group without values shows an en dash: a plain '-' was exported as "'-" (the
     CSV neutraliser's formula guard)."""
-    from risk.export import to_csv_bytes
+    from risk.data.export import to_csv_bytes
 
     ki67 = table.display[table.display["Characteristic"] == "Primary Ki-67 (%)"].iloc[0]
     assert ki67.filter(like="Not assessed").iloc[0] == "\u2013"  # its only patient has none

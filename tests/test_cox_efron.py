@@ -1,4 +1,4 @@
-"""The project's one numpy Cox solver (risk.cox_efron) against R, lifelines, scikit-survival
+"""The project's one numpy Cox solver (risk.stats.cox_solver) against R, lifelines, scikit-survival
 and hand-computed likelihoods: Efron and Breslow ties, with and without a penalty."""
 
 import numpy as np
@@ -7,8 +7,8 @@ from cohort_frames import make_cohort
 from lifelines import CoxPHFitter
 from lifelines.datasets import load_lung, load_rossi
 
-from risk.cohort_cox import design
-from risk.cox_efron import (
+from risk.cohort.forest import design
+from risk.stats.cox_solver import (
     CoxConvergenceError,
     TieStructure,
     baseline_cumulative_hazard,

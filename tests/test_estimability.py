@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from model_sim import simulate_cohort
 
-from risk.cohort_cox import cox_forest
-from risk.coxfit import fit_coefficients, fit_design
-from risk.estimability import DroppedColumn, describe_dropped, estimable_columns
+from risk.cohort.forest import cox_forest
+from risk.model.fit import fit_coefficients, fit_design
+from risk.stats.estimability import DroppedColumn, describe_dropped, estimable_columns
 
 
 def _design(n=200, seed=0):
@@ -131,7 +131,7 @@ def test_forest_plot_names_the_alias_and_estimates_the_rest(aliased_cohort):
 def test_the_card_records_what_the_fit_left_out(aliased_cohort, tmp_path):
     """Training through the command line stores the fit's notes in the model card."""
     from risk.cli import main
-    from risk.registry import Registry
+    from risk.registry.store import Registry
 
     path = tmp_path / "aliased.csv"
     graded = aliased_cohort[aliased_cohort["met_grade"].notna()]  # a grade for everyone

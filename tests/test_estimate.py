@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from patient_estimates import exponential_estimate
 
 from risk import schema
+from risk.data.validation import validate_patient
 from risk.errors import ValidationError
-from risk.estimate import (
+from risk.model import BiopsyRiskModel
+from risk.model.patient_estimate import (
     describe_cutpoints,
     describe_grade_comparison,
     describe_inputs,
@@ -22,9 +24,7 @@ from risk.estimate import (
     describe_reference,
     estimate_patient,
 )
-from risk.model import BiopsyRiskModel
 from risk.schema import GRADES
-from risk.validation import validate_patient
 
 PATIENT = {
     "age": 63.0, "sex": "female", "primary_site": "pancreas", "primary_ki67": 12.0,

@@ -12,9 +12,9 @@ from lifelines.utils import concordance_index
 from sksurv.metrics import brier_score, concordance_index_ipcw, cumulative_dynamic_auc
 from sksurv.util import Surv
 
-from risk import bootstrap as boot
-from risk import evaluation
-from risk.evaluation import EvaluationError, evaluate
+from risk.evaluation import bootstrap as boot
+from risk.evaluation import report as evaluation
+from risk.evaluation.report import EvaluationError, evaluate
 from risk.model import BiopsyRiskModel
 
 REQUIRED_KEYS = (

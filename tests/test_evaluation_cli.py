@@ -6,11 +6,11 @@ import pytest
 from evaluation_fixtures import cohort, fitted
 
 from risk.cli import main
+from risk.data.validation import load_cohort
 from risk.errors import ValidationError
-from risk.model_card import build_card, data_fingerprint
-from risk.registry import Registry
-from risk.synthetic import generate_cohort, write_cohort
-from risk.validation import load_cohort
+from risk.registry.card import build_card, data_fingerprint
+from risk.registry.store import Registry
+from risk.synthetic.generator import generate_cohort, write_cohort
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ import re
 import plotly.graph_objects as go
 import pytest
 
-from risk.evaluation import SYNTHETIC_CONTEXT
-from risk.figures import evaluation as fe
-from risk.report_html import render_report_html
+from risk.evaluation.report import SYNTHETIC_CONTEXT
+from risk.present.figures import evaluation as fe
+from risk.present.html import render_report_html
 
 GROUPS = [
     {"group": 1, "n": 50, "deaths": 5, "mean_predicted_risk": 0.10, "observed_risk": 0.12,

@@ -1,4 +1,4 @@
-"""CSV export with OWASP CSV-injection neutralisation (risk.export)."""
+"""CSV export with OWASP CSV-injection neutralisation (risk.data.export)."""
 
 import io
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from risk.export import neutralise, neutralise_cell, to_csv_bytes
+from risk.data.export import neutralise, neutralise_cell, to_csv_bytes
 
 HOSTILE = ["=SUM(A1:A9)", "+1+1", "-2+3", "@SUM(1)", "\tcmd", "\r=1",
            "=cmd|' /C calc'!A0", '=HYPERLINK("http://x.invalid","click")']

@@ -1,16 +1,16 @@
-"""Tumor-board figure builders as pure functions (risk.figures.cohort)."""
+"""Tumor-board figure builders as pure functions (risk.present.figures.cohort)."""
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 from cohort_frames import make_cohort
 
-from risk import cohort
-from risk.cohort_cox import cox_forest
-from risk.cohort_survival import survival_by_group
-from risk.cohort_tables import complication_rates, risk_percentile
-from risk.figures import cohort as figures
-from risk.figures.cohort_style import (
+from risk.cohort import summary as cohort
+from risk.cohort.forest import cox_forest
+from risk.cohort.survival import survival_by_group
+from risk.cohort.tables import complication_rates, risk_percentile
+from risk.present.figures import cohort as figures
+from risk.present.figures.cohort_style import (
     FONT_SIZE,
     PALETTE,
     SYNTHETIC_MODEL_NOTE,
@@ -269,8 +269,8 @@ def test_palette_is_colour_blind_safe_and_grey_means_not_assessed():
 
 
 def test_risk_groups_are_coloured_like_grades_high_never_green():
-    from risk.cohort_risk import RISK_GROUP_LABELS
-    from risk.figures.cohort_style import BLUISH_GREEN, ORANGE, VERMILLION
+    from risk.cohort.risk_groups import RISK_GROUP_LABELS
+    from risk.present.figures.cohort_style import BLUISH_GREEN, ORANGE, VERMILLION
 
     low, intermediate, high = RISK_GROUP_LABELS.values()
     colors = group_colors([low, intermediate, high])

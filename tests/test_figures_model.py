@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from cohort_frames import make_cohort
 
-from risk import model_summary as summary
-from risk.figures.model import baseline_survival_figure, hazard_ratio_figure
 from risk.model import BiopsyRiskModel
+from risk.present import model_summary as summary
+from risk.present.figures.model import baseline_survival_figure, hazard_ratio_figure
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from patient_estimates import MONTHS, make_estimate
 
-from risk.figures import patient as figures
+from risk.present.figures import patient as figures
 
 
 def trace(fig, name_start: str):

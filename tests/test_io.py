@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from validation_helpers import BASE_ROWS, to_csv
 
-from risk import io as risk_io
+from risk.data import reading as risk_io
+from risk.data.reading import file_fingerprint, read_csv_text
 from risk.errors import ValidationError
-from risk.io import file_fingerprint, read_csv_text
 from risk.schema import COLUMN_NAMES
 
 VALID = to_csv(BASE_ROWS)
@@ -180,7 +180,7 @@ def test_reading_writes_nothing_and_logs_no_cell(monkeypatch, caplog):
     caplog.set_level(logging.DEBUG)
     secret = to_csv([{**BASE_ROWS[0], "patient_id": "ZQXSECRET7"}]).encode()
     read_csv_text(secret)
-    from risk.validation import load_cohort
+    from risk.data.validation import load_cohort
     load_cohort(secret)
     with pytest.raises(ValidationError):
         load_cohort(secret.replace(b"ZQXSECRET7,64", b"ZQXSECRET7,640"))

@@ -1,4 +1,4 @@
-"""The one Kaplan-Meier estimator (risk.kaplan_meier): the observed survival at a horizon
+"""The one Kaplan-Meier estimator (risk.stats.kaplan_meier): the observed survival at a horizon
 that the evaluation metrics read, and bands at any level, against lifelines.
 
 The curves themselves (survival, band, numbers at risk, medians on tied, censored and
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from lifelines import KaplanMeierFitter
 
-from risk.kaplan_meier import (
+from risk.stats.kaplan_meier import (
     censoring_survival,
     kaplan_meier,
     survival_at,

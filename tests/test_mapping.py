@@ -1,4 +1,4 @@
-"""Matching a file's column names to the data dictionary (risk.mapping)."""
+"""Matching a file's column names to the data dictionary (risk.data.columns)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 from cohort_frames import make_cohort
 
+from risk.data.columns import apply_column_mapping, suggest_mapping, unmatched_columns
+from risk.data.reading import read_csv_text
+from risk.data.validation import load_cohort, validate_cohort
 from risk.errors import ValidationError
-from risk.io import read_csv_text
-from risk.mapping import apply_column_mapping, suggest_mapping, unmatched_columns
 from risk.schema import COLUMN_NAMES
-from risk.validation import load_cohort, validate_cohort
 
 THEIR_NAMES = {"age": "Age at biopsy", "os_months": "OS (months)", "death": "Died",
                "met_ki67": "Ki67 liver", "patient_id": "Study code"}

@@ -14,7 +14,7 @@ from sksurv.metrics import integrated_brier_score as sksurv_ibs
 from sksurv.util import Surv
 
 from risk.errors import ModelError
-from risk.metrics import (
+from risk.evaluation.metrics import (
     bootstrap_concordance,
     brier_scores,
     harrell_c,
@@ -193,8 +193,8 @@ def test_percentile_interval():
 
 def test_bootstrap_concordance_when_a_resample_misses_the_longest_follow_up():
     """Regression: the censoring KM of a resample is undefined past its own follow-up."""
-    from risk.bootstrap import resample_indices
-    from risk.metrics import bootstrap_concordance
+    from risk.evaluation.bootstrap import resample_indices
+    from risk.evaluation.metrics import bootstrap_concordance
 
     rng = np.random.default_rng(0)
     n = 60

@@ -7,8 +7,8 @@ import pytest
 from lifelines import CoxPHFitter
 
 from risk.errors import ModelError
-from risk.metrics import calibration_at, calibration_slope
-from risk.metrics.calibration import (
+from risk.evaluation.metrics import calibration_at, calibration_slope
+from risk.evaluation.metrics.calibration import (
     complementary_log_log,
     restricted_cubic_spline,
     risk_groups,

@@ -17,8 +17,8 @@ from sksurv.metrics import (
 from sksurv.util import Surv
 
 from risk.errors import ModelError
-from risk.metrics import bootstrap_concordance, harrell_c, time_dependent_auc, uno_c
-from risk.metrics.discrimination import TIED_RISK
+from risk.evaluation.metrics import bootstrap_concordance, harrell_c, time_dependent_auc, uno_c
+from risk.evaluation.metrics.discrimination import TIED_RISK
 
 #: scikit-survival's ``data_with_tied_risk``: C = 0.59375 (9 concordant, 6 discordant,
 #: 1 tied in risk); ``data_with_almost_tied_risk`` moves the two tied scores 4.5e-9 apart
@@ -157,7 +157,7 @@ def test_auc_when_the_censoring_distribution_ends_at_zero():
 
 
 def test_auc_and_brier_outside_the_follow_up_are_nan_not_a_library_error():
-    from risk.metrics import brier_scores
+    from risk.evaluation.metrics import brier_scores
 
     time, event, score = [1.0, 2, 3, 4, 5, 6], [0, 1, 1, 1, 0, 1], [.1, .5, .2, .3, .9, .4]
     auc = time_dependent_auc(time, event, score, [0.5, 3.5, 6.0, 200.0])

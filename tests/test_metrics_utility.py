@@ -6,7 +6,7 @@ import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.datasets import load_lung, load_rossi
 
-from risk.metrics import (
+from risk.evaluation.metrics import (
     decision_curve,
     likelihood_ratio_test,
     nested_cox_lr_test,
@@ -14,7 +14,7 @@ from risk.metrics import (
     proportional_hazards_check,
     reclassification_table,
 )
-from risk.metrics.cox_checks import independent_columns
+from risk.evaluation.metrics.cox_checks import independent_columns
 
 # Ten patients, nobody censored before 60 months: four died by 60 (the "events").
 TIME = np.array([5, 12, 30, 59, 61, 70, 80, 90, 100, 120], float)

@@ -10,9 +10,9 @@ from model_checks import check_survival_curves
 from model_sim import fitted_pair, reference_like_patient, simulate_cohort
 
 from risk.errors import ModelError
-from risk.features import HASH_FROM, candidate_columns, encode, reference_patient
 from risk.model import BiopsyRiskModel, CoxModel, NotFittedError
-from risk.prediction import TABLE_COLUMNS
+from risk.model.features import HASH_FROM, candidate_columns, encode, reference_patient
+from risk.model.prediction import TABLE_COLUMNS
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,9 @@ from model_sim import (
 )
 from scipy import stats
 
-from risk import tuning
-from risk.coxfit import MIN_PENALIZER, fit_design
-from risk.model import BiopsyRiskModel, CoxModel, compare_terms
-from risk.uncertainty import Z_95, BandCalculator
+from risk.model import BiopsyRiskModel, CoxModel, compare_terms, tuning
+from risk.model.bands import Z_95, BandCalculator
+from risk.model.fit import MIN_PENALIZER, fit_design
 
 
 def _breslow_cumhaz(beta, X, means, t, e, grid):

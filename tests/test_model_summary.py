@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from cohort_frames import make_cohort
 
-from risk import model_summary as summary
-from risk.features import DesignColumn, patient_frame
 from risk.model import BiopsyRiskModel, CoxModel
-from risk.model_card import build_card, data_fingerprint
-from risk.registry import Registry
-from risk.registry_lineage import built_on
+from risk.model.features import DesignColumn, patient_frame
+from risk.present import model_summary as summary
+from risk.registry.card import build_card, data_fingerprint
+from risk.registry.lineage import built_on
+from risk.registry.store import Registry
 
 
 @pytest.fixture(scope="module")

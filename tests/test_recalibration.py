@@ -1,4 +1,4 @@
-"""Recalibration of a saved model on a centre's own cohort (risk.recalibration and
+"""Recalibration of a saved model on a centre's own cohort (risk.model.recalibration and
 `python -m risk recalibrate`), on simulated cohorts whose truth is known."""
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import pytest
 from cohort_frames import make_cohort
 
 from risk.cli import main
-from risk.cohort_survival import kaplan_meier
+from risk.cohort.survival import kaplan_meier
 from risk.errors import ModelError
 from risk.model import BiopsyRiskModel
-from risk.model_card import build_card, data_fingerprint
-from risk.recalibration import calibration_slope, recalibrate
-from risk.registry import Registry
+from risk.model.recalibration import calibration_slope, recalibrate
+from risk.registry.card import build_card, data_fingerprint
+from risk.registry.store import Registry
 from risk.schema import COLUMN_NAMES
 
 PARTS = ("biopsy_model", "comparator_model")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from risk import registry as reg
 from risk.errors import RegistryError
-from risk.model_card import build_card, data_fingerprint
+from risk.registry import store as reg
+from risk.registry.card import build_card, data_fingerprint
 
 PARAMS = {"format": 1, "coef": {"age": 0.0123456789012345, "met_grade_G3": 1.25},
           "baseline": [0.0, 0.01, 0.02], "labels": ["a", "b"]}

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from risk import registry as reg
-from risk.model_card import build_card
+from risk.registry import store as reg
+from risk.registry.card import build_card
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -23,8 +23,8 @@ sys.path.insert(0, sys.argv[5])
 if sys.argv[4]:
     from fault_injection import pause_at
     pause_at(*sys.argv[4].split(":", 1))
-from risk.registry import Registry
-from risk.model_card import build_card
+from risk.registry.store import Registry
+from risk.registry.card import build_card
 root, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 registry = Registry(root)
 card = build_card(training_data={"patients": 1, "events": 1})

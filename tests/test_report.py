@@ -11,10 +11,10 @@ import pytest
 from patient_estimates import make_estimate
 
 import risk
-from risk import report as report_module
-from risk.estimate import PREDICTED_MEDIAN_RULE
-from risk.figures import patient as patient_figures
-from risk.report import IMAGE_FAILED_NOTE, build_report
+from risk.model.patient_estimate import PREDICTED_MEDIAN_RULE
+from risk.present import pdf as report_module
+from risk.present.figures import patient as patient_figures
+from risk.present.pdf import IMAGE_FAILED_NOTE, build_report
 
 
 def page_text(pdf: bytes) -> str:

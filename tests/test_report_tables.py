@@ -1,11 +1,11 @@
-"""The report's tables in words (risk.report_html): bootstrap optimism, proportional
+"""The report's tables in words (risk.present.html): bootstrap optimism, proportional
 hazards and subgroups read the same in report.html and on the retrain page."""
 
 from __future__ import annotations
 
 import pytest
 
-from risk.report_html import (
+from risk.present.html import (
     covariate_label,
     optimism_note,
     optimism_rows,

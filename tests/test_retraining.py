@@ -1,4 +1,4 @@
-"""Training on a researcher's cohort and comparing with the active model (risk.retraining)."""
+"""Training on a researcher's cohort and comparing with the active model (risk.model.training)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from cohort_frames import make_cohort
 
 from risk.errors import ModelError
 from risk.model import BiopsyRiskModel
-from risk.model_card import data_fingerprint
-from risk.retraining import TrainingSettings, candidate_card, train_and_evaluate
+from risk.model.training import TrainingSettings, candidate_card, train_and_evaluate
+from risk.registry.card import data_fingerprint
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_the_card_has_the_fingerprint_settings_mapping_and_both_models_metrics(t
 
 
 def test_the_card_keeps_the_whole_report_so_the_model_page_can_draw_it(trained):
-    from risk.model_summary import stored_evaluation
+    from risk.present.model_summary import stored_evaluation
 
     *_, candidate, _ = trained
     card = candidate_card(candidate)

@@ -11,8 +11,8 @@ import shutil
 
 import pytest
 
-from risk import registry as reg
 from risk.cli import main
+from risk.registry import store as reg
 
 SHIPPED = "synthetic-v1"
 #: What `make model` runs (keep in step with the Makefile).

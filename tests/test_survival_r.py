@@ -10,9 +10,9 @@ from lifelines.datasets import load_lung
 from lifelines.statistics import multivariate_logrank_test
 from scipy import stats
 
-from risk.cohort_survival import holm, logrank_test, survival_by_group
-from risk.kaplan_meier import kaplan_meier, median_time
-from risk.validation import median_follow_up
+from risk.cohort.survival import holm, logrank_test, survival_by_group
+from risk.data.validation import median_follow_up
+from risk.stats.kaplan_meier import kaplan_meier, median_time
 
 #: Groups a and b have deaths; everyone in z is censored before the first death (2).
 TIME = np.array([2, 4, 6, 8, 10, 3, 5, 7, 9, 11, 0.5, 1, 1.5])

@@ -17,9 +17,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lifelines import CoxPHFitter, KaplanMeierFitter
 
-from risk import grading, schema, synthetic, synthetic_docs, synthetic_params
+from risk import grading, schema
 from risk.cli import main as cli_main
-from risk.synthetic import SHIPPED_N, SHIPPED_SEED, cohort_csv_text, generate_cohort, write_cohort
+from risk.synthetic import docs as synthetic_docs
+from risk.synthetic import generator as synthetic
+from risk.synthetic import params as synthetic_params
+from risk.synthetic.generator import (
+    SHIPPED_N,
+    SHIPPED_SEED,
+    cohort_csv_text,
+    generate_cohort,
+    write_cohort,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "data" / "synthetic" / "cohort.csv"
@@ -341,7 +350,7 @@ def test_shipped_cohort_is_the_documented_command_output():
 
 
 def test_shipped_cohort_passes_the_cohort_validator():
-    validation = pytest.importorskip("risk.validation")
+    validation = pytest.importorskip("risk.data.validation")
     result = validation.load_cohort(SHIPPED, purpose="training")
     assert result.n_patients == SHIPPED_N
     assert result.ignored_columns == []
@@ -407,12 +416,12 @@ def test_readme_carries_the_parameters_the_data_dictionary_and_the_command():
 
 
 def test_the_shipped_cohort_is_the_file_whose_models_are_called_synthetic():
-    """risk.registry_lineage calls a model synthetic by this fingerprint: regenerating the
+    """risk.registry.lineage calls a model synthetic by this fingerprint: regenerating the
     shipped cohort must update it."""
     import hashlib
     from pathlib import Path
 
-    from risk.synthetic import SHIPPED_SHA256
+    from risk.synthetic.generator import SHIPPED_SHA256
 
     shipped = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "cohort.csv"
     assert hashlib.sha256(shipped.read_bytes()).hexdigest() == SHIPPED_SHA256

@@ -10,8 +10,8 @@ import pytest
 from validation_helpers import BASE_ROWS, rows, to_csv
 
 from risk import schema
-from risk.errors import ValidationError
-from risk.validation import (
+from risk.data.cells import MAX_LISTED_PROBLEMS
+from risk.data.validation import (
     CohortResult,
     canonicalise,
     load_cohort,
@@ -19,7 +19,7 @@ from risk.validation import (
     validate_cohort,
     validate_patient,
 )
-from risk.validation_cells import MAX_LISTED_PROBLEMS
+from risk.errors import ValidationError
 
 CORPUS = Path(__file__).parent / "data" / "malformed"
 
@@ -506,7 +506,7 @@ def test_a_form_ignores_outcomes_and_names_the_patient():
 
 def test_flags_written_as_floats_are_read():
     """pandas writes a 0/1 column holding a blank as 0.0/1.0: that is still a flag."""
-    from risk.synthetic import cohort_csv_text, generate_cohort
+    from risk.synthetic.generator import cohort_csv_text, generate_cohort
 
     frame = generate_cohort(30, seed=3)
     text = cohort_csv_text(frame)

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from validation_helpers import BASE_ROWS, to_csv
 
 from risk import grading, schema
+from risk.data.reading import read_csv_text
+from risk.data.validation import load_cohort, validate_cohort, validate_patient
 from risk.errors import ValidationError
-from risk.io import read_csv_text
-from risk.validation import load_cohort, validate_cohort, validate_patient
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -6,7 +6,7 @@ chart's top right under the mouse) draws the image in the browser at twice the s
 name that says what the chart is. No server-side rendering is needed (a kaleido image
 costs a headless browser start, about 2 s, per chart on this machine).
 
-CSV: :func:`risk.export.to_csv_bytes`, so text cells a spreadsheet would run as a
+CSV: :func:`risk.data.export.to_csv_bytes`, so text cells a spreadsheet would run as a
 formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) are neutralised.
 """
 
@@ -17,7 +17,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from risk.export import to_csv_bytes
+from risk.data.export import to_csv_bytes
 
 PNG_SCALE = 2
 #: Characters st.table's Markdown would act on (it renders every cell as Markdown).

@@ -23,10 +23,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from risk import cohort, cohort_cox, cohort_survival, cohort_tables
-from risk.cohort_risk import CohortRisk, cohort_risk
+from risk.cohort import forest as cohort_cox
+from risk.cohort import summary as cohort
+from risk.cohort import survival as cohort_survival
+from risk.cohort import tables as cohort_tables
+from risk.cohort.risk_groups import CohortRisk, cohort_risk
+from risk.data.validation import load_cohort, median_follow_up
 from risk.errors import Problem, ValidationError
-from risk.validation import load_cohort, median_follow_up
 from riskapp.loaders import SHIPPED_COHORT
 
 MAX_COHORTS = 4
@@ -114,7 +117,7 @@ def load(source: CohortSource) -> LoadedCohort:
 @dataclass(frozen=True)
 class CohortFilters:
     """The tumor board's filters; ``None`` means "not filtered" (see
-    :func:`risk.cohort.filter_cohort`)."""
+    :func:`risk.cohort.summary.filter_cohort`)."""
 
     sites: tuple[str, ...] | None = None
     primary_grades: tuple[str, ...] | None = None
@@ -160,7 +163,7 @@ def transitions(key: tuple, _frame: pd.DataFrame) -> cohort.GradeTransitions:
                ttl=CACHE_TTL_SECONDS)
 def survival(key: tuple, grouping: str, model_version: str | None, _frame: pd.DataFrame,
              _groups: pd.Series | None = None) -> cohort_survival.SurvivalByGroup:
-    """Kaplan-Meier by a grouping of :data:`risk.cohort.GROUPINGS`, or by ``_groups``
+    """Kaplan-Meier by a grouping of :data:`risk.cohort.summary.GROUPINGS`, or by ``_groups``
     (the risk groups under ``model_version``)."""
     by = grouping if _groups is None else _groups
     return cohort_survival.survival_by_group(_frame, by)

@@ -2,7 +2,7 @@
 Ki-67, Table 1, biopsy safety and the risk distribution.
 
 Each section reads its numbers from the caches of :mod:`riskapp.cohort_data` and draws
-figures built by :mod:`risk.figures.cohort`; each chart can be saved as PNG from its
+figures built by :mod:`risk.present.figures.cohort`; each chart can be saved as PNG from its
 toolbar and each table as CSV.
 """
 
@@ -16,19 +16,19 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from risk import cohort
-from risk.cohort_risk import (
+from risk.cohort import summary as cohort
+from risk.cohort.risk_groups import (
     RISK_GROUP_LABELS,
     RISK_GROUP_TITLE,
     RISK_SCORE_LABEL,
     CohortRisk,
     describe_cutpoints,
 )
-from risk.cohort_tables import risk_percentile
-from risk.figures import cohort as figures
-from risk.figures.cohort_style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
-from risk.figures.cohort_survival import format_p
-from risk.kaplan_meier import MEDIAN_RULE
+from risk.cohort.tables import risk_percentile
+from risk.present.figures import cohort as figures
+from risk.present.figures.cohort_style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
+from risk.present.figures.cohort_survival import format_p
+from risk.stats.kaplan_meier import MEDIAN_RULE
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot, static_table
 from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from risk import registry
+import risk
 from risk.errors import RegistryError, RiskError
+from risk.registry import store as registry
 
 #: The shipped synthetic cohort: its curves serve as the training reference when the
 #: active model's card says it was trained on exactly this file (same sha256).
-SHIPPED_COHORT = Path(registry.__file__).resolve().parents[2] / "data" / "synthetic" / "cohort.csv"
+SHIPPED_COHORT = Path(risk.__file__).resolve().parents[2] / "data" / "synthetic" / "cohort.csv"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class ServedModel:
     version: str
     model: object  # risk.model.BiopsyRiskModel
     card: dict
-    synthetic: bool  # rests on the shipped synthetic cohort (risk.registry_lineage)
+    synthetic: bool  # rests on the shipped synthetic cohort (risk.registry.lineage)
 
 
 def model_dir() -> str:
@@ -65,7 +66,7 @@ def not_a_device_notice() -> str:
 def active_is_synthetic() -> bool | None:
     """Whether the active version rests on synthetic data (its card and lineage only,
     without loading the model); None when no version can be read."""
-    from risk.registry_lineage import trained_on_synthetic
+    from risk.registry.lineage import trained_on_synthetic
 
     store = registry.Registry(model_dir())
     try:
@@ -89,7 +90,7 @@ def _prime(model, version: str) -> None:
     ``st.cache_resource`` holds its lock for this entry, means sessions only ever read
     it. The patient estimated is the model's own reference patient.
     """
-    from risk.estimate import estimate_patient
+    from risk.model.patient_estimate import estimate_patient
 
     values = dict(getattr(model, "reference_patient_", None) or {})
     # a model that cannot estimate its reference patient: the page says so on submit
@@ -161,8 +162,8 @@ def training_reference(model, card: dict) -> TrainingReference:
 
 
 def _reference_from_file(raw: bytes) -> TrainingReference:
-    from risk.cohort_survival import kaplan_meier
-    from risk.validation import load_cohort
+    from risk.cohort.survival import kaplan_meier
+    from risk.data.validation import load_cohort
 
     frame = load_cohort(raw, "training").frame
     km = kaplan_meier(frame["os_months"].to_numpy(float), frame["death"].to_numpy(int))
@@ -174,8 +175,8 @@ def _warm_up(folder: str, version: str) -> bool:
     served = _served_model(folder, version)
     _training_reference(folder, version)
     try:  # the first figure and report imports, off the path of the first submit
-        import risk.report  # noqa: F401
-        from risk.figures import patient as figures
+        import risk.present.pdf  # noqa: F401
+        from risk.present.figures import patient as figures
 
         ones = [1.0, 1.0, 1.0]
         figures.survival_curve([0.0, 1.0, 2.0], ones, ones, ones).to_json()

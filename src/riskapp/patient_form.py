@@ -20,9 +20,9 @@ from riskapp.loaders import served_model
 from riskapp.widgets import schema_widget, widget_default
 
 if TYPE_CHECKING:
-    from risk.estimate import PatientEstimate
+    from risk.model.patient_estimate import PatientEstimate
 
-# risk.estimate (numpy, pandas) is imported where first needed: the empty form shows
+# risk.model.patient_estimate (numpy, pandas) is imported where first needed: the empty form shows
 # without them, so the page's first render does not wait for those imports.
 
 _log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
 
 def on_predict() -> None:
     """Submit callback: validate, estimate, and keep the result in session state only."""
-    from risk.estimate import estimate_patient
+    from risk.model.patient_estimate import estimate_patient
 
     st.session_state[SUBMITTED_KEY] = form_values()
     try:
@@ -146,7 +146,7 @@ def _field_notes(name: str, problems: dict, submitted: dict | None) -> None:
         st.error(message, icon=":material/error:")
     if submitted is None or name not in ("primary_grade", "met_grade"):
         return
-    from risk.estimate import check_grades, describe_grade
+    from risk.model.patient_estimate import check_grades, describe_grade
 
     check = check_grades(submitted)[name]
     if check.contradiction:

@@ -1,7 +1,7 @@
 """The results of the patient page: estimates, figures, the biopsy's value, the basis.
 
-Everything shown comes from a :class:`risk.estimate.PatientEstimate` held in session
-state; figures come from :mod:`risk.figures.patient` and the PDF from :mod:`risk.report`.
+Everything shown comes from a :class:`risk.model.patient_estimate.PatientEstimate` held in session
+state; figures come from :mod:`risk.present.figures.patient` and the PDF from :mod:`risk.present.pdf`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from risk import schema
-from risk.estimate import (
+from risk.model.patient_estimate import (
     HORIZON_WORDS,
     PREDICTED_MEDIAN_RULE,
     RISK_GROUP_WORDS,
@@ -23,8 +23,8 @@ from risk.estimate import (
     describe_reference,
     percent,
 )
-from risk.figures import patient as figures
-from risk.report import build_report
+from risk.present.figures import patient as figures
+from risk.present.pdf import build_report
 from riskapp.charts import static_table
 from riskapp.loaders import ServedModel, served_reference
 

@@ -4,8 +4,8 @@ measured on the researcher's uploaded cohort.
 The new model is evaluated on the patients it was fitted on (internal validation: its
 apparent figures are optimistic, the bootstrap-corrected ones are the honest estimate);
 the active model meets these patients for the first time (external validation). The
-figures are :mod:`risk.figures.evaluation`'s, the downloadable reports
-:func:`risk.report_html.render_report_html`'s, so the page, the HTML file and
+figures are :mod:`risk.present.figures.evaluation`'s, the downloadable reports
+:func:`risk.present.html.render_report_html`'s, so the page, the HTML file and
 ``python -m risk evaluate`` show the same numbers.
 """
 
@@ -16,9 +16,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from risk.evaluation import SYNTHETIC_CONTEXT
-from risk.figures import evaluation as figures
-from risk.report_html import (
+from risk.evaluation.report import SYNTHETIC_CONTEXT
+from risk.present.figures import evaluation as figures
+from risk.present.html import (
     optimism_note,
     optimism_rows,
     proportional_hazards_rows,

@@ -1,9 +1,9 @@
 """Retrain page, step 1: the uploaded cohort, its column matching and its validation report.
 
 The file stays in memory (in this user's session only): its bytes are read once, hashed,
-parsed into text cells (:func:`risk.io.read_csv_text`), optionally renamed
-(:func:`risk.mapping.apply_column_mapping`) and validated for training
-(:func:`risk.validation.validate_cohort`): every problem with its row, column and value.
+parsed into text cells (:func:`risk.data.reading.read_csv_text`), optionally renamed
+(:func:`risk.data.columns.apply_column_mapping`) and validated for training
+(:func:`risk.data.validation.validate_cohort`): every problem with its row, column and value.
 The validated cohort is kept per (file digest, mapping), so reruns cost nothing.
 """
 
@@ -16,11 +16,11 @@ import pandas as pd
 import streamlit as st
 
 from risk import schema
+from risk.data.columns import apply_column_mapping, suggest_mapping, unmatched_columns
+from risk.data.reading import read_csv_text
+from risk.data.validation import CohortResult, validate_cohort
 from risk.errors import Problem, ValidationError
-from risk.io import read_csv_text
-from risk.mapping import apply_column_mapping, suggest_mapping, unmatched_columns
-from risk.model_card import data_fingerprint
-from risk.validation import CohortResult, validate_cohort
+from risk.registry.card import data_fingerprint
 from riskapp.uploads import UPLOAD_TYPES, check_upload_name, problems_table
 
 UPLOAD_KEY = "cohort_file"

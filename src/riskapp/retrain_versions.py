@@ -1,7 +1,7 @@
 """Retrain page, step 4: save as a new version, activate with an explicit confirmation,
 roll back, and the version history.
 
-Every change goes through :class:`risk.registry.Registry` (locked, atomic, verified) and
+Every change goes through :class:`risk.registry.store.Registry` (locked, atomic, verified) and
 is allowed only when :mod:`riskapp.access` says so: the buttons are disabled otherwise,
 and each handler checks again before acting. Activation always needs a ticked
 confirmation and a button press. After any activation the cached models are dropped, so
@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.errors import RiskError
-from risk.registry import Registry, active_stack
+from risk.registry.store import Registry, active_stack
 from riskapp import loaders
 from riskapp.access import Access, require_change_rights
 

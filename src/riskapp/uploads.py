@@ -2,7 +2,7 @@
 
 An upload stays in memory: its bytes are read once from Streamlit's ``UploadedFile`` (a
 BytesIO) and never written to disk or logged. The bytes are then read and validated by
-:func:`risk.validation.load_cohort`, the same rules and messages as the command line.
+:func:`risk.data.validation.load_cohort`, the same rules and messages as the command line.
 
 The uploader is given ``type=[".csv", "text/csv"]``: the browser's file picker offers CSV
 files, and because a MIME type is listed Streamlit skips its own extension check, which
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from risk.data.reading import read_source_bytes
 from risk.errors import Problem, ValidationError
-from risk.io import read_source_bytes
 from risk.schema import MAX_FILE_BYTES
 
 #: What the uploader's file picker offers (see the module doc for the MIME type).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from risk.synthetic import cohort_csv_text, generate_cohort
+from risk.synthetic.generator import cohort_csv_text, generate_cohort
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from risk.registry import Registry, default_model_dir
+from risk.registry.store import Registry, default_model_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from risk.registry import MODEL_DIR_ENV, Registry
+from risk.registry.store import MODEL_DIR_ENV, Registry
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

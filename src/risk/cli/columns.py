@@ -2,7 +2,7 @@
 
 A researcher's export rarely uses our column names. ``--columns age=Age_years,
 met_grade=liver_grade`` says which of the file's columns holds each data-dictionary
-column (:func:`risk.mapping.apply_column_mapping`); validation then runs unchanged, with
+column (:func:`risk.data.columns.apply_column_mapping`); validation then runs unchanged, with
 its usual messages. When a file lacks required columns and has unknown ones, the error
 says so and suggests the matching. Not a command: a helper of validate, train, evaluate
 and recalibrate (light at import: heavy modules load in :func:`read_cohort`).
@@ -46,13 +46,13 @@ def merged(pairs: list[dict[str, str]]) -> dict[str, str]:
 def read_cohort(source, purpose: str, columns: dict[str, str] | None = None):
     """Read, match (``columns``: ours -> the file's) and validate a cohort file.
 
-    Returns a :class:`risk.validation.CohortResult`; raises ValidationError with every
+    Returns a :class:`risk.data.validation.CohortResult`; raises ValidationError with every
     problem, and a hint naming the matching to try when required columns are missing.
     """
+    from risk.data.columns import apply_column_mapping
+    from risk.data.reading import read_csv_text
+    from risk.data.validation import validate_cohort
     from risk.errors import ValidationError
-    from risk.io import read_csv_text
-    from risk.mapping import apply_column_mapping
-    from risk.validation import validate_cohort
 
     raw = read_csv_text(source)
     try:
@@ -67,7 +67,7 @@ def read_cohort(source, purpose: str, columns: dict[str, str] | None = None):
 def matching_hint(headers: list[str], purpose: str, exc, columns: dict[str, str]) -> str:
     """What to pass to ``--columns`` when the file lacks required columns ('' if nothing
     to suggest)."""
-    from risk.mapping import suggest_mapping, unmatched_columns
+    from risk.data.columns import suggest_mapping, unmatched_columns
 
     if not any("required column is missing" in p.message for p in exc.problems):
         return ""

@@ -85,11 +85,11 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from risk.cli.columns import read_cohort
+    from risk.data.reading import read_source_bytes
     from risk.errors import RiskError
-    from risk.evaluation import evaluate
-    from risk.io import read_source_bytes
-    from risk.registry import Registry
-    from risk.report_html import cohort_source, render_report_html
+    from risk.evaluation.report import evaluate
+    from risk.present.html import cohort_source, render_report_html
+    from risk.registry.store import Registry
 
     loaded = Registry(args.model_dir).load(args.model)  # fails fast, before the file
     raw_bytes = read_source_bytes(args.data)

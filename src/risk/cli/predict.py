@@ -28,7 +28,7 @@ import os
 from risk.cli.models import add_model_dir
 
 HELP = "predict survival for each patient of a file with a saved model"
-#: Patients scored at a time (risk.batch.CHUNK_ROWS; not imported: --help stays light).
+#: Patients scored at a time (risk.model.batch.CHUNK_ROWS; not imported: --help stays light).
 CHUNK_ROWS = 50_000
 
 
@@ -59,9 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from risk.batch import score_file
     from risk.errors import RiskError
-    from risk.registry import Registry
+    from risk.model.batch import score_file
+    from risk.registry.store import Registry
 
     if os.path.isdir(args.input):
         raise RiskError(f"--input {args.input} is a folder: give the CSV file")

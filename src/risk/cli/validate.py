@@ -34,7 +34,7 @@ def add_arguments(parser) -> None:
 
 
 def summary_lines(result, name: str, purpose: str, mapping: dict | None = None) -> list[str]:
-    """The summary printed for a valid file (a :class:`risk.validation.CohortResult`)."""
+    """The summary printed for a valid file (a :class:`risk.data.validation.CohortResult`)."""
     lines = [f"{name}: valid for {purpose}", f"patients: {result.n_patients:,}"]
     if result.n_deaths is None:
         lines += ["deaths: not given (no outcome columns)",

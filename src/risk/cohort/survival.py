@@ -1,0 +1,200 @@
+"""Kaplan-Meier survival by group, numbers at risk, median OS and log-rank tests.
+
+Vectorised on the table of unique times (one ``np.unique`` and ``bincount`` per group, no
+loop over patients), so a 100,000-patient cohort takes milliseconds. The curves are the
+project's one Kaplan-Meier estimator (:func:`risk.stats.kaplan_meier.kaplan_meier`, equal to
+lifelines' ``KaplanMeierFitter`` and R's ``survfit``); the log-rank statistics equal
+lifelines' ``multivariate_logrank_test``/``pairwise_logrank_test`` and R's ``survdiff``,
+whose degrees of freedom we follow (groups with no expected deaths do not count;
+lifelines counts them). The tests check all three.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from risk.cohort.summary import NOT_ASSESSED, group_labels, grouping_title
+from risk.stats.kaplan_meier import SurvivalCurve, kaplan_meier
+
+#: Months at which the number at risk is shown under the curves.
+AT_RISK_MONTHS = tuple(range(0, 121, 12))
+
+
+# --------------------------------------------------------------------------- log-rank
+
+@dataclass(frozen=True)
+class LogRankResult:
+    """The log-rank test across groups and, for more than two, every pair (Holm-adjusted)."""
+
+    groups: tuple[str, ...]
+    statistic: float
+    degrees_of_freedom: int
+    p_value: float
+    pairwise: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Groups with no expected deaths: in the table, not in the test (R's survdiff).
+    without_expected_deaths: tuple[str, ...] = ()
+
+
+def _tables(durations: np.ndarray, events: np.ndarray, codes: np.ndarray, n_groups: int):
+    """Per (unique time, group): number at risk and deaths; shape (times, groups)."""
+    _, t_idx = np.unique(durations, return_inverse=True)
+    n_times = int(t_idx.max()) + 1
+    cell = t_idx * n_groups + codes
+    size = n_times * n_groups
+    removed = np.bincount(cell, minlength=size).reshape(n_times, n_groups)
+    deaths = np.bincount(cell, weights=events, minlength=size).reshape(n_times, n_groups)
+    at_risk = removed[::-1].cumsum(axis=0)[::-1]
+    return at_risk.astype(float), deaths
+
+
+def _logrank_from_tables(at_risk: np.ndarray,
+                         deaths: np.ndarray) -> tuple[float, int, np.ndarray]:
+    """Chi-square statistic, degrees of freedom and the tested groups' columns, from
+    (times x groups) tables, as R's
+    ``survdiff``: a group with no expected deaths (e.g. everyone censored before the
+    first death) adds nothing to the statistic and no degree of freedom; with fewer than
+    two groups expecting deaths there is no test (0 on 0 df). lifelines counts every
+    group in the df; its statistic is the same."""
+    n_t = at_risk.sum(axis=1)
+    d_t = deaths.sum(axis=1)
+    live = n_t > 0
+    at_risk, deaths, n_t, d_t = at_risk[live], deaths[live], n_t[live], d_t[live]
+    share = at_risk / n_t[:, None]
+    expected = (share * d_t[:, None]).sum(axis=0)
+    tested = np.flatnonzero(expected > 0)
+    if tested.size < 2:
+        return 0.0, 0, tested
+    observed_minus_expected = deaths.sum(axis=0) - expected
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(n_t > 1, d_t * (n_t - d_t) / (n_t - 1), 0.0)
+    covariance = np.diag((c[:, None] * share).sum(axis=0)) - (share * c[:, None]).T @ share
+    kept = tested[1:]  # one tested group is redundant (the differences sum to 0)
+    z = observed_minus_expected[kept]
+    statistic = float(z @ np.linalg.pinv(covariance[np.ix_(kept, kept)]) @ z)
+    return statistic, tested.size - 1, tested
+
+
+def _p_value(statistic: float, df: int) -> float:
+    """Chi-square upper tail; NaN when there is no test (0 degrees of freedom)."""
+    return float(stats.chi2.sf(statistic, df)) if df > 0 else float("nan")
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjustment (R's ``p.adjust(p, "holm")``: a NaN p-value, a pair
+    without a test, stays NaN and is not counted among the tests)."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.size, np.nan)
+    known = np.flatnonzero(~np.isnan(p))
+    order = known[np.argsort(p[known], kind="stable")]
+    m = order.size
+    adjusted = np.maximum.accumulate(p[order] * (m - np.arange(m)))
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def logrank_test(durations, events, groups) -> LogRankResult:
+    """Log-rank test of equal survival across ``groups`` (any labels, >= 2 distinct).
+
+    With more than two groups, ``pairwise`` holds each pair's test with Holm-adjusted
+    p-values (columns ``group_a, group_b, statistic, p_value, p_holm``). Degrees of
+    freedom follow R's ``survdiff``: groups with no expected deaths are listed in
+    ``without_expected_deaths`` and not counted; with fewer than two groups expecting
+    deaths the result has 0 degrees of freedom and a NaN p-value (no test).
+    """
+    durations = np.asarray(durations, dtype=float)
+    events = np.asarray(events, dtype=float)
+    series = groups if isinstance(groups, pd.Series) else pd.Series(np.asarray(groups))
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.cat.remove_unused_categories()
+        codes, names = series.cat.codes.to_numpy(), list(series.cat.categories)
+    else:
+        codes, names = pd.factorize(series, sort=True)
+    if (codes < 0).any():
+        raise ValueError("every patient needs a group for the log-rank test")
+    if len(names) < 2:
+        raise ValueError("the log-rank test needs at least two groups")
+    at_risk, deaths = _tables(durations, events, codes, len(names))
+    statistic, df, tested = _logrank_from_tables(at_risk, deaths)
+    rows = []
+    if len(names) > 2:
+        for a, b in combinations(range(len(names)), 2):
+            s, pair_df, _ = _logrank_from_tables(at_risk[:, [a, b]], deaths[:, [a, b]])
+            rows.append((str(names[a]), str(names[b]), s, _p_value(s, pair_df)))
+    pairwise = pd.DataFrame(rows, columns=["group_a", "group_b", "statistic", "p_value"])
+    pairwise["p_holm"] = holm(pairwise["p_value"]) if rows else []
+    untested = tuple(str(n) for i, n in enumerate(names) if i not in set(tested))
+    return LogRankResult(tuple(str(n) for n in names), statistic, df,
+                         _p_value(statistic, df), pairwise, untested)
+
+
+# --------------------------------------------------------------------------- by group
+
+@dataclass(frozen=True)
+class SurvivalByGroup:
+    """Kaplan-Meier curves of each group, numbers at risk, medians and the log-rank test."""
+
+    title: str
+    curves: tuple[SurvivalCurve, ...]
+    at_risk: pd.DataFrame  # rows: group labels; columns: months
+    logrank: LogRankResult | None
+    notes: tuple[str, ...] = ()
+
+    def medians(self) -> pd.DataFrame:
+        """Median OS with its 95% interval per group (inf: not reached)."""
+        return pd.DataFrame(
+            [(c.label, c.n, c.events, c.median, c.median_lower, c.median_upper)
+             for c in self.curves],
+            columns=["group", "patients", "deaths", "median_months", "lower_95", "upper_95"])
+
+
+def _untested_notes(result: LogRankResult) -> list[str]:
+    if result.degrees_of_freedom == 0:
+        return ["The log-rank test needs deaths expected in at least two assessed groups."]
+    return [f"'{g}' has no expected deaths (its patients all left follow-up before the "
+            "first death): it adds no degree of freedom to the log-rank test."
+            for g in result.without_expected_deaths]
+
+
+def survival_by_group(frame: pd.DataFrame, by: str | pd.Series,
+                      at_risk_months=AT_RISK_MONTHS, alpha: float = 0.05) -> SurvivalByGroup:
+    """Kaplan-Meier by ``by`` (see :func:`risk.cohort.summary.group_labels`) on a canonical frame.
+
+    Patients without follow-up (blank ``os_months`` or ``death``) are left out and
+    counted in a note. The "Not assessed" group is drawn, so the groups add up to the
+    cohort, but left out of the log-rank tests, which compare assessed groups only.
+    """
+    notes = []
+    known = frame["os_months"].notna() & frame["death"].notna()
+    if not known.all():
+        notes.append(f"{int((~known).sum())} patients without follow-up are left out.")
+    groups = group_labels(frame, by)[known]
+    durations = frame.loc[known, "os_months"].to_numpy(dtype=float)
+    events = frame.loc[known, "death"].to_numpy(dtype=float)
+    codes = groups.cat.codes.to_numpy()
+    curves = tuple(
+        kaplan_meier(durations[codes == i], events[codes == i], str(name), alpha)
+        for i, name in enumerate(groups.cat.categories) if (codes == i).any())
+    months = [float(m) for m in at_risk_months]
+    at_risk = pd.DataFrame([c.at_risk_at(months) for c in curves],
+                           index=pd.Index([c.label for c in curves], name="group"),
+                           columns=pd.Index(months, name="months"))
+    assessed = groups != NOT_ASSESSED
+    result = None
+    if groups[assessed].nunique() >= 2:
+        result = logrank_test(durations[assessed.to_numpy()], events[assessed.to_numpy()],
+                              groups[assessed].cat.remove_unused_categories())
+        if NOT_ASSESSED in groups.cat.categories:
+            notes.append(f"'{NOT_ASSESSED}' is shown but left out of the log-rank tests.")
+        notes.extend(_untested_notes(result))
+        if result.degrees_of_freedom == 0:
+            result = None
+    elif len(curves):
+        notes.append("The log-rank test needs at least two assessed groups.")
+    else:
+        notes.append("No patients with follow-up in the shown cohort.")
+    return SurvivalByGroup(grouping_title(by), curves, at_risk, result, tuple(notes))

@@ -1,0 +1,321 @@
+"""Validation of a fitted :class:`risk.model.BiopsyRiskModel` on a cohort with outcomes
+(TRIPOD+AI): what the model page, the retraining page and ``python -m risk evaluate``
+show.
+
+- the served predictions (biopsy model where there is a liver-biopsy grade, else the
+  primary-only comparator): Harrell's and Uno's C with 95% intervals, time-dependent AUC
+  and Brier at 12/36/60 months, integrated Brier, calibration at 36 and 60 months,
+  decision curve at 60 months;
+- the same metrics for the primary-only comparator on the same patients;
+- the value of the liver biopsy on patients with a biopsy grade: difference in C with a
+  bootstrap interval, net reclassification at 60 months and the reclassification table,
+  likelihood-ratio test of nested Cox models refitted on the cohort;
+- proportional-hazards checks, subgroup metrics, and Harrell's bootstrap optimism
+  correction of C, calibration slope and Brier (:mod:`risk.evaluation.bootstrap`).
+
+Intervals for C (and delta C) are percentile bootstrap intervals over the same resamples
+with each patient's prediction held fixed: they describe the sampling variability of
+the cohort. ``bootstrap=0`` skips all resampling (intervals and corrected values are
+then None in :meth:`EvaluationReport.to_dict`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from risk.errors import RiskError
+from risk.evaluation import bootstrap as boot
+from risk.evaluation.metrics import bootstrap_concordance, percentile_interval, usable_horizons
+from risk.evaluation.sections import (
+    METRIC_HORIZONS,
+    UNO_TAU,
+    biopsy_value,
+    decision_curves,
+    metric_set,
+    ph_checks,
+    subgroups,
+)
+from risk.registry.card import is_synthetic_cohort
+
+#: Said wherever performance is shown (literature.md, section 5).
+SYNTHETIC_CONTEXT = (
+    "Published prognostic models for GEP-NET liver metastases reach C-indices of about "
+    "0.60-0.70 (e.g. NEPscore 0.60-0.66). A model trained or evaluated on the synthetic "
+    "cohort looks better than that only because the data are synthetic: these numbers "
+    "say nothing about performance in real patients.")
+#: Said beside a report on real patients by a model that is not synthetic.
+PUBLISHED_CONTEXT = (
+    "Published prognostic models for GEP-NET liver metastases reach C-indices of about "
+    "0.60-0.70 (e.g. NEPscore 0.60-0.66): compare these figures with that range, and the "
+    "optimism-corrected ones above all.")
+#: Fewest patients with a liver-biopsy grade (and deaths among them) for the biopsy section.
+MIN_BIOPSY_PATIENTS = 20
+MIN_BIOPSY_DEATHS = 5
+#: How long to wait for a Dask scheduler before giving up with a clear error.
+DASK_CONNECT_TIMEOUT = "10s"
+
+
+class EvaluationError(RiskError):
+    """The cohort cannot be evaluated as asked (no outcomes, too few deaths, cluster...)."""
+
+
+@dataclass
+class EvaluationReport:
+    """Everything the evaluation found; :meth:`to_dict` gives the JSON report."""
+
+    n: int
+    events: int
+    n_with_biopsy_grade: int
+    served: dict
+    comparator: dict
+    calibration: dict
+    comparator_calibration: dict
+    decision_curve: list
+    biopsy_value: dict | None
+    proportional_hazards: dict
+    subgroups: list
+    intervals: dict | None
+    optimism: dict | None
+    settings: dict
+    notes: list = field(default_factory=list)
+    model_version: str | None = None
+    #: The cohort or the model is synthetic (risk.registry.lineage): says which context.
+    synthetic: bool = False
+
+    def summary(self) -> dict:
+        """The headline numbers (flat), as in report.json."""
+        iv = self.intervals or {}
+        opt = (self.optimism or {}).get("metrics", {})
+        bio = self.biopsy_value or {}
+        nri = bio.get("nri", {})
+        out = {"n": self.n, "events": self.events,
+               "n_with_biopsy_grade": self.n_with_biopsy_grade, **self.served}
+        for key in ("harrell_c", "uno_c"):
+            out[f"{key}_lower"], out[f"{key}_upper"] = iv.get(key, (None, None))
+        out.update({
+            "harrell_c_corrected": opt.get("harrell_c", {}).get("corrected"),
+            "calibration_slope_corrected": opt.get("calibration_slope_60", {}).get("corrected"),
+            "brier_60_corrected": opt.get("brier_60", {}).get("corrected"),
+            "delta_c": bio.get("delta_c"),
+            "delta_c_lower": iv.get("delta_c", (None, None))[0],
+            "delta_c_upper": iv.get("delta_c", (None, None))[1],
+            "nri_60": nri.get("categorical", {}).get("nri"),
+            "nri_60_continuous": nri.get("continuous", {}).get("nri"),
+            "lr_test_p": bio.get("lr_test", {}).get("p"),
+        })
+        return out
+
+    def to_dict(self) -> dict:
+        """JSON-safe report: the headline keys at the top, then each section."""
+        comparator = dict(self.comparator)
+        for key in ("harrell_c", "uno_c"):
+            lo, hi = (self.intervals or {}).get(f"comparator_{key}", (None, None))
+            comparator[f"{key}_lower"], comparator[f"{key}_upper"] = lo, hi
+        corrected = (self.optimism or {}).get("metrics", {}).get("comparator_harrell_c", {})
+        comparator["harrell_c_corrected"] = corrected.get("corrected")
+        cal60 = self.calibration.get("60", {})
+        out = {
+            **self.summary(), "comparator": comparator,
+            "decision_curve": self.decision_curve,
+            "calibration_curve": {"months": 60, "groups": cal60.get("groups", []),
+                                  "smoothed": cal60.get("curve", [])},
+            "calibration": self.calibration,
+            "comparator_calibration": self.comparator_calibration,
+            "biopsy_value": self.biopsy_value, "proportional_hazards": self.proportional_hazards,
+            "subgroups": self.subgroups, "optimism": self.optimism,
+            "settings": self.settings, "model_version": self.model_version,
+            "notes": self.notes,
+            "context": SYNTHETIC_CONTEXT if self.synthetic else PUBLISHED_CONTEXT,
+            "synthetic": self.synthetic,
+        }
+        return json_safe(out)
+
+
+def json_safe(value):
+    """Plain Python for JSON: numpy scalars to numbers, NaN/inf to None, tuples to lists."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer | int):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def _check_cohort(frame: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ("os_months", "death", "met_grade") if c not in frame.columns]
+    if missing:
+        raise EvaluationError("evaluation needs the column(s) " + ", ".join(missing) +
+                              " (overall survival, death and the liver-biopsy grade)")
+    frame = frame.reset_index(drop=True)
+    blank = frame[["os_months", "death"]].isna().any(axis=1)
+    if blank.any():
+        raise EvaluationError(f"{int(blank.sum())} patient(s) have no os_months or death: "
+                              "evaluation needs the outcome of every patient")
+    if len(frame) < 10 or frame["death"].sum() < 2:
+        raise EvaluationError(f"evaluation needs at least 10 patients and 2 deaths; got "
+                              f"{len(frame)} patients and {int(frame['death'].sum())} deaths")
+    return frame
+
+
+def _horizon_survival(predictions) -> dict:
+    return {h: predictions.table[f"surv_{h}"].to_numpy(float) for h in METRIC_HORIZONS}
+
+
+def _lr_designs(model, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Comparator covariates, and those plus the biopsy model's liver terms (nested)."""
+    comp = model.comparator_model_
+    nested = pd.DataFrame(comp.design(frame), columns=list(comp.coef_.index))
+    bio = model.biopsy_model_
+    liver = [j for j, c in enumerate(bio.columns_)
+             if c.input in ("met_grade", "grade_change", "met_ki67")]
+    extra = pd.DataFrame(bio.design(frame)[:, liver],
+                         columns=[f"liver biopsy: {bio.columns_[j].name}" for j in liver])
+    return nested, pd.concat([nested, extra], axis=1)
+
+
+def _named_design(cox_model, frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(cox_model.design(frame), columns=list(cox_model.coef_.index))
+
+
+def _intervals(time, event, has_biopsy, served_60, comparator_60, indices) -> dict:
+    risks = np.column_stack([1 - served_60, 1 - comparator_60])
+    conc = bootstrap_concordance(time, event, risks, indices, tau=UNO_TAU)
+    out = {"harrell_c": percentile_interval(conc["harrell"][:, 0]),
+           "uno_c": percentile_interval(conc["uno"][:, 0]),
+           "comparator_harrell_c": percentile_interval(conc["harrell"][:, 1]),
+           "comparator_uno_c": percentile_interval(conc["uno"][:, 1])}
+    if has_biopsy.sum() >= MIN_BIOPSY_PATIENTS:
+        position = np.cumsum(has_biopsy) - 1  # cohort row -> row among the biopsied
+        sub = [position[idx[has_biopsy[idx]]] for idx in indices]
+        hb = bootstrap_concordance(time[has_biopsy], event[has_biopsy],
+                                   risks[has_biopsy], sub)["harrell"]
+        out["delta_c"] = percentile_interval(hb[:, 0] - hb[:, 1])
+    out["method"] = (f"percentile bootstrap, {len(indices)} resamples of patients, "
+                     "predictions held fixed")
+    return out
+
+
+def run_bootstrap(plan, indices, n_jobs: int = -1, progress=None,
+                  dask_scheduler: str | None = None) -> list[dict]:
+    """:func:`risk.evaluation.bootstrap.run_resamples`, on a Dask cluster when an address is given."""
+    if not dask_scheduler:
+        return boot.run_resamples(plan, indices, n_jobs=n_jobs, progress=progress)
+    import joblib
+    from distributed import Client
+
+    try:
+        client = Client(dask_scheduler, timeout=DASK_CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise EvaluationError(f"cannot reach the Dask scheduler at {dask_scheduler!r}: "
+                              f"{exc}") from None
+    with client, joblib.parallel_config(backend="dask"):
+        return boot.run_resamples(plan, indices, n_jobs=-1, progress=progress,
+                                  min_per_worker=1)
+
+
+def evaluate(model, frame: pd.DataFrame, bootstrap: int = 200, seed: int = 0,
+             n_jobs: int = -1, progress: Callable[[int, int], None] | None = None,
+             dask_scheduler: str | None = None, refit: str = "design",
+             reselect: bool = False, model_synthetic: bool = False) -> EvaluationReport:
+    """Evaluate a fitted model on a canonical cohort frame with outcomes.
+
+    Parameters
+    ----------
+    model : risk.model.BiopsyRiskModel
+        Fitted (e.g. loaded from the registry).
+    frame : pandas.DataFrame
+        Canonical cohort frame (:func:`risk.data.validation.load_cohort`) with ``os_months``
+        and ``death``; the training cohort (internal) or another one (external).
+    bootstrap : int
+        Resamples for the intervals and the optimism correction; 0 skips resampling.
+    seed : int
+        Seed of the resamples (same seed, same report, on any backend).
+    n_jobs : int
+        joblib workers for the refits (-1: all cores).
+    progress : callable, optional
+        ``progress(done, total)`` as bootstrap refits finish.
+    dask_scheduler : str, optional
+        Address of a Dask scheduler (e.g. ``tcp://10.0.0.5:8786``): refits go there
+        through joblib's Dask backend; workers need this package installed.
+    refit, reselect
+        How resamples are refitted (:mod:`risk.evaluation.bootstrap`).
+    """
+    if not isinstance(bootstrap, int | np.integer) or bootstrap < 0:
+        raise EvaluationError(f"bootstrap must be a whole number >= 0; got {bootstrap!r}")
+    frame = _check_cohort(frame)
+    time = frame["os_months"].to_numpy(float)
+    event = frame["death"].to_numpy(float) > 0
+    has_biopsy = frame["met_grade"].notna().to_numpy()
+    served = model.predict(frame)
+    comparator = model.predict_both(frame)["primary_only"]
+    s_surv, c_surv = _horizon_survival(served), _horizon_survival(comparator)
+    served_metrics, served_cal = metric_set(time, event, s_surv, served.curves, served.months)
+    comp_metrics, comp_cal = metric_set(time, event, c_surv, comparator.curves,
+                                        comparator.months)
+    notes = _horizon_notes(time)
+    inside_60 = bool(usable_horizons(time, [60])[0])
+    report = EvaluationReport(
+        n=len(frame), events=int(event.sum()), n_with_biopsy_grade=int(has_biopsy.sum()),
+        served=served_metrics, comparator=comp_metrics, calibration=served_cal,
+        comparator_calibration=comp_cal,
+        decision_curve=decision_curves(time, event, s_surv[60], c_surv[60]) if inside_60
+        else [],
+        biopsy_value=None, proportional_hazards={}, subgroups=subgroups(
+            frame, time, event, s_surv[60], c_surv[60]),
+        intervals=None, optimism=None, notes=notes,
+        synthetic=model_synthetic or is_synthetic_cohort(frame),
+        settings={"bootstrap": int(bootstrap), "seed": int(seed), "refit": refit,
+                  "reselect": bool(reselect), "dask": bool(dask_scheduler),
+                  "uno_tau_months": UNO_TAU, "horizons_months": list(METRIC_HORIZONS)})
+    _biopsy_sections(report, model, frame, time, event, has_biopsy, s_surv, c_surv)
+    if bootstrap > 0:
+        indices = boot.resample_indices(len(frame), int(bootstrap), seed)
+        report.intervals = _intervals(time, event, has_biopsy, s_surv[60], c_surv[60],
+                                      indices)
+        plan = boot.plan_refits(model, frame, refit=refit, reselect=reselect)
+        results = run_bootstrap(plan, indices, n_jobs, progress, dask_scheduler)
+        apparent = boot.score(time, event, s_surv[60], c_surv[60])
+        report.optimism = boot.summarise_optimism(apparent, results)
+        if report.optimism["failed"]:
+            notes.append(f"{report.optimism['failed']} of {bootstrap} bootstrap refits "
+                         "failed and were left out of the optimism correction")
+    return report
+
+
+def _horizon_notes(time) -> list[str]:
+    _, skipped = usable_horizons(time, METRIC_HORIZONS)
+    if not skipped:
+        return []
+    months = ", ".join(f"{m:g}" for m in skipped)
+    return [f"follow-up ends at {np.max(time):.1f} months: metrics at {months} months "
+            "are not computed (they need times strictly inside the follow-up)"]
+
+
+def _biopsy_sections(report, model, frame, time, event, has_biopsy, s_surv, c_surv) -> None:
+    """Value of the biopsy and PH checks (each needs enough patients)."""
+    parts = {"primary_only": (time, event, _named_design(model.comparator_model_, frame))}
+    deaths_b = int(event[has_biopsy].sum())
+    if has_biopsy.sum() >= MIN_BIOPSY_PATIENTS and deaths_b >= MIN_BIOPSY_DEATHS:
+        biopsied = frame[has_biopsy]
+        nested, full = _lr_designs(model, biopsied)
+        report.biopsy_value = biopsy_value(
+            time[has_biopsy], event[has_biopsy], s_surv[60][has_biopsy],
+            c_surv[60][has_biopsy], model.risk_cutpoints_, nested, full)
+        parts = {"biopsy": (time[has_biopsy], event[has_biopsy],
+                            _named_design(model.biopsy_model_, biopsied)), **parts}
+    else:
+        report.notes.append(
+            f"the value of the liver biopsy needs at least {MIN_BIOPSY_PATIENTS} patients "
+            f"with a liver-biopsy grade and {MIN_BIOPSY_DEATHS} deaths among them; got "
+            f"{int(has_biopsy.sum())} and {deaths_b}")
+    report.proportional_hazards = ph_checks(parts)

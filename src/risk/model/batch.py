@@ -1,0 +1,217 @@
+"""Scoring a cohort file of any size: validate, predict, write a CSV, in chunks.
+
+The file is streamed in chunks of whole records (default 50,000 patients), so memory
+stays flat however long the file is; chunks are scored in parallel worker processes when
+there is more than one. Every chunk is validated exactly as
+:func:`risk.data.validation.load_cohort` validates a file (``purpose="prediction"``: outcome
+columns ignored), with row numbers counted over the whole file. The output is written to
+a temporary file next to it and renamed into place only when every row was valid, so a
+bad file never leaves a partial output behind.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import uuid
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from risk.data.chunks import (
+    CHUNK_ROWS,
+    FileProblems,
+    PatientIds,
+    chunk_ids,
+    csv_bytes,
+    iter_record_chunks,
+)
+from risk.errors import Problem, ValidationError
+from risk.schema import HORIZONS_MONTHS
+
+if TYPE_CHECKING:
+    from risk.data.validation import Note
+
+__all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_file", "default_jobs", "output_table"]
+
+OUTPUT_COLUMNS = (
+    "patient_id", "model_version", "model_used",
+    *[f"surv_{m}{part}" for m in HORIZONS_MONTHS for part in ("", "_lower", "_upper")],
+    "median_os_months", "median_os_lower", "median_os_upper", "risk_group", "flags",
+)
+#: At most this many worker processes by default (each holds one chunk: ~0.5 GB).
+MAX_DEFAULT_JOBS = 2
+
+
+def default_jobs() -> int:
+    """Worker processes for a file of several chunks: the CPUs, at most 2."""
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS))
+
+
+@dataclass
+class ScoreSummary:
+    """What a scoring run did (counts only: nothing about any one patient)."""
+
+    patients: int = 0
+    by_model: dict[str, int] = field(default_factory=dict)
+    note_records: tuple[Note, ...] = ()
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def add(self, chunk: _Chunk) -> None:
+        """A chunk's counts and notes (counts of the same note summed over chunks)."""
+        self.patients += chunk.patients
+        for used, n in chunk.by_model.items():
+            self.by_model[used] = self.by_model.get(used, 0) + n
+        from risk.data.validation import add_notes
+
+        self.note_records = add_notes(self.note_records, chunk.notes)
+        self.ignored_columns += [c for c in chunk.ignored if c not in self.ignored_columns]
+
+    @property
+    def notes(self) -> list[str]:
+        return [str(note) for note in self.note_records]
+
+
+@dataclass
+class _Chunk:
+    """One chunk's outcome, as a worker returns it (plain data: it crosses processes)."""
+
+    first_row: int
+    ids: np.ndarray
+    rows: np.ndarray
+    summary: str = ""  # a ValidationError's summary, "" when the chunk is valid
+    problems: list[Problem] = field(default_factory=list)
+    csv: bytes = b""
+    patients: int = 0
+    by_model: dict[str, int] = field(default_factory=dict)
+    notes: tuple[Note, ...] = ()
+    ignored: list[str] = field(default_factory=list)
+
+
+def output_table(predictions_table, version: str):
+    """The output columns, in order, for one chunk's predictions."""
+    table = predictions_table.assign(model_version=version)
+    return table.loc[:, list(OUTPUT_COLUMNS)]
+
+
+# The model a process scores with: set once per process (worker initializer or caller).
+_SCORER: dict = {}
+
+
+def _set_scorer(model, version: str, params: dict | None = None) -> None:
+    if params is not None:  # a worker: rebuild from plain parameters, one BLAS thread
+        from threadpoolctl import threadpool_limits
+
+        from risk.model import BiopsyRiskModel
+
+        threadpool_limits(1)
+        model = BiopsyRiskModel.from_dict(params)
+    _SCORER.update(model=model, version=version)
+
+
+def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
+    """Read, validate and (when valid) score one chunk."""
+    from risk.data.reading import read_csv_text
+    from risk.data.validation import validate_cohort
+
+    empty = np.array([], dtype=object), np.array([], dtype=np.int64)
+    try:
+        raw = read_csv_text(chunk)
+    except ValidationError as exc:
+        return _Chunk(first_row, *empty, summary=exc.summary, problems=exc.problems)
+    ids, rows = chunk_ids(raw, first_row)
+    try:
+        result = validate_cohort(raw, purpose="prediction")
+    except ValidationError as exc:
+        return _Chunk(first_row, ids, rows, summary=exc.summary, problems=exc.problems)
+    del raw
+    table = output_table(_SCORER["model"].predict(result.frame).table, _SCORER["version"])
+    counts = table["model_used"].value_counts()
+    return _Chunk(first_row, ids, rows, csv=csv_bytes(table, header=False),
+                  patients=result.n_patients,
+                  by_model={str(k): int(v) for k, v in counts.items()},
+                  notes=result.note_records, ignored=list(result.ignored_columns))
+
+
+def _scored(chunks: Iterable[tuple[int, bytes]], model, version: str,
+            jobs: int) -> Iterator[_Chunk]:
+    """Each chunk's outcome, in file order; in ``jobs`` processes when there is more
+    than one chunk (at most ``jobs + 1`` chunks in flight, so memory stays bounded)."""
+    chunks = iter(chunks)
+    first = next(chunks, None)
+    second = next(chunks, None) if first is not None else None
+    if jobs <= 1 or second is None:
+        _set_scorer(model, version)
+        for item in (first, second, *chunks):
+            if item is not None:
+                yield _score_chunk(*item)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_scorer,
+                             initargs=(None, version, model.to_dict())) as pool:
+        pending = deque()
+        for item in (first, second, *chunks):
+            pending.append(pool.submit(_score_chunk, *item))
+            if len(pending) > jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def score_file(model, version: str, input_path, output_path,
+               chunk_rows: int = CHUNK_ROWS, jobs: int | None = None) -> ScoreSummary:
+    """Validate and score ``input_path`` with a fitted model; write ``output_path``.
+
+    Parameters
+    ----------
+    model : risk.model.BiopsyRiskModel
+        A fitted model (e.g. ``Registry().load().model``).
+    version : str
+        Written in the ``model_version`` column.
+    input_path, output_path : path
+        A cohort CSV (outcome columns ignored) and where to write one row per patient,
+        in the input's order, with the columns :data:`OUTPUT_COLUMNS`.
+    chunk_rows : int
+        Patients per chunk.
+    jobs : int, optional
+        Worker processes (default :func:`default_jobs`; 1 scores in this process).
+
+    Raises
+    ------
+    risk.errors.ValidationError
+        Every problem of the input (nothing is written then).
+    """
+    output_path = Path(output_path)
+    tmp = output_path.with_name(f".{output_path.name}.tmp-{uuid.uuid4().hex}")
+    problems, summary, patient_ids = FileProblems(), ScoreSummary(), PatientIds()
+    chunks = iter_record_chunks(input_path, rows=chunk_rows)
+    try:
+        with open(tmp, "wb") as out:
+            out.write(csv_bytes(_header_only(), header=True))
+            for chunk in _scored(chunks, model, version, jobs or default_jobs()):
+                patient_ids.add(chunk.ids, chunk.rows)
+                if chunk.summary:
+                    problems.add(chunk.summary, chunk.problems, chunk.first_row)
+                elif not problems.total:  # after a problem: validate on, write no more
+                    out.write(chunk.csv)
+                    summary.add(chunk)
+        patient_ids.settle(problems)
+        if problems.total:
+            raise problems.error()
+        os.replace(tmp, output_path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return summary
+
+
+def _header_only():
+    import pandas as pd
+
+    return pd.DataFrame(columns=list(OUTPUT_COLUMNS))

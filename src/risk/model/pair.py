@@ -1,0 +1,284 @@
+"""The served pair: the biopsy-informed Cox model and its primary-only comparator.
+
+- ``biopsy_model_`` is fitted on the patients with a liver-biopsy grade; the comparator
+  (``comparator_model_``, what is known before the biopsy) on all patients. A patient with
+  a liver-biopsy grade is served by the biopsy model, any other by the comparator
+  (``model_used``), chosen with boolean masks for the whole batch.
+- Risk groups use one pair of cut-points for both models: the tertiles of the training
+  cohort's predicted 5-year survival, each training patient predicted by the model that
+  serves them.
+- The reference patient (contributions) is the training cohort's median age and most
+  common level of every input (the liver grade: most common among biopsied patients).
+- ``transition_counts_``: training patients per primary grade (G1, G2, G3, unknown) and
+  liver-biopsy grade, counts only; it weighs the outcomes of
+  :meth:`BiopsyRiskModel.predict_before_biopsy`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from risk.errors import ModelError
+from risk.model.cox import FORMAT_VERSION, CoxModel, NotFittedError, training_summary
+from risk.model.features import BASE_INPUTS, input_levels, reference_patient
+from risk.model.fit import check_outcome
+from risk.model.prediction import (
+    MONTHS,
+    BandSource,
+    Predictions,
+    assemble,
+    join_flags,
+    patient_ids,
+    risk_cutpoints,
+)
+from risk.schema import GRADES, HORIZONS_MONTHS
+
+MODELS = ("biopsy", "primary_only")
+PRIMARY_LEVELS = (*GRADES, "unknown")
+FLAG_COMPARATOR = "no liver-biopsy grade: estimate from the model without the biopsy"
+FLAG_PRIMARY_UNKNOWN = "primary grade unknown"
+
+
+@dataclass
+class BeforeBiopsy:
+    """What a liver biopsy could show, for patients who have not had one.
+
+    ``probabilities``: P(liver grade | primary grade) per patient (columns G1, G2, G3)
+    from the training cohort; ``by_liver_grade``: the biopsy model's predictions if the
+    biopsy showed each grade; ``expected_curves``: their probability-weighted average;
+    ``comparator``: the primary-only model's predictions; ``table``: patient_id, the
+    probabilities and the expected survival at each horizon.
+    """
+
+    probabilities: pd.DataFrame
+    by_liver_grade: dict[str, Predictions]
+    expected_curves: np.ndarray
+    comparator: Predictions
+    table: pd.DataFrame
+
+
+def _per_model(setting, name: str):
+    """The setting for one model: the value itself, or its entry in a per-model dict."""
+    if not isinstance(setting, dict):
+        return setting
+    if set(setting) != set(MODELS):
+        raise ModelError(f"A per-model setting needs exactly the keys {list(MODELS)}; "
+                         f"got {sorted(setting)}.")
+    return setting[name]
+
+
+class BiopsyRiskModel:
+    """Biopsy-informed Cox model plus the primary-only comparator, served together.
+
+    Parameters
+    ----------
+    penalizer : "auto", float >= 0, or dict {"biopsy": ..., "primary_only": ...}
+    cv_folds, seed : int
+    extra_terms : "auto", list, or dict per model (see :class:`risk.model.CoxModel`)
+    """
+
+    def __init__(self, penalizer="auto", cv_folds=5, seed=0, extra_terms="auto"):
+        self.penalizer = penalizer
+        self.cv_folds = cv_folds
+        self.seed = seed
+        self.extra_terms = extra_terms
+
+    def _model(self, covariates: str) -> CoxModel:
+        return CoxModel(covariates=covariates,
+                        penalizer=_per_model(self.penalizer, covariates),
+                        cv_folds=self.cv_folds, seed=self.seed,
+                        extra_terms=_per_model(self.extra_terms, covariates))
+
+    def fit(self, frame: pd.DataFrame) -> BiopsyRiskModel:
+        """Fit both models on a canonical cohort frame; returns self."""
+        if "met_grade" not in frame.columns:
+            raise ModelError("Training needs the column 'met_grade' (liver-biopsy grade).")
+        for col in ("os_months", "death"):
+            if col not in frame.columns:
+                raise ModelError(f"Training needs the outcome column '{col}'.")
+        check_outcome(frame["os_months"], frame["death"])
+        has_biopsy = frame["met_grade"].notna().to_numpy()
+        biopsied = frame[has_biopsy]
+        if len(biopsied) < 20 or biopsied["death"].sum() < 5:
+            raise ModelError("The biopsy model needs at least 20 patients with a liver-biopsy "
+                             f"grade and 5 deaths among them; got {len(biopsied)} patients "
+                             f"and {int(biopsied['death'].sum())} deaths.")
+        self.biopsy_model_ = self._model("biopsy").fit(biopsied)
+        self.comparator_model_ = self._model("primary_only").fit(frame)
+        self.reference_patient_ = reference_patient(frame, biopsied)
+        for model in (self.biopsy_model_, self.comparator_model_):
+            model.set_reference_patient(self.reference_patient_)
+        self.transition_counts_ = transition_counts(biopsied)
+        summary = training_summary(frame, BASE_INPUTS)
+        summary["n_with_biopsy_grade"] = int(has_biopsy.sum())
+        self.training_summary_ = summary
+        self.risk_cutpoints_ = None
+        served = self.predict(frame)
+        self.risk_cutpoints_ = risk_cutpoints(served.table["surv_60"].to_numpy())
+        self.notes_ = [f"{name}: {note}" for name, m in self.models_.items() for note in m.notes_]
+        return self
+
+    @property
+    def models_(self) -> dict[str, CoxModel]:
+        self._check_fitted()
+        return {"biopsy": self.biopsy_model_, "primary_only": self.comparator_model_}
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "biopsy_model_"):
+            raise NotFittedError("This BiopsyRiskModel is not fitted yet: call fit(frame) "
+                                 "first, or load a saved one with from_dict.")
+
+    def refit_like(self, frame: pd.DataFrame, reselect: bool = False) -> BiopsyRiskModel:
+        """A new model with the same settings, fitted on ``frame`` (bootstrap refits).
+
+        ``reselect=False`` (default, fast) keeps this model's chosen penalizers and
+        extra terms; ``reselect=True`` repeats the cross-validated choices as well (the
+        whole modelling procedure, as Harrell's optimism bootstrap asks).
+        """
+        self._check_fitted()
+        if reselect:
+            return BiopsyRiskModel(self.penalizer, self.cv_folds, self.seed,
+                                   self.extra_terms).fit(frame)
+        models = self.models_
+        return BiopsyRiskModel(
+            penalizer={k: m.penalizer_ for k, m in models.items()},
+            cv_folds=self.cv_folds, seed=self.seed,
+            extra_terms={k: list(m.terms_) for k, m in models.items()}).fit(frame)
+
+    # ---- prediction ----------------------------------------------------------------
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        """Served predictions: the biopsy model where there is a liver-biopsy grade."""
+        self._check_fitted()
+        has_biopsy = frame["met_grade"].notna().to_numpy() if "met_grade" in frame.columns \
+            else np.zeros(len(frame), dtype=bool)
+        return self._predict(frame, {"biopsy": has_biopsy, "primary_only": ~has_biopsy})
+
+    def predict_both(self, frame: pd.DataFrame) -> dict[str, Predictions]:
+        """Both models for every patient: {"primary_only": ..., "biopsy": ...}; the biopsy
+        model's rows are NaN (``model_used`` "") for patients without a liver grade."""
+        self._check_fitted()
+        n = len(frame)
+        has_biopsy = frame["met_grade"].notna().to_numpy() if "met_grade" in frame.columns \
+            else np.zeros(n, dtype=bool)
+        return {"primary_only": self._predict(frame, {"primary_only": np.ones(n, bool)}),
+                "biopsy": self._predict(frame, {"biopsy": has_biopsy})}
+
+    def _predict(self, frame: pd.DataFrame, masks: dict[str, np.ndarray]) -> Predictions:
+        n = len(frame)
+        lp = np.full(n, np.nan)
+        used = np.full(n, "", dtype=object)
+        inputs = list(dict.fromkeys(i for m in self.models_.values() for i in m.inputs_))
+        contrib = np.full((n, len(inputs)), np.nan)
+        items: list[tuple[np.ndarray, str]] = []
+        pieces = []
+        for name, mask in masks.items():
+            rows = np.flatnonzero(mask)
+            if len(rows) == 0:
+                continue
+            model = self.models_[name]
+            sub = frame if len(rows) == n else frame.iloc[rows]
+            X = model.design(sub)
+            pieces.append(model.piece(X, rows))
+            lp[rows] = pieces[-1].linear_predictor
+            used[rows] = name
+            cols = [inputs.index(i) for i in model.inputs_]
+            contrib[np.ix_(rows, cols)] = model.contributions_from_design(X)
+            for flag_mask, text in model.flag_items(sub):
+                full = np.zeros(n, dtype=bool)
+                full[rows[flag_mask]] = True
+                items.append((full, text))
+        if "primary_only" in masks and "biopsy" in masks:
+            items.insert(0, (masks["primary_only"], FLAG_COMPARATOR))
+        if "primary_grade" in frame.columns:
+            unknown = (input_levels(frame, "primary_grade") == "unknown") & (used != "")
+            items.append((unknown, FLAG_PRIMARY_UNKNOWN))
+        flags = join_flags(n, _merge_same_text(items, n))
+        return assemble(BandSource(n, pieces), lp, used, patient_ids(frame),
+                        self.risk_cutpoints_, flags, pd.DataFrame(contrib, columns=inputs))
+
+    def predict_before_biopsy(self, frame: pd.DataFrame) -> BeforeBiopsy:
+        """Outcomes under each possible liver grade, weighted by P(liver | primary)."""
+        self._check_fitted()
+        probs = liver_grade_probabilities(self.transition_counts_,
+                                          input_levels(frame, "primary_grade"))
+        by_grade = {}
+        for grade in GRADES:
+            assumed = frame.assign(met_grade=grade)
+            for col in ("met_ki67", "met_mitoses"):
+                if col in assumed.columns:
+                    assumed[col] = np.nan
+            by_grade[grade] = self._predict(assumed, {"biopsy": np.ones(len(frame), bool)})
+        expected = sum(probs[:, k, None] * by_grade[g].curves for k, g in enumerate(GRADES))
+        probabilities = pd.DataFrame(probs, columns=list(GRADES))
+        table = pd.DataFrame({"patient_id": patient_ids(frame)})
+        for g in GRADES:
+            table[f"p_liver_{g}"] = probabilities[g].to_numpy()
+        at = np.searchsorted(MONTHS, HORIZONS_MONTHS)
+        for h, j in zip(HORIZONS_MONTHS, at, strict=True):
+            table[f"surv_{h}"] = expected[:, j]
+        comparator = self._predict(frame, {"primary_only": np.ones(len(frame), bool)})
+        return BeforeBiopsy(probabilities, by_grade, expected, comparator, table)
+
+    # ---- persistence ----------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """JSON-safe parameters of both models (no patient rows)."""
+        self._check_fitted()
+        return {"kind": "biopsy_risk_model", "format_version": FORMAT_VERSION,
+                "settings": {"penalizer": self.penalizer, "cv_folds": self.cv_folds,
+                             "seed": self.seed, "extra_terms": self.extra_terms},
+                "biopsy_model": self.biopsy_model_.to_dict(),
+                "comparator_model": self.comparator_model_.to_dict(),
+                "risk_cutpoints": self.risk_cutpoints_,
+                "reference_patient": self.reference_patient_,
+                "transition_counts": self.transition_counts_,
+                "training_summary": self.training_summary_,
+                "notes": self.notes_}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> BiopsyRiskModel:
+        try:
+            if d.get("kind") != "biopsy_risk_model" or \
+                    d.get("format_version") != FORMAT_VERSION:
+                raise ModelError("Not a biopsy risk model of format "
+                                 f"{FORMAT_VERSION} (kind {d.get('kind')!r}).")
+            model = cls(**d["settings"])
+            model.biopsy_model_ = CoxModel.from_dict(d["biopsy_model"])
+            model.comparator_model_ = CoxModel.from_dict(d["comparator_model"])
+            model.risk_cutpoints_ = [float(c) for c in d["risk_cutpoints"]]
+            model.reference_patient_ = dict(d["reference_patient"])
+            model.transition_counts_ = d["transition_counts"]
+            model.training_summary_ = d["training_summary"]
+            model.notes_ = list(d["notes"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ModelError(f"The model parameters are malformed ({exc!r}).") from exc
+        return model
+
+
+def _merge_same_text(items, n):
+    """Join masks that carry the same text (one flag per text per patient)."""
+    merged: dict[str, np.ndarray] = {}
+    for mask, text in items:
+        merged[text] = merged.get(text, np.zeros(n, dtype=bool)) | mask
+    return [(mask, text) for text, mask in merged.items()]
+
+
+def transition_counts(biopsied: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Patients per primary grade (incl. unknown) and liver grade; counts only."""
+    primary = input_levels(biopsied, "primary_grade")
+    liver = input_levels(biopsied, "met_grade")
+    return {p: {g: int(np.sum((primary == p) & (liver == g))) for g in GRADES}
+            for p in PRIMARY_LEVELS}
+
+
+def liver_grade_probabilities(counts: dict, primary_levels: np.ndarray) -> np.ndarray:
+    """(n, 3) P(liver grade | primary grade); a primary level with no training patients
+    (or unknown with none) uses the overall distribution of liver grades."""
+    table = np.array([[counts[p][g] for g in GRADES] for p in PRIMARY_LEVELS], dtype=float)
+    overall = table.sum(axis=0)
+    overall = overall / overall.sum() if overall.sum() else np.full(3, 1 / 3)
+    rows = np.array([t / t.sum() if t.sum() else overall for t in table])
+    index = pd.Series(primary_levels).map({p: i for i, p in enumerate(PRIMARY_LEVELS)})
+    return rows[index.fillna(PRIMARY_LEVELS.index("unknown")).to_numpy(dtype=int)]

@@ -1,0 +1,333 @@
+"""One patient's estimate, with everything the clinician's page and the report show.
+
+:func:`estimate_patient` validates the form values, predicts with the served model, and
+adds the two views of the liver biopsy: the estimate without it (the primary-only
+comparator) and, before a biopsy, the outcomes under each liver grade it could show,
+weighted by how often each follows this primary grade in the training cohort.
+
+Nothing here keeps or writes the patient: the result is a plain value for the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from risk import grading, schema
+from risk.errors import Problem, ValidationError
+from risk.schema import GRADES, HORIZONS_MONTHS
+
+
+@dataclass(frozen=True)
+class SurvivalEstimate:
+    """One model's estimate for the patient: the curve with its 95% band and a summary.
+
+    ``summary`` holds the prediction table's row (``surv_60``, ``surv_60_lower``, ...,
+    ``median_os_months``, ``risk_group``, ``flags``, ``model_used``).
+    """
+
+    months: np.ndarray
+    survival: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    summary: dict
+    contributions: pd.Series
+
+    @property
+    def model_used(self) -> str:
+        return str(self.summary.get("model_used", ""))
+
+    def at(self, months: int) -> tuple[float, float, float]:
+        """(estimate, lower, upper) survival at a reported horizon."""
+        s = self.summary
+        return (float(s[f"surv_{months}"]), float(s[f"surv_{months}_lower"]),
+                float(s[f"surv_{months}_upper"]))
+
+    def median(self) -> tuple[float, float, float]:
+        """(median, lower, upper) overall survival in months; NaN when not reached."""
+        s = self.summary
+        return tuple(float(s.get(k, np.nan)) for k in
+                     ("median_os_months", "median_os_lower", "median_os_upper"))
+
+
+@dataclass(frozen=True)
+class BeforeBiopsy:
+    """Outcomes under each liver grade the biopsy could show, for this primary grade.
+
+    ``primary_grade`` is G1-G3 or ``"unknown"``. ``scenarios`` has one row per liver
+    grade: ``liver_grade``, ``probability`` (its share after this primary grade in the
+    training cohort), ``patients`` (that count) and ``surv_60``; ``curves`` maps each
+    liver grade to its survival curve and ``expected`` is the probability-weighted curve.
+    """
+
+    primary_grade: str
+    months: np.ndarray
+    scenarios: pd.DataFrame
+    curves: dict[str, np.ndarray]
+    expected: np.ndarray
+
+
+@dataclass(frozen=True)
+class PatientEstimate:
+    """Everything shown for one patient; built by :func:`estimate_patient`."""
+
+    inputs: dict
+    patient: pd.DataFrame
+    grades: dict[str, grading.GradeCheck]
+    estimate: SurvivalEstimate
+    without_biopsy: SurvivalEstimate | None
+    before_biopsy: BeforeBiopsy | None
+    model_version: str
+    risk_cutpoints: tuple[float, ...] = ()
+    warnings: tuple[str, ...] = ()
+    created: date = field(default_factory=date.today)
+    #: The model's reference patient, whom each contribution is measured against.
+    reference_patient: dict = field(default_factory=dict)
+    #: The model rests on the shipped synthetic cohort (risk.registry.lineage): every
+    #: page and report of this estimate says so, and only then.
+    synthetic: bool = False
+
+    @property
+    def has_biopsy(self) -> bool:
+        """True when a liver-biopsy grade (entered or derived) fed the estimate."""
+        return self.estimate.model_used == "biopsy"
+
+
+# --------------------------------------------------------------------------- grades
+
+def check_grades(values: Mapping[str, object]) -> dict[str, grading.GradeCheck]:
+    """The primary and liver grades as entered or derived, with any contradiction."""
+    return {
+        "primary_grade": grading.check_grade(values.get("primary_grade"),
+                                             values.get("primary_ki67"),
+                                             values.get("primary_mitoses")),
+        "met_grade": grading.check_grade(values.get("met_grade"), values.get("met_ki67"),
+                                         values.get("met_mitoses")),
+    }
+
+
+def describe_grade(name: str, check: grading.GradeCheck, values: Mapping[str, object]) -> str:
+    """How a grade was reached, in one sentence (the derivation shown at the field)."""
+    ki67, mitoses = (values.get(name.replace("grade", "ki67")),
+                     values.get(name.replace("grade", "mitoses")))
+    basis = grading.describe_basis(ki67, mitoses)
+    if check.source == "derived":
+        return (f"Not assessed: {check.grade} derived from {basis} (WHO 2019; the higher "
+                f"of the Ki-67 and mitotic grades).")
+    if check.source == "entered and consistent":
+        return f"{check.grade} as entered, consistent with {basis}."
+    if check.source == "entered":
+        return f"{check.grade} as entered."
+    if name == "met_grade":
+        return "No liver-biopsy grade: the estimate uses the primary-only model."
+    return "Not assessed and no Ki-67 or mitotic count."
+
+
+def describe_grade_comparison(primary: str | None, liver: str | None) -> str:
+    """The liver grade against the primary's, e.g. 'primary G2: upgraded'."""
+    change = grading.grade_change(primary, liver)
+    if change != "unknown":
+        return f"primary {primary}: {change}"
+    if grading.grade_change_steps(primary, "G1") is None:  # the primary is the missing one
+        return "the primary was not graded, so no grade change can be stated"
+    return "no liver-biopsy grade"
+
+
+def grade_problems(grades: Mapping[str, grading.GradeCheck]) -> list[Problem]:
+    """A problem at the grade field for each grade that contradicts its Ki-67/mitoses."""
+    return [Problem(f"{schema.column(name).label}: {check.contradiction}. Correct the grade "
+                    f"or the count, or leave the grade 'not assessed' to derive it.",
+                    column=name, value=check.grade, allowed=f"{check.derived}")
+            for name, check in grades.items() if check.contradiction]
+
+
+# --------------------------------------------------------------------------- estimate
+
+def _survival_estimate(predictions, i: int = 0) -> SurvivalEstimate:
+    months = np.asarray(predictions.months, dtype=float)
+    summary = predictions.table.iloc[i].to_dict()
+    contributions = predictions.contributions.iloc[i].astype(float)
+    return SurvivalEstimate(months, np.asarray(predictions.curves[i], float),
+                            np.asarray(predictions.lower[i], float),
+                            np.asarray(predictions.upper[i], float), summary, contributions)
+
+
+def liver_grade_scenarios(model, patient: pd.DataFrame) -> BeforeBiopsy:
+    """Survival under each liver grade, weighted by P(liver grade | primary grade).
+
+    The probabilities are the training cohort's shares
+    (:meth:`risk.model.BiopsyRiskModel.predict_before_biopsy`); ``patients`` gives the
+    counts behind them.
+    """
+    result = model.predict_before_biopsy(patient)
+    primary = patient["primary_grade"].iloc[0]
+    level = primary if primary in GRADES else "unknown"
+    counts = (getattr(model, "transition_counts_", None) or {}).get(level, {})
+    curves = {g: np.asarray(result.by_liver_grade[g].curves[0], float) for g in GRADES}
+    scenarios = pd.DataFrame({
+        "liver_grade": list(GRADES),
+        "probability": result.probabilities.iloc[0][list(GRADES)].to_numpy(dtype=float),
+        "patients": [int(counts.get(g, 0)) for g in GRADES],
+        "surv_60": [float(result.by_liver_grade[g].table["surv_60"].iloc[0]) for g in GRADES],
+    })
+    months = np.asarray(result.comparator.months, dtype=float)
+    return BeforeBiopsy(level, months, scenarios, curves,
+                        np.asarray(result.expected_curves[0], float))
+
+
+#: Flags that the page states in its own words (not warnings about the inputs).
+_STATED_ELSEWHERE = ("no liver-biopsy grade",)
+
+
+def estimate_patient(
+    model,
+    values: Mapping[str, object],
+    *,
+    model_version: str,
+    synthetic: bool,
+) -> PatientEstimate:
+    """Validate one patient's form values and estimate their survival.
+
+    Parameters
+    ----------
+    model : risk.model.BiopsyRiskModel
+        The fitted, served model (read only: never changed here).
+    values : mapping of schema column name -> value as entered (None = blank).
+    model_version : the registry version, shown with the estimate.
+    synthetic : whether that version rests on synthetic data (``LoadedModel.synthetic``).
+
+    Raises
+    ------
+    ValidationError
+        Every problem with the values at once, each naming its column (the form shows it
+        at the field), including a grade that contradicts its Ki-67 or mitoses.
+    """
+    from risk.data.validation import validate_patient  # the single patient validator
+
+    inputs = {k: values.get(k) for k in (*schema.PATIENT_INPUTS, "differentiation")
+              if k in values}
+    grades = check_grades(values)
+    contradictions = grade_problems(grades)
+    try:
+        patient = validate_patient(dict(values))
+    except ValidationError as exc:
+        named = {p.column for p in exc.problems}
+        extra = [p for p in contradictions if p.column not in named]
+        raise ValidationError([*exc.problems, *extra], exc.summary if not extra else None) \
+            from None
+    if contradictions:
+        raise ValidationError(contradictions)
+    both = model.predict_both(patient)
+    with_biopsy = bool(pd.notna(patient["met_grade"].iloc[0]))
+    without = _survival_estimate(both["primary_only"])
+    estimate = _survival_estimate(both["biopsy"]) if with_biopsy else without
+    flags = [f.strip() for f in str(estimate.summary.get("flags") or "").split(";")]
+    warnings = tuple(f for f in flags if f and not f.startswith(_STATED_ELSEWHERE))
+    return PatientEstimate(
+        inputs=inputs, patient=patient, grades=grades, estimate=estimate,
+        without_biopsy=without if with_biopsy else None,
+        before_biopsy=liver_grade_scenarios(model, patient), model_version=model_version,
+        risk_cutpoints=tuple(float(c) for c in (getattr(model, "risk_cutpoints_", None) or ())),
+        warnings=warnings,
+        reference_patient=dict(getattr(model, "reference_patient_", None) or {}),
+        synthetic=synthetic,
+    )
+
+
+# --------------------------------------------------------------------------- words
+
+def format_input(name: str, value: object) -> str:
+    """A value as the clinician entered it, in the clinic's words."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        if name in ("primary_grade", "met_grade"):
+            return "not assessed"
+        return "not given"
+    col = schema.column(name)
+    if col.kind == "flag":
+        return "yes" if bool(value) else "no"
+    if col.kind == "category":
+        return schema.label(name, value)
+    if col.kind in ("number", "integer"):
+        text = f"{float(value):g}"
+        return f"{text} {col.unit}" if col.unit else text
+    return str(value)
+
+
+def describe_reference(reference: Mapping[str, object]) -> list[tuple[str, str]]:
+    """(label, value) pairs of the model's reference patient, in schema order.
+
+    Ki-67 values are left out: the model uses the grades, which are shown.
+    """
+    return [(schema.column(n).label, format_input(n, reference[n]))
+            for n in schema.COLUMN_NAMES
+            if n in reference and n not in ("primary_ki67", "met_ki67", "primary_mitoses",
+                                            "met_mitoses")]
+
+
+def describe_inputs(inputs: Mapping[str, object]) -> list[tuple[str, str]]:
+    """(label, value) pairs for the inputs as entered, in schema order."""
+    return [(schema.column(n).label, format_input(n, inputs[n]))
+            for n in schema.COLUMN_NAMES if n in inputs]
+
+
+def describe_entered(est: PatientEstimate) -> list[tuple[str, str]]:
+    """The inputs as entered, a derived grade shown beside its blank ('not assessed ->
+    G2 (derived)'), as the page and the report list them."""
+    derived = {schema.column(name).label: check.grade for name, check in est.grades.items()
+               if check.source == "derived"}
+    return [(label, f"{value} -> {derived[label]} (derived)" if label in derived else value)
+            for label, value in describe_inputs(est.inputs)]
+
+
+def percent(value: float) -> str:
+    """A survival probability as the page shows it: ``61.2%`` (one decimal)."""
+    return "not available" if not np.isfinite(value) else f"{100 * value:.1f}%"
+
+
+def describe_horizon(estimate: SurvivalEstimate, months: int) -> str:
+    """'61.2% (95% CI 52.0% to 69.8%)' for a horizon."""
+    est, low, up = estimate.at(months)
+    return f"{percent(est)} (95% CI {percent(low)} to {percent(up)})"
+
+
+#: How the model's median (and its interval) is read off the predicted curve, in words
+#: for wherever it is shown (:meth:`risk.model.bands.BandCalculator.summarise`).
+PREDICTED_MEDIAN_RULE = (
+    "Median: the first whole month at which the predicted survival is 50% or lower (the "
+    "curve is predicted month by month); its 95% interval, the first months at which the "
+    "interval's two limits are. A survival that stays at exactly 50% for some months "
+    "gives the first of them, not the middle as Kaplan-Meier medians do.")
+
+
+def describe_median(estimate: SurvivalEstimate) -> str:
+    """Median overall survival in words, 'not reached' when the curve stays above 50%."""
+    med, low, up = estimate.median()
+    last = int(estimate.months[-1])
+    if not np.isfinite(med):
+        text = f"not reached within {last} months"
+        return text + (f" (95% CI from {low:.0f} months)" if np.isfinite(low) else "")
+    upper = f"{up:.0f} months" if np.isfinite(up) else f"beyond {last} months"
+    lower = f"{low:.0f}" if np.isfinite(low) else "?"
+    return f"{med:.0f} months (95% CI {lower} to {upper})"
+
+
+RISK_GROUP_WORDS = {"low": "Low risk", "intermediate": "Intermediate risk",
+                    "high": "High risk"}
+
+
+def describe_cutpoints(cutpoints: tuple[float, ...]) -> str:
+    """The risk groups by predicted 5-year survival, e.g. 'high < 45.0% <= ...'."""
+    if len(cutpoints) != 2:
+        return "risk-group cut-points not recorded with this model"
+    low_cut, high_cut = cutpoints
+    return (f"5-year survival below {percent(low_cut)}: high; {percent(low_cut)} to "
+            f"{percent(high_cut)}: intermediate; {percent(high_cut)} or more: low "
+            f"(tertiles of the training cohort)")
+
+
+#: Each reported horizon in words.
+HORIZON_WORDS = {m: f"{m // 12} year{'s' if m > 12 else ''}" for m in HORIZONS_MONTHS}

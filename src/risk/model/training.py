@@ -1,0 +1,187 @@
+"""Retraining on a researcher's cohort: fit, validate, and compare with the active model.
+
+What the retrain page (and anyone scripting it) runs once the uploaded cohort is valid:
+
+1. fit a new :class:`~risk.model.BiopsyRiskModel` (both models) with the chosen settings;
+2. evaluate it on the same cohort (:func:`risk.evaluation.report.evaluate`): an *internal*
+   validation, whose bootstrap optimism correction says how much of the fit is luck;
+3. evaluate the active model on that cohort: an *external* validation of the model
+   clinicians are served now, on exactly the same patients;
+4. build the model card of the new version (:func:`candidate_card`): settings, the data
+   fingerprint (sha256, patients, deaths, follow-up; never rows), the headline metrics
+   and what they were measured on, the column mapping used, and the version it was
+   compared with.
+
+Nothing here writes to the registry: saving and activating are separate, explicit steps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from risk.errors import ModelError
+from risk.present.model_summary import EVALUATION_KEY
+
+#: Share of the progress bar each stage takes (fit, evaluate new, evaluate active).
+_STAGES = (0.25, 0.45, 0.30)
+#: Headline metrics recorded in the card, from :meth:`EvaluationReport.summary`.
+CARD_METRICS = ("harrell_c", "harrell_c_lower", "harrell_c_upper", "harrell_c_corrected",
+                "uno_c", "auc_60", "brier_60", "brier_60_corrected", "ibs",
+                "calibration_slope_60", "calibration_slope_corrected", "ici_60", "delta_c",
+                "nri_60")
+MAX_BOOTSTRAP = 1000
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """What the researcher chose: penalty, bootstrap resamples and seed."""
+
+    penalizer: object = "auto"  # "auto" or a number >= 0
+    bootstrap: int = 50
+    seed: int = 0
+
+    def check(self) -> TrainingSettings:
+        """Return self, or raise ModelError naming the setting, what is allowed and got."""
+        p = self.penalizer
+        if not (p == "auto" or (isinstance(p, int | float) and not isinstance(p, bool)
+                                and math.isfinite(p) and p >= 0)):
+            raise ModelError(f"The penalty must be 'auto' or a number >= 0; got {p!r}.")
+        if not isinstance(self.bootstrap, int) or not 0 <= self.bootstrap <= MAX_BOOTSTRAP:
+            raise ModelError(f"Bootstrap resamples must be a whole number from 0 to "
+                             f"{MAX_BOOTSTRAP}; got {self.bootstrap!r}.")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ModelError(f"The seed must be a whole number >= 0; got {self.seed!r}.")
+        return self
+
+    def to_dict(self) -> dict:
+        return {"penalizer": self.penalizer, "bootstrap": self.bootstrap, "seed": self.seed}
+
+
+@dataclass
+class Candidate:
+    """A trained, evaluated model not saved yet (it lives in the user's session).
+
+    ``report`` and ``active_report`` are :meth:`EvaluationReport.to_dict` outputs (JSON
+    safe); ``active_report`` is None when no model is active.
+    """
+
+    model: object
+    settings: TrainingSettings
+    training_data: dict
+    report: dict
+    active_report: dict | None = None
+    active_version: str | None = None
+    column_mapping: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _stage(progress: Progress | None, start: float, width: float, text: str):
+    """A ``(done, total)`` callback filling ``width`` of the bar from ``start``."""
+    if progress is None:
+        return None
+
+    def report(done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        progress(min(1.0, start + width * share), f"{text}: {done} of {total} resamples")
+
+    return report
+
+
+def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
+                       training_data: dict, active=None, active_version: str | None = None,
+                       progress: Progress | None = None, n_jobs: int = -1,
+                       column_mapping: dict | None = None,
+                       active_synthetic: bool = False) -> Candidate:
+    """Fit a new model on ``frame`` and evaluate it, and the active model, on ``frame``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The validated canonical cohort with outcomes.
+    settings : TrainingSettings
+    training_data : dict
+        :func:`risk.registry.card.data_fingerprint` of the uploaded file.
+    active : BiopsyRiskModel, optional
+        The served model (read only: only its predictions are used).
+    active_synthetic : bool
+        The served model rests on synthetic data (its report then says so).
+    progress : callable, optional
+        ``progress(fraction, text)`` as each stage and bootstrap chunk finishes.
+    """
+    from risk.evaluation.report import evaluate
+    from risk.model import BiopsyRiskModel
+
+    settings.check()
+    fit_share, new_share, active_share = _STAGES if active is not None else (0.35, 0.65, 0.0)
+    if progress:
+        penalty = ("maximum partial likelihood" if settings.penalizer == "auto"
+                   else f"penalty {settings.penalizer:g}")
+        progress(0.02, f"Fitting the biopsy model and the comparator ({penalty})")
+    model = BiopsyRiskModel(penalizer=settings.penalizer, seed=settings.seed).fit(frame)
+    if progress:
+        progress(fit_share, "Evaluating the new model on your cohort")
+    report = evaluate(model, frame, bootstrap=settings.bootstrap, seed=settings.seed,
+                      n_jobs=n_jobs, progress=_stage(progress, fit_share, new_share,
+                                                     "Bootstrap of the new model"))
+    candidate = Candidate(model, settings, dict(training_data), report.to_dict(),
+                          column_mapping=dict(column_mapping or {}), notes=list(model.notes_))
+    if active is not None:
+        start = fit_share + new_share
+        if progress:
+            progress(start, f"Evaluating the active model {active_version} on your cohort")
+        other = evaluate(active, frame, bootstrap=settings.bootstrap, seed=settings.seed,
+                         n_jobs=n_jobs, model_synthetic=active_synthetic, progress=_stage(progress, start, active_share,
+                                                        "Bootstrap of the active model"))
+        other.model_version = active_version
+        candidate.active_report = other.to_dict()
+        candidate.active_version = active_version
+    if progress:
+        progress(1.0, "Done")
+    return candidate
+
+
+def headline_metrics(report: dict, measured_on: str, external: bool = False) -> dict:
+    """The card's metrics: headline numbers of a report and what they were measured on.
+
+    ``external=True`` leaves out the optimism-corrected values: they correct a model
+    evaluated on its own training data, not one evaluated on new patients.
+    """
+    keys = [k for k in CARD_METRICS if not (external and k.endswith("_corrected"))]
+    out = {key: _rounded(report.get(key)) for key in keys if key in report}
+    out["measured_on"] = measured_on
+    return out
+
+
+def _rounded(value):
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def candidate_card(candidate: Candidate, notes: str = "") -> dict:
+    """The model card of a candidate about to be saved."""
+    from risk.registry.card import build_card
+
+    model = candidate.model
+    settings = candidate.settings.to_dict()
+    for name in ("biopsy_model_", "comparator_model_"):
+        settings[f"{name.rstrip('_')}_penalizer_chosen"] = float(getattr(model, name).penalizer_)
+    if candidate.column_mapping:
+        settings["column_mapping"] = dict(candidate.column_mapping)
+    metrics = headline_metrics(
+        candidate.report, "the training cohort itself (internal validation; "
+        "'corrected' values are bootstrap optimism-corrected)")
+    # the whole report, as `train --evaluate` stores it: the Model page draws its figures
+    metrics[EVALUATION_KEY] = candidate.report
+    if candidate.active_report is not None:
+        metrics["compared_with"] = {
+            "version": candidate.active_version,
+            **headline_metrics(candidate.active_report,
+                               "the same cohort (external validation of that version)",
+                               external=True)}
+    return build_card(training_data=candidate.training_data, settings=settings,
+                      metrics=metrics, notes=notes, fitting_notes=candidate.notes)

@@ -1,0 +1,253 @@
+"""Tumor-board cohort figures: pure builders that return ``go.Figure`` (no rendering).
+
+Every builder takes results that are already aggregated (transition counts, a histogram,
+rates) or samples its points, so a 100,000-patient cohort sends a few thousand numbers to
+the browser. ``synthetic=True`` marks the figure "Synthetic data". Survival figures (Kaplan-
+Meier with numbers at risk, forest plot) are in :mod:`risk.present.figures.cohort_survival`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from risk import schema
+from risk.cohort.summary import (
+    GRADE_CHANGE_LABELS,
+    NOT_ASSESSED,
+    GradeTransitions,
+    group_labels,
+    sankey_data,
+)
+from risk.cohort.tables import risk_percentile
+from risk.grading import KI67_G2_FROM, KI67_G2_TO
+from risk.present.figures.cohort_style import (
+    FONT_SIZE,
+    GRADE_COLORS,
+    GREY,
+    NAMED_COLORS,
+    SKY_BLUE,
+    SYNTHETIC_NOTE,
+    VERMILLION,
+    group_colors,
+    message_figure,
+    rgba,
+    style,
+)
+from risk.present.figures.cohort_survival import forest_plot, survival_by_group_figure
+from risk.schema import GRADES
+
+__all__ = ["complication_chart", "forest_plot", "ki67_scatter", "risk_distribution",
+           "survival_by_group_figure", "transition_heatmap", "transition_sankey"]
+
+#: Above this many patients the Ki-67 scatter shows a fixed-seed random sample.
+MAX_SCATTER_POINTS = 5_000
+#: Ki-67 values below this are drawn at it on the log axis.
+KI67_FLOOR = 0.1
+
+
+def _grade_of_label(text: str) -> str | None:
+    return next((g for g in GRADES if text.startswith(g)), None)
+
+
+def _change_color(primary: str, liver: str) -> str:
+    p, m = _grade_of_label(primary), _grade_of_label(liver)
+    if p is None or m is None:
+        return NAMED_COLORS[NOT_ASSESSED]
+    step = GRADES.index(m) - GRADES.index(p)
+    key = {0: "concordant", 1: "upgraded", -1: "downgraded"}[int(np.sign(step))]
+    return NAMED_COLORS[GRADE_CHANGE_LABELS[key]]
+
+
+def transition_sankey(transitions: GradeTransitions, *, synthetic: bool = False) -> go.Figure:
+    """Sankey diagram: primary grade (left) to liver-biopsy grade (right).
+
+    Nodes are coloured by grade; links by the change (same grade blue, upgraded
+    vermillion, downgraded green, not assessed grey).
+    """
+    title = f"Primary grade to liver-biopsy grade (n = {transitions.n:,})"
+    if transitions.n == 0:
+        return message_figure(title, "No patients in the shown cohort.", synthetic=synthetic)
+    data = sankey_data(transitions)
+    node_colors = [GRADE_COLORS.get(_grade_of_label(n.split(" ", 1)[1]) or "", GREY)
+                   for n in data.nodes]
+    link_colors = [rgba(_change_color(data.nodes[s].split(" ", 1)[1],
+                                      data.nodes[t].split(" ", 1)[1]), 0.45)
+                   for s, t in zip(data.sources, data.targets, strict=True)]
+    x, y = _sankey_positions(transitions)
+    fig = go.Figure(go.Sankey(
+        arrangement="fixed",
+        node={"label": list(data.nodes), "color": node_colors, "pad": 24, "thickness": 26,
+              "line": {"width": 0}, "x": x, "y": y},
+        link={"source": list(data.sources), "target": list(data.targets),
+              "value": list(data.values), "color": link_colors,
+              "customdata": list(data.link_labels),
+              "hovertemplate": "%{customdata}<extra></extra>"},
+        textfont={"size": FONT_SIZE},
+    ))
+    return style(fig, title, synthetic=synthetic,
+                 notes=("Link colour: blue same grade, vermillion upgraded, green downgraded, "
+                        "grey not assessed.",))
+
+
+def _sankey_positions(transitions: GradeTransitions) -> tuple[list[float], list[float]]:
+    """Node centres that keep grade order top to bottom (G1 first, "Not assessed" last)."""
+    xs, ys = [], []
+    for x, totals in ((0.001, transitions.counts.sum(axis=1)),
+                      (0.999, transitions.counts.sum(axis=0))):
+        share = totals.to_numpy(dtype=float) / max(totals.sum(), 1)
+        gap = 0.04
+        top = np.concatenate([[0.0], np.cumsum(share + gap)[:-1]])
+        scale = 1.0 / (1.0 + gap * (len(share) - 1))
+        xs += [x] * len(share)
+        ys += list(np.clip((top + share / 2) * scale, 0.001, 0.999))
+    return xs, ys
+
+
+def transition_heatmap(transitions: GradeTransitions, *, synthetic: bool = False) -> go.Figure:
+    """Transition matrix as a heatmap: colour = % of the row, text = count and row %."""
+    counts, percent = transitions.counts, transitions.row_percent
+    title = f"Grade transitions, primary to liver biopsy (n = {transitions.n:,})"
+    if transitions.n == 0:
+        return message_figure(title, "No patients in the shown cohort.", synthetic=synthetic)
+    text = [[f"{int(counts.iat[i, j]):,}<br>"
+             + ("-" if np.isnan(percent.iat[i, j]) else f"{percent.iat[i, j]:.0f}%")
+             for j in range(counts.shape[1])] for i in range(counts.shape[0])]
+    fig = go.Figure(go.Heatmap(
+        z=percent.fillna(0).to_numpy(), x=list(counts.columns), y=list(counts.index),
+        text=text, texttemplate="%{text}", textfont={"size": FONT_SIZE + 2},
+        colorscale="Blues", zmin=0, zmax=100,
+        colorbar={"title": {"text": "% of row"}, "ticksuffix": "%"},
+        hovertemplate="Primary %{y}<br>Liver %{x}<br>%{text}<extra></extra>",
+    ))
+    fig.update_xaxes(title=counts.columns.name, side="bottom")
+    fig.update_yaxes(title=counts.index.name, autorange="reversed")
+    return style(fig, title, synthetic=synthetic,
+                 notes=("Each cell: patients and % of the primary grade's row. Diagonal = "
+                        "same grade; right of it = upgraded.",))
+
+
+def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, seed: int = 0,
+                 synthetic: bool = False) -> go.Figure:
+    """Ki-67 of the primary (x) against Ki-67 of the liver biopsy (y), log axes, with the
+    WHO 3% and 20% grade limits on both axes; coloured by grade change.
+
+    Above ``max_points`` patients a fixed-seed random sample is drawn and a note says so.
+    """
+    title = "Ki-67: primary tumor vs liver biopsy"
+    columns = ["primary_ki67", "met_ki67", "grade_change"]
+    both = frame[columns][frame["primary_ki67"].notna() & frame["met_ki67"].notna()]
+    if both.empty:
+        return message_figure(title, "No patient has both a primary and a liver-biopsy "
+                              "Ki-67 in the shown cohort.", synthetic=synthetic)
+    notes = []
+    # legend counts are of every patient with both values, sampled or not
+    totals = group_labels(both, "grade_change").value_counts()
+    if len(both) > max_points:
+        notes.append(f"Showing a random sample of {max_points:,} of {len(both):,} patients "
+                     f"with both Ki-67 values (fixed seed {seed}).")
+        both = both.sample(n=max_points, random_state=seed)
+    else:
+        notes.append(f"{len(both):,} patients with both Ki-67 values.")
+    x = both["primary_ki67"].to_numpy(dtype=float)
+    y = both["met_ki67"].to_numpy(dtype=float)
+    if (x < KI67_FLOOR).any() or (y < KI67_FLOOR).any():
+        notes.append(f"Ki-67 below {KI67_FLOOR:g}% is drawn at {KI67_FLOOR:g}% (log scale).")
+    x, y = np.maximum(x, KI67_FLOOR), np.maximum(y, KI67_FLOOR)
+    groups = group_labels(both, "grade_change")
+    colors = group_colors(groups.cat.categories)
+    fig = go.Figure()
+    for name in groups.cat.categories:
+        mask = (groups == name).to_numpy()
+        fig.add_trace(go.Scatter(
+            x=x[mask], y=y[mask], mode="markers", name=f"{name} ({totals[name]:,})",
+            marker={"color": colors[name], "size": 8, "opacity": 0.7,
+                    "line": {"width": 0.5, "color": "white"}},
+            hovertemplate="Primary %{x:.1f}%<br>Liver %{y:.1f}%<extra>" + str(name)
+            + "</extra>"))
+    fig.add_trace(go.Scatter(x=[KI67_FLOOR, 100], y=[KI67_FLOOR, 100], mode="lines",
+                             line={"color": GREY, "dash": "dot", "width": 1.5},
+                             name="Same Ki-67", hoverinfo="skip"))
+    # WHO limits on both axes, and the grade names along the top (one layout update).
+    line = {"color": "#555555", "dash": "dash", "width": 1.5}
+    shapes = [shape for limit in (KI67_G2_FROM, KI67_G2_TO) for shape in (
+        {"type": "line", "xref": "x", "yref": "paper", "x0": limit, "x1": limit,
+         "y0": 0, "y1": 1, "line": line},
+        {"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1,
+         "y0": limit, "y1": limit, "line": line})]
+    labels = [{"x": np.log10(position), "y": 1.0, "yref": "paper", "yanchor": "bottom",
+               "text": text, "showarrow": False, "font": {"size": FONT_SIZE - 2}}
+              for text, position in (("G1", 0.5), ("G2", 8.0), ("G3", 50.0))]
+    fig.update_layout(shapes=shapes, annotations=labels)
+    axis = {"type": "log", "range": [np.log10(KI67_FLOOR), 2.0],
+            "tickvals": [0.1, 1, 3, 10, 20, 100], "ticktext": ["0.1", "1", "3", "10", "20", "100"]}
+    fig.update_xaxes(title=f"{schema.column('primary_ki67').label} (%)", **axis)
+    fig.update_yaxes(title=f"{schema.column('met_ki67').label} (%)", **axis)
+    notes.append("Dashed lines: WHO grade limits at 3% and 20%.")
+    return style(fig, title, synthetic=synthetic, height=640, notes=notes)
+
+
+def risk_distribution(cohort_scores, patient_score: float | None = None, *, bins: int = 40,
+                      score_label: str = "Risk score (higher = higher risk)",
+                      synthetic: bool = False,
+                      synthetic_note: str = SYNTHETIC_NOTE) -> go.Figure:
+    """Histogram of the cohort's risk scores (binned here, not in the browser), with the
+    patient's score marked and their percentile in words. ``synthetic`` marks the figure
+    with ``synthetic_note`` (e.g. :data:`SYNTHETIC_MODEL_NOTE` for real patients scored
+    by a model trained on synthetic data)."""
+    scores = np.asarray(cohort_scores, dtype=float)
+    scores = scores[np.isfinite(scores)]
+    title = f"Risk scores in the cohort (n = {scores.size:,})"
+    if scores.size == 0:
+        return message_figure(title, "No risk scores for this cohort.", synthetic=synthetic)
+    counts, edges = np.histogram(scores, bins=bins)
+    fig = go.Figure(go.Bar(
+        x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges),
+        marker={"color": SKY_BLUE, "line": {"width": 0.5, "color": "white"}},
+        name="Cohort", hovertemplate="Score %{x:.2f}<br>%{y:,} patients<extra></extra>"))
+    notes = []
+    if patient_score is not None and np.isfinite(patient_score):
+        percentile = risk_percentile(scores, patient_score)
+        fig.add_vline(x=patient_score, line={"color": VERMILLION, "width": 4})
+        left_half = patient_score < (edges[0] + edges[-1]) / 2
+        fig.add_annotation(x=patient_score, y=1.0, yref="paper", yanchor="bottom",
+                           xanchor="left" if left_half else "right",
+                           text=f"This patient: higher than {percentile:.0f}% of the cohort",
+                           showarrow=False, font={"size": FONT_SIZE, "color": VERMILLION})
+        notes.append("Percentile: share of cohort patients with a lower score (ties count "
+                     "half).")
+    fig.update_xaxes(title=score_label)
+    fig.update_yaxes(title="Patients (count)")
+    fig.update_layout(showlegend=False, bargap=0)
+    return style(fig, title, synthetic=synthetic, notes=notes, synthetic_note=synthetic_note)
+
+
+def complication_chart(rates: pd.DataFrame | None, *, synthetic: bool = False) -> go.Figure:
+    """Minor, major and any biopsy complication (%) with Wilson 95% intervals, from
+    :func:`risk.cohort.tables.complication_rates` (the "none" share is left out: it is
+    100% minus "any" and would flatten the bars that matter)."""
+    title = "Liver biopsy complications"
+    if rates is None or rates.empty:
+        return message_figure(title, "This cohort has no biopsy complication column.",
+                              synthetic=synthetic)
+    assessed = int(rates["assessed"].iloc[0])
+    rates = rates[rates["outcome"] != schema.label("biopsy_complication", "none")]
+    colors = {"Minor": SKY_BLUE, "Major": VERMILLION}
+    ticks = [f"{o}<br>{k:,}/{assessed:,} ({p:.1f}%)" for o, k, p in
+             zip(rates["outcome"], rates["patients"], rates["percent"], strict=True)]
+    fig = go.Figure(go.Bar(
+        x=ticks, y=rates["percent"],
+        marker={"color": [colors.get(o, "#0072B2") for o in rates["outcome"]]},
+        error_y={"type": "data", "symmetric": False, "thickness": 2, "width": 10,
+                 "array": rates["upper_95"] - rates["percent"],
+                 "arrayminus": rates["percent"] - rates["lower_95"]},
+        hovertemplate="%{x}<extra></extra>"))
+    top = float(np.nanmax(rates["upper_95"]))
+    fig.update_yaxes(title="Patients (%)", ticksuffix="%", range=[0, min(100, top * 1.3 + 2)])
+    fig.update_xaxes(title="Complication of the liver biopsy")
+    notes = [f"{assessed:,} patients with a recorded outcome; bars: 95% Wilson intervals."]
+    not_recorded = int(rates.attrs.get("not_recorded", 0))
+    if not_recorded:
+        notes.append(f"{not_recorded:,} patients without a recorded outcome are left out.")
+    return style(fig, title + " (95% intervals)", synthetic=synthetic, notes=notes)

@@ -1,0 +1,107 @@
+"""Shared look of the tumor-board figures: large type for a shared screen and the
+Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008, "Color Universal Design")."""
+
+from __future__ import annotations
+
+import textwrap
+
+import plotly.graph_objects as go
+
+from risk.cohort.risk_groups import RISK_GROUP_LABELS
+from risk.cohort.summary import GRADE_CHANGE_LABELS, NOT_ASSESSED
+from risk.schema import GRADES, label
+
+# Okabe-Ito colours, in the order groups receive them.
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+BLUISH_GREEN = "#009E73"
+ORANGE = "#E69F00"
+REDDISH_PURPLE = "#CC79A7"
+SKY_BLUE = "#56B4E9"
+YELLOW = "#F0E442"
+BLACK = "#000000"
+GREY = "#8C8C8C"  # "not assessed": always the same neutral grey
+PALETTE = (BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, BLACK, YELLOW)
+
+#: Fixed colours for groups the page shows often, so a colour means the same everywhere.
+NAMED_COLORS = {
+    NOT_ASSESSED: GREY,
+    GRADE_CHANGE_LABELS["concordant"]: BLUE,
+    GRADE_CHANGE_LABELS["upgraded"]: VERMILLION,
+    GRADE_CHANGE_LABELS["downgraded"]: BLUISH_GREEN,
+}
+GRADE_COLORS = dict(zip(GRADES, (BLUISH_GREEN, ORANGE, VERMILLION), strict=True))
+for _grade, _color in GRADE_COLORS.items():
+    NAMED_COLORS[label("met_grade", _grade)] = _color
+# Risk groups as grades: low green, intermediate orange, high vermillion (never high in green).
+for _group, _color in zip(RISK_GROUP_LABELS.values(), (BLUISH_GREEN, ORANGE, VERMILLION),
+                          strict=True):
+    NAMED_COLORS[_group] = _color
+
+FONT_SIZE = 18
+TITLE_SIZE = 24
+SYNTHETIC_NOTE = "Synthetic data: not real patients"
+#: The mark of a figure of real patients drawn with a model trained on synthetic data.
+SYNTHETIC_MODEL_NOTE = "Model trained on synthetic data: an illustration"
+NOTE_WIDTH = 110  # characters per note line under a figure
+
+
+def group_colors(labels) -> dict[str, str]:
+    """A colour per group label: fixed ones for known groups, then the palette in order
+    (skipping colours the known groups of this figure already use)."""
+    labels = list(labels)
+    used = {NAMED_COLORS[name] for name in labels if name in NAMED_COLORS}
+    free = [c for c in PALETTE if c not in used] + list(PALETTE)
+    return {name: NAMED_COLORS.get(name) or free.pop(0) for name in labels}
+
+
+def darker(hex_color: str, amount: float = 0.3) -> str:
+    """The colour mixed with black (legible text in a light colour such as yellow)."""
+    r, g, b = (int(int(hex_color[i:i + 2], 16) * (1 - amount)) for i in (1, 3, 5))
+    return f"#{r:02X}{g:02X}{b:02X}"
+
+
+def rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def style(fig: go.Figure, title: str, *, synthetic: bool = False, height: int = 560,
+          notes: tuple[str, ...] | list[str] = (), top: int = 90,
+          synthetic_note: str = SYNTHETIC_NOTE) -> go.Figure:
+    """Title, large fonts, white template; the synthetic-data mark (``synthetic_note``,
+    on the title's line) and notes under the plot."""
+    lines = [line for note in notes for line in textwrap.wrap(note, NOTE_WIDTH)]
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left", "xref": "container",
+               "y": 0.99, "yanchor": "top", "yref": "container",
+               "font": {"size": TITLE_SIZE}},
+        template="plotly_white", height=height, font={"size": FONT_SIZE},
+        hoverlabel={"font": {"size": FONT_SIZE}},
+        legend={"font": {"size": FONT_SIZE}},
+        margin={"l": 90, "r": 40, "t": top, "b": 110 + 26 * len(lines)},
+    )
+    extra = []
+    if synthetic:
+        # On the title's line, right-aligned: clear of legends and plot annotations.
+        extra.append({"text": synthetic_note, "xref": "paper", "yref": "paper", "x": 1,
+                      "y": 1.0, "yshift": top - 14, "xanchor": "right", "yanchor": "top",
+                      "showarrow": False,
+                      "font": {"size": FONT_SIZE - 2, "color": VERMILLION}})
+    extra += [{"text": line, "xref": "paper", "yref": "paper", "x": 0, "xanchor": "left",
+               "y": 0, "yanchor": "top", "yshift": -85 - 26 * i, "showarrow": False,
+               "font": {"size": FONT_SIZE - 4, "color": "#444444"}}
+              for i, line in enumerate(lines)]
+    # one layout update: plotly's add_annotation is slow when called many times
+    fig.update_layout(annotations=[*fig.layout.annotations, *extra])
+    return fig
+
+
+def message_figure(title: str, message: str, *, synthetic: bool = False) -> go.Figure:
+    """An empty figure that says why there is nothing to plot (never a blank chart)."""
+    fig = go.Figure()
+    fig.add_annotation(text="<br>".join(textwrap.wrap(message, 70)), xref="paper",
+                       yref="paper", x=0.5, y=0.5, showarrow=False, font={"size": FONT_SIZE})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return style(fig, title, synthetic=synthetic, height=320)

@@ -1,0 +1,244 @@
+"""Figures for one patient's estimate: pure builders that return ``go.Figure``.
+
+``synthetic=True`` marks a figure with the note that its numbers come from a model
+trained on synthetic data (:attr:`risk.model.patient_estimate.PatientEstimate.synthetic`). Inputs are plain arrays and frames (survival in 0..1 on a month grid), so the
+builders do not depend on how the model computes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+SYNTHETIC_NOTE = "Model trained on synthetic data: illustrative, not for patient care."
+
+ESTIMATE_COLOR = "#1f5f8b"
+COMPARATOR_COLOR = "#c2702a"
+REFERENCE_COLOR = "#7a7a7a"
+ALIVE_COLOR = "#2e7d4f"
+DIED_COLOR = "#d9d9d9"
+RAISES_RISK_COLOR = "#b03a2e"
+LOWERS_RISK_COLOR = "#2e6f9e"
+#: One colour per liver grade in the before-the-biopsy chart.
+GRADE_COLORS = {"G1": "#4c9a6a", "G2": "#d6a21e", "G3": "#b03a2e"}
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+_AXIS = {"gridcolor": "#e6e6e6", "zerolinecolor": "#e6e6e6", "linecolor": "#999999",
+         "automargin": True}
+
+
+def _figure(data: list[dict], title: str, height: int = 420, *, synthetic: bool,
+            **layout) -> go.Figure:
+    """One figure built in one step from plain dicts (a plotly template is deep-copied on
+    every figure and costs more than the rest: the white look is set here instead)."""
+    note = {"text": SYNTHETIC_NOTE, "xref": "paper", "yref": "paper", "x": 1, "y": 1.02,
+            "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+            "font": {"size": 11, "color": "#8a4b00"}}
+    base = {
+        "title": {"text": title, "x": 0, "xanchor": "left"}, "height": height,
+        "margin": {"l": 70, "r": 30, "t": 60, "b": 90},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        "font": {"size": 14}, "paper_bgcolor": "white", "plot_bgcolor": "white",
+        "annotations": [note] * synthetic + layout.pop("annotations", []),
+    }
+    for axis in ("xaxis", "yaxis"):
+        base[axis] = {**_AXIS, **layout.pop(axis, {})}
+    return go.Figure(data=data, layout={**base, **layout})
+
+
+def _survival_axes(max_months: float) -> dict:
+    ticks = np.arange(0, max_months + 1, 12)
+    return {"xaxis": {"title": {"text": "Years after the liver biopsy"},
+                      "range": [0, max_months], "tickvals": ticks,
+                      "ticktext": [f"{m / 12:g}" for m in ticks]},
+            "yaxis": {"title": {"text": "Overall survival"}, "range": [0, 1.02],
+                      "tickformat": ".0%"}}
+
+
+def _band(months, lower, upper, color: str, name: str) -> dict:
+    """A shaded 95% band, drawn as one closed polygon (legend entry, no hover)."""
+    return {"type": "scatter", "x": np.concatenate([months, months[::-1]]),
+            "y": np.concatenate([upper, lower[::-1]]), "fill": "toself",
+            "fillcolor": _rgba(color, 0.18), "line": {"width": 0}, "hoverinfo": "skip",
+            "name": name}
+
+
+def _line(x, y, color: str, name: str, width: float = 3, **extra) -> dict:
+    return {"type": "scatter", "x": x, "y": y, "mode": "lines", "name": name,
+            "line": {"color": color, "width": width, **extra.pop("line", {})},
+            "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>", **extra}
+
+
+def survival_curve(
+    months: Sequence[float],
+    survival: Sequence[float],
+    lower: Sequence[float],
+    upper: Sequence[float],
+    *,
+    reference: tuple[Sequence[float], Sequence[float]] | None = None,
+    reference_label: str = "Training cohort (Kaplan-Meier)",
+    horizons: Sequence[int] = (12, 36, 60, 120),
+    label: str = "This patient",
+    synthetic: bool = False,
+) -> go.Figure:
+    """The patient's survival curve with its 95% band, and the cohort's for reference.
+
+    Parameters
+    ----------
+    months, survival, lower, upper : array-like
+        The month grid and S(t) with its pointwise 95% interval, all in 0..1.
+    reference : (times, survival), optional
+        A Kaplan-Meier curve (step function) drawn grey and dashed for comparison.
+    horizons : months marked with a point and their survival in the hover text.
+    """
+    months = np.asarray(months, float)
+    survival, lower, upper = (np.asarray(a, float) for a in (survival, lower, upper))
+    data = [_band(months, lower, upper, ESTIMATE_COLOR, "95% interval")]
+    if reference is not None:
+        times, ref_surv = (np.asarray(a, float) for a in reference)
+        keep = times <= months[-1]
+        data.append(_line(times[keep], ref_surv[keep], REFERENCE_COLOR, reference_label,
+                          width=2, line={"dash": "dash", "shape": "hv"},
+                          hovertemplate="%{x:.0f} months: %{y:.1%}<extra>cohort</extra>"))
+    data.append(_line(months, survival, ESTIMATE_COLOR, label))
+    at = [h for h in horizons if months[0] <= h <= months[-1]]
+    if at:
+        values = np.interp(at, months, survival)
+        data.append({"type": "scatter", "x": at, "y": values, "mode": "markers+text",
+                     "marker": {"color": ESTIMATE_COLOR, "size": 9},
+                     "text": [f"{v:.0%}" for v in values],
+                     # a label at the right edge goes left of its point, inside the plot
+                     "textposition": ["top left" if h > 0.9 * months[-1] else "top right"
+                                      for h in at],
+                     "showlegend": False,
+                     "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>"})
+    return _figure(data, "Estimated overall survival", synthetic=synthetic,
+                   **_survival_axes(months[-1]))
+
+
+def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 10,
+               synthetic: bool = False) -> go.Figure:
+    """'Of 100 patients like this, N are alive at 5 years' as a 10 x 10 grid of dots."""
+    if not np.isfinite(survival_share):
+        raise ValueError(f"survival_share must be a number in [0, 1]; got {survival_share!r}")
+    alive = int(round(100 * float(np.clip(survival_share, 0.0, 1.0))))
+    index = np.arange(100)
+    x, y = index % per_row, -(index // per_row)
+    is_alive = index < alive
+    data = [{"type": "scatter", "x": x[mask], "y": y[mask], "mode": "markers",
+             "name": f"{name} ({mask.sum()})", "hoverinfo": "skip",
+             "marker": {"symbol": "circle", "size": 24, "color": color,
+                        "line": {"color": "#555555", "width": 0.5}}}
+            for mask, color, name in ((is_alive, ALIVE_COLOR, f"Alive at {horizon_years} years"),
+                                      (~is_alive, DIED_COLOR, f"Died within {horizon_years} years"))]
+    title = (f"Of 100 patients like this, {alive} "
+             f"{'is' if alive == 1 else 'are'} alive at {horizon_years} years")
+    return _figure(data, title, height=460, synthetic=synthetic,
+                   xaxis={"visible": False, "range": [-0.7, per_row - 0.3]},
+                   yaxis={"visible": False, "range": [-(100 // per_row) + 0.3, 0.7],
+                          "scaleanchor": "x"})
+
+
+def contributions_chart(
+    contributions: pd.Series | Mapping[str, float],
+    labels: Mapping[str, str] | None = None,
+    *,
+    synthetic: bool = False,
+) -> go.Figure:
+    """Each input's contribution to the log hazard against the reference patient.
+
+    Bars to the right raise the risk of death (red), to the left lower it (blue); the
+    hover shows the same contribution as a hazard ratio.
+    """
+    values = pd.Series(contributions, dtype=float).dropna()
+    values = values.reindex(values.abs().sort_values().index)
+    names = [(labels or {}).get(k, k) for k in values.index]
+    hazard_ratio = np.exp(values.to_numpy())
+    bar = {"type": "bar", "x": values.to_numpy(), "y": names, "orientation": "h",
+           "marker": {"color": [RAISES_RISK_COLOR if v > 0 else LOWERS_RISK_COLOR
+                                for v in values]},
+           "text": [f"× {hr:.2f}" if abs(v) > 1e-9 else "as reference"
+                    for v, hr in zip(values, hazard_ratio, strict=True)],
+           "textposition": "outside", "cliponaxis": False, "customdata": hazard_ratio,
+           "hovertemplate": "%{y}: log hazard %{x:+.2f} (hazard × %{customdata:.2f})"
+                            "<extra></extra>"}
+    span = float(values.abs().max()) if len(values) else 1.0
+    return _figure(
+        [bar], "Basis of the estimate: what moves this patient's risk", synthetic=synthetic,
+        height=max(320, 60 + 34 * len(values)), showlegend=False,
+        xaxis={"title": {"text": "Contribution to log hazard (right = higher risk of death)"},
+               "range": [-1.35 * span - 0.05, 1.35 * span + 0.05], "zeroline": True,
+               "zerolinecolor": "#444444"})
+
+
+def biopsy_comparison(
+    months: Sequence[float],
+    with_biopsy: tuple[Sequence[float], Sequence[float], Sequence[float]],
+    without_biopsy: tuple[Sequence[float], Sequence[float], Sequence[float]],
+    *,
+    liver_grade: str | None = None,
+    synthetic: bool = False,
+) -> go.Figure:
+    """The estimate with the liver-biopsy grade beside the primary-only estimate.
+
+    ``with_biopsy`` and ``without_biopsy`` are (survival, lower, upper) on ``months``.
+    """
+    months = np.asarray(months, float)
+    data = []
+    with_label = f"With the liver biopsy ({liver_grade})" if liver_grade else "With the biopsy"
+    for (curve, low, up), color, name in (
+            (without_biopsy, COMPARATOR_COLOR, "Without the liver biopsy (primary only)"),
+            (with_biopsy, ESTIMATE_COLOR, with_label)):
+        data.append(_band(months, np.asarray(low, float), np.asarray(up, float), color,
+                          f"95% interval, {name[:1].lower() + name[1:]}"))
+        data.append(_line(months, np.asarray(curve, float), color, name))
+    return _figure(data, "Value of the biopsy: estimate with and without the liver grade",
+                   height=460, synthetic=synthetic, **_survival_axes(months[-1]))
+
+
+def before_biopsy(
+    months: Sequence[float],
+    scenarios: pd.DataFrame,
+    curves: Mapping[str, Sequence[float]],
+    expected: Sequence[float],
+    *,
+    horizon: int = 60,
+    synthetic: bool = False,
+) -> go.Figure:
+    """Outcomes under each possible liver grade, and their average weighted by how often
+    each liver grade follows this primary grade in the training cohort.
+
+    Parameters
+    ----------
+    scenarios : DataFrame with columns ``liver_grade`` and ``probability`` (0..1).
+    curves : liver grade -> survival on ``months``.
+    expected : the probability-weighted survival curve.
+    """
+    months = np.asarray(months, float)
+    data = []
+    for row in scenarios.itertuples(index=False):
+        grade, p = row.liver_grade, float(row.probability)
+        curve = np.asarray(curves[grade], float)
+        at = float(np.interp(horizon, months, curve))
+        data.append(_line(
+            months, curve, GRADE_COLORS.get(grade, REFERENCE_COLOR),
+            f"If the liver shows {grade} (chance {p:.0%}): {at:.0%} at {horizon / 12:g} years",
+            width=1.5 + 4 * p,
+            hovertemplate="%{x:.0f} months: %{y:.1%}<extra>" + grade + "</extra>"))
+    expected = np.asarray(expected, float)
+    data.append(_line(
+        months, expected, "#222222",
+        f"Expected before the biopsy: {np.interp(horizon, months, expected):.0%} at "
+        f"{horizon / 12:g} years", line={"dash": "dot"},
+        hovertemplate="%{x:.0f} months: %{y:.1%}<extra>expected</extra>"))
+    return _figure(data, "Before the biopsy: survival under each possible liver grade",
+                   height=540, synthetic=synthetic, legend={"orientation": "v", "yanchor": "top", "y": -0.18,
+                                       "x": 0}, **_survival_axes(months[-1]))

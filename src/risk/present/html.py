@@ -1,0 +1,285 @@
+"""The validation report as one self-contained HTML file.
+
+Charts are plotly figures with plotly.js embedded once in the file (no CDN, no external
+URL: the file opens offline and on an air-gapped clinic PC). Every text that comes from
+data or from a user (model version, notes, labels, covariate names) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+
+from risk import schema
+from risk.present.figures import evaluation as figures
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#1d1d1d;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.6em 0 1.2em}th,td{border:1px solid #ccc;
+padding:.3em .6em;text-align:right}th:first-child,td:first-child{text-align:left}
+th{background:#f3f3f3}.caveat{background:#fff4e5;border-left:6px solid #E69F00;
+padding:.8em 1em;margin:1em 0}.muted{color:#666;font-size:.9em}
+"""
+
+_HEADLINE = (
+    ("harrell_c", "Harrell's C"), ("uno_c", "Uno's C (to 60 months)"),
+    ("auc_12", "AUC at 12 months"), ("auc_36", "AUC at 36 months"),
+    ("auc_60", "AUC at 60 months"), ("brier_12", "Brier score at 12 months"),
+    ("brier_36", "Brier score at 36 months"), ("brier_60", "Brier score at 60 months"),
+    ("ibs", "Integrated Brier score"), ("calibration_slope_60", "Calibration slope (60 months)"),
+    ("calibration_in_the_large_60", "Calibration-in-the-large (60 months, observed - predicted)"),
+    ("ici_60", "ICI (60 months)"), ("e50_60", "E50 (60 months)"),
+)
+
+
+def _e(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _num(value, digits: int = 3) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.{digits}f}" if abs(value) >= 10 ** -digits or value == 0 \
+            else f"{value:.2e}"
+    return _e(value)
+
+
+def _interval(metrics: dict, key: str) -> str:
+    lo, hi = metrics.get(f"{key}_lower"), metrics.get(f"{key}_upper")
+    text = _num(metrics.get(key))
+    return text if lo is None or hi is None else f"{text} ({_num(lo)} to {_num(hi)})"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class _Charts:
+    """Plotly divs; the first one carries plotly.js, the rest reuse it."""
+
+    def __init__(self):
+        self.first = True
+
+    def __call__(self, fig) -> str:
+        out = fig.to_html(full_html=False, include_plotlyjs=self.first,
+                          config={"displaylogo": False, "responsive": True})
+        self.first = False
+        return out
+
+
+def _headline(report: dict) -> str:
+    comp = report.get("comparator") or {}
+    rows = []
+    for key, name in _HEADLINE:
+        corrected = {"harrell_c": report.get("harrell_c_corrected"),
+                     "calibration_slope_60": report.get("calibration_slope_corrected"),
+                     "brier_60": report.get("brier_60_corrected")}.get(key)
+        rows.append([_e(name), _interval(report, key), _interval(comp, key),
+                     _num(corrected) if key in ("harrell_c", "calibration_slope_60",
+                                                "brier_60") else ""])
+    return _table(["Metric", "With liver biopsy (served), 95% CI",
+                   "Primary only (comparator), 95% CI", "Optimism-corrected (served)"], rows)
+
+
+def _biopsy_section(report: dict, chart) -> str:
+    bio = report.get("biopsy_value")
+    if not bio:
+        return "<p>Not assessed (too few patients with a liver-biopsy grade).</p>"
+    nri = bio.get("nri") or {}
+    lr = bio.get("lr_test") or {}
+    rows = [["Patients with a liver-biopsy grade (deaths)", f"{bio['n']} ({bio['events']})"],
+            ["C with the biopsy / primary only", f"{_num(bio['c_biopsy'])} / "
+                                                 f"{_num(bio['c_comparator'])}"],
+            ["Difference in C (95% bootstrap CI)", _interval(report, "delta_c")]]
+    for kind in ("categorical", "continuous"):
+        part = nri.get(kind)
+        if part:
+            rows.append([f"NRI at 60 months, {kind} (events / non-events)",
+                         f"{_num(part['nri'])} ({_num(part['nri_events'])} / "
+                         f"{_num(part['nri_nonevents'])})"])
+    rows.append(["Likelihood-ratio test of the liver terms (chi-square, df, p)",
+                 f"{_num(lr.get('statistic'), 2)}, {_num(lr.get('df'))}, "
+                 f"{_num(lr.get('p'), 4)}"])
+    out = _table(["Value of the liver biopsy", ""], rows)
+    if bio.get("reclassification"):
+        out += chart(figures.reclassification_heatmap(bio["reclassification"]))
+    return out
+
+
+# ---------------------------------------------------------------- tables for people
+# Pure builders shared by this file and the retrain page: one wording, one rounding.
+
+#: The optimism-corrected metrics, in the clinic's words.
+OPTIMISM_LABELS = {"harrell_c": "Harrell's C", "calibration_slope_60":
+                   "Calibration slope at 60 months (1 is ideal)",
+                   "brier_60": "Brier score at 60 months (lower is better)",
+                   "comparator_harrell_c": "Harrell's C, primary-only comparator"}
+_LEVEL_WORDS = {("primary_grade", "unknown"): "not assessed", ("ecog", "2+"): "2-4"}
+
+
+def covariate_label(name: str) -> str:
+    """A design column in words: ``met_grade[G3]`` -> ``Liver biopsy WHO grade: G3``."""
+    if name == "age_per_10y":
+        return "Age (per 10 years)"
+    base, _, level = name.partition("[")
+    level = level.rstrip("]")
+    if base not in schema.BY_NAME:
+        return name
+    label = schema.column(base).label
+    if not level:
+        return label
+    words = _LEVEL_WORDS.get((base, level))
+    if words is None:
+        try:
+            words = schema.label(base, level)
+        except (KeyError, ValueError):
+            words = level
+    return f"{label}: {words}"
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def optimism_rows(report: dict) -> list[dict]:
+    """Apparent, optimism and corrected value of each bootstrapped metric (text cells)."""
+    opt = report.get("optimism") or {}
+    return [{"Metric": OPTIMISM_LABELS.get(name, name), "Apparent": _num(m.get("apparent")),
+             "Optimism": _num(m.get("optimism")), "Corrected": _num(m.get("corrected")),
+             "Resamples used": _num(m.get("resamples_used"))}
+            for name, m in (opt.get("metrics") or {}).items()]
+
+
+def optimism_note(report: dict) -> str:
+    """How the bootstrap was run, in one sentence."""
+    opt = report.get("optimism") or {}
+    settings = report.get("settings") or {}
+    how = ("the extra terms re-chosen by cross-validation in each resample"
+           if settings.get("reselect") else "the terms chosen on the whole cohort")
+    return (f"Harrell's bootstrap: {_num(opt.get('resamples'))} resamples "
+            f"({_num(opt.get('failed'))} failed), seed {settings.get('seed')}; each resample "
+            f"refits both models with {how}; the optimism is the mean, over resamples, of "
+            "the refit's score on its resample minus its score on the whole cohort.")
+
+
+def proportional_hazards_rows(result: dict) -> list[dict]:
+    """Schoenfeld residual test per model term (text cells)."""
+    return [{"Term": covariate_label(r["covariate"]),
+             "Chi-square": "n/a" if r.get("statistic") is None else f"{r['statistic']:.2f}",
+             "p": _num(r.get("p"), 3),
+             "Check": "review: p < 0.05" if r.get("violated") else ""}
+            for r in result.get("covariates", [])]
+
+
+def subgroup_rows(report: dict) -> list[dict]:
+    """Key metrics per subgroup (primary site, primary grade), risks as percentages."""
+    rows = []
+    for r in report.get("subgroups", []):
+        variable = r.get("variable")
+        group = schema.column(variable).label if variable in schema.BY_NAME else variable
+        rows.append({"Subgroup": f"{group}: {r['label']}" if group else r["label"],
+                     "Patients": _num(r.get("n")), "Deaths": _num(r.get("deaths")),
+                     "C, served": _num(r.get("harrell_c")),
+                     "C, primary only": _num(r.get("comparator_harrell_c")),
+                     "Observed risk of death by 60 months": _pct(r.get("observed_risk_60")),
+                     "Mean predicted risk by 60 months": _pct(r.get("mean_predicted_risk_60")),
+                     "Brier at 60 months": _num(r.get("brier_60"))})
+    return rows
+
+
+def _rows_table(rows: list[dict]) -> str:
+    if not rows:
+        return "<p>None.</p>"
+    return _table(list(rows[0]), [[_e(v) for v in row.values()] for row in rows])
+
+
+def _optimism_section(report: dict) -> str:
+    if not report.get("optimism"):
+        return "<p>Not run (bootstrap 0).</p>"
+    return (_rows_table(optimism_rows(report))
+            + f"<p class='muted'>{_e(optimism_note(report))}</p>")
+
+
+def _ph_section(report: dict) -> str:
+    parts = []
+    for model, result in (report.get("proportional_hazards") or {}).items():
+        parts.append(f"<h3>{_e(model.replace('_', ' ').capitalize())} model</h3>"
+                     + _rows_table(proportional_hazards_rows(result)))
+        if result.get("note"):
+            parts.append(f"<p class='muted'>{_e(result['note'])}</p>")
+    return "".join(parts)
+
+
+def _subgroup_section(report: dict) -> str:
+    return _rows_table(subgroup_rows(report))
+
+
+def cohort_source(name: str, sha256: str, card: dict | None) -> dict:
+    """The report's ``data`` entry: which file it measures (name and sha256, never rows)
+    and whether that is the file the model was trained on (``internal`` validation) or
+    not (``external``), from the model card's training-data fingerprint."""
+    trained_on = ((card or {}).get("training_data") or {}).get("sha256")
+    return {"file": name, "sha256": sha256,
+            "validation": "internal" if sha256 == trained_on else "external"}
+
+
+def _source_line(source: dict | None) -> str:
+    """The cohort file measured (name and sha256) and what kind of validation it is."""
+    if not source:
+        return ""
+    kind = {"internal": "internal validation: the file the model was trained on",
+            "external": "external validation: not the file the model was trained on"
+            }.get(source.get("validation"), "")
+    return (f"<p class='muted'>Cohort file {_e(source.get('file'))} (sha256 "
+            f"{_e(str(source.get('sha256'))[:16])}&hellip;)" + (f" &middot; {_e(kind)}" if kind
+                                                              else "") + "</p>")
+
+
+def render_report_html(report: dict, title: str = "Validation report") -> str:
+    """The whole report (``EvaluationReport.to_dict()``) as one HTML page."""
+    chart = _Charts()
+    version = report.get("model_version") or "(not from the registry)"
+    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    comp = report.get("comparator") or {}
+    parts = [
+        f"<h1>{_e(title)}</h1>",
+        f"<p class='muted'>Model version {_e(version)} &middot; {_num(report['n'])} patients, "
+        f"{_num(report['events'])} deaths, {_num(report.get('n_with_biopsy_grade'))} with a "
+        f"liver-biopsy grade &middot; created {made}</p>",
+        _source_line(report.get("data")),
+        f"<div class='caveat'><strong>Read this first.</strong> {_e(report.get('context', ''))}"
+        "</div>",
+        "<h2>Summary</h2>", _headline(report),
+        chart(figures.concordance_comparison(report)),
+        chart(figures.time_dependent_auc_plot(report, comp)),
+        "<h2>Calibration</h2>",
+    ]
+    for months in ("60", "36"):
+        cal = (report.get("calibration") or {}).get(months)
+        if cal:
+            parts.append(chart(figures.calibration_plot(
+                cal, (report.get("comparator_calibration") or {}).get(months))))
+    parts.append("<h2>Clinical usefulness</h2>")
+    if report.get("decision_curve"):
+        parts.append(chart(figures.decision_curve_plot(report["decision_curve"])))
+    parts += ["<h2>What the liver biopsy adds</h2>", _biopsy_section(report, chart),
+              "<h2>Internal validation (bootstrap optimism)</h2>", _optimism_section(report),
+              "<h2>Proportional hazards</h2>", _ph_section(report),
+              "<h2>Subgroups</h2>", _subgroup_section(report)]
+    notes = report.get("notes") or []
+    if notes:
+        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes)
+                     + "</ul>")
+    body = "\n".join(parts)
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>{body}</body></html>")

@@ -1,0 +1,300 @@
+"""What the model page shows about a model version, as plain tables: hazard ratios with
+95% intervals for both models, the baseline survival, the limitations, the stored
+evaluation's headline numbers and the version history.
+
+Everything is read from the fitted model, its card and the registry: no patient rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from risk import schema
+from risk.model.features import AGE_SCALE, ECOG_LEVELS, FLAG_INPUTS, levels_of, patient_frame
+
+MODEL_NAMES = {"biopsy": "With the liver biopsy (biopsy model)",
+               "primary_only": "Primary only (comparator)"}
+Z_95 = float(stats.norm.ppf(0.975))
+
+#: What a reader must keep in mind, for every version (the card's own notes are added).
+LIMITATIONS = (
+    "Prognostic, not predictive: it estimates overall survival from the features given; it "
+    "does not say which treatment helps.",
+    "Not for neuroendocrine carcinoma (poorly differentiated) or patients outside the "
+    "training ranges; the patient page flags ages and rare categories outside them.",
+    "Grades come from one core-needle biopsy of one metastasis: grade heterogeneity "
+    "between and within metastases means a biopsy can under-grade the disease.",
+    "Cox proportional hazards: each factor multiplies the hazard by the same amount at every "
+    "time; the evaluation's proportional-hazards checks say where this is doubtful.",
+    "Risk groups are the tertiles of the training cohort's predicted 5-year survival: a "
+    "convention for communication, not clinically validated thresholds.",
+)
+SYNTHETIC_LIMITATION = (
+    "Trained on a synthetic cohort calibrated to published figures, not on real patients: "
+    "every number on this page illustrates the method and none describes real performance.")
+
+_CATEGORY_WORDS = {"primary_grade": {"unknown": "Not assessed"},
+                   "ecog": {"0": "ECOG 0", "1": "ECOG 1", "2+": "ECOG 2-4"},
+                   "grade_change": {"concordant": "Same grade or not assessed",
+                                    "upgraded": "Upgraded in the liver",
+                                    "downgraded": "Downgraded in the liver"}}
+
+
+# --------------------------------------------------------------------------- hazard ratios
+
+def _input_label(name: str) -> str:
+    if name in schema.BY_NAME:
+        return schema.column(name).label
+    return {"grade_change": "Grade change, primary to liver"}.get(name, name)
+
+
+def _level_words(name: str, level: str) -> str:
+    if name in _CATEGORY_WORDS and level in _CATEGORY_WORDS[name]:
+        return _CATEGORY_WORDS[name][level]
+    if name in ("primary_grade", "met_grade"):
+        return level
+    return schema.label(name, level)
+
+
+def describe_term(column) -> tuple[str, str]:
+    """(characteristic, comparison) of one design column in the clinic's words."""
+    name, level = column.input, column.level
+    if name == "age":
+        return _input_label(name), f"per {AGE_SCALE:g} years"
+    if level is None:  # ln(1 + Ki-67)
+        return _input_label(name), "per unit of ln(1 + Ki-67 %)"
+    if name in FLAG_INPUTS:
+        return _input_label(name), "Yes vs No"
+    reference = levels_of(name)[0] if name != "ecog" else ECOG_LEVELS[0]
+    return _input_label(name), f"{_level_words(name, level)} vs {_level_words(name, reference)}"
+
+
+def hazard_ratios(cox_model, model: str) -> pd.DataFrame:
+    """Hazard ratios with Wald 95% intervals and p-values of one fitted Cox model.
+
+    Columns: ``model`` (the key, e.g. ``"biopsy"``), ``term`` (the design column),
+    ``characteristic``, ``comparison``, ``coef``, ``se``, ``hazard_ratio``, ``lower_95``,
+    ``upper_95``, ``p_value``. ``se`` is the square root of the stored covariance's
+    diagonal (lifelines' ``variance_matrix_``, penalised when the fit was).
+    """
+    coef = cox_model.coef_.to_numpy(dtype=float)
+    se = np.sqrt(np.diag(cox_model.covariance_.to_numpy(dtype=float)))
+    words = [describe_term(c) for c in cox_model.columns_]
+    return pd.DataFrame({
+        "model": model,
+        "term": list(cox_model.coef_.index),
+        "characteristic": [w[0] for w in words],
+        "comparison": [w[1] for w in words],
+        "coef": coef,
+        "se": se,
+        "hazard_ratio": np.exp(coef),
+        "lower_95": np.exp(coef - Z_95 * se),
+        "upper_95": np.exp(coef + Z_95 * se),
+        "p_value": 2.0 * stats.norm.sf(np.abs(coef / se)),
+    })
+
+
+def hazard_ratio_table(model) -> pd.DataFrame:
+    """Both models of a :class:`risk.model.BiopsyRiskModel`, the biopsy model first."""
+    return pd.concat([hazard_ratios(cox, name) for name, cox in model.models_.items()],
+                     ignore_index=True)
+
+
+def hazard_ratios_side_by_side(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per term with each model's hazard ratio (95% CI) and p-value as text
+    (blank where a model does not have the term), for reading on screen."""
+    out = table[["characteristic", "comparison"]].drop_duplicates().reset_index(drop=True)
+    out.columns = ["Characteristic", "Comparison"]
+    for model, name in MODEL_NAMES.items():
+        part = table[table["model"] == model].set_index(["characteristic", "comparison"])
+        keys = list(zip(out["Characteristic"], out["Comparison"], strict=True))
+        text, p = [], []
+        for key in keys:
+            if key in part.index:
+                row = part.loc[key]
+                text.append(f"{row['hazard_ratio']:.2f} ({row['lower_95']:.2f}-"
+                            f"{row['upper_95']:.2f})")
+                p.append("< 0.001" if row["p_value"] < 0.001 else f"{row['p_value']:.3f}")
+            else:
+                text.append("")
+                p.append("")
+        out[f"{name}: HR (95% CI)"] = text
+        out[f"{name}: p"] = p
+    return out
+
+
+# --------------------------------------------------------------------------- baseline
+
+def baseline_survival(cox_model) -> pd.DataFrame:
+    """The baseline on its monthly grid: ``months``, ``cumulative_hazard`` (Breslow,
+    covariates at the training means, as lifelines centres them) and ``survival``
+    (``exp(-H0)``)."""
+    base = cox_model.baseline_
+    return pd.DataFrame({"months": base.months, "cumulative_hazard": base.cumulative_hazard,
+                         "survival": np.exp(-base.cumulative_hazard)})
+
+
+def reference_survival(cox_model, reference_patient: dict) -> pd.DataFrame:
+    """Survival of the reference patient under one model, on the monthly grid."""
+    months = cox_model.baseline_.months
+    survival = cox_model.survival_at(patient_frame(reference_patient), months)[0]
+    return pd.DataFrame({"months": months, "survival": survival})
+
+
+def baseline_table(model, horizons=schema.HORIZONS_MONTHS) -> pd.DataFrame:
+    """Baseline and reference-patient survival of both models at the reported horizons."""
+    rows = []
+    for name, cox in model.models_.items():
+        base = baseline_survival(cox).set_index("months")
+        ref = reference_survival(cox, model.reference_patient_).set_index("months")
+        for m in horizons:
+            rows.append({"model": name, "months": int(m),
+                         "baseline_cumulative_hazard": float(base.at[float(m),
+                                                                     "cumulative_hazard"]),
+                         "baseline_survival": float(base.at[float(m), "survival"]),
+                         "reference_patient_survival": float(ref.at[float(m), "survival"])})
+    return pd.DataFrame(rows)
+
+
+def describe_reference_patient(patient: dict) -> str:
+    """The reference patient in one line, inputs in the data dictionary's order."""
+    parts = []
+    for column in schema.COLUMNS:
+        value = patient.get(column.name)
+        if value is None or column.name.endswith("_ki67"):
+            continue
+        if column.kind == "flag":
+            text = "yes" if int(value) else "no"
+        elif column.kind in ("number", "integer"):
+            text = f"{value:g}" + (f" {column.unit}" if column.unit else "")
+        else:
+            text = schema.label(column.name, value)
+        parts.append(f"{column.label}: {text}")
+    return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- limitations
+
+def methods(model, card: dict) -> list[str]:
+    """How the coefficients and the 95% intervals were computed: as stored in the card
+    (this software's methods for older cards), and any penalty this version used."""
+    from risk.registry.card import methods as current_methods
+
+    stored = card.get("methods") or current_methods()
+    out = [stored["estimation"], stored["intervals"]]
+    penalties = {name: getattr(m, "penalizer_", 0.0)
+                 for name, m in (getattr(model, "models_", None) or {}).items()}
+    shrunk = {name: p for name, p in penalties.items() if p and p > 0.001}
+    if shrunk:
+        out.append("This version was fitted with a ridge penalty set by hand ("
+                   + ", ".join(f"{MODEL_NAMES.get(n, n)}: {p:g}" for n, p in shrunk.items())
+                   + "): its estimates are pulled toward the average patient and its 95% "
+                   "intervals do not allow for that bias.")
+    return out
+
+
+def limitations(model, card: dict, synthetic: bool) -> list[str]:
+    """The general limitations, the synthetic-data one when it applies, then the model's
+    own fitting notes."""
+    out = ([SYNTHETIC_LIMITATION] if synthetic else []) + list(LIMITATIONS)
+    out += [f"Fitting note: {note}" for note in (getattr(model, "notes_", None) or [])]
+    if card.get("notes"):
+        out.append(f"Note stored with this version: {card['notes']}")
+    return out
+
+
+# --------------------------------------------------------------------------- evaluation
+
+#: (key, label) of the headline numbers of an evaluation report, in reading order.
+HEADLINE = (
+    ("harrell_c", "Harrell's C"), ("harrell_c_corrected", "Harrell's C, optimism-corrected"),
+    ("uno_c", "Uno's C (to 60 months)"), ("auc_12", "AUC at 12 months"),
+    ("auc_36", "AUC at 36 months"), ("auc_60", "AUC at 60 months"),
+    ("brier_12", "Brier score at 12 months"), ("brier_36", "Brier score at 36 months"),
+    ("brier_60", "Brier score at 60 months"), ("ibs", "Integrated Brier score"),
+    ("calibration_slope_60", "Calibration slope at 60 months (1 = ideal)"),
+    ("calibration_slope_corrected", "Calibration slope, optimism-corrected"),
+    ("ici_60", "ICI at 60 months (0 = ideal)"),
+)
+EVALUATION_KEY = "evaluation"
+
+
+def stored_evaluation(card: dict) -> tuple[str, dict | None]:
+    """The evaluation stored with a version, and how complete it is.
+
+    Returns ``("report", report)`` when the card's metrics hold a full report under
+    ``metrics["evaluation"]`` (:meth:`risk.evaluation.report.EvaluationReport.to_dict`, with the
+    calibration and decision curves), ``("headline", metrics)`` when they hold only the
+    headline numbers (e.g. ``harrell_c``, as the retraining page stores them), and
+    ``("none", None)`` otherwise (e.g. only the apparent C-index of training).
+    """
+    metrics = card.get("metrics") or {}
+    report = metrics.get(EVALUATION_KEY)
+    if isinstance(report, dict) and report.get("harrell_c") is not None:
+        return "report", report
+    if metrics.get("harrell_c") is not None:
+        return "headline", metrics
+    return "none", None
+
+
+def _with_interval(metrics: dict, key: str) -> str:
+    value = metrics.get(key)
+    if value is None:
+        return ""
+    low, high = metrics.get(f"{key}_lower"), metrics.get(f"{key}_upper")
+    text = f"{value:.3f}"
+    return text if low is None or high is None else f"{text} ({low:.3f} to {high:.3f})"
+
+
+def headline_metrics(report: dict) -> pd.DataFrame:
+    """The headline numbers (95% intervals in brackets where stored) of the served
+    predictions and of the primary-only comparator, as text."""
+    comparator = report.get("comparator") or {}
+    rows = [{"Metric": label, "Served (with the liver biopsy)": _with_interval(report, key),
+             "Primary only (comparator)": _with_interval(comparator, key)}
+            for key, label in HEADLINE if report.get(key) is not None]
+    return pd.DataFrame(rows, columns=["Metric", "Served (with the liver biopsy)",
+                                       "Primary only (comparator)"])
+
+
+def biopsy_value_lines(report: dict) -> list[str]:
+    """What the liver biopsy adds, in sentences (empty when not evaluated)."""
+    lines = []
+    if report.get("delta_c") is not None:
+        text = f"Harrell's C rises by {report['delta_c']:+.3f} with the liver-biopsy grade"
+        if report.get("delta_c_lower") is not None:
+            text += f" (95% CI {report['delta_c_lower']:+.3f} to {report['delta_c_upper']:+.3f})"
+        lines.append(text + ", in the patients with a biopsy grade.")
+    if report.get("nri_60") is not None:
+        lines.append(f"Net reclassification across the risk groups at 60 months: "
+                     f"{report['nri_60']:+.3f}.")
+    if report.get("lr_test_p") is not None:
+        p = report["lr_test_p"]
+        lines.append("Likelihood-ratio test of the liver-biopsy terms: "
+                     + ("p < 0.001." if p < 0.001 else f"p = {p:.3f}."))
+    return lines
+
+
+# --------------------------------------------------------------------------- versions
+
+def version_history(registry) -> pd.DataFrame:
+    """Every version of a :class:`risk.registry.store.Registry`: created (UTC), kind, parent,
+    active, status, training patients and deaths; newest first."""
+    rows = [{"Version": v.version, "Created (UTC)": v.created_utc or "",
+             "Kind": v.kind or "", "Parent": v.parent or "", "Active": "yes" if v.active else "",
+             "Patients": v.patients, "Deaths": v.events, "Status": v.status}
+            for v in registry.list_versions()]
+    columns = ["Version", "Created (UTC)", "Kind", "Parent", "Active", "Patients", "Deaths",
+               "Status"]
+    return pd.DataFrame(rows[::-1], columns=columns)
+
+
+def activation_history(registry) -> pd.DataFrame:
+    """Activations and rollbacks, newest first: when (UTC), action, version served and
+    the version served before."""
+    rows = [{"When (UTC)": e.get("utc", ""), "Action": e.get("action", ""),
+             "Version": e.get("version", ""), "Before": e.get("previous") or ""}
+            for e in registry.history()[::-1]]
+    return pd.DataFrame(rows, columns=["When (UTC)", "Action", "Version", "Before"])

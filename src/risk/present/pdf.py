@@ -1,0 +1,258 @@
+"""The printable patient report: a PDF made in memory with fpdf2, returned as bytes.
+
+It holds the inputs as entered, the estimates with their 95% intervals, the survival
+curve (as an image through kaleido when a browser is available; otherwise a note says it
+is left out), the basis of the estimate, the model version, the date and the intended
+use. It has no field for a name or a record number and is never written to disk here.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+import risk
+from risk import schema
+from risk.model.patient_estimate import (
+    HORIZON_WORDS,
+    PREDICTED_MEDIAN_RULE,
+    RISK_GROUP_WORDS,
+    PatientEstimate,
+    describe_cutpoints,
+    describe_entered,
+    describe_grade,
+    describe_grade_comparison,
+    describe_horizon,
+    describe_median,
+    describe_reference,
+    percent,
+)
+
+TITLE = "Survival estimate - GEP-NET liver metastases"
+SYNTHETIC_WARNING = ("Every number in this report comes from a model trained on SYNTHETIC "
+                     "data. It illustrates the method and must not guide patient care.")
+IMAGE_FAILED_NOTE = ("The survival curve image could not be made on this computer "
+                     "(no headless browser for chart export); the figures above give the "
+                     "same estimates in numbers.")
+MODEL_WORDS = {"biopsy": "biopsy model (primary grade, liver-biopsy grade and clinical "
+                         "features)",
+               "primary_only": "primary-only model (no liver-biopsy grade: primary grade "
+                               "and clinical features)"}
+_FONT = "Helvetica"
+# The core PDF fonts cover Latin-1 only: spell out the few other characters we print.
+_REPLACEMENTS = {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2265": ">=", "\u2264": "<=",
+                 "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2026": "..."}
+
+_image_lock = threading.Lock()
+_server_started = False
+
+
+def _text(value: object) -> str:
+    text = str(value)
+    for old, new in _REPLACEMENTS.items():
+        text = text.replace(old, new)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def figure_png(figure, width: int = 900, height: int = 450) -> bytes | None:
+    """The figure as PNG bytes through kaleido, or None when export is not possible.
+
+    The first call starts kaleido's shared browser (about 2 s); later calls reuse it.
+    """
+    global _server_started
+    try:
+        import kaleido
+
+        with _image_lock, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # plotly warns that kopts are ignored
+            if not _server_started and hasattr(kaleido, "start_sync_server"):
+                kaleido.start_sync_server(silence_warnings=True)
+                _server_started = True
+            return figure.to_image(format="png", width=width, height=height, scale=2)
+    except Exception:  # any failure of the optional image: the report goes out without it
+        return None
+
+
+class _ReportPDF(FPDF):
+    def __init__(self, footer_text: str):
+        super().__init__(format="A4")
+        self._footer_text = footer_text
+        self.set_auto_page_break(True, margin=18)
+        self.set_margins(16, 14, 16)
+
+    def footer(self):
+        self.set_y(-13)
+        self.set_font(_FONT, "", 7.5)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 5, _text(f"{self._footer_text}  |  page {self.page_no()}/{{nb}}"),
+                  align="C")
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    if pdf.will_page_break(30):  # never a heading alone at the foot of a page
+        pdf.add_page()
+    pdf.ln(2)
+    pdf.set_font(_FONT, "B", 12)
+    pdf.set_text_color(31, 95, 139)
+    pdf.cell(0, 7, _text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font(_FONT, "", 9.5)
+
+
+def _paragraph(pdf: FPDF, text: str, size: float = 9.5, style: str = "") -> None:
+    pdf.set_font(_FONT, style, size)
+    pdf.multi_cell(0, 4.8, _text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(_FONT, "", 9.5)
+
+
+def _table(pdf: FPDF, rows: Sequence[Sequence[str]], widths: Sequence[float],
+           header: Sequence[str] | None = None) -> None:
+    pdf.set_font(_FONT, "", 9)
+    with pdf.table(col_widths=tuple(widths), text_align="LEFT", line_height=5,
+                   first_row_as_headings=header is not None, width=sum(widths),
+                   align="LEFT") as table:
+        for row in ([header] if header else []) + [list(r) for r in rows]:
+            line = table.row()
+            for cell in row:
+                line.cell(_text(cell))
+    pdf.set_font(_FONT, "", 9.5)
+
+
+def _estimates_section(pdf: FPDF, report: PatientEstimate) -> None:
+    est = report.estimate
+    _heading(pdf, "Estimated overall survival (95% intervals)")
+    _paragraph(pdf, f"Model used: {MODEL_WORDS.get(est.model_used, est.model_used)}.")
+    rows = [(HORIZON_WORDS[m], describe_horizon(est, m)) for m in schema.HORIZONS_MONTHS]
+    rows.append(("Median overall survival", describe_median(est)))
+    group = str(est.summary.get("risk_group", "")).strip()
+    if group:
+        rows.append(("Risk group", f"{RISK_GROUP_WORDS.get(group, group)} - "
+                                   f"{describe_cutpoints(report.risk_cutpoints)}"))
+    _table(pdf, rows, (60, 118))
+    _paragraph(pdf, PREDICTED_MEDIAN_RULE, size=8)
+
+
+def _biopsy_sections(pdf: FPDF, report: PatientEstimate) -> None:
+    est = report.estimate
+    if report.without_biopsy is not None:
+        _heading(pdf, "Value of the biopsy")
+        without = report.without_biopsy
+        primary, liver = (report.grades[n].grade for n in ("primary_grade", "met_grade"))
+        _paragraph(pdf, f"The liver biopsy showed {liver} "
+                        f"({describe_grade_comparison(primary, liver)}). Survival with the "
+                        "liver-biopsy grade, beside the primary-only model's estimate:")
+        rows = [(HORIZON_WORDS[m], describe_horizon(est, m), describe_horizon(without, m))
+                for m in schema.HORIZONS_MONTHS]
+        _table(pdf, rows, (28, 75, 75),
+               header=("Survival at", "With the liver biopsy", "Without (primary only)"))
+    elif est.model_used == "primary_only":
+        _paragraph(pdf, "No liver-biopsy grade was given: the estimate comes from the "
+                        "primary-only model.", style="I")
+    if report.before_biopsy is not None:
+        before = report.before_biopsy
+        graded = before.primary_grade != "unknown"
+        _heading(pdf, "Before the biopsy (primary "
+                      + (f"{before.primary_grade})" if graded else "not graded)"))
+        _paragraph(pdf, "Survival at 5 years under each liver grade a biopsy could show, "
+                        "weighted by how often each followed "
+                        + ("such a primary grade" if graded else "an ungraded primary")
+                        + " in the training cohort.")
+        rows = [(r.liver_grade, f"{r.probability:.0%} ({r.patients} patients)",
+                 percent(r.surv_60)) for r in before.scenarios.itertuples(index=False)]
+        expected = float(np.interp(60, before.months, before.expected))
+        rows.append(("Weighted", "100%", percent(expected)))
+        _table(pdf, rows, (40, 70, 68),
+               header=("Liver grade", "Share in training cohort", "Survival at 5 years"))
+
+
+def _basis_section(pdf: FPDF, report: PatientEstimate) -> None:
+    _heading(pdf, "Basis of the estimate")
+    _paragraph(pdf, "Each input's contribution to the log hazard of death against the "
+                    "model's reference patient (positive = higher risk); the hazard ratio is "
+                    "exp(contribution).")
+    contributions = report.estimate.contributions.dropna()
+    contributions = contributions.reindex(contributions.abs().sort_values(
+        ascending=False).index)
+    rows = [(_input_label(k), f"{v:+.3f}", f"x {np.exp(v):.2f}")
+            for k, v in contributions.items()]
+    if rows:
+        _table(pdf, rows, (80, 48, 50), header=("Input", "Log hazard", "Hazard ratio"))
+    reference = describe_reference(report.reference_patient)
+    if reference:
+        _paragraph(pdf, "The reference patient (contribution 0 for each input): "
+                        + "; ".join(f"{label}: {value}" for label, value in reference) + ".",
+                   size=9)
+
+
+def _two_columns(rows: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+    """(label, value) pairs side by side, the first half on the left: a shorter table."""
+    half = (len(rows) + 1) // 2
+    left, right = rows[:half], [*rows[half:], ("", "")]
+    return [(*a, *b) for a, b in zip(left, right, strict=False)]
+
+
+def _input_label(name: str) -> str:
+    try:
+        return schema.column(name).label
+    except KeyError:
+        return name.replace("_", " ")
+
+
+def build_report(report: PatientEstimate, *, figure=None, compress: bool = True) -> bytes:
+    """The patient report as PDF bytes.
+
+    Parameters
+    ----------
+    report : the patient's estimate.
+    figure : plotly figure of the survival curve; embedded as an image when kaleido can
+        export it, else replaced by a note (the report never fails for want of a browser).
+    compress : False keeps page streams readable (for tests).
+    """
+    trained = " - trained on synthetic data" if report.synthetic else ""
+    footer = (f"Model {report.model_version}{trained} - not a medical device - "
+              f"{report.created.isoformat()}")
+    pdf = _ReportPDF(footer)
+    pdf.set_compression(compress)
+    pdf.set_title(TITLE)
+    pdf.set_creator(f"risk {risk.__version__}")
+    pdf.add_page()
+    pdf.set_font(_FONT, "B", 15)
+    pdf.cell(0, 9, _text(TITLE), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _paragraph(pdf, f"Date: {report.created.isoformat()}    Model version: "
+                    f"{report.model_version}", size=10)
+    if report.synthetic:
+        pdf.set_text_color(150, 60, 0)
+        _paragraph(pdf, SYNTHETIC_WARNING, size=10, style="B")
+        pdf.set_text_color(0, 0, 0)
+    _heading(pdf, "Intended use")
+    _paragraph(pdf, risk.intended_use(report.synthetic), size=9)
+
+    _heading(pdf, "Inputs as entered")
+    _table(pdf, _two_columns(describe_entered(report)), (44, 45, 44, 45))
+    notes = [f"{schema.column(n).label}: {text}" for n, text in grade_notes(report).items()]
+    for note in notes:
+        _paragraph(pdf, note, size=9)
+    for warning in report.warnings:
+        _paragraph(pdf, f"Warning: {warning}", size=9, style="B")
+
+    _estimates_section(pdf, report)
+    image = figure_png(figure) if figure is not None else None
+    if image is not None:
+        pdf.ln(2)
+        pdf.image(image, w=pdf.epw, h=pdf.epw / 2)
+    else:
+        _paragraph(pdf, IMAGE_FAILED_NOTE, size=9, style="I")
+    _biopsy_sections(pdf, report)
+    _basis_section(pdf, report)
+    return bytes(pdf.output())
+
+
+def grade_notes(report: PatientEstimate) -> dict[str, str]:
+    """How each grade was reached (entered, derived, or missing), per grade column."""
+    return {name: describe_grade(name, check, report.inputs)
+            for name, check in report.grades.items()}

@@ -1,0 +1,413 @@
+"""The model registry: versioned model folders, written once, verified on every load.
+
+Layout of a registry folder (default: the repository's ``models/``)::
+
+    models/
+      <version>/model.json     the parameters (BiopsyRiskModel.to_dict(), plain JSON)
+      <version>/card.json      the model card (risk.registry.card)
+      <version>/manifest.json  sha256 of model.json and card.json
+      active                   the served version, its manifest hash and the history
+      .lock                    serialises writers (filelock)
+      .tmp-*                   a save in progress, or left by a crashed one (ignored)
+
+Guarantees:
+
+- a version folder appears complete or not at all: it is written in ``.tmp-<uuid>/``,
+  synced to disk, then renamed (a directory rename is atomic on POSIX); an existing
+  version is never overwritten;
+- the ``active`` pointer is replaced atomically (temp file + ``os.replace``), so a crash
+  leaves the previous active model in place;
+- every load re-hashes the files and refuses one that was modified, naming it;
+- only JSON is read: nothing is unpickled or executed;
+- no file holds patient rows (the card has a fingerprint and counts only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import risk
+from risk.errors import RegistryError
+from risk.registry.files import (  # noqa: F401 - part of this module's API
+    TMP_PREFIX,
+    canonical_json,
+    checkpoint,
+    fsync_dir,
+    parameter_differences,
+    remove_stale_temporaries,
+    sha256,
+    write_synced,
+)
+from risk.registry.lineage import trained_on_synthetic
+from risk.registry.version import (  # noqa: F401 - part of this module's API
+    CARD_FILE,
+    MANIFEST_FILE,
+    MODEL_FILE,
+    VERSION_FILES,
+    parse_json,
+    parse_manifest,
+    read_file,
+)
+
+POINTER_FILE = "active"
+LOCK_FILE = ".lock"
+#: Environment variable that moves the default registry folder.
+MODEL_DIR_ENV = "RISK_MODEL_DIR"
+#: Seconds a writer waits for another writer's lock before giving up.
+LOCK_TIMEOUT_SECONDS = 120.0
+VERSION_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+RESERVED_NAMES = (POINTER_FILE,)
+
+
+
+def default_model_dir() -> Path:
+    """``$RISK_MODEL_DIR`` when set, else the repository's ``models/`` folder."""
+    from_env = os.environ.get(MODEL_DIR_ENV)
+    if from_env:
+        return Path(from_env)
+    return Path(risk.__file__).resolve().parents[2] / "models"
+
+
+def check_version_name(name: str) -> str:
+    """Return ``name`` if it can name a version, else raise a RegistryError saying why."""
+    if not isinstance(name, str) or not VERSION_PATTERN.fullmatch(name):
+        raise RegistryError(
+            f"invalid model version name {name!r}: use 1-64 letters, digits, '.', '_' or '-'")
+    if name.startswith(".") or name in RESERVED_NAMES:
+        raise RegistryError(
+            f"invalid model version name {name!r}: it may not start with '.' or be "
+            f"one of {', '.join(RESERVED_NAMES)}")
+    return name
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A verified model version: its name, the fitted model and its card."""
+
+    version: str
+    model: object  # risk.model.BiopsyRiskModel
+    card: dict
+    synthetic: bool = False  # rests on the shipped synthetic cohort (registry_lineage)
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One line of the version list."""
+
+    version: str
+    created_utc: str | None
+    kind: str | None
+    parent: str | None
+    active: bool
+    status: str  # "ok", or why the version cannot be loaded
+    patients: int | None = None
+    events: int | None = None
+
+
+class Registry:
+    """A registry folder. Readers never lock; writers hold ``.lock`` while writing.
+
+    Parameters
+    ----------
+    root : path, optional
+        The registry folder; default :func:`default_model_dir`.
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root) if root is not None else default_model_dir()
+
+    def __repr__(self) -> str:
+        return f"Registry({str(self.root)!r})"
+
+    # ----------------------------------------------------------------- reading
+    def active_version(self) -> str | None:
+        """The served version's name, or None when nothing is active (cheap)."""
+        pointer = self._read_pointer()
+        return pointer["active"] if pointer else None
+
+    def history(self) -> list[dict]:
+        """Activations and rollbacks, oldest first (versions and times only)."""
+        pointer = self._read_pointer()
+        return list(pointer["history"]) if pointer else []
+
+    def versions(self) -> list[str]:
+        """Names of the version folders (finished saves only), oldest name first."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir()
+                      if p.is_dir() and not p.name.startswith(".")
+                      and p.name not in RESERVED_NAMES)
+
+    def verify(self, version: str) -> dict[str, bytes]:
+        """The verified bytes of a version's files, by file name.
+
+        Raises RegistryError when the version is missing, incomplete, or any file
+        differs from its manifest (a modified file is named).
+        """
+        check_version_name(version)
+        folder = self.root / version
+        if not folder.is_dir():
+            known = ", ".join(self.versions()) or "none"
+            raise RegistryError(
+                f"no model version '{version}' in {self.root} (available: {known})")
+        manifest_bytes = read_file(folder / MANIFEST_FILE, version)
+        manifest = parse_manifest(manifest_bytes, version)
+        present = {p.name for p in folder.iterdir()}
+        unexpected = sorted(present - {MANIFEST_FILE, *VERSION_FILES})
+        if unexpected:
+            raise RegistryError(
+                f"model version '{version}' was modified: unexpected file "
+                f"{unexpected[0]} in {folder}")
+        contents = {MANIFEST_FILE: manifest_bytes}
+        for name in VERSION_FILES:
+            data = read_file(folder / name, version)
+            if sha256(data) != manifest["files"][name]:
+                raise RegistryError(
+                    f"model version '{version}' was modified: {name} does not match "
+                    "its manifest hash; refusing to load it")
+            contents[name] = data
+        return contents
+
+    def read(self, version: str) -> tuple[dict, dict]:
+        """The verified parameters and card of a version (plain dicts, no model built)."""
+        contents = self.verify(version)
+        self._check_against_pointer(version, contents[MANIFEST_FILE])
+        return (parse_json(contents[MODEL_FILE], version, MODEL_FILE),
+                parse_json(contents[CARD_FILE], version, CARD_FILE))
+
+    def load(self, version: str | None = None) -> LoadedModel:
+        """Load a verified version (default: the active one) as a fitted model."""
+        version = version or self._require_active()
+        params, card = self.read(version)
+        from risk.errors import ModelError
+        from risk.model import BiopsyRiskModel  # heavy: only when a model is needed
+
+        try:
+            model = BiopsyRiskModel.from_dict(params)
+        except (KeyError, TypeError, ValueError, ModelError) as exc:
+            raise RegistryError(
+                f"model version '{version}' cannot be read by this version of the "
+                f"code ({type(exc).__name__}: {exc})") from None
+        return LoadedModel(version=version, model=model, card=card,
+                           synthetic=trained_on_synthetic(card, self.card_or_none))
+
+    def card_or_none(self, version: str) -> dict | None:
+        """A version's card, or None when it cannot be read (lineage walks parents)."""
+        try:
+            return self.read(version)[1]
+        except (RegistryError, OSError):
+            return None
+
+    def show(self, version: str) -> dict:
+        """Everything stored about a version, for people: card, manifest, status."""
+        contents = self.verify(version)
+        self._check_against_pointer(version, contents[MANIFEST_FILE])
+        return {"version": version, "active": version == self.active_version(),
+                "status": "ok",
+                "card": parse_json(contents[CARD_FILE], version, CARD_FILE),
+                "manifest": parse_json(contents[MANIFEST_FILE], version, MANIFEST_FILE),
+                "model": parse_json(contents[MODEL_FILE], version, MODEL_FILE)}
+
+    def list_versions(self) -> list[VersionInfo]:
+        """Every version with its status (a damaged one is listed, not hidden)."""
+        active = self.active_version()
+        rows = []
+        for name in self.versions():
+            try:
+                _, card = self.read(name)
+                status = "ok"
+            except RegistryError as exc:
+                card, status = {}, str(exc)
+            data = card.get("training_data") or {}
+            rows.append(VersionInfo(
+                version=name, created_utc=card.get("created_utc"), kind=card.get("kind"),
+                parent=card.get("parent"), active=name == active, status=status,
+                patients=data.get("patients"), events=data.get("events")))
+        return sorted(rows, key=lambda r: (r.created_utc or "", r.version))
+
+    # ----------------------------------------------------------------- writing
+    def save(self, params: dict, card: dict, version: str | None = None,
+             activate: bool = False) -> str:
+        """Write a new version (never overwriting one) and return its name.
+
+        Parameters
+        ----------
+        params : dict
+            ``BiopsyRiskModel.to_dict()``: plain JSON, no patient rows.
+        card : dict
+            The model card (:func:`risk.registry.card.build_card`); ``version`` is added.
+        version : str, optional
+            An explicit name; default ``<UTC time>-<6 hex of the parameters' hash>``.
+        activate : bool
+            Also make it the active version (in the same locked step).
+        """
+        model_bytes = canonical_json(params)
+        if version is not None:
+            check_version_name(version)
+        with self._writing():
+            name = version or self._new_version_id(model_bytes)
+            if (self.root / name).exists():
+                raise RegistryError(
+                    f"model version '{name}' already exists in {self.root}; versions are "
+                    "never overwritten: choose another name")
+            self._write_version(name, model_bytes, canonical_json({**card, "version": name}))
+            if activate:
+                self._activate_locked(name, "activate")
+        return name
+
+    def activate(self, version: str) -> str:
+        """Serve ``version`` from now on (it is verified first). Returns it."""
+        with self._writing():
+            self._activate_locked(version, "activate")
+        return version
+
+    def rollback(self) -> str:
+        """Serve the version that was active before the current one. Returns it."""
+        with self._writing():
+            pointer = self._read_pointer()
+            stack = active_stack(pointer["history"] if pointer else [])
+            if len(stack) < 2:
+                raise RegistryError(
+                    f"no earlier active version to roll back to in {self.root}; "
+                    "use 'models activate VERSION' to choose one")
+            self._activate_locked(stack[-2], "rollback")
+            return stack[-2]
+
+    # ----------------------------------------------------------------- internals
+    def _require_active(self) -> str:
+        active = self.active_version()
+        if not active:
+            raise RegistryError(
+                f"no active model in {self.root}: train one with 'python -m risk train "
+                "--data FILE --activate' or choose one with 'python -m risk models "
+                "activate VERSION'")
+        return active
+
+    def _read_pointer(self, tolerate_damage: bool = False) -> dict | None:
+        path = self.root / POINTER_FILE
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise RegistryError(f"cannot read the active-model pointer {path}: {exc}") from None
+        try:
+            pointer = json.loads(data)
+            if not isinstance(pointer.get("active"), str) or not isinstance(
+                    pointer.get("history"), list):
+                raise ValueError("missing fields")
+        except (ValueError, AttributeError):
+            if tolerate_damage:  # activation rewrites it; the lost history cannot be read
+                return None
+            raise RegistryError(
+                f"the active-model pointer {path} is damaged; choose the served model "
+                "again with 'python -m risk models activate VERSION'") from None
+        return pointer
+
+    def _check_against_pointer(self, version: str, manifest_bytes: bytes) -> None:
+        """The active version must be the one activated, manifest included."""
+        pointer = self._read_pointer()
+        if pointer and pointer["active"] == version and \
+                pointer.get("manifest_sha256") != sha256(manifest_bytes):
+            raise RegistryError(
+                f"model version '{version}' was modified: {MANIFEST_FILE} differs from "
+                "the one recorded when it was activated; refusing to load it")
+
+    @contextlib.contextmanager
+    def _writing(self):
+        """Hold the writers' lock; clean what crashed writers left behind."""
+        import filelock
+
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = filelock.FileLock(str(self.root / LOCK_FILE), timeout=LOCK_TIMEOUT_SECONDS)
+            lock.acquire()
+        except filelock.Timeout:
+            raise RegistryError(
+                f"the model registry {self.root} is busy: another save or activation "
+                f"held its lock for {LOCK_TIMEOUT_SECONDS:.0f} s; try again") from None
+        except OSError as exc:
+            raise RegistryError(f"cannot write to the model registry {self.root}: "
+                                f"{exc.strerror or exc}") from None
+        try:
+            remove_stale_temporaries(self.root)
+            yield
+        finally:
+            lock.release()
+
+    def _new_version_id(self, model_bytes: bytes) -> str:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        base = f"{stamp}-{sha256(model_bytes)[:6]}"
+        name, n = base, 1
+        while (self.root / name).exists():  # same second, same parameters
+            n += 1
+            name = f"{base}-{n}"
+        return name
+
+    def _write_version(self, name: str, model_bytes: bytes, card_bytes: bytes) -> None:
+        manifest = {"manifest_format": 1, "version": name,
+                    "files": {MODEL_FILE: sha256(model_bytes), CARD_FILE: sha256(card_bytes)}}
+        files = {MODEL_FILE: model_bytes, CARD_FILE: card_bytes,
+                 MANIFEST_FILE: canonical_json(manifest)}
+        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        try:
+            tmp.mkdir()
+            for i, (file_name, data) in enumerate(files.items()):
+                write_synced(tmp / file_name, data)
+                if i == 0:
+                    checkpoint("mid-write")
+            fsync_dir(tmp)
+            checkpoint("before-rename")
+            os.rename(tmp, self.root / name)
+            fsync_dir(self.root)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise RegistryError(f"could not save model version '{name}' in {self.root}: "
+                                f"{exc.strerror or exc}; the registry is unchanged") from None
+
+    def _activate_locked(self, version: str, action: str) -> None:
+        manifest_hash = sha256(self.verify(version)[MANIFEST_FILE])
+        pointer = self._read_pointer(tolerate_damage=True) or {"history": []}
+        if pointer.get("active") == version and pointer.get("manifest_sha256") == manifest_hash:
+            return  # already served: nothing to record
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        event = {"action": action, "version": version, "utc": now,
+                 "previous": pointer.get("active"), "manifest_sha256": manifest_hash}
+        new_pointer = {"pointer_format": 1, "active": version, "manifest_sha256": manifest_hash,
+                       "activated_utc": now, "history": [*pointer["history"], event]}
+        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}.{POINTER_FILE}"
+        try:
+            write_synced(tmp, canonical_json(new_pointer))
+            checkpoint("before-pointer")
+            os.replace(tmp, self.root / POINTER_FILE)
+            fsync_dir(self.root)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise RegistryError(f"could not change the active model in {self.root}: "
+                                f"{exc.strerror or exc}; the active model is unchanged") from None
+
+
+def load(version: str | None = None, model_dir=None) -> LoadedModel:
+    """Shortcut for ``Registry(model_dir).load(version)``."""
+    return Registry(model_dir).load(version)
+
+
+def active_stack(history: list[dict]) -> list[str]:
+    """Replay activations (push) and rollbacks (pop): the last item is served now."""
+    stack: list[str] = []
+    for event in history:
+        if event.get("action") == "rollback" and stack:
+            stack.pop()
+        version = event.get("version")
+        if version and (not stack or stack[-1] != version):
+            stack.append(version)
+    return stack
