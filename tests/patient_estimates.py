@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from risk import grading
-from risk.model.patient_estimate import BeforeBiopsy, PatientEstimate, SurvivalEstimate
+from risk.model.patient_estimate import BiopsyScenarios, PatientEstimate, SurvivalEstimate
 from risk.schema import GRADES, HORIZONS_MONTHS
 
 MONTHS = np.arange(121, dtype=float)
@@ -61,7 +61,7 @@ def make_estimate(model_version: str = "synthetic-v1", with_biopsy: bool = True,
     curves = {g: np.exp(-MONTHS / m) for g, m in means.items()}
     scenarios["surv_60"] = [float(np.exp(-60 / means[g])) for g in GRADES]
     expected = sum(p * curves[g] for g, p in zip(GRADES, scenarios["probability"], strict=True))
-    before = BeforeBiopsy("G2", MONTHS, scenarios, curves, expected)
+    before = BiopsyScenarios("G2", MONTHS, scenarios, curves, expected)
     return PatientEstimate(
         inputs=inputs, patient=pd.DataFrame([inputs]), grades=grades, estimate=estimate,
         without_biopsy=exponential_estimate(110.0, "primary_only") if with_biopsy else None,

@@ -24,7 +24,7 @@ from scipy import stats
 from streamlit.testing.v1 import AppTest
 
 from risk.model import BiopsyRiskModel
-from risk.present.figures.cohort_style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
+from risk.present.figures.style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
 from risk.registry.card import build_card, data_fingerprint
 from risk.registry.store import MODEL_DIR_ENV, Registry
 from risk.schema import COLUMN_NAMES

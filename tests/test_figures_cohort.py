@@ -10,7 +10,7 @@ from risk.cohort.forest import cox_forest
 from risk.cohort.survival import survival_by_group
 from risk.cohort.tables import complication_rates, risk_percentile
 from risk.present.figures import cohort as figures
-from risk.present.figures.cohort_style import (
+from risk.present.figures.style import (
     FONT_SIZE,
     PALETTE,
     SYNTHETIC_MODEL_NOTE,
@@ -270,7 +270,7 @@ def test_palette_is_colour_blind_safe_and_grey_means_not_assessed():
 
 def test_risk_groups_are_coloured_like_grades_high_never_green():
     from risk.cohort.risk_groups import RISK_GROUP_LABELS
-    from risk.present.figures.cohort_style import BLUISH_GREEN, ORANGE, VERMILLION
+    from risk.present.figures.style import BLUISH_GREEN, ORANGE, VERMILLION
 
     low, intermediate, high = RISK_GROUP_LABELS.values()
     colors = group_colors([low, intermediate, high])

@@ -17,7 +17,7 @@ def trace(fig, name_start: str):
 
 
 def has_synthetic_note(fig) -> bool:
-    return any(a.text == figures.SYNTHETIC_NOTE for a in fig.layout.annotations)
+    return any(a.text == figures.SYNTHETIC_MODEL_NOTE for a in fig.layout.annotations)
 
 
 def test_survival_curve_draws_estimate_band_and_cohort_reference():

@@ -9,9 +9,9 @@ from lifelines import CoxPHFitter
 from risk.errors import ModelError
 from risk.evaluation.metrics import calibration_at, calibration_slope
 from risk.evaluation.metrics.calibration import (
+    calibration_groups,
     complementary_log_log,
     restricted_cubic_spline,
-    risk_groups,
 )
 
 
@@ -135,7 +135,7 @@ def test_calibration_in_the_large_sees_a_shifted_model():
 
 def test_risk_groups_are_equal_size_and_ordered():
     risk = np.random.default_rng(6).uniform(size=103)
-    groups = risk_groups(risk, 10)
+    groups = calibration_groups(risk, 10)
     counts = np.bincount(groups)
     assert counts.max() - counts.min() <= 1
     assert all(risk[groups == g].max() <= risk[groups == g + 1].min() for g in range(9))

@@ -20,11 +20,13 @@ from cohort_frames import make_cohort
 from risk.cli import main
 from risk.cohort.survival import kaplan_meier
 from risk.errors import ModelError
+from risk.evaluation.metrics import calibration_slope
 from risk.model import BiopsyRiskModel
-from risk.model.recalibration import calibration_slope, recalibrate
+from risk.model.recalibration import recalibrate
 from risk.registry.card import build_card, data_fingerprint
 from risk.registry.store import Registry
 from risk.schema import COLUMN_NAMES
+from risk.stats.normal import Z_95
 
 PARTS = ("biopsy_model", "comparator_model")
 
@@ -150,7 +152,9 @@ def test_a_calibration_slope_recovers_a_known_shrinkage():
     lp = rng.normal(0, 1.2, 4000)
     event = rng.exponential(1 / (0.02 * np.exp(0.5 * lp)))
     censor = rng.uniform(1, 200, lp.size)
-    slope, se = calibration_slope(lp, np.minimum(event, censor), (event <= censor) * 1.0)
+    slope, lower, upper = calibration_slope(np.minimum(event, censor), (event <= censor) * 1.0,
+                                            linear_predictor=lp)
+    se = (upper - lower) / (2 * Z_95)
     assert abs(slope - 0.5) < 2.5 * se and se < 0.05
 
 

@@ -44,6 +44,8 @@ PATIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 #: Limits on what the reader accepts (an upload of a cohort, not a data warehouse).
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 1_000_000
+#: Rows read, validated and scored at a time in large files (memory stays flat).
+CHUNK_ROWS = 50_000
 
 #: Month horizons the product reports survival at.
 HORIZONS_MONTHS = (12, 36, 60, 120)

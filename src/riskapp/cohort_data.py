@@ -107,7 +107,7 @@ def _cached_cohort(digest: str, _data: bytes) -> LoadedCohort:
     return parse_cohort(_data, digest)
 
 
-def load(source: CohortSource) -> LoadedCohort:
+def load_shown_cohort(source: CohortSource) -> LoadedCohort:
     """The validated cohort of ``source``, parsed once per file (by its SHA-256)."""
     return _cached_cohort(source.digest, source.data)
 
@@ -177,7 +177,7 @@ def forest(key: tuple, _frame: pd.DataFrame) -> cohort_cox.ForestResult:
 
 @st.cache_data(show_spinner="Computing Table 1...", max_entries=MAX_ANALYSES,
                ttl=CACHE_TTL_SECONDS)
-def table_one(key: tuple, _frame: pd.DataFrame) -> cohort_tables.TableOne:
+def cached_table_one(key: tuple, _frame: pd.DataFrame) -> cohort_tables.TableOne:
     return cohort_tables.table_one(_frame, "grade_change")
 
 

@@ -26,8 +26,8 @@ from risk.cohort.risk_groups import (
 )
 from risk.cohort.tables import risk_percentile
 from risk.present.figures import cohort as figures
-from risk.present.figures.cohort_style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
 from risk.present.figures.cohort_survival import format_p
+from risk.present.figures.style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
 from risk.stats.kaplan_meier import MEDIAN_RULE
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot, static_table
@@ -282,7 +282,7 @@ def table_one_for_screen(display: pd.DataFrame) -> pd.DataFrame:
 
 
 def table_one_section(view: View) -> None:
-    result = cohort_data.table_one(view.key, view.frame)
+    result = cohort_data.cached_table_one(view.key, view.frame)
     st.markdown("**Table 1** by grade change from the primary tumor to the liver biopsy")
     with st.container(key="table_one"):  # a static table: every column on screen, printable
         static_table(table_one_for_screen(result.display), hide_index=True)

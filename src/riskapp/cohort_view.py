@@ -18,8 +18,8 @@ from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
 from riskapp.cohort_sections import View
 from riskapp.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, problems_table, read_upload
 
-UPLOAD_KEY = "cohort_file"
-TAB_KEY = "cohort_tab"
+COHORT_UPLOAD_KEY = "cohort_file"
+COHORT_TAB_KEY = "cohort_tab"
 FILTER_KEYS = {"sites": "filter_sites", "primary_grades": "filter_primary_grade",
                "met_grades": "filter_met_grade", "timings": "filter_timing",
                "age_range": "filter_age"}
@@ -43,7 +43,7 @@ def choose_source() -> CohortSource | None:
     """The uploaded file, or the shipped synthetic cohort without one; None (after
     showing why) when the upload is refused before it is read."""
     uploaded = st.file_uploader("Upload a cohort file (CSV), or use the shipped synthetic "
-                                "cohort", type=UPLOAD_TYPES, key=UPLOAD_KEY, help=UPLOAD_HELP,
+                                "cohort", type=UPLOAD_TYPES, key=COHORT_UPLOAD_KEY, help=UPLOAD_HELP,
                                 max_upload_size=MAX_UPLOAD_MB)
     if uploaded is None:
         return cohort_data.shipped_source()
@@ -76,7 +76,7 @@ def load_or_stop(source: CohortSource | None) -> LoadedCohort:
     """The validated cohort; otherwise its problems are shown and the page stops."""
     if source is None:
         st.stop()
-    loaded = cohort_data.load(source)
+    loaded = cohort_data.load_shown_cohort(source)
     if not loaded.ok:
         show_problems(source.name, loaded.summary, loaded.problems)
         st.stop()
@@ -225,7 +225,7 @@ def render_sections(view: View) -> None:
     sections = cohort_sections.sections(view)
     st.caption("Save a chart as PNG with the camera button that appears at its top right "
                "under the mouse; save a table with the button under it.")
-    tabs = st.tabs([title for title, _ in sections], key=TAB_KEY, on_change="rerun")
+    tabs = st.tabs([title for title, _ in sections], key=COHORT_TAB_KEY, on_change="rerun")
     for tab, (_, draw) in zip(tabs, sections, strict=True):
         if tab.open:
             with tab:

@@ -55,6 +55,13 @@ def active_version() -> str | None:
         return None
 
 
+#: Shown on every page whose numbers come from a model resting on synthetic data.
+SYNTHETIC_BANNER = (
+    "**Trained on synthetic data.** The active model was fitted on synthetic patients "
+    "calibrated to published figures: every number here illustrates the method, says "
+    "nothing about real patients and must not guide the care of a patient.")
+
+
 def not_a_device_notice() -> str:
     """The notice every page opens with: not a medical device, the intended use, and the
     synthetic-data statement unless the active model rests on real patients."""

@@ -14,18 +14,14 @@ from risk.errors import RiskError
 from risk.present import model_summary as summary
 from risk.present.figures import evaluation as evaluation_figures
 from risk.present.figures import model as figures
-from risk.present.figures.cohort_style import SYNTHETIC_NOTE, VERMILLION
+from risk.present.figures.style import SYNTHETIC_NOTE, VERMILLION
 from risk.registry import store as registry
 from risk.registry.card import library_versions
 from risk.synthetic.generator import SHIPPED_SHA256
 from riskapp import loaders
 from riskapp.charts import as_plain_markdown, csv_download, plot, static_table
 
-TAB_KEY = "model_tab"
-SYNTHETIC_BANNER = (
-    "**Trained on synthetic data.** The active model was fitted on the shipped synthetic "
-    "cohort, calibrated to published figures: every number on this page illustrates the "
-    "method and says nothing about performance in real patients.")
+MODEL_TAB_KEY = "model_tab"
 HOW_TO_EVALUATE = (
     "A validation needs a cohort with outcomes: `python -m risk evaluate --data COHORT.csv "
     "--out reports/NAME` writes the full report (report.json, report.html) for the active "
@@ -114,7 +110,7 @@ def card_section(served, synthetic: bool) -> None:
     _card_facts(served, synthetic)
     with st.container(key="model_methods"):
         st.markdown("**How the estimates and their 95% intervals are computed**")
-        for line in summary.methods(served.model, served.card):
+        for line in summary.method_lines(served.model, served.card):
             st.markdown(f"- {line}")
     st.markdown("**Limitations**")
     for line in summary.limitations(served.model, served.card, synthetic):
@@ -235,7 +231,7 @@ def evaluation_section(served, synthetic: bool) -> None:
 
 # --------------------------------------------------------------------------- versions
 
-def versions_section(served, synthetic: bool) -> None:
+def model_versions_section(served, synthetic: bool) -> None:
     store = registry.Registry(loaders.model_dir())
     versions = summary.version_history(store)
     st.markdown("**Versions** (newest first)")
@@ -250,9 +246,9 @@ def versions_section(served, synthetic: bool) -> None:
                "move the pointer to the served version.")
 
 
-SECTIONS = (("Model card", card_section), ("Hazard ratios", hazard_ratio_section),
+MODEL_SECTIONS = (("Model card", card_section), ("Hazard ratios", hazard_ratio_section),
             ("Baseline survival", baseline_section), ("Validation", evaluation_section),
-            ("Version history", versions_section))
+            ("Version history", model_versions_section))
 
 
 def render_page() -> None:
@@ -264,10 +260,10 @@ def render_page() -> None:
         return
     synthetic = served.synthetic
     if synthetic:
-        st.warning(SYNTHETIC_BANNER, icon=":material/science:")
+        st.warning(loaders.SYNTHETIC_BANNER, icon=":material/science:")
     st.markdown(f"Active version: **{served.version}**.")
-    tabs = st.tabs([title for title, _ in SECTIONS], key=TAB_KEY, on_change="rerun")
-    for tab, (_, draw) in zip(tabs, SECTIONS, strict=True):
+    tabs = st.tabs([title for title, _ in MODEL_SECTIONS], key=MODEL_TAB_KEY, on_change="rerun")
+    for tab, (_, draw) in zip(tabs, MODEL_SECTIONS, strict=True):
         if tab.open:
             with tab:
                 draw(served, synthetic)

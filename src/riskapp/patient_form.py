@@ -35,7 +35,7 @@ SUBMITTED_KEY = "patient_submitted"
 SUBMIT_KEY = "predict"
 CLEAR_KEY = "clear"
 #: The form's three columns: a title, the fields (schema names = widget keys), a note.
-SECTIONS = (
+FORM_SECTIONS = (
     ("Patient and disease extent",
      ("age", "sex", "ecog", "met_timing", "liver_burden", "extrahepatic_mets", "sstr_status"),
      None),
@@ -48,7 +48,7 @@ SECTIONS = (
      "Leave these empty when there is no diagnostic liver biopsy: the estimate then "
      "comes from the primary-only model."),
 )
-FORM_FIELDS = tuple(name for _, names, _ in SECTIONS for name in names)
+FORM_FIELDS = tuple(name for _, names, _ in FORM_SECTIONS for name in names)
 GENERAL = "__form__"  # problems that belong to no single field
 UNEXPECTED = ("The estimate could not be computed for these inputs. Nothing was saved; "
               "please check the inputs, and report the problem if it persists.")
@@ -146,9 +146,9 @@ def _field_notes(name: str, problems: dict, submitted: dict | None) -> None:
         st.error(message, icon=":material/error:")
     if submitted is None or name not in ("primary_grade", "met_grade"):
         return
-    from risk.model.patient_estimate import check_grades, describe_grade
+    from risk.model.patient_estimate import describe_grade, grades_as_entered
 
-    check = check_grades(submitted)[name]
+    check = grades_as_entered(submitted)[name]
     if check.contradiction:
         return  # the error above says it
     text = describe_grade(name, check, submitted)
@@ -186,8 +186,8 @@ def patient_form() -> None:
         if n:
             st.error(f"{n} problem{'s' if n != 1 else ''} to correct: see the fields marked "
                      "below.", icon=":material/error:")
-        columns = st.columns(len(SECTIONS), gap="large")
-        for column, (title, names, note) in zip(columns, SECTIONS, strict=True):
+        columns = st.columns(len(FORM_SECTIONS), gap="large")
+        for column, (title, names, note) in zip(columns, FORM_SECTIONS, strict=True):
             with column:
                 st.markdown(f"**{title}**")
                 if note:

@@ -13,6 +13,7 @@ import streamlit as st
 from risk import schema
 from risk.model.patient_estimate import (
     HORIZON_WORDS,
+    MODEL_WORDS,
     PREDICTED_MEDIAN_RULE,
     RISK_GROUP_WORDS,
     PatientEstimate,
@@ -25,24 +26,16 @@ from risk.model.patient_estimate import (
 )
 from risk.present.figures import patient as figures
 from risk.present.pdf import build_report
-from riskapp.charts import static_table
-from riskapp.loaders import ServedModel, served_reference
+from riskapp.charts import plot_config, static_table
+from riskapp.loaders import SYNTHETIC_BANNER, ServedModel, served_reference
 
-PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
-SYNTHETIC_BANNER = ("Every number below comes from a model trained on **synthetic data** "
-                    "calibrated to published figures: it illustrates the method and must "
-                    "not guide the care of a patient.")
 PRIMARY_ONLY = ("**No liver-biopsy grade was given, so this estimate comes from the "
                 "primary-only model** (primary grade and clinical features). A liver-biopsy "
                 "grade would refine it: see *Before the biopsy* below.")
-MODEL_WORDS = {"biopsy": "the biopsy model (primary grade, liver-biopsy grade and clinical "
-                         "features)",
-               "primary_only": "the primary-only model (primary grade and clinical "
-                               "features; no liver-biopsy grade)"}
 
 
 def _chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=PLOT_CONFIG, width="stretch")
+    st.plotly_chart(fig, key=key, config=plot_config(key), width="stretch")
 
 
 def _labels() -> dict[str, str]:

@@ -25,11 +25,11 @@ from risk.present.html import (
     render_report_html,
     subgroup_rows,
 )
+from riskapp.charts import plot_config
 
-PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 NEW = "New model"
 #: (key, label, optimism-corrected key) of the headline rows.
-HEADLINE = (
+COMPARISON_ROWS = (
     ("harrell_c", "Harrell's C (95% CI)", "harrell_c_corrected"),
     ("uno_c", "Uno's C to 60 months (95% CI)", None),
     ("auc_12", "AUC at 12 months", None),
@@ -59,7 +59,7 @@ def headline_table(report: dict, active: dict | None, active_version: str | None
     """One row per metric: new model (apparent and corrected), active model, comparators."""
     active_name = f"Active model {active_version}" if active_version else "Active model"
     rows = []
-    for key, label, corrected in HEADLINE:
+    for key, label, corrected in COMPARISON_ROWS:
         row = {"Metric": label, f"{NEW}": _with_interval(report, key),
                f"{NEW}, optimism-corrected": _num(report.get(corrected)) if corrected else ""}
         if active is not None:
@@ -80,7 +80,7 @@ def headline_table(report: dict, active: dict | None, active_version: str | None
 
 
 def _plot(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=PLOT_CONFIG, width="stretch", theme=None)
+    st.plotly_chart(fig, key=key, config=plot_config(key), width="stretch", theme=None)
 
 
 def _concordance(report: dict):

@@ -23,7 +23,7 @@ from risk.errors import Problem, ValidationError
 from risk.registry.card import data_fingerprint
 from riskapp.uploads import UPLOAD_TYPES, check_upload_name, problems_table
 
-UPLOAD_KEY = "cohort_file"
+RETRAIN_UPLOAD_KEY = "cohort_file"
 _RAW = "retrain_raw"  # (digest, text-cell frame) of the current file
 _VALIDATED = "retrain_validated"  # (digest, mapping items) -> CohortUpload
 NOT_IN_FILE = ""
@@ -80,7 +80,7 @@ def validate_upload(name: str, data: bytes, mapping: dict | None = None,
 def upload_section() -> CohortUpload | None:
     """Uploader, column matching and validation report; the valid cohort or None."""
     uploaded = st.file_uploader(
-        "Cohort file (CSV, UTF-8)", type=UPLOAD_TYPES, key=UPLOAD_KEY,
+        "Cohort file (CSV, UTF-8)", type=UPLOAD_TYPES, key=RETRAIN_UPLOAD_KEY,
         help="One row per patient with the columns of the data dictionary, including the "
              "outcomes os_months and death. The file stays in memory and is never saved.")
     if uploaded is None:

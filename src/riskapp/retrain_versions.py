@@ -179,7 +179,7 @@ def versions_table(reg: Registry) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def versions_section(access: Access) -> None:
+def retrain_versions_section(access: Access) -> None:
     """The history table, roll back to the previous version, or activate any other."""
     reg = registry()
     table = versions_table(reg)

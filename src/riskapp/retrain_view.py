@@ -14,7 +14,7 @@ from riskapp.access import access_panel, current_access
 from riskapp.loaders import not_a_device_notice
 from riskapp.retrain_train import recalibration_section, train_section
 from riskapp.retrain_upload import upload_section
-from riskapp.retrain_versions import registry, show_flash, versions_section
+from riskapp.retrain_versions import registry, retrain_versions_section, show_flash
 
 TABS = ("Train a new model", "Recalibrate the active model", "Model versions")
 
@@ -44,4 +44,4 @@ def render_retrain_page() -> None:
         else:
             recalibration_section(upload, access)
     with versions_tab:
-        versions_section(access)
+        retrain_versions_section(access)

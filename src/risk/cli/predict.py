@@ -26,10 +26,9 @@ import argparse
 import os
 
 from risk.cli.models import add_model_dir
+from risk.schema import CHUNK_ROWS
 
 HELP = "predict survival for each patient of a file with a saved model"
-#: Patients scored at a time (risk.model.batch.CHUNK_ROWS; not imported: --help stays light).
-CHUNK_ROWS = 50_000
 
 
 def positive_int(text: str) -> int:

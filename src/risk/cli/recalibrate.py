@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
           f"{cohort.n_deaths} deaths{' (baseline and slope)' if args.slope else ''} ...",
           flush=True)
     result = recalibrate(parent.model, cohort.frame, slope=args.slope)
-    for line in summary_lines(result.details):
+    for line in recalibration_lines(result.details):
         print(line)
     card = recalibration_card(parent.version, data_fingerprint(cohort.frame, raw_bytes), result,
                               args.notes)
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary_lines(details: dict) -> list[str]:
+def recalibration_lines(details: dict) -> list[str]:
     """Observed vs mean predicted survival before and after, per model, for people."""
     names = {"biopsy_model": "biopsy model", "comparator_model": "primary-only comparator"}
     lines = []

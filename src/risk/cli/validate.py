@@ -33,7 +33,7 @@ def add_arguments(parser) -> None:
     add_columns_option(parser)
 
 
-def summary_lines(result, name: str, purpose: str, mapping: dict | None = None) -> list[str]:
+def validation_lines(result, name: str, purpose: str, mapping: dict | None = None) -> list[str]:
     """The summary printed for a valid file (a :class:`risk.data.validation.CohortResult`)."""
     lines = [f"{name}: valid for {purpose}", f"patients: {result.n_patients:,}"]
     if result.n_deaths is None:
@@ -66,5 +66,5 @@ def run(args) -> int:
         for problem in exc.problems:
             print(str(problem).replace("\n", " "), file=sys.stderr)
         return 2
-    print("\n".join(summary_lines(result, args.data, args.purpose, merged(args.columns))))
+    print("\n".join(validation_lines(result, args.data, args.purpose, merged(args.columns))))
     return 0

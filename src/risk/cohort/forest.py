@@ -25,6 +25,7 @@ from risk.cohort.summary import NOT_ASSESSED
 from risk.model.fit import estimate
 from risk.stats.cox_solver import TieStructure
 from risk.stats.estimability import DroppedColumn
+from risk.stats.normal import Z_95
 
 #: Larger cohorts are fitted on a fixed-seed random subsample of this many patients
 #: (the fit takes about 0.6 s per 100,000 patients here).
@@ -208,7 +209,7 @@ def _fit(x: pd.DataFrame, durations: np.ndarray, deaths: np.ndarray,
     fit = estimate(x.to_numpy(dtype=float), TieStructure(durations, deaths), penalizer,
                    list(x.columns))
     se = np.sqrt(np.diag(fit.covariance))
-    z = stats.norm.ppf(0.975)
+    z = Z_95
     out = pd.DataFrame({
         "hazard_ratio": np.exp(fit.coef),
         "lower_95": np.exp(fit.coef - z * se),

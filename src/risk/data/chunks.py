@@ -18,10 +18,9 @@ import pandas as pd
 
 from risk.data.export import FORMULA_STARTS
 from risk.errors import Problem, ValidationError
-from risk.schema import COLUMN_NAMES, MISSING_WORDS, column
+from risk.schema import CHUNK_ROWS, COLUMN_NAMES, MISSING_WORDS, column
 
 #: Patients per chunk: 50,000 keep a chunk's curves and intervals near 150 MB.
-CHUNK_ROWS = 50_000
 #: A chunk also ends at this many bytes (a file of very long lines).
 CHUNK_BYTES = 16 * 1024 * 1024
 #: At most this many problems are listed (as in validation).

@@ -45,7 +45,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Z_95 = 1.959963984540054
+from risk.stats.cox_solver import TIES
+from risk.stats.normal import Z_95
+
 #: How a patient's 95% intervals are computed, for the model card and the Model page.
 INTERVAL_METHOD = (
     "95% intervals of a patient's survival combine the uncertainty of the baseline hazard "
@@ -83,7 +85,6 @@ class Baseline:
 
 #: Tie handling of the baseline: Efron's (R's survfit.coxph after an Efron fit), or
 #: Breslow's (lifelines' baseline).
-TIES = ("efron", "breslow")
 
 
 def baseline_aggregates(X: np.ndarray, durations: np.ndarray, events: np.ndarray,

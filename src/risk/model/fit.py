@@ -34,6 +34,7 @@ from risk.stats.cox_solver import (
     log_partial_likelihood,
 )
 from risk.stats.estimability import DroppedColumn, describe_dropped, estimable_columns
+from risk.stats.outcome import check_outcome
 
 #: The stabilising ridge penalty used when the unpenalised likelihood has no maximum.
 MIN_PENALIZER = 0.001
@@ -73,22 +74,6 @@ class CoxFit:
     @property
     def standard_errors(self) -> np.ndarray:
         return np.sqrt(np.diag(self.covariance))
-
-
-def check_outcome(durations, events) -> tuple[np.ndarray, np.ndarray]:
-    """Durations > 0 and finite, events 0/1, at least one event; else :class:`ModelError`."""
-    t = np.asarray(durations, dtype=float)
-    e = np.asarray(events, dtype=float)
-    if t.ndim != 1 or t.shape != e.shape:
-        raise ModelError("Durations and events must be two columns of the same length.")
-    if not np.all(np.isfinite(t)) or np.any(t <= 0):
-        raise ModelError("Survival times must be positive numbers (months > 0), none blank.")
-    if not np.all(np.isin(e, (0.0, 1.0))):
-        raise ModelError("The death column must be 0 (alive) or 1 (died), none blank.")
-    if e.sum() == 0:
-        raise ModelError("All patients are censored (no deaths): a survival model cannot "
-                         "be fitted.")
-    return t, e.astype(float)
 
 
 def _solve(X: np.ndarray, structure: TieStructure, penalizer: float

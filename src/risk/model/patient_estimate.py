@@ -55,7 +55,7 @@ class SurvivalEstimate:
 
 
 @dataclass(frozen=True)
-class BeforeBiopsy:
+class BiopsyScenarios:
     """Outcomes under each liver grade the biopsy could show, for this primary grade.
 
     ``primary_grade`` is G1-G3 or ``"unknown"``. ``scenarios`` has one row per liver
@@ -80,7 +80,7 @@ class PatientEstimate:
     grades: dict[str, grading.GradeCheck]
     estimate: SurvivalEstimate
     without_biopsy: SurvivalEstimate | None
-    before_biopsy: BeforeBiopsy | None
+    before_biopsy: BiopsyScenarios | None
     model_version: str
     risk_cutpoints: tuple[float, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -99,7 +99,7 @@ class PatientEstimate:
 
 # --------------------------------------------------------------------------- grades
 
-def check_grades(values: Mapping[str, object]) -> dict[str, grading.GradeCheck]:
+def grades_as_entered(values: Mapping[str, object]) -> dict[str, grading.GradeCheck]:
     """The primary and liver grades as entered or derived, with any contradiction."""
     return {
         "primary_grade": grading.check_grade(values.get("primary_grade"),
@@ -156,7 +156,7 @@ def _survival_estimate(predictions, i: int = 0) -> SurvivalEstimate:
                             np.asarray(predictions.upper[i], float), summary, contributions)
 
 
-def liver_grade_scenarios(model, patient: pd.DataFrame) -> BeforeBiopsy:
+def liver_grade_scenarios(model, patient: pd.DataFrame) -> BiopsyScenarios:
     """Survival under each liver grade, weighted by P(liver grade | primary grade).
 
     The probabilities are the training cohort's shares
@@ -175,7 +175,7 @@ def liver_grade_scenarios(model, patient: pd.DataFrame) -> BeforeBiopsy:
         "surv_60": [float(result.by_liver_grade[g].table["surv_60"].iloc[0]) for g in GRADES],
     })
     months = np.asarray(result.comparator.months, dtype=float)
-    return BeforeBiopsy(level, months, scenarios, curves,
+    return BiopsyScenarios(level, months, scenarios, curves,
                         np.asarray(result.expected_curves[0], float))
 
 
@@ -210,7 +210,7 @@ def estimate_patient(
 
     inputs = {k: values.get(k) for k in (*schema.PATIENT_INPUTS, "differentiation")
               if k in values}
-    grades = check_grades(values)
+    grades = grades_as_entered(values)
     contradictions = grade_problems(grades)
     try:
         patient = validate_patient(dict(values))
@@ -315,6 +315,11 @@ def describe_median(estimate: SurvivalEstimate) -> str:
     return f"{med:.0f} months (95% CI {lower} to {upper})"
 
 
+#: Which of the two served models gave an estimate, in words.
+MODEL_WORDS = {"biopsy": "the biopsy model (primary grade, liver-biopsy grade and clinical "
+                         "features)",
+               "primary_only": "the primary-only model (primary grade and clinical "
+                               "features; no liver-biopsy grade)"}
 RISK_GROUP_WORDS = {"low": "Low risk", "intermediate": "Intermediate risk",
                     "high": "High risk"}
 

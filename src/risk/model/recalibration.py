@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
-from risk.model.bands import baseline_aggregates
-from risk.model.fit import check_outcome, fit_design
+from risk.evaluation.metrics.calibration import calibration_slope
+from risk.model.bands import Z_95, baseline_aggregates
+from risk.model.fit import check_outcome
 from risk.model.prediction import MONTHS, risk_cutpoints
 
 #: Fewest deaths among a model's patients for a baseline, and for a slope as well.
@@ -141,7 +142,8 @@ def _recalibrate_cox(cox, frame: pd.DataFrame, slope: bool, part: str) -> tuple[
     detail = {"patients": len(frame), "deaths": deaths, "slope_applied": 1.0,
               "slope_fitted": None, "slope_se": None}
     if slope:
-        fitted, se = calibration_slope((X - means) @ coef, t, e)
+        fitted, lower, upper = calibration_slope(t, e, linear_predictor=(X - means) @ coef)
+        se = (upper - lower) / (2 * Z_95)
         detail.update(slope_applied=fitted, slope_fitted=fitted, slope_se=se)
     factor = detail["slope_applied"]
     baseline = baseline_aggregates(X, t, e, coef * factor, means, MONTHS)
@@ -154,24 +156,6 @@ def _recalibrate_cox(cox, frame: pd.DataFrame, slope: bool, part: str) -> tuple[
     params["risk_cutpoints"] = risk_cutpoints(np.exp(-h0_60 * np.exp(lp)))
     params["notes"] = [*params["notes"], _cox_note(detail, t, e)]
     return params, detail
-
-
-def calibration_slope(lp: np.ndarray, durations: np.ndarray, events: np.ndarray
-                      ) -> tuple[float, float]:
-    """Slope (and its standard error) of a Cox model of the outcome on ``lp`` alone.
-
-    1 means the predictions spread exactly as much as the outcomes; < 1, too much.
-    """
-    lp = np.asarray(lp, dtype=float)
-    if np.ptp(lp) == 0:
-        raise ModelError("The calibration slope needs patients whose predictions differ; "
-                         "every patient has the same linear predictor.")
-    fit = fit_design(lp[:, None], durations, events, penalizer=0.0, columns=["lp"])
-    if not fit.columns or fit.penalizer > 0:
-        raise ModelError("The calibration slope cannot be estimated on this cohort: the "
-                         "deaths do not overlap the surviving patients' predictions (every "
-                         "death is among the highest, or the lowest, predicted risks).")
-    return float(fit.coef[0]), float(fit.standard_errors[0])
 
 
 def _cox_note(detail: dict, t: np.ndarray, e: np.ndarray) -> str:

@@ -146,7 +146,7 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
     return candidate
 
 
-def headline_metrics(report: dict, measured_on: str, external: bool = False) -> dict:
+def card_metrics(report: dict, measured_on: str, external: bool = False) -> dict:
     """The card's metrics: headline numbers of a report and what they were measured on.
 
     ``external=True`` leaves out the optimism-corrected values: they correct a model
@@ -172,7 +172,7 @@ def candidate_card(candidate: Candidate, notes: str = "") -> dict:
         settings[f"{name.rstrip('_')}_penalizer_chosen"] = float(getattr(model, name).penalizer_)
     if candidate.column_mapping:
         settings["column_mapping"] = dict(candidate.column_mapping)
-    metrics = headline_metrics(
+    metrics = card_metrics(
         candidate.report, "the training cohort itself (internal validation; "
         "'corrected' values are bootstrap optimism-corrected)")
     # the whole report, as `train --evaluate` stores it: the Model page draws its figures
@@ -180,7 +180,7 @@ def candidate_card(candidate: Candidate, notes: str = "") -> dict:
     if candidate.active_report is not None:
         metrics["compared_with"] = {
             "version": candidate.active_version,
-            **headline_metrics(candidate.active_report,
+            **card_metrics(candidate.active_report,
                                "the same cohort (external validation of that version)",
                                external=True)}
     return build_card(training_data=candidate.training_data, settings=settings,

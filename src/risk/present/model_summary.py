@@ -13,10 +13,10 @@ from scipy import stats
 
 from risk import schema
 from risk.model.features import AGE_SCALE, ECOG_LEVELS, FLAG_INPUTS, levels_of, patient_frame
+from risk.stats.normal import Z_95
 
 MODEL_NAMES = {"biopsy": "With the liver biopsy (biopsy model)",
                "primary_only": "Primary only (comparator)"}
-Z_95 = float(stats.norm.ppf(0.975))
 
 #: What a reader must keep in mind, for every version (the card's own notes are added).
 LIMITATIONS = (
@@ -177,7 +177,7 @@ def describe_reference_patient(patient: dict) -> str:
 
 # --------------------------------------------------------------------------- limitations
 
-def methods(model, card: dict) -> list[str]:
+def method_lines(model, card: dict) -> list[str]:
     """How the coefficients and the 95% intervals were computed: as stored in the card
     (this software's methods for older cards), and any penalty this version used."""
     from risk.registry.card import methods as current_methods

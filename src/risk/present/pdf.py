@@ -20,6 +20,7 @@ import risk
 from risk import schema
 from risk.model.patient_estimate import (
     HORIZON_WORDS,
+    MODEL_WORDS,
     PREDICTED_MEDIAN_RULE,
     RISK_GROUP_WORDS,
     PatientEstimate,
@@ -39,10 +40,6 @@ SYNTHETIC_WARNING = ("Every number in this report comes from a model trained on 
 IMAGE_FAILED_NOTE = ("The survival curve image could not be made on this computer "
                      "(no headless browser for chart export); the figures above give the "
                      "same estimates in numbers.")
-MODEL_WORDS = {"biopsy": "biopsy model (primary grade, liver-biopsy grade and clinical "
-                         "features)",
-               "primary_only": "primary-only model (no liver-biopsy grade: primary grade "
-                               "and clinical features)"}
 _FONT = "Helvetica"
 # The core PDF fonts cover Latin-1 only: spell out the few other characters we print.
 _REPLACEMENTS = {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2265": ">=", "\u2264": "<=",

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: scipy.stats.norm.ppf(0.975), without importing scipy for the usual 95% band.
-_Z_95 = 1.959963984540054
+from risk.stats.normal import Z_95
+
 #: R's tolerance for "the curve is at 50%" (``.Machine$double.eps^0.5``).
 _AT_HALF = float(np.sqrt(np.finfo(float).eps))
 #: How every Kaplan-Meier median (and its interval, and the median follow-up) is read
@@ -118,7 +118,7 @@ def kaplan_meier(durations, events, label: str = "All patients",
 
 def _z(alpha: float) -> float:
     if alpha == 0.05:
-        return _Z_95
+        return Z_95
     from scipy.stats import norm
 
     return float(norm.ppf(1 - alpha / 2))

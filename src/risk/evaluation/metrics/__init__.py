@@ -13,7 +13,6 @@ from risk.evaluation.metrics.cox_checks import (
     proportional_hazards_check,
 )
 from risk.evaluation.metrics.discrimination import (
-    check_outcome,
     harrell_c,
     time_dependent_auc,
     uno_c,
@@ -27,6 +26,7 @@ from risk.evaluation.metrics.utility import (
 )
 from risk.stats.kaplan_meier import survival_at as km_survival_at
 from risk.stats.kaplan_meier import survival_with_interval as km_survival_with_interval
+from risk.stats.outcome import check_outcome
 
 __all__ = [
     "Calibration", "bootstrap_concordance", "brier_scores", "calibration_at",

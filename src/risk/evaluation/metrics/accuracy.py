@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from risk.evaluation.metrics.discrimination import _surv, check_outcome, usable_horizons
+from risk.evaluation.metrics.discrimination import _surv, usable_horizons
 from risk.stats.kaplan_meier import censoring_survival
+from risk.stats.outcome import check_outcome
 
 
 def brier_scores(time, event, survival, months) -> dict[float, float]:
@@ -31,7 +32,7 @@ def brier_scores(time, event, survival, months) -> dict[float, float]:
         horizon -> Brier score (0 is perfect; 0.25 is a coin toss at S = 0.5); NaN for a
         horizon outside the follow-up.
     """
-    time, event = check_outcome(time, event)
+    time, event = check_outcome(time, event, min_patients=2)
     survival = np.asarray(survival, float).reshape(time.size, -1)
     inside, _ = usable_horizons(time, months)
     out = {float(m): float("nan") for m in months}
@@ -70,7 +71,7 @@ def integrated_brier_score(time, event, curves, grid_months, until: float = 120.
     """
     from sksurv.metrics import integrated_brier_score as sksurv_ibs
 
-    time, event = check_outcome(time, event)
+    time, event = check_outcome(time, event, min_patients=2)
     grid = np.asarray(grid_months, float)
     keep = (grid >= time.min()) & (grid < time.max()) & (grid <= until) & (grid > 0)
     if keep.sum() < 2:

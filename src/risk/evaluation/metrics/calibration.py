@@ -26,19 +26,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy.stats import norm
 
 from risk.errors import ModelError
-from risk.evaluation.metrics.discrimination import TIED_RISK, check_outcome
+from risk.evaluation.metrics.discrimination import TIED_RISK
 from risk.stats.cox_solver import (
-    CoxConvergenceError,
     TieStructure,
     baseline_cumulative_hazard,
-    fit_efron,
 )
 from risk.stats.kaplan_meier import survival_with_interval
+from risk.stats.normal import Z_95
+from risk.stats.outcome import check_outcome
 
-_Z = norm.ppf(0.975)
+_Z = Z_95
 _EPS = 1e-10
 
 
@@ -94,26 +93,48 @@ def restricted_cubic_spline(x, knots) -> np.ndarray:
     return np.column_stack(terms)
 
 
-def _cox(x: np.ndarray, follow_up: TieStructure):
-    """The Efron Cox fit of a calibration model; a failed fit as a clear error."""
-    try:
-        return fit_efron(x, None, None, structure=follow_up)
-    except CoxConvergenceError as exc:
-        raise ModelError(f"the calibration model cannot be fitted ({exc})") from None
+@dataclass(frozen=True)
+class _CalibrationFit:
+    coef: np.ndarray  # one per column of x (0 where the data cannot estimate it)
+    covariance: np.ndarray
 
 
-def calibration_slope(time, event, predicted_risk,
-                      follow_up: TieStructure | None = None) -> tuple[float, float, float]:
-    """Slope (with 95% interval) of a Cox model on the cloglog of predicted risk.
+def _cox(x: np.ndarray, follow_up: TieStructure) -> _CalibrationFit:
+    """The calibration model through the project's one Cox fit; a failed fit, or one
+    without a finite maximum, as a clear error."""
+    from risk.model.fit import estimate
 
-    ``follow_up``: the :class:`~risk.stats.cox_solver.TieStructure` of ``time, event``, when
-    the caller has it already.
+    fit = estimate(x, follow_up, 0.0, [f"x{j}" for j in range(x.shape[1])])
+    if fit.penalizer > 0 or not fit.keep.any():
+        raise ModelError("the calibration model cannot be fitted: the deaths do not overlap "
+                         "the survivors' predictions (every death is among the highest, or "
+                         "the lowest, predicted risks)")
+    coef = np.zeros(x.shape[1])
+    coef[fit.keep] = fit.coef
+    covariance = np.zeros((x.shape[1], x.shape[1]))
+    covariance[np.ix_(fit.keep, fit.keep)] = fit.covariance
+    return _CalibrationFit(coef, covariance)
+
+
+def calibration_slope(time, event, predicted_risk=None,
+                      follow_up: TieStructure | None = None, *,
+                      linear_predictor=None) -> tuple[float, float, float]:
+    """Slope (with 95% interval) of a Cox model of the outcome on the predictions.
+
+    The predictions are the cloglog of ``predicted_risk`` by a horizon, or a Cox model's
+    ``linear_predictor`` (the same slope for a proportional-hazards model: the cloglog
+    of its risk is the linear predictor plus a constant). 1 means the predictions spread
+    as much as the outcomes; below 1, too much. ``follow_up``: the
+    :class:`~risk.stats.cox_solver.TieStructure` of ``time, event``, when the caller has
+    it already.
     """
-    time, event = check_outcome(time, event)
-    _check_spread(predicted_risk)
+    time, event = check_outcome(time, event, min_patients=2)
+    score = np.asarray(linear_predictor, float) if predicted_risk is None \
+        else complementary_log_log(predicted_risk)
+    _check_spread(score if predicted_risk is None else predicted_risk)
     if follow_up is None:
         follow_up = TieStructure(time, event)
-    fit = _cox(complementary_log_log(predicted_risk)[:, None], follow_up)
+    fit = _cox(score[:, None], follow_up)
     slope = float(fit.coef[0])
     half = _Z * float(np.sqrt(fit.covariance[0, 0]))
     return slope, slope - half, slope + half
@@ -135,7 +156,7 @@ def default_group_count(n: int) -> int:
     return 10 if n >= 500 else 5 if n >= 50 else max(1, n // 10)
 
 
-def risk_groups(predicted_risk, n_groups: int) -> np.ndarray:
+def calibration_groups(predicted_risk, n_groups: int) -> np.ndarray:
     """Equal-size groups 0..n_groups-1 by ascending predicted risk (stable for ties)."""
     order = np.argsort(predicted_risk, kind="stable")
     groups = np.empty(order.size, dtype=int)
@@ -144,7 +165,7 @@ def risk_groups(predicted_risk, n_groups: int) -> np.ndarray:
 
 
 def _grouped(time, event, risk, months, n_groups):
-    groups = risk_groups(risk, n_groups)
+    groups = calibration_groups(risk, n_groups)
     rows = []
     for g in range(n_groups):
         mask = groups == g
@@ -198,7 +219,7 @@ def calibration_at(time, event, predicted_risk, months: float, n_groups: int | N
     n_groups : int, optional
         Number of equal-size risk groups; default from :func:`default_group_count`.
     """
-    time, event = check_outcome(time, event)
+    time, event = check_outcome(time, event, min_patients=2)
     risk = np.clip(np.asarray(predicted_risk, float), _EPS, 1 - _EPS)
     s, s_lo, s_hi = survival_with_interval(time, event, [months])
     observed = float(1 - s[0])

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from risk.evaluation.metrics.discrimination import check_outcome
 from risk.stats.cox_solver import log_partial_likelihood
+from risk.stats.outcome import check_outcome
 
 
 def likelihood_ratio_test(loglik_nested: float, loglik_full: float, df: int) -> dict:
@@ -63,7 +63,7 @@ def nested_cox_lr_test(time, event, nested: pd.DataFrame, full: pd.DataFrame) ->
     Returns ``statistic, df, p, loglik_nested, loglik_full, dropped`` (or ``p`` NaN and a
     ``note`` when a fit fails).
     """
-    time, event = check_outcome(time, event)
+    time, event = check_outcome(time, event, min_patients=2)
     missing = set(nested.columns) - set(full.columns)
     if missing:
         raise ValueError(f"nested columns not in the full model: {sorted(missing)}")
@@ -98,7 +98,7 @@ def proportional_hazards_check(time, event, design: pd.DataFrame,
     """
     from lifelines.statistics import proportional_hazard_test
 
-    time, event = check_outcome(time, event)
+    time, event = check_outcome(time, event, min_patients=2)
     cols = independent_columns(design)
     dropped = [c for c in design.columns if c not in cols]
     try:

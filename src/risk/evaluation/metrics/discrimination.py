@@ -18,22 +18,7 @@ import numpy as np
 
 from risk.errors import ModelError
 from risk.stats.kaplan_meier import censoring_survival
-
-
-def check_outcome(time, event) -> tuple[np.ndarray, np.ndarray]:
-    """Follow-up (months, > 0) and death (bool) as arrays, or a clear error."""
-    time = np.asarray(time, dtype=float).ravel()
-    event = np.asarray(event).ravel().astype(bool)
-    if time.size != event.size:
-        raise ValueError(f"time has {time.size} values but event has {event.size}")
-    if time.size < 2:
-        raise ModelError("evaluation needs at least two patients with follow-up")
-    if not np.isfinite(time).all() or (time <= 0).any():
-        raise ModelError("follow-up times must be positive numbers of months")
-    if not event.any():
-        raise ModelError("all patients are censored: discrimination and calibration need "
-                         "at least one death")
-    return time, event
+from risk.stats.outcome import check_outcome
 
 
 def _risk(risk, n: int) -> np.ndarray:
@@ -108,7 +93,7 @@ def harrell_c(time, event, risk) -> float:
     ModelError
         Without a usable pair (e.g. the only deaths are at the last follow-up time).
     """
-    time, event = check_outcome(time, event)
+    time, event = check_outcome(time, event, min_patients=2)
     risk = _risk(risk, time.size)
     order, deaths, partners = _partners(time, event)
     if not partners.sum():
@@ -147,7 +132,7 @@ def uno_c(time, event, risk, tau: float | None = None) -> float:
     """
     from sksurv.metrics import concordance_index_ipcw
 
-    time, event = check_outcome(time, event)
+    time, event = check_outcome(time, event, min_patients=2)
     risk = _risk(risk, time.size)
     tau = usable_tau(time, tau)
     weighted = event if tau is None else event & (time < tau)
@@ -195,7 +180,7 @@ def time_dependent_auc(time, event, risk, months) -> dict[float, float]:
     """
     from sksurv.metrics import cumulative_dynamic_auc
 
-    time, event = check_outcome(time, event)
+    time, event = check_outcome(time, event, min_patients=2)
     risk = _risk(risk, time.size)
     train = _surv(time, event)
     out = {}

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from risk.evaluation.metrics.discrimination import TIED_RISK, check_outcome, usable_tau
+from risk.evaluation.metrics.discrimination import TIED_RISK, usable_tau
 from risk.stats.kaplan_meier import censoring_survival
+from risk.stats.outcome import check_outcome
 
 _BLOCK = 2_000_000  # pair-matrix entries per block (memory ~ 16 MB per matrix)
 
@@ -78,7 +79,7 @@ def bootstrap_concordance(time, event, risks, indices, tau: float | None = None)
     dict
         ``harrell`` and ``uno``: arrays of shape (B, k).
     """
-    time, event = check_outcome(time, event)
+    time, event = check_outcome(time, event, min_patients=2)
     risks = np.asarray(risks, float).reshape(time.size, -1)
     indices = [np.asarray(idx, int) for idx in indices]
     m = multiplicities(indices, time.size)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from risk.evaluation.metrics.discrimination import check_outcome
 from risk.stats.kaplan_meier import survival_at
+from risk.stats.outcome import check_outcome
 
 #: Threshold probabilities of death by the horizon: 5% to 50% in steps of 1%.
 DEFAULT_THRESHOLDS = tuple(round(0.05 + 0.01 * i, 2) for i in range(46))
@@ -36,7 +36,7 @@ def decision_curve(time, event, predicted_risk, months: float,
     Returns one dict per threshold: ``threshold, net_benefit, treat_all, treat_none,
     treated`` (share of patients above the threshold).
     """
-    time, event = check_outcome(time, event)
+    time, event = check_outcome(time, event, min_patients=2)
     risk = np.asarray(predicted_risk, float)
     n = time.size
     s_all = _km(time, event, months)
@@ -95,7 +95,7 @@ def net_reclassification(time, event, old_risk, new_risk, months: float,
         ``categorical``, each with ``nri, nri_events, nri_nonevents, moved_up,
         moved_down``.
     """
-    time, event = check_outcome(time, event)
+    time, event = check_outcome(time, event, min_patients=2)
     old_risk = np.asarray(old_risk, float)
     new_risk = np.asarray(new_risk, float)
     out = {"months": float(months),
@@ -115,7 +115,7 @@ def reclassification_table(time, event, old_category, new_category, labels,
     Returns one dict per (old, new) cell with ``old, new, n, deaths, observed_risk``
     (NaN when the cell is empty or follow-up ends before ``months``).
     """
-    time, event = check_outcome(time, event)
+    time, event = check_outcome(time, event, min_patients=2)
     old_c = np.asarray(old_category, int)
     new_c = np.asarray(new_category, int)
     cells = []

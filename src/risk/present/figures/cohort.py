@@ -22,7 +22,8 @@ from risk.cohort.summary import (
 )
 from risk.cohort.tables import risk_percentile
 from risk.grading import KI67_G2_FROM, KI67_G2_TO
-from risk.present.figures.cohort_style import (
+from risk.present.figures.cohort_survival import forest_plot, survival_by_group_figure
+from risk.present.figures.style import (
     FONT_SIZE,
     GRADE_COLORS,
     GREY,
@@ -35,7 +36,6 @@ from risk.present.figures.cohort_style import (
     rgba,
     style,
 )
-from risk.present.figures.cohort_survival import forest_plot, survival_by_group_figure
 from risk.schema import GRADES
 
 __all__ = ["complication_chart", "forest_plot", "ki67_scatter", "risk_distribution",

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from risk.cohort.forest import ForestResult
 from risk.cohort.survival import SurvivalByGroup, SurvivalCurve
-from risk.present.figures.cohort_style import (
+from risk.present.figures.style import (
     BLUE,
     FONT_SIZE,
     GREY,

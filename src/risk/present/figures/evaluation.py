@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-SERVED_COLOR = "#0072B2"  # blue
-COMPARATOR_COLOR = "#D55E00"  # vermillion
-REFERENCE_COLOR = "#8C8C8C"
-TREAT_ALL_COLOR = "#000000"
+from risk.present.figures.style import BLACK, BLUE, COMPARATOR_COLOR, REFERENCE_COLOR
+
+SERVED_COLOR = BLUE
+TREAT_ALL_COLOR = BLACK
 SERVED_NAME = "With liver biopsy (served model)"
 COMPARATOR_NAME = "Primary only (comparator)"
 #: C-indices published for prognostic models in this field (literature.md, section 5).

@@ -1,6 +1,6 @@
 """Figures of the model page: both models' hazard ratios side by side, and their baseline
 survival. Pure builders (tables in, ``go.Figure`` out) with the tumor-board look of
-:mod:`risk.present.figures.cohort_style`; the served model is blue and the primary-only
+:mod:`risk.present.figures.style`; the served model is blue and the primary-only
 comparator vermillion, as in :mod:`risk.present.figures.evaluation`.
 """
 
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from risk.present.figures.cohort_style import FONT_SIZE, GREY, style
 from risk.present.figures.evaluation import COMPARATOR_COLOR, SERVED_COLOR
+from risk.present.figures.style import FONT_SIZE, GREY, style
 from risk.present.model_summary import MODEL_NAMES
 
 COLORS = {"biopsy": SERVED_COLOR, "primary_only": COMPARATOR_COLOR}

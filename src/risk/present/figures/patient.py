@@ -13,17 +13,18 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-SYNTHETIC_NOTE = "Model trained on synthetic data: illustrative, not for patient care."
+from risk.present.figures.style import (
+    COMPARATOR_COLOR,
+    GRADE_COLORS,
+    REFERENCE_COLOR,
+    SYNTHETIC_MODEL_NOTE,
+)
 
 ESTIMATE_COLOR = "#1f5f8b"
-COMPARATOR_COLOR = "#c2702a"
-REFERENCE_COLOR = "#7a7a7a"
 ALIVE_COLOR = "#2e7d4f"
 DIED_COLOR = "#d9d9d9"
 RAISES_RISK_COLOR = "#b03a2e"
 LOWERS_RISK_COLOR = "#2e6f9e"
-#: One colour per liver grade in the before-the-biopsy chart.
-GRADE_COLORS = {"G1": "#4c9a6a", "G2": "#d6a21e", "G3": "#b03a2e"}
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -39,7 +40,7 @@ def _figure(data: list[dict], title: str, height: int = 420, *, synthetic: bool,
             **layout) -> go.Figure:
     """One figure built in one step from plain dicts (a plotly template is deep-copied on
     every figure and costs more than the rest: the white look is set here instead)."""
-    note = {"text": SYNTHETIC_NOTE, "xref": "paper", "yref": "paper", "x": 1, "y": 1.02,
+    note = {"text": SYNTHETIC_MODEL_NOTE, "xref": "paper", "yref": "paper", "x": 1, "y": 1.02,
             "xanchor": "right", "yanchor": "bottom", "showarrow": False,
             "font": {"size": 11, "color": "#8a4b00"}}
     base = {

@@ -21,6 +21,9 @@ SKY_BLUE = "#56B4E9"
 YELLOW = "#F0E442"
 BLACK = "#000000"
 GREY = "#8C8C8C"  # "not assessed": always the same neutral grey
+#: The primary-only comparator beside the served model, and a reference curve.
+COMPARATOR_COLOR = VERMILLION
+REFERENCE_COLOR = GREY
 PALETTE = (BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, BLACK, YELLOW)
 
 #: Fixed colours for groups the page shows often, so a colour means the same everywhere.
