@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from cohort_frames import make_cohort
 
-from risk.cohort.risk_groups import RISK_GROUP_LABELS, cohort_risk, describe_cutpoints
+from risk.cohort.risk_groups import cohort_risk
 from risk.errors import Problem, ValidationError
 from risk.model import BiopsyRiskModel
+from risk.model.prediction import RISK_GROUP_LABELS, describe_cutpoints
 from riskapp.uploads import check_upload_name, problems_table, read_upload
 
 

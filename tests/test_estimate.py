@@ -17,13 +17,13 @@ from risk.data.validation import validate_patient
 from risk.errors import ValidationError
 from risk.model import BiopsyRiskModel
 from risk.model.patient_estimate import (
-    describe_cutpoints,
     describe_grade_comparison,
     describe_inputs,
     describe_median,
     describe_reference,
     estimate_patient,
 )
+from risk.model.prediction import describe_cutpoints
 from risk.schema import GRADES
 
 PATIENT = {
@@ -114,8 +114,8 @@ def test_age_outside_the_training_range_is_a_warning(model):
 
 def test_words_for_the_page_and_report():
     assert describe_cutpoints((0.45, 0.7)) == (
-        "5-year survival below 45.0%: high; 45.0% to 70.0%: intermediate; 70.0% or more: "
-        "low (tertiles of the training cohort)")
+        "High risk: predicted 5-year survival below 45%; intermediate: 45% to 70%; low "
+        "risk: 70% or more (tertiles of the training cohort).")
     assert "not recorded" in describe_cutpoints(())
     rows = dict(describe_inputs({"age": 63.0, "met_grade": None, "primary_resected": 1,
                                  "liver_burden": "gt50"}))

@@ -269,7 +269,7 @@ def test_palette_is_colour_blind_safe_and_grey_means_not_assessed():
 
 
 def test_risk_groups_are_coloured_like_grades_high_never_green():
-    from risk.cohort.risk_groups import RISK_GROUP_LABELS
+    from risk.model.prediction import RISK_GROUP_LABELS
     from risk.present.figures.style import BLUISH_GREEN, ORANGE, VERMILLION
 
     low, intermediate, high = RISK_GROUP_LABELS.values()

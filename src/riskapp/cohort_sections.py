@@ -17,14 +17,9 @@ import pandas as pd
 import streamlit as st
 
 from risk.cohort import summary as cohort
-from risk.cohort.risk_groups import (
-    RISK_GROUP_LABELS,
-    RISK_GROUP_TITLE,
-    RISK_SCORE_LABEL,
-    CohortRisk,
-    describe_cutpoints,
-)
+from risk.cohort.risk_groups import RISK_GROUP_TITLE, RISK_SCORE_LABEL, CohortRisk
 from risk.cohort.tables import risk_percentile
+from risk.model.prediction import RISK_GROUP_LABELS, describe_cutpoints
 from risk.present.figures import cohort as figures
 from risk.present.figures.cohort_survival import format_p
 from risk.present.figures.style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE

@@ -15,15 +15,14 @@ from risk.model.patient_estimate import (
     HORIZON_WORDS,
     MODEL_WORDS,
     PREDICTED_MEDIAN_RULE,
-    RISK_GROUP_WORDS,
     PatientEstimate,
-    describe_cutpoints,
     describe_entered,
     describe_grade_comparison,
     describe_median,
     describe_reference,
     percent,
 )
+from risk.model.prediction import RISK_GROUP_LABELS, describe_cutpoints
 from risk.present.figures import patient as figures
 from risk.present.pdf import build_report
 from riskapp.charts import plot_config, static_table
@@ -58,7 +57,7 @@ def _summary_line(est: PatientEstimate) -> None:
         st.caption(PREDICTED_MEDIAN_RULE)
     group = str(est.estimate.summary.get("risk_group") or "")
     with right, st.container(key="risk_group", border=True):
-        st.markdown(f"**Risk group: {RISK_GROUP_WORDS.get(group, 'not available')}**")
+        st.markdown(f"**Risk group: {RISK_GROUP_LABELS.get(group, 'not available')}**")
         st.caption(describe_cutpoints(est.risk_cutpoints))
 
 

@@ -19,13 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from risk.model.prediction import RISK_GROUPS, risk_groups
+from risk.model.prediction import RISK_GROUP_LABELS, RISK_GROUPS, risk_groups
 
 #: The horizon of the risk groups (their cut-points are 5-year survival tertiles).
 RISK_HORIZON_MONTHS = 60
 #: Risk groups in the clinic's words, lowest risk first.
-RISK_GROUP_LABELS = {"low": "Low risk", "intermediate": "Intermediate risk",
-                     "high": "High risk"}
 RISK_GROUP_TITLE = "Risk group under the active model"
 RISK_SCORE_LABEL = "Predicted risk of death by 5 years (%)"
 
@@ -92,13 +90,3 @@ def cohort_risk(model, frame: pd.DataFrame) -> CohortRisk:
         "risk_group": pd.Categorical(labels, categories=categories, ordered=True),
     }, index=frame.index)
     return CohortRisk(table, cutpoints)
-
-
-def describe_cutpoints(cutpoints) -> str:
-    """The risk groups' definition in words, from the 5-year survival cut-points."""
-    if not cutpoints:
-        return "This model version has no risk cut-points."
-    low_cut, high_cut = (100.0 * float(c) for c in cutpoints)
-    return (f"High risk: predicted 5-year survival below {low_cut:.0f}%; intermediate: "
-            f"{low_cut:.0f}% to {high_cut:.0f}%; low risk: {high_cut:.0f}% or more "
-            "(tertiles of the training cohort).")

@@ -320,18 +320,6 @@ MODEL_WORDS = {"biopsy": "the biopsy model (primary grade, liver-biopsy grade an
                          "features)",
                "primary_only": "the primary-only model (primary grade and clinical "
                                "features; no liver-biopsy grade)"}
-RISK_GROUP_WORDS = {"low": "Low risk", "intermediate": "Intermediate risk",
-                    "high": "High risk"}
-
-
-def describe_cutpoints(cutpoints: tuple[float, ...]) -> str:
-    """The risk groups by predicted 5-year survival, e.g. 'high < 45.0% <= ...'."""
-    if len(cutpoints) != 2:
-        return "risk-group cut-points not recorded with this model"
-    low_cut, high_cut = cutpoints
-    return (f"5-year survival below {percent(low_cut)}: high; {percent(low_cut)} to "
-            f"{percent(high_cut)}: intermediate; {percent(high_cut)} or more: low "
-            f"(tertiles of the training cohort)")
 
 
 #: Each reported horizon in words.

@@ -27,6 +27,9 @@ from risk.schema import CURVE_MAX_MONTHS, HORIZONS_MONTHS
 
 MONTHS = np.arange(0, CURVE_MAX_MONTHS + 1, dtype=float)
 RISK_GROUPS = ("low", "intermediate", "high")
+#: The risk groups in words (every page, table, figure and report).
+RISK_GROUP_LABELS = {"low": "Low risk", "intermediate": "Intermediate risk",
+                     "high": "High risk"}
 FLAG_SEPARATOR = "; "
 
 
@@ -196,3 +199,13 @@ def assemble(source: BandSource, linear_predictor: np.ndarray, model_used: np.nd
     cols["linear_predictor"] = linear_predictor
     table = pd.DataFrame(cols, columns=TABLE_COLUMNS)
     return Predictions(MONTHS, table, contributions.reset_index(drop=True), source)
+
+
+def describe_cutpoints(cutpoints) -> str:
+    """The risk groups' definition in words, from the 5-year survival cut-points."""
+    if cutpoints is None or len(cutpoints) != 2:
+        return "This model version has no risk cut-points (not recorded with it)."
+    low_cut, high_cut = (100.0 * float(c) for c in cutpoints)
+    return (f"High risk: predicted 5-year survival below {low_cut:.0f}%; intermediate: "
+            f"{low_cut:.0f}% to {high_cut:.0f}%; low risk: {high_cut:.0f}% or more "
+            "(tertiles of the training cohort).")

@@ -22,9 +22,7 @@ from risk.model.patient_estimate import (
     HORIZON_WORDS,
     MODEL_WORDS,
     PREDICTED_MEDIAN_RULE,
-    RISK_GROUP_WORDS,
     PatientEstimate,
-    describe_cutpoints,
     describe_entered,
     describe_grade,
     describe_grade_comparison,
@@ -33,6 +31,7 @@ from risk.model.patient_estimate import (
     describe_reference,
     percent,
 )
+from risk.model.prediction import RISK_GROUP_LABELS, describe_cutpoints
 
 TITLE = "Survival estimate - GEP-NET liver metastases"
 SYNTHETIC_WARNING = ("Every number in this report comes from a model trained on SYNTHETIC "
@@ -128,7 +127,7 @@ def _estimates_section(pdf: FPDF, report: PatientEstimate) -> None:
     rows.append(("Median overall survival", describe_median(est)))
     group = str(est.summary.get("risk_group", "")).strip()
     if group:
-        rows.append(("Risk group", f"{RISK_GROUP_WORDS.get(group, group)} - "
+        rows.append(("Risk group", f"{RISK_GROUP_LABELS.get(group, group)} - "
                                    f"{describe_cutpoints(report.risk_cutpoints)}"))
     _table(pdf, rows, (60, 118))
     _paragraph(pdf, PREDICTED_MEDIAN_RULE, size=8)

@@ -7,8 +7,8 @@ import textwrap
 
 import plotly.graph_objects as go
 
-from risk.cohort.risk_groups import RISK_GROUP_LABELS
 from risk.cohort.summary import GRADE_CHANGE_LABELS, NOT_ASSESSED
+from risk.model.prediction import RISK_GROUP_LABELS
 from risk.schema import GRADES, label
 
 # Okabe-Ito colours, in the order groups receive them.
