@@ -4,7 +4,7 @@ A drawn :class:`Scenario` names the cohort's shape in a few fields (size, seed, 
 degeneracies to build in); :func:`cohort_rows` turns it into the rows a hospital's CSV
 would hold, written from the data dictionary alone (text cells, grades entered or left
 to be derived from Ki-67/mitoses), and :func:`load_scenario` passes them through the
-real upload path (:func:`risk.validation.load_cohort` with ``purpose="training"``), so
+real upload path (:func:`risk.data.validation.load_cohort` with ``purpose="training"``), so
 the frame a test gets is exactly what an upload of that file produces.
 
 Hypothesis draws and shrinks the scenario; a seeded numpy generator fills the rows (a
@@ -40,9 +40,9 @@ import numpy as np
 from hypothesis import reject
 from hypothesis import strategies as st
 
+from risk.data.validation import load_cohort
 from risk.errors import ValidationError
 from risk.schema import COLUMN_NAMES
-from risk.validation import load_cohort
 
 GRADES = ("G1", "G2", "G3")
 SITES = ("pancreas", "small_intestine", "rectum", "colon", "stomach", "appendix", "unknown")

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from risk.errors import RiskError
+from risk.errors import ModelError
 from risk.evaluation import bootstrap as boot
 from risk.evaluation.metrics import bootstrap_concordance, percentile_interval, usable_horizons
 from risk.evaluation.sections import (
@@ -60,7 +60,7 @@ MIN_BIOPSY_DEATHS = 5
 DASK_CONNECT_TIMEOUT = "10s"
 
 
-class EvaluationError(RiskError):
+class EvaluationError(ModelError):
     """The cohort cannot be evaluated as asked (no outcomes, too few deaths, cluster...)."""
 
 
