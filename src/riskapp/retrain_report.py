@@ -160,19 +160,24 @@ def _downloads(report: dict, title: str, key: str) -> None:
 
 def render_comparison(report: dict, active: dict | None, active_version: str | None) -> None:
     """Headline table, then the two models' charts side by side, one row per chart."""
+    own_file = ((active or {}).get("data") or {}).get("validation") == "internal"
     st.caption(
         "Both models are measured on **your uploaded cohort**. The new model was fitted on "
         "these patients: its apparent figures are optimistic, and the optimism-corrected "
-        "column (Harrell's bootstrap) is the honest estimate. The active model meets these "
-        "patients for the first time: an external validation.")
+        "column (Harrell's bootstrap) is the honest estimate. "
+        + ("This file is the one the active model was trained on: its figures are apparent "
+           "too, not an external validation." if own_file else
+           "The active model meets these patients for the first time: an external "
+           "validation."))
     st.warning(report.get("context") or SYNTHETIC_CONTEXT, icon=":material/info:")
     # a static table: every column and every label whole, whatever the page width
     st.table(headline_table(report, active, active_version), hide_index=True)
     shown = [(report, "new", f"{NEW}: internal validation",
               f"{report.get('n')} patients, {report.get('events')} deaths; fitted on them.")]
     if active is not None:
-        shown.append((active, "active", f"Active model {active_version}: external validation",
-                       "The model clinicians are served now, on the same patients."))
+        what = "its own training file (apparent)" if own_file else "external validation"
+        shown.append((active, "active", f"Active model {active_version}: {what}",
+                      "The model clinicians are served now, on the same patients."))
     for column, (_, _, title, caption) in zip(st.columns(len(shown)), shown, strict=True):
         column.markdown(f"#### {title}")
         column.caption(caption)

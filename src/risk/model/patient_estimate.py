@@ -298,8 +298,8 @@ def describe_horizon(estimate: SurvivalEstimate, months: int) -> str:
 #: for wherever it is shown (:meth:`risk.model.bands.BandCalculator.summarise`).
 PREDICTED_MEDIAN_RULE = (
     "Median: the first whole month at which the predicted survival is 50% or lower (the "
-    "curve is predicted month by month); its 95% interval, the first months at which the "
-    "interval's two limits are. A survival that stays at exactly 50% for some months "
+    "curve is predicted month by month); its 95% interval: the first months at which the "
+    "lower and the upper limits of the survival interval fall to 50% or lower. A survival that stays at exactly 50% for some months "
     "gives the first of them, not the middle as Kaplan-Meier medians do.")
 
 

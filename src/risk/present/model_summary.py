@@ -27,7 +27,8 @@ LIMITATIONS = (
     "Grades come from one core-needle biopsy of one metastasis: grade heterogeneity "
     "between and within metastases means a biopsy can under-grade the disease.",
     "Cox proportional hazards: each factor multiplies the hazard by the same amount at every "
-    "time; the evaluation's proportional-hazards checks say where this is doubtful.",
+    "time; the evaluation report's proportional-hazards checks (Retrain page and "
+    "'python -m risk evaluate') say where this is doubtful.",
     "Risk groups are the tertiles of the training cohort's predicted 5-year survival: a "
     "convention for communication, not clinically validated thresholds.",
 )
@@ -192,6 +193,15 @@ def method_lines(model, card: dict) -> list[str]:
                    + ", ".join(f"{MODEL_NAMES.get(n, n)}: {p:g}" for n, p in shrunk.items())
                    + "): its estimates are pulled toward the average patient and its 95% "
                    "intervals do not allow for that bias.")
+    models = getattr(model, "models_", None) or {}
+    terms = {name: list(getattr(m, "terms_", ()) or ()) for name, m in models.items()}
+    chosen = "; ".join(f"{MODEL_NAMES.get(n, n)}: {', '.join(t) or 'none'}"
+                       for n, t in terms.items())
+    out.append("Optional terms (Ki-67 within a grade, a grade change beyond the two grades) "
+               "are added only when they raise the 5-fold cross-validated C-index by at "
+               f"least 0.005; added in this version: {chosen or 'none'}.")
+    if not any(getattr(m, "notes_", None) for m in models.values()):
+        out.append("Columns left out of this version's fit, and penalties needed: none.")
     return out
 
 

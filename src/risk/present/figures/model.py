@@ -64,7 +64,7 @@ def hazard_ratio_figure(table: pd.DataFrame, *, synthetic: bool = False) -> go.F
     fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=rows, autorange="reversed",
                      automargin=True, showgrid=False)
     fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
-    notes = ["Squares: hazard ratios; bars: 95% intervals (penalised fits).",
+    notes = ["Squares: hazard ratios; bars: 95% intervals (maximum partial likelihood).",
              "Each row: vs the named reference, other inputs equal."]
     return style(fig, "Hazard ratios of the served models", synthetic=synthetic,
                  height=240 + ROW_PX * len(rows), notes=notes, top=130)
@@ -97,7 +97,7 @@ def baseline_survival_figure(curves: dict[str, dict[str, pd.DataFrame]], *,
     fig.update_layout(legend={"orientation": "v", "yanchor": "bottom", "y": 0.02,
                               "x": 0.01, "bgcolor": "rgba(255,255,255,0.85)",
                               "font": {"size": FONT_SIZE - 3}})
-    notes = ["Baseline: the Breslow estimate with every covariate at its training mean (how "
+    notes = ["Baseline: the Breslow estimate (Efron's increments at tied deaths) with every covariate at its training mean (how "
              "lifelines centres them); the reference patient is a real combination of inputs."]
     return style(fig, "Baseline survival of the served models", synthetic=synthetic,
                  notes=notes)
