@@ -46,3 +46,46 @@ def test_no_public_name_is_defined_twice():
     twice = {name: paths for name, paths in defined.items() if len(paths) > 1}
     assert twice == {}
     assert len(defined) > 300, "the scan found too few names"
+
+
+#: The Streamlit layer and the command line, which use the core's public APIs.
+CLIENTS = [SRC.parents[1] / "app.py", *(SRC.parents[1] / "pages").rglob("*.py"),
+           *(SRC.parent / "riskapp").rglob("*.py"), *(SRC / "cli").rglob("*.py")]
+
+
+def test_pages_and_the_cli_import_only_public_apis():
+    """``from risk.<package> import name`` (a name of its ``__all__``), a whole module
+    (``from risk.present.figures import patient``), or the top-level modules of the
+    clinical rules (``risk.schema``, ``risk.grading``, ``risk.errors``); never a name from
+    inside a package's module."""
+    import importlib
+
+    offenders = []
+    for path in CLIENTS:
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not (isinstance(node, ast.ImportFrom) and node.module
+                    and node.module.startswith("risk.") and node.module != "risk.cli"
+                    and not node.module.startswith("risk.cli.")):
+                continue
+            package = importlib.import_module(node.module)
+            if node.module.count(".") == 1 and not hasattr(package, "__path__"):
+                continue  # a top-level module of the core: schema, grading, errors
+            for alias in node.names:
+                public = alias.name in getattr(package, "__all__", ())
+                module = hasattr(package, "__path__") and importlib.util.find_spec(
+                    f"{node.module}.{alias.name}") is not None
+                top = node.module.count(".") == 1 or node.module == "risk.present.figures"
+                if not (top and (public or module)):
+                    offenders.append(f"{path.name}:{node.lineno} {node.module}.{alias.name}")
+    assert offenders == []
+
+
+def test_each_package_names_its_public_api():
+    import importlib
+
+    for name in ("data", "synthetic", "stats", "model", "evaluation", "registry", "cohort",
+                 "present"):
+        package = importlib.import_module(f"risk.{name}")
+        assert package.__all__, name
+        for public in package.__all__:
+            assert getattr(package, public) is not None, (name, public)

@@ -17,7 +17,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from risk.data.export import to_csv_bytes
+from risk.data import to_csv_bytes
 
 PNG_SCALE = 2
 #: Characters st.table's Markdown would act on (it renders every cell as Markdown).

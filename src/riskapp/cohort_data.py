@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
+from risk.cohort import CohortRisk, cohort_risk
 from risk.cohort import forest as cohort_cox
 from risk.cohort import summary as cohort
 from risk.cohort import survival as cohort_survival
 from risk.cohort import tables as cohort_tables
-from risk.cohort.risk_groups import CohortRisk, cohort_risk
-from risk.data.validation import load_cohort, median_follow_up
+from risk.data import load_cohort, median_follow_up
 from risk.errors import Problem, ValidationError
 from riskapp.loaders import SHIPPED_COHORT
 

@@ -16,14 +16,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from risk.cohort import RISK_GROUP_TITLE, RISK_SCORE_LABEL, CohortRisk, risk_percentile
 from risk.cohort import summary as cohort
-from risk.cohort.risk_groups import RISK_GROUP_TITLE, RISK_SCORE_LABEL, CohortRisk
-from risk.cohort.tables import risk_percentile
-from risk.model.prediction import RISK_GROUP_LABELS, describe_cutpoints
+from risk.model import RISK_GROUP_LABELS, describe_cutpoints
+from risk.present import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE, format_p
 from risk.present.figures import cohort as figures
-from risk.present.figures.cohort_survival import format_p
-from risk.present.figures.style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
-from risk.stats.kaplan_meier import MEDIAN_RULE
+from risk.stats import MEDIAN_RULE
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot, static_table
 from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort

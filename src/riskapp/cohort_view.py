@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from risk import schema
-from risk.cohort.summary import NOT_ASSESSED, NOT_ASSESSED_CODE
+from risk.cohort import NOT_ASSESSED, NOT_ASSESSED_CODE
 from risk.errors import Problem, RiskError, ValidationError
 from riskapp import cohort_data, cohort_sections
 from riskapp.charts import as_plain_markdown, csv_download, static_table

@@ -15,8 +15,8 @@ from pathlib import Path
 import streamlit as st
 
 import risk
+from risk import registry
 from risk.errors import RegistryError, RiskError
-from risk.registry import store as registry
 
 #: The shipped synthetic cohort: its curves serve as the training reference when the
 #: active model's card says it was trained on exactly this file (same sha256).
@@ -73,7 +73,7 @@ def not_a_device_notice() -> str:
 def active_is_synthetic() -> bool | None:
     """Whether the active version rests on synthetic data (its card and lineage only,
     without loading the model); None when no version can be read."""
-    from risk.registry.lineage import trained_on_synthetic
+    from risk.registry import trained_on_synthetic
 
     store = registry.Registry(model_dir())
     try:
@@ -97,7 +97,7 @@ def _prime(model, version: str) -> None:
     ``st.cache_resource`` holds its lock for this entry, means sessions only ever read
     it. The patient estimated is the model's own reference patient.
     """
-    from risk.model.patient_estimate import estimate_patient
+    from risk.model import estimate_patient
 
     values = dict(getattr(model, "reference_patient_", None) or {})
     # a model that cannot estimate its reference patient: the page says so on submit
@@ -169,8 +169,8 @@ def training_reference(model, card: dict) -> TrainingReference:
 
 
 def _reference_from_file(raw: bytes) -> TrainingReference:
-    from risk.cohort.survival import kaplan_meier
-    from risk.data.validation import load_cohort
+    from risk.cohort import kaplan_meier
+    from risk.data import load_cohort
 
     frame = load_cohort(raw, "training").frame
     km = kaplan_meier(frame["os_months"].to_numpy(float), frame["death"].to_numpy(int))

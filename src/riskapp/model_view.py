@@ -10,14 +10,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from risk import registry
 from risk.errors import RiskError
+from risk.present import SYNTHETIC_NOTE, VERMILLION
 from risk.present import model_summary as summary
 from risk.present.figures import evaluation as evaluation_figures
 from risk.present.figures import model as figures
-from risk.present.figures.style import SYNTHETIC_NOTE, VERMILLION
-from risk.registry import store as registry
-from risk.registry.card import library_versions
-from risk.synthetic.generator import SHIPPED_SHA256
+from risk.registry import library_versions
+from risk.synthetic import SHIPPED_SHA256
 from riskapp import loaders
 from riskapp.charts import as_plain_markdown, csv_download, plot, static_table
 

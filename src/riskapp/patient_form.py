@@ -20,7 +20,7 @@ from riskapp.loaders import served_model
 from riskapp.widgets import schema_widget, widget_default
 
 if TYPE_CHECKING:
-    from risk.model.patient_estimate import PatientEstimate
+    from risk.model import PatientEstimate
 
 # risk.model.patient_estimate (numpy, pandas) is imported where first needed: the empty form shows
 # without them, so the page's first render does not wait for those imports.
@@ -103,7 +103,7 @@ def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
 
 def on_predict() -> None:
     """Submit callback: validate, estimate, and keep the result in session state only."""
-    from risk.model.patient_estimate import estimate_patient
+    from risk.model import estimate_patient
 
     st.session_state[SUBMITTED_KEY] = form_values()
     try:
@@ -146,7 +146,7 @@ def _field_notes(name: str, problems: dict, submitted: dict | None) -> None:
         st.error(message, icon=":material/error:")
     if submitted is None or name not in ("primary_grade", "met_grade"):
         return
-    from risk.model.patient_estimate import describe_grade, grades_as_entered
+    from risk.model import describe_grade, grades_as_entered
 
     check = grades_as_entered(submitted)[name]
     if check.contradiction:

@@ -11,20 +11,21 @@ import pandas as pd
 import streamlit as st
 
 from risk import schema
-from risk.model.patient_estimate import (
+from risk.model import (
     HORIZON_WORDS,
     MODEL_WORDS,
     PREDICTED_MEDIAN_RULE,
+    RISK_GROUP_LABELS,
     PatientEstimate,
+    describe_cutpoints,
     describe_entered,
     describe_grade_comparison,
     describe_median,
     describe_reference,
     percent,
 )
-from risk.model.prediction import RISK_GROUP_LABELS, describe_cutpoints
+from risk.present import build_report
 from risk.present.figures import patient as figures
-from risk.present.pdf import build_report
 from riskapp.charts import plot_config, static_table
 from riskapp.loaders import SYNTHETIC_BANNER, ServedModel, served_reference
 

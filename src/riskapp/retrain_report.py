@@ -16,15 +16,15 @@ import json
 import pandas as pd
 import streamlit as st
 
-from risk.evaluation.report import SYNTHETIC_CONTEXT
-from risk.present.figures import evaluation as figures
-from risk.present.html import (
+from risk.evaluation import SYNTHETIC_CONTEXT
+from risk.present import (
     optimism_note,
     optimism_rows,
     proportional_hazards_rows,
     render_report_html,
     subgroup_rows,
 )
+from risk.present.figures import evaluation as figures
 from riskapp.charts import plot_config
 
 NEW = "New model"

@@ -11,9 +11,15 @@ import pandas as pd
 import streamlit as st
 
 from risk.errors import RiskError
-from risk.model.recalibration import recalibrate, recalibration_card
-from risk.model.training import MAX_BOOTSTRAP, TrainingSettings, candidate_card, train_and_evaluate
-from risk.present.html import cohort_source
+from risk.model import (
+    MAX_BOOTSTRAP,
+    TrainingSettings,
+    candidate_card,
+    recalibrate,
+    recalibration_card,
+    train_and_evaluate,
+)
+from risk.present import cohort_source
 from riskapp import loaders
 from riskapp.access import Access
 from riskapp.retrain_report import render_comparison

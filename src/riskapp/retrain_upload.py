@@ -16,11 +16,16 @@ import pandas as pd
 import streamlit as st
 
 from risk import schema
-from risk.data.columns import apply_column_mapping, suggest_mapping, unmatched_columns
-from risk.data.reading import read_csv_text
-from risk.data.validation import CohortResult, validate_cohort
+from risk.data import (
+    CohortResult,
+    apply_column_mapping,
+    read_csv_text,
+    suggest_mapping,
+    unmatched_columns,
+    validate_cohort,
+)
 from risk.errors import Problem, ValidationError
-from risk.registry.card import data_fingerprint
+from risk.registry import data_fingerprint
 from riskapp.uploads import UPLOAD_TYPES, check_upload_name, problems_table
 
 RETRAIN_UPLOAD_KEY = "cohort_file"

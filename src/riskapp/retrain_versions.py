@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.errors import RiskError
-from risk.registry.store import Registry, active_stack
+from risk.registry import Registry, active_stack
 from riskapp import loaders
 from riskapp.access import Access, require_change_rights
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from risk.data.reading import read_source_bytes
+from risk.data import read_source_bytes
 from risk.errors import Problem, ValidationError
 from risk.schema import MAX_FILE_BYTES
 

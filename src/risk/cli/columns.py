@@ -49,9 +49,7 @@ def read_cohort(source, purpose: str, columns: dict[str, str] | None = None):
     Returns a :class:`risk.data.validation.CohortResult`; raises ValidationError with every
     problem, and a hint naming the matching to try when required columns are missing.
     """
-    from risk.data.columns import apply_column_mapping
-    from risk.data.reading import read_csv_text
-    from risk.data.validation import validate_cohort
+    from risk.data import apply_column_mapping, read_csv_text, validate_cohort
     from risk.errors import ValidationError
 
     raw = read_csv_text(source)
@@ -67,7 +65,7 @@ def read_cohort(source, purpose: str, columns: dict[str, str] | None = None):
 def matching_hint(headers: list[str], purpose: str, exc, columns: dict[str, str]) -> str:
     """What to pass to ``--columns`` when the file lacks required columns ('' if nothing
     to suggest)."""
-    from risk.data.columns import suggest_mapping, unmatched_columns
+    from risk.data import suggest_mapping, unmatched_columns
 
     if not any("required column is missing" in p.message for p in exc.problems):
         return ""

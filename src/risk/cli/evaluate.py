@@ -85,11 +85,11 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from risk.cli.columns import read_cohort
-    from risk.data.reading import read_source_bytes
+    from risk.data import read_source_bytes
     from risk.errors import RiskError
-    from risk.evaluation.report import evaluate
-    from risk.present.html import cohort_source, render_report_html
-    from risk.registry.store import Registry
+    from risk.evaluation import evaluate
+    from risk.present import cohort_source, render_report_html
+    from risk.registry import Registry
 
     loaded = Registry(args.model_dir).load(args.model)  # fails fast, before the file
     raw_bytes = read_source_bytes(args.data)

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     seed = _whole_number("--seed", args.seed, 0, 2**63 - 1)
     out = _writable_path(args.out)
 
-    from risk.synthetic.generator import generate_cohort, write_cohort
+    from risk.synthetic import generate_cohort, write_cohort
 
     frame = generate_cohort(n, seed)
     try:

@@ -63,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from risk.registry.store import Registry
+    from risk.registry import Registry
 
     registry = Registry(args.model_dir)
     if args.action == "list":

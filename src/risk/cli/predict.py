@@ -59,8 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risk.errors import RiskError
-    from risk.model.batch import score_file
-    from risk.registry.store import Registry
+    from risk.model import score_file
+    from risk.registry import Registry
 
     if os.path.isdir(args.input):
         raise RiskError(f"--input {args.input} is a folder: give the CSV file")

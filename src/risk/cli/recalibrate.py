@@ -57,10 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risk.cli.columns import read_cohort
-    from risk.data.reading import read_source_bytes
-    from risk.model.recalibration import recalibrate, recalibration_card
-    from risk.registry.card import data_fingerprint
-    from risk.registry.store import Registry, check_version_name
+    from risk.data import read_source_bytes
+    from risk.model import recalibrate, recalibration_card
+    from risk.registry import Registry, check_version_name, data_fingerprint
 
     registry = Registry(args.model_dir)
     if args.version:

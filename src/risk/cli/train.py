@@ -82,10 +82,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risk.cli.columns import read_cohort
-    from risk.data.reading import read_source_bytes
+    from risk.data import read_source_bytes
     from risk.errors import RegistryError
-    from risk.registry.card import build_card, data_fingerprint
-    from risk.registry.store import Registry, check_version_name, parameter_differences
+    from risk.registry import (
+        Registry,
+        build_card,
+        check_version_name,
+        data_fingerprint,
+        parameter_differences,
+    )
 
     registry = Registry(args.model_dir)
     if args.version:
@@ -162,7 +167,7 @@ def settings_of(model, args) -> dict:
 
 def internal_validation(model, frame, bootstrap: int, seed: int) -> dict:
     """The full evaluation report (bootstrap optimism correction) as stored in the card."""
-    from risk.evaluation.report import evaluate
+    from risk.evaluation import evaluate
 
     def progress(done: int, total: int) -> None:
         if done == total or done % 50 == 0:
@@ -178,7 +183,7 @@ def apparent_metrics(model, frame) -> dict:
     Honest, validated figures come from ``python -m risk evaluate``; these only show
     that the fit ranks the patients it learnt from.
     """
-    from risk.evaluation.metrics import harrell_c
+    from risk.evaluation import harrell_c
 
     lp = model.predict(frame).table["linear_predictor"].to_numpy()
     c = harrell_c(frame["os_months"], frame["death"], lp)

@@ -1,18 +1,69 @@
-"""The survival models (public API); the details live in the modules named below.
+"""The survival models: encoding, the one fitting path, the Cox model and the served pair, predictions, 95% bands, recalibration, one patient's estimate, batch scoring, training.
 
-- :class:`CoxModel` (:mod:`risk.model.cox`): one Cox PH model, fitted and predicted with
-  numpy; encoding in :mod:`risk.model.features`, fitting in :mod:`risk.model.fit`, intervals in
-  :mod:`risk.model.bands`, cross-validated choices in :mod:`risk.model.tuning`.
-- :class:`BiopsyRiskModel` (:mod:`risk.model.pair`): the served pair, the biopsy-informed
-  model and the primary-only comparator.
-- :class:`Predictions` (:mod:`risk.model.prediction`): curves, bands, table, contributions.
+The names below are this package's public API; each lives in the module named
+beside it and is imported on first use (so importing one part stays cheap).
 """
 
-from risk.model.cox import CoxModel, NotFittedError
-from risk.model.fit import CoxFit, fit_design
-from risk.model.pair import BeforeBiopsy, BiopsyRiskModel
-from risk.model.prediction import MONTHS, Predictions
-from risk.model.tuning import compare_terms
+from __future__ import annotations
 
-__all__ = ["MONTHS", "BeforeBiopsy", "BiopsyRiskModel", "CoxFit", "CoxModel",
-           "NotFittedError", "Predictions", "compare_terms", "fit_design"]
+import importlib
+
+#: public name -> the module of this package that defines it
+_WHERE = {
+    "INTERVAL_METHOD": "bands",
+    "baseline_aggregates": "bands",
+    "score_file": "batch",
+    "CoxModel": "cox",
+    "NotFittedError": "cox",
+    "AGE_SCALE": "features",
+    "ECOG_LEVELS": "features",
+    "FLAG_INPUTS": "features",
+    "levels_of": "features",
+    "patient_frame": "features",
+    "CoxFit": "fit",
+    "ESTIMATION_METHOD": "fit",
+    "estimate": "fit",
+    "fit_coefficients": "fit",
+    "fit_design": "fit",
+    "BeforeBiopsy": "pair",
+    "BiopsyRiskModel": "pair",
+    "HORIZON_WORDS": "patient_estimate",
+    "MODEL_WORDS": "patient_estimate",
+    "PREDICTED_MEDIAN_RULE": "patient_estimate",
+    "PatientEstimate": "patient_estimate",
+    "describe_entered": "patient_estimate",
+    "describe_grade": "patient_estimate",
+    "describe_grade_comparison": "patient_estimate",
+    "describe_horizon": "patient_estimate",
+    "describe_median": "patient_estimate",
+    "describe_reference": "patient_estimate",
+    "estimate_patient": "patient_estimate",
+    "grades_as_entered": "patient_estimate",
+    "percent": "patient_estimate",
+    "MONTHS": "prediction",
+    "Predictions": "prediction",
+    "RISK_GROUPS": "prediction",
+    "RISK_GROUP_LABELS": "prediction",
+    "describe_cutpoints": "prediction",
+    "risk_groups": "prediction",
+    "recalibrate": "recalibration",
+    "recalibration_card": "recalibration",
+    "MAX_BOOTSTRAP": "training",
+    "TrainingSettings": "training",
+    "candidate_card": "training",
+    "train_and_evaluate": "training",
+    "compare_terms": "tuning",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,1 +1,41 @@
-"""registry"""
+"""Model versions on disk: save, load, activate and roll back; cards; lineage.
+
+The names below are this package's public API; each lives in the module named
+beside it and is imported on first use (so importing one part stays cheap).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: public name -> the module of this package that defines it
+_WHERE = {
+    "build_card": "card",
+    "data_fingerprint": "card",
+    "is_synthetic_cohort": "card",
+    "library_versions": "card",
+    "methods": "card",
+    "built_on": "lineage",
+    "trained_on_synthetic": "lineage",
+    "LoadedModel": "store",
+    "MODEL_DIR_ENV": "store",
+    "Registry": "store",
+    "active_stack": "store",
+    "check_version_name": "store",
+    "default_model_dir": "store",
+    "load": "store",
+    "parameter_differences": "store",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
