@@ -101,7 +101,7 @@ def _prime(model, version: str) -> None:
 
     values = dict(getattr(model, "reference_patient_", None) or {})
     # a model that cannot estimate its reference patient: the page says so on submit
-    with contextlib.suppress(RiskError):
+    with contextlib.suppress(Exception):  # priming is an optimisation, never a failure
         estimate_patient(model, values, model_version=version, synthetic=False)
 
 
