@@ -228,14 +228,7 @@ def _make_rare(p: dict[str, np.ndarray], column: str, level: str, count: int,
 
 def _degenerate_inputs(s: Scenario, p: dict[str, np.ndarray], rng) -> None:
     """Grades of one value, aliasing and rare levels, in an order that keeps each."""
-    if s.grade_alias == "concordant":
-        p["met"] = p["primary"].copy()
-    if s.one_grade:
-        which, grade = s.one_grade
-        if which in ("primary", "both") or s.grade_alias == "concordant":
-            p["primary"][:] = grade
-        if which in ("met", "both") or s.grade_alias == "concordant":
-            p["met"][:] = grade
+    _one_grade(s, p)
     for column, level, count in s.rare:
         _make_rare(p, column, level, count, rng)
     # every patient needs a grade: the primary's, when there is no biopsy
@@ -248,13 +241,27 @@ def _degenerate_inputs(s: Scenario, p: dict[str, np.ndarray], rng) -> None:
         p["primary_site"][~p["primary_known"]] = "unknown"
         p["primary_site"][p["primary_known"] & (p["primary_site"] == "unknown")] = "colon"
     if s.flag_alias:
-        target, source, how = s.flag_alias
-        if how == "same":
-            p[target] = p[source].copy()
-        elif how == "opposite":
-            p[target] = 1 - p[source]
-        else:
-            p[target] = np.where(p[source] == 1, "metachronous", "synchronous").astype(object)
+        _alias_flag(p, *s.flag_alias)
+
+
+def _one_grade(s: Scenario, p: dict[str, np.ndarray]) -> None:
+    if s.grade_alias == "concordant":
+        p["met"] = p["primary"].copy()
+    if s.one_grade:
+        which, grade = s.one_grade
+        if which in ("primary", "both") or s.grade_alias == "concordant":
+            p["primary"][:] = grade
+        if which in ("met", "both") or s.grade_alias == "concordant":
+            p["met"][:] = grade
+
+
+def _alias_flag(p: dict[str, np.ndarray], target: str, source: str, how: str) -> None:
+    if how == "same":
+        p[target] = p[source].copy()
+    elif how == "opposite":
+        p[target] = 1 - p[source]
+    else:
+        p[target] = np.where(p[source] == 1, "metachronous", "synchronous").astype(object)
 
 
 def _outcomes(s: Scenario, p: dict[str, np.ndarray], rng) -> tuple[np.ndarray, np.ndarray]:

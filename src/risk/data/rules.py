@@ -59,19 +59,7 @@ def _hint(name: str, unknown: list[str]) -> str:
 
 def read_header(names: list[str], purpose: str, findings: Findings) -> Layout:
     """Sort the header into schema columns, ignored columns and refused ones."""
-    used: dict[str, int] = {}
-    unknown: list[str] = []
-    for position, name in enumerate(names):
-        if name in used:
-            findings.file("the column appears more than once (only one may be given)", name)
-        elif name in COLUMN_NAMES:
-            used[name] = position
-        elif looks_like_identifier(name):
-            findings.file("looks like a direct identifier (a name, record number, date of "
-                          "birth or contact detail): remove this column from the file; "
-                          "only the pseudonymous patient_id may identify a patient", name)
-        elif name not in unknown:
-            unknown.append(name)
+    used, unknown = _sort_header(names, findings)
     ignored = list(unknown)
     outcomes = purpose == "training"
     present = [n for n in OUTCOME_COLUMNS if n in used]
@@ -91,6 +79,25 @@ def read_header(names: list[str], purpose: str, findings: Findings) -> Layout:
             findings.file(_hint(name, unknown) + why, name,
                           allowed=f"a column named '{name}'")
     return Layout(used, ignored, outcomes)
+
+
+def _sort_header(names: list[str], findings: Findings) -> tuple[dict[str, int], list[str]]:
+    """Schema columns by position, and the unknown names; duplicates and identifiers are
+    findings."""
+    used: dict[str, int] = {}
+    unknown: list[str] = []
+    for position, name in enumerate(names):
+        if name in used:
+            findings.file("the column appears more than once (only one may be given)", name)
+        elif name in COLUMN_NAMES:
+            used[name] = position
+        elif looks_like_identifier(name):
+            findings.file("looks like a direct identifier (a name, record number, date of "
+                          "birth or contact detail): remove this column from the file; "
+                          "only the pseudonymous patient_id may identify a patient", name)
+        elif name not in unknown:
+            unknown.append(name)
+    return used, unknown
 
 
 # -- one column of text --------------------------------------------------------------------
