@@ -21,7 +21,7 @@ _WHERE = {
     "MODEL_DIR_ENV": "store",
     "Registry": "store",
     "active_stack": "store",
-    "check_version_name": "store",
+    "check_version_name": "version",
     "default_model_dir": "store",
     "load": "store",
     "parameter_differences": "store",

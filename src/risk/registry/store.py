@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -51,20 +50,20 @@ from risk.registry.version import (  # noqa: F401 - part of this module's API
     CARD_FILE,
     MANIFEST_FILE,
     MODEL_FILE,
+    POINTER_FILE,
+    RESERVED_NAMES,
     VERSION_FILES,
+    check_version_name,
     parse_json,
     parse_manifest,
     read_file,
 )
 
-POINTER_FILE = "active"
 LOCK_FILE = ".lock"
 #: Environment variable that moves the default registry folder.
 MODEL_DIR_ENV = "RISK_MODEL_DIR"
 #: Seconds a writer waits for another writer's lock before giving up.
 LOCK_TIMEOUT_SECONDS = 120.0
-VERSION_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
-RESERVED_NAMES = (POINTER_FILE,)
 
 
 
@@ -74,18 +73,6 @@ def default_model_dir() -> Path:
     if from_env:
         return Path(from_env)
     return Path(risk.__file__).resolve().parents[2] / "models"
-
-
-def check_version_name(name: str) -> str:
-    """Return ``name`` if it can name a version, else raise a RegistryError saying why."""
-    if not isinstance(name, str) or not VERSION_PATTERN.fullmatch(name):
-        raise RegistryError(
-            f"invalid model version name {name!r}: use 1-64 letters, digits, '.', '_' or '-'")
-    if name.startswith(".") or name in RESERVED_NAMES:
-        raise RegistryError(
-            f"invalid model version name {name!r}: it may not start with '.' or be "
-            f"one of {', '.join(RESERVED_NAMES)}")
-    return name
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""One model version's files: their names, and reading them so that damage is named.
+"""One model version's files: their names, the version's name, and reading them so that
+damage is named.
 
 Every failure is a RegistryError saying which file of which version was modified or is
 missing; nothing here is unpickled or executed (JSON only).
@@ -7,6 +8,7 @@ missing; nothing here is unpickled or executed (JSON only).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from risk.errors import RegistryError
@@ -15,6 +17,22 @@ MODEL_FILE = "model.json"
 CARD_FILE = "card.json"
 MANIFEST_FILE = "manifest.json"
 VERSION_FILES = (MODEL_FILE, CARD_FILE)
+#: The registry's pointer to the served version (a file beside the version folders).
+POINTER_FILE = "active"
+VERSION_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+RESERVED_NAMES = (POINTER_FILE,)
+
+
+def check_version_name(name: str) -> str:
+    """Return ``name`` if it can name a version, else raise a RegistryError saying why."""
+    if not isinstance(name, str) or not VERSION_PATTERN.fullmatch(name):
+        raise RegistryError(
+            f"invalid model version name {name!r}: use 1-64 letters, digits, '.', '_' or '-'")
+    if name.startswith(".") or name in RESERVED_NAMES:
+        raise RegistryError(
+            f"invalid model version name {name!r}: it may not start with '.' or be "
+            f"one of {', '.join(RESERVED_NAMES)}")
+    return name
 
 
 def read_file(path: Path, version: str) -> bytes:
