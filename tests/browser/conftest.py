@@ -6,6 +6,7 @@ Playwright's own browser download does not work here, so the tests launch
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -32,12 +33,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """Start `streamlit run app.py` on a free loopback port; yield its base URL."""
+@contextlib.contextmanager
+def running_app(log_dir: Path, env: dict | None = None):
+    """`streamlit run app.py` on a free loopback port with ``env`` added; yields
+    ``{"url", "started", "up", "process"}`` and stops the server afterwards."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = log_dir / "streamlit.log"
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
     started = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -45,23 +47,31 @@ def app_server(tmp_path_factory):
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("streamlit exited early:\n" + log.read_text())
-            time.sleep(0.2)
-    server = {"url": url, "started": started, "up": time.perf_counter(), "process": proc}
-    yield server
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail("streamlit exited early:\n" + log.read_text())
+                time.sleep(0.2)
+        yield {"url": f"http://127.0.0.1:{port}", "started": started,
+               "up": time.perf_counter(), "process": proc}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """The app on the default registry, for the whole session."""
+    with running_app(tmp_path_factory.mktemp("server")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
