@@ -9,15 +9,11 @@ to ``tests/artifacts/retrain_*.png``.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import running_app
 from playwright.sync_api import expect
 
 from risk.registry.store import MODEL_DIR_ENV, Registry
@@ -27,12 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_COHORT = REPO / "data" / "synthetic" / "cohort.csv"
 TRAINING_SECONDS = 240_000  # ms: fit, two evaluations with 5 resamples, on a busy machine
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -49,30 +39,9 @@ def registry(tmp_path_factory) -> Registry:
 @pytest.fixture(scope="module")
 def server(registry, tmp_path_factory):
     """`streamlit run app.py` with RISK_MODEL_DIR on the private registry."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("retrain_server") / "streamlit.log"
-    env = {**os.environ, MODEL_DIR_ENV: str(registry.root),
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("streamlit exited early:\n" + log.read_text())
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app(tmp_path_factory.mktemp("retrain_server"),
+                     {MODEL_DIR_ENV: str(registry.root)}) as app:
+        yield app["url"]
 
 
 @pytest.fixture(scope="module")
