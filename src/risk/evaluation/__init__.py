@@ -6,7 +6,7 @@ beside it and is imported on first use (so importing one part stays cheap).
 
 from __future__ import annotations
 
-import importlib
+from risk._lazy import lazy_api
 
 #: public name -> the module of this package that defines it
 _WHERE = {
@@ -18,16 +18,4 @@ _WHERE = {
     "SYNTHETIC_CONTEXT": "report",
     "evaluate": "report",
 }
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__all__, __getattr__, __dir__ = lazy_api(__name__, _WHERE)
