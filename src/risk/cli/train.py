@@ -84,13 +84,8 @@ def run(args: argparse.Namespace) -> int:
     from risk.cli.columns import read_cohort
     from risk.data import read_source_bytes
     from risk.errors import RegistryError
-    from risk.registry import (
-        Registry,
-        build_card,
-        check_version_name,
-        data_fingerprint,
-        parameter_differences,
-    )
+    from risk.model import TrainingSettings, candidate_card, fit_models, train_and_evaluate
+    from risk.registry import Registry, check_version_name, data_fingerprint
 
     registry = Registry(args.model_dir)
     if args.version:
@@ -107,37 +102,19 @@ def run(args: argparse.Namespace) -> int:
     result = read_cohort(raw_bytes, "training", merged(args.columns))
     for note in result.notes:
         print(f"note: {note}")
+    settings = TrainingSettings(penalizer=args.penalizer, bootstrap=args.evaluate,
+                                seed=args.seed).check()
     print(f"training on {result.n_patients} patients, {result.n_deaths} deaths ...",
           flush=True)
-    model = fit_model(result.frame, args.penalizer, args.seed)
-    params = model.to_dict()
-
     if existing:
-        stored, _ = registry.read(args.version)
-        differences = parameter_differences(stored, params)
-        if differences:
-            raise RegistryError(
-                f"refitting does not reproduce model version '{args.version}': "
-                f"{len(differences)} value(s) differ, first {differences[0]}")
-        print(f"reproduced: the refitted model equals the stored version {args.version}")
-        if args.activate and registry.active_version() != args.version:
-            registry.activate(args.version)
-            print(f"active model: {args.version}")
-        print(args.version)
-        return 0
-
-    metrics = apparent_metrics(model, result.frame)
-    if args.evaluate > 0:
-        metrics["evaluation"] = internal_validation(model, result.frame, args.evaluate,
-                                                    args.seed)
-    card = build_card(
-        training_data=data_fingerprint(result.frame, raw_bytes),
-        settings=settings_of(model, args),
-        metrics=metrics,
-        notes=args.notes,
-        fitting_notes=model.notes_,
-    )
-    version = registry.save(params, card, version=args.version, activate=args.activate)
+        return _reproduce(registry, args, fit_models(result.frame, settings).to_dict())
+    if args.evaluate:
+        print(f"internal validation with {args.evaluate} bootstrap resamples ...", flush=True)
+    candidate = train_and_evaluate(result.frame, settings,
+                                   data_fingerprint(result.frame, raw_bytes),
+                                   progress=_progress, column_mapping=merged(args.columns))
+    version = registry.save(candidate.model.to_dict(), candidate_card(candidate, args.notes),
+                            version=args.version, activate=args.activate)
     print(f"saved model version {version} in {registry.root}"
           + (" (active)" if args.activate else
              f"; serve it with: python -m risk models activate {version}"))
@@ -146,47 +123,31 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def fit_model(frame, penalizer, seed: int):
-    """The served pair, fitted (a ModelError explains a fit that cannot converge)."""
-    from risk.model import BiopsyRiskModel
+def _reproduce(registry, args: argparse.Namespace, params: dict) -> int:
+    """Compare a refit with the stored version (nothing is written)."""
+    from risk.errors import RegistryError
+    from risk.registry import parameter_differences
 
-    return BiopsyRiskModel(penalizer=penalizer, seed=seed).fit(frame)
-
-
-def settings_of(model, args) -> dict:
-    settings = {"penalizer": args.penalizer, "seed": args.seed}
-    if merged(args.columns):  # recorded so the training can be repeated, as on the page
-        settings["column_mapping"] = merged(args.columns)
-    for name in ("biopsy_model_", "comparator_model_"):
-        fitted = getattr(model, name, None)
-        chosen = getattr(fitted, "penalizer_", None)
-        if chosen is not None:
-            settings[f"{name.rstrip('_')}_penalizer_chosen"] = float(chosen)
-    return settings
-
-
-def internal_validation(model, frame, bootstrap: int, seed: int) -> dict:
-    """The full evaluation report (bootstrap optimism correction) as stored in the card."""
-    from risk.evaluation import evaluate
-
-    def progress(done: int, total: int) -> None:
-        if done == total or done % 50 == 0:
-            print(f"validating: {done}/{total} bootstrap resamples", flush=True)
-
-    print(f"internal validation with {bootstrap} bootstrap resamples ...", flush=True)
-    return evaluate(model, frame, bootstrap=bootstrap, seed=seed, progress=progress).to_dict()
+    stored, _ = registry.read(args.version)
+    differences = parameter_differences(stored, params)
+    if differences:
+        raise RegistryError(
+            f"refitting does not reproduce model version '{args.version}': "
+            f"{len(differences)} value(s) differ, first {differences[0]}")
+    print(f"reproduced: the refitted model equals the stored version {args.version}")
+    if args.activate and registry.active_version() != args.version:
+        registry.activate(args.version)
+        print(f"active model: {args.version}")
+    print(args.version)
+    return 0
 
 
-def apparent_metrics(model, frame) -> dict:
-    """Harrell's C on the training data itself (apparent: optimistic by construction).
-
-    Honest, validated figures come from ``python -m risk evaluate``; these only show
-    that the fit ranks the patients it learnt from.
-    """
-    from risk.evaluation import harrell_c
-
-    lp = model.predict(frame).table["linear_predictor"].to_numpy()
-    c = harrell_c(frame["os_months"], frame["death"], lp)
-    return {"c_index_apparent_training": round(float(c), 4),
-            "c_index_note": "apparent (on the training data); see evaluate for validated "
-                            "figures"}
+def _progress(fraction: float, text: str) -> None:
+    """The use case's progress as lines: its stages, and every 50 resamples."""
+    done = text.rsplit(": ", 1)[-1]
+    if "resamples" not in text:
+        return
+    count, _, total = done.partition(" of ")
+    total = total.split()[0] if total else count
+    if count == total or int(count) % 50 == 0:
+        print(f"validating: {count}/{total} bootstrap resamples", flush=True)

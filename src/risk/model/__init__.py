@@ -51,6 +51,7 @@ _WHERE = {
     "MAX_BOOTSTRAP": "training",
     "TrainingSettings": "training",
     "candidate_card": "training",
+    "fit_models": "training",
     "train_and_evaluate": "training",
     "compare_terms": "tuning",
 }

@@ -1,6 +1,7 @@
-"""Retraining on a researcher's cohort: fit, validate, and compare with the active model.
+"""Training a new model version: fit, validate, and compare with the active model.
 
-What the retrain page (and anyone scripting it) runs once the uploaded cohort is valid:
+The one training use case: the Retrain page and ``python -m risk train`` both run it, so
+a version trained either way has the same kind of card. Once the cohort is valid:
 
 1. fit a new :class:`~risk.model.BiopsyRiskModel` (both models) with the chosen settings;
 2. evaluate it on the same cohort (:func:`risk.evaluation.report.evaluate`): an *internal*
@@ -93,6 +94,14 @@ def _stage(progress: Progress | None, start: float, width: float, text: str):
     return report
 
 
+def fit_models(frame: pd.DataFrame, settings: TrainingSettings):
+    """The served pair fitted with ``settings`` (also what ``train --reproduce`` refits);
+    a :class:`~risk.errors.ModelError` explains a cohort no model can be fitted on."""
+    from risk.model.pair import BiopsyRiskModel
+
+    return BiopsyRiskModel(penalizer=settings.check().penalizer, seed=settings.seed).fit(frame)
+
+
 def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
                        training_data: dict, active=None, active_version: str | None = None,
                        progress: Progress | None = None, n_jobs: int = -1,
@@ -115,7 +124,6 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
         ``progress(fraction, text)`` as each stage and bootstrap chunk finishes.
     """
     from risk.evaluation.report import evaluate
-    from risk.model import BiopsyRiskModel
 
     settings.check()
     fit_share, new_share, active_share = _STAGES if active is not None else (0.35, 0.65, 0.0)
@@ -123,7 +131,7 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
         penalty = ("maximum partial likelihood" if settings.penalizer == "auto"
                    else f"penalty {settings.penalizer:g}")
         progress(0.02, f"Fitting the biopsy model and the comparator ({penalty})")
-    model = BiopsyRiskModel(penalizer=settings.penalizer, seed=settings.seed).fit(frame)
+    model = fit_models(frame, settings)
     if progress:
         progress(fit_share, "Evaluating the new model on your cohort")
     report = evaluate(model, frame, bootstrap=settings.bootstrap, seed=settings.seed,
@@ -136,8 +144,9 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
         if progress:
             progress(start, f"Evaluating the active model {active_version} on your cohort")
         other = evaluate(active, frame, bootstrap=settings.bootstrap, seed=settings.seed,
-                         n_jobs=n_jobs, model_synthetic=active_synthetic, progress=_stage(progress, start, active_share,
-                                                        "Bootstrap of the active model"))
+                         n_jobs=n_jobs, model_synthetic=active_synthetic,
+                         progress=_stage(progress, start, active_share,
+                                         "Bootstrap of the active model"))
         other.model_version = active_version
         candidate.active_report = other.to_dict()
         candidate.active_version = active_version
