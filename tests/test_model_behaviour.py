@@ -385,3 +385,31 @@ def test_transition_counts_are_counts_of_the_training_cohort(pair):
 def test_reference_patient_function_ties_go_to_reference_level():
     frame = simulate_cohort(40, seed=2).assign(sex=["male", "female"] * 20)
     assert reference_patient(frame)["sex"] == "female"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("penalizer", -0.1), ("penalizer", float("inf")), ("penalizer", "lots"), ("penalizer", True),
+    ("seed", -1), ("seed", 1.5), ("seed", True), ("cv_folds", 1), ("bootstrap", 1001),
+    ("bootstrap", -1),
+])
+def test_one_settings_rule_everywhere(name, value):
+    """The model, the training use case and the command line refuse a setting with the
+    same sentence (risk.model.settings)."""
+    import argparse
+
+    from risk.model import TrainingSettings, argument_type, check_setting
+
+    with pytest.raises(ModelError) as direct:
+        check_setting(name, value)
+    message = str(direct.value)
+    assert message.startswith(f"The '{name}' setting (") and f"got {value!r}" in message
+    if name in ("penalizer", "seed"):
+        with pytest.raises(ModelError) as trained:
+            TrainingSettings(**{name: value}).check()
+        assert str(trained.value) == message
+    if name == "penalizer" and not isinstance(value, bool):
+        with pytest.raises(argparse.ArgumentTypeError, match="must be 'auto' or a number"):
+            argument_type(name)(str(value))
+    for good in ({"penalizer": "auto"}, {"penalizer": 0}, {"seed": 7}, {"cv_folds": 5}):
+        key, ok = next(iter(good.items()))
+        assert check_setting(key, ok) == ok

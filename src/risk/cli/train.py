@@ -36,16 +36,10 @@ HELP = "train the models on a cohort file and save a new model version"
 
 
 def penalizer_value(text: str):
-    """``auto`` or a number >= 0 (argparse type)."""
-    if text.strip().lower() == "auto":
-        return "auto"
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be 'auto' or a number >= 0; got {text!r}")
-    return value
+    """``auto`` or a number >= 0 (argparse type; the rule is risk.model.settings')."""
+    from risk.model import argument_type
+
+    return argument_type("penalizer")(text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

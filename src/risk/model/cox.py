@@ -45,6 +45,7 @@ from risk.model.prediction import (
     patient_ids,
     risk_cutpoints,
 )
+from risk.model.settings import check_setting
 from risk.stats.estimability import DroppedColumn
 
 FORMAT_VERSION = 1
@@ -57,17 +58,6 @@ RARE_COUNT, RARE_SHARE = 10, 0.02
 
 class NotFittedError(ModelError):
     """The model was used before ``fit`` (or ``from_dict``)."""
-
-
-def _check_penalizer(penalizer) -> None:
-    if isinstance(penalizer, str):
-        if penalizer != "auto":
-            raise ModelError(f"The 'penalizer' setting must be 'auto' or a number >= 0; "
-                             f"got {penalizer!r}.")
-    elif not isinstance(penalizer, int | float) or not penalizer >= 0 or \
-            not math.isfinite(penalizer):
-        raise ModelError(f"The 'penalizer' setting must be 'auto' or a number >= 0; "
-                         f"got {penalizer!r}.")
 
 
 def _check_terms(extra_terms, covariates: str) -> tuple[str, ...] | None:
@@ -116,7 +106,9 @@ class CoxModel:
         from risk.model import tuning
 
         check_covariates(self.covariates)
-        _check_penalizer(self.penalizer)
+        check_setting("penalizer", self.penalizer)
+        check_setting("cv_folds", self.cv_folds)
+        check_setting("seed", self.seed)
         terms = _check_terms(self.extra_terms, self.covariates)
         for col in ("os_months", "death"):
             if col not in frame.columns:

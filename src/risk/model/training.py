@@ -18,13 +18,12 @@ Nothing here writes to the registry: saving and activating are separate, explici
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from risk.errors import ModelError
+from risk.model.settings import check_setting
 from risk.present.model_summary import EVALUATION_KEY
 
 #: Share of the progress bar each stage takes (fit, evaluate new, evaluate active).
@@ -34,7 +33,6 @@ CARD_METRICS = ("harrell_c", "harrell_c_lower", "harrell_c_upper", "harrell_c_co
                 "uno_c", "auc_60", "brier_60", "brier_60_corrected", "ibs",
                 "calibration_slope_60", "calibration_slope_corrected", "ici_60", "delta_c",
                 "nri_60")
-MAX_BOOTSTRAP = 1000
 
 Progress = Callable[[float, str], None]
 
@@ -49,15 +47,8 @@ class TrainingSettings:
 
     def check(self) -> TrainingSettings:
         """Return self, or raise ModelError naming the setting, what is allowed and got."""
-        p = self.penalizer
-        if not (p == "auto" or (isinstance(p, int | float) and not isinstance(p, bool)
-                                and math.isfinite(p) and p >= 0)):
-            raise ModelError(f"The penalty must be 'auto' or a number >= 0; got {p!r}.")
-        if not isinstance(self.bootstrap, int) or not 0 <= self.bootstrap <= MAX_BOOTSTRAP:
-            raise ModelError(f"Bootstrap resamples must be a whole number from 0 to "
-                             f"{MAX_BOOTSTRAP}; got {self.bootstrap!r}.")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ModelError(f"The seed must be a whole number >= 0; got {self.seed!r}.")
+        for name in ("penalizer", "bootstrap", "seed"):
+            check_setting(name, getattr(self, name))
         return self
 
     def to_dict(self) -> dict:

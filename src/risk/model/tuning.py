@@ -28,14 +28,14 @@ import pandas as pd
 from risk.errors import ModelError
 from risk.model.features import candidate_columns, check_covariates, encode
 from risk.model.fit import CoxFitError, check_outcome, fit_coefficients
+from risk.model.settings import check_setting
 
 MIN_C_GAIN = 0.005
 
 
 def fold_ids(n: int, folds: int, seed: int) -> np.ndarray:
     """Fold number (0..folds-1) of each patient, from a seeded permutation."""
-    if not isinstance(folds, int | np.integer) or folds < 2:
-        raise ModelError(f"The 'cv_folds' setting must be an integer >= 2; got {folds!r}.")
+    folds = check_setting("cv_folds", folds)
     if n < 2 * folds:
         raise ModelError(f"Cross-validation with {folds} folds needs at least {2 * folds} "
                          f"patients; got {n}.")
