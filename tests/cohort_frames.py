@@ -12,7 +12,7 @@ import pandas as pd
 from risk import grading
 from risk.schema import COLUMN_NAMES, GRADES
 
-# P(liver grade | primary grade), the assumption in the design notes (literature.md).
+# P(liver grade | primary grade), the assumption of docs/literature.md.
 _TRANSITIONS = {"G1": (20, 13, 2), "G2": (5, 26, 14), "G3": (1, 2, 9)}
 _KI67_RANGE = {"G1": (0.2, 2.9), "G2": (3.0, 20.0), "G3": (21.0, 70.0)}
 _SITES = ("pancreas", "small_intestine", "rectum", "colon", "stomach", "appendix", "unknown")

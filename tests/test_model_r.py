@@ -1,6 +1,6 @@
 """The fitting path against R's published output, and prediction against lifelines.
 
-R values are from R survival's saved example output (quality.md).
+R values are from R survival's saved example output (printed in each test's docstring).
 """
 
 import numpy as np

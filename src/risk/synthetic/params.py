@@ -1,6 +1,6 @@
 """Parameters of the synthetic cohort generator, each with its source.
 
-Every constant below names the section of ``/work/shared/design/literature.md`` it comes
+Every constant below names the section of ``docs/literature.md`` (in this repository) it comes
 from, or is labelled ``ASSUMPTION`` (no published figure; a plausible value), or
 ``CALIBRATED`` (tuned by simulation until the generated cohort reproduces the named
 published figure). :data:`SOURCES` holds the same statement for each constant, so the
