@@ -366,3 +366,25 @@ def test_with_no_active_model_a_first_model_can_be_trained_and_activated(tmp_pat
     at.button(key="trained_activate").click().run()
     registry = Registry(tmp_path / "empty")
     assert registry.active_version() == registry.versions()[0]
+
+
+def test_what_the_fit_left_out_is_shown_before_saving(registry):
+    """Unknown primary site exactly when the primary grade is unknown: the page says,
+    before any save, that one effect is estimated for both. Both models here rest on
+    real-looking patients: one context, without a synthetic caveat."""
+    frame = centre_cohort(400, seed=13)
+    frame = frame[frame["met_grade"].notna() | frame["met_ki67"].notna()
+                  | frame["met_mitoses"].notna() | frame["primary_grade"].notna()
+                  | frame["primary_ki67"].notna()].reset_index(drop=True)  # a grade each
+    ungraded = frame["primary_grade"].isna() & frame["primary_ki67"].isna() \
+        & frame["primary_mitoses"].isna()
+    frame.loc[ungraded, "primary_site"] = "unknown"
+    frame.loc[~ungraded & (frame["primary_site"] == "unknown"), "primary_site"] = "colon"
+    assert ungraded.sum() >= 10
+    at = train(upload(retrain_page(), csv_bytes(frame)), bootstrap=0)
+    shown = texts(at, "markdown")
+    assert "Notes from the fit" in shown
+    assert ("'Primary WHO grade = unknown' is the same patients as 'Primary site = "
+            "Unknown primary'") in shown
+    contexts = [w.value for w in at.warning if "Published prognostic" in str(w.value)]
+    assert len(contexts) == 1 and "synthetic" not in contexts[0]

@@ -73,14 +73,23 @@ def not_a_device_notice() -> str:
 def active_is_synthetic() -> bool | None:
     """Whether the active version rests on synthetic data (its card and lineage only,
     without loading the model); None when no version can be read."""
-    from risk.registry import trained_on_synthetic
-
-    store = registry.Registry(model_dir())
+    version = active_version()
+    if not version:
+        return None
     try:
-        card = store.read(store.active_version() or "")[1]
+        return _version_is_synthetic(model_dir(), version)
     except (RiskError, OSError):
         return None
-    return trained_on_synthetic(card, store.card_or_none)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _version_is_synthetic(folder: str, version: str) -> bool:
+    """Once per version: versions and their parents never change, and reading a version
+    verifies its files (about 0.1 s), too slow for every rerun of every page."""
+    from risk.registry import trained_on_synthetic
+
+    store = registry.Registry(folder)
+    return trained_on_synthetic(store.read(version)[1], store.card_or_none)
 
 
 @st.cache_resource(show_spinner="Loading the model...", max_entries=4)

@@ -170,6 +170,9 @@ def render_comparison(report: dict, active: dict | None, active_version: str | N
            "The active model meets these patients for the first time: an external "
            "validation."))
     st.warning(report.get("context") or SYNTHETIC_CONTEXT, icon=":material/info:")
+    if active is not None and active.get("context") not in (None, report.get("context")):
+        st.warning(f"**Active model {active_version}:** {active['context']}",
+                   icon=":material/info:")
     # a static table: every column and every label whole, whatever the page width
     st.table(headline_table(report, active, active_version), hide_index=True)
     shown = [(report, "new", f"{NEW}: internal validation",

@@ -22,6 +22,7 @@ from risk.model import (
 from risk.present import cohort_source
 from riskapp import loaders
 from riskapp.access import Access
+from riskapp.charts import as_plain_markdown
 from riskapp.retrain_report import render_comparison
 from riskapp.retrain_upload import CohortUpload
 from riskapp.retrain_versions import pressed, save_controls
@@ -101,6 +102,10 @@ def train_section(upload: CohortUpload, access: Access) -> None:
     if digest != upload.digest:
         st.info("The trained model shown before was fitted on another file: train again.")
         return
+    if candidate.notes:  # what the fit left out of the model, and why: before any save
+        st.markdown("**Notes from the fit** (stored in the model card)")
+        for note in candidate.notes:
+            st.markdown(f"- {as_plain_markdown(note)}")
     st.subheader("Validation report: new model vs active model")
     render_comparison(candidate.report, candidate.active_report, candidate.active_version)
     st.subheader("Save and activate")

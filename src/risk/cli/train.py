@@ -137,11 +137,5 @@ def _reproduce(registry, args: argparse.Namespace, params: dict) -> int:
 
 
 def _progress(fraction: float, text: str) -> None:
-    """The use case's progress as lines: its stages, and every 50 resamples."""
-    done = text.rsplit(": ", 1)[-1]
-    if "resamples" not in text:
-        return
-    count, _, total = done.partition(" of ")
-    total = total.split()[0] if total else count
-    if count == total or int(count) % 50 == 0:
-        print(f"validating: {count}/{total} bootstrap resamples", flush=True)
+    """The use case's progress, a line per stage and per finished chunk of resamples."""
+    print(text, flush=True)

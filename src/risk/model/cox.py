@@ -34,7 +34,7 @@ from risk.model.features import (
     reference_patient,
     reference_words,
 )
-from risk.model.fit import check_outcome, fit_design
+from risk.model.fit import MIN_PENALIZER, check_outcome, fit_design
 from risk.model.prediction import (
     MONTHS,
     BandSource,
@@ -50,8 +50,8 @@ from risk.stats.estimability import DroppedColumn
 
 FORMAT_VERSION = 1
 #: How ``penalizer="auto"`` is resolved (stored in the card).
-PENALIZER_RULE = ("maximum partial likelihood; a ridge penalty of 0.001 only if the "
-                  "likelihood has no finite maximum")
+PENALIZER_RULE = (f"maximum partial likelihood; a ridge penalty of {MIN_PENALIZER:g} only if "
+                  "the likelihood has no finite maximum")
 #: A training category is "rare" below this many patients or this share.
 RARE_COUNT, RARE_SHARE = 10, 0.02
 
@@ -148,7 +148,6 @@ class CoxModel:
                                 "concordance": fit.concordance,
                                 "log_likelihood": fit.log_likelihood,
                                 "lr_statistic": fit.lr_statistic}
-        self.dropped_columns_ = list(fit.dropped)
         self.left_out_ = list(fit.left_out)
         self.notes_ = list(fit.notes)
         self.lifelines_version_ = version("lifelines")
@@ -160,6 +159,11 @@ class CoxModel:
         self._prepare()
         self.reference_patient_ = reference_patient(frame)
         self.risk_cutpoints_ = risk_cutpoints(self.survival_at(frame, [60.0])[:, 0])
+
+    @property
+    def dropped_columns_(self) -> list[str]:
+        """Columns left out of the fit (``left_out_`` says why)."""
+        return [d.column for d in self.left_out_]
 
     @property
     def inputs_(self) -> tuple[str, ...]:
@@ -275,6 +279,8 @@ class CoxModel:
 
     def _left_out_flags(self, frame: pd.DataFrame) -> list[tuple[np.ndarray, str]]:
         """Patients at a level the training data could not estimate (see estimability)."""
+        if not self.left_out_:
+            return []
         by_name = {c.name: c for c in candidate_columns(self.covariates, self.terms_)}
         items = []
         for record in self.left_out_:
@@ -360,9 +366,8 @@ class CoxModel:
             for key in ("penalizer", "selection", "fit_statistics", "training_summary",
                         "reference_patient", "risk_cutpoints", "lifelines_version", "notes"):
                 setattr(model, f"{key}_", d[key])
-            model.dropped_columns_ = list(d["dropped_columns"])
             model.left_out_ = [DroppedColumn.from_dict(x) for x in d.get("left_out", [
-                {"column": c, "reason": "constant"} for c in model.dropped_columns_])]
+                {"column": c, "reason": "constant"} for c in d["dropped_columns"]])]
             model._prepare()
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"The Cox model parameters are malformed ({exc!r}).") from exc

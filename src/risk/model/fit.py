@@ -43,8 +43,8 @@ ESTIMATION_METHOD = (
     "Cox proportional hazards, maximum partial likelihood with Efron's handling of tied "
     "times (as R's coxph). Columns the training data cannot estimate (constant, aliased "
     "with others, or levels without deaths) are left out before fitting and named in the "
-    "notes; a ridge penalty of 0.001 is added only where the likelihood has no finite "
-    "maximum. Coefficients are not shrunk: overfitting shows in the validation's "
+    f"notes; a ridge penalty of {MIN_PENALIZER:g} is added only where the likelihood has no "
+    "finite maximum. Coefficients are not shrunk: overfitting shows in the validation's "
     "optimism-corrected calibration slope.")
 
 
@@ -67,9 +67,13 @@ class CoxFit:
     n: int
     events: int
     baseline: Baseline
-    dropped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     left_out: tuple[DroppedColumn, ...] = ()
+
+    @property
+    def dropped(self) -> list[str]:
+        """The names of the columns left out (see ``left_out`` for why)."""
+        return [d.column for d in self.left_out]
 
     @property
     def standard_errors(self) -> np.ndarray:
@@ -220,4 +224,4 @@ def fit_design(X, durations, events, penalizer: float = 0.0,
         concordance=harrell_c(t, e, lp) if np.ptp(lp) > 0 else 0.5,
         n=len(t), events=int(e.sum()),
         baseline=baseline_aggregates(X, t, e, fit.coef, means, grid),
-        dropped=[d.column for d in fit.left_out], notes=fit.notes, left_out=fit.left_out)
+        notes=fit.notes, left_out=fit.left_out)

@@ -28,6 +28,7 @@ class Setting:
     kind: Any
 
 
+@functools.cache
 def _specs() -> dict[str, Setting]:
     from pydantic import Field
 

@@ -181,13 +181,14 @@ def describe_reference_patient(patient: dict) -> str:
 def method_lines(model, card: dict) -> list[str]:
     """How the coefficients and the 95% intervals were computed: as stored in the card
     (this software's methods for older cards), and any penalty this version used."""
+    from risk.model.fit import MIN_PENALIZER
     from risk.registry.card import methods as current_methods
 
     stored = card.get("methods") or current_methods()
     out = [stored["estimation"], stored["intervals"]]
     penalties = {name: getattr(m, "penalizer_", 0.0)
                  for name, m in (getattr(model, "models_", None) or {}).items()}
-    shrunk = {name: p for name, p in penalties.items() if p and p > 0.001}
+    shrunk = {name: p for name, p in penalties.items() if p and p > MIN_PENALIZER}
     if shrunk:
         out.append("This version was fitted with a ridge penalty set by hand ("
                    + ", ".join(f"{MODEL_NAMES.get(n, n)}: {p:g}" for n, p in shrunk.items())
