@@ -138,7 +138,7 @@ def bench_training(frame) -> None:
     both, _ = _best(lambda: BiopsyRiskModel(**fixed).fit(frame), runs=2)
     _line(f"training on {len(frame):,}: both models, fixed penalizer", both, ref, "s")
     auto, _ = _best(lambda: BiopsyRiskModel().fit(frame), runs=2)
-    _line(f"training on {len(frame):,}: both models, CV penalizer + terms", auto, ref, "s")
+    _line(f"training on {len(frame):,}: both models, production (auto penalty, CV terms)", auto, ref, "s")
 
 
 def main() -> None:
