@@ -2,7 +2,7 @@
 
 For each cohort size n (default 300, 1,000 and 5,000) and each cohort seed (default 200
 seeds), a cohort is simulated from one of four hospitals with a known Cox/Weibull truth
-(``tests/coverage_sim.py``), the model is trained as production trains it
+(``tests/support/coverage_sim.py``), the model is trained as production trains it
 (``BiopsyRiskModel()`` defaults, or a ``--variant``) and a fixed panel of 20 patients of
 that hospital (16 served by the biopsy model, 4 by the comparator) is predicted. Printed:
 coverage of the true 1-, 3- and 5-year survival and of the true median by the reported
@@ -43,9 +43,9 @@ import pandas as pd
 #: Not run by ``python -m benchmarks`` unless named (``python -m benchmarks coverage``).
 IN_DEFAULT_RUN = False
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 
-import coverage_sim as sim  # noqa: E402  (lives with the tests: tests/coverage_sim.py)
+import coverage_sim as sim  # noqa: E402  (lives with the tests: tests/support/coverage_sim.py)
 
 VARIANTS = {
     "production": {},

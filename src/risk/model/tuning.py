@@ -7,7 +7,7 @@ permutation, so the choice is reproducible) by at least :data:`MIN_C_GAIN`; forw
 selection, the larger gain first. :func:`compare_terms` returns the figures with and
 without each term; the fitted model keeps them (``CoxModel.selection_``) for the model
 card. Cohorts where an upgrade or Ki-67 carries its own risk get the term (both cases
-are tested in ``tests/test_model_stats.py``); the shipped synthetic cohort's generator
+are tested in ``tests/model/test_model_stats.py``); the shipped synthetic cohort's generator
 draws risk from the grades themselves, and neither term passes there.
 
 The penalizer is not tuned: estimates are maximum partial likelihood, with a small ridge

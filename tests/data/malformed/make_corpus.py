@@ -2,7 +2,7 @@
 
 Run ``python tests/data/malformed/make_corpus.py`` after changing it; the files are
 committed so a reader can open them. What each file must produce is asserted in
-``tests/test_validation.py`` (CORPUS); ``README.md`` here lists them.
+``tests/data/test_validation.py`` (CORPUS); ``README.md`` here lists them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[1]))
+sys.path.insert(0, str(HERE.parents[1] / "support"))
 
 from validation_helpers import BASE_ROWS, rows, to_csv  # noqa: E402
 

@@ -1,5 +1,5 @@
 """Calibration against lifelines and known truths (the calibration models' Cox fit itself:
-tests/test_cox_efron.py; Kaplan-Meier: tests/test_kaplan_meier.py)."""
+tests/stats/test_cox_efron.py; Kaplan-Meier: tests/stats/test_kaplan_meier.py)."""
 
 import numpy as np
 import pandas as pd

@@ -21,7 +21,7 @@ from risk.data.validation import (
 )
 from risk.errors import ValidationError
 
-CORPUS = Path(__file__).parent / "data" / "malformed"
+CORPUS = Path(__file__).parent / "malformed"
 
 # Each file: the exact problems expected, as (row, column, words in the line), the words
 # separated by " | " when they are not next to each other.

@@ -2,7 +2,7 @@
 that the evaluation metrics read, and bands at any level, against lifelines.
 
 The curves themselves (survival, band, numbers at risk, medians on tied, censored and
-fully dying samples, R's lung medians) are checked in tests/test_cohort_survival.py.
+fully dying samples, R's lung medians) are checked in tests/cohort/test_cohort_survival.py.
 """
 
 import numpy as np

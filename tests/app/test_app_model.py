@@ -22,7 +22,7 @@ from risk.model import BiopsyRiskModel
 from risk.registry.card import build_card, data_fingerprint
 from risk.registry.store import MODEL_DIR_ENV, Registry
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "app.py")
 SHIPPED = REPO / "data" / "synthetic" / "cohort.csv"
 

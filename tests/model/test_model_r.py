@@ -91,7 +91,7 @@ def test_rossi_baseline_matches_r_efron():
     hazard 0.00680323899413 0.10403841208501 0.29189820358729 0.45367543212127
            0.67441460639610 0.95649921906866 (weeks 1, 10, 20, 30, 40, 52).
     That is H0 at covariates 0; ours is centred on the column means:
-    H0(t) = H0_R(t) exp(means . beta). The loop written out (tests/efron_by_hand.py)
+    H0(t) = H0_R(t) exp(means . beta). The loop written out (tests/support/efron_by_hand.py)
     gives our numbers to rounding."""
     rossi = load_rossi()
     names = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]

@@ -22,7 +22,7 @@ from risk.model.patient_estimate import PREDICTED_MEDIAN_RULE
 from risk.registry.card import build_card, data_fingerprint
 from risk.registry.store import MODEL_DIR_ENV, Registry
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 VERSION = "apptest-v1"
 
 PATIENT = {

@@ -20,7 +20,7 @@ from risk.registry.card import build_card, data_fingerprint
 from risk.registry.store import MODEL_DIR_ENV, Registry
 from risk.schema import COLUMN_NAMES
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 180
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s",
         "client_id": "id", "client_secret": "x",

@@ -10,7 +10,7 @@ from validation_helpers import BASE_ROWS, rows, to_csv
 from risk import schema
 from risk.cli import main
 
-CORPUS = Path(__file__).parent / "data" / "malformed"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "malformed"
 
 
 def _write(tmp_path, text: str, name: str = "cohort.csv") -> str:

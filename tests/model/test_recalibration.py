@@ -102,7 +102,7 @@ def test_the_baseline_is_efron_with_the_linear_predictor_held_fixed(parent):
     """Whole-month times put the grid on the follow-up times: there the stored H0 is the
     estimator itself (between follow-up times it is interpolated). The months are tied,
     so it is Efron's, as R's survfit(coxph(Surv(t, d) ~ offset(lp)),
-    newdata = data.frame(lp = 0))$cumhaz (ties = "efron"; tests/test_baseline_efron.py
+    newdata = data.frame(lp = 0))$cumhaz (ties = "efron"; tests/stats/test_baseline_efron.py
     checks that call's printed output)."""
     local = doubled_hazard_cohort(seed=6)
     local["os_months"] = np.ceil(local["os_months"])

@@ -30,7 +30,7 @@ from risk.synthetic.generator import (
     write_cohort,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "data" / "synthetic" / "cohort.csv"
 README = REPO / "data" / "synthetic" / "README.md"
 BIG_N, BIG_SEED = 20_000, 4242
@@ -423,5 +423,5 @@ def test_the_shipped_cohort_is_the_file_whose_models_are_called_synthetic():
 
     from risk.synthetic.generator import SHIPPED_SHA256
 
-    shipped = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "cohort.csv"
+    shipped = Path(__file__).resolve().parents[2] / "data" / "synthetic" / "cohort.csv"
     assert hashlib.sha256(shipped.read_bytes()).hexdigest() == SHIPPED_SHA256

@@ -37,7 +37,7 @@ for i in range(count):
 
 def saver(root: Path, name: str, count: int = 1, hook: str | None = None):
     return subprocess.Popen([sys.executable, "-c", SAVER, str(root), name, str(count),
-                             hook or "", str(Path(__file__).parent)],
+                             hook or "", str(Path(__file__).resolve().parents[1] / "support")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

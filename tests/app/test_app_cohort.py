@@ -29,7 +29,7 @@ from risk.registry.card import build_card, data_fingerprint
 from risk.registry.store import MODEL_DIR_ENV, Registry
 from risk.schema import COLUMN_NAMES
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "app.py")
 SHIPPED = REPO / "data" / "synthetic" / "cohort.csv"
 VERSION = "apptest-cohort-v1"

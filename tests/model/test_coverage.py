@@ -1,5 +1,5 @@
 """Coverage of the served 95% intervals on cohorts from other hospitals (known truth),
-and checks of the instrument itself (tests/coverage_sim.py).
+and checks of the instrument itself (tests/support/coverage_sim.py).
 
 The full measurement (200 cohorts at n = 300, 1,000, 5,000, with the diagnosis) is
 ``make coverage`` (benchmarks/bench_coverage.py).

@@ -29,7 +29,7 @@ from risk.model.recalibration import recalibrate
 from risk.registry.files import canonical_json
 from risk.registry.store import Registry
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HORIZONS = (12, 36, 60)
 #: Bootstrap resamples of an evaluation example: enough to run every code path.
 RESAMPLES = 2

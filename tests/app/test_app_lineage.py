@@ -21,7 +21,7 @@ from risk.present.pdf import build_report
 from risk.registry.card import build_card, data_fingerprint
 from risk.registry.store import MODEL_DIR_ENV, Registry
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGES = ("pages/home.py", "pages/patient.py", "pages/model.py", "pages/cohort.py")
 PATIENT = {"age": 63.0, "sex": "female", "primary_site": "pancreas", "primary_ki67": 12.0,
            "met_ki67": 25.0, "met_timing": "synchronous", "liver_burden": "25to50",
