@@ -369,6 +369,28 @@ def panel_coverage(model, hospital: Hospital, panel: pd.DataFrame | None = None
     return pd.concat(parts, ignore_index=True)
 
 
+def conditional_panel_coverage(model, hospital: Hospital, alive_months: float,
+                               horizons=(36, 60), panel: pd.DataFrame | None = None
+                               ) -> pd.DataFrame:
+    """As :func:`panel_coverage` for survival given alive at ``alive_months``: the truth
+    is ``S(t) / S(s)`` of the true survival (also for the comparator's mixture, whose
+    conditional survival is the ratio of its marginals), 1 at horizons already survived."""
+    panel = evaluation_panel(hospital) if panel is None else panel
+    table = model.predict(panel, alive_months=alive_months).table
+    truth = true_survival(hospital, panel, horizons) / true_survival(
+        hospital, panel, [alive_months])
+    truth[:, np.asarray(horizons, dtype=float) <= alive_months] = 1.0  # already survived
+    parts = []
+    for j, h in enumerate(horizons):
+        est, lo, hi = (table[f"surv_{h}{s}"].to_numpy(float) for s in ("", "_lower", "_upper"))
+        parts.append(pd.DataFrame({
+            "patient_id": table["patient_id"].to_numpy(),
+            "model_used": table["model_used"].to_numpy(), "quantity": f"surv_{h}",
+            "estimate": est, "lower": lo, "upper": hi, "truth": truth[:, j],
+            "covered": (lo <= truth[:, j]) & (truth[:, j] <= hi)}))
+    return pd.concat(parts, ignore_index=True)
+
+
 def cohort_coverage(seed: int, n: int, settings: dict | None = None) -> CohortCoverage:
     """Train as production does (or with ``settings``) on cohort ``seed`` of ``n``
     patients and check the intervals of its hospital's evaluation panel."""

@@ -82,6 +82,25 @@ class Baseline:
         return cls(months, np.asarray(d["cumulative_hazard"], dtype=float),
                    np.asarray(d["variance_term"], dtype=float), a)
 
+    def given_alive(self, months: float) -> Baseline:
+        """The aggregates of the deaths after ``months`` only: what survival conditional
+        on being alive then needs.
+
+        ``S(t | alive at s) = exp(-exp(lp) [H0(t) - H0(s)])`` for ``t >= s`` (1 before). The
+        same Tsiatis variance holds for the increment ``H(t|x) - H(s|x)``: its terms are
+        sums over the deaths in (s, t], so ``V0``, ``H0`` and ``A`` become their
+        increments since ``s``; the log(-log) interval is then that of the increment.
+        Values at a non-grid ``s`` are interpolated as the curves are (linearly).
+        """
+        def since(values: np.ndarray) -> np.ndarray:
+            at_s = np.interp(months, self.months, values) if values.ndim == 1 else \
+                np.array([np.interp(months, self.months, v) for v in values.T])
+            later = self.months[:, None] if values.ndim > 1 else self.months
+            return np.where(later > months, values - at_s, 0.0)
+
+        return Baseline(self.months, since(self.cumulative_hazard),
+                        since(self.variance_term), since(self.a))
+
 
 #: Tie handling of the baseline: Efron's (R's survfit.coxph after an Efron fit), or
 #: Breslow's (lifelines' baseline).

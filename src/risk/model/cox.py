@@ -173,8 +173,9 @@ class CoxModel:
         """Numpy caches for fast prediction."""
         self._beta = self.coef_.to_numpy(dtype=float)
         self._mean = self.means_.to_numpy(dtype=float)
-        self._bands = BandCalculator(self.baseline_, self.covariance_.to_numpy(dtype=float)
-                                     * self.small_sample_factor)
+        self._covariance = self.covariance_.to_numpy(dtype=float) * self.small_sample_factor
+        self._bands = BandCalculator(self.baseline_, self._covariance)
+        self._given_alive: dict[float, BandCalculator] = {}
         inputs = list(self.inputs_)
         self._groups = np.zeros((len(self.columns_), len(inputs)))
         for j, col in enumerate(self.columns_):
@@ -237,10 +238,40 @@ class CoxModel:
         curves, lower, upper = self._bands.bands(lp, z, out=out, rows=rows)
         return curves, lower, upper, lp
 
-    def piece(self, X: np.ndarray, rows: np.ndarray) -> Piece:
-        """This model's share of a batch (``rows``) for :class:`risk.model.prediction.BandSource`."""
+    def piece(self, X: np.ndarray, rows: np.ndarray,
+              alive_months: float | None = None) -> Piece:
+        """This model's share of a batch (``rows``) for :class:`risk.model.prediction.BandSource`;
+        with ``alive_months``, survival conditional on being alive then."""
         z = X - self._mean
-        return Piece(self._bands, rows, z @ self._beta, z)
+        return Piece(self.bands_given_alive(alive_months), rows, z @ self._beta, z,
+                     risk_bands=self._bands)
+
+    @property
+    def alive_limit_months(self) -> float:
+        """Survival can be conditioned on being alive before (not at) this month: the
+        month of the last training death, after which the baseline is flat and an interval
+        would be falsely certain."""
+        self._check_fitted()
+        rising = np.flatnonzero(np.diff(self.baseline_.cumulative_hazard) > 0)
+        return float(self.baseline_.months[rising[-1] + 1]) if rising.size else 0.0
+
+    def bands_given_alive(self, months: float | None) -> BandCalculator:
+        """The band calculator of survival given alive at ``months`` (None or 0: at the
+        biopsy); built once per month asked (a few ms) and kept."""
+        self._check_fitted()
+        if months is None or not months > 0:
+            return self._bands
+        key = float(months)
+        if key >= self.alive_limit_months:
+            raise ModelError(f"Survival can be conditioned on being alive up to month "
+                             f"{self.alive_limit_months:g} (the training cohort's last "
+                             f"death); got {key:g} months.")
+        if key not in self._given_alive:
+            if len(self._given_alive) >= 128:  # distinct months of a large batch
+                self._given_alive.clear()
+            self._given_alive[key] = BandCalculator(self.baseline_.given_alive(key),
+                                                    self._covariance)
+        return self._given_alive[key]
 
     def reference_linear_predictor(self) -> float:
         return float(self.linear_predictor(patient_frame(self.reference_patient_))[0])

@@ -149,25 +149,74 @@ class BiopsyRiskModel:
             extra_terms={k: list(m.terms_) for k, m in models.items()}).fit(frame)
 
     # ---- prediction ----------------------------------------------------------------
-    def predict(self, frame: pd.DataFrame) -> Predictions:
-        """Served predictions: the biopsy model where there is a liver-biopsy grade."""
+    def predict(self, frame: pd.DataFrame, alive_months=None) -> Predictions:
+        """Served predictions: the biopsy model where there is a liver-biopsy grade.
+
+        ``alive_months`` (one number, or one per patient, NaN = at the biopsy): survival
+        conditional on being alive that many months after the biopsy
+        (:meth:`risk.model.bands.Baseline.given_alive`); horizons and the median are still
+        counted from the biopsy, risk groups stay those at the biopsy.
+        """
         self._check_fitted()
         has_biopsy = frame["met_grade"].notna().to_numpy() if "met_grade" in frame.columns \
             else np.zeros(len(frame), dtype=bool)
-        return self._predict(frame, {"biopsy": has_biopsy, "primary_only": ~has_biopsy})
+        return self._predict(frame, {"biopsy": has_biopsy, "primary_only": ~has_biopsy},
+                             alive_months)
 
-    def predict_both(self, frame: pd.DataFrame) -> dict[str, Predictions]:
+    def predict_both(self, frame: pd.DataFrame, alive_months=None) -> dict[str, Predictions]:
         """Both models for every patient: {"primary_only": ..., "biopsy": ...}; the biopsy
         model's rows are NaN (``model_used`` "") for patients without a liver grade."""
         self._check_fitted()
         n = len(frame)
         has_biopsy = frame["met_grade"].notna().to_numpy() if "met_grade" in frame.columns \
             else np.zeros(n, dtype=bool)
-        return {"primary_only": self._predict(frame, {"primary_only": np.ones(n, bool)}),
-                "biopsy": self._predict(frame, {"biopsy": has_biopsy})}
+        return {"primary_only": self._predict(frame, {"primary_only": np.ones(n, bool)},
+                                              alive_months),
+                "biopsy": self._predict(frame, {"biopsy": has_biopsy}, alive_months)}
 
-    def _predict(self, frame: pd.DataFrame, masks: dict[str, np.ndarray]) -> Predictions:
+    @property
+    def alive_limit_months(self) -> float:
+        """Estimates can be conditioned on being alive before this month (the earlier of
+        the two models' last training deaths)."""
+        self._check_fitted()
+        return min(m.alive_limit_months for m in self.models_.values())
+
+    def check_alive_months(self, alive_months, n: int) -> np.ndarray | None:
+        """``alive_months`` as one float per patient (NaN: at the biopsy), or None when
+        no patient has one; a ModelError names the patients beyond the limit."""
+        if alive_months is None:
+            return None
+        alive = np.broadcast_to(np.asarray(alive_months, dtype=float), (n,)).copy()
+        alive[alive <= 0] = np.nan
+        if np.isnan(alive).all():
+            return None
+        limit = self.alive_limit_months
+        beyond = np.flatnonzero(alive >= limit)
+        if beyond.size:
+            rows = ", ".join(str(i + 1) for i in beyond[:10]) + (" ..." if beyond.size > 10
+                                                                else "")
+            raise ModelError(
+                f"alive_months must be below {limit:g}, the month of the training cohort's "
+                f"last death (after it the model has no deaths to estimate from); patient(s) "
+                f"{rows} have {', '.join(f'{v:g}' for v in alive[beyond[:10]])}.")
+        return alive
+
+    def _pieces(self, model: CoxModel, X: np.ndarray, rows: np.ndarray,
+                alive: np.ndarray | None) -> list:
+        """One piece per distinct month alive among ``rows`` (one when none)."""
+        if alive is None:
+            return [model.piece(X, rows)]
+        months = alive[rows]
+        out = []
+        for value in np.unique(months):  # NaN last, once
+            at = np.flatnonzero(np.isnan(months) if np.isnan(value) else months == value)
+            out.append(model.piece(X[at], rows[at], None if np.isnan(value) else value))
+        return out
+
+    def _predict(self, frame: pd.DataFrame, masks: dict[str, np.ndarray],
+                 alive_months=None) -> Predictions:
         n = len(frame)
+        alive = self.check_alive_months(alive_months, n)
         lp = np.full(n, np.nan)
         used = np.full(n, "", dtype=object)
         inputs = list(dict.fromkeys(i for m in self.models_.values() for i in m.inputs_))
@@ -181,8 +230,10 @@ class BiopsyRiskModel:
             model = self.models_[name]
             sub = frame if len(rows) == n else frame.iloc[rows]
             X = model.design(sub)
-            pieces.append(model.piece(X, rows))
-            lp[rows] = pieces[-1].linear_predictor
+            parts = self._pieces(model, X, rows, alive)
+            pieces += parts
+            for part in parts:
+                lp[part.rows] = part.linear_predictor
             used[rows] = name
             cols = [inputs.index(i) for i in model.inputs_]
             contrib[np.ix_(rows, cols)] = model.contributions_from_design(X)
@@ -199,18 +250,29 @@ class BiopsyRiskModel:
         return assemble(BandSource(n, pieces), lp, used, patient_ids(frame),
                         self.risk_cutpoints_, flags, pd.DataFrame(contrib, columns=inputs))
 
-    def predict_before_biopsy(self, frame: pd.DataFrame) -> BeforeBiopsy:
-        """Outcomes under each possible liver grade, weighted by P(liver | primary)."""
+    def predict_before_biopsy(self, frame: pd.DataFrame, alive_months=None) -> BeforeBiopsy:
+        """Outcomes under each possible liver grade, weighted by P(liver | primary).
+
+        Given alive at ``alive_months``, the weights are P(liver | primary, alive then),
+        by Bayes' rule: proportional to P(liver | primary) x S(alive_months | that grade),
+        so that the expected curve is the mixture's own conditional survival.
+        """
         self._check_fitted()
         probs = liver_grade_probabilities(self.transition_counts_,
                                           input_levels(frame, "primary_grade"))
+        alive = self.check_alive_months(alive_months, len(frame))
         by_grade = {}
-        for grade in GRADES:
+        for k, grade in enumerate(GRADES):
             assumed = frame.assign(met_grade=grade)
             for col in ("met_ki67", "met_mitoses"):
                 if col in assumed.columns:
                     assumed[col] = np.nan
-            by_grade[grade] = self._predict(assumed, {"biopsy": np.ones(len(frame), bool)})
+            by_grade[grade] = self._predict(assumed, {"biopsy": np.ones(len(frame), bool)},
+                                            alive)
+            if alive is not None:
+                probs[:, k] *= self._survival_to(self.biopsy_model_, assumed, alive)
+        if alive is not None:
+            probs /= probs.sum(axis=1, keepdims=True)
         expected = sum(probs[:, k, None] * by_grade[g].curves for k, g in enumerate(GRADES))
         probabilities = pd.DataFrame(probs, columns=list(GRADES))
         table = pd.DataFrame({"patient_id": patient_ids(frame)})
@@ -219,8 +281,15 @@ class BiopsyRiskModel:
         at = np.searchsorted(MONTHS, HORIZONS_MONTHS)
         for h, j in zip(HORIZONS_MONTHS, at, strict=True):
             table[f"surv_{h}"] = expected[:, j]
-        comparator = self._predict(frame, {"primary_only": np.ones(len(frame), bool)})
+        comparator = self._predict(frame, {"primary_only": np.ones(len(frame), bool)}, alive)
         return BeforeBiopsy(probabilities, by_grade, expected, comparator, table)
+
+    @staticmethod
+    def _survival_to(model: CoxModel, frame: pd.DataFrame, alive: np.ndarray) -> np.ndarray:
+        """S(alive_i | x_i) at the biopsy for each patient (1 where alive is NaN)."""
+        base = model.baseline_
+        h0 = np.interp(np.nan_to_num(alive), base.months, base.cumulative_hazard)
+        return np.exp(-np.exp(model.linear_predictor(frame)) * h0)
 
     # ---- persistence ----------------------------------------------------------------
     def to_dict(self) -> dict:

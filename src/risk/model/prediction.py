@@ -41,6 +41,9 @@ class Piece:
     rows: np.ndarray  # positions in the batch
     linear_predictor: np.ndarray
     centred: np.ndarray  # x - mean, (len(rows), p)
+    #: The bands at the biopsy, when ``bands`` are conditional on survival to some month:
+    #: risk groups stay those of the estimate at the biopsy (the cut-points' scale).
+    risk_bands: BandCalculator | None = None
 
 
 class BandSource:
@@ -70,7 +73,7 @@ class BandSource:
             if len(new_rows):
                 old = index[new_rows]
                 pieces.append(Piece(piece.bands, new_rows, piece.linear_predictor[old],
-                                    piece.centred[old]))
+                                    piece.centred[old], piece.risk_bands))
         return BandSource(len(positions), pieces)
 
 
@@ -177,9 +180,13 @@ def assemble(source: BandSource, linear_predictor: np.ndarray, model_used: np.nd
     at = np.searchsorted(MONTHS, HORIZONS_MONTHS)
     summary = {key: np.full((n, len(at)), np.nan) for key in ("surv", "lower", "upper")}
     summary.update({key: np.full(n, np.nan)
-                    for key in ("median", "median_lower", "median_upper")})
+                    for key in ("median", "median_lower", "median_upper", "at_biopsy_60")})
+    at_60 = at[list(HORIZONS_MONTHS).index(60)]
     for piece in source.pieces:
         part = piece.bands.summarise(piece.linear_predictor, piece.centred, at)
+        at_biopsy = piece.risk_bands or piece.bands
+        part["at_biopsy_60"] = np.exp(np.exp(piece.linear_predictor)
+                                      * at_biopsy.minus_h0[at_60])
         for key, values in part.items():
             if key.startswith("median"):
                 values = np.where(values >= 0, MONTHS[values], np.nan)
@@ -193,8 +200,7 @@ def assemble(source: BandSource, linear_predictor: np.ndarray, model_used: np.nd
     # the lower band reaches 0.5 first: it gives the lower limit of the median
     cols["median_os_lower"] = summary["median_lower"]
     cols["median_os_upper"] = summary["median_upper"]
-    cols["risk_group"] = risk_groups(summary["surv"][:, list(HORIZONS_MONTHS).index(60)],
-                                     cutpoints)
+    cols["risk_group"] = risk_groups(summary["at_biopsy_60"], cutpoints)
     cols["flags"] = flags
     cols["linear_predictor"] = linear_predictor
     table = pd.DataFrame(cols, columns=TABLE_COLUMNS)
