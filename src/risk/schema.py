@@ -71,6 +71,8 @@ class Column:
     default: object = None
     outcome: bool = False  # required for training and evaluation only
     model_input: bool = True  # used to predict (False: id, outcomes, cohort-only)
+    #: Read by predictions only (e.g. alive_months); never generated or trained on.
+    prediction_only: bool = False
 
     def allowed(self) -> str:
         """What is allowed, in words, for messages."""
@@ -162,8 +164,20 @@ COLUMNS: tuple[Column, ...] = (
            outcome=True, model_input=False),
 )
 
-BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+#: Columns a prediction file or the form may add: conditions of the estimate, not facts
+#: of a cohort (never generated, trained on or required; after the derived columns).
+PREDICTION_ONLY: tuple[Column, ...] = (
+    Column("alive_months", "number", "Known alive at",
+           "Months since the liver biopsy the patient is known to be alive; every "
+           "estimate is then conditional on it. Blank = at the biopsy.", unit="months",
+           minimum=0, maximum=CURVE_MAX_MONTHS, model_input=False,
+           prediction_only=True),
+)
+
+BY_NAME: dict[str, Column] = {c.name: c for c in (*COLUMNS, *PREDICTION_ONLY)}
+#: The columns of a cohort (what the canonical frame holds and the generator writes).
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+PREDICTION_COLUMNS: tuple[str, ...] = tuple(c.name for c in PREDICTION_ONLY)
 OUTCOME_COLUMNS = tuple(c.name for c in COLUMNS if c.outcome)
 #: The columns a patient form shows and a prediction reads.
 PATIENT_INPUTS = tuple(c.name for c in COLUMNS if c.model_input)

@@ -27,6 +27,8 @@ from risk.schema import (
     MISSING_WORDS,
     OUTCOME_COLUMNS,
     PATIENT_ID_PATTERN,
+    PREDICTION_COLUMNS,
+    PREDICTION_ONLY,
     Column,
     column,
     looks_like_identifier,
@@ -63,6 +65,10 @@ def read_header(names: list[str], purpose: str, findings: Findings) -> Layout:
     ignored = list(unknown)
     outcomes = purpose == "training"
     present = [n for n in OUTCOME_COLUMNS if n in used]
+    if purpose != "prediction":  # e.g. alive_months: a condition of a prediction only
+        for name in [n for n in PREDICTION_COLUMNS if n in used]:
+            ignored.append(name)
+            del used[name]
     if purpose == "prediction":
         ignored += present
         for name in present:
@@ -89,7 +95,7 @@ def _sort_header(names: list[str], findings: Findings) -> tuple[dict[str, int], 
     for position, name in enumerate(names):
         if name in used:
             findings.file("the column appears more than once (only one may be given)", name)
-        elif name in COLUMN_NAMES:
+        elif name in COLUMN_NAMES or name in PREDICTION_COLUMNS:
             used[name] = position
         elif looks_like_identifier(name):
             findings.file("looks like a direct identifier (a name, record number, date of "
@@ -186,7 +192,7 @@ def _whole(values: pd.Series) -> pd.Series:
 def typed_schema() -> pa.DataFrameSchema:
     """Bounds, whole numbers, the patient_id pattern and uniqueness, from the schema."""
     columns = {}
-    for col in COLUMNS:
+    for col in (*COLUMNS, *PREDICTION_ONLY):
         checks = []
         if col.kind in ("number", "integer"):
             checks.append(pa.Check.in_range(col.minimum, col.maximum,

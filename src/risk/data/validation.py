@@ -45,7 +45,13 @@ from risk.data.rules import (
     read_header,
 )
 from risk.errors import Problem, ValidationError
-from risk.schema import BY_NAME, COLUMN_NAMES, COLUMNS, DERIVED_COLUMNS, OUTCOME_COLUMNS
+from risk.schema import (
+    BY_NAME,
+    COLUMN_NAMES,
+    COLUMNS,
+    OUTCOME_COLUMNS,
+    PREDICTION_COLUMNS,
+)
 
 __all__ = ["PURPOSES", "CohortResult", "load_cohort", "validate_cohort", "validate_patient",
            "canonicalise", "median_follow_up"]
@@ -174,7 +180,8 @@ def _cells(raw: pd.DataFrame, layout: Layout) -> tuple[dict[str, Cells], pd.Inde
 def _parse(cells: dict[str, Cells], rows: pd.Index, layout: Layout, findings: Findings):
     """Typed frame (index = row numbers) and a problem mask per column."""
     typed, bad = {}, {}
-    for col in COLUMNS:
+    given = tuple(BY_NAME[n] for n in PREDICTION_COLUMNS if n in cells)
+    for col in (*COLUMNS, *given):
         if col.name in cells:
             required = col.required or (col.outcome and layout.outcomes)
             typed[col.name], bad[col.name] = parse_column(col, cells[col.name], required,
@@ -293,7 +300,10 @@ def _canonical(frame: pd.DataFrame, derived: dict[str, pd.Series] | None) -> pd.
     change, steps = grading.grade_changes(pd.Series(out["primary_grade"], index=index),
                                           pd.Series(out["met_grade"], index=index))
     out["grade_change"], out["grade_change_steps"] = change.to_numpy(), steps.to_numpy()
-    return pd.DataFrame(out, index=index)[list(COLUMN_NAMES) + list(DERIVED_COLUMNS)]
+    for name in PREDICTION_COLUMNS:  # only when given
+        if name in frame:
+            out[name] = _canonical_values(BY_NAME[name], frame[name])
+    return pd.DataFrame(out, index=index)
 
 
 def median_follow_up(os_months, death) -> float | None:
@@ -350,6 +360,8 @@ def validate_patient(values: dict) -> pd.DataFrame:
                for key in values if key not in BY_NAME]
     row = {name: _as_text(values.get(name)) for name in COLUMN_NAMES
            if name not in OUTCOME_COLUMNS}
+    row.update({name: _as_text(values[name]) for name in PREDICTION_COLUMNS
+                if values.get(name) is not None})
     row["patient_id"] = row["patient_id"] or FORM_PATIENT_ID
     try:
         frame = validate_cohort(pd.DataFrame([row], dtype=object), "prediction").frame

@@ -93,8 +93,10 @@ def parameter_table() -> str:
 def data_dictionary_table() -> str:
     """Markdown table of the cohort columns, from :mod:`risk.schema`."""
     rows = ["| column | type | required | allowed values | meaning |", "|---|---|---|---|---|"]
-    for col in schema.COLUMNS:
-        required = "yes" if col.required else ("for training" if col.outcome else "no")
+    for col in (*schema.COLUMNS, *schema.PREDICTION_ONLY):
+        required = "yes" if col.required else ("for training" if col.outcome else
+                                               "prediction only" if col.prediction_only
+                                               else "no")
         meaning = col.help or col.label
         rows.append(f"| `{col.name}` | {col.kind} | {required} | {col.allowed()} | {meaning} |")
     return "\n".join(rows) + "\n"
