@@ -167,7 +167,7 @@ COLUMNS: tuple[Column, ...] = (
 #: Columns a prediction file or the form may add: conditions of the estimate, not facts
 #: of a cohort (never generated, trained on or required; after the derived columns).
 PREDICTION_ONLY: tuple[Column, ...] = (
-    Column("alive_months", "number", "Known alive at",
+    Column("alive_months", "number", "Known alive after the biopsy",
            "Months since the liver biopsy the patient is known to be alive; every "
            "estimate is then conditional on it. Blank = at the biopsy.", unit="months",
            minimum=0, maximum=CURVE_MAX_MONTHS, model_input=False,

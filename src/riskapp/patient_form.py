@@ -37,7 +37,8 @@ CLEAR_KEY = "clear"
 #: The form's three columns: a title, the fields (schema names = widget keys), a note.
 FORM_SECTIONS = (
     ("Patient and disease extent",
-     ("age", "sex", "ecog", "met_timing", "liver_burden", "extrahepatic_mets", "sstr_status"),
+     ("age", "sex", "ecog", "met_timing", "liver_burden", "extrahepatic_mets", "sstr_status",
+      "alive_months"),
      None),
     ("Primary tumor",
      ("primary_site", "differentiation", "primary_ki67", "primary_mitoses", "primary_grade",

@@ -6,7 +6,6 @@ state; figures come from :mod:`risk.present.figures.patient` and the PDF from :m
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -17,6 +16,7 @@ from risk.model import (
     PREDICTED_MEDIAN_RULE,
     RISK_GROUP_LABELS,
     PatientEstimate,
+    describe_alive,
     describe_cutpoints,
     describe_entered,
     describe_grade_comparison,
@@ -47,8 +47,13 @@ def _horizon_metrics(est: PatientEstimate) -> None:
     for column, months in zip(columns, schema.HORIZONS_MONTHS, strict=True):
         value, low, up = est.estimate.at(months)
         with column, st.container(key=f"surv_{months}", border=True):
+            if est.estimate.survived(months):
+                st.metric(f"Survival at {HORIZON_WORDS[months]}", "reached")
+                st.caption(f"Already survived: alive at {est.alive_months:g} months.")
+                continue
             st.metric(f"Survival at {HORIZON_WORDS[months]}", percent(value))
-            st.caption(f"95% CI {percent(low)} to {percent(up)}")
+            st.caption(f"95% CI {percent(low)} to {percent(up)}"
+                       + (" (given alive now)" if est.alive_months else ""))
 
 
 def _summary_line(est: PatientEstimate) -> None:
@@ -68,9 +73,11 @@ def _curve_figure(est: PatientEstimate, served: ServedModel):
     if ref.km_times is not None and ref.km_survival is not None:
         reference = (ref.km_times, ref.km_survival)
     e = est.estimate
+    if est.alive_months:  # the cohort's curve is not conditional: it would mislead
+        reference = None
     return figures.survival_curve(e.months, e.survival, e.lower, e.upper, reference=reference,
                                   reference_label=ref.label or "Training cohort",
-                                  synthetic=est.synthetic)
+                                  synthetic=est.synthetic, alive_months=est.alive_months)
 
 
 def _biopsy_value(est: PatientEstimate) -> None:
@@ -87,14 +94,15 @@ def _biopsy_value(est: PatientEstimate) -> None:
     w, wo = est.estimate, est.without_biopsy
     liver, primary = est.patient["met_grade"].iloc[0], est.patient["primary_grade"].iloc[0]
     change = est.patient["grade_change"].iloc[0]
-    s_with, s_without = w.at(60)[0], wo.at(60)[0]
+    horizon = est.headline_months
+    s_with, s_without = w.at(horizon)[0], wo.at(horizon)[0]
     moved = 100 * (s_with - s_without)
     direction = "higher" if moved > 0 else "lower"
     compared = describe_grade_comparison(primary, liver).replace(
         f": {change}", f": **{change}**")
     st.markdown(
-        f"The liver biopsy showed **{liver}** ({compared}). With it the 5-year survival "
-        f"estimate is **{percent(s_with)}**, "
+        f"The liver biopsy showed **{liver}** ({compared}). With it the survival estimate "
+        f"at {HORIZON_WORDS[horizon]} is **{percent(s_with)}**, "
         f"against **{percent(s_without)}** from the primary-only model"
         + (f" ({abs(moved):.1f} percentage points {direction})." if round(moved, 1) else
            " (no change)."))
@@ -107,6 +115,8 @@ def _biopsy_value(est: PatientEstimate) -> None:
     with right:
         rows = []
         for m in schema.HORIZONS_MONTHS:
+            if w.survived(m):
+                continue
             a, b = w.at(m), wo.at(m)
             rows.append({"Survival at": HORIZON_WORDS[m],
                          "With the biopsy": f"{percent(a[0])} ({_span(a)})",
@@ -140,29 +150,37 @@ def _before_biopsy(est: PatientEstimate) -> None:
         basis = (f"how often each followed such a primary in the training cohort ({total} "
                  + ("patients with both grades)" if graded else
                     "patients with an ungraded primary and a liver-biopsy grade)"))
+    given = ""
+    if est.alive_months:
+        given = (f" Given alive at {est.alive_months:g} months, each chance is updated by "
+                 "how likely a patient with that liver grade was to live that long (Bayes' "
+                 "rule).")
     st.markdown(f"For {primary}, the outcome under each liver grade a biopsy could show, "
-                f"weighted by {basis}.")
+                f"weighted by {basis}.{given}")
+    horizon = est.headline_months
+    years = HORIZON_WORDS[horizon]
     left, right = st.columns([3, 2])
     with left:
         _chart(figures.before_biopsy(before.months, before.scenarios, before.curves,
-                                     before.expected, synthetic=est.synthetic),
-               "before_biopsy")
+                                     before.expected, horizon=horizon,
+                                     synthetic=est.synthetic), "before_biopsy")
     with right:
         table = pd.DataFrame({
             "Liver grade": before.scenarios["liver_grade"],
             "Chance (patients)": [f"{p:.0%} ({n})" for p, n in zip(
                 before.scenarios["probability"], before.scenarios["patients"], strict=True)],
-            "5-year survival": [percent(v) for v in before.scenarios["surv_60"]],
+            f"Survival at {years}": [percent(v) for v in before.survival_at(horizon)],
         })
         static_table(table, hide_index=True)
-        expected = float(np.interp(60, before.months, before.expected))
-        st.markdown(f"Expected 5-year survival before the biopsy: **{percent(expected)}**.")
+        expected = before.expected_at(horizon)
+        st.markdown(f"Expected survival at {years} before the biopsy: "
+                    f"**{percent(expected)}**.")
         primary_only = est.without_biopsy if est.has_biopsy else est.estimate
         if primary_only is not None:
             st.caption(
                 f"This average comes from the biopsy model; the primary-only model, fitted "
                 f"directly on what is known before a biopsy, gives "
-                f"{percent(primary_only.at(60)[0])}. A gap between the two shows how much "
+                f"{percent(primary_only.at(horizon)[0])}. A gap between the two shows how much "
                 "the estimate depends on the model's assumptions.")
 
 
@@ -203,6 +221,10 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
         st.warning(SYNTHETIC_BANNER, icon=":material/science:")
     if not est.has_biopsy:
         st.info(PRIMARY_ONLY, icon=":material/info:")
+    if est.alive_months:
+        with st.container(key="conditional", border=True):
+            st.markdown(f"**Alive {est.alive_months:g} months after the biopsy.** "
+                        + describe_alive(est.alive_months))
     _horizon_metrics(est)
     _summary_line(est)
     for warning in est.warnings:
@@ -216,8 +238,9 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
     with left:
         _chart(curve, "survival_curve")
     with right:
-        _chart(figures.icon_array(est.estimate.at(60)[0], synthetic=est.synthetic),
-               "icon_array")
+        horizon = est.headline_months
+        _chart(figures.icon_array(est.estimate.at(horizon)[0], horizon_years=horizon // 12,
+                                  synthetic=est.synthetic), "icon_array")
     _biopsy_value(est)
     _before_biopsy(est)
     _basis(est, served)

@@ -11,6 +11,8 @@ _ECOG_LABELS = {
     3: "3 - limited self-care", 4: "4 - completely disabled",
 }
 CHOOSE = "Choose..."
+#: What a blank optional number means, where it is not "not measured".
+_BLANK_NUMBERS = {"alive_months": "at the biopsy"}
 _BLANK_LABELS = {
     "primary_grade": "Not assessed (derive)",
     "met_grade": "Not assessed / no biopsy",
@@ -42,7 +44,8 @@ def schema_widget(name: str, default=None):
             label, min_value=float(col.minimum), max_value=float(col.maximum),
             value=None if default is None else float(default), step=step,
             help=help_text, key=name, format="%g",
-            placeholder="required" if col.required else "not measured",
+            placeholder="required" if col.required else _BLANK_NUMBERS.get(name,
+                                                                           "not measured"),
         )
     if name == "ecog":
         options = list(range(int(col.minimum), int(col.maximum) + 1))

@@ -114,7 +114,7 @@ def test_page_renders_the_empty_form(model):
     # + and - move age and counts by whole steps, percentages by tenths
     steps = {w.key: w.step for w in at.number_input}
     assert steps == {"age": 1.0, "primary_ki67": 0.1, "primary_mitoses": 1.0,
-                     "met_ki67": 0.1, "met_mitoses": 1.0}
+                     "met_ki67": 0.1, "met_mitoses": 1.0, "alive_months": 1.0}
     # the only metric is the hidden one that loads the results' code in the browser
     from riskapp.loaders import BROWSER_WARM_UP_KEY
 

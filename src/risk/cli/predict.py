@@ -13,11 +13,19 @@ The output CSV has one row per patient, in the input's order:
   fall to 50% within 120 months), risk_group (low / intermediate / high) and flags
   (inputs outside the training data's range or rare in it; blank if none).
 
+Survival given time already survived: with --alive-months N (or a column alive_months
+in the input, which wins where it is filled in) every estimate of that patient is
+conditional on being alive N months after the biopsy: surv_T is S(T) / S(N) with its
+own 95% interval (1 for T <= N), the median is still counted from the biopsy, and the
+output's alive_months column says what each row is conditional on (blank: at the
+biopsy). N must be below the month of the training cohort's last death.
+
 Large files are read and scored in chunks, so memory stays flat.
 
 Examples
   python -m risk predict --input patients.csv --output predictions.csv
   python -m risk predict --input patients.csv --output out.csv --model synthetic-v1
+  python -m risk predict --input patients.csv --output out.csv --alive-months 24
 """
 
 from __future__ import annotations
@@ -41,6 +49,20 @@ def positive_int(text: str) -> int:
     return value
 
 
+def months_alive(text: str) -> float:
+    """--alive-months: a number within the data dictionary's bounds for alive_months."""
+    from risk.schema import column
+
+    col = column("alive_months")
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not col.minimum <= value <= col.maximum:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"must be {col.allowed()}; got {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", metavar="FILE", required=True,
                         help="cohort CSV of the patients to score")
@@ -50,6 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="VERSION", default=None,
                         help="the model version to use (default: the active one; see "
                              "'python -m risk models list')")
+    parser.add_argument("--alive-months", type=months_alive, default=None, metavar="N",
+                        help="estimates conditional on being alive N months after the "
+                             "biopsy (a filled alive_months cell of the input wins)")
     parser.add_argument("--chunk-rows", type=positive_int, default=CHUNK_ROWS,
                         metavar="N", help=f"patients scored at a time (default {CHUNK_ROWS:,})")
     parser.add_argument("--jobs", type=positive_int, default=None, metavar="N",
@@ -75,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     loaded = Registry(args.model_dir).load(args.model)
     try:
         summary = score_file(loaded.model, loaded.version, args.input, args.output,
-                             chunk_rows=args.chunk_rows, jobs=args.jobs)
+                             chunk_rows=args.chunk_rows, jobs=args.jobs,
+                             alive_months=args.alive_months)
     except OSError as exc:  # unreadable input, full disk, no permission to write
         reading = exc.filename and os.path.abspath(exc.filename) == os.path.abspath(args.input)
         raise RiskError(f"cannot {'read' if reading else 'write'} "

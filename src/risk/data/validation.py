@@ -127,6 +127,9 @@ class CohortResult:
     n_patients: int
     n_deaths: int | None
     median_follow_up_months: float | None
+    #: Each patient's data row in the file (1 = the first under the header): blank rows
+    #: are skipped, so a later check can still name the row a person sees.
+    row_numbers: np.ndarray | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -225,13 +228,16 @@ def validate_cohort(raw: pd.DataFrame, purpose: str = "cohort") -> CohortResult:
     check_outcomes(typed, bad, purpose, findings)
     if findings:
         raise findings.error()
-    frame = _canonical(typed, derived).reset_index(drop=True)
+    frame = _canonical(typed, derived)
+    row_numbers = frame.index.to_numpy(dtype=np.int64)
+    frame = frame.reset_index(drop=True)
     notes = _notes(typed, frame, n_blank, layout, purpose)
     deaths = follow_up = None
     if layout.outcomes:
         deaths = int(frame["death"].sum())
         follow_up = median_follow_up(frame["os_months"], frame["death"])
-    return CohortResult(frame, list(layout.ignored), notes, len(frame), deaths, follow_up)
+    return CohortResult(frame, list(layout.ignored), notes, len(frame), deaths, follow_up,
+                        row_numbers)
 
 
 def _notes(typed: pd.DataFrame, frame: pd.DataFrame, n_blank: int, layout: Layout,

@@ -35,6 +35,7 @@ _WHERE = {
     "describe_grade": "patient_estimate",
     "describe_grade_comparison": "patient_estimate",
     "describe_horizon": "patient_estimate",
+    "describe_alive": "patient_estimate",
     "describe_median": "patient_estimate",
     "describe_reference": "patient_estimate",
     "estimate_patient": "patient_estimate",

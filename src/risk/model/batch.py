@@ -37,7 +37,8 @@ from risk.schema import HORIZONS_MONTHS
 if TYPE_CHECKING:
     from risk.data.validation import Note
 
-__all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_file", "default_jobs", "output_table"]
+__all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_file", "default_jobs", "output_table",
+           "output_columns"]
 
 OUTPUT_COLUMNS = (
     "patient_id", "model_version", "model_used",
@@ -87,23 +88,61 @@ class _Chunk:
     summary: str = ""  # a ValidationError's summary, "" when the chunk is valid
     problems: list[Problem] = field(default_factory=list)
     csv: bytes = b""
+    #: The csv has the alive_months column (:func:`output_columns`).
+    conditional: bool = False
     patients: int = 0
     by_model: dict[str, int] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
     ignored: list[str] = field(default_factory=list)
 
 
-def output_table(predictions_table, version: str):
-    """The output columns, in order, for one chunk's predictions."""
+def output_columns(conditional: bool = False) -> list[str]:
+    """:data:`OUTPUT_COLUMNS`, with ``alive_months`` after ``model_used`` when some
+    estimates are conditional on time survived (``--alive-months`` or the input's column)."""
+    columns = list(OUTPUT_COLUMNS)
+    if conditional:
+        columns.insert(columns.index("model_used") + 1, "alive_months")
+    return columns
+
+
+def output_table(predictions_table, version: str, alive_months=None,
+                 conditional: bool = False):
+    """The output columns, in order, for one chunk's predictions (``alive_months``: what
+    each estimate is conditional on, blank = at the biopsy)."""
     table = predictions_table.assign(model_version=version)
-    return table.loc[:, list(OUTPUT_COLUMNS)]
+    if conditional:
+        table = table.assign(alive_months=np.nan if alive_months is None else alive_months)
+    return table.loc[:, output_columns(conditional)]
+
+
+def alive_months_of(frame, default: float | None) -> np.ndarray | None:
+    """Per patient: the file's ``alive_months``, else ``default`` (``--alive-months``);
+    None when neither says anything (every estimate at the biopsy)."""
+    n = len(frame)
+    given = frame["alive_months"].to_numpy(dtype=float) if "alive_months" in frame \
+        else np.full(n, np.nan)
+    if default is not None:
+        given = np.where(np.isnan(given), float(default), given)
+    return None if np.isnan(given).all() else given
+
+
+def _beyond_limit(model, alive: np.ndarray, row_numbers: np.ndarray) -> list[Problem]:
+    """A problem at each row whose months alive pass the model's last training death."""
+    limit = model.alive_limit_months
+    beyond = np.flatnonzero(alive >= limit)
+    return [Problem("beyond the training cohort's last death: the model cannot estimate "
+                    "survival given that long survived", row=int(row_numbers[i]),
+                    column="alive_months", value=f"{alive[i]:g}",
+                    allowed=f"0 to below {limit:g} months, or blank (at the biopsy)")
+            for i in beyond]
 
 
 # The model a process scores with: set once per process (worker initializer or caller).
 _SCORER: dict = {}
 
 
-def _set_scorer(model, version: str, params: dict | None = None) -> None:
+def _set_scorer(model, version: str, params: dict | None = None,
+                alive_months: float | None = None) -> None:
     if params is not None:  # a worker: rebuild from plain parameters, one BLAS thread
         from threadpoolctl import threadpool_limits
 
@@ -111,7 +150,7 @@ def _set_scorer(model, version: str, params: dict | None = None) -> None:
 
         threadpool_limits(1)
         model = BiopsyRiskModel.from_dict(params)
-    _SCORER.update(model=model, version=version)
+    _SCORER.update(model=model, version=version, alive=alive_months)
 
 
 def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
@@ -130,23 +169,35 @@ def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
     except ValidationError as exc:
         return _Chunk(first_row, ids, rows, summary=exc.summary, problems=exc.problems)
     del raw
-    table = output_table(_SCORER["model"].predict(result.frame).table, _SCORER["version"])
+    model = _SCORER["model"]
+    alive = alive_months_of(result.frame, _SCORER.get("alive"))
+    conditional = _SCORER.get("alive") is not None or "alive_months" in result.frame
+    if alive is None:
+        predictions = model.predict(result.frame)
+    else:
+        beyond = _beyond_limit(model, alive, result.row_numbers)
+        if beyond:
+            return _Chunk(first_row, ids, rows, summary=f"{len(beyond)} problem(s) found",
+                          problems=beyond)
+        predictions = model.predict(result.frame, alive_months=alive)
+    table = output_table(predictions.table, _SCORER["version"], alive, conditional)
     counts = table["model_used"].value_counts()
     return _Chunk(first_row, ids, rows, csv=csv_bytes(table, header=False),
+                  conditional=conditional,
                   patients=result.n_patients,
                   by_model={str(k): int(v) for k, v in counts.items()},
                   notes=result.note_records, ignored=list(result.ignored_columns))
 
 
 def _scored(chunks: Iterable[tuple[int, bytes]], model, version: str,
-            jobs: int) -> Iterator[_Chunk]:
+            jobs: int, alive_months: float | None = None) -> Iterator[_Chunk]:
     """Each chunk's outcome, in file order; in ``jobs`` processes when there is more
     than one chunk (at most ``jobs + 1`` chunks in flight, so memory stays bounded)."""
     chunks = iter(chunks)
     first = next(chunks, None)
     second = next(chunks, None) if first is not None else None
     if jobs <= 1 or second is None:
-        _set_scorer(model, version)
+        _set_scorer(model, version, alive_months=alive_months)
         for item in (first, second, *chunks):
             if item is not None:
                 yield _score_chunk(*item)
@@ -154,7 +205,8 @@ def _scored(chunks: Iterable[tuple[int, bytes]], model, version: str,
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_scorer,
-                             initargs=(None, version, model.to_dict())) as pool:
+                             initargs=(None, version, model.to_dict(), alive_months)
+                             ) as pool:
         pending = deque()
         for item in (first, second, *chunks):
             pending.append(pool.submit(_score_chunk, *item))
@@ -165,7 +217,8 @@ def _scored(chunks: Iterable[tuple[int, bytes]], model, version: str,
 
 
 def score_file(model, version: str, input_path, output_path,
-               chunk_rows: int = CHUNK_ROWS, jobs: int | None = None) -> ScoreSummary:
+               chunk_rows: int = CHUNK_ROWS, jobs: int | None = None,
+               alive_months: float | None = None) -> ScoreSummary:
     """Validate and score ``input_path`` with a fitted model; write ``output_path``.
 
     Parameters
@@ -181,6 +234,9 @@ def score_file(model, version: str, input_path, output_path,
         Patients per chunk.
     jobs : int, optional
         Worker processes (default :func:`default_jobs`; 1 scores in this process).
+    alive_months : float, optional
+        Every estimate conditional on being alive this many months after the biopsy,
+        for the patients whose own ``alive_months`` cell is blank.
 
     Raises
     ------
@@ -193,14 +249,20 @@ def score_file(model, version: str, input_path, output_path,
     chunks = iter_record_chunks(input_path, rows=chunk_rows)
     try:
         with open(tmp, "wb") as out:
-            out.write(csv_bytes(_header_only(), header=True))
-            for chunk in _scored(chunks, model, version, jobs or default_jobs()):
+            header = False  # written with the first valid chunk: it knows the columns
+            for chunk in _scored(chunks, model, version, jobs or default_jobs(),
+                                 alive_months):
                 patient_ids.add(chunk.ids, chunk.rows)
                 if chunk.summary:
                     problems.add(chunk.summary, chunk.problems, chunk.first_row)
                 elif not problems.total:  # after a problem: validate on, write no more
+                    if not header:
+                        out.write(csv_bytes(_header_only(chunk.conditional), header=True))
+                        header = True
                     out.write(chunk.csv)
                     summary.add(chunk)
+            if not header:
+                out.write(csv_bytes(_header_only(alive_months is not None), header=True))
         patient_ids.settle(problems)
         if problems.total:
             raise problems.error()
@@ -211,7 +273,7 @@ def score_file(model, version: str, input_path, output_path,
     return summary
 
 
-def _header_only():
+def _header_only(conditional: bool = False):
     import pandas as pd
 
-    return pd.DataFrame(columns=list(OUTPUT_COLUMNS))
+    return pd.DataFrame(columns=output_columns(conditional))

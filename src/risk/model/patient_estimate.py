@@ -36,6 +36,12 @@ class SurvivalEstimate:
     upper: np.ndarray
     summary: dict
     contributions: pd.Series
+    #: Conditional on being alive this many months after the biopsy (None: at it).
+    alive_months: float | None = None
+
+    def survived(self, months: float) -> bool:
+        """True for a time the patient is already known to have survived."""
+        return self.alive_months is not None and months <= self.alive_months
 
     @property
     def model_used(self) -> str:
@@ -70,6 +76,14 @@ class BiopsyScenarios:
     curves: dict[str, np.ndarray]
     expected: np.ndarray
 
+    def survival_at(self, months: int) -> list[float]:
+        """Survival at ``months`` under each liver grade, in the scenarios' order."""
+        return [float(np.interp(months, self.months, self.curves[g]))
+                for g in self.scenarios["liver_grade"]]
+
+    def expected_at(self, months: int) -> float:
+        return float(np.interp(months, self.months, self.expected))
+
 
 @dataclass(frozen=True)
 class PatientEstimate:
@@ -90,6 +104,14 @@ class PatientEstimate:
     #: The model rests on the shipped synthetic cohort (risk.registry.lineage): every
     #: page and report of this estimate says so, and only then.
     synthetic: bool = False
+    #: Months after the biopsy the patient is known alive: every estimate above is
+    #: conditional on it (None: at the biopsy).
+    alive_months: float | None = None
+
+    @property
+    def headline_months(self) -> int:
+        """The horizon the page leads with: 5 years, or 10 once 5 are survived."""
+        return 120 if self.estimate.survived(60) else 60
 
     @property
     def has_biopsy(self) -> bool:
@@ -147,23 +169,25 @@ def grade_problems(grades: Mapping[str, grading.GradeCheck]) -> list[Problem]:
 
 # --------------------------------------------------------------------------- estimate
 
-def _survival_estimate(predictions, i: int = 0) -> SurvivalEstimate:
+def _survival_estimate(predictions, alive_months: float | None = None) -> SurvivalEstimate:
     months = np.asarray(predictions.months, dtype=float)
-    summary = predictions.table.iloc[i].to_dict()
-    contributions = predictions.contributions.iloc[i].astype(float)
-    return SurvivalEstimate(months, np.asarray(predictions.curves[i], float),
-                            np.asarray(predictions.lower[i], float),
-                            np.asarray(predictions.upper[i], float), summary, contributions)
+    summary = predictions.table.iloc[0].to_dict()
+    contributions = predictions.contributions.iloc[0].astype(float)
+    return SurvivalEstimate(months, np.asarray(predictions.curves[0], float),
+                            np.asarray(predictions.lower[0], float),
+                            np.asarray(predictions.upper[0], float), summary, contributions,
+                            alive_months)
 
 
-def liver_grade_scenarios(model, patient: pd.DataFrame) -> BiopsyScenarios:
+def liver_grade_scenarios(model, patient: pd.DataFrame,
+                          alive_months: float | None = None) -> BiopsyScenarios:
     """Survival under each liver grade, weighted by P(liver grade | primary grade).
 
     The probabilities are the training cohort's shares
-    (:meth:`risk.model.BiopsyRiskModel.predict_before_biopsy`); ``patients`` gives the
-    counts behind them.
+    (:meth:`risk.model.BiopsyRiskModel.predict_before_biopsy`), updated for survival to
+    ``alive_months`` when given; ``patients`` gives the counts behind them.
     """
-    result = model.predict_before_biopsy(patient)
+    result = model.predict_before_biopsy(patient, alive_months=alive_months)
     primary = patient["primary_grade"].iloc[0]
     level = primary if primary in GRADES else "unknown"
     counts = (getattr(model, "transition_counts_", None) or {}).get(level, {})
@@ -208,8 +232,8 @@ def estimate_patient(
     """
     from risk.data.validation import validate_patient  # the single patient validator
 
-    inputs = {k: values.get(k) for k in (*schema.PATIENT_INPUTS, "differentiation")
-              if k in values}
+    inputs = {k: values.get(k) for k in (*schema.PATIENT_INPUTS, "differentiation",
+                                         *schema.PREDICTION_COLUMNS) if k in values}
     grades = grades_as_entered(values)
     contradictions = grade_problems(grades)
     try:
@@ -221,21 +245,39 @@ def estimate_patient(
             from None
     if contradictions:
         raise ValidationError(contradictions)
-    both = model.predict_both(patient)
+    alive = alive_months_of(model, patient)
+    both = model.predict_both(patient, alive_months=alive)
     with_biopsy = bool(pd.notna(patient["met_grade"].iloc[0]))
-    without = _survival_estimate(both["primary_only"])
-    estimate = _survival_estimate(both["biopsy"]) if with_biopsy else without
+    without = _survival_estimate(both["primary_only"], alive)
+    estimate = _survival_estimate(both["biopsy"], alive) if with_biopsy else without
     flags = [f.strip() for f in str(estimate.summary.get("flags") or "").split(";")]
     warnings = tuple(f for f in flags if f and not f.startswith(_STATED_ELSEWHERE))
     return PatientEstimate(
         inputs=inputs, patient=patient, grades=grades, estimate=estimate,
         without_biopsy=without if with_biopsy else None,
-        before_biopsy=liver_grade_scenarios(model, patient), model_version=model_version,
+        before_biopsy=liver_grade_scenarios(model, patient, alive),
+        model_version=model_version,
         risk_cutpoints=tuple(float(c) for c in (getattr(model, "risk_cutpoints_", None) or ())),
         warnings=warnings,
         reference_patient=dict(getattr(model, "reference_patient_", None) or {}),
-        synthetic=synthetic,
+        synthetic=synthetic, alive_months=alive,
     )
+
+
+def alive_months_of(model, patient: pd.DataFrame) -> float | None:
+    """The validated months known alive (None: at the biopsy); one beyond the model's
+    last training death is a problem at the field."""
+    if "alive_months" not in patient or pd.isna(patient["alive_months"].iloc[0]):
+        return None
+    alive = float(patient["alive_months"].iloc[0])
+    limit = model.alive_limit_months
+    if alive >= limit:
+        raise ValidationError([Problem(
+            f"{schema.column('alive_months').label}: this model's training cohort has no "
+            f"deaths after month {limit:g}, so it cannot estimate survival beyond a time "
+            "survived that long", column="alive_months", value=f"{alive:g}",
+            allowed=f"0 to below {limit:g} months, or blank (at the biopsy)")])
+    return alive if alive > 0 else None
 
 
 # --------------------------------------------------------------------------- words
@@ -245,6 +287,8 @@ def format_input(name: str, value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         if name in ("primary_grade", "met_grade"):
             return "not assessed"
+        if name == "alive_months":
+            return "at the biopsy"
         return "not given"
     col = schema.column(name)
     if col.kind == "flag":
@@ -271,7 +315,7 @@ def describe_reference(reference: Mapping[str, object]) -> list[tuple[str, str]]
 def describe_inputs(inputs: Mapping[str, object]) -> list[tuple[str, str]]:
     """(label, value) pairs for the inputs as entered, in schema order."""
     return [(schema.column(n).label, format_input(n, inputs[n]))
-            for n in schema.COLUMN_NAMES if n in inputs]
+            for n in (*schema.COLUMN_NAMES, *schema.PREDICTION_COLUMNS) if n in inputs]
 
 
 def describe_entered(est: PatientEstimate) -> list[tuple[str, str]]:
@@ -289,7 +333,10 @@ def percent(value: float) -> str:
 
 
 def describe_horizon(estimate: SurvivalEstimate, months: int) -> str:
-    """'61.2% (95% CI 52.0% to 69.8%)' for a horizon."""
+    """'61.2% (95% CI 52.0% to 69.8%)' for a horizon ('already survived' for one
+    before the time the patient is known alive)."""
+    if estimate.survived(months):
+        return f"already survived (alive at {estimate.alive_months:g} months)"
     est, low, up = estimate.at(months)
     return f"{percent(est)} (95% CI {percent(low)} to {percent(up)})"
 
@@ -313,6 +360,18 @@ def describe_median(estimate: SurvivalEstimate) -> str:
     upper = f"{up:.0f} months" if np.isfinite(up) else f"beyond {last} months"
     lower = f"{low:.0f}" if np.isfinite(low) else "?"
     return f"{med:.0f} months (95% CI {lower} to {upper})"
+
+
+def describe_alive(alive_months: float | None) -> str:
+    """What a conditional estimate means, in words a clinician can read aloud."""
+    if alive_months is None:
+        return "Estimated at the liver biopsy."
+    months = f"{alive_months:g} month{'s' if alive_months != 1 else ''}"
+    return (f"Given that the patient is alive {months} after the liver biopsy: each "
+            f"survival is the chance of being alive at that time after the biopsy for a "
+            f"patient who has already survived {months} (S(t) / S({alive_months:g}), with "
+            f"its own 95% interval); the median is counted from the biopsy too. Times "
+            f"already survived are not estimated. Risk groups stay those at the biopsy.")
 
 
 #: Which of the two served models gave an estimate, in words.

@@ -23,6 +23,7 @@ from risk.model.patient_estimate import (
     MODEL_WORDS,
     PREDICTED_MEDIAN_RULE,
     PatientEstimate,
+    describe_alive,
     describe_entered,
     describe_grade,
     describe_grade_comparison,
@@ -122,6 +123,8 @@ def _table(pdf: FPDF, rows: Sequence[Sequence[str]], widths: Sequence[float],
 def _estimates_section(pdf: FPDF, report: PatientEstimate) -> None:
     est = report.estimate
     _heading(pdf, "Estimated overall survival (95% intervals)")
+    if report.alive_months:
+        _paragraph(pdf, describe_alive(report.alive_months), style="B")
     _paragraph(pdf, f"Model used: {MODEL_WORDS.get(est.model_used, est.model_used)}.")
     rows = [(HORIZON_WORDS[m], describe_horizon(est, m)) for m in schema.HORIZONS_MONTHS]
     rows.append(("Median overall survival", describe_median(est)))
@@ -154,16 +157,20 @@ def _biopsy_sections(pdf: FPDF, report: PatientEstimate) -> None:
         graded = before.primary_grade != "unknown"
         _heading(pdf, "Before the biopsy (primary "
                       + (f"{before.primary_grade})" if graded else "not graded)"))
-        _paragraph(pdf, "Survival at 5 years under each liver grade a biopsy could show, "
+        _paragraph(pdf, f"Survival at {HORIZON_WORDS[report.headline_months]} under each "
+                        "liver grade a biopsy could show, "
                         "weighted by how often each followed "
                         + ("such a primary grade" if graded else "an ungraded primary")
                         + " in the training cohort.")
-        rows = [(r.liver_grade, f"{r.probability:.0%} ({r.patients} patients)",
-                 percent(r.surv_60)) for r in before.scenarios.itertuples(index=False)]
-        expected = float(np.interp(60, before.months, before.expected))
-        rows.append(("Weighted", "100%", percent(expected)))
+        horizon = report.headline_months
+        rows = [(r.liver_grade, f"{r.probability:.0%} ({r.patients} patients)", percent(v))
+                for r, v in zip(before.scenarios.itertuples(index=False),
+                                before.survival_at(horizon), strict=True)]
+        rows.append(("Weighted", "100%", percent(before.expected_at(horizon))))
+        share = ("Share given alive now" if report.alive_months
+                 else "Share in training cohort")
         _table(pdf, rows, (40, 70, 68),
-               header=("Liver grade", "Share in training cohort", "Survival at 5 years"))
+               header=("Liver grade", share, f"Survival at {HORIZON_WORDS[horizon]}"))
 
 
 def _basis_section(pdf: FPDF, report: PatientEstimate) -> None:

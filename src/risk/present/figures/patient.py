@@ -89,8 +89,12 @@ def survival_curve(
     horizons: Sequence[int] = (12, 36, 60, 120),
     label: str = "This patient",
     synthetic: bool = False,
+    alive_months: float | None = None,
 ) -> go.Figure:
     """The patient's survival curve with its 95% band, and the cohort's for reference.
+
+    With ``alive_months`` the curve is conditional on survival to then: a dotted line
+    marks that month and the horizons already survived carry no point.
 
     Parameters
     ----------
@@ -110,7 +114,8 @@ def survival_curve(
                           width=2, line={"dash": "dash", "shape": "hv"},
                           hovertemplate="%{x:.0f} months: %{y:.1%}<extra>cohort</extra>"))
     data.append(_line(months, survival, ESTIMATE_COLOR, label))
-    at = [h for h in horizons if months[0] <= h <= months[-1]]
+    at = [h for h in horizons if months[0] <= h <= months[-1]
+          and (alive_months is None or h > alive_months)]
     if at:
         values = np.interp(at, months, survival)
         data.append({"type": "scatter", "x": at, "y": values, "mode": "markers+text",
@@ -121,8 +126,13 @@ def survival_curve(
                                       for h in at],
                      "showlegend": False,
                      "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>"})
-    return _figure(data, "Estimated overall survival", synthetic=synthetic,
-                   **_survival_axes(months[-1]))
+    title = "Estimated overall survival"
+    if alive_months:
+        title += f", given alive at {alive_months:g} months"
+        data.append(_line([alive_months, alive_months], [0.0, 1.0], REFERENCE_COLOR,
+                          f"Alive at {alive_months:g} months", width=1,
+                          line={"dash": "dot"}, hoverinfo="skip"))
+    return _figure(data, title, synthetic=synthetic, **_survival_axes(months[-1]))
 
 
 def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 10,
