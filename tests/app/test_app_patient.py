@@ -58,7 +58,8 @@ def submit(values: dict) -> AppTest:
     """Fill the form as a clinician would (only the given fields) and submit it."""
     at = patient_page()
     for name, value in values.items():
-        if name in ("age", "primary_ki67", "primary_mitoses", "met_ki67", "met_mitoses"):
+        if name in ("age", "primary_ki67", "primary_mitoses", "met_ki67", "met_mitoses",
+                    "alive_months"):
             at.number_input(key=name).set_value(value)
         elif name in ("extrahepatic_mets", "primary_resected", "functional_syndrome"):
             at.checkbox(key=name).set_value(value)
