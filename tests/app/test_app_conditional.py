@@ -19,12 +19,12 @@ from risk.data.validation import validate_patient
 from risk.model.patient_estimate import percent
 
 
-def _conditional(model, values: dict, alive: float):
+def _conditional(fitted, values: dict, alive: float):
     full = {k: None for k in ("primary_mitoses", "primary_grade", "met_mitoses",
                               "met_grade", "met_ki67")}
     full.update({"extrahepatic_mets": False, "primary_resected": False,
                  "functional_syndrome": False, **values})
-    return model.predict(validate_patient(full), alive_months=alive).table.iloc[0]
+    return fitted.predict(validate_patient(full), alive_months=alive).table.iloc[0]
 
 
 def test_alive_at_24_months_conditions_every_estimate(model):  # noqa: F811
