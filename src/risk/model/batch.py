@@ -115,7 +115,7 @@ def output_table(predictions_table, version: str, alive_months=None,
     return table.loc[:, output_columns(conditional)]
 
 
-def alive_months_of(frame, default: float | None) -> np.ndarray | None:
+def file_alive_months(frame, default: float | None) -> np.ndarray | None:
     """Per patient: the file's ``alive_months``, else ``default`` (``--alive-months``);
     None when neither says anything (every estimate at the biopsy)."""
     n = len(frame)
@@ -170,7 +170,7 @@ def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
         return _Chunk(first_row, ids, rows, summary=exc.summary, problems=exc.problems)
     del raw
     model = _SCORER["model"]
-    alive = alive_months_of(result.frame, _SCORER.get("alive"))
+    alive = file_alive_months(result.frame, _SCORER.get("alive"))
     conditional = _SCORER.get("alive") is not None or "alive_months" in result.frame
     if alive is None:
         predictions = model.predict(result.frame)

@@ -245,7 +245,7 @@ def estimate_patient(
             from None
     if contradictions:
         raise ValidationError(contradictions)
-    alive = alive_months_of(model, patient)
+    alive = patient_alive_months(model, patient)
     both = model.predict_both(patient, alive_months=alive)
     with_biopsy = bool(pd.notna(patient["met_grade"].iloc[0]))
     without = _survival_estimate(both["primary_only"], alive)
@@ -264,7 +264,7 @@ def estimate_patient(
     )
 
 
-def alive_months_of(model, patient: pd.DataFrame) -> float | None:
+def patient_alive_months(model, patient: pd.DataFrame) -> float | None:
     """The validated months known alive (None: at the biopsy); one beyond the model's
     last training death is a problem at the field."""
     if "alive_months" not in patient or pd.isna(patient["alive_months"].iloc[0]):
