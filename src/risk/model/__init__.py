@@ -11,7 +11,6 @@ from risk._lazy import lazy_api
 #: public name -> the module of this package that defines it
 _WHERE = {
     "INTERVAL_METHOD": "bands",
-    "baseline_aggregates": "bands",
     "score_file": "batch",
     "CoxModel": "cox",
     "NotFittedError": "cox",
