@@ -89,3 +89,18 @@ def test_each_package_names_its_public_api():
         assert package.__all__, name
         for public in package.__all__:
             assert getattr(package, public) is not None, (name, public)
+
+
+def test_one_csv_writer():
+    """Every CSV a page offers or a command writes comes from ``risk.data.export`` (one set
+    of bytes conventions). The data dictionary's cohort file is an input file with bytes
+    of its own (``risk.synthetic.generator``: no pandas or csv writer either)."""
+    import re
+
+    writer = re.compile(r"\.to_csv\(|csv\.(Dict)?[Ww]riter\(")
+    root = SRC.parents[1]
+    files = [root / "app.py", *(root / "pages").rglob("*.py"), *SRC.parent.rglob("*.py")]
+    elsewhere = [str(p.relative_to(root)) for p in files
+                 if writer.search(p.read_text()) and p != SRC / "data" / "export.py"]
+    assert elsewhere == []
+    assert writer.search((SRC / "data" / "export.py").read_text())

@@ -11,7 +11,10 @@ The output CSV has one row per patient, in the input's order:
   median_os_months, median_os_lower, median_os_upper (the first whole month at which
   predicted survival, or its interval's limit, is 50% or lower; blank when it does not
   fall to 50% within 120 months), risk_group (low / intermediate / high) and flags
-  (inputs outside the training data's range or rare in it; blank if none).
+  (inputs outside the training data's range or rare in it; blank if none). It is written
+  as every CSV of the tool (risk.data.export): UTF-8 with a byte-order mark, CRLF line
+  ends, numbers to 6 significant digits, text that a spreadsheet would run as a formula
+  prefixed with '.
 
 Large files are read and scored in chunks, so memory stays flat.
 

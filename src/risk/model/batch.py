@@ -6,7 +6,9 @@ there is more than one. Every chunk is validated exactly as
 :func:`risk.data.validation.load_cohort` validates a file (``purpose="prediction"``: outcome
 columns ignored), with row numbers counted over the whole file. The output is written to
 a temporary file next to it and renamed into place only when every row was valid, so a
-bad file never leaves a partial output behind.
+bad file never leaves a partial output behind. The output is the one CSV writer's
+(:func:`risk.data.export.to_csv_bytes`): the header once, then each chunk's rows, byte for
+byte the file of the whole table written at once.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ from risk.data.chunks import (
     FileProblems,
     PatientIds,
     chunk_ids,
-    csv_bytes,
     iter_record_chunks,
 )
+from risk.data.export import to_csv_bytes
 from risk.errors import Problem, ValidationError
 from risk.schema import HORIZONS_MONTHS
 
@@ -132,7 +134,7 @@ def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
     del raw
     table = output_table(_SCORER["model"].predict(result.frame).table, _SCORER["version"])
     counts = table["model_used"].value_counts()
-    return _Chunk(first_row, ids, rows, csv=csv_bytes(table, header=False),
+    return _Chunk(first_row, ids, rows, csv=to_csv_bytes(table, header=False),
                   patients=result.n_patients,
                   by_model={str(k): int(v) for k, v in counts.items()},
                   notes=result.note_records, ignored=list(result.ignored_columns))
@@ -193,7 +195,7 @@ def score_file(model, version: str, input_path, output_path,
     chunks = iter_record_chunks(input_path, rows=chunk_rows)
     try:
         with open(tmp, "wb") as out:
-            out.write(csv_bytes(_header_only(), header=True))
+            out.write(to_csv_bytes(_header_only()))
             for chunk in _scored(chunks, model, version, jobs or default_jobs()):
                 patient_ids.add(chunk.ids, chunk.rows)
                 if chunk.summary:
