@@ -42,7 +42,6 @@ _WHERE = {
     "MONTHS": "prediction",
     "Predictions": "prediction",
     "RISK_GROUPS": "prediction",
-    "RISK_GROUP_LABELS": "prediction",
     "describe_cutpoints": "prediction",
     "risk_groups": "prediction",
     "recalibrate": "recalibration",
