@@ -89,3 +89,59 @@ def test_each_package_names_its_public_api():
         assert package.__all__, name
         for public in package.__all__:
             assert getattr(package, public) is not None, (name, public)
+
+
+def test_one_csv_writer():
+    """Every CSV a page offers or a command writes comes from ``risk.data.export`` (one set
+    of bytes conventions). The data dictionary's cohort file is an input file with bytes
+    of its own (``risk.synthetic.generator``: no pandas or csv writer either)."""
+    import re
+
+    writer = re.compile(r"\.to_csv\(|csv\.(Dict)?[Ww]riter\(")
+    root = SRC.parents[1]
+    files = [root / "app.py", *(root / "pages").rglob("*.py"), *SRC.parent.rglob("*.py")]
+    elsewhere = [str(p.relative_to(root)) for p in files
+                 if writer.search(p.read_text()) and p != SRC / "data" / "export.py"]
+    assert elsewhere == []
+    assert writer.search((SRC / "data" / "export.py").read_text())
+
+
+def _string_constants(tree: ast.AST):
+    """Every string constant of a module but its docstrings (which may quote words)."""
+    documented = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, documented) and node.body
+                  and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and id(node) not in docstrings:
+            yield node
+
+
+def test_code_words_are_spelled_in_the_vocabulary_only():
+    """One vocabulary: the words of every code (the file's categories, the grade change,
+    the models' levels, flags, risk groups, a blank) are spelled in ``risk/schema.py``
+    only; every other module calls ``schema.label`` and friends. A string that is such a
+    word, or holds one of several words or with symbols ("Not assessed (derive)"), is
+    flagged; words in prose written in lower case are English, not labels."""
+    from risk import schema
+
+    words = {schema.NOT_ASSESSED, schema.NOT_RECORDED, *schema.ECOG_WORDS.values()}
+    for column in schema.COLUMNS:
+        words |= set(column.category_labels.values())
+    # the vocabulary's own tables of the codes that are not the file's categories
+    words |= set(schema._TITLES.values())
+    for codes in schema._MORE_LABELS.values():
+        words |= set(codes.values())
+    distinctive = {w for w in words if len(w) >= 5 and not w.isalpha()}
+    root = SRC.parents[1]
+    offenders = []
+    for path in [root / "app.py", *(root / "pages").rglob("*.py"), *SRC.parent.rglob("*.py")]:
+        if path == SRC / "schema.py":
+            continue
+        for node in _string_constants(ast.parse(path.read_text(), filename=str(path))):
+            if node.value in words or any(w in node.value for w in distinctive):
+                offenders.append(f"{path.relative_to(root)}:{node.lineno} {node.value!r}")
+    assert offenders == []
+    assert "Not assessed" in words and "Low risk" in words and "G1 (Ki-67 < 3%)" in words

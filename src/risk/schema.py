@@ -3,6 +3,13 @@
 Validation, the synthetic generator, the form widgets and the docs read it from here.
 See ``data/synthetic/README.md`` for the same table written for people.
 
+It is also the one vocabulary of codes: :func:`label` gives the clinic's words for every
+code a person reads (the file's categories, the derived grade change, the models' levels,
+0/1 flags, risk groups) and for a blank (:data:`NOT_ASSESSED` for a grade,
+:data:`NOT_RECORDED` for anything else); :func:`column_label` names a column or a model
+term; :func:`level_label` words a level as one side of a comparison ("G3 vs G1"). No other
+module spells these words (a test scans the sources).
+
 The *canonical cohort frame* that validation returns and every later step consumes:
 
 - one row per patient, columns in :data:`COLUMN_NAMES` order (optional columns always
@@ -17,6 +24,7 @@ The *canonical cohort frame* that validation returns and every later step consum
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 SCHEMA_VERSION = 1
@@ -91,6 +99,9 @@ class Column:
 
 
 _GRADE_LABELS = {"G1": "G1 (Ki-67 < 3%)", "G2": "G2 (Ki-67 3-20%)", "G3": "G3 (Ki-67 > 20%)"}
+#: The ECOG performance status scale, score by score (the form's choices).
+ECOG_WORDS = {0: "fully active", 1: "light work only", 2: "self-care, no work",
+              3: "limited self-care", 4: "completely disabled"}
 
 COLUMNS: tuple[Column, ...] = (
     Column("patient_id", "text", "Patient study code",
@@ -145,7 +156,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("functional_syndrome", "flag", "Functional syndrome",
            "Hormonal syndrome, e.g. carcinoid syndrome.", required=True),
     Column("ecog", "integer", "ECOG performance status",
-           "0 fully active ... 4 completely disabled.", required=True,
+           f"0 {ECOG_WORDS[0]} ... 4 {ECOG_WORDS[4]}.", required=True,
            minimum=0, maximum=4),
     Column("sstr_status", "category", "SSTR imaging",
            "Somatostatin-receptor imaging; blank = unknown.",
@@ -193,9 +204,6 @@ def column(name: str) -> Column:
         raise KeyError(f"{name!r} is not a column of the cohort schema") from None
 
 
-def label(name: str, code: object) -> str:
-    """The clinic's words for a category code, e.g. ``label('liver_burden', 'lt25')``."""
-    return column(name).category_labels.get(str(code), str(code))
 
 
 def looks_like_identifier(header: str) -> bool:
@@ -212,3 +220,98 @@ def looks_like_identifier(header: str) -> bool:
         elif p in words or h == p or (len(p) > 3 and p in h):
             return True
     return False
+
+
+# --------------------------------------------------------------------------- words
+
+#: A blank grade, and so an unknown grade change: in every group, table, form and report.
+NOT_ASSESSED = "Not assessed"
+#: Any other blank value.
+NOT_RECORDED = "Not recorded"
+#: The models' reference level of the grade-change term: same grade and not assessed
+#: together (neither has an indicator column).
+GRADE_CHANGE_REFERENCE = "concordant_or_unknown"
+#: Columns whose blank has a meaning of its own.
+_BLANK_MEANS = {"alive_months": "At the biopsy"}
+
+_GRADE_COLUMNS = ("primary_grade", "met_grade")
+#: Names that are not columns of the file: the derived grade change and the model terms
+#: that are not one input's level.
+_TITLES = {"grade_change": "Grade change, primary to liver",
+           "age_per_10y": "Age (per 10 years)", "ki67_log": "Ki-67 (log scale)"}
+_SAME_GRADE = "Same grade"
+#: Codes that are not categories of the file, with their words.
+_MORE_LABELS: dict[str, dict[str, str]] = {
+    "grade_change": {"concordant": _SAME_GRADE, "upgraded": "Upgraded in the liver",
+                     "downgraded": "Downgraded in the liver", "unknown": NOT_ASSESSED,
+                     GRADE_CHANGE_REFERENCE: f"{_SAME_GRADE} or {NOT_ASSESSED.lower()}"},
+    "risk_group": {"low": "Low risk", "intermediate": "Intermediate risk",
+                   "high": "High risk"},
+    "primary_grade": {"unknown": NOT_ASSESSED},  # the models' level of a blank grade
+    "met_grade": {"unknown": NOT_ASSESSED},
+    "ecog": {"2+": "2-4"},  # the models' level of ECOG 2, 3 and 4 together
+    "biopsy_complication": {"any": "Any complication"},  # minor or major
+    **{c.name: {"0": "No", "1": "Yes"} for c in COLUMNS if c.kind == "flag"},
+}
+
+
+def label(name: str, code: object) -> str:
+    """The clinic's words for a code of ``name``, e.g. ``label('liver_burden', 'lt25')``
+    is ``"< 25%"``; a blank (None, NaN, "") is :func:`missing_label`. A code without words
+    of its own (an ECOG score, a grade code in a model term) is its own words.
+
+    ``name`` is a column of the file, ``grade_change`` or ``risk_group`` (a KeyError
+    otherwise).
+    """
+    if name not in BY_NAME and name not in _MORE_LABELS:
+        raise KeyError(f"{name!r} is not a column of the cohort schema or a worded code")
+    if _is_blank(code):
+        return missing_label(name)
+    text = _code_text(code)
+    words = BY_NAME[name].category_labels if name in BY_NAME else {}
+    return words.get(text) or _MORE_LABELS.get(name, {}).get(text, text)
+
+
+def missing_label(name: str) -> str:
+    """A blank of ``name`` in words: :data:`NOT_ASSESSED` for a grade (and the grade
+    change), :data:`NOT_RECORDED` for anything else."""
+    if name in _BLANK_MEANS:
+        return _BLANK_MEANS[name]
+    return NOT_ASSESSED if name in (*_GRADE_COLUMNS, "grade_change") else NOT_RECORDED
+
+
+def level_label(name: str, code: object) -> str:
+    """A level as one side of a comparison ("G3 vs G1", "ECOG 2-4 vs ECOG 0", "Yes vs
+    No"): a grade by its code (the column's name says which grade), an ECOG level with its
+    name, anything else as :func:`label`."""
+    if name in _GRADE_COLUMNS and not _is_blank(code) and _code_text(code) in GRADES:
+        return _code_text(code)
+    if name == "ecog":
+        return f"ECOG {label(name, code)}"
+    return label(name, code)
+
+
+def column_label(name: str) -> str:
+    """The clinic's name of a column, the derived grade change or a model term
+    (``age_per_10y``); any other name is returned as it is."""
+    if name in BY_NAME:
+        return BY_NAME[name].label
+    return _TITLES.get(name, name)
+
+
+def _is_blank(code: object) -> bool:
+    if code is None or (isinstance(code, str) and not code.strip()):
+        return True
+    try:
+        return bool(code != code)  # NaN
+    except TypeError:  # pandas' NA
+        return True
+
+
+def _code_text(code: object) -> str:
+    """A code as text: 0/1 and whole numbers without decimals (1.0 -> "1", True -> "1")."""
+    if isinstance(code, bool) or getattr(getattr(code, "dtype", None), "kind", "") == "b":
+        return "1" if code else "0"
+    if isinstance(code, numbers.Real) and float(code).is_integer():
+        return str(int(code))
+    return str(code)

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from risk import schema
 from risk.cohort import RISK_GROUP_TITLE, RISK_SCORE_LABEL, CohortRisk, risk_percentile
 from risk.cohort import summary as cohort
-from risk.model import RISK_GROUP_LABELS, describe_cutpoints
+from risk.model import RISK_GROUPS, describe_cutpoints
 from risk.present import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE, format_p
 from risk.present.figures import cohort as figures
 from risk.stats import MEDIAN_RULE
@@ -282,7 +283,7 @@ def table_one_section(view: View) -> None:
     csv_download(result.display, "table-1-by-grade-change", "table_one_csv")
     st.caption("Numbers: median (IQR), Kruskal-Wallis test. Categories: n (%), chi-square "
                "test (Fisher's exact test when an expected count is below 5). Tests compare "
-               "the groups with both grades; 'Not assessed' is shown but not tested.")
+               f"the groups with both grades; '{schema.NOT_ASSESSED}' is shown but not tested.")
     _note_synthetic(view)
 
 
@@ -334,14 +335,13 @@ def risk_group_table(shown: pd.DataFrame) -> pd.DataFrame:
     counts = shown["risk_group"].value_counts(sort=False)
     total = max(int(counts.sum()), 1)
     mean_surv = shown.groupby("risk_group", observed=False)["surv_60"].mean()
+    groups = [schema.label("risk_group", g) for g in RISK_GROUPS]
     return pd.DataFrame({
-        "Risk group": list(RISK_GROUP_LABELS.values()),
-        "Patients": [int(counts.get(g, 0)) for g in RISK_GROUP_LABELS.values()],
-        "% of shown": [round(100 * counts.get(g, 0) / total, 1)
-                       for g in RISK_GROUP_LABELS.values()],
+        "Risk group": groups,
+        "Patients": [int(counts.get(g, 0)) for g in groups],
+        "% of shown": [round(100 * counts.get(g, 0) / total, 1) for g in groups],
         "Mean predicted 5-year survival (%)": [
-            round(100 * float(mean_surv.get(g, np.nan)), 1)
-            for g in RISK_GROUP_LABELS.values()]})
+            round(100 * float(mean_surv.get(g, np.nan)), 1) for g in groups]})
 
 
 def _mark_cutpoints(fig, cutpoints) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from risk import schema
-from risk.cohort import NOT_ASSESSED, NOT_ASSESSED_CODE
+from risk.cohort import NOT_ASSESSED_CODE
 from risk.errors import Problem, RiskError, ValidationError
 from riskapp import cohort_data, cohort_sections
 from riskapp.charts import as_plain_markdown, csv_download, static_table
@@ -132,7 +132,7 @@ def _grade_options(frame: pd.DataFrame, name: str) -> list[str]:
 
 
 def _grade_label(name: str):
-    return lambda code: NOT_ASSESSED if code == NOT_ASSESSED_CODE else schema.label(name, code)
+    return lambda code: schema.label(name, None if code == NOT_ASSESSED_CODE else code)
 
 
 def _age_bounds(frame: pd.DataFrame) -> tuple[int, int]:

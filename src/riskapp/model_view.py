@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from risk import registry
+from risk import registry, schema
 from risk.errors import RiskError
 from risk.present import SYNTHETIC_NOTE, VERMILLION
 from risk.present import model_summary as summary
@@ -103,7 +103,7 @@ def _libraries(card: dict) -> None:
             st.caption("A different version can change a refit in the last digits; "
                        "predictions use the stored parameters and do not depend on it.")
     else:
-        st.caption("Not recorded with this version.")
+        st.caption(f"{schema.NOT_RECORDED} with this version.")
 
 
 def card_section(served, synthetic: bool) -> None:

@@ -14,7 +14,6 @@ from risk.model import (
     HORIZON_WORDS,
     MODEL_WORDS,
     PREDICTED_MEDIAN_RULE,
-    RISK_GROUP_LABELS,
     PatientEstimate,
     describe_alive,
     describe_cutpoints,
@@ -63,7 +62,7 @@ def _summary_line(est: PatientEstimate) -> None:
         st.caption(PREDICTED_MEDIAN_RULE)
     group = str(est.estimate.summary.get("risk_group") or "")
     with right, st.container(key="risk_group", border=True):
-        st.markdown(f"**Risk group: {RISK_GROUP_LABELS.get(group, 'not available')}**")
+        st.markdown(f"**Risk group: {schema.label('risk_group', group)}**")
         st.caption(describe_cutpoints(est.risk_cutpoints))
 
 

@@ -6,17 +6,9 @@ import streamlit as st
 
 from risk import schema
 
-_ECOG_LABELS = {
-    0: "0 - fully active", 1: "1 - light work only", 2: "2 - self-care, no work",
-    3: "3 - limited self-care", 4: "4 - completely disabled",
-}
 CHOOSE = "Choose..."
-#: What a blank optional number means, where it is not "not measured".
-_BLANK_NUMBERS = {"alive_months": "at the biopsy"}
-_BLANK_LABELS = {
-    "primary_grade": "Not assessed (derive)",
-    "met_grade": "Not assessed / no biopsy",
-}
+#: What a blank grade means on the form, after its words (``risk.schema.missing_label``).
+_BLANK_HINTS = {"primary_grade": " (derive)", "met_grade": " / no biopsy"}
 
 
 def widget_label(col: schema.Column) -> str:
@@ -44,14 +36,15 @@ def schema_widget(name: str, default=None):
             label, min_value=float(col.minimum), max_value=float(col.maximum),
             value=None if default is None else float(default), step=step,
             help=help_text, key=name, format="%g",
-            placeholder="required" if col.required else _BLANK_NUMBERS.get(name,
-                                                                           "not measured"),
+            placeholder="required" if col.required else (
+                schema.missing_label(name).lower() if col.prediction_only
+                else "not measured"),
         )
     if name == "ecog":
         options = list(range(int(col.minimum), int(col.maximum) + 1))
         # A required choice starts empty: the clinician picks it, nothing is assumed.
         return st.selectbox(label, options, index=None if default is None else
-                            options.index(default), format_func=_ECOG_LABELS.get,
+                            options.index(default), format_func=_ecog_choice,
                             help=help_text, key=name, placeholder=CHOOSE)
     if col.kind == "flag":
         return st.checkbox(label, value=bool(default), help=help_text, key=name)
@@ -68,10 +61,14 @@ def schema_widget(name: str, default=None):
             # second, non-first default would only make Streamlit log a warning
             index = 0
     def format_code(code, n=name):
-        return _BLANK_LABELS.get(n, "Not recorded") if code is None else schema.label(n, code)
+        return schema.label(n, code) + (_BLANK_HINTS.get(n, "") if code is None else "")
 
     # where blank is a choice, the placeholder says it too: a blank set through session
     # state ("New patient") shows the placeholder, not the blank option
     placeholder = format_code(None) if None in options else CHOOSE
     return st.selectbox(label, options, index=index, help=help_text, key=name,
                         placeholder=placeholder, format_func=format_code)
+
+
+def _ecog_choice(score: int) -> str:
+    return f"{score} - {schema.ECOG_WORDS[score]}"

@@ -384,7 +384,7 @@ def test_what_the_fit_left_out_is_shown_before_saving(registry):
     at = train(upload(retrain_page(), csv_bytes(frame)), bootstrap=0)
     shown = texts(at, "markdown")
     assert "Notes from the fit" in shown
-    assert ("'Primary WHO grade = unknown' is the same patients as 'Primary site = "
+    assert ("'Primary WHO grade = Not assessed' is the same patients as 'Primary site = "
             "Unknown primary'") in shown
     contexts = [w.value for w in at.warning if "Published prognostic" in str(w.value)]
     assert len(contexts) == 1 and "synthetic" not in contexts[0]

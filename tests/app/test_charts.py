@@ -66,3 +66,21 @@ def test_a_frame_keeps_its_numbers_and_headers():
     frame = pd.DataFrame({"p-value": ["< 0.001"], "n": [5]})
     shown = frame.map(charts.as_plain_markdown)
     assert list(shown.columns) == ["p-value", "n"] and shown.iloc[0, 1] == 5
+
+
+def test_a_table_downloads_through_the_one_csv_writer(monkeypatch):
+    """The pages' CSV button gives the bytes of risk.data.export, with its conventions."""
+    from csv_checks import check_csv_conventions
+
+    import riskapp.charts as charts
+    from risk.data import to_csv_bytes
+
+    pressed = {}
+    monkeypatch.setattr(charts.st, "download_button",
+                        lambda label, data, **kwargs: pressed.update(data=data, **kwargs))
+    table = pd.DataFrame({"Group": ["=1+1", "Same"], "p": [3.2e-9, 0.123456789]})
+    charts.csv_download(table, "Pairwise log-rank", "key")
+    assert pressed["data"] == to_csv_bytes(table)
+    assert pressed["file_name"] == "pairwise-log-rank.csv" and pressed["mime"] == "text/csv"
+    rows = check_csv_conventions(pressed["data"])
+    assert rows[1:] == [["'=1+1", "3.2e-09"], ["Same", "0.123457"]]

@@ -53,7 +53,7 @@ def test_alive_months_gives_the_ratio_of_the_plain_prediction(cohort, tmp_path, 
         ratio = plain.table[f"surv_{h}"].to_numpy() / s24
         np.testing.assert_allclose(model.predict(frame, alive_months=24).table[f"surv_{h}"],
                                    ratio, rtol=0, atol=1e-9)
-        np.testing.assert_allclose(table[f"surv_{h}"], ratio, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(table[f"surv_{h}"], ratio, rtol=0, atol=1e-9)
         assert np.all(table[f"surv_{h}_lower"] <= table[f"surv_{h}"])
         assert np.all(table[f"surv_{h}"] <= table[f"surv_{h}_upper"])
     assert (table["surv_12"] == 1).all()  # already survived

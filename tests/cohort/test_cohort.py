@@ -6,7 +6,7 @@ import pytest
 from cohort_frames import make_cohort
 
 from risk.cohort import summary as cohort
-from risk.cohort.summary import NOT_ASSESSED
+from risk.schema import NOT_ASSESSED
 
 
 @pytest.fixture(scope="module")

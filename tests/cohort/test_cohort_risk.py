@@ -13,7 +13,8 @@ from cohort_frames import make_cohort
 from risk.cohort.risk_groups import cohort_risk
 from risk.errors import Problem, ValidationError
 from risk.model import BiopsyRiskModel
-from risk.model.prediction import RISK_GROUP_LABELS, describe_cutpoints
+from risk.model.prediction import describe_cutpoints
+from risk.schema import label
 from riskapp.uploads import check_upload_name, problems_table, read_upload
 
 
@@ -32,7 +33,7 @@ def test_fast_risk_equals_the_full_prediction(fitted):
                                rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(fast["risk_60"], 1 - full["surv_60"].to_numpy(), atol=1e-14)
     assert (fast["model_used"].to_numpy() == full["model_used"].to_numpy()).all()
-    words = full["risk_group"].map(RISK_GROUP_LABELS).to_numpy()
+    words = full["risk_group"].map(lambda g: label("risk_group", g)).to_numpy()
     assert (fast["risk_group"].astype(str).to_numpy() == words).all()
     assert set(full["model_used"]) == {"biopsy", "primary_only"}
 

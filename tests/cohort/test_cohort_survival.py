@@ -13,8 +13,8 @@ from lifelines.statistics import logrank_test as lifelines_logrank
 from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test
 from lifelines.utils import median_survival_times
 
-from risk.cohort.summary import NOT_ASSESSED
 from risk.cohort.survival import holm, kaplan_meier, logrank_test, survival_by_group
+from risk.schema import NOT_ASSESSED
 
 matplotlib.use("Agg")
 

@@ -7,7 +7,6 @@ from cohort_frames import make_cohort
 from scipy import stats
 
 from risk import grading
-from risk.cohort.summary import NOT_ASSESSED
 from risk.cohort.tables import (
     complication_rates,
     format_p_value,
@@ -15,6 +14,7 @@ from risk.cohort.tables import (
     table_one,
     wilson_interval,
 )
+from risk.schema import NOT_ASSESSED
 
 
 def hand_cohort() -> pd.DataFrame:

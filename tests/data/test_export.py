@@ -1,12 +1,14 @@
-"""CSV export with OWASP CSV-injection neutralisation (risk.data.export)."""
+"""The one CSV writer (risk.data.export): OWASP CSV-injection neutralisation, and the bytes
+conventions every download and output file shares."""
 
 import io
 
 import numpy as np
 import pandas as pd
 import pytest
+from csv_checks import check_csv_conventions
 
-from risk.data.export import neutralise, neutralise_cell, to_csv_bytes
+from risk.data.export import neutralise_cell, to_csv_bytes
 
 HOSTILE = ["=SUM(A1:A9)", "+1+1", "-2+3", "@SUM(1)", "\tcmd", "\r=1",
            "=cmd|' /C calc'!A0", '=HYPERLINK("http://x.invalid","click")']
@@ -33,7 +35,6 @@ def test_numbers_are_left_alone():
     assert neutralise_cell(-1.5) == -1.5
     assert neutralise_cell(-3) == -3
     frame = pd.DataFrame({"hazard_ratio": [-0.5, 1.2], "n": [-1, 2]})
-    assert neutralise(frame).equals(frame)
     out = _read(to_csv_bytes(frame))
     assert list(out["hazard_ratio"]) == ["-0.5", "1.2"]
     assert list(out["n"]) == ["-1", "2"]
@@ -73,3 +74,35 @@ def test_unicode_survives():
     frame = pd.DataFrame({"unit": ["per 2 mm²"], "label": ["Ki-67 ≥ 20%"]})
     out = _read(to_csv_bytes(frame))
     assert list(out.iloc[0]) == ["per 2 mm²", "Ki-67 ≥ 20%"]
+
+
+def _table(n: int = 7) -> pd.DataFrame:
+    return pd.DataFrame({
+        "patient_id": [f"-P{i}" if i % 3 == 0 else f"P{i}" for i in range(n)],
+        "surv_60": [0.1234567891, 0.98765432109, 0.5, 1 / 3, 0.0, 1.0, 0.1 + 0.2][:n],
+        "p_value": [3.2e-9, np.nan, 0.5, 1.0, 0.04999999, 1e-4, 2.0][:n],
+        "n": np.arange(n),
+        "group": pd.Categorical(["=G1", "G2"] * (n // 2) + ["G3"] * (n % 2)),
+        "note": ["", "a,b", "line\rbreak", None, "ok", "@x", "+1"][:n],
+    })
+
+
+def test_the_conventions_every_csv_keeps():
+    data = to_csv_bytes(_table())
+    rows = check_csv_conventions(data)
+    assert rows[0] == ["patient_id", "surv_60", "p_value", "n", "group", "note"]
+    assert [r[1] for r in rows[1:]] == ["0.123457", "0.987654", "0.5", "0.333333", "0.0",
+                                     "1.0", "0.3"]  # 6 significant digits
+    assert [r[2] for r in rows[1:]] == ["3.2e-09", "", "0.5", "1.0", "0.05", "0.0001", "2.0"]
+    assert [r[0] for r in rows[1:4]] == ["'-P0", "P1", "P2"]
+    assert [r[5] for r in rows[1:]] == ["", "a,b", "line\rbreak", "", "ok", "'@x", "'+1"]
+
+
+def test_parts_written_after_the_header_are_the_table_written_at_once():
+    """Chunked output (python -m risk predict): the header once, then each part's rows."""
+    table = _table()
+    parts = [table.iloc[:2], table.iloc[2:3], table.iloc[3:3], table.iloc[3:]]
+    chunked = to_csv_bytes(table.iloc[:0]) + b"".join(to_csv_bytes(p, header=False)
+                                                       for p in parts)
+    assert chunked == to_csv_bytes(table)
+    assert not to_csv_bytes(table.iloc[2:], header=False).startswith(b"\xef\xbb\xbf")

@@ -80,7 +80,7 @@ def test_reclassification_heatmap_counts_in_order():
     fig = fe.reclassification_heatmap(CELLS)
     heat = fig.data[0]
     assert [list(r) for r in heat.z] == [[0, 1, 2], [10, 11, 12], [20, 21, 22]]
-    assert list(heat.y) == ["Low", "Intermediate", "High"]
+    assert list(heat.y) == ["Low risk", "Intermediate risk", "High risk"]
 
 
 def test_concordance_comparison_intervals():

@@ -7,8 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from csv_checks import check_csv_conventions
 
 from risk.data.chunks import iter_record_chunks
+from risk.data.export import to_csv_bytes
 from risk.errors import ValidationError
 from risk.model import batch
 
@@ -161,6 +163,26 @@ def test_formula_like_text_is_neutralised_in_the_output(tmp_path):
     batch.score_file(StandInModel(), "v", path, out)
     first_cells = [line.split(",")[0] for line in out.read_text().splitlines()[1:]]
     assert first_cells == ["'-1", "'-A1-B2", "PT-00003"]
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 4, 50_000])
+def test_chunked_output_is_the_whole_table_written_at_once(tmp_path, chunk_rows):
+    """The header once, then each chunk's rows: byte for byte the one CSV writer's file
+    of the whole table, with its conventions (BOM, CRLF, neutralised text, 6 digits)."""
+    rows = [row(i) for i in range(1, 12)] + [row(12, patient_id="-12")]
+    path = write(tmp_path / "in.csv", rows)
+    out = tmp_path / "out.csv"
+    batch.score_file(StandInModel(), "v-test", path, out, chunk_rows=chunk_rows, jobs=1)
+    from risk.data.reading import read_csv_text
+    from risk.data.validation import validate_cohort
+
+    raw = read_csv_text((tmp_path / "in.csv").read_bytes())
+    frame = validate_cohort(raw, purpose="prediction").frame
+    whole = batch.output_table(StandInModel().predict(frame).table, "v-test")
+    assert out.read_bytes() == to_csv_bytes(whole)
+    cells = check_csv_conventions(out.read_bytes())
+    assert cells[-1][0] == "'-12"
+    assert cells[1][cells[0].index("surv_60")] == "0.795"
 
 
 def test_notes_of_many_chunks_are_summed_as_counts_and_worded_once():

@@ -8,8 +8,8 @@ import pytest
 from model_sim import fitted_pair, simulate_cohort
 
 from risk.errors import ModelError
-from risk.model.bands import Baseline
 from risk.schema import GRADES, HORIZONS_MONTHS
+from risk.stats.baseline import Baseline
 from risk.stats.normal import Z_95
 
 

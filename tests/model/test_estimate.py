@@ -119,14 +119,14 @@ def test_words_for_the_page_and_report():
     assert "not recorded" in describe_cutpoints(())
     rows = dict(describe_inputs({"age": 63.0, "met_grade": None, "primary_resected": 1,
                                  "liver_burden": "gt50"}))
-    assert rows == {"Age": "63 years", "Liver biopsy WHO grade": "not assessed",
-                    "Primary resected": "yes", "Liver tumor burden": "> 50%"}
+    assert rows == {"Age": "63 years", "Liver biopsy WHO grade": "Not assessed",
+                    "Primary resected": "Yes", "Liver tumor burden": "> 50%"}
 
 
 def test_the_liver_grade_is_compared_with_the_primary_only_when_both_are_known():
-    assert describe_grade_comparison("G2", "G3") == "primary G2: upgraded"
-    assert describe_grade_comparison("G3", "G1") == "primary G3: downgraded"
-    assert describe_grade_comparison("G1", "G1") == "primary G1: concordant"
+    assert describe_grade_comparison("G2", "G3") == "primary G2: upgraded in the liver"
+    assert describe_grade_comparison("G3", "G1") == "primary G3: downgraded in the liver"
+    assert describe_grade_comparison("G1", "G1") == "primary G1: same grade"
     for ungraded in (None, np.nan):
         assert describe_grade_comparison(ungraded, "G2") == \
             "the primary was not graded, so no grade change can be stated"

@@ -217,14 +217,14 @@ def test_aliased_unknown_site_and_grade_get_one_effect_as_r_does():
     assert model.penalizer_ == 0.0
     assert "primary_grade[unknown]" in model.dropped_columns_
     assert "primary_site[unknown]" in model.coef_.index
-    assert ("'Primary WHO grade = unknown' is the same patients as 'Primary site = Unknown "
+    assert ("'Primary WHO grade = Not assessed' is the same patients as 'Primary site = Unknown "
             "primary' in the training data: one effect is estimated for both") in model.notes_
     pred = model.predict(biopsied)
     check_survival_curves(pred.curves, pred.lower, pred.upper)
     assert not any("estimated only together" in f for f in pred.table["flags"])
     known_site = reference_like_patient(primary_grade=None, met_grade="G2")
     flags = model.predict(known_site).table["flags"][0]
-    assert "'Primary WHO grade = unknown' was estimated only together with" in flags
+    assert "'Primary WHO grade = Not assessed' was estimated only together with" in flags
 
 
 def test_vectorised_predict_equals_one_by_one(pair, new_patients):

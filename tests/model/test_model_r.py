@@ -12,9 +12,9 @@ from lifelines.datasets import load_lung, load_rossi
 from model_sim import simulate_cohort
 
 from risk.model import CoxModel
-from risk.model.bands import baseline_aggregates
 from risk.model.fit import fit_coefficients, fit_design
 from risk.model.prediction import MONTHS
+from risk.stats.baseline import baseline_aggregates
 from risk.stats.cox_solver import log_partial_likelihood
 
 #: lifelines' defaults stop penalised fits ~1e-4 short of the optimum: the reference

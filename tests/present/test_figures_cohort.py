@@ -17,7 +17,7 @@ from risk.present.figures.style import (
     SYNTHETIC_NOTE,
     group_colors,
 )
-from risk.schema import label
+from risk.schema import NOT_ASSESSED, label
 
 
 @pytest.fixture(scope="module")
@@ -261,18 +261,18 @@ def test_complication_chart_has_wilson_error_bars(frame):
 
 
 def test_palette_is_colour_blind_safe_and_grey_means_not_assessed():
-    colors = group_colors(["Same grade", "Upgraded in the liver", cohort.NOT_ASSESSED])
-    assert colors[cohort.NOT_ASSESSED] == "#8C8C8C"
+    colors = group_colors(["Same grade", "Upgraded in the liver", NOT_ASSESSED])
+    assert colors[NOT_ASSESSED] == "#8C8C8C"
     assert colors["Same grade"] != colors["Upgraded in the liver"]
     sites = group_colors(["Pancreas", "Rectum", "Colon"])
     assert list(sites.values()) == list(PALETTE[:3])
 
 
 def test_risk_groups_are_coloured_like_grades_high_never_green():
-    from risk.model.prediction import RISK_GROUP_LABELS
+    from risk.model.prediction import RISK_GROUPS
     from risk.present.figures.style import BLUISH_GREEN, ORANGE, VERMILLION
 
-    low, intermediate, high = RISK_GROUP_LABELS.values()
+    low, intermediate, high = (label("risk_group", g) for g in RISK_GROUPS)
     colors = group_colors([low, intermediate, high])
     assert (colors[low], colors[intermediate], colors[high]) == (BLUISH_GREEN, ORANGE,
                                                                  VERMILLION)

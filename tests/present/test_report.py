@@ -66,7 +66,7 @@ def test_report_says_what_the_liver_grade_changed_and_how_before_is_weighted(mon
     monkeypatch.setattr(report_module, "figure_png", lambda figure: None)
     text = page_text(build_report(make_estimate(), compress=False))
     # primary G2 derived from Ki-67 12%, liver G3 as entered
-    assert "The liver biopsy showed G3 (primary G2: upgraded)" in text
+    assert "The liver biopsy showed G3 (primary G2: upgraded in the liver)" in text
     assert "Before the biopsy (primary G2)" in text
     assert "weighted by how often each followed such a primary grade" in text
 
@@ -81,7 +81,7 @@ def test_report_names_the_reference_patient_of_the_contributions(monkeypatch):
     text = page_text(build_report(estimate, compress=False))
     assert "The reference patient (contribution 0 for each input): Age: 54 years; " \
            "Sex: Male; Primary site: Pancreas" in text
-    assert "Primary resected: yes" in text and "Ki-67 not given" not in text
+    assert "Primary resected: Yes" in text and "Ki-67: Not recorded" not in text
 
 
 def test_report_inputs_are_two_pairs_a_row_so_the_curve_fits_on_the_first_page(monkeypatch):
@@ -90,7 +90,7 @@ def test_report_inputs_are_two_pairs_a_row_so_the_curve_fits_on_the_first_page(m
     # 16 inputs, 8 rows: the 9th input (liver biopsy grade) sits beside the first
     assert "Age 63 years Liver biopsy WHO grade G3" in text
     # a grade left blank shows what it was derived to, as on the page
-    assert "Primary WHO grade not assessed -> G2 (derived)" in text
+    assert "Primary WHO grade Not assessed -> G2 (derived)" in text
 
 
 def test_report_without_biopsy_says_the_primary_only_model_was_used(monkeypatch):

@@ -36,7 +36,7 @@ SUBGROUPS = [
 @pytest.mark.parametrize(("name", "words"), [
     ("age_per_10y", "Age (per 10 years)"),
     ("met_grade[G3]", "Liver biopsy WHO grade: G3 (Ki-67 > 20%)"),
-    ("primary_grade[unknown]", "Primary WHO grade: not assessed"),
+    ("primary_grade[unknown]", "Primary WHO grade: Not assessed"),
     ("ecog[2+]", "ECOG performance status: 2-4"),
     ("liver_burden[gt50]", "Liver tumor burden: > 50%"),
     ("extrahepatic_mets", "Extrahepatic metastases"),

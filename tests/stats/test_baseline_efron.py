@@ -30,7 +30,8 @@ import pytest
 from efron_by_hand import efron_baseline
 from lifelines import CoxPHFitter
 
-from risk.model.bands import BandCalculator, baseline_aggregates
+from risk.model.bands import BandCalculator
+from risk.stats.baseline import baseline_aggregates
 
 TIME = np.array([1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 5, 5, 6, 7, 7], dtype=float)
 DEATH = np.array([1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0], dtype=float)
@@ -127,3 +128,19 @@ def test_an_unknown_tie_method_is_refused_by_name():
     with pytest.raises(ValueError, match=r"The 'ties' parameter must be one of \('efron', "
                                          r"'breslow'\); got 'exact'"):
         _baseline(ties="exact")
+
+
+def test_between_follow_up_times_the_step_or_the_line():
+    """``between="step"`` reads R's basehaz as printed (0 before the first death);
+    ``"linear"`` joins the same points (the served models' monthly grid)."""
+    grid = np.array([0.0, 0.5, 1.0, 1.5, 6.5, 7.0, 9.0])
+    step = baseline_aggregates(X, TIME, DEATH, R_COEF, R_MEANS, grid, between="step")
+    np.testing.assert_allclose(step.cumulative_hazard,
+                               [0.0, 0.0, R_BASEHAZ[0], R_BASEHAZ[0], R_BASEHAZ[5],
+                                R_BASEHAZ[6], R_BASEHAZ[6]], rtol=1e-10)
+    line = baseline_aggregates(X, TIME, DEATH, R_COEF, R_MEANS, grid)
+    np.testing.assert_allclose(line.cumulative_hazard[[1, 3, 4]],
+                               [R_BASEHAZ[0] / 2, (R_BASEHAZ[0] + R_BASEHAZ[1]) / 2,
+                                (R_BASEHAZ[5] + R_BASEHAZ[6]) / 2], rtol=1e-10)
+    with pytest.raises(ValueError, match="'between' parameter must be one of"):
+        _baseline(between="spline")

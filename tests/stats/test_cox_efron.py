@@ -8,10 +8,10 @@ from lifelines import CoxPHFitter
 from lifelines.datasets import load_lung, load_rossi
 
 from risk.cohort.forest import design
+from risk.stats.baseline import baseline_aggregates
 from risk.stats.cox_solver import (
     CoxConvergenceError,
     TieStructure,
-    baseline_cumulative_hazard,
     fit_efron,
     log_partial_likelihood,
 )
@@ -85,7 +85,7 @@ def test_calibration_sized_fit_and_breslow_baseline_equal_lifelines():
         np.testing.assert_allclose(fit.covariance, ref.variance_matrix_.values, rtol=1e-5)
         assert fit.log_likelihood == pytest.approx(ref.log_likelihood_, abs=1e-8)
         lp = x @ fit.coef
-        h0 = baseline_cumulative_hazard(lp, rossi.week, rossi.arrest, 52.0)
+        h0 = _breslow_step(lp, rossi.week.to_numpy(float), rossi.arrest.to_numpy(float), [52.0])
         expected = ref.predict_survival_function(rossi[cols].iloc[:20], times=[52]).values[0]
         np.testing.assert_allclose(np.exp(-h0 * np.exp(lp[:20])), expected, atol=1e-7)
 
@@ -102,8 +102,16 @@ def test_likelihoods_and_baseline_by_hand():
                                                                              abs=1e-14)
     assert log_partial_likelihood(np.zeros(4), t, [0, 0, 0, 0]) == 0.0
     # Breslow H0: 0 before t=1, 2/5 from t=1, 2/5 + 1/2 from t=2 on
-    np.testing.assert_allclose(baseline_cumulative_hazard(lp, t, e, [0.5, 1.0, 2.5, 9.0]),
+    np.testing.assert_allclose(_breslow_step(lp, np.array(t), np.array(e, float),
+                                             [0.5, 1.0, 2.5, 9.0]),
                                [0.0, 0.4, 0.9, 0.9], atol=1e-15)
+
+
+def _breslow_step(lp, durations, events, months):
+    """Breslow's H0 for covariates of 0, read as a step function (lifelines' baseline)."""
+    return baseline_aggregates(np.asarray(lp, float)[:, None], durations, events, np.ones(1),
+                               np.zeros(1), months, ties="breslow",
+                               between="step").cumulative_hazard
 
 
 def test_a_shared_tie_structure_gives_the_same_fits():

@@ -63,10 +63,10 @@ def test_a_level_with_one_death_is_estimated():
 
 
 def test_words_for_each_reason():
-    words = {"g": "'Primary WHO grade = unknown'", "s": "'Primary site = Unknown primary'",
+    words = {"g": "'Primary WHO grade = Not assessed'", "s": "'Primary site = Unknown primary'",
              "x": "'X'", "y": "'Y'"}.get
     assert describe_dropped(DroppedColumn("g", "aliased", ("s",), 1), words) == (
-        "'Primary WHO grade = unknown' is the same patients as 'Primary site = Unknown "
+        "'Primary WHO grade = Not assessed' is the same patients as 'Primary site = Unknown "
         "primary' in the training data: one effect is estimated for both")
     assert "exactly the patients without 'X'" in describe_dropped(
         DroppedColumn("y", "aliased", ("x",), -1), words)
@@ -139,5 +139,5 @@ def test_the_card_records_what_the_fit_left_out(aliased_cohort, tmp_path):
     assert main(["train", "--data", str(path), "--model-dir", str(tmp_path / "models"),
                  "--version", "aliased", "--penalizer", "auto"]) == 0
     card = Registry(tmp_path / "models").read("aliased")[1]
-    assert any("'Primary WHO grade = unknown' is the same patients as 'Primary site = "
+    assert any("'Primary WHO grade = Not assessed' is the same patients as 'Primary site = "
                "Unknown primary'" in note for note in card["fitting_notes"])

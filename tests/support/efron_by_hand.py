@@ -1,6 +1,6 @@
 """Efron's baseline after a Cox fit, written out one death time at a time (as in R's
 ``agsurv``/``agsurv5`` for ``survfit.coxph``): the independent check of
-:func:`risk.model.bands.baseline_aggregates`."""
+:func:`risk.stats.baseline.baseline_aggregates`."""
 
 from __future__ import annotations
 

@@ -11,7 +11,10 @@ The output CSV has one row per patient, in the input's order:
   median_os_months, median_os_lower, median_os_upper (the first whole month at which
   predicted survival, or its interval's limit, is 50% or lower; blank when it does not
   fall to 50% within 120 months), risk_group (low / intermediate / high) and flags
-  (inputs outside the training data's range or rare in it; blank if none).
+  (inputs outside the training data's range or rare in it; blank if none). It is written
+  as every CSV of the tool (risk.data.export): UTF-8 with a byte-order mark, CRLF line
+  ends, numbers to 12 significant digits (a program can check them to 1e-9), text that a spreadsheet would run as a formula
+  prefixed with '.
 
 Survival given time already survived: with --alive-months N (or a column alive_months
 in the input, which wins where it is filled in) every estimate of that patient is

@@ -21,7 +21,6 @@ import pandas as pd
 from scipy import stats
 
 from risk import schema
-from risk.cohort.summary import NOT_ASSESSED
 from risk.model.fit import estimate
 from risk.stats.cox_solver import TieStructure
 from risk.stats.estimability import DroppedColumn
@@ -39,8 +38,8 @@ MIN_LEVEL_PATIENTS = 5
 #: the likelihood has no finite maximum, as every fit of risk.model.fit).
 PENALIZER = 0.0
 
-_FLAG_LEVELS = {1: "Yes", 0: "No"}
-_ECOG_LEVELS = {0: "0", 1: "1", 2: "2-4", 3: "2-4", 4: "2-4"}
+#: ECOG scores as the models' levels (2, 3 and 4 together).
+_ECOG_LEVELS = {0: "0", 1: "1", 2: "2+", 3: "2+", 4: "2+"}
 
 # (column, preferred reference code) for every categorical covariate, in display order.
 _CATEGORICAL = (
@@ -90,18 +89,8 @@ def _level_codes(frame: pd.DataFrame, name: str) -> pd.Series:
     if name == "ecog":
         return values.map(_ECOG_LEVELS)
     if name in ("primary_grade", "met_grade"):
-        return values.fillna(NOT_ASSESSED)
+        return values.fillna("unknown")  # the models' level of a blank grade
     return values
-
-
-def _level_label(name: str, code) -> str:
-    if schema.column(name).kind == "flag":
-        return _FLAG_LEVELS[int(code)]
-    if name == "ecog":
-        return f"ECOG {code}"
-    if name in ("primary_grade", "met_grade"):
-        return str(code)  # "G3 vs G1": the covariate's name already says which grade
-    return schema.label(name, code)
 
 
 def design(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -131,7 +120,7 @@ def design(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 continue
             mask = index == levels.get_loc(code)
             term = f"{name}={code}"
-            level, versus = _level_label(name, code), _level_label(name, reference)
+            level, versus = schema.level_label(name, code), schema.level_label(name, reference)
             note = _estimability(mask, died)
             rows.append((term, title, f"{level} vs {versus}", level, versus, int(mask.sum()),
                          note))
@@ -143,7 +132,7 @@ def design(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _ordered_levels(name: str, present) -> list:
-    order = {"ecog": ("0", "1", "2-4")}.get(name) or schema.column(name).categories
+    order = {"ecog": ("0", "1", "2+")}.get(name) or schema.column(name).categories
     order = (0, 1) if schema.column(name).kind == "flag" else order
     known = [c for c in order if c in set(present)]
     return known + [c for c in present if c not in known]

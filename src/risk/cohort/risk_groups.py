@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from risk.model.prediction import RISK_GROUP_LABELS, RISK_GROUPS, risk_groups
+from risk.model.prediction import RISK_GROUPS, risk_groups
+from risk.schema import label
 
 #: The horizon of the risk groups (their cut-points are 5-year survival tertiles).
 RISK_HORIZON_MONTHS = 60
@@ -34,7 +35,7 @@ class CohortRisk:
 
     ``table`` is indexed like the cohort frame, with columns ``model_used``
     (``"biopsy"``/``"primary_only"``), ``surv_60``, ``risk_60`` (= 1 - ``surv_60``) and
-    ``risk_group`` (an ordered categorical of :data:`RISK_GROUP_LABELS` values; missing
+    ``risk_group`` (an ordered categorical of the risk groups' words; missing
     when the model gives no risk group).
     """
 
@@ -81,8 +82,9 @@ def cohort_risk(model, frame: pd.DataFrame) -> CohortRisk:
     survival, used = served_survival_at_60(model, frame)
     cutpoints = tuple(float(c) for c in (model.risk_cutpoints_ or ()))
     codes = risk_groups(survival, cutpoints or None)
-    labels = pd.Series(codes, index=frame.index).map(RISK_GROUP_LABELS)
-    categories = [RISK_GROUP_LABELS[g] for g in RISK_GROUPS]
+    words = {g: label("risk_group", g) for g in RISK_GROUPS}
+    labels = pd.Series(codes, index=frame.index).map(words)
+    categories = list(words.values())
     table = pd.DataFrame({
         "model_used": used,
         "surv_60": survival,

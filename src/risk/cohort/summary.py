@@ -8,8 +8,8 @@ Cox fit for the forest plot in :mod:`risk.cohort.forest`, Table 1 and biopsy saf
 
 Missing grades
 --------------
-A blank grade is a group of its own, labelled :data:`NOT_ASSESSED`, shown last (so the
-groups always add up to the cohort), never silently dropped. The statistical tests
+A blank grade is a group of its own, labelled :data:`risk.schema.NOT_ASSESSED`, shown
+last (so the groups always add up to the cohort), never silently dropped. The statistical tests
 compare the assessed groups only (see :func:`risk.cohort.survival.survival_by_group`).
 """
 
@@ -22,24 +22,14 @@ import numpy as np
 import pandas as pd
 
 from risk import schema
-from risk.schema import GRADE_CHANGES, GRADES
+from risk.schema import GRADE_CHANGES, GRADES, NOT_ASSESSED
 
-#: The label of a missing grade (or grade change) in groups, tables and figures.
-NOT_ASSESSED = "Not assessed"
 #: The code a filter accepts for "grade not assessed" (``None`` works too).
 NOT_ASSESSED_CODE = "not_assessed"
 
-#: The clinic's words for the derived grade change (not a column of the upload).
-GRADE_CHANGE_LABELS = {
-    "concordant": "Same grade",
-    "upgraded": "Upgraded in the liver",
-    "downgraded": "Downgraded in the liver",
-    "unknown": NOT_ASSESSED,
-}
-
 #: Groupings the cohort page offers, with their titles.
 GROUPINGS = {
-    "grade_change": "Grade change, primary to liver",
+    "grade_change": schema.column_label("grade_change"),
     "met_grade": schema.column("met_grade").label,
     "primary_grade": schema.column("primary_grade").label,
     "primary_site": schema.column("primary_site").label,
@@ -130,7 +120,7 @@ def group_labels(frame: pd.DataFrame, by: str | pd.Series) -> pd.Series:
             raise ValueError(f"by must be one of {list(GROUPINGS)} or a Series; got {by!r}")
         codes = frame[by]
         order = _code_order(by)
-        labels = [_code_label(by, c) for c in order]
+        labels = [schema.label(by, c) for c in order]
         mapped = codes.map(dict(zip(order, labels, strict=True)))
     else:
         by = _aligned(frame, by)
@@ -161,12 +151,6 @@ def _code_order(by: str) -> tuple[str, ...]:
     if by == "grade_change":
         return GRADE_CHANGES
     return schema.column(by).categories
-
-
-def _code_label(by: str, code: str) -> str:
-    if by == "grade_change":
-        return GRADE_CHANGE_LABELS[code]
-    return schema.label(by, code)
 
 
 # --------------------------------------------------------------------------- transitions
@@ -213,8 +197,8 @@ def grade_transitions(frame: pd.DataFrame, include_not_assessed: bool = True
     counts = np.bincount(primary * k + met, minlength=k * k).reshape(k, k)
     keep = k if include_not_assessed else k - 1
     counts = counts[:keep, :keep]
-    rows = [schema.label("primary_grade", g) for g in GRADES] + [NOT_ASSESSED]
-    columns = [schema.label("met_grade", g) for g in GRADES] + [NOT_ASSESSED]
+    rows = [schema.label("primary_grade", g) for g in (*GRADES, None)]
+    columns = [schema.label("met_grade", g) for g in (*GRADES, None)]
     table = pd.DataFrame(counts, index=pd.Index(rows[:keep], name=GROUPINGS["primary_grade"]),
                          columns=pd.Index(columns[:keep], name=GROUPINGS["met_grade"]))
     totals = table.sum(axis=1).replace(0, np.nan)

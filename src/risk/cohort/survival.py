@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from risk.cohort.summary import NOT_ASSESSED, group_labels, grouping_title
+from risk.cohort.summary import group_labels, grouping_title
+from risk.schema import NOT_ASSESSED
 from risk.stats.kaplan_meier import SurvivalCurve, kaplan_meier
 
 #: Months at which the number at risk is shown under the curves.

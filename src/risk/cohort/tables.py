@@ -16,14 +16,14 @@ import pandas as pd
 from scipy import stats
 
 from risk import schema
-from risk.cohort.summary import NOT_ASSESSED, group_labels
+from risk.cohort.summary import group_labels
+from risk.schema import NOT_ASSESSED, NOT_RECORDED
 
 TABLE_ONE_CONTINUOUS = ("age", "primary_ki67", "met_ki67", "primary_mitoses", "met_mitoses")
 TABLE_ONE_CATEGORICAL = (
     "sex", "primary_site", "primary_grade", "met_grade", "met_timing", "liver_burden",
     "extrahepatic_mets", "primary_resected", "functional_syndrome", "ecog", "sstr_status",
 )
-NOT_RECORDED = "Not recorded"
 #: An empty cell of Table 1 (an en dash: a plain "-" would be neutralised in a CSV to "'-").
 NO_VALUE = "\u2013"
 ALL_PATIENTS = "All patients"
@@ -100,13 +100,6 @@ def _count_cell(k: int, n: int) -> str:
     return f"{k:,} ({_percent(k, n):.1f}%)" if n else NO_VALUE
 
 
-def _level_label(name: str, code) -> str:
-    column = schema.column(name)
-    if column.kind == "flag":
-        return "Yes" if int(code) == 1 else "No"
-    return str(code) if column.kind == "integer" else schema.label(name, code)
-
-
 def _categorical_rows(series: pd.Series, codes: np.ndarray, groups: list[str], name: str):
     column = schema.column(name)
     levels = list((0, 1) if column.kind == "flag" else column.categories)
@@ -124,9 +117,7 @@ def _categorical_rows(series: pd.Series, codes: np.ndarray, groups: list[str], n
         keep.append(k - 1)
     rows, long = [], []
     for j in keep:
-        level = NOT_ASSESSED if j == k - 1 else _level_label(name, levels[j])
-        if j == k - 1 and name not in ("primary_grade", "met_grade"):
-            level = NOT_RECORDED
+        level = schema.label(name, None if j == k - 1 else levels[j])
         cells = {g: _count_cell(int(counts[i, j]), int(sizes[i])) for i, g in enumerate(groups)}
         total, n_all = int(counts[:, j].sum()), int(sizes.sum())
         cells[ALL_PATIENTS] = _count_cell(total, n_all)
@@ -226,12 +217,10 @@ def complication_rates(frame: pd.DataFrame) -> pd.DataFrame | None:
     assessed = int(column.notna().sum())
     counts = {code: int((column == code).sum()) for code in ("none", "minor", "major")}
     counts["any"] = counts["minor"] + counts["major"]
-    labels = {**schema.column("biopsy_complication").category_labels,
-              "any": "Any complication"}
     k = np.array(list(counts.values()))
     low, high = wilson_interval(k, assessed)
-    out = pd.DataFrame({"outcome": [labels[c] for c in counts], "patients": k,
-                        "assessed": assessed, "percent": 100.0 * k / assessed,
+    out = pd.DataFrame({"outcome": [schema.label("biopsy_complication", c) for c in counts],
+                        "patients": k, "assessed": assessed, "percent": 100.0 * k / assessed,
                         "lower_95": 100.0 * low, "upper_95": 100.0 * high})
     out.attrs["not_recorded"] = int(len(frame) - assessed)
     return out

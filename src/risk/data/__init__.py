@@ -14,7 +14,6 @@ _WHERE = {
     "FileProblems": "chunks",
     "PatientIds": "chunks",
     "chunk_ids": "chunks",
-    "csv_bytes": "chunks",
     "iter_record_chunks": "chunks",
     "apply_column_mapping": "columns",
     "suggest_mapping": "columns",

@@ -1,13 +1,27 @@
-"""CSV export that a spreadsheet cannot turn into a formula (OWASP CSV injection).
+"""The one CSV writer: every table a user downloads from a page and the file
+``python -m risk predict`` writes, the same bytes conventions for all of them.
 
-A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
-prefixed with a single quote, so Excel/LibreOffice show it as text instead of running
-it. Numbers (numeric columns, and numeric values in mixed columns) are written as they
-are: ``-1.5`` stays a number.
+- UTF-8 with a byte-order mark, so spreadsheet programs read the units (e.g. "mm²")
+  correctly;
+- CRLF line ends (RFC 4180), which also makes the writer quote any cell holding a bare
+  carriage return;
+- numbers as numbers: floats rounded to :data:`SIGNIFICANT_DIGITS` significant digits and
+  written as their shortest decimal (``0.823457``, ``3e-09``, ``50.0``); blanks (NaN,
+  None) as empty cells;
+- text a spreadsheet would run as a formula made inert (OWASP CSV injection): a text cell,
+  header or index label that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return is prefixed with a single quote. Numbers (numeric columns, and numeric values in
+  mixed columns) are written as they are: ``-1.5`` stays a number.
+
+The cohort file of the data dictionary (:func:`risk.synthetic.write_cohort`) is not an
+export: it is an input file whose bytes ``data/synthetic/README.md`` fixes (no byte-order
+mark, ``\\n`` line ends, fixed decimals per column), so it has its own writer.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import numbers
 
 import numpy as np
@@ -15,6 +29,13 @@ import pandas as pd
 
 #: First characters a spreadsheet reads as the start of a formula (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Significant digits of every float written for people (survival to 1e-6, p-values kept).
+SIGNIFICANT_DIGITS = 6
+#: For files that programs read back (``predict``): survival to 1e-12, so a result can
+#: be checked against the API or a reference pack to 1e-9.
+MACHINE_DIGITS = 12
+_BOM = "\ufeff"
+_LINE_END = "\r\n"
 
 
 def neutralise_cell(value: object) -> object:
@@ -24,35 +45,84 @@ def neutralise_cell(value: object) -> object:
     return value
 
 
-def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every formula-like text cell (and header) neutralised."""
-    out = frame.copy()
-    for name in out.columns:
-        column = out[name]
-        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-            continue
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            column = column.astype(object)
-        out[name] = column.map(_neutralise_text, na_action="ignore")
-    out.columns = [neutralise_cell(str(c)) if not isinstance(c, numbers.Number) else c
-                   for c in out.columns]
-    if out.index.dtype == object:
-        out.index = out.index.map(_neutralise_text)
-    return out
+def to_csv_bytes(frame: pd.DataFrame, index: bool = False, header: bool = True,
+                 digits: int = SIGNIFICANT_DIGITS) -> bytes:
+    """``frame`` as CSV bytes with the conventions of this module (its doc).
 
-
-def _neutralise_text(value: object) -> object:
-    # Numbers in a mixed (object) column stay numbers; anything else is text to a sheet.
-    if isinstance(value, numbers.Number | np.bool_):
-        return value
-    return neutralise_cell(value if isinstance(value, str) else str(value))
-
-
-def to_csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
-    """UTF-8 CSV of ``frame`` with formula-like text neutralised, for a download button.
-
-    Written with a byte-order mark so spreadsheet programs read the units (e.g. "mm²")
-    correctly, and with CRLF line ends (RFC 4180), which also makes the writer quote any
-    cell holding a bare carriage return.
+    Parameters
+    ----------
+    index : bool
+        Write the index as the first column(s), headed by its name (blank if unnamed).
+    header : bool
+        ``True`` (default) starts a file: the byte-order mark and the header row, then
+        the rows. ``False`` writes the rows only, for a part appended to a file that a
+        call with ``header=True`` began (chunked batch output): the parts of a table
+        written this way are byte for byte the table written at once.
+    digits : int
+        Significant digits of the floats (:data:`MACHINE_DIGITS` for ``predict``).
     """
-    return neutralise(frame).to_csv(index=index, lineterminator="\r\n").encode("utf-8-sig")
+    if index:
+        frame = frame.reset_index(names=[n if n is not None else ""
+                                         for n in frame.index.names])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=_LINE_END)
+    if header:
+        buffer.write(_BOM)
+        writer.writerow([c if isinstance(c, numbers.Number) else neutralise_cell(str(c))
+                         for c in frame.columns])
+    columns = [_cells(frame.iloc[:, j], digits) for j in range(frame.shape[1])]
+    writer.writerows(zip(*columns, strict=True))
+    return buffer.getvalue().encode("utf-8")
+
+
+def _cells(column: pd.Series, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
+    """One column's cells for the csv module (None is an empty cell)."""
+    values = column.to_numpy()
+    kind = values.dtype.kind
+    if kind == "f":
+        cells = _rounded(values, digits).astype(object)
+        cells[np.isnan(values)] = None
+        return cells
+    if kind in "iub":
+        return values.astype(object)
+    values = column.astype(object).to_numpy(dtype=object)  # categories as their values
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        blank = pd.isna(values)
+        cells = np.where(blank, None, values)
+        risky = np.zeros(len(values), dtype=bool)
+        risky[~blank] = pd.Series(values[~blank], dtype=object).str.startswith(
+            FORMULA_STARTS).to_numpy(dtype=bool)
+        cells[risky] = ["'" + cell for cell in cells[risky]]
+        return cells
+    return np.array([_cell(v) for v in values], dtype=object)
+
+
+def _cell(value: object) -> object:
+    # Numbers in a mixed (object) column stay numbers; anything else is text to a sheet.
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(_rounded(np.array([value], dtype=float))[0])
+    return neutralise_cell(str(value))
+
+
+def _rounded(values: np.ndarray, significant: int = SIGNIFICANT_DIGITS) -> np.ndarray:
+    """Floats to ``significant`` digits. ``n / 10**k`` of a whole
+    ``n`` is the double nearest that decimal, so it is written as the short decimal."""
+    out = np.array(values, dtype=float)
+    finite = np.isfinite(out) & (out != 0)
+    x = out[finite]
+    digits = significant - 1 - np.floor(np.log10(np.abs(x))).astype(int)
+    rounded = x.copy()
+    small, large = digits >= 0, digits < 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = 10.0 ** digits[small]
+        rounded[small] = np.round(x[small] * scale) / scale
+        scale = 10.0 ** -digits[large]
+        rounded[large] = np.round(x[large] / scale) * scale
+    out[finite] = np.where(np.isfinite(rounded), rounded, x)  # subnormals: as they are
+    return out

@@ -93,8 +93,8 @@ def plan_refits(model, frame: pd.DataFrame, refit: str = "design",
 
 def _refit_survival(spec: DesignRefit, time, event, idx, months) -> np.ndarray:
     """Refit on the eligible rows of resample ``idx``; S(months | x) for every patient."""
-    from risk.model.bands import baseline_aggregates
     from risk.model.fit import fit_coefficients
+    from risk.stats.baseline import baseline_aggregates
 
     rows = idx[spec.eligible[idx]]
     X = spec.X[rows]

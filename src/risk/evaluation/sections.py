@@ -24,6 +24,7 @@ from risk.evaluation.metrics import (
     uno_c,
     usable_horizons,
 )
+from risk.model.prediction import RISK_GROUPS
 from risk.schema import label
 
 #: Horizons (months) of the time-dependent AUC and Brier scores.
@@ -34,8 +35,6 @@ CALIBRATION_HORIZONS = (36, 60)
 DECISION_HORIZON = 60
 #: Uno's C is truncated here (clipped to the follow-up).
 UNO_TAU = 60.0
-#: Ordered risk groups (index = category for the NRI).
-RISK_GROUP_ORDER = ("low", "intermediate", "high")
 #: A subgroup's C is shown only with at least this many patients and deaths.
 MIN_SUBGROUP_PATIENTS = 10
 MIN_SUBGROUP_DEATHS = 5
@@ -120,7 +119,7 @@ def biopsy_value(time, event, biopsy_60, comparator_60, cutpoints,
         out["nri"] = net_reclassification(time, event, 1 - comparator_60, 1 - biopsy_60,
                                           DECISION_HORIZON, old_cat, new_cat)
         out["reclassification"] = reclassification_table(
-            time, event, old_cat, new_cat, RISK_GROUP_ORDER, DECISION_HORIZON)
+            time, event, old_cat, new_cat, RISK_GROUPS, DECISION_HORIZON)
     out["lr_test"] = nested_cox_lr_test(time, event, design_nested, design_full)
     return out
 
@@ -160,9 +159,7 @@ def subgroups(frame: pd.DataFrame, time, event, served_60, comparator_60) -> lis
         values = values.to_numpy(dtype=object)
         for level in sorted(set(values), key=str):
             mask = values == level
-            row = {"variable": column, "level": str(level),
-                   "label": "Not assessed" if column == "primary_grade" and level == "unknown"
-                   else label(column, level)}
+            row = {"variable": column, "level": str(level), "label": label(column, level)}
             row.update(_subgroup_row(time[mask], event[mask], served_60[mask],
                                      comparator_60[mask]))
             rows.append(row)

@@ -11,7 +11,6 @@ from risk._lazy import lazy_api
 #: public name -> the module of this package that defines it
 _WHERE = {
     "INTERVAL_METHOD": "bands",
-    "baseline_aggregates": "bands",
     "score_file": "batch",
     "CoxModel": "cox",
     "NotFittedError": "cox",
@@ -44,7 +43,6 @@ _WHERE = {
     "MONTHS": "prediction",
     "Predictions": "prediction",
     "RISK_GROUPS": "prediction",
-    "RISK_GROUP_LABELS": "prediction",
     "describe_cutpoints": "prediction",
     "risk_groups": "prediction",
     "recalibrate": "recalibration",

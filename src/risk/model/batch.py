@@ -6,7 +6,9 @@ there is more than one. Every chunk is validated exactly as
 :func:`risk.data.validation.load_cohort` validates a file (``purpose="prediction"``: outcome
 columns ignored), with row numbers counted over the whole file. The output is written to
 a temporary file next to it and renamed into place only when every row was valid, so a
-bad file never leaves a partial output behind.
+bad file never leaves a partial output behind. The output is the one CSV writer's
+(:func:`risk.data.export.to_csv_bytes`): the header once, then each chunk's rows, byte for
+byte the file of the whole table written at once.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ from risk.data.chunks import (
     FileProblems,
     PatientIds,
     chunk_ids,
-    csv_bytes,
     iter_record_chunks,
 )
+from risk.data.export import MACHINE_DIGITS, to_csv_bytes
 from risk.errors import Problem, ValidationError
 from risk.schema import HORIZONS_MONTHS
 
@@ -182,7 +184,7 @@ def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
         predictions = model.predict(result.frame, alive_months=alive)
     table = output_table(predictions.table, _SCORER["version"], alive, conditional)
     counts = table["model_used"].value_counts()
-    return _Chunk(first_row, ids, rows, csv=csv_bytes(table, header=False),
+    return _Chunk(first_row, ids, rows, csv=to_csv_bytes(table, header=False, digits=MACHINE_DIGITS),
                   conditional=conditional,
                   patients=result.n_patients,
                   by_model={str(k): int(v) for k, v in counts.items()},
@@ -257,12 +259,12 @@ def score_file(model, version: str, input_path, output_path,
                     problems.add(chunk.summary, chunk.problems, chunk.first_row)
                 elif not problems.total:  # after a problem: validate on, write no more
                     if not header:
-                        out.write(csv_bytes(_header_only(chunk.conditional), header=True))
+                        out.write(to_csv_bytes(_header_only(chunk.conditional)))
                         header = True
                     out.write(chunk.csv)
                     summary.add(chunk)
             if not header:
-                out.write(csv_bytes(_header_only(alive_months is not None), header=True))
+                out.write(to_csv_bytes(_header_only(alive_months is not None)))
         patient_ids.settle(problems)
         if problems.total:
             raise problems.error()

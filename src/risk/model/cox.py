@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
-from risk.model.bands import BandCalculator, Baseline, single_blas_thread
+from risk.model.bands import BandCalculator, single_blas_thread
 from risk.model.features import (
     DesignColumn,
     candidate_columns,
@@ -46,6 +46,7 @@ from risk.model.prediction import (
     risk_cutpoints,
 )
 from risk.model.settings import check_setting
+from risk.stats.baseline import Baseline
 from risk.stats.estimability import DroppedColumn
 
 FORMAT_VERSION = 1

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
-from risk.schema import BY_NAME, GRADES, label
+from risk.schema import BY_NAME, GRADE_CHANGE_REFERENCE, GRADES, column_label, label
 
 COVARIATE_SETS = ("biopsy", "primary_only")
 EXTRA_TERMS = ("grade_change", "ki67")
@@ -127,29 +127,29 @@ class DesignColumn:
 
 
 def level_words(name: str, level: str) -> str:
-    """An input's level in the clinic's words: "Primary site = Pancreas"."""
-    field = BY_NAME.get(name)
-    title = field.label if field else name.replace("_", " ").capitalize()
-    if field is not None and field.kind == "flag" and level in ("0", "1"):
-        return f"{title} = {'yes' if level == '1' else 'no'}"
-    return f"{title} = {label(name, level) if field else level}"
-
-
-_NUMERIC_WORDS = {"age_per_10y": "Age (per 10 years)", "ki67_log": "Ki-67 (log scale)"}
+    """An input's level in the clinic's words (:mod:`risk.schema`'s vocabulary):
+    "Primary site = Pancreas"."""
+    return f"{column_label(name)} = {label(name, level)}"
 
 
 def column_words(column: DesignColumn) -> str:
     """A design column in the clinic's words, quoted for use inside a sentence."""
     if column.level is None:
-        return f"'{_NUMERIC_WORDS.get(column.name, column.name)}'"
+        return f"'{column_label(column.name)}'"
     return f"'{level_words(column.input, column.level)}'"
+
+
+def reference_level(name: str) -> str:
+    """The level an input's indicators are estimated against: the first of
+    :func:`levels_of`; for the grade change, same grade and not assessed together."""
+    return GRADE_CHANGE_REFERENCE if name == "grade_change" else levels_of(name)[0]
 
 
 def reference_words(column: DesignColumn) -> str | None:
     """The level a left-out indicator's patients count as (None for a numeric column)."""
     if column.level is None:
         return None
-    return f"'{level_words(column.input, levels_of(column.input)[0])}'"
+    return f"'{level_words(column.input, reference_level(column.input))}'"
 
 
 def candidate_columns(covariates: str, terms: tuple[str, ...] = ()) -> list[DesignColumn]:

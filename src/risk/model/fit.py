@@ -13,7 +13,7 @@ columns and levels without (or with all) deaths. Nothing singular is ever invert
   is used only as a stabiliser when the likelihood has no finite maximum
   (:data:`MIN_PENALIZER`, said in the notes), or when a user asks for one.
 - The baseline cumulative hazard and the aggregates of the intervals are computed at
-  centred covariates by :func:`risk.model.bands.baseline_aggregates`.
+  centred covariates by :func:`risk.stats.baseline.baseline_aggregates`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
-from risk.model.bands import Baseline, baseline_aggregates
+from risk.stats.baseline import Baseline, baseline_aggregates
 from risk.stats.cox_solver import (
     CoxConvergenceError,
     EfronFit,

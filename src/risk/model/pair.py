@@ -154,7 +154,7 @@ class BiopsyRiskModel:
 
         ``alive_months`` (one number, or one per patient, NaN = at the biopsy): survival
         conditional on being alive that many months after the biopsy
-        (:meth:`risk.model.bands.Baseline.given_alive`); horizons and the median are still
+        (:meth:`risk.stats.baseline.Baseline.given_alive`); horizons and the median are still
         counted from the biopsy, risk groups stay those at the biopsy.
         """
         self._check_fitted()

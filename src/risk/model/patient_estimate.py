@@ -138,22 +138,22 @@ def describe_grade(name: str, check: grading.GradeCheck, values: Mapping[str, ob
                      values.get(name.replace("grade", "mitoses")))
     basis = grading.describe_basis(ki67, mitoses)
     if check.source == "derived":
-        return (f"Not assessed: {check.grade} derived from {basis} (WHO 2019; the higher "
-                f"of the Ki-67 and mitotic grades).")
+        return (f"{schema.NOT_ASSESSED}: {check.grade} derived from {basis} (WHO 2019; the "
+                f"higher of the Ki-67 and mitotic grades).")
     if check.source == "entered and consistent":
         return f"{check.grade} as entered, consistent with {basis}."
     if check.source == "entered":
         return f"{check.grade} as entered."
     if name == "met_grade":
         return "No liver-biopsy grade: the estimate uses the primary-only model."
-    return "Not assessed and no Ki-67 or mitotic count."
+    return f"{schema.NOT_ASSESSED} and no Ki-67 or mitotic count."
 
 
 def describe_grade_comparison(primary: str | None, liver: str | None) -> str:
     """The liver grade against the primary's, e.g. 'primary G2: upgraded'."""
     change = grading.grade_change(primary, liver)
     if change != "unknown":
-        return f"primary {primary}: {change}"
+        return f"primary {primary}: {schema.label('grade_change', change).lower()}"
     if grading.grade_change_steps(primary, "G1") is None:  # the primary is the missing one
         return "the primary was not graded, so no grade change can be stated"
     return "no liver-biopsy grade"
@@ -162,7 +162,7 @@ def describe_grade_comparison(primary: str | None, liver: str | None) -> str:
 def grade_problems(grades: Mapping[str, grading.GradeCheck]) -> list[Problem]:
     """A problem at the grade field for each grade that contradicts its Ki-67/mitoses."""
     return [Problem(f"{schema.column(name).label}: {check.contradiction}. Correct the grade "
-                    f"or the count, or leave the grade 'not assessed' to derive it.",
+                    f"or the count, or leave the grade '{schema.NOT_ASSESSED}' to derive it.",
                     column=name, value=check.grade, allowed=f"{check.derived}")
             for name, check in grades.items() if check.contradiction]
 
@@ -284,16 +284,9 @@ def patient_alive_months(model, patient: pd.DataFrame) -> float | None:
 
 def format_input(name: str, value: object) -> str:
     """A value as the clinician entered it, in the clinic's words."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        if name in ("primary_grade", "met_grade"):
-            return "not assessed"
-        if name == "alive_months":
-            return "at the biopsy"
-        return "not given"
     col = schema.column(name)
-    if col.kind == "flag":
-        return "yes" if bool(value) else "no"
-    if col.kind == "category":
+    if value is None or (isinstance(value, float) and np.isnan(value)) \
+            or col.kind in ("flag", "category"):
         return schema.label(name, value)
     if col.kind in ("number", "integer"):
         text = f"{float(value):g}"

@@ -23,13 +23,11 @@ import numpy as np
 import pandas as pd
 
 from risk.model.bands import BandCalculator
-from risk.schema import CURVE_MAX_MONTHS, HORIZONS_MONTHS
+from risk.schema import CURVE_MAX_MONTHS, HORIZONS_MONTHS, label
 
 MONTHS = np.arange(0, CURVE_MAX_MONTHS + 1, dtype=float)
+#: The risk groups' codes, lowest risk first (their words: ``risk.schema.label``).
 RISK_GROUPS = ("low", "intermediate", "high")
-#: The risk groups in words (every page, table, figure and report).
-RISK_GROUP_LABELS = {"low": "Low risk", "intermediate": "Intermediate risk",
-                     "high": "High risk"}
 FLAG_SEPARATOR = "; "
 
 
@@ -212,6 +210,7 @@ def describe_cutpoints(cutpoints) -> str:
     if cutpoints is None or len(cutpoints) != 2:
         return "This model version has no risk cut-points (not recorded with it)."
     low_cut, high_cut = (100.0 * float(c) for c in cutpoints)
-    return (f"High risk: predicted 5-year survival below {low_cut:.0f}%; intermediate: "
-            f"{low_cut:.0f}% to {high_cut:.0f}%; low risk: {high_cut:.0f}% or more "
+    high, low = label("risk_group", "high"), label("risk_group", "low").lower()
+    return (f"{high}: predicted 5-year survival below {low_cut:.0f}%; intermediate: "
+            f"{low_cut:.0f}% to {high_cut:.0f}%; {low}: {high_cut:.0f}% or more "
             "(tertiles of the training cohort).")

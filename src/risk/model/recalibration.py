@@ -10,7 +10,7 @@ level (van Houwelingen 2000; Steyerberg, *Clinical Prediction Models*, ch. 20):
   (the parent's coefficients and centring means), the baseline cumulative hazard is
   re-estimated on the local patients, ``H0(t) = sum_{t_i <= t} d_i / sum_{j at risk at
   t_i} exp(lp_j)`` with Efron's increments at tied deaths, as R's ``survfit.coxph``
-  (:func:`risk.model.bands.baseline_aggregates`, the same code as every fit);
+  (:func:`risk.stats.baseline.baseline_aggregates`, the same code as every fit);
 - **slope** (optional): a Cox model of the local outcome on ``lp`` alone gives the
   calibration slope ``s`` (1 = effects as strong locally as in training; < 1 = too
   extreme predictions); every coefficient is multiplied by ``s`` and the baseline is
@@ -33,9 +33,10 @@ import pandas as pd
 
 from risk.errors import ModelError
 from risk.evaluation.metrics.calibration import calibration_slope
-from risk.model.bands import Z_95, baseline_aggregates
+from risk.model.bands import Z_95
 from risk.model.fit import check_outcome
 from risk.model.prediction import MONTHS, risk_cutpoints
+from risk.stats.baseline import baseline_aggregates
 
 #: Fewest deaths among a model's patients for a baseline, and for a slope as well.
 MIN_DEATHS_BASELINE = 5

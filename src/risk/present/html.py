@@ -93,7 +93,7 @@ def _headline(report: dict) -> str:
 def _biopsy_section(report: dict, chart) -> str:
     bio = report.get("biopsy_value")
     if not bio:
-        return "<p>Not assessed (too few patients with a liver-biopsy grade).</p>"
+        return f"<p>{schema.NOT_ASSESSED} (too few patients with a liver-biopsy grade).</p>"
     nri = bio.get("nri") or {}
     lr = bio.get("lr_test") or {}
     rows = [["Patients with a liver-biopsy grade (deaths)", f"{bio['n']} ({bio['events']})"],
@@ -123,27 +123,16 @@ OPTIMISM_LABELS = {"harrell_c": "Harrell's C", "calibration_slope_60":
                    "Calibration slope at 60 months (1 is ideal)",
                    "brier_60": "Brier score at 60 months (lower is better)",
                    "comparator_harrell_c": "Harrell's C, primary-only comparator"}
-_LEVEL_WORDS = {("primary_grade", "unknown"): "not assessed", ("ecog", "2+"): "2-4"}
-
-
 def covariate_label(name: str) -> str:
-    """A design column in words: ``met_grade[G3]`` -> ``Liver biopsy WHO grade: G3``."""
-    if name == "age_per_10y":
-        return "Age (per 10 years)"
+    """A design column in words (:mod:`risk.schema`'s vocabulary): ``met_grade[G3]`` ->
+    ``Liver biopsy WHO grade: G3 (Ki-67 > 20%)``; an unknown term keeps its name."""
     base, _, level = name.partition("[")
-    level = level.rstrip("]")
-    if base not in schema.BY_NAME:
-        return name
-    label = schema.column(base).label
     if not level:
-        return label
-    words = _LEVEL_WORDS.get((base, level))
-    if words is None:
-        try:
-            words = schema.label(base, level)
-        except (KeyError, ValueError):
-            words = level
-    return f"{label}: {words}"
+        return schema.column_label(name)
+    try:
+        return f"{schema.column_label(base)}: {schema.label(base, level.rstrip(']'))}"
+    except KeyError:
+        return name
 
 
 def _pct(value) -> str:

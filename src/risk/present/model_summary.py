@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from risk import schema
-from risk.model.features import AGE_SCALE, ECOG_LEVELS, FLAG_INPUTS, levels_of, patient_frame
+from risk.model.features import AGE_SCALE, FLAG_INPUTS, patient_frame, reference_level
 from risk.stats.normal import Z_95
 
 MODEL_NAMES = {"biopsy": "With the liver biopsy (biopsy model)",
@@ -36,40 +36,18 @@ SYNTHETIC_LIMITATION = (
     "Trained on a synthetic cohort calibrated to published figures, not on real patients: "
     "every number on this page illustrates the method and none describes real performance.")
 
-_CATEGORY_WORDS = {"primary_grade": {"unknown": "Not assessed"},
-                   "ecog": {"0": "ECOG 0", "1": "ECOG 1", "2+": "ECOG 2-4"},
-                   "grade_change": {"concordant": "Same grade or not assessed",
-                                    "upgraded": "Upgraded in the liver",
-                                    "downgraded": "Downgraded in the liver"}}
-
-
 # --------------------------------------------------------------------------- hazard ratios
-
-def _input_label(name: str) -> str:
-    if name in schema.BY_NAME:
-        return schema.column(name).label
-    return {"grade_change": "Grade change, primary to liver"}.get(name, name)
-
-
-def _level_words(name: str, level: str) -> str:
-    if name in _CATEGORY_WORDS and level in _CATEGORY_WORDS[name]:
-        return _CATEGORY_WORDS[name][level]
-    if name in ("primary_grade", "met_grade"):
-        return level
-    return schema.label(name, level)
-
 
 def describe_term(column) -> tuple[str, str]:
     """(characteristic, comparison) of one design column in the clinic's words."""
     name, level = column.input, column.level
+    title = schema.column_label(name)
     if name == "age":
-        return _input_label(name), f"per {AGE_SCALE:g} years"
+        return title, f"per {AGE_SCALE:g} years"
     if level is None:  # ln(1 + Ki-67)
-        return _input_label(name), "per unit of ln(1 + Ki-67 %)"
-    if name in FLAG_INPUTS:
-        return _input_label(name), "Yes vs No"
-    reference = levels_of(name)[0] if name != "ecog" else ECOG_LEVELS[0]
-    return _input_label(name), f"{_level_words(name, level)} vs {_level_words(name, reference)}"
+        return title, "per unit of ln(1 + Ki-67 %)"
+    reference = "0" if name in FLAG_INPUTS else reference_level(name)
+    return title, f"{schema.level_label(name, level)} vs {schema.level_label(name, reference)}"
 
 
 def hazard_ratios(cox_model, model: str) -> pd.DataFrame:
@@ -166,9 +144,7 @@ def describe_reference_patient(patient: dict) -> str:
         value = patient.get(column.name)
         if value is None or column.name.endswith("_ki67"):
             continue
-        if column.kind == "flag":
-            text = "yes" if int(value) else "no"
-        elif column.kind in ("number", "integer"):
+        if column.kind in ("number", "integer"):
             text = f"{value:g}" + (f" {column.unit}" if column.unit else "")
         else:
             text = schema.label(column.name, value)

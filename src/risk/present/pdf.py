@@ -32,7 +32,7 @@ from risk.model.patient_estimate import (
     describe_reference,
     percent,
 )
-from risk.model.prediction import RISK_GROUP_LABELS, describe_cutpoints
+from risk.model.prediction import describe_cutpoints
 
 TITLE = "Survival estimate - GEP-NET liver metastases"
 SYNTHETIC_WARNING = ("Every number in this report comes from a model trained on SYNTHETIC "
@@ -130,7 +130,7 @@ def _estimates_section(pdf: FPDF, report: PatientEstimate) -> None:
     rows.append(("Median overall survival", describe_median(est)))
     group = str(est.summary.get("risk_group", "")).strip()
     if group:
-        rows.append(("Risk group", f"{RISK_GROUP_LABELS.get(group, group)} - "
+        rows.append(("Risk group", f"{schema.label('risk_group', group)} - "
                                    f"{describe_cutpoints(report.risk_cutpoints)}"))
     _table(pdf, rows, (60, 118))
     _paragraph(pdf, PREDICTED_MEDIAN_RULE, size=8)
@@ -181,7 +181,7 @@ def _basis_section(pdf: FPDF, report: PatientEstimate) -> None:
     contributions = report.estimate.contributions.dropna()
     contributions = contributions.reindex(contributions.abs().sort_values(
         ascending=False).index)
-    rows = [(_input_label(k), f"{v:+.3f}", f"x {np.exp(v):.2f}")
+    rows = [(schema.column_label(k), f"{v:+.3f}", f"x {np.exp(v):.2f}")
             for k, v in contributions.items()]
     if rows:
         _table(pdf, rows, (80, 48, 50), header=("Input", "Log hazard", "Hazard ratio"))
@@ -197,13 +197,6 @@ def _two_columns(rows: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]
     half = (len(rows) + 1) // 2
     left, right = rows[:half], [*rows[half:], ("", "")]
     return [(*a, *b) for a, b in zip(left, right, strict=False)]
-
-
-def _input_label(name: str) -> str:
-    try:
-        return schema.column(name).label
-    except KeyError:
-        return name.replace("_", " ")
 
 
 def build_report(report: PatientEstimate, *, figure=None, compress: bool = True) -> bytes:

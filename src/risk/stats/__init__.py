@@ -1,4 +1,4 @@
-"""Statistics every fit shares: the one Cox solver, what a design can estimate, Kaplan-Meier, the outcome check, the normal quantile.
+"""Statistics every fit shares: the one Cox solver, the one baseline hazard, what a design can estimate, Kaplan-Meier, the outcome check, the normal quantile.
 
 The names below are this package's public API; each lives in the module named
 beside it and is imported on first use (so importing one part stays cheap).
@@ -10,11 +10,13 @@ from risk._lazy import lazy_api
 
 #: public name -> the module of this package that defines it
 _WHERE = {
+    "BETWEEN": "baseline",
+    "Baseline": "baseline",
+    "baseline_aggregates": "baseline",
     "CoxConvergenceError": "cox_solver",
     "EfronFit": "cox_solver",
     "TIES": "cox_solver",
     "TieStructure": "cox_solver",
-    "baseline_cumulative_hazard": "cox_solver",
     "fit_efron": "cox_solver",
     "log_partial_likelihood": "cox_solver",
     "DroppedColumn": "estimability",

@@ -281,21 +281,6 @@ def log_partial_likelihood(lp, durations, events, ties: str = "efron",
     return float(eta[s.died].sum() - log_phi - s.n_deaths * shift)
 
 
-def baseline_cumulative_hazard(lp, durations, events, months,
-                               structure: TieStructure | None = None) -> np.ndarray:
-    """Breslow's cumulative baseline hazard ``H0`` at ``months`` (a step function, 0
-    before the first death), for patients with linear predictors ``lp``:
-    ``H(t | x) = H0(t) exp(lp(x))``. lifelines computes the same after Efron fits.
-    """
-    lp = np.asarray(lp, dtype=float)
-    s = structure if structure is not None else TieStructure(durations, events)
-    eta = lp[s.order]
-    shift = eta.max() if eta.size else 0.0
-    s0 = s.at_risk_sums(np.exp(eta - shift)) if s.times.size else np.zeros(0)
-    cumulative = np.concatenate([[0.0], np.cumsum(s.deaths / s0) * np.exp(-shift)])
-    return cumulative[np.searchsorted(s.times, np.asarray(months, dtype=float), side="right")]
-
-
 _BLAS = None
 
 

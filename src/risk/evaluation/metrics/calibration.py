@@ -29,10 +29,8 @@ import numpy as np
 
 from risk.errors import ModelError
 from risk.evaluation.metrics.discrimination import TIED_RISK
-from risk.stats.cox_solver import (
-    TieStructure,
-    baseline_cumulative_hazard,
-)
+from risk.stats.baseline import baseline_aggregates
+from risk.stats.cox_solver import TieStructure
 from risk.stats.kaplan_meier import survival_with_interval
 from risk.stats.normal import Z_95
 from risk.stats.outcome import check_outcome
@@ -179,7 +177,7 @@ def _grouped(time, event, risk, months, n_groups):
     return rows
 
 
-def _smoothed(follow_up, risk, months, curve_points):
+def _smoothed(time, event, follow_up, risk, months, curve_points):
     """Each patient's observed risk from the spline Cox model, and a curve to plot."""
     cll = complementary_log_log(risk)
     knots = np.quantile(cll, [0.1, 0.5, 0.9])
@@ -187,8 +185,11 @@ def _smoothed(follow_up, risk, months, curve_points):
     basis = (lambda v: v[:, None]) if linear else (lambda v: restricted_cubic_spline(v, knots))
     fit = _cox(basis(cll), follow_up)
     lp_patients = basis(cll) @ fit.coef
-    # Breslow's baseline for covariates of 0 (uncentred), a step function as in R
-    h0 = float(baseline_cumulative_hazard(lp_patients, None, None, months, follow_up))
+    # Breslow's baseline (lifelines' after its Efron fit) for covariates of 0 (uncentred),
+    # read as a step function as R's basehaz: the numbers the tests check against lifelines
+    h0 = float(baseline_aggregates(lp_patients[:, None], time, event, np.ones(1), np.zeros(1),
+                                   [months], ties="breslow", between="step")
+               .cumulative_hazard[0])
     observed = 1.0 - np.exp(-h0 * np.exp(lp_patients))
     grid_risk = np.quantile(risk, np.linspace(0.01, 0.99, curve_points))
     z = basis(complementary_log_log(grid_risk))
@@ -234,7 +235,8 @@ def calibration_at(time, event, predicted_risk, months: float, n_groups: int | N
     else:
         follow_up = TieStructure(time, event)  # shared by the slope and the smoother
         slope, slope_lo, slope_hi = calibration_slope(time, event, risk, follow_up)
-        obs_each, curve, linear = _smoothed(follow_up, risk, months, curve_points)
+        obs_each, curve, linear = _smoothed(time, event, follow_up, risk, months,
+                                             curve_points)
         gap = np.abs(risk - obs_each)
         groups = _grouped(time, event, risk, months,
                           n_groups or default_group_count(time.size))

@@ -13,13 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from risk import schema
-from risk.cohort.summary import (
-    GRADE_CHANGE_LABELS,
-    NOT_ASSESSED,
-    GradeTransitions,
-    group_labels,
-    sankey_data,
-)
+from risk.cohort.summary import GradeTransitions, group_labels, sankey_data
 from risk.cohort.tables import risk_percentile
 from risk.grading import KI67_G2_FROM, KI67_G2_TO
 from risk.present.figures.cohort_survival import forest_plot, survival_by_group_figure
@@ -36,7 +30,7 @@ from risk.present.figures.style import (
     rgba,
     style,
 )
-from risk.schema import GRADES
+from risk.schema import GRADES, NOT_ASSESSED
 
 __all__ = ["complication_chart", "forest_plot", "ki67_scatter", "risk_distribution",
            "survival_by_group_figure", "transition_heatmap", "transition_sankey"]
@@ -57,7 +51,7 @@ def _change_color(primary: str, liver: str) -> str:
         return NAMED_COLORS[NOT_ASSESSED]
     step = GRADES.index(m) - GRADES.index(p)
     key = {0: "concordant", 1: "upgraded", -1: "downgraded"}[int(np.sign(step))]
-    return NAMED_COLORS[GRADE_CHANGE_LABELS[key]]
+    return NAMED_COLORS[schema.label("grade_change", key)]
 
 
 def transition_sankey(transitions: GradeTransitions, *, synthetic: bool = False) -> go.Figure:
@@ -233,7 +227,8 @@ def complication_chart(rates: pd.DataFrame | None, *, synthetic: bool = False) -
                               synthetic=synthetic)
     assessed = int(rates["assessed"].iloc[0])
     rates = rates[rates["outcome"] != schema.label("biopsy_complication", "none")]
-    colors = {"Minor": SKY_BLUE, "Major": VERMILLION}
+    colors = {schema.label("biopsy_complication", "minor"): SKY_BLUE,
+              schema.label("biopsy_complication", "major"): VERMILLION}
     ticks = [f"{o}<br>{k:,}/{assessed:,} ({p:.1f}%)" for o, k, p in
              zip(rates["outcome"], rates["patients"], rates["percent"], strict=True)]
     fig = go.Figure(go.Bar(

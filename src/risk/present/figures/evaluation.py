@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from risk import schema
 from risk.present.figures.style import BLACK, BLUE, COMPARATOR_COLOR, REFERENCE_COLOR
 
 SERVED_COLOR = BLUE
@@ -147,8 +148,8 @@ def reclassification_heatmap(cells: list[dict], note: str | None = None) -> go.F
     z = [[by[(r, c)]["n"] for c in cols] for r in rows]
     text = [[f"{by[(r, c)]['n']}<br>observed {_pct(by[(r, c)]['observed_risk'])}"
              if by[(r, c)]["n"] else "0" for c in cols] for r in rows]
-    fig = go.Figure(go.Heatmap(z=z, x=[c.capitalize() for c in cols],
-                               y=[r.capitalize() for r in rows], text=text,
+    fig = go.Figure(go.Heatmap(z=z, x=[schema.label("risk_group", c) for c in cols],
+                               y=[schema.label("risk_group", r) for r in rows], text=text,
                                texttemplate="%{text}", colorscale="Blues", showscale=False,
                                hovertemplate="%{y} -> %{x}: %{z} patients<extra></extra>"))
     fig.update_xaxes(title="Risk group with the liver-biopsy grade", side="bottom")

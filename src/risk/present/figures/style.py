@@ -7,9 +7,8 @@ import textwrap
 
 import plotly.graph_objects as go
 
-from risk.cohort.summary import GRADE_CHANGE_LABELS, NOT_ASSESSED
-from risk.model.prediction import RISK_GROUP_LABELS
-from risk.schema import GRADES, label
+from risk.model.prediction import RISK_GROUPS
+from risk.schema import GRADES, NOT_ASSESSED, label
 
 # Okabe-Ito colours, in the order groups receive them.
 BLUE = "#0072B2"
@@ -29,17 +28,17 @@ PALETTE = (BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, BLA
 #: Fixed colours for groups the page shows often, so a colour means the same everywhere.
 NAMED_COLORS = {
     NOT_ASSESSED: GREY,
-    GRADE_CHANGE_LABELS["concordant"]: BLUE,
-    GRADE_CHANGE_LABELS["upgraded"]: VERMILLION,
-    GRADE_CHANGE_LABELS["downgraded"]: BLUISH_GREEN,
+    label("grade_change", "concordant"): BLUE,
+    label("grade_change", "upgraded"): VERMILLION,
+    label("grade_change", "downgraded"): BLUISH_GREEN,
 }
 GRADE_COLORS = dict(zip(GRADES, (BLUISH_GREEN, ORANGE, VERMILLION), strict=True))
 for _grade, _color in GRADE_COLORS.items():
     NAMED_COLORS[label("met_grade", _grade)] = _color
 # Risk groups as grades: low green, intermediate orange, high vermillion (never high in green).
-for _group, _color in zip(RISK_GROUP_LABELS.values(), (BLUISH_GREEN, ORANGE, VERMILLION),
+for _group, _color in zip(RISK_GROUPS, (BLUISH_GREEN, ORANGE, VERMILLION),
                           strict=True):
-    NAMED_COLORS[_group] = _color
+    NAMED_COLORS[label("risk_group", _group)] = _color
 
 FONT_SIZE = 18
 TITLE_SIZE = 24
