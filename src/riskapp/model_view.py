@@ -7,6 +7,8 @@ verified model files and card); nothing is fitted or evaluated here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +22,9 @@ from risk.registry import library_versions
 from risk.synthetic import SHIPPED_SHA256
 from riskapp import loaders
 from riskapp.charts import as_plain_markdown, csv_download, plot, static_table
+
+if TYPE_CHECKING:
+    from risk.evaluation import EvaluationReport
 
 MODEL_TAB_KEY = "model_tab"
 HOW_TO_EVALUATE = (
@@ -162,37 +167,38 @@ def _marked(fig, synthetic: bool):
     return fig
 
 
-def _report_figures(report: dict, synthetic: bool) -> None:
-    comparator = report.get("comparator") or {}
+def _report_figures(report: EvaluationReport, synthetic: bool) -> None:
     plot(_marked(evaluation_figures.concordance_comparison(report), synthetic),
          "eval_concordance", "validation-concordance")
-    calibration = (report.get("calibration") or {}).get("60")
+    calibration = report.calibration.get("60")
     left, right = st.columns(2)
     with left:
         if calibration:
             plot(_marked(evaluation_figures.calibration_plot(
-                calibration, (report.get("comparator_calibration") or {}).get("60")),
+                calibration, report.comparator_calibration.get("60")),
                 synthetic), "eval_calibration", "validation-calibration-60-months")
     with right:
-        plot(_marked(evaluation_figures.time_dependent_auc_plot(report, comparator),
+        plot(_marked(evaluation_figures.time_dependent_auc_plot(report.headline,
+                                                                report.comparator),
                      synthetic), "eval_auc", "validation-time-dependent-auc")
     left, right = st.columns(2)
     with left:
-        if report.get("decision_curve"):
-            plot(_marked(evaluation_figures.decision_curve_plot(report["decision_curve"]),
+        if report.decision_curve:
+            plot(_marked(evaluation_figures.decision_curve_plot(report.decision_curve),
                          synthetic), "eval_decision_curve", "validation-decision-curve")
     with right:
-        cells = (report.get("biopsy_value") or {}).get("reclassification")
+        cells = report.biopsy_value.reclassification if report.biopsy_value else []
         if cells:
             plot(_marked(evaluation_figures.reclassification_heatmap(cells), synthetic),
                  "eval_reclassification", "validation-reclassification")
 
 
-def _measured_on(report: dict) -> str:
-    settings = report.get("settings") or {}
-    text = f"Measured on {report.get('n', '?'):,} patients ({report.get('events', '?'):,} deaths)"
-    if settings.get("bootstrap"):
-        text += f"; intervals from {settings['bootstrap']} bootstrap resamples"
+def _measured_on(report: EvaluationReport) -> str:
+    n, events = report.headline.n, report.headline.events
+    text = (f"Measured on {'?' if n is None else f'{n:,}'} patients "
+            f"({'?' if events is None else f'{events:,}'} deaths)")
+    if report.settings.bootstrap:
+        text += f"; intervals from {report.settings.bootstrap} bootstrap resamples"
     return text + "."
 
 
@@ -210,16 +216,18 @@ def evaluation_section(served, synthetic: bool) -> None:
                         "validation.")
         return
     if synthetic:
-        st.warning((data.get("context") if kind == "report" else None)
+        st.warning((data.context if kind == "report" else None)
                    or summary.SYNTHETIC_LIMITATION, icon=":material/science:")
     if kind == "headline":
-        st.markdown(f"Measured on {data.get('measured_on', 'an unnamed cohort')}.")
+        st.markdown(f"Measured on {metrics.get('measured_on', 'an unnamed cohort')}.")
+        headline, comparator = data, None
     else:
         st.markdown(_measured_on(data))
-    table = summary.headline_metrics(data)
+        headline, comparator = data.headline, data.comparator
+    table = summary.headline_metrics(headline, comparator)
     static_table(table, hide_index=True)
     csv_download(table, f"validation-{served.version}", "eval_csv")
-    for line in summary.biopsy_value_lines(data):
+    for line in summary.biopsy_value_lines(headline):
         st.markdown(f"- {line}")
     if kind == "report":
         _report_figures(data, synthetic)

@@ -191,9 +191,9 @@ def test_train_compare_save_activate_and_roll_back(registry, cohort, monkeypatch
     at.run()
     assert built == []
     held = at.session_state["retrain_candidate"][1]
-    assert held.report["data"]["validation"] == "internal"
-    assert held.active_report["data"] == {"file": "cohort.csv", "sha256": held.report[
-        "data"]["sha256"], "validation": "external"}
+    assert held.report.source.validation == "internal"
+    assert held.active_report.source.to_dict() == {
+        "file": "cohort.csv", "sha256": held.report.source.sha256, "validation": "external"}
     table = shown_table(at, "comparison_table")
     assert {"New model", "New model, optimism-corrected", "Active model base"} <= set(table)
     c_row = table[table["Metric"].str.startswith("Harrell")].iloc[0]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from cohort_frames import make_cohort
 
+from risk.evaluation import EvaluationReport, Headline
 from risk.model import BiopsyRiskModel, CoxModel
 from risk.model.features import DesignColumn, patient_frame
 from risk.present import model_summary as summary
@@ -95,9 +96,11 @@ def test_reference_patient_sentence(pair):
 
 def test_stored_evaluation_kinds():
     report = {"harrell_c": 0.7, "comparator": {"harrell_c": 0.65}}
-    assert summary.stored_evaluation({"metrics": {"evaluation": report}}) == ("report", report)
+    kind, stored = summary.stored_evaluation({"metrics": {"evaluation": report}})
+    assert (kind, stored.to_dict()) == ("report", EvaluationReport.from_dict(report).to_dict())
     headline = {"harrell_c": 0.7, "measured_on": "x"}
-    assert summary.stored_evaluation({"metrics": headline}) == ("headline", headline)
+    kind, stored = summary.stored_evaluation({"metrics": headline})
+    assert (kind, stored) == ("headline", Headline.from_dict(headline))
     apparent = {"c_index_apparent_training": 0.77}
     assert summary.stored_evaluation({"metrics": apparent}) == ("none", None)
     assert summary.stored_evaluation({}) == ("none", None)
@@ -106,12 +109,13 @@ def test_stored_evaluation_kinds():
 def test_headline_metrics_with_intervals():
     report = {"harrell_c": 0.71234, "harrell_c_lower": 0.69, "harrell_c_upper": 0.735,
               "brier_60": 0.16, "comparator": {"harrell_c": 0.68}}
-    table = summary.headline_metrics(report)
+    typed = EvaluationReport.from_dict(report)
+    table = summary.headline_metrics(typed.headline, typed.comparator)
     assert table["Metric"].tolist() == ["Harrell's C", "Brier score at 60 months"]
     assert table.iloc[0, 1] == "0.712 (0.690 to 0.735)" and table.iloc[0, 2] == "0.680"
     assert table.iloc[1, 2] == ""
-    lines = summary.biopsy_value_lines({"delta_c": 0.034, "delta_c_lower": 0.02,
-                                        "delta_c_upper": 0.05, "lr_test_p": 1e-9})
+    lines = summary.biopsy_value_lines(Headline.from_dict(
+        {"delta_c": 0.034, "delta_c_lower": 0.02, "delta_c_upper": 0.05, "lr_test_p": 1e-9}))
     assert "+0.034" in lines[0] and "p < 0.001" in lines[1]
 
 

@@ -172,24 +172,31 @@ def _metric_lines(metrics: dict) -> list[str]:
     return ([", ".join(plain)] if plain else []) + lines
 
 
-def _evaluation_line(report: dict) -> str:
+def _evaluation_line(stored: dict) -> str:
     """The headline of a stored validation report, in one line."""
+    from risk.evaluation import EvaluationError, EvaluationReport
+
+    try:
+        report = EvaluationReport.from_dict(stored)
+    except EvaluationError as exc:
+        return f"validation report: {exc}"
+    served = report.headline
+
     def interval(key: str) -> str:
-        value, lo, hi = (report.get(key), report.get(f"{key}_lower"),
-                         report.get(f"{key}_upper"))
+        value, (lo, hi) = served.value(key), served.interval(key)
         text = "n/a" if value is None else f"{value:.3f}"
         return text if lo is None or hi is None or value is None else \
             f"{text} ({lo:.3f}-{hi:.3f})"
 
-    boot = (report.get("settings") or {}).get("bootstrap")
+    boot = report.settings.bootstrap
     parts = [f"Harrell's C {interval('harrell_c')}"]
-    if report.get("harrell_c_corrected") is not None:
-        parts.append(f"optimism-corrected {report['harrell_c_corrected']:.3f}")
-    if report.get("calibration_slope_60") is not None:
-        parts.append(f"calibration slope at 60 months {report['calibration_slope_60']:.3f}")
-    if report.get("delta_c") is not None:
+    if served.harrell_c_corrected is not None:
+        parts.append(f"optimism-corrected {served.harrell_c_corrected:.3f}")
+    if served.calibration_slope_60 is not None:
+        parts.append(f"calibration slope at 60 months {served.calibration_slope_60:.3f}")
+    if served.delta_c is not None:
         parts.append(f"C gained with the liver biopsy {interval('delta_c')}")
-    return (f"validation report on {report.get('n')} patients ({report.get('events')} deaths"
+    return (f"validation report on {served.n} patients ({served.events} deaths"
             + (f", {boot} bootstrap resamples" if boot else "") + "): " + "; ".join(parts))
 
 

@@ -7,6 +7,8 @@ Everything is read from the fitted model, its card and the registry: no patient 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -14,6 +16,10 @@ from scipy import stats
 from risk import schema
 from risk.model.features import AGE_SCALE, ECOG_LEVELS, FLAG_INPUTS, levels_of, patient_frame
 from risk.stats.normal import Z_95
+
+if TYPE_CHECKING:
+    from risk.evaluation.headline import Headline, MetricSet
+    from risk.evaluation.report import EvaluationReport
 
 MODEL_NAMES = {"biopsy": "With the liver biopsy (biopsy model)",
                "primary_only": "Primary only (comparator)"}
@@ -232,57 +238,67 @@ HEADLINE = (
 EVALUATION_KEY = "evaluation"
 
 
-def stored_evaluation(card: dict) -> tuple[str, dict | None]:
+def stored_evaluation(card: dict) -> tuple[str, EvaluationReport | Headline | None]:
     """The evaluation stored with a version, and how complete it is.
 
     Returns ``("report", report)`` when the card's metrics hold a full report under
-    ``metrics["evaluation"]`` (:meth:`risk.evaluation.report.EvaluationReport.to_dict`, with the
-    calibration and decision curves), ``("headline", metrics)`` when they hold only the
-    headline numbers (e.g. ``harrell_c``, as the retraining page stores them), and
-    ``("none", None)`` otherwise (e.g. only the apparent C-index of training).
+    ``metrics["evaluation"]`` (:class:`risk.evaluation.report.EvaluationReport`, with the
+    calibration and decision curves), ``("headline", headline)`` when they hold only the
+    headline numbers (a :class:`risk.evaluation.headline.Headline`, e.g. ``harrell_c``, as
+    the retraining page stores them), and ``("none", None)`` otherwise (e.g. only the
+    apparent C-index of training).
     """
+    from risk.evaluation.headline import Headline
+    from risk.evaluation.report import EvaluationError, EvaluationReport
+
     metrics = card.get("metrics") or {}
-    report = metrics.get(EVALUATION_KEY)
-    if isinstance(report, dict) and report.get("harrell_c") is not None:
-        return "report", report
-    if metrics.get("harrell_c") is not None:
-        return "headline", metrics
+    stored = metrics.get(EVALUATION_KEY)
+    if isinstance(stored, dict):
+        try:
+            report = EvaluationReport.from_dict(stored)
+        except EvaluationError:
+            report = None
+        if report is not None and report.headline.harrell_c is not None:
+            return "report", report
+    headline = Headline.from_dict(metrics)
+    if headline.harrell_c is not None:
+        return "headline", headline
     return "none", None
 
 
-def _with_interval(metrics: dict, key: str) -> str:
-    value = metrics.get(key)
+def _with_interval(metrics: MetricSet | None, key: str) -> str:
+    value = metrics.value(key) if metrics is not None else None
     if value is None:
         return ""
-    low, high = metrics.get(f"{key}_lower"), metrics.get(f"{key}_upper")
+    low, high = metrics.interval(key)
     text = f"{value:.3f}"
     return text if low is None or high is None else f"{text} ({low:.3f} to {high:.3f})"
 
 
-def headline_metrics(report: dict) -> pd.DataFrame:
+def headline_metrics(headline: Headline, comparator: MetricSet | None = None) -> pd.DataFrame:
     """The headline numbers (95% intervals in brackets where stored) of the served
     predictions and of the primary-only comparator, as text."""
-    comparator = report.get("comparator") or {}
-    rows = [{"Metric": label, "Served (with the liver biopsy)": _with_interval(report, key),
+    rows = [{"Metric": label, "Served (with the liver biopsy)": _with_interval(headline, key),
              "Primary only (comparator)": _with_interval(comparator, key)}
-            for key, label in HEADLINE if report.get(key) is not None]
+            for key, label in HEADLINE if headline.value(key) is not None]
     return pd.DataFrame(rows, columns=["Metric", "Served (with the liver biopsy)",
                                        "Primary only (comparator)"])
 
 
-def biopsy_value_lines(report: dict) -> list[str]:
+def biopsy_value_lines(headline: Headline) -> list[str]:
     """What the liver biopsy adds, in sentences (empty when not evaluated)."""
     lines = []
-    if report.get("delta_c") is not None:
-        text = f"Harrell's C rises by {report['delta_c']:+.3f} with the liver-biopsy grade"
-        if report.get("delta_c_lower") is not None:
-            text += f" (95% CI {report['delta_c_lower']:+.3f} to {report['delta_c_upper']:+.3f})"
+    if headline.delta_c is not None:
+        text = f"Harrell's C rises by {headline.delta_c:+.3f} with the liver-biopsy grade"
+        if headline.delta_c_lower is not None:
+            text += (f" (95% CI {headline.delta_c_lower:+.3f} to "
+                     f"{headline.delta_c_upper:+.3f})")
         lines.append(text + ", in the patients with a biopsy grade.")
-    if report.get("nri_60") is not None:
+    if headline.nri_60 is not None:
         lines.append(f"Net reclassification across the risk groups at 60 months: "
-                     f"{report['nri_60']:+.3f}.")
-    if report.get("lr_test_p") is not None:
-        p = report["lr_test_p"]
+                     f"{headline.nri_60:+.3f}.")
+    if headline.lr_test_p is not None:
+        p = headline.lr_test_p
         lines.append("Likelihood-ratio test of the liver-biopsy terms: "
                      + ("p < 0.001." if p < 0.001 else f"p = {p:.3f}."))
     return lines
