@@ -25,6 +25,7 @@ from riskapp.charts import as_plain_markdown, csv_download, plot, static_table
 
 if TYPE_CHECKING:
     from risk.evaluation import EvaluationReport
+    from risk.registry import ModelCard
 
 MODEL_TAB_KEY = "model_tab"
 HOW_TO_EVALUATE = (
@@ -47,10 +48,10 @@ def _fact(column, label: str, value: str, caption: str = "") -> None:
 def _data_file(served, synthetic: bool) -> tuple[str, str]:
     """The heading of the card's data table, and what the file was."""
     card = served.card
-    own = (card.get("training_data") or {}).get("sha256") == SHIPPED_SHA256
+    own = card.training_data.sha256 == SHIPPED_SHA256
     shipped = "the shipped synthetic cohort (data/synthetic/cohort.csv)"
-    if card.get("kind") == "recalibrated":
-        parent = card.get("parent") or "?"
+    if card.kind == "recalibrated":
+        parent = card.parent or "?"
         origin = " (itself resting on the shipped synthetic cohort)" if synthetic and not own \
             else ""
         return ("Recalibration data", f"{shipped if own else 'a cohort supplied'}: its "
@@ -61,33 +62,34 @@ def _data_file(served, synthetic: bool) -> tuple[str, str]:
 
 def _card_facts(served, synthetic: bool) -> None:
     card = served.card
-    data = card.get("training_data") or {}
+    data = card.training_data
     columns = st.columns([3, 2, 2, 3])
-    created = card.get("created_utc") or "?"
+    created = card.created_utc or "?"
     _fact(columns[0], "Version", served.version)
     _fact(columns[1], "Created", created.split("T")[0],
           created.replace("T", " at ").replace("Z", " UTC"))
-    _fact(columns[2], "Kind", card.get("kind") or "?")
-    _fact(columns[3], "Parent version", card.get("parent") or "none")
+    _fact(columns[2], "Kind", card.kind or "?")
+    _fact(columns[3], "Parent version", card.parent or "none")
     st.markdown("**Intended use**")
-    st.info(card.get("intended_use") or "Not stated.", icon=":material/info:")
+    st.info(card.intended_use or "Not stated.", icon=":material/info:")
     heading, source = _data_file(served, synthetic)
     st.markdown(f"**{heading}** (a fingerprint and counts: the version holds no rows)")
-    follow_up = data.get("median_follow_up_months")
-    rows = [("Patients", f"{data.get('patients', '?'):,}" if data.get("patients") else "?"),
-            ("Deaths", f"{data.get('events', '?'):,}" if data.get("events") else "?"),
-            ("With a liver-biopsy grade", str(data.get("patients_with_biopsy_grade", "?"))),
+    follow_up = data.median_follow_up_months
+    with_grade = data.patients_with_biopsy_grade
+    rows = [("Patients", f"{data.patients:,}" if data.patients else "?"),
+            ("Deaths", f"{data.events:,}" if data.events else "?"),
+            ("With a liver-biopsy grade", "?" if with_grade is None else str(with_grade)),
             ("Median follow-up (reverse Kaplan-Meier)",
              "?" if follow_up is None else f"{follow_up:.1f} months"),
-            ("File fingerprint (SHA-256)", data.get("sha256") or "not recorded"),
+            ("File fingerprint (SHA-256)", data.sha256 or "not recorded"),
             ("The file", source)]
-    if data.get("schema_version") is not None:
-        rows.append(("Data dictionary version", str(data["schema_version"])))
+    if data.schema_version is not None:
+        rows.append(("Data dictionary version", str(data.schema_version)))
     static_table(pd.DataFrame(rows, columns=["What", "Value"]), hide_index=True, hide_header=True)
 
 
-def _settings(card: dict) -> None:
-    settings = card.get("settings") or {}
+def _settings(card: ModelCard) -> None:
+    settings = card.settings
     if settings:
         st.markdown("**Settings**")
         rows = [(k.replace("_", " "), str(v)) for k, v in settings.items()]
@@ -95,8 +97,8 @@ def _settings(card: dict) -> None:
                      hide_header=True)
 
 
-def _libraries(card: dict) -> None:
-    stored = card.get("libraries") or {}
+def _libraries(card: ModelCard) -> None:
+    stored = card.libraries
     now = library_versions()
     rows = [{"Library": name, "At training": version, "Installed now": now.get(name, "?"),
              "Same": "yes" if now.get(name) == version else "no"}
@@ -204,11 +206,11 @@ def _measured_on(report: EvaluationReport) -> str:
 
 def evaluation_section(served, synthetic: bool) -> None:
     kind, data = summary.stored_evaluation(served.card)
-    metrics = served.card.get("metrics") or {}
+    metrics = served.card.metrics
     if kind == "none":
         st.info(f"**No stored evaluation for version {served.version}.** " + HOW_TO_EVALUATE,
                 icon=":material/info:")
-        apparent = metrics.get("c_index_apparent_training")
+        apparent = metrics.c_index_apparent_training
         if apparent is not None:
             st.markdown(f"The card holds only the *apparent* Harrell's C on the training "
                         f"data: **{apparent:.3f}**. It is optimistic by construction (the "
@@ -219,7 +221,7 @@ def evaluation_section(served, synthetic: bool) -> None:
         st.warning((data.context if kind == "report" else None)
                    or summary.SYNTHETIC_LIMITATION, icon=":material/science:")
     if kind == "headline":
-        st.markdown(f"Measured on {metrics.get('measured_on', 'an unnamed cohort')}.")
+        st.markdown(f"Measured on {metrics.measured_on or 'an unnamed cohort'}.")
         headline, comparator = data, None
     else:
         st.markdown(_measured_on(data))

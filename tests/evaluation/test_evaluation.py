@@ -14,7 +14,8 @@ from sksurv.util import Surv
 
 from risk.evaluation import bootstrap as boot
 from risk.evaluation import report as evaluation
-from risk.evaluation.report import REPORT_FORMAT, EvaluationError, EvaluationReport, evaluate
+from risk.evaluation.document import REPORT_FORMAT, EvaluationReport
+from risk.evaluation.report import EvaluationError, evaluate
 from risk.model import BiopsyRiskModel
 
 REQUIRED_KEYS = (

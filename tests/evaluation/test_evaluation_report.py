@@ -6,8 +6,7 @@ import re
 import plotly.graph_objects as go
 import pytest
 
-from risk.evaluation import EvaluationReport
-from risk.evaluation.report import SYNTHETIC_CONTEXT
+from risk.evaluation import SYNTHETIC_CONTEXT, EvaluationReport
 from risk.evaluation.section_models import (
     CalibrationSection,
     DecisionPoint,

@@ -67,20 +67,19 @@ def test_progress_rises_to_one_through_every_stage(trained):
 def test_the_card_has_the_fingerprint_settings_mapping_and_both_models_metrics(trained):
     frame, _, candidate, _ = trained
     card = candidate_card(candidate, notes="centre B")
-    assert card["kind"] == "trained" and card["parent"] is None and card["notes"] == "centre B"
-    assert card["training_data"]["patients"] == len(frame)
-    assert card["settings"]["penalizer"] == 0.1 and card["settings"]["bootstrap"] == 3
-    assert card["settings"]["column_mapping"] == {"age": "age at biopsy"}
-    metrics = card["metrics"]
-    assert metrics["harrell_c"] == pytest.approx(candidate.report.headline.harrell_c,
-                                                 abs=1e-4)
-    assert "harrell_c_corrected" in metrics and "internal" in metrics["measured_on"]
-    compared = metrics["compared_with"]
-    assert compared["version"] == "base" and "external" in compared["measured_on"]
-    assert not [k for k in compared if k.endswith("_corrected")]
-    assert card["intended_use"].startswith("Research and decision-support prototype")
-    assert "shipped model" not in card["intended_use"]  # this is a researcher's model
-    text = json.dumps(card)
+    assert card.kind == "trained" and card.parent is None and card.notes == "centre B"
+    assert card.training_data.patients == len(frame)
+    assert card.settings["penalizer"] == 0.1 and card.settings["bootstrap"] == 3
+    assert card.settings["column_mapping"] == {"age": "age at biopsy"}
+    metrics = card.metrics
+    assert metrics.harrell_c == pytest.approx(candidate.report.headline.harrell_c, abs=1e-4)
+    assert "harrell_c_corrected" in metrics.to_dict() and "internal" in metrics.measured_on
+    compared = metrics.compared_with
+    assert compared.version == "base" and "external" in compared.measured_on
+    assert not [k for k in compared.to_dict() if k.endswith("_corrected")]
+    assert card.intended_use.startswith("Research and decision-support prototype")
+    assert "shipped model" not in card.intended_use  # this is a researcher's model
+    text = card.to_json().decode()
     assert "P000001" not in text  # no patient identifiers
 
 
@@ -89,10 +88,10 @@ def test_the_card_keeps_the_whole_report_so_the_model_page_can_draw_it(trained):
 
     *_, candidate, _ = trained
     card = candidate_card(candidate)
-    assert card["metrics"]["evaluation"] == candidate.report.to_dict()
+    assert card.metrics.evaluation == candidate.report.to_dict()
     kind, report = stored_evaluation(card)
     assert kind == "report" and report.calibration and report.decision_curve
-    assert json.loads(json.dumps(card)) == card  # JSON safe as stored
+    assert json.loads(card.to_json()) == card.to_dict()  # JSON safe as stored
 
 
 @pytest.mark.parametrize("settings, words", [

@@ -13,6 +13,7 @@ from risk.evaluation import EvaluationReport, Headline
 from risk.model import BiopsyRiskModel, CoxModel
 from risk.model.features import DesignColumn, patient_frame
 from risk.present import model_summary as summary
+from risk.registry import ModelCard
 from risk.registry.card import build_card, data_fingerprint
 from risk.registry.lineage import built_on
 from risk.registry.store import Registry
@@ -95,15 +96,18 @@ def test_reference_patient_sentence(pair):
 
 
 def test_stored_evaluation_kinds():
+    def card(metrics: dict) -> ModelCard:
+        return ModelCard.from_dict({"metrics": metrics})
+
     report = {"harrell_c": 0.7, "comparator": {"harrell_c": 0.65}}
-    kind, stored = summary.stored_evaluation({"metrics": {"evaluation": report}})
+    kind, stored = summary.stored_evaluation(card({"evaluation": report}))
     assert (kind, stored.to_dict()) == ("report", EvaluationReport.from_dict(report).to_dict())
     headline = {"harrell_c": 0.7, "measured_on": "x"}
-    kind, stored = summary.stored_evaluation({"metrics": headline})
-    assert (kind, stored) == ("headline", Headline.from_dict(headline))
+    kind, stored = summary.stored_evaluation(card(headline))
+    assert (kind, stored.to_dict()) == ("headline", headline)
     apparent = {"c_index_apparent_training": 0.77}
-    assert summary.stored_evaluation({"metrics": apparent}) == ("none", None)
-    assert summary.stored_evaluation({}) == ("none", None)
+    assert summary.stored_evaluation(card(apparent)) == ("none", None)
+    assert summary.stored_evaluation(ModelCard()) == ("none", None)
 
 
 def test_headline_metrics_with_intervals():
@@ -120,9 +124,10 @@ def test_headline_metrics_with_intervals():
 
 
 def test_limitations_say_synthetic_only_when_it_applies(pair):
-    assert summary.limitations(pair, {}, synthetic=True)[0] == summary.SYNTHETIC_LIMITATION
-    assert summary.SYNTHETIC_LIMITATION not in summary.limitations(pair, {}, synthetic=False)
-    assert summary.limitations(pair, {"notes": "hello"}, False)[-1].endswith("hello")
+    blank = ModelCard()
+    assert summary.limitations(pair, blank, synthetic=True)[0] == summary.SYNTHETIC_LIMITATION
+    assert summary.SYNTHETIC_LIMITATION not in summary.limitations(pair, blank, synthetic=False)
+    assert summary.limitations(pair, ModelCard(notes="hello"), False)[-1].endswith("hello")
 
 
 def test_version_history_newest_first_with_parents(pair, frame, tmp_path):
@@ -145,7 +150,7 @@ def test_version_history_newest_first_with_parents(pair, frame, tmp_path):
 def test_a_version_rests_on_its_file_and_on_its_recalibration_parents():
     """Trained: its own file. Recalibrated: its own file (the baseline) and, up the
     chain of recalibrations, the file its coefficients were trained on."""
-    cards = {
+    cards = {name: ModelCard.from_dict(card) for name, card in {
         "shipped": {"kind": "trained", "training_data": {"sha256": "SHIPPED"}},
         "local": {"kind": "trained", "parent": "shipped", "training_data": {"sha256": "A"}},
         "recal": {"kind": "recalibrated", "parent": "shipped",
@@ -153,7 +158,7 @@ def test_a_version_rests_on_its_file_and_on_its_recalibration_parents():
         "recal2": {"kind": "recalibrated", "parent": "recal", "training_data": {"sha256": "C"}},
         "loop": {"kind": "recalibrated", "parent": "loop", "training_data": {"sha256": "D"}},
         "orphan": {"kind": "recalibrated", "parent": "gone", "training_data": {"sha256": "E"}},
-    }
+    }.items()}
     def rests(name, sha):
         return built_on(cards[name], sha, cards.get)
 
@@ -163,4 +168,4 @@ def test_a_version_rests_on_its_file_and_on_its_recalibration_parents():
     assert rests("recal2", "SHIPPED") and rests("recal2", "B") and rests("recal2", "C")
     assert not rests("loop", "SHIPPED") and rests("loop", "D")
     assert not rests("orphan", "SHIPPED") and rests("orphan", "E")
-    assert not built_on({}, "SHIPPED", cards.get)
+    assert not built_on(ModelCard(), "SHIPPED", cards.get)

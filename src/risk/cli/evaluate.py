@@ -105,9 +105,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise RiskError(f"cannot create the output folder {out}: {exc.strerror or exc}") \
             from None
-    trained_on = (loaded.card.get("training_data") or {}).get("sha256")
     source = cohort_source(Path(args.data).name, hashlib.sha256(raw_bytes).hexdigest(),
-                           trained_on, column_mapping=merged(args.columns))
+                           loaded.card.training_data.sha256,
+                           column_mapping=merged(args.columns))
     print(f"evaluating model {loaded.version} on {result.n_patients} patients, "
           f"{result.n_deaths} deaths ({source.validation} validation: "
           + ("the model's own training file" if source.validation == "internal" else

@@ -10,6 +10,11 @@ from risk._lazy import lazy_api
 
 #: public name -> the module of this package that defines it
 _WHERE = {
+    "EvaluationError": "document",
+    "EvaluationReport": "document",
+    "PUBLISHED_CONTEXT": "document",
+    "REPORT_FORMAT": "document",
+    "SYNTHETIC_CONTEXT": "document",
     "CORRECTED": "headline",
     "Headline": "headline",
     "METRIC_LABELS": "headline",
@@ -18,11 +23,6 @@ _WHERE = {
     "metric_label": "headline",
     "harrell_c": "metrics",
     "calibration_slope": "metrics.calibration",
-    "EvaluationError": "report",
-    "EvaluationReport": "report",
-    "PUBLISHED_CONTEXT": "report",
-    "REPORT_FORMAT": "report",
-    "SYNTHETIC_CONTEXT": "report",
     "evaluate": "report",
     "CohortFile": "section_models",
 }

@@ -4,7 +4,7 @@ words.
 :class:`MetricSet` is one model's metrics as :func:`risk.evaluation.sections.metric_set`
 computes them; :class:`ModelMetrics` adds the 95% intervals of C and the optimism-corrected
 C (the comparator's section of the report); :class:`Headline` is the served predictions'
-numbers at the top of ``report.json`` (:meth:`risk.evaluation.report.EvaluationReport.summary`).
+numbers at the top of ``report.json`` (:meth:`risk.evaluation.document.EvaluationReport.summary`).
 A metric that could not be computed is None. Fields are declared in the order of
 ``report.json``; a field absent from a report (e.g. the calibration at a horizon past the
 follow-up) stays absent when the report is written again.

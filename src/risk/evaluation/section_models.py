@@ -1,6 +1,6 @@
 """The sections of an evaluation report, typed as ``report.json`` holds them.
 
-:mod:`risk.evaluation.sections` computes each section; :class:`risk.evaluation.report.
+:mod:`risk.evaluation.sections` computes each section; :class:`risk.evaluation.document.
 EvaluationReport` holds them as these records and writes them back with the same keys,
 in the same order. A number that could not be computed (NaN) is None.
 """

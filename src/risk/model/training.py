@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from risk.model.settings import check_setting
-from risk.present.model_summary import EVALUATION_KEY
 
 if TYPE_CHECKING:
-    from risk.evaluation.report import EvaluationReport
+    from risk.evaluation.document import EvaluationReport
+    from risk.registry.card import ModelCard, TrainingData
 
 #: Share of the progress bar each stage takes (fit, evaluate new, evaluate active).
 _STAGES = (0.25, 0.45, 0.30)
@@ -64,13 +64,13 @@ class Candidate:
     """A trained, evaluated model not saved yet (it lives in the user's session).
 
     ``report`` and ``active_report`` are the evaluations of the new and of the active
-    model (:class:`~risk.evaluation.report.EvaluationReport`); ``active_report`` is None
+    model (:class:`~risk.evaluation.document.EvaluationReport`); ``active_report`` is None
     when no model is active.
     """
 
     model: object
     settings: TrainingSettings
-    training_data: dict
+    training_data: TrainingData
     report: EvaluationReport
     active_report: EvaluationReport | None = None
     active_version: str | None = None
@@ -99,7 +99,8 @@ def fit_models(frame: pd.DataFrame, settings: TrainingSettings):
 
 
 def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
-                       training_data: dict, active=None, active_version: str | None = None,
+                       training_data: TrainingData | dict, active=None,
+                       active_version: str | None = None,
                        progress: Progress | None = None, n_jobs: int = -1,
                        column_mapping: dict | None = None,
                        active_synthetic: bool = False) -> Candidate:
@@ -110,7 +111,7 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
     frame : pandas.DataFrame
         The validated canonical cohort with outcomes.
     settings : TrainingSettings
-    training_data : dict
+    training_data : TrainingData
         :func:`risk.registry.card.data_fingerprint` of the uploaded file.
     active : BiopsyRiskModel, optional
         The served model (read only: only its predictions are used).
@@ -120,6 +121,7 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
         ``progress(fraction, text)`` as each stage and bootstrap chunk finishes.
     """
     from risk.evaluation.report import evaluate
+    from risk.registry.card import TrainingData
 
     settings.check()
     fit_share, new_share, active_share = _STAGES if active is not None else (0.35, 0.65, 0.0)
@@ -133,7 +135,7 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
     report = evaluate(model, frame, bootstrap=settings.bootstrap, seed=settings.seed,
                       n_jobs=n_jobs, progress=_stage(progress, fit_share, new_share,
                                                      "Bootstrap of the new model"))
-    candidate = Candidate(model, settings, dict(training_data), report,
+    candidate = Candidate(model, settings, TrainingData.from_dict(training_data), report,
                           column_mapping=dict(column_mapping or {}), notes=list(model.notes_))
     if active is not None:
         start = fit_share + new_share
@@ -168,7 +170,7 @@ def _rounded(value):
     return round(value, 4) if isinstance(value, float) else value
 
 
-def candidate_card(candidate: Candidate, notes: str = "") -> dict:
+def candidate_card(candidate: Candidate, notes: str = "") -> ModelCard:
     """The model card of a candidate about to be saved."""
     from risk.registry.card import build_card
 
@@ -182,7 +184,7 @@ def candidate_card(candidate: Candidate, notes: str = "") -> dict:
         candidate.report, "the training cohort itself (internal validation; "
         "'corrected' values are bootstrap optimism-corrected)")
     # the whole report, as `train --evaluate` stores it: the Model page draws its figures
-    metrics[EVALUATION_KEY] = candidate.report.to_dict()
+    metrics["evaluation"] = candidate.report.to_dict()
     if candidate.active_report is not None:
         metrics["compared_with"] = {
             "version": candidate.active_version,

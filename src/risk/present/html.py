@@ -22,8 +22,8 @@ from risk.evaluation.section_models import (
 from risk.present.figures import evaluation as figures
 
 if TYPE_CHECKING:
+    from risk.evaluation.document import EvaluationReport
     from risk.evaluation.headline import MetricSet
-    from risk.evaluation.report import EvaluationReport
     from risk.evaluation.section_models import ProportionalHazards
 
 _CSS = """

@@ -18,8 +18,9 @@ from risk.model.features import AGE_SCALE, ECOG_LEVELS, FLAG_INPUTS, levels_of, 
 from risk.stats.normal import Z_95
 
 if TYPE_CHECKING:
+    from risk.evaluation.document import EvaluationReport
     from risk.evaluation.headline import Headline, MetricSet
-    from risk.evaluation.report import EvaluationReport
+    from risk.registry.card import ModelCard
 
 MODEL_NAMES = {"biopsy": "With the liver biopsy (biopsy model)",
                "primary_only": "Primary only (comparator)"}
@@ -184,14 +185,14 @@ def describe_reference_patient(patient: dict) -> str:
 
 # --------------------------------------------------------------------------- limitations
 
-def method_lines(model, card: dict) -> list[str]:
+def method_lines(model, card: ModelCard) -> list[str]:
     """How the coefficients and the 95% intervals were computed: as stored in the card
     (this software's methods for older cards), and any penalty this version used."""
     from risk.model.fit import MIN_PENALIZER
     from risk.registry.card import methods as current_methods
 
-    stored = card.get("methods") or current_methods()
-    out = [stored["estimation"], stored["intervals"]]
+    stored = card.methods or current_methods()
+    out = [stored.estimation, stored.intervals]
     penalties = {name: getattr(m, "penalizer_", 0.0)
                  for name, m in (getattr(model, "models_", None) or {}).items()}
     shrunk = {name: p for name, p in penalties.items() if p and p > MIN_PENALIZER}
@@ -212,13 +213,13 @@ def method_lines(model, card: dict) -> list[str]:
     return out
 
 
-def limitations(model, card: dict, synthetic: bool) -> list[str]:
+def limitations(model, card: ModelCard, synthetic: bool) -> list[str]:
     """The general limitations, the synthetic-data one when it applies, then the model's
     own fitting notes."""
     out = ([SYNTHETIC_LIMITATION] if synthetic else []) + list(LIMITATIONS)
     out += [f"Fitting note: {note}" for note in (getattr(model, "notes_", None) or [])]
-    if card.get("notes"):
-        out.append(f"Note stored with this version: {card['notes']}")
+    if card.notes:
+        out.append(f"Note stored with this version: {card.notes}")
     return out
 
 
@@ -235,34 +236,21 @@ HEADLINE = (
     ("calibration_slope_corrected", "Calibration slope, optimism-corrected"),
     ("ici_60", "ICI at 60 months (0 = ideal)"),
 )
-EVALUATION_KEY = "evaluation"
-
-
-def stored_evaluation(card: dict) -> tuple[str, EvaluationReport | Headline | None]:
+def stored_evaluation(card: ModelCard) -> tuple[str, EvaluationReport | Headline | None]:
     """The evaluation stored with a version, and how complete it is.
 
-    Returns ``("report", report)`` when the card's metrics hold a full report under
-    ``metrics["evaluation"]`` (:class:`risk.evaluation.report.EvaluationReport`, with the
-    calibration and decision curves), ``("headline", headline)`` when they hold only the
-    headline numbers (a :class:`risk.evaluation.headline.Headline`, e.g. ``harrell_c``, as
-    the retraining page stores them), and ``("none", None)`` otherwise (e.g. only the
-    apparent C-index of training).
+    Returns ``("report", report)`` when the card's metrics hold a full report
+    (:meth:`risk.registry.card.CardMetrics.stored_report`, with the calibration and
+    decision curves), ``("headline", metrics)`` when they hold only the headline numbers
+    (:class:`risk.registry.card.CardMetrics`, a :class:`risk.evaluation.headline.Headline`
+    with what it was measured on, as the retraining page stores them), and
+    ``("none", None)`` otherwise (e.g. only the apparent C-index of training).
     """
-    from risk.evaluation.headline import Headline
-    from risk.evaluation.report import EvaluationError, EvaluationReport
-
-    metrics = card.get("metrics") or {}
-    stored = metrics.get(EVALUATION_KEY)
-    if isinstance(stored, dict):
-        try:
-            report = EvaluationReport.from_dict(stored)
-        except EvaluationError:
-            report = None
-        if report is not None and report.headline.harrell_c is not None:
-            return "report", report
-    headline = Headline.from_dict(metrics)
-    if headline.harrell_c is not None:
-        return "headline", headline
+    report = card.metrics.stored_report()
+    if report is not None and report.headline.harrell_c is not None:
+        return "report", report
+    if card.metrics.harrell_c is not None:
+        return "headline", card.metrics
     return "none", None
 
 

@@ -1,7 +1,7 @@
 """Figures of the validation report (pure: the report's typed sections in, ``go.Figure``
 out).
 
-Every builder reads :class:`risk.evaluation.report.EvaluationReport` or one of its
+Every builder reads :class:`risk.evaluation.document.EvaluationReport` or one of its
 sections, so a page can draw a report it just computed or one read back from
 ``report.json`` (:meth:`EvaluationReport.from_dict`).
 Colours: Okabe-Ito (colour-blind safe); the served model is always blue, the primary-only
@@ -24,8 +24,8 @@ COMPARATOR_NAME = "Primary only (comparator)"
 PUBLISHED_C_RANGE = (0.60, 0.70)
 
 if TYPE_CHECKING:
+    from risk.evaluation.document import EvaluationReport
     from risk.evaluation.headline import MetricSet
-    from risk.evaluation.report import EvaluationReport
     from risk.evaluation.section_models import (
         CalibrationSection,
         DecisionPoint,
