@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from risk.evaluation import SYNTHETIC_CONTEXT
+from risk.evaluation import CORRECTED, SYNTHETIC_CONTEXT, metric_label
 from risk.present import (
     optimism_note,
     optimism_rows,
@@ -32,20 +32,10 @@ if TYPE_CHECKING:
     from risk.evaluation import EvaluationReport, MetricSet
 
 NEW = "New model"
-#: (key, label, optimism-corrected key) of the headline rows.
-COMPARISON_ROWS = (
-    ("harrell_c", "Harrell's C (95% CI)", "harrell_c_corrected"),
-    ("uno_c", "Uno's C to 60 months (95% CI)", None),
-    ("auc_12", "AUC at 12 months", None),
-    ("auc_36", "AUC at 36 months", None),
-    ("auc_60", "AUC at 60 months", None),
-    ("brier_60", "Brier score at 60 months (lower is better)", "brier_60_corrected"),
-    ("ibs", "Integrated Brier score", None),
-    ("calibration_slope_60", "Calibration slope at 60 months (1 is ideal)",
-     "calibration_slope_corrected"),
-    ("calibration_in_the_large_60", "Calibration-in-the-large at 60 months (0 is ideal)", None),
-    ("ici_60", "ICI at 60 months (0 is ideal)", None),
-)
+#: The headline rows (their words: :data:`risk.evaluation.METRIC_LABELS`; the
+#: optimism-corrected values: :data:`risk.evaluation.CORRECTED`).
+COMPARISON_ROWS = ("harrell_c", "uno_c", "auc_12", "auc_36", "auc_60", "brier_60", "ibs",
+                   "calibration_slope_60", "calibration_in_the_large_60", "ici_60")
 
 
 def _num(value, digits: int = 3) -> str:
@@ -56,6 +46,11 @@ def _with_interval(metrics: MetricSet, key: str) -> str:
     lo, hi = metrics.interval(key)
     text = _num(metrics.value(key))
     return text if lo is None or hi is None else f"{text} ({_num(lo)}-{_num(hi)})"
+
+
+def _ci_label(label: str) -> str:
+    """A metric's words saying its cells hold a 95% interval in brackets."""
+    return label[:-1] + "; 95% CI)" if label.endswith(")") else label + " (95% CI)"
 
 
 def _nri(report: EvaluationReport) -> str:
@@ -71,8 +66,11 @@ def headline_table(report: EvaluationReport, active: EvaluationReport | None,
     active_name = f"Active model {active_version}" if active_version else "Active model"
     served = report.headline
     rows = []
-    for key, label, corrected in COMPARISON_ROWS:
-        row = {"Metric": label, f"{NEW}": _with_interval(served, key),
+    for key in COMPARISON_ROWS:
+        corrected = CORRECTED.get(key)
+        with_ci = served.interval(key) != (None, None)  # brackets in the cells
+        row = {"Metric": _ci_label(metric_label(key)) if with_ci else metric_label(key),
+               f"{NEW}": _with_interval(served, key),
                f"{NEW}, optimism-corrected": _num(served.value(corrected)) if corrected
                else ""}
         if active is not None:

@@ -115,7 +115,8 @@ def test_headline_metrics_with_intervals():
               "brier_60": 0.16, "comparator": {"harrell_c": 0.68}}
     typed = EvaluationReport.from_dict(report)
     table = summary.headline_metrics(typed.headline, typed.comparator)
-    assert table["Metric"].tolist() == ["Harrell's C", "Brier score at 60 months"]
+    assert table["Metric"].tolist() == ["Harrell's C",
+                                        "Brier score at 60 months (lower is better)"]
     assert table.iloc[0, 1] == "0.712 (0.690 to 0.735)" and table.iloc[0, 2] == "0.680"
     assert table.iloc[1, 2] == ""
     lines = summary.biopsy_value_lines(Headline.from_dict(
@@ -169,3 +170,18 @@ def test_a_version_rests_on_its_file_and_on_its_recalibration_parents():
     assert not rests("loop", "SHIPPED") and rests("loop", "D")
     assert not rests("orphan", "SHIPPED") and rests("orphan", "E")
     assert not built_on(ModelCard(), "SHIPPED", cards.get)
+
+
+def test_the_views_name_the_headline_metrics_from_one_list():
+    """The Model page, the HTML report and the Retrain page read their words from
+    METRIC_LABELS; each named metric is a field of the typed headline."""
+    from risk.evaluation.headline import CORRECTED, METRIC_LABELS, Headline
+    from risk.present import html
+    from riskapp.retrain_report import COMPARISON_ROWS
+
+    words = dict(METRIC_LABELS)
+    assert set(words) <= set(Headline.model_fields)
+    assert set(CORRECTED) | set(CORRECTED.values()) <= set(words)
+    assert set(summary.HEADLINE) <= set(words) and set(COMPARISON_ROWS) <= set(words)
+    assert all(words[key] == label for key, label in html._HEADLINE)
+    assert html.OPTIMISM_LABELS["calibration_slope_60"] == words["calibration_slope_60"]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from risk import schema
-from risk.evaluation.headline import CORRECTED
+from risk.evaluation.headline import CORRECTED, METRIC_LABELS, metric_label
 from risk.evaluation.section_models import (
     CohortFile,
     LikelihoodRatioTest,
@@ -36,15 +36,10 @@ th{background:#f3f3f3}.caveat{background:#fff4e5;border-left:6px solid #E69F00;
 padding:.8em 1em;margin:1em 0}.muted{color:#666;font-size:.9em}
 """
 
-_HEADLINE = (
-    ("harrell_c", "Harrell's C"), ("uno_c", "Uno's C (to 60 months)"),
-    ("auc_12", "AUC at 12 months"), ("auc_36", "AUC at 36 months"),
-    ("auc_60", "AUC at 60 months"), ("brier_12", "Brier score at 12 months"),
-    ("brier_36", "Brier score at 36 months"), ("brier_60", "Brier score at 60 months"),
-    ("ibs", "Integrated Brier score"), ("calibration_slope_60", "Calibration slope (60 months)"),
-    ("calibration_in_the_large_60", "Calibration-in-the-large (60 months, observed - predicted)"),
-    ("ici_60", "ICI (60 months)"), ("e50_60", "E50 (60 months)"),
-)
+#: The summary table's rows: every headline metric in its words (the optimism-corrected
+#: values have a column of their own).
+_HEADLINE = tuple((key, label) for key, label in METRIC_LABELS
+                  if key not in CORRECTED.values())
 
 
 def _e(value) -> str:
@@ -126,10 +121,9 @@ def _biopsy_section(report: EvaluationReport, chart) -> str:
 # ---------------------------------------------------------------- tables for people
 # Pure builders shared by this file and the retrain page: one wording, one rounding.
 
-#: The optimism-corrected metrics, in the clinic's words.
-OPTIMISM_LABELS = {"harrell_c": "Harrell's C", "calibration_slope_60":
-                   "Calibration slope at 60 months (1 is ideal)",
-                   "brier_60": "Brier score at 60 months (lower is better)",
+#: The optimism-corrected metrics, in the clinic's words (the headline's, and the
+#: comparator's C).
+OPTIMISM_LABELS = {**{name: metric_label(name) for name in CORRECTED},
                    "comparator_harrell_c": "Harrell's C, primary-only comparator"}
 _LEVEL_WORDS = {("primary_grade", "unknown"): "not assessed", ("ecog", "2+"): "2-4"}
 

@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from risk import schema
+from risk.evaluation.headline import metric_label
 from risk.model.features import AGE_SCALE, ECOG_LEVELS, FLAG_INPUTS, levels_of, patient_frame
 from risk.stats.normal import Z_95
 
@@ -225,17 +226,11 @@ def limitations(model, card: ModelCard, synthetic: bool) -> list[str]:
 
 # --------------------------------------------------------------------------- evaluation
 
-#: (key, label) of the headline numbers of an evaluation report, in reading order.
-HEADLINE = (
-    ("harrell_c", "Harrell's C"), ("harrell_c_corrected", "Harrell's C, optimism-corrected"),
-    ("uno_c", "Uno's C (to 60 months)"), ("auc_12", "AUC at 12 months"),
-    ("auc_36", "AUC at 36 months"), ("auc_60", "AUC at 60 months"),
-    ("brier_12", "Brier score at 12 months"), ("brier_36", "Brier score at 36 months"),
-    ("brier_60", "Brier score at 60 months"), ("ibs", "Integrated Brier score"),
-    ("calibration_slope_60", "Calibration slope at 60 months (1 = ideal)"),
-    ("calibration_slope_corrected", "Calibration slope, optimism-corrected"),
-    ("ici_60", "ICI at 60 months (0 = ideal)"),
-)
+#: The headline numbers the Model page shows, in reading order (their words:
+#: :data:`risk.evaluation.headline.METRIC_LABELS`).
+HEADLINE = ("harrell_c", "harrell_c_corrected", "uno_c", "auc_12", "auc_36", "auc_60",
+            "brier_12", "brier_36", "brier_60", "ibs", "calibration_slope_60",
+            "calibration_slope_corrected", "ici_60")
 def stored_evaluation(card: ModelCard) -> tuple[str, EvaluationReport | Headline | None]:
     """The evaluation stored with a version, and how complete it is.
 
@@ -266,9 +261,10 @@ def _with_interval(metrics: MetricSet | None, key: str) -> str:
 def headline_metrics(headline: Headline, comparator: MetricSet | None = None) -> pd.DataFrame:
     """The headline numbers (95% intervals in brackets where stored) of the served
     predictions and of the primary-only comparator, as text."""
-    rows = [{"Metric": label, "Served (with the liver biopsy)": _with_interval(headline, key),
+    rows = [{"Metric": metric_label(key),
+             "Served (with the liver biopsy)": _with_interval(headline, key),
              "Primary only (comparator)": _with_interval(comparator, key)}
-            for key, label in HEADLINE if headline.value(key) is not None]
+            for key in HEADLINE if headline.value(key) is not None]
     return pd.DataFrame(rows, columns=["Metric", "Served (with the liver biopsy)",
                                        "Primary only (comparator)"])
 

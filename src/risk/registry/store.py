@@ -196,8 +196,7 @@ class Registry:
             return None
 
     def show(self, version: str) -> dict:
-        """Everything stored about a version, for people: card (a :class:`ModelCard`),
-        manifest, parameters, status."""
+        """Everything stored about a version, for people: card, manifest, status."""
         contents = self.verify(version)
         self._check_against_pointer(version, contents[MANIFEST_FILE])
         return {"version": version, "active": version == self.active_version(),
@@ -213,9 +212,8 @@ class Registry:
         for name in self.versions():
             try:
                 _, card = self.read(name)
-            except RegistryError as exc:
-                rows.append(VersionInfo(version=name, created_utc=None, kind=None,
-                                        parent=None, active=name == active, status=str(exc)))
+            except RegistryError as exc:  # listed with the reason, not hidden
+                rows.append(VersionInfo(name, None, None, None, name == active, str(exc)))
                 continue
             rows.append(VersionInfo(
                 version=name, created_utc=card.created_utc, kind=card.kind,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
+from risk.evaluation.headline import metric_label
 from risk.present.figures.style import BLACK, BLUE, COMPARATOR_COLOR, REFERENCE_COLOR
 
 SERVED_COLOR = BLUE
@@ -180,8 +181,8 @@ def concordance_comparison(report: EvaluationReport, note: str | None = None) ->
     for metrics, name, color in ((report.headline, SERVED_NAME, SERVED_COLOR),
                                  (report.comparator, COMPARATOR_NAME, COMPARATOR_COLOR)):
         labels, values, plus, minus = [], [], [], []
-        for key, label in (("harrell_c", "Harrell's C"), ("uno_c", "Uno's C (to 60 months)")):
-            value = metrics.value(key)
+        for key in ("harrell_c", "uno_c"):
+            label, value = metric_label(key), metrics.value(key)
             lower, upper = metrics.interval(key)
             labels.append(label)
             values.append(value)
