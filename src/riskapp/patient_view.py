@@ -185,12 +185,12 @@ def _before_biopsy(est: PatientEstimate) -> None:
 
 def _basis(est: PatientEstimate, served: ServedModel) -> None:
     st.subheader("Basis of the estimate")
-    data = (served.card.get("training_data") or {})
+    data = served.card.training_data
     trained_on = ""
-    if data.get("patients"):
+    if data.patients:
         kind = "synthetic patients" if served.synthetic else "patients"
-        trained_on = (f", trained on {data['patients']} {kind} "
-                      f"({data.get('events', '?')} deaths)")
+        trained_on = (f", trained on {data.patients} {kind} "
+                      f"({'?' if data.events is None else data.events} deaths)")
     st.markdown(f"Cox proportional-hazards model, version **{served.version}**{trained_on}. "
                 f"This estimate used {MODEL_WORDS.get(est.estimate.model_used, '')}.")
     _chart(figures.contributions_chart(est.estimate.contributions, _labels(),

@@ -84,15 +84,15 @@ def test_train_prints_the_version_last_and_saves_a_card_with_the_fingerprint(
     assert registry.active_version() is None  # saved, not served without --activate
     _, card = registry.read(version)
     frame = validate_cohort(read_csv_text(cohort), purpose="training").frame
-    data = card["training_data"]
-    assert data["sha256"] == reg.sha256(cohort.read_bytes())
-    assert data["patients"] == len(frame)
-    assert data["events"] == int(frame["death"].sum())
-    assert data["patients_with_biopsy_grade"] == int(frame["met_grade"].notna().sum())
-    assert card["kind"] == "trained" and card["parent"] is None
-    assert card["settings"]["penalizer"] == 0.1 and card["settings"]["seed"] == 1
-    assert 0.5 < card["metrics"]["harrell_c"] <= 1  # apparent: measured on the training file
-    assert "training cohort itself" in card["metrics"]["measured_on"]
+    data = card.training_data
+    assert data.sha256 == reg.sha256(cohort.read_bytes())
+    assert data.patients == len(frame)
+    assert data.events == int(frame["death"].sum())
+    assert data.patients_with_biopsy_grade == int(frame["met_grade"].notna().sum())
+    assert card.kind == "trained" and card.parent is None
+    assert card.settings["penalizer"] == 0.1 and card.settings["seed"] == 1
+    assert 0.5 < card.metrics.harrell_c <= 1  # apparent: measured on the training file
+    assert "training cohort itself" in card.metrics.measured_on
 
 
 def test_the_command_line_and_the_retrain_page_store_the_same_card(workspace, capsys,
@@ -114,7 +114,7 @@ def test_the_command_line_and_the_retrain_page_store_the_same_card(workspace, ca
     assert candidate.model.to_dict() == cli_params
 
     def stamps_removed(card):
-        card = json.loads(json.dumps(card))
+        card = json.loads(card.to_json())
         card.pop("created_utc", None)
         card.pop("version", None)  # given by the registry when it saves
         return card
@@ -132,12 +132,13 @@ def test_train_with_evaluate_stores_the_validation_report_in_the_card(workspace,
     assert code == 0
     version = out.strip().splitlines()[-1]
     loaded = reg.Registry(tmp_path).load(version)
-    stored = loaded.card["metrics"]["evaluation"]
+    stored = loaded.card.metrics.stored_report()
     frame = validate_cohort(read_csv_text(cohort), purpose="training").frame
-    again = evaluate(loaded.model, frame, bootstrap=3, seed=1).to_dict()
-    assert stored["n"] == len(frame) and stored["settings"]["bootstrap"] == 3
-    assert stored["harrell_c"] == pytest.approx(again["harrell_c"])
-    assert stored["harrell_c_corrected"] == pytest.approx(again["harrell_c_corrected"])
+    again = evaluate(loaded.model, frame, bootstrap=3, seed=1)
+    assert stored.headline.n == len(frame) and stored.settings.bootstrap == 3
+    assert stored.headline.harrell_c == pytest.approx(again.headline.harrell_c)
+    assert stored.headline.harrell_c_corrected == pytest.approx(
+        again.headline.harrell_c_corrected)
 
 
 def test_no_patient_id_or_survival_time_reaches_any_model_file(workspace):
