@@ -19,6 +19,7 @@ import pandas as pd
 
 from risk import grading, schema
 from risk.errors import Problem, ValidationError
+from risk.model.grade_sensitivity import GradeSensitivity, grade_sensitivity
 from risk.schema import GRADES, HORIZONS_MONTHS
 
 
@@ -90,6 +91,8 @@ class PatientEstimate:
     #: The model rests on the shipped synthetic cohort (risk.registry.lineage): every
     #: page and report of this estimate says so, and only then.
     synthetic: bool = False
+    #: The estimates under each grade a count near a WHO cut-off allows (None: no doubt).
+    grade_sensitivity: GradeSensitivity | None = None
 
     @property
     def has_biopsy(self) -> bool:
@@ -235,6 +238,7 @@ def estimate_patient(
         warnings=warnings,
         reference_patient=dict(getattr(model, "reference_patient_", None) or {}),
         synthetic=synthetic,
+        grade_sensitivity=grade_sensitivity(model, patient),
     )
 
 
@@ -245,6 +249,9 @@ def format_input(name: str, value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         if name in ("primary_grade", "met_grade"):
             return "not assessed"
+        default = schema.column(name).default
+        if isinstance(default, int | float):  # a blank count is read as its default
+            return f"not given ({format_input(name, default)})"
         return "not given"
     col = schema.column(name)
     if col.kind == "flag":
