@@ -32,6 +32,7 @@ from risk.data.chunks import (
     iter_record_chunks,
 )
 from risk.errors import Problem, ValidationError
+from risk.model.grade_sensitivity import GRADE_SENSITIVITY_COLUMNS, with_grade_sensitivity
 from risk.schema import HORIZONS_MONTHS
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ OUTPUT_COLUMNS = (
     "patient_id", "model_version", "model_used",
     *[f"surv_{m}{part}" for m in HORIZONS_MONTHS for part in ("", "_lower", "_upper")],
     "median_os_months", "median_os_lower", "median_os_upper", "risk_group", "flags",
+    *GRADE_SENSITIVITY_COLUMNS,
 )
 #: At most this many worker processes by default (each holds one chunk: ~0.5 GB).
 MAX_DEFAULT_JOBS = 2
@@ -130,7 +132,9 @@ def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
     except ValidationError as exc:
         return _Chunk(first_row, ids, rows, summary=exc.summary, problems=exc.problems)
     del raw
-    table = output_table(_SCORER["model"].predict(result.frame).table, _SCORER["version"])
+    model, frame = _SCORER["model"], result.frame
+    table = output_table(with_grade_sensitivity(model, frame, model.predict(frame).table),
+                         _SCORER["version"])
     counts = table["model_used"].value_counts()
     return _Chunk(first_row, ids, rows, csv=csv_bytes(table, header=False),
                   patients=result.n_patients,
