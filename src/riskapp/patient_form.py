@@ -40,11 +40,11 @@ FORM_SECTIONS = (
      ("age", "sex", "ecog", "met_timing", "liver_burden", "extrahepatic_mets", "sstr_status"),
      None),
     ("Primary tumor",
-     ("primary_site", "differentiation", "primary_ki67", "primary_mitoses", "primary_grade",
-      "primary_resected", "functional_syndrome"),
+     ("primary_site", "differentiation", "primary_ki67", "primary_cells_counted",
+      "primary_mitoses", "primary_grade", "primary_resected", "functional_syndrome"),
      None),
     ("Liver-metastasis biopsy (CT-guided core needle)",
-     ("met_ki67", "met_mitoses", "met_grade"),
+     ("met_ki67", "met_cells_counted", "met_mitoses", "met_grade"),
      "Leave these empty when there is no diagnostic liver biopsy: the estimate then "
      "comes from the primary-only model."),
 )

@@ -18,7 +18,8 @@ _BLANK_LABELS = {
 
 
 def widget_label(col: schema.Column) -> str:
-    return f"{col.label} ({col.unit})" if col.unit else col.label
+    """The label with its unit, unless the label already says it ('... cells counted')."""
+    return f"{col.label} ({col.unit})" if col.unit and col.unit not in col.label else col.label
 
 
 def widget_default(name: str):
@@ -42,7 +43,8 @@ def schema_widget(name: str, default=None):
             label, min_value=float(col.minimum), max_value=float(col.maximum),
             value=None if default is None else float(default), step=step,
             help=help_text, key=name, format="%g",
-            placeholder="required" if col.required else "not measured",
+            placeholder="required" if col.required else (
+                "not measured" if col.default is None else f"{col.default:g} if blank"),
         )
     if name == "ecog":
         options = list(range(int(col.minimum), int(col.maximum) + 1))

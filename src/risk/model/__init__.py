@@ -27,6 +27,7 @@ _WHERE = {
     "fit_design": "fit",
     "GRADE_SENSITIVITY_COLUMNS": "grade_sensitivity",
     "GRADE_SENSITIVITY_METHOD": "grade_sensitivity",
+    "GRADE_SENSITIVITY_TITLE": "grade_sensitivity",
     "GradeSensitivity": "grade_sensitivity",
     "describe_intervals": "grade_sensitivity",
     "describe_site": "grade_sensitivity",

@@ -40,6 +40,8 @@ GRADE_SENSITIVITY_COLUMNS = (
       for g in GRADES for part in ("", "_lower", "_upper")],
 )
 
+#: The heading of the page's box and the report's paragraph.
+GRADE_SENSITIVITY_TITLE = "The grade rests on a count near a WHO cut-off"
 #: How the box and the report compute what they show, in words.
 GRADE_SENSITIVITY_METHOD = (
     "How this is computed: positive cells = Ki-67 x cells counted (500 when not given), "
