@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 import risk
@@ -81,7 +82,7 @@ def _reml_tau2(y: np.ndarray, v: np.ndarray) -> float:
     return tau2
 
 
-def random_effects(estimates: Sequence[float], ses: Sequence[float], method: str = "REML"
+def random_effects(estimates: ArrayLike, ses: ArrayLike, method: str = "REML"
                    ) -> RandomEffects:
     """Pool ``estimates`` with standard errors ``ses`` (at least 2 centres; see the module
     docstring for the formulas)."""
@@ -175,8 +176,8 @@ def _expit(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
-def pool_metric(metric: str, sites: list[str], estimates: Sequence[float],
-                ses: Sequence[float], method: str = "REML") -> PooledMetric:
+def pool_metric(metric: str, sites: list[str], estimates: ArrayLike,
+                ses: ArrayLike, method: str = "REML") -> PooledMetric:
     """Pool one metric's site estimates (natural scale); C on the logit scale."""
     y, se = np.asarray(estimates, float), np.asarray(ses, float)
     logit = metric in LOGIT_METRICS
@@ -187,8 +188,8 @@ def pool_metric(metric: str, sites: list[str], estimates: Sequence[float],
     fit = random_effects(scale_y, scale_se, method)
     back = _expit if logit else float
 
-    def interval(pair: tuple[float, float] | None) -> tuple[float, float] | None:
-        return None if pair is None else (back(pair[0]), back(pair[1]))
+    def interval(pair: tuple[float, float]) -> tuple[float, float]:
+        return back(pair[0]), back(pair[1])
 
     z = stats.norm.ppf(0.5 + _LEVEL / 2)
     inputs = [SiteEstimate(name, float(est), float(s), interval((ly - z * ls, ly + z * ls)))
@@ -196,7 +197,8 @@ def pool_metric(metric: str, sites: list[str], estimates: Sequence[float],
     return PooledMetric(
         metric=metric, label=dict(SITE_METRIC_LABELS)[metric],
         scale="logit" if logit else "natural", estimate=back(fit.estimate),
-        ci=interval(fit.ci), prediction_interval=interval(fit.prediction_interval),
+        ci=interval(fit.ci), prediction_interval=None if fit.prediction_interval is None
+        else interval(fit.prediction_interval),
         tau2=fit.tau2, i2=fit.i2, k=fit.k, method=fit.method, sites=inputs)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from risk.evaluation.metrics import bootstrap_concordance, brier_scores, brier_standard_error
 from risk.evaluation.section_models import StandardErrors
@@ -48,7 +49,8 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def bootstrap_standard_errors(time, event, served_60, comparator_60, indices,
+def bootstrap_standard_errors(time: np.ndarray, event: np.ndarray, served_60: np.ndarray,
+                              comparator_60: np.ndarray, indices: np.ndarray,
                               tau: float | None) -> tuple[StandardErrors, StandardErrors]:
     """(served, comparator) SEs as the SD over the resamples ``indices`` of the C's (risk
     ``1 - S(60)``) and of the Brier score at 60 months."""
@@ -65,8 +67,8 @@ def bootstrap_standard_errors(time, event, served_60, comparator_60, indices,
     return column(0), column(1)
 
 
-def closed_form_standard_errors(time, event, survival_60, harrell: float, uno: float
-                                ) -> StandardErrors:
+def closed_form_standard_errors(time: ArrayLike, event: ArrayLike, survival_60: ArrayLike,
+                                harrell: float, uno: float) -> StandardErrors:
     """One model's SEs without resampling (the module docstring's formulas)."""
     deaths, patients = int(np.sum(event)), int(np.size(time))
     return StandardErrors(harrell_c=_finite(newcombe_c_se(harrell, deaths, patients)),

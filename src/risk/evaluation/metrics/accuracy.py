@@ -12,6 +12,7 @@ skipped horizon is reported as NaN instead of raising.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from risk.evaluation.metrics.discrimination import _surv, usable_horizons
 from risk.stats.kaplan_meier import censoring_survival
@@ -50,7 +51,8 @@ def brier_scores(time, event, survival, months) -> dict[float, float]:
     return out
 
 
-def _brier_terms(time, event, est, month: float, g_time, g_horizon) -> np.ndarray:
+def _brier_terms(time: np.ndarray, event: np.ndarray, est: np.ndarray, month: float,
+                 g_time: np.ndarray, g_horizon: np.ndarray | float) -> np.ndarray:
     """Each patient's inverse-probability-of-censoring weighted squared error."""
     died_by = (time <= month) & event
     alive = time > month
@@ -58,7 +60,8 @@ def _brier_terms(time, event, est, month: float, g_time, g_horizon) -> np.ndarra
             + np.square(1.0 - est) * alive.astype(int) / g_horizon)
 
 
-def brier_standard_error(time, event, survival, month: float) -> float:
+def brier_standard_error(time: ArrayLike, event: ArrayLike, survival: ArrayLike,
+                         month: float) -> float:
     """Standard error of the Brier score at ``month`` (NaN outside the follow-up): the SD of
     the patients' weighted squared errors over sqrt(n), the censoring weights taken as
     known (the variance of a mean; Graf et al. 1999's score is that mean)."""
