@@ -12,14 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from risk.evaluation import SiteSummaryError, pool_sites, read_site_summaries
-from risk.present import pooled_forest_plot, pooled_rows, site_rows
+from risk.present import POOLED_MODEL_NAMES, pooled_forest_plot, pooled_rows, site_rows
 from riskapp.charts import plot, static_table
 
 UPLOAD_KEY = "site_summaries"
 MODEL_CHOICE_KEY = "pooled_model"
 #: The uploader's file picker offers JSON (a MIME type listed: see riskapp.uploads).
 SUMMARY_TYPES = [".json", "application/json"]
-MODELS = {"served": "Served predictions", "comparator": "Primary-only comparator"}
 HOW_TO = (
     "Each centre runs `python -m risk evaluate --data LOCAL.csv --summary-out site.json "
     "--site-name NAME` on its own patients and shares only that file: counts and each "
@@ -52,9 +51,10 @@ def pooling_section(served, synthetic: bool) -> None:
     static_table(pd.DataFrame(site_rows(pooled)), hide_index=True)
     for note in pooled.notes:
         st.caption(note)
-    which = st.radio("Model", list(MODELS), format_func=MODELS.__getitem__,
+    which = st.radio("Model", list(POOLED_MODEL_NAMES),
+                     format_func=POOLED_MODEL_NAMES.__getitem__,
                      horizontal=True, key=MODEL_CHOICE_KEY)
-    st.markdown(f"**Pooled performance: {MODELS[which].lower()}**")
+    st.markdown(f"**Pooled performance: {POOLED_MODEL_NAMES[which].lower()}**")
     static_table(pd.DataFrame(pooled_rows(pooled, which)), hide_index=True)
     for name, metric in pooled.metrics[which].items():
         plot(pooled_forest_plot(metric), key=f"forest_{which}_{name}",

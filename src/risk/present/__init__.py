@@ -22,6 +22,7 @@ _WHERE = {
     "subgroup_rows": "html",
     "build_report": "pdf",
     "pooled_forest_plot": "figures.pooling",
+    "POOLED_MODEL_NAMES": "pooled_html",
     "pooled_rows": "pooled_html",
     "render_pooled_html": "pooled_html",
     "site_rows": "pooled_html",
