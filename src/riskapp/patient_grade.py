@@ -24,12 +24,13 @@ from riskapp.charts import static_table
 SITE_TITLES = {"primary": "Primary tumor", "met": "Liver-metastasis biopsy"}
 
 
-def _table(site, months: int) -> pd.DataFrame:
+def _table(site, months: int, alive_months: float | None = None) -> pd.DataFrame:
+    given = f" given alive at {alive_months:g} months" if alive_months else ""
     return pd.DataFrame({
         "Grade": [a.grade + (" (used above)" if a.as_estimated else "")
                   for a in site.alternatives],
         "Probability": [probability_words(a.probability) for a in site.alternatives],
-        f"{months // 12}-year survival (95% CI)": [f"{percent(a.survival)} ({percent(a.lower)} to "
+        f"{months // 12}-year survival{given} (95% CI)": [f"{percent(a.survival)} ({percent(a.lower)} to "
                                      f"{percent(a.upper)})" for a in site.alternatives],
     })
 
@@ -45,7 +46,8 @@ def render_grade_sensitivity(est: PatientEstimate) -> None:
             if len(sensitivity.sites) > 1:
                 st.markdown(f"*{SITE_TITLES[site.site]}*")
             st.markdown(describe_site(site, sensitivity.months))
-            static_table(_table(site, sensitivity.months), hide_index=True)
+            static_table(_table(site, sensitivity.months, est.alive_months),
+                         hide_index=True)
             st.caption(" ".join(describe_intervals(site.uncertainty)))
         st.caption(GRADE_SENSITIVITY_METHOD + (" The estimates come from a model trained on "
                                                "synthetic data." if est.synthetic else ""))

@@ -53,7 +53,8 @@ def _horizon_metrics(est: PatientEstimate) -> None:
                 continue
             st.metric(f"Survival at {HORIZON_WORDS[months]}", percent(value))
             st.caption(f"95% CI {percent(low)} to {percent(up)}"
-                       + (" (given alive now)" if est.alive_months else ""))
+                       + (f" (given alive at {est.alive_months:g} months)"
+                          if est.alive_months else ""))
 
 
 def _summary_line(est: PatientEstimate) -> None:
@@ -63,7 +64,8 @@ def _summary_line(est: PatientEstimate) -> None:
         st.caption(PREDICTED_MEDIAN_RULE)
     group = str(est.estimate.summary.get("risk_group") or "")
     with right, st.container(key="risk_group", border=True):
-        st.markdown(f"**Risk group: {schema.label('risk_group', group)}**")
+        st.markdown(f"**Risk group: {schema.label('risk_group', group)}**"
+                    + (" (at the biopsy)" if est.alive_months else ""))
         st.caption(describe_cutpoints(est.risk_cutpoints))
 
 
@@ -96,7 +98,8 @@ def _biopsy_value(est: PatientEstimate) -> None:
     change = est.patient["grade_change"].iloc[0]
     horizon = est.headline_months
     s_with, s_without = w.at(horizon)[0], wo.at(horizon)[0]
-    moved = 100 * (s_with - s_without)
+    # the difference of the percentages shown, so that the sentence adds up
+    moved = round(100 * s_with, 1) - round(100 * s_without, 1)
     direction = "higher" if moved > 0 else "lower"
     compared = describe_grade_comparison(primary, liver).replace(
         f": {change}", f": **{change}**")
@@ -121,7 +124,7 @@ def _biopsy_value(est: PatientEstimate) -> None:
             rows.append({"Survival at": HORIZON_WORDS[m],
                          "With the biopsy": f"{percent(a[0])} ({_span(a)})",
                          "Without": f"{percent(b[0])} ({_span(b)})",
-                         "Change": f"{100 * (a[0] - b[0]):+.1f}"})
+                         "Change": f"{round(100 * a[0], 1) - round(100 * b[0], 1):+.1f}"})
         static_table(pd.DataFrame(rows), hide_index=True)
         st.caption("In brackets: 95% intervals; change in percentage points."
                    + (" Both from models trained on synthetic data." if est.synthetic
@@ -241,6 +244,7 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
     with right:
         horizon = est.headline_months
         _chart(figures.icon_array(est.estimate.at(horizon)[0], horizon_years=horizon // 12,
+                                  alive_months=est.alive_months,
                                   synthetic=est.synthetic), "icon_array")
     _biopsy_value(est)
     _before_biopsy(est)

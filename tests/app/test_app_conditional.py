@@ -39,7 +39,7 @@ def test_alive_at_24_months_conditions_every_estimate(model):  # noqa: F811
         assert shown_percent(at, months) == percent(row[f"surv_{months}"])
         assert row[f"surv_{months}"] > plain[f"surv_{months}"]  # survivors do better
     caption = at.get_by_key("surv_60").caption[0].value
-    assert percent(row["surv_60_lower"]) in caption and "given alive now" in caption
+    assert percent(row["surv_60_lower"]) in caption and "given alive at 24 months" in caption
     curve = figure(at, "survival_curve")
     assert "given alive at 24 months" in curve["layout"]["title"]["text"]
     assert any(t.get("name") == "Alive at 24 months" for t in curve["data"])

@@ -191,3 +191,20 @@ def test_given_alive_the_alternatives_are_conditional_too(model):
                             synthetic=True)
     if late.grade_sensitivity is not None:
         assert late.grade_sensitivity.months == 120  # 5 years already survived
+
+
+def test_given_alive_the_chances_follow_bayes_rule(model):
+    at_biopsy = estimate_patient(model, PATIENT, model_version="v", synthetic=True)
+    alive = estimate_patient(model, {**PATIENT, "alive_months": 24.0}, model_version="v",
+                             synthetic=True)
+    (before,), (after,) = at_biopsy.grade_sensitivity.sites, alive.grade_sensitivity.sites
+    reached = {}
+    for grade in ("G2", "G3"):
+        values = {**PATIENT, "met_ki67": None, "met_grade": grade}
+        reached[grade] = float(model.predict(validate_patient(values)).curves[0, 24])
+    weights = {a.grade: a.probability * reached[a.grade] for a in before.alternatives}
+    kept = sum(a.probability for a in before.alternatives)
+    for a in after.alternatives:
+        assert a.probability == pytest.approx(weights[a.grade] / sum(weights.values()) * kept,
+                                              abs=1e-9)
+    assert after.alternatives[1].probability < before.alternatives[1].probability  # G3

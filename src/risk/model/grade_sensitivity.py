@@ -51,8 +51,10 @@ GRADE_SENSITIVITY_METHOD = (
     "20 mitoses). The probability of each grade is the share of the count's posterior "
     "distribution (Jeffreys prior: Beta(k + 1/2, n - k + 1/2) for the Ki-67 proportion, "
     "Gamma(m + 1/2, 1) for the mitotic rate) that lies in that grade's WHO range; with both "
-    "counts the grade is the higher of the two, the counts taken as independent. Each "
-    "estimate is the same model's, with only that grade changed.")
+    "counts the grade is the higher of the two, the counts taken as independent. Given a "
+    "time alive, each probability is updated by how likely a patient with that grade was "
+    "to live that long (Bayes' rule). Each estimate is the same model's, with only that "
+    "grade changed.")
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,25 @@ def _counts(row: pd.Series, site: str) -> GradeUncertainty | None:
     return grade_uncertainty(row.get(ki67), row.get(mitoses), row.get(cells))
 
 
+def _chances_given_alive(model, patient: pd.DataFrame, grade_column: str,
+                         uncertainty: GradeUncertainty,
+                         alive_months: float | None) -> dict[str, float]:
+    """P(each allowed grade | the counts), and given alive at ``alive_months`` updated by
+    Bayes' rule (times S(alive_months) under that grade, at the biopsy), as the
+    before-biopsy scenarios are; the allowed grades keep their total."""
+    chances = {g: float(uncertainty.probabilities[g]) for g in uncertainty.grades}
+    if not alive_months:
+        return chances
+    weighted = {}
+    for grade, p in chances.items():
+        curve = model.predict(with_grade(patient, grade_column, grade)).curves[0]
+        months = np.arange(len(curve), dtype=float)
+        reached = float(np.exp(np.interp(alive_months, months, np.log(curve))))
+        weighted[grade] = p * reached
+    total, kept = sum(weighted.values()), sum(chances.values())
+    return {g: w / total * kept for g, w in weighted.items()} if total > 0 else chances
+
+
 def grade_sensitivity(model, patient: pd.DataFrame,
                       alive_months: float | None = None) -> GradeSensitivity | None:
     """The estimates under each allowed grade, for each grade of ``patient`` (a one-row
@@ -122,11 +143,13 @@ def grade_sensitivity(model, patient: pd.DataFrame,
         if uncertainty is None or not uncertainty.in_doubt:
             continue
         alternatives = []
+        chances = _chances_given_alive(model, patient, grade_column, uncertainty,
+                                       alive_months)
         for grade in uncertainty.grades:
             survival, lower, upper = _survival_under(model, patient, grade_column, grade,
                                                      alive_months, months)[0]
             alternatives.append(GradeAlternative(
-                grade, uncertainty.probabilities[grade], float(survival), float(lower),
+                grade, chances[grade], float(survival), float(lower),
                 float(upper), grade == row[grade_column]))
         sites.append(SiteGradeSensitivity(site, uncertainty, tuple(alternatives)))
     return GradeSensitivity(months, tuple(sites)) if sites else None

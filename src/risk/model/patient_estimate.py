@@ -277,10 +277,10 @@ def patient_alive_months(model, patient: pd.DataFrame) -> float | None:
     limit = model.alive_limit_months
     if alive >= limit:
         raise ValidationError([Problem(
-            f"{schema.column('alive_months').label}: this model's training cohort has no "
-            f"deaths after month {limit:g}, so it cannot estimate survival beyond a time "
-            "survived that long", column="alive_months", value=f"{alive:g}",
-            allowed=f"0 to below {limit:g} months, or blank (at the biopsy)")])
+            f"this model's training cohort has no deaths after month {limit:g}, so it "
+            f"cannot say what follows that long a survival: enter less than {limit:g} "
+            "months, or leave it blank (at the biopsy)", column="alive_months",
+            value=f"{alive:g}", allowed=f"0 to below {limit:g} months, or blank")])
     return alive if alive > 0 else None
 
 

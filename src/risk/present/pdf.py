@@ -186,7 +186,7 @@ def _biopsy_sections(pdf: FPDF, report: PatientEstimate) -> None:
                 for r, v in zip(before.scenarios.itertuples(index=False),
                                 before.survival_at(horizon), strict=True)]
         rows.append(("Weighted", "100%", percent(before.expected_at(horizon))))
-        share = ("Share given alive now" if report.alive_months
+        share = (f"Share given alive at {report.alive_months:g} mo" if report.alive_months
                  else "Share in training cohort")
         _table(pdf, rows, (40, 70, 68),
                header=("Liver grade", share, f"Survival at {HORIZON_WORDS[horizon]}"))

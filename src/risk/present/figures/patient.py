@@ -136,7 +136,7 @@ def survival_curve(
 
 
 def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 10,
-               synthetic: bool = False) -> go.Figure:
+               synthetic: bool = False, alive_months: float | None = None) -> go.Figure:
     """'Of 100 patients like this, N are alive at 5 years' as a 10 x 10 grid of dots."""
     if not np.isfinite(survival_share):
         raise ValueError(f"survival_share must be a number in [0, 1]; got {survival_share!r}")
@@ -150,7 +150,8 @@ def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 
                         "line": {"color": "#555555", "width": 0.5}}}
             for mask, color, name in ((is_alive, ALIVE_COLOR, f"Alive at {horizon_years} years"),
                                       (~is_alive, DIED_COLOR, f"Died within {horizon_years} years"))]
-    title = (f"Of 100 patients like this, {alive} "
+    like = "like this" + (f", alive at {alive_months:g} months" if alive_months else "")
+    title = (f"Of 100 patients {like}, {alive} "
              f"{'is' if alive == 1 else 'are'} alive at {horizon_years} years")
     return _figure(data, title, height=460, synthetic=synthetic,
                    xaxis={"visible": False, "range": [-0.7, per_row - 0.3]},
