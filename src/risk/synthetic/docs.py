@@ -93,7 +93,7 @@ def parameter_table() -> str:
 def data_dictionary_table() -> str:
     """Markdown table of the cohort columns, from :mod:`risk.schema`."""
     rows = ["| column | type | required | allowed values | meaning |", "|---|---|---|---|---|"]
-    for col in (*schema.COLUMNS, *schema.PREDICTION_ONLY):
+    for col in (*schema.COLUMNS, *schema.PFS_OUTCOMES, *schema.PREDICTION_ONLY):
         required = "yes" if col.required else ("for training" if col.outcome else
                                                "prediction only" if col.prediction_only
                                                else "no")
