@@ -62,8 +62,8 @@ def main() -> None:
           f"{(tb - t0) / RESAMPLES * 1000:.1f} ms of wall time "
           f"= {(tb - t0) / RESAMPLES / ref:.1f} x reference")
     opt = report.optimism
-    print(f"  C {report.served['harrell_c']:.3f}, optimism-corrected "
-          f"{opt['metrics']['harrell_c']['corrected']:.3f}; failed refits {opt['failed']}")
+    print(f"  C {report.headline.harrell_c:.3f}, optimism-corrected "
+          f"{opt.metrics['harrell_c'].corrected:.3f}; failed refits {opt.failed}")
 
 
 if __name__ == "__main__":

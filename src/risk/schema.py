@@ -16,6 +16,8 @@ The *canonical cohort frame* that validation returns and every later step consum
   present, missing values as ``NaN``/``None``), then the derived columns
   ``primary_grade``/``met_grade`` filled from Ki-67/mitoses where blank and
   ``grade_change`` (see :mod:`risk.grading`);
+- a blank ``primary_cells_counted``/``met_cells_counted`` becomes
+  :data:`DEFAULT_CELLS_COUNTED`;
 - ``patient_id`` is text; categories are lower-case codes exactly as in
   :data:`COLUMNS` (grades ``"G1"``/``"G2"``/``"G3"``); flags and ``ecog`` are ``int``;
   numbers are ``float``; ``sstr_status`` blank becomes ``"unknown"``;
@@ -56,6 +58,11 @@ MAX_ROWS = 1_000_000
 #: Rows read, validated and scored at a time in large files (memory stays flat).
 CHUNK_ROWS = 50_000
 
+#: Tumour cells counted for a Ki-67 index when the count is not given (WHO 2019: at least
+#: 500 in hot spots), and the counts accepted.
+DEFAULT_CELLS_COUNTED = 500
+CELLS_COUNTED_RANGE = (100, 100_000)
+
 #: Month horizons the product reports survival at.
 HORIZONS_MONTHS = (12, 36, 60, 120)
 #: Monthly grid for survival curves.
@@ -84,6 +91,7 @@ class Column:
     prediction_only: bool = False
     #: The optional progression-free survival pair (schema version 2): both or neither.
     pfs: bool = False
+    since: int = 1  # the schema version that added the column (a version-1 file lacks it)
 
     def allowed(self) -> str:
         """What is allowed, in words, for messages."""
@@ -95,10 +103,11 @@ class Column:
         if self.kind == "text":
             return "1-64 letters, digits, '-' or '_'"
         low = f"> {self.minimum:g}" if self.exclusive_minimum else f">= {self.minimum:g}"
-        span = f"a number {low} and <= {self.maximum:g}"
+        span = f"a number {low} and <= {self.maximum:,g}"
         if self.kind == "integer":
-            span = f"a whole number from {self.minimum:g} to {self.maximum:g}"
-        return span + (f" ({self.unit})" if self.unit else "")
+            span = f"a whole number from {self.minimum:,g} to {self.maximum:,g}"
+        span += f" ({self.unit})" if self.unit else ""
+        return span + (f"; blank = {self.default:,g}" if self.default is not None else "")
 
 
 _GRADE_LABELS = {"G1": "G1 (Ki-67 < 3%)", "G2": "G2 (Ki-67 3-20%)", "G3": "G3 (Ki-67 > 20%)"}
@@ -124,6 +133,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("primary_ki67", "number", "Primary Ki-67",
            "Ki-67 index of the primary tumor, hot-spot count.",
            unit="%", minimum=0, maximum=100),
+    Column("primary_cells_counted", "integer", "Primary Ki-67 cells counted",
+           "Tumour cells counted for the primary's Ki-67 index (WHO 2019: at least 500 in "
+           f"hot spots); blank = {DEFAULT_CELLS_COUNTED}.", unit="cells",
+           minimum=CELLS_COUNTED_RANGE[0], maximum=CELLS_COUNTED_RANGE[1],
+           default=DEFAULT_CELLS_COUNTED, since=2),
     Column("primary_mitoses", "number", "Primary mitoses",
            "Mitoses per 2 mm² in the primary tumor.", unit="per 2 mm²",
            minimum=0, maximum=500),
@@ -133,6 +147,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("met_ki67", "number", "Liver biopsy Ki-67",
            "Ki-67 index in the CT-guided core-needle biopsy of the liver metastasis.",
            unit="%", minimum=0, maximum=100),
+    Column("met_cells_counted", "integer", "Liver biopsy Ki-67 cells counted",
+           "Tumour cells counted for the liver biopsy's Ki-67 index (WHO 2019: at least 500 "
+           f"in hot spots); blank = {DEFAULT_CELLS_COUNTED}.", unit="cells",
+           minimum=CELLS_COUNTED_RANGE[0], maximum=CELLS_COUNTED_RANGE[1],
+           default=DEFAULT_CELLS_COUNTED, since=2),
     Column("met_mitoses", "number", "Liver biopsy mitoses",
            "Mitoses per 2 mm² in the liver biopsy.", unit="per 2 mm²",
            minimum=0, maximum=500),
@@ -185,10 +204,11 @@ PFS_OUTCOMES: tuple[Column, ...] = (
     Column("pfs_months", "number", "Progression-free survival",
            "Months from the liver biopsy to progression or death, or to last follow-up; "
            "at most os_months. Blank together with progression = no PFS recorded.",
-           unit="months", minimum=0, maximum=600, model_input=False, pfs=True),
+           unit="months", minimum=0, maximum=600, model_input=False, pfs=True, since=2),
     Column("progression", "flag", "Progression",
            "1 = progression observed at pfs_months, 0 = none seen (a death without "
-           "progression is a PFS event too).", model_input=False, pfs=True),
+           "progression is a PFS event too).", model_input=False, pfs=True,
+           since=2),
 )
 
 #: Columns a prediction file or the form may add: conditions of the estimate, not facts
@@ -205,11 +225,15 @@ BY_NAME: dict[str, Column] = {c.name: c for c in (*COLUMNS, *PFS_OUTCOMES, *PRED
 #: The columns of a cohort (what the canonical frame holds and the generator writes).
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 PREDICTION_COLUMNS: tuple[str, ...] = tuple(c.name for c in PREDICTION_ONLY)
+#: The columns of a schema-version-1 file, e.g. the shipped synthetic cohort.
+VERSION_1_COLUMN_NAMES = tuple(c.name for c in COLUMNS if c.since == 1)
 OUTCOME_COLUMNS = tuple(c.name for c in COLUMNS if c.outcome)
 #: The optional progression-free survival columns: time, then progression.
 PFS_COLUMNS = tuple(c.name for c in PFS_OUTCOMES)
-#: The columns of a cohort file with PFS, in order (what the generator writes).
+#: Every column of a cohort file, in order (the PFS pair last).
 FILE_COLUMNS: tuple[str, ...] = (*COLUMN_NAMES, *PFS_COLUMNS)
+#: What the synthetic generator writes: the version-1 columns and the PFS pair.
+GENERATED_COLUMNS: tuple[str, ...] = (*VERSION_1_COLUMN_NAMES, *PFS_COLUMNS)
 #: The columns a patient form shows and a prediction reads.
 PATIENT_INPUTS = tuple(c.name for c in COLUMNS if c.model_input)
 #: Derived columns added to the canonical frame.

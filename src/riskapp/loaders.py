@@ -17,6 +17,7 @@ import streamlit as st
 import risk
 from risk import registry
 from risk.errors import RegistryError, RiskError
+from risk.registry import ModelCard
 
 #: The shipped synthetic cohort: its curves serve as the training reference when the
 #: active model's card says it was trained on exactly this file (same sha256).
@@ -38,7 +39,7 @@ class ServedModel:
 
     version: str
     model: object  # risk.model.BiopsyRiskModel
-    card: dict
+    card: ModelCard
     synthetic: bool  # rests on the shipped synthetic cohort (risk.registry.lineage)
 
 
@@ -158,7 +159,7 @@ def _summary_reference(model) -> TrainingReference | None:
                              np.asarray(km["months"], float), np.asarray(km["survival"], float))
 
 
-def training_reference(model, card: dict) -> TrainingReference:
+def training_reference(model, card: ModelCard) -> TrainingReference:
     """The training cohort's Kaplan-Meier curve, when known.
 
     From the model itself if it stored them, else from the shipped synthetic cohort when
@@ -168,7 +169,7 @@ def training_reference(model, card: dict) -> TrainingReference:
     stored = _summary_reference(model)
     if stored is not None:
         return stored
-    expected = (card.get("training_data") or {}).get("sha256")
+    expected = card.training_data.sha256
     if not expected or not SHIPPED_COHORT.exists():
         return TrainingReference("")
     raw = SHIPPED_COHORT.read_bytes()

@@ -7,6 +7,8 @@ verified model files and card); nothing is fitted or evaluated here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +22,10 @@ from risk.registry import library_versions
 from risk.synthetic import SHIPPED_SHA256
 from riskapp import loaders
 from riskapp.charts import as_plain_markdown, csv_download, plot, static_table
+
+if TYPE_CHECKING:
+    from risk.evaluation import EvaluationReport
+    from risk.registry import ModelCard
 
 MODEL_TAB_KEY = "model_tab"
 HOW_TO_EVALUATE = (
@@ -42,10 +48,10 @@ def _fact(column, label: str, value: str, caption: str = "") -> None:
 def _data_file(served, synthetic: bool) -> tuple[str, str]:
     """The heading of the card's data table, and what the file was."""
     card = served.card
-    own = (card.get("training_data") or {}).get("sha256") == SHIPPED_SHA256
+    own = card.training_data.sha256 == SHIPPED_SHA256
     shipped = "the shipped synthetic cohort (data/synthetic/cohort.csv)"
-    if card.get("kind") == "recalibrated":
-        parent = card.get("parent") or "?"
+    if card.kind == "recalibrated":
+        parent = card.parent or "?"
         origin = " (itself resting on the shipped synthetic cohort)" if synthetic and not own \
             else ""
         return ("Recalibration data", f"{shipped if own else 'a cohort supplied'}: its "
@@ -56,33 +62,34 @@ def _data_file(served, synthetic: bool) -> tuple[str, str]:
 
 def _card_facts(served, synthetic: bool) -> None:
     card = served.card
-    data = card.get("training_data") or {}
+    data = card.training_data
     columns = st.columns([3, 2, 2, 3])
-    created = card.get("created_utc") or "?"
+    created = card.created_utc or "?"
     _fact(columns[0], "Version", served.version)
     _fact(columns[1], "Created", created.split("T")[0],
           created.replace("T", " at ").replace("Z", " UTC"))
-    _fact(columns[2], "Kind", card.get("kind") or "?")
-    _fact(columns[3], "Parent version", card.get("parent") or "none")
+    _fact(columns[2], "Kind", card.kind or "?")
+    _fact(columns[3], "Parent version", card.parent or "none")
     st.markdown("**Intended use**")
-    st.info(card.get("intended_use") or "Not stated.", icon=":material/info:")
+    st.info(card.intended_use or "Not stated.", icon=":material/info:")
     heading, source = _data_file(served, synthetic)
     st.markdown(f"**{heading}** (a fingerprint and counts: the version holds no rows)")
-    follow_up = data.get("median_follow_up_months")
-    rows = [("Patients", f"{data.get('patients', '?'):,}" if data.get("patients") else "?"),
-            ("Deaths", f"{data.get('events', '?'):,}" if data.get("events") else "?"),
-            ("With a liver-biopsy grade", str(data.get("patients_with_biopsy_grade", "?"))),
+    follow_up = data.median_follow_up_months
+    with_grade = data.patients_with_biopsy_grade
+    rows = [("Patients", f"{data.patients:,}" if data.patients else "?"),
+            ("Deaths", f"{data.events:,}" if data.events else "?"),
+            ("With a liver-biopsy grade", "?" if with_grade is None else str(with_grade)),
             ("Median follow-up (reverse Kaplan-Meier)",
              "?" if follow_up is None else f"{follow_up:.1f} months"),
-            ("File fingerprint (SHA-256)", data.get("sha256") or "not recorded"),
+            ("File fingerprint (SHA-256)", data.sha256 or "not recorded"),
             ("The file", source)]
-    if data.get("schema_version") is not None:
-        rows.append(("Data dictionary version", str(data["schema_version"])))
+    if data.schema_version is not None:
+        rows.append(("Data dictionary version", str(data.schema_version)))
     static_table(pd.DataFrame(rows, columns=["What", "Value"]), hide_index=True, hide_header=True)
 
 
-def _settings(card: dict) -> None:
-    settings = card.get("settings") or {}
+def _settings(card: ModelCard) -> None:
+    settings = card.settings
     if settings:
         st.markdown("**Settings**")
         rows = [(k.replace("_", " "), str(v)) for k, v in settings.items()]
@@ -90,8 +97,8 @@ def _settings(card: dict) -> None:
                      hide_header=True)
 
 
-def _libraries(card: dict) -> None:
-    stored = card.get("libraries") or {}
+def _libraries(card: ModelCard) -> None:
+    stored = card.libraries
     now = library_versions()
     rows = [{"Library": name, "At training": version, "Installed now": now.get(name, "?"),
              "Same": "yes" if now.get(name) == version else "no"}
@@ -162,47 +169,48 @@ def _marked(fig, synthetic: bool):
     return fig
 
 
-def _report_figures(report: dict, synthetic: bool) -> None:
-    comparator = report.get("comparator") or {}
+def _report_figures(report: EvaluationReport, synthetic: bool) -> None:
     plot(_marked(evaluation_figures.concordance_comparison(report), synthetic),
          "eval_concordance", "validation-concordance")
-    calibration = (report.get("calibration") or {}).get("60")
+    calibration = report.calibration.get("60")
     left, right = st.columns(2)
     with left:
         if calibration:
             plot(_marked(evaluation_figures.calibration_plot(
-                calibration, (report.get("comparator_calibration") or {}).get("60")),
+                calibration, report.comparator_calibration.get("60")),
                 synthetic), "eval_calibration", "validation-calibration-60-months")
     with right:
-        plot(_marked(evaluation_figures.time_dependent_auc_plot(report, comparator),
+        plot(_marked(evaluation_figures.time_dependent_auc_plot(report.headline,
+                                                                report.comparator),
                      synthetic), "eval_auc", "validation-time-dependent-auc")
     left, right = st.columns(2)
     with left:
-        if report.get("decision_curve"):
-            plot(_marked(evaluation_figures.decision_curve_plot(report["decision_curve"]),
+        if report.decision_curve:
+            plot(_marked(evaluation_figures.decision_curve_plot(report.decision_curve),
                          synthetic), "eval_decision_curve", "validation-decision-curve")
     with right:
-        cells = (report.get("biopsy_value") or {}).get("reclassification")
+        cells = report.biopsy_value.reclassification if report.biopsy_value else []
         if cells:
             plot(_marked(evaluation_figures.reclassification_heatmap(cells), synthetic),
                  "eval_reclassification", "validation-reclassification")
 
 
-def _measured_on(report: dict) -> str:
-    settings = report.get("settings") or {}
-    text = f"Measured on {report.get('n', '?'):,} patients ({report.get('events', '?'):,} deaths)"
-    if settings.get("bootstrap"):
-        text += f"; intervals from {settings['bootstrap']} bootstrap resamples"
+def _measured_on(report: EvaluationReport) -> str:
+    n, events = report.headline.n, report.headline.events
+    text = (f"Measured on {'?' if n is None else f'{n:,}'} patients "
+            f"({'?' if events is None else f'{events:,}'} deaths)")
+    if report.settings.bootstrap:
+        text += f"; intervals from {report.settings.bootstrap} bootstrap resamples"
     return text + "."
 
 
 def evaluation_section(served, synthetic: bool) -> None:
     kind, data = summary.stored_evaluation(served.card)
-    metrics = served.card.get("metrics") or {}
+    metrics = served.card.metrics
     if kind == "none":
         st.info(f"**No stored evaluation for version {served.version}.** " + HOW_TO_EVALUATE,
                 icon=":material/info:")
-        apparent = metrics.get("c_index_apparent_training")
+        apparent = metrics.c_index_apparent_training
         if apparent is not None:
             st.markdown(f"The card holds only the *apparent* Harrell's C on the training "
                         f"data: **{apparent:.3f}**. It is optimistic by construction (the "
@@ -210,16 +218,18 @@ def evaluation_section(served, synthetic: bool) -> None:
                         "validation.")
         return
     if synthetic:
-        st.warning((data.get("context") if kind == "report" else None)
+        st.warning((data.context if kind == "report" else None)
                    or summary.SYNTHETIC_LIMITATION, icon=":material/science:")
     if kind == "headline":
-        st.markdown(f"Measured on {data.get('measured_on', 'an unnamed cohort')}.")
+        st.markdown(f"Measured on {metrics.measured_on or 'an unnamed cohort'}.")
+        headline, comparator = data, None
     else:
         st.markdown(_measured_on(data))
-    table = summary.headline_metrics(data)
+        headline, comparator = data.headline, data.comparator
+    table = summary.headline_metrics(headline, comparator)
     static_table(table, hide_index=True)
     csv_download(table, f"validation-{served.version}", "eval_csv")
-    for line in summary.biopsy_value_lines(data):
+    for line in summary.biopsy_value_lines(headline):
         st.markdown(f"- {line}")
     if kind == "report":
         _report_figures(data, synthetic)

@@ -27,6 +27,7 @@ from risk.present import build_report
 from risk.present.figures import patient as figures
 from riskapp.charts import plot_config, static_table
 from riskapp.loaders import SYNTHETIC_BANNER, ServedModel, served_reference
+from riskapp.patient_grade import render_grade_sensitivity
 
 PRIMARY_ONLY = ("**No liver-biopsy grade was given, so this estimate comes from the "
                 "primary-only model** (primary grade and clinical features). A liver-biopsy "
@@ -185,12 +186,12 @@ def _before_biopsy(est: PatientEstimate) -> None:
 
 def _basis(est: PatientEstimate, served: ServedModel) -> None:
     st.subheader("Basis of the estimate")
-    data = (served.card.get("training_data") or {})
+    data = served.card.training_data
     trained_on = ""
-    if data.get("patients"):
+    if data.patients:
         kind = "synthetic patients" if served.synthetic else "patients"
-        trained_on = (f", trained on {data['patients']} {kind} "
-                      f"({data.get('events', '?')} deaths)")
+        trained_on = (f", trained on {data.patients} {kind} "
+                      f"({'?' if data.events is None else data.events} deaths)")
     st.markdown(f"Cox proportional-hazards model, version **{served.version}**{trained_on}. "
                 f"This estimate used {MODEL_WORDS.get(est.estimate.model_used, '')}.")
     _chart(figures.contributions_chart(est.estimate.contributions, _labels(),
@@ -226,6 +227,7 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
                         + describe_alive(est.alive_months))
     _horizon_metrics(est)
     _summary_line(est)
+    render_grade_sensitivity(est)
     for warning in est.warnings:
         st.warning(f"**Caution:** {warning}.", icon=":material/warning:")
     if est.warnings:

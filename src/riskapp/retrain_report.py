@@ -12,11 +12,12 @@ figures are :mod:`risk.present.figures.evaluation`'s, the downloadable reports
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
-from risk.evaluation import SYNTHETIC_CONTEXT
+from risk.evaluation import CORRECTED, SYNTHETIC_CONTEXT, metric_label
 from risk.present import (
     optimism_note,
     optimism_rows,
@@ -27,55 +28,62 @@ from risk.present import (
 from risk.present.figures import evaluation as figures
 from riskapp.charts import plot_config
 
+if TYPE_CHECKING:
+    from risk.evaluation import EvaluationReport, MetricSet
+
 NEW = "New model"
-#: (key, label, optimism-corrected key) of the headline rows.
-COMPARISON_ROWS = (
-    ("harrell_c", "Harrell's C (95% CI)", "harrell_c_corrected"),
-    ("uno_c", "Uno's C to 60 months (95% CI)", None),
-    ("auc_12", "AUC at 12 months", None),
-    ("auc_36", "AUC at 36 months", None),
-    ("auc_60", "AUC at 60 months", None),
-    ("brier_60", "Brier score at 60 months (lower is better)", "brier_60_corrected"),
-    ("ibs", "Integrated Brier score", None),
-    ("calibration_slope_60", "Calibration slope at 60 months (1 is ideal)",
-     "calibration_slope_corrected"),
-    ("calibration_in_the_large_60", "Calibration-in-the-large at 60 months (0 is ideal)", None),
-    ("ici_60", "ICI at 60 months (0 is ideal)", None),
-)
+#: The headline rows (their words: :data:`risk.evaluation.METRIC_LABELS`; the
+#: optimism-corrected values: :data:`risk.evaluation.CORRECTED`).
+COMPARISON_ROWS = ("harrell_c", "uno_c", "auc_12", "auc_36", "auc_60", "brier_60", "ibs",
+                   "calibration_slope_60", "calibration_in_the_large_60", "ici_60")
 
 
 def _num(value, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def _with_interval(metrics: dict, key: str) -> str:
-    lo, hi = metrics.get(f"{key}_lower"), metrics.get(f"{key}_upper")
-    text = _num(metrics.get(key))
+def _with_interval(metrics: MetricSet, key: str) -> str:
+    lo, hi = metrics.interval(key)
+    text = _num(metrics.value(key))
     return text if lo is None or hi is None else f"{text} ({_num(lo)}-{_num(hi)})"
 
 
-def headline_table(report: dict, active: dict | None, active_version: str | None
-                   ) -> pd.DataFrame:
+def _ci_label(label: str) -> str:
+    """A metric's words saying its cells hold a 95% interval in brackets."""
+    return label[:-1] + "; 95% CI)" if label.endswith(")") else label + " (95% CI)"
+
+
+def _nri(report: EvaluationReport) -> str:
+    """The categorical NRI at 60 months of the report's biopsy section."""
+    bio = report.biopsy_value
+    part = bio.nri.categorical if bio and bio.nri else None
+    return _num(part.nri if part else None)
+
+
+def headline_table(report: EvaluationReport, active: EvaluationReport | None,
+                   active_version: str | None) -> pd.DataFrame:
     """One row per metric: new model (apparent and corrected), active model, comparators."""
     active_name = f"Active model {active_version}" if active_version else "Active model"
+    served = report.headline
     rows = []
-    for key, label, corrected in COMPARISON_ROWS:
-        row = {"Metric": label, f"{NEW}": _with_interval(report, key),
-               f"{NEW}, optimism-corrected": _num(report.get(corrected)) if corrected else ""}
+    for key in COMPARISON_ROWS:
+        corrected = CORRECTED.get(key)
+        with_ci = served.interval(key) != (None, None)  # brackets in the cells
+        row = {"Metric": _ci_label(metric_label(key)) if with_ci else metric_label(key),
+               f"{NEW}": _with_interval(served, key),
+               f"{NEW}, optimism-corrected": _num(served.value(corrected)) if corrected
+               else ""}
         if active is not None:
-            row[active_name] = _with_interval(active, key)
-        row[f"{NEW}, primary only"] = _with_interval(report.get("comparator") or {},
-                                                                key)
+            row[active_name] = _with_interval(active.headline, key)
+        row[f"{NEW}, primary only"] = _with_interval(report.comparator, key)
         rows.append(row)
-    bio, bio_active = report.get("biopsy_value") or {}, (active or {}).get("biopsy_value") or {}
     delta = {"Metric": "What the liver biopsy adds: delta C (95% CI)",
-             NEW: _with_interval(report, "delta_c"), f"{NEW}, optimism-corrected": ""}
-    nri = {"Metric": "What the liver biopsy adds: NRI at 60 months",
-           NEW: _num((bio.get("nri") or {}).get("categorical", {}).get("nri")),
+             NEW: _with_interval(served, "delta_c"), f"{NEW}, optimism-corrected": ""}
+    nri = {"Metric": "What the liver biopsy adds: NRI at 60 months", NEW: _nri(report),
            f"{NEW}, optimism-corrected": ""}
     if active is not None:
-        delta[active_name] = _with_interval(active, "delta_c")
-        nri[active_name] = _num((bio_active.get("nri") or {}).get("categorical", {}).get("nri"))
+        delta[active_name] = _with_interval(active.headline, "delta_c")
+        nri[active_name] = _nri(active)
     return pd.DataFrame(rows + [delta, nri]).fillna("")
 
 
@@ -83,9 +91,9 @@ def _plot(fig, key: str) -> None:
     st.plotly_chart(fig, key=key, config=plot_config(key), width="stretch", theme=None)
 
 
-def _concordance(report: dict):
+def _concordance(report: EvaluationReport):
     fig = figures.concordance_comparison(report)
-    delta = report.get("delta_c")
+    delta = report.headline.delta_c
     # the full title does not fit half a page
     fig.update_layout(title_text="Concordance with and without the liver biopsy"
                       + (f"<br><sup>delta C {delta:+.3f} (patients with a biopsy grade)</sup>"
@@ -96,37 +104,37 @@ def _concordance(report: dict):
     return fig
 
 
-def _calibration(report: dict):
-    cal = (report.get("calibration") or {}).get("60")
+def _calibration(report: EvaluationReport):
+    cal = report.calibration.get("60")
     if not cal:
         return None
-    return figures.calibration_plot(cal, (report.get("comparator_calibration") or {}).get("60"))
+    return figures.calibration_plot(cal, report.comparator_calibration.get("60"))
 
 
-def _reclassification(report: dict):
-    cells = (report.get("biopsy_value") or {}).get("reclassification")
+def _reclassification(report: EvaluationReport):
+    cells = report.biopsy_value.reclassification if report.biopsy_value else []
     return figures.reclassification_heatmap(cells) if cells else None
 
 
 #: The report's charts, in the order shown; each builder returns None when not available.
 CHARTS = (
     ("concordance", _concordance),
-    ("auc", lambda r: figures.time_dependent_auc_plot(r, r.get("comparator"))),
+    ("auc", lambda r: figures.time_dependent_auc_plot(r.headline, r.comparator)),
     ("calibration", _calibration),
-    ("decision", lambda r: figures.decision_curve_plot(r["decision_curve"])
-     if r.get("decision_curve") else None),
+    ("decision", lambda r: figures.decision_curve_plot(r.decision_curve)
+     if r.decision_curve else None),
     ("reclassification", _reclassification),
 )
 
 
-def _details(report: dict, who: str, internal: bool) -> None:
+def _details(report: EvaluationReport, who: str, internal: bool) -> None:
     """Optimism (internal validation only), proportional hazards, subgroups, notes: the
     same tables, in the same words, as the HTML report; full width, so wide tables fit."""
-    if report.get("optimism") and internal:
+    if report.optimism and internal:
         with st.expander(f"{who}: bootstrap optimism (internal validation)"):
             st.table(pd.DataFrame(optimism_rows(report)), hide_index=True)
             st.caption(optimism_note(report))
-    ph = report.get("proportional_hazards") or {}
+    ph = report.proportional_hazards
     if ph:
         with st.expander(f"{who}: proportional-hazards checks"):
             st.caption("Schoenfeld residual test of each term: a small p means its effect "
@@ -134,17 +142,17 @@ def _details(report: dict, who: str, internal: bool) -> None:
             for model, result in ph.items():
                 st.markdown(f"**{model.replace('_', ' ').capitalize()} model**")
                 st.table(pd.DataFrame(proportional_hazards_rows(result)), hide_index=True)
-                if result.get("note"):
-                    st.caption(result["note"])
-    if report.get("subgroups"):
+                if result.note:
+                    st.caption(result.note)
+    if report.subgroups:
         with st.expander(f"{who}: subgroups"):
             st.table(pd.DataFrame(subgroup_rows(report)), hide_index=True)
-    notes = report.get("notes") or []
+    notes = report.notes
     if notes:
         st.caption(f"Notes on the {who.lower()}: " + "; ".join(notes) + ".")
 
 
-def _downloads(report: dict, title: str, key: str) -> None:
+def _downloads(report: EvaluationReport, title: str, key: str) -> None:
     whose = "New model" if key == "new" else "Active model"
     left, right = st.columns(2)
     # built when pressed, not on every rerun: each report is about 5 MB (plotly.js inline)
@@ -152,15 +160,17 @@ def _downloads(report: dict, title: str, key: str) -> None:
                          lambda: render_report_html(report, title=title),
                          file_name=f"{key}-validation-report.html", mime="text/html",
                          key=f"{key}_html", icon=":material/download:", on_click="ignore")
-    right.download_button(f"{whose}: every number (JSON)", lambda: json.dumps(report, indent=1),
+    right.download_button(f"{whose}: every number (JSON)",
+                          lambda: json.dumps(report.to_dict(), indent=1),
                           file_name=f"{key}-validation-report.json",
                           mime="application/json", key=f"{key}_json",
                           icon=":material/download:", on_click="ignore")
 
 
-def render_comparison(report: dict, active: dict | None, active_version: str | None) -> None:
+def render_comparison(report: EvaluationReport, active: EvaluationReport | None,
+                      active_version: str | None) -> None:
     """Headline table, then the two models' charts side by side, one row per chart."""
-    own_file = ((active or {}).get("data") or {}).get("validation") == "internal"
+    own_file = bool(active and active.source and active.source.validation == "internal")
     st.caption(
         "Both models are measured on **your uploaded cohort**. The new model was fitted on "
         "these patients: its apparent figures are optimistic, and the optimism-corrected "
@@ -169,14 +179,14 @@ def render_comparison(report: dict, active: dict | None, active_version: str | N
            "too, not an external validation." if own_file else
            "The active model meets these patients for the first time: an external "
            "validation."))
-    st.warning(report.get("context") or SYNTHETIC_CONTEXT, icon=":material/info:")
-    if active is not None and active.get("context") not in (None, report.get("context")):
-        st.warning(f"**Active model {active_version}:** {active['context']}",
+    st.warning(report.context or SYNTHETIC_CONTEXT, icon=":material/info:")
+    if active is not None and active.context not in ("", report.context):
+        st.warning(f"**Active model {active_version}:** {active.context}",
                    icon=":material/info:")
     # a static table: every column and every label whole, whatever the page width
     st.table(headline_table(report, active, active_version), hide_index=True)
     shown = [(report, "new", f"{NEW}: internal validation",
-              f"{report.get('n')} patients, {report.get('events')} deaths; fitted on them.")]
+              f"{report.headline.n} patients, {report.headline.events} deaths; fitted on them.")]
     if active is not None:
         what = "its own training file (apparent)" if own_file else "external validation"
         shown.append((active, "active", f"Active model {active_version}: {what}",

@@ -86,11 +86,11 @@ def train_section(upload: CohortUpload, access: Access) -> None:
             return
         slot.empty()
         # the downloaded reports say which file they measure, and what kind of validation
-        candidate.report["data"] = cohort_source(upload.name, upload.digest,
-                                                 {"training_data": upload.training_data})
+        candidate.report.source = cohort_source(upload.name, upload.digest,
+                                                upload.training_data.sha256)
         if served is not None and candidate.active_report is not None:
-            candidate.active_report["data"] = cohort_source(upload.name, upload.digest,
-                                                            served.card)
+            candidate.active_report.source = cohort_source(
+                upload.name, upload.digest, served.card.training_data.sha256)
         st.session_state[CANDIDATE] = (upload.digest, candidate)
         st.session_state.pop("trained_saved_version", None)
     held = st.session_state.get(CANDIDATE)

@@ -25,7 +25,7 @@ from risk.data import (
     validate_cohort,
 )
 from risk.errors import Problem, ValidationError
-from risk.registry import data_fingerprint
+from risk.registry import TrainingData, data_fingerprint
 from riskapp.uploads import UPLOAD_TYPES, check_upload_name, problems_table
 
 RETRAIN_UPLOAD_KEY = "cohort_file"
@@ -44,7 +44,7 @@ class CohortUpload:
     digest: str
     mapping: dict = field(default_factory=dict)
     result: CohortResult | None = None
-    training_data: dict | None = None  # fingerprint for the model card (no rows)
+    training_data: TrainingData | None = None  # fingerprint for the model card (no rows)
     problems: list[Problem] = field(default_factory=list)
     summary: str = ""
 
@@ -167,7 +167,7 @@ def show_validation(outcome: CohortUpload) -> None:
         return
     result = outcome.result
     follow = result.median_follow_up_months
-    with_grade = outcome.training_data.get("patients_with_biopsy_grade")
+    with_grade = outcome.training_data.patients_with_biopsy_grade
     st.success(
         f"**{outcome.name}** is valid: {result.n_patients} patients, {result.n_deaths} "
         f"deaths, {with_grade} with a liver-biopsy grade, median follow-up "

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.errors import RiskError
-from risk.registry import Registry, active_stack
+from risk.registry import ModelCard, Registry, active_stack
 from riskapp import loaders
 from riskapp.access import Access, require_change_rights
 
@@ -62,7 +62,7 @@ def forget_served_models() -> None:
     loaders.clear_served_models()
 
 
-def save_version(access: Access, params: dict, card: dict, name: str | None) -> str:
+def save_version(access: Access, params: dict, card: ModelCard, name: str | None) -> str:
     """Save a new immutable version (never activated here); returns its name."""
     require_change_rights(access)
     return registry().save(params, card, version=(name or "").strip() or None)
@@ -92,7 +92,7 @@ def save_controls(access: Access, key: str, params: dict, card_builder, what: st
                   reviewed: str = "the validation report") -> None:
     """Name, notes and the save button of a model not saved yet; then its activation.
 
-    ``card_builder(notes) -> dict`` makes the card at save time; ``key`` prefixes the
+    ``card_builder(notes) -> ModelCard`` makes the card at save time; ``key`` prefixes the
     widget keys and holds the saved version in the session; ``reviewed`` names what the
     user confirms having read before activating.
     """
@@ -149,17 +149,18 @@ def _change(action, message) -> None:
     st.rerun()
 
 
-def stored_c_index(card: dict) -> str:
+def stored_c_index(card: ModelCard) -> str:
     """The card's best-founded Harrell's C, saying how it was measured ('' if none)."""
-    metrics = card.get("metrics") or {}
-    report = metrics.get("evaluation") if isinstance(metrics.get("evaluation"), dict) else {}
-    for source in (report, metrics):
-        if source.get("harrell_c_corrected") is not None:
-            return f"{source['harrell_c_corrected']:.3f} (optimism-corrected)"
-    for source in (report, metrics):
-        if source.get("harrell_c") is not None:
-            return f"{source['harrell_c']:.3f}"
-    apparent = metrics.get("c_index_apparent_training")
+    metrics = card.metrics
+    report = metrics.stored_report()
+    sources = ([report.headline] if report else []) + [metrics]
+    for source in sources:
+        if source.harrell_c_corrected is not None:
+            return f"{source.harrell_c_corrected:.3f} (optimism-corrected)"
+    for source in sources:
+        if source.harrell_c is not None:
+            return f"{source.harrell_c:.3f}"
+    apparent = metrics.c_index_apparent_training
     return f"{apparent:.3f} (apparent, training data)" if apparent is not None else ""
 
 
@@ -168,11 +169,11 @@ def versions_table(reg: Registry) -> pd.DataFrame:
     notes and status."""
     rows = []
     for r in reg.list_versions():
-        card = reg.read(r.version)[1] if r.status == "ok" else {}
+        card = reg.read(r.version)[1] if r.status == "ok" else ModelCard()
         rows.append({"active": "●" if r.active else "", "version": r.version,
                      "created (UTC)": r.created_utc or "", "kind": r.kind or "",
                      "parent": r.parent or "", "patients": r.patients, "deaths": r.events,
-                     "Harrell's C": stored_c_index(card), "notes": card.get("notes") or "",
+                     "Harrell's C": stored_c_index(card), "notes": card.notes,
                      "status": r.status})
     columns = ["active", "version", "created (UTC)", "kind", "parent", "patients", "deaths",
                "Harrell's C", "notes", "status"]

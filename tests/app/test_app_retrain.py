@@ -191,9 +191,9 @@ def test_train_compare_save_activate_and_roll_back(registry, cohort, monkeypatch
     at.run()
     assert built == []
     held = at.session_state["retrain_candidate"][1]
-    assert held.report["data"]["validation"] == "internal"
-    assert held.active_report["data"] == {"file": "cohort.csv", "sha256": held.report[
-        "data"]["sha256"], "validation": "external"}
+    assert held.report.source.validation == "internal"
+    assert held.active_report.source.to_dict() == {
+        "file": "cohort.csv", "sha256": held.report.source.sha256, "validation": "external"}
     table = shown_table(at, "comparison_table")
     assert {"New model", "New model, optimism-corrected", "Active model base"} <= set(table)
     c_row = table[table["Metric"].str.startswith("Harrell")].iloc[0]
@@ -223,9 +223,9 @@ def test_train_compare_save_activate_and_roll_back(registry, cohort, monkeypatch
     assert registry.versions() == ["base", "centre-b"]
     assert registry.active_version() == "base"
     card = registry.read("centre-b")[1]
-    assert card["kind"] == "trained" and card["training_data"]["patients"] == 220
-    assert card["metrics"]["compared_with"]["version"] == "base"
-    assert card["metrics"]["evaluation"]["calibration"]  # the Model page draws it
+    assert card.kind == "trained" and card.training_data.patients == 220
+    assert card.metrics.compared_with.version == "base"
+    assert card.metrics.stored_report().calibration  # the Model page draws it
     assert "Saved as version centre-b" in texts(at, "success")
 
     # activation needs the confirmation
@@ -257,7 +257,7 @@ def test_train_compare_save_activate_and_roll_back(registry, cohort, monkeypatch
     table = shown_table(at, "versions_table")
     assert list(table["version"]) == ["base", "centre-b"]
     row = table[table["version"] == "centre-b"].iloc[0]
-    assert row["Harrell's C"] == f"{card['metrics']['harrell_c_corrected']:.3f} " \
+    assert row["Harrell's C"] == f"{card.metrics.harrell_c_corrected:.3f} " \
                                  "(optimism-corrected)"
 
 
@@ -269,9 +269,10 @@ def test_train_compare_save_activate_and_roll_back(registry, cohort, monkeypatch
     ({}, ""),
 ])
 def test_the_version_list_gives_each_card_s_best_founded_c_index(metrics, shown):
+    from risk.registry import ModelCard
     from riskapp.retrain_versions import stored_c_index
 
-    assert stored_c_index({"metrics": metrics}) == shown
+    assert stored_c_index(ModelCard.from_dict({"metrics": metrics})) == shown
 
 
 def test_recalibrate_the_active_model_and_save_it_as_a_child_version(registry, cohort):
@@ -286,9 +287,9 @@ def test_recalibrate_the_active_model_and_save_it_as_a_child_version(registry, c
     new = [v for v in registry.versions() if v != "base"]
     assert len(new) == 1
     card = registry.read(new[0])[1]
-    assert card["kind"] == "recalibrated" and card["parent"] == "base"
-    assert card["settings"]["recalibration"] == "baseline and slope"
-    assert card["training_data"]["sha256"]
+    assert card.kind == "recalibrated" and card.parent == "base"
+    assert card.settings["recalibration"] == "baseline and slope"
+    assert card.training_data.sha256
     assert registry.active_version() == "base"
     assert "reviewed the observed and predicted survival above" in \
         at.checkbox(key="recalibrated_confirm").label

@@ -130,7 +130,7 @@ def test_upload_train_compare_activate_and_roll_back(page, server, registry, coh
         timeout=60_000)
     settle(page)
     assert registry.active_version() == "browser-centre"
-    assert registry.read("browser-centre")[1]["training_data"]["patients"] == 300
+    assert registry.read("browser-centre")[1].training_data.patients == 300
 
     page.get_by_role("tab", name="Model versions").click()
     expect(page.get_by_text("Roll back to " + before)).to_be_visible(timeout=60_000)

@@ -61,7 +61,7 @@ def test_a_matched_file_trains_the_same_model_as_the_file_with_our_names(capsys,
     registry = Registry(models)
     (ours, _), (theirs, card) = registry.read("ours"), registry.read("theirs")
     assert theirs["biopsy_model"]["coefficients"] == ours["biopsy_model"]["coefficients"]
-    assert card["settings"]["column_mapping"] == {"age": "Age_years",
+    assert card.settings["column_mapping"] == {"age": "Age_years",
                                                   "met_grade": "Liver grade", "death": "Died"}
 
 
@@ -79,7 +79,7 @@ def test_evaluate_and_recalibrate_take_the_matching_too(capsys, files, tmp_path)
                          models, *matching)
     assert code == 0, err
     card = Registry(models).read(out.splitlines()[-1])[1]
-    assert card["settings"]["column_mapping"]["age"] == "Age_years"
+    assert card.settings["column_mapping"]["age"] == "Age_years"
 
 
 @pytest.mark.parametrize(("columns", "message"), [

@@ -22,6 +22,7 @@ from risk.cli import main
 from risk.data.reading import read_csv_text
 from risk.data.validation import validate_cohort
 from risk.model.batch import OUTPUT_COLUMNS, PFS_OUTPUT_COLUMNS
+from risk.model.grade_sensitivity import with_grade_sensitivity
 from risk.registry import store as reg
 
 #: Settings that keep a training run near one second (the penalty is fixed).
@@ -84,15 +85,15 @@ def test_train_prints_the_version_last_and_saves_a_card_with_the_fingerprint(
     assert registry.active_version() is None  # saved, not served without --activate
     _, card = registry.read(version)
     frame = validate_cohort(read_csv_text(cohort), purpose="training").frame
-    data = card["training_data"]
-    assert data["sha256"] == reg.sha256(cohort.read_bytes())
-    assert data["patients"] == len(frame)
-    assert data["events"] == int(frame["death"].sum())
-    assert data["patients_with_biopsy_grade"] == int(frame["met_grade"].notna().sum())
-    assert card["kind"] == "trained" and card["parent"] is None
-    assert card["settings"]["penalizer"] == 0.1 and card["settings"]["seed"] == 1
-    assert 0.5 < card["metrics"]["harrell_c"] <= 1  # apparent: measured on the training file
-    assert "training cohort itself" in card["metrics"]["measured_on"]
+    data = card.training_data
+    assert data.sha256 == reg.sha256(cohort.read_bytes())
+    assert data.patients == len(frame)
+    assert data.events == int(frame["death"].sum())
+    assert data.patients_with_biopsy_grade == int(frame["met_grade"].notna().sum())
+    assert card.kind == "trained" and card.parent is None
+    assert card.settings["penalizer"] == 0.1 and card.settings["seed"] == 1
+    assert 0.5 < card.metrics.harrell_c <= 1  # apparent: measured on the training file
+    assert "training cohort itself" in card.metrics.measured_on
 
 
 def test_the_command_line_and_the_retrain_page_store_the_same_card(workspace, capsys,
@@ -114,7 +115,7 @@ def test_the_command_line_and_the_retrain_page_store_the_same_card(workspace, ca
     assert candidate.model.to_dict() == cli_params
 
     def stamps_removed(card):
-        card = json.loads(json.dumps(card))
+        card = json.loads(card.to_json())
         card.pop("created_utc", None)
         card.pop("version", None)  # given by the registry when it saves
         return card
@@ -132,12 +133,13 @@ def test_train_with_evaluate_stores_the_validation_report_in_the_card(workspace,
     assert code == 0
     version = out.strip().splitlines()[-1]
     loaded = reg.Registry(tmp_path).load(version)
-    stored = loaded.card["metrics"]["evaluation"]
+    stored = loaded.card.metrics.stored_report()
     frame = validate_cohort(read_csv_text(cohort), purpose="training").frame
-    again = evaluate(loaded.model, frame, bootstrap=3, seed=1).to_dict()
-    assert stored["n"] == len(frame) and stored["settings"]["bootstrap"] == 3
-    assert stored["harrell_c"] == pytest.approx(again["harrell_c"])
-    assert stored["harrell_c_corrected"] == pytest.approx(again["harrell_c_corrected"])
+    again = evaluate(loaded.model, frame, bootstrap=3, seed=1)
+    assert stored.headline.n == len(frame) and stored.settings.bootstrap == 3
+    assert stored.headline.harrell_c == pytest.approx(again.headline.harrell_c)
+    assert stored.headline.harrell_c_corrected == pytest.approx(
+        again.headline.harrell_c_corrected)
 
 
 def test_no_patient_id_or_survival_time_reaches_any_model_file(workspace):
@@ -236,8 +238,8 @@ def test_predict_writes_one_row_per_input_row_in_order(workspace, tmp_path, caps
                                 "--model-dir", workspace["models"], "--chunk-rows", "100")
     assert code == 0, err
     assert f"wrote {len(frame)} predictions" in stdout
-    table = pd.read_csv(out, dtype={"patient_id": str, "flags": str}, keep_default_na=False,
-                        na_values=[""])
+    table = pd.read_csv(out, dtype={"patient_id": str, "flags": str, "grade_uncertain": str},
+                        keep_default_na=False, na_values=[""])
     # the shipped cohort has PFS, so the model does: its columns follow the OS ones
     assert list(table.columns) == [*OUTPUT_COLUMNS, *PFS_OUTPUT_COLUMNS]
     assert table["patient_id"].tolist() == frame["patient_id"].tolist()
@@ -246,19 +248,20 @@ def test_predict_writes_one_row_per_input_row_in_order(workspace, tmp_path, caps
 
     model = reg.Registry(workspace["models"]).load().model
     patients = validate_cohort(read_csv_text(path), purpose="prediction").frame
-    expected = model.predict(patients).table
+    expected = with_grade_sensitivity(model, patients, model.predict(patients).table)
+    assert (table["grade_uncertain"] == "true").any()  # Ki-67 near a cut-off in this cohort
     pfs = model.pfs_model.predict(patients).table  # at the biopsy
     for name in PFS_OUTPUT_COLUMNS:
         np.testing.assert_allclose(table[name], pfs[name.replace("pfs_", "surv_")],
                                    rtol=1e-5, atol=1e-6)
         assert (table[name] <= 1).all()
     for name in OUTPUT_COLUMNS:
-        if name.startswith(("surv_", "median_")):
+        if name.startswith(("surv_", "median_", "p_")):
             np.testing.assert_allclose(table[name], expected[name], rtol=1e-5, atol=1e-6)
         elif name not in ("model_version", "flags"):
             assert table[name].tolist() == expected[name].tolist()
     probabilities = table[[c for c in table.columns if c.startswith("surv_")]].to_numpy()
-    assert np.all((probabilities >= 0) & (probabilities <= 1))
+    assert np.all((probabilities >= 0) & (probabilities <= 1) | np.isnan(probabilities))
     assert np.all(table["surv_60_lower"] <= table["surv_60"])
     assert np.all(table["surv_60"] <= table["surv_60_upper"])
 

@@ -14,6 +14,7 @@ from sksurv.util import Surv
 
 from risk.evaluation import bootstrap as boot
 from risk.evaluation import report as evaluation
+from risk.evaluation.document import REPORT_FORMAT, EvaluationReport
 from risk.evaluation.report import EvaluationError, evaluate
 from risk.model import BiopsyRiskModel
 
@@ -57,6 +58,31 @@ def test_report_has_every_key_and_is_strict_json(report):
     assert data["n"] == 300 and data["events"] == 125
 
 
+def test_the_json_report_reads_back_to_the_same_report(model, frame, report):
+    """report.json is a product: what from_dict reads, to_dict writes again, key for key
+    and in the same order; the typed headline holds the numbers of the JSON."""
+    short = frame.assign(death=np.where(frame["os_months"] > 50, 0, frame["death"]),
+                         os_months=np.minimum(frame["os_months"], 50.0))
+    for each in (report, evaluate(model, short, bootstrap=0)):
+        data = each.to_dict()
+        again = EvaluationReport.from_dict(json.loads(json.dumps(data)))
+        assert json.dumps(again.to_dict()) == json.dumps(data)
+        assert again.headline == each.headline and again.comparator == each.comparator
+    data = report.to_dict()
+    assert report.headline.harrell_c == data["harrell_c"]
+    assert report.headline.harrell_c_corrected == data["harrell_c_corrected"]
+    assert report.comparator.uno_c_lower == data["comparator"]["uno_c_lower"]
+    assert report.calibration["60"].groups[0].n == data["calibration"]["60"]["groups"][0]["n"]
+    assert report.summary() == {k: data[k] for k in report.summary()}
+
+
+def test_a_report_of_another_format_is_refused():
+    with pytest.raises(EvaluationError, match=f"reads format {REPORT_FORMAT}"):
+        EvaluationReport.from_dict({"report_format": REPORT_FORMAT + 1})
+    with pytest.raises(EvaluationError, match="not an evaluation report"):
+        EvaluationReport.from_dict({"harrell_c": "high", "subgroups": [1]})
+
+
 def test_headline_metrics_equal_lifelines_and_scikit_survival(model, frame, report):
     table, comparator = _served(model, frame)
     t, e = frame["os_months"].to_numpy(), frame["death"].to_numpy().astype(bool)
@@ -91,9 +117,9 @@ def test_value_of_the_biopsy_on_patients_with_a_grade(model, frame, report):
     t, e = biopsied["os_months"].to_numpy(), biopsied["death"].to_numpy()
     c_bio = concordance_index(t, table["surv_60"].to_numpy(), e)
     c_comp = concordance_index(t, comparator["surv_60"].to_numpy(), e)
-    assert bio["n"] == len(biopsied)
-    assert bio["delta_c"] == pytest.approx(c_bio - c_comp, abs=1e-12)
-    counts = sum(cell["n"] for cell in bio["reclassification"])
+    assert bio.n == len(biopsied)
+    assert bio.delta_c == pytest.approx(c_bio - c_comp, abs=1e-12)
+    counts = sum(cell.n for cell in bio.reclassification)
     assert counts == len(biopsied)
     # LR test: the liver grade terms on top of the comparator's covariates, refitted
     nested = pd.DataFrame(model.comparator_model_.design(biopsied),
@@ -104,8 +130,8 @@ def test_value_of_the_biopsy_on_patients_with_a_grade(model, frame, report):
     full = full.loc[:, full.std() > 0]
     fits = [CoxPHFitter().fit(d.assign(t=t, e=e), "t", "e") for d in (nested, full)]
     stat = 2 * (fits[1].log_likelihood_ - fits[0].log_likelihood_)
-    assert bio["lr_test"]["df"] == 2
-    assert bio["lr_test"]["statistic"] == pytest.approx(stat, rel=1e-4)
+    assert bio.lr_test.df == 2
+    assert bio.lr_test.statistic == pytest.approx(stat, rel=1e-4)
 
 
 def test_decision_curve_and_subgroups(report):

@@ -1,11 +1,17 @@
-"""Figure builders (pure: dict in, figure out) and the self-contained HTML report."""
+"""Figure builders (pure: the report's typed sections in, figure out) and the
+self-contained HTML report."""
 
 import re
 
 import plotly.graph_objects as go
 import pytest
 
-from risk.evaluation.report import SYNTHETIC_CONTEXT
+from risk.evaluation import SYNTHETIC_CONTEXT, EvaluationReport
+from risk.evaluation.section_models import (
+    CalibrationSection,
+    DecisionPoint,
+    ReclassificationCell,
+)
 from risk.present.figures import evaluation as fe
 from risk.present.html import render_report_html
 
@@ -45,12 +51,17 @@ def _report(**extra):
     return report
 
 
+def _typed(**extra) -> EvaluationReport:
+    return EvaluationReport.from_dict(_report(**extra))
+
+
 def _trace(fig, name):
     return next(t for t in fig.data if t.name == name)
 
 
 def test_calibration_plot_has_diagonal_groups_with_intervals_and_curve():
-    fig = fe.calibration_plot(CALIBRATION, CALIBRATION)
+    calibration = CalibrationSection.from_dict(CALIBRATION)
+    fig = fe.calibration_plot(calibration, calibration)
     assert isinstance(fig, go.Figure)
     diagonal = _trace(fig, "Perfect calibration")
     assert list(diagonal.x) == [0, 1] and list(diagonal.y) == [0, 1]
@@ -63,28 +74,28 @@ def test_calibration_plot_has_diagonal_groups_with_intervals_and_curve():
 
 
 def test_auc_plot_shows_each_horizon():
-    report = _report()
-    fig = fe.time_dependent_auc_plot(report, report["comparator"])
+    report = _typed()
+    fig = fe.time_dependent_auc_plot(report.headline, report.comparator)
     assert list(_trace(fig, fe.SERVED_NAME).y) == [0.85, 0.82, 0.80]
     assert list(_trace(fig, fe.COMPARATOR_NAME).y) == pytest.approx([0.82, 0.79, 0.77])
 
 
 def test_decision_curve_plot_has_both_references():
-    fig = fe.decision_curve_plot(DECISION)
+    fig = fe.decision_curve_plot([DecisionPoint.from_dict(p) for p in DECISION])
     assert list(_trace(fig, "Treat none").y) == [0, 0, 0]
     assert list(_trace(fig, "Treat all").y) == pytest.approx([0.25, 0.2, 0.1])
     assert list(_trace(fig, fe.SERVED_NAME).y) == pytest.approx([0.275, 0.25, 0.2])
 
 
 def test_reclassification_heatmap_counts_in_order():
-    fig = fe.reclassification_heatmap(CELLS)
+    fig = fe.reclassification_heatmap([ReclassificationCell.from_dict(c) for c in CELLS])
     heat = fig.data[0]
     assert [list(r) for r in heat.z] == [[0, 1, 2], [10, 11, 12], [20, 21, 22]]
     assert list(heat.y) == ["Low risk", "Intermediate risk", "High risk"]
 
 
 def test_concordance_comparison_intervals():
-    fig = fe.concordance_comparison(_report())
+    fig = fe.concordance_comparison(_typed())
     served = _trace(fig, fe.SERVED_NAME)
     assert list(served.x) == [0.78, 0.77]
     assert list(served.error_x.array) == pytest.approx([0.03, 0.03])
@@ -93,7 +104,7 @@ def test_concordance_comparison_intervals():
 
 
 def test_html_is_self_contained_and_says_why_synthetic_looks_good():
-    page = render_report_html(_report(model_version="v1"))
+    page = render_report_html(_typed(model_version="v1"))
     assert page.count("plotly.js v") == 1  # the library embedded once
     assert page.count("Plotly.newPlot") >= 5
     assert not re.search(r"<script[^>]*\bsrc=", page)
@@ -102,8 +113,8 @@ def test_html_is_self_contained_and_says_why_synthetic_looks_good():
 
 
 def test_html_escapes_user_text():
-    page = render_report_html(_report(model_version="<script>alert(1)</script>",
-                                      notes=["<img src=x onerror=alert(2)>"]),
+    page = render_report_html(_typed(model_version="<script>alert(1)</script>",
+                                     notes=["<img src=x onerror=alert(2)>"]),
                               title="<b>Clinic</b>")
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     assert "<img src=x" not in page
@@ -111,5 +122,5 @@ def test_html_escapes_user_text():
 
 
 def test_html_without_optional_sections():
-    page = render_report_html(_report(biopsy_value=None, decision_curve=[], calibration={}))
+    page = render_report_html(_typed(biopsy_value=None, decision_curve=[], calibration={}))
     assert "Not assessed" in page and "Not run (bootstrap 0)" in page

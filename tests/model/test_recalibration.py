@@ -217,10 +217,10 @@ def test_the_command_saves_a_new_version_whose_card_names_its_parent(registry, t
     assert version != "base" and registry.versions() == sorted(["base", version])
     assert registry.active_version() == "base"  # saved, not served
     _, card = registry.read(version)
-    assert card["kind"] == "recalibrated" and card["parent"] == "base"
-    assert card["training_data"]["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
-    assert card["training_data"]["patients"] == 600
-    assert card["settings"]["recalibration"] == "baseline"
+    assert card.kind == "recalibrated" and card.parent == "base"
+    assert card.training_data.sha256 == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert card.training_data.patients == 600
+    assert card.settings["recalibration"] == "baseline"
     assert "observed" in out and "before" in out
     shown = registry.load(version).model
     assert shown.biopsy_model_.coef_.equals(registry.load("base").model.biopsy_model_.coef_)
@@ -235,7 +235,7 @@ def test_activate_then_rollback_serves_the_parent_again(registry, tmp_path, caps
     assert code == 0, err
     assert out.strip().splitlines()[-1] == "centre-a"
     assert registry.active_version() == "centre-a"
-    assert registry.read("centre-a")[1]["settings"]["recalibration"] == "baseline and slope"
+    assert registry.read("centre-a")[1].settings["recalibration"] == "baseline and slope"
     assert run_cli(capsys, "models", "rollback", "--model-dir", registry.root)[0] == 0
     assert registry.active_version() == "base"
 
@@ -279,7 +279,7 @@ def test_the_command_runs_as_a_process_and_its_help_reads_well(registry, tmp_pat
     assert done.returncode == 0, done.stderr
     version = done.stdout.strip().splitlines()[-1]
     assert registry.active_version() == version
-    assert registry.load().card["parent"] == "base"
+    assert registry.load().card.parent == "base"
     helped = subprocess.run([sys.executable, "-m", "risk", "recalibrate", "--help"],
                             capture_output=True, text=True, timeout=60)
     assert helped.returncode == 0
@@ -308,7 +308,7 @@ def test_two_recalibrations_at_the_same_time_both_land_intact(registry, tmp_path
     assert {r.version: r.status for r in registry.list_versions()} == \
         {"base": "ok", versions[0]: "ok", versions[1]: "ok"}
     assert registry.active_version() in versions
-    assert all(registry.read(v)[1]["parent"] == "base" for v in versions)
+    assert all(registry.read(v)[1].parent == "base" for v in versions)
 
 
 def test_a_recalibration_killed_while_saving_leaves_the_previous_active_model(registry,

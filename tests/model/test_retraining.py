@@ -36,21 +36,22 @@ def test_the_candidate_is_fitted_on_the_cohort_with_the_chosen_settings(trained)
     reference = BiopsyRiskModel(penalizer=0.1, seed=2).fit(frame)
     np.testing.assert_allclose(candidate.model.biopsy_model_.coef_,
                                reference.biopsy_model_.coef_)
-    assert candidate.report["n"] == len(frame)
+    assert candidate.report.headline.n == len(frame)
     assert candidate.active_version == "base"
-    assert candidate.active_report["model_version"] == "base"
+    assert candidate.active_report.model_version == "base"
 
 
 def test_both_reports_measure_the_same_patients_and_the_active_model_is_unchanged(trained):
     frame, active, candidate, _ = trained
-    assert candidate.report["n"] == candidate.active_report["n"] == len(frame)
-    assert candidate.report["events"] == candidate.active_report["events"]
+    new, old = candidate.report.headline, candidate.active_report.headline
+    assert new.n == old.n == len(frame)
+    assert new.events == old.events
     from lifelines.utils import concordance_index
 
     # the served predictions (either model) are ranked by their 5-year survival
     served = active.predict(frame).table["surv_60"].to_numpy()
     expected = concordance_index(frame["os_months"], served, frame["death"])
-    assert candidate.active_report["harrell_c"] == pytest.approx(expected, abs=1e-9)
+    assert candidate.active_report.headline.harrell_c == pytest.approx(expected, abs=1e-9)
     assert json.dumps(active.to_dict(), sort_keys=True) == active.snapshot
 
 
@@ -66,19 +67,19 @@ def test_progress_rises_to_one_through_every_stage(trained):
 def test_the_card_has_the_fingerprint_settings_mapping_and_both_models_metrics(trained):
     frame, _, candidate, _ = trained
     card = candidate_card(candidate, notes="centre B")
-    assert card["kind"] == "trained" and card["parent"] is None and card["notes"] == "centre B"
-    assert card["training_data"]["patients"] == len(frame)
-    assert card["settings"]["penalizer"] == 0.1 and card["settings"]["bootstrap"] == 3
-    assert card["settings"]["column_mapping"] == {"age": "age at biopsy"}
-    metrics = card["metrics"]
-    assert metrics["harrell_c"] == pytest.approx(candidate.report["harrell_c"], abs=1e-4)
-    assert "harrell_c_corrected" in metrics and "internal" in metrics["measured_on"]
-    compared = metrics["compared_with"]
-    assert compared["version"] == "base" and "external" in compared["measured_on"]
-    assert not [k for k in compared if k.endswith("_corrected")]
-    assert card["intended_use"].startswith("Research and decision-support prototype")
-    assert "shipped model" not in card["intended_use"]  # this is a researcher's model
-    text = json.dumps(card)
+    assert card.kind == "trained" and card.parent is None and card.notes == "centre B"
+    assert card.training_data.patients == len(frame)
+    assert card.settings["penalizer"] == 0.1 and card.settings["bootstrap"] == 3
+    assert card.settings["column_mapping"] == {"age": "age at biopsy"}
+    metrics = card.metrics
+    assert metrics.harrell_c == pytest.approx(candidate.report.headline.harrell_c, abs=1e-4)
+    assert "harrell_c_corrected" in metrics.to_dict() and "internal" in metrics.measured_on
+    compared = metrics.compared_with
+    assert compared.version == "base" and "external" in compared.measured_on
+    assert not [k for k in compared.to_dict() if k.endswith("_corrected")]
+    assert card.intended_use.startswith("Research and decision-support prototype")
+    assert "shipped model" not in card.intended_use  # this is a researcher's model
+    text = card.to_json().decode()
     assert "P000001" not in text  # no patient identifiers
 
 
@@ -87,10 +88,10 @@ def test_the_card_keeps_the_whole_report_so_the_model_page_can_draw_it(trained):
 
     *_, candidate, _ = trained
     card = candidate_card(candidate)
-    assert card["metrics"]["evaluation"] == candidate.report
+    assert card.metrics.evaluation == candidate.report.to_dict()
     kind, report = stored_evaluation(card)
-    assert kind == "report" and report["calibration"] and report["decision_curve"]
-    assert json.loads(json.dumps(card)) == card  # JSON safe as stored
+    assert kind == "report" and report.calibration and report.decision_curve
+    assert json.loads(card.to_json()) == card.to_dict()  # JSON safe as stored
 
 
 @pytest.mark.parametrize("settings, words", [

@@ -30,16 +30,16 @@ def test_the_shipped_model_is_active_and_intact(shipped):
     assert [r.status for r in shipped.list_versions() if r.version == SHIPPED] == ["ok"]
     loaded = shipped.load()
     assert loaded.version == SHIPPED
-    assert loaded.card["kind"] == "trained"
+    assert loaded.card.kind == "trained"
 
 
 def test_the_shipped_model_was_trained_on_the_shipped_cohort(shipped, repo_root):
     _, card = shipped.read(SHIPPED)
     cohort = (repo_root / "data" / "synthetic" / "cohort.csv").read_bytes()
-    assert card["training_data"]["sha256"] == reg.sha256(cohort), (
+    assert card.training_data.sha256 == reg.sha256(cohort), (
         "data/synthetic/cohort.csv changed since the shipped model was trained: "
         "rm -rf models/synthetic-v1 && make model")
-    assert card["intended_use"].startswith("Research and decision-support prototype")
+    assert card.intended_use.startswith("Research and decision-support prototype")
 
 
 def test_make_model_reproduces_the_shipped_coefficients(repo_root, tmp_path, monkeypatch,

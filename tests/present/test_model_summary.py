@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from cohort_frames import make_cohort
 
+from risk.evaluation import EvaluationReport, Headline
 from risk.model import BiopsyRiskModel, CoxModel
 from risk.model.features import DesignColumn, patient_frame
 from risk.present import model_summary as summary
+from risk.registry import ModelCard
 from risk.registry.card import build_card, data_fingerprint
 from risk.registry.lineage import built_on
 from risk.registry.store import Registry
@@ -94,31 +96,39 @@ def test_reference_patient_sentence(pair):
 
 
 def test_stored_evaluation_kinds():
+    def card(metrics: dict) -> ModelCard:
+        return ModelCard.from_dict({"metrics": metrics})
+
     report = {"harrell_c": 0.7, "comparator": {"harrell_c": 0.65}}
-    assert summary.stored_evaluation({"metrics": {"evaluation": report}}) == ("report", report)
+    kind, stored = summary.stored_evaluation(card({"evaluation": report}))
+    assert (kind, stored.to_dict()) == ("report", EvaluationReport.from_dict(report).to_dict())
     headline = {"harrell_c": 0.7, "measured_on": "x"}
-    assert summary.stored_evaluation({"metrics": headline}) == ("headline", headline)
+    kind, stored = summary.stored_evaluation(card(headline))
+    assert (kind, stored.to_dict()) == ("headline", headline)
     apparent = {"c_index_apparent_training": 0.77}
-    assert summary.stored_evaluation({"metrics": apparent}) == ("none", None)
-    assert summary.stored_evaluation({}) == ("none", None)
+    assert summary.stored_evaluation(card(apparent)) == ("none", None)
+    assert summary.stored_evaluation(ModelCard()) == ("none", None)
 
 
 def test_headline_metrics_with_intervals():
     report = {"harrell_c": 0.71234, "harrell_c_lower": 0.69, "harrell_c_upper": 0.735,
               "brier_60": 0.16, "comparator": {"harrell_c": 0.68}}
-    table = summary.headline_metrics(report)
-    assert table["Metric"].tolist() == ["Harrell's C", "Brier score at 60 months"]
+    typed = EvaluationReport.from_dict(report)
+    table = summary.headline_metrics(typed.headline, typed.comparator)
+    assert table["Metric"].tolist() == ["Harrell's C",
+                                        "Brier score at 60 months (lower is better)"]
     assert table.iloc[0, 1] == "0.712 (0.690 to 0.735)" and table.iloc[0, 2] == "0.680"
     assert table.iloc[1, 2] == ""
-    lines = summary.biopsy_value_lines({"delta_c": 0.034, "delta_c_lower": 0.02,
-                                        "delta_c_upper": 0.05, "lr_test_p": 1e-9})
+    lines = summary.biopsy_value_lines(Headline.from_dict(
+        {"delta_c": 0.034, "delta_c_lower": 0.02, "delta_c_upper": 0.05, "lr_test_p": 1e-9}))
     assert "+0.034" in lines[0] and "p < 0.001" in lines[1]
 
 
 def test_limitations_say_synthetic_only_when_it_applies(pair):
-    assert summary.limitations(pair, {}, synthetic=True)[0] == summary.SYNTHETIC_LIMITATION
-    assert summary.SYNTHETIC_LIMITATION not in summary.limitations(pair, {}, synthetic=False)
-    assert summary.limitations(pair, {"notes": "hello"}, False)[-1].endswith("hello")
+    blank = ModelCard()
+    assert summary.limitations(pair, blank, synthetic=True)[0] == summary.SYNTHETIC_LIMITATION
+    assert summary.SYNTHETIC_LIMITATION not in summary.limitations(pair, blank, synthetic=False)
+    assert summary.limitations(pair, ModelCard(notes="hello"), False)[-1].endswith("hello")
 
 
 def test_version_history_newest_first_with_parents(pair, frame, tmp_path):
@@ -141,7 +151,7 @@ def test_version_history_newest_first_with_parents(pair, frame, tmp_path):
 def test_a_version_rests_on_its_file_and_on_its_recalibration_parents():
     """Trained: its own file. Recalibrated: its own file (the baseline) and, up the
     chain of recalibrations, the file its coefficients were trained on."""
-    cards = {
+    cards = {name: ModelCard.from_dict(card) for name, card in {
         "shipped": {"kind": "trained", "training_data": {"sha256": "SHIPPED"}},
         "local": {"kind": "trained", "parent": "shipped", "training_data": {"sha256": "A"}},
         "recal": {"kind": "recalibrated", "parent": "shipped",
@@ -149,7 +159,7 @@ def test_a_version_rests_on_its_file_and_on_its_recalibration_parents():
         "recal2": {"kind": "recalibrated", "parent": "recal", "training_data": {"sha256": "C"}},
         "loop": {"kind": "recalibrated", "parent": "loop", "training_data": {"sha256": "D"}},
         "orphan": {"kind": "recalibrated", "parent": "gone", "training_data": {"sha256": "E"}},
-    }
+    }.items()}
     def rests(name, sha):
         return built_on(cards[name], sha, cards.get)
 
@@ -159,4 +169,19 @@ def test_a_version_rests_on_its_file_and_on_its_recalibration_parents():
     assert rests("recal2", "SHIPPED") and rests("recal2", "B") and rests("recal2", "C")
     assert not rests("loop", "SHIPPED") and rests("loop", "D")
     assert not rests("orphan", "SHIPPED") and rests("orphan", "E")
-    assert not built_on({}, "SHIPPED", cards.get)
+    assert not built_on(ModelCard(), "SHIPPED", cards.get)
+
+
+def test_the_views_name_the_headline_metrics_from_one_list():
+    """The Model page, the HTML report and the Retrain page read their words from
+    METRIC_LABELS; each named metric is a field of the typed headline."""
+    from risk.evaluation.headline import CORRECTED, METRIC_LABELS, Headline
+    from risk.present import html
+    from riskapp.retrain_report import COMPARISON_ROWS
+
+    words = dict(METRIC_LABELS)
+    assert set(words) <= set(Headline.model_fields)
+    assert set(CORRECTED) | set(CORRECTED.values()) <= set(words)
+    assert set(summary.HEADLINE) <= set(words) and set(COMPARISON_ROWS) <= set(words)
+    assert all(words[key] == label for key, label in html._HEADLINE)
+    assert html.OPTIMISM_LABELS["calibration_slope_60"] == words["calibration_slope_60"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from risk.evaluation import EvaluationReport
+from risk.evaluation.section_models import ProportionalHazards
 from risk.present.html import (
     covariate_label,
     optimism_note,
@@ -47,7 +49,8 @@ def test_model_terms_are_named_in_the_clinics_words(name, words):
 
 
 def test_optimism_rows_name_each_metric_and_the_note_says_how_it_was_run():
-    report = {"optimism": OPTIMISM, "settings": {"seed": 7, "reselect": False}}
+    report = EvaluationReport.from_dict(
+        {"optimism": OPTIMISM, "settings": {"seed": 7, "reselect": False}})
     rows = optimism_rows(report)
     assert [r["Metric"] for r in rows] == ["Harrell's C", "Harrell's C, primary-only comparator"]
     assert rows[0] == {"Metric": "Harrell's C", "Apparent": "0.761", "Optimism": "0.015",
@@ -55,12 +58,12 @@ def test_optimism_rows_name_each_metric_and_the_note_says_how_it_was_run():
     note = optimism_note(report)
     assert "200 resamples (1 failed), seed 7" in note
     assert "terms chosen on the whole cohort" in note
-    assert "re-chosen by cross-validation" in optimism_note(
-        {"optimism": OPTIMISM, "settings": {"reselect": True}})
+    assert "re-chosen by cross-validation" in optimism_note(EvaluationReport.from_dict(
+        {"optimism": OPTIMISM, "settings": {"reselect": True}}))
 
 
 def test_proportional_hazards_rows_flag_small_p_values_in_words():
-    rows = proportional_hazards_rows(PH)
+    rows = proportional_hazards_rows(ProportionalHazards.from_dict(PH))
     assert [r["Term"] for r in rows] == ["Liver biopsy WHO grade: G3 (Ki-67 > 20%)",
                                          "Sex: Male", "Timing of liver metastases: Metachronous"]
     assert [r["Chi-square"] for r in rows] == ["0.37", "0.00", "4.02"]
@@ -68,7 +71,7 @@ def test_proportional_hazards_rows_flag_small_p_values_in_words():
 
 
 def test_subgroup_rows_say_the_grouping_and_give_risks_as_percentages():
-    rows = subgroup_rows({"subgroups": SUBGROUPS})
+    rows = subgroup_rows(EvaluationReport.from_dict({"subgroups": SUBGROUPS}))
     assert rows[0]["Subgroup"] == "Primary site: Appendix"
     assert rows[1]["Subgroup"] == "Primary WHO grade: Not assessed"
     assert rows[0]["Observed risk of death by 60 months"] == "11.1%"
@@ -81,7 +84,7 @@ def test_the_html_report_uses_the_words_and_names_the_cohort_file():
               "settings": {"seed": 0}, "proportional_hazards": {"biopsy": PH},
               "subgroups": SUBGROUPS,
               "data": {"file": "centre<b>.csv", "sha256": "ab" * 32, "validation": "external"}}
-    page = render_report_html(report)
+    page = render_report_html(EvaluationReport.from_dict(report))
     assert "Harrell&#x27;s C, primary-only comparator" in page
     assert "comparator_harrell_c" not in page and "met_grade[G3]" not in page
     assert "Primary site: Appendix" in page and "review: p &lt; 0.05" in page

@@ -34,9 +34,9 @@ def test_save_then_read_gives_the_same_parameters_and_card(registry):
     version = registry.save(PARAMS, card(notes="first"))
     params, stored_card = registry.read(version)
     assert params == PARAMS
-    assert stored_card["notes"] == "first"
-    assert stored_card["version"] == version
-    assert stored_card["kind"] == "trained" and stored_card["parent"] is None
+    assert stored_card.notes == "first"
+    assert stored_card.version == version
+    assert stored_card.kind == "trained" and stored_card.parent is None
     assert set(os.listdir(registry.root / version)) == {"model.json", "card.json",
                                                         "manifest.json"}
 
@@ -224,7 +224,7 @@ def test_list_versions_shows_status_active_and_counts(registry):
     assert rows["v1"].patients == 10 and rows["v1"].events == 4
     assert {r.status for r in rows.values()} == {"ok"}
     shown = registry.show("v2")
-    assert shown["active"] and shown["card"]["parent"] == "v1"
+    assert shown["active"] and shown["card"].parent == "v1"
     assert shown["model"] == PARAMS
 
 
@@ -294,15 +294,15 @@ def test_fingerprint_and_card_hold_counts_never_rows():
                           "os_months": [12.3456, 40.0, 7.5], "death": [1, 0, 1],
                           "met_grade": ["G2", None, "G3"]})
     fp = data_fingerprint(frame, raw_bytes=b"a,b\n")
-    assert fp == {"sha256": reg.sha256(b"a,b\n"), "patients": 3, "events": 2,
+    assert fp.to_dict() == {"sha256": reg.sha256(b"a,b\n"), "patients": 3, "events": 2,
                   "median_follow_up_months": 40.0, "patients_with_biopsy_grade": 2,
                   "schema_version": 2, "synthetic": False}
-    text = json.dumps(build_card(training_data=fp))
+    text = build_card(training_data=fp).to_json().decode()
     assert "ZX-UNIQUE" not in text and "12.3456" not in text
     card_ = build_card(training_data=fp)
-    assert set(card_["libraries"]) >= {"python", "numpy", "pandas", "lifelines",
-                                       "scikit-learn"}
-    assert card_["created_utc"].endswith("Z") and card_["metrics"] == {}
+    assert set(card_.libraries) >= {"python", "numpy", "pandas", "lifelines",
+                                    "scikit-learn"}
+    assert card_.created_utc.endswith("Z") and card_.metrics.to_dict() == {}
 
 
 def test_a_recalibrated_card_must_name_its_parent():

@@ -140,4 +140,4 @@ def test_the_card_records_what_the_fit_left_out(aliased_cohort, tmp_path):
                  "--version", "aliased", "--penalizer", "auto"]) == 0
     card = Registry(tmp_path / "models").read("aliased")[1]
     assert any("'Primary WHO grade = Not assessed' is the same patients as 'Primary site = "
-               "Unknown primary'" in note for note in card["fitting_notes"])
+               "Unknown primary'" in note for note in card.fitting_notes)

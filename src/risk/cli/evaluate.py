@@ -106,33 +106,32 @@ def run(args: argparse.Namespace) -> int:
         raise RiskError(f"cannot create the output folder {out}: {exc.strerror or exc}") \
             from None
     source = cohort_source(Path(args.data).name, hashlib.sha256(raw_bytes).hexdigest(),
-                           loaded.card)
+                           loaded.card.training_data.sha256,
+                           column_mapping=merged(args.columns))
     print(f"evaluating model {loaded.version} on {result.n_patients} patients, "
-          f"{result.n_deaths} deaths ({source['validation']} validation: "
-          + ("the model's own training file" if source["validation"] == "internal" else
+          f"{result.n_deaths} deaths ({source.validation} validation: "
+          + ("the model's own training file" if source.validation == "internal" else
              "not the file the model was trained on") + ") ...", flush=True)
     report = evaluate(loaded.model, result.frame, bootstrap=args.bootstrap, seed=args.seed,
                       n_jobs=args.jobs, progress=_progress if args.bootstrap else None,
                       dask_scheduler=args.dask_scheduler, model_synthetic=loaded.synthetic)
     report.model_version = loaded.version
-    data = report.to_dict()
-    if merged(args.columns):
-        source["column_mapping"] = merged(args.columns)
-    data["data"] = source
+    report.source = source
     try:
-        (out / "report.json").write_text(json.dumps(data, indent=2, allow_nan=False) + "\n",
-                                         encoding="utf-8")
+        (out / "report.json").write_text(
+            json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         (out / "report.html").write_text(
-            render_report_html(data, title=f"Validation of model {loaded.version}"),
+            render_report_html(report, title=f"Validation of model {loaded.version}"),
             encoding="utf-8")
     except OSError as exc:
         raise RiskError(f"cannot write the report in {out}: {exc.strerror or exc}") from None
-    c_lo, c_hi = data.get("harrell_c_lower"), data.get("harrell_c_upper")
+    served, comparator = report.headline, report.comparator
+    c_lo, c_hi = served.harrell_c_lower, served.harrell_c_upper
     interval = f" (95% CI {c_lo:.3f}-{c_hi:.3f})" if c_lo is not None and c_hi is not None \
         else ""
-    print(f"Harrell's C {data['harrell_c']:.3f}{interval}; comparator "
-          f"{data['comparator']['harrell_c']:.3f}")
-    for note in data["notes"]:
+    print(f"Harrell's C {served.harrell_c:.3f}{interval}; comparator "
+          f"{comparator.harrell_c:.3f}")
+    for note in report.notes:
         print(f"note: {note}")
     print(f"wrote {out / 'report.json'} and {out / 'report.html'}")
     return 0

@@ -16,6 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from risk.evaluation import EvaluationReport
+    from risk.registry import CardMetrics
 
 HELP = "list, show, activate or roll back the saved model versions"
 
@@ -70,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         print(format_list(registry))
     elif args.action == "show":
         shown = registry.show(args.version)
-        print(json.dumps(shown, indent=1, sort_keys=True) if args.json else format_card(shown))
+        print(json.dumps({**shown, "card": shown["card"].to_dict()}, indent=1, sort_keys=True)
+              if args.json else format_card(shown))
     elif args.action == "activate":
         previous = registry.active_version()
         registry.activate(args.version)
@@ -110,27 +116,34 @@ def _count(value) -> str:
 INDENT = " " * 16  # continuation lines line up under the values
 
 
+def _stored(value) -> dict:
+    """A card's mapping or record as stored in card.json (keys sorted), for listing."""
+    plain = value.to_dict() if hasattr(value, "to_dict") else value
+    return json.loads(json.dumps(plain, sort_keys=True))
+
+
 def format_card(shown: dict) -> str:
-    """A model card for people: what it is for, what it learnt from, what it weighs."""
+    """A model card for people: what it is for, what it learnt from, what it weighs.
+
+    ``shown`` is :meth:`risk.registry.store.Registry.show`'s (its card a ModelCard)."""
     card = shown["card"]
-    data = card.get("training_data", {})
     lines = [
         f"version:        {shown['version']}{'  (active)' if shown['active'] else ''}",
-        f"kind:           {card.get('kind')}"
-        + (f" from {card['parent']}" if card.get("parent") else ""),
-        f"created (UTC):  {card.get('created_utc')}",
-        f"intended use:   {card.get('intended_use')}",
-        "training data:  " + ", ".join(f"{k} {_value(v)}" for k, v in data.items()),
+        f"kind:           {card.kind}" + (f" from {card.parent}" if card.parent else ""),
+        f"created (UTC):  {card.created_utc}",
+        f"intended use:   {card.intended_use}",
+        "training data:  " + ", ".join(f"{k} {_value(v)}"
+                                       for k, v in _stored(card.training_data).items()),
         "settings:       " + (", ".join(f"{k} {_value(v)}"
-                                        for k, v in card.get("settings", {}).items()) or "-"),
+                                        for k, v in _stored(card.settings).items()) or "-"),
     ]
-    metric_lines = _metric_lines(card.get("metrics") or {})
+    metric_lines = _metric_lines(card.metrics)
     lines.append("metrics:        " + (metric_lines[0] if metric_lines else "not evaluated yet"))
     lines += [INDENT + line for line in metric_lines[1:]]
     lines.append("libraries:      " + ", ".join(f"{k} {v}"
-                                                for k, v in card.get("libraries", {}).items()))
-    if card.get("notes"):
-        lines.append(f"notes:          {card['notes']}")
+                                                for k, v in _stored(card.libraries).items()))
+    if card.notes:
+        lines.append(f"notes:          {card.notes}")
     lines += _coefficients(shown.get("model", {}))
     lines.append("files (sha256): " + ", ".join(
         f"{name} {digest[:12]}" for name, digest in shown["manifest"]["files"].items()))
@@ -150,13 +163,14 @@ def _value(value) -> str:
     return str(value)
 
 
-def _metric_lines(metrics: dict) -> list[str]:
-    """The stored metrics, one idea per line. A stored validation report is summarised,
-    not dumped: ``models show VERSION --json`` and the Model page have all of it."""
+def _metric_lines(metrics: CardMetrics) -> list[str]:
+    """The stored metrics (a card's CardMetrics), one idea per line. A stored validation
+    report is summarised, not dumped: ``models show VERSION --json`` and the Model page
+    have all of it."""
     plain, lines = [], []
-    for key, value in metrics.items():
+    for key, value in _stored(metrics).items():
         if key == "evaluation" and isinstance(value, dict):
-            lines.append(_evaluation_line(value))
+            lines.append(_evaluation_line(metrics.stored_report()))
         elif isinstance(value, dict):  # e.g. the active model measured on the same cohort
             inner = {k: v for k, v in value.items() if k not in ("version", "measured_on")}
             head = f"{key} {value['version']}" if value.get("version") else key
@@ -172,24 +186,27 @@ def _metric_lines(metrics: dict) -> list[str]:
     return ([", ".join(plain)] if plain else []) + lines
 
 
-def _evaluation_line(report: dict) -> str:
-    """The headline of a stored validation report, in one line."""
+def _evaluation_line(report: EvaluationReport | None) -> str:
+    """The headline of a stored validation report (an EvaluationReport), in one line."""
+    if report is None:
+        return "validation report: not readable by this version of the code"
+    served = report.headline
+
     def interval(key: str) -> str:
-        value, lo, hi = (report.get(key), report.get(f"{key}_lower"),
-                         report.get(f"{key}_upper"))
+        value, (lo, hi) = served.value(key), served.interval(key)
         text = "n/a" if value is None else f"{value:.3f}"
         return text if lo is None or hi is None or value is None else \
             f"{text} ({lo:.3f}-{hi:.3f})"
 
-    boot = (report.get("settings") or {}).get("bootstrap")
+    boot = report.settings.bootstrap
     parts = [f"Harrell's C {interval('harrell_c')}"]
-    if report.get("harrell_c_corrected") is not None:
-        parts.append(f"optimism-corrected {report['harrell_c_corrected']:.3f}")
-    if report.get("calibration_slope_60") is not None:
-        parts.append(f"calibration slope at 60 months {report['calibration_slope_60']:.3f}")
-    if report.get("delta_c") is not None:
+    if served.harrell_c_corrected is not None:
+        parts.append(f"optimism-corrected {served.harrell_c_corrected:.3f}")
+    if served.calibration_slope_60 is not None:
+        parts.append(f"calibration slope at 60 months {served.calibration_slope_60:.3f}")
+    if served.delta_c is not None:
         parts.append(f"C gained with the liver biopsy {interval('delta_c')}")
-    return (f"validation report on {report.get('n')} patients ({report.get('events')} deaths"
+    return (f"validation report on {served.n} patients ({served.events} deaths"
             + (f", {boot} bootstrap resamples" if boot else "") + "): " + "; ".join(parts))
 
 

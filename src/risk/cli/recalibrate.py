@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     card = recalibration_card(parent.version, data_fingerprint(cohort.frame, raw_bytes), result,
                               args.notes)
     if merged(args.columns):
-        card["settings"]["column_mapping"] = merged(args.columns)
+        card = card.model_copy(update={
+            "settings": {**card.settings, "column_mapping": merged(args.columns)}})
     version = registry.save(result.model.to_dict(), card, version=args.version,
                             activate=args.activate)
     print(f"saved model version {version} (recalibrated from {parent.version}) in "

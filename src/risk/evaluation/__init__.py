@@ -1,4 +1,4 @@
-"""Validation of a model on a cohort: metrics, the report and its sections, Harrell's bootstrap.
+"""Validation of a model on a cohort: metrics, the typed report and its sections, Harrell's bootstrap.
 
 The names below are this package's public API; each lives in the module named
 beside it and is imported on first use (so importing one part stays cheap).
@@ -10,12 +10,20 @@ from risk._lazy import lazy_api
 
 #: public name -> the module of this package that defines it
 _WHERE = {
+    "EvaluationError": "document",
+    "EvaluationReport": "document",
+    "PUBLISHED_CONTEXT": "document",
+    "REPORT_FORMAT": "document",
+    "SYNTHETIC_CONTEXT": "document",
+    "CORRECTED": "headline",
+    "Headline": "headline",
+    "METRIC_LABELS": "headline",
+    "MetricSet": "headline",
+    "ModelMetrics": "headline",
+    "metric_label": "headline",
     "harrell_c": "metrics",
     "calibration_slope": "metrics.calibration",
-    "EvaluationError": "report",
-    "EvaluationReport": "report",
-    "PUBLISHED_CONTEXT": "report",
-    "SYNTHETIC_CONTEXT": "report",
     "evaluate": "report",
+    "CohortFile": "section_models",
 }
 __all__, __getattr__, __dir__ = lazy_api(__name__, _WHERE)

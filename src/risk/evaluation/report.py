@@ -21,16 +21,25 @@ then None in :meth:`EvaluationReport.to_dict`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from risk.errors import ModelError
+from risk._records import json_safe
 from risk.evaluation import bootstrap as boot
+from risk.evaluation.document import EvaluationError, EvaluationReport
+from risk.evaluation.headline import comparator_metrics, served_headline
 from risk.evaluation.metrics import bootstrap_concordance, percentile_interval, usable_horizons
+from risk.evaluation.section_models import (
+    BiopsyValue,
+    CalibrationSection,
+    DecisionPoint,
+    EvaluationSettings,
+    Optimism,
+    ProportionalHazards,
+    Subgroup,
+)
 from risk.evaluation.sections import (
     METRIC_HORIZONS,
     UNO_TAU,
@@ -42,113 +51,11 @@ from risk.evaluation.sections import (
 )
 from risk.registry.card import is_synthetic_cohort
 
-#: Said wherever performance is shown (literature.md, section 5).
-SYNTHETIC_CONTEXT = (
-    "Published prognostic models for GEP-NET liver metastases reach C-indices of about "
-    "0.60-0.70 (e.g. NEPscore 0.60-0.66). A model trained or evaluated on the synthetic "
-    "cohort looks better than that only because the data are synthetic: these numbers "
-    "say nothing about performance in real patients.")
-#: Said beside a report on real patients by a model that is not synthetic.
-PUBLISHED_CONTEXT = (
-    "Published prognostic models for GEP-NET liver metastases reach C-indices of about "
-    "0.60-0.70 (e.g. NEPscore 0.60-0.66): compare these figures with that range, and the "
-    "optimism-corrected ones above all.")
 #: Fewest patients with a liver-biopsy grade (and deaths among them) for the biopsy section.
 MIN_BIOPSY_PATIENTS = 20
 MIN_BIOPSY_DEATHS = 5
 #: How long to wait for a Dask scheduler before giving up with a clear error.
 DASK_CONNECT_TIMEOUT = "10s"
-
-
-class EvaluationError(ModelError):
-    """The cohort cannot be evaluated as asked (no outcomes, too few deaths, cluster...)."""
-
-
-@dataclass
-class EvaluationReport:
-    """Everything the evaluation found; :meth:`to_dict` gives the JSON report."""
-
-    n: int
-    events: int
-    n_with_biopsy_grade: int
-    served: dict
-    comparator: dict
-    calibration: dict
-    comparator_calibration: dict
-    decision_curve: list
-    biopsy_value: dict | None
-    proportional_hazards: dict
-    subgroups: list
-    intervals: dict | None
-    optimism: dict | None
-    settings: dict
-    notes: list = field(default_factory=list)
-    model_version: str | None = None
-    #: The cohort or the model is synthetic (risk.registry.lineage): says which context.
-    synthetic: bool = False
-
-    def summary(self) -> dict:
-        """The headline numbers (flat), as in report.json."""
-        iv = self.intervals or {}
-        opt = (self.optimism or {}).get("metrics", {})
-        bio = self.biopsy_value or {}
-        nri = bio.get("nri", {})
-        out = {"n": self.n, "events": self.events,
-               "n_with_biopsy_grade": self.n_with_biopsy_grade, **self.served}
-        for key in ("harrell_c", "uno_c"):
-            out[f"{key}_lower"], out[f"{key}_upper"] = iv.get(key, (None, None))
-        out.update({
-            "harrell_c_corrected": opt.get("harrell_c", {}).get("corrected"),
-            "calibration_slope_corrected": opt.get("calibration_slope_60", {}).get("corrected"),
-            "brier_60_corrected": opt.get("brier_60", {}).get("corrected"),
-            "delta_c": bio.get("delta_c"),
-            "delta_c_lower": iv.get("delta_c", (None, None))[0],
-            "delta_c_upper": iv.get("delta_c", (None, None))[1],
-            "nri_60": nri.get("categorical", {}).get("nri"),
-            "nri_60_continuous": nri.get("continuous", {}).get("nri"),
-            "lr_test_p": bio.get("lr_test", {}).get("p"),
-        })
-        return out
-
-    def to_dict(self) -> dict:
-        """JSON-safe report: the headline keys at the top, then each section."""
-        comparator = dict(self.comparator)
-        for key in ("harrell_c", "uno_c"):
-            lo, hi = (self.intervals or {}).get(f"comparator_{key}", (None, None))
-            comparator[f"{key}_lower"], comparator[f"{key}_upper"] = lo, hi
-        corrected = (self.optimism or {}).get("metrics", {}).get("comparator_harrell_c", {})
-        comparator["harrell_c_corrected"] = corrected.get("corrected")
-        cal60 = self.calibration.get("60", {})
-        out = {
-            **self.summary(), "comparator": comparator,
-            "decision_curve": self.decision_curve,
-            "calibration_curve": {"months": 60, "groups": cal60.get("groups", []),
-                                  "smoothed": cal60.get("curve", [])},
-            "calibration": self.calibration,
-            "comparator_calibration": self.comparator_calibration,
-            "biopsy_value": self.biopsy_value, "proportional_hazards": self.proportional_hazards,
-            "subgroups": self.subgroups, "optimism": self.optimism,
-            "settings": self.settings, "model_version": self.model_version,
-            "notes": self.notes,
-            "context": SYNTHETIC_CONTEXT if self.synthetic else PUBLISHED_CONTEXT,
-            "synthetic": self.synthetic,
-        }
-        return json_safe(out)
-
-
-def json_safe(value):
-    """Plain Python for JSON: numpy scalars to numbers, NaN/inf to None, tuples to lists."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.bool_ | bool):
-        return bool(value)
-    if isinstance(value, np.integer | int):
-        return int(value)
-    if isinstance(value, np.floating | float):
-        return float(value) if math.isfinite(value) else None
-    return value
 
 
 def _check_cohort(frame: pd.DataFrame) -> pd.DataFrame:
@@ -264,32 +171,42 @@ def evaluate(model, frame: pd.DataFrame, bootstrap: int = 200, seed: int = 0,
                                         comparator.months)
     notes = _horizon_notes(time)
     inside_60 = bool(usable_horizons(time, [60])[0])
-    report = EvaluationReport(
-        n=len(frame), events=int(event.sum()), n_with_biopsy_grade=int(has_biopsy.sum()),
-        served=served_metrics, comparator=comp_metrics, calibration=served_cal,
-        comparator_calibration=comp_cal,
-        decision_curve=decision_curves(time, event, s_surv[60], c_surv[60]) if inside_60
-        else [],
-        biopsy_value=None, proportional_hazards={}, subgroups=subgroups(
-            frame, time, event, s_surv[60], c_surv[60]),
-        intervals=None, optimism=None, notes=notes,
-        synthetic=model_synthetic or is_synthetic_cohort(frame),
-        settings={"bootstrap": int(bootstrap), "seed": int(seed), "refit": refit,
-                  "reselect": bool(reselect), "dask": bool(dask_scheduler),
-                  "uno_tau_months": UNO_TAU, "horizons_months": list(METRIC_HORIZONS)})
-    _biopsy_sections(report, model, frame, time, event, has_biopsy, s_surv, c_surv)
+    biopsy, ph = _biopsy_sections(model, frame, time, event, has_biopsy, s_surv, c_surv,
+                                  notes)
+    intervals = optimism = None
     if bootstrap > 0:
         indices = boot.resample_indices(len(frame), int(bootstrap), seed)
-        report.intervals = _intervals(time, event, has_biopsy, s_surv[60], c_surv[60],
-                                      indices)
+        intervals = _intervals(time, event, has_biopsy, s_surv[60], c_surv[60], indices)
         plan = boot.plan_refits(model, frame, refit=refit, reselect=reselect)
         results = run_bootstrap(plan, indices, n_jobs, progress, dask_scheduler)
         apparent = boot.score(time, event, s_surv[60], c_surv[60])
-        report.optimism = boot.summarise_optimism(apparent, results)
-        if report.optimism["failed"]:
-            notes.append(f"{report.optimism['failed']} of {bootstrap} bootstrap refits "
+        optimism = Optimism.from_dict(json_safe(boot.summarise_optimism(apparent, results)))
+        if optimism.failed:
+            notes.append(f"{optimism.failed} of {bootstrap} bootstrap refits "
                          "failed and were left out of the optimism correction")
-    return report
+    counts = {"n": len(frame), "events": int(event.sum()),
+              "n_with_biopsy_grade": int(has_biopsy.sum())}
+    return EvaluationReport(
+        headline=served_headline(counts, served_metrics, intervals, optimism, biopsy),
+        comparator=comparator_metrics(comp_metrics, intervals, optimism),
+        calibration=_records(served_cal, CalibrationSection),
+        comparator_calibration=_records(comp_cal, CalibrationSection),
+        decision_curve=[DecisionPoint.from_dict(p) for p in json_safe(
+            decision_curves(time, event, s_surv[60], c_surv[60]) if inside_60 else [])],
+        biopsy_value=biopsy, proportional_hazards=_records(ph, ProportionalHazards),
+        subgroups=[Subgroup.from_dict(row) for row in json_safe(subgroups(
+            frame, time, event, s_surv[60], c_surv[60]))],
+        optimism=optimism, notes=notes,
+        synthetic=model_synthetic or is_synthetic_cohort(frame),
+        settings=EvaluationSettings(
+            bootstrap=int(bootstrap), seed=int(seed), refit=refit, reselect=bool(reselect),
+            dask=bool(dask_scheduler), uno_tau_months=UNO_TAU,
+            horizons_months=list(METRIC_HORIZONS)))
+
+
+def _records(sections: dict, kind) -> dict:
+    """Named sections (plain dicts) as records of ``kind``."""
+    return {name: kind.from_dict(value) for name, value in json_safe(sections).items()}
 
 
 def _horizon_notes(time) -> list[str]:
@@ -301,21 +218,23 @@ def _horizon_notes(time) -> list[str]:
             "are not computed (they need times strictly inside the follow-up)"]
 
 
-def _biopsy_sections(report, model, frame, time, event, has_biopsy, s_surv, c_surv) -> None:
+def _biopsy_sections(model, frame, time, event, has_biopsy, s_surv, c_surv, notes: list[str]
+                     ) -> tuple[BiopsyValue | None, dict]:
     """Value of the biopsy and PH checks (each needs enough patients)."""
     parts = {"primary_only": (time, event, _named_design(model.comparator_model_, frame))}
     deaths_b = int(event[has_biopsy].sum())
+    value = None
     if has_biopsy.sum() >= MIN_BIOPSY_PATIENTS and deaths_b >= MIN_BIOPSY_DEATHS:
         biopsied = frame[has_biopsy]
         nested, full = _lr_designs(model, biopsied)
-        report.biopsy_value = biopsy_value(
+        value = BiopsyValue.from_dict(json_safe(biopsy_value(
             time[has_biopsy], event[has_biopsy], s_surv[60][has_biopsy],
-            c_surv[60][has_biopsy], model.risk_cutpoints_, nested, full)
+            c_surv[60][has_biopsy], model.risk_cutpoints_, nested, full)))
         parts = {"biopsy": (time[has_biopsy], event[has_biopsy],
                             _named_design(model.biopsy_model_, biopsied)), **parts}
     else:
-        report.notes.append(
+        notes.append(
             f"the value of the liver biopsy needs at least {MIN_BIOPSY_PATIENTS} patients "
             f"with a liver-biopsy grade and {MIN_BIOPSY_DEATHS} deaths among them; got "
             f"{int(has_biopsy.sum())} and {deaths_b}")
-    report.proportional_hazards = ph_checks(parts)
+    return value, ph_checks(parts)

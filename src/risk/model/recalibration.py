@@ -27,6 +27,7 @@ describe the data the coefficients were learnt from).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,9 @@ from risk.model.bands import Z_95
 from risk.model.fit import check_outcome
 from risk.model.prediction import MONTHS, risk_cutpoints
 from risk.stats.baseline import baseline_aggregates
+
+if TYPE_CHECKING:
+    from risk.registry.card import ModelCard, TrainingData
 
 #: Fewest deaths among a model's patients for a baseline, and for a slope as well.
 MIN_DEATHS_BASELINE = 5
@@ -195,8 +199,8 @@ def _survival_check(before, after, frame: pd.DataFrame) -> list[dict]:
             for m, o, b, a in zip(months, observed, old, new, strict=True)]
 
 
-def recalibration_card(parent: str, training_data: dict, result: Recalibration,
-                       notes: str = "") -> dict:
+def recalibration_card(parent: str, training_data: TrainingData | dict,
+                       result: Recalibration, notes: str = "") -> ModelCard:
     """The model card of a recalibrated version: kind, parent, data fingerprint, settings.
 
     ``training_data`` is :func:`risk.registry.card.data_fingerprint` of the local cohort.

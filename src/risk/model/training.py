@@ -20,11 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from risk.model.settings import check_setting
-from risk.present.model_summary import EVALUATION_KEY
+
+if TYPE_CHECKING:
+    from risk.evaluation.document import EvaluationReport
+    from risk.registry.card import ModelCard, TrainingData
 
 #: Share of the progress bar each stage takes (fit, evaluate new, evaluate active).
 _STAGES = (0.25, 0.45, 0.30)
@@ -59,15 +63,16 @@ class TrainingSettings:
 class Candidate:
     """A trained, evaluated model not saved yet (it lives in the user's session).
 
-    ``report`` and ``active_report`` are :meth:`EvaluationReport.to_dict` outputs (JSON
-    safe); ``active_report`` is None when no model is active.
+    ``report`` and ``active_report`` are the evaluations of the new and of the active
+    model (:class:`~risk.evaluation.document.EvaluationReport`); ``active_report`` is None
+    when no model is active.
     """
 
     model: object
     settings: TrainingSettings
-    training_data: dict
-    report: dict
-    active_report: dict | None = None
+    training_data: TrainingData
+    report: EvaluationReport
+    active_report: EvaluationReport | None = None
     active_version: str | None = None
     column_mapping: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -94,7 +99,8 @@ def fit_models(frame: pd.DataFrame, settings: TrainingSettings):
 
 
 def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
-                       training_data: dict, active=None, active_version: str | None = None,
+                       training_data: TrainingData | dict, active=None,
+                       active_version: str | None = None,
                        progress: Progress | None = None, n_jobs: int = -1,
                        column_mapping: dict | None = None,
                        active_synthetic: bool = False) -> Candidate:
@@ -105,7 +111,7 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
     frame : pandas.DataFrame
         The validated canonical cohort with outcomes.
     settings : TrainingSettings
-    training_data : dict
+    training_data : TrainingData
         :func:`risk.registry.card.data_fingerprint` of the uploaded file.
     active : BiopsyRiskModel, optional
         The served model (read only: only its predictions are used).
@@ -115,6 +121,7 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
         ``progress(fraction, text)`` as each stage and bootstrap chunk finishes.
     """
     from risk.evaluation.report import evaluate
+    from risk.registry.card import TrainingData
 
     settings.check()
     fit_share, new_share, active_share = _STAGES if active is not None else (0.35, 0.65, 0.0)
@@ -128,7 +135,7 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
     report = evaluate(model, frame, bootstrap=settings.bootstrap, seed=settings.seed,
                       n_jobs=n_jobs, progress=_stage(progress, fit_share, new_share,
                                                      "Bootstrap of the new model"))
-    candidate = Candidate(model, settings, dict(training_data), report.to_dict(),
+    candidate = Candidate(model, settings, TrainingData.from_dict(training_data), report,
                           column_mapping=dict(column_mapping or {}), notes=list(model.notes_))
     if active is not None:
         start = fit_share + new_share
@@ -139,21 +146,22 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
                          progress=_stage(progress, start, active_share,
                                          "Bootstrap of the active model"))
         other.model_version = active_version
-        candidate.active_report = other.to_dict()
+        candidate.active_report = other
         candidate.active_version = active_version
     if progress:
         progress(1.0, "Done")
     return candidate
 
 
-def card_metrics(report: dict, measured_on: str, external: bool = False) -> dict:
+def card_metrics(report: EvaluationReport, measured_on: str, external: bool = False) -> dict:
     """The card's metrics: headline numbers of a report and what they were measured on.
 
     ``external=True`` leaves out the optimism-corrected values: they correct a model
     evaluated on its own training data, not one evaluated on new patients.
     """
     keys = [k for k in CARD_METRICS if not (external and k.endswith("_corrected"))]
-    out = {key: _rounded(report.get(key)) for key in keys if key in report}
+    headline = report.headline.to_dict()  # the numbers the report holds
+    out = {key: _rounded(headline[key]) for key in keys if key in headline}
     out["measured_on"] = measured_on
     return out
 
@@ -162,7 +170,7 @@ def _rounded(value):
     return round(value, 4) if isinstance(value, float) else value
 
 
-def candidate_card(candidate: Candidate, notes: str = "") -> dict:
+def candidate_card(candidate: Candidate, notes: str = "") -> ModelCard:
     """The model card of a candidate about to be saved."""
     from risk.registry.card import build_card
 
@@ -176,7 +184,7 @@ def candidate_card(candidate: Candidate, notes: str = "") -> dict:
         candidate.report, "the training cohort itself (internal validation; "
         "'corrected' values are bootstrap optimism-corrected)")
     # the whole report, as `train --evaluate` stores it: the Model page draws its figures
-    metrics[EVALUATION_KEY] = candidate.report
+    metrics["evaluation"] = candidate.report.to_dict()
     if candidate.active_report is not None:
         metrics["compared_with"] = {
             "version": candidate.active_version,

@@ -20,7 +20,6 @@ _WHERE = {
     "proportional_hazards_rows": "html",
     "render_report_html": "html",
     "subgroup_rows": "html",
-    "EVALUATION_KEY": "model_summary",
     "build_report": "pdf",
 }
 __all__, __getattr__, __dir__ = lazy_api(__name__, _WHERE)

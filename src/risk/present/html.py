@@ -9,9 +9,22 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from risk import schema
+from risk.evaluation.headline import CORRECTED, METRIC_LABELS, metric_label
+from risk.evaluation.section_models import (
+    CohortFile,
+    LikelihoodRatioTest,
+    NetReclassification,
+    Optimism,
+)
 from risk.present.figures import evaluation as figures
+
+if TYPE_CHECKING:
+    from risk.evaluation.document import EvaluationReport
+    from risk.evaluation.headline import MetricSet
+    from risk.evaluation.section_models import ProportionalHazards
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
@@ -23,15 +36,10 @@ th{background:#f3f3f3}.caveat{background:#fff4e5;border-left:6px solid #E69F00;
 padding:.8em 1em;margin:1em 0}.muted{color:#666;font-size:.9em}
 """
 
-_HEADLINE = (
-    ("harrell_c", "Harrell's C"), ("uno_c", "Uno's C (to 60 months)"),
-    ("auc_12", "AUC at 12 months"), ("auc_36", "AUC at 36 months"),
-    ("auc_60", "AUC at 60 months"), ("brier_12", "Brier score at 12 months"),
-    ("brier_36", "Brier score at 36 months"), ("brier_60", "Brier score at 60 months"),
-    ("ibs", "Integrated Brier score"), ("calibration_slope_60", "Calibration slope (60 months)"),
-    ("calibration_in_the_large_60", "Calibration-in-the-large (60 months, observed - predicted)"),
-    ("ici_60", "ICI (60 months)"), ("e50_60", "E50 (60 months)"),
-)
+#: The summary table's rows: every headline metric in its words (the optimism-corrected
+#: values have a column of their own).
+_HEADLINE = tuple((key, label) for key, label in METRIC_LABELS
+                  if key not in CORRECTED.values())
 
 
 def _e(value) -> str:
@@ -51,9 +59,9 @@ def _num(value, digits: int = 3) -> str:
     return _e(value)
 
 
-def _interval(metrics: dict, key: str) -> str:
-    lo, hi = metrics.get(f"{key}_lower"), metrics.get(f"{key}_upper")
-    text = _num(metrics.get(key))
+def _interval(metrics: MetricSet, key: str) -> str:
+    lo, hi = metrics.interval(key)
+    text = _num(metrics.value(key))
     return text if lo is None or hi is None else f"{text} ({_num(lo)} to {_num(hi)})"
 
 
@@ -76,52 +84,46 @@ class _Charts:
         return out
 
 
-def _headline(report: dict) -> str:
-    comp = report.get("comparator") or {}
+def _headline(report: EvaluationReport) -> str:
+    served, comp = report.headline, report.comparator
     rows = []
     for key, name in _HEADLINE:
-        corrected = {"harrell_c": report.get("harrell_c_corrected"),
-                     "calibration_slope_60": report.get("calibration_slope_corrected"),
-                     "brier_60": report.get("brier_60_corrected")}.get(key)
-        rows.append([_e(name), _interval(report, key), _interval(comp, key),
-                     _num(corrected) if key in ("harrell_c", "calibration_slope_60",
-                                                "brier_60") else ""])
+        corrected = CORRECTED.get(key)
+        rows.append([_e(name), _interval(served, key), _interval(comp, key),
+                     _num(served.value(corrected)) if corrected else ""])
     return _table(["Metric", "With liver biopsy (served), 95% CI",
                    "Primary only (comparator), 95% CI", "Optimism-corrected (served)"], rows)
 
 
-def _biopsy_section(report: dict, chart) -> str:
-    bio = report.get("biopsy_value")
+def _biopsy_section(report: EvaluationReport, chart) -> str:
+    bio = report.biopsy_value
     if not bio:
         return f"<p>{schema.NOT_ASSESSED} (too few patients with a liver-biopsy grade).</p>"
-    nri = bio.get("nri") or {}
-    lr = bio.get("lr_test") or {}
-    rows = [["Patients with a liver-biopsy grade (deaths)", f"{bio['n']} ({bio['events']})"],
-            ["C with the biopsy / primary only", f"{_num(bio['c_biopsy'])} / "
-                                                 f"{_num(bio['c_comparator'])}"],
-            ["Difference in C (95% bootstrap CI)", _interval(report, "delta_c")]]
-    for kind in ("categorical", "continuous"):
-        part = nri.get(kind)
+    nri = bio.nri or NetReclassification()
+    lr = bio.lr_test or LikelihoodRatioTest()
+    rows = [["Patients with a liver-biopsy grade (deaths)", f"{bio.n} ({bio.events})"],
+            ["C with the biopsy / primary only", f"{_num(bio.c_biopsy)} / "
+                                                 f"{_num(bio.c_comparator)}"],
+            ["Difference in C (95% bootstrap CI)", _interval(report.headline, "delta_c")]]
+    for kind, part in (("categorical", nri.categorical), ("continuous", nri.continuous)):
         if part:
             rows.append([f"NRI at 60 months, {kind} (events / non-events)",
-                         f"{_num(part['nri'])} ({_num(part['nri_events'])} / "
-                         f"{_num(part['nri_nonevents'])})"])
+                         f"{_num(part.nri)} ({_num(part.nri_events)} / "
+                         f"{_num(part.nri_nonevents)})"])
     rows.append(["Likelihood-ratio test of the liver terms (chi-square, df, p)",
-                 f"{_num(lr.get('statistic'), 2)}, {_num(lr.get('df'))}, "
-                 f"{_num(lr.get('p'), 4)}"])
+                 f"{_num(lr.statistic, 2)}, {_num(lr.df)}, {_num(lr.p, 4)}"])
     out = _table(["Value of the liver biopsy", ""], rows)
-    if bio.get("reclassification"):
-        out += chart(figures.reclassification_heatmap(bio["reclassification"]))
+    if bio.reclassification:
+        out += chart(figures.reclassification_heatmap(bio.reclassification))
     return out
 
 
 # ---------------------------------------------------------------- tables for people
 # Pure builders shared by this file and the retrain page: one wording, one rounding.
 
-#: The optimism-corrected metrics, in the clinic's words.
-OPTIMISM_LABELS = {"harrell_c": "Harrell's C", "calibration_slope_60":
-                   "Calibration slope at 60 months (1 is ideal)",
-                   "brier_60": "Brier score at 60 months (lower is better)",
+#: The optimism-corrected metrics, in the clinic's words (the headline's, and the
+#: comparator's C).
+OPTIMISM_LABELS = {**{name: metric_label(name) for name in CORRECTED},
                    "comparator_harrell_c": "Harrell's C, primary-only comparator"}
 def covariate_label(name: str) -> str:
     """A design column in words (:mod:`risk.schema`'s vocabulary): ``met_grade[G3]`` ->
@@ -139,49 +141,49 @@ def _pct(value) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
-def optimism_rows(report: dict) -> list[dict]:
+def optimism_rows(report: EvaluationReport) -> list[dict]:
     """Apparent, optimism and corrected value of each bootstrapped metric (text cells)."""
-    opt = report.get("optimism") or {}
-    return [{"Metric": OPTIMISM_LABELS.get(name, name), "Apparent": _num(m.get("apparent")),
-             "Optimism": _num(m.get("optimism")), "Corrected": _num(m.get("corrected")),
-             "Resamples used": _num(m.get("resamples_used"))}
-            for name, m in (opt.get("metrics") or {}).items()]
+    opt = report.optimism or Optimism()
+    return [{"Metric": OPTIMISM_LABELS.get(name, name), "Apparent": _num(m.apparent),
+             "Optimism": _num(m.optimism), "Corrected": _num(m.corrected),
+             "Resamples used": _num(m.resamples_used)}
+            for name, m in opt.metrics.items()]
 
 
-def optimism_note(report: dict) -> str:
+def optimism_note(report: EvaluationReport) -> str:
     """How the bootstrap was run, in one sentence."""
-    opt = report.get("optimism") or {}
-    settings = report.get("settings") or {}
+    opt = report.optimism or Optimism()
+    settings = report.settings
     how = ("the extra terms re-chosen by cross-validation in each resample"
-           if settings.get("reselect") else "the terms chosen on the whole cohort")
-    return (f"Harrell's bootstrap: {_num(opt.get('resamples'))} resamples "
-            f"({_num(opt.get('failed'))} failed), seed {settings.get('seed')}; each resample "
+           if settings.reselect else "the terms chosen on the whole cohort")
+    return (f"Harrell's bootstrap: {_num(opt.resamples)} resamples "
+            f"({_num(opt.failed)} failed), seed {settings.seed}; each resample "
             f"refits both models with {how}; the optimism is the mean, over resamples, of "
             "the refit's score on its resample minus its score on the whole cohort.")
 
 
-def proportional_hazards_rows(result: dict) -> list[dict]:
+def proportional_hazards_rows(result: ProportionalHazards) -> list[dict]:
     """Schoenfeld residual test per model term (text cells)."""
-    return [{"Term": covariate_label(r["covariate"]),
-             "Chi-square": "n/a" if r.get("statistic") is None else f"{r['statistic']:.2f}",
-             "p": _num(r.get("p"), 3),
-             "Check": "review: p < 0.05" if r.get("violated") else ""}
-            for r in result.get("covariates", [])]
+    return [{"Term": covariate_label(r.covariate),
+             "Chi-square": "n/a" if r.statistic is None else f"{r.statistic:.2f}",
+             "p": _num(r.p, 3),
+             "Check": "review: p < 0.05" if r.violated else ""}
+            for r in result.covariates]
 
 
-def subgroup_rows(report: dict) -> list[dict]:
+def subgroup_rows(report: EvaluationReport) -> list[dict]:
     """Key metrics per subgroup (primary site, primary grade), risks as percentages."""
     rows = []
-    for r in report.get("subgroups", []):
-        variable = r.get("variable")
+    for r in report.subgroups:
+        variable = r.variable
         group = schema.column(variable).label if variable in schema.BY_NAME else variable
-        rows.append({"Subgroup": f"{group}: {r['label']}" if group else r["label"],
-                     "Patients": _num(r.get("n")), "Deaths": _num(r.get("deaths")),
-                     "C, served": _num(r.get("harrell_c")),
-                     "C, primary only": _num(r.get("comparator_harrell_c")),
-                     "Observed risk of death by 60 months": _pct(r.get("observed_risk_60")),
-                     "Mean predicted risk by 60 months": _pct(r.get("mean_predicted_risk_60")),
-                     "Brier at 60 months": _num(r.get("brier_60"))})
+        rows.append({"Subgroup": f"{group}: {r.label}" if group else r.label,
+                     "Patients": _num(r.n), "Deaths": _num(r.deaths),
+                     "C, served": _num(r.harrell_c),
+                     "C, primary only": _num(r.comparator_harrell_c),
+                     "Observed risk of death by 60 months": _pct(r.observed_risk_60),
+                     "Mean predicted risk by 60 months": _pct(r.mean_predicted_risk_60),
+                     "Brier at 60 months": _num(r.brier_60)})
     return rows
 
 
@@ -191,80 +193,84 @@ def _rows_table(rows: list[dict]) -> str:
     return _table(list(rows[0]), [[_e(v) for v in row.values()] for row in rows])
 
 
-def _optimism_section(report: dict) -> str:
-    if not report.get("optimism"):
+def _optimism_section(report: EvaluationReport) -> str:
+    if not report.optimism:
         return "<p>Not run (bootstrap 0).</p>"
     return (_rows_table(optimism_rows(report))
             + f"<p class='muted'>{_e(optimism_note(report))}</p>")
 
 
-def _ph_section(report: dict) -> str:
+def _ph_section(report: EvaluationReport) -> str:
     parts = []
-    for model, result in (report.get("proportional_hazards") or {}).items():
+    for model, result in report.proportional_hazards.items():
         parts.append(f"<h3>{_e(model.replace('_', ' ').capitalize())} model</h3>"
                      + _rows_table(proportional_hazards_rows(result)))
-        if result.get("note"):
-            parts.append(f"<p class='muted'>{_e(result['note'])}</p>")
+        if result.note:
+            parts.append(f"<p class='muted'>{_e(result.note)}</p>")
     return "".join(parts)
 
 
-def _subgroup_section(report: dict) -> str:
+def _subgroup_section(report: EvaluationReport) -> str:
     return _rows_table(subgroup_rows(report))
 
 
-def cohort_source(name: str, sha256: str, card: dict | None) -> dict:
+def cohort_source(name: str, sha256: str, trained_on: str | None,
+                  column_mapping: dict[str, str] | None = None) -> CohortFile:
     """The report's ``data`` entry: which file it measures (name and sha256, never rows)
     and whether that is the file the model was trained on (``internal`` validation) or
-    not (``external``), from the model card's training-data fingerprint."""
-    trained_on = ((card or {}).get("training_data") or {}).get("sha256")
-    return {"file": name, "sha256": sha256,
-            "validation": "internal" if sha256 == trained_on else "external"}
+    not (``external``): ``trained_on`` is the sha256 of the model card's training data.
+    ``column_mapping`` (the file's own column names) is recorded when given."""
+    source = CohortFile(file=name, sha256=sha256,
+                          validation="internal" if sha256 == trained_on else "external")
+    if column_mapping:
+        source = source.model_copy(update={"column_mapping": dict(column_mapping)})
+    return source
 
 
-def _source_line(source: dict | None) -> str:
+def _source_line(source: CohortFile | None) -> str:
     """The cohort file measured (name and sha256) and what kind of validation it is."""
     if not source:
         return ""
     kind = {"internal": "internal validation: the file the model was trained on",
             "external": "external validation: not the file the model was trained on"
-            }.get(source.get("validation"), "")
-    return (f"<p class='muted'>Cohort file {_e(source.get('file'))} (sha256 "
-            f"{_e(str(source.get('sha256'))[:16])}&hellip;)" + (f" &middot; {_e(kind)}" if kind
-                                                              else "") + "</p>")
+            }.get(source.validation, "")
+    return (f"<p class='muted'>Cohort file {_e(source.file)} (sha256 "
+            f"{_e(str(source.sha256)[:16])}&hellip;)" + (f" &middot; {_e(kind)}" if kind
+                                                       else "") + "</p>")
 
 
-def render_report_html(report: dict, title: str = "Validation report") -> str:
-    """The whole report (``EvaluationReport.to_dict()``) as one HTML page."""
+def render_report_html(report: EvaluationReport, title: str = "Validation report") -> str:
+    """The whole report as one HTML page."""
     chart = _Charts()
-    version = report.get("model_version") or "(not from the registry)"
+    version = report.model_version or "(not from the registry)"
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    comp = report.get("comparator") or {}
+    served = report.headline
     parts = [
         f"<h1>{_e(title)}</h1>",
-        f"<p class='muted'>Model version {_e(version)} &middot; {_num(report['n'])} patients, "
-        f"{_num(report['events'])} deaths, {_num(report.get('n_with_biopsy_grade'))} with a "
+        f"<p class='muted'>Model version {_e(version)} &middot; {_num(served.n)} patients, "
+        f"{_num(served.events)} deaths, {_num(served.n_with_biopsy_grade)} with a "
         f"liver-biopsy grade &middot; created {made}</p>",
-        _source_line(report.get("data")),
-        f"<div class='caveat'><strong>Read this first.</strong> {_e(report.get('context', ''))}"
+        _source_line(report.source),
+        f"<div class='caveat'><strong>Read this first.</strong> {_e(report.context)}"
         "</div>",
         "<h2>Summary</h2>", _headline(report),
         chart(figures.concordance_comparison(report)),
-        chart(figures.time_dependent_auc_plot(report, comp)),
+        chart(figures.time_dependent_auc_plot(served, report.comparator)),
         "<h2>Calibration</h2>",
     ]
     for months in ("60", "36"):
-        cal = (report.get("calibration") or {}).get(months)
+        cal = report.calibration.get(months)
         if cal:
             parts.append(chart(figures.calibration_plot(
-                cal, (report.get("comparator_calibration") or {}).get(months))))
+                cal, report.comparator_calibration.get(months))))
     parts.append("<h2>Clinical usefulness</h2>")
-    if report.get("decision_curve"):
-        parts.append(chart(figures.decision_curve_plot(report["decision_curve"])))
+    if report.decision_curve:
+        parts.append(chart(figures.decision_curve_plot(report.decision_curve)))
     parts += ["<h2>What the liver biopsy adds</h2>", _biopsy_section(report, chart),
               "<h2>Internal validation (bootstrap optimism)</h2>", _optimism_section(report),
               "<h2>Proportional hazards</h2>", _ph_section(report),
               "<h2>Subgroups</h2>", _subgroup_section(report)]
-    notes = report.get("notes") or []
+    notes = report.notes
     if notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes)
                      + "</ul>")

@@ -7,13 +7,21 @@ Everything is read from the fitted model, its card and the registry: no patient 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from risk import schema
+from risk.evaluation.headline import metric_label
 from risk.model.features import AGE_SCALE, FLAG_INPUTS, patient_frame, reference_level
 from risk.stats.normal import Z_95
+
+if TYPE_CHECKING:
+    from risk.evaluation.document import EvaluationReport
+    from risk.evaluation.headline import Headline, MetricSet
+    from risk.registry.card import ModelCard
 
 MODEL_NAMES = {"biopsy": "With the liver biopsy (biopsy model)",
                "primary_only": "Primary only (comparator)"}
@@ -154,14 +162,14 @@ def describe_reference_patient(patient: dict) -> str:
 
 # --------------------------------------------------------------------------- limitations
 
-def method_lines(model, card: dict) -> list[str]:
+def method_lines(model, card: ModelCard) -> list[str]:
     """How the coefficients and the 95% intervals were computed: as stored in the card
     (this software's methods for older cards), and any penalty this version used."""
     from risk.model.fit import MIN_PENALIZER
     from risk.registry.card import methods as current_methods
 
-    stored = card.get("methods") or current_methods()
-    out = [stored["estimation"], stored["intervals"]]
+    stored = card.methods or current_methods()
+    out = [stored.estimation, stored.intervals]
     penalties = {name: getattr(m, "penalizer_", 0.0)
                  for name, m in (getattr(model, "models_", None) or {}).items()}
     shrunk = {name: p for name, p in penalties.items() if p and p > MIN_PENALIZER}
@@ -182,83 +190,75 @@ def method_lines(model, card: dict) -> list[str]:
     return out
 
 
-def limitations(model, card: dict, synthetic: bool) -> list[str]:
+def limitations(model, card: ModelCard, synthetic: bool) -> list[str]:
     """The general limitations, the synthetic-data one when it applies, then the model's
     own fitting notes."""
     out = ([SYNTHETIC_LIMITATION] if synthetic else []) + list(LIMITATIONS)
     out += [f"Fitting note: {note}" for note in (getattr(model, "notes_", None) or [])]
-    if card.get("notes"):
-        out.append(f"Note stored with this version: {card['notes']}")
+    if card.notes:
+        out.append(f"Note stored with this version: {card.notes}")
     return out
 
 
 # --------------------------------------------------------------------------- evaluation
 
-#: (key, label) of the headline numbers of an evaluation report, in reading order.
-HEADLINE = (
-    ("harrell_c", "Harrell's C"), ("harrell_c_corrected", "Harrell's C, optimism-corrected"),
-    ("uno_c", "Uno's C (to 60 months)"), ("auc_12", "AUC at 12 months"),
-    ("auc_36", "AUC at 36 months"), ("auc_60", "AUC at 60 months"),
-    ("brier_12", "Brier score at 12 months"), ("brier_36", "Brier score at 36 months"),
-    ("brier_60", "Brier score at 60 months"), ("ibs", "Integrated Brier score"),
-    ("calibration_slope_60", "Calibration slope at 60 months (1 = ideal)"),
-    ("calibration_slope_corrected", "Calibration slope, optimism-corrected"),
-    ("ici_60", "ICI at 60 months (0 = ideal)"),
-)
-EVALUATION_KEY = "evaluation"
-
-
-def stored_evaluation(card: dict) -> tuple[str, dict | None]:
+#: The headline numbers the Model page shows, in reading order (their words:
+#: :data:`risk.evaluation.headline.METRIC_LABELS`).
+HEADLINE = ("harrell_c", "harrell_c_corrected", "uno_c", "auc_12", "auc_36", "auc_60",
+            "brier_12", "brier_36", "brier_60", "ibs", "calibration_slope_60",
+            "calibration_slope_corrected", "ici_60")
+def stored_evaluation(card: ModelCard) -> tuple[str, EvaluationReport | Headline | None]:
     """The evaluation stored with a version, and how complete it is.
 
-    Returns ``("report", report)`` when the card's metrics hold a full report under
-    ``metrics["evaluation"]`` (:meth:`risk.evaluation.report.EvaluationReport.to_dict`, with the
-    calibration and decision curves), ``("headline", metrics)`` when they hold only the
-    headline numbers (e.g. ``harrell_c``, as the retraining page stores them), and
+    Returns ``("report", report)`` when the card's metrics hold a full report
+    (:meth:`risk.registry.card.CardMetrics.stored_report`, with the calibration and
+    decision curves), ``("headline", metrics)`` when they hold only the headline numbers
+    (:class:`risk.registry.card.CardMetrics`, a :class:`risk.evaluation.headline.Headline`
+    with what it was measured on, as the retraining page stores them), and
     ``("none", None)`` otherwise (e.g. only the apparent C-index of training).
     """
-    metrics = card.get("metrics") or {}
-    report = metrics.get(EVALUATION_KEY)
-    if isinstance(report, dict) and report.get("harrell_c") is not None:
+    report = card.metrics.stored_report()
+    if report is not None and report.headline.harrell_c is not None:
         return "report", report
-    if metrics.get("harrell_c") is not None:
-        return "headline", metrics
+    if card.metrics.harrell_c is not None:
+        return "headline", card.metrics
     return "none", None
 
 
-def _with_interval(metrics: dict, key: str) -> str:
-    value = metrics.get(key)
+def _with_interval(metrics: MetricSet | None, key: str) -> str:
+    value = metrics.value(key) if metrics is not None else None
     if value is None:
         return ""
-    low, high = metrics.get(f"{key}_lower"), metrics.get(f"{key}_upper")
+    low, high = metrics.interval(key)
     text = f"{value:.3f}"
     return text if low is None or high is None else f"{text} ({low:.3f} to {high:.3f})"
 
 
-def headline_metrics(report: dict) -> pd.DataFrame:
+def headline_metrics(headline: Headline, comparator: MetricSet | None = None) -> pd.DataFrame:
     """The headline numbers (95% intervals in brackets where stored) of the served
     predictions and of the primary-only comparator, as text."""
-    comparator = report.get("comparator") or {}
-    rows = [{"Metric": label, "Served (with the liver biopsy)": _with_interval(report, key),
+    rows = [{"Metric": metric_label(key),
+             "Served (with the liver biopsy)": _with_interval(headline, key),
              "Primary only (comparator)": _with_interval(comparator, key)}
-            for key, label in HEADLINE if report.get(key) is not None]
+            for key in HEADLINE if headline.value(key) is not None]
     return pd.DataFrame(rows, columns=["Metric", "Served (with the liver biopsy)",
                                        "Primary only (comparator)"])
 
 
-def biopsy_value_lines(report: dict) -> list[str]:
+def biopsy_value_lines(headline: Headline) -> list[str]:
     """What the liver biopsy adds, in sentences (empty when not evaluated)."""
     lines = []
-    if report.get("delta_c") is not None:
-        text = f"Harrell's C rises by {report['delta_c']:+.3f} with the liver-biopsy grade"
-        if report.get("delta_c_lower") is not None:
-            text += f" (95% CI {report['delta_c_lower']:+.3f} to {report['delta_c_upper']:+.3f})"
+    if headline.delta_c is not None:
+        text = f"Harrell's C rises by {headline.delta_c:+.3f} with the liver-biopsy grade"
+        if headline.delta_c_lower is not None:
+            text += (f" (95% CI {headline.delta_c_lower:+.3f} to "
+                     f"{headline.delta_c_upper:+.3f})")
         lines.append(text + ", in the patients with a biopsy grade.")
-    if report.get("nri_60") is not None:
+    if headline.nri_60 is not None:
         lines.append(f"Net reclassification across the risk groups at 60 months: "
-                     f"{report['nri_60']:+.3f}.")
-    if report.get("lr_test_p") is not None:
-        p = report["lr_test_p"]
+                     f"{headline.nri_60:+.3f}.")
+    if headline.lr_test_p is not None:
+        p = headline.lr_test_p
         lines.append("Likelihood-ratio test of the liver-biopsy terms: "
                      + ("p < 0.001." if p < 0.001 else f"p = {p:.3f}."))
     return lines

@@ -10,6 +10,10 @@ from risk._lazy import lazy_api
 
 #: public name -> the module of this package that defines it
 _WHERE = {
+    "CARD_FORMAT": "card",
+    "CardMetrics": "card",
+    "ModelCard": "card",
+    "TrainingData": "card",
     "build_card": "card",
     "data_fingerprint": "card",
     "is_synthetic_cohort": "card",

@@ -1,19 +1,35 @@
 """The model card saved with every model version: what the model is for, what it was
 trained on (a fingerprint and counts, never rows), how well it did, and with what.
 
-A card is a plain JSON-safe dict, built here and stored by :mod:`risk.registry.store`.
+A card is a :class:`ModelCard` (typed, frozen), built here and stored by
+:mod:`risk.registry.store` as ``card.json``: JSON comes in only through
+:meth:`ModelCard.from_json` and goes out only through :meth:`ModelCard.to_json`. The JSON
+names are those of every earlier card; a card reads back to the same bytes, older cards
+(without ``methods``, ``fitting_notes``...) read with those fields empty, and keys this
+version does not know are kept.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 from datetime import UTC, datetime
 from importlib import metadata
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import ConfigDict, Field
 
 import risk
+from risk._records import Number, Record
+from risk.evaluation.headline import Headline
+from risk.registry.files import canonical_json
 from risk.schema import SCHEMA_VERSION
 
+if TYPE_CHECKING:
+    from risk.evaluation.document import EvaluationReport
+
+#: The format of ``card.json``: its fields and their JSON names.
 CARD_FORMAT = 1
 KINDS = ("trained", "recalibrated")
 #: Libraries whose versions can change a fit or a prediction.
@@ -25,12 +41,121 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def methods() -> dict[str, str]:
+class TrainingData(Record):
+    """What a version was trained (or recalibrated) on: a fingerprint and counts, never
+    a row. ``synthetic``: every patient id carried the generator's mark."""
+
+    model_config = ConfigDict(extra="allow")
+
+    sha256: str | None = None
+    patients: int | None = None
+    events: int | None = None
+    median_follow_up_months: Number = None
+    schema_version: int | None = None
+    patients_with_biopsy_grade: int | None = None
+    synthetic: bool | None = None
+
+
+class Methods(Record):
+    """How the coefficients and the 95% intervals were computed, in words."""
+
+    estimation: str = ""
+    intervals: str = ""
+
+
+class MeasuredHeadline(Headline):
+    """Headline numbers of a validation (rounded to 4 places) and what they were measured
+    on (:func:`risk.model.training.card_metrics`)."""
+
+    measured_on: str | None = None
+
+
+class ComparedWith(MeasuredHeadline):
+    """The active model's numbers on the same cohort, when a new version was trained."""
+
+    version: str | None = None
+
+
+class ObservedVsPredicted(Record):
+    """Observed and mean predicted survival at one horizon, before and after a
+    recalibration."""
+
+    months: int | float
+    observed: Number = None
+    predicted_before: Number = None
+    predicted_after: Number = None
+
+
+class CardMetrics(MeasuredHeadline):
+    """What evaluation stored with a version (empty: not evaluated): the headline
+    numbers, the whole report (``evaluation``, :meth:`stored_report`), the active model's
+    numbers on the same cohort, or a recalibration's observed vs predicted survival."""
+
+    model_config = ConfigDict(extra="allow")
+
+    evaluation: dict[str, Any] | None = None
+    compared_with: ComparedWith | None = None
+    biopsy_model_observed_vs_predicted: list[ObservedVsPredicted] | None = None
+    comparator_model_observed_vs_predicted: list[ObservedVsPredicted] | None = None
+    #: Cards of the first versions: Harrell's C on the training data (not a validation).
+    c_index_apparent_training: Number = None
+
+    def stored_report(self) -> EvaluationReport | None:
+        """The stored report (:meth:`risk.evaluation.document.EvaluationReport.from_dict`),
+        or None when there is none this version of the code can read."""
+        from risk.evaluation.document import EvaluationError, EvaluationReport
+
+        if not isinstance(self.evaluation, dict):
+            return None
+        try:
+            return EvaluationReport.from_dict(self.evaluation)
+        except EvaluationError:
+            return None
+
+
+class ModelCard(Record):
+    """A version's model card (``card.json``); the registry sets ``version`` when it saves."""
+
+    model_config = ConfigDict(extra="allow")
+
+    card_format: int = CARD_FORMAT
+    kind: Literal["trained", "recalibrated"] = "trained"
+    parent: str | None = None
+    created_utc: str | None = None
+    intended_use: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+    training_data: TrainingData = Field(default_factory=TrainingData)
+    metrics: CardMetrics = Field(default_factory=CardMetrics)
+    methods: Methods | None = None
+    libraries: dict[str, str] = Field(default_factory=dict)
+    notes: str = ""
+    fitting_notes: list[str] = Field(default_factory=list)
+    version: str | None = None
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> ModelCard:
+        """The card of ``card.json``'s bytes (ValueError when they are not a JSON object,
+        pydantic's ValidationError when a field has the wrong type)."""
+        value = json.loads(data)
+        if not isinstance(value, dict):
+            raise ValueError("a model card is a JSON object")
+        return cls.from_dict(value)
+
+    def to_json(self) -> bytes:
+        """``card.json``'s bytes: canonical JSON (sorted keys), the same for the same card."""
+        return canonical_json(self.to_dict())
+
+    def with_version(self, version: str) -> ModelCard:
+        """The same card naming its version (as the registry saves it)."""
+        return self.model_copy(update={"version": version})
+
+
+def methods() -> Methods:
     """How this software estimates coefficients and intervals (stored with each version)."""
     from risk.model.bands import INTERVAL_METHOD
     from risk.model.fit import ESTIMATION_METHOD
 
-    return {"estimation": ESTIMATION_METHOD, "intervals": INTERVAL_METHOD}
+    return Methods(estimation=ESTIMATION_METHOD, intervals=INTERVAL_METHOD)
 
 
 def library_versions() -> dict[str, str]:
@@ -44,7 +169,7 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def data_fingerprint(frame, raw_bytes: bytes | None = None) -> dict:
+def data_fingerprint(frame, raw_bytes: bytes | None = None) -> TrainingData:
     """What the model was trained on, without a single row of it.
 
     Parameters
@@ -68,7 +193,7 @@ def data_fingerprint(frame, raw_bytes: bytes | None = None) -> dict:
     if "met_grade" in frame:
         summary["patients_with_biopsy_grade"] = int(frame["met_grade"].notna().sum())
     summary["synthetic"] = is_synthetic_cohort(frame)
-    return summary
+    return TrainingData.from_dict(summary)
 
 
 def is_synthetic_cohort(frame) -> bool:
@@ -82,18 +207,18 @@ def is_synthetic_cohort(frame) -> bool:
 
 def build_card(
     *,
-    training_data: dict,
+    training_data: TrainingData | dict,
     settings: dict | None = None,
-    metrics: dict | None = None,
+    metrics: CardMetrics | dict | None = None,
     kind: str = "trained",
     parent: str | None = None,
     notes: str = "",
     fitting_notes: list[str] | tuple[str, ...] = (),
-) -> dict:
-    """A model card (JSON-safe dict); the registry adds ``version`` when it saves.
+) -> ModelCard:
+    """A model card; the registry adds ``version`` when it saves.
 
-    ``metrics`` is the slot evaluation fills (e.g. ``{"c_index": ...}``), each value
-    saying what data it was measured on; an empty dict means not evaluated yet.
+    ``metrics`` is the slot evaluation fills (e.g. ``{"harrell_c": ...}``), each value
+    saying what data it was measured on; empty means not evaluated yet.
     ``fitting_notes`` are the fit's own notes in words (columns left out and why, a
     stabilising penalty), as ``BiopsyRiskModel.notes_`` has them.
     """
@@ -101,18 +226,18 @@ def build_card(
         raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
     if kind == "recalibrated" and not parent:
         raise ValueError("a recalibrated model must name its parent version")
-    return {
-        "card_format": CARD_FORMAT,
-        "kind": kind,
-        "parent": parent,
-        "created_utc": utc_now(),
+    return ModelCard(
+        card_format=CARD_FORMAT,
+        kind=kind,
+        parent=parent,
+        created_utc=utc_now(),
         # the population only: a researcher's model is not the shipped synthetic one
-        "intended_use": risk.INTENDED_POPULATION,
-        "settings": dict(settings or {}),
-        "training_data": dict(training_data),
-        "metrics": dict(metrics or {}),
-        "methods": methods(),
-        "libraries": library_versions(),
-        "notes": notes,
-        "fitting_notes": list(fitting_notes),
-    }
+        intended_use=risk.INTENDED_POPULATION,
+        settings=dict(settings or {}),
+        training_data=TrainingData.from_dict(training_data),
+        metrics=CardMetrics.from_dict(metrics or {}),
+        methods=methods(),
+        libraries=library_versions(),
+        notes=notes,
+        fitting_notes=list(fitting_notes),
+    )

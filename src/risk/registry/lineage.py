@@ -13,26 +13,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-CardReader = Callable[[str], dict | None]
+from risk.registry.card import ModelCard, TrainingData
+
+CardReader = Callable[[str], ModelCard | None]
 
 
-def rests_on(card: dict, is_source: Callable[[dict], bool], read_card: CardReader) -> bool:
+def rests_on(card: ModelCard, is_source: Callable[[TrainingData], bool],
+             read_card: CardReader) -> bool:
     """True when ``is_source(training_data)`` holds for the version or, up its chain of
     recalibrations, for a parent (see :func:`built_on`)."""
     seen: set[str] = set()
-    current: dict | None = card
+    current: ModelCard | None = card
     while current is not None:
-        if is_source(current.get("training_data") or {}):
+        if is_source(current.training_data):
             return True
-        parent = current.get("parent")
-        if current.get("kind") != "recalibrated" or not parent or parent in seen:
+        parent = current.parent
+        if current.kind != "recalibrated" or not parent or parent in seen:
             return False
         seen.add(parent)
         current = read_card(parent)
     return False
 
 
-def built_on(card: dict, sha256: str, read_card: CardReader) -> bool:
+def built_on(card: ModelCard, sha256: str, read_card: CardReader) -> bool:
     """True when a version's numbers rest on the file whose SHA-256 is ``sha256``.
 
     A trained version rests on its training file. A recalibrated version keeps its
@@ -43,19 +46,20 @@ def built_on(card: dict, sha256: str, read_card: CardReader) -> bool:
 
     Examples
     --------
-    >>> cards = {"v1": {"kind": "trained", "training_data": {"sha256": "S"}}}
-    >>> recal = {"kind": "recalibrated", "parent": "v1", "training_data": {"sha256": "L"}}
-    >>> built_on(recal, "S", cards.get), built_on(recal, "X", cards.get)
+    >>> v1 = ModelCard(kind="trained", training_data=TrainingData(sha256="S"))
+    >>> recal = ModelCard(kind="recalibrated", parent="v1",
+    ...                   training_data=TrainingData(sha256="L"))
+    >>> built_on(recal, "S", {"v1": v1}.get), built_on(recal, "X", {"v1": v1}.get)
     (True, False)
     """
-    return rests_on(card, lambda data: data.get("sha256") == sha256, read_card)
+    return rests_on(card, lambda data: data.sha256 == sha256, read_card)
 
 
-def trained_on_synthetic(card: dict, read_card: CardReader) -> bool:
+def trained_on_synthetic(card: ModelCard, read_card: CardReader) -> bool:
     """True when the version rests on the shipped synthetic cohort (see module doc)."""
     from risk.synthetic.generator import SHIPPED_SHA256
 
-    def synthetic(data: dict) -> bool:
-        return data.get("synthetic") is True or data.get("sha256") == SHIPPED_SHA256
+    def synthetic(data: TrainingData) -> bool:
+        return data.synthetic is True or data.sha256 == SHIPPED_SHA256
 
     return rests_on(card, synthetic, read_card)

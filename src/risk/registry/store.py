@@ -35,6 +35,7 @@ from pathlib import Path
 
 import risk
 from risk.errors import RegistryError
+from risk.registry.card import ModelCard
 from risk.registry.files import (  # noqa: F401 - part of this module's API
     TMP_PREFIX,
     canonical_json,
@@ -54,6 +55,7 @@ from risk.registry.version import (  # noqa: F401 - part of this module's API
     RESERVED_NAMES,
     VERSION_FILES,
     check_version_name,
+    parse_card,
     parse_json,
     parse_manifest,
     read_file,
@@ -81,7 +83,7 @@ class LoadedModel:
 
     version: str
     model: object  # risk.model.BiopsyRiskModel
-    card: dict
+    card: ModelCard
     synthetic: bool = False  # rests on the shipped synthetic cohort (registry_lineage)
 
 
@@ -163,12 +165,12 @@ class Registry:
             contents[name] = data
         return contents
 
-    def read(self, version: str) -> tuple[dict, dict]:
-        """The verified parameters and card of a version (plain dicts, no model built)."""
+    def read(self, version: str) -> tuple[dict, ModelCard]:
+        """The verified parameters (a plain dict, no model built) and card of a version."""
         contents = self.verify(version)
         self._check_against_pointer(version, contents[MANIFEST_FILE])
         return (parse_json(contents[MODEL_FILE], version, MODEL_FILE),
-                parse_json(contents[CARD_FILE], version, CARD_FILE))
+                parse_card(contents[CARD_FILE], version))
 
     def load(self, version: str | None = None) -> LoadedModel:
         """Load a verified version (default: the active one) as a fitted model."""
@@ -186,7 +188,7 @@ class Registry:
         return LoadedModel(version=version, model=model, card=card,
                            synthetic=trained_on_synthetic(card, self.card_or_none))
 
-    def card_or_none(self, version: str) -> dict | None:
+    def card_or_none(self, version: str) -> ModelCard | None:
         """A version's card, or None when it cannot be read (lineage walks parents)."""
         try:
             return self.read(version)[1]
@@ -199,7 +201,7 @@ class Registry:
         self._check_against_pointer(version, contents[MANIFEST_FILE])
         return {"version": version, "active": version == self.active_version(),
                 "status": "ok",
-                "card": parse_json(contents[CARD_FILE], version, CARD_FILE),
+                "card": parse_card(contents[CARD_FILE], version),
                 "manifest": parse_json(contents[MANIFEST_FILE], version, MANIFEST_FILE),
                 "model": parse_json(contents[MODEL_FILE], version, MODEL_FILE)}
 
@@ -210,18 +212,17 @@ class Registry:
         for name in self.versions():
             try:
                 _, card = self.read(name)
-                status = "ok"
-            except RegistryError as exc:
-                card, status = {}, str(exc)
-            data = card.get("training_data") or {}
+            except RegistryError as exc:  # listed with the reason, not hidden
+                rows.append(VersionInfo(name, None, None, None, name == active, str(exc)))
+                continue
             rows.append(VersionInfo(
-                version=name, created_utc=card.get("created_utc"), kind=card.get("kind"),
-                parent=card.get("parent"), active=name == active, status=status,
-                patients=data.get("patients"), events=data.get("events")))
+                version=name, created_utc=card.created_utc, kind=card.kind,
+                parent=card.parent, active=name == active, status="ok",
+                patients=card.training_data.patients, events=card.training_data.events))
         return sorted(rows, key=lambda r: (r.created_utc or "", r.version))
 
     # ----------------------------------------------------------------- writing
-    def save(self, params: dict, card: dict, version: str | None = None,
+    def save(self, params: dict, card: ModelCard, version: str | None = None,
              activate: bool = False) -> str:
         """Write a new version (never overwriting one) and return its name.
 
@@ -229,8 +230,8 @@ class Registry:
         ----------
         params : dict
             ``BiopsyRiskModel.to_dict()``: plain JSON, no patient rows.
-        card : dict
-            The model card (:func:`risk.registry.card.build_card`); ``version`` is added.
+        card : ModelCard
+            The model card (:func:`risk.registry.card.build_card`); ``version`` is set.
         version : str, optional
             An explicit name; default ``<UTC time>-<6 hex of the parameters' hash>``.
         activate : bool
@@ -245,7 +246,7 @@ class Registry:
                 raise RegistryError(
                     f"model version '{name}' already exists in {self.root}; versions are "
                     "never overwritten: choose another name")
-            self._write_version(name, model_bytes, canonical_json({**card, "version": name}))
+            self._write_version(name, model_bytes, card.with_version(name).to_json())
             if activate:
                 self._activate_locked(name, "activate")
         return name

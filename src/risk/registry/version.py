@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from risk.errors import RegistryError
+from risk.registry.card import ModelCard
 
 MODEL_FILE = "model.json"
 CARD_FILE = "card.json"
@@ -55,6 +56,21 @@ def parse_json(data: bytes, version: str, file_name: str) -> dict:
         raise RegistryError(
             f"model version '{version}' was modified: {file_name} is not a JSON object")
     return value
+
+
+def parse_card(data: bytes, version: str) -> ModelCard:
+    """A version's :class:`ModelCard`, or a RegistryError saying why it cannot be read."""
+    from pydantic import ValidationError
+
+    value = parse_json(data, version, CARD_FILE)
+    try:
+        return ModelCard.from_dict(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the card"
+        raise RegistryError(
+            f"model version '{version}' has a {CARD_FILE} this version of the code cannot "
+            f"read ({where}: {first['msg']})") from None
 
 
 def parse_manifest(data: bytes, version: str) -> dict:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from risk.schema import FILE_COLUMNS, GRADES, MAX_ROWS
+from risk.schema import GENERATED_COLUMNS, GRADES, MAX_ROWS
 from risk.synthetic import params as P
 from risk.synthetic.progression import progression_free, progression_log_hazard
 
@@ -72,9 +72,10 @@ def generate_cohort(n: int, seed: int) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns in :data:`risk.schema.FILE_COLUMNS` order (with the PFS pair); categories as the data
-        dictionary's codes with ``None`` for blank; numbers as float with ``NaN`` for
-        blank; flags and ``ecog`` as int.
+        Columns in :data:`risk.schema.GENERATED_COLUMNS` order (schema-version-1 columns,
+        no cells counted, which validation reads as the default 500, then the PFS pair);
+        categories as the data dictionary's codes with ``None`` for blank; numbers as
+        float with ``NaN`` for blank; flags and ``ecog`` as int.
     """
     n, seed = _check_size(n), _check_seed(seed)
     rng = np.random.default_rng(seed)
@@ -119,7 +120,7 @@ def generate_cohort(n: int, seed: int) -> pd.DataFrame:
         "pfs_months": pfs_months,
         "progression": progression,
     })
-    return frame[list(FILE_COLUMNS)]
+    return frame[list(GENERATED_COLUMNS)]
 
 
 def write_cohort(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
@@ -143,9 +144,9 @@ def write_cohort(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 
 def cohort_csv_text(frame: pd.DataFrame) -> str:
-    """The CSV text :func:`write_cohort` writes."""
-    columns = [_format_column(frame[name], name) for name in FILE_COLUMNS]
-    lines = [",".join(FILE_COLUMNS)]
+    """The CSV text :func:`write_cohort` writes (version-1 columns and the PFS pair)."""
+    columns = [_format_column(frame[name], name) for name in GENERATED_COLUMNS]
+    lines = [",".join(GENERATED_COLUMNS)]
     lines += [",".join(row) for row in zip(*columns, strict=True)]
     return "\n".join(lines) + "\n"
 

@@ -1,16 +1,21 @@
-"""Figures of the validation report (pure: plain dicts in, ``go.Figure`` out).
+"""Figures of the validation report (pure: the report's typed sections in, ``go.Figure``
+out).
 
-Every builder reads the JSON form of the report (:meth:`EvaluationReport.to_dict`), so
-a page can draw a report it just computed or one read back from ``report.json``.
+Every builder reads :class:`risk.evaluation.document.EvaluationReport` or one of its
+sections, so a page can draw a report it just computed or one read back from
+``report.json`` (:meth:`EvaluationReport.from_dict`).
 Colours: Okabe-Ito (colour-blind safe); the served model is always blue, the primary-only
 comparator always vermillion.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import plotly.graph_objects as go
 
 from risk import schema
+from risk.evaluation.headline import metric_label
 from risk.present.figures.style import BLACK, BLUE, COMPARATOR_COLOR, REFERENCE_COLOR
 
 SERVED_COLOR = BLUE
@@ -19,6 +24,15 @@ SERVED_NAME = "With liver biopsy (served model)"
 COMPARATOR_NAME = "Primary only (comparator)"
 #: C-indices published for prognostic models in this field (literature.md, section 5).
 PUBLISHED_C_RANGE = (0.60, 0.70)
+
+if TYPE_CHECKING:
+    from risk.evaluation.document import EvaluationReport
+    from risk.evaluation.headline import MetricSet
+    from risk.evaluation.section_models import (
+        CalibrationSection,
+        DecisionPoint,
+        ReclassificationCell,
+    )
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -38,7 +52,8 @@ def _pct(v) -> str:
     return "n/a" if v is None else f"{100 * v:.0f}%"
 
 
-def calibration_plot(calibration: dict, comparator: dict | None = None,
+def calibration_plot(calibration: CalibrationSection,
+                     comparator: CalibrationSection | None = None,
                      note: str | None = None) -> go.Figure:
     """Predicted vs observed risk of death at a horizon.
 
@@ -47,7 +62,7 @@ def calibration_plot(calibration: dict, comparator: dict | None = None,
     intervals; ``curve``: the smoothed observed risk with its band). The diagonal is
     perfect calibration.
     """
-    months = calibration.get("months", 60)
+    months = 60 if calibration.months is None else calibration.months
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="Perfect calibration",
                              line={"color": REFERENCE_COLOR, "dash": "dash"}))
@@ -55,26 +70,26 @@ def calibration_plot(calibration: dict, comparator: dict | None = None,
     if comparator:
         models.append((comparator, COMPARATOR_NAME, COMPARATOR_COLOR))
     for section, name, color in models:
-        curve = section.get("curve") or []
-        x = [p["predicted_risk"] for p in curve]
+        curve = section.curve
+        x = [p.predicted_risk for p in curve]
         if curve and color == SERVED_COLOR:  # one band keeps the plot readable
             fig.add_trace(go.Scatter(
-                x=x + x[::-1], y=[p["upper"] for p in curve] + [p["lower"] for p in curve][::-1],
+                x=x + x[::-1], y=[p.upper for p in curve] + [p.lower for p in curve][::-1],
                 fill="toself", fillcolor=_rgba(color, 0.12), line={"width": 0},
                 hoverinfo="skip", showlegend=False, name=f"{name} band"))
         if curve:
-            fig.add_trace(go.Scatter(x=x, y=[p["observed_risk"] for p in curve], mode="lines",
+            fig.add_trace(go.Scatter(x=x, y=[p.observed_risk for p in curve], mode="lines",
                                      line={"color": color, "width": 2},
-                                     name=f"{name}: smoothed (ICI {_pct(section.get('ici'))})"))
-        groups = section.get("groups") or []
+                                     name=f"{name}: smoothed (ICI {_pct(section.ici)})"))
+        groups = section.groups
         fig.add_trace(go.Scatter(
-            x=[g["mean_predicted_risk"] for g in groups], y=[g["observed_risk"] for g in groups],
+            x=[g.mean_predicted_risk for g in groups], y=[g.observed_risk for g in groups],
             mode="markers", marker={"color": color, "size": 9}, name=f"{name}: risk groups",
             error_y={"type": "data", "symmetric": False,
-                     "array": [_gap(g["observed_risk_upper"], g["observed_risk"]) for g in groups],
-                     "arrayminus": [_gap(g["observed_risk"], g["observed_risk_lower"])
+                     "array": [_gap(g.observed_risk_upper, g.observed_risk) for g in groups],
+                     "arrayminus": [_gap(g.observed_risk, g.observed_risk_lower)
                                     for g in groups]},
-            customdata=[[g["n"], g["deaths"]] for g in groups],
+            customdata=[[g.n, g.deaths] for g in groups],
             hovertemplate="predicted %{x:.0%}, observed %{y:.0%}<br>%{customdata[0]} patients, "
                           "%{customdata[1]} deaths<extra></extra>"))
     top = _axis_top([calibration] + ([comparator] if comparator else []))
@@ -89,9 +104,9 @@ def _axis_top(sections) -> float:
     """Both axes end a little above the largest risk shown (at most 100%)."""
     values = [0.1]
     for section in sections:
-        values += [g.get("observed_risk_upper") or 0 for g in section.get("groups") or []]
-        values += [g.get("mean_predicted_risk") or 0 for g in section.get("groups") or []]
-        values += [p.get("observed_risk") or 0 for p in section.get("curve") or []]
+        values += [g.observed_risk_upper or 0 for g in section.groups]
+        values += [g.mean_predicted_risk or 0 for g in section.groups]
+        values += [p.observed_risk or 0 for p in section.curve]
     return min(1.0, max(values) * 1.08)
 
 
@@ -99,7 +114,7 @@ def _gap(a, b) -> float:
     return 0.0 if a is None or b is None else max(0.0, a - b)
 
 
-def time_dependent_auc_plot(served: dict, comparator: dict | None = None,
+def time_dependent_auc_plot(served: MetricSet, comparator: MetricSet | None = None,
                             horizons=(12, 36, 60), note: str | None = None) -> go.Figure:
     """AUC at each horizon (cumulative cases / dynamic controls) for each model."""
     fig = go.Figure()
@@ -107,7 +122,7 @@ def time_dependent_auc_plot(served: dict, comparator: dict | None = None,
     if comparator:
         models.append((comparator, COMPARATOR_NAME, COMPARATOR_COLOR))
     for metrics, name, color in models:
-        fig.add_trace(go.Scatter(x=list(horizons), y=[metrics.get(f"auc_{h}") for h in horizons],
+        fig.add_trace(go.Scatter(x=list(horizons), y=[metrics.value(f"auc_{h}") for h in horizons],
                                  mode="lines+markers", name=name, line={"color": color},
                                  marker={"size": 10},
                                  hovertemplate="%{x} months: AUC %{y:.3f}<extra></extra>"))
@@ -118,36 +133,37 @@ def time_dependent_auc_plot(served: dict, comparator: dict | None = None,
     return _layout(fig, "Discrimination over time", note)
 
 
-def decision_curve_plot(points: list[dict], note: str | None = None) -> go.Figure:
+def decision_curve_plot(points: list[DecisionPoint], note: str | None = None) -> go.Figure:
     """Net benefit against the threshold risk of death by 60 months: each model, treat
     all and treat none."""
-    x = [p["threshold"] for p in points]
+    x = [p.threshold for p in points]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=[p["treat_none"] for p in points], mode="lines",
+    fig.add_trace(go.Scatter(x=x, y=[p.treat_none for p in points], mode="lines",
                              name="Treat none", line={"color": REFERENCE_COLOR, "dash": "dot"}))
-    fig.add_trace(go.Scatter(x=x, y=[p["treat_all"] for p in points], mode="lines",
+    fig.add_trace(go.Scatter(x=x, y=[p.treat_all for p in points], mode="lines",
                              name="Treat all", line={"color": TREAT_ALL_COLOR, "width": 1}))
-    if points and "net_benefit_comparator" in points[0]:
-        fig.add_trace(go.Scatter(x=x, y=[p["net_benefit_comparator"] for p in points],
+    if any(p.net_benefit_comparator is not None for p in points):
+        fig.add_trace(go.Scatter(x=x, y=[p.net_benefit_comparator for p in points],
                                  mode="lines", name=COMPARATOR_NAME,
                                  line={"color": COMPARATOR_COLOR, "width": 2}))
-    fig.add_trace(go.Scatter(x=x, y=[p["net_benefit"] for p in points], mode="lines",
+    fig.add_trace(go.Scatter(x=x, y=[p.net_benefit for p in points], mode="lines",
                              name=SERVED_NAME, line={"color": SERVED_COLOR, "width": 3}))
-    best = max([p["net_benefit"] for p in points] + [p["treat_all"] for p in points] + [0.01])
+    best = max([p.net_benefit for p in points] + [p.treat_all for p in points] + [0.01])
     fig.update_xaxes(title="Threshold risk of death by 60 months", tickformat=".0%")
     fig.update_yaxes(title="Net benefit", range=[-0.05, best * 1.1])
     return _layout(fig, "Decision curve at 60 months", note)
 
 
-def reclassification_heatmap(cells: list[dict], note: str | None = None) -> go.Figure:
+def reclassification_heatmap(cells: list[ReclassificationCell],
+                             note: str | None = None) -> go.Figure:
     """Patients by risk group without (rows) and with (columns) the liver biopsy; each
     cell shows the count and the observed risk of death by 60 months."""
-    rows = list(dict.fromkeys(c["old"] for c in cells))
-    cols = list(dict.fromkeys(c["new"] for c in cells))
-    by = {(c["old"], c["new"]): c for c in cells}
-    z = [[by[(r, c)]["n"] for c in cols] for r in rows]
-    text = [[f"{by[(r, c)]['n']}<br>observed {_pct(by[(r, c)]['observed_risk'])}"
-             if by[(r, c)]["n"] else "0" for c in cols] for r in rows]
+    rows = list(dict.fromkeys(c.old for c in cells))
+    cols = list(dict.fromkeys(c.new for c in cells))
+    by = {(c.old, c.new): c for c in cells}
+    z = [[by[(r, c)].n for c in cols] for r in rows]
+    text = [[f"{by[(r, c)].n}<br>observed {_pct(by[(r, c)].observed_risk)}"
+             if by[(r, c)].n else "0" for c in cols] for r in rows]
     fig = go.Figure(go.Heatmap(z=z, x=[schema.label("risk_group", c) for c in cols],
                                y=[schema.label("risk_group", r) for r in rows], text=text,
                                texttemplate="%{text}", colorscale="Blues", showscale=False,
@@ -157,22 +173,22 @@ def reclassification_heatmap(cells: list[dict], note: str | None = None) -> go.F
     return _layout(fig, "Reclassification at 60 months", note)
 
 
-def concordance_comparison(report: dict, note: str | None = None) -> go.Figure:
+def concordance_comparison(report: EvaluationReport, note: str | None = None) -> go.Figure:
     """Harrell's and Uno's C (95% intervals) of both models, and the published range."""
-    comp = report.get("comparator") or {}
     fig = go.Figure()
     lo, hi = PUBLISHED_C_RANGE
     fig.add_vrect(x0=lo, x1=hi, fillcolor=_rgba(REFERENCE_COLOR, 0.18), line_width=0,
                   annotation_text="published models", annotation_position="top left")
-    for metrics, name, color in ((report, SERVED_NAME, SERVED_COLOR),
-                                 (comp, COMPARATOR_NAME, COMPARATOR_COLOR)):
+    for metrics, name, color in ((report.headline, SERVED_NAME, SERVED_COLOR),
+                                 (report.comparator, COMPARATOR_NAME, COMPARATOR_COLOR)):
         labels, values, plus, minus = [], [], [], []
-        for key, label in (("harrell_c", "Harrell's C"), ("uno_c", "Uno's C (to 60 months)")):
-            value = metrics.get(key)
+        for key in ("harrell_c", "uno_c"):
+            label, value = metric_label(key), metrics.value(key)
+            lower, upper = metrics.interval(key)
             labels.append(label)
             values.append(value)
-            plus.append(_gap(metrics.get(f"{key}_upper"), value))
-            minus.append(_gap(value, metrics.get(f"{key}_lower")))
+            plus.append(_gap(upper, value))
+            minus.append(_gap(value, lower))
         fig.add_trace(go.Scatter(
             x=values, y=labels, mode="markers", name=name,
             marker={"color": color, "size": 12},
@@ -180,7 +196,7 @@ def concordance_comparison(report: dict, note: str | None = None) -> go.Figure:
             hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
     fig.update_layout(scattermode="group")
     fig.update_xaxes(title="Concordance (0.5 = chance, 1 = perfect ordering)", range=[0.5, 1.0])
-    delta = report.get("delta_c")
+    delta = report.headline.delta_c
     title = "Discrimination: with vs without the liver biopsy"
     if delta is not None:
         title += f" (delta C {delta:+.3f} in patients with a biopsy grade)"
