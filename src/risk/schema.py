@@ -29,6 +29,7 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass, field
 
+#: Version 2 adds the optional PFS pair (a version-1 file stays valid).
 SCHEMA_VERSION = 2
 
 GRADES = ("G1", "G2", "G3")
@@ -88,6 +89,8 @@ class Column:
     model_input: bool = True  # used to predict (False: id, outcomes, cohort-only)
     #: Read by predictions only (e.g. alive_months); never generated or trained on.
     prediction_only: bool = False
+    #: The optional progression-free survival pair (schema version 2): both or neither.
+    pfs: bool = False
     since: int = 1  # the schema version that added the column (a version-1 file lacks it)
 
     def allowed(self) -> str:
@@ -194,6 +197,20 @@ COLUMNS: tuple[Column, ...] = (
            outcome=True, model_input=False),
 )
 
+#: The optional progression-free survival pair (schema version 2): in a cohort file both
+#: or neither; in the canonical frame only when the file has them (after the derived
+#: columns), so an OS-only cohort's frame is that of version 1.
+PFS_OUTCOMES: tuple[Column, ...] = (
+    Column("pfs_months", "number", "Progression-free survival",
+           "Months from the liver biopsy to progression or death, or to last follow-up; "
+           "at most os_months. Blank together with progression = no PFS recorded.",
+           unit="months", minimum=0, maximum=600, model_input=False, pfs=True, since=2),
+    Column("progression", "flag", "Progression",
+           "1 = progression observed at pfs_months, 0 = none seen (a death without "
+           "progression is a PFS event too).", model_input=False, pfs=True,
+           since=2),
+)
+
 #: Columns a prediction file or the form may add: conditions of the estimate, not facts
 #: of a cohort (never generated, trained on or required; after the derived columns).
 PREDICTION_ONLY: tuple[Column, ...] = (
@@ -204,13 +221,19 @@ PREDICTION_ONLY: tuple[Column, ...] = (
            prediction_only=True),
 )
 
-BY_NAME: dict[str, Column] = {c.name: c for c in (*COLUMNS, *PREDICTION_ONLY)}
+BY_NAME: dict[str, Column] = {c.name: c for c in (*COLUMNS, *PFS_OUTCOMES, *PREDICTION_ONLY)}
 #: The columns of a cohort (what the canonical frame holds and the generator writes).
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 PREDICTION_COLUMNS: tuple[str, ...] = tuple(c.name for c in PREDICTION_ONLY)
 #: The columns of a schema-version-1 file, e.g. the shipped synthetic cohort.
 VERSION_1_COLUMN_NAMES = tuple(c.name for c in COLUMNS if c.since == 1)
 OUTCOME_COLUMNS = tuple(c.name for c in COLUMNS if c.outcome)
+#: The optional progression-free survival columns: time, then progression.
+PFS_COLUMNS = tuple(c.name for c in PFS_OUTCOMES)
+#: Every column of a cohort file, in order (the PFS pair last).
+FILE_COLUMNS: tuple[str, ...] = (*COLUMN_NAMES, *PFS_COLUMNS)
+#: What the synthetic generator writes: the version-1 columns and the PFS pair.
+GENERATED_COLUMNS: tuple[str, ...] = (*VERSION_1_COLUMN_NAMES, *PFS_COLUMNS)
 #: The columns a patient form shows and a prediction reads.
 PATIENT_INPUTS = tuple(c.name for c in COLUMNS if c.model_input)
 #: Derived columns added to the canonical frame.
@@ -272,7 +295,8 @@ _MORE_LABELS: dict[str, dict[str, str]] = {
     "met_grade": {"unknown": NOT_ASSESSED},
     "ecog": {"2+": "2-4"},  # the models' level of ECOG 2, 3 and 4 together
     "biopsy_complication": {"any": "Any complication"},  # minor or major
-    **{c.name: {"0": "No", "1": "Yes"} for c in COLUMNS if c.kind == "flag"},
+    **{c.name: {"0": "No", "1": "Yes"} for c in (*COLUMNS, *PFS_OUTCOMES)
+       if c.kind == "flag"},
 }
 
 

@@ -30,6 +30,7 @@ from risk.cohort import survival as cohort_survival
 from risk.cohort import tables as cohort_tables
 from risk.data import load_cohort, median_follow_up
 from risk.errors import Problem, ValidationError
+from risk.stats import has_pfs
 from riskapp.loaders import SHIPPED_COHORT
 
 MAX_COHORTS = 4
@@ -85,6 +86,11 @@ class LoadedCohort:
     @property
     def has_outcomes(self) -> bool:
         return self.ok and bool(self.frame["death"].notna().any())
+
+    @property
+    def has_pfs(self) -> bool:
+        """Some patient has progression-free survival recorded."""
+        return self.ok and has_pfs(self.frame)
 
     @property
     def has_complications(self) -> bool:
@@ -162,11 +168,12 @@ def transitions(key: tuple, _frame: pd.DataFrame) -> cohort.GradeTransitions:
 @st.cache_data(show_spinner="Computing survival curves...", max_entries=MAX_ANALYSES,
                ttl=CACHE_TTL_SECONDS)
 def survival(key: tuple, grouping: str, model_version: str | None, _frame: pd.DataFrame,
-             _groups: pd.Series | None = None) -> cohort_survival.SurvivalByGroup:
+             _groups: pd.Series | None = None,
+             outcome: str = "os") -> cohort_survival.SurvivalByGroup:
     """Kaplan-Meier by a grouping of :data:`risk.cohort.summary.GROUPINGS`, or by ``_groups``
-    (the risk groups under ``model_version``)."""
+    (the risk groups under ``model_version``), of OS or (``outcome="pfs"``) PFS."""
     by = grouping if _groups is None else _groups
-    return cohort_survival.survival_by_group(_frame, by)
+    return cohort_survival.survival_by_group(_frame, by, outcome=outcome)
 
 
 @st.cache_data(show_spinner="Fitting the Cox model...", max_entries=MAX_ANALYSES,

@@ -155,12 +155,22 @@ def grouping_options(view: View) -> dict[str, str]:
     return options
 
 
+def logrank_line(lr) -> str:
+    """The log-rank test across the groups, in one sentence."""
+    return (f"**Log-rank test** across {len(lr.groups)} groups: chi-square "
+            f"{lr.statistic:.2f} on {lr.degrees_of_freedom} degree"
+            f"{'s' if lr.degrees_of_freedom != 1 else ''} of freedom, {format_p(lr.p_value)}.")
+
+
 def medians_table(result) -> pd.DataFrame:
     rows = []
     for _, r in result.medians().iterrows():
         rows.append({"Group": r["group"], "Patients": int(r["patients"]),
-                     "Deaths": int(r["deaths"]),
-                     "Median OS (months)": _months(r["median_months"]),
+                     **({"Deaths": int(r["deaths"]),
+                         "Median OS (months)": _months(r["median_months"])}
+                        if result.outcome == "os" else
+                        {"Progressions or deaths": int(r["deaths"]),
+                         "Median PFS (months)": _months(r["median_months"])}),
                      "95% CI": _interval(r["lower_95"], r["upper_95"])})
     return pd.DataFrame(rows)
 
@@ -199,11 +209,7 @@ def survival_section(view: View) -> None:
                                           **view.mark(uses_model=version is not None)), "km",
          f"survival-by-{grouping}")
     if result.logrank is not None:
-        lr = result.logrank
-        st.markdown(f"**Log-rank test** across {len(lr.groups)} groups: chi-square "
-                    f"{lr.statistic:.2f} on {lr.degrees_of_freedom} degree"
-                    f"{'s' if lr.degrees_of_freedom != 1 else ''} of freedom, "
-                    f"{format_p(lr.p_value)}.")
+        st.markdown(logrank_line(result.logrank))
     st.markdown("**Median overall survival**")
     medians = medians_table(result)
     static_table(for_screen(medians), hide_index=True)
@@ -383,9 +389,13 @@ def risk_section(view: View) -> None:
 
 def sections(view: View) -> list[tuple[str, Callable[[View], None]]]:
     """(tab title, draw function), in the order a tumor board walks through them."""
-    out = [("Grade transitions", transitions_section), ("Survival by group", survival_section),
-           ("Hazard ratios", forest_section), ("Ki-67", ki67_section),
-           ("Table 1", table_one_section)]
+    from riskapp.cohort_pfs import pfs_section  # it reuses this module's tables
+
+    out = [("Grade transitions", transitions_section), ("Survival by group", survival_section)]
+    if view.loaded.has_pfs:
+        out.append(("Progression-free survival", pfs_section))
+    out += [("Hazard ratios", forest_section), ("Ki-67", ki67_section),
+            ("Table 1", table_one_section)]
     if view.loaded.has_complications:
         out.append(("Biopsy safety", safety_section))
     out.append(("Risk distribution", risk_section))

@@ -28,6 +28,7 @@ from risk.present.figures import patient as figures
 from riskapp.charts import plot_config, static_table
 from riskapp.loaders import SYNTHETIC_BANNER, ServedModel, served_reference
 from riskapp.patient_grade import render_grade_sensitivity
+from riskapp.patient_pfs import render_pfs
 
 PRIMARY_ONLY = ("**No liver-biopsy grade was given, so this estimate comes from the "
                 "primary-only model** (primary grade and clinical features). A liver-biopsy "
@@ -246,6 +247,7 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
         _chart(figures.icon_array(est.estimate.at(horizon)[0], horizon_years=horizon // 12,
                                   alive_months=est.alive_months,
                                   synthetic=est.synthetic), "icon_array")
+    render_pfs(est)
     _biopsy_value(est)
     _before_biopsy(est)
     _basis(est, served)

@@ -128,6 +128,6 @@ def test_model_page_shows_the_active_version(app_server, page, screenshot):
     page.locator(".js-plotly-plot .gtitle", has_text="Hazard ratios of the served models") \
         .first.wait_for()
     screenshot(page, "model_hazard_ratios")
-    page.get_by_role("tab", name="Validation").click()
+    page.get_by_role("tab", name="Validation", exact=True).click()
     page.get_by_text("Harrell's C, optimism-corrected").first.wait_for()
     screenshot(page, "model_validation")

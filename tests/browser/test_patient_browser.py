@@ -149,8 +149,9 @@ def test_clinician_enters_a_patient_and_reads_the_cli_estimate(
     interval = page.locator(".st-key-surv_60").inner_text()
     assert f"95% CI {100 * float(expected['surv_60_lower']):.1f}% to " \
            f"{100 * float(expected['surv_60_upper']):.1f}%" in interval
-    # every plotly figure drew (5 with a biopsy grade)
-    assert page.locator(".js-plotly-plot").count() == 5
+    # every plotly figure drew (5 with a biopsy grade, 2 more for PFS when the model has it)
+    pfs = page.locator(".st-key-pfs_60").count() > 0
+    assert page.locator(".js-plotly-plot").count() == (7 if pfs else 5)
     whole_page(page, screenshot, "patient_results")
 
     # the printable report: a PDF with the curve as an image

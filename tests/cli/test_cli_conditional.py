@@ -12,7 +12,7 @@ import pytest
 from risk.cli import main
 from risk.data.reading import read_csv_text
 from risk.data.validation import validate_cohort
-from risk.model.batch import OUTPUT_COLUMNS, output_columns
+from risk.model.batch import output_columns
 from risk.registry import Registry
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ def test_alive_months_gives_the_ratio_of_the_plain_prediction(cohort, tmp_path, 
                             "--alive-months", "24", "--chunk-rows", "50")
     assert code == 0, err
     table = _read(tmp_path / "c.csv")
-    assert list(table.columns) == output_columns(conditional=True)
+    assert list(table.columns) == output_columns(conditional=True, pfs=True)
     assert (table["alive_months"] == 24).all()
     model = Registry(MODELS).load().model
     frame = validate_cohort(read_csv_text(cohort), purpose="prediction").frame
@@ -62,7 +62,7 @@ def test_alive_months_gives_the_ratio_of_the_plain_prediction(cohort, tmp_path, 
 
 def test_without_alive_months_the_output_is_unchanged(cohort, tmp_path, capsys):
     assert _predict(capsys, "--input", cohort, "--output", tmp_path / "p.csv")[0] == 0
-    assert list(_read(tmp_path / "p.csv").columns) == list(OUTPUT_COLUMNS)
+    assert list(_read(tmp_path / "p.csv").columns) == output_columns(pfs=True)
 
 
 def test_a_column_alive_months_conditions_each_patient(cohort, tmp_path, capsys):

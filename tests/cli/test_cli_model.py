@@ -21,7 +21,7 @@ import pytest
 from risk.cli import main
 from risk.data.reading import read_csv_text
 from risk.data.validation import validate_cohort
-from risk.model.batch import OUTPUT_COLUMNS
+from risk.model.batch import OUTPUT_COLUMNS, PFS_OUTPUT_COLUMNS
 from risk.model.grade_sensitivity import with_grade_sensitivity
 from risk.registry import store as reg
 
@@ -240,7 +240,8 @@ def test_predict_writes_one_row_per_input_row_in_order(workspace, tmp_path, caps
     assert f"wrote {len(frame)} predictions" in stdout
     table = pd.read_csv(out, dtype={"patient_id": str, "flags": str, "grade_uncertain": str},
                         keep_default_na=False, na_values=[""])
-    assert list(table.columns) == list(OUTPUT_COLUMNS)
+    # the shipped cohort has PFS, so the model does: its columns follow the OS ones
+    assert list(table.columns) == [*OUTPUT_COLUMNS, *PFS_OUTPUT_COLUMNS]
     assert table["patient_id"].tolist() == frame["patient_id"].tolist()
     assert set(table["model_version"]) == {"base"}
     assert (table["model_used"] == "primary_only").sum() >= 7
@@ -249,6 +250,11 @@ def test_predict_writes_one_row_per_input_row_in_order(workspace, tmp_path, caps
     patients = validate_cohort(read_csv_text(path), purpose="prediction").frame
     expected = with_grade_sensitivity(model, patients, model.predict(patients).table)
     assert (table["grade_uncertain"] == "true").any()  # Ki-67 near a cut-off in this cohort
+    pfs = model.pfs_model.predict(patients).table  # at the biopsy
+    for name in PFS_OUTPUT_COLUMNS:
+        np.testing.assert_allclose(table[name], pfs[name.replace("pfs_", "surv_")],
+                                   rtol=1e-5, atol=1e-6)
+        assert (table[name] <= 1).all()
     for name in OUTPUT_COLUMNS:
         if name.startswith(("surv_", "median_", "p_")):
             np.testing.assert_allclose(table[name], expected[name], rtol=1e-5, atol=1e-6)

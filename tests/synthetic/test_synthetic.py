@@ -71,13 +71,13 @@ def survival_at(frame: pd.DataFrame, months: float) -> float:
 # --- file format --------------------------------------------------------------------
 
 def test_columns_codes_and_bounds_follow_the_data_dictionary(big):
-    frame = big[list(schema.VERSION_1_COLUMN_NAMES)]
-    assert list(generate_cohort(3, 1).columns) == list(schema.VERSION_1_COLUMN_NAMES)
+    frame = big[list(schema.GENERATED_COLUMNS)]
+    assert list(generate_cohort(3, 1).columns) == list(schema.GENERATED_COLUMNS)
     assert frame.patient_id.is_unique
     assert frame.patient_id.str.fullmatch(schema.PATIENT_ID_PATTERN[1:-1]).all()
-    for col in (c for c in schema.COLUMNS if c.since == 1):
+    for col in (*(c for c in schema.COLUMNS if c.since == 1), *schema.PFS_OUTCOMES):
         values = frame[col.name]
-        if col.required or col.outcome:
+        if col.required or col.outcome or col.pfs:
             assert values.notna().all(), col.name
         present = values.dropna()
         if col.kind == "category":
@@ -304,8 +304,8 @@ def test_same_seed_same_bytes_different_seed_different_file(tmp_path):
     assert first == again
     assert first != other
     assert b"\r" not in first and first.endswith(b"\n")
-    # a schema-version-1 file: the shipped cohort keeps its bytes (and its SHA-256)
-    assert first.decode("utf-8").splitlines()[0] == ",".join(schema.VERSION_1_COLUMN_NAMES)
+    # the version-1 columns, then the PFS pair (no cells counted: read as the default)
+    assert first.decode("utf-8").splitlines()[0] == ",".join(schema.GENERATED_COLUMNS)
 
 
 def test_written_numbers_have_fixed_decimals(tmp_path):
@@ -402,7 +402,7 @@ def test_every_parameter_names_its_source_or_is_an_assumption():
                  for t in node.targets if isinstance(t, ast.Name) and t.id.isupper()}
     assert {d.name for d in docs} == constants
     for doc in docs:
-        assert re.search(r"§[1-5]|ASSUMPTION|CALIBRATED", doc.statement), doc.name
+        assert re.search(r"§[1-6]|ASSUMPTION|CALIBRATED", doc.statement), doc.name
         if "CALIBRATED" in doc.statement:
             assert "§" in doc.statement, doc.name  # calibrated to a named figure
 

@@ -21,6 +21,7 @@ from scipy import stats
 from risk.cohort.summary import group_labels, grouping_title
 from risk.schema import NOT_ASSESSED
 from risk.stats.kaplan_meier import SurvivalCurve, kaplan_meier
+from risk.stats.outcome import pfs_outcome
 
 #: Months at which the number at risk is shown under the curves.
 AT_RISK_MONTHS = tuple(range(0, 121, 12))
@@ -144,6 +145,9 @@ class SurvivalByGroup:
     at_risk: pd.DataFrame  # rows: group labels; columns: months
     logrank: LogRankResult | None
     notes: tuple[str, ...] = ()
+    #: "os" (overall survival) or "pfs" (progression-free survival; "deaths" are then
+    #: PFS events: progression or death)
+    outcome: str = "os"
 
     def medians(self) -> pd.DataFrame:
         """Median OS with its 95% interval per group (inf: not reached)."""
@@ -161,21 +165,36 @@ def _untested_notes(result: LogRankResult) -> list[str]:
             for g in result.without_expected_deaths]
 
 
+def _outcome(frame: pd.DataFrame, outcome: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """(known, months, events) of the patients with that outcome recorded."""
+    if outcome == "os":
+        known = frame["os_months"].notna() & frame["death"].notna()
+        return (known, frame.loc[known, "os_months"].to_numpy(dtype=float),
+                frame.loc[known, "death"].to_numpy(dtype=float))
+    if outcome != "pfs":
+        raise ValueError(f"outcome must be 'os' or 'pfs'; got {outcome!r}")
+    rows, months, events = pfs_outcome(frame)
+    known = pd.Series(np.isin(np.arange(len(frame)), rows), index=frame.index)
+    return known, months, events.astype(float)
+
+
 def survival_by_group(frame: pd.DataFrame, by: str | pd.Series,
-                      at_risk_months=AT_RISK_MONTHS, alpha: float = 0.05) -> SurvivalByGroup:
+                      at_risk_months=AT_RISK_MONTHS, alpha: float = 0.05,
+                      outcome: str = "os") -> SurvivalByGroup:
     """Kaplan-Meier by ``by`` (see :func:`risk.cohort.summary.group_labels`) on a canonical frame.
 
-    Patients without follow-up (blank ``os_months`` or ``death``) are left out and
-    counted in a note. The "Not assessed" group is drawn, so the groups add up to the
-    cohort, but left out of the log-rank tests, which compare assessed groups only.
+    Patients without follow-up (blank ``os_months`` or ``death``; for
+    ``outcome="pfs"``, blank PFS) are left out and counted in a note. The "Not assessed"
+    group is drawn, so the groups add up to the cohort, but left out of the log-rank
+    tests, which compare assessed groups only. PFS events are
+    :func:`risk.stats.outcome.pfs_event`.
     """
     notes = []
-    known = frame["os_months"].notna() & frame["death"].notna()
+    known, durations, events = _outcome(frame, outcome)
     if not known.all():
-        notes.append(f"{int((~known).sum())} patients without follow-up are left out.")
+        what = "follow-up" if outcome == "os" else "progression-free survival"
+        notes.append(f"{int((~known).sum())} patients without {what} are left out.")
     groups = group_labels(frame, by)[known]
-    durations = frame.loc[known, "os_months"].to_numpy(dtype=float)
-    events = frame.loc[known, "death"].to_numpy(dtype=float)
     codes = groups.cat.codes.to_numpy()
     curves = tuple(
         kaplan_meier(durations[codes == i], events[codes == i], str(name), alpha)
@@ -198,4 +217,4 @@ def survival_by_group(frame: pd.DataFrame, by: str | pd.Series,
         notes.append("The log-rank test needs at least two assessed groups.")
     else:
         notes.append("No patients with follow-up in the shown cohort.")
-    return SurvivalByGroup(grouping_title(by), curves, at_risk, result, tuple(notes))
+    return SurvivalByGroup(grouping_title(by), curves, at_risk, result, tuple(notes), outcome)

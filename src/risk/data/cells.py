@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import Problem, ValidationError
-from risk.schema import COLUMN_NAMES
+from risk.schema import FILE_COLUMNS
 
 #: At most this many problems are listed; the rest are counted ("and N more").
 MAX_LISTED_PROBLEMS = 200
 #: Longer cell values are shortened in messages.
 SHOWN_CHARS = 60
 
-_ORDER = {name: i for i, name in enumerate(COLUMN_NAMES)}
+_ORDER = {name: i for i, name in enumerate(FILE_COLUMNS)}
 
 
 def shown(value: object) -> str:

@@ -19,6 +19,7 @@ import pandera.pandas as pa
 
 from risk import grading
 from risk.data.cells import Cells, Findings
+from risk.data.progression import pfs_header
 from risk.schema import (
     COLUMN_NAMES,
     COLUMNS,
@@ -27,6 +28,8 @@ from risk.schema import (
     MISSING_WORDS,
     OUTCOME_COLUMNS,
     PATIENT_ID_PATTERN,
+    PFS_COLUMNS,
+    PFS_OUTCOMES,
     PREDICTION_COLUMNS,
     PREDICTION_ONLY,
     Column,
@@ -50,6 +53,7 @@ class Layout:
     used: dict[str, int]  # schema column -> position in the file (first occurrence)
     ignored: list[str]
     outcomes: bool  # outcome columns read, and then required in every row
+    pfs: bool = False  # both PFS columns read (risk.data.progression)
 
 
 def _hint(name: str, unknown: list[str]) -> str:
@@ -78,13 +82,14 @@ def read_header(names: list[str], purpose: str, findings: Findings) -> Layout:
         for name in set(OUTCOME_COLUMNS) - set(present):
             findings.file(f"the file has {present[0]} but not {name}: give both outcome "
                           "columns or neither", name)
+    pfs = pfs_header(used, ignored, purpose, findings)
     for name in COLUMN_NAMES:
         needed = column(name).required or (column(name).outcome and outcomes)
         if needed and name not in used:
             why = "" if column(name).required else f" for {purpose}"
             findings.file(_hint(name, unknown) + why, name,
                           allowed=f"a column named '{name}'")
-    return Layout(used, ignored, outcomes)
+    return Layout(used, ignored, outcomes, pfs)
 
 
 def _sort_header(names: list[str], findings: Findings) -> tuple[dict[str, int], list[str]]:
@@ -95,7 +100,7 @@ def _sort_header(names: list[str], findings: Findings) -> tuple[dict[str, int], 
     for position, name in enumerate(names):
         if name in used:
             findings.file("the column appears more than once (only one may be given)", name)
-        elif name in COLUMN_NAMES or name in PREDICTION_COLUMNS:
+        elif name in COLUMN_NAMES or name in PFS_COLUMNS or name in PREDICTION_COLUMNS:
             used[name] = position
         elif looks_like_identifier(name):
             findings.file("looks like a direct identifier (a name, record number, date of "
@@ -198,7 +203,7 @@ def _whole(values: pd.Series) -> pd.Series:
 def typed_schema() -> pa.DataFrameSchema:
     """Bounds, whole numbers, the patient_id pattern and uniqueness, from the schema."""
     columns = {}
-    for col in (*COLUMNS, *PREDICTION_ONLY):
+    for col in (*COLUMNS, *PFS_OUTCOMES, *PREDICTION_ONLY):
         checks = []
         if col.kind in ("number", "integer"):
             checks.append(pa.Check.in_range(col.minimum, col.maximum,

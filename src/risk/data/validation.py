@@ -32,6 +32,7 @@ import pandas as pd
 
 from risk import grading
 from risk.data.cells import Cells, Findings
+from risk.data.progression import check_pfs
 from risk.data.reading import read_csv_text
 from risk.data.rules import (
     GRADE_INPUTS,
@@ -50,6 +51,7 @@ from risk.schema import (
     COLUMN_NAMES,
     COLUMNS,
     OUTCOME_COLUMNS,
+    PFS_COLUMNS,
     PREDICTION_COLUMNS,
 )
 
@@ -183,7 +185,7 @@ def _cells(raw: pd.DataFrame, layout: Layout) -> tuple[dict[str, Cells], pd.Inde
 def _parse(cells: dict[str, Cells], rows: pd.Index, layout: Layout, findings: Findings):
     """Typed frame (index = row numbers) and a problem mask per column."""
     typed, bad = {}, {}
-    given = tuple(BY_NAME[n] for n in PREDICTION_COLUMNS if n in cells)
+    given = tuple(BY_NAME[n] for n in (*PFS_COLUMNS, *PREDICTION_COLUMNS) if n in cells)
     for col in (*COLUMNS, *given):
         if col.name in cells:
             required = col.required or (col.outcome and layout.outcomes)
@@ -226,6 +228,8 @@ def validate_cohort(raw: pd.DataFrame, purpose: str = "cohort") -> CohortResult:
     derived = check_grades(typed, bad, set(layout.used), findings)
     check_intended_use(typed, findings)
     check_outcomes(typed, bad, purpose, findings)
+    if layout.pfs:
+        check_pfs(typed, cells, bad, findings)
     if findings:
         raise findings.error()
     frame = _canonical(typed, derived)
@@ -253,7 +257,7 @@ def _notes(typed: pd.DataFrame, frame: pd.DataFrame, n_blank: int, layout: Layou
             notes.append(Note("default", filled, name))
     if n_blank:
         notes.append(Note("blank_rows", n_blank))
-    dropped = tuple(n for n in OUTCOME_COLUMNS if n in layout.ignored)
+    dropped = tuple(n for n in (*OUTCOME_COLUMNS, *PFS_COLUMNS) if n in layout.ignored)
     if purpose == "prediction" and dropped:
         notes.append(Note("outcomes_ignored", columns=dropped))
     return tuple(notes)
@@ -306,7 +310,7 @@ def _canonical(frame: pd.DataFrame, derived: dict[str, pd.Series] | None) -> pd.
     change, steps = grading.grade_changes(pd.Series(out["primary_grade"], index=index),
                                           pd.Series(out["met_grade"], index=index))
     out["grade_change"], out["grade_change_steps"] = change.to_numpy(), steps.to_numpy()
-    for name in PREDICTION_COLUMNS:  # only when given
+    for name in (*PFS_COLUMNS, *PREDICTION_COLUMNS):  # only when given
         if name in frame:
             out[name] = _canonical_values(BY_NAME[name], frame[name])
     return pd.DataFrame(out, index=index)
@@ -365,7 +369,7 @@ def validate_patient(values: dict) -> pd.DataFrame:
     unknown = [Problem("not a field of the patient form", column=str(key))
                for key in values if key not in BY_NAME]
     row = {name: _as_text(values.get(name)) for name in COLUMN_NAMES
-           if name not in OUTCOME_COLUMNS}
+           if name not in OUTCOME_COLUMNS and name not in PFS_COLUMNS}
     row.update({name: _as_text(values[name]) for name in PREDICTION_COLUMNS
                 if values.get(name) is not None})
     row["patient_id"] = row["patient_id"] or FORM_PATIENT_ID

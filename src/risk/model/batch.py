@@ -35,12 +35,13 @@ from risk.data.chunks import (
 from risk.data.export import MACHINE_DIGITS, to_csv_bytes
 from risk.errors import Problem, ValidationError
 from risk.model.grade_sensitivity import GRADE_SENSITIVITY_COLUMNS, with_grade_sensitivity
+from risk.model.progression import PFS_HORIZONS
 from risk.schema import HORIZONS_MONTHS
 
 if TYPE_CHECKING:
     from risk.data.validation import Note
 
-__all__ = ["OUTPUT_COLUMNS", "ScoreSummary", "score_file", "default_jobs", "output_table",
+__all__ = ["OUTPUT_COLUMNS", "PFS_OUTPUT_COLUMNS", "ScoreSummary", "score_file", "default_jobs", "output_table",
            "output_columns"]
 
 OUTPUT_COLUMNS = (
@@ -49,6 +50,10 @@ OUTPUT_COLUMNS = (
     "median_os_months", "median_os_lower", "median_os_upper", "risk_group", "flags",
     *GRADE_SENSITIVITY_COLUMNS,
 )
+#: Progression-free survival, after every OS column, when the model has PFS: always at
+#: the biopsy (a known time alive says nothing of progression), 95% interval beside it.
+PFS_OUTPUT_COLUMNS = tuple(f"pfs_{m}{part}" for m in PFS_HORIZONS
+                           for part in ("", "_lower", "_upper"))
 #: At most this many worker processes by default (each holds one chunk: ~0.5 GB).
 MAX_DEFAULT_JOBS = 2
 
@@ -94,29 +99,37 @@ class _Chunk:
     csv: bytes = b""
     #: The csv has the alive_months column (:func:`output_columns`).
     conditional: bool = False
+    #: The csv has the PFS columns.
+    pfs: bool = False
     patients: int = 0
     by_model: dict[str, int] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
     ignored: list[str] = field(default_factory=list)
 
 
-def output_columns(conditional: bool = False) -> list[str]:
+def output_columns(conditional: bool = False, pfs: bool = False) -> list[str]:
     """:data:`OUTPUT_COLUMNS`, with ``alive_months`` after ``model_used`` when some
-    estimates are conditional on time survived (``--alive-months`` or the input's column)."""
+    estimates are conditional on time survived (``--alive-months`` or the input's column),
+    and :data:`PFS_OUTPUT_COLUMNS` at the end when the model has PFS."""
     columns = list(OUTPUT_COLUMNS)
     if conditional:
         columns.insert(columns.index("model_used") + 1, "alive_months")
-    return columns
+    return columns + (list(PFS_OUTPUT_COLUMNS) if pfs else [])
 
 
 def output_table(predictions_table, version: str, alive_months=None,
-                 conditional: bool = False):
+                 conditional: bool = False, pfs_table=None):
     """The output columns, in order, for one chunk's predictions (``alive_months``: what
-    each estimate is conditional on, blank = at the biopsy)."""
+    each estimate is conditional on, blank = at the biopsy; ``pfs_table``: the PFS
+    predictions' table, at the biopsy, or None)."""
     table = predictions_table.assign(model_version=version)
     if conditional:
         table = table.assign(alive_months=np.nan if alive_months is None else alive_months)
-    return table.loc[:, output_columns(conditional)]
+    if pfs_table is not None:
+        table = table.assign(**{f"pfs_{m}{part}": pfs_table[f"surv_{m}{part}"].to_numpy()
+                                for m in PFS_HORIZONS
+                                for part in ("", "_lower", "_upper")})
+    return table.loc[:, output_columns(conditional, pfs_table is not None)]
 
 
 def file_alive_months(frame, default: float | None) -> np.ndarray | None:
@@ -184,11 +197,13 @@ def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
             return _Chunk(first_row, ids, rows, summary=f"{len(beyond)} problem(s) found",
                           problems=beyond)
         predictions = model.predict(frame, alive_months=alive)
+    pfs = None if getattr(model, "pfs_model", None) is None else \
+        model.predict_pfs(frame).table
     table = with_grade_sensitivity(model, frame, predictions.table, alive)
-    table = output_table(table, _SCORER["version"], alive, conditional)
+    table = output_table(table, _SCORER["version"], alive, conditional, pfs)
     counts = table["model_used"].value_counts()
     return _Chunk(first_row, ids, rows, csv=to_csv_bytes(table, header=False, digits=MACHINE_DIGITS),
-                  conditional=conditional,
+                  conditional=conditional, pfs=pfs is not None,
                   patients=result.n_patients,
                   by_model={str(k): int(v) for k, v in counts.items()},
                   notes=result.note_records, ignored=list(result.ignored_columns))
@@ -262,12 +277,13 @@ def score_file(model, version: str, input_path, output_path,
                     problems.add(chunk.summary, chunk.problems, chunk.first_row)
                 elif not problems.total:  # after a problem: validate on, write no more
                     if not header:
-                        out.write(to_csv_bytes(_header_only(chunk.conditional)))
+                        out.write(to_csv_bytes(_header_only(chunk.conditional, chunk.pfs)))
                         header = True
                     out.write(chunk.csv)
                     summary.add(chunk)
             if not header:
-                out.write(to_csv_bytes(_header_only(alive_months is not None)))
+                out.write(to_csv_bytes(_header_only(alive_months is not None,
+                                                    getattr(model, "pfs_model", None) is not None)))
         patient_ids.settle(problems)
         if problems.total:
             raise problems.error()
@@ -278,7 +294,7 @@ def score_file(model, version: str, input_path, output_path,
     return summary
 
 
-def _header_only(conditional: bool = False):
+def _header_only(conditional: bool = False, pfs: bool = False):
     import pandas as pd
 
-    return pd.DataFrame(columns=output_columns(conditional))
+    return pd.DataFrame(columns=output_columns(conditional, pfs))

@@ -12,6 +12,8 @@
 - ``transition_counts_``: training patients per primary grade (G1, G2, G3, unknown) and
   liver-biopsy grade, counts only; it weighs the outcomes of
   :meth:`BiopsyRiskModel.predict_before_biopsy`.
+- ``pfs_model_`` (when the cohort has PFS): a second pair fitted the same way on
+  progression-free survival (:mod:`risk.model.progression`); :meth:`predict_pfs`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from risk.model.prediction import (
     patient_ids,
     risk_cutpoints,
 )
+from risk.model.progression import pfs_training_frame, without_pfs
 from risk.schema import GRADES, HORIZONS_MONTHS
 
 MODELS = ("biopsy", "primary_only")
@@ -119,7 +122,38 @@ class BiopsyRiskModel:
         served = self.predict(frame)
         self.risk_cutpoints_ = risk_cutpoints(served.table["surv_60"].to_numpy())
         self.notes_ = [f"{name}: {note}" for name, m in self.models_.items() for note in m.notes_]
+        self._fit_pfs(frame)
         return self
+
+    def _fit_pfs(self, frame: pd.DataFrame) -> None:
+        """A second pair with PFS as its outcome, when the cohort has PFS (same settings,
+        same fitting path)."""
+        pfs = pfs_training_frame(frame)
+        if pfs is None:
+            return
+        self.pfs_model_ = BiopsyRiskModel(self.penalizer, self.cv_folds, self.seed,
+                                          self.extra_terms).fit(pfs)
+        self.notes_ += [f"progression-free survival, {note}" for note in self.pfs_model_.notes_]
+
+    @property
+    def pfs_model(self) -> BiopsyRiskModel | None:
+        """The PFS pair (its "survival" is progression-free survival), or None when the
+        training cohort had no PFS."""
+        self._check_fitted()
+        return getattr(self, "pfs_model_", None)
+
+    def predict_pfs(self, frame: pd.DataFrame, alive_months=None) -> Predictions:
+        """Served predictions of progression-free survival, as :meth:`predict` gives OS.
+
+        With ``alive_months`` they are conditional on being alive *and progression-free*
+        that many months after the biopsy (the PFS model's own
+        :meth:`~risk.stats.baseline.Baseline.given_alive`). Raises ModelError when the
+        model was trained without PFS.
+        """
+        if self.pfs_model is None:
+            raise ModelError("This model was trained without progression-free survival "
+                             "(its cohort had no pfs_months and progression).")
+        return self.pfs_model.predict(frame, alive_months)
 
     @property
     def models_(self) -> dict[str, CoxModel]:
@@ -136,17 +170,18 @@ class BiopsyRiskModel:
 
         ``reselect=False`` (default, fast) keeps this model's chosen penalizers and
         extra terms; ``reselect=True`` repeats the cross-validated choices as well (the
-        whole modelling procedure, as Harrell's optimism bootstrap asks).
+        whole modelling procedure, as Harrell's optimism bootstrap asks). The refit is of
+        overall survival only (the bootstrap corrects the OS metrics).
         """
         self._check_fitted()
         if reselect:
             return BiopsyRiskModel(self.penalizer, self.cv_folds, self.seed,
-                                   self.extra_terms).fit(frame)
+                                   self.extra_terms).fit(without_pfs(frame))
         models = self.models_
         return BiopsyRiskModel(
             penalizer={k: m.penalizer_ for k, m in models.items()},
             cv_folds=self.cv_folds, seed=self.seed,
-            extra_terms={k: list(m.terms_) for k, m in models.items()}).fit(frame)
+            extra_terms={k: list(m.terms_) for k, m in models.items()}).fit(without_pfs(frame))
 
     # ---- prediction ----------------------------------------------------------------
     def predict(self, frame: pd.DataFrame, alive_months=None) -> Predictions:
@@ -295,6 +330,7 @@ class BiopsyRiskModel:
     def to_dict(self) -> dict:
         """JSON-safe parameters of both models (no patient rows)."""
         self._check_fitted()
+        pfs = {} if self.pfs_model is None else {"pfs_model": self.pfs_model.to_dict()}
         return {"kind": "biopsy_risk_model", "format_version": FORMAT_VERSION,
                 "settings": {"penalizer": self.penalizer, "cv_folds": self.cv_folds,
                              "seed": self.seed, "extra_terms": self.extra_terms},
@@ -304,7 +340,7 @@ class BiopsyRiskModel:
                 "reference_patient": self.reference_patient_,
                 "transition_counts": self.transition_counts_,
                 "training_summary": self.training_summary_,
-                "notes": self.notes_}
+                "notes": self.notes_, **pfs}
 
     @classmethod
     def from_dict(cls, d: dict) -> BiopsyRiskModel:
@@ -321,6 +357,8 @@ class BiopsyRiskModel:
             model.transition_counts_ = d["transition_counts"]
             model.training_summary_ = d["training_summary"]
             model.notes_ = list(d["notes"])
+            if "pfs_model" in d:  # absent in OS-only models (every earlier file)
+                model.pfs_model_ = cls.from_dict(d["pfs_model"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelError(f"The model parameters are malformed ({exc!r}).") from exc
         return model

@@ -108,6 +108,11 @@ class PatientEstimate:
     #: Months after the biopsy the patient is known alive: every estimate above is
     #: conditional on it (None: at the biopsy).
     alive_months: float | None = None
+    #: Progression-free survival from the model serving this patient, and from the
+    #: primary-only model when a liver grade was given (None: the model has no PFS).
+    #: Always at the biopsy (:data:`risk.model.progression.PFS_AT_BIOPSY_NOTE`).
+    pfs: SurvivalEstimate | None = None
+    pfs_without_biopsy: SurvivalEstimate | None = None
 
     @property
     def headline_months(self) -> int:
@@ -253,6 +258,7 @@ def estimate_patient(
     with_biopsy = bool(pd.notna(patient["met_grade"].iloc[0]))
     without = _survival_estimate(both["primary_only"], alive)
     estimate = _survival_estimate(both["biopsy"], alive) if with_biopsy else without
+    pfs = _pfs_estimates(model, patient, with_biopsy)
     flags = [f.strip() for f in str(estimate.summary.get("flags") or "").split(";")]
     warnings = tuple(f for f in flags if f and not f.startswith(_STATED_ELSEWHERE))
     return PatientEstimate(
@@ -263,9 +269,19 @@ def estimate_patient(
         risk_cutpoints=tuple(float(c) for c in (getattr(model, "risk_cutpoints_", None) or ())),
         warnings=warnings,
         reference_patient=dict(getattr(model, "reference_patient_", None) or {}),
-        synthetic=synthetic, alive_months=alive,
+        synthetic=synthetic, alive_months=alive, pfs=pfs[0], pfs_without_biopsy=pfs[1],
         grade_sensitivity=grade_sensitivity(model, patient, alive),
     )
+
+
+def _pfs_estimates(model, patient: pd.DataFrame, with_biopsy: bool) -> tuple:
+    """(served PFS, primary-only PFS when a liver grade was given), at the biopsy."""
+    pfs_model = getattr(model, "pfs_model", None)
+    if pfs_model is None:
+        return None, None
+    both = pfs_model.predict_both(patient)
+    without = _survival_estimate(both["primary_only"])
+    return (_survival_estimate(both["biopsy"]), without) if with_biopsy else (without, None)
 
 
 def patient_alive_months(model, patient: pd.DataFrame) -> float | None:

@@ -40,6 +40,7 @@ from risk.model.patient_estimate import (
     percent,
 )
 from risk.model.prediction import describe_cutpoints
+from risk.model.progression import PFS_AT_BIOPSY_NOTE, PFS_HORIZONS
 
 TITLE = "Survival estimate - GEP-NET liver metastases"
 SYNTHETIC_WARNING = ("Every number in this report comes from a model trained on SYNTHETIC "
@@ -141,6 +142,25 @@ def _estimates_section(pdf: FPDF, report: PatientEstimate) -> None:
                                    f"{describe_cutpoints(report.risk_cutpoints)}"))
     _table(pdf, rows, (60, 118))
     _paragraph(pdf, PREDICTED_MEDIAN_RULE, size=8)
+
+
+def _pfs_section(pdf: FPDF, report: PatientEstimate) -> None:
+    """Progression-free survival at the biopsy, with and without the liver grade (none
+    when the model has no PFS)."""
+    if report.pfs is None:
+        return
+    _heading(pdf, "Estimated progression-free survival (95% intervals)")
+    if report.alive_months:
+        _paragraph(pdf, PFS_AT_BIOPSY_NOTE, style="B")
+    without = report.pfs_without_biopsy
+    rows = [(HORIZON_WORDS[m], describe_horizon(report.pfs, m),
+             *([describe_horizon(without, m)] if without is not None else []))
+            for m in PFS_HORIZONS]
+    if without is None:
+        _table(pdf, rows, (60, 118), header=("Progression-free at", "Estimate"))
+    else:
+        _table(pdf, rows, (28, 75, 75), header=("Progression-free at", "With the liver "
+                                                "biopsy", "Without (primary only)"))
 
 
 def _grade_sensitivity_section(pdf: FPDF, report: PatientEstimate) -> None:
@@ -262,6 +282,7 @@ def build_report(report: PatientEstimate, *, figure=None, compress: bool = True)
         pdf.image(image, w=pdf.epw, h=pdf.epw / 2)
     else:
         _paragraph(pdf, IMAGE_FAILED_NOTE, size=9, style="I")
+    _pfs_section(pdf, report)
     _grade_sensitivity_section(pdf, report)
     _biopsy_sections(pdf, report)
     _basis_section(pdf, report)

@@ -29,5 +29,8 @@ _WHERE = {
     "survival_with_interval": "kaplan_meier",
     "Z_95": "normal",
     "check_outcome": "outcome",
+    "has_pfs": "outcome",
+    "pfs_event": "outcome",
+    "pfs_outcome": "outcome",
 }
 __all__, __getattr__, __dir__ = lazy_api(__name__, _WHERE)

@@ -30,3 +30,34 @@ def check_outcome(time, event, *, min_patients: int = 1) -> tuple[np.ndarray, np
         raise ModelError("No deaths: all patients are censored, so survival can be neither "
                          "modelled nor evaluated.")
     return t, e > 0
+
+
+def pfs_event(progression, death, pfs_months, os_months) -> np.ndarray:
+    """The progression-free survival event, defined once: progression seen at
+    ``pfs_months`` (``progression == 1``), or a death without progression before it
+    (``death == 1`` with ``pfs_months == os_months``). Booleans, one per patient; a
+    blank anywhere is no event."""
+    progressed = np.asarray(progression, dtype=float) == 1
+    died = np.asarray(death, dtype=float) == 1
+    at_death = np.asarray(pfs_months, dtype=float) == np.asarray(os_months, dtype=float)
+    return progressed | (died & at_death)
+
+
+def pfs_outcome(frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, months, event)`` of the patients of a canonical frame with PFS recorded:
+    their positions, ``pfs_months`` and :func:`pfs_event`. Empty when the frame has no
+    PFS columns or none filled."""
+    if "pfs_months" not in frame or "progression" not in frame:
+        empty = np.array([], dtype=float)
+        return np.array([], dtype=np.int64), empty, empty.astype(bool)
+    months = frame["pfs_months"].to_numpy(dtype=float)
+    rows = np.flatnonzero(np.isfinite(months) &
+                          np.isfinite(frame["progression"].to_numpy(dtype=float)))
+    sub = frame.iloc[rows]
+    event = pfs_event(sub["progression"], sub["death"], sub["pfs_months"], sub["os_months"])
+    return rows, months[rows], event
+
+
+def has_pfs(frame) -> bool:
+    """True when some patient of the canonical frame has PFS recorded."""
+    return bool(pfs_outcome(frame)[0].size)

@@ -93,12 +93,12 @@ def parameter_table() -> str:
 def data_dictionary_table() -> str:
     """Markdown table of the cohort columns, from :mod:`risk.schema`."""
     rows = ["| column | type | required | allowed values | meaning |", "|---|---|---|---|---|"]
-    for col in (*schema.COLUMNS, *schema.PREDICTION_ONLY):
+    for col in (*schema.COLUMNS, *schema.PFS_OUTCOMES, *schema.PREDICTION_ONLY):
         required = "yes" if col.required else ("for training" if col.outcome else
                                                "prediction only" if col.prediction_only
                                                else "no")
         meaning = col.help or col.label
-        if col.since > 1:
+        if col.since > 1 and col.name not in schema.GENERATED_COLUMNS:
             meaning += f" (Added in schema version {col.since}: not in the shipped file.)"
         rows.append(f"| `{col.name}` | {col.kind} | {required} | {col.allowed()} | {meaning} |")
     return "\n".join(rows) + "\n"

@@ -12,7 +12,9 @@ The generative story, one step per function below (parameters and their sources 
 4. clinical features (liver burden, extrahepatic disease, resection, syndrome, ECOG,
    SSTR imaging);
 5. survival from a Weibull proportional-hazards model on the true grades and features,
-   with staggered administrative censoring and loss to follow-up.
+   with staggered administrative censoring and loss to follow-up;
+6. progression-free survival (:mod:`risk.synthetic.progression`), drawn after
+   everything else so the other columns do not depend on it.
 
 Only ``numpy.random.default_rng(seed)`` draws numbers, in a fixed order, so a seed fixes
 the cohort; :func:`write_cohort` writes it byte for byte the same.
@@ -29,8 +31,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from risk.schema import GRADES, MAX_ROWS, VERSION_1_COLUMN_NAMES
+from risk.schema import GENERATED_COLUMNS, GRADES, MAX_ROWS
 from risk.synthetic import params as P
+from risk.synthetic.progression import progression_free, progression_log_hazard
 
 #: The shipped cohort: ``python -m risk generate --n 1000 --seed 20250517
 #: --out data/synthetic/cohort.csv``.
@@ -40,17 +43,20 @@ SHIPPED_SEED = 20250517
 #: Every patient id the generator writes starts with this: a cohort whose ids all do is
 #: synthetic (the model card records it; risk.registry.lineage reads it).
 SYNTHETIC_ID_PREFIX = "SYN-"
-SHIPPED_SHA256 = "5e5e96b7b18ef4ebeb5fb8ab65b583a4110b1d333a59cd89eca895f0aeaefebd"
+SHIPPED_SHA256 = "7875eb4a31c586cb026804aa4fd35b2ba07749de9ae4172ee6fcecaad50af41f"
 SHIPPED_N = 1000
 
 SITES = tuple(P.PRIMARY_SITE_SHARES)
+#: Hazard ratios of death by the true liver grade (G1, G2, G3).
+_LIVER_HR = np.array([1.0, P.LIVER_G2_HR, P.LIVER_G2_HR * P.UPGRADE_G2_TO_G3_HR])
 LIVER_BURDENS = tuple(P.LIVER_BURDEN_SHARES)
 SSTR_CODES = ("positive", "negative", "unknown")
 
 #: Decimals written for each numeric column of the file (fixed, for byte-identical files).
 DECIMALS = {"age": 0, "primary_ki67": 1, "primary_mitoses": 0, "met_ki67": 1,
-            "met_mitoses": 0, "ecog": 0, "os_months": 1}
-FLAGS = ("extrahepatic_mets", "primary_resected", "functional_syndrome", "death")
+            "met_mitoses": 0, "ecog": 0, "os_months": 1, "pfs_months": 1}
+FLAGS = ("extrahepatic_mets", "primary_resected", "functional_syndrome", "death",
+         "progression")
 
 
 def generate_cohort(n: int, seed: int) -> pd.DataFrame:
@@ -66,10 +72,10 @@ def generate_cohort(n: int, seed: int) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns in :data:`risk.schema.VERSION_1_COLUMN_NAMES` order (a schema-version-1
-        file: no cells counted, which validation reads as the default 500); categories as
-        the data dictionary's codes with ``None`` for blank; numbers as float with ``NaN``
-        for blank; flags and ``ecog`` as int.
+        Columns in :data:`risk.schema.GENERATED_COLUMNS` order (schema-version-1 columns,
+        no cells counted, which validation reads as the default 500, then the PFS pair);
+        categories as the data dictionary's codes with ``None`` for blank; numbers as
+        float with ``NaN`` for blank; flags and ``ecog`` as int.
     """
     n, seed = _check_size(n), _check_seed(seed)
     rng = np.random.default_rng(seed)
@@ -79,8 +85,12 @@ def generate_cohort(n: int, seed: int) -> pd.DataFrame:
     liver = _liver_record(rng, truth["liver"], primary)
     clinic = _clinical_features(rng, who, truth["liver"])
     log_hr = _log_hazard(who, truth, clinic)
-    os_months, death = _survival(rng, log_hr)
+    os_months, death, os_end = _survival(rng, log_hr)
     complication = _complications(rng, n)
+    # drawn last, so the OS columns are those of a generator without PFS
+    other = log_hr - np.log(_LIVER_HR)[truth["liver"]]
+    pfs_months, progression = progression_free(
+        rng, progression_log_hazard(other, truth["liver"]), os_end)
 
     width = max(5, len(str(n)))
     frame = pd.DataFrame({
@@ -107,8 +117,10 @@ def generate_cohort(n: int, seed: int) -> pd.DataFrame:
         "biopsy_complication": complication,
         "os_months": os_months,
         "death": death.astype(int),
+        "pfs_months": pfs_months,
+        "progression": progression,
     })
-    return frame[list(VERSION_1_COLUMN_NAMES)]
+    return frame[list(GENERATED_COLUMNS)]
 
 
 def write_cohort(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
@@ -132,9 +144,9 @@ def write_cohort(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 
 def cohort_csv_text(frame: pd.DataFrame) -> str:
-    """The CSV text :func:`write_cohort` writes (a schema-version-1 file)."""
-    columns = [_format_column(frame[name], name) for name in VERSION_1_COLUMN_NAMES]
-    lines = [",".join(VERSION_1_COLUMN_NAMES)]
+    """The CSV text :func:`write_cohort` writes (version-1 columns and the PFS pair)."""
+    columns = [_format_column(frame[name], name) for name in GENERATED_COLUMNS]
+    lines = [",".join(GENERATED_COLUMNS)]
     lines += [",".join(row) for row in zip(*columns, strict=True)]
     return "\n".join(lines) + "\n"
 
@@ -313,7 +325,7 @@ def _log_hazard(who: dict, truth: dict, clinic: dict) -> np.ndarray:
     """Log relative hazard against the reference patient (see synthetic_params)."""
     ln = np.log
     site_hr = np.array([P.SITE_HR[s] for s in SITES])
-    liver_hr = np.array([1.0, P.LIVER_G2_HR, P.LIVER_G2_HR * P.UPGRADE_G2_TO_G3_HR])
+    liver_hr = _LIVER_HR
     burden_hr = np.array([P.LIVER_BURDEN_HR[b] for b in LIVER_BURDENS])
     return (ln(site_hr)[who["site"]]
             + ln(P.AGE_OVER_50_HR) * (who["age"] > 50)
@@ -329,8 +341,9 @@ def _log_hazard(who: dict, truth: dict, clinic: dict) -> np.ndarray:
             + ln(P.SSTR_NEGATIVE_HR) * (clinic["sstr"] == SSTR_CODES.index("negative")))
 
 
-def _survival(rng: np.random.Generator, log_hr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weibull PH death times, censored at the end of follow-up or when lost."""
+def _survival(rng: np.random.Generator, log_hr: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Weibull PH death times, censored at the end of follow-up or when lost: months
+    (rounded), death, and the unrounded end of follow-up (where PFS ends at the latest)."""
     n = log_hr.size
     hazard_draw = rng.standard_exponential(n) * np.exp(-log_hr)
     death_time = P.BASELINE_SCALE_MONTHS * hazard_draw ** (1 / P.WEIBULL_SHAPE)
@@ -339,8 +352,8 @@ def _survival(rng: np.random.Generator, log_hr: np.ndarray) -> tuple[np.ndarray,
     lost = rng.random(n) < P.LOST_TO_FOLLOW_UP_SHARE
     censor_time = np.where(lost, rng.random(n) * follow_up_end, follow_up_end)
     died = death_time <= censor_time
-    months = np.maximum(np.round(np.minimum(death_time, censor_time), 1), 0.1)
-    return months, died
+    end = np.minimum(death_time, censor_time)
+    return np.maximum(np.round(end, 1), 0.1), died, end
 
 
 # --- helpers -------------------------------------------------------------------------

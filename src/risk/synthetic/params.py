@@ -192,3 +192,34 @@ FOLLOW_UP_RANGE_MONTHS = (24.0, 150.0)
 #: Share lost to follow-up, at a uniform time before their administrative end.
 #: ASSUMPTION (5-10% typical of registries).
 LOST_TO_FOLLOW_UP_SHARE = 0.07
+
+# --- Progression-free survival (schema version 2) --------------------------------------
+# Progression: a Weibull proportional-hazards time of its own; PFS is the earlier of
+# progression and the overall-survival time (death or censoring), so PFS <= OS for every
+# patient and a death without progression is a PFS event. Targets (medians of PFS by the
+# recorded liver grade; §6 of docs/literature.md): liver G1 about
+# 36 months (CLARINET lanreotide arm, Caplin et al. ERC 2016 / Endocrine 2021: 32.8 and
+# 38.5 months), liver G2 about 18 months (CLARINET placebo arm, Caplin et al. NEJM 2014:
+# 18.0 months), liver G3 about 9 months (ASSUMPTION: well-differentiated G3 NET, reported
+# 6-12 months, de Mestier et al. ERC 2021).
+
+#: Progression hazard ratio of a liver G2 vs a liver G1 biopsy. CALIBRATED to the §6
+#: liver-G2 median PFS of 18 months (CLARINET placebo arm, NEJM 2014: 18.0; ASSUMPTION
+#: that this G1/G2 arm stands for liver G2); the seed study's PFS P = 0.001 for G1/G2 vs
+#: G3 liver grade (§6) gives the direction.
+PFS_LIVER_G2_HR = 2.05
+#: Progression hazard ratio of a liver G3 vs a liver G1 biopsy. CALIBRATED to a §6
+#: liver-G3 median PFS of 9 months (ASSUMPTION within the 6-12 months reported for G3
+#: NET, de Mestier et al. 2021). Small beside G2's: G3 deaths end PFS early as well.
+PFS_LIVER_G3_HR = 2.15
+#: Share of the other features' log hazard of death (site, age, burden, ECOG, ...) that
+#: acts on progression too. ASSUMPTION (prognostic factors of OS are mostly also
+#: factors of PFS, more weakly).
+PFS_COVARIATE_WEIGHT = 0.5
+#: Weibull shape of the time to progression (1: a constant hazard). ASSUMPTION (the §6
+#: trial PFS curves of CLARINET and PROMID fall about exponentially).
+PFS_WEIBULL_SHAPE = 1.0
+#: Weibull scale of the time to progression of a liver-G1 patient with average other
+#: features, months. CALIBRATED to the §6 liver-G1 median PFS of 36 months (CLARINET
+#: lanreotide arm: 32.8 and 38.5 months).
+PFS_BASELINE_SCALE_MONTHS = 64.0

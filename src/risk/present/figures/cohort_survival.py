@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from risk.cohort.forest import ForestResult
 from risk.cohort.survival import SurvivalByGroup, SurvivalCurve
+from risk.present.figures.patient import OUTCOME_WORDS
 from risk.present.figures.style import (
     BLUE,
     FONT_SIZE,
@@ -73,7 +74,8 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
                              synthetic_note: str = SYNTHETIC_NOTE) -> go.Figure:
     """Kaplan-Meier curves by group with 95% bands, the number at risk under the plot
     and the log-rank p-value. ``synthetic`` marks the figure with ``synthetic_note``."""
-    title = f"Overall survival by {result.title[0].lower() + result.title[1:]}"
+    words = OUTCOME_WORDS[result.outcome].capitalize()
+    title = f"{words} by {result.title[0].lower() + result.title[1:]}"
     if not result.curves:
         return message_figure(title, " ".join(result.notes) or "No patients.",
                               synthetic=synthetic)
@@ -105,7 +107,7 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
     fig.update_xaxes(range=[0, max_months], tickvals=ticks, showticklabels=True,
                      title="Months since the liver biopsy", row=1, col=1)
     fig.update_xaxes(range=[0, max_months], visible=False, row=2, col=1)
-    fig.update_yaxes(title="Overall survival", tickformat=".0%", range=[0, 1.02], row=1, col=1)
+    fig.update_yaxes(title=words, tickformat=".0%", range=[0, 1.02], row=1, col=1)
     fig.update_yaxes(range=[len(labels) - 0.5, -0.5], showgrid=False, zeroline=False,
                      tickmode="array", tickvals=labels, ticktext=labels, ticks="",
                      ticklabelstandoff=at_risk_standoff(result), row=2, col=1)

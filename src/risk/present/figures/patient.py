@@ -55,12 +55,17 @@ def _figure(data: list[dict], title: str, height: int = 420, *, synthetic: bool,
     return go.Figure(data=data, layout={**base, **layout})
 
 
-def _survival_axes(max_months: float) -> dict:
+#: What a curve estimates: overall survival (``"os"``) or progression-free (``"pfs"``).
+OUTCOME_WORDS = {"os": "overall survival", "pfs": "progression-free survival"}
+
+
+def _survival_axes(max_months: float, outcome: str = "os") -> dict:
     ticks = np.arange(0, max_months + 1, 12)
     return {"xaxis": {"title": {"text": "Years after the liver biopsy"},
                       "range": [0, max_months], "tickvals": ticks,
                       "ticktext": [f"{m / 12:g}" for m in ticks]},
-            "yaxis": {"title": {"text": "Overall survival"}, "range": [0, 1.02],
+            "yaxis": {"title": {"text": OUTCOME_WORDS[outcome].capitalize()},
+                      "range": [0, 1.02],
                       "tickformat": ".0%"}}
 
 
@@ -90,8 +95,10 @@ def survival_curve(
     label: str = "This patient",
     synthetic: bool = False,
     alive_months: float | None = None,
+    outcome: str = "os",
 ) -> go.Figure:
     """The patient's survival curve with its 95% band, and the cohort's for reference.
+    ``outcome="pfs"``: the curve is progression-free survival (title and axis say so).
 
     With ``alive_months`` the curve is conditional on survival to then: a dotted line
     marks that month and the horizons already survived carry no point.
@@ -126,13 +133,13 @@ def survival_curve(
                                       for h in at],
                      "showlegend": False,
                      "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>"})
-    title = "Estimated overall survival"
+    title = f"Estimated {OUTCOME_WORDS[outcome]}"
     if alive_months:
         title += f", given alive at {alive_months:g} months"
         data.append(_line([alive_months, alive_months], [0.0, 1.0], REFERENCE_COLOR,
                           f"Alive at {alive_months:g} months", width=1,
                           line={"dash": "dot"}, hoverinfo="skip"))
-    return _figure(data, title, synthetic=synthetic, **_survival_axes(months[-1]))
+    return _figure(data, title, synthetic=synthetic, **_survival_axes(months[-1], outcome))
 
 
 def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 10,
@@ -198,8 +205,10 @@ def biopsy_comparison(
     *,
     liver_grade: str | None = None,
     synthetic: bool = False,
+    outcome: str = "os",
 ) -> go.Figure:
-    """The estimate with the liver-biopsy grade beside the primary-only estimate.
+    """The estimate with the liver-biopsy grade beside the primary-only estimate (of
+    ``outcome``: ``"os"`` or ``"pfs"``).
 
     ``with_biopsy`` and ``without_biopsy`` are (survival, lower, upper) on ``months``.
     """
@@ -212,8 +221,11 @@ def biopsy_comparison(
         data.append(_band(months, np.asarray(low, float), np.asarray(up, float), color,
                           f"95% interval, {name[:1].lower() + name[1:]}"))
         data.append(_line(months, np.asarray(curve, float), color, name))
-    return _figure(data, "Value of the biopsy: estimate with and without the liver grade",
-                   height=460, synthetic=synthetic, **_survival_axes(months[-1]))
+    title = "Value of the biopsy: estimate with and without the liver grade"
+    if outcome != "os":
+        title = f"Value of the biopsy for {OUTCOME_WORDS[outcome]}"
+    return _figure(data, title, height=460, synthetic=synthetic,
+                   **_survival_axes(months[-1], outcome))
 
 
 def before_biopsy(
