@@ -6,7 +6,41 @@ beside it and is imported on first use (so importing one part stays cheap).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from risk._lazy import lazy_api
+
+# one statement per module (ruff's isort would split the `as` re-exports)
+# isort: off
+if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on first use
+    from risk.evaluation.document import (
+        EvaluationError as EvaluationError,
+        EvaluationReport as EvaluationReport,
+        PUBLISHED_CONTEXT as PUBLISHED_CONTEXT,
+        REPORT_FORMAT as REPORT_FORMAT,
+        SYNTHETIC_CONTEXT as SYNTHETIC_CONTEXT,
+    )
+    from risk.evaluation.headline import (
+        CORRECTED as CORRECTED,
+        Headline as Headline,
+        METRIC_LABELS as METRIC_LABELS,
+        MetricSet as MetricSet,
+        ModelMetrics as ModelMetrics,
+        metric_label as metric_label,
+    )
+    from risk.evaluation.metrics import (
+        harrell_c as harrell_c,
+    )
+    from risk.evaluation.metrics.calibration import (
+        calibration_slope as calibration_slope,
+    )
+    from risk.evaluation.report import (
+        evaluate as evaluate,
+    )
+    from risk.evaluation.section_models import (
+        CohortFile as CohortFile,
+    )
+# isort: on
 
 #: public name -> the module of this package that defines it
 _WHERE = {
