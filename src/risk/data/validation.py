@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -342,7 +343,7 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
-def validate_patient(values: dict) -> pd.DataFrame:
+def validate_patient(values: dict[str, Any]) -> pd.DataFrame:
     """Validate one patient from the form, with the same rules as a cohort file.
 
     Parameters

@@ -207,9 +207,9 @@ def is_synthetic_cohort(frame) -> bool:
 
 def build_card(
     *,
-    training_data: TrainingData | dict,
-    settings: dict | None = None,
-    metrics: CardMetrics | dict | None = None,
+    training_data: TrainingData | dict[str, Any],
+    settings: dict[str, Any] | None = None,
+    metrics: CardMetrics | dict[str, Any] | None = None,
     kind: str = "trained",
     parent: str | None = None,
     notes: str = "",

@@ -32,6 +32,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import risk
 from risk.errors import RegistryError
@@ -122,7 +123,7 @@ class Registry:
         pointer = self._read_pointer()
         return pointer["active"] if pointer else None
 
-    def history(self) -> list[dict]:
+    def history(self) -> list[dict[str, Any]]:
         """Activations and rollbacks, oldest first (versions and times only)."""
         pointer = self._read_pointer()
         return list(pointer["history"]) if pointer else []
@@ -165,7 +166,7 @@ class Registry:
             contents[name] = data
         return contents
 
-    def read(self, version: str) -> tuple[dict, ModelCard]:
+    def read(self, version: str) -> tuple[dict[str, Any], ModelCard]:
         """The verified parameters (a plain dict, no model built) and card of a version."""
         contents = self.verify(version)
         self._check_against_pointer(version, contents[MANIFEST_FILE])
@@ -195,7 +196,7 @@ class Registry:
         except (RegistryError, OSError):
             return None
 
-    def show(self, version: str) -> dict:
+    def show(self, version: str) -> dict[str, Any]:
         """Everything stored about a version, for people: card, manifest, status."""
         contents = self.verify(version)
         self._check_against_pointer(version, contents[MANIFEST_FILE])
@@ -222,7 +223,7 @@ class Registry:
         return sorted(rows, key=lambda r: (r.created_utc or "", r.version))
 
     # ----------------------------------------------------------------- writing
-    def save(self, params: dict, card: ModelCard, version: str | None = None,
+    def save(self, params: dict[str, Any], card: ModelCard, version: str | None = None,
              activate: bool = False) -> str:
         """Write a new version (never overwriting one) and return its name.
 
@@ -279,7 +280,7 @@ class Registry:
                 "activate VERSION'")
         return active
 
-    def _read_pointer(self, tolerate_damage: bool = False) -> dict | None:
+    def _read_pointer(self, tolerate_damage: bool = False) -> dict[str, Any] | None:
         path = self.root / POINTER_FILE
         try:
             data = path.read_bytes()
@@ -389,7 +390,7 @@ def load(version: str | None = None, model_dir=None) -> LoadedModel:
     return Registry(model_dir).load(version)
 
 
-def active_stack(history: list[dict]) -> list[str]:
+def active_stack(history: list[dict[str, Any]]) -> list[str]:
     """Replay activations (push) and rollbacks (pop): the last item is served now."""
     stack: list[str] = []
     for event in history:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from risk.errors import ModelError
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
-def check_outcome(time, event, *, min_patients: int = 1) -> tuple[np.ndarray, np.ndarray]:
+
+def check_outcome(time: ArrayLike, event: ArrayLike, *, min_patients: int = 1
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Follow-up in months (finite, > 0) and death (0/1) as arrays, or a clear error.
 
     Returns ``(time, died)``: floats and booleans, one per patient. Raises

@@ -24,6 +24,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -160,7 +161,7 @@ def _patients(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
 
 # --- 2. the tumor's true grades ---------------------------------------------------
 
-def _true_grades(rng: np.random.Generator, who: dict) -> dict[str, np.ndarray]:
+def _true_grades(rng: np.random.Generator, who: dict[str, Any]) -> dict[str, np.ndarray]:
     by_site = np.array([P.PRIMARY_GRADE_BY_SITE[s] for s in SITES])
     primary = _draw_rows(rng, by_site[who["site"]])
     tables = liver_grade_tables()
@@ -212,7 +213,7 @@ def metachronous_share_by_primary_grade() -> np.ndarray:
 
 # --- 3. what the file records -------------------------------------------------------
 
-def _primary_record(rng: np.random.Generator, grade: np.ndarray, site: np.ndarray) -> dict:
+def _primary_record(rng: np.random.Generator, grade: np.ndarray, site: np.ndarray) -> dict[str, Any]:
     n = grade.size
     unknown = site == SITES.index("unknown")
     ways = np.where(unknown[:, None], P.PRIMARY_RECORDING_UNKNOWN_SITE,
@@ -225,7 +226,7 @@ def _primary_record(rng: np.random.Generator, grade: np.ndarray, site: np.ndarra
         "ki67_score": score, "graded": how < 2}
 
 
-def _liver_record(rng: np.random.Generator, grade: np.ndarray, primary: dict) -> dict:
+def _liver_record(rng: np.random.Generator, grade: np.ndarray, primary: dict[str, Any]) -> dict[str, Any]:
     """The liver biopsy's record. A patient with no primary grade whose biopsy was
     non-diagnostic had it repeated until diagnostic: the cohort is of patients with a
     histological grade (a file without any grade cannot be used), so the file's share
@@ -241,7 +242,7 @@ def _liver_record(rng: np.random.Generator, grade: np.ndarray, primary: dict) ->
     return _record(rng, grade, how, score, with_ki67, with_mitoses)
 
 
-def _record(rng, grade, how, score, with_ki67, with_mitoses) -> dict:
+def _record(rng, grade, how, score, with_ki67, with_mitoses) -> dict[str, Any]:
     """Ki-67, mitoses and entered grade, each consistent with the true grade.
 
     Ki-67 always lies in the grade's interval. A mitotic count lies in the grade's
@@ -289,7 +290,7 @@ def _complications(rng: np.random.Generator, n: int) -> np.ndarray:
 
 # --- 4. clinical features -----------------------------------------------------------
 
-def _clinical_features(rng: np.random.Generator, who: dict, liver: np.ndarray) -> dict:
+def _clinical_features(rng: np.random.Generator, who: dict[str, Any], liver: np.ndarray) -> dict[str, Any]:
     n = liver.size
     burden = rng.choice(len(LIVER_BURDENS), size=n,
                         p=_normalised(P.LIVER_BURDEN_SHARES.values()))
@@ -308,7 +309,7 @@ def _clinical_features(rng: np.random.Generator, who: dict, liver: np.ndarray) -
 
 # --- 5. survival ----------------------------------------------------------------------
 
-def _log_hazard(who: dict, truth: dict, clinic: dict) -> np.ndarray:
+def _log_hazard(who: dict[str, Any], truth: dict[str, Any], clinic: dict[str, Any]) -> np.ndarray:
     """Log relative hazard against the reference patient (see synthetic_params)."""
     ln = np.log
     site_hr = np.array([P.SITE_HR[s] for s in SITES])
