@@ -13,8 +13,8 @@ from risk._lazy import lazy_api
 # one statement per module (ruff's isort would split the `as` re-exports)
 # isort: off
 if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on first use
+    from risk.schema import CHUNK_ROWS as CHUNK_ROWS  # chunks' limit, defined with the schema
     from risk.data.chunks import (
-        CHUNK_ROWS as CHUNK_ROWS,
         FileProblems as FileProblems,
         PatientIds as PatientIds,
         chunk_ids as chunk_ids,

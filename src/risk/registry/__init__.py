@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         active_stack as active_stack,
         default_model_dir as default_model_dir,
         load as load,
+    )
+    from risk.registry.files import (  # store's, defined with the files
         parameter_differences as parameter_differences,
     )
     from risk.registry.version import (

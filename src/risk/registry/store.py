@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,7 +112,7 @@ class Registry:
         The registry folder; default :func:`default_model_dir`.
     """
 
-    def __init__(self, root: str | os.PathLike | None = None):
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = Path(root) if root is not None else default_model_dir()
 
     def __repr__(self) -> str:
@@ -299,7 +300,7 @@ class Registry:
             raise RegistryError(
                 f"the active-model pointer {path} is damaged; choose the served model "
                 "again with 'python -m risk models activate VERSION'") from None
-        return pointer
+        return pointer  # type: ignore[no-any-return]  # json is typed Any
 
     def _check_against_pointer(self, version: str, manifest_bytes: bytes) -> None:
         """The active version must be the one activated, manifest included."""
@@ -311,7 +312,7 @@ class Registry:
                 "the one recorded when it was activated; refusing to load it")
 
     @contextlib.contextmanager
-    def _writing(self):
+    def _writing(self) -> Iterator[None]:
         """Hold the writers' lock; clean what crashed writers left behind."""
         import filelock
 
@@ -385,7 +386,8 @@ class Registry:
                                 f"{exc.strerror or exc}; the active model is unchanged") from None
 
 
-def load(version: str | None = None, model_dir=None) -> LoadedModel:
+def load(version: str | None = None, model_dir: str | os.PathLike[str] | None = None
+         ) -> LoadedModel:
     """Shortcut for ``Registry(model_dir).load(version)``."""
     return Registry(model_dir).load(version)
 

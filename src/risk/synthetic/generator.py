@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,7 @@ def generate_cohort(n: int, seed: int) -> pd.DataFrame:
     return frame[list(COLUMN_NAMES)]
 
 
-def write_cohort(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+def write_cohort(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a cohort frame as the data dictionary's CSV, the same bytes every time.
 
     Numbers get fixed decimals (:data:`DECIMALS`), blanks are empty cells, lines end in
@@ -208,7 +209,7 @@ def metachronous_share_by_primary_grade() -> np.ndarray:
     meta = np.array([0.0 if s == "unknown" else P.METACHRONOUS_SHARE_KNOWN_PRIMARY
                      for s in SITES])
     joint = (site_share * recorded)[:, None] * grade_by_site
-    return (joint * meta[:, None]).sum(axis=0) / joint.sum(axis=0)
+    return (joint * meta[:, None]).sum(axis=0) / joint.sum(axis=0)  # type: ignore[no-any-return]  # numpy types this Any
 
 
 # --- 3. what the file records -------------------------------------------------------
@@ -242,7 +243,8 @@ def _liver_record(rng: np.random.Generator, grade: np.ndarray, primary: dict[str
     return _record(rng, grade, how, score, with_ki67, with_mitoses)
 
 
-def _record(rng, grade, how, score, with_ki67, with_mitoses) -> dict[str, Any]:
+def _record(rng: np.random.Generator, grade: np.ndarray, how: np.ndarray, score: np.ndarray,
+            with_ki67: np.ndarray, with_mitoses: np.ndarray) -> dict[str, Any]:
     """Ki-67, mitoses and entered grade, each consistent with the true grade.
 
     Ki-67 always lies in the grade's interval. A mitotic count lies in the grade's
@@ -270,14 +272,14 @@ def ki67_within_grade(grade: np.ndarray, score: np.ndarray) -> np.ndarray:
     hi_p = ndtr((np.log(high) - np.log(median)) / log_sd)
     p = lo_p + ndtr(score) * (hi_p - lo_p)
     value = np.exp(np.log(median) + log_sd * ndtri(np.clip(p, 1e-12, 1 - 1e-12)))
-    return np.clip(np.round(value, 1), low, high)
+    return np.clip(np.round(value, 1), low, high)  # type: ignore[no-any-return]  # numpy types this Any
 
 
 def _mitoses_within_grade(rng: np.random.Generator, grade: np.ndarray) -> np.ndarray:
     low, high = (np.array(v, dtype=float)[grade]
                  for v in zip(*P.MITOSES_RANGE_BY_GRADE, strict=True))
     log_draw = np.log(low + 1) + rng.random(grade.size) * (np.log(high + 2) - np.log(low + 1))
-    return np.clip(np.floor(np.exp(log_draw) - 1), low, high)
+    return np.clip(np.floor(np.exp(log_draw) - 1), low, high)  # type: ignore[no-any-return]  # numpy types this Any
 
 
 def _complications(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -315,7 +317,7 @@ def _log_hazard(who: dict[str, Any], truth: dict[str, Any], clinic: dict[str, An
     site_hr = np.array([P.SITE_HR[s] for s in SITES])
     liver_hr = np.array([1.0, P.LIVER_G2_HR, P.LIVER_G2_HR * P.UPGRADE_G2_TO_G3_HR])
     burden_hr = np.array([P.LIVER_BURDEN_HR[b] for b in LIVER_BURDENS])
-    return (ln(site_hr)[who["site"]]
+    return (ln(site_hr)[who["site"]]  # type: ignore[no-any-return]  # numpy types this Any
             + ln(P.AGE_OVER_50_HR) * (who["age"] > 50)
             + ln(P.MALE_HR) * who["male"]
             + ln(P.SYNCHRONOUS_HR) * ~who["metachronous"]
@@ -350,17 +352,17 @@ def _draw_rows(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarra
     probabilities = np.asarray(probabilities, dtype=float)
     cumulative = np.cumsum(probabilities / probabilities.sum(axis=1, keepdims=True), axis=1)
     u = rng.random(probabilities.shape[0])
-    return (u[:, None] >= cumulative[:, :-1]).sum(axis=1)
+    return (u[:, None] >= cumulative[:, :-1]).sum(axis=1)  # type: ignore[index, no-any-return]  # numpy types the cumsum of a ratio as float
 
 
-def _normalised(values) -> np.ndarray:
+def _normalised(values: Iterable[float]) -> np.ndarray:
     values = np.asarray(list(values), dtype=float)
-    return values / values.sum()
+    return values / values.sum()  # type: ignore[no-any-return]  # numpy types this Any
 
 
 def _grade_codes(levels: np.ndarray) -> np.ndarray:
     codes = np.array([None, *GRADES], dtype=object)
-    return codes[np.asarray(levels) + 1]
+    return codes[np.asarray(levels) + 1]  # type: ignore[no-any-return]  # numpy types this Any
 
 
 def _check_size(n: object) -> int:
