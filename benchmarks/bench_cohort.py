@@ -26,7 +26,7 @@ from risk.cohort import tables as cohort_tables
 from risk.data import export
 from risk.data.validation import load_cohort
 from risk.present.figures import cohort as figures
-from risk.schema import COLUMN_NAMES
+from risk.schema import VERSION_1_COLUMN_NAMES
 
 N = 100_000
 MONTHS = cohort_survival.AT_RISK_MONTHS
@@ -62,7 +62,7 @@ def cohort_bytes(n: int, seed: int = 0) -> bytes:
                                           p=[.88, .07, .03, .02]),
         "os_months": np.round(np.minimum(event, censor).clip(0.01, 600), 2),
         "death": (event <= censor).astype(int),
-    })[list(COLUMN_NAMES)]
+    })[list(VERSION_1_COLUMN_NAMES)]
     return frame.to_csv(index=False).encode()
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from risk.data.reading import read_csv_text
 from risk.data.validation import load_cohort
 from risk.errors import ValidationError
-from risk.schema import COLUMN_NAMES
+from risk.schema import VERSION_1_COLUMN_NAMES
 
 N = 100_000
 
@@ -49,7 +49,7 @@ def cohort_bytes(n: int, seed: int = 0, bad_share: float = 0.0) -> bytes:
         "biopsy_complication": rng.choice(["none", "minor", ""], n),
         "os_months": np.round(rng.uniform(0.5, 150, n), 2),
         "death": rng.integers(0, 2, n),
-    })[list(COLUMN_NAMES)]
+    })[list(VERSION_1_COLUMN_NAMES)]
     if bad_share:
         rows = rng.choice(n, int(n * bad_share), replace=False)
         frame["age"] = frame["age"].astype(object)

@@ -1,4 +1,4 @@
-"""The cohort data dictionary (schema version 1) as code, held once.
+"""The cohort data dictionary (schema version 2) as code, held once.
 
 Validation, the synthetic generator, the form widgets and the docs read it from here.
 See ``data/synthetic/README.md`` for the same table written for people.
@@ -16,6 +16,8 @@ The *canonical cohort frame* that validation returns and every later step consum
   present, missing values as ``NaN``/``None``), then the derived columns
   ``primary_grade``/``met_grade`` filled from Ki-67/mitoses where blank and
   ``grade_change`` (see :mod:`risk.grading`);
+- a blank ``primary_cells_counted``/``met_cells_counted`` becomes
+  :data:`DEFAULT_CELLS_COUNTED`;
 - ``patient_id`` is text; categories are lower-case codes exactly as in
   :data:`COLUMNS` (grades ``"G1"``/``"G2"``/``"G3"``); flags and ``ecog`` are ``int``;
   numbers are ``float``; ``sstr_status`` blank becomes ``"unknown"``;
@@ -27,7 +29,7 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 GRADES = ("G1", "G2", "G3")
 GRADE_CHANGES = ("concordant", "upgraded", "downgraded", "unknown")
@@ -55,6 +57,11 @@ MAX_ROWS = 1_000_000
 #: Rows read, validated and scored at a time in large files (memory stays flat).
 CHUNK_ROWS = 50_000
 
+#: Tumour cells counted for a Ki-67 index when the count is not given (WHO 2019: at least
+#: 500 in hot spots), and the counts accepted.
+DEFAULT_CELLS_COUNTED = 500
+CELLS_COUNTED_RANGE = (100, 100_000)
+
 #: Month horizons the product reports survival at.
 HORIZONS_MONTHS = (12, 36, 60, 120)
 #: Monthly grid for survival curves.
@@ -81,6 +88,7 @@ class Column:
     model_input: bool = True  # used to predict (False: id, outcomes, cohort-only)
     #: Read by predictions only (e.g. alive_months); never generated or trained on.
     prediction_only: bool = False
+    since: int = 1  # the schema version that added the column (a version-1 file lacks it)
 
     def allowed(self) -> str:
         """What is allowed, in words, for messages."""
@@ -92,10 +100,11 @@ class Column:
         if self.kind == "text":
             return "1-64 letters, digits, '-' or '_'"
         low = f"> {self.minimum:g}" if self.exclusive_minimum else f">= {self.minimum:g}"
-        span = f"a number {low} and <= {self.maximum:g}"
+        span = f"a number {low} and <= {self.maximum:,g}"
         if self.kind == "integer":
-            span = f"a whole number from {self.minimum:g} to {self.maximum:g}"
-        return span + (f" ({self.unit})" if self.unit else "")
+            span = f"a whole number from {self.minimum:,g} to {self.maximum:,g}"
+        span += f" ({self.unit})" if self.unit else ""
+        return span + (f"; blank = {self.default:,g}" if self.default is not None else "")
 
 
 _GRADE_LABELS = {"G1": "G1 (Ki-67 < 3%)", "G2": "G2 (Ki-67 3-20%)", "G3": "G3 (Ki-67 > 20%)"}
@@ -121,6 +130,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("primary_ki67", "number", "Primary Ki-67",
            "Ki-67 index of the primary tumor, hot-spot count.",
            unit="%", minimum=0, maximum=100),
+    Column("primary_cells_counted", "integer", "Primary Ki-67 cells counted",
+           "Tumour cells counted for the primary's Ki-67 index (WHO 2019: at least 500 in "
+           f"hot spots); blank = {DEFAULT_CELLS_COUNTED}.", unit="cells",
+           minimum=CELLS_COUNTED_RANGE[0], maximum=CELLS_COUNTED_RANGE[1],
+           default=DEFAULT_CELLS_COUNTED, since=2),
     Column("primary_mitoses", "number", "Primary mitoses",
            "Mitoses per 2 mm² in the primary tumor.", unit="per 2 mm²",
            minimum=0, maximum=500),
@@ -130,6 +144,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("met_ki67", "number", "Liver biopsy Ki-67",
            "Ki-67 index in the CT-guided core-needle biopsy of the liver metastasis.",
            unit="%", minimum=0, maximum=100),
+    Column("met_cells_counted", "integer", "Liver biopsy Ki-67 cells counted",
+           "Tumour cells counted for the liver biopsy's Ki-67 index (WHO 2019: at least 500 "
+           f"in hot spots); blank = {DEFAULT_CELLS_COUNTED}.", unit="cells",
+           minimum=CELLS_COUNTED_RANGE[0], maximum=CELLS_COUNTED_RANGE[1],
+           default=DEFAULT_CELLS_COUNTED, since=2),
     Column("met_mitoses", "number", "Liver biopsy mitoses",
            "Mitoses per 2 mm² in the liver biopsy.", unit="per 2 mm²",
            minimum=0, maximum=500),
@@ -189,6 +208,8 @@ BY_NAME: dict[str, Column] = {c.name: c for c in (*COLUMNS, *PREDICTION_ONLY)}
 #: The columns of a cohort (what the canonical frame holds and the generator writes).
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 PREDICTION_COLUMNS: tuple[str, ...] = tuple(c.name for c in PREDICTION_ONLY)
+#: The columns of a schema-version-1 file, e.g. the shipped synthetic cohort.
+VERSION_1_COLUMN_NAMES = tuple(c.name for c in COLUMNS if c.since == 1)
 OUTCOME_COLUMNS = tuple(c.name for c in COLUMNS if c.outcome)
 #: The columns a patient form shows and a prediction reads.
 PATIENT_INPUTS = tuple(c.name for c in COLUMNS if c.model_input)

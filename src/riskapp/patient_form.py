@@ -41,11 +41,11 @@ FORM_SECTIONS = (
       "alive_months"),
      None),
     ("Primary tumor",
-     ("primary_site", "differentiation", "primary_ki67", "primary_mitoses", "primary_grade",
-      "primary_resected", "functional_syndrome"),
+     ("primary_site", "differentiation", "primary_ki67", "primary_cells_counted",
+      "primary_mitoses", "primary_grade", "primary_resected", "functional_syndrome"),
      None),
     ("Liver-metastasis biopsy (CT-guided core needle)",
-     ("met_ki67", "met_mitoses", "met_grade"),
+     ("met_ki67", "met_cells_counted", "met_mitoses", "met_grade"),
      "Leave these empty when there is no diagnostic liver biopsy: the estimate then "
      "comes from the primary-only model."),
 )

@@ -27,6 +27,7 @@ from risk.present import build_report
 from risk.present.figures import patient as figures
 from riskapp.charts import plot_config, static_table
 from riskapp.loaders import SYNTHETIC_BANNER, ServedModel, served_reference
+from riskapp.patient_grade import render_grade_sensitivity
 
 PRIMARY_ONLY = ("**No liver-biopsy grade was given, so this estimate comes from the "
                 "primary-only model** (primary grade and clinical features). A liver-biopsy "
@@ -226,6 +227,7 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
                         + describe_alive(est.alive_months))
     _horizon_metrics(est)
     _summary_line(est)
+    render_grade_sensitivity(est)
     for warning in est.warnings:
         st.warning(f"**Caution:** {warning}.", icon=":material/warning:")
     if est.warnings:

@@ -12,7 +12,8 @@ _BLANK_HINTS = {"primary_grade": " (derive)", "met_grade": " / no biopsy"}
 
 
 def widget_label(col: schema.Column) -> str:
-    return f"{col.label} ({col.unit})" if col.unit else col.label
+    """The label with its unit, unless the label already says it ('... cells counted')."""
+    return f"{col.label} ({col.unit})" if col.unit and col.unit not in col.label else col.label
 
 
 def widget_default(name: str):
@@ -38,7 +39,7 @@ def schema_widget(name: str, default=None):
             help=help_text, key=name, format="%g",
             placeholder="required" if col.required else (
                 schema.missing_label(name).lower() if col.prediction_only
-                else "not measured"),
+                else "not measured" if col.default is None else f"{col.default:g} if blank"),
         )
     if name == "ecog":
         options = list(range(int(col.minimum), int(col.maximum) + 1))

@@ -59,7 +59,7 @@ def submit(values: dict) -> AppTest:
     at = patient_page()
     for name, value in values.items():
         if name in ("age", "primary_ki67", "primary_mitoses", "met_ki67", "met_mitoses",
-                    "alive_months"):
+                    "alive_months", "primary_cells_counted", "met_cells_counted"):
             at.number_input(key=name).set_value(value)
         elif name in ("extrahepatic_mets", "primary_resected", "functional_syndrome"):
             at.checkbox(key=name).set_value(value)
@@ -110,12 +110,19 @@ def test_page_renders_the_empty_form(model):
     assert {"age", "sex", "primary_site", "primary_ki67", "primary_mitoses", "primary_grade",
             "met_ki67", "met_mitoses", "met_grade", "met_timing", "liver_burden",
             "extrahepatic_mets", "primary_resected", "functional_syndrome", "ecog",
-            "sstr_status"} <= keys
+            "sstr_status", "primary_cells_counted", "met_cells_counted"} <= keys
     assert not at.error
     # + and - move age and counts by whole steps, percentages by tenths
     steps = {w.key: w.step for w in at.number_input}
     assert steps == {"age": 1.0, "primary_ki67": 0.1, "primary_mitoses": 1.0,
-                     "met_ki67": 0.1, "met_mitoses": 1.0, "alive_months": 1.0}
+                     "met_ki67": 0.1, "met_mitoses": 1.0, "primary_cells_counted": 1.0,
+                     "met_cells_counted": 1.0, "alive_months": 1.0}
+    # the cell counts sit under their Ki-67 and say what a blank one is read as
+    order = [w.key for w in at.number_input]
+    for site in ("primary", "met"):
+        assert order.index(f"{site}_cells_counted") == order.index(f"{site}_ki67") + 1
+        counted = at.number_input(key=f"{site}_cells_counted")
+        assert counted.value is None and "blank = 500" in counted.help
     # the only metric is the hidden one that loads the results' code in the browser
     from riskapp.loaders import BROWSER_WARM_UP_KEY
 
@@ -276,6 +283,63 @@ def test_not_assessed_grades_are_derived_and_the_derivation_shown(model):
     entered = submit({**derived, "primary_grade": "G2", "met_grade": "G3"})
     for months in (12, 36, 60, 120):
         assert shown_percent(at, months) == shown_percent(entered, months)
+
+
+def plain(cell: object) -> str:
+    """A table cell as the reader sees it (st.table cells are sent Markdown-escaped)."""
+    return str(cell).replace("\\", "")
+
+
+GRADE_NEAR_20 = {**PATIENT, "primary_ki67": None, "primary_grade": "G2", "met_ki67": 19.0}
+
+
+def test_a_liver_ki67_near_20_percent_shows_the_estimate_under_each_grade(model):
+    """19% of 500 cells: the box gives P(G2), P(G3) from the Jeffreys posterior of 95 of
+    500 and the served model's 5-year survival under each liver grade."""
+    from scipy.stats import beta
+
+    at = submit(GRADE_NEAR_20)
+    assert not at.error
+    box = at.get_by_key("grade_sensitivity")
+    said = " ".join(m.value for m in box.markdown)
+    p_g3 = beta.sf(0.20, 95 + 0.5, 500 - 95 + 0.5)
+    p_g2 = beta.cdf(0.20, 95.5, 405.5) - beta.cdf(0.03, 95.5, 405.5)
+    assert (f"With 95 of 500 cells positive (19%), the liver grade is G2 with probability "
+            f"{p_g2:.2f} and G3 with probability {p_g3:.2f}") in said
+    (table,) = box.table
+    rows = table.value.map(plain)
+    assert [g.split()[0] for g in rows["Grade"]] == ["G2", "G3"]
+    assert rows["Probability"].tolist() == [f"{p_g2:.2f}", f"{p_g3:.2f}"]
+    no_count = {k: v for k, v in GRADE_NEAR_20.items() if k != "met_ki67"}
+    for grade, shown in zip(("G2", "G3"), rows["5-year survival (95% CI)"], strict=True):
+        row = expected_prediction(model, {**no_count, "met_grade": grade}).table.iloc[0]
+        assert shown.startswith(f"{100 * row['surv_60']:.1f}% ({100 * row['surv_60_lower']:.1f}%")
+    # the G2 row is the estimate at the top of the page
+    assert rows["5-year survival (95% CI)"][0].startswith(shown_percent(at, 60))
+    captions = " ".join(c.value for c in box.caption)
+    assert "Clopper-Pearson" in captions and "Jeffreys" in captions
+    assert "15.7 to 22.7%, across the WHO cut-off at 20%" in captions
+
+
+def test_no_box_when_the_grade_is_not_in_doubt(model):
+    for values in ({**GRADE_NEAR_20, "met_ki67": 10.0},
+                   {**GRADE_NEAR_20, "met_ki67": 5.0},
+                   {**GRADE_NEAR_20, "met_cells_counted": 10_000.0}):
+        at = submit(values)
+        assert at.metric and not at.error
+        with pytest.raises(KeyError):
+            at.get_by_key("grade_sensitivity")
+
+
+def test_the_cells_counted_entered_are_the_ones_weighed(model):
+    """Ki-67 5%: 25 of 500 cells (3.3-7.3%) is G2; 5 of 100 cells (1.6-11.3%) may be G1."""
+    at = submit({**GRADE_NEAR_20, "met_ki67": 5.0, "met_cells_counted": 100.0})
+    box = at.get_by_key("grade_sensitivity")
+    said = " ".join(m.value for m in box.markdown)
+    assert "With 5 of 100 cells positive (5%), the liver grade is G1 with probability" in said
+    assert [g.split()[0] for g in box.table[0].value["Grade"]] == ["G1", "G2"]
+    inputs = [plain(v) for t in at.table for v in t.value.to_numpy().ravel()]
+    assert "100 cells" in inputs and "Not recorded (500 cells)" in inputs  # primary: blank
 
 
 def test_poorly_differentiated_tumor_is_refused_at_its_field(model):

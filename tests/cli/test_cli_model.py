@@ -22,6 +22,7 @@ from risk.cli import main
 from risk.data.reading import read_csv_text
 from risk.data.validation import validate_cohort
 from risk.model.batch import OUTPUT_COLUMNS
+from risk.model.grade_sensitivity import with_grade_sensitivity
 from risk.registry import store as reg
 
 #: Settings that keep a training run near one second (the penalty is fixed).
@@ -237,22 +238,24 @@ def test_predict_writes_one_row_per_input_row_in_order(workspace, tmp_path, caps
                                 "--model-dir", workspace["models"], "--chunk-rows", "100")
     assert code == 0, err
     assert f"wrote {len(frame)} predictions" in stdout
-    table = pd.read_csv(out, dtype={"patient_id": str, "flags": str}, keep_default_na=False,
-                        na_values=[""])
+    table = pd.read_csv(out, dtype={"patient_id": str, "flags": str, "grade_uncertain": str},
+                        keep_default_na=False, na_values=[""])
     assert list(table.columns) == list(OUTPUT_COLUMNS)
     assert table["patient_id"].tolist() == frame["patient_id"].tolist()
     assert set(table["model_version"]) == {"base"}
     assert (table["model_used"] == "primary_only").sum() >= 7
 
-    expected = reg.Registry(workspace["models"]).load().model.predict(
-        validate_cohort(read_csv_text(path), purpose="prediction").frame).table
+    model = reg.Registry(workspace["models"]).load().model
+    patients = validate_cohort(read_csv_text(path), purpose="prediction").frame
+    expected = with_grade_sensitivity(model, patients, model.predict(patients).table)
+    assert (table["grade_uncertain"] == "true").any()  # Ki-67 near a cut-off in this cohort
     for name in OUTPUT_COLUMNS:
-        if name.startswith(("surv_", "median_")):
+        if name.startswith(("surv_", "median_", "p_")):
             np.testing.assert_allclose(table[name], expected[name], rtol=1e-5, atol=1e-6)
         elif name not in ("model_version", "flags"):
             assert table[name].tolist() == expected[name].tolist()
     probabilities = table[[c for c in table.columns if c.startswith("surv_")]].to_numpy()
-    assert np.all((probabilities >= 0) & (probabilities <= 1))
+    assert np.all((probabilities >= 0) & (probabilities <= 1) | np.isnan(probabilities))
     assert np.all(table["surv_60_lower"] <= table["surv_60"])
     assert np.all(table["surv_60"] <= table["surv_60_upper"])
 

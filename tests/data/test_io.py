@@ -14,7 +14,7 @@ from validation_helpers import BASE_ROWS, to_csv
 from risk.data import reading as risk_io
 from risk.data.reading import file_fingerprint, read_csv_text
 from risk.errors import ValidationError
-from risk.schema import COLUMN_NAMES
+from risk.schema import VERSION_1_COLUMN_NAMES
 
 VALID = to_csv(BASE_ROWS)
 
@@ -40,8 +40,8 @@ class _Upload(io.BytesIO):
 ], ids=["bytes", "bytearray", "memoryview", "BytesIO", "upload", "Path", "str path"])
 def test_every_kind_of_source_gives_the_same_frame(make, tmp_path):
     frame = read_csv_text(make(VALID.encode(), tmp_path))
-    assert list(frame.columns) == list(COLUMN_NAMES)
-    assert frame.shape == (len(BASE_ROWS), len(COLUMN_NAMES))
+    assert list(frame.columns) == list(VERSION_1_COLUMN_NAMES)
+    assert frame.shape == (len(BASE_ROWS), len(VERSION_1_COLUMN_NAMES))
     assert frame.loc[0, "patient_id"] == "P001"
 
 
@@ -90,7 +90,7 @@ def test_fingerprint_is_sha256_of_the_bytes_whatever_the_source(tmp_path):
 def test_semicolon_and_tab_separated_files_are_read():
     for sep in (";", "\t"):
         frame = read_csv_text(to_csv(BASE_ROWS, sep=sep).encode())
-        assert list(frame.columns) == list(COLUMN_NAMES)
+        assert list(frame.columns) == list(VERSION_1_COLUMN_NAMES)
         assert frame.loc[0, "os_months"] == "30.5"
 
 

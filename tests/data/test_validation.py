@@ -51,6 +51,14 @@ MALFORMED = {
                          (3, "met_mitoses", "out of range (got '-1')"),
                          (3, "ecog", "out of range (got '5'); allowed: a whole number from 0 to 4"),
                          (4, "os_months", "out of range (got '0'); allowed: a number > 0")],
+    "cells_counted_out_of_range.csv": [
+        (1, "met_cells_counted", "out of range (got '99'); allowed: a whole number from 100 "
+                                 "to 100,000 (cells); blank = 500"),
+        (2, "primary_cells_counted", "not a whole number (got '500.5')"),
+        (3, "met_cells_counted", "without a thousands separator (2000, not 2,000) (got "
+                                 "'2,000')"),
+        (4, "primary_cells_counted", "out of range (got '100001')"),
+        (4, "met_cells_counted", "not a number (got 'many')")],
     "grade_contradicts_ki67.csv": [
         (1, "primary_grade", "grade G1 contradicts Ki-67 25%, which give G3 (got 'G1')"),
         (3, "met_grade", "grade G3 contradicts Ki-67 2% and 1 mitoses per 2 mm², which "
@@ -141,9 +149,11 @@ def expected_canonical() -> pd.DataFrame:
         "sex": ["female", "male", "female", "male"],
         "primary_site": ["pancreas", "small_intestine", "unknown", "rectum"],
         "primary_ki67": [5.0, 1.5, nan, 2.0],
+        "primary_cells_counted": [500] * 4,  # blank: the default
         "primary_mitoses": [nan, nan, nan, 1.0],
         "primary_grade": ["G2", "G1", None, "G1"],
         "met_ki67": [25.0, nan, 8.0, 15.0],
+        "met_cells_counted": [500] * 4,
         "met_mitoses": [nan, nan, 3.0, nan],
         "met_grade": ["G3", None, "G2", "G2"],
         "differentiation": ["well"] * 4,
@@ -278,6 +288,37 @@ def test_ecog_must_be_a_whole_number():
     (problem,) = _problems(rows({"ecog": "2.5"}))
     assert (problem.column, problem.message, problem.value) == ("ecog", "not a whole number",
                                                                 "2.5")
+
+
+CELLS = ("primary_cells_counted", "met_cells_counted")
+
+
+def test_cells_counted_are_optional_whole_numbers_and_blank_is_500():
+    """Schema version 2: a version-1 file (no such columns) reads as 500 cells counted;
+    a given count is kept, a blank one is 500, as the data dictionary says."""
+    old = _load(BASE_ROWS).frame
+    assert (old[list(CELLS)] == 500).all().all()
+    assert all(old[c].dtype == "int64" for c in CELLS)
+    given = _load(rows({"met_cells_counted": "1200", "primary_cells_counted": ""},
+                       {"primary_cells_counted": "100", "met_cells_counted": "100000"})).frame
+    assert given[list(CELLS)].to_numpy().tolist() == [[500, 1200], [100, 100000],
+                                                      [500, 500], [500, 500]]
+    for value in ("99", "100001", "150.5"):
+        (problem,) = _problems(rows({}, {}, {"met_cells_counted": value}))
+        assert (problem.row, problem.column, problem.value) == (3, "met_cells_counted", value)
+        assert problem.allowed == "a whole number from 100 to 100,000 (cells); blank = 500"
+
+
+def test_the_forms_cells_counted_are_checked_like_a_files():
+    values = {k: v for k, v in BASE_ROWS[0].items() if k not in ("os_months", "death")}
+    frame = validate_patient({**values, "met_cells_counted": 800.0})
+    assert frame.loc[0, "met_cells_counted"] == 800
+    assert frame.loc[0, "primary_cells_counted"] == schema.DEFAULT_CELLS_COUNTED
+    with pytest.raises(ValidationError) as exc_info:
+        validate_patient({**values, "primary_cells_counted": 50})
+    (problem,) = exc_info.value.problems
+    assert (problem.row, problem.column, problem.message) == (
+        None, "primary_cells_counted", "out of range")
 
 
 def test_grade_from_mitoses_wins_when_higher():

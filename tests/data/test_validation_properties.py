@@ -71,7 +71,7 @@ def test_loader_on_arbitrary_bytes_after_a_valid_header(tail, purpose):
 @SETTINGS
 @given(st.data(), PURPOSES)
 def test_validator_on_arbitrary_cell_text(data, purpose):
-    raw = pd.DataFrame(BASE_ROWS)[list(schema.COLUMN_NAMES)]
+    raw = pd.DataFrame(BASE_ROWS).reindex(columns=list(schema.COLUMN_NAMES), fill_value="")
     for _ in range(data.draw(st.integers(1, 6))):
         row = data.draw(st.integers(0, len(raw) - 1))
         name = data.draw(st.sampled_from(list(schema.COLUMN_NAMES)))

@@ -168,7 +168,7 @@ def test_formula_like_text_is_neutralised_in_the_output(tmp_path):
 @pytest.mark.parametrize("chunk_rows", [1, 4, 50_000])
 def test_chunked_output_is_the_whole_table_written_at_once(tmp_path, chunk_rows):
     """The header once, then each chunk's rows: byte for byte the one CSV writer's file
-    of the whole table, with its conventions (BOM, CRLF, neutralised text, 6 digits)."""
+    of the whole table, with its conventions (BOM, CRLF, neutralised text, 12 digits)."""
     rows = [row(i) for i in range(1, 12)] + [row(12, patient_id="-12")]
     path = write(tmp_path / "in.csv", rows)
     out = tmp_path / "out.csv"
@@ -178,8 +178,12 @@ def test_chunked_output_is_the_whole_table_written_at_once(tmp_path, chunk_rows)
 
     raw = read_csv_text((tmp_path / "in.csv").read_bytes())
     frame = validate_cohort(raw, purpose="prediction").frame
-    whole = batch.output_table(StandInModel().predict(frame).table, "v-test")
-    assert out.read_bytes() == to_csv_bytes(whole)
+    from risk.data.export import MACHINE_DIGITS
+    from risk.model.grade_sensitivity import with_grade_sensitivity
+
+    table = with_grade_sensitivity(StandInModel(), frame, StandInModel().predict(frame).table)
+    whole = batch.output_table(table, "v-test")
+    assert out.read_bytes() == to_csv_bytes(whole, digits=MACHINE_DIGITS)
     cells = check_csv_conventions(out.read_bytes())
     assert cells[-1][0] == "'-12"
     assert cells[1][cells[0].index("surv_60")] == "0.795"

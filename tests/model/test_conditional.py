@@ -150,7 +150,7 @@ def test_conditional_intervals_cover_the_truth():
     """40 cohorts of 500 from four hospitals (tests/support/coverage_sim.py), trained as
     production trains; 20 panel patients each, alive at 24 months: the 95% intervals of
     the 3- and 5-year survival given that must cover the truth S(t)/S(24) in 88-99% of
-    the 1,600 cases. (Measured: 94.1%; at 10 years, where the hospitals' follow-up
+    the 1,600 cases. (Measured: 94.1%: 94.4% biopsy model, 92.8% comparator; at 10 years, where the hospitals' follow-up
     thins, 87%, as for the plain 10-year estimate.)"""
     rows = []
     for seed in range(40):

@@ -296,7 +296,7 @@ def test_fingerprint_and_card_hold_counts_never_rows():
     fp = data_fingerprint(frame, raw_bytes=b"a,b\n")
     assert fp.to_dict() == {"sha256": reg.sha256(b"a,b\n"), "patients": 3, "events": 2,
                   "median_follow_up_months": 40.0, "patients_with_biopsy_grade": 2,
-                  "schema_version": 1, "synthetic": False}
+                  "schema_version": 2, "synthetic": False}
     text = build_card(training_data=fp).to_json().decode()
     assert "ZX-UNIQUE" not in text and "12.3456" not in text
     card_ = build_card(training_data=fp)

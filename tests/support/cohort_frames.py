@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from risk import grading
-from risk.schema import COLUMN_NAMES, GRADES
+from risk.schema import COLUMN_NAMES, DEFAULT_CELLS_COUNTED, GRADES
 
 # P(liver grade | primary grade), the assumption of docs/literature.md.
 _TRANSITIONS = {"G1": (20, 13, 2), "G2": (5, 26, 14), "G3": (1, 2, 9)}
@@ -52,9 +52,11 @@ def make_cohort(n: int = 400, seed: int = 0, missing_share: float = 0.08,
         "sex": rng.choice(["female", "male"], n),
         "primary_site": rng.choice(_SITES, n, p=[.45, .3, .06, .05, .05, .03, .06]),
         "primary_ki67": primary_ki67,
+        "primary_cells_counted": DEFAULT_CELLS_COUNTED,
         "primary_mitoses": np.nan,
         "primary_grade": primary,
         "met_ki67": met_ki67,
+        "met_cells_counted": DEFAULT_CELLS_COUNTED,
         "met_mitoses": np.nan,
         "met_grade": met,
         "differentiation": "well",

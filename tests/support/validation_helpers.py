@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-from risk.schema import COLUMN_NAMES
+from risk.schema import COLUMN_NAMES, VERSION_1_COLUMN_NAMES
 
 BASE_ROWS = [
     # pancreas, primary G2 entered (Ki-67 5% gives G2), liver Ki-67 25% with G3: upgraded.
@@ -56,8 +56,10 @@ def rows(*changes: dict) -> list[dict]:
 
 
 def to_csv(records: list[dict], columns=None, sep: str = ",", newline: str = "\n") -> str:
-    """The records as CSV text, columns in ``columns`` order (default: the schema's)."""
-    columns = list(columns or COLUMN_NAMES)
+    """The records as CSV text, columns in ``columns`` order (default: a schema-version-1
+    file's, which stays valid, and the later schema columns that a record holds)."""
+    columns = list(columns or [c for c in COLUMN_NAMES if c in VERSION_1_COLUMN_NAMES
+                               or any(c in record for record in records)])
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=sep, lineterminator=newline)
     writer.writerow(columns)

@@ -20,6 +20,7 @@ COMMANDS = {
     "models": "models",
     "evaluate": "evaluate",
     "recalibrate": "recalibrate",
+    "pool": "pool",
 }
 
 EXIT_OK = 0

@@ -12,12 +12,18 @@ It writes DIR/report.json (every number) and DIR/report.html (one self-contained
 with the charts; it opens offline). On the training cohort it is an internal validation;
 on another hospital's cohort, an external one.
 
+--summary-out FILE writes the centre's aggregates only (counts, each metric with its
+standard error, the model version and its hash; no patient row), for pooling centres'
+results with `python -m risk pool` without sharing patient data. A centre with fewer than
+10 deaths writes counts only.
+
 Examples
   python -m risk evaluate --data data/synthetic/cohort.csv --out reports/internal
   python -m risk evaluate --data other.csv --out reports/external --model synthetic-v1
   python -m risk evaluate --data cohort.csv --out r --bootstrap 0
   python -m risk evaluate --data export.csv --out r --columns age=Age_years,death=Died
   python -m risk evaluate --data cohort.csv --out r --dask-scheduler tcp://10.0.0.5:8786
+  python -m risk evaluate --data local.csv --summary-out site.json --site-name "Centre A"
 """
 
 from __future__ import annotations
@@ -56,8 +62,13 @@ def worker_count(text: str) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="FILE", required=True,
                         help="cohort CSV with outcomes (os_months, death)")
-    parser.add_argument("--out", metavar="DIR", required=True,
+    parser.add_argument("--out", metavar="DIR", default=None,
                         help="folder for report.json and report.html (created if needed)")
+    parser.add_argument("--summary-out", metavar="FILE", default=None,
+                        help="write the site summary for pooling (aggregates only)")
+    parser.add_argument("--site-name", metavar="NAME", default=None,
+                        help="the centre's name in the site summary (default: the data "
+                             "file's name without its extension)")
     add_columns_option(parser)
     add_model_dir(parser)
     parser.add_argument("--model", metavar="VERSION", default=None,
@@ -79,24 +90,12 @@ def _progress(done: int, total: int) -> None:
     print(f"bootstrap: {done}/{total} refits", file=sys.stderr, flush=True)
 
 
-def run(args: argparse.Namespace) -> int:
-    import hashlib
-    import json
+def _output_folder(out_arg: str):
     from pathlib import Path
 
-    from risk.cli.columns import read_cohort
-    from risk.data import read_source_bytes
     from risk.errors import RiskError
-    from risk.evaluation import evaluate
-    from risk.present import cohort_source, render_report_html
-    from risk.registry import Registry
 
-    loaded = Registry(args.model_dir).load(args.model)  # fails fast, before the file
-    raw_bytes = read_source_bytes(args.data)
-    result = read_cohort(raw_bytes, "training", merged(args.columns))
-    for note in result.notes:
-        print(f"note: {note}")
-    out = Path(args.out)
+    out = Path(out_arg)
     if out.exists() and not out.is_dir():
         raise RiskError(f"--out {out} is a file: give a folder for report.json and "
                         "report.html")
@@ -105,23 +104,20 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise RiskError(f"cannot create the output folder {out}: {exc.strerror or exc}") \
             from None
-    source = cohort_source(Path(args.data).name, hashlib.sha256(raw_bytes).hexdigest(),
-                           loaded.card.training_data.sha256,
-                           column_mapping=merged(args.columns))
-    print(f"evaluating model {loaded.version} on {result.n_patients} patients, "
-          f"{result.n_deaths} deaths ({source.validation} validation: "
-          + ("the model's own training file" if source.validation == "internal" else
-             "not the file the model was trained on") + ") ...", flush=True)
-    report = evaluate(loaded.model, result.frame, bootstrap=args.bootstrap, seed=args.seed,
-                      n_jobs=args.jobs, progress=_progress if args.bootstrap else None,
-                      dask_scheduler=args.dask_scheduler, model_synthetic=loaded.synthetic)
-    report.model_version = loaded.version
-    report.source = source
+    return out
+
+
+def _write_report(out, report, version: str) -> None:
+    import json
+
+    from risk.errors import RiskError
+    from risk.present import render_report_html
+
     try:
         (out / "report.json").write_text(
             json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         (out / "report.html").write_text(
-            render_report_html(report, title=f"Validation of model {loaded.version}"),
+            render_report_html(report, title=f"Validation of model {version}"),
             encoding="utf-8")
     except OSError as exc:
         raise RiskError(f"cannot write the report in {out}: {exc.strerror or exc}") from None
@@ -134,4 +130,69 @@ def run(args: argparse.Namespace) -> int:
     for note in report.notes:
         print(f"note: {note}")
     print(f"wrote {out / 'report.json'} and {out / 'report.html'}")
+
+
+def _write_summary(args: argparse.Namespace, registry, version: str, frame, report) -> None:
+    from pathlib import Path
+
+    from risk.errors import RiskError
+    from risk.evaluation import build_site_summary
+
+    sha = registry.show(version)["manifest"]["files"]["model.json"]
+    site = args.site_name or Path(args.data).stem
+    summary = build_site_summary(report, frame["os_months"], frame["death"], site=site,
+                                 model_version=version, model_sha256=sha)
+    target = Path(args.summary_out)
+    try:
+        if target.parent != Path():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(summary.to_json(), encoding="utf-8")
+    except OSError as exc:
+        raise RiskError(f"cannot write the site summary {target}: {exc.strerror or exc}") \
+            from None
+    if summary.note:
+        print(f"note: {summary.note}")
+    print(f"wrote the site summary {target} (aggregates only, no patient rows)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import hashlib
+    from pathlib import Path
+
+    from risk.cli.columns import read_cohort
+    from risk.data import read_source_bytes
+    from risk.errors import RiskError
+    from risk.evaluation import MIN_SITE_DEATHS, evaluate
+    from risk.present import cohort_source
+    from risk.registry import Registry
+
+    if not args.out and not args.summary_out:
+        raise RiskError("give --out DIR (the report), --summary-out FILE (the site "
+                        "summary), or both")
+    registry = Registry(args.model_dir)
+    loaded = registry.load(args.model)  # fails fast, before the file
+    raw_bytes = read_source_bytes(args.data)
+    result = read_cohort(raw_bytes, "training", merged(args.columns))
+    for note in result.notes:
+        print(f"note: {note}")
+    out = _output_folder(args.out) if args.out else None
+    if out is None and result.n_deaths < MIN_SITE_DEATHS:
+        _write_summary(args, registry, loaded.version, result.frame, None)
+        return 0
+    source = cohort_source(Path(args.data).name, hashlib.sha256(raw_bytes).hexdigest(),
+                           loaded.card.training_data.sha256,
+                           column_mapping=merged(args.columns))
+    print(f"evaluating model {loaded.version} on {result.n_patients} patients, "
+          f"{result.n_deaths} deaths ({source.validation} validation: "
+          + ("the model's own training file" if source.validation == "internal" else
+             "not the file the model was trained on") + ") ...", flush=True)
+    report = evaluate(loaded.model, result.frame, bootstrap=args.bootstrap, seed=args.seed,
+                      n_jobs=args.jobs, progress=_progress if args.bootstrap else None,
+                      dask_scheduler=args.dask_scheduler, model_synthetic=loaded.synthetic)
+    report.model_version = loaded.version
+    report.source = source
+    if out is not None:
+        _write_report(out, report, loaded.version)
+    if args.summary_out:
+        _write_summary(args, registry, loaded.version, result.frame, report)
     return 0

@@ -23,6 +23,18 @@ own 95% interval (1 for T <= N), the median is still counted from the biopsy, an
 output's alive_months column says what each row is conditional on (blank: at the
 biopsy). N must be below the month of the training cohort's last death.
 
+A grade near a WHO cut-off: the input may give primary_cells_counted and
+met_cells_counted (cells counted for each Ki-67 index, 100-100,000; blank = 500).
+When the exact 95% interval of a Ki-67 index (Clopper-Pearson) or mitotic count (Garwood)
+crosses a cut-off (Ki-67 3% or 20%; 2 or 20 mitoses per 2 mm2), grade_uncertain is
+true, and for that grade (primary or met) and each grade G1-G3 the interval allows:
+  p_met_G3 (the probability of that grade given the counts, from their Jeffreys
+  posterior; with both counts, of the higher of the two grades), surv_60_if_met_G3,
+  surv_60_if_met_G3_lower,
+  surv_60_if_met_G3_upper (5-year survival and its 95% interval with that grade in place
+  of the uncertain one); likewise p_primary_G1 ... surv_60_if_primary_G3_upper.
+  These are blank where the grade is not in doubt or the interval does not allow it.
+
 Large files are read and scored in chunks, so memory stays flat.
 
 Examples

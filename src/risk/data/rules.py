@@ -111,6 +111,7 @@ def _sort_header(names: list[str], findings: Findings) -> tuple[dict[str, int], 
 _FLAGS = {**{word: 1.0 for word in FLAG_TRUE}, **{word: 0.0 for word in FLAG_FALSE}}
 _MISSING = frozenset(MISSING_WORDS)
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")  # 2,000 cells counted
 _KIND_MESSAGES = {
     "number": "not a number",
     "integer": "not a number",
@@ -175,11 +176,16 @@ def parse_column(col: Column, cells: Cells, required: bool,
     typed = _typed(col, text, lowered, present)
     invalid = present & pd.isna(typed)
     if invalid.any():
-        comma = invalid & np.array([bool(_DECIMAL_COMMA.fullmatch(t)) for t in text])
+        thousands = invalid & np.array([col.kind == "integer" and bool(
+            _THOUSANDS.fullmatch(t)) for t in text])
+        comma = invalid & ~thousands & np.array([bool(_DECIMAL_COMMA.fullmatch(t))
+                                                 for t in text])
+        findings.cells(cells.rows_where(thousands), col.name, "not a number: write it "
+                       "without a thousands separator (2000, not 2,000)", cells, col.allowed())
         findings.cells(cells.rows_where(comma), col.name, "not a number: use '.' as the "
                        "decimal point", cells, col.allowed())
-        findings.cells(cells.rows_where(invalid & ~comma), col.name, _KIND_MESSAGES[col.kind],
-                       cells, col.allowed())
+        findings.cells(cells.rows_where(invalid & ~comma & ~thousands), col.name,
+                       _KIND_MESSAGES[col.kind], cells, col.allowed())
     return cells.spread(typed), cells.spread(bad | invalid)
 
 

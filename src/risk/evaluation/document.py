@@ -24,6 +24,7 @@ from risk.evaluation.section_models import (
     EvaluationSettings,
     Optimism,
     ProportionalHazards,
+    StandardErrors,
     Subgroup,
 )
 
@@ -70,6 +71,10 @@ class EvaluationReport:
     source: CohortFile | None = None
     #: What the numbers must be read against (default: from ``synthetic``).
     context: str = ""
+    #: Standard errors of C and Brier (:mod:`risk.evaluation.standard_errors`), for a
+    #: site summary; not part of report.json (None in a report read back).
+    standard_errors: StandardErrors | None = None
+    comparator_standard_errors: StandardErrors | None = None
 
     def __post_init__(self) -> None:
         if not self.context:

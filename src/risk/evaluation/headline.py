@@ -184,3 +184,16 @@ _LABELS = dict(METRIC_LABELS)
 def metric_label(name: str) -> str:
     """A headline metric in words (:data:`METRIC_LABELS`)."""
     return _LABELS[name]
+
+
+#: The metrics a site summary carries for pooling across centres
+#: (:mod:`risk.evaluation.site_summary`), in words: the headline's wording, and log O/E
+#: (the pooled calibration-in-the-large of Debray et al. 2017) worded here.
+SITE_METRIC_LABELS: tuple[tuple[str, str], ...] = (
+    ("harrell_c", metric_label("harrell_c")),
+    ("uno_c", metric_label("uno_c")),
+    ("calibration_slope", metric_label("calibration_slope_60")),
+    ("calibration_in_the_large",
+     "Calibration-in-the-large at 60 months: log observed/expected (0 is ideal)"),
+    ("brier_60", metric_label("brier_60")),
+)

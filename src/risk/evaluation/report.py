@@ -29,6 +29,7 @@ import pandas as pd
 
 from risk._records import json_safe
 from risk.evaluation import bootstrap as boot
+from risk.evaluation import standard_errors as se
 from risk.evaluation.document import EvaluationError, EvaluationReport
 from risk.evaluation.headline import comparator_metrics, served_headline
 from risk.evaluation.metrics import bootstrap_concordance, percentile_interval, usable_horizons
@@ -39,6 +40,7 @@ from risk.evaluation.section_models import (
     EvaluationSettings,
     Optimism,
     ProportionalHazards,
+    StandardErrors,
     Subgroup,
 )
 from risk.evaluation.sections import (
@@ -175,9 +177,12 @@ def evaluate(model, frame: pd.DataFrame, bootstrap: int = 200, seed: int = 0,
     biopsy, ph = _biopsy_sections(model, frame, time, event, has_biopsy, s_surv, c_surv,
                                   notes)
     intervals = optimism = None
+    errors = _closed_errors(time, event, s_surv[60], c_surv[60], served_metrics, comp_metrics)
     if bootstrap > 0:
         indices = boot.resample_indices(len(frame), int(bootstrap), seed)
         intervals = _intervals(time, event, has_biopsy, s_surv[60], c_surv[60], indices)
+        errors = se.bootstrap_standard_errors(time, event, s_surv[60], c_surv[60], indices,
+                                              UNO_TAU)
         plan = boot.plan_refits(model, frame, refit=refit, reselect=reselect)
         results = run_bootstrap(plan, indices, n_jobs, progress, dask_scheduler)
         apparent = boot.score(time, event, s_surv[60], c_surv[60])
@@ -197,12 +202,21 @@ def evaluate(model, frame: pd.DataFrame, bootstrap: int = 200, seed: int = 0,
         biopsy_value=biopsy, proportional_hazards=_records(ph, ProportionalHazards),
         subgroups=[Subgroup.from_dict(row) for row in json_safe(subgroups(
             frame, time, event, s_surv[60], c_surv[60]))],
-        optimism=optimism, notes=notes,
+        optimism=optimism, notes=notes, standard_errors=errors[0],
+        comparator_standard_errors=errors[1],
         synthetic=model_synthetic or is_synthetic_cohort(frame),
         settings=EvaluationSettings(
             bootstrap=int(bootstrap), seed=int(seed), refit=refit, reselect=bool(reselect),
             dask=bool(dask_scheduler), uno_tau_months=UNO_TAU,
             horizons_months=list(METRIC_HORIZONS)))
+
+
+def _closed_errors(time, event, served_60, comparator_60, served: dict, comparator: dict
+                   ) -> tuple[StandardErrors, StandardErrors]:
+    return (se.closed_form_standard_errors(time, event, served_60, served["harrell_c"],
+                                           served["uno_c"]),
+            se.closed_form_standard_errors(time, event, comparator_60,
+                                           comparator["harrell_c"], comparator["uno_c"]))
 
 
 def _records(sections: dict[str, Any], kind) -> dict[str, Any]:

@@ -195,3 +195,14 @@ class CohortFile(Record):
     sha256: str | None = None
     validation: Literal["internal", "external"] | None = None
     column_mapping: dict[str, str] | None = None
+
+
+class StandardErrors(Record):
+    """Standard errors of one model's C and Brier score
+    (:mod:`risk.evaluation.standard_errors`): kept with the report for site summaries,
+    not written in ``report.json``."""
+
+    harrell_c: Number = None
+    uno_c: Number = None
+    brier_60: Number = None
+    method: str = ""

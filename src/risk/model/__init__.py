@@ -1,4 +1,4 @@
-"""The survival models: encoding, the one fitting path, the Cox model and the served pair, predictions, 95% bands, recalibration, one patient's estimate, batch scoring, training.
+"""The survival models: encoding, the one fitting path, the Cox model and the served pair, predictions, 95% bands, recalibration, one patient's estimate, the estimate under each grade a count near a cut-off allows, batch scoring, training.
 
 The names below are this package's public API; each lives in the module named
 beside it and is imported on first use (so importing one part stays cheap).
@@ -100,6 +100,15 @@ _WHERE = {
     "estimate": "fit",
     "fit_coefficients": "fit",
     "fit_design": "fit",
+    "GRADE_SENSITIVITY_COLUMNS": "grade_sensitivity",
+    "GRADE_SENSITIVITY_METHOD": "grade_sensitivity",
+    "GRADE_SENSITIVITY_TITLE": "grade_sensitivity",
+    "GradeSensitivity": "grade_sensitivity",
+    "describe_intervals": "grade_sensitivity",
+    "describe_site": "grade_sensitivity",
+    "grade_sensitivity": "grade_sensitivity",
+    "probability_words": "grade_sensitivity",
+    "with_grade_sensitivity": "grade_sensitivity",
     "BeforeBiopsy": "pair",
     "BiopsyRiskModel": "pair",
     "HORIZON_WORDS": "patient_estimate",

@@ -34,6 +34,7 @@ from risk.data.chunks import (
 )
 from risk.data.export import MACHINE_DIGITS, to_csv_bytes
 from risk.errors import Problem, ValidationError
+from risk.model.grade_sensitivity import GRADE_SENSITIVITY_COLUMNS, with_grade_sensitivity
 from risk.schema import HORIZONS_MONTHS
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ OUTPUT_COLUMNS = (
     "patient_id", "model_version", "model_used",
     *[f"surv_{m}{part}" for m in HORIZONS_MONTHS for part in ("", "_lower", "_upper")],
     "median_os_months", "median_os_lower", "median_os_upper", "risk_group", "flags",
+    *GRADE_SENSITIVITY_COLUMNS,
 )
 #: At most this many worker processes by default (each holds one chunk: ~0.5 GB).
 MAX_DEFAULT_JOBS = 2
@@ -171,18 +173,19 @@ def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
     except ValidationError as exc:
         return _Chunk(first_row, ids, rows, summary=exc.summary, problems=exc.problems)
     del raw
-    model = _SCORER["model"]
-    alive = file_alive_months(result.frame, _SCORER.get("alive"))
-    conditional = _SCORER.get("alive") is not None or "alive_months" in result.frame
+    model, frame = _SCORER["model"], result.frame
+    alive = file_alive_months(frame, _SCORER.get("alive"))
+    conditional = _SCORER.get("alive") is not None or "alive_months" in frame
     if alive is None:
-        predictions = model.predict(result.frame)
+        predictions = model.predict(frame)
     else:
         beyond = _beyond_limit(model, alive, result.row_numbers)
         if beyond:
             return _Chunk(first_row, ids, rows, summary=f"{len(beyond)} problem(s) found",
                           problems=beyond)
-        predictions = model.predict(result.frame, alive_months=alive)
-    table = output_table(predictions.table, _SCORER["version"], alive, conditional)
+        predictions = model.predict(frame, alive_months=alive)
+    table = with_grade_sensitivity(model, frame, predictions.table, alive)
+    table = output_table(table, _SCORER["version"], alive, conditional)
     counts = table["model_used"].value_counts()
     return _Chunk(first_row, ids, rows, csv=to_csv_bytes(table, header=False, digits=MACHINE_DIGITS),
                   conditional=conditional,

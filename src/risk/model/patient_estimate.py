@@ -20,6 +20,7 @@ import pandas as pd
 
 from risk import grading, schema
 from risk.errors import Problem, ValidationError
+from risk.model.grade_sensitivity import GradeSensitivity, grade_sensitivity
 from risk.schema import GRADES, HORIZONS_MONTHS
 
 
@@ -113,6 +114,8 @@ class PatientEstimate:
     def headline_months(self) -> int:
         """The horizon the page leads with: 5 years, or 10 once 5 are survived."""
         return 120 if self.estimate.survived(60) else 60
+    #: The estimates under each grade a count near a WHO cut-off allows (None: no doubt).
+    grade_sensitivity: GradeSensitivity | None = None
 
     @property
     def has_biopsy(self) -> bool:
@@ -262,6 +265,7 @@ def estimate_patient(
         warnings=warnings,
         reference_patient=dict(getattr(model, "reference_patient_", None) or {}),
         synthetic=synthetic, alive_months=alive,
+        grade_sensitivity=grade_sensitivity(model, patient, alive),
     )
 
 
@@ -285,6 +289,10 @@ def patient_alive_months(model, patient: pd.DataFrame) -> float | None:
 
 def format_input(name: str, value: object) -> str:
     """A value as the clinician entered it, in the clinic's words."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        default = schema.column(name).default
+        if isinstance(default, int | float):  # a blank count is read as its default
+            return f"{schema.missing_label(name)} ({format_input(name, default)})"
     col = schema.column(name)
     if value is None or (isinstance(value, float) and np.isnan(value)) \
             or col.kind in ("flag", "category"):

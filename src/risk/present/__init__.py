@@ -47,5 +47,10 @@ _WHERE = {
     "render_report_html": "html",
     "subgroup_rows": "html",
     "build_report": "pdf",
+    "pooled_forest_plot": "figures.pooling",
+    "POOLED_MODEL_NAMES": "pooled_html",
+    "pooled_rows": "pooled_html",
+    "render_pooled_html": "pooled_html",
+    "site_rows": "pooled_html",
 }
 __all__, __getattr__, __dir__ = lazy_api(__name__, _WHERE)

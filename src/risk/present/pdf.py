@@ -2,7 +2,8 @@
 
 It holds the inputs as entered, the estimates with their 95% intervals, the survival
 curve (as an image through kaleido when a browser is available; otherwise a note says it
-is left out), the basis of the estimate, the model version, the date and the intended
+is left out), the estimate under each grade a count near a WHO cut-off allows (only when
+a grade is in doubt), the basis of the estimate, the model version, the date and the intended
 use. It has no field for a name or a record number and is never written to disk here.
 """
 
@@ -18,6 +19,12 @@ from fpdf.enums import XPos, YPos
 
 import risk
 from risk import schema
+from risk.model.grade_sensitivity import (
+    GRADE_SENSITIVITY_METHOD,
+    GRADE_SENSITIVITY_TITLE,
+    describe_intervals,
+    describe_site,
+)
 from risk.model.patient_estimate import (
     HORIZON_WORDS,
     MODEL_WORDS,
@@ -136,6 +143,18 @@ def _estimates_section(pdf: FPDF, report: PatientEstimate) -> None:
     _paragraph(pdf, PREDICTED_MEDIAN_RULE, size=8)
 
 
+def _grade_sensitivity_section(pdf: FPDF, report: PatientEstimate) -> None:
+    """A paragraph per grade that rests on a count near a WHO cut-off (none otherwise)."""
+    sensitivity = report.grade_sensitivity
+    if sensitivity is None:
+        return
+    _heading(pdf, GRADE_SENSITIVITY_TITLE)
+    for site in sensitivity.sites:
+        _paragraph(pdf, " ".join([describe_site(site, sensitivity.months),
+                                  *describe_intervals(site.uncertainty)]))
+    _paragraph(pdf, GRADE_SENSITIVITY_METHOD, size=8)
+
+
 def _biopsy_sections(pdf: FPDF, report: PatientEstimate) -> None:
     est = report.estimate
     if report.without_biopsy is not None:
@@ -243,6 +262,7 @@ def build_report(report: PatientEstimate, *, figure=None, compress: bool = True)
         pdf.image(image, w=pdf.epw, h=pdf.epw / 2)
     else:
         _paragraph(pdf, IMAGE_FAILED_NOTE, size=9, style="I")
+    _grade_sensitivity_section(pdf, report)
     _biopsy_sections(pdf, report)
     _basis_section(pdf, report)
     return bytes(pdf.output())

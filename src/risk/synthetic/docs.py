@@ -99,6 +99,8 @@ def data_dictionary_table() -> str:
                                                "prediction only" if col.prediction_only
                                                else "no")
         meaning = col.help or col.label
+        if col.since > 1:
+            meaning += f" (Added in schema version {col.since}: not in the shipped file.)"
         rows.append(f"| `{col.name}` | {col.kind} | {required} | {col.allowed()} | {meaning} |")
     return "\n".join(rows) + "\n"
 

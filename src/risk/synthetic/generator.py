@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from risk.schema import COLUMN_NAMES, GRADES, MAX_ROWS
+from risk.schema import GRADES, MAX_ROWS, VERSION_1_COLUMN_NAMES
 from risk.synthetic import params as P
 
 #: The shipped cohort: ``python -m risk generate --n 1000 --seed 20250517
@@ -68,9 +68,10 @@ def generate_cohort(n: int, seed: int) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns in :data:`risk.schema.COLUMN_NAMES` order; categories as the data
-        dictionary's codes with ``None`` for blank; numbers as float with ``NaN`` for
-        blank; flags and ``ecog`` as int.
+        Columns in :data:`risk.schema.VERSION_1_COLUMN_NAMES` order (a schema-version-1
+        file: no cells counted, which validation reads as the default 500); categories as
+        the data dictionary's codes with ``None`` for blank; numbers as float with ``NaN``
+        for blank; flags and ``ecog`` as int.
     """
     n, seed = _check_size(n), _check_seed(seed)
     rng = np.random.default_rng(seed)
@@ -109,7 +110,7 @@ def generate_cohort(n: int, seed: int) -> pd.DataFrame:
         "os_months": os_months,
         "death": death.astype(int),
     })
-    return frame[list(COLUMN_NAMES)]
+    return frame[list(VERSION_1_COLUMN_NAMES)]
 
 
 def write_cohort(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
@@ -133,9 +134,9 @@ def write_cohort(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
 
 def cohort_csv_text(frame: pd.DataFrame) -> str:
-    """The CSV text :func:`write_cohort` writes."""
-    columns = [_format_column(frame[name], name) for name in COLUMN_NAMES]
-    lines = [",".join(COLUMN_NAMES)]
+    """The CSV text :func:`write_cohort` writes (a schema-version-1 file)."""
+    columns = [_format_column(frame[name], name) for name in VERSION_1_COLUMN_NAMES]
+    lines = [",".join(VERSION_1_COLUMN_NAMES)]
     lines += [",".join(row) for row in zip(*columns, strict=True)]
     return "\n".join(lines) + "\n"
 

@@ -18,13 +18,15 @@ sys.path.insert(0, str(HERE.parents[1] / "support"))
 
 from validation_helpers import BASE_ROWS, rows, to_csv  # noqa: E402
 
-from risk.schema import COLUMN_NAMES  # noqa: E402
+from risk.schema import VERSION_1_COLUMN_NAMES  # noqa: E402
 
 VALID = to_csv(BASE_ROWS)
+#: Cells counted for a Ki-67 index (columns added in schema version 2).
+CELLS = ("primary_cells_counted", "met_cells_counted")
 
 
 def _without(*names: str) -> list[str]:
-    return [c for c in COLUMN_NAMES if c not in names]
+    return [c for c in VERSION_1_COLUMN_NAMES if c not in names]
 
 
 def _zip_bytes() -> bytes:
@@ -40,23 +42,23 @@ def corpus() -> dict[str, bytes]:
     files = {
         # encodings and non-text
         "latin1.csv": to_csv(rows({"centre": "Hôpital Nord"}),
-                             list(COLUMN_NAMES) + ["centre"]).encode("latin-1"),
+                             list(VERSION_1_COLUMN_NAMES) + ["centre"]).encode("latin-1"),
         "utf16_bom.csv": VALID.encode("utf-16"),
         "utf16_no_bom.csv": VALID.encode("utf-16-le"),
         "binary.csv": b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
         "workbook.csv": _zip_bytes(),
         "empty.csv": b"",
         "whitespace_only.csv": b" \n\r\n  \n",
-        "header_only.csv": (",".join(COLUMN_NAMES) + "\n").encode(),
+        "header_only.csv": (",".join(VERSION_1_COLUMN_NAMES) + "\n").encode(),
         # columns
         "missing_required_columns.csv": to_csv(BASE_ROWS, _without("age", "ecog")).encode(),
         "extra_columns.csv": to_csv(rows({"centre": "north", "notes": "x"}),
-                                    list(COLUMN_NAMES) + ["centre", "notes"]).encode(),
+                                    list(VERSION_1_COLUMN_NAMES) + ["centre", "notes"]).encode(),
         "identifier_columns.csv": to_csv(
             rows({"Patient Name": "Jane Roe", "MRN": "123456", "DOB": "1960-01-01",
                   "Email": "jane@example.org"}),
-            ["Patient Name", "MRN", "DOB", "Email"] + list(COLUMN_NAMES)).encode(),
-        "duplicate_header.csv": to_csv(BASE_ROWS, list(COLUMN_NAMES) + ["age"]).encode(),
+            ["Patient Name", "MRN", "DOB", "Email"] + list(VERSION_1_COLUMN_NAMES)).encode(),
+        "duplicate_header.csv": to_csv(BASE_ROWS, list(VERSION_1_COLUMN_NAMES) + ["age"]).encode(),
         "renamed_id_column.csv": to_csv(
             [{**r, "Patient ID": r["patient_id"]} for r in BASE_ROWS],
             ["Patient ID"] + _without("patient_id")).encode(),
@@ -67,6 +69,11 @@ def corpus() -> dict[str, bytes]:
         "out_of_range.csv": to_csv(rows({"age": "17"}, {"primary_ki67": "101"},
                                         {"met_mitoses": "-1", "ecog": "5"},
                                         {"os_months": "0"})).encode(),
+        "cells_counted_out_of_range.csv": to_csv(
+            rows({"met_cells_counted": "99"}, {"primary_cells_counted": "500.5"},
+                 {"met_cells_counted": "2,000"}, {"primary_cells_counted": "100001",
+                                                  "met_cells_counted": "many"}),
+            list(VERSION_1_COLUMN_NAMES) + list(CELLS)).encode(),
         "grade_contradicts_ki67.csv": to_csv(rows(
             {"primary_grade": "G1", "primary_ki67": "25"}, {},
             {"met_grade": "G3", "met_ki67": "2", "met_mitoses": "1"})).encode(),
@@ -80,7 +87,7 @@ def corpus() -> dict[str, bytes]:
         "formula_text.csv": to_csv(
             rows({"patient_id": "=cmd|' /C calc'!A0"}, {"sex": "=1+1"},
                  {"primary_site": "@SUM(A1:A9)"}, {"notes": "+danger()"}),
-            list(COLUMN_NAMES) + ["notes"]).encode(),
+            list(VERSION_1_COLUMN_NAMES) + ["notes"]).encode(),
         "poor_differentiation.csv": to_csv(rows({}, {"differentiation": "poor"}, {},
                                                 {"differentiation": "Poor"})).encode(),
         "no_grade.csv": to_csv(rows({}, {"primary_grade": "", "primary_ki67": ""})).encode(),
@@ -96,7 +103,7 @@ def corpus() -> dict[str, bytes]:
         "mixed_case_and_spaces.csv": to_csv(
             rows({"sex": " Female ", "primary_grade": "g2", "extrahepatic_mets": "No"},
                  {"primary_site": "Small_Intestine", "death": "FALSE"})).replace(
-            ",".join(COLUMN_NAMES), ",".join(f" {c.upper()} " for c in COLUMN_NAMES), 1),
+            ",".join(VERSION_1_COLUMN_NAMES), ",".join(f" {c.upper()} " for c in VERSION_1_COLUMN_NAMES), 1),
     }
     return {name: data if isinstance(data, bytes) else data.encode()
             for name, data in files.items()}

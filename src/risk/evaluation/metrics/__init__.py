@@ -5,7 +5,11 @@ score (higher = riskier), a predicted risk of death by a horizon, or predicted s
 Each metric is computed by, or tested against, lifelines or scikit-survival.
 """
 
-from risk.evaluation.metrics.accuracy import brier_scores, integrated_brier_score
+from risk.evaluation.metrics.accuracy import (
+    brier_scores,
+    brier_standard_error,
+    integrated_brier_score,
+)
 from risk.evaluation.metrics.calibration import Calibration, calibration_at, calibration_slope
 from risk.evaluation.metrics.cox_checks import (
     likelihood_ratio_test,
@@ -29,7 +33,7 @@ from risk.stats.kaplan_meier import survival_with_interval as km_survival_with_i
 from risk.stats.outcome import check_outcome
 
 __all__ = [
-    "Calibration", "bootstrap_concordance", "brier_scores", "calibration_at",
+    "Calibration", "bootstrap_concordance", "brier_scores", "brier_standard_error", "calibration_at",
     "calibration_slope", "check_outcome", "decision_curve", "harrell_c",
     "integrated_brier_score", "km_survival_at", "km_survival_with_interval", "likelihood_ratio_test", "nested_cox_lr_test",
     "net_reclassification", "percentile_interval", "proportional_hazards_check",

@@ -12,6 +12,7 @@ skipped horizon is reported as NaN instead of raising.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from risk.evaluation.metrics.discrimination import _surv, usable_horizons
 from risk.stats.kaplan_meier import censoring_survival
@@ -45,12 +46,36 @@ def brier_scores(time, event, survival, months) -> dict[float, float]:
     g_horizon[g_horizon == 0] = np.inf
     months = list(map(float, months))
     for m, g in zip(inside, g_horizon, strict=True):
-        est = survival[:, months.index(m)]
-        died_by = (time <= m) & event
-        alive = time > m
-        out[m] = float(np.mean(np.square(est) * died_by.astype(int) / g_time
-                               + np.square(1.0 - est) * alive.astype(int) / g))
+        out[m] = float(np.mean(_brier_terms(time, event, survival[:, months.index(m)], m,
+                                            g_time, g)))
     return out
+
+
+def _brier_terms(time: np.ndarray, event: np.ndarray, est: np.ndarray, month: float,
+                 g_time: np.ndarray, g_horizon: np.ndarray | float) -> np.ndarray:
+    """Each patient's inverse-probability-of-censoring weighted squared error."""
+    died_by = (time <= month) & event
+    alive = time > month
+    return (np.square(est) * died_by.astype(int) / g_time
+            + np.square(1.0 - est) * alive.astype(int) / g_horizon)
+
+
+def brier_standard_error(time: ArrayLike, event: ArrayLike, survival: ArrayLike,
+                         month: float) -> float:
+    """Standard error of the Brier score at ``month`` (NaN outside the follow-up): the SD of
+    the patients' weighted squared errors over sqrt(n), the censoring weights taken as
+    known (the variance of a mean; Graf et al. 1999's score is that mean)."""
+    time, event = check_outcome(time, event, min_patients=2)
+    inside, _ = usable_horizons(time, [month])
+    if not inside:
+        return float("nan")
+    g_time = censoring_survival(time, event, time)
+    g_horizon = censoring_survival(time, event, inside)[0]
+    g_time[g_time == 0] = np.inf
+    g_horizon = np.inf if g_horizon == 0 else g_horizon
+    terms = _brier_terms(time, event, np.asarray(survival, float), float(month), g_time,
+                         g_horizon)
+    return float(np.std(terms, ddof=1) / np.sqrt(time.size))
 
 
 def integrated_brier_score(time, event, curves, grid_months, until: float = 120.0):

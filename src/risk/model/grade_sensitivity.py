@@ -1,0 +1,233 @@
+"""The estimate under each grade that a count near a WHO cut-off allows.
+
+When the 95% interval of the Ki-67 index or mitotic count behind a grade crosses a WHO
+cut-off (:mod:`risk.grade_uncertainty`), the served model predicts the patient again with
+each grade the interval allows in place of the uncertain one. Everything else stays as
+entered, the Ki-67 index too (a model with a Ki-67 term reads it: the measured index is
+still the best estimate of the true one). The grade change is derived again from the two
+grades. One patient (:func:`grade_sensitivity`, for the page and the report) and a file
+(:func:`with_grade_sensitivity`, for ``python -m risk predict``) use the same re-prediction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from risk import grading
+from risk.grade_uncertainty import (
+    GradeUncertainty,
+    grade_ranges,
+    grade_uncertainty,
+)
+from risk.schema import GRADES
+
+#: For each site: the grade and the counts it rests on (Ki-67, mitoses, cells counted).
+GRADE_COUNTS = {site: (f"{site}_grade", f"{site}_ki67", f"{site}_mitoses",
+                       f"{site}_cells_counted") for site in ("primary", "met")}
+#: The horizon the alternatives are reported at: 5-year survival.
+SENSITIVITY_MONTHS = 60
+SITE_WORDS = {"primary": "primary grade", "met": "liver grade"}
+
+#: The columns ``python -m risk predict`` adds (blank where the grade is not in doubt, or
+#: the interval does not allow that grade).
+GRADE_SENSITIVITY_COLUMNS = (
+    "grade_uncertain",
+    *[f"p_{site}_{g}" for site in GRADE_COUNTS for g in GRADES],
+    *[f"surv_{SENSITIVITY_MONTHS}_if_{site}_{g}{part}" for site in GRADE_COUNTS
+      for g in GRADES for part in ("", "_lower", "_upper")],
+)
+
+#: The heading of the page's box and the report's paragraph.
+GRADE_SENSITIVITY_TITLE = "The grade rests on a count near a WHO cut-off"
+#: How the box and the report compute what they show, in words.
+GRADE_SENSITIVITY_METHOD = (
+    "How this is computed: positive cells = Ki-67 x cells counted (500 when not given), "
+    "rounded. The 95% interval of the Ki-67 index is the exact (Clopper-Pearson) binomial "
+    "interval, that of the mitotic count the exact Poisson (Garwood) interval per 2 mm²; "
+    "a grade is in doubt when that interval crosses a WHO cut-off (Ki-67 3% or 20%; 2 or "
+    "20 mitoses). The probability of each grade is the share of the count's posterior "
+    "distribution (Jeffreys prior: Beta(k + 1/2, n - k + 1/2) for the Ki-67 proportion, "
+    "Gamma(m + 1/2, 1) for the mitotic rate) that lies in that grade's WHO range; with both "
+    "counts the grade is the higher of the two, the counts taken as independent. Each "
+    "estimate is the same model's, with only that grade changed.")
+
+
+@dataclass(frozen=True)
+class GradeAlternative:
+    """The estimate under one grade the interval allows."""
+
+    grade: str
+    probability: float  # P(this grade | the counts)
+    survival: float  # at SENSITIVITY_MONTHS, with its 95% interval
+    lower: float
+    upper: float
+    as_estimated: bool  # the grade the patient's estimate uses
+
+
+@dataclass(frozen=True)
+class SiteGradeSensitivity:
+    """One grade in doubt (``site`` "primary" or "met") and the estimate under each grade
+    its counts allow, lowest grade first."""
+
+    site: str
+    uncertainty: GradeUncertainty
+    alternatives: tuple[GradeAlternative, ...]
+
+
+@dataclass(frozen=True)
+class GradeSensitivity:
+    """The grades of one patient that are in doubt (at least one), and their estimates."""
+
+    months: int
+    sites: tuple[SiteGradeSensitivity, ...]
+
+
+def with_grade(frame: pd.DataFrame, grade_column: str, grade: str) -> pd.DataFrame:
+    """The canonical frame with ``grade_column`` set to ``grade`` and the grade change
+    derived again."""
+    out = frame.assign(**{grade_column: grade})
+    change, steps = grading.grade_changes(out["primary_grade"], out["met_grade"])
+    return out.assign(grade_change=change.to_numpy(), grade_change_steps=steps.to_numpy())
+
+
+def _survival_under(model, frame: pd.DataFrame, grade_column: str, grade: str,
+                    alive_months=None, months: int = SENSITIVITY_MONTHS) -> np.ndarray:
+    """(n, 3): survival at ``months``, lower, upper, with that grade (conditional on
+    being alive at ``alive_months``, one number or one per patient, as the estimate is)."""
+    changed = with_grade(frame, grade_column, grade)
+    table = (model.predict(changed) if alive_months is None else
+             model.predict(changed, alive_months=alive_months)).table
+    columns = [f"surv_{months}{part}" for part in ("", "_lower", "_upper")]
+    return table[columns].to_numpy(dtype=float)
+
+
+def _counts(row: pd.Series, site: str) -> GradeUncertainty | None:
+    _, ki67, mitoses, cells = GRADE_COUNTS[site]
+    return grade_uncertainty(row.get(ki67), row.get(mitoses), row.get(cells))
+
+
+def grade_sensitivity(model, patient: pd.DataFrame,
+                      alive_months: float | None = None) -> GradeSensitivity | None:
+    """The estimates under each allowed grade, for each grade of ``patient`` (a one-row
+    canonical frame) in doubt; None when no grade is (or none rests on a count). Given
+    ``alive_months`` they are conditional on it, at 5 years, or 10 once 5 are survived."""
+    months = 120 if alive_months is not None and alive_months >= 60 else SENSITIVITY_MONTHS
+    row = patient.iloc[0]
+    sites = []
+    for site, (grade_column, *_) in GRADE_COUNTS.items():
+        uncertainty = _counts(row, site)
+        if uncertainty is None or not uncertainty.in_doubt:
+            continue
+        alternatives = []
+        for grade in uncertainty.grades:
+            survival, lower, upper = _survival_under(model, patient, grade_column, grade,
+                                                     alive_months, months)[0]
+            alternatives.append(GradeAlternative(
+                grade, uncertainty.probabilities[grade], float(survival), float(lower),
+                float(upper), grade == row[grade_column]))
+        sites.append(SiteGradeSensitivity(site, uncertainty, tuple(alternatives)))
+    return GradeSensitivity(months, tuple(sites)) if sites else None
+
+
+def with_grade_sensitivity(model, frame: pd.DataFrame, table: pd.DataFrame,
+                           alive_months: np.ndarray | None = None) -> pd.DataFrame:
+    """``table`` (the predictions of ``frame``, row for row) with
+    :data:`GRADE_SENSITIVITY_COLUMNS`; the model predicts again only the patients whose
+    grade is in doubt, once per site and grade (conditional on ``alive_months``, one per
+    patient, NaN = at the biopsy, as the table is)."""
+    n = len(frame)
+    columns: dict[str, np.ndarray] = {}
+    uncertain = np.zeros(n, dtype=bool)
+    for site, (grade_column, ki67, mitoses, cells) in GRADE_COUNTS.items():
+        ranges = grade_ranges(frame[ki67].to_numpy(dtype=float),
+                              frame[mitoses].to_numpy(dtype=float),
+                              frame[cells].to_numpy(dtype=float) if cells in frame else None)
+        doubt = ranges.in_doubt.to_numpy()
+        uncertain |= doubt
+        low = ranges.lowest.map(GRADES.index, na_action="ignore").to_numpy(dtype=float)
+        high = ranges.highest.map(GRADES.index, na_action="ignore").to_numpy(dtype=float)
+        for level, grade in enumerate(GRADES):
+            columns[f"p_{site}_{grade}"] = np.where(
+                doubt, ranges.probabilities[grade].to_numpy(), np.nan)
+            values = np.full((n, 3), np.nan)
+            rows = np.flatnonzero(doubt & (low <= level) & (level <= high))
+            if rows.size:
+                values[rows] = _survival_under(
+                    model, frame.iloc[rows], grade_column, grade,
+                    None if alive_months is None else alive_months[rows])
+            name = f"surv_{SENSITIVITY_MONTHS}_if_{site}_{grade}"
+            for j, part in enumerate(("", "_lower", "_upper")):
+                columns[name + part] = values[:, j]
+    columns["grade_uncertain"] = np.where(uncertain, "true", "false").astype(object)
+    return table.assign(**{name: columns[name] for name in GRADE_SENSITIVITY_COLUMNS})
+
+
+# --------------------------------------------------------------------------- words
+
+def probability_words(p: float) -> str:
+    """A grade's probability as said aloud: two decimals, '< 0.01' and '> 0.99' at the ends."""
+    if p < 0.005:
+        return "< 0.01"
+    return "> 0.99" if p > 0.995 else f"{p:.2f}"
+
+
+def describe_counts(uncertainty: GradeUncertainty) -> str:
+    """'95 of 500 cells positive (19%)', '3 mitoses per 2 mm²', or both."""
+    parts = []
+    if uncertainty.ki67 is not None:
+        k = uncertainty.ki67
+        parts.append(f"{k.events:.0f} of {k.counted:,} cells positive ({k.value:g}%)")
+    if uncertainty.mitoses is not None:
+        m = uncertainty.mitoses
+        parts.append(f"{m.value:g} mitos{'i' if m.value == 1 else 'e'}s per 2 mm²")
+    return " and ".join(parts)
+
+
+def describe_intervals(uncertainty: GradeUncertainty) -> list[str]:
+    """Each count's 95% interval and the cut-off it crosses, one line each."""
+    lines = []
+    for count, unit, cuts in ((uncertainty.ki67, "%", ("3%", "20%")),
+                              (uncertainty.mitoses, " per 2 mm²", ("2", "20"))):
+        if count is None:
+            continue
+        name = "Ki-67 index" if count.measure == "ki67" else "mitotic count"
+        crossed = [cut for cut, (a, b) in zip(cuts, (("G1", "G2"), ("G2", "G3")), strict=True)
+                   if a in count.grades and b in count.grades]
+        across = (f", across the WHO cut-off{'s' if len(crossed) > 1 else ''} at "
+                  f"{' and '.join(crossed)}") if crossed else ""
+        lines.append(f"95% interval of the {name}: {_limit(count.lower)} to "
+                     f"{_limit(count.upper)}{unit}{across}.")
+    return lines
+
+
+def _limit(value: float) -> str:
+    return f"{value:.2f}" if 0 < value < 1 else f"{value:.1f}"
+
+
+def describe_site(site: SiteGradeSensitivity, months: int = SENSITIVITY_MONTHS) -> str:
+    """The sentence a clinician can read aloud, e.g. 'With 95 of 500 cells positive (19%),
+    the liver grade is G2 with probability 0.71 and G3 with probability 0.29; under G3 the
+    5-year survival would be 41.0% (95% CI ...), against ... under G2, the grade the
+    estimate uses.'"""
+    from risk.model.patient_estimate import percent  # imports this module: not at the top
+
+    def survival(a: GradeAlternative) -> str:
+        return f"{percent(a.survival)} (95% CI {percent(a.lower)} to {percent(a.upper)})"
+
+    chances = " and ".join(f"{a.grade} with probability {probability_words(a.probability)}"
+                           for a in site.alternatives)
+    others = [a for a in site.alternatives if not a.as_estimated]
+    used = [a for a in site.alternatives if a.as_estimated]
+    horizon = f"{months // 12}-year" if months % 12 == 0 else f"{months}-month"
+    text = (f"With {describe_counts(site.uncertainty)}, the {SITE_WORDS[site.site]} is "
+            f"{chances}; under " + ", under ".join(f"{a.grade} the {horizon} survival would "
+                                                   f"be {survival(a)}" if i == 0 else
+                                                   f"{a.grade} {survival(a)}"
+                                                   for i, a in enumerate(others)))
+    if used:
+        text += f", against {survival(used[0])} under {used[0].grade}, the grade the " \
+                "estimate uses"
+    return text + "."

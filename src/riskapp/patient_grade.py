@@ -1,0 +1,51 @@
+"""The patient page's box for a grade that rests on a count near a WHO cut-off.
+
+Shown only when a Ki-67 index or mitotic count has a 95% interval that crosses a cut-off
+(:attr:`risk.model.PatientEstimate.grade_sensitivity`); the words come from
+:mod:`risk.model.grade_sensitivity`, as the PDF's do.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from risk.model import (
+    GRADE_SENSITIVITY_METHOD,
+    GRADE_SENSITIVITY_TITLE,
+    PatientEstimate,
+    describe_intervals,
+    describe_site,
+    percent,
+    probability_words,
+)
+from riskapp.charts import static_table
+
+SITE_TITLES = {"primary": "Primary tumor", "met": "Liver-metastasis biopsy"}
+
+
+def _table(site, months: int) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Grade": [a.grade + (" (used above)" if a.as_estimated else "")
+                  for a in site.alternatives],
+        "Probability": [probability_words(a.probability) for a in site.alternatives],
+        f"{months // 12}-year survival (95% CI)": [f"{percent(a.survival)} ({percent(a.lower)} to "
+                                     f"{percent(a.upper)})" for a in site.alternatives],
+    })
+
+
+def render_grade_sensitivity(est: PatientEstimate) -> None:
+    """The box keyed ``grade_sensitivity``, or nothing when no grade is in doubt."""
+    sensitivity = est.grade_sensitivity
+    if sensitivity is None:
+        return
+    with st.container(key="grade_sensitivity", border=True):
+        st.markdown(f"**{GRADE_SENSITIVITY_TITLE}**")
+        for site in sensitivity.sites:
+            if len(sensitivity.sites) > 1:
+                st.markdown(f"*{SITE_TITLES[site.site]}*")
+            st.markdown(describe_site(site, sensitivity.months))
+            static_table(_table(site, sensitivity.months), hide_index=True)
+            st.caption(" ".join(describe_intervals(site.uncertainty)))
+        st.caption(GRADE_SENSITIVITY_METHOD + (" The estimates come from a model trained on "
+                                               "synthetic data." if est.synthetic else ""))

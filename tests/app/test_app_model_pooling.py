@@ -1,0 +1,80 @@
+"""AppTest flows of the Model page's "Multi-centre validation" section: three site
+summaries uploaded and pooled (sites, pooled table, forest plots), and the refusals shown
+as messages, never as exceptions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from evaluation_fixtures import cohort, fitted
+from site_summaries import site_files, site_summary
+from streamlit.testing.v1 import AppTest
+
+from risk.registry.card import build_card, data_fingerprint
+from risk.registry.store import MODEL_DIR_ENV, Registry
+
+REPO = Path(__file__).resolve().parents[2]
+APP = str(REPO / "app.py")
+TAB = "Multi-centre validation"
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    card = build_card(training_data=data_fingerprint(cohort(300, 11)))
+    Registry(tmp_path).save(fitted().to_dict(), card, version="v1", activate=True)
+    monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path))
+
+
+def pooling_tab() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("pages/model.py")
+    at.session_state["model_tab"] = TAB
+    at.run()
+    assert not at.exception
+    return at
+
+
+def upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
+    values = [(name, data, "application/json") for name, data in files]
+    at.file_uploader(key="site_summaries").set_value(values).run()
+    assert not at.exception
+    return at
+
+
+def test_nothing_uploaded_says_how(served):
+    at = pooling_tab()
+    assert "--summary-out" in " ".join(m.value for m in at.markdown)
+    assert any("No site summaries" in i.value for i in at.info)
+
+
+def test_three_sites_are_pooled(served):
+    at = upload(pooling_tab(), site_files())
+    assert not at.error
+    shown = " ".join(t.value.to_csv() for t in at.get("table"))
+    for seed in (0, 1, 2):
+        assert f"Hospital {seed}" in shown
+    assert "Harrell" in shown and "I²" in shown
+    charts = at.get("plotly_chart")
+    assert len(charts) == 5
+    figure = json.loads(charts[0].proto.spec)
+    ticks = figure["layout"]["yaxis"]["ticktext"]
+    assert ticks[:3] == ["Hospital 0", "Hospital 1", "Hospital 2"]
+    assert "Pooled (random effects)" in ticks and "Prediction interval" in ticks
+    at.radio(key="pooled_model").set_value("comparator").run()
+    assert not at.exception and "comparator" in " ".join(m.value for m in at.markdown)
+
+
+def test_refusals_are_messages(served):
+    at = upload(pooling_tab(), site_files((0,)))
+    assert "at least 2" in at.error[0].value
+    data = json.loads(site_summary(1).to_json())
+    data["metrics"]["served"]["uno_c"]["estimate"] = 0.99
+    at = upload(pooling_tab(), [*site_files((0,)), ("edited.json", json.dumps(data).encode())])
+    assert "edited.json" in at.error[0].value and "integrity" in at.error[0].value
+    other = site_summary(2, version="v9").to_json().encode()
+    at = upload(pooling_tab(), [*site_files((0, 1)), ("v9.json", other)])
+    assert "v9.json" in at.error[0].value and "same model version" in at.error[0].value
+    at = upload(pooling_tab(), [*site_files((0,)), ("junk.json", b"\x00\x01 nope")])
+    assert "junk.json: not a JSON file" in at.error[0].value
