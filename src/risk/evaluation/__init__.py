@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         METRIC_LABELS as METRIC_LABELS,
         MetricSet as MetricSet,
         ModelMetrics as ModelMetrics,
+        SITE_METRIC_LABELS as SITE_METRIC_LABELS,
         metric_label as metric_label,
     )
     from risk.evaluation.metrics import (
@@ -34,11 +35,26 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     from risk.evaluation.metrics.calibration import (
         calibration_slope as calibration_slope,
     )
+    from risk.evaluation.pooling import (
+        POOLED_FORMAT as POOLED_FORMAT,
+        PooledMetric as PooledMetric,
+        PooledValidation as PooledValidation,
+        pool_sites as pool_sites,
+        random_effects as random_effects,
+    )
     from risk.evaluation.report import (
         evaluate as evaluate,
     )
     from risk.evaluation.section_models import (
         CohortFile as CohortFile,
+    )
+    from risk.evaluation.site_summary import (
+        MIN_SITE_DEATHS as MIN_SITE_DEATHS,
+        SUMMARY_FORMAT as SUMMARY_FORMAT,
+        SiteSummary as SiteSummary,
+        SiteSummaryError as SiteSummaryError,
+        build_site_summary as build_site_summary,
+        read_site_summaries as read_site_summaries,
     )
 # isort: on
 

@@ -37,6 +37,17 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         fit_coefficients as fit_coefficients,
         fit_design as fit_design,
     )
+    from risk.model.grade_sensitivity import (
+        GRADE_SENSITIVITY_COLUMNS as GRADE_SENSITIVITY_COLUMNS,
+        GRADE_SENSITIVITY_METHOD as GRADE_SENSITIVITY_METHOD,
+        GRADE_SENSITIVITY_TITLE as GRADE_SENSITIVITY_TITLE,
+        GradeSensitivity as GradeSensitivity,
+        describe_intervals as describe_intervals,
+        describe_site as describe_site,
+        grade_sensitivity as grade_sensitivity,
+        probability_words as probability_words,
+        with_grade_sensitivity as with_grade_sensitivity,
+    )
     from risk.model.pair import (
         BeforeBiopsy as BeforeBiopsy,
         BiopsyRiskModel as BiopsyRiskModel,

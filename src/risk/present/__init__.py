@@ -16,6 +16,9 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     from risk.present.figures.cohort_survival import (
         format_p as format_p,
     )
+    from risk.present.figures.pooling import (
+        pooled_forest_plot as pooled_forest_plot,
+    )
     from risk.present.figures.style import (
         SYNTHETIC_MODEL_NOTE as SYNTHETIC_MODEL_NOTE,
         SYNTHETIC_NOTE as SYNTHETIC_NOTE,
@@ -31,6 +34,12 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     )
     from risk.present.pdf import (
         build_report as build_report,
+    )
+    from risk.present.pooled_html import (
+        POOLED_MODEL_NAMES as POOLED_MODEL_NAMES,
+        pooled_rows as pooled_rows,
+        render_pooled_html as render_pooled_html,
+        site_rows as site_rows,
     )
 # isort: on
 
