@@ -194,7 +194,8 @@ def _state(s: TieStructure, data: _Design, beta: np.ndarray, lam: float
     return log_lik, grad, -information
 
 
-def fit_efron(X: ArrayLike, durations: ArrayLike, events: ArrayLike, penalizer: float = 0.0,
+def fit_efron(X: ArrayLike, durations: ArrayLike | None, events: ArrayLike | None,
+              penalizer: float = 0.0,
               max_steps: int = 60,
               tolerance: float = 1e-7, ties: str = "efron",
               structure: TieStructure | None = None) -> EfronFit:
@@ -221,7 +222,10 @@ def fit_efron(X: ArrayLike, durations: ArrayLike, events: ArrayLike, penalizer: 
         in ``max_steps``.
     """
     X = np.asarray(X, dtype=float)
-    s = structure if structure is not None else TieStructure(durations, events, ties)
+    if structure is None:
+        assert durations is not None and events is not None, "durations and events, or a structure"
+        structure = TieStructure(durations, events, ties)
+    s = structure
     if X.ndim != 2 or len(X) != s.n:
         raise ValueError("X must be (n, p) with one duration and one event per row")
     if not s.n_deaths:
@@ -272,7 +276,7 @@ def _newton(s: TieStructure, data: _Design, lam: float, max_steps: int,
     raise CoxConvergenceError(f"no convergence in {max_steps} Newton steps")
 
 
-def log_partial_likelihood(lp: ArrayLike, durations: ArrayLike, events: ArrayLike,
+def log_partial_likelihood(lp: ArrayLike, durations: ArrayLike | None, events: ArrayLike | None,
                            ties: str = "efron",
                            structure: TieStructure | None = None) -> float:
     """Log partial likelihood of given linear predictors ``lp`` (no penalty).
@@ -280,7 +284,10 @@ def log_partial_likelihood(lp: ArrayLike, durations: ArrayLike, events: ArrayLik
     ``lp = 0`` gives the null model's; cross-validation scores held-out patients with it.
     """
     lp = np.asarray(lp, dtype=float)
-    s = structure if structure is not None else TieStructure(durations, events, ties)
+    if structure is None:
+        assert durations is not None and events is not None, "durations and events, or a structure"
+        structure = TieStructure(durations, events, ties)
+    s = structure
     if lp.shape != (s.n,):
         raise ValueError("one linear predictor per patient is needed")
     if not s.n_deaths:
