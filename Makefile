@@ -28,10 +28,12 @@ browser-deps:
 
 test: $(STAMP) browser-deps
 	$(VENV)/bin/ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(PY) -m mypy
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
@@ -53,4 +55,4 @@ model: $(STAMP)
 	  --reproduce --activate --evaluate 200
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

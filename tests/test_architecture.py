@@ -145,3 +145,18 @@ def test_code_words_are_spelled_in_the_vocabulary_only():
                 offenders.append(f"{path.relative_to(root)}:{node.lineno} {node.value!r}")
     assert offenders == []
     assert "Not assessed" in words and "Low risk" in words and "G1 (Ki-67 < 3%)" in words
+
+
+def test_each_package_types_its_public_api():
+    """The ``if TYPE_CHECKING:`` imports of a package's ``__init__`` (the names' types for
+    mypy) name exactly its public API, so mypy sees every public name and no other."""
+    for init in sorted(SRC.rglob("__init__.py")):
+        body = ast.parse(init.read_text(), filename=str(init)).body
+        where = [ast.literal_eval(node.value) for node in body if isinstance(node, ast.Assign)
+                 and any(getattr(t, "id", "") == "_WHERE" for t in node.targets)]
+        if not where:
+            continue
+        typed = {alias.asname or alias.name for node in body if isinstance(node, ast.If)
+                 and getattr(node.test, "id", "") == "TYPE_CHECKING"
+                 for statement in node.body for alias in statement.names}
+        assert typed == set(where[0]), init

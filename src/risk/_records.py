@@ -35,7 +35,7 @@ class Record(BaseModel):
         return self.model_dump(exclude_unset=True)
 
 
-def json_safe(value):
+def json_safe(value: Any) -> Any:
     """Plain Python for JSON: numpy scalars to numbers, NaN/inf to None, tuples to lists."""
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}

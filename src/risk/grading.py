@@ -13,11 +13,15 @@ Functions take scalars or array-likes; missing values are ``None``/``NaN``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from risk.schema import GRADES
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 #: Upper bounds (inclusive of G2) for each measure: below low -> G1, above high -> G3.
 KI67_G2_FROM = 3.0
@@ -26,7 +30,7 @@ MITOSES_G2_FROM = 2.0
 MITOSES_G2_TO = 20.0
 
 
-def _is_missing(value: object) -> bool:
+def _is_missing(value: object) -> TypeIs[None]:  # None, NaN or NA (the callers then stop)
     if value is None:
         return True
     try:

@@ -358,5 +358,5 @@ def _code_text(code: object) -> str:
     if isinstance(code, bool) or getattr(getattr(code, "dtype", None), "kind", "") == "b":
         return "1" if code else "0"
     if isinstance(code, numbers.Real) and float(code).is_integer():
-        return str(int(code))
+        return str(int(code))  # type: ignore[call-overload]  # typeshed's numbers.Real has no __int__
     return str(code)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from risk.evaluation import EvaluationReport
@@ -116,13 +116,13 @@ def _count(value) -> str:
 INDENT = " " * 16  # continuation lines line up under the values
 
 
-def _stored(value) -> dict:
+def _stored(value) -> dict[str, Any]:
     """A card's mapping or record as stored in card.json (keys sorted), for listing."""
     plain = value.to_dict() if hasattr(value, "to_dict") else value
     return json.loads(json.dumps(plain, sort_keys=True))
 
 
-def format_card(shown: dict) -> str:
+def format_card(shown: dict[str, Any]) -> str:
     """A model card for people: what it is for, what it learnt from, what it weighs.
 
     ``shown`` is :meth:`risk.registry.store.Registry.show`'s (its card a ModelCard)."""
@@ -210,7 +210,7 @@ def _evaluation_line(report: EvaluationReport | None) -> str:
             + (f", {boot} bootstrap resamples" if boot else "") + "): " + "; ".join(parts))
 
 
-def _coefficients(params: dict) -> list[str]:
+def _coefficients(params: dict[str, Any]) -> list[str]:
     """Each served model's log hazard ratios (per design column), as stored."""
     lines = []
     for key in ("biopsy_model", "comparator_model"):

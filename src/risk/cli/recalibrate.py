@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from risk.cli.columns import add_columns_option, merged
 from risk.cli.models import add_model_dir
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def recalibration_lines(details: dict) -> list[str]:
+def recalibration_lines(details: dict[str, Any]) -> list[str]:
     """Observed vs mean predicted survival before and after, per model, for people."""
     names = {"biopsy_model": "biopsy model", "comparator_model": "primary-only comparator"}
     lines = []

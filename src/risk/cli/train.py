@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from risk.cli.columns import add_columns_option, merged
 from risk.cli.evaluate import non_negative_int
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reproduce(registry, args: argparse.Namespace, params: dict) -> int:
+def _reproduce(registry, args: argparse.Namespace, params: dict[str, Any]) -> int:
     """Compare a refit with the stored version (nothing is written)."""
     from risk.errors import RegistryError
     from risk.registry import parameter_differences

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from risk.cli.columns import add_columns_option, merged
 
@@ -33,7 +34,7 @@ def add_arguments(parser) -> None:
     add_columns_option(parser)
 
 
-def validation_lines(result, name: str, purpose: str, mapping: dict | None = None) -> list[str]:
+def validation_lines(result, name: str, purpose: str, mapping: dict[str, Any] | None = None) -> list[str]:
     """The summary printed for a valid file (a :class:`risk.data.validation.CohortResult`)."""
     lines = [f"{name}: valid for {purpose}", f"patients: {result.n_patients:,}"]
     if result.n_deaths is None:

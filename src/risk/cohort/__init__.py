@@ -6,7 +6,37 @@ beside it and is imported on first use (so importing one part stays cheap).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from risk._lazy import lazy_api
+
+# one statement per module (ruff's isort would split the `as` re-exports)
+# isort: off
+if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on first use
+    from risk.cohort.forest import (
+        ForestResult as ForestResult,
+    )
+    from risk.cohort.risk_groups import (
+        CohortRisk as CohortRisk,
+        RISK_GROUP_TITLE as RISK_GROUP_TITLE,
+        RISK_SCORE_LABEL as RISK_SCORE_LABEL,
+        cohort_risk as cohort_risk,
+    )
+    from risk.cohort.summary import (
+        GradeTransitions as GradeTransitions,
+        NOT_ASSESSED_CODE as NOT_ASSESSED_CODE,
+        group_labels as group_labels,
+        sankey_data as sankey_data,
+    )
+    from risk.cohort.survival import (
+        SurvivalByGroup as SurvivalByGroup,
+        SurvivalCurve as SurvivalCurve,
+        kaplan_meier as kaplan_meier,
+    )
+    from risk.cohort.tables import (
+        risk_percentile as risk_percentile,
+    )
+# isort: on
 
 #: public name -> the module of this package that defines it
 _WHERE = {

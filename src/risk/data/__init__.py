@@ -6,7 +6,42 @@ beside it and is imported on first use (so importing one part stays cheap).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from risk._lazy import lazy_api
+
+# one statement per module (ruff's isort would split the `as` re-exports)
+# isort: off
+if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on first use
+    from risk.schema import CHUNK_ROWS as CHUNK_ROWS  # chunks' limit, defined with the schema
+    from risk.data.chunks import (
+        FileProblems as FileProblems,
+        PatientIds as PatientIds,
+        chunk_ids as chunk_ids,
+        iter_record_chunks as iter_record_chunks,
+    )
+    from risk.data.columns import (
+        apply_column_mapping as apply_column_mapping,
+        suggest_mapping as suggest_mapping,
+        unmatched_columns as unmatched_columns,
+    )
+    from risk.data.export import (
+        to_csv_bytes as to_csv_bytes,
+    )
+    from risk.data.reading import (
+        read_csv_text as read_csv_text,
+        read_source_bytes as read_source_bytes,
+    )
+    from risk.data.validation import (
+        CohortResult as CohortResult,
+        Note as Note,
+        add_notes as add_notes,
+        load_cohort as load_cohort,
+        median_follow_up as median_follow_up,
+        validate_cohort as validate_cohort,
+        validate_patient as validate_patient,
+    )
+# isort: on
 
 #: public name -> the module of this package that defines it
 _WHERE = {

@@ -25,7 +25,7 @@ MAX_LISTED_PROBLEMS = 200
 #: Longer cell values are shortened in messages.
 SHOWN_CHARS = 60
 
-_ORDER = {name: i for i, name in enumerate(FILE_COLUMNS)}
+_ORDER: dict[str | None, int] = {name: i for i, name in enumerate(FILE_COLUMNS)}
 
 
 def shown(value: object) -> str:
@@ -61,17 +61,17 @@ class Cells:
 
     def spread(self, per_distinct: np.ndarray) -> np.ndarray:
         """A result per distinct value, as one value per row."""
-        return np.asarray(per_distinct)[self.codes]
+        return np.asarray(per_distinct)[self.codes]  # type: ignore[no-any-return]  # numpy: indexing is typed Any
 
     def rows_where(self, per_distinct: np.ndarray) -> np.ndarray:
         """Row numbers whose value is flagged in ``per_distinct``."""
-        return self.rows[np.asarray(per_distinct, dtype=bool)[self.codes]]
+        return self.rows[np.asarray(per_distinct, dtype=bool)[self.codes]]  # type: ignore[no-any-return]  # numpy: indexing is typed Any
 
     def blank(self) -> np.ndarray:
         return self.spread(self.distinct == "")
 
     def text_at(self, row: int) -> str:
-        return self.distinct[self.codes[np.searchsorted(self.rows, row)]]
+        return self.distinct[self.codes[np.searchsorted(self.rows, row)]]  # type: ignore[no-any-return]  # numpy: indexing is typed Any
 
 
 def _cell(values: Cells | pd.Series, row: int) -> object:
@@ -104,7 +104,10 @@ class Finding:
         return out
 
     def _text(self, row: int | None) -> str:
-        return self.message(row) if callable(self.message) else self.message
+        if callable(self.message):
+            assert row is not None  # a message per row comes with the rows
+            return self.message(row)
+        return self.message
 
 
 @dataclass

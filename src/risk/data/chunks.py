@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,7 @@ CHUNK_BYTES = 16 * 1024 * 1024
 MAX_LISTED = 200
 
 
-def iter_record_chunks(path: str | os.PathLike, rows: int = CHUNK_ROWS,
+def iter_record_chunks(path: str | os.PathLike[str], rows: int = CHUNK_ROWS,
                        max_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:
     """Yield ``(first data row number, header + records)`` for each chunk of a CSV file.
 
@@ -59,7 +59,7 @@ def iter_record_chunks(path: str | os.PathLike, rows: int = CHUNK_ROWS,
 class FileProblems:
     """Problems gathered over chunks, numbered over the whole file."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.listed: list[Problem] = []
         self.total = 0
         self._seen_file_wide: set[str] = set()
@@ -94,7 +94,7 @@ class FileProblems:
         if len(self.listed) < MAX_LISTED:
             self.listed.append(problem)
 
-    def drop(self, matches, count: int) -> None:
+    def drop(self, matches: Callable[[Problem], bool], count: int) -> None:
         """Forget ``count`` problems (those listed are the ones ``matches``)."""
         self.listed = [p for p in self.listed if not matches(p)]
         self.total -= count
@@ -104,7 +104,7 @@ class FileProblems:
         if len(self._errors) == 1 and self._errors[0][2] == 1:
             summary, problems, _ = self._errors[0]  # rows already numbered over the file
             return ValidationError(problems, summary=summary)
-        order = {name: i for i, name in enumerate(COLUMN_NAMES)}
+        order: dict[str | None, int] = {name: i for i, name in enumerate(COLUMN_NAMES)}
         listed = sorted(self.listed, key=lambda p: (-1 if p.row is None else p.row,
                                                     order.get(p.column, len(order))))
         summary = f"{self.total} problem{'s' if self.total != 1 else ''} found"
@@ -125,6 +125,7 @@ def renumbered(problem: Problem, offset: int) -> Problem:
     message = _ROW_LIST.sub(
         lambda m: m.group(1) + ", ".join(str(int(r) + offset) for r in m.group(2).split(", ")),
         problem.message)
+    assert problem.row is not None  # file-wide problems are not renumbered
     return dataclasses.replace(problem, row=problem.row + offset, message=message)
 
 
@@ -145,7 +146,7 @@ class PatientIds:
     reported here instead, with all its rows, exactly as one whole-file check words it.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.ids: list[np.ndarray] = []
         self.rows: list[np.ndarray] = []
         self.chunks: list[np.ndarray] = []

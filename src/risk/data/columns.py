@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -37,7 +38,8 @@ def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).strip().lower())
 
 
-def unmatched_columns(headers, purpose: str = "training") -> dict[str, list[str]]:
+def unmatched_columns(headers: Iterable[object], purpose: str = "training"
+                      ) -> dict[str, list[str]]:
     """What the file lacks, and what it has that the schema does not know.
 
     Returns ``{"schema": [...], "file": [...]}``: schema columns absent from the header
@@ -58,7 +60,7 @@ def unmatched_columns(headers, purpose: str = "training") -> dict[str, list[str]
     return {"schema": missing, "file": extra}
 
 
-def suggest_mapping(headers, purpose: str = "training") -> dict[str, str]:
+def suggest_mapping(headers: Iterable[object], purpose: str = "training") -> dict[str, str]:
     """A guess of schema column -> file column for the unmatched ones (each file column
     used once): same name up to case and punctuation first, then close spellings."""
     unmatched = unmatched_columns(headers, purpose)

@@ -84,11 +84,11 @@ def _cells(column: pd.Series, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
         cells[np.isnan(values)] = None
         return cells
     if kind in "iub":
-        return values.astype(object)
+        return values.astype(object)  # type: ignore[no-any-return]  # pandas is untyped
     values = column.astype(object).to_numpy(dtype=object)  # categories as their values
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         blank = pd.isna(values)
-        cells = np.where(blank, None, values)
+        cells = np.where(blank, None, values)  # type: ignore[assignment]  # numpy's stubs lack a None branch
         risky = np.zeros(len(values), dtype=bool)
         risky[~blank] = pd.Series(values[~blank], dtype=object).str.startswith(
             FORMULA_STARTS).to_numpy(dtype=bool)

@@ -26,6 +26,7 @@ import io
 import os
 import re
 from pathlib import Path
+from typing import IO, Any
 
 import pandas as pd
 
@@ -33,6 +34,9 @@ from risk.errors import Problem, ValidationError
 from risk.schema import MAX_FILE_BYTES, MAX_ROWS
 
 __all__ = ["read_csv_text", "file_fingerprint", "read_source_bytes"]
+
+#: What a file can be given as: its bytes, a path, or a file-like (e.g. an upload).
+CsvSource = bytes | str | os.PathLike[str] | IO[Any]
 
 _SAVE_AS = "save it from your spreadsheet as 'CSV UTF-8 (comma delimited)'"
 
@@ -71,19 +75,19 @@ def _path_bytes(path: Path) -> bytes:
         raise _refuse(f"'{path}' cannot be read ({exc.strerror or type(exc).__name__})") from None
 
 
-def _stream_bytes(stream) -> bytes:
+def _stream_bytes(stream: IO[Any]) -> bytes:
     """Read a file-like from where it stands, and put it back there (when seekable)."""
     seekable = getattr(stream, "seekable", lambda: False)()
     position = stream.tell() if seekable else None
     data = stream.read(MAX_FILE_BYTES + 1)
-    if seekable:
+    if position is not None:  # seekable
         stream.seek(position)
     if isinstance(data, str):  # a text-mode handle: its text becomes UTF-8 bytes again
         data = data.encode("utf-8", errors="surrogatepass")
     return bytes(data or b"")
 
 
-def read_source_bytes(source) -> bytes:
+def read_source_bytes(source: CsvSource) -> bytes:
     """The bytes of ``source``: ``bytes``, a path (``str``/``Path``) or a binary file-like.
 
     A file-like (e.g. Streamlit's ``UploadedFile``, a ``BytesIO``) is read from its current
@@ -104,7 +108,7 @@ def read_source_bytes(source) -> bytes:
     return data
 
 
-def file_fingerprint(source) -> str:
+def file_fingerprint(source: CsvSource) -> str:
     """SHA-256 (hex) of the file's bytes: identifies a cohort in caches and model cards."""
     return hashlib.sha256(read_source_bytes(source)).hexdigest()
 
@@ -174,7 +178,7 @@ def _parse(text: str) -> pd.DataFrame:
         raise _parse_error(exc) from None
 
 
-def read_csv_text(source) -> pd.DataFrame:
+def read_csv_text(source: CsvSource) -> pd.DataFrame:
     """Read a cohort CSV into a frame of text cells.
 
     Parameters

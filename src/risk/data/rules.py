@@ -144,7 +144,8 @@ def _numbers(text: np.ndarray, present: np.ndarray) -> np.ndarray:
     return values
 
 
-def _typed(col: Column, text: np.ndarray, lowered: np.ndarray, present: np.ndarray):
+def _typed(col: Column, text: np.ndarray, lowered: np.ndarray, present: np.ndarray
+           ) -> np.ndarray:
     """Each distinct text's value (NaN/None where missing or not readable)."""
     if col.kind in ("number", "integer"):
         return _numbers(text, present)
@@ -156,7 +157,7 @@ def _typed(col: Column, text: np.ndarray, lowered: np.ndarray, present: np.ndarr
     if col.kind == "flag":
         return np.array([_FLAGS.get(t, np.nan) if p else np.nan
                          for t, p in zip(lowered, present, strict=True)], dtype="float64")
-    return np.where(present, text, None)  # text: pattern and uniqueness checked with pandera
+    return np.where(present, text, None)  # type: ignore[call-overload, no-any-return]  # numpy's stubs lack a None branch  # text: pattern and uniqueness checked with pandera
 
 
 def parse_column(col: Column, cells: Cells, required: bool,
@@ -239,6 +240,7 @@ def check_typed(typed: pd.DataFrame, cells: dict[str, Cells], bad: dict[str, np.
     for (name, check), group in cases.groupby(["column", "check"], sort=False):
         rows = np.unique(group["index"].to_numpy(dtype=np.int64))
         col = column(name)
+        message: str | Callable[[int], str]
         if check.startswith("in_range"):
             message = "out of range"
         elif check == "whole_number":
@@ -272,9 +274,10 @@ def derived_grades(ki67: pd.Series, mitoses: pd.Series) -> pd.Series:
                      dtype=object)
 
 
-def _contradiction(entered: pd.Series, ki67: pd.Series, mitoses: pd.Series):
+def _contradiction(entered: pd.Series, ki67: pd.Series, mitoses: pd.Series
+                   ) -> Callable[[int], str]:
     def message(row: int) -> str:
-        return grading.check_grade(entered.at[row], ki67.at[row], mitoses.at[row]).contradiction
+        return grading.check_grade(entered.at[row], ki67.at[row], mitoses.at[row]).contradiction or ""
     return message
 
 

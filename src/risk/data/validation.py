@@ -25,7 +25,9 @@ outside the tool's intended use. The result is the *canonical cohort frame* desc
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +35,7 @@ import pandas as pd
 from risk import grading
 from risk.data.cells import Cells, Findings
 from risk.data.progression import check_pfs
-from risk.data.reading import read_csv_text
+from risk.data.reading import CsvSource, read_csv_text
 from risk.data.rules import (
     GRADE_INPUTS,
     Layout,
@@ -54,6 +56,11 @@ from risk.schema import (
     PFS_COLUMNS,
     PREDICTION_COLUMNS,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from risk.schema import Column
 
 __all__ = ["PURPOSES", "CohortResult", "load_cohort", "validate_cohort", "validate_patient",
            "canonicalise", "median_follow_up"]
@@ -91,10 +98,10 @@ class Note:
         raise ValueError(f"unknown note code {self.code!r}")
 
 
-def add_notes(*groups) -> tuple[Note, ...]:
+def add_notes(*groups: Iterable[Note]) -> tuple[Note, ...]:
     """Notes of several reads (e.g. chunks of one file) with the counts of the same note
     (code, column and columns) summed, in order of first appearance."""
-    totals: dict[tuple, Note] = {}
+    totals: dict[tuple[Any, ...], Note] = {}
     for note in (n for group in groups for n in group):
         key = (note.code, note.column, note.columns)
         known = totals.get(key)
@@ -143,7 +150,7 @@ def _check_purpose(purpose: str) -> None:
         raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}; got {purpose!r}")
 
 
-def load_cohort(source, purpose: str = "cohort") -> CohortResult:
+def load_cohort(source: CsvSource, purpose: str = "cohort") -> CohortResult:
     """Read (:func:`risk.data.reading.read_csv_text`) and validate a cohort file.
 
     Raises
@@ -182,7 +189,8 @@ def _cells(raw: pd.DataFrame, layout: Layout) -> tuple[dict[str, Cells], pd.Inde
     return cells, pd.Index(np.flatnonzero(~blank) + 1), int(blank.sum())
 
 
-def _parse(cells: dict[str, Cells], rows: pd.Index, layout: Layout, findings: Findings):
+def _parse(cells: dict[str, Cells], rows: pd.Index, layout: Layout, findings: Findings
+           ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Typed frame (index = row numbers) and a problem mask per column."""
     typed, bad = {}, {}
     given = tuple(BY_NAME[n] for n in (*PFS_COLUMNS, *PREDICTION_COLUMNS) if n in cells)
@@ -263,14 +271,14 @@ def _notes(typed: pd.DataFrame, frame: pd.DataFrame, n_blank: int, layout: Layou
     return tuple(notes)
 
 
-def _canonical_values(col, values: pd.Series) -> np.ndarray:
+def _canonical_values(col: Column, values: pd.Series) -> np.ndarray:
     if col.default is not None:
         values = values.where(values.notna(), col.default)
     if col.kind == "number":
-        return values.to_numpy(dtype="float64")
+        return values.to_numpy(dtype="float64")  # type: ignore[no-any-return]  # pandas is untyped
     if col.kind in ("flag", "integer"):
         numbers = values.to_numpy(dtype="float64")
-        return numbers if np.isnan(numbers).any() else numbers.astype("int64")
+        return numbers if np.isnan(numbers).any() else numbers.astype("int64")  # type: ignore[no-any-return]  # pandas is untyped
     return _objects(values.to_numpy(dtype=object))
 
 
@@ -316,7 +324,7 @@ def _canonical(frame: pd.DataFrame, derived: dict[str, pd.Series] | None) -> pd.
     return pd.DataFrame(out, index=index)
 
 
-def median_follow_up(os_months, death) -> float | None:
+def median_follow_up(os_months: ArrayLike, death: ArrayLike) -> float | None:
     """Median follow-up in months by the reverse Kaplan-Meier method.
 
     The Kaplan-Meier estimate of the *censoring* distribution: being alive at last contact
@@ -346,7 +354,7 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
-def validate_patient(values: dict) -> pd.DataFrame:
+def validate_patient(values: dict[str, Any]) -> pd.DataFrame:
     """Validate one patient from the form, with the same rules as a cohort file.
 
     Parameters

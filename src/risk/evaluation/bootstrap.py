@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -134,7 +135,7 @@ def score(time, event, served_60, comparator_60) -> dict[str, float]:
             "comparator_harrell_c": harrell_c(time, event, 1.0 - comparator_60)}
 
 
-def _one_resample(plan: RefitPlan, idx: np.ndarray) -> dict:
+def _one_resample(plan: RefitPlan, idx: np.ndarray) -> dict[str, Any]:
     """Apparent (on the resample) and test (on the cohort) metrics of one refit."""
     try:
         served, comparator = _refit_predictions(plan, idx)
@@ -145,13 +146,13 @@ def _one_resample(plan: RefitPlan, idx: np.ndarray) -> dict:
     return {"apparent": apparent, "test": test}
 
 
-def _chunk(plan: RefitPlan, indices: np.ndarray) -> list[dict]:
+def _chunk(plan: RefitPlan, indices: np.ndarray) -> list[dict[str, Any]]:
     return [_one_resample(plan, idx) for idx in indices]
 
 
 def run_resamples(plan: RefitPlan, indices: np.ndarray, n_jobs: int = -1,
                   progress: Callable[[int, int], None] | None = None,
-                  min_per_worker: int = 5) -> list[dict]:
+                  min_per_worker: int = 5) -> list[dict[str, Any]]:
     """Refit and score every resample (rows of ``indices``), in parallel via joblib.
 
     Results are in resample order whatever the backend; ``progress(done, total)`` is
@@ -168,7 +169,7 @@ def run_resamples(plan: RefitPlan, indices: np.ndarray, n_jobs: int = -1,
     workers = max(1, min(effective_n_jobs(n_jobs), total // max(1, min_per_worker)))
     n_chunks = min(total, 4 * workers) if workers > 1 else min(total, 10)
     chunks = np.array_split(np.arange(total), n_chunks)
-    results: list[dict] = []
+    results: list[dict[str, Any]] = []
     if workers == 1:
         outputs = (_chunk(plan, indices[c]) for c in chunks)
     else:
@@ -181,11 +182,11 @@ def run_resamples(plan: RefitPlan, indices: np.ndarray, n_jobs: int = -1,
     return results
 
 
-def summarise_optimism(apparent: dict[str, float], results: list[dict]) -> dict:
+def summarise_optimism(apparent: dict[str, float], results: list[dict[str, Any]]) -> dict[str, Any]:
     """Per metric: apparent, mean optimism, corrected; and how many resamples failed."""
     good = [r for r in results if "failed" not in r]
     failures = sorted({r["failed"] for r in results if "failed" in r})
-    out: dict = {"resamples": len(results), "failed": len(results) - len(good),
+    out: dict[str, Any] = {"resamples": len(results), "failed": len(results) - len(good),
                  "failures": failures[:5], "metrics": {}}
     for name in OPTIMISM_METRICS:
         gaps = np.array([r["apparent"][name] - r["test"][name] for r in good], float)

@@ -80,11 +80,11 @@ class EvaluationReport:
         if not self.context:
             self.context = SYNTHETIC_CONTEXT if self.synthetic else PUBLISHED_CONTEXT
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """The headline numbers (flat), as in report.json."""
         return json_safe(self.headline.to_dict())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-safe report: the headline keys at the top, then each section."""
         cal60 = self.calibration.get("60") or CalibrationSection()
         out = {

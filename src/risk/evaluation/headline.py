@@ -15,6 +15,8 @@ Model page and the Retrain page read their labels from it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from risk._records import Number, Record, json_safe
 from risk.evaluation.section_models import (
     BiopsyValue,
@@ -101,7 +103,7 @@ class Headline(ModelMetrics, _Counts):
     lr_test_p: Number = None
 
 
-def served_headline(counts: dict, served: dict, intervals: dict | None,
+def served_headline(counts: dict[str, Any], served: dict[str, Any], intervals: dict[str, Any] | None,
                     optimism: Optimism | None, biopsy: BiopsyValue | None) -> Headline:
     """The served predictions' headline: ``counts`` (n, events, n_with_biopsy_grade), their
     metrics (:func:`risk.evaluation.sections.metric_set`), the bootstrap intervals (name ->
@@ -124,7 +126,7 @@ def served_headline(counts: dict, served: dict, intervals: dict | None,
     return Headline.from_dict(_known(MetricSet, served, json_safe(numbers)))
 
 
-def comparator_metrics(metrics: dict, intervals: dict | None, optimism: Optimism | None
+def comparator_metrics(metrics: dict[str, Any], intervals: dict[str, Any] | None, optimism: Optimism | None
                        ) -> ModelMetrics:
     """The comparator's metrics, the bootstrap intervals of its C (``comparator_harrell_c``
     ...) and its optimism-corrected C."""
@@ -141,7 +143,7 @@ def _corrected(metrics: dict[str, OptimismMetric], name: str) -> Number:
     return metrics[name].corrected if name in metrics else None
 
 
-def _known(kind: type[Record], computed: dict, numbers: dict) -> dict:
+def _known(kind: type[Record], computed: dict[str, Any], numbers: dict[str, Any]) -> dict[str, Any]:
     """``numbers``, once every computed metric is sure to be a field of ``kind`` (a metric
     added to the computation must be added to the record, not dropped from the report)."""
     unknown = sorted(set(computed) - set(kind.model_fields))

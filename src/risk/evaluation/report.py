@@ -22,6 +22,7 @@ then None in :meth:`EvaluationReport.to_dict`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,7 @@ def _check_cohort(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _horizon_survival(predictions) -> dict:
+def _horizon_survival(predictions) -> dict[str, Any]:
     return {h: predictions.table[f"surv_{h}"].to_numpy(float) for h in METRIC_HORIZONS}
 
 
@@ -96,7 +97,7 @@ def _named_design(cox_model, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(cox_model.design(frame), columns=list(cox_model.coef_.index))
 
 
-def _intervals(time, event, has_biopsy, served_60, comparator_60, indices) -> dict:
+def _intervals(time, event, has_biopsy, served_60, comparator_60, indices) -> dict[str, Any]:
     risks = np.column_stack([1 - served_60, 1 - comparator_60])
     conc = bootstrap_concordance(time, event, risks, indices, tau=UNO_TAU)
     out = {"harrell_c": percentile_interval(conc["harrell"][:, 0]),
@@ -115,7 +116,7 @@ def _intervals(time, event, has_biopsy, served_60, comparator_60, indices) -> di
 
 
 def run_bootstrap(plan, indices, n_jobs: int = -1, progress=None,
-                  dask_scheduler: str | None = None) -> list[dict]:
+                  dask_scheduler: str | None = None) -> list[dict[str, Any]]:
     """:func:`risk.evaluation.bootstrap.run_resamples`, on a Dask cluster when an address is given."""
     if not dask_scheduler:
         return boot.run_resamples(plan, indices, n_jobs=n_jobs, progress=progress)
@@ -218,7 +219,7 @@ def _closed_errors(time, event, served_60, comparator_60, served: dict, comparat
                                            comparator["harrell_c"], comparator["uno_c"]))
 
 
-def _records(sections: dict, kind) -> dict:
+def _records(sections: dict[str, Any], kind) -> dict[str, Any]:
     """Named sections (plain dicts) as records of ``kind``."""
     return {name: kind.from_dict(value) for name, value in json_safe(sections).items()}
 
@@ -233,7 +234,7 @@ def _horizon_notes(time) -> list[str]:
 
 
 def _biopsy_sections(model, frame, time, event, has_biopsy, s_surv, c_surv, notes: list[str]
-                     ) -> tuple[BiopsyValue | None, dict]:
+                     ) -> tuple[BiopsyValue | None, dict[str, Any]]:
     """Value of the biopsy and PH checks (each needs enough patients)."""
     parts = {"primary_only": (time, event, _named_design(model.comparator_model_, frame))}
     deaths_b = int(event[has_biopsy].sum())

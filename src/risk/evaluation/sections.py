@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -40,7 +42,7 @@ MIN_SUBGROUP_PATIENTS = 10
 MIN_SUBGROUP_DEATHS = 5
 
 
-def metric_set(time, event, surv: dict, curves=None, grid=None) -> tuple[dict, dict]:
+def metric_set(time, event, surv: dict[str, Any], curves=None, grid=None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Discrimination, accuracy and calibration of one model's predictions.
 
     Parameters
@@ -58,7 +60,7 @@ def metric_set(time, event, surv: dict, curves=None, grid=None) -> tuple[dict, d
         ``calibration``: horizon -> :class:`risk.evaluation.metrics.Calibration` as a dict.
     """
     risk = {h: 1.0 - np.asarray(surv[h], float) for h in METRIC_HORIZONS}
-    out: dict = {"harrell_c": harrell_c(time, event, risk[60]),
+    out: dict[str, Any] = {"harrell_c": harrell_c(time, event, risk[60]),
                  "uno_c": uno_c(time, event, risk[60], tau=UNO_TAU)}
     auc = time_dependent_auc(time, event, np.column_stack([risk[h] for h in METRIC_HORIZONS]),
                              METRIC_HORIZONS)
@@ -96,7 +98,7 @@ def risk_category(surv_60, cutpoints) -> np.ndarray:
     return np.where(s < low_cut, 2, np.where(s >= high_cut, 0, 1))
 
 
-def decision_curves(time, event, served_60, comparator_60) -> list[dict]:
+def decision_curves(time, event, served_60, comparator_60) -> list[dict[str, Any]]:
     """Net benefit at 60 months of the served and the primary-only predictions."""
     served = decision_curve(time, event, 1 - served_60, DECISION_HORIZON)
     comparator = decision_curve(time, event, 1 - comparator_60, DECISION_HORIZON)
@@ -106,7 +108,7 @@ def decision_curves(time, event, served_60, comparator_60) -> list[dict]:
 
 
 def biopsy_value(time, event, biopsy_60, comparator_60, cutpoints,
-                 design_nested: pd.DataFrame, design_full: pd.DataFrame) -> dict:
+                 design_nested: pd.DataFrame, design_full: pd.DataFrame) -> dict[str, Any]:
     """What the liver-biopsy grade adds, on patients who have one (same patients for
     both models): C of each, NRI at 60 months, reclassification and the LR test."""
     old_cat = risk_category(comparator_60, cutpoints)
@@ -124,14 +126,14 @@ def biopsy_value(time, event, biopsy_60, comparator_60, cutpoints,
     return out
 
 
-def ph_checks(parts: dict) -> dict:
+def ph_checks(parts: dict[str, Any]) -> dict[str, Any]:
     """Schoenfeld tests per covariate for each model: ``parts`` name -> (time, event,
     design DataFrame)."""
     return {name: proportional_hazards_check(t, e, design) for name, (t, e, design) in
             parts.items()}
 
 
-def _subgroup_row(time, event, served_60, comparator_60) -> dict:
+def _subgroup_row(time, event, served_60, comparator_60) -> dict[str, Any]:
     n, deaths = int(time.size), int(np.sum(event))
     row = {"n": n, "deaths": deaths}
     enough = n >= MIN_SUBGROUP_PATIENTS and deaths >= MIN_SUBGROUP_DEATHS
@@ -151,7 +153,7 @@ def _subgroup_row(time, event, served_60, comparator_60) -> dict:
     return row
 
 
-def subgroups(frame: pd.DataFrame, time, event, served_60, comparator_60) -> list[dict]:
+def subgroups(frame: pd.DataFrame, time, event, served_60, comparator_60) -> list[dict[str, Any]]:
     """Key metrics by primary site and by primary WHO grade, with counts."""
     rows = []
     for column in ("primary_site", "primary_grade"):

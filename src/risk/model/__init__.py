@@ -6,7 +6,94 @@ beside it and is imported on first use (so importing one part stays cheap).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from risk._lazy import lazy_api
+
+# one statement per module (ruff's isort would split the `as` re-exports)
+# isort: off
+if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on first use
+    from risk.model.bands import (
+        INTERVAL_METHOD as INTERVAL_METHOD,
+    )
+    from risk.model.batch import (
+        score_file as score_file,
+    )
+    from risk.model.cox import (
+        CoxModel as CoxModel,
+        NotFittedError as NotFittedError,
+    )
+    from risk.model.features import (
+        AGE_SCALE as AGE_SCALE,
+        ECOG_LEVELS as ECOG_LEVELS,
+        FLAG_INPUTS as FLAG_INPUTS,
+        levels_of as levels_of,
+        patient_frame as patient_frame,
+    )
+    from risk.model.fit import (
+        CoxFit as CoxFit,
+        ESTIMATION_METHOD as ESTIMATION_METHOD,
+        estimate as estimate,
+        fit_coefficients as fit_coefficients,
+        fit_design as fit_design,
+    )
+    from risk.model.grade_sensitivity import (
+        GRADE_SENSITIVITY_COLUMNS as GRADE_SENSITIVITY_COLUMNS,
+        GRADE_SENSITIVITY_METHOD as GRADE_SENSITIVITY_METHOD,
+        GRADE_SENSITIVITY_TITLE as GRADE_SENSITIVITY_TITLE,
+        GradeSensitivity as GradeSensitivity,
+        describe_intervals as describe_intervals,
+        describe_site as describe_site,
+        grade_sensitivity as grade_sensitivity,
+        probability_words as probability_words,
+        with_grade_sensitivity as with_grade_sensitivity,
+    )
+    from risk.model.pair import (
+        BeforeBiopsy as BeforeBiopsy,
+        BiopsyRiskModel as BiopsyRiskModel,
+    )
+    from risk.model.patient_estimate import (
+        HORIZON_WORDS as HORIZON_WORDS,
+        MODEL_WORDS as MODEL_WORDS,
+        PREDICTED_MEDIAN_RULE as PREDICTED_MEDIAN_RULE,
+        PatientEstimate as PatientEstimate,
+        describe_alive as describe_alive,
+        describe_entered as describe_entered,
+        describe_grade as describe_grade,
+        describe_grade_comparison as describe_grade_comparison,
+        describe_horizon as describe_horizon,
+        describe_median as describe_median,
+        describe_reference as describe_reference,
+        estimate_patient as estimate_patient,
+        grades_as_entered as grades_as_entered,
+        percent as percent,
+    )
+    from risk.model.prediction import (
+        MONTHS as MONTHS,
+        Predictions as Predictions,
+        RISK_GROUPS as RISK_GROUPS,
+        describe_cutpoints as describe_cutpoints,
+        risk_groups as risk_groups,
+    )
+    from risk.model.recalibration import (
+        recalibrate as recalibrate,
+        recalibration_card as recalibration_card,
+    )
+    from risk.model.settings import (
+        MAX_BOOTSTRAP as MAX_BOOTSTRAP,
+        argument_type as argument_type,
+        check_setting as check_setting,
+    )
+    from risk.model.training import (
+        TrainingSettings as TrainingSettings,
+        candidate_card as candidate_card,
+        fit_models as fit_models,
+        train_and_evaluate as train_and_evaluate,
+    )
+    from risk.model.tuning import (
+        compare_terms as compare_terms,
+    )
+# isort: on
 
 #: public name -> the module of this package that defines it
 _WHERE = {

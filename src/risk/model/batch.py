@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -155,10 +155,10 @@ def _beyond_limit(model, alive: np.ndarray, row_numbers: np.ndarray) -> list[Pro
 
 
 # The model a process scores with: set once per process (worker initializer or caller).
-_SCORER: dict = {}
+_SCORER: dict[str, Any] = {}
 
 
-def _set_scorer(model, version: str, params: dict | None = None,
+def _set_scorer(model, version: str, params: dict[str, Any] | None = None,
                 alive_months: float | None = None) -> None:
     if params is not None:  # a worker: rebuild from plain parameters, one BLAS thread
         from threadpoolctl import threadpool_limits

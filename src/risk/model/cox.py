@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from importlib.metadata import version
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -116,7 +117,7 @@ class CoxModel:
                 raise ModelError(f"Training needs the outcome column '{col}'.")
         t, e = check_outcome(frame["os_months"], frame["death"])
         penalizer = 0.0 if self.penalizer == "auto" else float(self.penalizer)
-        selection: dict = {"penalizer": {"rule": PENALIZER_RULE if self.penalizer == "auto"
+        selection: dict[str, Any] = {"penalizer": {"rule": PENALIZER_RULE if self.penalizer == "auto"
                                          else "set by the user"}}
 
         def design(terms_):
@@ -199,7 +200,7 @@ class CoxModel:
             return 1.0
         return deaths / max(deaths - p, 1.0)
 
-    def set_reference_patient(self, patient: dict) -> None:
+    def set_reference_patient(self, patient: dict[str, Any]) -> None:
         """Use ``patient`` (canonical inputs) as the reference for contributions."""
         self._check_fitted()
         self.reference_patient_ = dict(patient)
@@ -349,7 +350,7 @@ class CoxModel:
                         patient_ids(frame), self.risk_cutpoints_, flags, contrib)
 
     # ---- persistence ----------------------------------------------------------------
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-safe parameters (no patient rows); see :meth:`from_dict`."""
         self._check_fitted()
         return {
@@ -378,7 +379,7 @@ class CoxModel:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> CoxModel:
+    def from_dict(cls, d: dict[str, Any]) -> CoxModel:
         """Rebuild a fitted model from :meth:`to_dict` output (no lifelines needed)."""
         try:
             if d.get("kind") != "cox_ph" or d.get("format_version") != FORMAT_VERSION:
@@ -406,7 +407,7 @@ class CoxModel:
         return model
 
 
-def training_summary(frame: pd.DataFrame, inputs) -> dict:
+def training_summary(frame: pd.DataFrame, inputs) -> dict[str, Any]:
     """Counts and ranges of a training cohort (aggregates only; ages in whole years)."""
     age = frame["age"].to_numpy(dtype=float)
     return {"n": len(frame), "events": int(frame["death"].sum()),

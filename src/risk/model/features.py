@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -315,7 +316,7 @@ def category_counts(frame: pd.DataFrame, inputs: tuple[str, ...]) -> dict[str, d
     return counts
 
 
-def reference_patient(frame: pd.DataFrame, met_frame: pd.DataFrame | None = None) -> dict:
+def reference_patient(frame: pd.DataFrame, met_frame: pd.DataFrame | None = None) -> dict[str, Any]:
     """The documented reference patient: median age, commonest level of each input.
 
     ``met_frame`` (patients with a liver-biopsy grade) gives the commonest liver grade;
@@ -344,6 +345,6 @@ def reference_patient(frame: pd.DataFrame, met_frame: pd.DataFrame | None = None
     return patient
 
 
-def patient_frame(patient: dict) -> pd.DataFrame:
+def patient_frame(patient: dict[str, Any]) -> pd.DataFrame:
     """A one-row frame from a dict of canonical inputs (for the reference patient)."""
     return pd.DataFrame([patient])

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -327,7 +328,7 @@ class BiopsyRiskModel:
         return np.exp(-np.exp(model.linear_predictor(frame)) * h0)
 
     # ---- persistence ----------------------------------------------------------------
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-safe parameters of both models (no patient rows)."""
         self._check_fitted()
         pfs = {} if self.pfs_model is None else {"pfs_model": self.pfs_model.to_dict()}
@@ -343,7 +344,7 @@ class BiopsyRiskModel:
                 "notes": self.notes_, **pfs}
 
     @classmethod
-    def from_dict(cls, d: dict) -> BiopsyRiskModel:
+    def from_dict(cls, d: dict[str, Any]) -> BiopsyRiskModel:
         try:
             if d.get("kind") != "biopsy_risk_model" or \
                     d.get("format_version") != FORMAT_VERSION:
@@ -380,7 +381,7 @@ def transition_counts(biopsied: pd.DataFrame) -> dict[str, dict[str, int]]:
             for p in PRIMARY_LEVELS}
 
 
-def liver_grade_probabilities(counts: dict, primary_levels: np.ndarray) -> np.ndarray:
+def liver_grade_probabilities(counts: dict[str, Any], primary_levels: np.ndarray) -> np.ndarray:
     """(n, 3) P(liver grade | primary grade); a primary level with no training patients
     (or unknown with none) uses the overall distribution of liver grades."""
     table = np.array([[counts[p][g] for g in GRADES] for p in PRIMARY_LEVELS], dtype=float)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ class SurvivalEstimate:
     survival: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
-    summary: dict
+    summary: dict[str, Any]
     contributions: pd.Series
     #: Conditional on being alive this many months after the biopsy (None: at it).
     alive_months: float | None = None
@@ -90,7 +91,7 @@ class BiopsyScenarios:
 class PatientEstimate:
     """Everything shown for one patient; built by :func:`estimate_patient`."""
 
-    inputs: dict
+    inputs: dict[str, Any]
     patient: pd.DataFrame
     grades: dict[str, grading.GradeCheck]
     estimate: SurvivalEstimate
@@ -101,7 +102,7 @@ class PatientEstimate:
     warnings: tuple[str, ...] = ()
     created: date = field(default_factory=date.today)
     #: The model's reference patient, whom each contribution is measured against.
-    reference_patient: dict = field(default_factory=dict)
+    reference_patient: dict[str, Any] = field(default_factory=dict[str, Any])
     #: The model rests on the shipped synthetic cohort (risk.registry.lineage): every
     #: page and report of this estimate says so, and only then.
     synthetic: bool = False

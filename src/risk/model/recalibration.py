@@ -27,7 +27,7 @@ describe the data the coefficients were learnt from).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -68,9 +68,9 @@ class Recalibration:
     """
 
     model: object
-    details: dict
+    details: dict[str, Any]
 
-    def settings(self) -> dict:
+    def settings(self) -> dict[str, Any]:
         """What the model card records under ``settings`` (JSON-safe)."""
         out = {"recalibration": "baseline and slope" if self.details["slope"] else "baseline"}
         for part in _PARTS:
@@ -108,7 +108,7 @@ def recalibrate(model, frame: pd.DataFrame, slope: bool = False) -> Recalibratio
     subsets = {"biopsy_model": frame[has_biopsy], "comparator_model": frame}
     cox_models = {"biopsy_model": model.biopsy_model_,
                   "comparator_model": model.comparator_model_}
-    details: dict = {"slope": bool(slope)}
+    details: dict[str, Any] = {"slope": bool(slope)}
     for part, cox in cox_models.items():
         params[part], details[part] = _recalibrate_cox(cox, subsets[part], slope, part)
     new = BiopsyRiskModel.from_dict(params)
@@ -130,7 +130,7 @@ def _check_frame(frame: pd.DataFrame) -> None:
     check_outcome(frame["os_months"], frame["death"])
 
 
-def _recalibrate_cox(cox, frame: pd.DataFrame, slope: bool, part: str) -> tuple[dict, dict]:
+def _recalibrate_cox(cox, frame: pd.DataFrame, slope: bool, part: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(new CoxModel parameters, details) for one Cox model on its local patients."""
     t = frame["os_months"].to_numpy(dtype=float)
     e = frame["death"].to_numpy(dtype=float)
@@ -163,7 +163,7 @@ def _recalibrate_cox(cox, frame: pd.DataFrame, slope: bool, part: str) -> tuple[
     return params, detail
 
 
-def _cox_note(detail: dict, t: np.ndarray, e: np.ndarray) -> str:
+def _cox_note(detail: dict[str, Any], t: np.ndarray, e: np.ndarray) -> str:
     text = (f"recalibrated on {detail['patients']} patients ({detail['deaths']} deaths): "
             "baseline re-estimated with the coefficients held fixed")
     if detail["slope_fitted"] is not None:
@@ -175,14 +175,14 @@ def _cox_note(detail: dict, t: np.ndarray, e: np.ndarray) -> str:
     return text
 
 
-def _model_note(details: dict) -> str:
+def _model_note(details: dict[str, Any]) -> str:
     what = "baseline and calibration slope" if details["slope"] else "baseline survival"
     return (f"{what} recalibrated on a local cohort of "
             f"{details['comparator_model']['patients']} patients; risk-group cut-points "
             "are tertiles of that cohort's recalibrated 5-year survival")
 
 
-def _survival_check(before, after, frame: pd.DataFrame) -> list[dict]:
+def _survival_check(before, after, frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Observed (Kaplan-Meier) vs mean predicted survival, before and after."""
     from risk.stats.kaplan_meier import kaplan_meier
 
@@ -199,7 +199,7 @@ def _survival_check(before, after, frame: pd.DataFrame) -> list[dict]:
             for m, o, b, a in zip(months, observed, old, new, strict=True)]
 
 
-def recalibration_card(parent: str, training_data: TrainingData | dict,
+def recalibration_card(parent: str, training_data: TrainingData | dict[str, Any],
                        result: Recalibration, notes: str = "") -> ModelCard:
     """The model card of a recalibrated version: kind, parent, data fingerprint, settings.
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -55,7 +55,7 @@ class TrainingSettings:
             check_setting(name, getattr(self, name))
         return self
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"penalizer": self.penalizer, "bootstrap": self.bootstrap, "seed": self.seed}
 
 
@@ -74,7 +74,7 @@ class Candidate:
     report: EvaluationReport
     active_report: EvaluationReport | None = None
     active_version: str | None = None
-    column_mapping: dict = field(default_factory=dict)
+    column_mapping: dict[str, Any] = field(default_factory=dict[str, Any])
     notes: list[str] = field(default_factory=list)
 
 
@@ -99,10 +99,10 @@ def fit_models(frame: pd.DataFrame, settings: TrainingSettings):
 
 
 def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
-                       training_data: TrainingData | dict, active=None,
+                       training_data: TrainingData | dict[str, Any], active=None,
                        active_version: str | None = None,
                        progress: Progress | None = None, n_jobs: int = -1,
-                       column_mapping: dict | None = None,
+                       column_mapping: dict[str, Any] | None = None,
                        active_synthetic: bool = False) -> Candidate:
     """Fit a new model on ``frame`` and evaluate it, and the active model, on ``frame``.
 
@@ -153,7 +153,7 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
     return candidate
 
 
-def card_metrics(report: EvaluationReport, measured_on: str, external: bool = False) -> dict:
+def card_metrics(report: EvaluationReport, measured_on: str, external: bool = False) -> dict[str, Any]:
     """The card's metrics: headline numbers of a report and what they were measured on.
 
     ``external=True`` leaves out the optimism-corrected values: they correct a model

@@ -22,6 +22,8 @@ overfitting instead.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -93,7 +95,7 @@ def compare_terms(frame: pd.DataFrame, covariates: str = "biopsy",
 
 
 def select_terms(frame: pd.DataFrame, covariates: str, penalizer: float, cv_folds: int,
-                 seed: int) -> tuple[tuple[str, ...], list[dict]]:
+                 seed: int) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
     """Forward selection of extra terms by cross-validated C (see module doc)."""
     chosen: tuple[str, ...] = ()
     history = []

@@ -6,7 +6,42 @@ beside it and is imported on first use (so importing one part stays cheap).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from risk._lazy import lazy_api
+
+# one statement per module (ruff's isort would split the `as` re-exports)
+# isort: off
+if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on first use
+    from risk.present.figures.cohort_survival import (
+        format_p as format_p,
+    )
+    from risk.present.figures.pooling import (
+        pooled_forest_plot as pooled_forest_plot,
+    )
+    from risk.present.figures.style import (
+        SYNTHETIC_MODEL_NOTE as SYNTHETIC_MODEL_NOTE,
+        SYNTHETIC_NOTE as SYNTHETIC_NOTE,
+        VERMILLION as VERMILLION,
+    )
+    from risk.present.html import (
+        cohort_source as cohort_source,
+        optimism_note as optimism_note,
+        optimism_rows as optimism_rows,
+        proportional_hazards_rows as proportional_hazards_rows,
+        render_report_html as render_report_html,
+        subgroup_rows as subgroup_rows,
+    )
+    from risk.present.pdf import (
+        build_report as build_report,
+    )
+    from risk.present.pooled_html import (
+        POOLED_MODEL_NAMES as POOLED_MODEL_NAMES,
+        pooled_rows as pooled_rows,
+        render_pooled_html as render_pooled_html,
+        site_rows as site_rows,
+    )
+# isort: on
 
 #: public name -> the module of this package that defines it
 _WHERE = {

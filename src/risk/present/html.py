@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from risk import schema
 from risk.evaluation.headline import CORRECTED, METRIC_LABELS, metric_label
@@ -141,7 +141,7 @@ def _pct(value) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
-def optimism_rows(report: EvaluationReport) -> list[dict]:
+def optimism_rows(report: EvaluationReport) -> list[dict[str, Any]]:
     """Apparent, optimism and corrected value of each bootstrapped metric (text cells)."""
     opt = report.optimism or Optimism()
     return [{"Metric": OPTIMISM_LABELS.get(name, name), "Apparent": _num(m.apparent),
@@ -162,7 +162,7 @@ def optimism_note(report: EvaluationReport) -> str:
             "the refit's score on its resample minus its score on the whole cohort.")
 
 
-def proportional_hazards_rows(result: ProportionalHazards) -> list[dict]:
+def proportional_hazards_rows(result: ProportionalHazards) -> list[dict[str, Any]]:
     """Schoenfeld residual test per model term (text cells)."""
     return [{"Term": covariate_label(r.covariate),
              "Chi-square": "n/a" if r.statistic is None else f"{r.statistic:.2f}",
@@ -171,7 +171,7 @@ def proportional_hazards_rows(result: ProportionalHazards) -> list[dict]:
             for r in result.covariates]
 
 
-def subgroup_rows(report: EvaluationReport) -> list[dict]:
+def subgroup_rows(report: EvaluationReport) -> list[dict[str, Any]]:
     """Key metrics per subgroup (primary site, primary grade), risks as percentages."""
     rows = []
     for r in report.subgroups:
@@ -187,7 +187,7 @@ def subgroup_rows(report: EvaluationReport) -> list[dict]:
     return rows
 
 
-def _rows_table(rows: list[dict]) -> str:
+def _rows_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "<p>None.</p>"
     return _table(list(rows[0]), [[_e(v) for v in row.values()] for row in rows])

@@ -7,7 +7,7 @@ Everything is read from the fitted model, its card and the registry: no patient 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -123,7 +123,7 @@ def baseline_survival(cox_model) -> pd.DataFrame:
                          "survival": np.exp(-base.cumulative_hazard)})
 
 
-def reference_survival(cox_model, reference_patient: dict) -> pd.DataFrame:
+def reference_survival(cox_model, reference_patient: dict[str, Any]) -> pd.DataFrame:
     """Survival of the reference patient under one model, on the monthly grid."""
     months = cox_model.baseline_.months
     survival = cox_model.survival_at(patient_frame(reference_patient), months)[0]
@@ -145,7 +145,7 @@ def baseline_table(model, horizons=schema.HORIZONS_MONTHS) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def describe_reference_patient(patient: dict) -> str:
+def describe_reference_patient(patient: dict[str, Any]) -> str:
     """The reference patient in one line, inputs in the data dictionary's order."""
     parts = []
     for column in schema.COLUMNS:

@@ -6,7 +6,43 @@ beside it and is imported on first use (so importing one part stays cheap).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from risk._lazy import lazy_api
+
+# one statement per module (ruff's isort would split the `as` re-exports)
+# isort: off
+if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on first use
+    from risk.registry.card import (
+        CARD_FORMAT as CARD_FORMAT,
+        CardMetrics as CardMetrics,
+        ModelCard as ModelCard,
+        TrainingData as TrainingData,
+        build_card as build_card,
+        data_fingerprint as data_fingerprint,
+        is_synthetic_cohort as is_synthetic_cohort,
+        library_versions as library_versions,
+        methods as methods,
+    )
+    from risk.registry.lineage import (
+        built_on as built_on,
+        trained_on_synthetic as trained_on_synthetic,
+    )
+    from risk.registry.store import (
+        LoadedModel as LoadedModel,
+        MODEL_DIR_ENV as MODEL_DIR_ENV,
+        Registry as Registry,
+        active_stack as active_stack,
+        default_model_dir as default_model_dir,
+        load as load,
+    )
+    from risk.registry.files import (  # store's, defined with the files
+        parameter_differences as parameter_differences,
+    )
+    from risk.registry.version import (
+        check_version_name as check_version_name,
+    )
+# isort: on
 
 #: public name -> the module of this package that defines it
 _WHERE = {

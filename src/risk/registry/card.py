@@ -27,6 +27,8 @@ from risk.registry.files import canonical_json
 from risk.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from risk.evaluation.document import EvaluationReport
 
 #: The format of ``card.json``: its fields and their JSON names.
@@ -169,7 +171,7 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def data_fingerprint(frame, raw_bytes: bytes | None = None) -> TrainingData:
+def data_fingerprint(frame: pd.DataFrame, raw_bytes: bytes | None = None) -> TrainingData:
     """What the model was trained on, without a single row of it.
 
     Parameters
@@ -196,7 +198,7 @@ def data_fingerprint(frame, raw_bytes: bytes | None = None) -> TrainingData:
     return TrainingData.from_dict(summary)
 
 
-def is_synthetic_cohort(frame) -> bool:
+def is_synthetic_cohort(frame: pd.DataFrame) -> bool:
     """True when every patient id carries the generator's mark (one aggregate, no rows)."""
     from risk.synthetic.generator import SYNTHETIC_ID_PREFIX
 
@@ -207,10 +209,10 @@ def is_synthetic_cohort(frame) -> bool:
 
 def build_card(
     *,
-    training_data: TrainingData | dict,
-    settings: dict | None = None,
-    metrics: CardMetrics | dict | None = None,
-    kind: str = "trained",
+    training_data: TrainingData | dict[str, Any],
+    settings: dict[str, Any] | None = None,
+    metrics: CardMetrics | dict[str, Any] | None = None,
+    kind: Literal["trained", "recalibrated"] = "trained",
     parent: str | None = None,
     notes: str = "",
     fitting_notes: list[str] | tuple[str, ...] = (),

@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from risk.errors import RegistryError
 
@@ -23,7 +24,7 @@ SAVE_STAGES = ("mid-write", "before-rename", "before-pointer")
 CHECKPOINTS: list[Callable[[str], None]] = []
 
 
-def canonical_json(obj) -> bytes:
+def canonical_json(obj: Any) -> bytes:
     """Deterministic JSON bytes (sorted keys, exact floats): same content, same hash."""
     try:
         text = json.dumps(obj, sort_keys=True, indent=1, allow_nan=False,
@@ -33,7 +34,7 @@ def canonical_json(obj) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """numpy scalars and arrays as plain numbers and lists (anything else refused)."""
     if hasattr(value, "tolist") and type(value).__module__ == "numpy":
         return value.tolist()
@@ -44,7 +45,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def parameter_differences(stored, new, rtol: float = 1e-7, atol: float = 1e-10,
+def parameter_differences(stored: Any, new: Any, rtol: float = 1e-7, atol: float = 1e-10,
                           path: str = "") -> list[str]:
     """Where two parameter dicts differ (numbers compared with a tolerance).
 

@@ -29,9 +29,11 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import risk
 from risk.errors import RegistryError
@@ -110,7 +112,7 @@ class Registry:
         The registry folder; default :func:`default_model_dir`.
     """
 
-    def __init__(self, root: str | os.PathLike | None = None):
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = Path(root) if root is not None else default_model_dir()
 
     def __repr__(self) -> str:
@@ -122,7 +124,7 @@ class Registry:
         pointer = self._read_pointer()
         return pointer["active"] if pointer else None
 
-    def history(self) -> list[dict]:
+    def history(self) -> list[dict[str, Any]]:
         """Activations and rollbacks, oldest first (versions and times only)."""
         pointer = self._read_pointer()
         return list(pointer["history"]) if pointer else []
@@ -165,7 +167,7 @@ class Registry:
             contents[name] = data
         return contents
 
-    def read(self, version: str) -> tuple[dict, ModelCard]:
+    def read(self, version: str) -> tuple[dict[str, Any], ModelCard]:
         """The verified parameters (a plain dict, no model built) and card of a version."""
         contents = self.verify(version)
         self._check_against_pointer(version, contents[MANIFEST_FILE])
@@ -195,7 +197,7 @@ class Registry:
         except (RegistryError, OSError):
             return None
 
-    def show(self, version: str) -> dict:
+    def show(self, version: str) -> dict[str, Any]:
         """Everything stored about a version, for people: card, manifest, status."""
         contents = self.verify(version)
         self._check_against_pointer(version, contents[MANIFEST_FILE])
@@ -222,7 +224,7 @@ class Registry:
         return sorted(rows, key=lambda r: (r.created_utc or "", r.version))
 
     # ----------------------------------------------------------------- writing
-    def save(self, params: dict, card: ModelCard, version: str | None = None,
+    def save(self, params: dict[str, Any], card: ModelCard, version: str | None = None,
              activate: bool = False) -> str:
         """Write a new version (never overwriting one) and return its name.
 
@@ -279,7 +281,7 @@ class Registry:
                 "activate VERSION'")
         return active
 
-    def _read_pointer(self, tolerate_damage: bool = False) -> dict | None:
+    def _read_pointer(self, tolerate_damage: bool = False) -> dict[str, Any] | None:
         path = self.root / POINTER_FILE
         try:
             data = path.read_bytes()
@@ -298,7 +300,7 @@ class Registry:
             raise RegistryError(
                 f"the active-model pointer {path} is damaged; choose the served model "
                 "again with 'python -m risk models activate VERSION'") from None
-        return pointer
+        return pointer  # type: ignore[no-any-return]  # json is typed Any
 
     def _check_against_pointer(self, version: str, manifest_bytes: bytes) -> None:
         """The active version must be the one activated, manifest included."""
@@ -310,7 +312,7 @@ class Registry:
                 "the one recorded when it was activated; refusing to load it")
 
     @contextlib.contextmanager
-    def _writing(self):
+    def _writing(self) -> Iterator[None]:
         """Hold the writers' lock; clean what crashed writers left behind."""
         import filelock
 
@@ -384,12 +386,13 @@ class Registry:
                                 f"{exc.strerror or exc}; the active model is unchanged") from None
 
 
-def load(version: str | None = None, model_dir=None) -> LoadedModel:
+def load(version: str | None = None, model_dir: str | os.PathLike[str] | None = None
+         ) -> LoadedModel:
     """Shortcut for ``Registry(model_dir).load(version)``."""
     return Registry(model_dir).load(version)
 
 
-def active_stack(history: list[dict]) -> list[str]:
+def active_stack(history: list[dict[str, Any]]) -> list[str]:
     """Replay activations (push) and rollbacks (pop): the last item is served now."""
     stack: list[str] = []
     for event in history:

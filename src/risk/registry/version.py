@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from risk.errors import RegistryError
 from risk.registry.card import ModelCard
@@ -47,7 +48,7 @@ def read_file(path: Path, version: str) -> bytes:
         raise RegistryError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def parse_json(data: bytes, version: str, file_name: str) -> dict:
+def parse_json(data: bytes, version: str, file_name: str) -> dict[str, Any]:
     try:
         value = json.loads(data)
     except ValueError:
@@ -73,7 +74,7 @@ def parse_card(data: bytes, version: str) -> ModelCard:
             f"read ({where}: {first['msg']})") from None
 
 
-def parse_manifest(data: bytes, version: str) -> dict:
+def parse_manifest(data: bytes, version: str) -> dict[str, Any]:
     manifest = parse_json(data, version, MANIFEST_FILE)
     files = manifest.get("files")
     if not isinstance(files, dict) or sorted(files) != sorted(VERSION_FILES) or \

@@ -6,7 +6,45 @@ beside it and is imported on first use (so importing one part stays cheap).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from risk._lazy import lazy_api
+
+# one statement per module (ruff's isort would split the `as` re-exports)
+# isort: off
+if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on first use
+    from risk.stats.baseline import (
+        BETWEEN as BETWEEN,
+        Baseline as Baseline,
+        baseline_aggregates as baseline_aggregates,
+    )
+    from risk.stats.cox_solver import (
+        CoxConvergenceError as CoxConvergenceError,
+        EfronFit as EfronFit,
+        TIES as TIES,
+        TieStructure as TieStructure,
+        fit_efron as fit_efron,
+        log_partial_likelihood as log_partial_likelihood,
+    )
+    from risk.stats.estimability import (
+        DroppedColumn as DroppedColumn,
+        describe_dropped as describe_dropped,
+        estimable_columns as estimable_columns,
+    )
+    from risk.stats.kaplan_meier import (
+        MEDIAN_RULE as MEDIAN_RULE,
+        SurvivalCurve as SurvivalCurve,
+        censoring_survival as censoring_survival,
+        survival_at as survival_at,
+        survival_with_interval as survival_with_interval,
+    )
+    from risk.stats.normal import (
+        Z_95 as Z_95,
+    )
+    from risk.stats.outcome import (
+        check_outcome as check_outcome,
+    )
+# isort: on
 
 #: public name -> the module of this package that defines it
 _WHERE = {

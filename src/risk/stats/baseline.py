@@ -28,6 +28,7 @@ monthly grid); ``"step"`` reads the step function itself, as R's ``basehaz`` pri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -46,14 +47,14 @@ class Baseline:
     variance_term: np.ndarray  # (T,) V0, the baseline's own variance
     a: np.ndarray  # (T, p) A(t)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"months": self.months.tolist(),
                 "cumulative_hazard": self.cumulative_hazard.tolist(),
                 "variance_term": self.variance_term.tolist(),
                 "a": self.a.tolist()}
 
     @classmethod
-    def from_dict(cls, d: dict) -> Baseline:
+    def from_dict(cls, d: dict[str, Any]) -> Baseline:
         months = np.asarray(d["months"], dtype=float)
         a = np.asarray(d["a"], dtype=float).reshape(len(months), -1)
         return cls(months, np.asarray(d["cumulative_hazard"], dtype=float),
@@ -116,14 +117,15 @@ def baseline_aggregates(X: np.ndarray, durations: np.ndarray, events: np.ndarray
         cumulative = np.concatenate(([0.0], np.cumsum(increments)))
         if between == "step":  # 0 before the first time, then the value at the last time <= t
             return cumulative[np.searchsorted(times, grid, side="right")]
-        return np.interp(grid, knots, cumulative)
+        return np.interp(grid, knots, cumulative)  # type: ignore[no-any-return]  # numpy: an array grid gives an array
 
     a_grid = np.column_stack([on_grid(da[:, j]) for j in range(da.shape[1])]) \
         if da.shape[1] else np.zeros((len(grid), 0))
     return Baseline(grid, on_grid(dh0), on_grid(dv0), a_grid)
 
 
-def _efron_increments(d, s0, s1, d0, d1):
+def _efron_increments(d: np.ndarray, s0: np.ndarray, s1: np.ndarray, d0: np.ndarray,
+                      d1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Efron's increments at times with ``d`` > 1 tied deaths: one term per
     ``k = 0 .. d - 1`` with ``phi_k = S0 - (k / d) D0``, summed per time."""
     counts = d.astype(int)

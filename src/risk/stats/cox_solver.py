@@ -32,9 +32,14 @@ With deaths at a time :math:`t_g` (set :math:`D_g`, :math:`d_g` of them), risk s
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 TIES = ("efron", "breslow")
 
@@ -67,7 +72,7 @@ class TieStructure:
     ties : ``"efron"`` (default, as lifelines and R) or ``"breslow"``.
     """
 
-    def __init__(self, durations, events, ties: str = "efron"):
+    def __init__(self, durations: ArrayLike, events: ArrayLike, ties: str = "efron") -> None:
         if ties not in TIES:
             raise ValueError(f"ties must be one of {TIES}; got {ties!r}")
         durations = np.asarray(durations, dtype=float)
@@ -93,13 +98,14 @@ class TieStructure:
         # the risk set of a death time starts at its first row in time order
         self.risk_start = np.searchsorted(t, self.times, side="left")
         # Efron: the k-th of d tied deaths removes k/d of the tied deaths' weight.
-        self.k_share = (np.arange(death_times.size) - self.death_start[self.group]) \
+        self.k_share: np.ndarray | None = (np.arange(death_times.size) - self.death_start[self.group]) \
             / self.deaths[self.group] if ties == "efron" else None
         # For each row: how many death times are <= its time (how many risk sets hold it).
         self.groups_up_to = np.searchsorted(self.times, t, side="right")
-        self._risk_blocks = self._death_blocks = None
+        self._risk_blocks: Any = None
+        self._death_blocks: Any = None
 
-    def log_terms(self, w: np.ndarray):
+    def log_terms(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float]:
         """Risk-set sums ``s0`` at each death time, the deaths' weights, their
         denominators ``phi`` (None for Breslow: ``s0``) and ``sum log phi``."""
         s0 = self.at_risk_sums(w)
@@ -122,9 +128,9 @@ class TieStructure:
         """Sum of ``values`` (one row per death, in time order) over each death time."""
         if values.ndim == 1 or values.shape[1] == 1:
             return np.add.reduceat(values, self.death_start, axis=0)
-        return self._blocks("_death_blocks", self.death_start, self.n_deaths) @ values
+        return self._blocks("_death_blocks", self.death_start, self.n_deaths) @ values  # type: ignore[no-any-return]  # scipy is untyped
 
-    def _blocks(self, name: str, starts: np.ndarray, size: int):
+    def _blocks(self, name: str, starts: np.ndarray, size: int) -> Any:
         # Block sums of a 2-d array as one sparse product: np.add.reduceat pays per
         # block and column and is several times slower at a few hundred death times.
         if getattr(self, name) is None:
@@ -149,7 +155,8 @@ class _Design:
         self.event_sum = self.Zd.sum(axis=0)
 
 
-def _state(s: TieStructure, data: _Design, beta: np.ndarray, lam: float):
+def _state(s: TieStructure, data: _Design, beta: np.ndarray, lam: float
+           ) -> tuple[float, np.ndarray, np.ndarray]:
     """Penalised log-likelihood, gradient and Hessian at ``beta`` (standardised scale).
 
     Sums over the tied deaths k of a time are taken analytically per time (scalars such
@@ -169,6 +176,7 @@ def _state(s: TieStructure, data: _Design, beta: np.ndarray, lam: float):
         # per death time: sums over its deaths k of 1/phi, 1/phi^2, r/phi, r/phi^2,
         # r^2/phi^2 (r = k/d), in one pass
         r, inv = s.k_share, 1.0 / phi
+        assert r is not None  # Efron (phi) has the tied deaths' shares
         inv2 = inv * inv
         c, u, e_share, v, q = s.death_sums(
             np.column_stack([inv, inv2, r * inv, r * inv2, r * r * inv2])).T
@@ -186,7 +194,9 @@ def _state(s: TieStructure, data: _Design, beta: np.ndarray, lam: float):
     return log_lik, grad, -information
 
 
-def fit_efron(X, durations, events, penalizer: float = 0.0, max_steps: int = 60,
+def fit_efron(X: ArrayLike, durations: ArrayLike | None, events: ArrayLike | None,
+              penalizer: float = 0.0,
+              max_steps: int = 60,
               tolerance: float = 1e-7, ties: str = "efron",
               structure: TieStructure | None = None) -> EfronFit:
     """Fit a Cox model by Newton-Raphson with step halving (lifelines' ridge penalty).
@@ -212,7 +222,10 @@ def fit_efron(X, durations, events, penalizer: float = 0.0, max_steps: int = 60,
         in ``max_steps``.
     """
     X = np.asarray(X, dtype=float)
-    s = structure if structure is not None else TieStructure(durations, events, ties)
+    if structure is None:
+        assert durations is not None and events is not None, "durations and events, or a structure"
+        structure = TieStructure(durations, events, ties)
+    s = structure
     if X.ndim != 2 or len(X) != s.n:
         raise ValueError("X must be (n, p) with one duration and one event per row")
     if not s.n_deaths:
@@ -263,14 +276,18 @@ def _newton(s: TieStructure, data: _Design, lam: float, max_steps: int,
     raise CoxConvergenceError(f"no convergence in {max_steps} Newton steps")
 
 
-def log_partial_likelihood(lp, durations, events, ties: str = "efron",
+def log_partial_likelihood(lp: ArrayLike, durations: ArrayLike | None, events: ArrayLike | None,
+                           ties: str = "efron",
                            structure: TieStructure | None = None) -> float:
     """Log partial likelihood of given linear predictors ``lp`` (no penalty).
 
     ``lp = 0`` gives the null model's; cross-validation scores held-out patients with it.
     """
     lp = np.asarray(lp, dtype=float)
-    s = structure if structure is not None else TieStructure(durations, events, ties)
+    if structure is None:
+        assert durations is not None and events is not None, "durations and events, or a structure"
+        structure = TieStructure(durations, events, ties)
+    s = structure
     if lp.shape != (s.n,):
         raise ValueError("one linear predictor per patient is needed")
     if not s.n_deaths:
@@ -281,10 +298,10 @@ def log_partial_likelihood(lp, durations, events, ties: str = "efron",
     return float(eta[s.died].sum() - log_phi - s.n_deaths * shift)
 
 
-_BLAS = None
+_BLAS: Any = None
 
 
-def one_blas_thread():
+def one_blas_thread() -> AbstractContextManager[object]:
     """Single-threaded BLAS for the fits' small products: on the busy 2-core machine
     threads make them 5-30x slower. The library scan is done once per process (a fresh
     ``threadpool_limits`` costs about 2 ms, more than a small fit)."""
@@ -293,4 +310,4 @@ def one_blas_thread():
         from threadpoolctl import ThreadpoolController
 
         _BLAS = ThreadpoolController()
-    return _BLAS.limit(limits=1, user_api="blas")
+    return _BLAS.limit(limits=1, user_api="blas")  # type: ignore[no-any-return]  # threadpoolctl is untyped

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,12 +45,12 @@ class DroppedColumn:
     same_as: tuple[str, ...] = ()  # aliased: the kept columns it is a combination of
     sign: int = 1  # aliased with one column: +1 the same patients, -1 its complement
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"column": self.column, "reason": self.reason,
                 "same_as": list(self.same_as), "sign": self.sign}
 
     @classmethod
-    def from_dict(cls, d: dict) -> DroppedColumn:
+    def from_dict(cls, d: dict[str, Any]) -> DroppedColumn:
         return cls(str(d["column"]), str(d["reason"]), tuple(d.get("same_as", ())),
                    int(d.get("sign", 1)))
 
@@ -108,7 +109,7 @@ def _drop_aliased(X: np.ndarray, names: list[str], keep: np.ndarray,
     Z = X - X.mean(axis=0) if len(X) else X
     basis: list[np.ndarray] = []
     kept: list[int] = []
-    for j in np.flatnonzero(keep):
+    for j in np.flatnonzero(keep).tolist():
         z = Z[:, j]
         norm = np.linalg.norm(z)
         residual = z.copy()

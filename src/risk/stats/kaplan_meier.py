@@ -17,10 +17,14 @@ follow-up of :mod:`risk.data.validation`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from risk.stats.normal import Z_95
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 #: R's tolerance for "the curve is at 50%" (``.Machine$double.eps^0.5``).
 _AT_HALF = float(np.sqrt(np.finfo(float).eps))
@@ -54,20 +58,20 @@ class SurvivalCurve:
     median_lower: float
     median_upper: float
 
-    def _index(self, months) -> np.ndarray:
+    def _index(self, months: ArrayLike) -> np.ndarray:
         idx = np.searchsorted(self.times, np.asarray(months, dtype=float), side="right") - 1
         return np.clip(idx, 0, None)
 
-    def survival_at(self, months) -> np.ndarray:
+    def survival_at(self, months: ArrayLike) -> np.ndarray:
         """Survival probability at the given months (the step value in force)."""
-        return self.survival[self._index(months)]
+        return self.survival[self._index(months)]  # type: ignore[no-any-return]  # numpy: indexing is typed Any
 
-    def band_at(self, months) -> tuple[np.ndarray, np.ndarray]:
+    def band_at(self, months: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper confidence limits at the given months."""
         idx = self._index(months)
         return self.lower[idx], self.upper[idx]
 
-    def at_risk_at(self, months) -> np.ndarray:
+    def at_risk_at(self, months: ArrayLike) -> np.ndarray:
         """Number at risk at the given months: patients with follow-up >= that time
         (R's ``summary(survfit, times=)``); 0 after the last follow-up."""
         idx = np.searchsorted(self.times, np.asarray(months, dtype=float), side="left")
@@ -75,7 +79,7 @@ class SurvivalCurve:
         return padded[np.minimum(idx, len(self.at_risk))].astype(int)
 
 
-def kaplan_meier(durations, events, label: str = "All patients",
+def kaplan_meier(durations: ArrayLike, events: ArrayLike, label: str = "All patients",
                  alpha: float = 0.05) -> SurvivalCurve:
     """The Kaplan-Meier estimate with a ``1 - alpha`` confidence band.
 
@@ -145,7 +149,7 @@ def median_time(times: np.ndarray, curve: np.ndarray) -> float:
 
 # ------------------------------------------------------------ observed survival at a horizon
 
-def survival_at(durations, events, months) -> np.ndarray:
+def survival_at(durations: ArrayLike, events: ArrayLike, months: ArrayLike) -> np.ndarray:
     """Kaplan-Meier S(t) at each of ``months``, NaN where it is not known: after the last
     follow-up (unless everybody has died by then) or without patients.
 
@@ -155,7 +159,9 @@ def survival_at(durations, events, months) -> np.ndarray:
     return survival_with_interval(durations, events, months, level=None)[0]
 
 
-def survival_with_interval(durations, events, months, level: float | None = 0.95):
+def survival_with_interval(durations: ArrayLike, events: ArrayLike, months: ArrayLike,
+                           level: float | None = 0.95
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """S(t) as :func:`survival_at`, with a ``level`` confidence interval on the log(-log)
     scale (lifelines' default; the interval is the point where S is 1 or 0).
 
@@ -174,7 +180,7 @@ def survival_with_interval(durations, events, months, level: float | None = 0.95
     return estimate, lower, upper
 
 
-def censoring_survival(durations, events, at) -> np.ndarray:
+def censoring_survival(durations: ArrayLike, events: ArrayLike, at: ArrayLike) -> np.ndarray:
     """The Kaplan-Meier estimate of the censoring distribution, G(t) = P(still followed
     after t), at each of ``at``: the reverse Kaplan-Meier that inverse-probability-of-
     censoring weights (Uno's C) divide by.

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from risk.errors import ModelError
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
 
-def check_outcome(time, event, *, min_patients: int = 1) -> tuple[np.ndarray, np.ndarray]:
+
+def check_outcome(time: ArrayLike, event: ArrayLike, *, min_patients: int = 1
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Follow-up in months (finite, > 0) and death (0/1) as arrays, or a clear error.
 
     Returns ``(time, died)``: floats and booleans, one per patient. Raises
@@ -32,7 +39,8 @@ def check_outcome(time, event, *, min_patients: int = 1) -> tuple[np.ndarray, np
     return t, e > 0
 
 
-def pfs_event(progression, death, pfs_months, os_months) -> np.ndarray:
+def pfs_event(progression: ArrayLike, death: ArrayLike, pfs_months: ArrayLike,
+              os_months: ArrayLike) -> np.ndarray:
     """The progression-free survival event, defined once: progression seen at
     ``pfs_months`` (``progression == 1``), or a death without progression before it
     (``death == 1`` with ``pfs_months == os_months``). Booleans, one per patient; a
@@ -40,10 +48,11 @@ def pfs_event(progression, death, pfs_months, os_months) -> np.ndarray:
     progressed = np.asarray(progression, dtype=float) == 1
     died = np.asarray(death, dtype=float) == 1
     at_death = np.asarray(pfs_months, dtype=float) == np.asarray(os_months, dtype=float)
-    return progressed | (died & at_death)
+    event: np.ndarray = progressed | (died & at_death)
+    return event
 
 
-def pfs_outcome(frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pfs_outcome(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(rows, months, event)`` of the patients of a canonical frame with PFS recorded:
     their positions, ``pfs_months`` and :func:`pfs_event`. Empty when the frame has no
     PFS columns or none filled."""
@@ -58,6 +67,6 @@ def pfs_outcome(frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rows, months[rows], event
 
 
-def has_pfs(frame) -> bool:
+def has_pfs(frame: pd.DataFrame) -> bool:
     """True when some patient of the canonical frame has PFS recorded."""
     return bool(pfs_outcome(frame)[0].size)

@@ -6,7 +6,20 @@ beside it and is imported on first use (so importing one part stays cheap).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from risk._lazy import lazy_api
+
+# one statement per module (ruff's isort would split the `as` re-exports)
+# isort: off
+if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on first use
+    from risk.synthetic.generator import (
+        SHIPPED_SHA256 as SHIPPED_SHA256,
+        SYNTHETIC_ID_PREFIX as SYNTHETIC_ID_PREFIX,
+        generate_cohort as generate_cohort,
+        write_cohort as write_cohort,
+    )
+# isort: on
 
 #: public name -> the module of this package that defines it
 _WHERE = {

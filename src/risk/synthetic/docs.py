@@ -37,6 +37,7 @@ def parameter_docs() -> list[ParameterDoc]:
     source = inspect.getsource(synthetic_params)
     lines = source.splitlines()
     docs: list[ParameterDoc] = []
+    last_end: int | None
     last_statement, last_end = "", -1
     for node in ast.parse(source).body:
         if not isinstance(node, ast.Assign | ast.AnnAssign):
@@ -54,7 +55,7 @@ def parameter_docs() -> list[ParameterDoc]:
 
 
 def _comment_above(lines: list[str], index: int) -> str:
-    block = []
+    block: list[str] = []
     i = index - 1
     while i >= 0 and lines[i].lstrip().startswith("#:"):
         block.insert(0, lines[i].lstrip()[2:].strip())

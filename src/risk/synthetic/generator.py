@@ -25,7 +25,9 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,7 +125,7 @@ def generate_cohort(n: int, seed: int) -> pd.DataFrame:
     return frame[list(GENERATED_COLUMNS)]
 
 
-def write_cohort(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+def write_cohort(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a cohort frame as the data dictionary's CSV, the same bytes every time.
 
     Numbers get fixed decimals (:data:`DECIMALS`), blanks are empty cells, lines end in
@@ -173,7 +175,7 @@ def _patients(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
 
 # --- 2. the tumor's true grades ---------------------------------------------------
 
-def _true_grades(rng: np.random.Generator, who: dict) -> dict[str, np.ndarray]:
+def _true_grades(rng: np.random.Generator, who: dict[str, Any]) -> dict[str, np.ndarray]:
     by_site = np.array([P.PRIMARY_GRADE_BY_SITE[s] for s in SITES])
     primary = _draw_rows(rng, by_site[who["site"]])
     tables = liver_grade_tables()
@@ -220,12 +222,12 @@ def metachronous_share_by_primary_grade() -> np.ndarray:
     meta = np.array([0.0 if s == "unknown" else P.METACHRONOUS_SHARE_KNOWN_PRIMARY
                      for s in SITES])
     joint = (site_share * recorded)[:, None] * grade_by_site
-    return (joint * meta[:, None]).sum(axis=0) / joint.sum(axis=0)
+    return (joint * meta[:, None]).sum(axis=0) / joint.sum(axis=0)  # type: ignore[no-any-return]  # numpy types this Any
 
 
 # --- 3. what the file records -------------------------------------------------------
 
-def _primary_record(rng: np.random.Generator, grade: np.ndarray, site: np.ndarray) -> dict:
+def _primary_record(rng: np.random.Generator, grade: np.ndarray, site: np.ndarray) -> dict[str, Any]:
     n = grade.size
     unknown = site == SITES.index("unknown")
     ways = np.where(unknown[:, None], P.PRIMARY_RECORDING_UNKNOWN_SITE,
@@ -238,7 +240,7 @@ def _primary_record(rng: np.random.Generator, grade: np.ndarray, site: np.ndarra
         "ki67_score": score, "graded": how < 2}
 
 
-def _liver_record(rng: np.random.Generator, grade: np.ndarray, primary: dict) -> dict:
+def _liver_record(rng: np.random.Generator, grade: np.ndarray, primary: dict[str, Any]) -> dict[str, Any]:
     """The liver biopsy's record. A patient with no primary grade whose biopsy was
     non-diagnostic had it repeated until diagnostic: the cohort is of patients with a
     histological grade (a file without any grade cannot be used), so the file's share
@@ -254,7 +256,8 @@ def _liver_record(rng: np.random.Generator, grade: np.ndarray, primary: dict) ->
     return _record(rng, grade, how, score, with_ki67, with_mitoses)
 
 
-def _record(rng, grade, how, score, with_ki67, with_mitoses) -> dict:
+def _record(rng: np.random.Generator, grade: np.ndarray, how: np.ndarray, score: np.ndarray,
+            with_ki67: np.ndarray, with_mitoses: np.ndarray) -> dict[str, Any]:
     """Ki-67, mitoses and entered grade, each consistent with the true grade.
 
     Ki-67 always lies in the grade's interval. A mitotic count lies in the grade's
@@ -282,14 +285,14 @@ def ki67_within_grade(grade: np.ndarray, score: np.ndarray) -> np.ndarray:
     hi_p = ndtr((np.log(high) - np.log(median)) / log_sd)
     p = lo_p + ndtr(score) * (hi_p - lo_p)
     value = np.exp(np.log(median) + log_sd * ndtri(np.clip(p, 1e-12, 1 - 1e-12)))
-    return np.clip(np.round(value, 1), low, high)
+    return np.clip(np.round(value, 1), low, high)  # type: ignore[no-any-return]  # numpy types this Any
 
 
 def _mitoses_within_grade(rng: np.random.Generator, grade: np.ndarray) -> np.ndarray:
     low, high = (np.array(v, dtype=float)[grade]
                  for v in zip(*P.MITOSES_RANGE_BY_GRADE, strict=True))
     log_draw = np.log(low + 1) + rng.random(grade.size) * (np.log(high + 2) - np.log(low + 1))
-    return np.clip(np.floor(np.exp(log_draw) - 1), low, high)
+    return np.clip(np.floor(np.exp(log_draw) - 1), low, high)  # type: ignore[no-any-return]  # numpy types this Any
 
 
 def _complications(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -302,7 +305,7 @@ def _complications(rng: np.random.Generator, n: int) -> np.ndarray:
 
 # --- 4. clinical features -----------------------------------------------------------
 
-def _clinical_features(rng: np.random.Generator, who: dict, liver: np.ndarray) -> dict:
+def _clinical_features(rng: np.random.Generator, who: dict[str, Any], liver: np.ndarray) -> dict[str, Any]:
     n = liver.size
     burden = rng.choice(len(LIVER_BURDENS), size=n,
                         p=_normalised(P.LIVER_BURDEN_SHARES.values()))
@@ -321,13 +324,13 @@ def _clinical_features(rng: np.random.Generator, who: dict, liver: np.ndarray) -
 
 # --- 5. survival ----------------------------------------------------------------------
 
-def _log_hazard(who: dict, truth: dict, clinic: dict) -> np.ndarray:
+def _log_hazard(who: dict[str, Any], truth: dict[str, Any], clinic: dict[str, Any]) -> np.ndarray:
     """Log relative hazard against the reference patient (see synthetic_params)."""
     ln = np.log
     site_hr = np.array([P.SITE_HR[s] for s in SITES])
     liver_hr = _LIVER_HR
     burden_hr = np.array([P.LIVER_BURDEN_HR[b] for b in LIVER_BURDENS])
-    return (ln(site_hr)[who["site"]]
+    return (ln(site_hr)[who["site"]]  # type: ignore[no-any-return]  # numpy types this Any
             + ln(P.AGE_OVER_50_HR) * (who["age"] > 50)
             + ln(P.MALE_HR) * who["male"]
             + ln(P.SYNCHRONOUS_HR) * ~who["metachronous"]
@@ -363,17 +366,17 @@ def _draw_rows(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarra
     probabilities = np.asarray(probabilities, dtype=float)
     cumulative = np.cumsum(probabilities / probabilities.sum(axis=1, keepdims=True), axis=1)
     u = rng.random(probabilities.shape[0])
-    return (u[:, None] >= cumulative[:, :-1]).sum(axis=1)
+    return (u[:, None] >= cumulative[:, :-1]).sum(axis=1)  # type: ignore[index, no-any-return]  # numpy types the cumsum of a ratio as float
 
 
-def _normalised(values) -> np.ndarray:
+def _normalised(values: Iterable[float]) -> np.ndarray:
     values = np.asarray(list(values), dtype=float)
-    return values / values.sum()
+    return values / values.sum()  # type: ignore[no-any-return]  # numpy types this Any
 
 
 def _grade_codes(levels: np.ndarray) -> np.ndarray:
     codes = np.array([None, *GRADES], dtype=object)
-    return codes[np.asarray(levels) + 1]
+    return codes[np.asarray(levels) + 1]  # type: ignore[no-any-return]  # numpy types this Any
 
 
 def _check_size(n: object) -> int:

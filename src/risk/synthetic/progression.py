@@ -21,7 +21,8 @@ def progression_log_hazard(other_log_hr: np.ndarray, liver: np.ndarray) -> np.nd
     the scale belongs to a patient with average other features)."""
     liver_hr = np.log([1.0, P.PFS_LIVER_G2_HR, P.PFS_LIVER_G3_HR])
     centred = other_log_hr - other_log_hr.mean() if other_log_hr.size else other_log_hr
-    return liver_hr[liver] + P.PFS_COVARIATE_WEIGHT * centred
+    out: np.ndarray = liver_hr[liver] + P.PFS_COVARIATE_WEIGHT * centred
+    return out
 
 
 def progression_free(rng: np.random.Generator, log_hr: np.ndarray,

@@ -24,6 +24,7 @@ defined (observed risk, O/E ratio, calibration-in-the-large, one group) with a n
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,7 @@ class Calibration:
     curve: list = field(default_factory=list)
     note: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

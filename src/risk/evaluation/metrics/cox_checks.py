@@ -10,6 +10,7 @@ unpenalised fit cannot estimate them.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from risk.stats.cox_solver import log_partial_likelihood
 from risk.stats.outcome import check_outcome
 
 
-def likelihood_ratio_test(loglik_nested: float, loglik_full: float, df: int) -> dict:
+def likelihood_ratio_test(loglik_nested: float, loglik_full: float, df: int) -> dict[str, Any]:
     """LR statistic 2 (l_full - l_nested), chi-square on ``df`` degrees of freedom."""
     stat = max(0.0, 2.0 * (loglik_full - loglik_nested))
     p = float(chi2.sf(stat, df)) if df > 0 else float("nan")
@@ -55,7 +56,7 @@ def _fit(time, event, design: pd.DataFrame):
         return CoxPHFitter(penalizer=0.0).fit(data, "_time", "_death"), data
 
 
-def nested_cox_lr_test(time, event, nested: pd.DataFrame, full: pd.DataFrame) -> dict:
+def nested_cox_lr_test(time, event, nested: pd.DataFrame, full: pd.DataFrame) -> dict[str, Any]:
     """Likelihood-ratio test of ``nested`` (columns a subset of ``full``'s) against
     ``full``, both refitted unpenalised on the same patients (``nested`` may have no
     columns: the test against the null model).
@@ -88,7 +89,7 @@ def nested_cox_lr_test(time, event, nested: pd.DataFrame, full: pd.DataFrame) ->
 
 
 def proportional_hazards_check(time, event, design: pd.DataFrame,
-                               alpha: float = 0.05) -> dict:
+                               alpha: float = 0.05) -> dict[str, Any]:
     """Schoenfeld-residual test of proportional hazards for each covariate
     (lifelines ``proportional_hazard_test``, rank-transformed time).
 

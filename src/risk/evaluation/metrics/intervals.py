@@ -13,6 +13,8 @@ scikit-survival call. Pairs and ties follow :func:`risk.evaluation.metrics.harre
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from risk.evaluation.metrics.discrimination import TIED_RISK, usable_tau
@@ -61,7 +63,7 @@ def _uno_weights(time, event, indices, deaths, tau):
     return weights
 
 
-def bootstrap_concordance(time, event, risks, indices, tau: float | None = None) -> dict:
+def bootstrap_concordance(time, event, risks, indices, tau: float | None = None) -> dict[str, Any]:
     """Harrell's and Uno's C of fixed risk scores on each bootstrap resample.
 
     Parameters

@@ -13,6 +13,8 @@ Censoring is handled with Kaplan-Meier, following
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from risk.stats.kaplan_meier import survival_at
@@ -29,7 +31,7 @@ def _km(time, event, months) -> float:
 
 
 def decision_curve(time, event, predicted_risk, months: float,
-                   thresholds=DEFAULT_THRESHOLDS) -> list[dict]:
+                   thresholds=DEFAULT_THRESHOLDS) -> list[dict[str, Any]]:
     """Net benefit of treating patients whose predicted risk of death by ``months`` is at
     least each threshold, with treat-all and treat-none (0) alongside.
 
@@ -58,7 +60,7 @@ def decision_curve(time, event, predicted_risk, months: float,
     return rows
 
 
-def _movement_nri(time, event, up, down, months) -> dict:
+def _movement_nri(time, event, up, down, months) -> dict[str, Any]:
     """NRI from the up/down indicators, with KM-based event/non-event probabilities."""
     s_all = _km(time, event, months)
     p_up, p_down = up.mean(), down.mean()
@@ -77,7 +79,7 @@ def _movement_nri(time, event, up, down, months) -> dict:
 
 
 def net_reclassification(time, event, old_risk, new_risk, months: float,
-                         old_category=None, new_category=None) -> dict:
+                         old_category=None, new_category=None) -> dict[str, Any]:
     """Net reclassification improvement of ``new`` over ``old`` at ``months``.
 
     Parameters
@@ -109,7 +111,7 @@ def net_reclassification(time, event, old_risk, new_risk, months: float,
 
 
 def reclassification_table(time, event, old_category, new_category, labels,
-                           months: float) -> list[dict]:
+                           months: float) -> list[dict[str, Any]]:
     """Counts (and observed risk by ``months``) for each pair of old/new risk categories.
 
     Returns one dict per (old, new) cell with ``old, new, n, deaths, observed_risk``

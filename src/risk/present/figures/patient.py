@@ -8,6 +8,7 @@ builders do not depend on how the model computes them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,7 @@ _AXIS = {"gridcolor": "#e6e6e6", "zerolinecolor": "#e6e6e6", "linecolor": "#9999
          "automargin": True}
 
 
-def _figure(data: list[dict], title: str, height: int = 420, *, synthetic: bool,
+def _figure(data: list[dict[str, Any]], title: str, height: int = 420, *, synthetic: bool,
             **layout) -> go.Figure:
     """One figure built in one step from plain dicts (a plotly template is deep-copied on
     every figure and costs more than the rest: the white look is set here instead)."""
@@ -59,7 +60,7 @@ def _figure(data: list[dict], title: str, height: int = 420, *, synthetic: bool,
 OUTCOME_WORDS = {"os": "overall survival", "pfs": "progression-free survival"}
 
 
-def _survival_axes(max_months: float, outcome: str = "os") -> dict:
+def _survival_axes(max_months: float, outcome: str = "os") -> dict[str, Any]:
     ticks = np.arange(0, max_months + 1, 12)
     return {"xaxis": {"title": {"text": "Years after the liver biopsy"},
                       "range": [0, max_months], "tickvals": ticks,
@@ -69,7 +70,7 @@ def _survival_axes(max_months: float, outcome: str = "os") -> dict:
                       "tickformat": ".0%"}}
 
 
-def _band(months, lower, upper, color: str, name: str) -> dict:
+def _band(months, lower, upper, color: str, name: str) -> dict[str, Any]:
     """A shaded 95% band, drawn as one closed polygon (legend entry, no hover)."""
     return {"type": "scatter", "x": np.concatenate([months, months[::-1]]),
             "y": np.concatenate([upper, lower[::-1]]), "fill": "toself",
@@ -77,7 +78,7 @@ def _band(months, lower, upper, color: str, name: str) -> dict:
             "name": name}
 
 
-def _line(x, y, color: str, name: str, width: float = 3, **extra) -> dict:
+def _line(x, y, color: str, name: str, width: float = 3, **extra) -> dict[str, Any]:
     return {"type": "scatter", "x": x, "y": y, "mode": "lines", "name": name,
             "line": {"color": color, "width": width, **extra.pop("line", {})},
             "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>", **extra}
