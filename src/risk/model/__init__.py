@@ -75,6 +75,13 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         describe_cutpoints as describe_cutpoints,
         risk_groups as risk_groups,
     )
+    from risk.model.progression import (
+        PFS_AT_BIOPSY_MONTHS as PFS_AT_BIOPSY_MONTHS,
+        PFS_AT_BIOPSY_NOTE as PFS_AT_BIOPSY_NOTE,
+        PFS_HORIZONS as PFS_HORIZONS,
+        pfs_training_frame as pfs_training_frame,
+        without_pfs as without_pfs,
+    )
     from risk.model.recalibration import (
         recalibrate as recalibrate,
         recalibration_card as recalibration_card,

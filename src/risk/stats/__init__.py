@@ -43,6 +43,9 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     )
     from risk.stats.outcome import (
         check_outcome as check_outcome,
+        has_pfs as has_pfs,
+        pfs_event as pfs_event,
+        pfs_outcome as pfs_outcome,
     )
 # isort: on
 
