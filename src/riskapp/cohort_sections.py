@@ -17,16 +17,15 @@ import pandas as pd
 import streamlit as st
 
 from risk import schema
-from risk.cohort import RISK_GROUP_TITLE, RISK_SCORE_LABEL, CohortRisk, risk_percentile
+from risk.cohort import RISK_GROUP_TITLE, CohortRisk
 from risk.cohort import summary as cohort
-from risk.model import RISK_GROUPS, describe_cutpoints
+from risk.model import describe_cutpoints
 from risk.present import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE, format_p
 from risk.present.figures import cohort as figures
 from risk.stats import MEDIAN_RULE
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot, static_table
 from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
-from riskapp.patient_form import RESULT_KEY as PATIENT_KEY  # where the patient page keeps it
 
 GROUPING_KEY = "km_grouping"
 RISK_GROUPING = "risk_group"
@@ -317,79 +316,10 @@ def safety_section(view: View) -> None:
     _note_synthetic(view)
 
 
-def patient_risk(view: View) -> tuple[float | None, str]:
-    """The patient page's patient as a 5-year risk of death (%) and a sentence, if any.
-
-    Read from this session's own state at draw time: never cached, never stored.
-    """
-    estimate = st.session_state.get(PATIENT_KEY)
-    if estimate is None:
-        return None, ("Estimate a patient on the **Patient** page to see where they fall "
-                      "in this cohort.")
-    risk = 100.0 * (1.0 - float(estimate.estimate.summary["surv_60"]))
-    if not np.isfinite(risk):
-        return None, "The patient on the Patient page has no 5-year estimate."
-    note = ""
-    if estimate.model_version != view.served.version:
-        note = (f" (estimated with model version {estimate.model_version}; the cohort is "
-                f"scored with {view.served.version})")
-    return risk, f"The patient from the Patient page has a predicted 5-year risk of " \
-                 f"death of **{risk:.0f}%**{note}."
-
-
-def risk_group_table(shown: pd.DataFrame) -> pd.DataFrame:
-    counts = shown["risk_group"].value_counts(sort=False)
-    total = max(int(counts.sum()), 1)
-    mean_surv = shown.groupby("risk_group", observed=False)["surv_60"].mean()
-    groups = [schema.label("risk_group", g) for g in RISK_GROUPS]
-    return pd.DataFrame({
-        "Risk group": groups,
-        "Patients": [int(counts.get(g, 0)) for g in groups],
-        "% of shown": [round(100 * counts.get(g, 0) / total, 1) for g in groups],
-        "Mean predicted 5-year survival (%)": [
-            round(100 * float(mean_surv.get(g, np.nan)), 1) for g in groups]})
-
-
-def _mark_cutpoints(fig, cutpoints) -> None:
-    """Dotted lines where the risk groups meet (5-year survival cut-points as risks)."""
-    if not cutpoints:
-        return
-    low_cut, high_cut = cutpoints
-    for survival, text in ((high_cut, "low | intermediate"), (low_cut, "intermediate | high")):
-        fig.add_vline(x=100.0 * (1.0 - survival), line={"color": "#555555", "dash": "dot",
-                                                        "width": 2})
-        fig.add_annotation(x=100.0 * (1.0 - survival), y=0.9, yref="paper", text=text,
-                           showarrow=False, xanchor="left", xshift=4,
-                           font={"size": 14, "color": "#555555"}, bgcolor="white")
-
-
-def risk_section(view: View) -> None:
-    if view.served is None:
-        st.info("No model is active, so the cohort cannot be scored: run `make model` (or "
-                "activate a version on the command line) and reload.", icon=":material/info:")
-        return
-    shown = view.risk.table.loc[view.frame.index]
-    score, sentence = patient_risk(view)
-    fig = figures.risk_distribution(100.0 * shown["risk_60"].to_numpy(float), score,
-                                    score_label=RISK_SCORE_LABEL,
-                                    **view.mark(uses_model=True))
-    _mark_cutpoints(fig, view.risk.cutpoints)
-    plot(fig, "risk_distribution", "risk-distribution")
-    if score is not None:
-        percentile = risk_percentile(100.0 * shown["risk_60"].to_numpy(float), score)
-        sentence += f" That is higher than {percentile:.0f}% of the shown patients."
-    st.markdown(sentence)
-    table = risk_group_table(shown)
-    static_table(for_screen(table), hide_index=True)
-    csv_download(table, "risk-groups", "risk_groups_csv")
-    st.caption(f"Scored with model version {view.served.version}. "
-               + describe_cutpoints(view.risk.cutpoints) + " "
-               + (SYNTHETIC_MODEL if view.model_synthetic else ""))
-
-
 def sections(view: View) -> list[tuple[str, Callable[[View], None]]]:
     """(tab title, draw function), in the order a tumor board walks through them."""
-    from riskapp.cohort_pfs import pfs_section  # it reuses this module's tables
+    from riskapp.cohort_pfs import pfs_section  # they reuse this module's tables
+    from riskapp.cohort_risk import risk_section
 
     out = [("Grade transitions", transitions_section), ("Survival by group", survival_section)]
     if view.loaded.has_pfs:

@@ -52,6 +52,11 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         BeforeBiopsy as BeforeBiopsy,
         BiopsyRiskModel as BiopsyRiskModel,
     )
+    from risk.model.patient_grades import (
+        describe_grade as describe_grade,
+        describe_grade_comparison as describe_grade_comparison,
+        grades_as_entered as grades_as_entered,
+    )
     from risk.model.patient_estimate import (
         HORIZON_WORDS as HORIZON_WORDS,
         MODEL_WORDS as MODEL_WORDS,
@@ -59,13 +64,10 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         PatientEstimate as PatientEstimate,
         describe_alive as describe_alive,
         describe_entered as describe_entered,
-        describe_grade as describe_grade,
-        describe_grade_comparison as describe_grade_comparison,
         describe_horizon as describe_horizon,
         describe_median as describe_median,
         describe_reference as describe_reference,
         estimate_patient as estimate_patient,
-        grades_as_entered as grades_as_entered,
         percent as percent,
     )
     from risk.model.prediction import (
@@ -139,14 +141,14 @@ _WHERE = {
     "PREDICTED_MEDIAN_RULE": "patient_estimate",
     "PatientEstimate": "patient_estimate",
     "describe_entered": "patient_estimate",
-    "describe_grade": "patient_estimate",
-    "describe_grade_comparison": "patient_estimate",
+    "describe_grade": "patient_grades",
+    "describe_grade_comparison": "patient_grades",
     "describe_horizon": "patient_estimate",
     "describe_alive": "patient_estimate",
     "describe_median": "patient_estimate",
     "describe_reference": "patient_estimate",
     "estimate_patient": "patient_estimate",
-    "grades_as_entered": "patient_estimate",
+    "grades_as_entered": "patient_grades",
     "percent": "patient_estimate",
     "MONTHS": "prediction",
     "Predictions": "prediction",

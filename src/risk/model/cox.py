@@ -28,14 +28,13 @@ from risk.model.features import (
     check_covariates,
     column_words,
     encode,
-    input_levels,
-    level_words,
     model_inputs,
     patient_frame,
     reference_patient,
     reference_words,
 )
 from risk.model.fit import MIN_PENALIZER, check_outcome, fit_design
+from risk.model.flags import training_flags
 from risk.model.prediction import (
     MONTHS,
     BandSource,
@@ -54,8 +53,6 @@ FORMAT_VERSION = 1
 #: How ``penalizer="auto"`` is resolved (stored in the card).
 PENALIZER_RULE = (f"maximum partial likelihood; a ridge penalty of {MIN_PENALIZER:g} only if "
                   "the likelihood has no finite maximum")
-#: A training category is "rare" below this many patients or this share.
-RARE_COUNT, RARE_SHARE = 10, 0.02
 
 
 class NotFittedError(ModelError):
@@ -292,52 +289,10 @@ class CoxModel:
                             columns=list(self.inputs_))
 
     def flag_items(self, frame: pd.DataFrame) -> list[tuple[np.ndarray, str]]:
-        """(mask, text) for ages outside the training range and rare training categories."""
+        """(mask, text) for patients at the thin edge of the training data
+        (:func:`risk.model.flags.training_flags`)."""
         self._check_fitted()
-        summary = self.training_summary_
-        lo, hi = summary["age_range"]
-        age = frame["age"].to_numpy(dtype=float)
-        items = [((age < lo) | (age > hi),
-                  f"age outside the training range ({lo:g}-{hi:g} years)")]
-        n = summary["n"]
-        for name, counts in summary["category_counts"].items():
-            rare = [lv for lv, c in counts.items() if c < RARE_COUNT or c < RARE_SHARE * n]
-            if not rare:
-                continue
-            levels = input_levels(frame, name)
-            for level in rare:
-                items.append((levels == level, f"few training patients with "
-                               f"{level_words(name, level)} (n={counts[level]})"))
-        return items + self._left_out_flags(frame)
-
-    def _left_out_flags(self, frame: pd.DataFrame) -> list[tuple[np.ndarray, str]]:
-        """Patients at a level the training data could not estimate (see estimability)."""
-        if not self.left_out_:
-            return []
-        by_name = {c.name: c for c in candidate_columns(self.covariates, self.terms_)}
-        items = []
-        for record in self.left_out_:
-            col = by_name.get(record.column)
-            if col is None or col.level is None or record.reason == "constant":
-                continue  # a constant level's patients are flagged as rare above
-            mask = input_levels(frame, col.input) == col.level
-            partners = [by_name[c] for c in record.same_as if c in by_name]
-            if record.reason == "aliased" and len(partners) == 1 and record.sign > 0 \
-                    and partners[0].level is not None:
-                # patients with both levels get the one shared effect: nothing to flag
-                other = partners[0]
-                mask &= input_levels(frame, other.input) != other.level
-                text = (f"{column_words(col)} was estimated only together with "
-                        f"{column_words(other)} (the same training patients): counted as "
-                        f"{reference_words(col)}")
-            elif record.reason == "aliased":
-                text = (f"{column_words(col)} was not estimated apart from "
-                        f"{', '.join(column_words(c) for c in partners)} in the training data")
-            else:
-                text = (f"{column_words(col)} could not be estimated from the training "
-                        f"data: counted as {reference_words(col)}")
-            items.append((mask, text))
-        return items
+        return training_flags(self, frame)
 
     def predict(self, frame: pd.DataFrame) -> Predictions:
         """Predictions of this model alone (risk groups from its own cut-points)."""

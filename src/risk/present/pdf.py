@@ -32,13 +32,12 @@ from risk.model.patient_estimate import (
     PatientEstimate,
     describe_alive,
     describe_entered,
-    describe_grade,
-    describe_grade_comparison,
     describe_horizon,
     describe_median,
     describe_reference,
     percent,
 )
+from risk.model.patient_grades import describe_grade, describe_grade_comparison
 from risk.model.prediction import describe_cutpoints
 from risk.model.progression import PFS_AT_BIOPSY_NOTE, PFS_HORIZONS
 

@@ -28,11 +28,11 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         built_on as built_on,
         trained_on_synthetic as trained_on_synthetic,
     )
+    from risk.registry.pointer import active_stack as active_stack
     from risk.registry.store import (
         LoadedModel as LoadedModel,
         MODEL_DIR_ENV as MODEL_DIR_ENV,
         Registry as Registry,
-        active_stack as active_stack,
         default_model_dir as default_model_dir,
         load as load,
     )
@@ -60,7 +60,7 @@ _WHERE = {
     "LoadedModel": "store",
     "MODEL_DIR_ENV": "store",
     "Registry": "store",
-    "active_stack": "store",
+    "active_stack": "pointer",
     "check_version_name": "version",
     "default_model_dir": "store",
     "load": "store",

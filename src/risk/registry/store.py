@@ -25,7 +25,6 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import uuid
@@ -49,6 +48,7 @@ from risk.registry.files import (  # noqa: F401 - part of this module's API
     write_synced,
 )
 from risk.registry.lineage import trained_on_synthetic
+from risk.registry.pointer import active_stack, read_pointer, write_pointer  # noqa: F401
 from risk.registry.version import (  # noqa: F401 - part of this module's API
     CARD_FILE,
     MANIFEST_FILE,
@@ -282,25 +282,7 @@ class Registry:
         return active
 
     def _read_pointer(self, tolerate_damage: bool = False) -> dict[str, Any] | None:
-        path = self.root / POINTER_FILE
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise RegistryError(f"cannot read the active-model pointer {path}: {exc}") from None
-        try:
-            pointer = json.loads(data)
-            if not isinstance(pointer.get("active"), str) or not isinstance(
-                    pointer.get("history"), list):
-                raise ValueError("missing fields")
-        except (ValueError, AttributeError):
-            if tolerate_damage:  # activation rewrites it; the lost history cannot be read
-                return None
-            raise RegistryError(
-                f"the active-model pointer {path} is damaged; choose the served model "
-                "again with 'python -m risk models activate VERSION'") from None
-        return pointer  # type: ignore[no-any-return]  # json is typed Any
+        return read_pointer(self.root, tolerate_damage)
 
     def _check_against_pointer(self, version: str, manifest_bytes: bytes) -> None:
         """The active version must be the one activated, manifest included."""
@@ -365,40 +347,10 @@ class Registry:
 
     def _activate_locked(self, version: str, action: str) -> None:
         manifest_hash = sha256(self.verify(version)[MANIFEST_FILE])
-        pointer = self._read_pointer(tolerate_damage=True) or {"history": []}
-        if pointer.get("active") == version and pointer.get("manifest_sha256") == manifest_hash:
-            return  # already served: nothing to record
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        event = {"action": action, "version": version, "utc": now,
-                 "previous": pointer.get("active"), "manifest_sha256": manifest_hash}
-        new_pointer = {"pointer_format": 1, "active": version, "manifest_sha256": manifest_hash,
-                       "activated_utc": now, "history": [*pointer["history"], event]}
-        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}.{POINTER_FILE}"
-        try:
-            write_synced(tmp, canonical_json(new_pointer))
-            checkpoint("before-pointer")
-            os.replace(tmp, self.root / POINTER_FILE)
-            fsync_dir(self.root)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise RegistryError(f"could not change the active model in {self.root}: "
-                                f"{exc.strerror or exc}; the active model is unchanged") from None
+        write_pointer(self.root, version, manifest_hash, action)
 
 
 def load(version: str | None = None, model_dir: str | os.PathLike[str] | None = None
          ) -> LoadedModel:
     """Shortcut for ``Registry(model_dir).load(version)``."""
     return Registry(model_dir).load(version)
-
-
-def active_stack(history: list[dict[str, Any]]) -> list[str]:
-    """Replay activations (push) and rollbacks (pop): the last item is served now."""
-    stack: list[str] = []
-    for event in history:
-        if event.get("action") == "rollback" and stack:
-            stack.pop()
-        version = event.get("version")
-        if version and (not stack or stack[-1] != version):
-            stack.append(version)
-    return stack

@@ -1,0 +1,55 @@
+"""One patient's grades as entered: derived from Ki-67/mitoses where blank, checked
+against them where given, and said in words at the form's field and in the report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from risk import grading, schema
+from risk.errors import Problem
+
+
+def grades_as_entered(values: Mapping[str, object]) -> dict[str, grading.GradeCheck]:
+    """The primary and liver grades as entered or derived, with any contradiction."""
+    return {
+        "primary_grade": grading.check_grade(values.get("primary_grade"),
+                                             values.get("primary_ki67"),
+                                             values.get("primary_mitoses")),
+        "met_grade": grading.check_grade(values.get("met_grade"), values.get("met_ki67"),
+                                         values.get("met_mitoses")),
+    }
+
+
+def describe_grade(name: str, check: grading.GradeCheck, values: Mapping[str, object]) -> str:
+    """How a grade was reached, in one sentence (the derivation shown at the field)."""
+    ki67, mitoses = (values.get(name.replace("grade", "ki67")),
+                     values.get(name.replace("grade", "mitoses")))
+    basis = grading.describe_basis(ki67, mitoses)
+    if check.source == "derived":
+        return (f"{schema.NOT_ASSESSED}: {check.grade} derived from {basis} (WHO 2019; the "
+                f"higher of the Ki-67 and mitotic grades).")
+    if check.source == "entered and consistent":
+        return f"{check.grade} as entered, consistent with {basis}."
+    if check.source == "entered":
+        return f"{check.grade} as entered."
+    if name == "met_grade":
+        return "No liver-biopsy grade: the estimate uses the primary-only model."
+    return f"{schema.NOT_ASSESSED} and no Ki-67 or mitotic count."
+
+
+def describe_grade_comparison(primary: str | None, liver: str | None) -> str:
+    """The liver grade against the primary's, e.g. 'primary G2: upgraded'."""
+    change = grading.grade_change(primary, liver)
+    if change != "unknown":
+        return f"primary {primary}: {schema.label('grade_change', change).lower()}"
+    if grading.grade_change_steps(primary, "G1") is None:  # the primary is the missing one
+        return "the primary was not graded, so no grade change can be stated"
+    return "no liver-biopsy grade"
+
+
+def grade_problems(grades: Mapping[str, grading.GradeCheck]) -> list[Problem]:
+    """A problem at the grade field for each grade that contradicts its Ki-67/mitoses."""
+    return [Problem(f"{schema.column(name).label}: {check.contradiction}. Correct the grade "
+                    f"or the count, or leave the grade '{schema.NOT_ASSESSED}' to derive it.",
+                    column=name, value=check.grade, allowed=f"{check.derived}")
+            for name, check in grades.items() if check.contradiction]
