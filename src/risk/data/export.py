@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import numbers
+import re
 from typing import Any
 
 import numpy as np
@@ -88,7 +89,8 @@ def to_csv_bytes(frame: pd.DataFrame, index: bool = False, header: bool = True,
     return buffer.getvalue().encode("utf-8")
 
 
-_NEEDS_QUOTES = '[,"\r\n]'
+_NEEDS_QUOTES = r'[,"\r\n]'
+_FORMULA_START = "^[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"
 
 
 def _text_cells(column: pd.Series, digits: int) -> pa.Array:
@@ -101,10 +103,13 @@ def _text_cells(column: pd.Series, digits: int) -> pa.Array:
         return pc.cast(pa.array(values), pa.string())
     if kind == "b":
         return pa.array(np.where(values, "True", "False"), type=pa.string())
-    cells = _cells(column, digits)
-    if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
-        cells = np.array([_as_text(c, digits) for c in cells], dtype=object)
-    return pa.array(cells, type=pa.string(), from_pandas=True)
+    values = column.astype(object).to_numpy(dtype=object)  # categories as their values
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+        risky = pc.fill_null(pc.match_substring_regex(text, _FORMULA_START), False)
+        return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
+    cells = [_as_text(_cell(v), digits) for v in values]
+    return pa.array(cells, type=pa.string())
 
 
 def _float_text(values: np.ndarray, digits: int) -> pa.Array:
