@@ -21,8 +21,6 @@ import streamlit as st
 
 LOGGER = logging.getLogger("riskapp.timing")
 ENABLED_BY = "RISK_LOG_SCRIPT_RUNS"
-#: The widget key whose press is a submit (the Patient page's estimate button).
-SUBMIT_KEY = "predict"
 
 
 _CALLBACK = threading.local()  # a callback and the run after it share the script thread
@@ -50,6 +48,8 @@ def script_run(page: str) -> Iterator[None]:
     if not os.environ.get(ENABLED_BY):
         yield
         return
+    from riskapp.patient_form import SUBMIT_KEY  # the estimate button's press is a submit
+
     submit = bool(st.session_state.get(SUBMIT_KEY))
     started = getattr(_CALLBACK, "started", None) or time.perf_counter()
     _CALLBACK.started, outcome = None, "completed"
