@@ -8,7 +8,7 @@ import threading
 
 import pytest
 import test_app_retrain
-from test_app_retrain import retrain_page, shown_table, texts, upload
+from test_app_retrain import finish_training, retrain_page, shown_table, texts, upload
 
 import riskapp.retrain_train as retrain_train
 from risk.errors import ModelError
@@ -24,15 +24,17 @@ cohort = test_app_retrain.cohort
 @pytest.fixture
 def held_training(monkeypatch):
     """Training that reports progress, then waits for the test's go before it fits."""
-    go, real = threading.Event(), retrain_train.train_and_evaluate
+    go, reported = threading.Event(), threading.Event()
+    real = retrain_train.train_and_evaluate
 
     def held(*args, progress, **kwargs):
         progress(0.25, "Fitting the biopsy model...")
+        reported.set()
         assert go.wait(TIMEOUT)
         return real(*args, progress=progress, **kwargs)
 
     monkeypatch.setattr(retrain_train, "train_and_evaluate", held)
-    return go
+    return go, reported
 
 
 def _progress(at) -> str:
@@ -49,9 +51,12 @@ def _start(at):
 
 def test_the_page_answers_while_training_runs_and_takes_the_result(registry, cohort,
                                                                    held_training):
+    go, reported = held_training
     at = _start(upload(retrain_page(), cohort))
     job = at.session_state[JOB_KEY]
     assert job.running
+    assert reported.wait(TIMEOUT)
+    at.run()  # what the page's polling fragment does every half second
     assert "Fitting the biopsy model..." in _progress(at)
     assert "the rest of the page stays usable" in _progress(at)
     # the page still answers: another widget reruns it while the fit waits
@@ -62,7 +67,7 @@ def test_the_page_answers_while_training_runs_and_takes_the_result(registry, coh
     at.button(key="train").click().run()
     assert "still running" in texts(at, "warning")
     assert at.session_state[JOB_KEY] is job
-    held_training.set()
+    go.set()
     wait(job, TIMEOUT)
     at.run()
     assert not at.exception, at.exception
@@ -76,8 +81,6 @@ def test_a_failed_training_is_reported_in_words(registry, cohort, monkeypatch):
         raise ModelError("the cohort has no deaths in the biopsy model's patients")
 
     monkeypatch.setattr(retrain_train, "train_and_evaluate", failing)
-    at = _start(upload(retrain_page(), cohort))
-    wait(at.session_state[JOB_KEY], TIMEOUT)
-    at.run()
+    at = finish_training(_start(upload(retrain_page(), cohort)))
     assert "Training failed: the cohort has no deaths" in texts(at, "error")
     assert not [e for e in at.get("progress")]
