@@ -4,6 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from riskapp.timing import script_run
+
 st.set_page_config(page_title="GEP-NET liver biopsy risk", page_icon="🩺", layout="wide")
 
 PAGES = Path(__file__).parent / "pages"
@@ -22,4 +24,6 @@ pages = [
     for i, (file, title, icon, path) in enumerate(_PAGES)
     if (PAGES / file).exists()
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+with script_run(page.title):
+    page.run()

@@ -105,6 +105,9 @@ def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
 def on_predict() -> None:
     """Submit callback: validate, estimate, and keep the result in session state only."""
     from risk.model import estimate_patient
+    from riskapp.timing import callback_started
+
+    callback_started()
 
     st.session_state[SUBMITTED_KEY] = form_values()
     try:

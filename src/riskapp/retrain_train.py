@@ -1,5 +1,6 @@
-"""Retrain page, steps 2-3: training options, training with a progress bar, and the
-recalibration of the active model; the results live in this user's session only.
+"""Retrain page, steps 2-3: training options, training in the background with a progress
+bar (:mod:`riskapp.retrain_job`), and the recalibration of the active model; the results
+live in this user's session only.
 
 The trained (or recalibrated) model waits in ``st.session_state`` until it is saved; the
 cached served model is only ever read (its predictions are used to evaluate it).
@@ -20,7 +21,7 @@ from risk.model import (
     train_and_evaluate,
 )
 from risk.present import cohort_source
-from riskapp import loaders
+from riskapp import loaders, retrain_job
 from riskapp.access import Access
 from riskapp.charts import as_plain_markdown
 from riskapp.retrain_report import render_comparison
@@ -70,29 +71,12 @@ def train_section(upload: CohortUpload, access: Access) -> None:
     served = _active_model()
     clicked = pressed("Train and evaluate", key="train", type="primary",
                       icon=":material/model_training:")
-    slot = st.empty()  # always there: the progress bar, while training
     if clicked:
-        bar = slot.progress(0.0, text="Starting...")
-        try:
-            candidate = train_and_evaluate(
-                upload.result.frame, settings, upload.training_data,
-                active=served.model if served else None,
-                active_version=served.version if served else None,
-                progress=lambda fraction, text: bar.progress(fraction, text=text),
-                column_mapping=upload.mapping,
-                active_synthetic=bool(served and served.synthetic))
-        except Exception as exc:  # noqa: BLE001 - a message, never a traceback
-            slot.error(f"Training failed: {_reason(exc)}", icon=":material/error:")
-            return
-        slot.empty()
-        # the downloaded reports say which file they measure, and what kind of validation
-        candidate.report.source = cohort_source(upload.name, upload.digest,
-                                                upload.training_data.sha256)
-        if served is not None and candidate.active_report is not None:
-            candidate.active_report.source = cohort_source(
-                upload.name, upload.digest, served.card.training_data.sha256)
-        st.session_state[CANDIDATE] = (upload.digest, candidate)
-        st.session_state.pop("trained_saved_version", None)
+        _start_training(upload, settings, served)
+    _take_finished()
+    if retrain_job.running_job() is not None:
+        retrain_job.progress_panel()
+        return
     held = st.session_state.get(CANDIDATE)
     if held is None:
         st.caption("Training fits both models (with and without the liver biopsy) and "
@@ -111,6 +95,47 @@ def train_section(upload: CohortUpload, access: Access) -> None:
     st.subheader("Save and activate")
     save_controls(access, "trained", candidate.model.to_dict(),
                   lambda notes: candidate_card(candidate, notes), "new model")
+
+
+def _start_training(upload: CohortUpload, settings: TrainingSettings, served) -> None:
+    """Train in the background (one training per session at a time)."""
+    frame, data, mapping = upload.result.frame, upload.training_data, upload.mapping
+    name, digest = upload.name, upload.digest
+
+    def train(progress):  # on a worker thread: plain Python only, no Streamlit call
+        candidate = train_and_evaluate(
+            frame, settings, data, active=served.model if served else None,
+            active_version=served.version if served else None, progress=progress,
+            column_mapping=mapping, active_synthetic=bool(served and served.synthetic))
+        # the downloaded reports say which file they measure, and what kind of validation
+        candidate.report.source = cohort_source(name, digest, data.sha256)
+        if served is not None and candidate.active_report is not None:
+            candidate.active_report.source = cohort_source(
+                name, digest, served.card.training_data.sha256)
+        return candidate
+
+    try:
+        retrain_job.start(upload.digest, train)
+    except RuntimeError:
+        st.warning("A training of this session is still running: wait for it to finish "
+                   "(its progress is shown below), then train again.",
+                   icon=":material/hourglass_top:")
+        return
+    st.session_state.pop(CANDIDATE, None)
+    st.session_state.pop("trained_saved_version", None)
+
+
+def _take_finished() -> None:
+    """The result of a training that has ended: the candidate, or why it failed."""
+    job = retrain_job.finished_job()
+    if job is None or job.future is None:
+        return
+    try:
+        candidate = job.future.result()
+    except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+        st.error(f"Training failed: {_reason(exc)}", icon=":material/error:")
+        return
+    st.session_state[CANDIDATE] = (job.digest, candidate)
 
 
 def recalibration_section(upload: CohortUpload, access: Access) -> None:

@@ -19,6 +19,7 @@ from risk.model import BiopsyRiskModel
 from risk.registry.card import build_card, data_fingerprint
 from risk.registry.store import MODEL_DIR_ENV, Registry
 from risk.schema import COLUMN_NAMES
+from riskapp.retrain_job import JOB_KEY, wait
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 180
@@ -108,6 +109,16 @@ def train(at: AppTest, bootstrap: int = 5) -> AppTest:
     at.number_input(key="bootstrap").set_value(bootstrap)
     at.button(key="train").click().run()
     assert not at.exception, at.exception
+    return finish_training(at)
+
+
+def finish_training(at: AppTest) -> AppTest:
+    """Wait for the background training, then rerun: the page takes its result."""
+    job = at.session_state.get(JOB_KEY)
+    if job is not None:
+        wait(job, TIMEOUT)
+        at.run()
+        assert not at.exception, at.exception
     return at
 
 

@@ -83,4 +83,4 @@ def test_a_table_downloads_through_the_one_csv_writer(monkeypatch):
     assert pressed["data"] == to_csv_bytes(table)
     assert pressed["file_name"] == "pairwise-log-rank.csv" and pressed["mime"] == "text/csv"
     rows = check_csv_conventions(pressed["data"])
-    assert rows[1:] == [["'=1+1", "3.2e-09"], ["Same", "0.123457"]]
+    assert rows[1:] == [["'=1+1", "3.2e-9"], ["Same", "0.123457"]]

@@ -91,9 +91,9 @@ def test_the_conventions_every_csv_keeps():
     data = to_csv_bytes(_table())
     rows = check_csv_conventions(data)
     assert rows[0] == ["patient_id", "surv_60", "p_value", "n", "group", "note"]
-    assert [r[1] for r in rows[1:]] == ["0.123457", "0.987654", "0.5", "0.333333", "0.0",
-                                     "1.0", "0.3"]  # 6 significant digits
-    assert [r[2] for r in rows[1:]] == ["3.2e-09", "", "0.5", "1.0", "0.05", "0.0001", "2.0"]
+    assert [r[1] for r in rows[1:]] == ["0.123457", "0.987654", "0.5", "0.333333", "0",
+                                     "1", "0.3"]  # 6 significant digits
+    assert [r[2] for r in rows[1:]] == ["3.2e-9", "", "0.5", "1", "0.05", "0.0001", "2"]
     assert [r[0] for r in rows[1:4]] == ["'-P0", "P1", "P2"]
     assert [r[5] for r in rows[1:]] == ["", "a,b", "line\rbreak", "", "ok", "'@x", "'+1"]
 
@@ -106,3 +106,22 @@ def test_parts_written_after_the_header_are_the_table_written_at_once():
                                                        for p in parts)
     assert chunked == to_csv_bytes(table)
     assert not to_csv_bytes(table.iloc[2:], header=False).startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize("special", ["a,b", 'say "x"', "cr\rhere"])
+def test_a_cell_that_needs_quotes_changes_no_other_cell(special):
+    """Cells are written by Arrow when none needs quoting, else by the csv module: the
+    two give every other cell the same text."""
+    table = _table().drop(columns="note")
+    plain = check_csv_conventions(to_csv_bytes(table))
+    quoted = check_csv_conventions(to_csv_bytes(table.assign(note=special)))
+    assert [row[:-1] for row in quoted] == plain
+    assert [row[-1] for row in quoted[1:]] == [special] * len(table)
+
+
+def test_numbers_in_a_mixed_column_read_as_in_a_column_of_numbers():
+    frame = pd.DataFrame({"mixed": [0.1234567891, "text", 50.0, 3, True, None],
+                          "pure": [0.1234567891, 1.0, 50.0, 3.0, 1.0, np.nan]})
+    rows = check_csv_conventions(to_csv_bytes(frame))[1:]
+    assert [r[0] for r in rows] == ["0.123457", "text", "50", "3", "True", ""]
+    assert rows[0][0] == rows[0][1] and rows[2][0] == rows[2][1]

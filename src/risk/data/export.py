@@ -6,8 +6,9 @@
 - CRLF line ends (RFC 4180), which also makes the writer quote any cell holding a bare
   carriage return;
 - numbers as numbers: floats rounded to :data:`SIGNIFICANT_DIGITS` significant digits and
-  written as their shortest decimal (``0.823457``, ``3e-09``, ``50.0``); blanks (NaN,
-  None) as empty cells;
+  written as their shortest decimal by Arrow's formatter (``0.823457``, ``3e-9``, ``50``),
+  vectorised because formatting floats one by one was most of ``predict``'s time; blanks
+  (NaN, None) as empty cells;
 - text a spreadsheet would run as a formula made inert (OWASP CSV injection): a text cell,
   header or index label that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
   return is prefixed with a single quote. Numbers (numeric columns, and numeric values in
@@ -23,9 +24,14 @@ from __future__ import annotations
 import csv
 import io
 import numbers
+import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 #: First characters a spreadsheet reads as the start of a formula (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -70,9 +76,59 @@ def to_csv_bytes(frame: pd.DataFrame, index: bool = False, header: bool = True,
         buffer.write(_BOM)
         writer.writerow([c if isinstance(c, numbers.Number) else neutralise_cell(str(c))
                          for c in frame.columns])
-    columns = [_cells(frame.iloc[:, j], digits) for j in range(frame.shape[1])]
-    writer.writerows(zip(*columns, strict=True))
+    texts = [_text_cells(frame.iloc[:, j], digits) for j in range(frame.shape[1])]
+    if frame.shape[1] > 1 and not any(_needs_quotes(t) for t in texts):
+        # Arrow writes the same bytes as the csv module when no cell needs quoting, in
+        # C++: a 50,000-patient chunk of predict's 54 columns in 0.2 s instead of 1.3 s.
+        table = pa.table({str(j): t for j, t in enumerate(texts)})
+        out = io.BytesIO()
+        pa_csv.write_csv(table, out, pa_csv.WriteOptions(
+            include_header=False, eol=_LINE_END, quoting_style="none"))
+        return buffer.getvalue().encode("utf-8") + out.getvalue()
+    writer.writerows(zip(*[t.to_pylist() for t in texts], strict=True))
     return buffer.getvalue().encode("utf-8")
+
+
+_NEEDS_QUOTES = r'[,"\r\n]'
+_FORMULA_START = "^[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"
+
+
+def _text_cells(column: pd.Series, digits: int) -> pa.Array:
+    """One column's cells as text (null: an empty cell), as the file shows them."""
+    values = column.to_numpy()
+    kind = values.dtype.kind
+    if kind == "f":
+        return _float_text(values, digits)
+    if kind in "iu":
+        return pc.cast(pa.array(values), pa.string())
+    if kind == "b":
+        return pa.array(np.where(values, "True", "False"), type=pa.string())
+    values = column.astype(object).to_numpy(dtype=object)  # categories as their values
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+        risky = pc.fill_null(pc.match_substring_regex(text, _FORMULA_START), False)
+        return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
+    cells = [_as_text(_cell(v), digits) for v in values]
+    return pa.array(cells, type=pa.string())
+
+
+def _float_text(values: np.ndarray, digits: int) -> pa.Array:
+    return pc.cast(pa.array(_rounded(values, digits), from_pandas=True), pa.string())
+
+
+def _as_text(cell: Any, digits: int) -> str | None:
+    # A number in a mixed column: the same text as in a column of numbers.
+    if cell is None or isinstance(cell, str):
+        return cell
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, float):
+        return str(_float_text(np.array([cell]), digits)[0])
+    return str(cell)
+
+
+def _needs_quotes(cells: pa.Array) -> bool:
+    return bool(pc.any(pc.match_substring_regex(cells, _NEEDS_QUOTES)).as_py())
 
 
 def _cells(column: pd.Series, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from risk import grading
 from risk.data.cells import Cells, Findings
@@ -157,7 +156,7 @@ def _typed(col: Column, text: np.ndarray, lowered: np.ndarray, present: np.ndarr
     if col.kind == "flag":
         return np.array([_FLAGS.get(t, np.nan) if p else np.nan
                          for t, p in zip(lowered, present, strict=True)], dtype="float64")
-    return np.where(present, text, None)  # type: ignore[call-overload, no-any-return]  # numpy's stubs lack a None branch  # text: pattern and uniqueness checked with pandera
+    return np.where(present, text, None)  # type: ignore[call-overload, no-any-return]  # numpy's stubs lack a None branch  # text: pattern and uniqueness checked below
 
 
 def parse_column(col: Column, cells: Cells, required: bool,
@@ -194,29 +193,77 @@ def parse_column(col: Column, cells: Cells, required: bool,
     return cells.spread(typed), cells.spread(bad | invalid)
 
 
-# -- checks on typed values, with pandera ------------------------------------------------------
+# -- checks on typed values --------------------------------------------------------------------
+# Plain numpy rather than pandera: the same checks without pandera's 0.2 s import and its
+# per-check frames on the path of every upload and of ``predict``.
 
-def _whole(values: pd.Series) -> pd.Series:
-    return (values % 1 == 0) | ~np.isfinite(values)
+@dataclass(frozen=True)
+class TypedCheck:
+    """One rule on a column's typed values (blanks always pass)."""
+
+    column: str
+    name: str  # in_range, whole_number, str_matches, field_uniqueness
 
 
 @functools.cache
-def typed_schema() -> pa.DataFrameSchema:
+def typed_checks() -> tuple[TypedCheck, ...]:
     """Bounds, whole numbers, the patient_id pattern and uniqueness, from the schema."""
-    columns = {}
+    checks = []
     for col in (*COLUMNS, *PFS_OUTCOMES, *PREDICTION_ONLY):
-        checks = []
         if col.kind in ("number", "integer"):
-            checks.append(pa.Check.in_range(col.minimum, col.maximum,
-                                            include_min=not col.exclusive_minimum))
+            checks.append(TypedCheck(col.name, "in_range"))
         if col.kind == "integer":
-            checks.append(pa.Check(_whole, name="whole_number"))
+            checks.append(TypedCheck(col.name, "whole_number"))
         if col.kind == "text":
-            checks.append(pa.Check.str_matches(PATIENT_ID_PATTERN))
-        if checks:
-            columns[col.name] = pa.Column(None, checks, nullable=True, required=False,
-                                          unique=col.kind == "text")
-    return pa.DataFrameSchema(columns)
+            checks += [TypedCheck(col.name, "str_matches"),
+                       TypedCheck(col.name, "field_uniqueness")]
+    return tuple(checks)
+
+
+_PATIENT_ID = re.compile(PATIENT_ID_PATTERN)
+
+
+def _failing(check: TypedCheck, values: pd.Series) -> np.ndarray:
+    """Where ``values`` break ``check`` (a boolean mask; blanks never fail)."""
+    present: np.ndarray = values.notna().to_numpy()
+    col = column(check.column)
+    failing: np.ndarray
+    if check.name in ("in_range", "whole_number"):
+        x = values.to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore"):
+            if check.name == "whole_number":
+                failing = x % 1 != 0
+            else:
+                low = x <= col.minimum if col.exclusive_minimum else x < col.minimum
+                failing = low | (x > col.maximum)
+    elif check.name == "str_matches":
+        failing = np.array([v is not None and not _PATIENT_ID.match(str(v))
+                            for v in values.to_numpy(dtype=object)], dtype=bool)
+    else:
+        failing = values.duplicated(keep=False).to_numpy()
+    out: np.ndarray = present & failing
+    return out
+
+
+def check_typed(typed: pd.DataFrame, cells: dict[str, Cells], bad: dict[str, np.ndarray],
+                findings: Findings) -> None:
+    """Run the checks on typed values; each failure becomes our message, and marks its
+    cell bad."""
+    for check in typed_checks():
+        if check.column not in cells:
+            continue
+        failing = _failing(check, typed[check.column])
+        if not failing.any():
+            continue
+        name, col = check.column, column(check.column)
+        rows = typed.index.to_numpy()[failing].astype(np.int64)
+        message: str | Callable[[int], str] = {
+            "in_range": "out of range", "whole_number": "not a whole number",
+            "str_matches": "not a valid study code"}.get(check.name, "")
+        if check.name == "field_uniqueness":
+            message = _duplicate_message(typed[name], rows)
+        findings.cells(rows, name, message, values=cells[name], allowed=col.allowed())
+        bad[name] = bad[name] | failing
 
 
 def _duplicate_message(ids: pd.Series, rows: np.ndarray) -> Callable[[int], str]:
@@ -227,32 +274,6 @@ def _duplicate_message(ids: pd.Series, rows: np.ndarray) -> Callable[[int], str]
         listed = ", ".join(str(r) for r in others[:5]) + (", ..." if len(others) > 5 else "")
         return f"patient_id is not unique (also in row{'s' if len(others) > 1 else ''} {listed})"
     return message
-
-
-def check_typed(typed: pd.DataFrame, cells: dict[str, Cells], bad: dict[str, np.ndarray],
-                findings: Findings) -> None:
-    """Run the pandera checks; each failure becomes our message, and marks its cell bad."""
-    try:
-        typed_schema().validate(typed[list(cells)], lazy=True)
-        return
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    for (name, check), group in cases.groupby(["column", "check"], sort=False):
-        rows = np.unique(group["index"].to_numpy(dtype=np.int64))
-        col = column(name)
-        message: str | Callable[[int], str]
-        if check.startswith("in_range"):
-            message = "out of range"
-        elif check == "whole_number":
-            message = "not a whole number"
-        elif check.startswith("str_matches"):
-            message = "not a valid study code"
-        elif check == "field_uniqueness":
-            message = _duplicate_message(typed[name], rows)
-        else:  # a pandera check added to the schema without its message here
-            message = f"fails the check {check}"
-        findings.cells(rows, name, message, values=cells[name], allowed=col.allowed())
-        bad[name] = bad[name] | typed.index.isin(rows)
 
 
 # -- rules across columns --------------------------------------------------------------------

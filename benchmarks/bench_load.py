@@ -1,0 +1,312 @@
+"""Concurrent clinicians, a soak and uploads, in real browsers on loopback.
+
+One command (``python -m benchmarks load``; part of ``make bench``) runs, against one
+``streamlit run app.py`` server on the shipped model:
+
+1. the Patient page's first render after the server is up (goal <= 1.5 s), then the same
+   page in a fresh tab of the warm server;
+2. one clinician submitting patients on an idle server: submit-to-result in the browser
+   (goal <= 0.5 s median) and the server's own script-run time for each submit;
+3. 10 concurrent sessions, each entering a different patient: every estimate must equal
+   ``python -m risk predict`` for that patient (so all correct and distinct), 0 exceptions;
+4. a soak of 300 submissions across the 10 sessions: server memory growth (goal < 50 MB)
+   and errors;
+5. 3 concurrent uploads on the Cohort page (one of 100,000 patients) while a clinician
+   submits on the Patient page: its submit-to-result against its idle figure (goal <= 2x).
+
+Server-side times come from the app's script-run log (``riskapp.timing``: page, seconds,
+outcome, whether a submit started it; never a patient's value). Figures are printed with
+their reference from the same run, never asserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+SESSIONS, SOAK, UPLOAD_N = 10, 300, 100_000
+GOALS = {"first_render_s": 1.5, "submit_median_s": 0.5, "memory_growth_mb": 50.0,
+         "upload_slowdown": 2.0}
+RESULT = ".st-key-surv_60 [data-testid='stMetricValue']"
+# Fields every patient shares (key, kind, value as shown); age and liver Ki-67 vary.
+FIXED = [("sex", "select", "Female"), ("ecog", "select", "1 - light work only"),
+         ("met_timing", "select", "Synchronous"), ("liver_burden", "select", "25-50%"),
+         ("sstr_status", "select", "Positive"), ("primary_site", "select", "Pancreas"),
+         ("primary_ki67", "number", "12")]
+FIXED_ROW = {"sex": "female", "primary_site": "pancreas", "primary_ki67": "12",
+             "primary_mitoses": "", "primary_grade": "", "met_mitoses": "", "met_grade": "",
+             "met_timing": "synchronous", "liver_burden": "25to50", "extrahepatic_mets": "0",
+             "primary_resected": "0", "functional_syndrome": "0", "ecog": "1",
+             "sstr_status": "positive"}
+
+
+@dataclass(frozen=True)
+class Patient:
+    age: int
+    met_ki67: float
+    expected: str  # the 5-year survival as the page shows it, from `python -m risk predict`
+
+
+def _patients(folder: Path) -> list[Patient]:
+    """Patients whose 5-year survival differs at the page's precision, with the CLI's
+    estimate of each."""
+    pairs = [(age, ki67) for ki67 in (4, 9, 15, 24, 35, 50) for age in range(30, 90, 3)]
+    source, output = folder / "patients.csv", folder / "predicted.csv"
+    with source.open("w", newline="") as f:
+        writer = csv.DictWriter(f, ["patient_id", "age", "met_ki67", *FIXED_ROW])
+        writer.writeheader()
+        for i, (age, ki67) in enumerate(pairs):
+            writer.writerow({"patient_id": f"load{i}", "age": age, "met_ki67": ki67,
+                             **FIXED_ROW})
+    subprocess.run([sys.executable, "-m", "risk", "predict", "--input", str(source),
+                    "--output", str(output)], cwd=REPO, check=True, capture_output=True)
+    with output.open(encoding="utf-8-sig") as f:
+        shown = [f"{100 * float(row['surv_60']):.1f}%" for row in csv.DictReader(f)]
+    seen, out = set(), []
+    for (age, ki67), text in zip(pairs, shown, strict=True):
+        if text not in seen:  # distinct results: each submit is recognised by its number
+            seen.add(text)
+            out.append(Patient(age, ki67, text))
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server(port: int, log: Path) -> tuple[subprocess.Popen, float]:
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+           "RISK_LOG_SCRIPT_RUNS": "1"}
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server, time.perf_counter()
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("the server did not start")
+
+
+def _rss_mb(pid: int) -> float:
+    import psutil
+
+    return psutil.Process(pid).memory_info().rss / 2**20
+
+
+def _server_runs(log: Path) -> list[tuple[str, float, str, bool]]:
+    pattern = re.compile(r"script_run page=(\S+) seconds=([\d.]+) outcome=(\w+) submit=(\d)")
+    return [(m[1], float(m[2]), m[3], m[4] == "1")
+            for m in map(pattern.search, log.read_text().splitlines()) if m]
+
+
+async def _enter(page, key: str, kind: str, value: str) -> None:
+    field = page.locator(f".st-key-{key}")
+    if kind == "number":
+        await field.locator("input").fill(value)
+        await field.locator("input").press("Tab")
+    else:
+        await field.locator("input").click()
+        await page.get_by_role("option", name=value, exact=True).click()
+
+
+async def _open_patient_page(context, url: str):
+    page = await context.new_page()
+    page.set_default_timeout(180_000)
+    await page.goto(url + "/patient")
+    await page.locator(".st-key-predict button").wait_for()
+    for key, kind, value in FIXED:
+        await _enter(page, key, kind, value)
+    return page
+
+
+MISSED: list[str] = []  # submissions whose own result never showed (what showed instead)
+
+
+async def _submit(page, patient: Patient) -> float:
+    """Enter ``patient``'s age and liver Ki-67, submit, and wait for their own result;
+    seconds from the click to the result on screen (a result that never shows is
+    recorded in :data:`MISSED` with the time waited)."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    await _enter(page, "age", "number", str(patient.age))
+    await _enter(page, "met_ki67", "number", f"{patient.met_ki67:g}")
+    started = time.perf_counter()
+    await page.locator(".st-key-predict button").click()
+    try:
+        await page.wait_for_function(
+            "([sel, text]) => { const e = document.querySelector(sel);"
+            " return e !== null && e.innerText.trim() === text; }",
+            arg=[RESULT, patient.expected], timeout=120_000)
+    except PlaywrightTimeout:
+        shown = await page.locator(RESULT).all_inner_texts()
+        MISSED.append(f"expected {patient.expected}, shown {shown}")
+    return time.perf_counter() - started
+
+
+async def _exceptions(page) -> int:
+    return await page.locator("[data-testid='stException']").count()
+
+
+def _summary(values: list[float]) -> str:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return f"median {statistics.median(ordered):.3f} s, p95 {p95:.3f} s (n = {len(ordered)})"
+
+
+async def _run(url: str, server: subprocess.Popen, up: float, log: Path,
+               patients: list[Patient], upload_files: list[Path]) -> dict[str, float]:
+    from playwright.async_api import async_playwright
+
+    out: dict[str, float] = {}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        contexts = [await browser.new_context(viewport={"width": 1400, "height": 1000})
+                    for _ in range(SESSIONS + len(upload_files))]
+        first = await contexts[0].new_page()
+        await first.goto(url + "/patient")
+        await first.locator(".st-key-predict button").wait_for()
+        out["first_render_s"] = time.perf_counter() - up
+        await first.close()
+        started = time.perf_counter()
+        warm = await contexts[1].new_page()
+        await warm.goto(url + "/patient")
+        await warm.locator(".st-key-predict button").wait_for()
+        out["warm_render_s"] = time.perf_counter() - started
+        await warm.close()
+        print(f"Patient page: first render {out['first_render_s']:.2f} s after the server "
+              f"was up (goal {GOALS['first_render_s']} s); in a fresh tab of the warm "
+              f"server {out['warm_render_s']:.2f} s (reference)")
+
+        clinician = await _open_patient_page(contexts[0], url)
+        await _submit(clinician, patients[-1])  # the first estimate imports the figures
+        idle = [await _submit(clinician, patients[i % len(patients)]) for i in range(12)]
+        out["submit_median_s"] = statistics.median(idle)
+        print(f"one clinician, idle server: submit to result in the browser {_summary(idle)}"
+              f" (goal median <= {GOALS['submit_median_s']} s)")
+
+        pages = [clinician] + await asyncio.gather(
+            *[_open_patient_page(c, url) for c in contexts[1:SESSIONS]])
+        before = len(_server_runs(log))
+        times = await asyncio.gather(*[_submit(pg, patients[i]) for i, pg in enumerate(pages)])
+        errors = sum([await _exceptions(pg) for pg in pages])
+        runs = [r for r in _server_runs(log)[before:] if r[3]]
+        print(f"{SESSIONS} concurrent sessions, {SESSIONS} different patients: all {SESSIONS} "
+              f"estimates equal `predict` for their own patient; {errors} exceptions")
+        print(f"  browser submit to result {_summary(list(times))}")
+        print(f"  server script run per submit {_summary([r[1] for r in runs])}")
+
+        rss_before = _rss_mb(server.pid)
+        before = len(_server_runs(log))
+        per_session = SOAK // SESSIONS
+
+        async def soak(k: int, pg) -> list[float]:
+            return [await _submit(pg, patients[(k + 3 * j + 1) % len(patients)])
+                    for j in range(per_session)]
+
+        soaked = [t for ts in await asyncio.gather(*[soak(k, pg) for k, pg in
+                                                      enumerate(pages)]) for t in ts]
+        runs = _server_runs(log)[before:]
+        errors = sum([await _exceptions(pg) for pg in pages])
+        failed = sum(r[2] == "error" for r in runs)
+        out["memory_growth_mb"] = _rss_mb(server.pid) - rss_before
+        print(f"soak: {len(soaked)} submissions across {SESSIONS} sessions, each checked "
+              f"against `predict`; {errors} exceptions on the pages, {failed} failed runs")
+        print(f"  browser submit to result {_summary(soaked)}")
+        print(f"  server script run per submit {_summary([r[1] for r in runs if r[3]])}")
+        print(f"  server memory {rss_before:.0f} MB before, growth "
+              f"{out['memory_growth_mb']:+.1f} MB (goal < {GOALS['memory_growth_mb']:g} MB)")
+
+        idle = [await _submit(clinician, patients[i % len(patients)]) for i in range(6)]
+        uploads = []
+        for context, path in zip(contexts[SESSIONS:], upload_files, strict=True):
+            page = await context.new_page()
+            page.set_default_timeout(300_000)
+            await page.goto(url + "/cohort")
+            await page.locator(".st-key-cohort_file input[type=file]").wait_for(
+                state="attached")
+            uploads.append((page, path))
+        started = time.perf_counter()
+
+        async def upload(page, path: Path) -> float:
+            await page.locator(".st-key-cohort_file input[type=file]").set_input_files(
+                str(path))
+            n = sum(1 for _ in path.open()) - 1
+            await page.get_by_text(f"({n:,} patients)").first.wait_for()
+            return time.perf_counter() - started
+
+        tasks = [asyncio.create_task(upload(pg, path)) for pg, path in uploads]
+        during, k = [], 0
+        while not all(t.done() for t in tasks):
+            during.append(await _submit(clinician, patients[k % len(patients)]))
+            k += 1
+        upload_times = await asyncio.gather(*tasks)
+        out["upload_slowdown"] = statistics.median(during) / statistics.median(idle)
+        print(f"3 concurrent Cohort uploads ({', '.join(f'{sum(1 for _ in p.open()) - 1:,}' for p in upload_files)} "
+              f"patients; all shown after {max(upload_times):.1f} s): the Patient page's "
+              f"submit to result {_summary(during)} against {_summary(idle)} idle: "
+              f"{out['upload_slowdown']:.2f}x (goal <= {GOALS['upload_slowdown']:g}x)")
+        await browser.close()
+    return out
+
+
+def main() -> None:
+    if not os.path.exists(CHROMIUM):
+        print(f"skipped: {CHROMIUM} is missing")
+        return
+    from risk.synthetic.generator import cohort_csv_text, generate_cohort
+
+    print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+          "(the browsers share the server's cores)")
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        folder = Path(tmp)
+        patients = _patients(folder)
+        files = []
+        for n, seed in ((UPLOAD_N, 31), (1000, 32), (1000, 33)):
+            path = folder / f"cohort_{n}_{seed}.csv"
+            path.write_text(cohort_csv_text(generate_cohort(n, seed)))
+            files.append(path)
+        log = folder / "server.log"
+        port = _free_port()
+        server, up = _start_server(port, log)
+        try:
+            out = asyncio.run(_run(f"http://127.0.0.1:{port}", server, up, log, patients,
+                                   files))
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if MISSED:
+            print(f"{len(MISSED)} submissions never showed their own result, e.g. "
+                  + "; ".join(MISSED[:3]))
+        if "Traceback" in log.read_text():
+            print("the server logged a traceback:\n" + log.read_text()[-2000:])
+        met = [f"{k} {'met' if out[k] <= g else 'MISSED'}" for k, g in GOALS.items()]
+        print("goals: " + "; ".join(met))
+
+
+if __name__ == "__main__":
+    main()
