@@ -298,7 +298,10 @@ def _recalibrate_process(registry, data, *extra) -> subprocess.Popen:
 
 def test_two_recalibrations_at_the_same_time_both_land_intact(registry, tmp_path):
     data = write_csv(doubled_hazard_cohort(300), tmp_path / "centre.csv")
-    procs = [_recalibrate_process(registry, data, "--activate") for _ in range(2)]
+    # Both recalibrate "base" by name: without --model, a process that starts after the
+    # other has activated its version would (rightly) recalibrate that one instead.
+    procs = [_recalibrate_process(registry, data, "--model", "base", "--activate")
+             for _ in range(2)]
     versions = []
     for proc in procs:
         out, err = proc.communicate(timeout=300)
