@@ -32,7 +32,12 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         render_report_html as render_report_html,
         subgroup_rows as subgroup_rows,
     )
+    from risk.present.model_facts import (
+        ModelFacts as ModelFacts,
+        build_model_facts as build_model_facts,
+    )
     from risk.present.pdf import (
+        build_model_facts_pdf as build_model_facts_pdf,
         build_report as build_report,
     )
     from risk.present.pooled_html import (
@@ -56,6 +61,9 @@ _WHERE = {
     "render_report_html": "html",
     "subgroup_rows": "html",
     "build_report": "pdf",
+    "build_model_facts_pdf": "pdf",
+    "ModelFacts": "model_facts",
+    "build_model_facts": "model_facts",
     "pooled_forest_plot": "figures.pooling",
     "POOLED_MODEL_NAMES": "pooled_html",
     "pooled_rows": "pooled_html",
