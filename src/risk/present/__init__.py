@@ -32,6 +32,11 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         render_report_html as render_report_html,
         subgroup_rows as subgroup_rows,
     )
+    from risk.present.checklists import (
+        Checklists as Checklists,
+        build_checklists as build_checklists,
+        checklists_markdown as checklists_markdown,
+    )
     from risk.present.model_facts import (
         ModelFacts as ModelFacts,
         build_model_facts as build_model_facts,
@@ -64,6 +69,9 @@ _WHERE = {
     "build_model_facts_pdf": "pdf",
     "ModelFacts": "model_facts",
     "build_model_facts": "model_facts",
+    "Checklists": "checklists",
+    "build_checklists": "checklists",
+    "checklists_markdown": "checklists",
     "pooled_forest_plot": "figures.pooling",
     "POOLED_MODEL_NAMES": "pooled_html",
     "pooled_rows": "pooled_html",

@@ -26,7 +26,7 @@ SENDAK_CITATION = ("Sendak MP, Gao M, Brajer N, Balu S. Presenting machine learn
                    "information to clinical end users with model facts labels. npj Digit "
                    "Med 2020;3:41.")
 #: The level of every interval (the card's methods say how they are computed).
-INTERVAL_LEVEL = "95%"
+INTERVAL_PERCENT = "95%"
 SECTIONS = ("Summary", "Mechanism of risk score calculation", "Validation and performance",
             "Uses and directions", "Warnings", "Other information")
 #: The validation numbers of the label, in reading order, with their decimals.
@@ -110,7 +110,7 @@ def _lines(*lines: FactLine | None) -> tuple[FactLine, ...]:
 
 
 def _level() -> Part:
-    return Part(INTERVAL_LEVEL, "code:risk.present.model_facts:INTERVAL_LEVEL")
+    return Part(INTERVAL_PERCENT, "code:risk.present.model_facts:INTERVAL_PERCENT")
 
 
 def _horizons() -> Part:

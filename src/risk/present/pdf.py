@@ -39,8 +39,8 @@ from risk.model.patient_estimate import (
 )
 from risk.model.patient_grades import describe_grade, describe_grade_comparison
 from risk.model.prediction import describe_cutpoints
-from risk.present.model_facts import ModelFacts
 from risk.model.progression import PFS_AT_BIOPSY_NOTE, PFS_HORIZONS
+from risk.present.model_facts import ModelFacts
 
 TITLE = "Survival estimate - GEP-NET liver metastases"
 SYNTHETIC_WARNING = ("Every number in this report comes from a model trained on SYNTHETIC "
