@@ -39,7 +39,7 @@ from risk.model.progression import PFS_HORIZONS
 from risk.schema import HORIZONS_MONTHS
 
 if TYPE_CHECKING:
-    from risk.data.validation import Note
+    from risk.data.notes import Note
 
 __all__ = ["OUTPUT_COLUMNS", "PFS_OUTPUT_COLUMNS", "ScoreSummary", "score_file", "default_jobs", "output_table",
            "output_columns"]
@@ -77,7 +77,7 @@ class ScoreSummary:
         self.patients += chunk.patients
         for used, n in chunk.by_model.items():
             self.by_model[used] = self.by_model.get(used, 0) + n
-        from risk.data.validation import add_notes
+        from risk.data.notes import add_notes
 
         self.note_records = add_notes(self.note_records, chunk.notes)
         self.ignored_columns += [c for c in chunk.ignored if c not in self.ignored_columns]
@@ -172,12 +172,12 @@ def _set_scorer(model, version: str, params: dict[str, Any] | None = None,
 
 def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
     """Read, validate and (when valid) score one chunk."""
-    from risk.data.reading import read_csv_text
+    from risk.data.reading import read_cells
     from risk.data.validation import validate_cohort
 
     empty = np.array([], dtype=object), np.array([], dtype=np.int64)
     try:
-        raw = read_csv_text(chunk)
+        raw = read_cells(chunk)
     except ValidationError as exc:
         return _Chunk(first_row, *empty, summary=exc.summary, problems=exc.problems)
     ids, rows = chunk_ids(raw, first_row)
