@@ -51,7 +51,9 @@ def saved(book) -> bytes:
     book.properties.created = book.properties.modified = fixed
     out = io.BytesIO()
     book.save(out)
-    return rezipped(out.getvalue())
+    stamp = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*")
+    return rezipped(out.getvalue(), lambda name, body: stamp.sub(
+        rb"\g<1>2020-01-01T00:00:00Z", body) if name == "docProps/core.xml" else body)
 
 
 def rezipped(data: bytes, edit=None) -> bytes:

@@ -259,27 +259,30 @@ class _SheetReader:
             return ""
         if isinstance(value, bool):
             return "1" if value else "0"
-        if kind == "d" or not isinstance(value, int | float):
-            if kind != "d":
-                return str(value)
+        if kind == "d":  # an ISO date cell (t="d"): its serial number
             from openpyxl.utils.datetime import to_excel
 
             self.dates[column] = self.dates.get(column, 0) + 1
-            value = to_excel(value, self.book.epoch)
-        elif self._is_percent(int(cell["style_id"] or 0)):
+            return _number_text(to_excel(value, self.book.epoch))
+        if not isinstance(value, int | float):
+            return str(value)
+        style = int(cell["style_id"] or 0)
+        if style in self.book._date_formats:  # the serial number, as stored
+            self.dates[column] = self.dates.get(column, 0) + 1
+        elif self._is_percent(style):
             self.percent[column] = self.percent.get(column, 0) + 1
-            value = Decimal(repr(value)) * 100
-            return _number_text(float(value), value)
+            exact = Decimal(repr(value)) * 100
+            return _number_text(float(exact), exact)
         return _number_text(value)
 
     # ------------------------------------------------------------------ rows
     def _rows(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
         ws = self.ws
         self.source = ws._get_source()
-        self.parser = _parser_class()(
-            self.source, ws._shared_strings, data_only=True, epoch=self.book.epoch,
-            date_formats=self.book._date_formats,
-            timedelta_formats=self.book._timedelta_formats)
+        # no date formats: a date-formatted number stays the number stored (turning it
+        # into a date and back loses Excel's 29 February 1900, serial 60)
+        self.parser = _parser_class()(self.source, ws._shared_strings, data_only=True,
+                                      epoch=self.book.epoch)
         yield from self.parser.parse()
 
     def frame(self) -> pd.DataFrame:

@@ -202,7 +202,7 @@ def excel_corpus() -> dict[str, bytes]:
     no_value = _book(B3="=60+4")  # openpyxl writes the formula without a saved value
     return {
         "percent_ki67.xlsx": _book(),
-        "formula_cached.xlsx": with_cached_values(_book(B3="=60+4"), {"B3": 64}),
+        "formula_cached.xlsx": with_cached_values(_book(B3="=71+0.5"), {"B3": 71.5}),
         "formula_without_value.xlsx": no_value,
         "excel_error.xlsx": sheet_xml_edit(_book(), lambda t: t.replace(
             '<c r="B4" t="n"><v>55</v></c>', '<c r="B4" t="e"><f>1/0</f><v>#DIV/0!</v></c>')),
