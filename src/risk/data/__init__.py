@@ -26,7 +26,10 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         unmatched_columns as unmatched_columns,
     )
     from risk.data.export import (
+        XlsxTable as XlsxTable,
         to_csv_bytes as to_csv_bytes,
+        to_xlsx_bytes as to_xlsx_bytes,
+        xlsx_rows as xlsx_rows,
     )
     from risk.data.reading import (
         is_workbook as is_workbook,
@@ -62,6 +65,9 @@ _WHERE = {
     "suggest_mapping": "columns",
     "unmatched_columns": "columns",
     "to_csv_bytes": "export",
+    "to_xlsx_bytes": "export",
+    "XlsxTable": "export",
+    "xlsx_rows": "export",
     "read_cells": "reading",
     "read_source_bytes": "reading",
     "is_workbook": "reading",
