@@ -9,6 +9,7 @@ settings, library versions) and its id is printed on the last line.
 
 Examples
   python -m risk train --data cohort.csv
+  python -m risk train --data cohort.xlsx --sheet Patients
   python -m risk train --data cohort.csv --activate --version centre-a-2026
   python -m risk train --data cohort.csv --penalizer 0.1 --seed 7
   python -m risk train --data cohort.csv --evaluate 200   # store a validation report

@@ -12,6 +12,7 @@ holds each of ours (train, evaluate and recalibrate take the same option).
 
 Examples
   python -m risk validate --data cohort.csv --purpose training
+  python -m risk validate --data cohort.xlsx --sheet Patients --purpose training
   python -m risk validate --data export.csv --purpose training --columns age=Age_years
 """
 
