@@ -173,3 +173,22 @@ def test_fhir_out_must_not_overwrite_the_input(cli_bundle, capsys):
     code = main(["predict", "--model-dir", str(MODELS), "--input", str(folder / "in.csv"),
                  "--output", str(folder / "o3.csv"), "--fhir-out", str(folder / "in.csv")])
     assert code == 2 and "different file" in capsys.readouterr().err
+
+
+def test_a_workbook_in_and_out_gives_the_csv_bundle(cli_bundle, capsys):
+    from workbooks import cohort_rows, workbook_bytes
+
+    folder = cli_bundle[3]
+    rows, formats = cohort_rows((folder / "in.csv").read_text())  # Ki-67 as 19.0%
+    (folder / "in.xlsx").write_bytes(workbook_bytes(rows, formats=formats))
+    code = main(["predict", "--model-dir", str(MODELS), "--input", str(folder / "in.xlsx"),
+                 "--output", str(folder / "out.xlsx"), "--fhir-out", str(folder / "x.json")])
+    assert code == 0, capsys.readouterr().err
+    ours, theirs = json.loads((folder / "x.json").read_bytes()), cli_bundle[0]
+    for a, b in zip(_of(ours, "RiskAssessment"), _of(theirs, "RiskAssessment"), strict=True):
+        assert [p["probabilityDecimal"] for p in a["prediction"]] == pytest.approx(
+            [p["probabilityDecimal"] for p in b["prediction"]], abs=1e-11)
+    values = [{k: v for k, v in o.items() if k.startswith("value")}
+              for o in _of(ours, "Observation")]
+    assert values == [{k: v for k, v in o.items() if k.startswith("value")}
+                      for o in _of(theirs, "Observation")]
