@@ -21,10 +21,15 @@ def facts_section(served, synthetic: bool) -> None:
                "filled from this version's model card and its stored validation.")
     with st.container(key="model_facts", border=True):
         st.markdown(f"### Model facts: {as_plain_markdown(facts.version)}")
-        for section in facts.sections:
-            st.markdown(f"**{section.title}**")
-            st.markdown("\n".join(f"- {as_plain_markdown(line.text)}"
-                                  for line in section.lines))
+        half = (len(facts.sections) + 1) // 2  # two columns: the label reads as one page
+        for column, sections in zip(st.columns(2, gap="large"),
+                                    (facts.sections[:half], facts.sections[half:]),
+                                    strict=True):
+            with column:
+                for section in sections:
+                    st.markdown(f"**{section.title}**")
+                    st.markdown("\n".join(f"- {as_plain_markdown(line.text)}"
+                                          for line in section.lines))
     st.download_button("Download the Model Facts label (PDF)",
                        data=lambda: build_model_facts_pdf(facts),
                        file_name=f"model-facts-{served.version}.pdf", mime="application/pdf",
