@@ -10,6 +10,7 @@ from risk.present import (
     build_checklists,
     build_model_facts,
     build_model_facts_pdf,
+    checklists_html,
     checklists_markdown,
 )
 from riskapp.charts import as_plain_markdown, static_table
@@ -53,7 +54,16 @@ def checklists_section(served, synthetic: bool) -> None:
                                     "Applicability": a.applicability or "not judged",
                                     "Where": a.where} for a in lists.probast]),
                      hide_index=True)
-    st.download_button("Download both checklists (Markdown)",
-                       data=checklists_markdown(lists).encode("utf-8"),
-                       file_name=f"checklists-{served.version}.md", mime="text/markdown",
-                       key="checklists_md", icon=":material/download:", on_click="ignore")
+    left, right = st.columns(2)
+    with left:
+        st.download_button("Download both checklists (Markdown)",
+                           data=checklists_markdown(lists).encode("utf-8"),
+                           file_name=f"checklists-{served.version}.md", mime="text/markdown",
+                           key="checklists_md", icon=":material/download:", on_click="ignore")
+    with right:
+        page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>"
+                f"Checklists</title></head><body>{checklists_html(lists)}</body></html>")
+        st.download_button("Download both checklists (HTML)", data=page.encode("utf-8"),
+                           file_name=f"checklists-{served.version}.html", mime="text/html",
+                           key="checklists_html", icon=":material/download:",
+                           on_click="ignore")

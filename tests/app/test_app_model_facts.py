@@ -52,3 +52,4 @@ def test_checklists_tab_lists_every_tripod_item():
     assert len(probast) == 8
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download both checklists (Markdown)" in labels
+    assert "Download both checklists (HTML)" in labels

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from risk.present import build_checklists, checklists_markdown
+from risk.present import build_checklists, checklists_html, checklists_markdown
 from risk.present.checklists import ADDRESSED, NOT_ADDRESSED, NOT_APPLICABLE, PARTLY
 from risk.registry import ModelCard, Registry
 
@@ -69,3 +69,12 @@ def test_markdown_lists_every_item(shipped):
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     assert [r.split("|")[1].strip() for r in rows[1:1 + len(TRIPOD_ITEMS)]] == TRIPOD_ITEMS
     assert text.count("| Model evaluation |") == 4
+
+
+def test_html_lists_every_item_escaped(shipped):
+    import re
+
+    text = checklists_html(shipped[1])
+    cells = re.findall(r"<tr><td>([^<]*)</td>", text)
+    assert cells[:len(TRIPOD_ITEMS)] == TRIPOD_ITEMS
+    assert "models/&lt;version&gt;/card.json" in text and "<version>" not in text

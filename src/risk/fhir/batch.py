@@ -50,11 +50,10 @@ def write_file_bundle(input_path: str | os.PathLike[str], predictions_path: str 
     assessments = []
     for i, file_row in enumerate(rows):
         summary = predictions.iloc[i].to_dict()
-        alive = summary.get("alive_months") or alive_months
-        alive = None if is_blank(alive) else float(alive)
+        given = summary.get("alive_months") or alive_months  # the output says, per row
         assessments.append(Assessment(
             _entered(raw.iloc[int(file_row) - 1].to_dict(), result.frame.iloc[i].to_dict()),
-            summary, alive))
+            summary, None if given is None or is_blank(given) else float(given)))
     target = Path(out_path)
     tmp = target.with_name(f".{target.name}.tmp")
     try:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     from risk.present.checklists import (
         Checklists as Checklists,
         build_checklists as build_checklists,
+        checklists_html as checklists_html,
         checklists_markdown as checklists_markdown,
     )
     from risk.present.model_facts import (
@@ -71,6 +72,7 @@ _WHERE = {
     "build_model_facts": "model_facts",
     "Checklists": "checklists",
     "build_checklists": "checklists",
+    "checklists_html": "checklists",
     "checklists_markdown": "checklists",
     "pooled_forest_plot": "figures.pooling",
     "POOLED_MODEL_NAMES": "pooled_html",

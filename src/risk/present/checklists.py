@@ -12,6 +12,7 @@ stored, whether the data are synthetic).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -232,3 +233,27 @@ def checklists_markdown(lists: Checklists) -> str:
               f"{a.judgement} | {a.applicability or 'not judged'} | {_cell(a.where)} |"
               for a in lists.probast]
     return "\n".join(lines) + "\n"
+
+
+def _html_table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def checklists_html(lists: Checklists) -> str:
+    """Both checklists as an HTML fragment (headings and tables, every text escaped), for
+    the end of the evaluation report and the Model page's download."""
+    tripod = _html_table(["Item", "Section", "Title", "Status", "Where addressed"],
+                         [[i.number, i.section, i.title, i.status, i.where]
+                          for i in lists.tripod])
+    probast = _html_table(
+        ["Part", "Domain", "Concern", "Answer", "Judgement", "Applicability", "Where"],
+        [[a.part, a.domain, a.concern, a.answer, a.judgement,
+          a.applicability or "not judged", a.where] for a in lists.probast])
+    return (f"<h2>Reporting checklists (model version {escape(lists.version)})</h2>"
+            f"<h3>TRIPOD+AI</h3><p class='muted'>{escape(TRIPOD_CITATION)} Titles in our "
+            f"words.</p>{tripod}<h3>PROBAST+AI</h3><p class='muted'>"
+            f"{escape(PROBAST_CITATION)} The domains' concerns in our words; the tool's own "
+            f"answers.</p>{probast}")
