@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from risk.cli.models import add_model_dir
+
+if TYPE_CHECKING:
+    from risk.registry import KeyStore, Signer
 
 HELP = "list, make and trust the keys that sign model versions; sign a version"
 
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _new(keys, args: argparse.Namespace) -> None:
+def _new(keys: KeyStore, args: argparse.Namespace) -> None:
     from risk.registry import write_key_pair
 
     if args.out is not None:
@@ -88,7 +92,7 @@ def _new(keys, args: argparse.Namespace) -> None:
           "signed with it and its public half is trusted")
 
 
-def _sign(keys, args: argparse.Namespace) -> None:
+def _sign(keys: KeyStore, args: argparse.Namespace) -> None:
     from risk.registry import Registry, load_signer
 
     signer = load_signer(args.key) if args.key else keys.site_signer()
@@ -98,17 +102,17 @@ def _sign(keys, args: argparse.Namespace) -> None:
     registry.sign(args.version, signer)
     trusted = signer.key_id in keys.trusted()
     print(f"signed model version {args.version} with key {signer.key_id}"
-          + ("" if trusted else f"; this key is not trusted here, so the version is refused "
-             f"until 'python -m risk keys trust' is given its public half"))
+          + ("" if trusted else "; this key is not trusted here, so the version is refused "
+             "until 'python -m risk keys trust' is given its public half"))
 
 
-def created_notice(keys, signer) -> str:
+def created_notice(keys: KeyStore, signer: Signer) -> str:
     """Said when a save made the site's signing key on first use."""
     return (f"created this site's signing key {signer.key_id} in {keys.root} (first save "
             "here); its public half is trusted: see 'python -m risk keys list'")
 
 
-def format_keys(keys) -> str:
+def format_keys(keys: KeyStore) -> str:
     trusted = keys.trusted()
     site = keys.site_key_path
     signing = None

@@ -17,6 +17,7 @@ from pathlib import Path
 from risk.errors import RegistryError
 from risk.registry.keys import KEYS_DIR_ENV, KeyStore, Signer, TrustedKey
 from risk.registry.version import SIGNATURE_FILE, read_file
+
 #: Prefixed to what is signed, so a manifest signature means nothing anywhere else.
 DOMAIN = b"gepnet-risk model manifest v1\n"
 

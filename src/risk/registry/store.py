@@ -40,7 +40,6 @@ from typing import Any
 import risk
 from risk.errors import RegistryError
 from risk.registry.card import ModelCard
-from risk.registry.keys import KeyStore, Signer, TrustedKey
 from risk.registry.files import (  # noqa: F401 - part of this module's API
     TMP_PREFIX,
     canonical_json,
@@ -51,15 +50,17 @@ from risk.registry.files import (  # noqa: F401 - part of this module's API
     sha256,
     write_synced,
 )
+from risk.registry.keys import KeyStore, Signer, TrustedKey
 from risk.registry.lineage import trained_on_synthetic
 from risk.registry.pointer import active_stack, read_pointer, write_pointer  # noqa: F401
-from risk.registry.signing import SIGNATURE_FILE, check_signature_file, sign_manifest
+from risk.registry.signing import check_signature_file, sign_manifest
 from risk.registry.version import (  # noqa: F401 - part of this module's API
     CARD_FILE,
     MANIFEST_FILE,
     MODEL_FILE,
     POINTER_FILE,
     RESERVED_NAMES,
+    SIGNATURE_FILE,
     VERSION_FILES,
     check_version_name,
     parse_card,
