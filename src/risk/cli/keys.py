@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from risk.cli.models import add_model_dir
 
 if TYPE_CHECKING:
-    from risk.registry import KeyStore, Signer
+    from risk.registry import KeyStore, Registry, Signer
 
 HELP = "list, make and trust the keys that sign model versions; sign a version"
 
@@ -104,6 +104,15 @@ def _sign(keys: KeyStore, args: argparse.Namespace) -> None:
     print(f"signed model version {args.version} with key {signer.key_id}"
           + ("" if trusted else "; this key is not trusted here, so the version is refused "
              "until 'python -m risk keys trust' is given its public half"))
+
+
+def site_signer(registry: Registry) -> Signer:
+    """The key ``train`` and ``recalibrate`` sign with: the site's, made on first use
+    (and said so)."""
+    signer = registry.keys.site_signer()
+    if signer.created:
+        print(created_notice(registry.keys, signer), flush=True)
+    return signer
 
 
 def created_notice(keys: KeyStore, signer: Signer) -> str:
