@@ -91,7 +91,7 @@ def roll_back(access: Access) -> str:
 
 def previous_active(reg: Registry) -> str | None:
     """The version a rollback would serve (None when there is none)."""
-    stack = active_stack(reg.history())
+    stack = active_stack(reg.history(tolerate_damage=True))
     return stack[-2] if len(stack) >= 2 else None
 
 
@@ -133,7 +133,7 @@ def activation_controls(access: Access, version: str, key: str,
                         reviewed: str = "the validation report") -> None:
     """A confirmation checkbox and a button: nothing is activated by one click."""
     reg = registry()
-    if reg.active_version() == version:
+    if reg.active_version(tolerate_damage=True) == version:
         st.success(f"Version {version} is the active model.", icon=":material/check_circle:")
         return
     confirmed = st.checkbox(
@@ -195,7 +195,7 @@ def retrain_versions_section(access: Access) -> None:
         st.info(f"No model versions in {reg.root} yet.")
         return
     st.dataframe(table, hide_index=True, width="stretch", key="versions_table")
-    active = reg.active_version()
+    active = reg.active_version(tolerate_damage=True)
     previous = previous_active(reg)
     st.markdown("**Roll back**")
     if previous:
@@ -223,7 +223,7 @@ def retrain_versions_section(access: Access) -> None:
                    icon=":material/rocket_launch:"):
             _change(lambda: activate_version(access, chosen),
                     lambda v: f"Version {v} is now the active model.")
-    history = reg.history()
+    history = reg.history(tolerate_damage=True)
     if history:
         with st.expander("Activation history"):
             st.dataframe(pd.DataFrame(history)[["utc", "action", "version", "previous"]],

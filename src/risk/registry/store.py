@@ -131,14 +131,15 @@ class Registry:
         return f"Registry({str(self.root)!r})"
 
     # ----------------------------------------------------------------- reading
-    def active_version(self) -> str | None:
-        """The served version's name, or None when nothing is active (cheap)."""
-        pointer = self._read_pointer()
+    def active_version(self, tolerate_damage: bool = False) -> str | None:
+        """The served version's name, or None when nothing is active (cheap); a damaged
+        pointer raises a RegistryError, or reads as None with ``tolerate_damage``."""
+        pointer = self._read_pointer(tolerate_damage)
         return pointer["active"] if pointer else None
 
-    def history(self) -> list[dict[str, Any]]:
+    def history(self, tolerate_damage: bool = False) -> list[dict[str, Any]]:
         """Activations and rollbacks, oldest first (versions and times only)."""
-        pointer = self._read_pointer()
+        pointer = self._read_pointer(tolerate_damage)
         return list(pointer["history"]) if pointer else []
 
     def versions(self) -> list[str]:
@@ -322,7 +323,7 @@ class Registry:
     def _check_against_pointer(self, version: str, manifest_bytes: bytes,
                                pointer: dict[str, Any] | None = None) -> None:
         """The active version must be the one activated, manifest included."""
-        pointer = pointer if pointer is not None else self._read_pointer()
+        pointer = pointer if pointer is not None else self._read_pointer(tolerate_damage=True)
         if pointer and pointer["active"] == version and \
                 pointer.get("manifest_sha256") != sha256(manifest_bytes):
             raise RegistryError(
