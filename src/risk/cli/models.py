@@ -80,12 +80,12 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({**shown, "card": shown["card"].to_dict()}, indent=1, sort_keys=True)
               if args.json else format_card(shown))
     elif args.action == "activate":
-        previous = registry.active_version()
+        previous = registry.active_version(tolerate_damage=True)
         registry.activate(args.version)
         print(f"active model: {args.version} (it already was)" if previous == args.version
               else f"active model: {args.version} (was {previous or 'none'})")
     elif args.action == "rollback":
-        previous = registry.active_version()
+        previous = registry.active_version(tolerate_damage=True)
         version = registry.rollback()
         print(f"active model: {version} (rolled back from {previous})")
     elif args.action == "history":
