@@ -51,7 +51,7 @@ def _horizon_metrics(est: PatientEstimate) -> None:
         with column, st.container(key=f"surv_{months}", border=True):
             if est.estimate.survived(months):
                 st.metric(f"Survival at {HORIZON_WORDS[months]}", "reached")
-                st.caption(f"Already survived: alive at {est.alive_months:g} months.")
+                st.caption(f"{figures.ALREADY_SURVIVED}: alive at {est.alive_months:g} months.")
                 continue
             st.metric(f"Survival at {HORIZON_WORDS[months]}", percent(value))
             st.caption(f"95% CI {percent(low)} to {percent(up)}"

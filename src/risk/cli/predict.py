@@ -54,8 +54,8 @@ Examples
   python -m risk predict --input patients.csv --output predictions.csv
   python -m risk predict --input patients.csv --output out.csv --model synthetic-v1
   python -m risk predict --input patients.csv --output out.csv --alive-months 24
-  python -m risk predict --input patients.csv --output out.csv --fhir-out bundle.json
   python -m risk predict --input cohort.xlsx --sheet Patients --output predictions.xlsx
+  python -m risk predict --input patients.csv --output out.csv --fhir-out bundle.json
 """
 
 from __future__ import annotations
