@@ -138,7 +138,7 @@ class CohortResult:
     median_follow_up_months: float | None
     #: Each patient's data row in the file (1 = the first under the header): blank rows
     #: are skipped, so a later check can still name the row a person sees.
-    row_numbers: np.ndarray | None = None
+    row_numbers: np.ndarray
 
     @property
     def notes(self) -> list[str]:

@@ -12,6 +12,7 @@ grades. One patient (:func:`grade_sensitivity`, for the page and the report) and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,11 @@ from risk.grade_uncertainty import (
     grade_uncertainty,
 )
 from risk.schema import GRADES
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+    from risk.model.pair import BiopsyRiskModel
 
 #: For each site: the grade and the counts it rests on (Ki-67, mitoses, cells counted).
 GRADE_COUNTS = {site: (f"{site}_grade", f"{site}_ki67", f"{site}_mitoses",
@@ -95,15 +101,17 @@ def with_grade(frame: pd.DataFrame, grade_column: str, grade: str) -> pd.DataFra
     return out.assign(grade_change=change.to_numpy(), grade_change_steps=steps.to_numpy())
 
 
-def _survival_under(model, frame: pd.DataFrame, grade_column: str, grade: str,
-                    alive_months=None, months: int = SENSITIVITY_MONTHS) -> np.ndarray:
+def _survival_under(model: BiopsyRiskModel, frame: pd.DataFrame, grade_column: str,
+                    grade: str, alive_months: ArrayLike | None = None,
+                    months: int = SENSITIVITY_MONTHS) -> NDArray[np.float64]:
     """(n, 3): survival at ``months``, lower, upper, with that grade (conditional on
     being alive at ``alive_months``, one number or one per patient, as the estimate is)."""
     changed = with_grade(frame, grade_column, grade)
     table = (model.predict(changed) if alive_months is None else
              model.predict(changed, alive_months=alive_months)).table
     columns = [f"surv_{months}{part}" for part in ("", "_lower", "_upper")]
-    return table[columns].to_numpy(dtype=float)
+    survival: NDArray[np.float64] = table[columns].to_numpy(dtype=float)
+    return survival
 
 
 def _counts(row: pd.Series, site: str) -> GradeUncertainty | None:
@@ -111,7 +119,7 @@ def _counts(row: pd.Series, site: str) -> GradeUncertainty | None:
     return grade_uncertainty(row.get(ki67), row.get(mitoses), row.get(cells))
 
 
-def _chances_given_alive(model, patient: pd.DataFrame, grade_column: str,
+def _chances_given_alive(model: BiopsyRiskModel, patient: pd.DataFrame, grade_column: str,
                          uncertainty: GradeUncertainty,
                          alive_months: float | None) -> dict[str, float]:
     """P(each allowed grade | the counts), and given alive at ``alive_months`` updated by
@@ -120,7 +128,7 @@ def _chances_given_alive(model, patient: pd.DataFrame, grade_column: str,
     chances = {g: float(uncertainty.probabilities[g]) for g in uncertainty.grades}
     if not alive_months:
         return chances
-    weighted = {}
+    weighted: dict[str, float] = {}
     for grade, p in chances.items():
         curve = model.predict(with_grade(patient, grade_column, grade)).curves[0]
         months = np.arange(len(curve), dtype=float)
@@ -130,7 +138,7 @@ def _chances_given_alive(model, patient: pd.DataFrame, grade_column: str,
     return {g: w / total * kept for g, w in weighted.items()} if total > 0 else chances
 
 
-def grade_sensitivity(model, patient: pd.DataFrame,
+def grade_sensitivity(model: BiopsyRiskModel, patient: pd.DataFrame,
                       alive_months: float | None = None) -> GradeSensitivity | None:
     """The estimates under each allowed grade, for each grade of ``patient`` (a one-row
     canonical frame) in doubt; None when no grade is (or none rests on a count). Given
@@ -155,7 +163,7 @@ def grade_sensitivity(model, patient: pd.DataFrame,
     return GradeSensitivity(months, tuple(sites)) if sites else None
 
 
-def with_grade_sensitivity(model, frame: pd.DataFrame, table: pd.DataFrame,
+def with_grade_sensitivity(model: BiopsyRiskModel, frame: pd.DataFrame, table: pd.DataFrame,
                            alive_months: np.ndarray | None = None) -> pd.DataFrame:
     """``table`` (the predictions of ``frame``, row for row) with
     :data:`GRADE_SENSITIVITY_COLUMNS`; the model predicts again only the patients whose
