@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import risk
 from risk.errors import RegistryError
@@ -63,6 +63,9 @@ from risk.registry.version import (  # noqa: F401 - part of this module's API
     read_file,
 )
 
+if TYPE_CHECKING:
+    from risk.model.pair import BiopsyRiskModel
+
 LOCK_FILE = ".lock"
 #: Environment variable that moves the default registry folder.
 MODEL_DIR_ENV = "RISK_MODEL_DIR"
@@ -84,7 +87,7 @@ class LoadedModel:
     """A verified model version: its name, the fitted model and its card."""
 
     version: str
-    model: object  # risk.model.BiopsyRiskModel
+    model: BiopsyRiskModel
     card: ModelCard
     synthetic: bool = False  # rests on the shipped synthetic cohort (registry_lineage)
 
