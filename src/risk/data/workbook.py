@@ -42,7 +42,6 @@ from risk.schema import BY_NAME, MAX_ROWS
 
 if TYPE_CHECKING:
     from openpyxl.workbook import Workbook
-    from openpyxl.worksheet._reader import WorkSheetParser
 
 __all__ = ["SheetOrigin", "origin_of", "read_workbook", "workbook_sheets", "ole_refusal",
            "EMPTY_RUN"]
@@ -194,7 +193,7 @@ def read_workbook(data: bytes, sheet: str | None = None) -> pd.DataFrame:
         book.close()
 
 
-def _parser_class() -> type[WorkSheetParser]:
+def _parser_class() -> Any:  # a subclass of openpyxl's (untyped) parser
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
     class FormulaAware(WorkSheetParser):  # type: ignore[misc]  # openpyxl is untyped
