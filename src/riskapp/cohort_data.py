@@ -47,10 +47,17 @@ class CohortSource:
     data: bytes = field(repr=False)
     digest: str
     synthetic: bool = False
+    sheet: str | None = None  # the workbook's sheet chosen (None: a CSV, or the first)
 
     @classmethod
-    def from_bytes(cls, name: str, data: bytes, synthetic: bool = False) -> CohortSource:
-        return cls(name, data, hashlib.sha256(data).hexdigest(), synthetic)
+    def from_bytes(cls, name: str, data: bytes, synthetic: bool = False,
+                   sheet: str | None = None) -> CohortSource:
+        return cls(name, data, hashlib.sha256(data).hexdigest(), synthetic, sheet)
+
+    @property
+    def key(self) -> str:
+        """What names the shown cohort in the caches: the bytes' digest (and sheet)."""
+        return self.digest if self.sheet is None else f"{self.digest}:{self.sheet}"
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)
@@ -59,10 +66,11 @@ def shipped_source() -> CohortSource:
     return CohortSource.from_bytes(SHIPPED_NAME, SHIPPED_COHORT.read_bytes(), synthetic=True)
 
 
-def uploaded_source(name: str, data: bytes) -> CohortSource:
-    """An uploaded file; synthetic when it is the shipped synthetic cohort byte for byte
-    (its numbers are then labelled synthetic like the default view's)."""
-    source = CohortSource.from_bytes(name, data)
+def uploaded_source(name: str, data: bytes, sheet: str | None = None) -> CohortSource:
+    """An uploaded file (``sheet``: of a workbook); synthetic when it is the shipped
+    synthetic cohort byte for byte (its numbers are then labelled synthetic like the
+    default view's)."""
+    source = CohortSource.from_bytes(name, data, sheet=sheet)
     if source.digest == shipped_source().digest:
         return CohortSource(name, data, source.digest, synthetic=True)
     return source
@@ -97,10 +105,11 @@ class LoadedCohort:
         return self.ok and bool(self.frame["biopsy_complication"].notna().any())
 
 
-def parse_cohort(data: bytes, digest: str) -> LoadedCohort:
-    """Read and validate a cohort file (the command line's rules and messages)."""
+def parse_cohort(data: bytes, digest: str, sheet: str | None = None) -> LoadedCohort:
+    """Read and validate a cohort file, CSV or a workbook's ``sheet`` (the command
+    line's rules and messages); ``digest`` names it (:attr:`CohortSource.key`)."""
     try:
-        result = load_cohort(data, purpose="cohort")
+        result = load_cohort(data, purpose="cohort", sheet=sheet)
     except ValidationError as exc:
         return LoadedCohort(digest, None, exc.summary, tuple(exc.problems))
     return LoadedCohort(digest, result.frame, notes=tuple(result.notes),
@@ -109,13 +118,14 @@ def parse_cohort(data: bytes, digest: str) -> LoadedCohort:
 
 @st.cache_resource(show_spinner="Checking the cohort file...", max_entries=MAX_COHORTS,
                    ttl=CACHE_TTL_SECONDS)
-def _cached_cohort(digest: str, _data: bytes) -> LoadedCohort:
-    return parse_cohort(_data, digest)
+def _cached_cohort(key: str, sheet: str | None, _data: bytes) -> LoadedCohort:
+    return parse_cohort(_data, key, sheet)
 
 
 def load_shown_cohort(source: CohortSource) -> LoadedCohort:
-    """The validated cohort of ``source``, parsed once per file (by its SHA-256)."""
-    return _cached_cohort(source.digest, source.data)
+    """The validated cohort of ``source``, parsed once per file and sheet (by the
+    file's SHA-256)."""
+    return _cached_cohort(source.key, source.sheet, source.data)
 
 
 # --------------------------------------------------------------------------- filters

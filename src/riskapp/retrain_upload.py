@@ -26,9 +26,16 @@ from risk.data import (
 )
 from risk.errors import Problem, ValidationError
 from risk.registry import TrainingData, data_fingerprint
-from riskapp.uploads import UPLOAD_TYPES, check_upload_name, problems_table
+from riskapp.uploads import (
+    UPLOAD_TYPES,
+    check_upload_name,
+    problems_table,
+    rows_caption,
+    sheet_picker,
+)
 
 RETRAIN_UPLOAD_KEY = "cohort_file"
+RETRAIN_SHEET_KEY = "retrain_sheet"
 _RAW = "retrain_raw"  # (digest, text-cell frame) of the current file
 _VALIDATED = "retrain_validated"  # (digest, mapping items) -> CohortUpload
 NOT_IN_FILE = ""
@@ -53,14 +60,16 @@ class CohortUpload:
         return self.result is not None
 
 
-def read_raw(name: str, data: bytes) -> pd.DataFrame:
-    """The file's text cells; ValidationError for a non-CSV name or an unreadable file."""
+def read_raw(name: str, data: bytes, sheet: str | None = None) -> pd.DataFrame:
+    """The file's text cells (``sheet`` of a workbook); ValidationError for a name that
+    is not a CSV's or a workbook's, or an unreadable file."""
     check_upload_name(name)
-    return read_cells(data)
+    return read_cells(data, sheet)
 
 
 def validate_upload(name: str, data: bytes, mapping: dict | None = None,
-                    raw: pd.DataFrame | None = None) -> CohortUpload:
+                    raw: pd.DataFrame | None = None, sheet: str | None = None
+                    ) -> CohortUpload:
     """Read, match and validate an uploaded training cohort (pure: no Streamlit).
 
     Parameters
@@ -70,11 +79,13 @@ def validate_upload(name: str, data: bytes, mapping: dict | None = None,
         Schema column -> the file's column (blank values ignored).
     raw : DataFrame, optional
         The text cells, when already read (:func:`read_raw`).
+    sheet : str, optional
+        The workbook's sheet (default: its first worksheet).
     """
     digest = hashlib.sha256(data).hexdigest()
     mapping = {k: v for k, v in (mapping or {}).items() if v}
     try:
-        raw = read_raw(name, data) if raw is None else raw
+        raw = read_raw(name, data, sheet) if raw is None else raw
         result = validate_cohort(apply_column_mapping(raw, mapping), purpose="training")
     except ValidationError as exc:
         return CohortUpload(name, digest, mapping, problems=exc.problems, summary=exc.summary)
@@ -85,7 +96,7 @@ def validate_upload(name: str, data: bytes, mapping: dict | None = None,
 def upload_section() -> CohortUpload | None:
     """Uploader, column matching and validation report; the valid cohort or None."""
     uploaded = st.file_uploader(
-        "Cohort file (CSV, UTF-8)", type=UPLOAD_TYPES, key=RETRAIN_UPLOAD_KEY,
+        "Cohort file (CSV, UTF-8, or Excel .xlsx)", type=UPLOAD_TYPES, key=RETRAIN_UPLOAD_KEY,
         help="One row per patient with the columns of the data dictionary, including the "
              "outcomes os_months and death. The file stays in memory and is never saved.")
     if uploaded is None:
@@ -95,31 +106,37 @@ def upload_section() -> CohortUpload | None:
         return None
     name, data = str(uploaded.name or "upload"), uploaded.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    raw = _raw_cells(name, data, digest)
+    try:
+        sheet = sheet_picker(data, RETRAIN_SHEET_KEY)
+    except ValidationError as exc:
+        show_validation(CohortUpload(name, digest, problems=exc.problems, summary=exc.summary))
+        return None
+    raw = _raw_cells(name, data, digest, sheet)
     if raw is None:
         return None
     mapping = _mapping_widgets(list(raw.columns))
-    cache_key = (digest, tuple(sorted(mapping.items())))
+    cache_key = (digest, sheet, tuple(sorted(mapping.items())))
     cached = st.session_state.get(_VALIDATED)
     if cached is None or cached[0] != cache_key:
-        cached = (cache_key, validate_upload(name, data, mapping, raw=raw))
+        cached = (cache_key, validate_upload(name, data, mapping, raw=raw, sheet=sheet))
         st.session_state[_VALIDATED] = cached
     outcome = cached[1]
     show_validation(outcome)
     return outcome if outcome.ok else None
 
 
-def _raw_cells(name: str, data: bytes, digest: str) -> pd.DataFrame | None:
+def _raw_cells(name: str, data: bytes, digest: str, sheet: str | None
+               ) -> pd.DataFrame | None:
     held = st.session_state.get(_RAW)
-    if held is not None and held[0] == digest:
+    if held is not None and held[0] == (digest, sheet):
         return held[1]
     try:
-        raw = read_raw(name, data)
+        raw = read_raw(name, data, sheet)
     except ValidationError as exc:
         st.session_state.pop(_RAW, None)
         show_validation(CohortUpload(name, digest, problems=exc.problems, summary=exc.summary))
         return None
-    st.session_state[_RAW] = (digest, raw)
+    st.session_state[_RAW] = ((digest, sheet), raw)
     for key in [k for k in st.session_state if str(k).startswith("map_")]:
         del st.session_state[key]  # another file: its own suggestions
     return raw
@@ -161,9 +178,10 @@ def show_validation(outcome: CohortUpload) -> None:
                  icon=":material/error:")
         table = problems_table(outcome.problems)
         if len(table) <= WRAPPED_PROBLEMS:  # whole sentences, wrapped
-            st.table(table.set_index("Row"))
+            st.table(table.set_index(table.columns[0]))
         else:
             st.dataframe(table, hide_index=True, width="stretch", key="upload_problems")
+        st.caption(rows_caption(outcome.problems))
         return
     result = outcome.result
     follow = result.median_follow_up_months

@@ -234,15 +234,15 @@ def test_identifier_column_is_refused(model):
 
 
 def test_a_file_that_is_not_a_csv_is_refused_on_the_server(model):
-    at = upload(cohort_page(), "cohort.xlsx", b"PK\x03\x04 not really a workbook")
-    assert "cohort.xlsx" in as_read(at.error[0].value)
-    assert "not a CSV file" in problems(at)["Problem"].iloc[0]
+    at = upload(cohort_page(), "cohort.pdf", b"%PDF-1.7 not a table")
+    assert "cohort.pdf" in as_read(at.error[0].value)
+    assert "neither a CSV file nor an Excel workbook" in problems(at)["Problem"].iloc[0]
     assert not at.get("plotly_chart")
 
 
 def test_a_binary_file_named_csv_gets_the_readers_message(model):
     at = upload(cohort_page(), "cohort.csv", b"PK\x03\x04\x00\x00binary")
-    assert "Excel workbook" in problems(at)["Problem"].iloc[0]
+    assert "damaged zip archive" in problems(at)["Problem"].iloc[0]
 
 
 # --------------------------------------------------------------------------- filters
