@@ -11,6 +11,7 @@ import streamlit as st
 
 from risk import schema
 from risk.cohort import NOT_ASSESSED_CODE
+from risk.data import read_cells, redcap_preset
 from risk.errors import Problem, RiskError, ValidationError
 from riskapp import cohort_data, cohort_sections
 from riskapp.charts import as_plain_markdown, csv_download, static_table
@@ -21,12 +22,15 @@ from riskapp.uploads import (
     UPLOAD_TYPES,
     problems_table,
     read_upload,
+    redcap_dictionary,
     rows_caption,
     sheet_picker,
+    show_preset,
 )
 
 COHORT_UPLOAD_KEY = "cohort_file"
 COHORT_SHEET_KEY = "cohort_sheet"
+COHORT_REDCAP_KEY = "cohort_redcap_dictionary"
 COHORT_TAB_KEY = "cohort_tab"
 FILTER_KEYS = {"sites": "filter_sites", "primary_grades": "filter_primary_grade",
                "met_grades": "filter_met_grade", "timings": "filter_timing",
@@ -58,10 +62,16 @@ def choose_source() -> CohortSource | None:
     try:
         upload = read_upload(uploaded)
         sheet = sheet_picker(upload.data, COHORT_SHEET_KEY)
+        fields = redcap_dictionary(COHORT_REDCAP_KEY)
+        preset = None
+        if fields is not None:  # a REDCap export: its matching, shown for review
+            preset = redcap_preset(list(read_cells(upload.data, sheet).columns), fields,
+                                   "cohort")
+            show_preset(preset)
     except ValidationError as exc:
         show_problems(str(getattr(uploaded, "name", "the file")), exc.summary, exc.problems)
         return None
-    return cohort_data.uploaded_source(upload.name, upload.data, sheet)
+    return cohort_data.uploaded_source(upload.name, upload.data, sheet, preset)
 
 
 def show_problems(name: str, summary: str, problems: list[Problem] | tuple) -> None:

@@ -18,8 +18,11 @@ import streamlit as st
 from risk import schema
 from risk.data import (
     CohortResult,
+    RedcapPreset,
     apply_column_mapping,
+    apply_value_codes,
     read_cells,
+    redcap_preset,
     suggest_mapping,
     unmatched_columns,
     validate_cohort,
@@ -30,14 +33,18 @@ from riskapp.uploads import (
     UPLOAD_TYPES,
     check_upload_name,
     problems_table,
+    redcap_dictionary,
     rows_caption,
     sheet_picker,
+    show_preset,
 )
 
 RETRAIN_UPLOAD_KEY = "cohort_file"
 RETRAIN_SHEET_KEY = "retrain_sheet"
+RETRAIN_REDCAP_KEY = "retrain_redcap_dictionary"
 _RAW = "retrain_raw"  # (digest, text-cell frame) of the current file
 _VALIDATED = "retrain_validated"  # (digest, mapping items) -> CohortUpload
+_PRESET_FOR = "retrain_preset_for"  # the REDCap preset the matching widgets were made for
 NOT_IN_FILE = ""
 #: Up to this many problems are shown in a table that wraps long messages.
 WRAPPED_PROBLEMS = 30
@@ -68,8 +75,8 @@ def read_raw(name: str, data: bytes, sheet: str | None = None) -> pd.DataFrame:
 
 
 def validate_upload(name: str, data: bytes, mapping: dict | None = None,
-                    raw: pd.DataFrame | None = None, sheet: str | None = None
-                    ) -> CohortUpload:
+                    raw: pd.DataFrame | None = None, sheet: str | None = None,
+                    codes: dict | None = None) -> CohortUpload:
     """Read, match and validate an uploaded training cohort (pure: no Streamlit).
 
     Parameters
@@ -81,12 +88,15 @@ def validate_upload(name: str, data: bytes, mapping: dict | None = None,
         The text cells, when already read (:func:`read_raw`).
     sheet : str, optional
         The workbook's sheet (default: its first worksheet).
+    codes : dict, optional
+        Our column -> {the file's code: ours} (a REDCap export's choices).
     """
     digest = hashlib.sha256(data).hexdigest()
     mapping = {k: v for k, v in (mapping or {}).items() if v}
     try:
         raw = read_raw(name, data, sheet) if raw is None else raw
-        result = validate_cohort(apply_column_mapping(raw, mapping), purpose="training")
+        matched = apply_value_codes(apply_column_mapping(raw, mapping), codes or {})
+        result = validate_cohort(matched, purpose="training")
     except ValidationError as exc:
         return CohortUpload(name, digest, mapping, problems=exc.problems, summary=exc.summary)
     return CohortUpload(name, digest, mapping, result, data_fingerprint(result.frame, data))
@@ -114,11 +124,18 @@ def upload_section() -> CohortUpload | None:
     raw = _raw_cells(name, data, digest, sheet)
     if raw is None:
         return None
-    mapping = _mapping_widgets(list(raw.columns))
-    cache_key = (digest, sheet, tuple(sorted(mapping.items())))
+    preset = _redcap_preset(list(raw.columns))
+    if preset is False:
+        return None
+    mapping = _mapping_widgets(list(raw.columns), preset)
+    codes = {} if preset is None else {ours: table for ours, table in preset.codes.items()
+                                       if mapping.get(ours, preset.mapping.get(ours))
+                                       == preset.mapping.get(ours)}
+    cache_key = (digest, sheet, tuple(sorted(mapping.items())), repr(sorted(codes.items())))
     cached = st.session_state.get(_VALIDATED)
     if cached is None or cached[0] != cache_key:
-        cached = (cache_key, validate_upload(name, data, mapping, raw=raw, sheet=sheet))
+        cached = (cache_key, validate_upload(name, data, mapping, raw=raw, sheet=sheet,
+                                             codes=codes))
         st.session_state[_VALIDATED] = cached
     outcome = cached[1]
     show_validation(outcome)
@@ -142,12 +159,37 @@ def _raw_cells(name: str, data: bytes, digest: str, sheet: str | None
     return raw
 
 
-def _mapping_widgets(headers: list[str]) -> dict:
-    """A selectbox per schema column the file lacks, offering the file's unknown columns."""
+def _redcap_preset(headers: list[str]) -> RedcapPreset | None | bool:
+    """The REDCap preset when a data dictionary is given (shown for review), None
+    without one, False when it cannot be used (its problems are shown)."""
+    fields = redcap_dictionary(RETRAIN_REDCAP_KEY)
+    if fields is None:
+        return None
+    try:
+        preset = redcap_preset(headers, fields)
+    except ValidationError as exc:
+        show_validation(CohortUpload("the REDCap export", "", problems=exc.problems,
+                                     summary=exc.summary))
+        return False
+    show_preset(preset)
+    held = tuple(sorted(preset.mapping.items()))
+    if st.session_state.get(_PRESET_FOR) != held:  # a new preset: its choices pre-selected
+        st.session_state[_PRESET_FOR] = held
+        for key in [k for k in st.session_state if str(k).startswith("map_")]:
+            del st.session_state[key]
+    return preset
+
+
+def _mapping_widgets(headers: list[str], preset: RedcapPreset | None = None) -> dict:
+    """A selectbox per schema column the file lacks, offering the file's unknown columns
+    (pre-selected: the REDCap preset's field, else the column matching's suggestion)."""
     unmatched = unmatched_columns(headers, "training")
     if not unmatched["schema"] or not unmatched["file"]:
         return {}
     suggested = suggest_mapping(headers, "training")
+    if preset is not None:
+        suggested.update({k: v for k, v in preset.mapping.items()
+                          if v in unmatched["file"]})
     required = [n for n in unmatched["schema"]
                 if schema.column(n).required or schema.column(n).outcome]
     options = [NOT_IN_FILE, *unmatched["file"]]

@@ -113,3 +113,41 @@ def rows_caption(problems: list[Problem] | tuple) -> str:
                 "header is row 1). A blank row means the whole sheet or file.")
     return ("Row numbers count data rows: row 1 is the first line under the header "
             "(line 2 in a spreadsheet). A blank row number means the whole file.")
+
+
+REDCAP_HELP = ("A REDCap 'raw' export holds field names and choice codes (sex 1/2). Add the "
+               "project's data dictionary (REDCap: Project Setup > Data Dictionary > "
+               "Download the current Data Dictionary) and its fields and codes are matched "
+               "to ours; check the matching below before you use the cohort.")
+
+
+def redcap_dictionary(key: str):
+    """An optional REDCap data dictionary upload, in an expander: its fields, or None
+    (none given, or refused: its problems are shown)."""
+    from risk.data import read_cells, read_dictionary
+
+    with st.expander("A REDCap export? Add its data dictionary",
+                     icon=":material/dataset:", expanded=key in st.session_state
+                     and st.session_state[key] is not None):
+        st.caption(REDCAP_HELP)
+        uploaded = st.file_uploader("REDCap data dictionary (CSV)", type=[".csv", "text/csv"],
+                                    key=key, max_upload_size=MAX_UPLOAD_MB)
+        if uploaded is None:
+            return None
+        try:
+            check_upload_name(str(uploaded.name or ""))
+            return read_dictionary(read_cells(uploaded.getvalue()))
+        except ValidationError as exc:
+            st.error(f"The data dictionary cannot be used: {exc.summary}. "
+                     + " ".join(str(p) for p in exc.problems), icon=":material/error:")
+            return None
+
+
+def show_preset(preset) -> None:
+    """The REDCap matching for a person to check: field, label, our column, codes."""
+    st.markdown("**REDCap fields matched to the data dictionary.** Check each line; a "
+                "choice that matches none of ours is named, and its rows are refused.")
+    with st.container(key="redcap_preset"):
+        st.dataframe(preset.review(), hide_index=True, width="stretch")
+    if preset.ignored:
+        st.caption("Not read: " + ", ".join(preset.ignored))

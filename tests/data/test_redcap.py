@@ -45,7 +45,7 @@ def test_every_field_and_code_is_matched_as_the_project_means_it(export, fields)
     preset = redcap_preset(list(export.columns), fields)
     expected = {ours: name for name, *_, ours, _ in FIELDS}
     assert preset.mapping == expected
-    for name, *_, ours, codes in FIELDS:
+    for *_, ours, codes in FIELDS:
         if codes:  # REDCap's code -> ours (the identity needs no translation)
             assert preset.codes.get(ours, {}) == {theirs: mine for mine, theirs
                                                   in codes.items() if mine != theirs}, ours

@@ -81,8 +81,7 @@ def dictionary_csv(identifier_field: bool = False) -> bytes:
     if identifier_field:
         writer.writerow(["pt_initials", "baseline", "", "text", "Initials", "", "", "", "",
                          "", "y", "", "", "", "", "", "", ""])
-    for form in ("baseline", "pathology", "follow_up"):
-        pass  # REDCap adds <form>_complete to an export, not to the dictionary
+    # (REDCap adds <form>_complete columns to an export, not to the dictionary)
     return out.getvalue().encode("utf-8")
 
 

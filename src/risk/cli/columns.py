@@ -67,7 +67,7 @@ def read_cohort(source, purpose: str, columns: dict[str, str] | None = None,
     Returns a :class:`risk.data.validation.CohortResult`; raises ValidationError with every
     problem, and a hint naming the matching to try when required columns are missing.
     """
-    from risk.data import apply_column_mapping, read_cells, validate_cohort
+    from risk.data import read_cells, validate_cohort
     from risk.errors import ValidationError
 
     raw = read_cells(source, sheet)
