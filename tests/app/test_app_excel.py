@@ -151,3 +151,38 @@ def test_model_page_tables_download_as_excel_too(registry, tab):
     labels = download_labels(at)
     assert labels.count("Download this table (Excel)") == labels.count(
         "Download this table (CSV)") == 1
+
+
+# --------------------------------------------------------------------------- REDCap
+
+def add_dictionary(at: AppTest, key: str) -> AppTest:
+    from redcap_export import dictionary_csv
+
+    at.file_uploader(key=key).set_value(("dictionary.csv", dictionary_csv(), "text/csv")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_cohort_page_reads_a_redcap_export_with_its_dictionary(registry):
+    from redcap_export import raw_export
+
+    at = upload(page("pages/cohort.py"), "export.csv", raw_export(SHIPPED))
+    assert problem_rows(at)["Problem"].str.contains("required column is missing").any()
+    add_dictionary(at, "cohort_redcap_dictionary")
+    review = at.dataframe[0].value
+    row = review[review["Our column"] == "sex"].iloc[0]
+    assert (row["REDCap field"], row["Codes"]) == ("gender", "1 = female; 2 = male")
+    assert next(m.value for m in at.metric if m.label == "Patients shown") == "1,000"
+
+
+def test_retrain_page_preselects_the_redcap_matching_for_review(registry):
+    from redcap_export import raw_export
+
+    at = upload(page("pages/retrain.py"), "export.csv", raw_export(SHIPPED, n=300))
+    add_dictionary(at, "retrain_redcap_dictionary")
+    assert at.selectbox(key="map_sex").value == "gender"
+    assert at.selectbox(key="map_age").value == "age_biopsy"
+    assert "**export.csv** is valid: 300 patients" in " ".join(s.value for s in at.success)
+    # the user may overrule a line of the preset: its codes then stay as written
+    at.selectbox(key="map_sex").set_value("").run()
+    assert "nothing was trained" in " ".join(e.value for e in at.error)

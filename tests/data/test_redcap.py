@@ -36,7 +36,7 @@ def test_the_dictionary_is_recognised_and_read(fields):
     assert not is_redcap_dictionary(read_cells(SHIPPED))
     by_name = {f.name: f for f in fields}
     assert by_name["gender"].choices == (("1", "Female"), ("2", "Male"))
-    assert by_name["death"].choices == (("1", "Yes"), ("0", "No"))  # a yesno field
+    assert by_name["death"].choices == (("1", "yes"), ("0", "no"))  # a yesno field
     with pytest.raises(ValidationError, match="not a REDCap data dictionary"):
         read_dictionary(read_cells(SHIPPED))
 

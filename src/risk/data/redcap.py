@@ -123,8 +123,8 @@ def read_dictionary(raw: pd.DataFrame) -> list[Field]:
         if not name or kind == "descriptive":
             continue
         choices = _choices(row.get(CHOICES, "")) if kind in ("radio", "dropdown") else \
-            (("1", "Yes"), ("0", "No")) if kind == "yesno" else \
-            (("1", "True"), ("0", "False")) if kind == "truefalse" else ()
+            (("1", "yes"), ("0", "no")) if kind == "yesno" else \
+            (("1", "true"), ("0", "false")) if kind == "truefalse" else ()
         fields.append(Field(name, str(row.get(FORM, "")).strip().lower(), kind,
                             str(row.get(LABEL, "")).strip(), choices,
                             str(row.get(IDENTIFIER, "")).strip().lower() in ("y", "yes")))
