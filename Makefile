@@ -17,8 +17,11 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
+# Loopback only (this computer) by default; `make run ADDRESS=0.0.0.0` serves the clinic
+# network, where sign-in is then required (README, "Serving on a network").
+ADDRESS ?= 127.0.0.1
 run: $(STAMP)
-	$(VENV)/bin/streamlit run app.py
+	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS)
 
 # Browser tests need Debian's chromium; installed here when missing (root, apt).
 browser-deps:

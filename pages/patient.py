@@ -22,6 +22,7 @@ try:
 except RiskError as exc:
     st.error(f"No model can be served: {exc}", icon=":material/error:")
     st.stop()
+loaders.fallback_notice(served)
 
 result = st.session_state.get(RESULT_KEY)
 if result is None:

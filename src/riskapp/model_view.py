@@ -283,10 +283,11 @@ def render_page() -> None:
     except RiskError as exc:
         st.error(f"No model can be shown: {exc}", icon=":material/error:")
         return
+    loaders.fallback_notice(served)
     synthetic = served.synthetic
     if synthetic:
         st.warning(loaders.SYNTHETIC_BANNER, icon=":material/science:")
-    st.markdown(f"Active version: **{served.version}**.")
+    st.markdown(f"{'Served' if served.fallback else 'Active'} version: **{served.version}**.")
     tabs = st.tabs([title for title, _ in MODEL_SECTIONS], key=MODEL_TAB_KEY, on_change="rerun")
     for tab, (_, draw) in zip(tabs, MODEL_SECTIONS, strict=True):
         if tab.open:

@@ -8,7 +8,9 @@
   python -m risk models history              every activation and rollback, with times
 
 Versions are never changed or deleted by these commands. A version whose files were
-modified is listed with the reason and can be neither loaded nor activated.
+modified, that is not signed, or is signed by a key not trusted here (see 'python -m risk
+keys list') is listed with the reason and can be neither loaded nor activated. A damaged
+'active' pointer does not stop 'list' (no version is marked active then).
 """
 
 from __future__ import annotations
@@ -78,12 +80,12 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({**shown, "card": shown["card"].to_dict()}, indent=1, sort_keys=True)
               if args.json else format_card(shown))
     elif args.action == "activate":
-        previous = registry.active_version()
+        previous = registry.active_version(tolerate_damage=True)
         registry.activate(args.version)
         print(f"active model: {args.version} (it already was)" if previous == args.version
               else f"active model: {args.version} (was {previous or 'none'})")
     elif args.action == "rollback":
-        previous = registry.active_version()
+        previous = registry.active_version(tolerate_damage=True)
         version = registry.rollback()
         print(f"active model: {version} (rolled back from {previous})")
     elif args.action == "history":
@@ -99,10 +101,12 @@ def format_list(registry) -> str:
     rows = registry.list_versions()
     if not rows:
         return f"no model versions in {registry.root}"
-    header = ("", "version", "created (UTC)", "kind", "parent", "patients", "events", "status")
+    header = ("", "version", "created (UTC)", "kind", "parent", "patients", "events",
+              "signed by", "status")
     table = [header] + [
         ("*" if r.active else "", r.version, r.created_utc or "-", r.kind or "-",
-         r.parent or "-", _count(r.patients), _count(r.events), r.status) for r in rows]
+         r.parent or "-", _count(r.patients), _count(r.events), r.signed_by or "-",
+         r.status) for r in rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header) - 1)]
     lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=False)) +
              "  " + row[-1] for row in table]
