@@ -99,9 +99,11 @@ def _sign(keys: KeyStore, args: argparse.Namespace) -> None:
     if signer.created:
         print(created_notice(keys, signer))
     registry = Registry(args.model_dir, keys=keys)
-    registry.sign(args.version, signer)
+    repointed = registry.sign(args.version, signer)
     trusted = signer.key_id in keys.trusted()
     print(f"signed model version {args.version} with key {signer.key_id}"
+          + ("; it stays active, its new manifest recorded in the pointer" if repointed
+             else "")
           + ("" if trusted else "; this key is not trusted here, so the version is refused "
              "until 'python -m risk keys trust' is given its public half"))
 
