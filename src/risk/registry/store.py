@@ -281,9 +281,13 @@ class Registry:
             self._activate_locked(version, "activate")
         return version
 
-    def sign(self, version: str, signer: Signer) -> None:
+    def sign(self, version: str, signer: Signer) -> bool:
         """Sign (or sign again) a version whose files match its manifest: the one change
-        a version folder ever sees, its ``manifest.sig`` replaced atomically."""
+        a version folder ever sees, its ``manifest.sig`` replaced atomically.
+
+        When ``version`` is active and signed by a trusted key, the pointer then records
+        its manifest (after e.g. a file was added to the shipped version); returns True
+        when the pointer changed."""
         with self._writing():
             manifest_bytes = self._hashed(version)[MANIFEST_FILE]
             tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}.sig"
@@ -297,6 +301,13 @@ class Registry:
                 raise RegistryError(f"could not sign model version '{version}': "
                                     f"{exc.strerror or exc}; its signature is unchanged"
                                     ) from None
+            pointer = self._read_pointer(tolerate_damage=True)
+            if not pointer or pointer["active"] != version or \
+                    pointer.get("manifest_sha256") == sha256(manifest_bytes) or \
+                    signer.key_id not in self.keys.trusted():
+                return False
+            self._activate_locked(version, "sign")
+            return True
 
     def rollback(self) -> str:
         """Serve the version that was active before the current one. Returns it."""
