@@ -5,7 +5,9 @@ Layout of a registry folder (default: the repository's ``models/``)::
     models/
       <version>/model.json     the parameters (BiopsyRiskModel.to_dict(), plain JSON)
       <version>/card.json      the model card (risk.registry.card)
-      <version>/manifest.json  sha256 of model.json and card.json
+      <version>/testpack.csv   the reference test pack: >= 1,000 patients and the outputs
+                               expected for them (risk.model.testpack; since packs exist)
+      <version>/manifest.json  sha256 of model.json, card.json and testpack.csv
       active                   the served version, its manifest hash and the history
       .lock                    serialises writers (filelock)
       .tmp-*                   a save in progress, or left by a crashed one (ignored)
@@ -55,6 +57,7 @@ from risk.registry.version import (  # noqa: F401 - part of this module's API
     MODEL_FILE,
     POINTER_FILE,
     RESERVED_NAMES,
+    TESTPACK_FILE,
     VERSION_FILES,
     check_version_name,
     parse_card,
@@ -152,13 +155,14 @@ class Registry:
         manifest_bytes = read_file(folder / MANIFEST_FILE, version)
         manifest = parse_manifest(manifest_bytes, version)
         present = {p.name for p in folder.iterdir()}
-        unexpected = sorted(present - {MANIFEST_FILE, *VERSION_FILES})
+        listed = tuple(manifest["files"])  # VERSION_FILES, and the test pack when stored
+        unexpected = sorted(present - {MANIFEST_FILE, *listed})
         if unexpected:
             raise RegistryError(
                 f"model version '{version}' was modified: unexpected file "
                 f"{unexpected[0]} in {folder}")
         contents = {MANIFEST_FILE: manifest_bytes}
-        for name in VERSION_FILES:
+        for name in listed:
             data = read_file(folder / name, version)
             if sha256(data) != manifest["files"][name]:
                 raise RegistryError(
@@ -238,17 +242,24 @@ class Registry:
             An explicit name; default ``<UTC time>-<6 hex of the parameters' hash>``.
         activate : bool
             Also make it the active version (in the same locked step).
+
+        Parameters of a served model pair get their reference test pack, computed here
+        (:mod:`risk.model.testpack`) and listed in the manifest: the Retrain page,
+        ``train`` and ``recalibrate`` all save through this method.
         """
+        from risk.registry.testpack import pack_for
+
         model_bytes = canonical_json(params)
         if version is not None:
             check_version_name(version)
+        pack = pack_for(model_bytes)  # before the lock: about a second of predictions
         with self._writing():
             name = version or self._new_version_id(model_bytes)
             if (self.root / name).exists():
                 raise RegistryError(
                     f"model version '{name}' already exists in {self.root}; versions are "
                     "never overwritten: choose another name")
-            self._write_version(name, model_bytes, card.with_version(name).to_json())
+            self._write_version(name, model_bytes, card.with_version(name).to_json(), pack)
             if activate:
                 self._activate_locked(name, "activate")
         return name
@@ -270,6 +281,22 @@ class Registry:
                     "use 'models activate VERSION' to choose one")
             self._activate_locked(stack[-2], "rollback")
             return stack[-2]
+
+    def add_reference_pack(self, version: str) -> str:
+        """Give a version saved before test packs existed its pack (computed here, listed
+        in its manifest; the active pointer records the new manifest's hash, an event of
+        its history). Returns the pack's sha256."""
+        from risk.registry.testpack import discard_unlisted_pack, write_pack_into
+
+        check_version_name(version)
+        with self._writing():
+            discard_unlisted_pack(self.root / version)
+            contents = self.verify(version)
+            self._check_against_pointer(version, contents[MANIFEST_FILE])
+            manifest_bytes = write_pack_into(self.root, version, contents)
+            if self.active_version() == version:
+                write_pointer(self.root, version, sha256(manifest_bytes), "add test pack")
+        return str(parse_manifest(manifest_bytes, version)["files"][TESTPACK_FILE])
 
     # ----------------------------------------------------------------- internals
     def _require_active(self) -> str:
@@ -324,11 +351,13 @@ class Registry:
             name = f"{base}-{n}"
         return name
 
-    def _write_version(self, name: str, model_bytes: bytes, card_bytes: bytes) -> None:
-        manifest = {"manifest_format": 1, "version": name,
-                    "files": {MODEL_FILE: sha256(model_bytes), CARD_FILE: sha256(card_bytes)}}
+    def _write_version(self, name: str, model_bytes: bytes, card_bytes: bytes,
+                       pack: bytes | None = None) -> None:
         files = {MODEL_FILE: model_bytes, CARD_FILE: card_bytes,
-                 MANIFEST_FILE: canonical_json(manifest)}
+                 **({TESTPACK_FILE: pack} if pack is not None else {})}
+        manifest = {"manifest_format": 1, "version": name,
+                    "files": {file_name: sha256(data) for file_name, data in files.items()}}
+        files[MANIFEST_FILE] = canonical_json(manifest)
         tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
         try:
             tmp.mkdir()
