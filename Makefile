@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench coverage model cohort setup clean browser-deps
+.PHONY: run test lint bench coverage model testpack cohort setup clean browser-deps
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -48,11 +48,19 @@ cohort: $(STAMP)
 	$(PY) -m risk generate --n 1000 --seed 20250517 --out data/synthetic/cohort.csv
 
 # With models/synthetic-v1 present this refits and checks the coefficients and baselines
-# equal the shipped ones (nothing is written); after a deliberate model change:
-# rm -rf models/synthetic-v1 && make model (saves it again with a stored validation).
+# equal the shipped ones (nothing is written), then re-computes its reference test pack
+# (models verify); after a deliberate model change:
+# rm -rf models/synthetic-v1 && make model (saves it again with a stored validation and
+# its test pack).
 model: $(STAMP)
 	$(PY) -m risk train --data data/synthetic/cohort.csv --model-dir models --version synthetic-v1 \
 	  --reproduce --activate --evaluate 200
+	$(PY) -m risk models --model-dir models verify synthetic-v1
+
+# Store the reference test pack of a version saved before packs existed (done once for the
+# shipped synthetic-v1: adds models/synthetic-v1/testpack.csv and lists it in its manifest).
+testpack: $(STAMP)
+	$(PY) -m risk models --model-dir models testpack synthetic-v1 --store
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
