@@ -91,9 +91,9 @@ def _scored(model, raw: pd.DataFrame) -> pd.DataFrame:
 def _as_text(table: pd.DataFrame) -> pd.DataFrame:
     """A table as the pack's text cells (written and read back by the one CSV path; the
     reader lower-cases headers, the table's own names are kept)."""
-    from risk.data.reading import read_csv_text
+    from risk.data.reading import read_cells
 
-    text = read_csv_text(to_csv_bytes(table, digits=MACHINE_DIGITS))
+    text = read_cells(to_csv_bytes(table, digits=MACHINE_DIGITS))
     text.columns = list(table.columns)
     return text
 
@@ -109,10 +109,10 @@ def build_pack(model) -> bytes:
 
 
 def _read_pack(pack: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from risk.data.reading import read_csv_text
+    from risk.data.reading import read_cells
 
     try:
-        table = read_csv_text(pack)
+        table = read_cells(pack)
     except ValidationError as exc:
         raise ModelError(f"the test pack cannot be read: {exc.summary}") from None
     expected = [c for c in table.columns if c.startswith(EXPECTED_PREFIX)]
