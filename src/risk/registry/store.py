@@ -171,6 +171,11 @@ class Registry:
             contents[name] = data
         return contents
 
+    def manifest_sha256(self, version: str) -> str:
+        """The sha256 of a version's manifest as it is now (cheap: no file is verified)."""
+        check_version_name(version)
+        return sha256(read_file(self.root / version / MANIFEST_FILE, version))
+
     def read(self, version: str) -> tuple[dict[str, Any], ModelCard]:
         """The verified parameters (a plain dict, no model built) and card of a version."""
         contents = self.verify(version)
