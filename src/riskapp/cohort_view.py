@@ -240,6 +240,10 @@ def render_page() -> None:
     filters = filter_sidebar(loaded.frame, loaded.digest)
     shown = filters.apply(loaded.frame)
     view = View(source, loaded, shown, filters, active_model())
+    if view.served is not None:
+        from riskapp.loaders import fallback_notice
+
+        fallback_notice(view.served)
     overview(view, len(loaded.frame))
     if shown.empty:
         st.warning("No patients match the filters. Widen them in the sidebar, or press "

@@ -14,7 +14,8 @@ import streamlit as st
 
 from risk import registry, schema
 from risk.errors import RiskError
-from risk.present import SYNTHETIC_NOTE, VERMILLION
+from risk.evaluation import PFS_EVALUATION_NOTE
+from risk.present import SYNTHETIC_NOTE, VERMILLION, pfs_counts_line
 from risk.present import model_summary as summary
 from risk.present.figures import evaluation as evaluation_figures
 from risk.present.figures import model as figures
@@ -25,7 +26,7 @@ from riskapp.charts import as_plain_markdown, csv_download, plot, static_table
 from riskapp.model_pooling import pooling_section
 
 if TYPE_CHECKING:
-    from risk.evaluation import EvaluationReport
+    from risk.evaluation import EvaluationReport, PfsEvaluation
     from risk.registry import ModelCard
 
 MODEL_TAB_KEY = "model_tab"
@@ -75,13 +76,7 @@ def _card_facts(served, synthetic: bool) -> None:
     st.info(card.intended_use or "Not stated.", icon=":material/info:")
     heading, source = _data_file(served, synthetic)
     st.markdown(f"**{heading}** (a fingerprint and counts: the version holds no rows)")
-    follow_up = data.median_follow_up_months
-    with_grade = data.patients_with_biopsy_grade
-    rows = [("Patients", f"{data.patients:,}" if data.patients else "?"),
-            ("Deaths", f"{data.events:,}" if data.events else "?"),
-            ("With a liver-biopsy grade", "?" if with_grade is None else str(with_grade)),
-            ("Median follow-up (reverse Kaplan-Meier)",
-             "?" if follow_up is None else f"{follow_up:.1f} months"),
+    rows = [*summary.training_counts(data),
             ("File fingerprint (SHA-256)", data.sha256 or "not recorded"),
             ("The file", source)]
     if data.schema_version is not None:
@@ -234,10 +229,28 @@ def evaluation_section(served, synthetic: bool) -> None:
         st.markdown(f"- {line}")
     if kind == "report":
         _report_figures(data, synthetic)
+        if data.pfs is not None:
+            _pfs_validation(data.pfs, served.version, synthetic)
     else:
         st.caption("Only the headline numbers were stored with this version: the "
                    "calibration, time-dependent AUC and decision curves are in its "
                    "evaluation report (python -m risk evaluate).")
+
+
+def _pfs_validation(pfs: PfsEvaluation, version: str, synthetic: bool) -> None:
+    """The progression-free survival model's validation (container ``eval_pfs``)."""
+    with st.container(key="eval_pfs"):
+        st.subheader("Progression-free survival model", anchor=False)
+        st.markdown(pfs_counts_line(pfs))
+        table = summary.headline_metrics(pfs.served, pfs.comparator)
+        static_table(table, hide_index=True)
+        csv_download(table, f"validation-pfs-{version}", "eval_pfs_csv")
+        calibration = pfs.calibration.get("60")
+        if calibration:
+            plot(_marked(evaluation_figures.calibration_plot(
+                calibration, pfs.comparator_calibration.get("60"), outcome="pfs"), synthetic),
+                "eval_pfs_calibration", "validation-pfs-calibration-60-months")
+        st.caption(PFS_EVALUATION_NOTE)
 
 
 # --------------------------------------------------------------------------- versions
@@ -303,10 +316,11 @@ def render_page() -> None:
     except RiskError as exc:
         st.error(f"No model can be shown: {exc}", icon=":material/error:")
         return
+    loaders.fallback_notice(served)
     synthetic = served.synthetic
     if synthetic:
         st.warning(loaders.SYNTHETIC_BANNER, icon=":material/science:")
-    st.markdown(f"Active version: **{served.version}**.")
+    st.markdown(f"{'Served' if served.fallback else 'Active'} version: **{served.version}**.")
     installation_section(served)
     tabs = st.tabs([title for title, _ in MODEL_SECTIONS], key=MODEL_TAB_KEY, on_change="rerun")
     for tab, (_, draw) in zip(tabs, MODEL_SECTIONS, strict=True):

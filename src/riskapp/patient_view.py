@@ -27,6 +27,7 @@ from risk.present import build_report
 from risk.present.figures import patient as figures
 from riskapp.charts import plot_config, static_table
 from riskapp.loaders import SYNTHETIC_BANNER, ServedModel, served_reference
+from riskapp.patient_fhir import fhir_download
 from riskapp.patient_grade import render_grade_sensitivity
 from riskapp.patient_pfs import render_pfs
 
@@ -50,7 +51,7 @@ def _horizon_metrics(est: PatientEstimate) -> None:
         with column, st.container(key=f"surv_{months}", border=True):
             if est.estimate.survived(months):
                 st.metric(f"Survival at {HORIZON_WORDS[months]}", "reached")
-                st.caption(f"Already survived: alive at {est.alive_months:g} months.")
+                st.caption(f"{figures.ALREADY_SURVIVED}: alive at {est.alive_months:g} months.")
                 continue
             st.metric(f"Survival at {HORIZON_WORDS[months]}", percent(value))
             st.caption(f"95% CI {percent(low)} to {percent(up)}"
@@ -256,3 +257,4 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
         "Download the report (PDF)", data=lambda: build_report(est, figure=curve),
         file_name=f"survival-estimate-{est.created.isoformat()}.pdf", mime="application/pdf",
         key="report", icon=":material/download:", on_click="ignore", type="primary")
+    fhir_download(est, served)

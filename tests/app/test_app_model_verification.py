@@ -5,10 +5,10 @@ patient and field), or not verifiable (no pack stored), computed once per proces
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from shipped_pack import SHIPPED, registry_copy_with_pack
 from streamlit.testing.v1 import AppTest
 
 from risk.registry import store as reg
@@ -16,7 +16,6 @@ from risk.registry.files import canonical_json
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "app.py")
-SHIPPED = "synthetic-v1"
 pytestmark = pytest.mark.xdist_group("testpack")
 
 
@@ -39,21 +38,27 @@ def verification(at: AppTest) -> tuple[str, str]:
 
 @pytest.fixture
 def models(tmp_path, monkeypatch):
-    copy = tmp_path / "models"
-    shutil.copytree(REPO / "models", copy, ignore=shutil.ignore_patterns(".lock"))
+    copy = registry_copy_with_pack(tmp_path)
     monkeypatch.setenv(reg.MODEL_DIR_ENV, str(copy))
     return copy
 
 
 def rehash(models: Path, version: str) -> None:
-    """Record a changed pack in the manifest and the pointer, as a consistent (but
-    different) installation would have them."""
+    """Record a changed pack in the manifest, its signature and the pointer, as a
+    consistent (but different) installation would have them."""
     folder = models / version
     manifest = json.loads((folder / "manifest.json").read_bytes())
     manifest["files"]["testpack.csv"] = reg.sha256((folder / "testpack.csv").read_bytes())
     (folder / "manifest.json").write_bytes(canonical_json(manifest))
+    resign(models, version)
+
+
+def resign(models: Path, version: str) -> None:
+    """Sign the changed manifest (the test's own site key) and record it in the pointer."""
+    registry = reg.Registry(models)
+    registry.sign(version, registry.keys.site_signer())
     pointer = json.loads((models / "active").read_bytes())
-    pointer["manifest_sha256"] = reg.sha256((folder / "manifest.json").read_bytes())
+    pointer["manifest_sha256"] = reg.sha256((models / version / "manifest.json").read_bytes())
     (models / "active").write_bytes(canonical_json(pointer))
 
 
@@ -85,9 +90,7 @@ def test_a_version_without_a_pack_says_how_to_add_one(models):
     manifest = json.loads((folder / "manifest.json").read_bytes())
     del manifest["files"]["testpack.csv"]
     (folder / "manifest.json").write_bytes(canonical_json(manifest))
-    pointer = json.loads((models / "active").read_bytes())
-    pointer["manifest_sha256"] = reg.sha256((folder / "manifest.json").read_bytes())
-    (models / "active").write_bytes(canonical_json(pointer))
+    resign(models, SHIPPED)
     kind, text = verification(model_page())
     assert kind == "info" and "Not verified on this installation" in text
     assert f"models testpack {SHIPPED} --store" in text

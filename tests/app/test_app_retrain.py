@@ -8,11 +8,13 @@ Each test gets its own temporary registry (``RISK_MODEL_DIR``) holding one activ
 
 from __future__ import annotations
 
+import errno
 import shutil
 from pathlib import Path
 
 import pytest
 from cohort_frames import make_cohort
+from fault_injection import failing_at
 from streamlit.testing.v1 import AppTest
 
 from risk.model import BiopsyRiskModel
@@ -400,3 +402,26 @@ def test_what_the_fit_left_out_is_shown_before_saving(registry):
             "Unknown primary'") in shown
     contexts = [w.value for w in at.warning if "Published prognostic" in str(w.value)]
     assert len(contexts) == 1 and "synthetic" not in contexts[0]
+
+
+@pytest.mark.parametrize("error, words", [(errno.ENOSPC, "No space left on device"),
+                                          (errno.EACCES, "Permission denied")])
+def test_a_disk_full_or_forbidden_save_leaves_the_registry_and_the_served_model(
+        registry, cohort, error, words):
+    at = upload(retrain_page(), cohort)
+    train(at, bootstrap=0)
+    at.text_input(key="trained_version_name").set_value("centre-b")
+    with failing_at("mid-write", error):
+        at.button(key="trained_save").click().run()
+    assert not at.exception
+    shown = texts(at, "error")
+    assert "Not saved: could not save model version 'centre-b'" in shown
+    assert words in shown and "the registry is unchanged" in shown
+    assert registry.versions() == ["base"] and registry.active_version() == "base"
+    assert not list(registry.root.glob(".tmp-*"))
+    patient = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    patient.switch_page("pages/patient.py").run()
+    assert not patient.exception and not patient.error and not patient.warning
+    at.button(key="trained_save").click().run()  # the disk has room again
+    assert registry.versions() == ["base", "centre-b"]
+    assert "Signed with the site's key" in texts(at, "success")

@@ -6,15 +6,27 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import running_app
 from playwright.sync_api import expect
+from shipped_pack import SHIPPED, registry_copy_with_pack
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_the_model_page_says_the_installation_is_verified(page, app_server, screenshot):
-    patients = sum(1 for _ in (REPO / "models" / "synthetic-v1" / "testpack.csv").open()) - 1
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app on a copy of the registry whose shipped version carries its pack."""
+    folder = tmp_path_factory.mktemp("verified")
+    models = registry_copy_with_pack(folder)
+    with running_app(folder, {"RISK_MODEL_DIR": str(models)}) as app:
+        yield app, models
+
+
+def test_the_model_page_says_the_installation_is_verified(page, server, screenshot):
+    app_server, models = server
+    patients = sum(1 for _ in (models / SHIPPED / "testpack.csv").open()) - 1
     box = page.locator(".st-key-model_verification")
     page.goto(f"{app_server['url']}/model")
     expect(box.get_by_text(f"Verified on this installation: {patients:,} of {patients:,} "

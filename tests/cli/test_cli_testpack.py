@@ -8,15 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 
 import pytest
+from shipped_pack import SHIPPED, registry_copy_with_pack
 
 from risk.cli import main
 from risk.registry import store as reg
 from risk.registry.files import canonical_json
 
-SHIPPED = "synthetic-v1"
 pytestmark = pytest.mark.xdist_group("testpack")
 
 
@@ -27,11 +26,9 @@ def run_cli(capsys, *argv) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def models(repo_root, tmp_path):
-    """A copy of the repository's registry (the shipped version, active)."""
-    copy = tmp_path / "models"
-    shutil.copytree(repo_root / "models", copy, ignore=shutil.ignore_patterns(".lock"))
-    return copy
+def models(tmp_path):
+    """A copy of the repository's registry (the shipped version, active, with its pack)."""
+    return registry_copy_with_pack(tmp_path)
 
 
 @pytest.fixture
@@ -46,6 +43,7 @@ def without_pack(models):
     manifest = json.loads((folder / "manifest.json").read_bytes())
     del manifest["files"]["testpack.csv"]
     (folder / "manifest.json").write_bytes(canonical_json(manifest))
+    registry.sign("old", registry.keys.site_signer())
     return models
 
 

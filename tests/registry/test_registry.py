@@ -37,7 +37,7 @@ def test_save_then_read_gives_the_same_parameters_and_card(registry):
     assert stored_card.notes == "first"
     assert stored_card.version == version
     assert stored_card.kind == "trained" and stored_card.parent is None
-    assert set(os.listdir(registry.root / version)) == {"model.json", "card.json",
+    assert set(os.listdir(registry.root / version)) == {"model.json", "card.json", "manifest.sig",
                                                         "manifest.json"}
 
 
@@ -107,8 +107,9 @@ def test_one_changed_byte_is_refused_naming_the_file(registry, file_name):
     assert "modified" in registry.list_versions()[0].status
 
 
-def test_a_manifest_edited_to_match_a_modified_model_is_refused_when_active(registry):
-    """Re-hashing a modified model.json into manifest.json is caught by the pointer."""
+def test_a_manifest_edited_to_match_a_modified_model_is_refused(registry):
+    """Re-hashing a modified model.json into manifest.json breaks the signature; signed
+    again by a trusted key, the active version is still caught by the pointer."""
     version = registry.save(PARAMS, card(), version="v1", activate=True)
     folder = registry.root / version
     changed = reg.canonical_json({**PARAMS, "coef": {"age": 9.0, "met_grade_G3": 0.0}})
@@ -116,6 +117,9 @@ def test_a_manifest_edited_to_match_a_modified_model_is_refused_when_active(regi
     manifest = json.loads((folder / "manifest.json").read_bytes())
     manifest["files"]["model.json"] = reg.sha256(changed)
     (folder / "manifest.json").write_bytes(reg.canonical_json(manifest))
+    with pytest.raises(RegistryError, match="signature .* does not match its manifest"):
+        registry.read(version)
+    registry.sign(version, registry.keys.site_signer())
     with pytest.raises(RegistryError, match="manifest.json differs"):
         registry.read(version)
 

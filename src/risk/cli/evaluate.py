@@ -6,7 +6,9 @@ outcomes (os_months, death) are required in every row. The model (the active ver
 happened: discrimination (Harrell's and Uno's C, time-dependent AUC), accuracy (Brier
 scores), calibration at 36 and 60 months, a decision curve, what the liver biopsy adds
 over the primary-only comparator, proportional-hazards checks, subgroups and Harrell's
-bootstrap optimism correction.
+bootstrap optimism correction; when the model has a progression-free survival model and
+the file has pfs_months and progression, the PFS model's discrimination, Brier scores and
+calibration too.
 
 It writes DIR/report.json (every number) and DIR/report.html (one self-contained page
 with the charts; it opens offline). On the training cohort it is an internal validation;
@@ -127,6 +129,12 @@ def _write_report(out, report, version: str) -> None:
         else ""
     print(f"Harrell's C {served.harrell_c:.3f}{interval}; comparator "
           f"{comparator.harrell_c:.3f}")
+    if report.pfs is not None:
+        pfs = report.pfs.served
+        lo, hi = pfs.harrell_c_lower, pfs.harrell_c_upper
+        print(f"progression-free survival: Harrell's C {pfs.harrell_c:.3f}"
+              + (f" (95% CI {lo:.3f}-{hi:.3f})" if lo is not None and hi is not None else "")
+              + f" on {report.pfs.n} patients, {report.pfs.events} PFS events")
     for note in report.notes:
         print(f"note: {note}")
     print(f"wrote {out / 'report.json'} and {out / 'report.html'}")

@@ -17,7 +17,9 @@
                                              output agrees, 2 listing the first differences
 
 Versions are never changed or deleted by these commands. A version whose files were
-modified is listed with the reason and can be neither loaded nor activated.
+modified, that is not signed, or is signed by a key not trusted here (see 'python -m risk
+keys list') is listed with the reason and can be neither loaded nor activated. A damaged
+'active' pointer does not stop 'list' (no version is marked active then).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -84,7 +87,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where = testpack.add_mutually_exclusive_group(required=True)
     where.add_argument("--out", metavar="FILE", help="write the stored pack to FILE")
     where.add_argument("--store", action="store_true",
-                       help="compute the pack and add it to VERSION's folder and manifest")
+                       help="compute the pack and add it to VERSION's folder and manifest, "
+                            "which is signed again (--key, default the site's key)")
+    testpack.add_argument("--key", metavar="PEM", type=Path, default=None,
+                          help="with --store: the private key that signs the new manifest "
+                               "(e.g. the release key for the shipped version)")
     verify = actions.add_parser(
         "verify", help="re-compute a version's reference test pack on this installation",
         description="Predict the reference test pack's patients with VERSION on this "
@@ -110,12 +117,12 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({**shown, "card": shown["card"].to_dict()}, indent=1, sort_keys=True)
               if args.json else format_card(shown))
     elif args.action == "activate":
-        previous = registry.active_version()
+        previous = registry.active_version(tolerate_damage=True)
         registry.activate(args.version)
         print(f"active model: {args.version} (it already was)" if previous == args.version
               else f"active model: {args.version} (was {previous or 'none'})")
     elif args.action == "rollback":
-        previous = registry.active_version()
+        previous = registry.active_version(tolerate_damage=True)
         version = registry.rollback()
         print(f"active model: {version} (rolled back from {previous})")
     elif args.action in ("testpack", "verify"):
@@ -136,10 +143,16 @@ def _testpack(registry, args: argparse.Namespace) -> int:
     from risk.registry import stored_pack, verify_version
 
     if args.action == "testpack" and args.store:
-        digest = registry.add_reference_pack(args.version)
-        print(f"stored the reference test pack of {args.version} (sha256 {digest}) and "
-              "listed it in its manifest")
+        from risk.cli.keys import site_signer
+        from risk.registry import load_signer
+
+        signer = load_signer(args.key) if args.key else site_signer(registry)
+        digest = registry.add_reference_pack(args.version, signer)
+        print(f"stored the reference test pack of {args.version} (sha256 {digest}), listed "
+              f"it in its manifest and signed that with key {signer.key_id}")
         return 0
+    if getattr(args, "key", None):
+        raise RiskError("--key signs the manifest of --store only")
     if args.action == "testpack":
         data = stored_pack(registry, args.version)
         try:
@@ -175,10 +188,12 @@ def format_list(registry) -> str:
     rows = registry.list_versions()
     if not rows:
         return f"no model versions in {registry.root}"
-    header = ("", "version", "created (UTC)", "kind", "parent", "patients", "events", "status")
+    header = ("", "version", "created (UTC)", "kind", "parent", "patients", "events",
+              "signed by", "status")
     table = [header] + [
         ("*" if r.active else "", r.version, r.created_utc or "-", r.kind or "-",
-         r.parent or "-", _count(r.patients), _count(r.events), r.status) for r in rows]
+         r.parent or "-", _count(r.patients), _count(r.events), r.signed_by or "-",
+         r.status) for r in rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header) - 1)]
     lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=False)) +
              "  " + row[-1] for row in table]

@@ -193,7 +193,7 @@ def read_workbook(data: bytes, sheet: str | None = None) -> pd.DataFrame:
         book.close()
 
 
-def _parser_class():
+def _parser_class() -> Any:  # a subclass of openpyxl's (untyped) parser
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
     class FormulaAware(WorkSheetParser):  # type: ignore[misc]  # openpyxl is untyped

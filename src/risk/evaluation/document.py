@@ -16,6 +16,7 @@ from typing import Any
 from risk._records import Record, json_safe
 from risk.errors import ModelError
 from risk.evaluation.headline import Headline, ModelMetrics
+from risk.evaluation.progression import PfsEvaluation
 from risk.evaluation.section_models import (
     BiopsyValue,
     CalibrationSection,
@@ -75,6 +76,9 @@ class EvaluationReport:
     #: site summary; not part of report.json (None in a report read back).
     standard_errors: StandardErrors | None = None
     comparator_standard_errors: StandardErrors | None = None
+    #: The progression-free survival model's validation (``pfs`` in the JSON, written only
+    #: when there is one: an OS-only model's report is that of every earlier version).
+    pfs: PfsEvaluation | None = None
 
     def __post_init__(self) -> None:
         if not self.context:
@@ -102,6 +106,8 @@ class EvaluationReport:
         }
         if self.source is not None:
             out["data"] = self.source.to_dict()
+        if self.pfs is not None:
+            out["pfs"] = self.pfs.to_dict()
         return json_safe(out)
 
     @classmethod
@@ -143,7 +149,7 @@ class EvaluationReport:
             subgroups=listed("subgroups", Subgroup), optimism=one("optimism", Optimism),
             settings=EvaluationSettings.from_dict(data.get("settings") or {}),
             notes=list(data.get("notes") or []), model_version=data.get("model_version"),
-            synthetic=bool(synthetic), source=one("data", CohortFile),
+            synthetic=bool(synthetic), source=one("data", CohortFile), pfs=one("pfs", PfsEvaluation),
             context=data.get("context") or "")
 
 

@@ -11,7 +11,9 @@ show.
   bootstrap interval, net reclassification at 60 months and the reclassification table,
   likelihood-ratio test of nested Cox models refitted on the cohort;
 - proportional-hazards checks, subgroup metrics, and Harrell's bootstrap optimism
-  correction of C, calibration slope and Brier (:mod:`risk.evaluation.bootstrap`).
+  correction of C, calibration slope and Brier (:mod:`risk.evaluation.bootstrap`);
+- when the model has a progression-free survival model and the cohort has PFS, its
+  validation (:mod:`risk.evaluation.progression`).
 
 Intervals for C (and delta C) are percentile bootstrap intervals over the same resamples
 with each patient's prediction held fixed: they describe the sampling variability of
@@ -33,6 +35,7 @@ from risk.evaluation import standard_errors as se
 from risk.evaluation.document import EvaluationError, EvaluationReport
 from risk.evaluation.headline import comparator_metrics, served_headline
 from risk.evaluation.metrics import bootstrap_concordance, percentile_interval, usable_horizons
+from risk.evaluation.progression import evaluate_pfs
 from risk.evaluation.section_models import (
     BiopsyValue,
     CalibrationSection,
@@ -190,6 +193,8 @@ def evaluate(model, frame: pd.DataFrame, bootstrap: int = 200, seed: int = 0,
         if optimism.failed:
             notes.append(f"{optimism.failed} of {bootstrap} bootstrap refits "
                          "failed and were left out of the optimism correction")
+    pfs, pfs_notes = evaluate_pfs(model, frame, int(bootstrap), seed)
+    notes += pfs_notes
     counts = {"n": len(frame), "events": int(event.sum()),
               "n_with_biopsy_grade": int(has_biopsy.sum())}
     return EvaluationReport(
@@ -204,7 +209,7 @@ def evaluate(model, frame: pd.DataFrame, bootstrap: int = 200, seed: int = 0,
             frame, time, event, s_surv[60], c_surv[60]))],
         optimism=optimism, notes=notes, standard_errors=errors[0],
         comparator_standard_errors=errors[1],
-        synthetic=model_synthetic or is_synthetic_cohort(frame),
+        synthetic=model_synthetic or is_synthetic_cohort(frame), pfs=pfs,
         settings=EvaluationSettings(
             bootstrap=int(bootstrap), seed=int(seed), refit=refit, reselect=bool(reselect),
             dask=bool(dask_scheduler), uno_tau_months=UNO_TAU,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from risk import schema
 from risk.evaluation.headline import CORRECTED, METRIC_LABELS, metric_label
+from risk.evaluation.progression import PFS_EVALUATION_NOTE
 from risk.evaluation.section_models import (
     CohortFile,
     LikelihoodRatioTest,
@@ -24,6 +25,7 @@ from risk.present.figures import evaluation as figures
 if TYPE_CHECKING:
     from risk.evaluation.document import EvaluationReport
     from risk.evaluation.headline import MetricSet
+    from risk.evaluation.progression import PfsEvaluation
     from risk.evaluation.section_models import ProportionalHazards
 
 _CSS = """
@@ -93,6 +95,33 @@ def _headline(report: EvaluationReport) -> str:
                      _num(served.value(corrected)) if corrected else ""])
     return _table(["Metric", "With liver biopsy (served), 95% CI",
                    "Primary only (comparator), 95% CI", "Optimism-corrected (served)"], rows)
+
+
+def pfs_counts_line(pfs: PfsEvaluation) -> str:
+    """What the PFS validation was measured on, in one sentence."""
+    return (f"Measured on {pfs.n:,} patients with progression-free survival recorded: "
+            f"{pfs.events:,} PFS events ({pfs.progressions:,} progressions, "
+            f"{pfs.events - pfs.progressions:,} deaths without progression).")
+
+
+def _pfs_section(report: EvaluationReport, chart) -> str:
+    """The progression-free survival model's validation (empty without one)."""
+    pfs = report.pfs
+    if pfs is None:
+        return ""
+    rows = [[_e(name), _interval(pfs.served, key), _interval(pfs.comparator, key)]
+            for key, name in _HEADLINE
+            if pfs.served.value(key) is not None or pfs.comparator.value(key) is not None]
+    parts = ["<h2>Progression-free survival</h2>", f"<p>{_e(pfs_counts_line(pfs))}</p>",
+             _table(["Metric", "With liver biopsy (served), 95% CI",
+                     "Primary only (comparator), 95% CI"], rows)]
+    for months in ("60", "36"):
+        cal = pfs.calibration.get(months)
+        if cal:
+            parts.append(chart(figures.calibration_plot(
+                cal, pfs.comparator_calibration.get(months), outcome="pfs")))
+    parts.append(f"<p class='muted'>{_e(PFS_EVALUATION_NOTE)}</p>")
+    return "".join(parts)
 
 
 def _biopsy_section(report: EvaluationReport, chart) -> str:
@@ -266,6 +295,7 @@ def render_report_html(report: EvaluationReport, title: str = "Validation report
     parts.append("<h2>Clinical usefulness</h2>")
     if report.decision_curve:
         parts.append(chart(figures.decision_curve_plot(report.decision_curve)))
+    parts.append(_pfs_section(report, chart))
     parts += ["<h2>What the liver biopsy adds</h2>", _biopsy_section(report, chart),
               "<h2>Internal validation (bootstrap optimism)</h2>", _optimism_section(report),
               "<h2>Proportional hazards</h2>", _ph_section(report),

@@ -21,7 +21,7 @@ from risk.stats.normal import Z_95
 if TYPE_CHECKING:
     from risk.evaluation.document import EvaluationReport
     from risk.evaluation.headline import Headline, MetricSet
-    from risk.registry.card import ModelCard
+    from risk.registry.card import ModelCard, TrainingData
 
 MODEL_NAMES = {"biopsy": "With the liver biopsy (biopsy model)",
                "primary_only": "Primary only (comparator)"}
@@ -158,6 +158,31 @@ def describe_reference_patient(patient: dict[str, Any]) -> str:
             text = schema.label(column.name, value)
         parts.append(f"{column.label}: {text}")
     return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- training data
+
+def _count(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def training_counts(data: TrainingData) -> list[tuple[str, str]]:
+    """What a version was trained on, counted (its card's :class:`TrainingData`): patients,
+    deaths, liver-biopsy grades, follow-up and, when the cohort had it, progression-free
+    survival (patients, PFS events, progressions), as (what, value) rows."""
+    follow_up = data.median_follow_up_months
+    rows = [("Patients", _count(data.patients)), ("Deaths", _count(data.events)),
+            ("With a liver-biopsy grade", _count(data.patients_with_biopsy_grade)),
+            ("Median follow-up (reverse Kaplan-Meier)",
+             "?" if follow_up is None else f"{follow_up:.1f} months")]
+    if data.pfs_patients is not None:
+        events, progressed = data.pfs_events, data.progressions
+        rest = "?" if events is None or progressed is None else f"{events - progressed:,}"
+        rows += [("With progression-free survival recorded", _count(data.pfs_patients)),
+                 ("Progression-free survival events",
+                  f"{_count(events)} ({_count(progressed)} progressions, {rest} deaths "
+                  "without progression)")]
+    return rows
 
 
 # --------------------------------------------------------------------------- limitations

@@ -1,4 +1,5 @@
-"""Model versions on disk: save, load, activate and roll back; cards; lineage.
+"""Model versions on disk: save, load, activate and roll back; cards; lineage; the
+keys that sign versions.
 
 The names below are this package's public API; each lives in the module named
 beside it and is imported on first use (so importing one part stays cheap).
@@ -23,6 +24,15 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         is_synthetic_cohort as is_synthetic_cohort,
         library_versions as library_versions,
         methods as methods,
+    )
+    from risk.registry.keys import (
+        KEYS_DIR_ENV as KEYS_DIR_ENV,
+        KeyStore as KeyStore,
+        Signer as Signer,
+        TrustedKey as TrustedKey,
+        default_keys_dir as default_keys_dir,
+        load_signer as load_signer,
+        write_key_pair as write_key_pair,
     )
     from risk.registry.lineage import (
         built_on as built_on,
@@ -60,6 +70,13 @@ _WHERE = {
     "is_synthetic_cohort": "card",
     "library_versions": "card",
     "methods": "card",
+    "KEYS_DIR_ENV": "keys",
+    "KeyStore": "keys",
+    "Signer": "keys",
+    "TrustedKey": "keys",
+    "default_keys_dir": "keys",
+    "load_signer": "keys",
+    "write_key_pair": "keys",
     "built_on": "lineage",
     "trained_on_synthetic": "lineage",
     "LoadedModel": "store",

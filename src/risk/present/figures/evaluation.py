@@ -24,6 +24,8 @@ SERVED_NAME = "With liver biopsy (served model)"
 COMPARATOR_NAME = "Primary only (comparator)"
 #: C-indices published for prognostic models in this field (literature.md, section 5).
 PUBLISHED_C_RANGE = (0.60, 0.70)
+#: The event whose risk a calibration plot shows, by outcome (overall or progression-free).
+EVENT_WORDS = {"os": ("death", "deaths"), "pfs": ("progression or death", "events")}
 
 if TYPE_CHECKING:
     from risk.evaluation.document import EvaluationReport
@@ -54,8 +56,9 @@ def _pct(v) -> str:
 
 def calibration_plot(calibration: CalibrationSection,
                      comparator: CalibrationSection | None = None,
-                     note: str | None = None) -> go.Figure:
-    """Predicted vs observed risk of death at a horizon.
+                     note: str | None = None, outcome: str = "os") -> go.Figure:
+    """Predicted vs observed risk of death at a horizon (``outcome="pfs"``: of progression
+    or death, for the progression-free survival model).
 
     ``calibration`` (and optionally ``comparator``) is a calibration section of the report
     (``groups``: mean predicted and Kaplan-Meier observed risk per risk group with 95%
@@ -63,6 +66,7 @@ def calibration_plot(calibration: CalibrationSection,
     perfect calibration.
     """
     months = 60 if calibration.months is None else calibration.months
+    event, events = EVENT_WORDS[outcome]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="Perfect calibration",
                              line={"color": REFERENCE_COLOR, "dash": "dash"}))
@@ -91,13 +95,15 @@ def calibration_plot(calibration: CalibrationSection,
                                     for g in groups]},
             customdata=[[g.n, g.deaths] for g in groups],
             hovertemplate="predicted %{x:.0%}, observed %{y:.0%}<br>%{customdata[0]} patients, "
-                          "%{customdata[1]} deaths<extra></extra>"))
+                          f"%{{customdata[1]}} {events}<extra></extra>"))
     top = _axis_top([calibration] + ([comparator] if comparator else []))
-    fig.update_xaxes(title=f"Predicted risk of death by {months:g} months", range=[0, top],
+    fig.update_xaxes(title=f"Predicted risk of {event} by {months:g} months", range=[0, top],
                      tickformat=".0%")
     fig.update_yaxes(title=f"Observed risk by {months:g} months (Kaplan-Meier)",
                      range=[0, top], tickformat=".0%")
-    return _layout(fig, f"Calibration at {months:g} months", note, height=520)
+    title = f"Calibration at {months:g} months" + (
+        ", progression-free survival" if outcome == "pfs" else "")
+    return _layout(fig, title, note, height=520)
 
 
 def _axis_top(sections) -> float:
