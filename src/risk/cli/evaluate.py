@@ -183,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
     registry = Registry(args.model_dir)
     loaded = registry.load(args.model)  # fails fast, before the file
     raw_bytes = read_source_bytes(args.data)
-    result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet)
+    result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet,
+                         args.redcap_dictionary)
     for note in result.notes:
         print(f"note: {note}")
     out = _output_folder(args.out) if args.out else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from fpdf import FPDF
@@ -42,6 +43,9 @@ from risk.model.prediction import describe_cutpoints
 from risk.model.progression import PFS_AT_BIOPSY_NOTE, PFS_HORIZONS
 from risk.present.model_facts import ModelFacts
 
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 TITLE = "Survival estimate - GEP-NET liver metastases"
 SYNTHETIC_WARNING = ("Every number in this report comes from a model trained on SYNTHETIC "
                      "data. It illustrates the method and must not guide patient care.")
@@ -64,7 +68,7 @@ def _text(value: object) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-def figure_png(figure, width: int = 900, height: int = 450) -> bytes | None:
+def figure_png(figure: go.Figure, width: int = 900, height: int = 450) -> bytes | None:
     """The figure as PNG bytes through kaleido, or None when export is not possible.
 
     The first call starts kaleido's shared browser (about 2 s); later calls reuse it.
@@ -78,19 +82,20 @@ def figure_png(figure, width: int = 900, height: int = 450) -> bytes | None:
             if not _server_started and hasattr(kaleido, "start_sync_server"):
                 kaleido.start_sync_server(silence_warnings=True)
                 _server_started = True
-            return figure.to_image(format="png", width=width, height=height, scale=2)
+            png: bytes = figure.to_image(format="png", width=width, height=height, scale=2)
+            return png
     except Exception:  # any failure of the optional image: the report goes out without it
         return None
 
 
 class _ReportPDF(FPDF):
-    def __init__(self, footer_text: str):
+    def __init__(self, footer_text: str) -> None:
         super().__init__(format="A4")
         self._footer_text = footer_text
         self.set_auto_page_break(True, margin=18)
         self.set_margins(16, 14, 16)
 
-    def footer(self):
+    def footer(self) -> None:
         self.set_y(-13)
         self.set_font(_FONT, "", 7.5)
         self.set_text_color(90, 90, 90)
@@ -238,7 +243,8 @@ def _two_columns(rows: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]
     return [(*a, *b) for a, b in zip(left, right, strict=False)]
 
 
-def build_report(report: PatientEstimate, *, figure=None, compress: bool = True) -> bytes:
+def build_report(report: PatientEstimate, *, figure: go.Figure | None = None,
+                 compress: bool = True) -> bytes:
     """The patient report as PDF bytes.
 
     Parameters
