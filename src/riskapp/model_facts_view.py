@@ -8,9 +8,9 @@ import streamlit as st
 
 from risk.present import (
     build_checklists,
-    chai_card_bytes,
     build_model_facts,
     build_model_facts_pdf,
+    chai_card_bytes,
     checklists_html,
     checklists_markdown,
 )
