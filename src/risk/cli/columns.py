@@ -12,6 +12,12 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from risk.data import CohortResult
+    from risk.data.reading import FileSource
+    from risk.errors import ValidationError
 
 HELP_TEXT = ("match your file's column names to the data dictionary's: OURS=YOURS pairs, "
              "comma-separated (e.g. age=Age_years,met_grade=liver_grade); may be repeated")
@@ -53,8 +59,8 @@ def merged(pairs: list[dict[str, str]]) -> dict[str, str]:
     return out
 
 
-def read_cohort(source, purpose: str, columns: dict[str, str] | None = None,
-                sheet: str | None = None):
+def read_cohort(source: FileSource, purpose: str, columns: dict[str, str] | None = None,
+                sheet: str | None = None) -> CohortResult:
     """Read (a CSV, or ``sheet`` of a workbook), match (``columns``: ours -> the file's)
     and validate a cohort file.
 
@@ -74,7 +80,8 @@ def read_cohort(source, purpose: str, columns: dict[str, str] | None = None,
         raise ValidationError(exc.problems, summary=f"{exc.summary}; {hint}") from None
 
 
-def matching_hint(headers: list[str], purpose: str, exc, columns: dict[str, str]) -> str:
+def matching_hint(headers: list[str], purpose: str, exc: ValidationError,
+                  columns: dict[str, str]) -> str:
     """What to pass to ``--columns`` when the file lacks required columns ('' if nothing
     to suggest)."""
     from risk.data import suggest_mapping, unmatched_columns
