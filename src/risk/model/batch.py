@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from risk.data.chunks import (
-    CHUNK_ROWS,
     FileProblems,
     PatientIds,
     chunk_ids,
@@ -37,7 +36,7 @@ from risk.data.export import MACHINE_DIGITS, XlsxTable, to_csv_bytes, xlsx_rows
 from risk.errors import Problem, ValidationError
 from risk.model.grade_sensitivity import GRADE_SENSITIVITY_COLUMNS, with_grade_sensitivity
 from risk.model.progression import PFS_HORIZONS
-from risk.schema import HORIZONS_MONTHS
+from risk.schema import CHUNK_ROWS, HORIZONS_MONTHS
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

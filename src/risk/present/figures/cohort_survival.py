@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from risk.cohort.forest import ForestResult
-from risk.cohort.survival import SurvivalByGroup, SurvivalCurve
+from risk.cohort.survival import SurvivalByGroup
 from risk.present.figures.patient import OUTCOME_WORDS
 from risk.present.figures.style import (
     BLUE,
@@ -29,6 +29,7 @@ from risk.present.figures.style import (
     rgba,
     style,
 )
+from risk.stats.kaplan_meier import SurvivalCurve
 
 if TYPE_CHECKING:
     import pandas as pd
