@@ -271,8 +271,10 @@ def _source_line(source: CohortFile | None) -> str:
                                                        else "") + "</p>")
 
 
-def render_report_html(report: EvaluationReport, title: str = "Validation report") -> str:
-    """The whole report as one HTML page."""
+def render_report_html(report: EvaluationReport, title: str = "Validation report",
+                       checklists: str = "") -> str:
+    """The whole report as one HTML page; ``checklists`` (the HTML of
+    :func:`risk.present.checklists.checklists_html`, when the version's card is known) ends it."""
     chart = _Charts()
     version = report.model_version or "(not from the registry)"
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -307,6 +309,7 @@ def render_report_html(report: EvaluationReport, title: str = "Validation report
     if notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes)
                      + "</ul>")
+    parts.append(checklists)
     body = "\n".join(parts)
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"

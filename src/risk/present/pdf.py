@@ -41,6 +41,7 @@ from risk.model.patient_estimate import (
 from risk.model.patient_grades import describe_grade, describe_grade_comparison
 from risk.model.prediction import describe_cutpoints
 from risk.model.progression import PFS_AT_BIOPSY_NOTE, PFS_HORIZONS
+from risk.present.model_facts import ModelFacts
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -291,6 +292,35 @@ def build_report(report: PatientEstimate, *, figure: go.Figure | None = None,
     _grade_sensitivity_section(pdf, report)
     _biopsy_sections(pdf, report)
     _basis_section(pdf, report)
+    return bytes(pdf.output())
+
+
+def build_model_facts_pdf(facts: ModelFacts, *, compress: bool = True) -> bytes:
+    """The Model Facts label (:func:`risk.present.model_facts.build_model_facts`) as PDF bytes."""
+    trained = " - trained on synthetic data" if facts.synthetic else ""
+    pdf = _ReportPDF(f"Model facts - model {facts.version}{trained} - not a medical device")
+    pdf.set_compression(compress)
+    pdf.set_title(f"Model facts: {facts.version}")
+    pdf.set_creator(f"risk {risk.__version__}")
+    pdf.set_auto_page_break(True, margin=14)
+    pdf.add_page()
+    pdf.set_font(_FONT, "B", 15)
+    pdf.cell(0, 8, _text(f"Model facts: {facts.version}"), new_x=XPos.LMARGIN,
+             new_y=YPos.NEXT)
+    if facts.synthetic:
+        pdf.set_text_color(150, 60, 0)
+        _paragraph(pdf, SYNTHETIC_WARNING, size=9, style="B")
+        pdf.set_text_color(0, 0, 0)
+    for section in facts.sections:  # compact type: the label is one page
+        pdf.ln(1)
+        pdf.set_font(_FONT, "B", 10)
+        pdf.set_text_color(31, 95, 139)
+        pdf.cell(0, 5, _text(section.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font(_FONT, "", 7.5)
+        for line in section.lines:
+            pdf.multi_cell(0, 3.4, _text(f"- {line.text}"), new_x=XPos.LMARGIN,
+                           new_y=YPos.NEXT)
     return bytes(pdf.output())
 
 

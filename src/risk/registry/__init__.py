@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         TrustedKey as TrustedKey,
         default_keys_dir as default_keys_dir,
         load_signer as load_signer,
+        read_file_bytes as read_file_bytes,
+        read_public_key as read_public_key,
         write_key_pair as write_key_pair,
     )
     from risk.registry.lineage import (
@@ -50,7 +52,12 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         parameter_differences as parameter_differences,
     )
     from risk.registry.version import (
+        TESTPACK_FILE as TESTPACK_FILE,
         check_version_name as check_version_name,
+    )
+    from risk.registry.testpack import (
+        stored_pack as stored_pack,
+        verify_version as verify_version,
     )
 # isort: on
 
@@ -71,6 +78,8 @@ _WHERE = {
     "TrustedKey": "keys",
     "default_keys_dir": "keys",
     "load_signer": "keys",
+    "read_file_bytes": "keys",
+    "read_public_key": "keys",
     "write_key_pair": "keys",
     "built_on": "lineage",
     "trained_on_synthetic": "lineage",
@@ -78,7 +87,10 @@ _WHERE = {
     "MODEL_DIR_ENV": "store",
     "Registry": "store",
     "active_stack": "pointer",
+    "TESTPACK_FILE": "version",
     "check_version_name": "version",
+    "stored_pack": "testpack",
+    "verify_version": "testpack",
     "default_model_dir": "store",
     "load": "store",
     "parameter_differences": "store",
