@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from risk.data import CohortResult
-    from risk.data.reading import FileSource
+    from risk.data import CohortResult, FileSource
     from risk.errors import ValidationError
 
 HELP_TEXT = ("match your file's column names to the data dictionary's: OURS=YOURS pairs, "
