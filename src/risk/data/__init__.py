@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         read_dictionary as read_dictionary,
         redcap_preset as redcap_preset,
     )
-    from risk.data.workbook import (
+    from risk.data.sheet import (
         SheetOrigin as SheetOrigin,
         origin_of as origin_of,
     )
@@ -88,8 +88,8 @@ _WHERE = {
     "read_source_bytes": "reading",
     "is_workbook": "reading",
     "sheet_names": "reading",
-    "SheetOrigin": "workbook",
-    "origin_of": "workbook",
+    "SheetOrigin": "sheet",
+    "origin_of": "sheet",
     "CohortResult": "validation",
     "Note": "notes",
     "add_notes": "notes",

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from risk.data.notes import Note
-    from risk.data.workbook import SheetOrigin
+    from risk.data.sheet import SheetOrigin
     from risk.model.pair import BiopsyRiskModel
 
 __all__ = ["OUTPUT_COLUMNS", "PFS_OUTPUT_COLUMNS", "ScoreSummary", "score_file", "default_jobs", "output_table",
@@ -329,7 +329,7 @@ def _input_chunks(input_path: str | os.PathLike[str], chunk_rows: int, sheet: st
                              list[str]]:
     """The input's chunks; for a workbook also its sheet (for messages) and header."""
     from risk.data.reading import is_workbook, read_cells
-    from risk.data.workbook import origin_of
+    from risk.data.sheet import origin_of
 
     with open(input_path, "rb") as handle:
         workbook = is_workbook(handle.read(4))
