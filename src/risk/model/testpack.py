@@ -18,6 +18,7 @@ text (groups, the model used, flags) exactly, blanks with blanks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ import pandas as pd
 from risk.data.export import MACHINE_DIGITS, to_csv_bytes
 from risk.errors import ModelError, ValidationError
 from risk.model.testpack_patients import INPUT_COLUMNS, pack_patients
+
+if TYPE_CHECKING:
+    from risk.model.pair import BiopsyRiskModel
 
 __all__ = ["EXPECTED_PREFIX", "PackCheck", "PackDifference", "build_pack", "check_pack"]
 
@@ -73,7 +77,7 @@ class PackCheck:
                 f"differ ({self.differing_fields:,} fields); first: {self.differences[0]}")
 
 
-def _scored(model, raw: pd.DataFrame) -> pd.DataFrame:
+def _scored(model: BiopsyRiskModel, raw: pd.DataFrame) -> pd.DataFrame:
     """The output table ``predict`` gives for the pack's input columns (text cells)."""
     from risk.data.validation import validate_cohort
     from risk.model.batch import file_alive_months, scored_table
@@ -98,7 +102,7 @@ def _as_text(table: pd.DataFrame) -> pd.DataFrame:
     return text
 
 
-def build_pack(model) -> bytes:
+def build_pack(model: BiopsyRiskModel) -> bytes:
     """The reference test pack of a fitted :class:`~risk.model.BiopsyRiskModel`."""
     patients = pack_patients(model.training_summary_, model.alive_limit_months)
     raw = _as_text(patients)  # the inputs as a file gives them
@@ -136,10 +140,10 @@ def _agree(expected: np.ndarray, got: np.ndarray) -> np.ndarray:
         g = pd.to_numeric(pd.Series(got[rows, cols]), errors="coerce").to_numpy(float)
         with np.errstate(invalid="ignore"):
             agree[rows, cols] = np.abs(g - e) <= TOLERANCE * np.maximum(1.0, np.abs(e))
-    return agree
+    return np.asarray(agree, dtype=bool)
 
 
-def check_pack(model, pack: bytes) -> PackCheck:
+def check_pack(model: BiopsyRiskModel, pack: bytes) -> PackCheck:
     """Predict the pack's patients with ``model`` here and compare with what it expects.
 
     Raises ModelError when ``pack`` is not a test pack (nothing to compare).

@@ -68,13 +68,22 @@ def _code(value: Any) -> str:
     return str(value)
 
 
+def _bounds(name: str) -> tuple[float, float]:
+    """The schema's bounds of a number column."""
+    col = column(name)
+    if col.minimum is None or col.maximum is None:
+        raise ValueError(f"the schema gives {name} no bounds")
+    return float(col.minimum), float(col.maximum)
+
+
 def _levels(name: str) -> list[Any]:
     """Every value the schema allows for a category, flag or integer input."""
     col = column(name)
     if col.kind == "flag":
         return [0, 1]
     if col.kind == "integer":
-        return list(range(int(col.minimum), int(col.maximum) + 1))
+        low, high = _bounds(name)
+        return list(range(int(low), int(high) + 1))
     allowed = [c for c in col.categories if c not in REFUSED_LEVELS.get(name, ())]
     return allowed + ([] if col.required else [None])
 
@@ -90,8 +99,7 @@ def varied_columns() -> list[str]:
 
 def ages(training_summary: dict[str, Any]) -> list[float]:
     """The schema's bounds, the training cohort's range ends and median (deduplicated)."""
-    col = column("age")
-    found = [float(col.minimum), float(col.maximum)]
+    found = list(_bounds("age"))
     low_high = training_summary.get("age_range") or []
     median = training_summary.get("age_median")
     found += [float(a) for a in low_high] + ([float(median)] if median is not None else [])
@@ -108,7 +116,7 @@ def _base(training_summary: dict[str, Any]) -> dict[str, Any]:
     return patient
 
 
-def _pair_block(base: dict[str, Any], training_summary: dict[str, Any]) -> list[dict]:
+def _pair_block(base: dict[str, Any], training_summary: dict[str, Any]) -> list[dict[str, Any]]:
     variations: list[tuple[str, Any]] = [("base", None)]
     for name in varied_columns():
         variations += [(name, v) for v in _levels(name) if v != base[name]]
@@ -126,7 +134,7 @@ def _pair_block(base: dict[str, Any], training_summary: dict[str, Any]) -> list[
     return rows
 
 
-def _count_block(base: dict[str, Any]) -> list[dict]:
+def _count_block(base: dict[str, Any]) -> list[dict[str, Any]]:
     """Grades from counts at the cut-offs; the other site's grade G2 or blank."""
     cells_options = (CELLS_COUNTED_RANGE[0], None, CELLS_COUNTED_RANGE[1])
     rows = []
@@ -152,10 +160,9 @@ def _ki67_grade(ki67: float) -> str:
 
 
 def _random_patient(rng: np.random.Generator, patient_id: str) -> dict[str, Any]:
-    col = column("age")
     row: dict[str, Any] = dict.fromkeys(INPUT_COLUMNS)
     row["patient_id"] = patient_id
-    row["age"] = round(float(rng.uniform(col.minimum, col.maximum)), 1)
+    row["age"] = round(float(rng.uniform(*_bounds("age"))), 1)
     for name in varied_columns():
         levels = _levels(name)
         row[name] = levels[int(rng.integers(len(levels)))]

@@ -20,7 +20,7 @@ from risk.registry.files import TMP_PREFIX, canonical_json, fsync_dir, sha256, w
 from risk.registry.version import MANIFEST_FILE, MODEL_FILE, TESTPACK_FILE
 
 if TYPE_CHECKING:
-    from risk.model import PackCheck
+    from risk.model import BiopsyRiskModel, PackCheck
     from risk.registry.store import Registry
 
 #: ``kind`` of the parameters of a served model pair (``BiopsyRiskModel.to_dict()``); other
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 SERVED_KIND = "biopsy_risk_model"
 
 
-def _model(params: dict[str, Any], version: str):
+def _model(params: dict[str, Any], version: str) -> BiopsyRiskModel:
     from risk.model import BiopsyRiskModel
 
     try:
@@ -73,7 +73,7 @@ def verify_version(registry: Registry, version: str | None = None,
     loaded = registry.load(version)
     pack = stored_pack(registry, loaded.version) if pack is None else pack
     try:
-        return check_pack(loaded.model, pack)
+        return check_pack(loaded.model, pack)  # type: ignore[arg-type]  # LoadedModel.model: object
     except ModelError as exc:
         raise RegistryError(f"cannot verify model version '{loaded.version}': {exc}") \
             from None
