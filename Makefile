@@ -53,7 +53,8 @@ cohort: $(STAMP)
 # With models/synthetic-v1 present this refits and checks the coefficients and baselines
 # equal the shipped ones (nothing is written); after a deliberate model change:
 # rm -rf models/synthetic-v1 && make model (saves it again with a stored validation and
-# its reference test pack).
+# its reference test pack, signed by this site's key), then sign it with the release key:
+# $(PY) -m risk keys sign synthetic-v1 --key /work/keys/release-ed25519.pem
 model: $(STAMP)
 	$(PY) -m risk train --data data/synthetic/cohort.csv --model-dir models --version synthetic-v1 \
 	  --reproduce --activate --evaluate 200

@@ -15,6 +15,7 @@ require_router()
 st.title("Patient: survival estimate")
 st.caption(not_a_device_notice())
 
+notice = st.container()  # above the form: filled once the model is loaded
 fhir_upload()  # fills the form's fields before they are drawn
 patient_form()  # shown before the model loads: the clinician can start typing
 try:
@@ -22,7 +23,8 @@ try:
 except RiskError as exc:
     st.error(f"No model can be served: {exc}", icon=":material/error:")
     st.stop()
-loaders.fallback_notice(served)
+with notice:
+    loaders.fallback_notice(served)
 
 result = st.session_state.get(RESULT_KEY)
 if result is None:

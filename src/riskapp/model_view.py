@@ -23,6 +23,7 @@ from risk.registry import library_versions
 from risk.synthetic import SHIPPED_SHA256
 from riskapp import loaders
 from riskapp.charts import as_plain_markdown, csv_download, plot, static_table
+from riskapp.model_facts_view import checklists_section, facts_section
 from riskapp.model_pooling import pooling_section
 
 if TYPE_CHECKING:
@@ -303,9 +304,11 @@ def installation_section(served) -> None:
                      f"{served.version} lists the differences).", icon=":material/error:")
 
 
-MODEL_SECTIONS = (("Model card", card_section), ("Hazard ratios", hazard_ratio_section),
+MODEL_SECTIONS = (("Model card", card_section), ("Model facts", facts_section),
+            ("Hazard ratios", hazard_ratio_section),
             ("Baseline survival", baseline_section), ("Validation", evaluation_section),
             ("Multi-centre validation", pooling_section),
+            ("Reporting checklists", checklists_section),
             ("Version history", model_versions_section))
 
 

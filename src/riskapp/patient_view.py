@@ -28,6 +28,7 @@ from risk.present.figures import patient as figures
 from riskapp.charts import plot_config, static_table
 from riskapp.loaders import SYNTHETIC_BANNER, ServedModel, served_reference
 from riskapp.patient_fhir import fhir_download
+from riskapp.patient_form import STALE_WARNING, SUBMITTED_NOTE, inputs_changed
 from riskapp.patient_grade import render_grade_sensitivity
 from riskapp.patient_pfs import render_pfs
 
@@ -222,6 +223,11 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
     """Everything shown for one estimated patient, then the PDF download."""
     st.divider()
     st.header("Estimate for this patient")
+    if inputs_changed():
+        with st.container(key="stale_inputs"):
+            st.warning(STALE_WARNING, icon=":material/sync_problem:")
+    else:
+        st.caption(SUBMITTED_NOTE)
     if est.synthetic:
         st.warning(SYNTHETIC_BANNER, icon=":material/science:")
     if not est.has_biopsy:

@@ -98,7 +98,7 @@ TABLES = {"versions_table": "status", "upload_problems": "Problem",
 def shown_table(at: AppTest, key: str):
     for frame in [*at.dataframe, *at.table]:
         value = frame.value
-        if value.index.name == "Row":  # a static table keeps the row numbers as index
+        if value.index.name in ("Row", "Sheet"):  # a static table keeps its first column as index
             value = value.reset_index()
         if TABLES[key] in value.columns:
             return value
@@ -136,8 +136,9 @@ def test_the_page_opens_in_local_mode_with_its_notice_and_the_versions(registry)
 
 
 @pytest.mark.parametrize("name, data, words", [
-    ("cohort.xlsx", b"PK\x03\x04 not a csv", "is not a CSV file"),
-    ("cohort.csv", b"PK\x03\x04 an excel file renamed", "Excel workbook"),
+    ("cohort.pdf", b"%PDF-1.7", "neither a CSV file nor an Excel workbook"),
+    ("cohort.csv", b"PK\x03\x04 an excel file renamed", "damaged zip archive"),
+    ("cohort.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "Excel 97-2003"),
     ("cohort.csv", b"", "empty"),
 ])
 def test_a_file_that_is_not_a_csv_is_refused_on_the_server(registry, name, data, words):

@@ -208,3 +208,21 @@ def test_the_first_verify_costs_little(trained, models):
     print(f"first verify {signed * 1000:.1f} ms, hashes only {hashed * 1000:.1f} ms "
           f"(measured in {time.perf_counter() - start:.1f} s)")
     assert signed - hashed < 0.5  # far below a page's first render
+
+
+def test_re_signing_the_active_version_after_its_manifest_changed_is_one_command(
+        trained, models, tmp_path):
+    """As when a file is added to the shipped version: its manifest changes, its old
+    signature no longer matches, and one `keys sign` makes it load (and stay active)."""
+    path = models / "base" / "manifest.json"
+    manifest = json.loads(path.read_bytes())
+    path.write_bytes(canonical_json({**manifest, "added_by_release": 1}))
+    listed = risk("models", "list", "--model-dir", models, keys=trained["keys"]).stdout
+    assert "altered after signing" in listed
+    done = risk("keys", "sign", "base", "--model-dir", models, keys=trained["keys"])
+    assert "stays active, its new manifest recorded in the pointer" in done.stdout
+    risk("predict", "--input", trained["cohort"], "--output", tmp_path / "out.csv",
+         "--model-dir", models, keys=trained["keys"])
+    history = Registry(models).history()
+    assert [e["action"] for e in history] == ["activate", "sign"]
+    assert Registry(models).active_version() == "base"

@@ -75,13 +75,16 @@ def test_patients_carry_age_and_sex_only(cli_bundle):
 def test_predictions_are_the_csv_numbers_with_their_intervals(cli_bundle):
     bundle, table, _, _ = cli_bundle
     for risk, (_, row) in zip(_of(bundle, "RiskAssessment"), table.iterrows(), strict=True):
-        months = [p["whenRange"]["high"]["value"] for p in risk["prediction"]]
-        assert months == [12, 36, 60, 120]
-        for p, m in zip(risk["prediction"], months, strict=True):
-            assert p["probabilityDecimal"] == pytest.approx(row[f"surv_{m}"], abs=1e-11)
+        outcomes = [(p["outcome"]["coding"][0]["code"], p["whenRange"]["high"]["value"])
+                    for p in risk["prediction"]]
+        assert outcomes == [*((f"alive-{m}-months", m) for m in (12, 36, 60, 120)),
+                            *((f"progression-free-{m}-months", m) for m in (12, 36, 60))]
+        for p, (code, m) in zip(risk["prediction"], outcomes, strict=True):
+            column = f"{'pfs' if code.startswith('progression') else 'surv'}_{m}"
+            assert p["probabilityDecimal"] == pytest.approx(row[column], abs=1e-11)
             interval = next(e for e in p["extension"] if e["url"] == INTERVAL)["valueRange"]
-            assert interval["low"]["value"] == pytest.approx(row[f"surv_{m}_lower"], abs=1e-11)
-            assert interval["high"]["value"] == pytest.approx(row[f"surv_{m}_upper"], abs=1e-11)
+            assert interval["low"]["value"] == pytest.approx(row[f"{column}_lower"], abs=1e-11)
+            assert interval["high"]["value"] == pytest.approx(row[f"{column}_upper"], abs=1e-11)
             assert interval["low"]["value"] <= p["probabilityDecimal"] <= interval["high"]["value"]
 
 
@@ -151,8 +154,12 @@ def test_conditional_estimate_keeps_its_months(loaded):
                            model_version=loaded.version, synthetic=True)
     bundle = risk_bundle([assessment_of(est)], ModelIdentity("v", "b" * 64, True))
     risk = _of(bundle, "RiskAssessment")[0]
-    assert [p["whenRange"]["high"]["value"] for p in risk["prediction"]] == [36, 60, 120]
-    assert all(p["whenRange"]["low"]["value"] == 24 for p in risk["prediction"])
+    alive = [p for p in risk["prediction"] if p["outcome"]["coding"][0]["code"].startswith("alive")]
+    assert [p["whenRange"]["high"]["value"] for p in alive] == [36, 60, 120]
+    assert all(p["whenRange"]["low"]["value"] == 24 for p in alive)
+    pfs = [p for p in risk["prediction"] if p not in alive]  # always at the biopsy
+    assert [p["probabilityDecimal"] for p in pfs] == [est.pfs.at(m)[0] for m in (12, 36, 60)]
+    assert all("low" not in p["whenRange"] for p in pfs)
     assert read_bundle(json.dumps(bundle).encode()).patients[0].values["alive_months"] == 24
 
 
@@ -173,3 +180,22 @@ def test_fhir_out_must_not_overwrite_the_input(cli_bundle, capsys):
     code = main(["predict", "--model-dir", str(MODELS), "--input", str(folder / "in.csv"),
                  "--output", str(folder / "o3.csv"), "--fhir-out", str(folder / "in.csv")])
     assert code == 2 and "different file" in capsys.readouterr().err
+
+
+def test_a_workbook_in_and_out_gives_the_csv_bundle(cli_bundle, capsys):
+    from workbooks import cohort_rows, workbook_bytes
+
+    folder = cli_bundle[3]
+    rows, formats = cohort_rows((folder / "in.csv").read_text())  # Ki-67 as 19.0%
+    (folder / "in.xlsx").write_bytes(workbook_bytes(rows, formats=formats))
+    code = main(["predict", "--model-dir", str(MODELS), "--input", str(folder / "in.xlsx"),
+                 "--output", str(folder / "out.xlsx"), "--fhir-out", str(folder / "x.json")])
+    assert code == 0, capsys.readouterr().err
+    ours, theirs = json.loads((folder / "x.json").read_bytes()), cli_bundle[0]
+    for a, b in zip(_of(ours, "RiskAssessment"), _of(theirs, "RiskAssessment"), strict=True):
+        assert [p["probabilityDecimal"] for p in a["prediction"]] == pytest.approx(
+            [p["probabilityDecimal"] for p in b["prediction"]], abs=1e-11)
+    values = [{k: v for k, v in o.items() if k.startswith("value")}
+              for o in _of(ours, "Observation")]
+    assert values == [{k: v for k, v in o.items() if k.startswith("value")}
+                      for o in _of(theirs, "Observation")]

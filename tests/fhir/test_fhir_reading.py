@@ -79,6 +79,7 @@ def test_foreign_observation_read_by_loinc_and_body_site(bundle):
     (b"{not json", "not valid JSON (line 1"),
     (b'{"resourceType": "Patient"}', "not a FHIR Bundle (resourceType 'Patient')"),
     (b"\xff\xfe\x00", "not UTF-8"),
+    (b"[" * 100_000, "nested too deeply"),
 ])
 def test_unreadable_files(data, words):
     assert words in str(_problems(data)[0])
@@ -138,3 +139,43 @@ def test_several_patients_are_kept_apart():
 def test_a_bundle_without_inputs_is_refused():
     assert "no Patient and no Observation" in str(_problems(
         _bytes({"resourceType": "Bundle", "type": "collection"}))[0])
+
+
+def test_a_grade_from_another_system_is_read(bundle):
+    grade = _observation(bundle, "met_grade")
+    grade["code"]["coding"] = [c for c in grade["code"]["coding"] if c["system"] == "http://loinc.org"]
+    grade["valueCodeableConcept"] = {"coding": [{"system": "http://hospital.example/grades",
+                                                 "code": "G3"}]}
+    assert read_bundle(_bytes(bundle)).patients[0].values["met_grade"] == "G3"
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+                     | st.text(max_size=8),
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.sampled_from(["resourceType", "entry", "resource",
+                                                        "code", "coding", "system",
+                                                        "valueQuantity", "value", "gender",
+                                                        "subject", "reference", "id"]),
+                                       inner, max_size=4), max_leaves=20)
+
+
+@given(_JSON)
+def test_any_json_is_read_or_refused_clearly(value):
+    try:
+        read_bundle(json.dumps(value).encode())
+    except ValidationError as exc:
+        assert exc.problems and all(p.message for p in exc.problems)
+
+
+@given(st.dictionaries(st.sampled_from(["valueQuantity", "valueBoolean", "valueInteger",
+                                        "status", "bodySite"]), _JSON, max_size=3))
+def test_any_observation_body_is_read_or_refused_clearly(extra):
+    bundle = risk_bundle([Assessment(INPUTS, SUMMARY)], ModelIdentity("v", "c" * 64, True))
+    _observation(bundle, "met_ki67").update(extra)
+    try:
+        read_bundle(_bytes(bundle))
+    except ValidationError as exc:
+        assert all(p.column for p in exc.problems)

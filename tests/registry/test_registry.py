@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -108,8 +109,9 @@ def test_one_changed_byte_is_refused_naming_the_file(registry, file_name):
 
 
 def test_a_manifest_edited_to_match_a_modified_model_is_refused(registry):
-    """Re-hashing a modified model.json into manifest.json breaks the signature; signed
-    again by a trusted key, the active version is still caught by the pointer."""
+    """Re-hashing a modified model.json into manifest.json breaks the signature. Signing
+    it again is a trust decision (the release manager's, after a file was added): made
+    with a trusted key, the version loads and the pointer records the new manifest."""
     version = registry.save(PARAMS, card(), version="v1", activate=True)
     folder = registry.root / version
     changed = reg.canonical_json({**PARAMS, "coef": {"age": 9.0, "met_grade_G3": 0.0}})
@@ -119,9 +121,20 @@ def test_a_manifest_edited_to_match_a_modified_model_is_refused(registry):
     (folder / "manifest.json").write_bytes(reg.canonical_json(manifest))
     with pytest.raises(RegistryError, match="signature .* does not match its manifest"):
         registry.read(version)
-    registry.sign(version, registry.keys.site_signer())
-    with pytest.raises(RegistryError, match="manifest.json differs"):
-        registry.read(version)
+    assert registry.sign(version, registry.keys.site_signer())
+    assert registry.read(version)[0]["coef"]["age"] == 9.0
+    assert registry.history()[-1]["action"] == "sign"
+
+
+def test_another_signed_folder_put_in_place_of_the_active_one_is_refused(registry, tmp_path):
+    """Signed and intact, but not the version that was activated: the pointer tells."""
+    registry.save(PARAMS, card(), version="v1", activate=True)
+    other = reg.Registry(tmp_path / "elsewhere")
+    other.save({**PARAMS, "labels": ["other"]}, card(), version="v1")
+    shutil.rmtree(registry.root / "v1")
+    shutil.copytree(other.root / "v1", registry.root / "v1")
+    with pytest.raises(RegistryError, match="manifest.json differs from the one recorded"):
+        registry.read("v1")
 
 
 @pytest.mark.parametrize("damage", ["delete-entry", "bad-json", "other-version", "delete"])

@@ -109,17 +109,20 @@ def _output_folder(out_arg: str):
     return out
 
 
-def _write_report(out, report, version: str) -> None:
+def _write_report(out, report, loaded) -> None:
     import json
 
     from risk.errors import RiskError
-    from risk.present import render_report_html
+    from risk.present import build_checklists, checklists_html, render_report_html
 
+    version = loaded.version
+    checklists = checklists_html(build_checklists(loaded.card, loaded.synthetic))
     try:
         (out / "report.json").write_text(
             json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         (out / "report.html").write_text(
-            render_report_html(report, title=f"Validation of model {version}"),
+            render_report_html(report, title=f"Validation of model {version}",
+                               checklists=checklists),
             encoding="utf-8")
     except OSError as exc:
         raise RiskError(f"cannot write the report in {out}: {exc.strerror or exc}") from None
@@ -180,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
     registry = Registry(args.model_dir)
     loaded = registry.load(args.model)  # fails fast, before the file
     raw_bytes = read_source_bytes(args.data)
-    result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet)
+    result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet,
+                         args.redcap_dictionary)
     for note in result.notes:
         print(f"note: {note}")
     out = _output_folder(args.out) if args.out else None
@@ -200,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
     report.model_version = loaded.version
     report.source = source
     if out is not None:
-        _write_report(out, report, loaded.version)
+        _write_report(out, report, loaded)
     if args.summary_out:
         _write_summary(args, registry, loaded.version, result.frame, report)
     return 0

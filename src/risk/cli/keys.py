@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.action == "new":
         _new(keys, args)
     elif args.action == "trust":
-        from risk.registry.keys import read_file_bytes
+        from risk.registry import read_file_bytes
 
         key, added = keys.trust(read_file_bytes(args.public_key), str(args.public_key))
         print(f"trusted key {key.key_id} ({key.path})" if added else
@@ -79,7 +79,7 @@ def _new(keys: KeyStore, args: argparse.Namespace) -> None:
         signer = write_key_pair(args.out)
         import base64
 
-        from risk.registry.keys import read_public_key
+        from risk.registry import read_public_key
 
         public = Path(f"{args.out}.pub").read_bytes()
         raw = base64.b64encode(read_public_key(public, f"{args.out}.pub")).decode("ascii")
@@ -99,9 +99,11 @@ def _sign(keys: KeyStore, args: argparse.Namespace) -> None:
     if signer.created:
         print(created_notice(keys, signer))
     registry = Registry(args.model_dir, keys=keys)
-    registry.sign(args.version, signer)
+    repointed = registry.sign(args.version, signer)
     trusted = signer.key_id in keys.trusted()
     print(f"signed model version {args.version} with key {signer.key_id}"
+          + ("; it stays active, its new manifest recorded in the pointer" if repointed
+             else "")
           + ("" if trusted else "; this key is not trusted here, so the version is refused "
              "until 'python -m risk keys trust' is given its public half"))
 

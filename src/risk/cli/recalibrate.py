@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         check_version_name(args.version)
     parent = registry.load(args.model)  # verified; fails before reading the file
     raw_bytes = read_source_bytes(args.data)
-    cohort = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet)
+    cohort = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet,
+                         args.redcap_dictionary)
     for note in cohort.notes:
         print(f"note: {note}")
     print(f"recalibrating model {parent.version} on {cohort.n_patients} patients, "

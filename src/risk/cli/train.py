@@ -97,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
                             "another --version")
 
     raw_bytes = read_source_bytes(args.data)
-    result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet)
+    result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet,
+                         args.redcap_dictionary)
     for note in result.notes:
         print(f"note: {note}")
     settings = TrainingSettings(penalizer=args.penalizer, bootstrap=args.evaluate,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from risk._records import Record, json_safe
 from risk.errors import ModelError
@@ -86,7 +86,8 @@ class EvaluationReport:
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers (flat), as in report.json."""
-        return json_safe(self.headline.to_dict())
+        numbers: dict[str, Any] = json_safe(self.headline.to_dict())
+        return numbers
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe report: the headline keys at the top, then each section."""
@@ -108,7 +109,8 @@ class EvaluationReport:
             out["data"] = self.source.to_dict()
         if self.pfs is not None:
             out["pfs"] = self.pfs.to_dict()
-        return json_safe(out)
+        document: dict[str, Any] = json_safe(out)
+        return document
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EvaluationReport:
@@ -128,13 +130,13 @@ class EvaluationReport:
 
     @classmethod
     def _read(cls, data: Mapping[str, Any]) -> EvaluationReport:
-        def each(key, kind):
+        def each(key: str, kind: type[_Part]) -> dict[str, _Part]:
             return {name: kind.from_dict(v) for name, v in (data.get(key) or {}).items()}
 
-        def listed(key, kind):
+        def listed(key: str, kind: type[_Part]) -> list[_Part]:
             return [kind.from_dict(v) for v in data.get(key) or []]
 
-        def one(key, kind):
+        def one(key: str, kind: type[_Part]) -> _Part | None:
             return kind.from_dict(data[key]) if data.get(key) else None
 
         synthetic = data.get("synthetic", data.get("context") == SYNTHETIC_CONTEXT)
@@ -153,7 +155,11 @@ class EvaluationReport:
             context=data.get("context") or "")
 
 
-def _dicts(value):
+#: A section's record type, as :meth:`EvaluationReport._read` reads it.
+_Part = TypeVar("_Part", bound=Record)
+
+
+def _dicts(value: object) -> object:
     """Records (in lists and dicts) as JSON objects."""
     if isinstance(value, Record):
         return value.to_dict()

@@ -34,34 +34,26 @@ def _entered(raw_row: dict[str, Any], canonical: dict[str, Any]) -> dict[str, ob
 def write_file_bundle(input_path: str | os.PathLike[str], predictions_path: str | os.PathLike[str],
                       out_path: str | os.PathLike[str], model: ModelIdentity,
                       alive_months: float | None = None, sheet: str | None = None) -> int:
-    """Write the Bundle of every patient of ``input_path`` (a CSV or a workbook's
-    ``sheet``, validated as ``predict`` did) with the predictions of ``predictions_path``
-    (the CSV or Excel file ``predict`` wrote); returns the number of patients."""
-    import pandas as pd
-
+    """Write the Bundle of every patient of ``input_path`` (a CSV, or ``sheet`` of a
+    workbook; validated as ``predict`` did) with the predictions of ``predictions_path``
+    (CSV or workbook); returns the number of patients."""
     from risk.data import read_cells, validate_cohort
 
-    raw = read_cells(input_path, sheet=sheet)
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    raw = read_cells(input_path, sheet)
     result = validate_cohort(raw, purpose="prediction")
     if result.n_patients > MAX_FHIR_PATIENTS:
         raise RiskError(f"--fhir-out is for at most {MAX_FHIR_PATIENTS:,} patients (a bundle "
                         f"holds them all at once); the file has {result.n_patients:,}: "
                         "split it, or use the CSV output")
-    if str(predictions_path).lower().endswith(".xlsx"):
-        predictions = pd.read_excel(predictions_path, dtype={"patient_id": str})
-    else:
-        predictions = pd.read_csv(predictions_path, encoding="utf-8-sig",
-                                  dtype={"patient_id": str}, float_precision="round_trip")
+    predictions = read_cells(predictions_path)  # text cells: numbers as written (12 digits)
     rows = result.row_numbers if result.row_numbers is not None else range(1, len(raw) + 1)
     assessments = []
     for i, file_row in enumerate(rows):
         summary = predictions.iloc[i].to_dict()
-        alive = summary.get("alive_months", alive_months)
-        alive = None if is_blank(alive) else float(alive)
+        given = summary.get("alive_months") or alive_months  # the output says, per row
         assessments.append(Assessment(
             _entered(raw.iloc[int(file_row) - 1].to_dict(), result.frame.iloc[i].to_dict()),
-            summary, alive))
+            summary, None if given is None or is_blank(given) else float(given)))
     target = Path(out_path)
     tmp = target.with_name(f".{target.name}.tmp")
     try:

@@ -70,6 +70,9 @@ def _parse(data: bytes) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise _refuse(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
                       allowed="a FHIR Bundle in JSON") from None
+    except RecursionError:  # nesting no FHIR resource needs
+        raise _refuse("JSON nested too deeply to be a FHIR Bundle",
+                      allowed="a FHIR Bundle in JSON") from None
     if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
         kind = value.get("resourceType") if isinstance(value, dict) else type(value).__name__
         raise _refuse(f"not a FHIR Bundle (resourceType {kind!r})",
@@ -198,8 +201,9 @@ def observed_value(name: str, resource: Mapping[str, Any],
                              allowed="valueBoolean true or false")
     if col.kind == "category":
         wanted = {c.lower(): c for c in col.categories}
+        grade = name.endswith("_grade")  # G1-G3 mean the WHO grade in any local system
         for system, code in _codes(resource.get("valueCodeableConcept")):
-            if system in (codes.value_system(name), "") and code.lower() in wanted:
+            if (grade or system in (codes.value_system(name), "")) and code.lower() in wanted:
                 return wanted[code.lower()], None
         return None, Problem(f"{col.label}: no valueCodeableConcept with one of its codes",
                              column=where, allowed=f"a coding of {codes.value_system(name)} "

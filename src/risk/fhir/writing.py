@@ -50,7 +50,8 @@ class Assessment:
 
     ``inputs``: schema name -> the value as entered (None or NaN = blank, not written);
     ``summary``: the prediction row (``surv_12``, ``surv_12_lower``, ..., ``model_used``,
-    ``risk_group``), as :func:`risk.model.estimate_patient` and ``predict`` give it.
+    ``risk_group``), as :func:`risk.model.estimate_patient` and ``predict`` give it,
+    with ``pfs_12``, ``pfs_12_lower``... when the model has progression-free survival.
     """
 
     inputs: Mapping[str, object]
@@ -60,9 +61,13 @@ class Assessment:
 
 
 def assessment_of(estimate: PatientEstimate) -> Assessment:
-    """The bundle's view of the Patient page's estimate."""
-    return Assessment(dict(estimate.inputs), dict(estimate.estimate.summary),
-                      estimate.alive_months)
+    """The bundle's view of the Patient page's estimate (PFS named as ``predict`` names it)."""
+    summary = dict(estimate.estimate.summary)
+    if estimate.pfs is not None:
+        summary.update({key.replace("surv_", "pfs_", 1): value
+                        for key, value in estimate.pfs.summary.items()
+                        if key.startswith("surv_")})
+    return Assessment(dict(estimate.inputs), summary, estimate.alive_months)
 
 
 def is_blank(value: object) -> bool:
@@ -110,15 +115,16 @@ def _site(site: str) -> dict[str, Any]:
                         "display": "Primary tumour"}], "text": "Primary tumour"}
 
 
-def _observation(rid: str, name: str, value: object, subject: str,
-                 when: str) -> dict[str, Any]:
+def _observation(rid: str, name: str, value: object, subject: str) -> dict[str, Any]:
+    # no effective[x]: when a Ki-67 was counted is not known here, and the bundle's date
+    # would claim it was today
     item, col = codes.INPUT_CODES[name], schema.column(name)
     coding = [{"system": codes.LOINC, "code": item.loinc[0], "display": item.loinc[1]}] \
         if item.loinc else []
     coding.append({"system": codes.INPUT_SYSTEM, "code": name, "display": col.label})
     out: dict[str, Any] = {"resourceType": "Observation", "id": rid, "status": "final",
                            "code": {"coding": coding, "text": col.label},
-                           "subject": {"reference": subject}, "effectiveDateTime": when}
+                           "subject": {"reference": subject}}
     if item.site:
         out["bodySite"] = _site(item.site)
     return out | observation_value(name, value)
@@ -135,16 +141,22 @@ def _patient(rid: str, inputs: Mapping[str, object]) -> dict[str, Any]:
     return out
 
 
-def _prediction(summary: Mapping[str, object], months: int,
-                alive: float | None) -> dict[str, Any]:
-    value, low, high = (float(summary[f"surv_{months}{p}"])  # type: ignore[arg-type]
+#: The outcomes predicted: (prefix of the prediction row, outcome code, words).
+OUTCOMES = (("surv", "alive", "Alive"),
+            ("pfs", "progression-free", "Alive without progression"))
+
+
+def _prediction(summary: Mapping[str, object], months: int, alive: float | None,
+                outcome: tuple[str, str, str] = OUTCOMES[0]) -> dict[str, Any]:
+    prefix, code, said = outcome
+    value, low, high = (float(summary[f"{prefix}_{months}{p}"])  # type: ignore[arg-type]
                         for p in ("", "_lower", "_upper"))
-    words = f"Alive {months} months after the liver biopsy"
+    words = f"{said} {months} months after the liver biopsy"
     when: dict[str, Any] = {"high": _quantity(months, "months")}
     if alive:
         when["low"] = _quantity(alive, "months")
     return {"outcome": {"coding": [{"system": codes.OUTCOME_SYSTEM,
-                                    "code": f"alive-{months}-months", "display": words}],
+                                    "code": f"{code}-{months}-months", "display": words}],
                         "text": words},
             "probabilityDecimal": value, "whenRange": when,
             "extension": [{"url": codes.INTERVAL_EXTENSION,
@@ -157,8 +169,9 @@ def _notes(assessment: Assessment, model: ModelIdentity) -> list[dict[str, str]]
     if model.synthetic:
         notes.append(SYNTHETIC_FHIR_NOTE)
     if assessment.alive_months:
-        notes.append(f"Every probability is conditional on being alive "
-                     f"{assessment.alive_months:g} months after the liver biopsy.")
+        notes.append(f"Every probability of being alive is conditional on being alive "
+                     f"{assessment.alive_months:g} months after the liver biopsy; "
+                     "progression-free survival is estimated at the biopsy.")
     group = assessment.summary.get("risk_group")
     if not is_blank(group):
         notes.append(f"Risk group at the biopsy: {schema.label('risk_group', group)}.")
@@ -175,6 +188,8 @@ def _method(model: ModelIdentity, used: str) -> dict[str, Any]:
 
 
 def _entries(index: int, assessment: Assessment, model: ModelIdentity) -> list[dict[str, Any]]:
+    from risk.model.progression import PFS_HORIZONS  # pandas: not on the page's first render
+
     when = assessment.created.strftime("%Y-%m-%dT%H:%M:%SZ")
     patient_url, rid = _url(), f"p{index}"
     entries = [{"fullUrl": patient_url, "resource": _patient(rid, assessment.inputs)}]
@@ -182,10 +197,12 @@ def _entries(index: int, assessment: Assessment, model: ModelIdentity) -> list[d
         value = assessment.inputs.get(name)
         if not is_blank(value):
             entries.append({"fullUrl": _url(), "resource": _observation(
-                f"{rid}-{name.replace('_', '-')}", name, value, patient_url, when)})
+                f"{rid}-{name.replace('_', '-')}", name, value, patient_url)})
     alive = assessment.alive_months
     predictions = [_prediction(assessment.summary, m, alive) for m in schema.HORIZONS_MONTHS
                    if not (alive and m <= alive)]
+    predictions += [_prediction(assessment.summary, m, None, OUTCOMES[1])  # at the biopsy
+                    for m in PFS_HORIZONS if not is_blank(assessment.summary.get(f"pfs_{m}"))]
     risk = {"resourceType": "RiskAssessment", "id": f"{rid}-risk", "status": "final",
             "subject": {"reference": patient_url}, "occurrenceDateTime": when,
             "method": _method(model, str(assessment.summary.get("model_used", ""))),

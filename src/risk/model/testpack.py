@@ -133,14 +133,14 @@ def _agree(expected: np.ndarray, got: np.ndarray) -> np.ndarray:
     """Per cell: the same text, or numbers within :data:`TOLERANCE`. Both sides are the
     one writer's text, so equal values are equal text: only the cells whose text differs
     are read as numbers (none, when a pack is reproduced)."""
-    agree = expected == got
+    agree: np.ndarray = expected == got
     rows, cols = np.nonzero(~agree)
     if rows.size:
         e = pd.to_numeric(pd.Series(expected[rows, cols]), errors="coerce").to_numpy(float)
         g = pd.to_numeric(pd.Series(got[rows, cols]), errors="coerce").to_numpy(float)
         with np.errstate(invalid="ignore"):
             agree[rows, cols] = np.abs(g - e) <= TOLERANCE * np.maximum(1.0, np.abs(e))
-    return np.asarray(agree, dtype=bool)
+    return agree
 
 
 def check_pack(model: BiopsyRiskModel, pack: bytes) -> PackCheck:

@@ -68,22 +68,14 @@ def _code(value: Any) -> str:
     return str(value)
 
 
-def _bounds(name: str) -> tuple[float, float]:
-    """The schema's bounds of a number column."""
-    col = column(name)
-    if col.minimum is None or col.maximum is None:
-        raise ValueError(f"the schema gives {name} no bounds")
-    return float(col.minimum), float(col.maximum)
-
-
 def _levels(name: str) -> list[Any]:
     """Every value the schema allows for a category, flag or integer input."""
     col = column(name)
     if col.kind == "flag":
         return [0, 1]
     if col.kind == "integer":
-        low, high = _bounds(name)
-        return list(range(int(low), int(high) + 1))
+        assert col.minimum is not None and col.maximum is not None  # integers are bounded
+        return list(range(int(col.minimum), int(col.maximum) + 1))
     allowed = [c for c in col.categories if c not in REFUSED_LEVELS.get(name, ())]
     return allowed + ([] if col.required else [None])
 
@@ -99,7 +91,9 @@ def varied_columns() -> list[str]:
 
 def ages(training_summary: dict[str, Any]) -> list[float]:
     """The schema's bounds, the training cohort's range ends and median (deduplicated)."""
-    found = list(_bounds("age"))
+    col = column("age")
+    assert col.minimum is not None and col.maximum is not None  # age is bounded
+    found = [float(col.minimum), float(col.maximum)]
     low_high = training_summary.get("age_range") or []
     median = training_summary.get("age_median")
     found += [float(a) for a in low_high] + ([float(median)] if median is not None else [])
@@ -160,9 +154,11 @@ def _ki67_grade(ki67: float) -> str:
 
 
 def _random_patient(rng: np.random.Generator, patient_id: str) -> dict[str, Any]:
+    col = column("age")
     row: dict[str, Any] = dict.fromkeys(INPUT_COLUMNS)
     row["patient_id"] = patient_id
-    row["age"] = round(float(rng.uniform(*_bounds("age"))), 1)
+    assert col.minimum is not None and col.maximum is not None  # age is bounded
+    row["age"] = round(float(rng.uniform(col.minimum, col.maximum)), 1)
     for name in varied_columns():
         levels = _levels(name)
         row[name] = levels[int(rng.integers(len(levels)))]

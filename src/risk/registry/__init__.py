@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         TrustedKey as TrustedKey,
         default_keys_dir as default_keys_dir,
         load_signer as load_signer,
+        read_file_bytes as read_file_bytes,
+        read_public_key as read_public_key,
         write_key_pair as write_key_pair,
     )
     from risk.registry.lineage import (
@@ -76,6 +78,8 @@ _WHERE = {
     "TrustedKey": "keys",
     "default_keys_dir": "keys",
     "load_signer": "keys",
+    "read_file_bytes": "keys",
+    "read_public_key": "keys",
     "write_key_pair": "keys",
     "built_on": "lineage",
     "trained_on_synthetic": "lineage",

@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import risk
 from risk.errors import RegistryError
@@ -73,6 +73,9 @@ from risk.registry.version import (  # noqa: F401 - part of this module's API
     read_hashed_files,
 )
 
+if TYPE_CHECKING:
+    from risk.model.pair import BiopsyRiskModel
+
 LOCK_FILE = ".lock"
 #: Environment variable that moves the default registry folder.
 MODEL_DIR_ENV = "RISK_MODEL_DIR"
@@ -94,7 +97,7 @@ class LoadedModel:
     """A verified model version: its name, the fitted model and its card."""
 
     version: str
-    model: object  # risk.model.BiopsyRiskModel
+    model: BiopsyRiskModel
     card: ModelCard
     synthetic: bool = False  # rests on the shipped synthetic cohort (registry_lineage)
 
@@ -294,11 +297,23 @@ class Registry:
             self._activate_locked(version, "activate")
         return version
 
-    def sign(self, version: str, signer: Signer) -> None:
+    def sign(self, version: str, signer: Signer) -> bool:
         """Sign (or sign again) a version whose files match its manifest: the one change
-        a version folder ever sees, its ``manifest.sig`` replaced atomically."""
+        a version folder ever sees, its ``manifest.sig`` replaced atomically.
+
+        When ``version`` is active and signed by a trusted key, the pointer then records
+        its manifest (after e.g. a file was added to the shipped version); returns True
+        when the pointer changed."""
         with self._writing():
-            self._write_signature(version, self._hashed(version)[MANIFEST_FILE], signer)
+            manifest_bytes = self._hashed(version)[MANIFEST_FILE]
+            self._write_signature(version, manifest_bytes, signer)
+            pointer = self._read_pointer(tolerate_damage=True)
+            if not pointer or pointer["active"] != version or \
+                    pointer.get("manifest_sha256") == sha256(manifest_bytes) or \
+                    signer.key_id not in self.keys.trusted():
+                return False
+            self._activate_locked(version, "sign")
+            return True
 
     def _write_signature(self, version: str, manifest_bytes: bytes, signer: Signer) -> None:
         tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}.sig"

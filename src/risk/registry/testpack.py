@@ -73,7 +73,7 @@ def verify_version(registry: Registry, version: str | None = None,
     loaded = registry.load(version)
     pack = stored_pack(registry, loaded.version) if pack is None else pack
     try:
-        return check_pack(loaded.model, pack)  # type: ignore[arg-type]  # LoadedModel.model: object
+        return check_pack(loaded.model, pack)
     except ModelError as exc:
         raise RegistryError(f"cannot verify model version '{loaded.version}': {exc}") \
             from None

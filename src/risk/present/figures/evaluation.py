@@ -10,6 +10,7 @@ comparator always vermillion.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
@@ -50,7 +51,7 @@ def _layout(fig: go.Figure, title: str, note: str | None, height: int = 460) -> 
     return fig
 
 
-def _pct(v) -> str:
+def _pct(v: float | None) -> str:
     return "n/a" if v is None else f"{100 * v:.0f}%"
 
 
@@ -106,7 +107,7 @@ def calibration_plot(calibration: CalibrationSection,
     return _layout(fig, title, note, height=520)
 
 
-def _axis_top(sections) -> float:
+def _axis_top(sections: Sequence[CalibrationSection]) -> float:
     """Both axes end a little above the largest risk shown (at most 100%)."""
     values = [0.1]
     for section in sections:
@@ -116,12 +117,13 @@ def _axis_top(sections) -> float:
     return min(1.0, max(values) * 1.08)
 
 
-def _gap(a, b) -> float:
+def _gap(a: float | None, b: float | None) -> float:
     return 0.0 if a is None or b is None else max(0.0, a - b)
 
 
 def time_dependent_auc_plot(served: MetricSet, comparator: MetricSet | None = None,
-                            horizons=(12, 36, 60), note: str | None = None) -> go.Figure:
+                            horizons: Sequence[int] = (12, 36, 60),
+                            note: str | None = None) -> go.Figure:
     """AUC at each horizon (cumulative cases / dynamic controls) for each model."""
     fig = go.Figure()
     models = [(served, SERVED_NAME, SERVED_COLOR)]
@@ -154,7 +156,9 @@ def decision_curve_plot(points: list[DecisionPoint], note: str | None = None) ->
                                  line={"color": COMPARATOR_COLOR, "width": 2}))
     fig.add_trace(go.Scatter(x=x, y=[p.net_benefit for p in points], mode="lines",
                              name=SERVED_NAME, line={"color": SERVED_COLOR, "width": 3}))
-    best = max([p.net_benefit for p in points] + [p.treat_all for p in points] + [0.01])
+    # a net benefit read back from JSON is None where it was not defined (NaN)
+    best = max([v for p in points for v in (p.net_benefit, p.treat_all) if v is not None]
+               + [0.01])
     fig.update_xaxes(title="Threshold risk of death by 60 months", tickformat=".0%")
     fig.update_yaxes(title="Net benefit", range=[-0.05, best * 1.1])
     return _layout(fig, "Decision curve at 60 months", note)

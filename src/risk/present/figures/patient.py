@@ -8,7 +8,7 @@ builders do not depend on how the model computes them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from risk.present.figures.style import (
     REFERENCE_COLOR,
     SYNTHETIC_MODEL_NOTE,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
 
 ESTIMATE_COLOR = "#1f5f8b"
 ALIVE_COLOR = "#2e7d4f"
@@ -38,7 +41,7 @@ _AXIS = {"gridcolor": "#e6e6e6", "zerolinecolor": "#e6e6e6", "linecolor": "#9999
 
 
 def _figure(data: list[dict[str, Any]], title: str, height: int = 420, *, synthetic: bool,
-            **layout) -> go.Figure:
+            **layout: Any) -> go.Figure:  # plotly's layout properties
     """One figure built in one step from plain dicts (a plotly template is deep-copied on
     every figure and costs more than the rest: the white look is set here instead)."""
     note = {"text": SYNTHETIC_MODEL_NOTE, "xref": "paper", "yref": "paper", "x": 1, "y": 1.02,
@@ -75,7 +78,8 @@ def _survival_axes(max_months: float, outcome: str = "os") -> dict[str, Any]:
                       "tickformat": ".0%"}}
 
 
-def _band(months, lower, upper, color: str, name: str) -> dict[str, Any]:
+def _band(months: NDArray[np.float64], lower: NDArray[np.float64], upper: NDArray[np.float64],
+          color: str, name: str) -> dict[str, Any]:
     """A shaded 95% band, drawn as one closed polygon (legend entry, no hover)."""
     return {"type": "scatter", "x": np.concatenate([months, months[::-1]]),
             "y": np.concatenate([upper, lower[::-1]]), "fill": "toself",
@@ -83,19 +87,20 @@ def _band(months, lower, upper, color: str, name: str) -> dict[str, Any]:
             "name": name}
 
 
-def _line(x, y, color: str, name: str, width: float = 3, **extra) -> dict[str, Any]:
+def _line(x: ArrayLike, y: ArrayLike, color: str, name: str, width: float = 3,
+          **extra: Any) -> dict[str, Any]:  # extra: plotly's trace properties
     return {"type": "scatter", "x": x, "y": y, "mode": "lines", "name": name,
             "line": {"color": color, "width": width, **extra.pop("line", {})},
             "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>", **extra}
 
 
 def survival_curve(
-    months: Sequence[float],
-    survival: Sequence[float],
-    lower: Sequence[float],
-    upper: Sequence[float],
+    months: ArrayLike,
+    survival: ArrayLike,
+    lower: ArrayLike,
+    upper: ArrayLike,
     *,
-    reference: tuple[Sequence[float], Sequence[float]] | None = None,
+    reference: tuple[ArrayLike, ArrayLike] | None = None,
     reference_label: str = "Training cohort (Kaplan-Meier)",
     horizons: Sequence[int] = (12, 36, 60, 120),
     label: str = "This patient",
@@ -234,9 +239,9 @@ def contributions_chart(
 
 
 def biopsy_comparison(
-    months: Sequence[float],
-    with_biopsy: tuple[Sequence[float], Sequence[float], Sequence[float]],
-    without_biopsy: tuple[Sequence[float], Sequence[float], Sequence[float]],
+    months: ArrayLike,
+    with_biopsy: tuple[ArrayLike, ArrayLike, ArrayLike],
+    without_biopsy: tuple[ArrayLike, ArrayLike, ArrayLike],
     *,
     liver_grade: str | None = None,
     synthetic: bool = False,
@@ -264,10 +269,10 @@ def biopsy_comparison(
 
 
 def before_biopsy(
-    months: Sequence[float],
+    months: ArrayLike,
     scenarios: pd.DataFrame,
-    curves: Mapping[str, Sequence[float]],
-    expected: Sequence[float],
+    curves: Mapping[str, ArrayLike],
+    expected: ArrayLike,
     *,
     horizon: int = 60,
     synthetic: bool = False,
