@@ -79,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "testpack", help="write a version's reference test pack, or store a missing one",
         description="Every version saved since test packs exist holds testpack.csv: at "
         "least 1,000 reference patients spanning every input level and edge, with the "
-        "outputs computed when the version was saved (survival at each horizon with 95%% "
+        "outputs computed when the version was saved (survival at each horizon with 95% "
         "intervals, median, risk group, the model of the pair used, flags, grade "
         "sensitivity, PFS). --out writes it; --store computes and stores it for a version "
         "saved before packs existed (e.g. the shipped synthetic-v1).")
