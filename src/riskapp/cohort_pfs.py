@@ -18,6 +18,7 @@ from riskapp.cohort_sections import (
     grouping_options,
     logrank_line,
     medians_table,
+    not_drawn_words,
     pairwise_table,
 )
 
@@ -37,14 +38,18 @@ def pfs_section(view: View) -> None:
         st.caption(describe_cutpoints(view.risk.cutpoints))
     result = cohort_data.survival(view.key, grouping, version, view.frame, groups,
                                   outcome="pfs")
-    plot(figures.survival_by_group_figure(result, max_points=KM_POINTS,
+    hidden = view.sizes_hidden(grouping, groups)
+    plot(figures.survival_by_group_figure(result, max_points=KM_POINTS, rule=view.rule,
+                                          sizes_hidden=hidden,
                                           **view.mark(uses_model=version is not None)),
          "pfs_km", f"pfs-by-{grouping}")
+    not_drawn_words(view, result)
     if result.logrank is not None:
         with st.container(key="pfs_logrank"):
             st.markdown(logrank_line(result.logrank))
     st.markdown("**Median progression-free survival**")
-    medians = medians_table(result)
+    # the PFS patients are a subset: no published total of their events
+    medians = medians_table(result, view.rule, hidden, deaths_total_hidden=False)
     static_table(for_screen(medians), hide_index=True)
     st.caption(MEDIAN_RULE)
     csv_download(medians, f"median-pfs-by-{grouping}", "pfs_medians_csv")

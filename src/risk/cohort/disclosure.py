@@ -73,8 +73,15 @@ class Disclosure:
                 f"patients remain at risk. This applies to the tables, charts and every "
                 f"download of this page. (Site setting {THRESHOLD_ENV}, now {t}.)")
 
+    def limits(self) -> str:
+        """What the rule does not prevent, in words for the page."""
+        return (f"Limits: the drawn survival curves still step at each death while "
+                f"{self.threshold} or more patients are at risk, and two filter settings "
+                "compared with each other can single out the few patients between them. "
+                "Share the page with people allowed to see the file.")
 
-OFF = Disclosure(active=False)
+
+NO_SUPPRESSION = Disclosure(active=False)
 
 
 def disclosure_for(shipped: bool, environ: Mapping[str, str] | None = None) -> Disclosure:
@@ -82,7 +89,7 @@ def disclosure_for(shipped: bool, environ: Mapping[str, str] | None = None) -> D
     site's threshold (:data:`THRESHOLD_ENV`, default 5). A bad setting raises
     ``ValueError`` naming the variable, the value and what is allowed."""
     if shipped:
-        return OFF
+        return NO_SUPPRESSION
     text = (os.environ if environ is None else environ).get(THRESHOLD_ENV, "").strip()
     if not text:
         return Disclosure()
@@ -279,7 +286,7 @@ class GridSuppression:
     column_totals: np.ndarray  # bool, columns
     grand_total: bool = False
     withheld: bool = False
-    rule: Disclosure = field(default=OFF)
+    rule: Disclosure = field(default=NO_SUPPRESSION)
     extra: tuple[bool, ...] = ()  # the extra sums, in their order
 
     def cell_text(self, counts: np.ndarray) -> list[list[str]]:

@@ -29,10 +29,13 @@ Cell = int | str
 
 
 def cell(rule: Disclosure, value: float, hidden: bool = False) -> Cell:
-    """A count as a table cell: the number, or ``"<5"``/``"hidden"`` when suppressed."""
-    if rule.small(value) or (hidden and rule.active):
+    """A count as a table cell: the number with the rule off; with it on, text (``"12"``,
+    ``"<5"``, ``"hidden"``), so a column has one type for the CSV and Excel writers."""
+    if not rule.active:
+        return int(value)
+    if rule.small(value) or hidden:
         return rule.count(value, hidden)
-    return int(value)
+    return str(int(value))
 
 
 def text(rule: Disclosure, value: float, hidden: bool = False) -> str:
@@ -200,3 +203,89 @@ def deaths_hidden(groups: pd.DataFrame, rule: Disclosure, sizes_hidden: dict[str
         return np.ones(len(groups), dtype=bool)
     return mask.cells[:, 0]
 
+
+
+# --------------------------------------------------------------------------- biopsy safety
+
+def shown_complications(rates: pd.DataFrame, rule: Disclosure, patients: int) -> pd.DataFrame:
+    """:func:`risk.cohort.tables.complication_rates` under ``rule``: ``patients`` and
+    ``assessed`` become cells, and a suppressed count has no percentage or interval.
+    ``patients`` is the size of the shown cohort (published on the page). The result's
+    ``attrs``: ``not_recorded`` (a cell) and ``suppressed`` (one flag per row)."""
+    out = rates.copy()
+    k = {o: int(v) for o, v in zip(rates["outcome"], rates["patients"], strict=True)}
+    none, minor, major, any_ = (k[schema.label("biopsy_complication", c)]
+                                for c in ("none", "minor", "major", "any"))
+    assessed = int(rates["assessed"].iloc[0])
+    not_recorded = int(rates.attrs.get("not_recorded", patients - assessed))
+    # none, minor, major, any, assessed, not recorded, patients
+    table = CountTable((none, minor, major, any_, assessed, not_recorded, patients),
+                       ((4, (0, 1, 2)), (3, (1, 2)), (6, (4, 5))),
+                       fixed=frozenset({6}))
+    result = protect(table, rule)
+    hidden = [result.withheld or i in result.suppressed for i in range(7)]
+    flags = hidden[:4]
+    out["patients"] = [cell(rule, v, h) for v, h in zip(table.values[:4], flags, strict=True)]
+    out["assessed"] = cell(rule, assessed, hidden[4])
+    for name in ("percent", "lower_95", "upper_95"):
+        out[name] = [np.nan if h or hidden[4] else v
+                     for v, h in zip(rates[name], flags, strict=True)]
+    out.attrs["not_recorded"] = cell(rule, not_recorded, hidden[5])
+    out.attrs["suppressed"] = flags
+    return out
+
+
+# --------------------------------------------------------------------------- risk groups
+
+def protect_bins(counts, rule: Disclosure) -> np.ndarray:
+    """Which bins of a histogram of the shown patients are suppressed (they add up to
+    the published number of patients)."""
+    return protect_list(counts, rule)
+
+
+def percentile_words(rule: Disclosure, below: int, above: int, percentile: float) -> str:
+    """"higher than 40% of the shown patients", unless fewer than ``threshold`` patients
+    lie on one side of the patient (their number would follow from the percentage)."""
+    if rule.small(below):
+        return f"higher than {rule.mark} of the shown patients"
+    if rule.small(above):
+        return f"higher than all but {rule.mark} of the shown patients"
+    return f"higher than {percentile:.0f}% of the shown patients"
+
+
+# --------------------------------------------------------------------------- Table 1 text
+
+def table_one_shown(result, rule: Disclosure, group_hidden: dict[str, bool],
+                    cells: dict[tuple, bool]) -> pd.DataFrame:
+    """Table 1's ``display`` under ``rule``: suppressed counts read "<5" or "hidden", a
+    percentage shows only with its count and group size, a median (IQR) of fewer than
+    ``threshold`` patients is not shown, and group sizes are suppressed in the headers
+    as elsewhere on the page. ``cells``: :func:`table_one_cells`."""
+    from risk.cohort.tables import ALL_PATIENTS
+
+    display = result.display.copy()
+    sizes = {str(g): int(n) for g, n in result.group_sizes.items()}
+    total = int(sum(sizes.values()))
+    columns = {g: f"{g} (n={n:,})" for g, n in sizes.items()}
+    columns[ALL_PATIENTS] = f"{ALL_PATIENTS} (n={total:,})"
+    size_hidden = {**{g: group_hidden.get(g, False) for g in sizes}, ALL_PATIENTS: False}
+    sizes[ALL_PATIENTS] = total
+    long = result.long.set_index(["characteristic", "level", "group"])
+    for r in display.index[1:]:
+        key = (display.at[r, "Characteristic"], display.at[r, "Level"])
+        for g, column in columns.items():
+            row = long.loc[(*key, g)]
+            size_off = suppressed(rule, sizes[g], size_hidden[g])
+            if key[1] == "median (IQR)":
+                if rule.small(int(row["n"])) or rule.small(sizes[g]):
+                    display.at[r, column] = rule.mark
+                continue
+            k, hidden = int(row["n"]), cells.get((*key, g), False)
+            if suppressed(rule, k, hidden):
+                display.at[r, column] = rule.count(k, hidden)
+            elif size_off:
+                display.at[r, column] = f"{k:,}"
+    for g, column in columns.items():
+        display.at[display.index[0], column] = text(rule, sizes[g], size_hidden[g])
+    return display.rename(columns={column: f"{g} (n={text(rule, sizes[g], size_hidden[g])})"
+                                   for g, column in columns.items()})
