@@ -178,7 +178,7 @@ def survival(key: tuple, grouping: str, model_version: str | None, _frame: pd.Da
 
 @st.cache_data(show_spinner="Checking small numbers...", max_entries=MAX_ANALYSES,
                ttl=CACHE_TTL_SECONDS)
-def shown_transitions(key: tuple, _rule: Disclosure, rule_key: tuple,
+def transitions_under_rule(key: tuple, _rule: Disclosure, rule_key: tuple,
                       _frame: pd.DataFrame) -> ShownTransitions:
     """The transitions under the small-cell rule (``rule_key`` names the rule)."""
     return shown.shown_transitions(transitions(key, _frame), _rule)

@@ -66,7 +66,7 @@ class View:
     def transitions(self) -> ShownTransitions:
         """The grade transitions under the rule: they decide the grade and grade-change
         group sizes shown everywhere on the page."""
-        return cohort_data.shown_transitions(self.key, self.rule, self.rule_key, self.frame)
+        return cohort_data.transitions_under_rule(self.key, self.rule, self.rule_key, self.frame)
 
     def sizes_hidden(self, grouping: str, groups: pd.Series | None = None) -> dict[str, bool]:
         """Group label -> size suppressed, the same in every section."""

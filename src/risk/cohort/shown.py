@@ -141,7 +141,7 @@ def shown_transitions(transitions: GradeTransitions, rule: Disclosure) -> ShownT
     change["both"] = change["concordant"] + change["upgraded"] + change["downgraded"]
     change["changed"] = change["upgraded"] + change["downgraded"]
     if counts.shape != (len(GRADES) + 1, len(GRADES) + 1):
-        raise ValueError("the transitions must include the 'Not assessed' row and column")
+        raise ValueError("the transitions must include the row and column of blank grades")
     parts = _change_parts(len(GRADES))
     grid = protect_grid(counts, rule, extra_sums=[parts[c] for c in CHANGES])
     return ShownTransitions(transitions, grid, change,
