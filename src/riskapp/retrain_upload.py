@@ -1,7 +1,7 @@
 """Retrain page, step 1: the uploaded cohort, its column matching and its validation report.
 
 The file stays in memory (in this user's session only): its bytes are read once, hashed,
-parsed into text cells (:func:`risk.data.reading.read_csv_text`), optionally renamed
+parsed into text cells (:func:`risk.data.reading.read_cells`), optionally renamed
 (:func:`risk.data.columns.apply_column_mapping`) and validated for training
 (:func:`risk.data.validation.validate_cohort`): every problem with its row, column and value.
 The validated cohort is kept per (file digest, mapping), so reruns cost nothing.
@@ -19,7 +19,7 @@ from risk import schema
 from risk.data import (
     CohortResult,
     apply_column_mapping,
-    read_csv_text,
+    read_cells,
     suggest_mapping,
     unmatched_columns,
     validate_cohort,
@@ -56,7 +56,7 @@ class CohortUpload:
 def read_raw(name: str, data: bytes) -> pd.DataFrame:
     """The file's text cells; ValidationError for a non-CSV name or an unreadable file."""
     check_upload_name(name)
-    return read_csv_text(data)
+    return read_cells(data)
 
 
 def validate_upload(name: str, data: bytes, mapping: dict | None = None,

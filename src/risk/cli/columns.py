@@ -30,9 +30,19 @@ def column_pairs(text: str) -> dict[str, str]:
     return pairs
 
 
+SHEET_HELP = ("the sheet of an Excel workbook (.xlsx) to read (default: its first "
+              "worksheet)")
+
+
 def add_columns_option(parser: argparse.ArgumentParser) -> None:
+    """``--columns`` and ``--sheet``: how the file's table is found and matched."""
     parser.add_argument("--columns", metavar="OURS=YOURS,...", type=column_pairs,
                         action="append", default=[], help=HELP_TEXT)
+    add_sheet_option(parser)
+
+
+def add_sheet_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sheet", metavar="NAME", default=None, help=SHEET_HELP)
 
 
 def merged(pairs: list[dict[str, str]]) -> dict[str, str]:
@@ -43,16 +53,18 @@ def merged(pairs: list[dict[str, str]]) -> dict[str, str]:
     return out
 
 
-def read_cohort(source, purpose: str, columns: dict[str, str] | None = None):
-    """Read, match (``columns``: ours -> the file's) and validate a cohort file.
+def read_cohort(source, purpose: str, columns: dict[str, str] | None = None,
+                sheet: str | None = None):
+    """Read (a CSV, or ``sheet`` of a workbook), match (``columns``: ours -> the file's)
+    and validate a cohort file.
 
     Returns a :class:`risk.data.validation.CohortResult`; raises ValidationError with every
     problem, and a hint naming the matching to try when required columns are missing.
     """
-    from risk.data import apply_column_mapping, read_csv_text, validate_cohort
+    from risk.data import apply_column_mapping, read_cells, validate_cohort
     from risk.errors import ValidationError
 
-    raw = read_csv_text(source)
+    raw = read_cells(source, sheet)
     try:
         return validate_cohort(apply_column_mapping(raw, columns or {}), purpose=purpose)
     except ValidationError as exc:

@@ -61,7 +61,7 @@ def worker_count(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="FILE", required=True,
-                        help="cohort CSV with outcomes (os_months, death)")
+                        help="cohort file (CSV, or an Excel workbook .xlsx) with outcomes (os_months, death)")
     parser.add_argument("--out", metavar="DIR", default=None,
                         help="folder for report.json and report.html (created if needed)")
     parser.add_argument("--summary-out", metavar="FILE", default=None,
@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     registry = Registry(args.model_dir)
     loaded = registry.load(args.model)  # fails fast, before the file
     raw_bytes = read_source_bytes(args.data)
-    result = read_cohort(raw_bytes, "training", merged(args.columns))
+    result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet)
     for note in result.notes:
         print(f"note: {note}")
     out = _output_folder(args.out) if args.out else None

@@ -35,12 +35,17 @@ true, and for that grade (primary or met) and each grade G1-G3 the interval allo
   of the uncertain one); likewise p_primary_G1 ... surv_60_if_primary_G3_upper.
   These are blank where the grade is not in doubt or the interval does not allow it.
 
-Large files are read and scored in chunks, so memory stays flat.
+Large files are read and scored in chunks, so memory stays flat. An Excel workbook
+(--input cohort.xlsx, its first worksheet or --sheet NAME) is read whole (at most 50 MB),
+then scored in chunks; its problems name the sheet, the Excel row and the column letter.
+With --output predictions.xlsx the same cells are written as an Excel workbook (numbers
+as numbers, formula-like text neutralised as in the CSV).
 
 Examples
   python -m risk predict --input patients.csv --output predictions.csv
   python -m risk predict --input patients.csv --output out.csv --model synthetic-v1
   python -m risk predict --input patients.csv --output out.csv --alive-months 24
+  python -m risk predict --input cohort.xlsx --sheet Patients --output predictions.xlsx
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from risk.cli.columns import add_sheet_option
 from risk.cli.models import add_model_dir
 from risk.schema import CHUNK_ROWS
 
@@ -80,9 +86,12 @@ def months_alive(text: str) -> float:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", metavar="FILE", required=True,
-                        help="cohort CSV of the patients to score")
+                        help="cohort file of the patients to score: CSV, or an Excel "
+                             "workbook (.xlsx)")
+    add_sheet_option(parser)
     parser.add_argument("--output", metavar="FILE", required=True,
-                        help="where to write the predictions CSV (replaced if it exists)")
+                        help="where to write the predictions: a CSV, or an Excel "
+                             "workbook when the name ends in .xlsx (replaced if it exists)")
     add_model_dir(parser)
     parser.add_argument("--model", metavar="VERSION", default=None,
                         help="the model version to use (default: the active one; see "
@@ -103,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     from risk.registry import Registry
 
     if os.path.isdir(args.input):
-        raise RiskError(f"--input {args.input} is a folder: give the CSV file")
+        raise RiskError(f"--input {args.input} is a folder: give the cohort file")
     if not os.path.isfile(args.input):
         raise RiskError(f"input file not found: {args.input}")
     if os.path.abspath(args.input) == os.path.abspath(args.output):
@@ -116,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = score_file(loaded.model, loaded.version, args.input, args.output,
                              chunk_rows=args.chunk_rows, jobs=args.jobs,
-                             alive_months=args.alive_months)
+                             alive_months=args.alive_months, sheet=args.sheet)
     except OSError as exc:  # unreadable input, full disk, no permission to write
         reading = exc.filename and os.path.abspath(exc.filename) == os.path.abspath(args.input)
         raise RiskError(f"cannot {'read' if reading else 'write'} "

@@ -37,7 +37,7 @@ HELP = "update a saved model's baseline survival (and slope) on your cohort, as 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="FILE", required=True,
-                        help="your cohort CSV with outcomes (os_months, death) in every row; "
+                        help="your cohort file (CSV or .xlsx) with outcomes (os_months, death) in every row; "
                              "see data/synthetic/README.md for the columns")
     add_columns_option(parser)
     parser.add_argument("--model", metavar="VERSION", default=None,
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         check_version_name(args.version)
     parent = registry.load(args.model)  # verified; fails before reading the file
     raw_bytes = read_source_bytes(args.data)
-    cohort = read_cohort(raw_bytes, "training", merged(args.columns))
+    cohort = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet)
     for note in cohort.notes:
         print(f"note: {note}")
     print(f"recalibrating model {parent.version} on {cohort.n_patients} patients, "

@@ -9,6 +9,7 @@ settings, library versions) and its id is printed on the last line.
 
 Examples
   python -m risk train --data cohort.csv
+  python -m risk train --data cohort.xlsx --sheet Patients
   python -m risk train --data cohort.csv --activate --version centre-a-2026
   python -m risk train --data cohort.csv --penalizer 0.1 --seed 7
   python -m risk train --data cohort.csv --evaluate 200   # store a validation report
@@ -45,7 +46,7 @@ def penalizer_value(text: str):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="FILE", required=True,
-                        help="cohort CSV with outcomes (os_months, death); see "
+                        help="cohort file (CSV, or an Excel workbook .xlsx) with outcomes (os_months, death); see "
                              "data/synthetic/README.md for the columns")
     add_columns_option(parser)
     add_model_dir(parser)
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
                             "another --version")
 
     raw_bytes = read_source_bytes(args.data)
-    result = read_cohort(raw_bytes, "training", merged(args.columns))
+    result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet)
     for note in result.notes:
         print(f"note: {note}")
     settings = TrainingSettings(penalizer=args.penalizer, bootstrap=args.evaluate,

@@ -3,7 +3,7 @@
 Researchers' exports rarely use our names (``Age at biopsy``, ``OS (months)``,
 ``Ki67 liver``). Rather than asking them to edit the file, the retrain page lets them say
 which of their columns holds each schema column; :func:`apply_column_mapping` renames
-the columns of the text frame (:func:`risk.data.reading.read_csv_text`) and validation runs
+the columns of the text frame (:func:`risk.data.reading.read_cells`) and validation runs
 unchanged, with its usual messages. A mapping is plain data (schema name -> file column)
 and is stored in the model card, so a training can be repeated.
 
@@ -93,7 +93,7 @@ def apply_column_mapping(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataF
     Parameters
     ----------
     raw : pandas.DataFrame
-        Text cells, as :func:`risk.data.reading.read_csv_text` returns them (headers trimmed and
+        Text cells, as :func:`risk.data.reading.read_cells` returns them (headers trimmed and
         lower-cased).
     mapping : dict
         Schema column -> the file's column holding it. Empty values mean "not in the
