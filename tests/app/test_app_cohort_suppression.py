@@ -20,7 +20,7 @@ from cohort_frames import make_cohort
 from small_cells import (
     frame_text,
     small_counts_in_chart,
-    small_counts_in_csv,
+    small_counts_in_download,
     small_counts_in_text,
 )
 from streamlit.testing.v1 import AppTest
@@ -77,16 +77,17 @@ def sixty_patients(seed: int = 5) -> bytes:
 
 @pytest.fixture
 def downloads(monkeypatch):
-    """Every CSV the page offers: (file name is not known here) the bytes written."""
+    """Every CSV and Excel workbook the page offers, as the bytes written."""
     written: list[bytes] = []
-    real = charts.to_csv_bytes
+    for name in ("to_csv_bytes", "to_xlsx_bytes"):
+        real = getattr(charts, name)
 
-    def catch(frame, **kwargs):
-        data = real(frame, **kwargs)
-        written.append(data)
-        return data
+        def catch(frame, _real=real, **kwargs):
+            data = _real(frame, **kwargs)
+            written.append(data)
+            return data
 
-    monkeypatch.setattr(charts, "to_csv_bytes", catch)
+        monkeypatch.setattr(charts, name, catch)
     return written
 
 
@@ -121,7 +122,7 @@ def visit_every_view(at: AppTest, downloads: list[bytes]) -> list[str]:
                 assert not at.exception, grouping
             found += [f"{tab} {grouping or ''}: {hit}" for hit in small_counts_on_page(at)]
     found += [f"download: {hit}" for data in downloads
-              for hit in small_counts_in_csv(data, COUNT_COLUMNS)]
+              for hit in small_counts_in_download(data, COUNT_COLUMNS)]
     return found
 
 
@@ -141,8 +142,9 @@ def test_an_uploaded_60_patient_cohort_shows_no_count_below_5(model, downloads):
     found = visit_every_view(at, downloads)
     assert found == [], "\n".join(found)
     # the rule did act: small cells exist in this cohort and read "<5"
-    assert "<5" in " ".join(d.decode("utf-8-sig") for d in downloads)
-    assert len(downloads) >= 8
+    csvs = [d for d in downloads if d[:2] != b"PK"]
+    assert "<5" in " ".join(d.decode("utf-8-sig") for d in csvs)
+    assert len(csvs) >= 8 and len(downloads) == 2 * len(csvs)  # an Excel beside each
 
 
 def test_small_groups_are_not_drawn_and_the_page_says_so(model):
@@ -197,5 +199,6 @@ def test_the_checks_find_small_counts_when_they_are_shown(model, monkeypatch, do
     at.run()
     found = visit_every_view(at, downloads)
     assert any(hit.startswith("download") for hit in found)
+    assert len([h for h in found if h.startswith("download")]) % 2 == 0  # CSV and Excel
     assert any(hit.startswith("Table 1") for hit in found)
     assert any(hit.startswith("Grade transitions") for hit in found)

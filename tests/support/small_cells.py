@@ -74,10 +74,24 @@ def small_counts_in_chart(spec: dict) -> list[str]:
     return found
 
 
-def small_counts_in_csv(data: bytes, count_columns: set[str]) -> list[str]:
-    """Small counts in a downloaded CSV: in the named count columns, and at the start of
-    a Table 1 cell ("3 (5.0%)")."""
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+def csv_rows(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def xlsx_rows(data: bytes) -> list[dict]:
+    """A downloaded workbook's first sheet as rows keyed by its header (cells as text)."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    values = [["" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+               for v in row] for row in sheet.iter_rows(values_only=True)]
+    return [dict(zip(values[0], row, strict=False)) for row in values[1:]] if values else []
+
+
+def small_counts_in_download(data: bytes, count_columns: set[str]) -> list[str]:
+    """Small counts in a downloaded CSV or Excel workbook: in the named count columns,
+    and at the start of a Table 1 cell ("3 (5.0%)")."""
+    rows = xlsx_rows(data) if data[:2] == b"PK" else csv_rows(data)
     found = []
     for k, row in enumerate(rows):
         for name, value in row.items():
