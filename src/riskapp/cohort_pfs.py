@@ -55,4 +55,4 @@ def pfs_section(view: View) -> None:
     csv_download(medians, f"median-pfs-by-{grouping}", "pfs_medians_csv")
     if result.logrank is not None and not result.logrank.pairwise.empty:
         st.markdown("**Pairwise log-rank tests** (Holm-adjusted for the number of pairs)")
-        static_table(pairwise_table(result.logrank), hide_index=True)
+        static_table(pairwise_table(result.logrank, view.rule, result), hide_index=True)

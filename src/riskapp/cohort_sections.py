@@ -244,8 +244,14 @@ def _months(value: float) -> str:
     return "not reached" if not np.isfinite(value) else f"{value:.1f}"
 
 
-def pairwise_table(logrank) -> pd.DataFrame:
+def pairwise_table(logrank, rule: Disclosure = NO_SUPPRESSION,
+                   result=None) -> pd.DataFrame:
+    """The pairwise log-rank tests; under an active ``rule`` without the pairs of a group
+    of fewer than ``threshold`` patients (a test of one patient describes that patient)."""
     table = logrank.pairwise
+    if rule.active and result is not None:
+        few = {c.label for c in result.curves if c.n < rule.threshold}
+        table = table[~table["group_a"].isin(few) & ~table["group_b"].isin(few)]
     return pd.DataFrame({"Group": table["group_a"], "Compared with": table["group_b"],
                          "Chi-square": table["statistic"].map(lambda x: f"{x:.2f}"),
                          "p": table["p_value"].map(format_p),
@@ -285,7 +291,7 @@ def survival_section(view: View) -> None:
                      "Download the numbers at risk (CSV)")
     if result.logrank is not None and not result.logrank.pairwise.empty:
         st.markdown("**Pairwise log-rank tests** (Holm-adjusted for the number of pairs)")
-        pairs = pairwise_table(result.logrank)
+        pairs = pairwise_table(result.logrank, view.rule, result)
         static_table(pairs, hide_index=True)
         csv_download(pairs, f"pairwise-logrank-by-{grouping}", "pairwise_csv")
     _note_synthetic(view)
