@@ -6,12 +6,13 @@ rule is stated in words. Screenshots go to tests/artifacts/ (look at them).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from cohort_frames import make_cohort
 from small_cells import LABEL_COLUMNS, small_counts_in_download, small_counts_in_text
 
-from risk.cohort import RISK_GROUP_TITLE
-from risk.cohort import summary
+from risk.cohort import RISK_GROUP_TITLE, summary
 from risk.schema import COLUMN_NAMES
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -71,7 +72,7 @@ def downloaded(page) -> list[tuple[str, bytes]]:
         with page.expect_download() as info:
             buttons.nth(k).click()
         download = info.value
-        files.append((download.suggested_filename, open(download.path(), "rb").read()))
+        files.append((download.suggested_filename, Path(download.path()).read_bytes()))
     return files
 
 

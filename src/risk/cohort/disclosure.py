@@ -141,10 +141,13 @@ def _neighbours(table: CountTable) -> list[set[int]]:
     return near
 
 
-def _bounds(table: CountTable, suppressed: set[int], rule: Disclosure) -> list[tuple]:
+Bound = tuple[int, int | None]  # (lowest, highest or None: unbounded)
+
+
+def _bounds(table: CountTable, suppressed: set[int], rule: Disclosure) -> list[Bound]:
     """What a reader knows of each number: its value when shown, 1 to t - 1 for "<5",
     at least t for a hidden one, at least 0 for one never shown."""
-    out: list[tuple] = []
+    out: list[Bound] = []
     for i, v in enumerate(table.values):
         if not table.is_shown(i):
             out.append((0, None))
@@ -308,10 +311,17 @@ def protect_grid(counts: np.ndarray, rule: Disclosure, *, row_totals_shown: bool
     diagonal), fixed where ``extra_fixed`` says so. ``columns_shown``: False for a
     column never shown but worked out by a reader (e.g. survivors = patients - deaths)."""
     grid = np.asarray(counts, dtype=np.int64)
-    n_rows, n_cols = grid.shape
-    cell = lambda r, c: r * n_cols + c  # noqa: E731
-    row_total = lambda r: n_rows * n_cols + r  # noqa: E731
-    col_total = lambda c: n_rows * n_cols + n_rows + c  # noqa: E731
+    n_rows, n_cols = int(grid.shape[0]), int(grid.shape[1])
+
+    def cell(r: int, c: int) -> int:
+        return r * n_cols + c
+
+    def row_total(r: int) -> int:
+        return n_rows * n_cols + r
+
+    def col_total(c: int) -> int:
+        return n_rows * n_cols + n_rows + c
+
     grand = n_rows * n_cols + n_rows + n_cols
     values = [*grid.ravel().tolist(), *grid.sum(axis=1).tolist(), *grid.sum(axis=0).tolist(),
               int(grid.sum())]

@@ -9,10 +9,12 @@ rule off every cell stays a number, so the shipped cohort's tables are unchanged
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from risk import schema
 from risk.cohort.disclosure import (
@@ -23,9 +25,11 @@ from risk.cohort.disclosure import (
     protect_grid,
 )
 from risk.cohort.summary import GradeTransitions, group_labels
+from risk.cohort.tables import ALL_PATIENTS, TableOne
 from risk.schema import GRADES
 
 Cell = int | str
+CellKey = tuple[str, str, str]  # (characteristic, level, group) of Table 1
 
 
 def cell(rule: Disclosure, value: float, hidden: bool = False) -> Cell:
@@ -57,8 +61,8 @@ def share(rule: Disclosure, part: float, whole: float, part_hidden: bool = False
 
 # --------------------------------------------------------------------------- one list
 
-def protect_list(counts, rule: Disclosure, total_fixed: bool = True,
-                 forced=None) -> np.ndarray:
+def protect_list(counts: Iterable[float], rule: Disclosure, total_fixed: bool = True,
+                 forced: Sequence[bool] | None = None) -> NDArray[np.bool_]:
     """Which counts of a list that adds up to a published total are suppressed."""
     values = [int(v) for v in counts]
     k = len(values)
@@ -67,8 +71,8 @@ def protect_list(counts, rule: Disclosure, total_fixed: bool = True,
                        fixed=frozenset({k}) if total_fixed else frozenset(), forced=forced_set)
     result = protect(table, rule)
     if result.withheld:
-        return np.ones(k, dtype=bool) & np.array([v > 0 for v in values])
-    return np.array([i in result.suppressed for i in range(k)])
+        return np.array([v > 0 for v in values], dtype=bool)
+    return np.array([i in result.suppressed for i in range(k)], dtype=bool)
 
 
 # --------------------------------------------------------------------------- transitions
@@ -151,12 +155,12 @@ def shown_transitions(transitions: GradeTransitions, rule: Disclosure) -> ShownT
 # --------------------------------------------------------------------------- Table 1
 
 def table_one_cells(long: pd.DataFrame, groups: list[str], all_label: str,
-                    rule: Disclosure, group_hidden: dict[str, bool]) -> dict[tuple, bool]:
+                    rule: Disclosure, group_hidden: dict[str, bool]) -> dict[CellKey, bool]:
     """(characteristic, level, group) -> suppressed, for the count rows of Table 1: each
     characteristic's levels x groups are protected as one grid whose column totals are the
     group sizes (suppressed as elsewhere on the page) and whose row totals are the "All
     patients" column."""
-    out: dict[tuple, bool] = {}
+    out: dict[CellKey, bool] = {}
     counts = long[long["level"] != "median (IQR)"]
     for characteristic, part in counts.groupby("characteristic", sort=False):
         levels = list(dict.fromkeys(part["level"]))
@@ -237,12 +241,6 @@ def shown_complications(rates: pd.DataFrame, rule: Disclosure, patients: int) ->
 
 # --------------------------------------------------------------------------- risk groups
 
-def protect_bins(counts, rule: Disclosure) -> np.ndarray:
-    """Which bins of a histogram of the shown patients are suppressed (they add up to
-    the published number of patients)."""
-    return protect_list(counts, rule)
-
-
 def percentile_words(rule: Disclosure, below: int, above: int, percentile: float) -> str:
     """"higher than 40% of the shown patients", unless fewer than ``threshold`` patients
     lie on one side of the patient (their number would follow from the percentage)."""
@@ -255,14 +253,12 @@ def percentile_words(rule: Disclosure, below: int, above: int, percentile: float
 
 # --------------------------------------------------------------------------- Table 1 text
 
-def table_one_shown(result, rule: Disclosure, group_hidden: dict[str, bool],
-                    cells: dict[tuple, bool]) -> pd.DataFrame:
+def table_one_shown(result: TableOne, rule: Disclosure, group_hidden: dict[str, bool],
+                    cells: dict[CellKey, bool]) -> pd.DataFrame:
     """Table 1's ``display`` under ``rule``: suppressed counts read "<5" or "hidden", a
     percentage shows only with its count and group size, a median (IQR) of fewer than
     ``threshold`` patients is not shown, and group sizes are suppressed in the headers
     as elsewhere on the page. ``cells``: :func:`table_one_cells`."""
-    from risk.cohort.tables import ALL_PATIENTS
-
     display = result.display.copy()
     sizes = {str(g): int(n) for g, n in result.group_sizes.items()}
     total = int(sum(sizes.values()))

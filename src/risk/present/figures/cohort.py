@@ -237,7 +237,7 @@ def risk_distribution(cohort_scores, patient_score: float | None = None, *, bins
                                          "line": {"width": 0.5, "color": "white"}},
                  "hovertemplate": "Score %{x:.2f}<br>%{y:,} patients<extra></extra>"}
     if rule.active:
-        hidden = disclosed.protect_bins(counts, rule)
+        hidden = disclosed.protect_list(counts, rule)
         off = hidden | np.array([rule.small(c) for c in counts], dtype=bool)
         bar = {"y": np.where(off, rule.threshold, counts),
                "customdata": [rule.count(c, h) for c, h in zip(counts, hidden, strict=True)],
