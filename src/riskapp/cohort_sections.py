@@ -205,7 +205,10 @@ def medians_table(result, rule: Disclosure = NO_SUPPRESSION,
     ``rule`` small counts are suppressed and a group under the threshold has no median."""
     medians = result.medians()
     hidden = sizes_hidden or {}
-    deaths_hidden = disclosed.deaths_hidden(medians, rule, hidden, deaths_total_hidden) \
+    # the overview publishes the total deaths of OS (its PFS events have no total shown)
+    deaths_hidden = disclosed.deaths_hidden(
+        medians, rule, hidden, deaths_total_hidden,
+        fixed_total=result.outcome == "os" and not deaths_total_hidden) \
         if rule.active else np.zeros(len(medians), dtype=bool)
     rows = []
     for k, r in medians.iterrows():

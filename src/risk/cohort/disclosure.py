@@ -303,13 +303,17 @@ def protect_grid(counts: np.ndarray, rule: Disclosure, *, row_totals_shown: bool
                  forced_column_totals: Sequence[bool] | None = None,
                  extra_sums: Sequence[Sequence[tuple[int, int]]] = (),
                  extra_fixed: Sequence[bool] = (),
-                 columns_shown: Sequence[bool] | None = None) -> GridSuppression:
+                 columns_shown: Sequence[bool] | None = None,
+                 row_totals_fixed: bool = False,
+                 column_totals_fixed: bool = False) -> GridSuppression:
     """:func:`protect` for a grid: each row and column sums to its total, the totals to
     the grand total (published on the page unless ``grand_total_fixed=False``). Totals
     not shown in the table still tie it (a reader can add a column up). ``extra_sums``:
     further published sums of cells (e.g. a grade-change count = the cells above the
     diagonal), fixed where ``extra_fixed`` says so. ``columns_shown``: False for a
-    column never shown but worked out by a reader (e.g. survivors = patients - deaths)."""
+    column never shown but worked out by a reader (e.g. survivors = patients - deaths).
+    ``row_totals_fixed``/``column_totals_fixed``: the totals not forced hidden are
+    published elsewhere on the page (e.g. group sizes in a header), so stay shown."""
     grid = np.asarray(counts, dtype=np.int64)
     n_rows, n_cols = int(grid.shape[0]), int(grid.shape[1])
 
@@ -335,6 +339,10 @@ def protect_grid(counts: np.ndarray, rule: Disclosure, *, row_totals_shown: bool
     forced = {row_total(r) for r, f in enumerate(forced_row_totals or ()) if f}
     forced |= {col_total(c) for c, f in enumerate(forced_column_totals or ()) if f}
     fixed = {grand} if grand_total_fixed else set()
+    if row_totals_fixed:
+        fixed |= {row_total(r) for r in range(n_rows)} - forced
+    if column_totals_fixed:
+        fixed |= {col_total(c) for c in range(n_cols)} - forced
     for k, parts in enumerate(extra_sums):
         index = len(values)
         values.append(int(sum(grid[r, c] for r, c in parts)))

@@ -169,6 +169,7 @@ def table_one_cells(long: pd.DataFrame, groups: list[str], all_label: str,
         is_missing_row = len(levels) == 1  # a continuous characteristic's "Not recorded"
         mask = protect_grid(grid.to_numpy(dtype=np.int64), rule,
                             column_totals_shown=not is_missing_row,
+                            column_totals_fixed=not is_missing_row,
                             forced_column_totals=[group_hidden.get(g, False) for g in groups])
         for i, level in enumerate(levels):
             for j, g in enumerate(groups):
@@ -193,16 +194,20 @@ def group_sizes_hidden(frame: pd.DataFrame, by: str | pd.Series, rule: Disclosur
 
 
 def deaths_hidden(groups: pd.DataFrame, rule: Disclosure, sizes_hidden: dict[str, bool],
-                  total_deaths_hidden: bool = False) -> np.ndarray:
+                  total_deaths_hidden: bool = False, fixed_total: bool = False
+                  ) -> NDArray[np.bool_]:
     """Which groups' death counts are suppressed: groups x (deaths, survivors) with the
     group sizes as row totals and the total deaths as a published column total;
-    survivors are never shown but follow from the two, so they are protected too."""
+    survivors are never shown but follow from the two, so they are protected too.
+    ``fixed_total``: the total deaths is published elsewhere (the page's overview).
+    A small group size published elsewhere withholds the deaths of every group."""
     counts = np.column_stack([groups["deaths"].to_numpy(np.int64),
                               (groups["patients"] - groups["deaths"]).to_numpy(np.int64)])
     mask = protect_grid(counts, rule, columns_shown=[True, False],
                         forced_row_totals=[sizes_hidden.get(str(g), False)
                                            for g in groups["group"]],
-                        forced_column_totals=[total_deaths_hidden, total_deaths_hidden])
+                        forced_column_totals=[total_deaths_hidden, total_deaths_hidden],
+                        row_totals_fixed=True, column_totals_fixed=fixed_total)
     if mask.withheld:
         return np.ones(len(groups), dtype=bool)
     return mask.cells[:, 0]
