@@ -10,11 +10,8 @@ from risk.present.figures import cohort as figures
 from risk.stats import MEDIAN_RULE
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot, static_table
-from riskapp.cohort_sections import (
-    KM_POINTS,
-    RISK_GROUPING,
-    View,
-    for_screen,
+from riskapp.cohort_sections import KM_POINTS, RISK_GROUPING, View, for_screen
+from riskapp.cohort_survival import (
     grouping_options,
     logrank_line,
     medians_table,

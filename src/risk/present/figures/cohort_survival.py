@@ -119,7 +119,7 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
         _, y_lo = _step_xy(t, lo)
         traces.append(go.Scatter(
             x=np.concatenate([x, x[::-1]]), y=np.concatenate([y_hi, y_lo[::-1]]),
-            mode="lines", fill="toself", fillcolor=rgba(color, 0.15), line={"width": 0},
+            mode="none", fill="toself", fillcolor=rgba(color, 0.15), line={"width": 0},
             hoverinfo="skip", showlegend=False, legendgroup=curve.label))
         x, y = _step_xy(t, s)
         traces.append(go.Scatter(
