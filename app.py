@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from riskapp.access import exposure_gate
 from riskapp.timing import script_run
 
 st.set_page_config(page_title="GEP-NET liver biopsy risk", page_icon="🩺", layout="wide")
@@ -25,5 +26,6 @@ pages = [
     if (PAGES / file).exists()
 ]
 page = st.navigation(pages)
+exposure_gate()  # served beyond this computer: sign-in, or a loud notice
 with script_run(page.title):
     page.run()

@@ -27,6 +27,8 @@ from risk.present import build_report
 from risk.present.figures import patient as figures
 from riskapp.charts import plot_config, static_table
 from riskapp.loaders import SYNTHETIC_BANNER, ServedModel, served_reference
+from riskapp.patient_fhir import fhir_download
+from riskapp.patient_form import STALE_WARNING, SUBMITTED_NOTE, inputs_changed
 from riskapp.patient_grade import render_grade_sensitivity
 from riskapp.patient_pfs import render_pfs
 
@@ -50,7 +52,7 @@ def _horizon_metrics(est: PatientEstimate) -> None:
         with column, st.container(key=f"surv_{months}", border=True):
             if est.estimate.survived(months):
                 st.metric(f"Survival at {HORIZON_WORDS[months]}", "reached")
-                st.caption(f"Already survived: alive at {est.alive_months:g} months.")
+                st.caption(f"{figures.ALREADY_SURVIVED}: alive at {est.alive_months:g} months.")
                 continue
             st.metric(f"Survival at {HORIZON_WORDS[months]}", percent(value))
             st.caption(f"95% CI {percent(low)} to {percent(up)}"
@@ -221,6 +223,11 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
     """Everything shown for one estimated patient, then the PDF download."""
     st.divider()
     st.header("Estimate for this patient")
+    if inputs_changed():
+        with st.container(key="stale_inputs"):
+            st.warning(STALE_WARNING, icon=":material/sync_problem:")
+    else:
+        st.caption(SUBMITTED_NOTE)
     if est.synthetic:
         st.warning(SYNTHETIC_BANNER, icon=":material/science:")
     if not est.has_biopsy:
@@ -256,3 +263,4 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
         "Download the report (PDF)", data=lambda: build_report(est, figure=curve),
         file_name=f"survival-estimate-{est.created.isoformat()}.pdf", mime="application/pdf",
         key="report", icon=":material/download:", on_click="ignore", type="primary")
+    fhir_download(est, served)

@@ -120,3 +120,31 @@ def test_predict_problems_of_a_workbook_in_chunks_name_excel_rows(tmp_path, caps
     assert "sheet 'Cohort', row 3, column A 'patient_id': patient_id is not unique " \
            "(also in row 11)" in err
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_predict_from_a_workbook_to_excel_writes_the_same_fhir_bundle(workbook, tmp_path,
+                                                                      capsys):
+    """--fhir-out reads the input as predict did (the sheet) and the .xlsx predictions."""
+    csv_bundle, xlsx_bundle = tmp_path / "csv.json", tmp_path / "xlsx.json"
+    head = tmp_path / "head.csv"
+    head.write_text("".join(SHIPPED.read_text().splitlines(keepends=True)[:41]))
+    small = tmp_path / "head.xlsx"
+    small.write_bytes(cohort_workbook(head))
+    assert main(["predict", "--input", str(head), "--output", str(tmp_path / "a.csv"),
+                 "--fhir-out", str(csv_bundle)]) == 0
+    assert main(["predict", "--input", str(small), "--output", str(tmp_path / "b.xlsx"),
+                 "--fhir-out", str(xlsx_bundle)]) == 0
+    capsys.readouterr()
+    a, b = (json.loads(p.read_text()) for p in (csv_bundle, xlsx_bundle))
+    assert len(a["entry"]) == len(b["entry"]) > 40
+    risks = [[e["resource"]["prediction"] for e in bundle["entry"]
+              if e["resource"]["resourceType"] == "RiskAssessment"] for bundle in (a, b)]
+    def numbers(node):  # every number of the predictions, in order
+        if isinstance(node, dict):
+            return [x for v in node.values() for x in numbers(v)]
+        if isinstance(node, list):
+            return [x for v in node for x in numbers(v)]
+        return [node] if isinstance(node, int | float) else []
+
+    # The same to the 12 significant digits both files keep.
+    np.testing.assert_allclose(numbers(risks[1]), numbers(risks[0]), rtol=1e-11)

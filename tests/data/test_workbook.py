@@ -167,3 +167,36 @@ def test_reading_a_workbook_writes_nothing(monkeypatch, tmp_path):
     monkeypatch.setattr(tempfile, "NamedTemporaryFile", refuse)
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
     assert len(read_cells(data)) == 4
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_damaged_workbook_is_a_clear_error_never_a_crash(seed):
+    """Bytes of a valid workbook changed at random places: the reader succeeds or raises
+    ValidationError, nothing else (fixed seeds)."""
+    rng = np.random.default_rng(seed)
+    data = bytearray((CORPUS / "percent_ki67.xlsx").read_bytes())
+    for position in rng.integers(0, len(data), size=1 + seed % 5):
+        data[position] = int(rng.integers(0, 256))
+    try:
+        read_cells(bytes(data))
+    except ValidationError as exc:
+        assert exc.problems and exc.summary
+
+
+def test_a_workbook_with_a_damaged_sheet_xml_names_the_sheet():
+    from workbooks import sheet_xml_edit
+
+    broken = sheet_xml_edit((CORPUS / "percent_ki67.xlsx").read_bytes(),
+                            lambda t: t.replace("</sheetData>", "<row><c></sheetData>"))
+    with pytest.raises(ValidationError) as caught:
+        read_cells(broken)
+    problem = caught.value.problems[0]
+    assert problem.sheet == "Cohort" and "the sheet cannot be read" in problem.message
+
+
+def test_a_workbook_that_unpacks_to_gigabytes_is_refused(monkeypatch):
+    import risk.data.workbook as workbook
+
+    monkeypatch.setattr(workbook, "MAX_UNPACKED_BYTES", 10_000)
+    with pytest.raises(ValidationError, match="unpacks to more than"):
+        read_cells(CORPUS / "empty_rows_to_the_end.xlsx")

@@ -62,7 +62,8 @@ def run(args) -> int:
     from risk.errors import ValidationError
 
     try:
-        result = read_cohort(args.data, args.purpose, merged(args.columns), args.sheet)
+        result = read_cohort(args.data, args.purpose, merged(args.columns), args.sheet,
+                         args.redcap_dictionary)
     except ValidationError as exc:
         print(f"error: {args.data}: {exc.summary}", file=sys.stderr)
         for problem in exc.problems:

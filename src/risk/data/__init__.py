@@ -1,4 +1,4 @@
-"""Cohort and patient files: safe reading, validation with every problem at once, column matching, chunked reading, CSV and Excel export.
+"""Cohort and patient files: safe reading, validation with every problem at once, column matching (and REDCap exports), chunked reading, CSV and Excel export.
 
 The names below are this package's public API; each lives in the module named
 beside it and is imported on first use (so importing one part stays cheap).
@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     )
     from risk.data.columns import (
         apply_column_mapping as apply_column_mapping,
+        apply_value_codes as apply_value_codes,
         suggest_mapping as suggest_mapping,
         unmatched_columns as unmatched_columns,
     )
@@ -36,6 +37,13 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         read_cells as read_cells,
         read_source_bytes as read_source_bytes,
         sheet_names as sheet_names,
+    )
+    from risk.data.redcap import (
+        RedcapPreset as RedcapPreset,
+        apply_preset as apply_preset,
+        is_redcap_dictionary as is_redcap_dictionary,
+        read_dictionary as read_dictionary,
+        redcap_preset as redcap_preset,
     )
     from risk.data.workbook import (
         SheetOrigin as SheetOrigin,
@@ -62,6 +70,12 @@ _WHERE = {
     "chunk_ids": "chunks",
     "iter_record_chunks": "chunks",
     "apply_column_mapping": "columns",
+    "apply_value_codes": "columns",
+    "RedcapPreset": "redcap",
+    "apply_preset": "redcap",
+    "is_redcap_dictionary": "redcap",
+    "read_dictionary": "redcap",
+    "redcap_preset": "redcap",
     "suggest_mapping": "columns",
     "unmatched_columns": "columns",
     "to_csv_bytes": "export",

@@ -275,7 +275,7 @@ class XlsxTable:
         cells = "".join(_number_xml(n) if isinstance(n, numbers.Number) and
                         not isinstance(n, bool) else _text_xml(str(n), bold=True)
                         for n in names)
-        self._sheet.write(f"<row>{cells}</row>".encode("utf-8"))
+        self._sheet.write(f"<row>{cells}</row>".encode())
 
     def rows(self, data: bytes) -> None:
         """Rows made by :func:`xlsx_rows` (in a worker process, for ``predict``)."""

@@ -7,7 +7,7 @@ formulas); ``str`` words each one, once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,39 +44,49 @@ class Note:
     row: int = 0
 
     def __str__(self) -> str:
-        rows = _rows(self.count)
-        where = f"column {self.letter} ({self.column})" if self.letter else self.column
-        if self.code == "derived":
-            return f"{self.column} derived from Ki-67/mitoses in {rows}"
-        if self.code == "default":
-            return f"{self.column} blank in {rows}, read as '{BY_NAME[self.column].default}'"
-        if self.code == "blank_rows":
-            return f"{_rows(self.count, 'blank row')} skipped"
-        if self.code == "outcomes_ignored":
-            return f"outcome columns ignored for a prediction: {', '.join(self.columns)}"
-        if self.code == "sheet":
-            others = ", ".join(f"'{s}'" for s in self.columns)
-            return (f"read sheet '{self.sheet}' of the workbook" + (
-                f"; its other worksheets ({others}) were not read: choose one with the "
-                "sheet picker or --sheet NAME" if others else ""))
-        if self.code == "chart_sheet":
-            return ("chart sheets skipped (they hold no table): "
-                    + ", ".join(f"'{s}'" for s in self.columns))
-        if self.code == "percent":
-            return (f"{where}: {_rows(self.count, 'cell')} formatted as percent in Excel, "
-                    "read as the number shown (19% as 19, not 0.19)")
-        if self.code == "dates":
-            return (f"{where}: {_rows(self.count, 'cell')} formatted as dates or times in "
-                    "Excel, read as the numbers they hold (a number formatted as a date "
-                    "shows as one; check these cells)")
-        if self.code == "formulas":
-            return (f"{_rows(self.count, 'formula cell')} read as the values Excel last "
-                    "saved (formulas are never run here)")
-        if self.code == "empty_stop":
-            return (f"sheet '{self.sheet}': reading stopped at row {self.row:,} after "
-                    f"{self.count:,} empty rows in a row; anything further down the sheet "
-                    "was not read")
-        raise ValueError(f"unknown note code {self.code!r}")
+        words = _WORDS.get(self.code)
+        if words is None:
+            raise ValueError(f"unknown note code {self.code!r}")
+        return words(self)
+
+    @property
+    def where(self) -> str:
+        """The column, with its letter in a workbook: ``column E (primary_ki67)``."""
+        return f"column {self.letter} ({self.column})" if self.letter else self.column
+
+
+def _sheets(names: tuple[str, ...]) -> str:
+    return ", ".join(f"'{s}'" for s in names)
+
+
+def _sheet_read(note: Note) -> str:
+    text = f"read sheet '{note.sheet}' of the workbook"
+    if note.columns:
+        text += (f"; its other worksheets ({_sheets(note.columns)}) were not read: choose "
+                 "one with the sheet picker or --sheet NAME")
+    return text
+
+
+_WORDS: dict[str, Callable[[Note], str]] = {
+    "derived": lambda n: f"{n.column} derived from Ki-67/mitoses in {_rows(n.count)}",
+    "default": lambda n: (f"{n.column} blank in {_rows(n.count)}, read as "
+                          f"'{BY_NAME[n.column].default}'"),
+    "blank_rows": lambda n: f"{_rows(n.count, 'blank row')} skipped",
+    "outcomes_ignored": lambda n: ("outcome columns ignored for a prediction: "
+                                   + ", ".join(n.columns)),
+    "sheet": _sheet_read,
+    "chart_sheet": lambda n: f"chart sheets skipped (they hold no table): {_sheets(n.columns)}",
+    "percent": lambda n: (f"{n.where}: {_rows(n.count, 'cell')} formatted as percent in "
+                          "Excel, read as the number shown (19% as 19, not 0.19)"),
+    "dates": lambda n: (f"{n.where}: {_rows(n.count, 'cell')} formatted as dates or times "
+                        "in Excel, read as the numbers they hold (a number formatted as a "
+                        "date shows as one; check these cells)"),
+    "formulas": lambda n: (f"{_rows(n.count, 'formula cell')} read as the values Excel "
+                           "last saved (formulas are never run here)"),
+    "empty_stop": lambda n: (f"sheet '{n.sheet}': reading stopped at row {n.row:,} after "
+                             f"{n.count:,} empty rows in a row; anything further down the "
+                             "sheet was not read"),
+}
 
 
 def add_notes(*groups: Iterable[Note]) -> tuple[Note, ...]:

@@ -36,7 +36,6 @@ from risk.data.cells import Cells, Findings
 from risk.data.notes import Note
 from risk.data.progression import check_pfs
 from risk.data.reading import FileSource, read_cells
-from risk.data.workbook import origin_of
 from risk.data.rules import (
     GRADE_INPUTS,
     Layout,
@@ -48,6 +47,7 @@ from risk.data.rules import (
     parse_column,
     read_header,
 )
+from risk.data.workbook import origin_of
 from risk.errors import Problem, ValidationError
 from risk.schema import (
     BY_NAME,
@@ -99,7 +99,7 @@ class CohortResult:
     median_follow_up_months: float | None
     #: Each patient's data row in the file (1 = the first under the header): blank rows
     #: are skipped, so a later check can still name the row a person sees.
-    row_numbers: np.ndarray | None = None
+    row_numbers: np.ndarray
 
     @property
     def notes(self) -> list[str]:

@@ -48,6 +48,8 @@ __all__ = ["SheetOrigin", "origin_of", "read_workbook", "workbook_sheets", "ole_
 
 #: Reading stops after this many empty rows in a row.
 EMPTY_RUN = 1_000
+#: A workbook's parts may unpack to at most this many bytes (its XML compresses ~10x).
+MAX_UNPACKED_BYTES = 1 << 30
 #: At most this many cell problems (formulas, errors) are listed.
 MAX_CELL_PROBLEMS = 200
 _ORIGIN = "risk.sheet_origin"  # the frame's attrs key (read only through origin_of)
@@ -120,10 +122,15 @@ def ole_refusal(data: bytes) -> ValidationError:
 
 def _archive_check(data: bytes) -> None:
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise _refuse("the file is a damaged zip archive (an .xlsx is one): save the "
                       "workbook again from Excel") from None
+    names = {info.filename for info in infos}
+    # zipfile reads no more than a part's stated size: a zip bomb is refused here
+    if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+        raise _refuse(f"the workbook unpacks to more than {MAX_UNPACKED_BYTES / 2**30:g} GB",
+                      allowed="a workbook of one cohort table")
     if "xl/workbook.xml" not in names:
         kind = ("a Word document" if "word/document.xml" in names else
                 "a PowerPoint file" if "ppt/presentation.xml" in names else
@@ -161,6 +168,9 @@ def workbook_sheets(data: bytes) -> list[str]:
     book = _open(data)
     try:
         return _worksheets(book)[0]
+    except Exception as exc:  # noqa: BLE001 - a damaged workbook
+        raise _refuse(f"the workbook cannot be read ({type(exc).__name__}); {_SAVE_XLSX}, "
+                      "then try again") from None
     finally:
         book.close()
 
@@ -188,12 +198,18 @@ def read_workbook(data: bytes, sheet: str | None = None) -> pd.DataFrame:
         elif sheet not in names:
             raise _refuse(f"the workbook has no sheet named '{sheet}'",
                           allowed="one of " + ", ".join(f"'{s}'" for s in names))
-        return _SheetReader(book, sheet, notes).frame()
+        try:
+            return _SheetReader(book, sheet, notes).frame()
+        except ValidationError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged sheet: XML, zip or cell errors
+            raise _refuse(f"the sheet cannot be read ({type(exc).__name__}); "
+                          f"{_SAVE_XLSX}, then try again", sheet) from None
     finally:
         book.close()
 
 
-def _parser_class():
+def _parser_class() -> Any:
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
     class FormulaAware(WorkSheetParser):  # type: ignore[misc]  # openpyxl is untyped

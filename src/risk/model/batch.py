@@ -18,10 +18,10 @@ import os
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -40,10 +40,14 @@ from risk.model.progression import PFS_HORIZONS
 from risk.schema import HORIZONS_MONTHS
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from risk.data.notes import Note
+    from risk.data.workbook import SheetOrigin
+    from risk.model.pair import BiopsyRiskModel
 
 __all__ = ["OUTPUT_COLUMNS", "PFS_OUTPUT_COLUMNS", "ScoreSummary", "score_file", "default_jobs", "output_table",
-           "output_columns"]
+           "output_columns", "scored_table"]
 
 OUTPUT_COLUMNS = (
     "patient_id", "model_version", "model_used",
@@ -118,8 +122,10 @@ def output_columns(conditional: bool = False, pfs: bool = False) -> list[str]:
     return columns + (list(PFS_OUTPUT_COLUMNS) if pfs else [])
 
 
-def output_table(predictions_table, version: str, alive_months=None,
-                 conditional: bool = False, pfs_table=None):
+def output_table(predictions_table: pd.DataFrame, version: str,
+                 alive_months: NDArray[np.float64] | None = None,
+                 conditional: bool = False, pfs_table: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
     """The output columns, in order, for one chunk's predictions (``alive_months``: what
     each estimate is conditional on, blank = at the biopsy; ``pfs_table``: the PFS
     predictions' table, at the biopsy, or None)."""
@@ -133,7 +139,21 @@ def output_table(predictions_table, version: str, alive_months=None,
     return table.loc[:, output_columns(conditional, pfs_table is not None)]
 
 
-def file_alive_months(frame, default: float | None) -> np.ndarray | None:
+def scored_table(model: BiopsyRiskModel, version: str, frame: pd.DataFrame,
+                 alive: NDArray[np.float64] | None, conditional: bool) -> pd.DataFrame:
+    """The output columns for a validated frame (``alive``: months known alive per
+    patient, NaN = at the biopsy, or None): what ``predict`` writes and a version's
+    reference test pack expects (:mod:`risk.model.testpack`)."""
+    predictions = model.predict(frame) if alive is None else \
+        model.predict(frame, alive_months=alive)
+    pfs = None if getattr(model, "pfs_model", None) is None else \
+        model.predict_pfs(frame).table
+    table = with_grade_sensitivity(model, frame, predictions.table, alive)
+    return output_table(table, version, alive, conditional, pfs)
+
+
+def file_alive_months(frame: pd.DataFrame, default: float | None
+                      ) -> NDArray[np.float64] | None:
     """Per patient: the file's ``alive_months``, else ``default`` (``--alive-months``);
     None when neither says anything (every estimate at the biopsy)."""
     n = len(frame)
@@ -144,7 +164,8 @@ def file_alive_months(frame, default: float | None) -> np.ndarray | None:
     return None if np.isnan(given).all() else given
 
 
-def _beyond_limit(model, alive: np.ndarray, row_numbers: np.ndarray) -> list[Problem]:
+def _beyond_limit(model: BiopsyRiskModel, alive: np.ndarray, row_numbers: np.ndarray
+                  ) -> list[Problem]:
     """A problem at each row whose months alive pass the model's last training death."""
     limit = model.alive_limit_months
     beyond = np.flatnonzero(alive >= limit)
@@ -159,7 +180,8 @@ def _beyond_limit(model, alive: np.ndarray, row_numbers: np.ndarray) -> list[Pro
 _SCORER: dict[str, Any] = {}
 
 
-def _set_scorer(model, version: str, params: dict[str, Any] | None = None,
+def _set_scorer(model: BiopsyRiskModel | None, version: str,
+                params: dict[str, Any] | None = None,
                 alive_months: float | None = None, excel: bool = False) -> None:
     if params is not None:  # a worker: rebuild from plain parameters, one BLAS thread
         from threadpoolctl import threadpool_limits
@@ -191,29 +213,24 @@ def _score_chunk(first_row: int, chunk: bytes | pd.DataFrame) -> _Chunk:
     model, frame = _SCORER["model"], result.frame
     alive = file_alive_months(frame, _SCORER.get("alive"))
     conditional = _SCORER.get("alive") is not None or "alive_months" in frame
-    if alive is None:
-        predictions = model.predict(frame)
-    else:
+    if alive is not None:
         beyond = _beyond_limit(model, alive, result.row_numbers)
         if beyond:
             return _Chunk(first_row, ids, rows, summary=f"{len(beyond)} problem(s) found",
                           problems=beyond)
-        predictions = model.predict(frame, alive_months=alive)
-    pfs = None if getattr(model, "pfs_model", None) is None else \
-        model.predict_pfs(frame).table
-    table = with_grade_sensitivity(model, frame, predictions.table, alive)
-    table = output_table(table, _SCORER["version"], alive, conditional, pfs)
+    table = scored_table(model, _SCORER["version"], frame, alive, conditional)
     counts = table["model_used"].value_counts()
     cells = (xlsx_rows(table, digits=MACHINE_DIGITS) if _SCORER.get("excel") else
              to_csv_bytes(table, header=False, digits=MACHINE_DIGITS))
     return _Chunk(first_row, ids, rows, csv=cells,
-                  conditional=conditional, pfs=pfs is not None,
+                  conditional=conditional, pfs=getattr(model, "pfs_model", None) is not None,
                   patients=result.n_patients,
                   by_model={str(k): int(v) for k, v in counts.items()},
                   notes=result.note_records, ignored=list(result.ignored_columns))
 
 
-def _scored(chunks: Iterable[tuple[int, Any]], model, version: str,
+def _scored(chunks: Iterable[tuple[int, bytes | pd.DataFrame]], model: BiopsyRiskModel,
+            version: str,
             jobs: int, alive_months: float | None = None, excel: bool = False
             ) -> Iterator[_Chunk]:
     """Each chunk's outcome, in file order; in ``jobs`` processes when there is more
@@ -227,12 +244,13 @@ def _scored(chunks: Iterable[tuple[int, Any]], model, version: str,
             if item is not None:
                 yield _score_chunk(*item)
         return
+    assert first is not None  # there is a second chunk, so a first
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_scorer,
                              initargs=(None, version, model.to_dict(), alive_months, excel)
                              ) as pool:
-        pending = deque()
+        pending: deque[Future[_Chunk]] = deque()
         for item in (first, second, *chunks):
             pending.append(pool.submit(_score_chunk, *item))
             if len(pending) > jobs:
@@ -241,7 +259,8 @@ def _scored(chunks: Iterable[tuple[int, Any]], model, version: str,
             yield pending.popleft().result()
 
 
-def score_file(model, version: str, input_path, output_path,
+def score_file(model: BiopsyRiskModel, version: str, input_path: str | os.PathLike[str],
+               output_path: str | os.PathLike[str],
                chunk_rows: int = CHUNK_ROWS, jobs: int | None = None,
                alive_months: float | None = None, sheet: str | None = None) -> ScoreSummary:
     """Validate and score ``input_path`` with a fitted model; write ``output_path``.
@@ -306,7 +325,9 @@ def score_file(model, version: str, input_path, output_path,
     return summary
 
 
-def _input_chunks(input_path, chunk_rows: int, sheet: str | None):
+def _input_chunks(input_path: str | os.PathLike[str], chunk_rows: int, sheet: str | None
+                  ) -> tuple[Iterator[tuple[int, bytes | pd.DataFrame]], SheetOrigin | None,
+                             list[str]]:
     """The input's chunks; for a workbook also its sheet (for messages) and header."""
     from risk.data.reading import is_workbook, read_cells
     from risk.data.workbook import origin_of
@@ -332,7 +353,7 @@ def _input_chunks(input_path, chunk_rows: int, sheet: str | None):
 class _Writer:
     """The output file, CSV or Excel: the header with the first valid chunk."""
 
-    def __init__(self, out, excel: bool, version: str):
+    def __init__(self, out: BinaryIO, excel: bool, version: str) -> None:
         self.out, self.started = out, False
         self.excel = XlsxTable(out, sheet=f"Predictions {version}") if excel else None
 
@@ -359,7 +380,7 @@ class _Writer:
             self.excel.close()
 
 
-def _header_only(conditional: bool = False, pfs: bool = False):
+def _header_only(conditional: bool = False, pfs: bool = False) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame(columns=output_columns(conditional, pfs))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from fpdf import FPDF
@@ -40,6 +41,10 @@ from risk.model.patient_estimate import (
 from risk.model.patient_grades import describe_grade, describe_grade_comparison
 from risk.model.prediction import describe_cutpoints
 from risk.model.progression import PFS_AT_BIOPSY_NOTE, PFS_HORIZONS
+from risk.present.model_facts import ModelFacts
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 TITLE = "Survival estimate - GEP-NET liver metastases"
 SYNTHETIC_WARNING = ("Every number in this report comes from a model trained on SYNTHETIC "
@@ -63,7 +68,7 @@ def _text(value: object) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-def figure_png(figure, width: int = 900, height: int = 450) -> bytes | None:
+def figure_png(figure: go.Figure, width: int = 900, height: int = 450) -> bytes | None:
     """The figure as PNG bytes through kaleido, or None when export is not possible.
 
     The first call starts kaleido's shared browser (about 2 s); later calls reuse it.
@@ -77,19 +82,20 @@ def figure_png(figure, width: int = 900, height: int = 450) -> bytes | None:
             if not _server_started and hasattr(kaleido, "start_sync_server"):
                 kaleido.start_sync_server(silence_warnings=True)
                 _server_started = True
-            return figure.to_image(format="png", width=width, height=height, scale=2)
+            png: bytes = figure.to_image(format="png", width=width, height=height, scale=2)
+            return png
     except Exception:  # any failure of the optional image: the report goes out without it
         return None
 
 
 class _ReportPDF(FPDF):
-    def __init__(self, footer_text: str):
+    def __init__(self, footer_text: str) -> None:
         super().__init__(format="A4")
         self._footer_text = footer_text
         self.set_auto_page_break(True, margin=18)
         self.set_margins(16, 14, 16)
 
-    def footer(self):
+    def footer(self) -> None:
         self.set_y(-13)
         self.set_font(_FONT, "", 7.5)
         self.set_text_color(90, 90, 90)
@@ -237,7 +243,8 @@ def _two_columns(rows: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]
     return [(*a, *b) for a, b in zip(left, right, strict=False)]
 
 
-def build_report(report: PatientEstimate, *, figure=None, compress: bool = True) -> bytes:
+def build_report(report: PatientEstimate, *, figure: go.Figure | None = None,
+                 compress: bool = True) -> bytes:
     """The patient report as PDF bytes.
 
     Parameters
@@ -285,6 +292,35 @@ def build_report(report: PatientEstimate, *, figure=None, compress: bool = True)
     _grade_sensitivity_section(pdf, report)
     _biopsy_sections(pdf, report)
     _basis_section(pdf, report)
+    return bytes(pdf.output())
+
+
+def build_model_facts_pdf(facts: ModelFacts, *, compress: bool = True) -> bytes:
+    """The Model Facts label (:func:`risk.present.model_facts.build_model_facts`) as PDF bytes."""
+    trained = " - trained on synthetic data" if facts.synthetic else ""
+    pdf = _ReportPDF(f"Model facts - model {facts.version}{trained} - not a medical device")
+    pdf.set_compression(compress)
+    pdf.set_title(f"Model facts: {facts.version}")
+    pdf.set_creator(f"risk {risk.__version__}")
+    pdf.set_auto_page_break(True, margin=14)
+    pdf.add_page()
+    pdf.set_font(_FONT, "B", 15)
+    pdf.cell(0, 8, _text(f"Model facts: {facts.version}"), new_x=XPos.LMARGIN,
+             new_y=YPos.NEXT)
+    if facts.synthetic:
+        pdf.set_text_color(150, 60, 0)
+        _paragraph(pdf, SYNTHETIC_WARNING, size=9, style="B")
+        pdf.set_text_color(0, 0, 0)
+    for section in facts.sections:  # compact type: the label is one page
+        pdf.ln(1)
+        pdf.set_font(_FONT, "B", 10)
+        pdf.set_text_color(31, 95, 139)
+        pdf.cell(0, 5, _text(section.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font(_FONT, "", 7.5)
+        for line in section.lines:
+            pdf.multi_cell(0, 3.4, _text(f"- {line.text}"), new_x=XPos.LMARGIN,
+                           new_y=YPos.NEXT)
     return bytes(pdf.output())
 
 
