@@ -32,6 +32,7 @@ NOT_COUNTS = [
     re.compile(r"\d+ patients are needed"),
     re.compile(r"grade \d"),
     re.compile(r"ECOG \d"),
+    re.compile(r"choice codes \(sex 1/2\)"),
     re.compile(r"> 1 means"),
     re.compile(r"\d+ deaths per estimated term"),
 ]
