@@ -157,6 +157,8 @@ class SurvivalByGroup:
     #: "os" (overall survival) or "pfs" (progression-free survival; "deaths" are then
     #: PFS events: progression or death)
     outcome: str = "os"
+    #: patients left out for want of follow-up (worded in ``notes[0]`` when not 0)
+    left_out: int = 0
 
     def medians(self) -> pd.DataFrame:
         """Median OS with its 95% interval per group (inf: not reached)."""
@@ -226,4 +228,5 @@ def survival_by_group(frame: pd.DataFrame, by: str | pd.Series,
         notes.append("The log-rank test needs at least two assessed groups.")
     else:
         notes.append("No patients with follow-up in the shown cohort.")
-    return SurvivalByGroup(grouping_title(by), curves, at_risk, result, tuple(notes), outcome)
+    return SurvivalByGroup(grouping_title(by), curves, at_risk, result, tuple(notes), outcome,
+                           int((~known).sum()))
