@@ -42,7 +42,11 @@ def test_chai_card_download(page, app_server):
     card = json.loads((REPO / "models" / "synthetic-v1" / "card.json").read_text())
     page.goto(f"{app_server['url']}/model")
     page.get_by_role("tab", name="Model facts").click()
-    button = page.get_by_text("Download the CHAI Applied Model Card (JSON)")
+    label = page.locator(".st-key-model_facts")
+    expect(label.get_by_text("Label form: Sendak", exact=False)).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(500)  # the script run finished: one button, not a stale one too
+    button = page.locator(".st-key-chai_card_json button").first
+    expect(button).to_contain_text("Download the CHAI Applied Model Card (JSON)")
     expect(button).to_be_visible(timeout=60_000)
     with page.expect_download(timeout=60_000) as download:
         button.click()
