@@ -1,6 +1,6 @@
 {
  "algorithm": "ed25519",
  "key_id": "986f41592db3dc94",
- "signature": "X35oOiRG0e8NfAZbfdyB9chDog6yLR4fBP4VGon6TMuqQ5cTAZu+0rFJGUQ/OwWcXfjmh78w+nC1/iSmiGzuAA==",
+ "signature": "qaro7IRVFH+2TjGb+xSFx22va9jKD7yh7PJQco3PMEikLpzm9Lx2wW1IayuNSfSDyKltYbsdJt1GARJ7Ks+XBA==",
  "signature_format": 1
 }

@@ -125,10 +125,40 @@ def _training_reference(folder: str, version: str) -> TrainingReference:
     return training_reference(served.model, served.card)
 
 
+@dataclass(frozen=True)
+class InstallationCheck:
+    """The served version's reference test pack, re-computed on this installation."""
+
+    check: object = None  # risk.model.PackCheck; None when there is nothing to compare
+    problem: str = ""  # why not: no pack stored, or it could not be read or computed
+
+
+@st.cache_resource(show_spinner="Verifying this installation against the model's "
+                   "reference test pack...", max_entries=8)
+def _installation_check(folder: str, version: str, manifest_sha256: str) -> InstallationCheck:
+    """Once per process, version and manifest (a stored pack is part of the manifest):
+    about a second of predictions, shared by every session."""
+    try:
+        return InstallationCheck(registry.verify_version(registry.Registry(folder), version))
+    except RiskError as exc:
+        return InstallationCheck(problem=str(exc))
+
+
+def installation_check(served: ServedModel) -> InstallationCheck:
+    """Whether this installation computes what the served version's pack expects."""
+    folder = model_dir()
+    try:
+        manifest = registry.Registry(folder).manifest_sha256(served.version)
+    except (RiskError, OSError) as exc:
+        return InstallationCheck(problem=str(exc))
+    return _installation_check(folder, served.version, manifest)
+
+
 def clear_served_models() -> None:
     """Forget the cached models (after an activation every page loads the new one)."""
     _served_model.clear()
     _training_reference.clear()
+    _installation_check.clear()
 
 
 def served_reference(served: ServedModel) -> TrainingReference:

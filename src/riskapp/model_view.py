@@ -271,6 +271,39 @@ def model_versions_section(served, synthetic: bool) -> None:
                "move the pointer to the served version.")
 
 
+# --------------------------------------------------------------------------- installation
+
+VERIFICATION_KEY = "model_verification"
+
+
+def installation_section(served) -> None:
+    """Whether this installation reproduces the version's reference test pack (computed
+    once per process and version, at the page's first view)."""
+    result = loaders.installation_check(served)
+    check = result.check
+    with st.container(key=VERIFICATION_KEY):
+        if check is None:
+            st.info(f"**Not verified on this installation.** "
+                    f"{as_plain_markdown(result.problem)}",
+                    icon=":material/help:")
+        elif check.passed:
+            st.success(f"**Verified on this installation: {check.agreeing:,} of "
+                       f"{check.patients:,} reference patients.** Every output of the "
+                       "version's reference test pack, computed when it was saved, is "
+                       "computed again here and agrees (survival to 1e-9; risk groups, "
+                       "the model used and flags exactly).", icon=":material/verified:")
+        else:
+            first = check.differences[0]
+            what = ", ".join(str(as_plain_markdown(text)) for text in (
+                f"patient {first.patient_id}", f"{first.field}: expected "
+                f"{first.expected or 'blank'}", f"got {first.got or 'blank'}"))
+            st.error(f"**Not reproduced on this installation: "
+                     f"{check.patients - check.agreeing:,} of {check.patients:,} reference "
+                     f"patients differ.** First: {what}. Do not use these estimates until the "
+                     f"installation is fixed (python -m risk models verify "
+                     f"{served.version} lists the differences).", icon=":material/error:")
+
+
 MODEL_SECTIONS = (("Model card", card_section), ("Model facts", facts_section),
             ("Hazard ratios", hazard_ratio_section),
             ("Baseline survival", baseline_section), ("Validation", evaluation_section),
@@ -291,6 +324,7 @@ def render_page() -> None:
     if synthetic:
         st.warning(loaders.SYNTHETIC_BANNER, icon=":material/science:")
     st.markdown(f"{'Served' if served.fallback else 'Active'} version: **{served.version}**.")
+    installation_section(served)
     tabs = st.tabs([title for title, _ in MODEL_SECTIONS], key=MODEL_TAB_KEY, on_change="rerun")
     for tab, (_, draw) in zip(tabs, MODEL_SECTIONS, strict=True):
         if tab.open:

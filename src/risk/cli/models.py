@@ -6,6 +6,15 @@
   python -m risk models activate VERSION     serve VERSION from now on (verified first)
   python -m risk models rollback             serve the version that was active before
   python -m risk models history              every activation and rollback, with times
+  python -m risk models testpack VERSION --out pack.csv
+                                             write VERSION's reference test pack (>= 1,000
+                                             patients and the outputs expected for them)
+  python -m risk models testpack VERSION --store
+                                             compute and store the pack of a version saved
+                                             before packs existed (listed in its manifest)
+  python -m risk models verify VERSION [--pack pack.csv]
+                                             re-compute the pack here: exit 0 when every
+                                             output agrees, 2 listing the first differences
 
 Versions are never changed or deleted by these commands. A version whose files were
 modified, that is not signed, or is signed by a key not trusted here (see 'python -m risk
@@ -18,13 +27,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from risk.evaluation import EvaluationReport
-    from risk.registry import CardMetrics
+    from risk.registry import CardMetrics, Registry
 
-HELP = "list, show, activate or roll back the saved model versions"
+HELP = "list, show, activate or roll back the saved model versions; their test packs"
 
 
 def model_dir_path(text: str) -> str:
@@ -36,7 +46,7 @@ def model_dir_path(text: str) -> str:
     return text
 
 
-def add_model_dir(parser: argparse.ArgumentParser, default=None) -> None:
+def add_model_dir(parser: argparse.ArgumentParser, default: str | None = None) -> None:
     """``--model-dir``, shared by every command that reads or writes the registry."""
     parser.add_argument(
         "--model-dir", metavar="DIR", default=default, type=model_dir_path,
@@ -65,7 +75,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "'python -m risk models history'). Nothing is deleted; run it again to go back "
         "further.")
     history = actions.add_parser("history", help="every activation and rollback, with times")
-    for sub in (listing, show, activate, rollback, history):
+    testpack = actions.add_parser(
+        "testpack", help="write a version's reference test pack, or store a missing one",
+        description="Every version saved since test packs exist holds testpack.csv: at "
+        "least 1,000 reference patients spanning every input level and edge, with the "
+        "outputs computed when the version was saved (survival at each horizon with 95% "
+        "intervals, median, risk group, the model of the pair used, flags, grade "
+        "sensitivity, PFS). --out writes it; --store computes and stores it for a version "
+        "saved before packs existed (e.g. the shipped synthetic-v1).")
+    testpack.add_argument("version", metavar="VERSION")
+    where = testpack.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", metavar="FILE", help="write the stored pack to FILE")
+    where.add_argument("--store", action="store_true",
+                       help="compute the pack and add it to VERSION's folder and manifest, "
+                            "which is signed again (--key, default the site's key)")
+    testpack.add_argument("--key", metavar="PEM", type=Path, default=None,
+                          help="with --store: the private key that signs the new manifest "
+                               "(e.g. the release key for the shipped version)")
+    verify = actions.add_parser(
+        "verify", help="re-compute a version's reference test pack on this installation",
+        description="Predict the reference test pack's patients with VERSION on this "
+        "installation and compare every output with the pack: survival and months to "
+        "1e-9 (relative above 1), risk groups, the model used, flags exactly. Exit 0 when "
+        "all agree; else the first differing patients and fields are listed and the exit "
+        "code is 2.")
+    verify.add_argument("version", metavar="VERSION")
+    verify.add_argument("--pack", metavar="FILE", default=None,
+                        help="a pack file to check instead of the one stored with VERSION")
+    for sub in (listing, show, activate, rollback, history, testpack, verify):
         add_model_dir(sub, default=argparse.SUPPRESS)  # before or after ACTION
 
 
@@ -88,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
         previous = registry.active_version(tolerate_damage=True)
         version = registry.rollback()
         print(f"active model: {version} (rolled back from {previous})")
+    elif args.action in ("testpack", "verify"):
+        return _testpack(registry, args)
     elif args.action == "history":
         if not registry.history():
             print(f"no model version has been activated in {registry.root} yet")
@@ -97,7 +136,55 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_list(registry) -> str:
+def _testpack(registry: Registry, args: argparse.Namespace) -> int:
+    import time
+
+    from risk.errors import RiskError
+    from risk.registry import stored_pack, verify_version
+
+    if args.action == "testpack" and args.store:
+        from risk.cli.keys import site_signer
+        from risk.registry import load_signer
+
+        signer = load_signer(args.key) if args.key else site_signer(registry)
+        digest = registry.add_reference_pack(args.version, signer)
+        print(f"stored the reference test pack of {args.version} (sha256 {digest}), listed "
+              f"it in its manifest and signed that with key {signer.key_id}")
+        return 0
+    if getattr(args, "key", None):
+        raise RiskError("--key signs the manifest of --store only")
+    if args.action == "testpack":
+        data = stored_pack(registry, args.version)
+        try:
+            with open(args.out, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise RiskError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        print(f"wrote the reference test pack of {args.version} to {args.out}")
+        return 0
+    pack = None
+    if args.pack:
+        try:
+            with open(args.pack, "rb") as handle:
+                pack = handle.read()
+        except OSError as exc:
+            raise RiskError(f"cannot read {args.pack}: {exc.strerror or exc}") from None
+    start = time.perf_counter()
+    check = verify_version(registry, args.version, pack)
+    took = time.perf_counter() - start
+    if check.passed:
+        print(f"verified model version {args.version} on this installation: "
+              f"{check.summary()} in {took:.2f} s")
+        return 0
+    print(f"model version {args.version} is NOT reproduced on this installation: "
+          f"{check.patients - check.agreeing:,} of {check.patients:,} reference patients "
+          f"differ ({check.differing_fields:,} fields); the first:")
+    for difference in check.differences:
+        print(f"  {difference}")
+    return 2
+
+
+def format_list(registry: Registry) -> str:
     rows = registry.list_versions()
     if not rows:
         return f"no model versions in {registry.root}"
@@ -113,17 +200,18 @@ def format_list(registry) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _count(value) -> str:
+def _count(value: object) -> str:
     return "-" if value is None else str(value)
 
 
 INDENT = " " * 16  # continuation lines line up under the values
 
 
-def _stored(value) -> dict[str, Any]:
+def _stored(value: object) -> dict[str, Any]:
     """A card's mapping or record as stored in card.json (keys sorted), for listing."""
     plain = value.to_dict() if hasattr(value, "to_dict") else value
-    return json.loads(json.dumps(plain, sort_keys=True))
+    stored: dict[str, Any] = json.loads(json.dumps(plain, sort_keys=True))
+    return stored
 
 
 def format_card(shown: dict[str, Any]) -> str:
@@ -154,7 +242,7 @@ def format_card(shown: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _value(value) -> str:
+def _value(value: object) -> str:
     """A setting or metric as text: floats to 4 significant digits, mappings inline."""
     if isinstance(value, bool) or value is None:
         return str(value)

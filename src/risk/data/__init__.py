@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         xlsx_rows as xlsx_rows,
     )
     from risk.data.reading import (
+        FileSource as FileSource,
         is_workbook as is_workbook,
         read_cells as read_cells,
         read_source_bytes as read_source_bytes,
@@ -82,6 +83,7 @@ _WHERE = {
     "to_xlsx_bytes": "export",
     "XlsxTable": "export",
     "xlsx_rows": "export",
+    "FileSource": "reading",
     "read_cells": "reading",
     "read_source_bytes": "reading",
     "is_workbook": "reading",

@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from risk.data.chunks import (
-    CHUNK_ROWS,
     FileProblems,
     PatientIds,
     chunk_ids,
@@ -37,7 +36,7 @@ from risk.data.export import MACHINE_DIGITS, XlsxTable, to_csv_bytes, xlsx_rows
 from risk.errors import Problem, ValidationError
 from risk.model.grade_sensitivity import GRADE_SENSITIVITY_COLUMNS, with_grade_sensitivity
 from risk.model.progression import PFS_HORIZONS
-from risk.schema import HORIZONS_MONTHS
+from risk.schema import CHUNK_ROWS, HORIZONS_MONTHS
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -47,7 +46,7 @@ if TYPE_CHECKING:
     from risk.model.pair import BiopsyRiskModel
 
 __all__ = ["OUTPUT_COLUMNS", "PFS_OUTPUT_COLUMNS", "ScoreSummary", "score_file", "default_jobs", "output_table",
-           "output_columns"]
+           "output_columns", "scored_table"]
 
 OUTPUT_COLUMNS = (
     "patient_id", "model_version", "model_used",
@@ -139,6 +138,19 @@ def output_table(predictions_table: pd.DataFrame, version: str,
     return table.loc[:, output_columns(conditional, pfs_table is not None)]
 
 
+def scored_table(model: BiopsyRiskModel, version: str, frame: pd.DataFrame,
+                 alive: NDArray[np.float64] | None, conditional: bool) -> pd.DataFrame:
+    """The output columns for a validated frame (``alive``: months known alive per
+    patient, NaN = at the biopsy, or None): what ``predict`` writes and a version's
+    reference test pack expects (:mod:`risk.model.testpack`)."""
+    predictions = model.predict(frame) if alive is None else \
+        model.predict(frame, alive_months=alive)
+    pfs = None if getattr(model, "pfs_model", None) is None else \
+        model.predict_pfs(frame).table
+    table = with_grade_sensitivity(model, frame, predictions.table, alive)
+    return output_table(table, version, alive, conditional, pfs)
+
+
 def file_alive_months(frame: pd.DataFrame, default: float | None
                       ) -> NDArray[np.float64] | None:
     """Per patient: the file's ``alive_months``, else ``default`` (``--alive-months``);
@@ -200,23 +212,17 @@ def _score_chunk(first_row: int, chunk: bytes | pd.DataFrame) -> _Chunk:
     model, frame = _SCORER["model"], result.frame
     alive = file_alive_months(frame, _SCORER.get("alive"))
     conditional = _SCORER.get("alive") is not None or "alive_months" in frame
-    if alive is None:
-        predictions = model.predict(frame)
-    else:
+    if alive is not None:
         beyond = _beyond_limit(model, alive, result.row_numbers)
         if beyond:
             return _Chunk(first_row, ids, rows, summary=f"{len(beyond)} problem(s) found",
                           problems=beyond)
-        predictions = model.predict(frame, alive_months=alive)
-    pfs = None if getattr(model, "pfs_model", None) is None else \
-        model.predict_pfs(frame).table
-    table = with_grade_sensitivity(model, frame, predictions.table, alive)
-    table = output_table(table, _SCORER["version"], alive, conditional, pfs)
+    table = scored_table(model, _SCORER["version"], frame, alive, conditional)
     counts = table["model_used"].value_counts()
     cells = (xlsx_rows(table, digits=MACHINE_DIGITS) if _SCORER.get("excel") else
              to_csv_bytes(table, header=False, digits=MACHINE_DIGITS))
     return _Chunk(first_row, ids, rows, csv=cells,
-                  conditional=conditional, pfs=pfs is not None,
+                  conditional=conditional, pfs=getattr(model, "pfs_model", None) is not None,
                   patients=result.n_patients,
                   by_model={str(k): int(v) for k, v in counts.items()},
                   notes=result.note_records, ignored=list(result.ignored_columns))

@@ -52,7 +52,12 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         parameter_differences as parameter_differences,
     )
     from risk.registry.version import (
+        TESTPACK_FILE as TESTPACK_FILE,
         check_version_name as check_version_name,
+    )
+    from risk.registry.testpack import (
+        stored_pack as stored_pack,
+        verify_version as verify_version,
     )
 # isort: on
 
@@ -82,7 +87,10 @@ _WHERE = {
     "MODEL_DIR_ENV": "store",
     "Registry": "store",
     "active_stack": "pointer",
+    "TESTPACK_FILE": "version",
     "check_version_name": "version",
+    "stored_pack": "testpack",
+    "verify_version": "testpack",
     "default_model_dir": "store",
     "load": "store",
     "parameter_differences": "store",

@@ -5,7 +5,9 @@ Layout of a registry folder (default: the repository's ``models/``)::
     models/
       <version>/model.json     the parameters (BiopsyRiskModel.to_dict(), plain JSON)
       <version>/card.json      the model card (risk.registry.card)
-      <version>/manifest.json  sha256 of model.json and card.json
+      <version>/testpack.csv   the reference test pack: >= 1,000 patients and the outputs
+                               expected for them (risk.model.testpack; since packs exist)
+      <version>/manifest.json  sha256 of model.json, card.json and testpack.csv
       <version>/manifest.sig   the manifest's Ed25519 signature (risk.registry.signing)
       active                   the served version, its manifest hash and the history
       .lock                    serialises writers (filelock)
@@ -61,6 +63,7 @@ from risk.registry.version import (  # noqa: F401 - part of this module's API
     POINTER_FILE,
     RESERVED_NAMES,
     SIGNATURE_FILE,
+    TESTPACK_FILE,
     VERSION_FILES,
     check_version_name,
     parse_card,
@@ -180,6 +183,11 @@ class Registry:
                 f"no model version '{version}' in {self.root} (available: {known})")
         return read_hashed_files(self.root / version, version)
 
+    def manifest_sha256(self, version: str) -> str:
+        """The sha256 of a version's manifest as it is now (cheap: no file is verified)."""
+        check_version_name(version)
+        return sha256(read_file(self.root / version / MANIFEST_FILE, version))
+
     def read(self, version: str) -> tuple[dict[str, Any], ModelCard]:
         """The verified parameters (a plain dict, no model built) and card of a version."""
         contents = self.verify(version)
@@ -259,18 +267,26 @@ class Registry:
         signer : Signer, optional
             The key that signs its manifest; default the site's key
             (:meth:`KeyStore.site_signer`, made on first use).
+
+        Parameters of a served model pair get their reference test pack, computed here
+        (:mod:`risk.model.testpack`) and listed in the manifest: the Retrain page,
+        ``train`` and ``recalibrate`` all save through this method.
         """
+        from risk.registry.testpack import pack_for
+
         model_bytes = canonical_json(params)
         if version is not None:
             check_version_name(version)
         signer = signer or self.keys.site_signer()
+        pack = pack_for(model_bytes)  # before the lock: about a second of predictions
         with self._writing():
             name = version or self._new_version_id(model_bytes)
             if (self.root / name).exists():
                 raise RegistryError(
                     f"model version '{name}' already exists in {self.root}; versions are "
                     "never overwritten: choose another name")
-            self._write_version(name, model_bytes, card.with_version(name).to_json(), signer)
+            self._write_version(name, model_bytes, card.with_version(name).to_json(), signer,
+                                pack)
             if activate:
                 self._activate_locked(name, "activate")
         return name
@@ -290,17 +306,7 @@ class Registry:
         when the pointer changed."""
         with self._writing():
             manifest_bytes = self._hashed(version)[MANIFEST_FILE]
-            tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}.sig"
-            try:
-                write_synced(tmp, sign_manifest(manifest_bytes, signer))
-                os.replace(tmp, self.root / version / SIGNATURE_FILE)
-                fsync_dir(self.root / version)
-            except OSError as exc:
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
-                raise RegistryError(f"could not sign model version '{version}': "
-                                    f"{exc.strerror or exc}; its signature is unchanged"
-                                    ) from None
+            self._write_signature(version, manifest_bytes, signer)
             pointer = self._read_pointer(tolerate_damage=True)
             if not pointer or pointer["active"] != version or \
                     pointer.get("manifest_sha256") == sha256(manifest_bytes) or \
@@ -308,6 +314,39 @@ class Registry:
                 return False
             self._activate_locked(version, "sign")
             return True
+
+    def _write_signature(self, version: str, manifest_bytes: bytes, signer: Signer) -> None:
+        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}.sig"
+        try:
+            write_synced(tmp, sign_manifest(manifest_bytes, signer))
+            os.replace(tmp, self.root / version / SIGNATURE_FILE)
+            fsync_dir(self.root / version)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise RegistryError(f"could not sign model version '{version}': "
+                                f"{exc.strerror or exc}; its signature is unchanged"
+                                ) from None
+
+    def add_reference_pack(self, version: str, signer: Signer | None = None) -> str:
+        """Give a version saved before test packs existed its pack: computed here, listed
+        in its manifest, which ``signer`` (default the site's key) signs again; the active
+        pointer records the new manifest's hash, an event of its history. Returns the
+        pack's sha256. (A crash before the new signature leaves a version refused as
+        altered: ``keys sign VERSION`` signs it again.)"""
+        from risk.registry.testpack import discard_unlisted_pack, write_pack_into
+
+        check_version_name(version)
+        signer = signer or self.keys.site_signer()
+        with self._writing():
+            discard_unlisted_pack(self.root / version)
+            contents = self.verify(version)
+            self._check_against_pointer(version, contents[MANIFEST_FILE])
+            manifest_bytes = write_pack_into(self.root, version, contents)
+            self._write_signature(version, manifest_bytes, signer)
+            if self.active_version() == version:
+                write_pointer(self.root, version, sha256(manifest_bytes), "add test pack")
+        return str(parse_manifest(manifest_bytes, version)["files"][TESTPACK_FILE])
 
     def rollback(self) -> str:
         """Serve the version that was active before the current one. Returns it."""
@@ -376,13 +415,14 @@ class Registry:
         return name
 
     def _write_version(self, name: str, model_bytes: bytes, card_bytes: bytes,
-                       signer: Signer) -> None:
-        manifest = {"manifest_format": 1, "version": name,
-                    "files": {MODEL_FILE: sha256(model_bytes), CARD_FILE: sha256(card_bytes)}}
-        manifest_bytes = canonical_json(manifest)
+                       signer: Signer, pack: bytes | None = None) -> None:
         files = {MODEL_FILE: model_bytes, CARD_FILE: card_bytes,
-                 MANIFEST_FILE: manifest_bytes,
-                 SIGNATURE_FILE: sign_manifest(manifest_bytes, signer)}
+                 **({TESTPACK_FILE: pack} if pack is not None else {})}
+        manifest = {"manifest_format": 1, "version": name,
+                    "files": {file_name: sha256(data) for file_name, data in files.items()}}
+        manifest_bytes = canonical_json(manifest)
+        files.update({MANIFEST_FILE: manifest_bytes,
+                      SIGNATURE_FILE: sign_manifest(manifest_bytes, signer)})
         tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
         try:
             tmp.mkdir()

@@ -21,6 +21,10 @@ CARD_FILE = "card.json"
 MANIFEST_FILE = "manifest.json"
 SIGNATURE_FILE = "manifest.sig"  # the manifest's signature (risk.registry.signing)
 VERSION_FILES = (MODEL_FILE, CARD_FILE)
+#: The reference test pack (risk.model.testpack): in the manifest of every version saved
+#: since packs exist; older versions may lack it.
+TESTPACK_FILE = "testpack.csv"
+OPTIONAL_FILES = (TESTPACK_FILE,)
 #: The registry's pointer to the served version (a file beside the version folders).
 POINTER_FILE = "active"
 VERSION_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -79,18 +83,18 @@ def parse_card(data: bytes, version: str) -> ModelCard:
 def parse_manifest(data: bytes, version: str) -> dict[str, Any]:
     manifest = parse_json(data, version, MANIFEST_FILE)
     files = manifest.get("files")
-    if not isinstance(files, dict) or sorted(files) != sorted(VERSION_FILES) or \
+    if not isinstance(files, dict) or not set(VERSION_FILES) <= set(files) or \
+            not set(files) <= {*VERSION_FILES, *OPTIONAL_FILES} or \
             not all(isinstance(h, str) for h in files.values()):
         raise RegistryError(
             f"model version '{version}' was modified: {MANIFEST_FILE} does not list "
-            f"{' and '.join(VERSION_FILES)} with their hashes")
+            f"{' and '.join(VERSION_FILES)} with their hashes (and at most "
+            f"{', '.join(OPTIONAL_FILES)})")
     if manifest.get("version") != version:
         raise RegistryError(
             f"model version '{version}' was modified: its {MANIFEST_FILE} names version "
             f"{manifest.get('version')!r} (a renamed folder)")
     return manifest
-
-
 
 
 def read_hashed_files(folder: Path, version: str) -> dict[str, bytes]:
@@ -99,13 +103,14 @@ def read_hashed_files(folder: Path, version: str) -> dict[str, bytes]:
     manifest_bytes = read_file(folder / MANIFEST_FILE, version)
     manifest = parse_manifest(manifest_bytes, version)
     present = {p.name for p in folder.iterdir()}
-    unexpected = sorted(present - {MANIFEST_FILE, SIGNATURE_FILE, *VERSION_FILES})
+    listed = tuple(manifest["files"])  # VERSION_FILES, and the test pack when stored
+    unexpected = sorted(present - {MANIFEST_FILE, SIGNATURE_FILE, *listed})
     if unexpected:
         raise RegistryError(
             f"model version '{version}' was modified: unexpected file "
             f"{unexpected[0]} in {folder}")
     contents = {MANIFEST_FILE: manifest_bytes}
-    for name in VERSION_FILES:
+    for name in listed:
         data = read_file(folder / name, version)
         if sha256(data) != manifest["files"][name]:
             raise RegistryError(
