@@ -1,7 +1,8 @@
 """Excel workbooks (.xlsx) for the one reader, :func:`risk.data.reading.read_cells`.
 
 A sheet becomes the same frame of text cells a CSV does, so validation and its messages
-are the same; the frame carries a :class:`SheetOrigin` (see :func:`origin_of`) with which
+are the same; the frame carries a :class:`risk.data.sheet.SheetOrigin` (see
+:func:`risk.data.sheet.origin_of`) with which
 validation names every problem's sheet, Excel row (header row counted) and column letter.
 
 What a cell becomes, and why:
@@ -16,7 +17,7 @@ What a cell becomes, and why:
 
 Refused with a message saying what to do: a macro-enabled workbook, a zip that is not a
 workbook, merged cells, hidden rows or columns that hold data, a header not on row 1, a
-formula without a saved value. Reading stops after :data:`EMPTY_RUN` empty rows in a row
+formula without a saved value. Reading stops after :data:`risk.data.sheet.EMPTY_RUN` empty rows in a row
 (a sheet formatted down to row 1,048,576 is read in bounded work), with a note.
 
 The bytes are read from memory (``BytesIO``), in openpyxl's read-only streaming mode;
