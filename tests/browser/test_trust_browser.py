@@ -53,6 +53,7 @@ def test_the_pages_serve_the_previous_signed_version_and_say_why(tampered_server
     screenshot(page, "trust_patient_notice")  # the notice above the form
     for key, kind, value in ENTRIES:
         enter(page, key, kind, value)
+        idle(page)  # each entry's rerun ends before the next dropdown opens (busy machine)
     page.locator(".st-key-predict button").click()
     page.locator(".st-key-surv_60 [data-testid='stMetricValue']").wait_for(timeout=60_000)
     idle(page)

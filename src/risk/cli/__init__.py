@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 #: command name -> module under risk.cli (kept light: heavy imports happen in run()).
 COMMANDS = {
@@ -31,7 +32,7 @@ EXIT_USAGE = 2
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line, like every other error (and a pointer to --help)."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"error: {message} (see '{self.prog} --help')\n")
 
 

@@ -22,7 +22,8 @@ from scipy import stats
 
 from risk.cohort.summary import group_labels, grouping_title
 from risk.schema import NOT_ASSESSED
-from risk.stats.kaplan_meier import SurvivalCurve, kaplan_meier
+from risk.stats.kaplan_meier import SurvivalCurve as SurvivalCurve  # risk.cohort's API
+from risk.stats.kaplan_meier import kaplan_meier as kaplan_meier  # risk.cohort's API
 from risk.stats.outcome import pfs_outcome
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ Meier with numbers at risk, forest plot) are in :mod:`risk.present.figures.cohor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -239,7 +239,7 @@ def risk_distribution(cohort_scores: ArrayLike, patient_score: float | None = No
         bins = max(5, min(bins, scores.size // (2 * rule.threshold)))
     counts, edges = np.histogram(scores, bins=bins)
     notes = []
-    bar: dict[str, object] = {"y": counts, "marker": {"color": SKY_BLUE,
+    bar: dict[str, Any] = {"y": counts, "marker": {"color": SKY_BLUE,
                                          "line": {"width": 0.5, "color": "white"}},
                  "hovertemplate": "Score %{x:.2f}<br>%{y:,} patients<extra></extra>"}
     if rule.active:
@@ -314,6 +314,6 @@ def complication_chart(rates: pd.DataFrame | None, *, synthetic: bool = False,
     return style(fig, title + " (95% intervals)", synthetic=synthetic, notes=notes)
 
 
-def _n(count: int | str) -> str:
+def _n(count: int | float | str) -> str:
     """A count as text ("1,234"), or the small-cell rule's text as it is."""
     return count if isinstance(count, str) else f"{int(count):,}"

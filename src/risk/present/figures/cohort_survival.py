@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from risk.cohort.disclosure import NO_SUPPRESSION, Disclosure
 from risk.cohort.forest import ForestResult
-from risk.cohort.survival import SurvivalByGroup, SurvivalCurve
+from risk.cohort.survival import SurvivalByGroup
 from risk.present.figures.patient import OUTCOME_WORDS
 from risk.present.figures.style import (
     BLUE,
@@ -30,6 +30,7 @@ from risk.present.figures.style import (
     rgba,
     style,
 )
+from risk.stats.kaplan_meier import SurvivalCurve
 
 if TYPE_CHECKING:
     import pandas as pd
