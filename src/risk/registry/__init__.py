@@ -51,7 +51,9 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     from risk.registry.files import (  # store's, defined with the files
         parameter_differences as parameter_differences,
     )
+    from risk.registry.chai import stored_chai as stored_chai
     from risk.registry.version import (
+        CHAI_FILE as CHAI_FILE,
         TESTPACK_FILE as TESTPACK_FILE,
         check_version_name as check_version_name,
     )
@@ -88,6 +90,8 @@ _WHERE = {
     "Registry": "store",
     "active_stack": "pointer",
     "TESTPACK_FILE": "version",
+    "CHAI_FILE": "version",
+    "stored_chai": "chai",
     "check_version_name": "version",
     "stored_pack": "testpack",
     "verify_version": "testpack",

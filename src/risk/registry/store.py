@@ -7,7 +7,9 @@ Layout of a registry folder (default: the repository's ``models/``)::
       <version>/card.json      the model card (risk.registry.card)
       <version>/testpack.csv   the reference test pack: >= 1,000 patients and the outputs
                                expected for them (risk.model.testpack; since packs exist)
-      <version>/manifest.json  sha256 of model.json, card.json and testpack.csv
+      <version>/chai_card.json the CHAI Applied Model Card (risk.present.chai_card; since
+                               CHAI cards exist)
+      <version>/manifest.json  sha256 of model.json, card.json, testpack.csv, chai_card.json
       <version>/manifest.sig   the manifest's Ed25519 signature (risk.registry.signing)
       active                   the served version, its manifest hash and the history
       .lock                    serialises writers (filelock)
@@ -58,6 +60,7 @@ from risk.registry.pointer import active_stack, read_pointer, write_pointer  # n
 from risk.registry.signing import check_signature_file, sign_manifest
 from risk.registry.version import (  # noqa: F401 - part of this module's API
     CARD_FILE,
+    CHAI_FILE,
     MANIFEST_FILE,
     MODEL_FILE,
     POINTER_FILE,
@@ -270,8 +273,10 @@ class Registry:
 
         Parameters of a served model pair get their reference test pack, computed here
         (:mod:`risk.model.testpack`) and listed in the manifest: the Retrain page,
-        ``train`` and ``recalibrate`` all save through this method.
+        ``train`` and ``recalibrate`` all save through this method. So does its CHAI
+        Applied Model Card (``chai_card.json``, :mod:`risk.registry.chai`).
         """
+        from risk.registry.chai import chai_for
         from risk.registry.testpack import pack_for
 
         model_bytes = canonical_json(params)
@@ -285,8 +290,10 @@ class Registry:
                 raise RegistryError(
                     f"model version '{name}' already exists in {self.root}; versions are "
                     "never overwritten: choose another name")
-            self._write_version(name, model_bytes, card.with_version(name).to_json(), signer,
-                                pack)
+            named = card.with_version(name)
+            self._write_version(name, model_bytes, named.to_json(), signer,
+                                {**({TESTPACK_FILE: pack} if pack is not None else {}),
+                                 CHAI_FILE: chai_for(named, self.card_or_none)})
             if activate:
                 self._activate_locked(name, "activate")
         return name
@@ -347,6 +354,25 @@ class Registry:
             if self.active_version() == version:
                 write_pointer(self.root, version, sha256(manifest_bytes), "add test pack")
         return str(parse_manifest(manifest_bytes, version)["files"][TESTPACK_FILE])
+
+    def add_chai_card(self, version: str, signer: Signer | None = None) -> str:
+        """Give a version saved before CHAI cards existed its ``chai_card.json``, as
+        :meth:`add_reference_pack` does its pack. Returns the file's sha256."""
+        from risk.registry.chai import discard_unlisted_chai, write_chai_into
+
+        check_version_name(version)
+        signer = signer or self.keys.site_signer()
+        with self._writing():
+            discard_unlisted_chai(self.root / version)
+            contents = self.verify(version)
+            self._check_against_pointer(version, contents[MANIFEST_FILE])
+            card = parse_card(contents[CARD_FILE], version)
+            manifest_bytes = write_chai_into(self.root / version, contents, card,
+                                             self.card_or_none)
+            self._write_signature(version, manifest_bytes, signer)
+            if self.active_version() == version:
+                write_pointer(self.root, version, sha256(manifest_bytes), "add CHAI card")
+        return str(parse_manifest(manifest_bytes, version)["files"][CHAI_FILE])
 
     def rollback(self) -> str:
         """Serve the version that was active before the current one. Returns it."""
@@ -415,9 +441,8 @@ class Registry:
         return name
 
     def _write_version(self, name: str, model_bytes: bytes, card_bytes: bytes,
-                       signer: Signer, pack: bytes | None = None) -> None:
-        files = {MODEL_FILE: model_bytes, CARD_FILE: card_bytes,
-                 **({TESTPACK_FILE: pack} if pack is not None else {})}
+                       signer: Signer, extra: dict[str, bytes] | None = None) -> None:
+        files = {MODEL_FILE: model_bytes, CARD_FILE: card_bytes, **(extra or {})}
         manifest = {"manifest_format": 1, "version": name,
                     "files": {file_name: sha256(data) for file_name, data in files.items()}}
         manifest_bytes = canonical_json(manifest)

@@ -24,7 +24,9 @@ VERSION_FILES = (MODEL_FILE, CARD_FILE)
 #: The reference test pack (risk.model.testpack): in the manifest of every version saved
 #: since packs exist; older versions may lack it.
 TESTPACK_FILE = "testpack.csv"
-OPTIONAL_FILES = (TESTPACK_FILE,)
+#: The CHAI Applied Model Card (risk.present.chai_card), built from card.json at save time.
+CHAI_FILE = "chai_card.json"
+OPTIONAL_FILES = (TESTPACK_FILE, CHAI_FILE)
 #: The registry's pointer to the served version (a file beside the version folders).
 POINTER_FILE = "active"
 VERSION_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
