@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.data import to_csv_bytes
+from risk.i18n import N_, _
 
 PNG_SCALE = 2
 #: Characters st.table's Markdown would act on (it renders every cell as Markdown).
@@ -56,9 +57,9 @@ def plot(fig, key: str, filename: str | None = None) -> None:
 
 
 def csv_download(frame: pd.DataFrame, filename: str, key: str,
-                 label: str = "Download this table (CSV)", index: bool = False) -> None:
+                 label: str = N_("Download this table (CSV)"), index: bool = False) -> None:
     """A download button for ``frame`` as a neutralised UTF-8 CSV."""
-    st.download_button(label, data=to_csv_bytes(frame, index=index),
+    st.download_button(_(label), data=to_csv_bytes(frame, index=index),
                        file_name=f"{safe_name(filename)}.csv", mime="text/csv", key=key,
                        icon=":material/download:", on_click="ignore")
 

@@ -17,7 +17,7 @@ from risk.i18n import LOCALE_DIR
 REPO = Path(__file__).resolve().parents[2]
 LANGUAGES = ["zh_Hans"]
 #: str.format fields ({n}, {value:.0%}) and %-style conversions (%s, %(name)d)
-PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(?:\([a-z_]+\))?[-+ #0-9.]*[sdfgiex%]")
+PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(?:\([a-z_]+\))?[-+#0-9.]*[sdfgiex]\b")
 
 
 def _method_map():

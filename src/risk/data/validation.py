@@ -48,6 +48,7 @@ from risk.data.rules import (
     read_header,
 )
 from risk.errors import Problem, ValidationError
+from risk.i18n import _, ngettext
 from risk.schema import (
     BY_NAME,
     COLUMN_NAMES,
@@ -88,13 +89,15 @@ class Note:
     def __str__(self) -> str:
         rows = f"{self.count} row{'s' if self.count != 1 else ''}"
         if self.code == "derived":
-            return f"{self.column} derived from Ki-67/mitoses in {rows}"
+            return _("{column} derived from Ki-67/mitoses in {rows}").format(column=self.column, rows=rows)
         if self.code == "default":
-            return f"{self.column} blank in {rows}, read as '{BY_NAME[self.column].default}'"
+            return _("{column} blank in {rows}, read as '{default}'").format(column=self.column, rows=rows, default=BY_NAME[self.column].default)
         if self.code == "blank_rows":
-            return f"{self.count} blank row{'s' if self.count != 1 else ''} skipped"
+            return ngettext("{count} blank row skipped", "{count} blank rows skipped",
+                            self.count).format(count=self.count)
         if self.code == "outcomes_ignored":
-            return f"outcome columns ignored for a prediction: {', '.join(self.columns)}"
+            return _("outcome columns ignored for a prediction: {columns}").format(
+                columns=", ".join(self.columns))
         raise ValueError(f"unknown note code {self.code!r}")
 
 
@@ -169,7 +172,7 @@ def _headers(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     for position, name in enumerate(raw.columns):
         name = str(name).strip().lower()
         if name or not Cells(raw.iloc[:, position]).blank().all():
-            names.append(name or f"(column {position + 1} without a header)")
+            names.append(name or _("(column {position} without a header)").format(position=position + 1))
             keep.append(position)
     return raw.iloc[:, keep], names
 
@@ -229,8 +232,8 @@ def validate_cohort(raw: pd.DataFrame, purpose: str = "cohort") -> CohortResult:
     layout = read_header(names, purpose, findings)
     cells, rows, n_blank = _cells(raw, layout)
     if rows.empty:
-        findings.file("the file has no patient rows (only a header)",
-                      allowed="one line per patient under the header")
+        findings.file(_("the file has no patient rows (only a header)"),
+                      allowed=_("one line per patient under the header"))
     typed, bad = _parse(cells, rows, layout, findings)
     check_typed(typed, cells, bad, findings)
     derived = check_grades(typed, bad, set(layout.used), findings)
@@ -374,7 +377,7 @@ def validate_patient(values: dict[str, Any]) -> pd.DataFrame:
     risk.errors.ValidationError
         Each problem names its ``column`` (no row), for a message next to the field.
     """
-    unknown = [Problem("not a field of the patient form", column=str(key))
+    unknown = [Problem(_("not a field of the patient form"), column=str(key))
                for key in values if key not in BY_NAME]
     row = {name: _as_text(values.get(name)) for name in COLUMN_NAMES
            if name not in OUTCOME_COLUMNS and name not in PFS_COLUMNS}

@@ -16,6 +16,7 @@ from risk.i18n.catalog import (
     LANGUAGES,
     LOCALE_DIR,
     N_,
+    Words,
     _,
     current_language,
     language_from_locale,
@@ -28,5 +29,5 @@ from risk.i18n.numbers import format_integer, format_number, format_percent
 __all__ = [
     "DEFAULT_LANGUAGE", "LANGUAGES", "LOCALE_DIR", "N_", "_", "current_language",
     "format_integer", "format_number", "format_percent", "language_from_locale",
-    "ngettext", "use_language", "using_language",
+    "ngettext", "use_language", "using_language", "Words",
 ]

@@ -12,7 +12,7 @@ import contextlib
 import contextvars
 import functools
 import gettext as _gettext
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 #: Language code -> its name in its own language (the selector's choices).
@@ -80,3 +80,28 @@ def N_(message: str) -> str:
     """Mark ``message`` for the catalogue where it is defined (a constant); it is
     translated by :func:`_` where it is shown."""
     return message
+
+
+class Words(Mapping[object, str]):
+    """A table of words (code -> English msgid, or a function of the code) read in the
+    current language at each lookup: a module's constant that stays right after the
+    language changes. ``Words({"os": N_("overall survival")})``."""
+
+    def __init__(self, table: Mapping[object, str] | None = None, *,
+                 keys: Iterable[object] = (), words: Callable[[object], str] | None = None):
+        self._table = dict(table or {})
+        self._keys = tuple(self._table) if table is not None else tuple(keys)
+        self._words = words
+
+    def __getitem__(self, key: object) -> str:
+        if key not in self._keys:
+            raise KeyError(key)
+        if self._words is not None:
+            return self._words(key)
+        return _(self._table[key])
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)

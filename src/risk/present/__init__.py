@@ -24,6 +24,9 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         SYNTHETIC_NOTE as SYNTHETIC_NOTE,
         VERMILLION as VERMILLION,
     )
+    from risk.present.fonts import (
+        font_problem as font_problem,
+    )
     from risk.present.html import (
         cohort_source as cohort_source,
         optimism_note as optimism_note,
@@ -56,6 +59,7 @@ _WHERE = {
     "render_report_html": "html",
     "subgroup_rows": "html",
     "build_report": "pdf",
+    "font_problem": "fonts",
     "pooled_forest_plot": "figures.pooling",
     "POOLED_MODEL_NAMES": "pooled_html",
     "pooled_rows": "pooled_html",
