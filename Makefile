@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCALE := src/risk/locale
 
-.PHONY: run test lint bench coverage model cohort setup clean browser-deps messages locale
+.PHONY: run test lint bench coverage model testpack cohort setup clean browser-deps messages locale
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -19,8 +19,11 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
+# Loopback only (this computer) by default; `make run ADDRESS=0.0.0.0` serves the clinic
+# network, where sign-in is then required (README, "Serving on a network").
+ADDRESS ?= 127.0.0.1
 run: $(STAMP)
-	$(VENV)/bin/streamlit run app.py
+	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS)
 
 # The catalogues: `make messages` extracts every msgid (babel) into the template and merges
 # it into each language's .po (translate the new entries there); `make locale` compiles the
@@ -68,10 +71,20 @@ cohort: $(STAMP)
 
 # With models/synthetic-v1 present this refits and checks the coefficients and baselines
 # equal the shipped ones (nothing is written); after a deliberate model change:
-# rm -rf models/synthetic-v1 && make model (saves it again with a stored validation).
+# rm -rf models/synthetic-v1 && make model (saves it again with a stored validation and
+# its reference test pack, signed by this site's key), then sign it with the release key:
+# $(PY) -m risk keys sign synthetic-v1 --key /work/keys/release-ed25519.pem
 model: $(STAMP)
 	$(PY) -m risk train --data data/synthetic/cohort.csv --model-dir models --version synthetic-v1 \
 	  --reproduce --activate --evaluate 200
+
+# The reference test pack of the shipped version, saved before packs existed: computed,
+# stored as models/synthetic-v1/testpack.csv and listed in its manifest, which KEY (the
+# release key; default the site's key) signs again; then re-computed (models verify).
+# Once, by the release manager: make testpack KEY=/path/to/release-ed25519.pem
+testpack: $(STAMP)
+	$(PY) -m risk models --model-dir models testpack synthetic-v1 --store $(if $(KEY),--key $(KEY))
+	$(PY) -m risk models --model-dir models verify synthetic-v1
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -6,11 +6,14 @@ from pathlib import Path
 import streamlit as st
 
 from risk.i18n import N_, _
+from riskapp.access import exposure_gate
+from riskapp.accessibility import accessible_styles
 from riskapp.language import language_selector
 from riskapp.timing import script_run
 
 st.set_page_config(page_title="GEP-NET liver biopsy risk", page_icon="🩺", layout="wide")
 language_selector()  # before any page writes a word
+accessible_styles()
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -29,6 +32,7 @@ pages = {
     if (PAGES / file).exists()
 }
 page = st.navigation(list(pages.values()))
+exposure_gate()  # served beyond this computer: sign-in, or a loud notice
 # the timing log names the page in English, whatever the session's language
 english = next((title for title, p in pages.items() if p is page), page.title)
 with script_run(english):

@@ -56,14 +56,14 @@ out.to_csv(sys.argv[2], index=False, float_format="%.6g")
 
 def _cohort_text(n: int, seed: int) -> str:
     """A synthetic cohort as CSV text (rows the validator refuses left out)."""
-    from risk.data.reading import read_csv_text
+    from risk.data.reading import read_cells
     from risk.data.validation import validate_cohort
     from risk.synthetic.generator import cohort_csv_text, generate_cohort
 
     frame = generate_cohort(n, seed=seed)
     text = cohort_csv_text(frame)
     try:
-        validate_cohort(read_csv_text(text.encode()), purpose="training")
+        validate_cohort(read_cells(text.encode()), purpose="training")
         return text
     except Exception:  # noqa: BLE001 - keep only the rows that validate on their own
         grades = ["primary_grade", "met_grade", "primary_ki67", "met_ki67",

@@ -7,6 +7,7 @@ from risk.errors import RiskError
 from risk.i18n import _
 from riskapp import loaders
 from riskapp.loaders import not_a_device_notice
+from riskapp.patient_fhir import fhir_upload
 from riskapp.patient_form import RESULT_KEY, patient_form
 from riskapp.routing import require_router
 
@@ -15,12 +16,16 @@ require_router()
 st.title(_("Patient: survival estimate"))
 st.caption(not_a_device_notice())
 
+notice = st.container()  # above the form: filled once the model is loaded
+fhir_upload()  # fills the form's fields before they are drawn
 patient_form()  # shown before the model loads: the clinician can start typing
 try:
     served = loaders.served_model()
 except RiskError as exc:
     st.error(_("No model can be served: {reason}").format(reason=exc), icon=":material/error:")
     st.stop()
+with notice:
+    loaders.fallback_notice(served)
 
 result = st.session_state.get(RESULT_KEY)
 if result is None:

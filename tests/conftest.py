@@ -1,6 +1,7 @@
 """Shared fixtures. Area-specific fixtures live in their own test modules."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 # Never let a test or the app under test reach the network or write usage stats.
 os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+# The app as `make run` serves it (loopback), wherever the tests are started from.
+os.environ.setdefault("STREAMLIT_SERVER_ADDRESS", "127.0.0.1")
+# Never touch a user's signing keys: each test process (and the servers and commands it
+# starts) gets a keys folder of its own; the site key is made there on the first save.
+os.environ["RISK_KEYS_DIR"] = tempfile.mkdtemp(prefix="risk-keys-")
 
 
 @pytest.fixture(scope="session")

@@ -16,16 +16,25 @@ class Problem:
     """One problem in a file or form: where, what was found, and what is allowed."""
 
     message: str
-    row: int | None = None  # 1-based data row, as a spreadsheet shows it after the header
+    #: 1-based data row of a CSV (1 = the line under the header); in a workbook
+    #: (``sheet`` set) the sheet's own row number, as Excel shows it (header row counted).
+    row: int | None = None
     column: str | None = None
     value: object = None
     allowed: str | None = None
+    sheet: str | None = None  # the workbook's sheet the problem is in
+    letter: str | None = None  # the column's letter in that sheet (e.g. "C")
 
     def __str__(self) -> str:
         where = []
+        if self.sheet is not None:
+            where.append(f"sheet '{self.sheet}'")
         if self.row is not None:
             where.append(_("row {row}").format(row=self.row))
-        if self.column is not None:
+        if self.column is not None and self.letter:
+            where.append(_("column {letter} '{column}'").format(letter=self.letter,
+                                                               column=self.column))
+        elif self.column is not None:
             where.append(_("column '{column}'").format(column=self.column))
         text = (", ".join(where) + ": " if where else "") + self.message
         if self.value is not None:

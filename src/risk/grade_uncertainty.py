@@ -26,6 +26,7 @@ quantiles are scipy.special's incomplete beta and gamma functions and their inve
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,9 @@ from risk.grading import (
     who_grade,
 )
 from risk.schema import DEFAULT_CELLS_COUNTED, GRADES
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
 
 #: Confidence of the intervals shown beside a grade.
 INTERVAL_LEVEL = 0.95
@@ -100,15 +104,18 @@ def grades_between(lower: float, upper: float, measure: str) -> tuple[str, ...]:
     return GRADES[GRADES.index(grade_of(lower)): GRADES.index(grade_of(upper)) + 1]
 
 
-def positive_cells(ki67, cells_counted=None) -> np.ndarray:
+def positive_cells(ki67: ArrayLike, cells_counted: ArrayLike | None = None
+                   ) -> NDArray[np.float64]:
     """k = round(Ki-67 / 100 x n), halves up; a blank n is the default 500 cells."""
     n = _counted(cells_counted, np.shape(ki67))
     # the tolerance keeps 2.9% of 500 (14.4999... in floating point) at 14.5 -> 15
     k = np.floor(np.asarray(ki67, dtype=float) * n / 100 + 0.5 + 1e-9)
-    return np.clip(k, 0, n)
+    positive: NDArray[np.float64] = np.clip(k, 0, n)
+    return positive
 
 
-def ki67_interval(positive, cells_counted) -> tuple[np.ndarray, np.ndarray]:
+def ki67_interval(positive: ArrayLike, cells_counted: ArrayLike
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Clopper-Pearson (exact binomial) 95% interval of a Ki-67 index, in %.
 
     Exact because the counts near a cut-off are small (15 of 500 at 3%), where normal
@@ -123,7 +130,7 @@ def ki67_interval(positive, cells_counted) -> tuple[np.ndarray, np.ndarray]:
     return 100 * np.where(missing, np.nan, lower), 100 * np.where(missing, np.nan, upper)
 
 
-def mitoses_interval(mitoses) -> tuple[np.ndarray, np.ndarray]:
+def mitoses_interval(mitoses: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Exact Poisson (Garwood) 95% interval of the mitotic rate per 2 mm².
 
     The count of one 2 mm² area is a Poisson count; Garwood's interval (gamma quantiles,
@@ -135,15 +142,17 @@ def mitoses_interval(mitoses) -> tuple[np.ndarray, np.ndarray]:
     return np.where(np.isnan(m), np.nan, lower), gammaincinv(m + 1, 1 - tail)
 
 
-def _counted(cells_counted, shape) -> np.ndarray:
+def _counted(cells_counted: ArrayLike | None, shape: tuple[int, ...]) -> NDArray[np.float64]:
     n = np.broadcast_to(np.asarray(np.nan if cells_counted is None else cells_counted,
                                    dtype=float), shape)
     return np.where(np.isnan(n), DEFAULT_CELLS_COUNTED, n)
 
 
-def _levels(grades: pd.Series) -> np.ndarray:
+def _levels(grades: pd.Series) -> NDArray[np.float64]:
     """Grade index 0-2 of each grade code (NaN for none)."""
-    return grades.map({g: float(i) for i, g in enumerate(GRADES)}).to_numpy(dtype=float)
+    levels: NDArray[np.float64] = grades.map({g: float(i) for i, g in enumerate(GRADES)}
+                                             ).to_numpy(dtype=float)
+    return levels
 
 
 @dataclass(frozen=True)
@@ -160,7 +169,7 @@ class _Counts:
     cdf: np.ndarray
 
 
-def _ki67_counts(ki67, cells_counted) -> _Counts:
+def _ki67_counts(ki67: ArrayLike, cells_counted: ArrayLike | None) -> _Counts:
     """Posterior Beta(k + 1/2, n - k + 1/2); G1 is p < 3%, G3 is p > 20%."""
     ki67 = np.atleast_1d(np.asarray(ki67, dtype=float))
     n = _counted(cells_counted, ki67.shape)
@@ -175,7 +184,7 @@ def _ki67_counts(ki67, cells_counted) -> _Counts:
                    _levels(grades_from_ki67(upper))[codes], cdf[codes])
 
 
-def _mitoses_counts(mitoses) -> _Counts:
+def _mitoses_counts(mitoses: ArrayLike) -> _Counts:
     """Posterior Gamma(m + 1/2, 1) of the rate per 2 mm²; G1 is < 2, G3 is > 20."""
     m = np.atleast_1d(np.asarray(mitoses, dtype=float))
     codes, first = _distinct(m)
@@ -237,8 +246,10 @@ def grade_uncertainty(ki67: float | None = None, mitoses: float | None = None,
     by_ki67 = _ki67_counts(np.nan if ki67 is None else ki67, cells_counted)
     by_mitoses = _mitoses_counts(np.nan if mitoses is None else mitoses)
     low, high, probabilities = _combined(by_ki67, by_mitoses)
+    grade = who_grade(ki67, mitoses)
+    assert grade is not None  # a count is given, so it has a grade
     return GradeUncertainty(
-        who_grade(ki67, mitoses), GRADES[int(low[0]): int(high[0]) + 1],
+        grade, GRADES[int(low[0]): int(high[0]) + 1],
         dict(zip(GRADES, probabilities[0].tolist(), strict=True)),
         None if ki67 is None else _count_uncertainty("ki67", ki67, by_ki67),
         None if mitoses is None else _count_uncertainty("mitoses", mitoses, by_mitoses))
@@ -258,12 +269,13 @@ class GradeRanges:
         return self.lowest.notna() & (self.lowest != self.highest)
 
 
-def grade_ranges(ki67, mitoses, cells_counted=None) -> GradeRanges:
+def grade_ranges(ki67: ArrayLike, mitoses: ArrayLike, cells_counted: ArrayLike | None = None
+                 ) -> GradeRanges:
     """Vectorised :func:`grade_uncertainty` (one row per patient, same index as ``ki67``)."""
-    ki67 = pd.Series(ki67, dtype="float64")
-    low, high, probabilities = _combined(_ki67_counts(ki67.to_numpy(), cells_counted),
+    ki67_column = pd.Series(ki67, dtype="float64")
+    low, high, probabilities = _combined(_ki67_counts(ki67_column.to_numpy(), cells_counted),
                                          _mitoses_counts(np.asarray(mitoses, dtype=float)))
-    index = ki67.index
+    index = ki67_column.index
     return GradeRanges(pd.Series(_grade_codes(low), index=index, dtype=object),
                        pd.Series(_grade_codes(high), index=index, dtype=object),
                        pd.DataFrame(probabilities, index=index, columns=list(GRADES)))

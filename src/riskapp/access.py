@@ -1,4 +1,9 @@
-"""Who may change the served model: save a version, activate one, roll back.
+"""Who may use the app and who may change the served model (save, activate, roll back).
+
+**Exposure.** ``make run`` serves on loopback (127.0.0.1: this computer only). Served on
+another address (``make run ADDRESS=0.0.0.0``: the clinic network), every page requires
+sign-in when it is configured; without it, every page shows a loud notice and nobody may
+change the registry (:func:`exposure_gate`).
 
 Everyone who can open the retrain page may upload a cohort, train and compare in memory
 (their own session only). Changing the registry is another matter:
@@ -89,7 +94,25 @@ def auth_configured(secrets: Mapping) -> bool:
     return isinstance(section, Mapping) and len(section) > 0
 
 
-def decide_access(secrets: Mapping, user: Mapping) -> Access:
+#: Addresses that serve this computer only.
+LOOPBACK = ("localhost", "::1", "ip6-localhost")
+
+
+def is_loopback(address: str | None) -> bool:
+    """True for an address only this computer reaches (an empty one binds everywhere)."""
+    text = (address or "").strip().strip("[]").lower()
+    return text in LOOPBACK or text.startswith("127.")
+
+
+def network_notice(address: str | None) -> str:
+    where = address or "every network interface"
+    return (f"**Served on the network without sign-in** (address {where}): anyone who can "
+            "reach this computer can use the app, and no one is identified. Saving, "
+            "activating and rolling back model versions are disabled. Configure sign-in "
+            "(README, 'Access to retraining') or serve on 127.0.0.1 only (`make run`).")
+
+
+def decide_access(secrets: Mapping, user: Mapping, network: bool = False) -> Access:
     """Who may change the registry, from the app's secrets and the current user.
 
     Parameters
@@ -98,6 +121,9 @@ def decide_access(secrets: Mapping, user: Mapping) -> Access:
         ``st.secrets`` as a dict (``{}`` when there is no secrets file).
     user : mapping
         ``st.user`` as a dict: ``is_logged_in``, ``email``, ``email_verified`` ...
+    network : bool
+        The app is served on a non-loopback address: without sign-in nobody may change
+        the registry.
     """
     has_auth, emails = auth_configured(secrets), allow_list(secrets)
     has_list_section = isinstance(secrets.get("access"), Mapping) and \
@@ -108,6 +134,11 @@ def decide_access(secrets: Mapping, user: Mapping) -> Access:
                           "An allow-list is set ([access] allowed in the secrets) but sign-in "
                           "([auth]) is not configured, so nobody can be identified: saving, "
                           "activating and rolling back are disabled.")
+        if network:
+            return Access(MISCONFIGURED, False, None,
+                          "This app is served on the network without sign-in, so nobody "
+                          "can be identified: saving, activating and rolling back are "
+                          "disabled. Configure sign-in (README, 'Access to retraining').")
         return Access(LOCAL, True, None, LOCAL_NOTICE)
     if emails is None:
         return Access(MISCONFIGURED, False, None,
@@ -175,9 +206,41 @@ def _user_dict() -> dict:
         return {}
 
 
+def served_address() -> str | None:
+    """The address the server listens on (``server.address``; empty: every interface)."""
+    import streamlit as st
+
+    return st.get_option("server.address") or None
+
+
 def current_access() -> Access:
-    """The decision for this session, from ``st.secrets`` and ``st.user``."""
-    return decide_access(_secrets_dict(), _user_dict())
+    """The decision for this session, from ``st.secrets``, ``st.user`` and the address."""
+    return decide_access(_secrets_dict(), _user_dict(),
+                         network=not is_loopback(served_address()))
+
+
+def exposure_gate() -> None:
+    """Before every page: on a non-loopback address, sign-in is required when configured,
+    else a loud notice is shown."""
+    import streamlit as st
+
+    address = served_address()
+    if is_loopback(address):
+        return
+    secrets = _secrets_dict()
+    if not auth_configured(secrets):
+        st.error(network_notice(address), icon=":material/public:")
+        return
+    if _user_dict().get("is_logged_in"):
+        return
+    st.title("Sign in")
+    st.info("This app is served on the clinic network: sign in to use it.",
+            icon=":material/lock:")
+    for provider in auth_providers(secrets):
+        label = "Sign in" + (f" with {provider}" if provider else "")
+        if st.button(label, key=f"gate_login_{provider or 'default'}"):
+            _login(provider)
+    st.stop()
 
 
 def access_panel(access: Access) -> None:

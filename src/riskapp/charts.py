@@ -1,13 +1,14 @@
 """Charts and tables as the cohort and model pages show them: every chart downloadable as
-PNG, every table as CSV.
+PNG, every table as CSV and as an Excel workbook.
 
 PNG: plotly's own "Download plot as PNG" (the camera in the toolbar that appears at a
 chart's top right under the mouse) draws the image in the browser at twice the screen resolution, under a file
 name that says what the chart is. No server-side rendering is needed (a kaleido image
 costs a headless browser start, about 2 s, per chart on this machine).
 
-CSV: :func:`risk.data.export.to_csv_bytes`, so text cells a spreadsheet would run as a
-formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) are neutralised.
+CSV and Excel: :func:`risk.data.export.to_csv_bytes` and
+:func:`risk.data.export.to_xlsx_bytes`, so text cells a spreadsheet would run as a
+formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) are neutralised in both.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from risk.data import to_csv_bytes
+from risk.data import to_csv_bytes, to_xlsx_bytes
 from risk.i18n import N_, _
 
 PNG_SCALE = 2
@@ -56,12 +57,27 @@ def plot(fig, key: str, filename: str | None = None) -> None:
                     theme=None)
 
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def excel_label(label: str) -> str:
+    """The Excel button's words beside a CSV button's."""
+    return label.replace("(CSV)", "(Excel)") if "(CSV)" in label else f"{label} (Excel)"
+
+
 def csv_download(frame: pd.DataFrame, filename: str, key: str,
                  label: str = N_("Download this table (CSV)"), index: bool = False) -> None:
-    """A download button for ``frame`` as a neutralised UTF-8 CSV."""
-    st.download_button(_(label), data=to_csv_bytes(frame, index=index),
-                       file_name=f"{safe_name(filename)}.csv", mime="text/csv", key=key,
-                       icon=":material/download:", on_click="ignore")
+    """Two download buttons side by side for ``frame``: a neutralised UTF-8 CSV and the
+    same cells as an Excel workbook (key ``<key>_xlsx``)."""
+    name = safe_name(filename)
+    with st.container(horizontal=True, key=f"{key}_downloads"):
+        st.download_button(_(label), data=to_csv_bytes(frame, index=index),
+                           file_name=f"{name}.csv", mime="text/csv", key=key,
+                           icon=":material/download:", on_click="ignore")
+        st.download_button(excel_label(_(label)),
+                           data=to_xlsx_bytes(frame, index=index, sheet=filename),
+                           file_name=f"{name}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx",
+                           icon=":material/table_view:", on_click="ignore")
 
 
 def as_plain_markdown(value: object) -> object:

@@ -18,7 +18,7 @@ Caching, and why:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import streamlit as st
@@ -28,7 +28,14 @@ from risk.cohort import forest as cohort_cox
 from risk.cohort import summary as cohort
 from risk.cohort import survival as cohort_survival
 from risk.cohort import tables as cohort_tables
-from risk.data import load_cohort, median_follow_up
+from risk.data import (
+    RedcapPreset,
+    apply_preset,
+    load_cohort,
+    median_follow_up,
+    read_cells,
+    validate_cohort,
+)
 from risk.errors import Problem, ValidationError
 from risk.stats import has_pfs
 from riskapp.loaders import SHIPPED_COHORT
@@ -47,10 +54,23 @@ class CohortSource:
     data: bytes = field(repr=False)
     digest: str
     synthetic: bool = False
+    sheet: str | None = None  # the workbook's sheet chosen (None: a CSV, or the first)
+    #: A REDCap export's matching (fields and codes), reviewed by the user, or None.
+    preset: RedcapPreset | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_bytes(cls, name: str, data: bytes, synthetic: bool = False) -> CohortSource:
-        return cls(name, data, hashlib.sha256(data).hexdigest(), synthetic)
+    def from_bytes(cls, name: str, data: bytes, synthetic: bool = False,
+                   sheet: str | None = None) -> CohortSource:
+        return cls(name, data, hashlib.sha256(data).hexdigest(), synthetic, sheet)
+
+    @property
+    def key(self) -> str:
+        """What names the shown cohort in the caches: the bytes' digest (and sheet, and
+        the REDCap matching)."""
+        key = self.digest if self.sheet is None else f"{self.digest}:{self.sheet}"
+        if self.preset is not None:
+            key += ":redcap:" + hashlib.sha256(repr(self.preset).encode()).hexdigest()[:16]
+        return key
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)
@@ -59,10 +79,12 @@ def shipped_source() -> CohortSource:
     return CohortSource.from_bytes(SHIPPED_NAME, SHIPPED_COHORT.read_bytes(), synthetic=True)
 
 
-def uploaded_source(name: str, data: bytes) -> CohortSource:
-    """An uploaded file; synthetic when it is the shipped synthetic cohort byte for byte
-    (its numbers are then labelled synthetic like the default view's)."""
-    source = CohortSource.from_bytes(name, data)
+def uploaded_source(name: str, data: bytes, sheet: str | None = None,
+                    preset: RedcapPreset | None = None) -> CohortSource:
+    """An uploaded file (``sheet``: of a workbook; ``preset``: a REDCap export's
+    matching); synthetic when it is the shipped synthetic cohort byte for byte (its
+    numbers are then labelled synthetic like the default view's)."""
+    source = replace(CohortSource.from_bytes(name, data, sheet=sheet), preset=preset)
     if source.digest == shipped_source().digest:
         return CohortSource(name, data, source.digest, synthetic=True)
     return source
@@ -97,10 +119,16 @@ class LoadedCohort:
         return self.ok and bool(self.frame["biopsy_complication"].notna().any())
 
 
-def parse_cohort(data: bytes, digest: str) -> LoadedCohort:
-    """Read and validate a cohort file (the command line's rules and messages)."""
+def parse_cohort(data: bytes, digest: str, sheet: str | None = None,
+                 preset: RedcapPreset | None = None) -> LoadedCohort:
+    """Read and validate a cohort file, CSV or a workbook's ``sheet``, a REDCap export
+    through its ``preset`` (the command line's rules and messages); ``digest`` names it
+    (:attr:`CohortSource.key`)."""
     try:
-        result = load_cohort(data, purpose="cohort")
+        if preset is None:
+            result = load_cohort(data, purpose="cohort", sheet=sheet)
+        else:
+            result = validate_cohort(apply_preset(read_cells(data, sheet), preset), "cohort")
     except ValidationError as exc:
         return LoadedCohort(digest, None, exc.summary, tuple(exc.problems))
     return LoadedCohort(digest, result.frame, notes=tuple(result.notes),
@@ -109,13 +137,15 @@ def parse_cohort(data: bytes, digest: str) -> LoadedCohort:
 
 @st.cache_resource(show_spinner="Checking the cohort file...", max_entries=MAX_COHORTS,
                    ttl=CACHE_TTL_SECONDS)
-def _cached_cohort(digest: str, _data: bytes) -> LoadedCohort:
-    return parse_cohort(_data, digest)
+def _cached_cohort(key: str, sheet: str | None, _data: bytes,
+                   _preset: RedcapPreset | None = None) -> LoadedCohort:
+    return parse_cohort(_data, key, sheet, _preset)
 
 
 def load_shown_cohort(source: CohortSource) -> LoadedCohort:
-    """The validated cohort of ``source``, parsed once per file (by its SHA-256)."""
-    return _cached_cohort(source.digest, source.data)
+    """The validated cohort of ``source``, parsed once per file and sheet (by the
+    file's SHA-256)."""
+    return _cached_cohort(source.key, source.sheet, source.data, source.preset)
 
 
 # --------------------------------------------------------------------------- filters

@@ -11,14 +11,26 @@ import streamlit as st
 
 from risk import schema
 from risk.cohort import NOT_ASSESSED_CODE
+from risk.data import read_cells, redcap_preset
 from risk.errors import Problem, RiskError, ValidationError
 from riskapp import cohort_data, cohort_sections
 from riskapp.charts import as_plain_markdown, csv_download, static_table
 from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
 from riskapp.cohort_sections import View
-from riskapp.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, problems_table, read_upload
+from riskapp.uploads import (
+    MAX_UPLOAD_MB,
+    UPLOAD_TYPES,
+    problems_table,
+    read_upload,
+    redcap_dictionary,
+    rows_caption,
+    sheet_picker,
+    show_preset,
+)
 
 COHORT_UPLOAD_KEY = "cohort_file"
+COHORT_SHEET_KEY = "cohort_sheet"
+COHORT_REDCAP_KEY = "cohort_redcap_dictionary"
 COHORT_TAB_KEY = "cohort_tab"
 FILTER_KEYS = {"sites": "filter_sites", "primary_grades": "filter_primary_grade",
                "met_grades": "filter_met_grade", "timings": "filter_timing",
@@ -31,7 +43,7 @@ SYNTHETIC_COHORT = (
     "chart below describes synthetic data, not real patients. Upload your own cohort file "
     "above to see it instead.")
 UPLOAD_HELP = (
-    "A CSV file in the cohort format (see the data dictionary, data/synthetic/README.md): "
+    "A CSV file or an Excel workbook (.xlsx) in the cohort format (see the data dictionary, data/synthetic/README.md): "
     "one row per patient, a pseudonymous patient_id and no names, record numbers or dates "
     "of birth. It is checked with the same rules as 'python -m risk validate', kept in "
     "this session's memory only, and never saved.")
@@ -42,17 +54,24 @@ UPLOAD_HELP = (
 def choose_source() -> CohortSource | None:
     """The uploaded file, or the shipped synthetic cohort without one; None (after
     showing why) when the upload is refused before it is read."""
-    uploaded = st.file_uploader("Upload a cohort file (CSV), or use the shipped synthetic "
-                                "cohort", type=UPLOAD_TYPES, key=COHORT_UPLOAD_KEY, help=UPLOAD_HELP,
+    uploaded = st.file_uploader("Upload a cohort file (CSV or Excel), or use the shipped "
+                                "synthetic cohort", type=UPLOAD_TYPES, key=COHORT_UPLOAD_KEY, help=UPLOAD_HELP,
                                 max_upload_size=MAX_UPLOAD_MB)
     if uploaded is None:
         return cohort_data.shipped_source()
     try:
         upload = read_upload(uploaded)
+        sheet = sheet_picker(upload.data, COHORT_SHEET_KEY)
+        fields = redcap_dictionary(COHORT_REDCAP_KEY)
+        preset = None
+        if fields is not None:  # a REDCap export: its matching, shown for review
+            preset = redcap_preset(list(read_cells(upload.data, sheet).columns), fields,
+                                   "cohort")
+            show_preset(preset)
     except ValidationError as exc:
         show_problems(str(getattr(uploaded, "name", "the file")), exc.summary, exc.problems)
         return None
-    return cohort_data.uploaded_source(upload.name, upload.data)
+    return cohort_data.uploaded_source(upload.name, upload.data, sheet, preset)
 
 
 def show_problems(name: str, summary: str, problems: list[Problem] | tuple) -> None:
@@ -66,8 +85,7 @@ def show_problems(name: str, summary: str, problems: list[Problem] | tuple) -> N
             static_table(table, hide_index=True)
         else:
             st.dataframe(table, hide_index=True, width="stretch", height=600)
-    st.caption("Row numbers count data rows: row 1 is the first line under the header "
-               "(line 2 in a spreadsheet). A blank row number means the whole file.")
+    st.caption(rows_caption(problems))
     csv_download(table, "cohort-file-problems", "problems_csv",
                  "Download the list of problems (CSV)")
 
@@ -240,6 +258,10 @@ def render_page() -> None:
     filters = filter_sidebar(loaded.frame, loaded.digest)
     shown = filters.apply(loaded.frame)
     view = View(source, loaded, shown, filters, active_model())
+    if view.served is not None:
+        from riskapp.loaders import fallback_notice
+
+        fallback_notice(view.served)
     overview(view, len(loaded.frame))
     if shown.empty:
         st.warning("No patients match the filters. Widen them in the sidebar, or press "

@@ -8,7 +8,9 @@ cached here is the model (read only: never mutated) and aggregates of the traini
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,12 +38,14 @@ class TrainingReference:
 
 @dataclass(frozen=True)
 class ServedModel:
-    """The active model version: its name, the fitted model and its card."""
+    """The served model version: its name, the fitted model and its card; ``fallback``
+    says why it is not the active one, when it is not ('' when it is)."""
 
     version: str
     model: object  # risk.model.BiopsyRiskModel
     card: ModelCard
     synthetic: bool  # rests on the shipped synthetic cohort (risk.registry.lineage)
+    fallback: str = ""
 
 
 def model_dir() -> str:
@@ -122,10 +126,40 @@ def _training_reference(folder: str, version: str) -> TrainingReference:
     return training_reference(served.model, served.card)
 
 
+@dataclass(frozen=True)
+class InstallationCheck:
+    """The served version's reference test pack, re-computed on this installation."""
+
+    check: object = None  # risk.model.PackCheck; None when there is nothing to compare
+    problem: str = ""  # why not: no pack stored, or it could not be read or computed
+
+
+@st.cache_resource(show_spinner="Verifying this installation against the model's "
+                   "reference test pack...", max_entries=8)
+def _installation_check(folder: str, version: str, manifest_sha256: str) -> InstallationCheck:
+    """Once per process, version and manifest (a stored pack is part of the manifest):
+    about a second of predictions, shared by every session."""
+    try:
+        return InstallationCheck(registry.verify_version(registry.Registry(folder), version))
+    except RiskError as exc:
+        return InstallationCheck(problem=str(exc))
+
+
+def installation_check(served: ServedModel) -> InstallationCheck:
+    """Whether this installation computes what the served version's pack expects."""
+    folder = model_dir()
+    try:
+        manifest = registry.Registry(folder).manifest_sha256(served.version)
+    except (RiskError, OSError) as exc:
+        return InstallationCheck(problem=str(exc))
+    return _installation_check(folder, served.version, manifest)
+
+
 def clear_served_models() -> None:
     """Forget the cached models (after an activation every page loads the new one)."""
     _served_model.clear()
     _training_reference.clear()
+    _installation_check.clear()
 
 
 def served_reference(served: ServedModel) -> TrainingReference:
@@ -136,16 +170,81 @@ def served_reference(served: ServedModel) -> TrainingReference:
 def served_model() -> ServedModel:
     """The active model, loaded and verified once per version (cached across sessions).
 
+    When the active version cannot be served (refused on load: unsigned, untrusted or
+    modified; its folder deleted; the pointer missing or damaged) the last version this
+    process served, else the latest earlier active version that still verifies, is served
+    instead, its ``fallback`` saying what happened (pages show :func:`fallback_notice`).
+
     Raises
     ------
     risk.errors.RegistryError
-        No active model, or its files fail verification (the page shows the message).
+        Nothing can be served (the page shows the message).
     """
     folder = model_dir()
-    version = registry.Registry(folder).active_version()
+    store = registry.Registry(folder)
+    try:
+        version = store.active_version()
+    except RiskError as exc:  # a damaged pointer
+        return _fall_back(folder, store, None, str(exc))
     if not version:
-        raise RegistryError(_("no model is active in {folder}: run 'make model' (or 'python -m risk models activate VERSION') and reload").format(folder=folder))
-    return _served_model(folder, version)
+        return _fall_back(folder, store, None, f"no model is active in {folder}: run "
+                          "'make model' (or 'python -m risk models activate VERSION') and "
+                          "reload")
+    if not (Path(folder) / version).is_dir():
+        return _fall_back(folder, store, version, f"the folder of the active version "
+                          f"'{version}' is missing from {folder} (deleted while the app ran?)")
+    try:
+        served = _served_model(folder, version)
+    except RiskError as exc:
+        return _fall_back(folder, store, version, str(exc))
+    with _LAST_LOCK:
+        _LAST_SERVED[folder] = served
+    return served
+
+
+#: The last version served from each registry folder, verified when it was loaded: what
+#: the app keeps serving when the registry is damaged under it (replaced, never mutated).
+_LAST_SERVED: dict[str, ServedModel] = {}
+_LAST_LOCK = threading.Lock()
+
+
+def _fall_back(folder: str, store: registry.Registry, failed: str | None,
+               problem: str) -> ServedModel:
+    """The last good version instead of ``failed``, saying why; or the problem raised."""
+    with _LAST_LOCK:
+        last = _LAST_SERVED.get(folder)
+    if last is not None:
+        which = ("from the copy loaded and verified before" if last.version == failed
+                 else "the version this app served until now")
+        return dataclasses.replace(last, fallback=_words(failed, problem, last.version, which))
+    try:
+        earlier = registry.active_stack(store.history())[::-1]
+    except (RiskError, OSError):
+        earlier = []
+    for version in earlier:
+        if version == failed:
+            continue
+        try:
+            served = _served_model(folder, version)
+        except RiskError:
+            continue
+        return dataclasses.replace(served, fallback=_words(
+            failed, problem, version, "the latest earlier active version that verifies"))
+    raise RegistryError(problem)
+
+
+def _words(failed: str | None, problem: str, served: str, which: str) -> str:
+    head = f"The active version {failed} is not served" if failed else \
+        "The active model cannot be read"
+    return (f"{head}: {problem}. Serving version {served} instead, {which}. Ask whoever "
+            "manages the models to check them ('python -m risk models list') and activate "
+            "a trusted version.")
+
+
+def fallback_notice(served: ServedModel) -> None:
+    """Say on the page that the served version is a fallback, and why (nothing if not)."""
+    if served.fallback:
+        st.warning(served.fallback, icon=":material/gpp_maybe:")
 
 
 def _summary_reference(model) -> TrainingReference | None:

@@ -14,8 +14,9 @@ import streamlit as st
 
 from risk import registry, schema
 from risk.errors import RiskError
+from risk.evaluation import PFS_EVALUATION_NOTE
 from risk.i18n import _
-from risk.present import SYNTHETIC_NOTE, VERMILLION
+from risk.present import SYNTHETIC_NOTE, VERMILLION, pfs_counts_line
 from risk.present import model_summary as summary
 from risk.present.figures import evaluation as evaluation_figures
 from risk.present.figures import model as figures
@@ -23,10 +24,11 @@ from risk.registry import library_versions
 from risk.synthetic import SHIPPED_SHA256
 from riskapp import loaders
 from riskapp.charts import as_plain_markdown, csv_download, plot, static_table
+from riskapp.model_facts_view import checklists_section, facts_section
 from riskapp.model_pooling import pooling_section
 
 if TYPE_CHECKING:
-    from risk.evaluation import EvaluationReport
+    from risk.evaluation import EvaluationReport, PfsEvaluation
     from risk.registry import ModelCard
 
 MODEL_TAB_KEY = "model_tab"
@@ -76,13 +78,7 @@ def _card_facts(served, synthetic: bool) -> None:
     st.info(card.intended_use or "Not stated.", icon=":material/info:")
     heading, source = _data_file(served, synthetic)
     st.markdown(f"**{heading}** (a fingerprint and counts: the version holds no rows)")
-    follow_up = data.median_follow_up_months
-    with_grade = data.patients_with_biopsy_grade
-    rows = [("Patients", f"{data.patients:,}" if data.patients else "?"),
-            ("Deaths", f"{data.events:,}" if data.events else "?"),
-            ("With a liver-biopsy grade", "?" if with_grade is None else str(with_grade)),
-            ("Median follow-up (reverse Kaplan-Meier)",
-             "?" if follow_up is None else f"{follow_up:.1f} months"),
+    rows = [*summary.training_counts(data),
             ("File fingerprint (SHA-256)", data.sha256 or "not recorded"),
             ("The file", source)]
     if data.schema_version is not None:
@@ -235,10 +231,28 @@ def evaluation_section(served, synthetic: bool) -> None:
         st.markdown(f"- {line}")
     if kind == "report":
         _report_figures(data, synthetic)
+        if data.pfs is not None:
+            _pfs_validation(data.pfs, served.version, synthetic)
     else:
         st.caption("Only the headline numbers were stored with this version: the "
                    "calibration, time-dependent AUC and decision curves are in its "
                    "evaluation report (python -m risk evaluate).")
+
+
+def _pfs_validation(pfs: PfsEvaluation, version: str, synthetic: bool) -> None:
+    """The progression-free survival model's validation (container ``eval_pfs``)."""
+    with st.container(key="eval_pfs"):
+        st.subheader("Progression-free survival model", anchor=False)
+        st.markdown(pfs_counts_line(pfs))
+        table = summary.headline_metrics(pfs.served, pfs.comparator)
+        static_table(table, hide_index=True)
+        csv_download(table, f"validation-pfs-{version}", "eval_pfs_csv")
+        calibration = pfs.calibration.get("60")
+        if calibration:
+            plot(_marked(evaluation_figures.calibration_plot(
+                calibration, pfs.comparator_calibration.get("60"), outcome="pfs"), synthetic),
+                "eval_pfs_calibration", "validation-pfs-calibration-60-months")
+        st.caption(PFS_EVALUATION_NOTE)
 
 
 # --------------------------------------------------------------------------- versions
@@ -258,9 +272,44 @@ def model_versions_section(served, synthetic: bool) -> None:
                "move the pointer to the served version.")
 
 
-MODEL_SECTIONS = (("Model card", card_section), ("Hazard ratios", hazard_ratio_section),
+# --------------------------------------------------------------------------- installation
+
+VERIFICATION_KEY = "model_verification"
+
+
+def installation_section(served) -> None:
+    """Whether this installation reproduces the version's reference test pack (computed
+    once per process and version, at the page's first view)."""
+    result = loaders.installation_check(served)
+    check = result.check
+    with st.container(key=VERIFICATION_KEY):
+        if check is None:
+            st.info(f"**Not verified on this installation.** "
+                    f"{as_plain_markdown(result.problem)}",
+                    icon=":material/help:")
+        elif check.passed:
+            st.success(f"**Verified on this installation: {check.agreeing:,} of "
+                       f"{check.patients:,} reference patients.** Every output of the "
+                       "version's reference test pack, computed when it was saved, is "
+                       "computed again here and agrees (survival to 1e-9; risk groups, "
+                       "the model used and flags exactly).", icon=":material/verified:")
+        else:
+            first = check.differences[0]
+            what = ", ".join(str(as_plain_markdown(text)) for text in (
+                f"patient {first.patient_id}", f"{first.field}: expected "
+                f"{first.expected or 'blank'}", f"got {first.got or 'blank'}"))
+            st.error(f"**Not reproduced on this installation: "
+                     f"{check.patients - check.agreeing:,} of {check.patients:,} reference "
+                     f"patients differ.** First: {what}. Do not use these estimates until the "
+                     f"installation is fixed (python -m risk models verify "
+                     f"{served.version} lists the differences).", icon=":material/error:")
+
+
+MODEL_SECTIONS = (("Model card", card_section), ("Model facts", facts_section),
+            ("Hazard ratios", hazard_ratio_section),
             ("Baseline survival", baseline_section), ("Validation", evaluation_section),
             ("Multi-centre validation", pooling_section),
+            ("Reporting checklists", checklists_section),
             ("Version history", model_versions_section))
 
 
@@ -271,10 +320,12 @@ def render_page() -> None:
     except RiskError as exc:
         st.error(f"No model can be shown: {exc}", icon=":material/error:")
         return
+    loaders.fallback_notice(served)
     synthetic = served.synthetic
     if synthetic:
         st.warning(_(loaders.SYNTHETIC_BANNER), icon=":material/science:")
-    st.markdown(f"Active version: **{served.version}**.")
+    st.markdown(f"{'Served' if served.fallback else 'Active'} version: **{served.version}**.")
+    installation_section(served)
     tabs = st.tabs([title for title, _draw in MODEL_SECTIONS], key=MODEL_TAB_KEY, on_change="rerun")
     for tab, (_title, draw) in zip(tabs, MODEL_SECTIONS, strict=True):
         if tab.open:

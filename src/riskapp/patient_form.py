@@ -133,6 +133,21 @@ def on_predict() -> None:
     st.session_state[RESULT_KEY] = estimate
 
 
+#: Said above every result: a form sends nothing until it is submitted, so a field
+#: changed since is not in the estimate below.
+SUBMITTED_NOTE = N_("These results are for the inputs last submitted (listed under *Inputs as "
+                    "entered*). After changing a field, press **Estimate survival** again.")
+STALE_WARNING = N_("**The inputs have changed since this estimate was made.** The results "
+                 "below are for the inputs submitted before the change: press **Estimate "
+                 "survival** to update them.")
+
+
+def inputs_changed() -> bool:
+    """True when the form's values differ from those the shown estimate was made from."""
+    submitted = st.session_state.get(SUBMITTED_KEY)
+    return submitted is not None and submitted != form_values()
+
+
 def clear_patient() -> None:
     """Forget the patient: every field, the estimate and the messages (next patient).
 

@@ -28,6 +28,8 @@ from risk.present import build_report, font_problem
 from risk.present.figures import patient as figures
 from riskapp.charts import plot_config, static_table
 from riskapp.loaders import SYNTHETIC_BANNER, ServedModel, served_reference
+from riskapp.patient_fhir import fhir_download
+from riskapp.patient_form import STALE_WARNING, SUBMITTED_NOTE, inputs_changed
 from riskapp.patient_grade import render_grade_sensitivity
 from riskapp.patient_pfs import render_pfs
 
@@ -50,8 +52,10 @@ def _horizon_metrics(est: PatientEstimate) -> None:
         value, low, up = est.estimate.at(months)
         with column, st.container(key=f"surv_{months}", border=True):
             if est.estimate.survived(months):
-                st.metric(_("Survival at {v0}").format(v0=HORIZON_WORDS[months]), "reached")
-                st.caption(_("Already survived: alive at {alive_months:g} months.").format(alive_months=est.alive_months))
+                st.metric(_("Survival at {years}").format(years=HORIZON_WORDS[months]),
+                          _("reached"))
+                st.caption(_("{survived}: alive at {alive_months:g} months.").format(
+                    survived=_(figures.ALREADY_SURVIVED), alive_months=est.alive_months))
                 continue
             st.metric(_("Survival at {v0}").format(v0=HORIZON_WORDS[months]), percent(value))
             st.caption(_("95% CI {v0} to {v1}").format(v0=percent(low), v1=percent(up))
@@ -213,6 +217,11 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
     """Everything shown for one estimated patient, then the PDF download."""
     st.divider()
     st.header(_("Estimate for this patient"))
+    if inputs_changed():
+        with st.container(key="stale_inputs"):
+            st.warning(_(STALE_WARNING), icon=":material/sync_problem:")
+    else:
+        st.caption(_(SUBMITTED_NOTE))
     if est.synthetic:
         st.warning(_(SYNTHETIC_BANNER), icon=":material/science:")
     if not est.has_biopsy:
@@ -254,3 +263,4 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
         data=lambda: build_report(est, figure=curve, language=language),
         file_name=f"survival-estimate-{est.created.isoformat()}.pdf", mime="application/pdf",
         key="report", icon=":material/download:", on_click="ignore", type="primary")
+    fhir_download(est, served)

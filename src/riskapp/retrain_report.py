@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from risk.evaluation import CORRECTED, SYNTHETIC_CONTEXT, metric_label
+from risk.evaluation import CORRECTED, PFS_EVALUATION_NOTE, SYNTHETIC_CONTEXT, metric_label
 from risk.present import (
     optimism_note,
     optimism_rows,
+    pfs_counts_line,
     proportional_hazards_rows,
     render_report_html,
     subgroup_rows,
@@ -85,6 +86,43 @@ def headline_table(report: EvaluationReport, active: EvaluationReport | None,
         delta[active_name] = _with_interval(active.headline, "delta_c")
         nri[active_name] = _nri(active)
     return pd.DataFrame(rows + [delta, nri]).fillna("")
+
+
+def pfs_table(report: EvaluationReport, active: EvaluationReport | None,
+              active_version: str | None) -> pd.DataFrame | None:
+    """The progression-free survival models' metrics, one row per metric: the new model's
+    PFS model, the active one's (when it has one) and the new primary-only PFS comparator;
+    None when neither model was validated on PFS."""
+    mine = report.pfs
+    theirs = active.pfs if active is not None else None
+    if mine is None and theirs is None:
+        return None
+    active_name = f"Active model {active_version}" if active_version else "Active model"
+    columns = {NEW: mine.served if mine else None,
+               active_name: theirs.served if theirs else None,
+               f"{NEW}, primary only": mine.comparator if mine else None}
+    rows = []
+    for key in COMPARISON_ROWS:
+        row = {"Metric": metric_label(key)}
+        for name, metrics in columns.items():
+            if name != active_name or active is not None:
+                row[name] = "" if metrics is None else _with_interval(metrics, key)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _pfs(report: EvaluationReport, active: EvaluationReport | None,
+         active_version: str | None) -> None:
+    table = pfs_table(report, active, active_version)
+    if table is None:
+        return
+    with st.container(key="retrain_pfs"):
+        st.markdown("#### Progression-free survival model")
+        for who, rep in ((NEW, report), (f"Active model {active_version}", active)):
+            if rep is not None and rep.pfs is not None:
+                st.caption(f"{who}: {pfs_counts_line(rep.pfs)}")
+        st.table(table, hide_index=True)
+        st.caption(PFS_EVALUATION_NOTE)
 
 
 def _plot(fig, key: str) -> None:
@@ -185,6 +223,7 @@ def render_comparison(report: EvaluationReport, active: EvaluationReport | None,
                    icon=":material/info:")
     # a static table: every column and every label whole, whatever the page width
     st.table(headline_table(report, active, active_version), hide_index=True)
+    _pfs(report, active, active_version)
     shown = [(report, "new", f"{NEW}: internal validation",
               f"{report.headline.n} patients, {report.headline.events} deaths; fitted on them.")]
     if active is not None:

@@ -1,7 +1,7 @@
 """Retrain page, step 1: the uploaded cohort, its column matching and its validation report.
 
 The file stays in memory (in this user's session only): its bytes are read once, hashed,
-parsed into text cells (:func:`risk.data.reading.read_csv_text`), optionally renamed
+parsed into text cells (:func:`risk.data.reading.read_cells`), optionally renamed
 (:func:`risk.data.columns.apply_column_mapping`) and validated for training
 (:func:`risk.data.validation.validate_cohort`): every problem with its row, column and value.
 The validated cohort is kept per (file digest, mapping), so reruns cost nothing.
@@ -18,19 +18,33 @@ import streamlit as st
 from risk import schema
 from risk.data import (
     CohortResult,
+    RedcapPreset,
     apply_column_mapping,
-    read_csv_text,
+    apply_value_codes,
+    read_cells,
+    redcap_preset,
     suggest_mapping,
     unmatched_columns,
     validate_cohort,
 )
 from risk.errors import Problem, ValidationError
 from risk.registry import TrainingData, data_fingerprint
-from riskapp.uploads import UPLOAD_TYPES, check_upload_name, problems_table
+from riskapp.uploads import (
+    UPLOAD_TYPES,
+    check_upload_name,
+    problems_table,
+    redcap_dictionary,
+    rows_caption,
+    sheet_picker,
+    show_preset,
+)
 
 RETRAIN_UPLOAD_KEY = "cohort_file"
+RETRAIN_SHEET_KEY = "retrain_sheet"
+RETRAIN_REDCAP_KEY = "retrain_redcap_dictionary"
 _RAW = "retrain_raw"  # (digest, text-cell frame) of the current file
 _VALIDATED = "retrain_validated"  # (digest, mapping items) -> CohortUpload
+_PRESET_FOR = "retrain_preset_for"  # the REDCap preset the matching widgets were made for
 NOT_IN_FILE = ""
 #: Up to this many problems are shown in a table that wraps long messages.
 WRAPPED_PROBLEMS = 30
@@ -53,14 +67,16 @@ class CohortUpload:
         return self.result is not None
 
 
-def read_raw(name: str, data: bytes) -> pd.DataFrame:
-    """The file's text cells; ValidationError for a non-CSV name or an unreadable file."""
+def read_raw(name: str, data: bytes, sheet: str | None = None) -> pd.DataFrame:
+    """The file's text cells (``sheet`` of a workbook); ValidationError for a name that
+    is not a CSV's or a workbook's, or an unreadable file."""
     check_upload_name(name)
-    return read_csv_text(data)
+    return read_cells(data, sheet)
 
 
 def validate_upload(name: str, data: bytes, mapping: dict | None = None,
-                    raw: pd.DataFrame | None = None) -> CohortUpload:
+                    raw: pd.DataFrame | None = None, sheet: str | None = None,
+                    codes: dict | None = None) -> CohortUpload:
     """Read, match and validate an uploaded training cohort (pure: no Streamlit).
 
     Parameters
@@ -70,12 +86,17 @@ def validate_upload(name: str, data: bytes, mapping: dict | None = None,
         Schema column -> the file's column (blank values ignored).
     raw : DataFrame, optional
         The text cells, when already read (:func:`read_raw`).
+    sheet : str, optional
+        The workbook's sheet (default: its first worksheet).
+    codes : dict, optional
+        Our column -> {the file's code: ours} (a REDCap export's choices).
     """
     digest = hashlib.sha256(data).hexdigest()
     mapping = {k: v for k, v in (mapping or {}).items() if v}
     try:
-        raw = read_raw(name, data) if raw is None else raw
-        result = validate_cohort(apply_column_mapping(raw, mapping), purpose="training")
+        raw = read_raw(name, data, sheet) if raw is None else raw
+        matched = apply_value_codes(apply_column_mapping(raw, mapping), codes or {})
+        result = validate_cohort(matched, purpose="training")
     except ValidationError as exc:
         return CohortUpload(name, digest, mapping, problems=exc.problems, summary=exc.summary)
     return CohortUpload(name, digest, mapping, result, data_fingerprint(result.frame, data))
@@ -85,7 +106,7 @@ def validate_upload(name: str, data: bytes, mapping: dict | None = None,
 def upload_section() -> CohortUpload | None:
     """Uploader, column matching and validation report; the valid cohort or None."""
     uploaded = st.file_uploader(
-        "Cohort file (CSV, UTF-8)", type=UPLOAD_TYPES, key=RETRAIN_UPLOAD_KEY,
+        "Cohort file (CSV, UTF-8, or Excel .xlsx)", type=UPLOAD_TYPES, key=RETRAIN_UPLOAD_KEY,
         help="One row per patient with the columns of the data dictionary, including the "
              "outcomes os_months and death. The file stays in memory and is never saved.")
     if uploaded is None:
@@ -95,42 +116,80 @@ def upload_section() -> CohortUpload | None:
         return None
     name, data = str(uploaded.name or "upload"), uploaded.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    raw = _raw_cells(name, data, digest)
+    try:
+        sheet = sheet_picker(data, RETRAIN_SHEET_KEY)
+    except ValidationError as exc:
+        show_validation(CohortUpload(name, digest, problems=exc.problems, summary=exc.summary))
+        return None
+    raw = _raw_cells(name, data, digest, sheet)
     if raw is None:
         return None
-    mapping = _mapping_widgets(list(raw.columns))
-    cache_key = (digest, tuple(sorted(mapping.items())))
+    preset = _redcap_preset(list(raw.columns))
+    if preset is False:
+        return None
+    mapping = _mapping_widgets(list(raw.columns), preset)
+    codes = {} if preset is None else {ours: table for ours, table in preset.codes.items()
+                                       if mapping.get(ours, preset.mapping.get(ours))
+                                       == preset.mapping.get(ours)}
+    cache_key = (digest, sheet, tuple(sorted(mapping.items())), repr(sorted(codes.items())))
     cached = st.session_state.get(_VALIDATED)
     if cached is None or cached[0] != cache_key:
-        cached = (cache_key, validate_upload(name, data, mapping, raw=raw))
+        cached = (cache_key, validate_upload(name, data, mapping, raw=raw, sheet=sheet,
+                                             codes=codes))
         st.session_state[_VALIDATED] = cached
     outcome = cached[1]
     show_validation(outcome)
     return outcome if outcome.ok else None
 
 
-def _raw_cells(name: str, data: bytes, digest: str) -> pd.DataFrame | None:
+def _raw_cells(name: str, data: bytes, digest: str, sheet: str | None
+               ) -> pd.DataFrame | None:
     held = st.session_state.get(_RAW)
-    if held is not None and held[0] == digest:
+    if held is not None and held[0] == (digest, sheet):
         return held[1]
     try:
-        raw = read_raw(name, data)
+        raw = read_raw(name, data, sheet)
     except ValidationError as exc:
         st.session_state.pop(_RAW, None)
         show_validation(CohortUpload(name, digest, problems=exc.problems, summary=exc.summary))
         return None
-    st.session_state[_RAW] = (digest, raw)
+    st.session_state[_RAW] = ((digest, sheet), raw)
     for key in [k for k in st.session_state if str(k).startswith("map_")]:
         del st.session_state[key]  # another file: its own suggestions
     return raw
 
 
-def _mapping_widgets(headers: list[str]) -> dict:
-    """A selectbox per schema column the file lacks, offering the file's unknown columns."""
+def _redcap_preset(headers: list[str]) -> RedcapPreset | None | bool:
+    """The REDCap preset when a data dictionary is given (shown for review), None
+    without one, False when it cannot be used (its problems are shown)."""
+    fields = redcap_dictionary(RETRAIN_REDCAP_KEY)
+    if fields is None:
+        return None
+    try:
+        preset = redcap_preset(headers, fields)
+    except ValidationError as exc:
+        show_validation(CohortUpload("the REDCap export", "", problems=exc.problems,
+                                     summary=exc.summary))
+        return False
+    show_preset(preset)
+    held = tuple(sorted(preset.mapping.items()))
+    if st.session_state.get(_PRESET_FOR) != held:  # a new preset: its choices pre-selected
+        st.session_state[_PRESET_FOR] = held
+        for key in [k for k in st.session_state if str(k).startswith("map_")]:
+            del st.session_state[key]
+    return preset
+
+
+def _mapping_widgets(headers: list[str], preset: RedcapPreset | None = None) -> dict:
+    """A selectbox per schema column the file lacks, offering the file's unknown columns
+    (pre-selected: the REDCap preset's field, else the column matching's suggestion)."""
     unmatched = unmatched_columns(headers, "training")
     if not unmatched["schema"] or not unmatched["file"]:
         return {}
     suggested = suggest_mapping(headers, "training")
+    if preset is not None:
+        suggested.update({k: v for k, v in preset.mapping.items()
+                          if v in unmatched["file"]})
     required = [n for n in unmatched["schema"]
                 if schema.column(n).required or schema.column(n).outcome]
     options = [NOT_IN_FILE, *unmatched["file"]]
@@ -161,9 +220,10 @@ def show_validation(outcome: CohortUpload) -> None:
                  icon=":material/error:")
         table = problems_table(outcome.problems)
         if len(table) <= WRAPPED_PROBLEMS:  # whole sentences, wrapped
-            st.table(table.set_index("Row"))
+            st.table(table.set_index(table.columns[0]))
         else:
             st.dataframe(table, hide_index=True, width="stretch", key="upload_problems")
+        st.caption(rows_caption(outcome.problems))
         return
     result = outcome.result
     follow = result.median_follow_up_months

@@ -62,10 +62,17 @@ def forget_served_models() -> None:
     loaders.clear_served_models()
 
 
-def save_version(access: Access, params: dict, card: ModelCard, name: str | None) -> str:
-    """Save a new immutable version (never activated here); returns its name."""
+def save_version(access: Access, params: dict, card: ModelCard, name: str | None
+                 ) -> tuple[str, str]:
+    """Save a new immutable version, signed with the site's key (never activated here);
+    returns its name and what to say about the key (made on this first save, or '')."""
     require_change_rights(access)
-    return registry().save(params, card, version=(name or "").strip() or None)
+    reg = registry()
+    signer = reg.keys.site_signer()
+    saved = reg.save(params, card, version=(name or "").strip() or None, signer=signer)
+    made = (f" This site's signing key {signer.key_id} was made for this first save, in "
+            f"{reg.keys.root}; its public half is trusted.") if signer.created else ""
+    return saved, f"Signed with the site's key {signer.key_id}.{made}"
 
 
 def activate_version(access: Access, version: str) -> str:
@@ -84,7 +91,7 @@ def roll_back(access: Access) -> str:
 
 def previous_active(reg: Registry) -> str | None:
     """The version a rollback would serve (None when there is none)."""
-    stack = active_stack(reg.history())
+    stack = active_stack(reg.history(tolerate_damage=True))
     return stack[-2] if len(stack) >= 2 else None
 
 
@@ -109,13 +116,13 @@ def save_controls(access: Access, key: str, params: dict, card_builder, what: st
                    disabled=not access.may_change, icon=":material/save:",
                    help=None if access.may_change else access.message):
             try:
-                saved = save_version(access, params, card_builder(notes), name)
+                saved, signed = save_version(access, params, card_builder(notes), name)
             except RiskError as exc:
                 st.error(f"Not saved: {exc}", icon=":material/error:")
                 return
             st.session_state[saved_key] = saved
-            flash("success", f"Saved as version {saved}. It is not served yet: activate it "
-                             "below once you have reviewed the report.")
+            flash("success", f"Saved as version {saved}. {signed} It is not served yet: "
+                             "activate it below once you have reviewed the report.")
             st.rerun()
         return
     st.info(f"Saved as version **{saved}**.", icon=":material/save:")
@@ -126,7 +133,7 @@ def activation_controls(access: Access, version: str, key: str,
                         reviewed: str = "the validation report") -> None:
     """A confirmation checkbox and a button: nothing is activated by one click."""
     reg = registry()
-    if reg.active_version() == version:
+    if reg.active_version(tolerate_damage=True) == version:
         st.success(f"Version {version} is the active model.", icon=":material/check_circle:")
         return
     confirmed = st.checkbox(
@@ -174,9 +181,9 @@ def versions_table(reg: Registry) -> pd.DataFrame:
                      "created (UTC)": r.created_utc or "", "kind": r.kind or "",
                      "parent": r.parent or "", "patients": r.patients, "deaths": r.events,
                      "Harrell's C": stored_c_index(card), "notes": card.notes,
-                     "status": r.status})
+                     "signed by": r.signed_by or "", "status": r.status})
     columns = ["active", "version", "created (UTC)", "kind", "parent", "patients", "deaths",
-               "Harrell's C", "notes", "status"]
+               "Harrell's C", "notes", "signed by", "status"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -188,7 +195,7 @@ def retrain_versions_section(access: Access) -> None:
         st.info(f"No model versions in {reg.root} yet.")
         return
     st.dataframe(table, hide_index=True, width="stretch", key="versions_table")
-    active = reg.active_version()
+    active = reg.active_version(tolerate_damage=True)
     previous = previous_active(reg)
     st.markdown("**Roll back**")
     if previous:
@@ -216,7 +223,7 @@ def retrain_versions_section(access: Access) -> None:
                    icon=":material/rocket_launch:"):
             _change(lambda: activate_version(access, chosen),
                     lambda v: f"Version {v} is now the active model.")
-    history = reg.history()
+    history = reg.history(tolerate_damage=True)
     if history:
         with st.expander("Activation history"):
             st.dataframe(pd.DataFrame(history)[["utc", "action", "version", "previous"]],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from risk.errors import RiskError
 from riskapp.access import access_panel, current_access
 from riskapp.loaders import not_a_device_notice
 from riskapp.retrain_train import recalibration_section, train_section
@@ -25,7 +26,11 @@ def render_retrain_page() -> None:
     show_flash()
     access = current_access()
     access_panel(access)
-    active = registry().active_version()
+    try:
+        active = registry().active_version()
+    except RiskError as exc:  # a damaged pointer: say so; activating a version repairs it
+        active = None
+        st.error(f"{exc}", icon=":material/error:")
     st.markdown(f"**Active model:** `{active}`" if active else
                 "**No model is active.** Train one below, or activate a version.")
 

@@ -37,9 +37,11 @@ def schema_widget(name: str, default=None):
     if col.kind in ("number", "integer") and name != "ecog":
         # whole steps for counts and years; tenths for percentages
         step = 0.1 if col.unit == "%" else 1.0
+        # No min_value/max_value: with them the browser silently keeps the previous value
+        # when an out-of-range one is typed, and a form would estimate from that value
+        # while showing the typed one. The validator refuses it, naming the range.
         return st.number_input(
-            label, min_value=float(col.minimum), max_value=float(col.maximum),
-            value=None if default is None else float(default), step=step,
+            label, value=None if default is None else float(default), step=step,
             help=help_text, key=name, format="%g",
             placeholder=_("required") if col.required else (
                 schema.missing_label(name).lower() if col.prediction_only

@@ -177,7 +177,7 @@ def test_ignored_column_names_are_shown_as_written(model):
     frame = valid_cohort(40, seed=3)
     data = frame[list(COLUMN_NAMES)].assign(**{"ward `x` [a](http://e.org)": 1})
     at = upload(cohort_page(), "extra.csv", data.to_csv(index=False).encode())
-    note = next(m.value for m in at.expander[0].markdown if "ignored" in m.value)
+    note = next(m.value for e in at.expander for m in e.markdown if "ignored" in m.value)
     assert "ward `x` [a](http://e.org)" in as_read(note)
     assert "`" not in note.replace("\\`", "") and "](" not in note
 
@@ -234,15 +234,15 @@ def test_identifier_column_is_refused(model):
 
 
 def test_a_file_that_is_not_a_csv_is_refused_on_the_server(model):
-    at = upload(cohort_page(), "cohort.xlsx", b"PK\x03\x04 not really a workbook")
-    assert "cohort.xlsx" in as_read(at.error[0].value)
-    assert "not a CSV file" in problems(at)["Problem"].iloc[0]
+    at = upload(cohort_page(), "cohort.pdf", b"%PDF-1.7 not a table")
+    assert "cohort.pdf" in as_read(at.error[0].value)
+    assert "neither a CSV file nor an Excel workbook" in problems(at)["Problem"].iloc[0]
     assert not at.get("plotly_chart")
 
 
 def test_a_binary_file_named_csv_gets_the_readers_message(model):
     at = upload(cohort_page(), "cohort.csv", b"PK\x03\x04\x00\x00binary")
-    assert "Excel workbook" in problems(at)["Problem"].iloc[0]
+    assert "damaged zip archive" in problems(at)["Problem"].iloc[0]
 
 
 # --------------------------------------------------------------------------- filters

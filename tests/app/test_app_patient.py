@@ -432,3 +432,17 @@ def test_home_shows_the_active_model_version(model):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert VERSION in " ".join(m.value for m in at.markdown)
+
+
+def test_a_result_says_which_inputs_it_is_for_and_warns_when_they_changed(model):
+    at = submit(PATIENT)
+    assert at.metric and "for the inputs last submitted" in " ".join(c.value for c in at.caption)
+    assert not [w for w in at.warning if "inputs have changed" in w.value]
+    # a value that reached the server without a submit (the form sends none: a guard)
+    at.session_state["age"] = PATIENT["age"] + 7
+    at.run()
+    assert not at.exception
+    assert [w for w in at.warning if "inputs have changed since this estimate" in w.value]
+    at.button(key="predict").click().run()
+    assert not [w for w in at.warning if "inputs have changed" in w.value]
+    assert f"{PATIENT['age'] + 7:g}" in " ".join(t.value.to_csv() for t in at.table)

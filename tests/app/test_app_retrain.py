@@ -8,11 +8,13 @@ Each test gets its own temporary registry (``RISK_MODEL_DIR``) holding one activ
 
 from __future__ import annotations
 
+import errno
 import shutil
 from pathlib import Path
 
 import pytest
 from cohort_frames import make_cohort
+from fault_injection import failing_at
 from streamlit.testing.v1 import AppTest
 
 from risk.model import BiopsyRiskModel
@@ -96,7 +98,7 @@ TABLES = {"versions_table": "status", "upload_problems": "Problem",
 def shown_table(at: AppTest, key: str):
     for frame in [*at.dataframe, *at.table]:
         value = frame.value
-        if value.index.name == "Row":  # a static table keeps the row numbers as index
+        if value.index.name in ("Row", "Sheet"):  # a static table keeps its first column as index
             value = value.reset_index()
         if TABLES[key] in value.columns:
             return value
@@ -134,8 +136,9 @@ def test_the_page_opens_in_local_mode_with_its_notice_and_the_versions(registry)
 
 
 @pytest.mark.parametrize("name, data, words", [
-    ("cohort.xlsx", b"PK\x03\x04 not a csv", "is not a CSV file"),
-    ("cohort.csv", b"PK\x03\x04 an excel file renamed", "Excel workbook"),
+    ("cohort.pdf", b"%PDF-1.7", "neither a CSV file nor an Excel workbook"),
+    ("cohort.csv", b"PK\x03\x04 an excel file renamed", "damaged zip archive"),
+    ("cohort.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "Excel 97-2003"),
     ("cohort.csv", b"", "empty"),
 ])
 def test_a_file_that_is_not_a_csv_is_refused_on_the_server(registry, name, data, words):
@@ -400,3 +403,26 @@ def test_what_the_fit_left_out_is_shown_before_saving(registry):
             "Unknown primary'") in shown
     contexts = [w.value for w in at.warning if "Published prognostic" in str(w.value)]
     assert len(contexts) == 1 and "synthetic" not in contexts[0]
+
+
+@pytest.mark.parametrize("error, words", [(errno.ENOSPC, "No space left on device"),
+                                          (errno.EACCES, "Permission denied")])
+def test_a_disk_full_or_forbidden_save_leaves_the_registry_and_the_served_model(
+        registry, cohort, error, words):
+    at = upload(retrain_page(), cohort)
+    train(at, bootstrap=0)
+    at.text_input(key="trained_version_name").set_value("centre-b")
+    with failing_at("mid-write", error):
+        at.button(key="trained_save").click().run()
+    assert not at.exception
+    shown = texts(at, "error")
+    assert "Not saved: could not save model version 'centre-b'" in shown
+    assert words in shown and "the registry is unchanged" in shown
+    assert registry.versions() == ["base"] and registry.active_version() == "base"
+    assert not list(registry.root.glob(".tmp-*"))
+    patient = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    patient.switch_page("pages/patient.py").run()
+    assert not patient.exception and not patient.error and not patient.warning
+    at.button(key="trained_save").click().run()  # the disk has room again
+    assert registry.versions() == ["base", "centre-b"]
+    assert "Signed with the site's key" in texts(at, "success")

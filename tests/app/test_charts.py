@@ -75,12 +75,25 @@ def test_a_table_downloads_through_the_one_csv_writer(monkeypatch):
     import riskapp.charts as charts
     from risk.data import to_csv_bytes
 
-    pressed = {}
+    buttons = []
     monkeypatch.setattr(charts.st, "download_button",
-                        lambda label, data, **kwargs: pressed.update(data=data, **kwargs))
+                        lambda label, data, **kwargs: buttons.append(dict(label=label,
+                                                                          data=data, **kwargs)))
     table = pd.DataFrame({"Group": ["=1+1", "Same"], "p": [3.2e-9, 0.123456789]})
     charts.csv_download(table, "Pairwise log-rank", "key")
+    pressed, excel = buttons
     assert pressed["data"] == to_csv_bytes(table)
     assert pressed["file_name"] == "pairwise-log-rank.csv" and pressed["mime"] == "text/csv"
     rows = check_csv_conventions(pressed["data"])
     assert rows[1:] == [["'=1+1", "3.2e-9"], ["Same", "0.123457"]]
+    # beside it, the same cells as a workbook, neutralised the same way
+    assert excel["label"] == "Download this table (Excel)" and excel["key"] == "key_xlsx"
+    assert excel["file_name"] == "pairwise-log-rank.xlsx"
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(excel["data"])).active
+    assert sheet.title == "Pairwise log-rank"
+    assert [list(r) for r in sheet.values] == [["Group", "p"], ["'=1+1", 3.2e-9],
+                                               ["Same", 0.123457]]

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import running_app
+from conftest import SCREENSHOTS, running_app
 from playwright.sync_api import expect
 
 from risk.registry.store import MODEL_DIR_ENV, Registry
@@ -104,6 +104,14 @@ def test_upload_train_compare_activate_and_roll_back(page, server, registry, coh
     expect(page.locator(".stPlotlyChart").first).to_be_visible(timeout=30_000)
     assert page.locator(".stPlotlyChart").count() >= 8
     settle(page)
+    # both models have a PFS model and the file has PFS: validated beside OS
+    pfs = page.locator(".st-key-retrain_pfs")
+    expect(pfs).to_contain_text("Progression-free survival model")
+    expect(pfs).to_contain_text(
+        "New model: Measured on 300 patients with progression-free survival recorded")
+    expect(pfs).to_contain_text(f"Active model {before}: Measured on 300 patients")
+    pfs.scroll_into_view_if_needed()
+    pfs.screenshot(path=str(SCREENSHOTS / "retrain_pfs.png"))
     whole_page(page, screenshot, "retrain_report")
     with page.expect_download(timeout=60_000) as download:  # built on the press
         page.get_by_role("button", name="New model: full report (HTML)").click()
@@ -111,6 +119,7 @@ def test_upload_train_compare_activate_and_roll_back(page, server, registry, coh
     assert report.startswith("<!DOCTYPE html>")
     assert "Validation of the new model on the uploaded cohort" in report
     assert "Cohort file centre_cohort.csv" in report and "internal validation" in report
+    assert "<h2>Progression-free survival</h2>" in report
 
     page.locator(".st-key-trained_version_name input").fill("browser-centre")
     page.locator(".st-key-trained_version_name input").press("Tab")
@@ -131,6 +140,7 @@ def test_upload_train_compare_activate_and_roll_back(page, server, registry, coh
     settle(page)
     assert registry.active_version() == "browser-centre"
     assert registry.read("browser-centre")[1].training_data.patients == 300
+    assert registry.read("browser-centre")[1].training_data.pfs_patients == 300
 
     page.get_by_role("tab", name="Model versions").click()
     expect(page.get_by_text("Roll back to " + before)).to_be_visible(timeout=60_000)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from risk.cli import main
-from risk.data.reading import read_csv_text
+from risk.data.reading import read_cells
 from risk.data.validation import validate_cohort
 from risk.model.batch import output_columns
 from risk.registry import Registry
@@ -46,7 +46,7 @@ def test_alive_months_gives_the_ratio_of_the_plain_prediction(cohort, tmp_path, 
     assert list(table.columns) == output_columns(conditional=True, pfs=True)
     assert (table["alive_months"] == 24).all()
     model = Registry(MODELS).load().model
-    frame = validate_cohort(read_csv_text(cohort), purpose="prediction").frame
+    frame = validate_cohort(read_cells(cohort), purpose="prediction").frame
     plain = model.predict(frame)
     s24 = plain.curves[:, 24]
     for h in (36, 60, 120):
@@ -79,7 +79,7 @@ def test_a_column_alive_months_conditions_each_patient(cohort, tmp_path, capsys)
     expected[[3, 7]] = [12.0, 36.5]  # a filled cell wins over the flag
     np.testing.assert_array_equal(table["alive_months"], expected)
     model = Registry(MODELS).load().model
-    canonical = validate_cohort(read_csv_text(path), purpose="prediction").frame
+    canonical = validate_cohort(read_cells(path), purpose="prediction").frame
     one = model.predict(canonical.iloc[[7]], alive_months=36.5).table
     assert table.loc[7, "surv_60"] == pytest.approx(one["surv_60"].iloc[0], abs=1e-6)
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from risk.cli import main
-from risk.data.reading import read_csv_text
+from risk.data.reading import read_cells
 from risk.data.validation import validate_cohort
 from risk.model.batch import OUTPUT_COLUMNS, PFS_OUTPUT_COLUMNS
 from risk.model.grade_sensitivity import with_grade_sensitivity
@@ -84,7 +84,7 @@ def test_train_prints_the_version_last_and_saves_a_card_with_the_fingerprint(
     registry = reg.Registry(tmp_path)
     assert registry.active_version() is None  # saved, not served without --activate
     _, card = registry.read(version)
-    frame = validate_cohort(read_csv_text(cohort), purpose="training").frame
+    frame = validate_cohort(read_cells(cohort), purpose="training").frame
     data = card.training_data
     assert data.sha256 == reg.sha256(cohort.read_bytes())
     assert data.patients == len(frame)
@@ -108,7 +108,7 @@ def test_the_command_line_and_the_retrain_page_store_the_same_card(workspace, ca
                            "--evaluate", "3", *FAST)
     assert code == 0
     cli_params, cli_card = reg.Registry(tmp_path).read(out.strip().splitlines()[-1])
-    frame = validate_cohort(read_csv_text(cohort), purpose="training").frame
+    frame = validate_cohort(read_cells(cohort), purpose="training").frame
     candidate = train_and_evaluate(frame, TrainingSettings(penalizer=0.1, bootstrap=3, seed=1),
                                    data_fingerprint(frame, cohort.read_bytes()), n_jobs=1)
     page_card = candidate_card(candidate)
@@ -134,7 +134,7 @@ def test_train_with_evaluate_stores_the_validation_report_in_the_card(workspace,
     version = out.strip().splitlines()[-1]
     loaded = reg.Registry(tmp_path).load(version)
     stored = loaded.card.metrics.stored_report()
-    frame = validate_cohort(read_csv_text(cohort), purpose="training").frame
+    frame = validate_cohort(read_cells(cohort), purpose="training").frame
     again = evaluate(loaded.model, frame, bootstrap=3, seed=1)
     assert stored.headline.n == len(frame) and stored.settings.bootstrap == 3
     assert stored.headline.harrell_c == pytest.approx(again.headline.harrell_c)
@@ -247,7 +247,7 @@ def test_predict_writes_one_row_per_input_row_in_order(workspace, tmp_path, caps
     assert (table["model_used"] == "primary_only").sum() >= 7
 
     model = reg.Registry(workspace["models"]).load().model
-    patients = validate_cohort(read_csv_text(path), purpose="prediction").frame
+    patients = validate_cohort(read_cells(path), purpose="prediction").frame
     expected = with_grade_sensitivity(model, patients, model.predict(patients).table)
     assert (table["grade_uncertain"] == "true").any()  # Ki-67 near a cut-off in this cohort
     pfs = model.pfs_model.predict(patients).table  # at the biopsy
@@ -271,7 +271,7 @@ def test_predict_notes_of_a_multi_chunk_file_are_summed_counts(workspace, tmp_pa
     keeps its words ("Ki-67", not "Ki-134")."""
     frame = cohort_frame(260, seed=11)
     path = write_csv(frame, tmp_path / "in.csv")
-    whole = validate_cohort(read_csv_text(path), purpose="prediction").note_records
+    whole = validate_cohort(read_cells(path), purpose="prediction").note_records
     derived = {n.column: n.count for n in whole if n.code == "derived"}
     assert sum(derived.values()) > 0
     code, stdout, err = run_cli(capsys, "predict", "--input", path, "--output",
@@ -413,7 +413,8 @@ def test_models_show_json_is_machine_readable(workspace, capsys):
                            workspace["models"])
     shown = json.loads(out)
     assert shown["active"] and shown["card"]["version"] == "base"
-    assert set(shown["manifest"]["files"]) == {"model.json", "card.json"}
+    # a trained version is saved with its reference test pack
+    assert set(shown["manifest"]["files"]) == {"model.json", "card.json", "testpack.csv"}
 
 
 def test_help_texts_exist_for_every_model_command(capsys):

@@ -39,6 +39,9 @@ def test_evaluate_writes_json_and_html(registry, cohort_file, tmp_path, capsys):
     assert data["comparator"]["harrell_c"] < 1
     page = (out / "report.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "Validation of model v1" in page
+    # it ends with the version's reporting checklists: TRIPOD+AI's last item, PROBAST+AI
+    assert page.index("<h3>TRIPOD+AI</h3>") > page.index("<h2>Subgroups</h2>")
+    assert "<td>27c</td>" in page and "<h3>PROBAST+AI</h3>" in page
     assert "wrote" in capsys.readouterr().out
 
 

@@ -125,3 +125,60 @@ def test_numbers_in_a_mixed_column_read_as_in_a_column_of_numbers():
     rows = check_csv_conventions(to_csv_bytes(frame))[1:]
     assert [r[0] for r in rows] == ["0.123457", "text", "50", "3", "True", ""]
     assert rows[0][0] == rows[0][1] and rows[2][0] == rows[2][1]
+
+
+# --------------------------------------------------------------------------- Excel
+
+def _sheet(data: bytes):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    return load_workbook(BytesIO(data)).active
+
+
+def test_the_workbook_holds_the_csv_cells_typed_and_neutralised():
+    import numpy as np
+
+    from risk.data.export import to_xlsx_bytes
+
+    frame = pd.DataFrame({"id": ["=cmd|' /C calc'!A0", "+1", "plain <b>&", None],
+                          "survival": [0.123456789, np.nan, 3.2e-9, 1.0],
+                          "n": [1, 2, 3, 4], "uncertain": [True, False, True, False],
+                          "mixed": [1.23456789, "-x", None, 7]})
+    sheet = _sheet(to_xlsx_bytes(frame, sheet="Risk groups"))
+    assert sheet.title == "Risk groups"
+    values = [list(r) for r in sheet.values]
+    assert values[0] == ["id", "survival", "n", "uncertain", "mixed"]
+    assert values[1:] == [["'=cmd|' /C calc'!A0", 0.123457, 1, True, 1.23457],
+                          ["'+1", None, 2, False, "'-x"],
+                          ["plain <b>&", 3.2e-9, 3, True, None],
+                          [None, 1, 4, False, 7]]
+    # no cell of the workbook is a formula
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert sheet["B2"].data_type == "n" and sheet["A2"].data_type == "s"
+
+
+def test_the_workbook_has_the_index_and_machine_digits_when_asked():
+    from risk.data.export import MACHINE_DIGITS, to_xlsx_bytes
+
+    frame = pd.DataFrame({"s": [0.1234567890123456]}, index=pd.Index(["=a"], name="grp"))
+    values = [list(r) for r in _sheet(to_xlsx_bytes(frame, index=True,
+                                                    digits=MACHINE_DIGITS)).values]
+    assert values == [["grp", "s"], ["'=a", 0.123456789012]]
+
+
+def test_the_workbook_is_built_in_memory_and_is_the_same_every_time(monkeypatch):
+    import tempfile
+
+    from risk.data.export import to_xlsx_bytes
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a temporary file was made")
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", refuse)
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    frame = pd.DataFrame({"a": ["x\x01y", "ok"], "b": [1.5, 2.5]})
+    first = to_xlsx_bytes(frame)
+    assert first == to_xlsx_bytes(frame)
+    assert [list(r) for r in _sheet(first).values][1] == ["x\ufffdy", 1.5]

@@ -12,7 +12,7 @@ import pytest
 from validation_helpers import BASE_ROWS, to_csv
 
 from risk.data import reading as risk_io
-from risk.data.reading import file_fingerprint, read_csv_text
+from risk.data.reading import file_fingerprint, read_cells
 from risk.errors import ValidationError
 from risk.schema import VERSION_1_COLUMN_NAMES
 
@@ -39,7 +39,7 @@ class _Upload(io.BytesIO):
     lambda data, tmp: str(_write(tmp / "c.csv", data)),
 ], ids=["bytes", "bytearray", "memoryview", "BytesIO", "upload", "Path", "str path"])
 def test_every_kind_of_source_gives_the_same_frame(make, tmp_path):
-    frame = read_csv_text(make(VALID.encode(), tmp_path))
+    frame = read_cells(make(VALID.encode(), tmp_path))
     assert list(frame.columns) == list(VERSION_1_COLUMN_NAMES)
     assert frame.shape == (len(BASE_ROWS), len(VERSION_1_COLUMN_NAMES))
     assert frame.loc[0, "patient_id"] == "P001"
@@ -51,7 +51,7 @@ def _write(path, data):
 
 
 def test_cells_are_text_exactly_as_written():
-    frame = read_csv_text(b"patient_id,age,sex,extra\n007,64.50,NA,\n  P2 ,null,None, x\n")
+    frame = read_cells(b"patient_id,age,sex,extra\n007,64.50,NA,\n  P2 ,null,None, x\n")
     assert frame.to_dict("records") == [
         {"patient_id": "007", "age": "64.50", "sex": "NA", "extra": ""},
         {"patient_id": "  P2 ", "age": "null", "sex": "None", "extra": " x"},
@@ -60,21 +60,21 @@ def test_cells_are_text_exactly_as_written():
 
 
 def test_header_is_trimmed_and_lower_cased_and_bom_removed():
-    frame = read_csv_text(codecs.BOM_UTF8 + b" Patient_ID ,AGE\r\nP1,50\r\n")
+    frame = read_cells(codecs.BOM_UTF8 + b" Patient_ID ,AGE\r\nP1,50\r\n")
     assert list(frame.columns) == ["patient_id", "age"]
     assert frame.loc[0, "age"] == "50"  # CRLF: no '\r' left in the last cell
 
 
 def test_a_file_like_is_left_where_it_was():
     upload = _Upload(VALID.encode())
-    first = read_csv_text(upload)
+    first = read_cells(upload)
     assert upload.tell() == 0
     assert file_fingerprint(upload) == hashlib.sha256(VALID.encode()).hexdigest()
-    pd.testing.assert_frame_equal(read_csv_text(upload), first)
+    pd.testing.assert_frame_equal(read_cells(upload), first)
 
 
 def test_text_mode_handle_is_read_as_utf8():
-    frame = read_csv_text(io.StringIO("patient_id,site\nP1,Hôpital\n"))
+    frame = read_cells(io.StringIO("patient_id,site\nP1,Hôpital\n"))
     assert frame.loc[0, "site"] == "Hôpital"
 
 
@@ -89,23 +89,23 @@ def test_fingerprint_is_sha256_of_the_bytes_whatever_the_source(tmp_path):
 
 def test_semicolon_and_tab_separated_files_are_read():
     for sep in (";", "\t"):
-        frame = read_csv_text(to_csv(BASE_ROWS, sep=sep).encode())
+        frame = read_cells(to_csv(BASE_ROWS, sep=sep).encode())
         assert list(frame.columns) == list(VERSION_1_COLUMN_NAMES)
         assert frame.loc[0, "os_months"] == "30.5"
 
 
 def test_blank_lines_are_kept_as_rows_so_row_numbers_match_the_file():
-    frame = read_csv_text(b"\n\npatient_id,age\nP1,50\n\nP2,60\n")
+    frame = read_cells(b"\n\npatient_id,age\nP1,50\n\nP2,60\n")
     assert frame["patient_id"].tolist() == ["P1", "", "P2"]
 
 
 def test_short_lines_are_padded_with_blank_cells():
-    frame = read_csv_text(b"a,b,c\n1\n")
+    frame = read_cells(b"a,b,c\n1\n")
     assert frame.loc[0].tolist() == ["1", "", ""]
 
 
 def test_quoted_values_keep_commas_and_newlines():
-    frame = read_csv_text(b'patient_id,notes\nP1,"a, b\nc"\n')
+    frame = read_cells(b'patient_id,notes\nP1,"a, b\nc"\n')
     assert frame.loc[0, "notes"] == "a, b\nc"
 
 
@@ -116,7 +116,7 @@ def test_quoted_values_keep_commas_and_newlines():
     ("patient_id\nP1\n".encode("utf-16"), "UTF-16"),
     ("patient_id\nP1\n".encode("utf-16-le"), "NUL bytes"),
     ("patient_id\nP1\n".encode("utf-32"), "UTF-16 (or UTF-32)"),
-    (b"PK\x03\x04\x14\x00rest", "Excel workbook"),
+    (b"PK\x03\x04\x14\x00rest", "damaged zip archive"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old-style Excel"),
     (b"%PDF-1.7\n", "PDF"),
     (b"a,b\n1,2\n3,4,5\n", "line 3 has 3 values but the header has 2 columns"),
@@ -124,23 +124,23 @@ def test_quoted_values_keep_commas_and_newlines():
 ])
 def test_unreadable_files_get_a_clear_error(data, expected):
     with pytest.raises(ValidationError) as exc_info:
-        read_csv_text(data)
+        read_cells(data)
     assert expected in _message(exc_info)
     assert exc_info.value.summary == "the file cannot be read"
 
 
 def test_missing_file_and_folder_are_clear_errors(tmp_path):
     with pytest.raises(ValidationError, match="no file named"):
-        read_csv_text(tmp_path / "absent.csv")
+        read_cells(tmp_path / "absent.csv")
     with pytest.raises(ValidationError, match="is a folder"):
-        read_csv_text(tmp_path)
+        read_cells(tmp_path)
     with pytest.raises(ValidationError, match="no file named"):
         file_fingerprint(str(tmp_path / "absent.csv"))
 
 
 def test_a_source_of_another_type_is_a_programming_error():
     with pytest.raises(TypeError, match="cannot read a cohort from a int"):
-        read_csv_text(42)
+        read_cells(42)
 
 
 def test_size_cap(monkeypatch, tmp_path):
@@ -149,15 +149,15 @@ def test_size_cap(monkeypatch, tmp_path):
     assert len(data) > 100
     for source in (data, io.BytesIO(data), _write(tmp_path / "big.csv", data)):
         with pytest.raises(ValidationError, match="larger than"):
-            read_csv_text(source)
-    read_csv_text(data[:90])  # under the cap: read
+            read_cells(source)
+    read_cells(data[:90])  # under the cap: read
 
 
 def test_row_cap(monkeypatch):
     monkeypatch.setattr(risk_io, "MAX_ROWS", 3)
-    read_csv_text(b"a\n1\n2\n3\n")
+    read_cells(b"a\n1\n2\n3\n")
     with pytest.raises(ValidationError, match="more than 3 data rows"):
-        read_csv_text(b"a\n1\n2\n3\n4\n")
+        read_cells(b"a\n1\n2\n3\n4\n")
 
 
 def test_reading_writes_nothing_and_logs_no_cell(monkeypatch, caplog):
@@ -179,7 +179,7 @@ def test_reading_writes_nothing_and_logs_no_cell(monkeypatch, caplog):
     monkeypatch.setattr(os, "open", no_os_writes)
     caplog.set_level(logging.DEBUG)
     secret = to_csv([{**BASE_ROWS[0], "patient_id": "ZQXSECRET7"}]).encode()
-    read_csv_text(secret)
+    read_cells(secret)
     from risk.data.validation import load_cohort
     load_cohort(secret)
     with pytest.raises(ValidationError):

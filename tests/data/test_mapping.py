@@ -7,7 +7,7 @@ import pytest
 from cohort_frames import make_cohort
 
 from risk.data.columns import apply_column_mapping, suggest_mapping, unmatched_columns
-from risk.data.reading import read_csv_text
+from risk.data.reading import read_cells
 from risk.data.validation import load_cohort, validate_cohort
 from risk.errors import ValidationError
 from risk.schema import COLUMN_NAMES
@@ -23,7 +23,7 @@ def their_file(n: int = 60) -> bytes:
 
 
 def test_a_mapped_file_validates_exactly_like_the_same_file_with_our_names():
-    raw = read_csv_text(their_file())
+    raw = read_cells(their_file())
     mapping = {ours: theirs.lower() for ours, theirs in THEIR_NAMES.items()}
     mapped = validate_cohort(apply_column_mapping(raw, mapping), purpose="training")
     ours = make_cohort(60, seed=2)[list(COLUMN_NAMES)]
@@ -41,7 +41,7 @@ def test_the_raw_frame_is_not_changed_and_unmapped_columns_stay():
 
 
 def test_without_mapping_the_missing_columns_are_named_by_validation():
-    raw = read_csv_text(their_file())
+    raw = read_cells(their_file())
     with pytest.raises(ValidationError) as caught:
         validate_cohort(raw, purpose="training")
     named = {p.column for p in caught.value.problems}

@@ -30,7 +30,7 @@ MALFORMED = {
     "utf16_bom.csv": [(None, None, "UTF-16")],
     "utf16_no_bom.csv": [(None, None, "NUL bytes")],
     "binary.csv": [(None, None, "not UTF-8 text: line 1 holds the byte 0x89")],
-    "workbook.csv": [(None, None, "Excel workbook")],
+    "workbook.csv": [(None, None, "the workbook cannot be read")],
     "empty.csv": [(None, None, "the file is empty")],
     "whitespace_only.csv": [(None, None, "the file is empty")],
     "header_only.csv": [(None, None, "no patient rows")],

@@ -254,3 +254,24 @@ def test_cohort_without_liver_biopsies_is_served_by_the_comparator(model, frame)
     assert data["biopsy_value"] is None and data["delta_c"] is None
     assert data["optimism"]["failed"] == 0
     assert any("liver-biopsy grade" in note for note in data["notes"])
+
+
+def test_biopsy_value_without_risk_cut_points_gives_the_continuous_nri_only():
+    # cut-points are Optional on the model (None until fitted): risk_category once
+    # unpacked None with a TypeError
+    from risk.evaluation.sections import biopsy_value
+
+    rng = np.random.default_rng(3)
+    n = 200
+    x, y = rng.normal(size=n), rng.normal(size=n)
+    time = rng.exponential(60 * np.exp(-0.5 * x - 0.5 * y)) + 0.1
+    event = rng.random(n) < 0.7
+    comparator_60 = np.exp(-np.exp(0.5 * x) * 0.6)
+    biopsy_60 = np.exp(-np.exp(0.5 * x + 0.5 * y) * 0.6)
+    nested = pd.DataFrame({"x": x})
+    full = pd.DataFrame({"x": x, "y": y})
+    with_cuts = biopsy_value(time, event, biopsy_60, comparator_60, [0.4, 0.6], nested, full)
+    without = biopsy_value(time, event, biopsy_60, comparator_60, None, nested, full)
+    assert "categorical" in with_cuts["nri"] and with_cuts["reclassification"]
+    assert "categorical" not in without["nri"] and "reclassification" not in without
+    assert without["nri"]["continuous"] == with_cuts["nri"]["continuous"]

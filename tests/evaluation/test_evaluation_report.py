@@ -87,6 +87,15 @@ def test_decision_curve_plot_has_both_references():
     assert list(_trace(fig, fe.SERVED_NAME).y) == pytest.approx([0.275, 0.25, 0.2])
 
 
+def test_decision_curve_plot_draws_a_report_with_undefined_net_benefits():
+    # a NaN net benefit is null in report.json and None read back: max() once failed on it
+    points = [DecisionPoint.from_dict({**p, "net_benefit": None}) if i == 2 else
+              DecisionPoint.from_dict(p) for i, p in enumerate(DECISION)]
+    fig = fe.decision_curve_plot(points)
+    assert list(_trace(fig, fe.SERVED_NAME).y) == pytest.approx([0.275, 0.25, None])
+    assert fig.layout.yaxis.range[1] == pytest.approx(0.275 * 1.1)
+
+
 def test_reclassification_heatmap_counts_in_order():
     fig = fe.reclassification_heatmap([ReclassificationCell.from_dict(c) for c in CELLS])
     heat = fig.data[0]

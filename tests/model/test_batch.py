@@ -173,10 +173,10 @@ def test_chunked_output_is_the_whole_table_written_at_once(tmp_path, chunk_rows)
     path = write(tmp_path / "in.csv", rows)
     out = tmp_path / "out.csv"
     batch.score_file(StandInModel(), "v-test", path, out, chunk_rows=chunk_rows, jobs=1)
-    from risk.data.reading import read_csv_text
+    from risk.data.reading import read_cells
     from risk.data.validation import validate_cohort
 
-    raw = read_csv_text((tmp_path / "in.csv").read_bytes())
+    raw = read_cells((tmp_path / "in.csv").read_bytes())
     frame = validate_cohort(raw, purpose="prediction").frame
     from risk.data.export import MACHINE_DIGITS
     from risk.model.grade_sensitivity import with_grade_sensitivity
@@ -192,7 +192,7 @@ def test_chunked_output_is_the_whole_table_written_at_once(tmp_path, chunk_rows)
 def test_notes_of_many_chunks_are_summed_as_counts_and_worded_once():
     """Counts are data, summed per note over chunks; the words (with "Ki-67" in them)
     are never re-parsed, so 'Ki-67' cannot become 'Ki-134'."""
-    from risk.data.validation import Note
+    from risk.data.notes import Note
     from risk.model.batch import ScoreSummary, _Chunk
 
     empty = np.array([], dtype=object), np.array([], dtype=np.int64)

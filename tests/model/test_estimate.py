@@ -105,6 +105,16 @@ def test_a_contradictory_grade_is_a_problem_at_its_field(model):
     assert "contradicts" in str(caught.value)
 
 
+@pytest.mark.parametrize("field", ["met_ki67", "primary_mitoses"])
+@pytest.mark.parametrize("text", ["abc", "12%"])
+def test_text_in_a_count_field_is_a_problem_at_its_field(model, field, text):
+    # the grade derivation once read the count with float() before the validator ran:
+    # a ValueError traceback instead of the problem at the field
+    with pytest.raises(ValidationError) as caught:
+        estimate_patient(model, {**PATIENT, field: text}, model_version="v", synthetic=True)
+    assert [p.column for p in caught.value.problems] == [field]
+
+
 def test_age_outside_the_training_range_is_a_warning(model):
     result = estimate_patient(model, {**PATIENT, "age": 18.0}, model_version="v", synthetic=True)
     lo, hi = model.biopsy_model_.training_summary_["age_range"]

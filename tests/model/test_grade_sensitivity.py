@@ -208,3 +208,22 @@ def test_given_alive_the_chances_follow_bayes_rule(model):
         assert a.probability == pytest.approx(weights[a.grade] / sum(weights.values()) * kept,
                                               abs=1e-9)
     assert after.alternatives[1].probability < before.alternatives[1].probability  # G3
+
+
+def test_a_files_chances_given_alive_are_the_pages(model):
+    """``predict --alive-months`` (or an alive_months column) gives each patient the
+    chances the page gives them: updated by Bayes' rule (they once stayed those at the
+    biopsy while the estimates beside them were conditional)."""
+    rows = [PATIENT, {**PATIENT, "met_ki67": 18.0}, {**PATIENT, "met_mitoses": 19.0,
+                                                     "met_ki67": None}, PATIENT]
+    alive = np.array([24.0, 30.5, 12.0, np.nan])  # the last one at the biopsy
+    frame = pd.concat([validate_patient(r) for r in rows], ignore_index=True)
+    table = with_grade_sensitivity(model, frame, model.predict(frame).table, alive)
+    for i, months in enumerate(alive):
+        one = estimate_patient(model, {**rows[i], "alive_months": None if np.isnan(months)
+                                       else months}, model_version="v", synthetic=True)
+        (site,) = one.grade_sensitivity.sites
+        for a in site.alternatives:
+            assert table.loc[i, f"p_met_{a.grade}"] == pytest.approx(a.probability, abs=1e-12)
+    assert table.loc[0, "p_met_G3"] < table.loc[3, "p_met_G3"]  # alive: G3 less likely
+    assert table.loc[3, "p_met_G3"] == pytest.approx(beta.sf(0.2, 95.5, 405.5), abs=1e-12)

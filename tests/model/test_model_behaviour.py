@@ -12,7 +12,7 @@ from model_sim import fitted_pair, reference_like_patient, simulate_cohort
 from risk.errors import ModelError
 from risk.model import BiopsyRiskModel, CoxModel, NotFittedError
 from risk.model.features import HASH_FROM, candidate_columns, encode, reference_patient
-from risk.model.prediction import TABLE_COLUMNS
+from risk.model.prediction import MONTHS, TABLE_COLUMNS, Predictions
 
 
 @pytest.fixture(scope="module")
@@ -413,3 +413,9 @@ def test_one_settings_rule_everywhere(name, value):
     for good in ({"penalizer": "auto"}, {"penalizer": 0}, {"seed": 7}, {"cv_folds": 5}):
         key, ok = next(iter(good.items()))
         assert check_setting(key, ok) == ok
+
+
+def test_predictions_without_curves_or_a_source_are_refused_when_built():
+    # once built, and failed only at .curves with "'NoneType' object has no attribute"
+    with pytest.raises(ValueError, match="source"):
+        Predictions(MONTHS, pd.DataFrame(columns=TABLE_COLUMNS), pd.DataFrame())

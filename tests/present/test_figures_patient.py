@@ -108,3 +108,31 @@ def test_a_model_not_trained_on_synthetic_data_draws_no_synthetic_note():
                                       before.expected)):
         assert not has_synthetic_note(fig)
         assert not any("synthetic" in (a.text or "").lower() for a in fig.layout.annotations)
+
+
+@pytest.mark.parametrize("alive", [24.0, 30.5])
+def test_a_conditional_curve_greys_the_months_already_survived(alive):
+    months = MONTHS
+    survival = np.where(months <= alive, 1.0, np.exp(-(months - alive) / 80))
+    fig = figures.survival_curve(months, survival, survival * 0.9, np.minimum(survival * 1.1, 1),
+                                 alive_months=alive)
+    survived = trace(fig, figures.ALREADY_SURVIVED)
+    assert survived.line.dash == "dash" and survived.line.color != trace(fig, "This").line.color
+    assert survived.x[0] == 0 and survived.x[-1] == alive and set(survived.y[:-1]) == {1.0}
+    line = trace(fig, "This patient")
+    # the two meet at alive_months (the grid read linearly there): no gap, no overlap
+    assert line.x[0] == alive and line.y[0] == survived.y[-1] == pytest.approx(1.0, abs=0.01)
+    assert (np.asarray(line.x[1:]) > alive).all()
+    np.testing.assert_allclose(line.y[1:], np.exp(-(np.asarray(line.x[1:]) - alive) / 80))
+    assert min(trace(fig, "95% interval").x) == alive  # no band over the past
+    (rect,) = fig.layout.shapes
+    assert (rect.x0, rect.x1) == (0, alive) and rect.layer == "below"
+    assert figures.ALREADY_SURVIVED in [a.text for a in fig.layout.annotations]
+    assert all(m > alive for m in [t for t in fig.data if t.mode == "markers+text"][0].x)
+
+
+def test_a_curve_at_the_biopsy_has_no_survived_stretch():
+    est = make_estimate().estimate
+    fig = figures.survival_curve(est.months, est.survival, est.lower, est.upper)
+    assert not fig.layout.shapes
+    assert not [t for t in fig.data if (t.name or "").startswith(figures.ALREADY_SURVIVED)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ def test_save_then_read_gives_the_same_parameters_and_card(registry):
     assert stored_card.notes == "first"
     assert stored_card.version == version
     assert stored_card.kind == "trained" and stored_card.parent is None
-    assert set(os.listdir(registry.root / version)) == {"model.json", "card.json",
+    assert set(os.listdir(registry.root / version)) == {"model.json", "card.json", "manifest.sig",
                                                         "manifest.json"}
 
 
@@ -107,8 +108,10 @@ def test_one_changed_byte_is_refused_naming_the_file(registry, file_name):
     assert "modified" in registry.list_versions()[0].status
 
 
-def test_a_manifest_edited_to_match_a_modified_model_is_refused_when_active(registry):
-    """Re-hashing a modified model.json into manifest.json is caught by the pointer."""
+def test_a_manifest_edited_to_match_a_modified_model_is_refused(registry):
+    """Re-hashing a modified model.json into manifest.json breaks the signature. Signing
+    it again is a trust decision (the release manager's, after a file was added): made
+    with a trusted key, the version loads and the pointer records the new manifest."""
     version = registry.save(PARAMS, card(), version="v1", activate=True)
     folder = registry.root / version
     changed = reg.canonical_json({**PARAMS, "coef": {"age": 9.0, "met_grade_G3": 0.0}})
@@ -116,8 +119,22 @@ def test_a_manifest_edited_to_match_a_modified_model_is_refused_when_active(regi
     manifest = json.loads((folder / "manifest.json").read_bytes())
     manifest["files"]["model.json"] = reg.sha256(changed)
     (folder / "manifest.json").write_bytes(reg.canonical_json(manifest))
-    with pytest.raises(RegistryError, match="manifest.json differs"):
+    with pytest.raises(RegistryError, match="signature .* does not match its manifest"):
         registry.read(version)
+    assert registry.sign(version, registry.keys.site_signer())
+    assert registry.read(version)[0]["coef"]["age"] == 9.0
+    assert registry.history()[-1]["action"] == "sign"
+
+
+def test_another_signed_folder_put_in_place_of_the_active_one_is_refused(registry, tmp_path):
+    """Signed and intact, but not the version that was activated: the pointer tells."""
+    registry.save(PARAMS, card(), version="v1", activate=True)
+    other = reg.Registry(tmp_path / "elsewhere")
+    other.save({**PARAMS, "labels": ["other"]}, card(), version="v1")
+    shutil.rmtree(registry.root / "v1")
+    shutil.copytree(other.root / "v1", registry.root / "v1")
+    with pytest.raises(RegistryError, match="manifest.json differs from the one recorded"):
+        registry.read("v1")
 
 
 @pytest.mark.parametrize("damage", ["delete-entry", "bad-json", "other-version", "delete"])

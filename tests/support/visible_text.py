@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 #: Words that stay as they are in Chinese text: names, abbreviations, units, codes.
 KEPT_WORDS = {
-    "GEP", "NET", "NEC", "MDT", "WHO", "Ki", "ECOG", "SSTR", "CT", "PDF", "CSV", "Cox", "Kaplan",
+    "GEP", "NET", "NEC", "MDT", "WHO", "Ki", "ECOG", "SSTR", "CT", "PDF", "CSV", "Cox", "Kaplan", "FHIR", "Bundle", "Observation", "Observations", "Patient", "RiskAssessment", "LOINC", "bundle",
     "Meier", "CI", "PFS", "OS", "exp", "log", "rank", "Clopper", "Pearson", "Poisson",
     "Garwood", "Jeffreys", "Beta", "Gamma", "Bayes", "AUC", "Harrell", "Uno", "Brier",
     "ICI", "NRI", "Sankey", "mm", "English", "Language", "Ying", "World", "Radiol", "et",

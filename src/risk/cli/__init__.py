@@ -21,6 +21,7 @@ COMMANDS = {
     "evaluate": "evaluate",
     "recalibrate": "recalibrate",
     "pool": "pool",
+    "keys": "keys",
 }
 
 EXIT_OK = 0

@@ -30,9 +30,24 @@ def column_pairs(text: str) -> dict[str, str]:
     return pairs
 
 
+SHEET_HELP = ("the sheet of an Excel workbook (.xlsx) to read (default: its first "
+              "worksheet)")
+
+
 def add_columns_option(parser: argparse.ArgumentParser) -> None:
+    """``--columns`` and ``--sheet``: how the file's table is found and matched."""
     parser.add_argument("--columns", metavar="OURS=YOURS,...", type=column_pairs,
                         action="append", default=[], help=HELP_TEXT)
+    add_sheet_option(parser)
+    parser.add_argument("--redcap-dictionary", metavar="FILE", default=None,
+                        help="the file is a REDCap raw export: read its fields and choice "
+                             "codes with this data dictionary (CSV from REDCap's Project "
+                             "Setup); the matching is printed for you to check, and "
+                             "--columns pairs override it")
+
+
+def add_sheet_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sheet", metavar="NAME", default=None, help=SHEET_HELP)
 
 
 def merged(pairs: list[dict[str, str]]) -> dict[str, str]:
@@ -43,23 +58,55 @@ def merged(pairs: list[dict[str, str]]) -> dict[str, str]:
     return out
 
 
-def read_cohort(source, purpose: str, columns: dict[str, str] | None = None):
-    """Read, match (``columns``: ours -> the file's) and validate a cohort file.
+def read_cohort(source, purpose: str, columns: dict[str, str] | None = None,
+                sheet: str | None = None, redcap_dictionary=None):
+    """Read (a CSV, or ``sheet`` of a workbook), match (``columns``: ours -> the file's;
+    a REDCap export's fields and codes with its ``redcap_dictionary``, printed for review)
+    and validate a cohort file.
 
     Returns a :class:`risk.data.validation.CohortResult`; raises ValidationError with every
     problem, and a hint naming the matching to try when required columns are missing.
     """
-    from risk.data import apply_column_mapping, read_csv_text, validate_cohort
+    from risk.data import read_cells, validate_cohort
     from risk.errors import ValidationError
 
-    raw = read_csv_text(source)
+    raw = read_cells(source, sheet)
+    matched = _with_redcap(raw, purpose, columns or {}, redcap_dictionary)
     try:
-        return validate_cohort(apply_column_mapping(raw, columns or {}), purpose=purpose)
+        return validate_cohort(matched, purpose=purpose)
     except ValidationError as exc:
         hint = matching_hint(list(raw.columns), purpose, exc, columns or {})
         if not hint:
             raise
         raise ValidationError(exc.problems, summary=f"{exc.summary}; {hint}") from None
+
+
+def _with_redcap(raw, purpose: str, columns: dict[str, str], dictionary):
+    """The text cells matched by ``columns`` and, when given, the REDCap preset (its
+    lines printed; a column named in ``columns`` is the user's choice, codes and all)."""
+    from dataclasses import replace
+
+    from risk.data import (
+        apply_column_mapping,
+        apply_preset,
+        read_cells,
+        read_dictionary,
+        redcap_preset,
+    )
+
+    if dictionary is None:
+        return apply_column_mapping(raw, columns)
+    preset = redcap_preset(list(raw.columns), read_dictionary(read_cells(dictionary)),
+                           purpose)
+    preset = replace(preset, mapping={**{k: v for k, v in preset.mapping.items()
+                                         if k not in columns}, **columns},
+                     codes={k: v for k, v in preset.codes.items() if k not in columns})
+    print("REDCap fields matched to the data dictionary (check them):")
+    for line in preset.lines():
+        print(f"  {line}")
+    for ours, lost in preset.unmatched_choices.items():
+        print(f"  note: {ours}: choices matching none of ours: {', '.join(lost)}")
+    return apply_preset(raw, preset)
 
 
 def matching_hint(headers: list[str], purpose: str, exc, columns: dict[str, str]) -> str:

@@ -6,7 +6,9 @@ outcomes (os_months, death) are required in every row. The model (the active ver
 happened: discrimination (Harrell's and Uno's C, time-dependent AUC), accuracy (Brier
 scores), calibration at 36 and 60 months, a decision curve, what the liver biopsy adds
 over the primary-only comparator, proportional-hazards checks, subgroups and Harrell's
-bootstrap optimism correction.
+bootstrap optimism correction; when the model has a progression-free survival model and
+the file has pfs_months and progression, the PFS model's discrimination, Brier scores and
+calibration too.
 
 It writes DIR/report.json (every number) and DIR/report.html (one self-contained page
 with the charts; it opens offline). On the training cohort it is an internal validation;
@@ -61,7 +63,7 @@ def worker_count(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="FILE", required=True,
-                        help="cohort CSV with outcomes (os_months, death)")
+                        help="cohort file (CSV, or an Excel workbook .xlsx) with outcomes (os_months, death)")
     parser.add_argument("--out", metavar="DIR", default=None,
                         help="folder for report.json and report.html (created if needed)")
     parser.add_argument("--summary-out", metavar="FILE", default=None,
@@ -107,17 +109,20 @@ def _output_folder(out_arg: str):
     return out
 
 
-def _write_report(out, report, version: str) -> None:
+def _write_report(out, report, loaded) -> None:
     import json
 
     from risk.errors import RiskError
-    from risk.present import render_report_html
+    from risk.present import build_checklists, checklists_html, render_report_html
 
+    version = loaded.version
+    checklists = checklists_html(build_checklists(loaded.card, loaded.synthetic))
     try:
         (out / "report.json").write_text(
             json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         (out / "report.html").write_text(
-            render_report_html(report, title=f"Validation of model {version}"),
+            render_report_html(report, title=f"Validation of model {version}",
+                               checklists=checklists),
             encoding="utf-8")
     except OSError as exc:
         raise RiskError(f"cannot write the report in {out}: {exc.strerror or exc}") from None
@@ -127,6 +132,12 @@ def _write_report(out, report, version: str) -> None:
         else ""
     print(f"Harrell's C {served.harrell_c:.3f}{interval}; comparator "
           f"{comparator.harrell_c:.3f}")
+    if report.pfs is not None:
+        pfs = report.pfs.served
+        lo, hi = pfs.harrell_c_lower, pfs.harrell_c_upper
+        print(f"progression-free survival: Harrell's C {pfs.harrell_c:.3f}"
+              + (f" (95% CI {lo:.3f}-{hi:.3f})" if lo is not None and hi is not None else "")
+              + f" on {report.pfs.n} patients, {report.pfs.events} PFS events")
     for note in report.notes:
         print(f"note: {note}")
     print(f"wrote {out / 'report.json'} and {out / 'report.html'}")
@@ -172,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
     registry = Registry(args.model_dir)
     loaded = registry.load(args.model)  # fails fast, before the file
     raw_bytes = read_source_bytes(args.data)
-    result = read_cohort(raw_bytes, "training", merged(args.columns))
+    result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet,
+                         args.redcap_dictionary)
     for note in result.notes:
         print(f"note: {note}")
     out = _output_folder(args.out) if args.out else None
@@ -192,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
     report.model_version = loaded.version
     report.source = source
     if out is not None:
-        _write_report(out, report, loaded.version)
+        _write_report(out, report, loaded)
     if args.summary_out:
         _write_summary(args, registry, loaded.version, result.frame, report)
     return 0

@@ -6,9 +6,20 @@
   python -m risk models activate VERSION     serve VERSION from now on (verified first)
   python -m risk models rollback             serve the version that was active before
   python -m risk models history              every activation and rollback, with times
+  python -m risk models testpack VERSION --out pack.csv
+                                             write VERSION's reference test pack (>= 1,000
+                                             patients and the outputs expected for them)
+  python -m risk models testpack VERSION --store
+                                             compute and store the pack of a version saved
+                                             before packs existed (listed in its manifest)
+  python -m risk models verify VERSION [--pack pack.csv]
+                                             re-compute the pack here: exit 0 when every
+                                             output agrees, 2 listing the first differences
 
 Versions are never changed or deleted by these commands. A version whose files were
-modified is listed with the reason and can be neither loaded nor activated.
+modified, that is not signed, or is signed by a key not trusted here (see 'python -m risk
+keys list') is listed with the reason and can be neither loaded nor activated. A damaged
+'active' pointer does not stop 'list' (no version is marked active then).
 """
 
 from __future__ import annotations
@@ -16,13 +27,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from risk.evaluation import EvaluationReport
     from risk.registry import CardMetrics
 
-HELP = "list, show, activate or roll back the saved model versions"
+HELP = "list, show, activate or roll back the saved model versions; their test packs"
 
 
 def model_dir_path(text: str) -> str:
@@ -63,7 +75,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "'python -m risk models history'). Nothing is deleted; run it again to go back "
         "further.")
     history = actions.add_parser("history", help="every activation and rollback, with times")
-    for sub in (listing, show, activate, rollback, history):
+    testpack = actions.add_parser(
+        "testpack", help="write a version's reference test pack, or store a missing one",
+        description="Every version saved since test packs exist holds testpack.csv: at "
+        "least 1,000 reference patients spanning every input level and edge, with the "
+        "outputs computed when the version was saved (survival at each horizon with 95%% "
+        "intervals, median, risk group, the model of the pair used, flags, grade "
+        "sensitivity, PFS). --out writes it; --store computes and stores it for a version "
+        "saved before packs existed (e.g. the shipped synthetic-v1).")
+    testpack.add_argument("version", metavar="VERSION")
+    where = testpack.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", metavar="FILE", help="write the stored pack to FILE")
+    where.add_argument("--store", action="store_true",
+                       help="compute the pack and add it to VERSION's folder and manifest, "
+                            "which is signed again (--key, default the site's key)")
+    testpack.add_argument("--key", metavar="PEM", type=Path, default=None,
+                          help="with --store: the private key that signs the new manifest "
+                               "(e.g. the release key for the shipped version)")
+    verify = actions.add_parser(
+        "verify", help="re-compute a version's reference test pack on this installation",
+        description="Predict the reference test pack's patients with VERSION on this "
+        "installation and compare every output with the pack: survival and months to "
+        "1e-9 (relative above 1), risk groups, the model used, flags exactly. Exit 0 when "
+        "all agree; else the first differing patients and fields are listed and the exit "
+        "code is 2.")
+    verify.add_argument("version", metavar="VERSION")
+    verify.add_argument("--pack", metavar="FILE", default=None,
+                        help="a pack file to check instead of the one stored with VERSION")
+    for sub in (listing, show, activate, rollback, history, testpack, verify):
         add_model_dir(sub, default=argparse.SUPPRESS)  # before or after ACTION
 
 
@@ -78,14 +117,16 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({**shown, "card": shown["card"].to_dict()}, indent=1, sort_keys=True)
               if args.json else format_card(shown))
     elif args.action == "activate":
-        previous = registry.active_version()
+        previous = registry.active_version(tolerate_damage=True)
         registry.activate(args.version)
         print(f"active model: {args.version} (it already was)" if previous == args.version
               else f"active model: {args.version} (was {previous or 'none'})")
     elif args.action == "rollback":
-        previous = registry.active_version()
+        previous = registry.active_version(tolerate_damage=True)
         version = registry.rollback()
         print(f"active model: {version} (rolled back from {previous})")
+    elif args.action in ("testpack", "verify"):
+        return _testpack(registry, args)
     elif args.action == "history":
         if not registry.history():
             print(f"no model version has been activated in {registry.root} yet")
@@ -95,14 +136,64 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _testpack(registry, args: argparse.Namespace) -> int:
+    import time
+
+    from risk.errors import RiskError
+    from risk.registry import stored_pack, verify_version
+
+    if args.action == "testpack" and args.store:
+        from risk.cli.keys import site_signer
+        from risk.registry import load_signer
+
+        signer = load_signer(args.key) if args.key else site_signer(registry)
+        digest = registry.add_reference_pack(args.version, signer)
+        print(f"stored the reference test pack of {args.version} (sha256 {digest}), listed "
+              f"it in its manifest and signed that with key {signer.key_id}")
+        return 0
+    if getattr(args, "key", None):
+        raise RiskError("--key signs the manifest of --store only")
+    if args.action == "testpack":
+        data = stored_pack(registry, args.version)
+        try:
+            with open(args.out, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise RiskError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        print(f"wrote the reference test pack of {args.version} to {args.out}")
+        return 0
+    pack = None
+    if args.pack:
+        try:
+            with open(args.pack, "rb") as handle:
+                pack = handle.read()
+        except OSError as exc:
+            raise RiskError(f"cannot read {args.pack}: {exc.strerror or exc}") from None
+    start = time.perf_counter()
+    check = verify_version(registry, args.version, pack)
+    took = time.perf_counter() - start
+    if check.passed:
+        print(f"verified model version {args.version} on this installation: "
+              f"{check.summary()} in {took:.2f} s")
+        return 0
+    print(f"model version {args.version} is NOT reproduced on this installation: "
+          f"{check.patients - check.agreeing:,} of {check.patients:,} reference patients "
+          f"differ ({check.differing_fields:,} fields); the first:")
+    for difference in check.differences:
+        print(f"  {difference}")
+    return 2
+
+
 def format_list(registry) -> str:
     rows = registry.list_versions()
     if not rows:
         return f"no model versions in {registry.root}"
-    header = ("", "version", "created (UTC)", "kind", "parent", "patients", "events", "status")
+    header = ("", "version", "created (UTC)", "kind", "parent", "patients", "events",
+              "signed by", "status")
     table = [header] + [
         ("*" if r.active else "", r.version, r.created_utc or "-", r.kind or "-",
-         r.parent or "-", _count(r.patients), _count(r.events), r.status) for r in rows]
+         r.parent or "-", _count(r.patients), _count(r.events), r.signed_by or "-",
+         r.status) for r in rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header) - 1)]
     lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=False)) +
              "  " + row[-1] for row in table]

@@ -35,12 +35,27 @@ true, and for that grade (primary or met) and each grade G1-G3 the interval allo
   of the uncertain one); likewise p_primary_G1 ... surv_60_if_primary_G3_upper.
   These are blank where the grade is not in doubt or the interval does not allow it.
 
-Large files are read and scored in chunks, so memory stays flat.
+Large files are read and scored in chunks, so memory stays flat. An Excel workbook
+(--input cohort.xlsx, its first worksheet or --sheet NAME) is read whole (at most 50 MB),
+then scored in chunks; its problems name the sheet, the Excel row and the column letter.
+With --output predictions.xlsx the same cells are written as an Excel workbook (numbers
+as numbers, formula-like text neutralised as in the CSV).
+
+FHIR R4: --fhir-out bundle.json also writes a Bundle (type collection) with, per patient
+in the input's order, a Patient (gender and an age extension only: no name, identifier,
+date of birth or study code; ids p1, p2, ...), the inputs entered as Observations (Ki-67
+as LOINC 29593-1, a WHO grade as LOINC 33732-9 with the grade as a local code, ECOG as
+LOINC 89247-1, the others as local codes; the tumour in bodySite) and a RiskAssessment:
+one prediction per horizon (probabilityDecimal = survival, the 95% interval in an
+extension), basis = those resources, method = the model version and the sha256 of its
+model.json, and a note when the model rests on synthetic data. At most 10,000 patients.
 
 Examples
   python -m risk predict --input patients.csv --output predictions.csv
   python -m risk predict --input patients.csv --output out.csv --model synthetic-v1
   python -m risk predict --input patients.csv --output out.csv --alive-months 24
+  python -m risk predict --input cohort.xlsx --sheet Patients --output predictions.xlsx
+  python -m risk predict --input patients.csv --output out.csv --fhir-out bundle.json
 """
 
 from __future__ import annotations
@@ -48,6 +63,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from risk.cli.columns import add_sheet_option
 from risk.cli.models import add_model_dir
 from risk.schema import CHUNK_ROWS
 
@@ -80,9 +96,12 @@ def months_alive(text: str) -> float:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", metavar="FILE", required=True,
-                        help="cohort CSV of the patients to score")
+                        help="cohort file of the patients to score: CSV, or an Excel "
+                             "workbook (.xlsx)")
+    add_sheet_option(parser)
     parser.add_argument("--output", metavar="FILE", required=True,
-                        help="where to write the predictions CSV (replaced if it exists)")
+                        help="where to write the predictions: a CSV, or an Excel "
+                             "workbook when the name ends in .xlsx (replaced if it exists)")
     add_model_dir(parser)
     parser.add_argument("--model", metavar="VERSION", default=None,
                         help="the model version to use (default: the active one; see "
@@ -90,6 +109,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alive-months", type=months_alive, default=None, metavar="N",
                         help="estimates conditional on being alive N months after the "
                              "biopsy (a filled alive_months cell of the input wins)")
+    parser.add_argument("--fhir-out", metavar="FILE", default=None,
+                        help="also write the estimates as a FHIR R4 Bundle (JSON; at most "
+                             "10,000 patients)")
     parser.add_argument("--chunk-rows", type=positive_int, default=CHUNK_ROWS,
                         metavar="N", help=f"patients scored at a time (default {CHUNK_ROWS:,})")
     parser.add_argument("--jobs", type=positive_int, default=None, metavar="N",
@@ -103,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     from risk.registry import Registry
 
     if os.path.isdir(args.input):
-        raise RiskError(f"--input {args.input} is a folder: give the CSV file")
+        raise RiskError(f"--input {args.input} is a folder: give the cohort file")
     if not os.path.isfile(args.input):
         raise RiskError(f"input file not found: {args.input}")
     if os.path.abspath(args.input) == os.path.abspath(args.output):
@@ -112,11 +134,18 @@ def run(args: argparse.Namespace) -> int:
     if not os.path.isdir(out_dir):
         raise RiskError(f"the folder of --output does not exist: {out_dir}")
 
-    loaded = Registry(args.model_dir).load(args.model)
+    fhir_out = getattr(args, "fhir_out", None)
+    if fhir_out and os.path.abspath(fhir_out) in (os.path.abspath(args.input),
+                                                  os.path.abspath(args.output)):
+        raise RiskError("--fhir-out must be a different file from --input and --output")
+    if fhir_out and not os.path.isdir(os.path.dirname(os.path.abspath(fhir_out))):
+        raise RiskError(f"the folder of --fhir-out does not exist: {fhir_out}")
+    store = Registry(args.model_dir)
+    loaded = store.load(args.model)
     try:
         summary = score_file(loaded.model, loaded.version, args.input, args.output,
                              chunk_rows=args.chunk_rows, jobs=args.jobs,
-                             alive_months=args.alive_months)
+                             alive_months=args.alive_months, sheet=args.sheet)
     except OSError as exc:  # unreadable input, full disk, no permission to write
         reading = exc.filename and os.path.abspath(exc.filename) == os.path.abspath(args.input)
         raise RiskError(f"cannot {'read' if reading else 'write'} "
@@ -124,7 +153,22 @@ def run(args: argparse.Namespace) -> int:
                         f"{exc.strerror or exc}") from None
     for note in summary.notes:
         print(f"note: {note}")
+    if fhir_out:
+        _write_fhir(args, store, loaded, fhir_out)
     used = ", ".join(f"{n} with the {name} model" for name, n in sorted(summary.by_model.items()))
     print(f"wrote {summary.patients} predictions ({used}) with model version "
           f"{loaded.version} to {args.output}")
     return 0
+
+
+def _write_fhir(args: argparse.Namespace, store, loaded, fhir_out: str) -> None:
+    from risk.errors import RiskError
+    from risk.fhir import model_identity, write_file_bundle
+
+    try:
+        n = write_file_bundle(args.input, args.output, fhir_out,
+                              model_identity(store, loaded.version, loaded.synthetic),
+                              alive_months=args.alive_months, sheet=args.sheet)
+    except OSError as exc:
+        raise RiskError(f"cannot write {fhir_out}: {exc.strerror or exc}") from None
+    print(f"wrote the FHIR R4 bundle of {n} patients to {fhir_out}")

@@ -13,7 +13,8 @@ outcomes (os_months, death) are required in every row, and a file where every pa
 is censored is refused. The result is saved as a NEW version whose model card names the
 version it was recalibrated from (its parent), your file's sha256 and counts (never its
 rows), and the observed vs predicted survival before and after. The parent is not
-changed. The new version id is printed on the last line.
+changed. The new version is signed with this site's key (made on the first save, and
+said so; see `python -m risk keys`); its id is printed on the last line.
 
 Examples
   python -m risk recalibrate --data my_centre.csv
@@ -37,7 +38,7 @@ HELP = "update a saved model's baseline survival (and slope) on your cohort, as 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="FILE", required=True,
-                        help="your cohort CSV with outcomes (os_months, death) in every row; "
+                        help="your cohort file (CSV or .xlsx) with outcomes (os_months, death) in every row; "
                              "see data/synthetic/README.md for the columns")
     add_columns_option(parser)
     parser.add_argument("--model", metavar="VERSION", default=None,
@@ -58,6 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risk.cli.columns import read_cohort
+    from risk.cli.keys import site_signer
     from risk.data import read_source_bytes
     from risk.model import recalibrate, recalibration_card
     from risk.registry import Registry, check_version_name, data_fingerprint
@@ -67,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         check_version_name(args.version)
     parent = registry.load(args.model)  # verified; fails before reading the file
     raw_bytes = read_source_bytes(args.data)
-    cohort = read_cohort(raw_bytes, "training", merged(args.columns))
+    cohort = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet,
+                         args.redcap_dictionary)
     for note in cohort.notes:
         print(f"note: {note}")
     print(f"recalibrating model {parent.version} on {cohort.n_patients} patients, "
@@ -82,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
         card = card.model_copy(update={
             "settings": {**card.settings, "column_mapping": merged(args.columns)}})
     version = registry.save(result.model.to_dict(), card, version=args.version,
-                            activate=args.activate)
+                            activate=args.activate,
+                            signer=site_signer(registry))
     print(f"saved model version {version} (recalibrated from {parent.version}) in "
           f"{registry.root}" + (" (active)" if args.activate else
                                 f"; serve it with: python -m risk models activate {version}"))

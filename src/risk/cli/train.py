@@ -5,10 +5,12 @@ outcomes (os_months, death) are required in every row. Two Cox models are fitted
 biopsy-informed model (patients with a liver-biopsy grade) and the comparator that knows
 only what is known before the biopsy (all patients). The new version is saved with its
 model card (intended use, the training file's sha256 and counts - never its rows -
-settings, library versions) and its id is printed on the last line.
+settings, library versions), signed with this site's key (made on the first save, and
+said so; see `python -m risk keys`), and its id is printed on the last line.
 
 Examples
   python -m risk train --data cohort.csv
+  python -m risk train --data cohort.xlsx --sheet Patients
   python -m risk train --data cohort.csv --activate --version centre-a-2026
   python -m risk train --data cohort.csv --penalizer 0.1 --seed 7
   python -m risk train --data cohort.csv --evaluate 200   # store a validation report
@@ -45,7 +47,7 @@ def penalizer_value(text: str):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="FILE", required=True,
-                        help="cohort CSV with outcomes (os_months, death); see "
+                        help="cohort file (CSV, or an Excel workbook .xlsx) with outcomes (os_months, death); see "
                              "data/synthetic/README.md for the columns")
     add_columns_option(parser)
     add_model_dir(parser)
@@ -77,6 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risk.cli.columns import read_cohort
+    from risk.cli.keys import site_signer
     from risk.data import read_source_bytes
     from risk.errors import RegistryError
     from risk.model import TrainingSettings, candidate_card, fit_models, train_and_evaluate
@@ -94,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
                             "another --version")
 
     raw_bytes = read_source_bytes(args.data)
-    result = read_cohort(raw_bytes, "training", merged(args.columns))
+    result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet,
+                         args.redcap_dictionary)
     for note in result.notes:
         print(f"note: {note}")
     settings = TrainingSettings(penalizer=args.penalizer, bootstrap=args.evaluate,
@@ -109,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
                                    data_fingerprint(result.frame, raw_bytes),
                                    progress=_progress, column_mapping=merged(args.columns))
     version = registry.save(candidate.model.to_dict(), candidate_card(candidate, args.notes),
-                            version=args.version, activate=args.activate)
+                            version=args.version, activate=args.activate,
+                            signer=site_signer(registry))
     print(f"saved model version {version} in {registry.root}"
           + (" (active)" if args.activate else
              f"; serve it with: python -m risk models activate {version}"))

@@ -12,6 +12,7 @@ holds each of ours (train, evaluate and recalibrate take the same option).
 
 Examples
   python -m risk validate --data cohort.csv --purpose training
+  python -m risk validate --data cohort.xlsx --sheet Patients --purpose training
   python -m risk validate --data export.csv --purpose training --columns age=Age_years
 """
 
@@ -26,7 +27,7 @@ HELP = "check a cohort CSV against the data dictionary and list every problem"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--data", required=True, metavar="FILE", help="the cohort CSV file")
+    parser.add_argument("--data", required=True, metavar="FILE", help="the cohort file: CSV, or an Excel workbook (.xlsx; --sheet NAME)")
     parser.add_argument("--purpose", choices=("cohort", "training", "prediction"),
                         default="cohort",
                         help="what the file is for (default: cohort); training needs "
@@ -61,7 +62,8 @@ def run(args) -> int:
     from risk.errors import ValidationError
 
     try:
-        result = read_cohort(args.data, args.purpose, merged(args.columns))
+        result = read_cohort(args.data, args.purpose, merged(args.columns), args.sheet,
+                         args.redcap_dictionary)
     except ValidationError as exc:
         print(f"error: {args.data}: {exc.summary}", file=sys.stderr)
         for problem in exc.problems:

@@ -14,6 +14,7 @@ deaths, or a fit that fails gives a message or a note instead.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,8 +132,9 @@ def design(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(columns, index=frame.index), terms
 
 
-def _ordered_levels(name: str, present) -> list:
-    order = {"ecog": ("0", "1", "2+")}.get(name) or schema.column(name).categories
+def _ordered_levels(name: str, present: Collection[str | int]) -> list[str | int]:
+    order: tuple[str | int, ...] = ({"ecog": ("0", "1", "2+")}.get(name)
+                                    or schema.column(name).categories)
     order = (0, 1) if schema.column(name).kind == "flag" else order
     known = [c for c in order if c in set(present)]
     return known + [c for c in present if c not in known]

@@ -15,12 +15,18 @@ predictors are not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from risk.model.prediction import RISK_GROUPS, risk_groups
 from risk.schema import label
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from risk.model.pair import BiopsyRiskModel
 
 #: The horizon of the risk groups (their cut-points are 5-year survival tertiles).
 RISK_HORIZON_MONTHS = 60
@@ -46,12 +52,14 @@ class CohortRisk:
         """The risk group of each patient, named for a grouping (ordered categorical)."""
         return self.table["risk_group"].rename(RISK_GROUP_TITLE)
 
-    def risk_percent(self) -> np.ndarray:
+    def risk_percent(self) -> NDArray[np.float64]:
         """Predicted 5-year risk of death in % (the histogram's scores)."""
-        return 100.0 * self.table["risk_60"].to_numpy(dtype=float)
+        percent: NDArray[np.float64] = 100.0 * self.table["risk_60"].to_numpy(dtype=float)
+        return percent
 
 
-def served_survival_at_60(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def served_survival_at_60(model: BiopsyRiskModel, frame: pd.DataFrame
+                          ) -> tuple[NDArray[np.float64], NDArray[np.object_]]:
     """(5-year survival, model used) of each patient under the served pair ``model``.
 
     The biopsy model serves patients with a liver-biopsy grade, the primary-only
@@ -69,7 +77,7 @@ def served_survival_at_60(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.nd
     return survival, used
 
 
-def cohort_risk(model, frame: pd.DataFrame) -> CohortRisk:
+def cohort_risk(model: BiopsyRiskModel, frame: pd.DataFrame) -> CohortRisk:
     """5-year survival and risk group of every patient under the served ``model``.
 
     Parameters

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from risk import schema
 from risk.schema import GRADE_CHANGES, GRADES, NOT_ASSESSED
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 #: The code a filter accepts for "grade not assessed" (``None`` works too).
 NOT_ASSESSED_CODE = "not_assessed"
@@ -73,26 +77,28 @@ def filter_cohort(frame: pd.DataFrame, sites: Sequence[str] | None = None,
     return frame.loc[keep]
 
 
-def _check_codes(name: str, values: Sequence, allowed: Sequence) -> None:
+def _check_codes(name: str, values: Sequence[str | None], allowed: Sequence[str | None]
+                 ) -> None:
     unknown = [v for v in values if v not in allowed]
     if unknown:
         raise ValueError(f"{name}: unknown code(s) {unknown!r}; allowed: {list(allowed)!r}")
 
 
-def _isin(frame: pd.DataFrame, name: str, values: Sequence[str] | None) -> np.ndarray:
+def _isin(frame: pd.DataFrame, name: str, values: Sequence[str] | None) -> NDArray[np.bool_]:
     if values is None:
         return np.ones(len(frame), dtype=bool)
     _check_codes(name, values, schema.column(name).categories)
-    return frame[name].isin(list(values)).to_numpy()
+    keep: NDArray[np.bool_] = frame[name].isin(list(values)).to_numpy()
+    return keep
 
 
 def _grade_isin(frame: pd.DataFrame, name: str, values: Sequence[str | None] | None
-                ) -> np.ndarray:
+                ) -> NDArray[np.bool_]:
     if values is None:
         return np.ones(len(frame), dtype=bool)
     _check_codes(name, values, (*GRADES, NOT_ASSESSED_CODE, None))
     column = frame[name]
-    keep = column.isin([v for v in values if v in GRADES]).to_numpy()
+    keep: NDArray[np.bool_] = column.isin([v for v in values if v in GRADES]).to_numpy()
     if None in values or NOT_ASSESSED_CODE in values:
         keep |= column.isna().to_numpy()
     return keep

@@ -11,8 +11,10 @@ lifelines counts them). The tests check all three.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,9 @@ from risk.cohort.summary import group_labels, grouping_title
 from risk.schema import NOT_ASSESSED
 from risk.stats.kaplan_meier import SurvivalCurve, kaplan_meier
 from risk.stats.outcome import pfs_outcome
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
 
 #: Months at which the number at risk is shown under the curves.
 AT_RISK_MONTHS = tuple(range(0, 121, 12))
@@ -42,7 +47,9 @@ class LogRankResult:
     without_expected_deaths: tuple[str, ...] = ()
 
 
-def _tables(durations: np.ndarray, events: np.ndarray, codes: np.ndarray, n_groups: int):
+def _tables(durations: NDArray[np.float64], events: NDArray[np.float64],
+            codes: NDArray[np.intp], n_groups: int
+            ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Per (unique time, group): number at risk and deaths; shape (times, groups)."""
     _, t_idx = np.unique(durations, return_inverse=True)
     n_times = int(t_idx.max()) + 1
@@ -51,7 +58,7 @@ def _tables(durations: np.ndarray, events: np.ndarray, codes: np.ndarray, n_grou
     removed = np.bincount(cell, minlength=size).reshape(n_times, n_groups)
     deaths = np.bincount(cell, weights=events, minlength=size).reshape(n_times, n_groups)
     at_risk = removed[::-1].cumsum(axis=0)[::-1]
-    return at_risk.astype(float), deaths
+    return at_risk.astype(float), deaths  # type: ignore[return-value]  # numpy: bincount with weights gives floats
 
 
 def _logrank_from_tables(at_risk: np.ndarray,
@@ -86,7 +93,7 @@ def _p_value(statistic: float, df: int) -> float:
     return float(stats.chi2.sf(statistic, df)) if df > 0 else float("nan")
 
 
-def holm(p_values) -> np.ndarray:
+def holm(p_values: ArrayLike) -> NDArray[np.float64]:
     """Holm's step-down adjustment (R's ``p.adjust(p, "holm")``: a NaN p-value, a pair
     without a test, stays NaN and is not counted among the tests)."""
     p = np.asarray(p_values, dtype=float)
@@ -99,7 +106,8 @@ def holm(p_values) -> np.ndarray:
     return out
 
 
-def logrank_test(durations, events, groups) -> LogRankResult:
+def logrank_test(durations: ArrayLike, events: ArrayLike, groups: pd.Series | ArrayLike
+                 ) -> LogRankResult:
     """Log-rank test of equal survival across ``groups`` (any labels, >= 2 distinct).
 
     With more than two groups, ``pairwise`` holds each pair's test with Holm-adjusted
@@ -122,7 +130,7 @@ def logrank_test(durations, events, groups) -> LogRankResult:
         raise ValueError("the log-rank test needs at least two groups")
     at_risk, deaths = _tables(durations, events, codes, len(names))
     statistic, df, tested = _logrank_from_tables(at_risk, deaths)
-    rows = []
+    rows: list[tuple[str, str, float, float]] = []
     if len(names) > 2:
         for a, b in combinations(range(len(names)), 2):
             s, pair_df, _ = _logrank_from_tables(at_risk[:, [a, b]], deaths[:, [a, b]])
@@ -179,7 +187,7 @@ def _outcome(frame: pd.DataFrame, outcome: str) -> tuple[pd.Series, np.ndarray, 
 
 
 def survival_by_group(frame: pd.DataFrame, by: str | pd.Series,
-                      at_risk_months=AT_RISK_MONTHS, alpha: float = 0.05,
+                      at_risk_months: Sequence[float] = AT_RISK_MONTHS, alpha: float = 0.05,
                       outcome: str = "os") -> SurvivalByGroup:
     """Kaplan-Meier by ``by`` (see :func:`risk.cohort.summary.group_labels`) on a canonical frame.
 

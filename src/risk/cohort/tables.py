@@ -10,6 +10,7 @@ missing values are counted in their own row but left out of the tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,14 @@ from scipy import stats
 from risk import schema
 from risk.cohort.summary import group_labels
 from risk.schema import NOT_ASSESSED, NOT_RECORDED
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+#: One row of Table 1 (variable, level, a cell per group, p-value, test) and one of its
+#: long form (variable, level, group, count, of, percent, median, q1, q3).
+_Row = tuple[str, str, dict[str, str], float, str]
+_LongRow = tuple[str, str, str, int, int, float, float, float, float]
 
 TABLE_ONE_CONTINUOUS = ("age", "primary_ki67", "met_ki67", "primary_mitoses", "met_mitoses")
 TABLE_ONE_CATEGORICAL = (
@@ -52,10 +61,13 @@ def _fmt(x: float) -> str:
     return f"{x:.1f}" if abs(x) < 100 else f"{x:.0f}"
 
 
-def _continuous_rows(values: np.ndarray, codes: np.ndarray, groups: list[str], name: str):
+def _continuous_rows(values: NDArray[np.float64], codes: NDArray[np.intp], groups: list[str],
+                     name: str) -> tuple[list[_Row], list[_LongRow]]:
     label = schema.column(name).label + (f" ({schema.column(name).unit})"
                                          if schema.column(name).unit else "")
-    long, cells, missing_cells = [], {}, {}
+    long: list[_LongRow] = []
+    cells: dict[str, str] = {}
+    missing_cells: dict[str, str] = {}
     any_missing = bool(np.isnan(values).any())
     for i, g in enumerate([*groups, ALL_PATIENTS]):
         v = values if g == ALL_PATIENTS else values[codes == i]
@@ -76,7 +88,7 @@ def _continuous_rows(values: np.ndarray, codes: np.ndarray, groups: list[str], n
     samples = [values[(codes == i) & ~np.isnan(values)] for i, g in enumerate(groups)
                if g != NOT_ASSESSED]
     p, test = _kruskal(samples)
-    rows = [(label, "median (IQR)", cells, p, test)]
+    rows: list[_Row] = [(label, "median (IQR)", cells, p, test)]
     if any_missing:
         rows.append((label, NOT_RECORDED, missing_cells, np.nan, ""))
     return rows, long
@@ -100,7 +112,8 @@ def _count_cell(k: int, n: int) -> str:
     return f"{k:,} ({_percent(k, n):.1f}%)" if n else NO_VALUE
 
 
-def _categorical_rows(series: pd.Series, codes: np.ndarray, groups: list[str], name: str):
+def _categorical_rows(series: pd.Series, codes: NDArray[np.intp], groups: list[str], name: str
+                      ) -> tuple[list[_Row], list[_LongRow]]:
     column = schema.column(name)
     levels = list((0, 1) if column.kind == "flag" else column.categories)
     if column.kind == "integer":
@@ -115,7 +128,8 @@ def _categorical_rows(series: pd.Series, codes: np.ndarray, groups: list[str], n
     keep = [j for j in range(k - 1) if counts[:, j].sum() > 0]
     if counts[:, -1].sum() > 0:
         keep.append(k - 1)
-    rows, long = [], []
+    rows: list[_Row] = []
+    long: list[_LongRow] = []
     for j in keep:
         level = schema.label(name, None if j == k - 1 else levels[j])
         cells = {g: _count_cell(int(counts[i, j]), int(sizes[i])) for i, g in enumerate(groups)}
@@ -192,7 +206,8 @@ def format_p_value(p: float) -> str:
 
 # --------------------------------------------------------------------------- biopsy safety
 
-def wilson_interval(successes, trials, confidence: float = 0.95):
+def wilson_interval(successes: ArrayLike, trials: ArrayLike, confidence: float = 0.95
+                    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Wilson score interval for a proportion (vectorised); (nan, nan) when trials = 0."""
     k = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
@@ -228,7 +243,7 @@ def complication_rates(frame: pd.DataFrame) -> pd.DataFrame | None:
 
 # --------------------------------------------------------------------------- risk percentile
 
-def risk_percentile(cohort_scores, patient_score: float) -> float:
+def risk_percentile(cohort_scores: ArrayLike, patient_score: float) -> float:
     """Where a patient's risk score sits in the cohort: the percentage of cohort patients
     with a lower score, ties counted half (``scipy.stats.percentileofscore(kind="mean")``).
     A higher score means a higher risk; 90 means riskier than 90% of the cohort.
@@ -241,4 +256,4 @@ def risk_percentile(cohort_scores, patient_score: float) -> float:
         raise ValueError(f"the patient's risk score must be a finite number; got {patient_score!r}")
     below = np.count_nonzero(scores < patient_score)
     equal = np.count_nonzero(scores == patient_score)
-    return 100.0 * (below + 0.5 * equal) / scores.size
+    return float(100.0 * (below + 0.5 * equal) / scores.size)

@@ -1,4 +1,4 @@
-"""Cohort and patient files: safe reading, validation with every problem at once, column matching, chunked reading, CSV export.
+"""Cohort and patient files: safe reading, validation with every problem at once, column matching (and REDCap exports), chunked reading, CSV and Excel export.
 
 The names below are this package's public API; each lives in the module named
 beside it and is imported on first use (so importing one part stays cheap).
@@ -22,20 +22,39 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     )
     from risk.data.columns import (
         apply_column_mapping as apply_column_mapping,
+        apply_value_codes as apply_value_codes,
         suggest_mapping as suggest_mapping,
         unmatched_columns as unmatched_columns,
     )
     from risk.data.export import (
+        XlsxTable as XlsxTable,
         to_csv_bytes as to_csv_bytes,
+        to_xlsx_bytes as to_xlsx_bytes,
+        xlsx_rows as xlsx_rows,
     )
     from risk.data.reading import (
-        read_csv_text as read_csv_text,
+        is_workbook as is_workbook,
+        read_cells as read_cells,
         read_source_bytes as read_source_bytes,
+        sheet_names as sheet_names,
+    )
+    from risk.data.redcap import (
+        RedcapPreset as RedcapPreset,
+        apply_preset as apply_preset,
+        is_redcap_dictionary as is_redcap_dictionary,
+        read_dictionary as read_dictionary,
+        redcap_preset as redcap_preset,
+    )
+    from risk.data.workbook import (
+        SheetOrigin as SheetOrigin,
+        origin_of as origin_of,
+    )
+    from risk.data.notes import (
+        Note as Note,
+        add_notes as add_notes,
     )
     from risk.data.validation import (
         CohortResult as CohortResult,
-        Note as Note,
-        add_notes as add_notes,
         load_cohort as load_cohort,
         median_follow_up as median_follow_up,
         validate_cohort as validate_cohort,
@@ -51,14 +70,27 @@ _WHERE = {
     "chunk_ids": "chunks",
     "iter_record_chunks": "chunks",
     "apply_column_mapping": "columns",
+    "apply_value_codes": "columns",
+    "RedcapPreset": "redcap",
+    "apply_preset": "redcap",
+    "is_redcap_dictionary": "redcap",
+    "read_dictionary": "redcap",
+    "redcap_preset": "redcap",
     "suggest_mapping": "columns",
     "unmatched_columns": "columns",
     "to_csv_bytes": "export",
-    "read_csv_text": "reading",
+    "to_xlsx_bytes": "export",
+    "XlsxTable": "export",
+    "xlsx_rows": "export",
+    "read_cells": "reading",
     "read_source_bytes": "reading",
+    "is_workbook": "reading",
+    "sheet_names": "reading",
+    "SheetOrigin": "workbook",
+    "origin_of": "workbook",
     "CohortResult": "validation",
-    "Note": "validation",
-    "add_notes": "validation",
+    "Note": "notes",
+    "add_notes": "notes",
     "load_cohort": "validation",
     "median_follow_up": "validation",
     "validate_cohort": "validation",

@@ -3,7 +3,7 @@
 Researchers' exports rarely use our names (``Age at biopsy``, ``OS (months)``,
 ``Ki67 liver``). Rather than asking them to edit the file, the retrain page lets them say
 which of their columns holds each schema column; :func:`apply_column_mapping` renames
-the columns of the text frame (:func:`risk.data.reading.read_csv_text`) and validation runs
+the columns of the text frame (:func:`risk.data.reading.read_cells`) and validation runs
 unchanged, with its usual messages. A mapping is plain data (schema name -> file column)
 and is stored in the model card, so a training can be repeated.
 
@@ -23,7 +23,8 @@ import pandas as pd
 from risk.errors import Problem, ValidationError
 from risk.schema import BY_NAME, COLUMN_NAMES, OUTCOME_COLUMNS, looks_like_identifier
 
-__all__ = ["apply_column_mapping", "unmatched_columns", "suggest_mapping", "normalise"]
+__all__ = ["apply_column_mapping", "apply_value_codes", "unmatched_columns",
+           "suggest_mapping", "normalise"]
 
 #: Close-match cut-off for suggestions (difflib ratio on normalised names).
 SUGGESTION_CUTOFF = 0.75
@@ -93,7 +94,7 @@ def apply_column_mapping(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataF
     Parameters
     ----------
     raw : pandas.DataFrame
-        Text cells, as :func:`risk.data.reading.read_csv_text` returns them (headers trimmed and
+        Text cells, as :func:`risk.data.reading.read_cells` returns them (headers trimmed and
         lower-cased).
     mapping : dict
         Schema column -> the file's column holding it. Empty values mean "not in the
@@ -141,3 +142,19 @@ def apply_column_mapping(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataF
     if problems:
         raise ValidationError(problems, summary="the column matching cannot be used")
     return raw.rename(columns=dict(used)) if used else raw.copy()
+
+
+def apply_value_codes(raw: pd.DataFrame, codes: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """Replace coded cells by our codes, column by column (e.g. a study database's
+    ``sex`` 1/2 by female/male: :mod:`risk.data.redcap`).
+
+    ``codes``: our column -> {the file's code: ours}; cells are compared trimmed; other
+    cells are left as they are, for validation to judge. Returns a new frame.
+    """
+    out = raw.copy()
+    for name, table in codes.items():
+        if table and list(out.columns).count(name) == 1:  # a repeated header: validation says so
+            cells = out[name].astype(str)
+            trimmed = cells.str.strip()
+            out[name] = trimmed.map(table).where(trimmed.isin(list(table)), cells)
+    return out

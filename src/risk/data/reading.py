@@ -1,10 +1,15 @@
-"""Safe reading of a cohort CSV: an upload (bytes, a file-like) or a path, held in memory.
+"""Safe reading of a cohort file, CSV or Excel workbook: an upload (bytes, a file-like) or
+a path, held in memory.
 
-The reader only turns bytes into a frame of text cells; :mod:`risk.data.validation` gives the
-cells their meaning. What it guarantees:
+The one reader, :func:`read_cells`, only turns bytes into a frame of text cells;
+:mod:`risk.data.validation` gives the cells their meaning. A workbook (.xlsx, recognised
+by its bytes, not its name) is read by :mod:`risk.data.workbook` into the same frame,
+which also carries the sheet it came from so that messages name the sheet, Excel row and
+column letter. For a CSV it guarantees:
 
 - the bytes are UTF-8 text (a UTF-8 byte-order mark is fine); anything else (Latin-1,
-  UTF-16, an Excel workbook, binary data) is refused with a message saying what to do;
+  UTF-16, an old .xls or encrypted workbook, binary data) is refused with a message
+  saying what to do;
 - at most :data:`risk.schema.MAX_FILE_BYTES` bytes and :data:`risk.schema.MAX_ROWS` data
   rows;
 - every cell is a ``str`` exactly as written (no ``NA``/``null`` conversion, ``007``
@@ -33,19 +38,22 @@ import pandas as pd
 from risk.errors import Problem, ValidationError
 from risk.schema import MAX_FILE_BYTES, MAX_ROWS
 
-__all__ = ["read_csv_text", "file_fingerprint", "read_source_bytes"]
+__all__ = ["read_cells", "file_fingerprint", "read_source_bytes", "sheet_names",
+           "is_workbook"]
 
 #: What a file can be given as: its bytes, a path, or a file-like (e.g. an upload).
-CsvSource = bytes | str | os.PathLike[str] | IO[Any]
+FileSource = bytes | str | os.PathLike[str] | IO[Any]
 
 _SAVE_AS = "save it from your spreadsheet as 'CSV UTF-8 (comma delimited)'"
 
 # Signatures of files people upload by mistake instead of a CSV export.
 _SIGNATURES = {
-    b"PK\x03\x04": "an Excel workbook or another zip archive",
-    b"\xd0\xcf\x11\xe0": "an old-style Excel workbook (.xls)",
     b"%PDF": "a PDF document",
 }
+#: A zip archive (an .xlsx is one) and an OLE2 compound file (an .xls, or an encrypted
+#: workbook).
+ZIP_SIGNATURE = b"PK\x03\x04"
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def _refuse(message: str, allowed: str | None = None) -> ValidationError:
@@ -87,7 +95,7 @@ def _stream_bytes(stream: IO[Any]) -> bytes:
     return bytes(data or b"")
 
 
-def read_source_bytes(source: CsvSource) -> bytes:
+def read_source_bytes(source: FileSource) -> bytes:
     """The bytes of ``source``: ``bytes``, a path (``str``/``Path``) or a binary file-like.
 
     A file-like (e.g. Streamlit's ``UploadedFile``, a ``BytesIO``) is read from its current
@@ -108,7 +116,7 @@ def read_source_bytes(source: CsvSource) -> bytes:
     return data
 
 
-def file_fingerprint(source: CsvSource) -> str:
+def file_fingerprint(source: FileSource) -> str:
     """SHA-256 (hex) of the file's bytes: identifies a cohort in caches and model cards."""
     return hashlib.sha256(read_source_bytes(source)).hexdigest()
 
@@ -119,6 +127,10 @@ def _decode(data: bytes) -> str:
         raise _refuse("the file is empty", allowed="a header line and one line per patient")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise _refuse(f"the file is UTF-16 (or UTF-32) text, not UTF-8; {_SAVE_AS}")
+    if data.startswith(OLE_SIGNATURE):
+        from risk.data.workbook import ole_refusal
+
+        raise ole_refusal(data)
     for signature, kind in _SIGNATURES.items():
         if data.startswith(signature):
             raise _refuse(f"the file is {kind}, not a CSV text file; {_SAVE_AS}")
@@ -178,13 +190,32 @@ def _parse(text: str) -> pd.DataFrame:
         raise _parse_error(exc) from None
 
 
-def read_csv_text(source: CsvSource) -> pd.DataFrame:
-    """Read a cohort CSV into a frame of text cells.
+def is_workbook(data: bytes) -> bool:
+    """The bytes are a zip archive, so read as an Excel workbook (or refused as one)."""
+    return data.startswith(ZIP_SIGNATURE)
+
+
+def sheet_names(source: FileSource) -> list[str]:
+    """A workbook's worksheets, in order (chart sheets left out); ``[]`` for a CSV.
+
+    Raises ValidationError for a workbook that cannot be read."""
+    data = read_source_bytes(source)
+    if not is_workbook(data):
+        return []
+    from risk.data.workbook import workbook_sheets
+
+    return workbook_sheets(data)
+
+
+def read_cells(source: FileSource, sheet: str | None = None) -> pd.DataFrame:
+    """Read a cohort CSV or Excel workbook into a frame of text cells.
 
     Parameters
     ----------
     source : str, Path, bytes or binary file-like
         A path, the raw bytes, or an upload (e.g. Streamlit's ``UploadedFile``).
+    sheet : str, optional
+        A workbook's sheet to read (default: its first worksheet); refused for a CSV.
 
     Returns
     -------
@@ -197,9 +228,18 @@ def read_csv_text(source: CsvSource) -> pd.DataFrame:
     ------
     risk.errors.ValidationError
         The file is missing, too large, not UTF-8 text, not a well-formed CSV, or has
-        more than :data:`~risk.schema.MAX_ROWS` data rows.
+        more than :data:`~risk.schema.MAX_ROWS` data rows; for a workbook, see
+        :mod:`risk.data.workbook`.
     """
-    text = _decode(read_source_bytes(source))
+    data = read_source_bytes(source)
+    if is_workbook(data):
+        from risk.data.workbook import read_workbook
+
+        return read_workbook(data, sheet)
+    if sheet is not None:
+        raise _refuse(f"a sheet ('{sheet}') was asked for, but the file is CSV text, "
+                      "which has no sheets", allowed="a sheet only for an Excel workbook")
+    text = _decode(data)
     text = text.lstrip("\r\n")  # blank lines before the header carry nothing
     grid = _parse(text)
     if len(grid) - 1 > MAX_ROWS:

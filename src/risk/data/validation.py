@@ -25,7 +25,6 @@ outside the tool's intended use. The result is the *canonical cohort frame* desc
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +33,9 @@ import pandas as pd
 
 from risk import grading
 from risk.data.cells import Cells, Findings
+from risk.data.notes import Note
 from risk.data.progression import check_pfs
-from risk.data.reading import CsvSource, read_csv_text
+from risk.data.reading import FileSource, read_cells
 from risk.data.rules import (
     GRADE_INPUTS,
     Layout,
@@ -47,8 +47,9 @@ from risk.data.rules import (
     parse_column,
     read_header,
 )
+from risk.data.workbook import origin_of
 from risk.errors import Problem, ValidationError
-from risk.i18n import _, ngettext
+from risk.i18n import _
 from risk.schema import (
     BY_NAME,
     COLUMN_NAMES,
@@ -69,48 +70,6 @@ __all__ = ["PURPOSES", "CohortResult", "load_cohort", "validate_cohort", "valida
 PURPOSES = ("cohort", "training", "prediction")
 #: patient_id given to a form's patient when the form has none.
 FORM_PATIENT_ID = "patient"
-
-
-@dataclass(frozen=True)
-class Note:
-    """Something reading a file did to it, as a code and counts; ``str`` words it.
-
-    ``code``: ``"derived"`` (a grade derived from Ki-67/mitoses in ``count`` rows of
-    ``column``), ``"default"`` (``column`` blank in ``count`` rows, read as its default),
-    ``"blank_rows"`` (``count`` blank rows skipped), ``"outcomes_ignored"`` (``columns``
-    not read for a prediction). Notes of several chunks add up with :func:`add_notes`.
-    """
-
-    code: str
-    count: int = 0
-    column: str = ""
-    columns: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        rows = f"{self.count} row{'s' if self.count != 1 else ''}"
-        if self.code == "derived":
-            return _("{column} derived from Ki-67/mitoses in {rows}").format(column=self.column, rows=rows)
-        if self.code == "default":
-            return _("{column} blank in {rows}, read as '{default}'").format(column=self.column, rows=rows, default=BY_NAME[self.column].default)
-        if self.code == "blank_rows":
-            return ngettext("{count} blank row skipped", "{count} blank rows skipped",
-                            self.count).format(count=self.count)
-        if self.code == "outcomes_ignored":
-            return _("outcome columns ignored for a prediction: {columns}").format(
-                columns=", ".join(self.columns))
-        raise ValueError(f"unknown note code {self.code!r}")
-
-
-def add_notes(*groups: Iterable[Note]) -> tuple[Note, ...]:
-    """Notes of several reads (e.g. chunks of one file) with the counts of the same note
-    (code, column and columns) summed, in order of first appearance."""
-    totals: dict[tuple[Any, ...], Note] = {}
-    for note in (n for group in groups for n in group):
-        key = (note.code, note.column, note.columns)
-        known = totals.get(key)
-        totals[key] = note if known is None else Note(note.code, known.count + note.count,
-                                                      note.column, note.columns)
-    return tuple(totals.values())
 
 
 @dataclass(frozen=True)
@@ -141,7 +100,7 @@ class CohortResult:
     median_follow_up_months: float | None
     #: Each patient's data row in the file (1 = the first under the header): blank rows
     #: are skipped, so a later check can still name the row a person sees.
-    row_numbers: np.ndarray | None = None
+    row_numbers: np.ndarray
 
     @property
     def notes(self) -> list[str]:
@@ -153,8 +112,10 @@ def _check_purpose(purpose: str) -> None:
         raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}; got {purpose!r}")
 
 
-def load_cohort(source: CsvSource, purpose: str = "cohort") -> CohortResult:
-    """Read (:func:`risk.data.reading.read_csv_text`) and validate a cohort file.
+def load_cohort(source: FileSource, purpose: str = "cohort", sheet: str | None = None
+                ) -> CohortResult:
+    """Read (:func:`risk.data.reading.read_cells`; ``sheet`` of a workbook) and validate
+    a cohort file.
 
     Raises
     ------
@@ -162,7 +123,7 @@ def load_cohort(source: CsvSource, purpose: str = "cohort") -> CohortResult:
         Listing every problem of the file.
     """
     _check_purpose(purpose)
-    return validate_cohort(read_csv_text(source), purpose=purpose)
+    return validate_cohort(read_cells(source, sheet), purpose=purpose)
 
 
 def _headers(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -211,14 +172,16 @@ def _parse(cells: dict[str, Cells], rows: pd.Index, layout: Layout, findings: Fi
 
 
 def validate_cohort(raw: pd.DataFrame, purpose: str = "cohort") -> CohortResult:
-    """Validate a frame of text cells (as :func:`risk.data.reading.read_csv_text` returns).
+    """Validate a frame of text cells (as :func:`risk.data.reading.read_cells` returns).
 
     Parameters
     ----------
     raw : pandas.DataFrame
         Cells as text (other values are turned into text; missing values become blank).
         Row ``i`` (0-based) is data row ``i + 1`` in messages; blank rows are skipped
-        (and counted in the notes).
+        (and counted in the notes). Read from a workbook's sheet
+        (:func:`risk.data.workbook.origin_of`), messages name the sheet, its row and
+        the column's letter, and the reader's notes come first.
     purpose : {"cohort", "training", "prediction"}
 
     Raises
@@ -228,6 +191,7 @@ def validate_cohort(raw: pd.DataFrame, purpose: str = "cohort") -> CohortResult:
     """
     _check_purpose(purpose)
     findings = Findings()
+    origin, sheet_headers = origin_of(raw), [str(c) for c in raw.columns]
     raw, names = _headers(raw)
     layout = read_header(names, purpose, findings)
     cells, rows, n_blank = _cells(raw, layout)
@@ -242,11 +206,17 @@ def validate_cohort(raw: pd.DataFrame, purpose: str = "cohort") -> CohortResult:
     if layout.pfs:
         check_pfs(typed, cells, bad, findings)
     if findings:
-        raise findings.error()
+        error = findings.error()
+        if origin is None:
+            raise error
+        raise ValidationError(origin.locate(error.problems, sheet_headers),
+                              summary=error.summary)
     frame = _canonical(typed, derived)
     row_numbers = frame.index.to_numpy(dtype=np.int64)
     frame = frame.reset_index(drop=True)
     notes = _notes(typed, frame, n_blank, layout, purpose)
+    if origin is not None:
+        notes = origin.notes + notes
     deaths = follow_up = None
     if layout.outcomes:
         deaths = int(frame["death"].sum())

@@ -42,6 +42,11 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         pool_sites as pool_sites,
         random_effects as random_effects,
     )
+    from risk.evaluation.progression import (
+        PFS_EVALUATION_NOTE as PFS_EVALUATION_NOTE,
+        PfsEvaluation as PfsEvaluation,
+        evaluate_pfs as evaluate_pfs,
+    )
     from risk.evaluation.report import (
         evaluate as evaluate,
     )
@@ -75,6 +80,9 @@ _WHERE = {
     "harrell_c": "metrics",
     "calibration_slope": "metrics.calibration",
     "evaluate": "report",
+    "PFS_EVALUATION_NOTE": "progression",
+    "PfsEvaluation": "progression",
+    "evaluate_pfs": "progression",
     "MIN_SITE_DEATHS": "site_summary",
     "SUMMARY_FORMAT": "site_summary",
     "SiteSummary": "site_summary",

@@ -22,14 +22,19 @@ original apparent value minus the optimism (Harrell, Lee & Mark, Stat Med 1996).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from risk.evaluation.metrics import brier_scores, calibration_slope, harrell_c
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from risk.model.pair import BiopsyRiskModel
 
 #: Horizon (months) of the corrected calibration slope and Brier score.
 OPTIMISM_HORIZON = 60.0
@@ -65,12 +70,12 @@ class RefitPlan:
     has_biopsy: np.ndarray
     biopsy: DesignRefit | None = None
     comparator: DesignRefit | None = None
-    model: object = None  # BiopsyRiskModel, for refit="model"
+    model: BiopsyRiskModel | None = None  # for refit="model"
     frame: pd.DataFrame | None = None
     reselect: bool = False
 
 
-def plan_refits(model, frame: pd.DataFrame, refit: str = "design",
+def plan_refits(model: BiopsyRiskModel, frame: pd.DataFrame, refit: str = "design",
                 reselect: bool = False) -> RefitPlan:
     """Encode the cohort once for the bootstrap workers."""
     if refit not in REFIT_METHODS:
@@ -92,7 +97,8 @@ def plan_refits(model, frame: pd.DataFrame, refit: str = "design",
     return plan
 
 
-def _refit_survival(spec: DesignRefit, time, event, idx, months) -> np.ndarray:
+def _refit_survival(spec: DesignRefit, time: NDArray[np.float64], event: NDArray[np.bool_],
+                    idx: NDArray[np.int64], months: Sequence[float]) -> NDArray[np.float64]:
     """Refit on the eligible rows of resample ``idx``; S(months | x) for every patient."""
     from risk.model.fit import fit_coefficients
     from risk.stats.baseline import baseline_aggregates
@@ -103,13 +109,15 @@ def _refit_survival(spec: DesignRefit, time, event, idx, months) -> np.ndarray:
     base = baseline_aggregates(X, time[rows], event[rows].astype(float), coef, means,
                                np.asarray(months, float))
     lp = (spec.X - means) @ coef
-    return np.exp(-np.outer(np.exp(lp), base.cumulative_hazard))  # NaN where not eligible
+    survival: NDArray[np.float64] = np.exp(-np.outer(np.exp(lp), base.cumulative_hazard))
+    return survival  # NaN where not eligible
 
 
 def _refit_predictions(plan: RefitPlan, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Served and comparator 5-year survival of every original patient after a refit."""
     months = [OPTIMISM_HORIZON]
     if plan.model is not None:
+        assert plan.frame is not None  # plan_refits sets the frame with the model
         sample = plan.frame.iloc[idx].reset_index(drop=True)
         refit = plan.model.refit_like(sample, reselect=plan.reselect)
         comparator = refit.comparator_model_.survival_at(plan.frame, months)[:, 0]
@@ -118,6 +126,7 @@ def _refit_predictions(plan: RefitPlan, idx: np.ndarray) -> tuple[np.ndarray, np
             served[plan.has_biopsy] = refit.biopsy_model_.survival_at(
                 plan.frame[plan.has_biopsy], months)[:, 0]
         return served, comparator
+    assert plan.comparator is not None and plan.biopsy is not None  # the design path's
     comparator = _refit_survival(plan.comparator, plan.time, plan.event, idx, months)[:, 0]
     if not plan.has_biopsy.any():  # e.g. an external cohort without liver biopsies
         return comparator, comparator
@@ -125,7 +134,8 @@ def _refit_predictions(plan: RefitPlan, idx: np.ndarray) -> tuple[np.ndarray, np
     return np.where(plan.has_biopsy, biopsy, comparator), comparator
 
 
-def score(time, event, served_60, comparator_60) -> dict[str, float]:
+def score(time: NDArray[np.float64], event: NDArray[np.bool_], served_60: NDArray[np.float64],
+          comparator_60: NDArray[np.float64]) -> dict[str, float]:
     """The optimism-corrected metrics of one set of 5-year predictions."""
     risk = 1.0 - served_60
     brier = brier_scores(time, event, served_60[:, None], [OPTIMISM_HORIZON])

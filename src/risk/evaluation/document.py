@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from risk._records import Record, json_safe
 from risk.errors import ModelError
 from risk.evaluation.headline import Headline, ModelMetrics
+from risk.evaluation.progression import PfsEvaluation
 from risk.evaluation.section_models import (
     BiopsyValue,
     CalibrationSection,
@@ -75,6 +76,9 @@ class EvaluationReport:
     #: site summary; not part of report.json (None in a report read back).
     standard_errors: StandardErrors | None = None
     comparator_standard_errors: StandardErrors | None = None
+    #: The progression-free survival model's validation (``pfs`` in the JSON, written only
+    #: when there is one: an OS-only model's report is that of every earlier version).
+    pfs: PfsEvaluation | None = None
 
     def __post_init__(self) -> None:
         if not self.context:
@@ -82,7 +86,8 @@ class EvaluationReport:
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers (flat), as in report.json."""
-        return json_safe(self.headline.to_dict())
+        numbers: dict[str, Any] = json_safe(self.headline.to_dict())
+        return numbers
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe report: the headline keys at the top, then each section."""
@@ -102,7 +107,10 @@ class EvaluationReport:
         }
         if self.source is not None:
             out["data"] = self.source.to_dict()
-        return json_safe(out)
+        if self.pfs is not None:
+            out["pfs"] = self.pfs.to_dict()
+        document: dict[str, Any] = json_safe(out)
+        return document
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EvaluationReport:
@@ -122,13 +130,13 @@ class EvaluationReport:
 
     @classmethod
     def _read(cls, data: Mapping[str, Any]) -> EvaluationReport:
-        def each(key, kind):
+        def each(key: str, kind: type[_Part]) -> dict[str, _Part]:
             return {name: kind.from_dict(v) for name, v in (data.get(key) or {}).items()}
 
-        def listed(key, kind):
+        def listed(key: str, kind: type[_Part]) -> list[_Part]:
             return [kind.from_dict(v) for v in data.get(key) or []]
 
-        def one(key, kind):
+        def one(key: str, kind: type[_Part]) -> _Part | None:
             return kind.from_dict(data[key]) if data.get(key) else None
 
         synthetic = data.get("synthetic", data.get("context") == SYNTHETIC_CONTEXT)
@@ -143,11 +151,15 @@ class EvaluationReport:
             subgroups=listed("subgroups", Subgroup), optimism=one("optimism", Optimism),
             settings=EvaluationSettings.from_dict(data.get("settings") or {}),
             notes=list(data.get("notes") or []), model_version=data.get("model_version"),
-            synthetic=bool(synthetic), source=one("data", CohortFile),
+            synthetic=bool(synthetic), source=one("data", CohortFile), pfs=one("pfs", PfsEvaluation),
             context=data.get("context") or "")
 
 
-def _dicts(value):
+#: A section's record type, as :meth:`EvaluationReport._read` reads it.
+_Part = TypeVar("_Part", bound=Record)
+
+
+def _dicts(value: object) -> object:
     """Records (in lists and dicts) as JSON objects."""
     if isinstance(value, Record):
         return value.to_dict()

@@ -130,12 +130,20 @@ def comparator_metrics(metrics: dict[str, Any], intervals: dict[str, Any] | None
                        ) -> ModelMetrics:
     """The comparator's metrics, the bootstrap intervals of its C (``comparator_harrell_c``
     ...) and its optimism-corrected C."""
+    return model_metrics(metrics, intervals, optimism, prefix="comparator_")
+
+
+def model_metrics(metrics: dict[str, Any], intervals: dict[str, Any] | None,
+                  optimism: Optimism | None = None, prefix: str = "") -> ModelMetrics:
+    """One model's metrics (:func:`risk.evaluation.sections.metric_set`) with the bootstrap
+    intervals of its C (``intervals[prefix + "harrell_c"]``...) and its optimism-corrected
+    C (``prefix + "harrell_c"`` of ``optimism``) when there are some."""
     numbers = dict(metrics)
     for key in ("harrell_c", "uno_c"):
         numbers[f"{key}_lower"], numbers[f"{key}_upper"] = (intervals or {}).get(
-            f"comparator_{key}", (None, None))
+            f"{prefix}{key}", (None, None))
     numbers["harrell_c_corrected"] = _corrected(optimism.metrics if optimism else {},
-                                                "comparator_harrell_c")
+                                                f"{prefix}harrell_c")
     return ModelMetrics.from_dict(_known(MetricSet, metrics, json_safe(numbers)))
 
 

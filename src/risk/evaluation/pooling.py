@@ -157,7 +157,7 @@ class PooledValidation:
 
     def to_dict(self) -> dict[str, Any]:
         """``pooled.json``: the model, every site's counts, each pooled metric."""
-        return json_safe({
+        document: dict[str, Any] = json_safe({
             "pooled_format": POOLED_FORMAT, "model_version": self.model_version,
             "model_sha256": self.model_sha256, "tool_version": risk.__version__,
             "sites": [{"site": s.site, **s.counts.model_dump(), "pooled": s.poolable,
@@ -166,10 +166,12 @@ class PooledValidation:
             "metrics": {which: {name: asdict(m) for name, m in metrics.items()}
                         for which, metrics in self.metrics.items()},
             "notes": list(self.notes)})
+        return document
 
 
 def _logit(x: np.ndarray) -> np.ndarray:
-    return np.log(x / (1 - x))
+    logit: np.ndarray = np.log(x / (1 - x))
+    return logit
 
 
 def _expit(x: float) -> float:

@@ -11,7 +11,9 @@ show.
   bootstrap interval, net reclassification at 60 months and the reclassification table,
   likelihood-ratio test of nested Cox models refitted on the cohort;
 - proportional-hazards checks, subgroup metrics, and Harrell's bootstrap optimism
-  correction of C, calibration slope and Brier (:mod:`risk.evaluation.bootstrap`).
+  correction of C, calibration slope and Brier (:mod:`risk.evaluation.bootstrap`);
+- when the model has a progression-free survival model and the cohort has PFS, its
+  validation (:mod:`risk.evaluation.progression`).
 
 Intervals for C (and delta C) are percentile bootstrap intervals over the same resamples
 with each patient's prediction held fixed: they describe the sampling variability of
@@ -22,17 +24,18 @@ then None in :meth:`EvaluationReport.to_dict`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from risk._records import json_safe
+from risk._records import Record, json_safe
 from risk.evaluation import bootstrap as boot
 from risk.evaluation import standard_errors as se
 from risk.evaluation.document import EvaluationError, EvaluationReport
 from risk.evaluation.headline import comparator_metrics, served_headline
 from risk.evaluation.metrics import bootstrap_concordance, percentile_interval, usable_horizons
+from risk.evaluation.progression import evaluate_pfs
 from risk.evaluation.section_models import (
     BiopsyValue,
     CalibrationSection,
@@ -53,6 +56,18 @@ from risk.evaluation.sections import (
     subgroups,
 )
 from risk.registry.card import is_synthetic_cohort
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from risk.model.cox import CoxModel
+    from risk.model.pair import BiopsyRiskModel
+    from risk.model.prediction import Predictions
+
+    Times = NDArray[np.float64]
+    Deaths = NDArray[np.bool_]
+
+_Section = TypeVar("_Section", bound=Record)
 
 #: Fewest patients with a liver-biopsy grade (and deaths among them) for the biopsy section.
 MIN_BIOPSY_PATIENTS = 20
@@ -77,11 +92,12 @@ def _check_cohort(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _horizon_survival(predictions) -> dict[str, Any]:
+def _horizon_survival(predictions: Predictions) -> dict[int, NDArray[np.float64]]:
     return {h: predictions.table[f"surv_{h}"].to_numpy(float) for h in METRIC_HORIZONS}
 
 
-def _lr_designs(model, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _lr_designs(model: BiopsyRiskModel, frame: pd.DataFrame
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Comparator covariates, and those plus the biopsy model's liver terms (nested)."""
     comp = model.comparator_model_
     nested = pd.DataFrame(comp.design(frame), columns=list(comp.coef_.index))
@@ -93,14 +109,16 @@ def _lr_designs(model, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     return nested, pd.concat([nested, extra], axis=1)
 
 
-def _named_design(cox_model, frame: pd.DataFrame) -> pd.DataFrame:
+def _named_design(cox_model: CoxModel, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(cox_model.design(frame), columns=list(cox_model.coef_.index))
 
 
-def _intervals(time, event, has_biopsy, served_60, comparator_60, indices) -> dict[str, Any]:
+def _intervals(time: Times, event: Deaths, has_biopsy: NDArray[np.bool_],
+               served_60: NDArray[np.float64], comparator_60: NDArray[np.float64],
+               indices: NDArray[np.int64]) -> dict[str, Any]:
     risks = np.column_stack([1 - served_60, 1 - comparator_60])
     conc = bootstrap_concordance(time, event, risks, indices, tau=UNO_TAU)
-    out = {"harrell_c": percentile_interval(conc["harrell"][:, 0]),
+    out: dict[str, Any] = {"harrell_c": percentile_interval(conc["harrell"][:, 0]),
            "uno_c": percentile_interval(conc["uno"][:, 0]),
            "comparator_harrell_c": percentile_interval(conc["harrell"][:, 1]),
            "comparator_uno_c": percentile_interval(conc["uno"][:, 1])}
@@ -115,7 +133,8 @@ def _intervals(time, event, has_biopsy, served_60, comparator_60, indices) -> di
     return out
 
 
-def run_bootstrap(plan, indices, n_jobs: int = -1, progress=None,
+def run_bootstrap(plan: boot.RefitPlan, indices: NDArray[np.int64], n_jobs: int = -1,
+                  progress: Callable[[int, int], None] | None = None,
                   dask_scheduler: str | None = None) -> list[dict[str, Any]]:
     """:func:`risk.evaluation.bootstrap.run_resamples`, on a Dask cluster when an address is given."""
     if not dask_scheduler:
@@ -124,7 +143,7 @@ def run_bootstrap(plan, indices, n_jobs: int = -1, progress=None,
     from distributed import Client
 
     try:
-        client = Client(dask_scheduler, timeout=DASK_CONNECT_TIMEOUT)
+        client = Client(dask_scheduler, timeout=DASK_CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]  # distributed leaves Client unannotated
     except (OSError, TimeoutError, ValueError) as exc:
         raise EvaluationError(f"cannot reach the Dask scheduler at {dask_scheduler!r}: "
                               f"{exc}") from None
@@ -133,7 +152,7 @@ def run_bootstrap(plan, indices, n_jobs: int = -1, progress=None,
                                   min_per_worker=1)
 
 
-def evaluate(model, frame: pd.DataFrame, bootstrap: int = 200, seed: int = 0,
+def evaluate(model: BiopsyRiskModel, frame: pd.DataFrame, bootstrap: int = 200, seed: int = 0,
              n_jobs: int = -1, progress: Callable[[int, int], None] | None = None,
              dask_scheduler: str | None = None, refit: str = "design",
              reselect: bool = False, model_synthetic: bool = False) -> EvaluationReport:
@@ -190,6 +209,8 @@ def evaluate(model, frame: pd.DataFrame, bootstrap: int = 200, seed: int = 0,
         if optimism.failed:
             notes.append(f"{optimism.failed} of {bootstrap} bootstrap refits "
                          "failed and were left out of the optimism correction")
+    pfs, pfs_notes = evaluate_pfs(model, frame, int(bootstrap), seed)
+    notes += pfs_notes
     counts = {"n": len(frame), "events": int(event.sum()),
               "n_with_biopsy_grade": int(has_biopsy.sum())}
     return EvaluationReport(
@@ -204,27 +225,28 @@ def evaluate(model, frame: pd.DataFrame, bootstrap: int = 200, seed: int = 0,
             frame, time, event, s_surv[60], c_surv[60]))],
         optimism=optimism, notes=notes, standard_errors=errors[0],
         comparator_standard_errors=errors[1],
-        synthetic=model_synthetic or is_synthetic_cohort(frame),
+        synthetic=model_synthetic or is_synthetic_cohort(frame), pfs=pfs,
         settings=EvaluationSettings(
             bootstrap=int(bootstrap), seed=int(seed), refit=refit, reselect=bool(reselect),
             dask=bool(dask_scheduler), uno_tau_months=UNO_TAU,
             horizons_months=list(METRIC_HORIZONS)))
 
 
-def _closed_errors(time, event, served_60, comparator_60, served: dict, comparator: dict
-                   ) -> tuple[StandardErrors, StandardErrors]:
+def _closed_errors(time: Times, event: Deaths, served_60: NDArray[np.float64],
+                   comparator_60: NDArray[np.float64], served: dict[str, Any],
+                   comparator: dict[str, Any]) -> tuple[StandardErrors, StandardErrors]:
     return (se.closed_form_standard_errors(time, event, served_60, served["harrell_c"],
                                            served["uno_c"]),
             se.closed_form_standard_errors(time, event, comparator_60,
                                            comparator["harrell_c"], comparator["uno_c"]))
 
 
-def _records(sections: dict[str, Any], kind) -> dict[str, Any]:
+def _records(sections: dict[str, Any], kind: type[_Section]) -> dict[str, _Section]:
     """Named sections (plain dicts) as records of ``kind``."""
     return {name: kind.from_dict(value) for name, value in json_safe(sections).items()}
 
 
-def _horizon_notes(time) -> list[str]:
+def _horizon_notes(time: Times) -> list[str]:
     _, skipped = usable_horizons(time, METRIC_HORIZONS)
     if not skipped:
         return []
@@ -233,10 +255,13 @@ def _horizon_notes(time) -> list[str]:
             "are not computed (they need times strictly inside the follow-up)"]
 
 
-def _biopsy_sections(model, frame, time, event, has_biopsy, s_surv, c_surv, notes: list[str]
+def _biopsy_sections(model: BiopsyRiskModel, frame: pd.DataFrame, time: Times, event: Deaths,
+                     has_biopsy: NDArray[np.bool_], s_surv: dict[int, NDArray[np.float64]],
+                     c_surv: dict[int, NDArray[np.float64]], notes: list[str]
                      ) -> tuple[BiopsyValue | None, dict[str, Any]]:
     """Value of the biopsy and PH checks (each needs enough patients)."""
-    parts = {"primary_only": (time, event, _named_design(model.comparator_model_, frame))}
+    parts: dict[str, tuple[Times, Deaths, pd.DataFrame]] = {
+        "primary_only": (time, event, _named_design(model.comparator_model_, frame))}
     deaths_b = int(event[has_biopsy].sum())
     value = None
     if has_biopsy.sum() >= MIN_BIOPSY_PATIENTS and deaths_b >= MIN_BIOPSY_DEATHS:

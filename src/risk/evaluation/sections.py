@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,13 @@ from risk.evaluation.metrics import (
 from risk.model.prediction import RISK_GROUPS
 from risk.schema import label
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+    #: Follow-up (months) and death of each patient, as :func:`risk.stats.outcome.check_outcome`.
+    Times = NDArray[np.float64]
+    Deaths = NDArray[np.bool_]
+
 #: Horizons (months) of the time-dependent AUC and Brier scores.
 METRIC_HORIZONS = (12, 36, 60)
 #: Horizons of the calibration assessment.
@@ -42,7 +50,10 @@ MIN_SUBGROUP_PATIENTS = 10
 MIN_SUBGROUP_DEATHS = 5
 
 
-def metric_set(time, event, surv: dict[str, Any], curves=None, grid=None) -> tuple[dict[str, Any], dict[str, Any]]:
+def metric_set(time: Times, event: Deaths, surv: Mapping[int, NDArray[np.float64]],
+               curves: NDArray[np.float64] | None = None,
+               grid: NDArray[np.float64] | None = None
+               ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Discrimination, accuracy and calibration of one model's predictions.
 
     Parameters
@@ -69,10 +80,10 @@ def metric_set(time, event, surv: dict[str, Any], curves=None, grid=None) -> tup
     for h in METRIC_HORIZONS:
         out[f"auc_{h}"] = auc[float(h)]
         out[f"brier_{h}"] = brier[float(h)]
-    if curves is not None:
+    if curves is not None and grid is not None:
         out["ibs"], out["ibs_from_month"], out["ibs_to_month"] = integrated_brier_score(
             time, event, curves, grid)
-    calibration = {}
+    calibration: dict[str, Any] = {}
     inside, _ = usable_horizons(time, CALIBRATION_HORIZONS)
     for h in CALIBRATION_HORIZONS:
         if float(h) not in inside:
@@ -90,7 +101,7 @@ def metric_set(time, event, surv: dict[str, Any], curves=None, grid=None) -> tup
     return out, calibration
 
 
-def risk_category(surv_60, cutpoints) -> np.ndarray:
+def risk_category(surv_60: ArrayLike, cutpoints: Sequence[float]) -> NDArray[np.int_]:
     """0 (low), 1 (intermediate), 2 (high) from 5-year survival and the model's two
     cut-points (as :func:`risk.model.prediction.risk_groups`: high below the lower one)."""
     low_cut, high_cut = cutpoints
@@ -98,7 +109,8 @@ def risk_category(surv_60, cutpoints) -> np.ndarray:
     return np.where(s < low_cut, 2, np.where(s >= high_cut, 0, 1))
 
 
-def decision_curves(time, event, served_60, comparator_60) -> list[dict[str, Any]]:
+def decision_curves(time: Times, event: Deaths, served_60: NDArray[np.float64],
+                    comparator_60: NDArray[np.float64]) -> list[dict[str, Any]]:
     """Net benefit at 60 months of the served and the primary-only predictions."""
     served = decision_curve(time, event, 1 - served_60, DECISION_HORIZON)
     comparator = decision_curve(time, event, 1 - comparator_60, DECISION_HORIZON)
@@ -107,35 +119,39 @@ def decision_curves(time, event, served_60, comparator_60) -> list[dict[str, Any
     return served
 
 
-def biopsy_value(time, event, biopsy_60, comparator_60, cutpoints,
+def biopsy_value(time: Times, event: Deaths, biopsy_60: NDArray[np.float64],
+                 comparator_60: NDArray[np.float64], cutpoints: Sequence[float] | None,
                  design_nested: pd.DataFrame, design_full: pd.DataFrame) -> dict[str, Any]:
     """What the liver-biopsy grade adds, on patients who have one (same patients for
-    both models): C of each, NRI at 60 months, reclassification and the LR test."""
-    old_cat = risk_category(comparator_60, cutpoints)
-    new_cat = risk_category(biopsy_60, cutpoints)
+    both models): C of each, NRI at 60 months, reclassification and the LR test (without
+    risk-group cut-points: the continuous NRI only, no reclassification table)."""
+    old_cat = None if cutpoints is None else risk_category(comparator_60, cutpoints)
+    new_cat = None if cutpoints is None else risk_category(biopsy_60, cutpoints)
     c_bio = harrell_c(time, event, 1 - biopsy_60)
     c_comp = harrell_c(time, event, 1 - comparator_60)
-    out = {"n": int(len(time)), "events": int(np.sum(event)), "c_biopsy": c_bio,
+    out: dict[str, Any] = {"n": int(len(time)), "events": int(np.sum(event)), "c_biopsy": c_bio,
            "c_comparator": c_comp, "delta_c": c_bio - c_comp}
     if float(DECISION_HORIZON) in usable_horizons(time, [DECISION_HORIZON])[0]:
         out["nri"] = net_reclassification(time, event, 1 - comparator_60, 1 - biopsy_60,
                                           DECISION_HORIZON, old_cat, new_cat)
-        out["reclassification"] = reclassification_table(
-            time, event, old_cat, new_cat, RISK_GROUPS, DECISION_HORIZON)
+        if old_cat is not None and new_cat is not None:
+            out["reclassification"] = reclassification_table(
+                time, event, old_cat, new_cat, RISK_GROUPS, DECISION_HORIZON)
     out["lr_test"] = nested_cox_lr_test(time, event, design_nested, design_full)
     return out
 
 
-def ph_checks(parts: dict[str, Any]) -> dict[str, Any]:
+def ph_checks(parts: Mapping[str, tuple[Times, Deaths, pd.DataFrame]]) -> dict[str, Any]:
     """Schoenfeld tests per covariate for each model: ``parts`` name -> (time, event,
     design DataFrame)."""
     return {name: proportional_hazards_check(t, e, design) for name, (t, e, design) in
             parts.items()}
 
 
-def _subgroup_row(time, event, served_60, comparator_60) -> dict[str, Any]:
+def _subgroup_row(time: Times, event: Deaths, served_60: NDArray[np.float64],
+                  comparator_60: NDArray[np.float64]) -> dict[str, Any]:
     n, deaths = int(time.size), int(np.sum(event))
-    row = {"n": n, "deaths": deaths}
+    row: dict[str, Any] = {"n": n, "deaths": deaths}
     enough = n >= MIN_SUBGROUP_PATIENTS and deaths >= MIN_SUBGROUP_DEATHS
     row["harrell_c"] = harrell_c(time, event, 1 - served_60) if enough else None
     row["comparator_harrell_c"] = harrell_c(time, event, 1 - comparator_60) if enough else None
@@ -153,9 +169,10 @@ def _subgroup_row(time, event, served_60, comparator_60) -> dict[str, Any]:
     return row
 
 
-def subgroups(frame: pd.DataFrame, time, event, served_60, comparator_60) -> list[dict[str, Any]]:
+def subgroups(frame: pd.DataFrame, time: Times, event: Deaths, served_60: NDArray[np.float64],
+              comparator_60: NDArray[np.float64]) -> list[dict[str, Any]]:
     """Key metrics by primary site and by primary WHO grade, with counts."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for column in ("primary_site", "primary_grade"):
         values = frame[column].astype(object).where(frame[column].notna(), "unknown")
         values = values.to_numpy(dtype=object)

@@ -19,7 +19,7 @@ from pathlib import Path
 LANGUAGES: dict[str, str] = {"en": "English", "zh_Hans": "简体中文"}
 DEFAULT_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
-DOMAIN = "messages"
+_DOMAIN = "messages"
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar(
     "risk_language", default=DEFAULT_LANGUAGE)
@@ -30,7 +30,7 @@ def _translations(language: str) -> _gettext.NullTranslations:
     if language == DEFAULT_LANGUAGE:
         return _gettext.NullTranslations()
     # fallback=False: a shipped language without its .mo is a packaging error, said loudly
-    return _gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[language])
+    return _gettext.translation(_DOMAIN, localedir=LOCALE_DIR, languages=[language])
 
 
 def language_from_locale(locale: str | None) -> str:

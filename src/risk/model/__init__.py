@@ -1,4 +1,4 @@
-"""The survival models: encoding, the one fitting path, the Cox model and the served pair, predictions, 95% bands, recalibration, one patient's estimate, the estimate under each grade a count near a cut-off allows, batch scoring, training.
+"""The survival models: encoding, the one fitting path, the Cox model and the served pair, predictions, 95% bands, recalibration, one patient's estimate, the estimate under each grade a count near a cut-off allows, batch scoring, training, a version's reference test pack.
 
 The names below are this package's public API; each lives in the module named
 beside it and is imported on first use (so importing one part stays cheap).
@@ -102,6 +102,12 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     from risk.model.tuning import (
         compare_terms as compare_terms,
     )
+    from risk.model.testpack import (
+        PackCheck as PackCheck,
+        PackDifference as PackDifference,
+        build_pack as build_pack,
+        check_pack as check_pack,
+    )
 # isort: on
 
 #: public name -> the module of this package that defines it
@@ -165,5 +171,9 @@ _WHERE = {
     "fit_models": "training",
     "train_and_evaluate": "training",
     "compare_terms": "tuning",
+    "PackCheck": "testpack",
+    "PackDifference": "testpack",
+    "build_pack": "testpack",
+    "check_pack": "testpack",
 }
 __all__, __getattr__, __dir__ = lazy_api(__name__, _WHERE)

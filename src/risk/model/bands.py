@@ -28,11 +28,19 @@ scale; log-log is the choice of Kalbfleisch and Prentice and of SAS and Stata.)
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from risk.stats.baseline import Baseline
 from risk.stats.normal import Z_95
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    #: Three (n, T) arrays: curves, lower and upper bands.
+    CurveArrays = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
 
 #: How a patient's 95% intervals are computed, for the model card and the Model page.
 INTERVAL_METHOD = (
@@ -46,14 +54,16 @@ INTERVAL_METHOD = (
     "(benchmarks/bench_coverage.py).")
 
 
-def single_blas_thread(n: int):
+def single_blas_thread(n: int) -> contextlib.AbstractContextManager[object]:
     """One BLAS thread for batches: these small products lose time to thread hand-offs
     (measured 2-4x slower with threads on the 2-core machine); nothing for one patient."""
     if n < 256:
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
 
-    return threadpool_limits(limits=1, user_api="blas")
+    limits: contextlib.AbstractContextManager[object] = threadpool_limits(limits=1,
+                                                                          user_api="blas")
+    return limits
 
 
 class BandCalculator:
@@ -90,7 +100,8 @@ class BandCalculator:
         zv[:, -2] = np.einsum("np,np->n", z @ self.v, z)
         zv[:, -1] = 1.0
         np.matmul(zv, self.variance_rows, out=out)
-        return np.maximum(out, 0.0, out=out)
+        np.maximum(out, 0.0, out=out)
+        return out
 
     def _log_spread(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         """quantile x se(log H(t|x)); 0 before the first death (H0 = 0)."""
@@ -101,17 +112,19 @@ class BandCalculator:
     def cumulative_hazard_se(self, lp: np.ndarray, z: np.ndarray) -> np.ndarray:
         """Standard error of H(t|x), shape (n, T) (R's ``survfit`` ``std.err`` scale)."""
         var = self._variance(z, np.empty((len(lp), len(self.h0))))
-        return np.exp(lp)[:, None] * np.sqrt(var)
+        se: NDArray[np.float64] = np.exp(lp)[:, None] * np.sqrt(var)
+        return se
 
-    def bands(self, lp: np.ndarray, z: np.ndarray, out=None, rows=None,
-              chunk: int = 2048) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def bands(self, lp: np.ndarray, z: np.ndarray, out: CurveArrays | None = None,
+              rows: NDArray[np.intp] | None = None,
+              chunk: int = 2048) -> CurveArrays:
         """(curves, lower, upper), each (n, T); ``z`` = centred covariates (n, p).
 
         With ``out`` (three arrays) and ``rows``, patient i is written to row ``rows[i]``.
         """
         n, T = len(lp), len(self.h0)
         if out is None:
-            out, rows = tuple(np.empty((n, T)) for _ in range(3)), None
+            out, rows = (np.empty((n, T)), np.empty((n, T)), np.empty((n, T))), None
         buffers = [np.empty((min(chunk, n), T)) for _ in range(4)]
         with single_blas_thread(n):
             for start in range(0, n, chunk):
@@ -123,7 +136,9 @@ class BandCalculator:
                     dest[target] = part
         return out
 
-    def _bands_into(self, lp, z, curves, lower, upper, work) -> None:
+    def _bands_into(self, lp: NDArray[np.float64], z: NDArray[np.float64],
+                    curves: NDArray[np.float64], lower: NDArray[np.float64],
+                    upper: NDArray[np.float64], work: NDArray[np.float64]) -> None:
         spread = np.exp(self._log_spread(z, work), out=work)  # on the hazard scale
         np.outer(np.exp(lp), self.minus_h0, out=upper)  # -H(t|x)
         np.exp(upper, out=curves)
@@ -132,7 +147,7 @@ class BandCalculator:
         np.divide(upper, spread, out=upper)
         np.exp(upper, out=upper)
 
-    def summarise(self, lp: np.ndarray, z: np.ndarray, columns,
+    def summarise(self, lp: np.ndarray, z: np.ndarray, columns: Sequence[int] | NDArray[np.intp],
                   chunk: int = 2048) -> dict[str, np.ndarray]:
         """What the prediction table needs, without keeping (n, T) arrays.
 
@@ -177,8 +192,10 @@ class BandCalculator:
         T = len(self.h0)
         idx = np.searchsorted(self.h0, np.log(2.0) / relative_hazard, side="left")
 
-        def at_or_below(i):
-            return np.exp(relative_hazard * self.minus_h0[np.clip(i, 0, T - 1)]) <= 0.5
+        def at_or_below(i: NDArray[np.intp]) -> NDArray[np.bool_]:
+            below: NDArray[np.bool_] = np.exp(
+                relative_hazard * self.minus_h0[np.clip(i, 0, T - 1)]) <= 0.5
+            return below
 
         idx = np.where((idx < T) & ~at_or_below(idx), idx + 1, idx)
         idx = np.where((idx > 0) & at_or_below(idx - 1), idx - 1, idx)

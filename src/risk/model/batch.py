@@ -18,12 +18,13 @@ import os
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
+import pandas as pd
 
 from risk.data.chunks import (
     CHUNK_ROWS,
@@ -32,17 +33,21 @@ from risk.data.chunks import (
     chunk_ids,
     iter_record_chunks,
 )
-from risk.data.export import MACHINE_DIGITS, to_csv_bytes
+from risk.data.export import MACHINE_DIGITS, XlsxTable, to_csv_bytes, xlsx_rows
 from risk.errors import Problem, ValidationError
 from risk.model.grade_sensitivity import GRADE_SENSITIVITY_COLUMNS, with_grade_sensitivity
 from risk.model.progression import PFS_HORIZONS
 from risk.schema import HORIZONS_MONTHS
 
 if TYPE_CHECKING:
-    from risk.data.validation import Note
+    from numpy.typing import NDArray
+
+    from risk.data.notes import Note
+    from risk.data.workbook import SheetOrigin
+    from risk.model.pair import BiopsyRiskModel
 
 __all__ = ["OUTPUT_COLUMNS", "PFS_OUTPUT_COLUMNS", "ScoreSummary", "score_file", "default_jobs", "output_table",
-           "output_columns"]
+           "output_columns", "scored_table"]
 
 OUTPUT_COLUMNS = (
     "patient_id", "model_version", "model_used",
@@ -77,7 +82,7 @@ class ScoreSummary:
         self.patients += chunk.patients
         for used, n in chunk.by_model.items():
             self.by_model[used] = self.by_model.get(used, 0) + n
-        from risk.data.validation import add_notes
+        from risk.data.notes import add_notes
 
         self.note_records = add_notes(self.note_records, chunk.notes)
         self.ignored_columns += [c for c in chunk.ignored if c not in self.ignored_columns]
@@ -96,7 +101,7 @@ class _Chunk:
     rows: np.ndarray
     summary: str = ""  # a ValidationError's summary, "" when the chunk is valid
     problems: list[Problem] = field(default_factory=list)
-    csv: bytes = b""
+    csv: bytes = b""  # the rows as CSV, or as sheet XML for an Excel output
     #: The csv has the alive_months column (:func:`output_columns`).
     conditional: bool = False
     #: The csv has the PFS columns.
@@ -117,8 +122,10 @@ def output_columns(conditional: bool = False, pfs: bool = False) -> list[str]:
     return columns + (list(PFS_OUTPUT_COLUMNS) if pfs else [])
 
 
-def output_table(predictions_table, version: str, alive_months=None,
-                 conditional: bool = False, pfs_table=None):
+def output_table(predictions_table: pd.DataFrame, version: str,
+                 alive_months: NDArray[np.float64] | None = None,
+                 conditional: bool = False, pfs_table: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
     """The output columns, in order, for one chunk's predictions (``alive_months``: what
     each estimate is conditional on, blank = at the biopsy; ``pfs_table``: the PFS
     predictions' table, at the biopsy, or None)."""
@@ -132,7 +139,21 @@ def output_table(predictions_table, version: str, alive_months=None,
     return table.loc[:, output_columns(conditional, pfs_table is not None)]
 
 
-def file_alive_months(frame, default: float | None) -> np.ndarray | None:
+def scored_table(model: BiopsyRiskModel, version: str, frame: pd.DataFrame,
+                 alive: NDArray[np.float64] | None, conditional: bool) -> pd.DataFrame:
+    """The output columns for a validated frame (``alive``: months known alive per
+    patient, NaN = at the biopsy, or None): what ``predict`` writes and a version's
+    reference test pack expects (:mod:`risk.model.testpack`)."""
+    predictions = model.predict(frame) if alive is None else \
+        model.predict(frame, alive_months=alive)
+    pfs = None if getattr(model, "pfs_model", None) is None else \
+        model.predict_pfs(frame).table
+    table = with_grade_sensitivity(model, frame, predictions.table, alive)
+    return output_table(table, version, alive, conditional, pfs)
+
+
+def file_alive_months(frame: pd.DataFrame, default: float | None
+                      ) -> NDArray[np.float64] | None:
     """Per patient: the file's ``alive_months``, else ``default`` (``--alive-months``);
     None when neither says anything (every estimate at the biopsy)."""
     n = len(frame)
@@ -143,7 +164,8 @@ def file_alive_months(frame, default: float | None) -> np.ndarray | None:
     return None if np.isnan(given).all() else given
 
 
-def _beyond_limit(model, alive: np.ndarray, row_numbers: np.ndarray) -> list[Problem]:
+def _beyond_limit(model: BiopsyRiskModel, alive: np.ndarray, row_numbers: np.ndarray
+                  ) -> list[Problem]:
     """A problem at each row whose months alive pass the model's last training death."""
     limit = model.alive_limit_months
     beyond = np.flatnonzero(alive >= limit)
@@ -158,8 +180,9 @@ def _beyond_limit(model, alive: np.ndarray, row_numbers: np.ndarray) -> list[Pro
 _SCORER: dict[str, Any] = {}
 
 
-def _set_scorer(model, version: str, params: dict[str, Any] | None = None,
-                alive_months: float | None = None) -> None:
+def _set_scorer(model: BiopsyRiskModel | None, version: str,
+                params: dict[str, Any] | None = None,
+                alive_months: float | None = None, excel: bool = False) -> None:
     if params is not None:  # a worker: rebuild from plain parameters, one BLAS thread
         from threadpoolctl import threadpool_limits
 
@@ -167,17 +190,18 @@ def _set_scorer(model, version: str, params: dict[str, Any] | None = None,
 
         threadpool_limits(1)
         model = BiopsyRiskModel.from_dict(params)
-    _SCORER.update(model=model, version=version, alive=alive_months)
+    _SCORER.update(model=model, version=version, alive=alive_months, excel=excel)
 
 
-def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
-    """Read, validate and (when valid) score one chunk."""
-    from risk.data.reading import read_csv_text
+def _score_chunk(first_row: int, chunk: bytes | pd.DataFrame) -> _Chunk:
+    """Read (CSV bytes; a workbook's rows come as text cells), validate and (when valid)
+    score one chunk."""
+    from risk.data.reading import read_cells
     from risk.data.validation import validate_cohort
 
     empty = np.array([], dtype=object), np.array([], dtype=np.int64)
     try:
-        raw = read_csv_text(chunk)
+        raw = chunk if isinstance(chunk, pd.DataFrame) else read_cells(chunk)
     except ValidationError as exc:
         return _Chunk(first_row, *empty, summary=exc.summary, problems=exc.problems)
     ids, rows = chunk_ids(raw, first_row)
@@ -189,45 +213,44 @@ def _score_chunk(first_row: int, chunk: bytes) -> _Chunk:
     model, frame = _SCORER["model"], result.frame
     alive = file_alive_months(frame, _SCORER.get("alive"))
     conditional = _SCORER.get("alive") is not None or "alive_months" in frame
-    if alive is None:
-        predictions = model.predict(frame)
-    else:
+    if alive is not None:
         beyond = _beyond_limit(model, alive, result.row_numbers)
         if beyond:
             return _Chunk(first_row, ids, rows, summary=f"{len(beyond)} problem(s) found",
                           problems=beyond)
-        predictions = model.predict(frame, alive_months=alive)
-    pfs = None if getattr(model, "pfs_model", None) is None else \
-        model.predict_pfs(frame).table
-    table = with_grade_sensitivity(model, frame, predictions.table, alive)
-    table = output_table(table, _SCORER["version"], alive, conditional, pfs)
+    table = scored_table(model, _SCORER["version"], frame, alive, conditional)
     counts = table["model_used"].value_counts()
-    return _Chunk(first_row, ids, rows, csv=to_csv_bytes(table, header=False, digits=MACHINE_DIGITS),
-                  conditional=conditional, pfs=pfs is not None,
+    cells = (xlsx_rows(table, digits=MACHINE_DIGITS) if _SCORER.get("excel") else
+             to_csv_bytes(table, header=False, digits=MACHINE_DIGITS))
+    return _Chunk(first_row, ids, rows, csv=cells,
+                  conditional=conditional, pfs=getattr(model, "pfs_model", None) is not None,
                   patients=result.n_patients,
                   by_model={str(k): int(v) for k, v in counts.items()},
                   notes=result.note_records, ignored=list(result.ignored_columns))
 
 
-def _scored(chunks: Iterable[tuple[int, bytes]], model, version: str,
-            jobs: int, alive_months: float | None = None) -> Iterator[_Chunk]:
+def _scored(chunks: Iterable[tuple[int, bytes | pd.DataFrame]], model: BiopsyRiskModel,
+            version: str,
+            jobs: int, alive_months: float | None = None, excel: bool = False
+            ) -> Iterator[_Chunk]:
     """Each chunk's outcome, in file order; in ``jobs`` processes when there is more
     than one chunk (at most ``jobs + 1`` chunks in flight, so memory stays bounded)."""
     chunks = iter(chunks)
     first = next(chunks, None)
     second = next(chunks, None) if first is not None else None
     if jobs <= 1 or second is None:
-        _set_scorer(model, version, alive_months=alive_months)
+        _set_scorer(model, version, alive_months=alive_months, excel=excel)
         for item in (first, second, *chunks):
             if item is not None:
                 yield _score_chunk(*item)
         return
+    assert first is not None  # there is a second chunk, so a first
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_scorer,
-                             initargs=(None, version, model.to_dict(), alive_months)
+                             initargs=(None, version, model.to_dict(), alive_months, excel)
                              ) as pool:
-        pending = deque()
+        pending: deque[Future[_Chunk]] = deque()
         for item in (first, second, *chunks):
             pending.append(pool.submit(_score_chunk, *item))
             if len(pending) > jobs:
@@ -236,9 +259,10 @@ def _scored(chunks: Iterable[tuple[int, bytes]], model, version: str,
             yield pending.popleft().result()
 
 
-def score_file(model, version: str, input_path, output_path,
+def score_file(model: BiopsyRiskModel, version: str, input_path: str | os.PathLike[str],
+               output_path: str | os.PathLike[str],
                chunk_rows: int = CHUNK_ROWS, jobs: int | None = None,
-               alive_months: float | None = None) -> ScoreSummary:
+               alive_months: float | None = None, sheet: str | None = None) -> ScoreSummary:
     """Validate and score ``input_path`` with a fitted model; write ``output_path``.
 
     Parameters
@@ -248,8 +272,9 @@ def score_file(model, version: str, input_path, output_path,
     version : str
         Written in the ``model_version`` column.
     input_path, output_path : path
-        A cohort CSV (outcome columns ignored) and where to write one row per patient,
-        in the input's order, with the columns :data:`OUTPUT_COLUMNS`.
+        A cohort CSV or Excel workbook (outcome columns ignored) and where to write one
+        row per patient, in the input's order, with the columns :data:`OUTPUT_COLUMNS`:
+        a CSV, or an Excel workbook when its name ends in ``.xlsx``.
     chunk_rows : int
         Patients per chunk.
     jobs : int, optional
@@ -257,36 +282,42 @@ def score_file(model, version: str, input_path, output_path,
     alive_months : float, optional
         Every estimate conditional on being alive this many months after the biopsy,
         for the patients whose own ``alive_months`` cell is blank.
+    sheet : str, optional
+        The workbook's sheet to read (default: its first worksheet).
 
     Raises
     ------
     risk.errors.ValidationError
-        Every problem of the input (nothing is written then).
+        Every problem of the input (nothing is written then); a workbook's problems name
+        the sheet, its row and the column's letter.
     """
     output_path = Path(output_path)
+    excel = output_path.suffix.lower() == ".xlsx"
     tmp = output_path.with_name(f".{output_path.name}.tmp-{uuid.uuid4().hex}")
     problems, summary, patient_ids = FileProblems(), ScoreSummary(), PatientIds()
-    chunks = iter_record_chunks(input_path, rows=chunk_rows)
+    chunks, origin, headers = _input_chunks(input_path, chunk_rows, sheet)
+    if origin is not None:
+        summary.note_records = origin.notes
     try:
         with open(tmp, "wb") as out:
-            header = False  # written with the first valid chunk: it knows the columns
+            writer = _Writer(out, excel, version)
             for chunk in _scored(chunks, model, version, jobs or default_jobs(),
-                                 alive_months):
+                                 alive_months, excel):
                 patient_ids.add(chunk.ids, chunk.rows)
                 if chunk.summary:
                     problems.add(chunk.summary, chunk.problems, chunk.first_row)
                 elif not problems.total:  # after a problem: validate on, write no more
-                    if not header:
-                        out.write(to_csv_bytes(_header_only(chunk.conditional, chunk.pfs)))
-                        header = True
-                    out.write(chunk.csv)
+                    writer.chunk(chunk)
                     summary.add(chunk)
-            if not header:
-                out.write(to_csv_bytes(_header_only(alive_months is not None,
-                                                    getattr(model, "pfs_model", None) is not None)))
+            writer.close(alive_months is not None,
+                         getattr(model, "pfs_model", None) is not None)
         patient_ids.settle(problems)
         if problems.total:
-            raise problems.error()
+            error = problems.error()
+            if origin is None:
+                raise error
+            raise ValidationError(origin.locate(error.problems, headers),
+                                  summary=error.summary)
         os.replace(tmp, output_path)
     finally:
         if tmp.exists():
@@ -294,7 +325,62 @@ def score_file(model, version: str, input_path, output_path,
     return summary
 
 
-def _header_only(conditional: bool = False, pfs: bool = False):
+def _input_chunks(input_path: str | os.PathLike[str], chunk_rows: int, sheet: str | None
+                  ) -> tuple[Iterator[tuple[int, bytes | pd.DataFrame]], SheetOrigin | None,
+                             list[str]]:
+    """The input's chunks; for a workbook also its sheet (for messages) and header."""
+    from risk.data.reading import is_workbook, read_cells
+    from risk.data.workbook import origin_of
+
+    with open(input_path, "rb") as handle:
+        workbook = is_workbook(handle.read(4))
+    if not workbook:
+        if sheet is not None:
+            read_cells(b"x", sheet)  # the reader's own refusal: a CSV has no sheets
+        return iter_record_chunks(input_path, rows=chunk_rows), None, []
+    cells = read_cells(input_path, sheet)  # a workbook is read whole (at most 50 MB)
+    origin, headers = origin_of(cells), [str(c) for c in cells.columns]
+
+    def pieces() -> Iterator[tuple[int, pd.DataFrame]]:
+        for start in range(0, max(len(cells), 1), chunk_rows):
+            piece = cells.iloc[start:start + chunk_rows].reset_index(drop=True)
+            piece.attrs = {}  # numbered over the file, then told as Excel at the end
+            yield start + 1, piece
+
+    return pieces(), origin, headers
+
+
+class _Writer:
+    """The output file, CSV or Excel: the header with the first valid chunk."""
+
+    def __init__(self, out: BinaryIO, excel: bool, version: str) -> None:
+        self.out, self.started = out, False
+        self.excel = XlsxTable(out, sheet=f"Predictions {version}") if excel else None
+
+    def _header(self, conditional: bool, pfs: bool) -> None:
+        frame = _header_only(conditional, pfs)
+        if self.excel is not None:
+            self.excel.header(list(frame.columns))
+        else:
+            self.out.write(to_csv_bytes(frame))
+        self.started = True
+
+    def chunk(self, chunk: _Chunk) -> None:
+        if not self.started:  # the first valid chunk knows the columns
+            self._header(chunk.conditional, chunk.pfs)
+        if self.excel is not None:
+            self.excel.rows(chunk.csv)
+        else:
+            self.out.write(chunk.csv)
+
+    def close(self, conditional: bool, pfs: bool) -> None:
+        if not self.started:
+            self._header(conditional, pfs)
+        if self.excel is not None:
+            self.excel.close()
+
+
+def _header_only(conditional: bool = False, pfs: bool = False) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame(columns=output_columns(conditional, pfs))

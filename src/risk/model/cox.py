@@ -13,8 +13,9 @@ survival times.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ from risk.model.features import (
     reference_patient,
     reference_words,
 )
-from risk.model.fit import MIN_PENALIZER, check_outcome, fit_design
+from risk.model.fit import MIN_PENALIZER, CoxFit, check_outcome, fit_design
 from risk.model.flags import training_flags
 from risk.model.prediction import (
     MONTHS,
@@ -49,6 +50,11 @@ from risk.model.settings import check_setting
 from risk.stats.baseline import Baseline
 from risk.stats.estimability import DroppedColumn
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+    from risk.model.bands import CurveArrays
+
 FORMAT_VERSION = 1
 #: How ``penalizer="auto"`` is resolved (stored in the card).
 PENALIZER_RULE = (f"maximum partial likelihood; a ridge penalty of {MIN_PENALIZER:g} only if "
@@ -59,7 +65,7 @@ class NotFittedError(ModelError):
     """The model was used before ``fit`` (or ``from_dict``)."""
 
 
-def _check_terms(extra_terms, covariates: str) -> tuple[str, ...] | None:
+def _check_terms(extra_terms: str | Sequence[str], covariates: str) -> tuple[str, ...] | None:
     if isinstance(extra_terms, str):
         if extra_terms != "auto":
             raise ModelError(f"The 'extra_terms' setting must be 'auto' or a list of "
@@ -91,8 +97,9 @@ class CoxModel:
     A higher linear predictor means a higher risk of death.
     """
 
-    def __init__(self, covariates="biopsy", penalizer="auto", cv_folds=5, seed=0,
-                 extra_terms="auto"):
+    def __init__(self, covariates: str = "biopsy", penalizer: float | str = "auto",
+                 cv_folds: int = 5, seed: int = 0,
+                 extra_terms: str | Sequence[str] = "auto") -> None:
         self.covariates = covariates
         self.penalizer = penalizer
         self.cv_folds = cv_folds
@@ -117,7 +124,7 @@ class CoxModel:
         selection: dict[str, Any] = {"penalizer": {"rule": PENALIZER_RULE if self.penalizer == "auto"
                                          else "set by the user"}}
 
-        def design(terms_):
+        def design(terms_: tuple[str, ...]) -> tuple[list[DesignColumn], np.ndarray]:
             cols = candidate_columns(self.covariates, terms_)
             return cols, encode(frame, cols, self.covariates, terms_)
 
@@ -133,7 +140,8 @@ class CoxModel:
         self._set_fitted(fit, kept, terms, selection, frame)
         return self
 
-    def _set_fitted(self, fit, columns: list[DesignColumn], terms, selection, frame) -> None:
+    def _set_fitted(self, fit: CoxFit, columns: list[DesignColumn], terms: tuple[str, ...],
+                    selection: dict[str, Any], frame: pd.DataFrame) -> None:
         names = [c.name for c in columns]
         self.terms_ = tuple(terms)
         self.columns_ = columns
@@ -170,9 +178,10 @@ class CoxModel:
 
     def _prepare(self) -> None:
         """Numpy caches for fast prediction."""
-        self._beta = self.coef_.to_numpy(dtype=float)
-        self._mean = self.means_.to_numpy(dtype=float)
-        self._covariance = self.covariance_.to_numpy(dtype=float) * self.small_sample_factor
+        self._beta: NDArray[np.float64] = self.coef_.to_numpy(dtype=float)
+        self._mean: NDArray[np.float64] = self.means_.to_numpy(dtype=float)
+        self._covariance: NDArray[np.float64] = (self.covariance_.to_numpy(dtype=float)
+                                                 * self.small_sample_factor)
         self._bands = BandCalculator(self.baseline_, self._covariance)
         self._given_alive: dict[float, BandCalculator] = {}
         inputs = list(self.inputs_)
@@ -201,7 +210,7 @@ class CoxModel:
         """Use ``patient`` (canonical inputs) as the reference for contributions."""
         self._check_fitted()
         self.reference_patient_ = dict(patient)
-        self._ref_x = None
+        self._ref_x: NDArray[np.float64] | None = None
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
@@ -218,16 +227,21 @@ class CoxModel:
         """Log relative hazard against the training mean; higher = riskier."""
         return (self.design(frame) - self._mean) @ self._beta
 
-    def survival_at(self, frame: pd.DataFrame, months) -> np.ndarray:
+    def survival_at(self, frame: pd.DataFrame, months: ArrayLike) -> NDArray[np.float64]:
         """S(t|x), shape (n, len(months)); months within 0..120 (linear between months)."""
         months = np.atleast_1d(np.asarray(months, dtype=float))
         if np.any(~np.isfinite(months)) or months.min() < 0 or months.max() > MONTHS[-1]:
             raise ModelError(f"Survival is available from month 0 to {MONTHS[-1]:g}; got "
                              f"{months.min():g}-{months.max():g}.")
         h0 = np.interp(months, self.baseline_.months, self.baseline_.cumulative_hazard)
-        return np.exp(-np.outer(np.exp(self.linear_predictor(frame)), h0))
+        survival: NDArray[np.float64] = np.exp(-np.outer(np.exp(self.linear_predictor(frame)),
+                                                         h0))
+        return survival
 
-    def bands_from_design(self, X: np.ndarray, out=None, rows=None):
+    def bands_from_design(self, X: np.ndarray, out: CurveArrays | None = None,
+                          rows: NDArray[np.intp] | None = None
+                          ) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                     NDArray[np.float64], NDArray[np.float64]]:
         """(curves, lower, upper, linear predictor) for an encoded design matrix.
 
         ``out``/``rows``: write patient i into row ``rows[i]`` of three given arrays.
@@ -282,7 +296,8 @@ class CoxModel:
             self._weighted_groups = self._beta[:, None] * self._groups
             self._ref_contribution = self._ref_x @ self._weighted_groups
         with single_blas_thread(len(X)):
-            return X @ self._weighted_groups - self._ref_contribution
+            contributions: NDArray[np.float64] = X @ self._weighted_groups - self._ref_contribution
+            return contributions
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(self.contributions_from_design(self.design(frame)),
@@ -362,7 +377,7 @@ class CoxModel:
         return model
 
 
-def training_summary(frame: pd.DataFrame, inputs) -> dict[str, Any]:
+def training_summary(frame: pd.DataFrame, inputs: Iterable[str]) -> dict[str, Any]:
     """Counts and ranges of a training cohort (aggregates only; ages in whole years)."""
     age = frame["age"].to_numpy(dtype=float)
     return {"n": len(frame), "events": int(frame["death"].sum()),

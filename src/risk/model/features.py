@@ -40,14 +40,21 @@ common level of every other input.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
 from risk.schema import BY_NAME, GRADE_CHANGE_REFERENCE, GRADES, column_label, label
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    #: A frame's column by name, as numpy (floats, or objects for codes).
+    ColumnOf = Callable[[str], NDArray[np.generic]]
 
 COVARIATE_SETS = ("biopsy", "primary_only")
 EXTRA_TERMS = ("grade_change", "ki67")
@@ -179,14 +186,16 @@ HASH_FROM = 256
 def category_codes(values: np.ndarray, levels: tuple[str, ...]) -> np.ndarray:
     """Index of each value in ``levels``; -1 for a blank or any other value."""
     if len(values) >= HASH_FROM:
-        return pd.Categorical(values, categories=list(levels)).codes.astype(np.int64)
+        hashed: NDArray[np.int64] = pd.Categorical(values, categories=list(levels)
+                                                   ).codes.astype(np.int64)
+        return hashed
     codes = np.full(len(values), -1, dtype=np.int64)
     for j, level in enumerate(levels):
         codes[values == level] = j
     return codes
 
 
-def _codes(name: str, column) -> np.ndarray:
+def _codes(name: str, column: ColumnOf) -> NDArray[np.int64]:
     """Codes (positions in :func:`levels_of`) of input ``name``; -1 = blank or invalid.
 
     ``column(c)`` gives a frame column as numpy. A blank primary grade is the level
@@ -213,10 +222,11 @@ def input_levels(frame: pd.DataFrame, name: str) -> np.ndarray:
     """Each patient's level of a categorical or 0/1 input (object array of level codes;
     "unknown" for a blank grade, "" for anything not a level)."""
     labels = np.array([*levels_of(name), "unknown" if "grade" in name else ""], dtype=object)
-    return labels[_codes(name, lambda c: frame[c].to_numpy())]
+    levels: NDArray[np.object_] = labels[_codes(name, lambda c: frame[c].to_numpy())]
+    return levels
 
 
-def _ki67_log(column, input_name: str) -> np.ndarray:
+def _ki67_log(column: ColumnOf, input_name: str) -> NDArray[np.float64]:
     grade = _codes("met_grade" if input_name == "met_ki67" else "primary_grade", column)
     typical = np.array([*(TYPICAL_KI67[g] for g in GRADES), TYPICAL_KI67["unknown"]])
     ki67 = np.asarray(column(input_name), dtype=float)

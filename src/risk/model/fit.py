@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,9 @@ from risk.stats.cox_solver import (
 )
 from risk.stats.estimability import DroppedColumn, describe_dropped, estimable_columns
 from risk.stats.outcome import check_outcome
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 #: The stabilising ridge penalty used when the unpenalised likelihood has no maximum.
 MIN_PENALIZER = 0.001
@@ -168,7 +172,8 @@ def fit_coefficients(X: np.ndarray, durations: np.ndarray, events: np.ndarray,
     return coef, means
 
 
-def fit_design(X, durations, events, penalizer: float = 0.0,
+def fit_design(X: pd.DataFrame | ArrayLike, durations: ArrayLike, events: ArrayLike,
+               penalizer: float = 0.0,
                columns: list[str] | None = None, grid: np.ndarray | None = None,
                words: Callable[[str], str] | None = None,
                reference: Callable[[str], str | None] | None = None) -> CoxFit:

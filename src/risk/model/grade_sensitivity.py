@@ -12,6 +12,7 @@ grades. One patient (:func:`grade_sensitivity`, for the page and the report) and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,11 @@ from risk.grade_uncertainty import (
 )
 from risk.i18n import N_, Words, _
 from risk.schema import GRADES
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+    from risk.model.pair import BiopsyRiskModel
 
 #: For each site: the grade and the counts it rests on (Ki-67, mitoses, cells counted).
 GRADE_COUNTS = {site: (f"{site}_grade", f"{site}_ki67", f"{site}_mitoses",
@@ -96,15 +102,17 @@ def with_grade(frame: pd.DataFrame, grade_column: str, grade: str) -> pd.DataFra
     return out.assign(grade_change=change.to_numpy(), grade_change_steps=steps.to_numpy())
 
 
-def _survival_under(model, frame: pd.DataFrame, grade_column: str, grade: str,
-                    alive_months=None, months: int = SENSITIVITY_MONTHS) -> np.ndarray:
+def _survival_under(model: BiopsyRiskModel, frame: pd.DataFrame, grade_column: str,
+                    grade: str, alive_months: ArrayLike | None = None,
+                    months: int = SENSITIVITY_MONTHS) -> NDArray[np.float64]:
     """(n, 3): survival at ``months``, lower, upper, with that grade (conditional on
     being alive at ``alive_months``, one number or one per patient, as the estimate is)."""
     changed = with_grade(frame, grade_column, grade)
     table = (model.predict(changed) if alive_months is None else
              model.predict(changed, alive_months=alive_months)).table
     columns = [f"surv_{months}{part}" for part in ("", "_lower", "_upper")]
-    return table[columns].to_numpy(dtype=float)
+    survival: NDArray[np.float64] = table[columns].to_numpy(dtype=float)
+    return survival
 
 
 def _counts(row: pd.Series, site: str) -> GradeUncertainty | None:
@@ -112,7 +120,29 @@ def _counts(row: pd.Series, site: str) -> GradeUncertainty | None:
     return grade_uncertainty(row.get(ki67), row.get(mitoses), row.get(cells))
 
 
-def _chances_given_alive(model, patient: pd.DataFrame, grade_column: str,
+def _reached(model: BiopsyRiskModel, frame: pd.DataFrame, grade_column: str, grade: str,
+             alive_months: np.ndarray) -> NDArray[np.float64]:
+    """S(alive_months) at the biopsy of each patient of ``frame`` with that grade (the
+    curves read log-linearly between the months of their grid)."""
+    curves = model.predict(with_grade(frame, grade_column, grade)).curves
+    months = np.arange(curves.shape[1], dtype=float)
+    log = np.log(np.clip(curves, 1e-300, None))
+    reached: NDArray[np.float64] = np.exp([np.interp(s, months, row)
+                                           for s, row in zip(alive_months, log, strict=True)])
+    return reached
+
+
+def _bayes(chances: np.ndarray, allowed: np.ndarray, reached: np.ndarray) -> np.ndarray:
+    """(n, grades) chances given alive: each allowed grade's chance times its S(alive),
+    scaled so the allowed grades keep their total (the others are left as they are)."""
+    weighted = np.where(allowed, chances * reached, 0.0)
+    kept = np.where(allowed, chances, 0.0).sum(axis=1, keepdims=True)
+    total = weighted.sum(axis=1, keepdims=True)
+    scaled = np.divide(weighted * kept, total, out=np.zeros_like(weighted), where=total > 0)
+    return np.where(allowed & (total > 0), scaled, chances)
+
+
+def _chances_given_alive(model: BiopsyRiskModel, patient: pd.DataFrame, grade_column: str,
                          uncertainty: GradeUncertainty,
                          alive_months: float | None) -> dict[str, float]:
     """P(each allowed grade | the counts), and given alive at ``alive_months`` updated by
@@ -121,17 +151,37 @@ def _chances_given_alive(model, patient: pd.DataFrame, grade_column: str,
     chances = {g: float(uncertainty.probabilities[g]) for g in uncertainty.grades}
     if not alive_months:
         return chances
-    weighted = {}
-    for grade, p in chances.items():
-        curve = model.predict(with_grade(patient, grade_column, grade)).curves[0]
-        months = np.arange(len(curve), dtype=float)
-        reached = float(np.exp(np.interp(alive_months, months, np.log(curve))))
-        weighted[grade] = p * reached
-    total, kept = sum(weighted.values()), sum(chances.values())
-    return {g: w / total * kept for g, w in weighted.items()} if total > 0 else chances
+    grades = list(chances)
+    reached = np.array([[_reached(model, patient, grade_column, g,
+                                  np.array([alive_months]))[0] for g in grades]])
+    updated = _bayes(np.array([[chances[g] for g in grades]]), np.ones((1, len(grades)), bool),
+                     reached)[0]
+    return dict(zip(grades, map(float, updated), strict=True))
 
 
-def grade_sensitivity(model, patient: pd.DataFrame,
+def _probabilities_given_alive(model: BiopsyRiskModel, frame: pd.DataFrame, grade_column: str,
+                               chances: np.ndarray, allowed: np.ndarray,
+                               alive_months: np.ndarray | None) -> np.ndarray:
+    """:func:`_bayes` for the patients of a file alive at their ``alive_months`` (NaN or
+    0: at the biopsy, unchanged), as the page's :func:`_chances_given_alive`."""
+    if alive_months is None:
+        return chances
+    alive = np.nan_to_num(np.asarray(alive_months, dtype=float), nan=0.0)
+    rows = np.flatnonzero(allowed.any(axis=1) & (alive > 0))
+    if not rows.size:
+        return chances
+    reached = np.ones((rows.size, len(GRADES)))
+    for level, grade in enumerate(GRADES):
+        some = np.flatnonzero(allowed[rows, level])
+        if some.size:
+            reached[some, level] = _reached(model, frame.iloc[rows[some]], grade_column, grade,
+                                            alive[rows[some]])
+    out = chances.copy()
+    out[rows] = _bayes(chances[rows], allowed[rows], reached)
+    return out
+
+
+def grade_sensitivity(model: BiopsyRiskModel, patient: pd.DataFrame,
                       alive_months: float | None = None) -> GradeSensitivity | None:
     """The estimates under each allowed grade, for each grade of ``patient`` (a one-row
     canonical frame) in doubt; None when no grade is (or none rests on a count). Given
@@ -156,7 +206,7 @@ def grade_sensitivity(model, patient: pd.DataFrame,
     return GradeSensitivity(months, tuple(sites)) if sites else None
 
 
-def with_grade_sensitivity(model, frame: pd.DataFrame, table: pd.DataFrame,
+def with_grade_sensitivity(model: BiopsyRiskModel, frame: pd.DataFrame, table: pd.DataFrame,
                            alive_months: np.ndarray | None = None) -> pd.DataFrame:
     """``table`` (the predictions of ``frame``, row for row) with
     :data:`GRADE_SENSITIVITY_COLUMNS`; the model predicts again only the patients whose
@@ -173,9 +223,14 @@ def with_grade_sensitivity(model, frame: pd.DataFrame, table: pd.DataFrame,
         uncertain |= doubt
         low = ranges.lowest.map(GRADES.index, na_action="ignore").to_numpy(dtype=float)
         high = ranges.highest.map(GRADES.index, na_action="ignore").to_numpy(dtype=float)
+        levels = np.arange(len(GRADES))
+        allowed = doubt[:, None] & (low[:, None] <= levels) & (levels <= high[:, None])
+        chances = np.column_stack([ranges.probabilities[g].to_numpy(dtype=float)
+                                   for g in GRADES])
+        chances = _probabilities_given_alive(model, frame, grade_column, chances, allowed,
+                                             alive_months)
         for level, grade in enumerate(GRADES):
-            columns[f"p_{site}_{grade}"] = np.where(
-                doubt, ranges.probabilities[grade].to_numpy(), np.nan)
+            columns[f"p_{site}_{grade}"] = np.where(doubt, chances[:, level], np.nan)
             values = np.full((n, 3), np.nan)
             rows = np.flatnonzero(doubt & (low <= level) & (level <= high))
             if rows.size:

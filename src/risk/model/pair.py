@@ -18,8 +18,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,13 @@ from risk.model.prediction import (
 )
 from risk.model.progression import pfs_training_frame, without_pfs
 from risk.schema import GRADES, HORIZONS_MONTHS
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+    from risk.model.prediction import Piece
+
+_Setting = TypeVar("_Setting")
 
 MODELS = ("biopsy", "primary_only")
 PRIMARY_LEVELS = (*GRADES, "unknown")
@@ -64,7 +72,11 @@ class BeforeBiopsy:
     table: pd.DataFrame
 
 
-def _per_model(setting, name: str):
+@overload
+def _per_model(setting: dict[str, _Setting], name: str) -> _Setting: ...
+@overload
+def _per_model(setting: _Setting, name: str) -> _Setting: ...
+def _per_model(setting: object, name: str) -> object:
     """The setting for one model: the value itself, or its entry in a per-model dict."""
     if not isinstance(setting, dict):
         return setting
@@ -84,7 +96,10 @@ class BiopsyRiskModel:
     extra_terms : "auto", list, or dict per model (see :class:`risk.model.CoxModel`)
     """
 
-    def __init__(self, penalizer="auto", cv_folds=5, seed=0, extra_terms="auto"):
+    def __init__(self, penalizer: float | str | dict[str, float | str] = "auto",
+                 cv_folds: int = 5, seed: int = 0,
+                 extra_terms: str | Sequence[str] | dict[str, str | Sequence[str]] = "auto"
+                 ) -> None:
         self.penalizer = penalizer
         self.cv_folds = cv_folds
         self.seed = seed
@@ -119,7 +134,7 @@ class BiopsyRiskModel:
         summary = training_summary(frame, BASE_INPUTS)
         summary["n_with_biopsy_grade"] = int(has_biopsy.sum())
         self.training_summary_ = summary
-        self.risk_cutpoints_ = None
+        self.risk_cutpoints_: list[float] | None = None
         served = self.predict(frame)
         self.risk_cutpoints_ = risk_cutpoints(served.table["surv_60"].to_numpy())
         self.notes_ = [f"{name}: {note}" for name, m in self.models_.items() for note in m.notes_]
@@ -143,7 +158,8 @@ class BiopsyRiskModel:
         self._check_fitted()
         return getattr(self, "pfs_model_", None)
 
-    def predict_pfs(self, frame: pd.DataFrame, alive_months=None) -> Predictions:
+    def predict_pfs(self, frame: pd.DataFrame, alive_months: ArrayLike | None = None
+                    ) -> Predictions:
         """Served predictions of progression-free survival, as :meth:`predict` gives OS.
 
         With ``alive_months`` they are conditional on being alive *and progression-free*
@@ -185,7 +201,8 @@ class BiopsyRiskModel:
             extra_terms={k: list(m.terms_) for k, m in models.items()}).fit(without_pfs(frame))
 
     # ---- prediction ----------------------------------------------------------------
-    def predict(self, frame: pd.DataFrame, alive_months=None) -> Predictions:
+    def predict(self, frame: pd.DataFrame, alive_months: ArrayLike | None = None
+                ) -> Predictions:
         """Served predictions: the biopsy model where there is a liver-biopsy grade.
 
         ``alive_months`` (one number, or one per patient, NaN = at the biopsy): survival
@@ -199,7 +216,8 @@ class BiopsyRiskModel:
         return self._predict(frame, {"biopsy": has_biopsy, "primary_only": ~has_biopsy},
                              alive_months)
 
-    def predict_both(self, frame: pd.DataFrame, alive_months=None) -> dict[str, Predictions]:
+    def predict_both(self, frame: pd.DataFrame, alive_months: ArrayLike | None = None
+                     ) -> dict[str, Predictions]:
         """Both models for every patient: {"primary_only": ..., "biopsy": ...}; the biopsy
         model's rows are NaN (``model_used`` "") for patients without a liver grade."""
         self._check_fitted()
@@ -217,7 +235,8 @@ class BiopsyRiskModel:
         self._check_fitted()
         return min(m.alive_limit_months for m in self.models_.values())
 
-    def check_alive_months(self, alive_months, n: int) -> np.ndarray | None:
+    def check_alive_months(self, alive_months: ArrayLike | None, n: int
+                           ) -> NDArray[np.float64] | None:
         """``alive_months`` as one float per patient (NaN: at the biopsy), or None when
         no patient has one; a ModelError names the patients beyond the limit."""
         if alive_months is None:
@@ -238,19 +257,19 @@ class BiopsyRiskModel:
         return alive
 
     def _pieces(self, model: CoxModel, X: np.ndarray, rows: np.ndarray,
-                alive: np.ndarray | None) -> list:
+                alive: np.ndarray | None) -> list[Piece]:
         """One piece per distinct month alive among ``rows`` (one when none)."""
         if alive is None:
             return [model.piece(X, rows)]
         months = alive[rows]
-        out = []
+        out: list[Piece] = []
         for value in np.unique(months):  # NaN last, once
             at = np.flatnonzero(np.isnan(months) if np.isnan(value) else months == value)
             out.append(model.piece(X[at], rows[at], None if np.isnan(value) else value))
         return out
 
     def _predict(self, frame: pd.DataFrame, masks: dict[str, np.ndarray],
-                 alive_months=None) -> Predictions:
+                 alive_months: ArrayLike | None = None) -> Predictions:
         n = len(frame)
         alive = self.check_alive_months(alive_months, n)
         lp = np.full(n, np.nan)
@@ -258,7 +277,7 @@ class BiopsyRiskModel:
         inputs = list(dict.fromkeys(i for m in self.models_.values() for i in m.inputs_))
         contrib = np.full((n, len(inputs)), np.nan)
         items: list[tuple[np.ndarray, str]] = []
-        pieces = []
+        pieces: list[Piece] = []
         for name, mask in masks.items():
             rows = np.flatnonzero(mask)
             if len(rows) == 0:
@@ -272,7 +291,7 @@ class BiopsyRiskModel:
                 lp[part.rows] = part.linear_predictor
             used[rows] = name
             cols = [inputs.index(i) for i in model.inputs_]
-            contrib[np.ix_(rows, cols)] = model.contributions_from_design(X)
+            contrib[np.ix_(rows, cols)] = model.contributions_from_design(X)  # type: ignore[arg-type]  # numpy stubs: ix_ takes a list of ints too
             for flag_mask, text in model.flag_items(sub):
                 full = np.zeros(n, dtype=bool)
                 full[rows[flag_mask]] = True
@@ -286,7 +305,8 @@ class BiopsyRiskModel:
         return assemble(BandSource(n, pieces), lp, used, patient_ids(frame),
                         self.risk_cutpoints_, flags, pd.DataFrame(contrib, columns=inputs))
 
-    def predict_before_biopsy(self, frame: pd.DataFrame, alive_months=None) -> BeforeBiopsy:
+    def predict_before_biopsy(self, frame: pd.DataFrame, alive_months: ArrayLike | None = None
+                              ) -> BeforeBiopsy:
         """Outcomes under each possible liver grade, weighted by P(liver | primary).
 
         Given alive at ``alive_months``, the weights are P(liver | primary, alive then),
@@ -297,7 +317,7 @@ class BiopsyRiskModel:
         probs = liver_grade_probabilities(self.transition_counts_,
                                           input_levels(frame, "primary_grade"))
         alive = self.check_alive_months(alive_months, len(frame))
-        by_grade = {}
+        by_grade: dict[str, Predictions] = {}
         for k, grade in enumerate(GRADES):
             assumed = frame.assign(met_grade=grade)
             for col in ("met_ki67", "met_mitoses"):
@@ -325,7 +345,8 @@ class BiopsyRiskModel:
         """S(alive_i | x_i) at the biopsy for each patient (1 where alive is NaN)."""
         base = model.baseline_
         h0 = np.interp(np.nan_to_num(alive), base.months, base.cumulative_hazard)
-        return np.exp(-np.exp(model.linear_predictor(frame)) * h0)
+        survival: NDArray[np.float64] = np.exp(-np.exp(model.linear_predictor(frame)) * h0)
+        return survival
 
     # ---- persistence ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -365,7 +386,8 @@ class BiopsyRiskModel:
         return model
 
 
-def _merge_same_text(items, n):
+def _merge_same_text(items: list[tuple[np.ndarray, str]], n: int
+                     ) -> list[tuple[np.ndarray, str]]:
     """Join masks that carry the same text (one flag per text per patient)."""
     merged: dict[str, np.ndarray] = {}
     for mask, text in items:
@@ -389,4 +411,6 @@ def liver_grade_probabilities(counts: dict[str, Any], primary_levels: np.ndarray
     overall = overall / overall.sum() if overall.sum() else np.full(3, 1 / 3)
     rows = np.array([t / t.sum() if t.sum() else overall for t in table])
     index = pd.Series(primary_levels).map({p: i for i, p in enumerate(PRIMARY_LEVELS)})
-    return rows[index.fillna(PRIMARY_LEVELS.index("unknown")).to_numpy(dtype=int)]
+    probabilities: NDArray[np.float64] = rows[index.fillna(PRIMARY_LEVELS.index("unknown")
+                                                           ).to_numpy(dtype=int)]
+    return probabilities

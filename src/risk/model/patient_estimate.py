@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,10 @@ from risk.model.patient_grades import (  # noqa: F401 - part of this module's wo
     grades_as_entered,
 )
 from risk.schema import GRADES, HORIZONS_MONTHS
+
+if TYPE_CHECKING:
+    from risk.model.pair import BiopsyRiskModel
+    from risk.model.prediction import Predictions
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,9 @@ class SurvivalEstimate:
     def median(self) -> tuple[float, float, float]:
         """(median, lower, upper) overall survival in months; NaN when not reached."""
         s = self.summary
-        return tuple(float(s.get(k, np.nan)) for k in
-                     ("median_os_months", "median_os_lower", "median_os_upper"))
+        median, lower, upper = (float(s.get(k, np.nan)) for k in
+                                ("median_os_months", "median_os_lower", "median_os_upper"))
+        return median, lower, upper
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,8 @@ class PatientEstimate:
 
 # --------------------------------------------------------------------------- estimate
 
-def _survival_estimate(predictions, alive_months: float | None = None) -> SurvivalEstimate:
+def _survival_estimate(predictions: Predictions, alive_months: float | None = None
+                       ) -> SurvivalEstimate:
     months = np.asarray(predictions.months, dtype=float)
     summary = predictions.table.iloc[0].to_dict()
     contributions = predictions.contributions.iloc[0].astype(float)
@@ -147,7 +153,7 @@ def _survival_estimate(predictions, alive_months: float | None = None) -> Surviv
                             alive_months)
 
 
-def liver_grade_scenarios(model, patient: pd.DataFrame,
+def liver_grade_scenarios(model: BiopsyRiskModel, patient: pd.DataFrame,
                           alive_months: float | None = None) -> BiopsyScenarios:
     """Survival under each liver grade, weighted by P(liver grade | primary grade).
 
@@ -176,7 +182,7 @@ _STATED_ELSEWHERE = ("no liver-biopsy grade",)
 
 
 def estimate_patient(
-    model,
+    model: BiopsyRiskModel,
     values: Mapping[str, object],
     *,
     model_version: str,
@@ -234,7 +240,8 @@ def estimate_patient(
     )
 
 
-def _pfs_estimates(model, patient: pd.DataFrame, with_biopsy: bool) -> tuple:
+def _pfs_estimates(model: BiopsyRiskModel, patient: pd.DataFrame, with_biopsy: bool
+                   ) -> tuple[SurvivalEstimate | None, SurvivalEstimate | None]:
     """(served PFS, primary-only PFS when a liver grade was given), at the biopsy."""
     pfs_model = getattr(model, "pfs_model", None)
     if pfs_model is None:
@@ -244,7 +251,7 @@ def _pfs_estimates(model, patient: pd.DataFrame, with_biopsy: bool) -> tuple:
     return (_survival_estimate(both["biopsy"]), without) if with_biopsy else (without, None)
 
 
-def patient_alive_months(model, patient: pd.DataFrame) -> float | None:
+def patient_alive_months(model: BiopsyRiskModel, patient: pd.DataFrame) -> float | None:
     """The validated months known alive (None: at the biopsy); one beyond the model's
     last training death is a problem at the field."""
     if "alive_months" not in patient or pd.isna(patient["alive_months"].iloc[0]):
@@ -271,7 +278,7 @@ def format_input(name: str, value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) \
             or col.kind in ("flag", "category"):
         return schema.label(name, value)
-    if col.kind in ("number", "integer"):
+    if col.kind in ("number", "integer") and isinstance(value, str | SupportsFloat):
         text = f"{float(value):g}"
         return f"{text} {schema.unit_label(name)}" if col.unit else text
     return str(value)
@@ -356,5 +363,9 @@ MODEL_WORDS = Words({"biopsy": N_("the biopsy model (primary grade, liver-biopsy
 
 
 #: Each reported horizon in words.
-HORIZON_WORDS = Words(keys=HORIZONS_MONTHS, words=lambda m: ngettext(
-    "{years} year", "{years} years", int(m) // 12).format(years=int(m) // 12))
+def _horizon_words(months: object) -> str:
+    years = int(str(months)) // 12
+    return ngettext("{years} year", "{years} years", years).format(years=years)
+
+
+HORIZON_WORDS = Words(keys=HORIZONS_MONTHS, words=_horizon_words)

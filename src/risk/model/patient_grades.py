@@ -4,27 +4,46 @@ against them where given, and said in words at the form's field and in the repor
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import SupportsFloat
 
 from risk import grading, schema
 from risk.errors import Problem
 from risk.i18n import _
 
 
+def _count(values: Mapping[str, object], name: str) -> float | None:
+    """A Ki-67 or mitotic count as a number; None when blank or not a number (the patient
+    validator then names it, instead of the grade derivation failing on it)."""
+    value = values.get(name)
+    if not isinstance(value, str | SupportsFloat):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _grade(values: Mapping[str, object], name: str) -> str | None:
+    """A grade as entered; None when blank or not text (the validator names it)."""
+    value = values.get(name)
+    return value if isinstance(value, str) else None
+
+
 def grades_as_entered(values: Mapping[str, object]) -> dict[str, grading.GradeCheck]:
     """The primary and liver grades as entered or derived, with any contradiction."""
     return {
-        "primary_grade": grading.check_grade(values.get("primary_grade"),
-                                             values.get("primary_ki67"),
-                                             values.get("primary_mitoses")),
-        "met_grade": grading.check_grade(values.get("met_grade"), values.get("met_ki67"),
-                                         values.get("met_mitoses")),
+        "primary_grade": grading.check_grade(_grade(values, "primary_grade"),
+                                             _count(values, "primary_ki67"),
+                                             _count(values, "primary_mitoses")),
+        "met_grade": grading.check_grade(_grade(values, "met_grade"), _count(values, "met_ki67"),
+                                         _count(values, "met_mitoses")),
     }
 
 
 def describe_grade(name: str, check: grading.GradeCheck, values: Mapping[str, object]) -> str:
     """How a grade was reached, in one sentence (the derivation shown at the field)."""
-    ki67, mitoses = (values.get(name.replace("grade", "ki67")),
-                     values.get(name.replace("grade", "mitoses")))
+    ki67, mitoses = (_count(values, name.replace("grade", "ki67")),
+                     _count(values, name.replace("grade", "mitoses")))
     basis = grading.describe_basis(ki67, mitoses)
     if check.source == "derived":
         return _("{not_assessed}: {grade} derived from {basis} (WHO 2019; the higher of the "

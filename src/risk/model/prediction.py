@@ -17,7 +17,9 @@ group, contributions and flags; built for a whole batch at once (no per-patient 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,11 @@ import pandas as pd
 from risk.i18n import _
 from risk.model.bands import BandCalculator
 from risk.schema import CURVE_MAX_MONTHS, HORIZONS_MONTHS, label
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+    from risk.model.bands import CurveArrays
 
 MONTHS = np.arange(0, CURVE_MAX_MONTHS + 1, dtype=float)
 #: The risk groups' codes, lowest risk first (their words: ``risk.schema.label``).
@@ -48,12 +55,13 @@ class Piece:
 class BandSource:
     """Computes the (n, T) curves and bands of a batch, only when someone asks."""
 
-    def __init__(self, n: int, pieces: list[Piece]):
+    def __init__(self, n: int, pieces: list[Piece]) -> None:
         self.n = n
         self.pieces = pieces
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        out = tuple(np.full((self.n, len(MONTHS)), np.nan) for _ in range(3))
+    def arrays(self) -> CurveArrays:
+        shape = (self.n, len(MONTHS))
+        out = (np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan))
         for piece in self.pieces:
             piece.bands.bands(piece.linear_predictor, piece.centred, out=out, rows=piece.rows)
         return out
@@ -85,7 +93,9 @@ class Predictions:
 
     def __init__(self, months: np.ndarray, table: pd.DataFrame,
                  contributions: pd.DataFrame, source: BandSource | None = None,
-                 arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
+                 arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
+        if source is None and arrays is None:
+            raise ValueError("Predictions need the curves' arrays or a source to compute them")
         self.months = months
         self.table = table
         self.contributions = contributions
@@ -94,6 +104,7 @@ class Predictions:
 
     def _get(self, i: int) -> np.ndarray:
         if self._arrays is None:
+            assert self._source is not None  # __init__ requires one of the two
             self._arrays = self._source.arrays()
         return self._arrays[i]
 
@@ -115,11 +126,12 @@ class Predictions:
     def __len__(self) -> int:
         return len(self.table)
 
-    def take(self, rows) -> Predictions:
+    def take(self, rows: ArrayLike) -> Predictions:
         """The predictions of some patients (positions or a boolean mask)."""
         rows = np.asarray(rows)
         rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.intp)
-        arrays = None if self._arrays is None else tuple(a[rows] for a in self._arrays)
+        arrays = None if self._arrays is None else (
+            self._arrays[0][rows], self._arrays[1][rows], self._arrays[2][rows])
         source = None if self._source is None else self._source.take(rows)
         return Predictions(self.months, self.table.iloc[rows].reset_index(drop=True),
                            self.contributions.iloc[rows].reset_index(drop=True),
@@ -138,7 +150,7 @@ TABLE_COLUMNS = ["patient_id", "model_used", *horizon_columns(), "median_os_mont
                  "linear_predictor"]
 
 
-def risk_groups(surv_60: np.ndarray, cutpoints) -> np.ndarray:
+def risk_groups(surv_60: np.ndarray, cutpoints: Sequence[float] | None) -> NDArray[np.object_]:
     """'high' / 'intermediate' / 'low' from 5-year survival; '' where unknown."""
     out = np.full(len(surv_60), "", dtype=object)
     if cutpoints is None:
@@ -165,19 +177,21 @@ def join_flags(n: int, items: list[tuple[np.ndarray, str]]) -> np.ndarray:
     return out
 
 
-def patient_ids(frame: pd.DataFrame) -> np.ndarray:
+def patient_ids(frame: pd.DataFrame) -> NDArray[np.object_]:
     if "patient_id" in frame.columns:
-        return frame["patient_id"].to_numpy().astype(str).astype(object)
+        ids: NDArray[np.object_] = frame["patient_id"].to_numpy().astype(str).astype(object)
+        return ids
     return np.arange(1, len(frame) + 1).astype(str).astype(object)
 
 
 def assemble(source: BandSource, linear_predictor: np.ndarray, model_used: np.ndarray,
-             ids: np.ndarray, cutpoints, flags: np.ndarray,
+             ids: np.ndarray, cutpoints: Sequence[float] | None, flags: np.ndarray,
              contributions: pd.DataFrame) -> Predictions:
     """Build the :class:`Predictions` (table columns in :data:`TABLE_COLUMNS` order)."""
     n = source.n
     at = np.searchsorted(MONTHS, HORIZONS_MONTHS)
-    summary = {key: np.full((n, len(at)), np.nan) for key in ("surv", "lower", "upper")}
+    summary: dict[str, NDArray[np.float64]] = {key: np.full((n, len(at)), np.nan)
+                                               for key in ("surv", "lower", "upper")}
     summary.update({key: np.full(n, np.nan)
                     for key in ("median", "median_lower", "median_upper", "at_biopsy_60")})
     at_60 = at[list(HORIZONS_MONTHS).index(60)]
@@ -206,7 +220,7 @@ def assemble(source: BandSource, linear_predictor: np.ndarray, model_used: np.nd
     return Predictions(MONTHS, table, contributions.reset_index(drop=True), source)
 
 
-def describe_cutpoints(cutpoints) -> str:
+def describe_cutpoints(cutpoints: Sequence[float] | None) -> str:
     """The risk groups' definition in words, from the 5-year survival cut-points."""
     if cutpoints is None or len(cutpoints) != 2:
         return _("This model version has no risk cut-points (not recorded with it).")

@@ -40,6 +40,8 @@ from risk.model.prediction import MONTHS, risk_cutpoints
 from risk.stats.baseline import baseline_aggregates
 
 if TYPE_CHECKING:
+    from risk.model.cox import CoxModel
+    from risk.model.pair import BiopsyRiskModel
     from risk.registry.card import ModelCard, TrainingData
 
 #: Fewest deaths among a model's patients for a baseline, and for a slope as well.
@@ -67,7 +69,7 @@ class Recalibration:
         :data:`CHECK_MONTHS` before and after (a plain, JSON-safe dict).
     """
 
-    model: object
+    model: BiopsyRiskModel
     details: dict[str, Any]
 
     def settings(self) -> dict[str, Any]:
@@ -81,7 +83,8 @@ class Recalibration:
         return out
 
 
-def recalibrate(model, frame: pd.DataFrame, slope: bool = False) -> Recalibration:
+def recalibrate(model: BiopsyRiskModel, frame: pd.DataFrame, slope: bool = False
+                ) -> Recalibration:
     """Recalibrate a fitted :class:`~risk.model.BiopsyRiskModel` on a canonical cohort.
 
     Parameters
@@ -130,7 +133,8 @@ def _check_frame(frame: pd.DataFrame) -> None:
     check_outcome(frame["os_months"], frame["death"])
 
 
-def _recalibrate_cox(cox, frame: pd.DataFrame, slope: bool, part: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _recalibrate_cox(cox: CoxModel, frame: pd.DataFrame, slope: bool, part: str
+                     ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(new CoxModel parameters, details) for one Cox model on its local patients."""
     t = frame["os_months"].to_numpy(dtype=float)
     e = frame["death"].to_numpy(dtype=float)
@@ -144,7 +148,7 @@ def _recalibrate_cox(cox, frame: pd.DataFrame, slope: bool, part: str) -> tuple[
     X = cox.design(frame)
     coef = cox.coef_.to_numpy(dtype=float)
     means = cox.means_.to_numpy(dtype=float)
-    detail = {"patients": len(frame), "deaths": deaths, "slope_applied": 1.0,
+    detail: dict[str, Any] = {"patients": len(frame), "deaths": deaths, "slope_applied": 1.0,
               "slope_fitted": None, "slope_se": None}
     if slope:
         fitted, lower, upper = calibration_slope(t, e, linear_predictor=(X - means) @ coef)
@@ -182,7 +186,8 @@ def _model_note(details: dict[str, Any]) -> str:
             "are tertiles of that cohort's recalibrated 5-year survival")
 
 
-def _survival_check(before, after, frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _survival_check(before: CoxModel, after: CoxModel, frame: pd.DataFrame
+                    ) -> list[dict[str, Any]]:
     """Observed (Kaplan-Meier) vs mean predicted survival, before and after."""
     from risk.stats.kaplan_meier import kaplan_meier
 

@@ -10,10 +10,14 @@ is given: "The 'penalizer' setting (ridge penalty) must be 'auto' or a number >=
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from risk.errors import ModelError
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 #: Most bootstrap resamples one training may ask for.
 MAX_BOOTSTRAP = 1000
@@ -46,7 +50,7 @@ def _specs() -> dict[str, Setting]:
 
 
 @functools.cache
-def _adapter(name: str):
+def _adapter(name: str) -> TypeAdapter[Any]:  # the setting's own type, checked at run time
     from pydantic import TypeAdapter
 
     return TypeAdapter(_specs()[name].kind)
@@ -68,11 +72,12 @@ def check_setting(name: str, value: object, shown: object = None) -> Any:
                          f"got {got!r}.") from None
 
 
-def argument_type(name: str, parse=float):
+def argument_type(name: str, parse: Callable[[str], object] = float
+                  ) -> Callable[[str], Any]:
     """An argparse type for setting ``name``: text -> checked value ("auto" kept as is)."""
     import argparse
 
-    def convert(text: str):
+    def convert(text: str) -> Any:  # what check_setting returns for this setting
         value: object = "auto" if text.strip().lower() == "auto" else text
         if value != "auto":
             try:

@@ -28,6 +28,7 @@ from risk.model.settings import check_setting
 
 if TYPE_CHECKING:
     from risk.evaluation.document import EvaluationReport
+    from risk.model.pair import BiopsyRiskModel
     from risk.registry.card import ModelCard, TrainingData
 
 #: Share of the progress bar each stage takes (fit, evaluate new, evaluate active).
@@ -45,7 +46,7 @@ Progress = Callable[[float, str], None]
 class TrainingSettings:
     """What the researcher chose: penalty, bootstrap resamples and seed."""
 
-    penalizer: object = "auto"  # "auto" or a number >= 0
+    penalizer: float | str = "auto"  # "auto" or a number >= 0
     bootstrap: int = 50
     seed: int = 0
 
@@ -68,7 +69,7 @@ class Candidate:
     when no model is active.
     """
 
-    model: object
+    model: BiopsyRiskModel
     settings: TrainingSettings
     training_data: TrainingData
     report: EvaluationReport
@@ -78,7 +79,8 @@ class Candidate:
     notes: list[str] = field(default_factory=list)
 
 
-def _stage(progress: Progress | None, start: float, width: float, text: str):
+def _stage(progress: Progress | None, start: float, width: float, text: str
+           ) -> Callable[[int, int], None] | None:
     """A ``(done, total)`` callback filling ``width`` of the bar from ``start``."""
     if progress is None:
         return None
@@ -90,7 +92,7 @@ def _stage(progress: Progress | None, start: float, width: float, text: str):
     return report
 
 
-def fit_models(frame: pd.DataFrame, settings: TrainingSettings):
+def fit_models(frame: pd.DataFrame, settings: TrainingSettings) -> BiopsyRiskModel:
     """The served pair fitted with ``settings`` (also what ``train --reproduce`` refits);
     a :class:`~risk.errors.ModelError` explains a cohort no model can be fitted on."""
     from risk.model.pair import BiopsyRiskModel
@@ -99,7 +101,8 @@ def fit_models(frame: pd.DataFrame, settings: TrainingSettings):
 
 
 def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
-                       training_data: TrainingData | dict[str, Any], active=None,
+                       training_data: TrainingData | dict[str, Any],
+                       active: BiopsyRiskModel | None = None,
                        active_version: str | None = None,
                        progress: Progress | None = None, n_jobs: int = -1,
                        column_mapping: dict[str, Any] | None = None,
@@ -166,7 +169,7 @@ def card_metrics(report: EvaluationReport, measured_on: str, external: bool = Fa
     return out
 
 
-def _rounded(value):
+def _rounded(value: object) -> object:
     return round(value, 4) if isinstance(value, float) else value
 
 

@@ -108,4 +108,4 @@ def select_terms(frame: pd.DataFrame, covariates: str, penalizer: float, cv_fold
         gains = {k: g for k, g in gains.items() if np.isfinite(g) and g >= MIN_C_GAIN}
         if not gains:
             return chosen, history
-        chosen = (*chosen, max(gains, key=gains.get))
+        chosen = (*chosen, max(gains, key=gains.__getitem__))

@@ -31,11 +31,23 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         cohort_source as cohort_source,
         optimism_note as optimism_note,
         optimism_rows as optimism_rows,
+        pfs_counts_line as pfs_counts_line,
         proportional_hazards_rows as proportional_hazards_rows,
         render_report_html as render_report_html,
         subgroup_rows as subgroup_rows,
     )
+    from risk.present.checklists import (
+        Checklists as Checklists,
+        build_checklists as build_checklists,
+        checklists_html as checklists_html,
+        checklists_markdown as checklists_markdown,
+    )
+    from risk.present.model_facts import (
+        ModelFacts as ModelFacts,
+        build_model_facts as build_model_facts,
+    )
     from risk.present.pdf import (
+        build_model_facts_pdf as build_model_facts_pdf,
         build_report as build_report,
     )
     from risk.present.pooled_html import (
@@ -55,11 +67,19 @@ _WHERE = {
     "cohort_source": "html",
     "optimism_note": "html",
     "optimism_rows": "html",
+    "pfs_counts_line": "html",
     "proportional_hazards_rows": "html",
     "render_report_html": "html",
     "subgroup_rows": "html",
     "build_report": "pdf",
     "font_problem": "fonts",
+    "build_model_facts_pdf": "pdf",
+    "ModelFacts": "model_facts",
+    "build_model_facts": "model_facts",
+    "Checklists": "checklists",
+    "build_checklists": "checklists",
+    "checklists_html": "checklists",
+    "checklists_markdown": "checklists",
     "pooled_forest_plot": "figures.pooling",
     "POOLED_MODEL_NAMES": "pooled_html",
     "pooled_rows": "pooled_html",

@@ -8,11 +8,13 @@ data or from a user (model version, notes, labels, covariate names) is HTML-esca
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from risk import schema
 from risk.evaluation.headline import CORRECTED, METRIC_LABELS, metric_label
+from risk.evaluation.progression import PFS_EVALUATION_NOTE
 from risk.evaluation.section_models import (
     CohortFile,
     LikelihoodRatioTest,
@@ -22,8 +24,11 @@ from risk.evaluation.section_models import (
 from risk.present.figures import evaluation as figures
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
     from risk.evaluation.document import EvaluationReport
     from risk.evaluation.headline import MetricSet
+    from risk.evaluation.progression import PfsEvaluation
     from risk.evaluation.section_models import ProportionalHazards
 
 _CSS = """
@@ -42,11 +47,11 @@ _HEADLINE = tuple((key, label) for key, label in METRIC_LABELS
                   if key not in CORRECTED.values())
 
 
-def _e(value) -> str:
+def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _num(value, digits: int = 3) -> str:
+def _num(value: object, digits: int = 3) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, bool):
@@ -74,11 +79,11 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 class _Charts:
     """Plotly divs; the first one carries plotly.js, the rest reuse it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.first = True
 
-    def __call__(self, fig) -> str:
-        out = fig.to_html(full_html=False, include_plotlyjs=self.first,
+    def __call__(self, fig: go.Figure) -> str:
+        out: str = fig.to_html(full_html=False, include_plotlyjs=self.first,
                           config={"displaylogo": False, "responsive": True})
         self.first = False
         return out
@@ -86,7 +91,7 @@ class _Charts:
 
 def _headline(report: EvaluationReport) -> str:
     served, comp = report.headline, report.comparator
-    rows = []
+    rows: list[list[str]] = []
     for key, name in _HEADLINE:
         corrected = CORRECTED.get(key)
         rows.append([_e(name), _interval(served, key), _interval(comp, key),
@@ -95,7 +100,34 @@ def _headline(report: EvaluationReport) -> str:
                    "Primary only (comparator), 95% CI", "Optimism-corrected (served)"], rows)
 
 
-def _biopsy_section(report: EvaluationReport, chart) -> str:
+def pfs_counts_line(pfs: PfsEvaluation) -> str:
+    """What the PFS validation was measured on, in one sentence."""
+    return (f"Measured on {pfs.n:,} patients with progression-free survival recorded: "
+            f"{pfs.events:,} PFS events ({pfs.progressions:,} progressions, "
+            f"{pfs.events - pfs.progressions:,} deaths without progression).")
+
+
+def _pfs_section(report: EvaluationReport, chart: Callable[[go.Figure], str]) -> str:
+    """The progression-free survival model's validation (empty without one)."""
+    pfs = report.pfs
+    if pfs is None:
+        return ""
+    rows = [[_e(name), _interval(pfs.served, key), _interval(pfs.comparator, key)]
+            for key, name in _HEADLINE
+            if pfs.served.value(key) is not None or pfs.comparator.value(key) is not None]
+    parts = ["<h2>Progression-free survival</h2>", f"<p>{_e(pfs_counts_line(pfs))}</p>",
+             _table(["Metric", "With liver biopsy (served), 95% CI",
+                     "Primary only (comparator), 95% CI"], rows)]
+    for months in ("60", "36"):
+        cal = pfs.calibration.get(months)
+        if cal:
+            parts.append(chart(figures.calibration_plot(
+                cal, pfs.comparator_calibration.get(months), outcome="pfs")))
+    parts.append(f"<p class='muted'>{_e(PFS_EVALUATION_NOTE)}</p>")
+    return "".join(parts)
+
+
+def _biopsy_section(report: EvaluationReport, chart: Callable[[go.Figure], str]) -> str:
     bio = report.biopsy_value
     if not bio:
         return f"<p>{schema.NOT_ASSESSED} (too few patients with a liver-biopsy grade).</p>"
@@ -137,7 +169,7 @@ def covariate_label(name: str) -> str:
         return name
 
 
-def _pct(value) -> str:
+def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
@@ -173,7 +205,7 @@ def proportional_hazards_rows(result: ProportionalHazards) -> list[dict[str, Any
 
 def subgroup_rows(report: EvaluationReport) -> list[dict[str, Any]]:
     """Key metrics per subgroup (primary site, primary grade), risks as percentages."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for r in report.subgroups:
         variable = r.variable
         group = schema.column(variable).label if variable in schema.BY_NAME else variable
@@ -233,14 +265,16 @@ def _source_line(source: CohortFile | None) -> str:
         return ""
     kind = {"internal": "internal validation: the file the model was trained on",
             "external": "external validation: not the file the model was trained on"
-            }.get(source.validation, "")
+            }.get(source.validation or "", "")
     return (f"<p class='muted'>Cohort file {_e(source.file)} (sha256 "
             f"{_e(str(source.sha256)[:16])}&hellip;)" + (f" &middot; {_e(kind)}" if kind
                                                        else "") + "</p>")
 
 
-def render_report_html(report: EvaluationReport, title: str = "Validation report") -> str:
-    """The whole report as one HTML page."""
+def render_report_html(report: EvaluationReport, title: str = "Validation report",
+                       checklists: str = "") -> str:
+    """The whole report as one HTML page; ``checklists`` (the HTML of
+    :func:`risk.present.checklists.checklists_html`, when the version's card is known) ends it."""
     chart = _Charts()
     version = report.model_version or "(not from the registry)"
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -266,6 +300,7 @@ def render_report_html(report: EvaluationReport, title: str = "Validation report
     parts.append("<h2>Clinical usefulness</h2>")
     if report.decision_curve:
         parts.append(chart(figures.decision_curve_plot(report.decision_curve)))
+    parts.append(_pfs_section(report, chart))
     parts += ["<h2>What the liver biopsy adds</h2>", _biopsy_section(report, chart),
               "<h2>Internal validation (bootstrap optimism)</h2>", _optimism_section(report),
               "<h2>Proportional hazards</h2>", _ph_section(report),
@@ -274,6 +309,7 @@ def render_report_html(report: EvaluationReport, title: str = "Validation report
     if notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes)
                      + "</ul>")
+    parts.append(checklists)
     body = "\n".join(parts)
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"

@@ -7,6 +7,7 @@ Everything is read from the fitted model, its card and the registry: no patient 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,7 +22,11 @@ from risk.stats.normal import Z_95
 if TYPE_CHECKING:
     from risk.evaluation.document import EvaluationReport
     from risk.evaluation.headline import Headline, MetricSet
-    from risk.registry.card import ModelCard
+    from risk.model.cox import CoxModel
+    from risk.model.features import DesignColumn
+    from risk.model.pair import BiopsyRiskModel
+    from risk.registry.card import ModelCard, TrainingData
+    from risk.registry.store import Registry
 
 MODEL_NAMES = {"biopsy": "With the liver biopsy (biopsy model)",
                "primary_only": "Primary only (comparator)"}
@@ -46,7 +51,7 @@ SYNTHETIC_LIMITATION = (
 
 # --------------------------------------------------------------------------- hazard ratios
 
-def describe_term(column) -> tuple[str, str]:
+def describe_term(column: DesignColumn) -> tuple[str, str]:
     """(characteristic, comparison) of one design column in the clinic's words."""
     name, level = column.input, column.level
     title = schema.column_label(name)
@@ -58,7 +63,7 @@ def describe_term(column) -> tuple[str, str]:
     return title, f"{schema.level_label(name, level)} vs {schema.level_label(name, reference)}"
 
 
-def hazard_ratios(cox_model, model: str) -> pd.DataFrame:
+def hazard_ratios(cox_model: CoxModel, model: str) -> pd.DataFrame:
     """Hazard ratios with Wald 95% intervals and p-values of one fitted Cox model.
 
     Columns: ``model`` (the key, e.g. ``"biopsy"``), ``term`` (the design column),
@@ -83,7 +88,7 @@ def hazard_ratios(cox_model, model: str) -> pd.DataFrame:
     })
 
 
-def hazard_ratio_table(model) -> pd.DataFrame:
+def hazard_ratio_table(model: BiopsyRiskModel) -> pd.DataFrame:
     """Both models of a :class:`risk.model.BiopsyRiskModel`, the biopsy model first."""
     return pd.concat([hazard_ratios(cox, name) for name, cox in model.models_.items()],
                      ignore_index=True)
@@ -114,7 +119,7 @@ def hazard_ratios_side_by_side(table: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- baseline
 
-def baseline_survival(cox_model) -> pd.DataFrame:
+def baseline_survival(cox_model: CoxModel) -> pd.DataFrame:
     """The baseline on its monthly grid: ``months``, ``cumulative_hazard`` (Breslow,
     covariates at the training means, as lifelines centres them) and ``survival``
     (``exp(-H0)``)."""
@@ -123,14 +128,15 @@ def baseline_survival(cox_model) -> pd.DataFrame:
                          "survival": np.exp(-base.cumulative_hazard)})
 
 
-def reference_survival(cox_model, reference_patient: dict[str, Any]) -> pd.DataFrame:
+def reference_survival(cox_model: CoxModel, reference_patient: dict[str, Any]) -> pd.DataFrame:
     """Survival of the reference patient under one model, on the monthly grid."""
     months = cox_model.baseline_.months
     survival = cox_model.survival_at(patient_frame(reference_patient), months)[0]
     return pd.DataFrame({"months": months, "survival": survival})
 
 
-def baseline_table(model, horizons=schema.HORIZONS_MONTHS) -> pd.DataFrame:
+def baseline_table(model: BiopsyRiskModel, horizons: Sequence[int] = schema.HORIZONS_MONTHS
+                   ) -> pd.DataFrame:
     """Baseline and reference-patient survival of both models at the reported horizons."""
     rows = []
     for name, cox in model.models_.items():
@@ -160,9 +166,34 @@ def describe_reference_patient(patient: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+# --------------------------------------------------------------------------- training data
+
+def _count(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def training_counts(data: TrainingData) -> list[tuple[str, str]]:
+    """What a version was trained on, counted (its card's :class:`TrainingData`): patients,
+    deaths, liver-biopsy grades, follow-up and, when the cohort had it, progression-free
+    survival (patients, PFS events, progressions), as (what, value) rows."""
+    follow_up = data.median_follow_up_months
+    rows = [("Patients", _count(data.patients)), ("Deaths", _count(data.events)),
+            ("With a liver-biopsy grade", _count(data.patients_with_biopsy_grade)),
+            ("Median follow-up (reverse Kaplan-Meier)",
+             "?" if follow_up is None else f"{follow_up:.1f} months")]
+    if data.pfs_patients is not None:
+        events, progressed = data.pfs_events, data.progressions
+        rest = "?" if events is None or progressed is None else f"{events - progressed:,}"
+        rows += [("With progression-free survival recorded", _count(data.pfs_patients)),
+                 ("Progression-free survival events",
+                  f"{_count(events)} ({_count(progressed)} progressions, {rest} deaths "
+                  "without progression)")]
+    return rows
+
+
 # --------------------------------------------------------------------------- limitations
 
-def method_lines(model, card: ModelCard) -> list[str]:
+def method_lines(model: BiopsyRiskModel, card: ModelCard) -> list[str]:
     """How the coefficients and the 95% intervals were computed: as stored in the card
     (this software's methods for older cards), and any penalty this version used."""
     from risk.model.fit import MIN_PENALIZER
@@ -190,7 +221,7 @@ def method_lines(model, card: ModelCard) -> list[str]:
     return out
 
 
-def limitations(model, card: ModelCard, synthetic: bool) -> list[str]:
+def limitations(model: BiopsyRiskModel, card: ModelCard, synthetic: bool) -> list[str]:
     """The general limitations, the synthetic-data one when it applies, then the model's
     own fitting notes."""
     out = ([SYNTHETIC_LIMITATION] if synthetic else []) + list(LIMITATIONS)
@@ -226,7 +257,9 @@ def stored_evaluation(card: ModelCard) -> tuple[str, EvaluationReport | Headline
 
 
 def _with_interval(metrics: MetricSet | None, key: str) -> str:
-    value = metrics.value(key) if metrics is not None else None
+    if metrics is None:
+        return ""
+    value = metrics.value(key)
     if value is None:
         return ""
     low, high = metrics.interval(key)
@@ -266,7 +299,7 @@ def biopsy_value_lines(headline: Headline) -> list[str]:
 
 # --------------------------------------------------------------------------- versions
 
-def version_history(registry) -> pd.DataFrame:
+def version_history(registry: Registry) -> pd.DataFrame:
     """Every version of a :class:`risk.registry.store.Registry`: created (UTC), kind, parent,
     active, status, training patients and deaths; newest first."""
     rows = [{"Version": v.version, "Created (UTC)": v.created_utc or "",
@@ -278,7 +311,7 @@ def version_history(registry) -> pd.DataFrame:
     return pd.DataFrame(rows[::-1], columns=columns)
 
 
-def activation_history(registry) -> pd.DataFrame:
+def activation_history(registry: Registry) -> pd.DataFrame:
     """Activations and rollbacks, newest first: when (UTC), action, version served and
     the version served before."""
     rows = [{"When (UTC)": e.get("utc", ""), "Action": e.get("action", ""),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from fpdf import FPDF
@@ -42,6 +43,10 @@ from risk.model.patient_grades import describe_grade, describe_grade_comparison
 from risk.model.prediction import describe_cutpoints
 from risk.model.progression import PFS_AT_BIOPSY_NOTE, PFS_HORIZONS
 from risk.present.fonts import cjk_fonts
+from risk.present.model_facts import ModelFacts
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 TITLE = N_("Survival estimate - GEP-NET liver metastases")
 SYNTHETIC_WARNING = (N_("Every number in this report comes from a model trained on SYNTHETIC "
@@ -66,7 +71,7 @@ def _latin1(value: object) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-def figure_png(figure, width: int = 900, height: int = 450) -> bytes | None:
+def figure_png(figure: go.Figure, width: int = 900, height: int = 450) -> bytes | None:
     """The figure as PNG bytes through kaleido, or None when export is not possible.
 
     The first call starts kaleido's shared browser (about 2 s); later calls reuse it.
@@ -80,13 +85,14 @@ def figure_png(figure, width: int = 900, height: int = 450) -> bytes | None:
             if not _server_started and hasattr(kaleido, "start_sync_server"):
                 kaleido.start_sync_server(silence_warnings=True)
                 _server_started = True
-            return figure.to_image(format="png", width=width, height=height, scale=2)
+            png: bytes = figure.to_image(format="png", width=width, height=height, scale=2)
+            return png
     except Exception:  # any failure of the optional image: the report goes out without it
         return None
 
 
 class _ReportPDF(FPDF):
-    def __init__(self, footer_text: str):
+    def __init__(self, footer_text: str) -> None:
         super().__init__(format="A4")
         self._footer_text = footer_text
         # English in the core fonts (Latin-1); any other language in the embedded Noto CJK
@@ -106,7 +112,7 @@ class _ReportPDF(FPDF):
         self.set_auto_page_break(True, margin=18)
         self.set_margins(16, 14, 16)
 
-    def footer(self):
+    def footer(self) -> None:
         self.set_y(-13)
         self.font("", 7.5)
         self.set_text_color(90, 90, 90)
@@ -257,8 +263,8 @@ def _two_columns(rows: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]
     return [(*a, *b) for a, b in zip(left, right, strict=False)]
 
 
-def build_report(report: PatientEstimate, *, figure=None, compress: bool = True,
-                 language: str | None = None) -> bytes:
+def build_report(report: PatientEstimate, *, figure: go.Figure | None = None,
+                 compress: bool = True, language: str | None = None) -> bytes:
     """The patient report as PDF bytes.
 
     Parameters
@@ -274,7 +280,7 @@ def build_report(report: PatientEstimate, *, figure=None, compress: bool = True,
         return _build(report, figure, compress)
 
 
-def _build(report: PatientEstimate, figure, compress: bool) -> bytes:
+def _build(report: PatientEstimate, figure: go.Figure | None, compress: bool) -> bytes:
     trained = _(" - trained on synthetic data") if report.synthetic else ""
     footer = (_("Model {model_version}{trained} - not a medical device - {date}").format(
         model_version=report.model_version, trained=trained, date=report.created.isoformat()))
@@ -313,6 +319,35 @@ def _build(report: PatientEstimate, figure, compress: bool) -> bytes:
     _grade_sensitivity_section(pdf, report)
     _biopsy_sections(pdf, report)
     _basis_section(pdf, report)
+    return bytes(pdf.output())
+
+
+def build_model_facts_pdf(facts: ModelFacts, *, compress: bool = True) -> bytes:
+    """The Model Facts label (:func:`risk.present.model_facts.build_model_facts`) as PDF bytes."""
+    trained = " - trained on synthetic data" if facts.synthetic else ""
+    pdf = _ReportPDF(f"Model facts - model {facts.version}{trained} - not a medical device")
+    pdf.set_compression(compress)
+    pdf.set_title(f"Model facts: {facts.version}")
+    pdf.set_creator(f"risk {risk.__version__}")
+    pdf.set_auto_page_break(True, margin=14)
+    pdf.add_page()
+    pdf.font("B", 15)
+    pdf.cell(0, 8, pdf.words(f"Model facts: {facts.version}"), new_x=XPos.LMARGIN,
+             new_y=YPos.NEXT)
+    if facts.synthetic:
+        pdf.set_text_color(150, 60, 0)
+        _paragraph(pdf, _(SYNTHETIC_WARNING), size=9, style="B")
+        pdf.set_text_color(0, 0, 0)
+    for section in facts.sections:  # compact type: the label is one page
+        pdf.ln(1)
+        pdf.font("B", 10)
+        pdf.set_text_color(31, 95, 139)
+        pdf.cell(0, 5, pdf.words(section.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+        pdf.font("", 7.5)
+        for line in section.lines:
+            pdf.multi_cell(0, 3.4, pdf.words(f"- {line.text}"), new_x=XPos.LMARGIN,
+                           new_y=YPos.NEXT)
     return bytes(pdf.output())
 
 

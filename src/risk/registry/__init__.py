@@ -1,4 +1,5 @@
-"""Model versions on disk: save, load, activate and roll back; cards; lineage.
+"""Model versions on disk: save, load, activate and roll back; cards; lineage; the
+keys that sign versions.
 
 The names below are this package's public API; each lives in the module named
 beside it and is imported on first use (so importing one part stays cheap).
@@ -24,6 +25,17 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         library_versions as library_versions,
         methods as methods,
     )
+    from risk.registry.keys import (
+        KEYS_DIR_ENV as KEYS_DIR_ENV,
+        KeyStore as KeyStore,
+        Signer as Signer,
+        TrustedKey as TrustedKey,
+        default_keys_dir as default_keys_dir,
+        load_signer as load_signer,
+        read_file_bytes as read_file_bytes,
+        read_public_key as read_public_key,
+        write_key_pair as write_key_pair,
+    )
     from risk.registry.lineage import (
         built_on as built_on,
         trained_on_synthetic as trained_on_synthetic,
@@ -40,7 +52,12 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         parameter_differences as parameter_differences,
     )
     from risk.registry.version import (
+        TESTPACK_FILE as TESTPACK_FILE,
         check_version_name as check_version_name,
+    )
+    from risk.registry.testpack import (
+        stored_pack as stored_pack,
+        verify_version as verify_version,
     )
 # isort: on
 
@@ -55,13 +72,25 @@ _WHERE = {
     "is_synthetic_cohort": "card",
     "library_versions": "card",
     "methods": "card",
+    "KEYS_DIR_ENV": "keys",
+    "KeyStore": "keys",
+    "Signer": "keys",
+    "TrustedKey": "keys",
+    "default_keys_dir": "keys",
+    "load_signer": "keys",
+    "read_file_bytes": "keys",
+    "read_public_key": "keys",
+    "write_key_pair": "keys",
     "built_on": "lineage",
     "trained_on_synthetic": "lineage",
     "LoadedModel": "store",
     "MODEL_DIR_ENV": "store",
     "Registry": "store",
     "active_stack": "pointer",
+    "TESTPACK_FILE": "version",
     "check_version_name": "version",
+    "stored_pack": "testpack",
+    "verify_version": "testpack",
     "default_model_dir": "store",
     "load": "store",
     "parameter_differences": "store",

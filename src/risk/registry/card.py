@@ -45,7 +45,10 @@ def utc_now() -> str:
 
 class TrainingData(Record):
     """What a version was trained (or recalibrated) on: a fingerprint and counts, never
-    a row. ``synthetic``: every patient id carried the generator's mark."""
+    a row. ``synthetic``: every patient id carried the generator's mark. ``pfs_patients``,
+    ``pfs_events``, ``progressions``: the cohort's progression-free survival
+    (:func:`risk.stats.outcome.pfs_counts`), what a trained version's PFS model was fitted
+    on; absent for a cohort without PFS."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -56,6 +59,9 @@ class TrainingData(Record):
     schema_version: int | None = None
     patients_with_biopsy_grade: int | None = None
     synthetic: bool | None = None
+    pfs_patients: int | None = None
+    pfs_events: int | None = None
+    progressions: int | None = None
 
 
 class Methods(Record):
@@ -182,6 +188,7 @@ def data_fingerprint(frame: pd.DataFrame, raw_bytes: bytes | None = None) -> Tra
         The training file exactly as read: its sha256 identifies the file.
     """
     from risk.data.validation import median_follow_up  # reverse Kaplan-Meier
+    from risk.stats.outcome import pfs_counts
 
     death = frame["death"].to_numpy(dtype=int)
     follow_up = median_follow_up(frame["os_months"].to_numpy(dtype=float), death)
@@ -195,6 +202,10 @@ def data_fingerprint(frame: pd.DataFrame, raw_bytes: bytes | None = None) -> Tra
     if "met_grade" in frame:
         summary["patients_with_biopsy_grade"] = int(frame["met_grade"].notna().sum())
     summary["synthetic"] = is_synthetic_cohort(frame)
+    pfs = pfs_counts(frame)
+    if pfs.patients:
+        summary.update(pfs_patients=pfs.patients, pfs_events=pfs.events,
+                       progressions=pfs.progressions)
     return TrainingData.from_dict(summary)
 
 

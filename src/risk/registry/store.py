@@ -5,7 +5,10 @@ Layout of a registry folder (default: the repository's ``models/``)::
     models/
       <version>/model.json     the parameters (BiopsyRiskModel.to_dict(), plain JSON)
       <version>/card.json      the model card (risk.registry.card)
-      <version>/manifest.json  sha256 of model.json and card.json
+      <version>/testpack.csv   the reference test pack: >= 1,000 patients and the outputs
+                               expected for them (risk.model.testpack; since packs exist)
+      <version>/manifest.json  sha256 of model.json, card.json and testpack.csv
+      <version>/manifest.sig   the manifest's Ed25519 signature (risk.registry.signing)
       active                   the served version, its manifest hash and the history
       .lock                    serialises writers (filelock)
       .tmp-*                   a save in progress, or left by a crashed one (ignored)
@@ -17,7 +20,9 @@ Guarantees:
   version is never overwritten;
 - the ``active`` pointer is replaced atomically (temp file + ``os.replace``), so a crash
   leaves the previous active model in place;
-- every load re-hashes the files and refuses one that was modified, naming it;
+- every load checks the manifest's signature against the trust store kept outside this
+  folder (risk.registry.keys), then re-hashes the files, and refuses a version that is
+  unsigned, signed by an untrusted key, or modified, naming it and the reason;
 - only JSON is read: nothing is unpickled or executed;
 - no file holds patient rows (the card has a fingerprint and counts only).
 """
@@ -32,7 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import risk
 from risk.errors import RegistryError
@@ -47,21 +52,29 @@ from risk.registry.files import (  # noqa: F401 - part of this module's API
     sha256,
     write_synced,
 )
+from risk.registry.keys import KeyStore, Signer, TrustedKey
 from risk.registry.lineage import trained_on_synthetic
 from risk.registry.pointer import active_stack, read_pointer, write_pointer  # noqa: F401
+from risk.registry.signing import check_signature_file, sign_manifest
 from risk.registry.version import (  # noqa: F401 - part of this module's API
     CARD_FILE,
     MANIFEST_FILE,
     MODEL_FILE,
     POINTER_FILE,
     RESERVED_NAMES,
+    SIGNATURE_FILE,
+    TESTPACK_FILE,
     VERSION_FILES,
     check_version_name,
     parse_card,
     parse_json,
     parse_manifest,
     read_file,
+    read_hashed_files,
 )
+
+if TYPE_CHECKING:
+    from risk.model.pair import BiopsyRiskModel
 
 LOCK_FILE = ".lock"
 #: Environment variable that moves the default registry folder.
@@ -84,7 +97,7 @@ class LoadedModel:
     """A verified model version: its name, the fitted model and its card."""
 
     version: str
-    model: object  # risk.model.BiopsyRiskModel
+    model: BiopsyRiskModel
     card: ModelCard
     synthetic: bool = False  # rests on the shipped synthetic cohort (registry_lineage)
 
@@ -101,6 +114,7 @@ class VersionInfo:
     status: str  # "ok", or why the version cannot be loaded
     patients: int | None = None
     events: int | None = None
+    signed_by: str | None = None  # e.g. "release key 1f0c..."; None when refused
 
 
 class Registry:
@@ -110,23 +124,28 @@ class Registry:
     ----------
     root : path, optional
         The registry folder; default :func:`default_model_dir`.
+    keys : KeyStore, optional
+        The trust store; default ``KeyStore()`` (``$RISK_KEYS_DIR`` and the release key).
     """
 
-    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None,
+                 keys: KeyStore | None = None) -> None:
         self.root = Path(root) if root is not None else default_model_dir()
+        self.keys = keys if keys is not None else KeyStore()
 
     def __repr__(self) -> str:
         return f"Registry({str(self.root)!r})"
 
     # ----------------------------------------------------------------- reading
-    def active_version(self) -> str | None:
-        """The served version's name, or None when nothing is active (cheap)."""
-        pointer = self._read_pointer()
+    def active_version(self, tolerate_damage: bool = False) -> str | None:
+        """The served version's name, or None when nothing is active (cheap); a damaged
+        pointer raises a RegistryError, or reads as None with ``tolerate_damage``."""
+        pointer = self._read_pointer(tolerate_damage)
         return pointer["active"] if pointer else None
 
-    def history(self) -> list[dict[str, Any]]:
+    def history(self, tolerate_damage: bool = False) -> list[dict[str, Any]]:
         """Activations and rollbacks, oldest first (versions and times only)."""
-        pointer = self._read_pointer()
+        pointer = self._read_pointer(tolerate_damage)
         return list(pointer["history"]) if pointer else []
 
     def versions(self) -> list[str]:
@@ -140,32 +159,34 @@ class Registry:
     def verify(self, version: str) -> dict[str, bytes]:
         """The verified bytes of a version's files, by file name.
 
-        Raises RegistryError when the version is missing, incomplete, or any file
-        differs from its manifest (a modified file is named).
+        Raises RegistryError when the version is missing, incomplete, not signed by a
+        trusted key, or any file differs from its manifest (a modified file is named).
         """
+        return self._verified(version)[0]
+
+    def signer(self, version: str) -> TrustedKey:
+        """The trusted key that signed ``version`` (verified as :meth:`verify`)."""
+        return self._verified(version)[1]
+
+    def _verified(self, version: str) -> tuple[dict[str, bytes], TrustedKey]:
+        contents = self._hashed(version)
+        key = check_signature_file(self.root / version, contents[MANIFEST_FILE], version,
+                                   self.keys, self.root)
+        return contents, key
+
+    def _hashed(self, version: str) -> dict[str, bytes]:
+        """The version's files checked against its manifest (the signature not yet)."""
         check_version_name(version)
-        folder = self.root / version
-        if not folder.is_dir():
+        if not (self.root / version).is_dir():
             known = ", ".join(self.versions()) or "none"
             raise RegistryError(
                 f"no model version '{version}' in {self.root} (available: {known})")
-        manifest_bytes = read_file(folder / MANIFEST_FILE, version)
-        manifest = parse_manifest(manifest_bytes, version)
-        present = {p.name for p in folder.iterdir()}
-        unexpected = sorted(present - {MANIFEST_FILE, *VERSION_FILES})
-        if unexpected:
-            raise RegistryError(
-                f"model version '{version}' was modified: unexpected file "
-                f"{unexpected[0]} in {folder}")
-        contents = {MANIFEST_FILE: manifest_bytes}
-        for name in VERSION_FILES:
-            data = read_file(folder / name, version)
-            if sha256(data) != manifest["files"][name]:
-                raise RegistryError(
-                    f"model version '{version}' was modified: {name} does not match "
-                    "its manifest hash; refusing to load it")
-            contents[name] = data
-        return contents
+        return read_hashed_files(self.root / version, version)
+
+    def manifest_sha256(self, version: str) -> str:
+        """The sha256 of a version's manifest as it is now (cheap: no file is verified)."""
+        check_version_name(version)
+        return sha256(read_file(self.root / version / MANIFEST_FILE, version))
 
     def read(self, version: str) -> tuple[dict[str, Any], ModelCard]:
         """The verified parameters (a plain dict, no model built) and card of a version."""
@@ -208,24 +229,29 @@ class Registry:
                 "model": parse_json(contents[MODEL_FILE], version, MODEL_FILE)}
 
     def list_versions(self) -> list[VersionInfo]:
-        """Every version with its status (a damaged one is listed, not hidden)."""
-        active = self.active_version()
+        """Every version with its status and signer (a damaged one is listed, not
+        hidden; a damaged active pointer marks none active)."""
+        pointer = self._read_pointer(tolerate_damage=True)
+        active = pointer["active"] if pointer else None
         rows = []
         for name in self.versions():
             try:
-                _, card = self.read(name)
+                contents, key = self._verified(name)
+                self._check_against_pointer(name, contents[MANIFEST_FILE], pointer)
+                card = parse_card(contents[CARD_FILE], name)
             except RegistryError as exc:  # listed with the reason, not hidden
                 rows.append(VersionInfo(name, None, None, None, name == active, str(exc)))
                 continue
             rows.append(VersionInfo(
                 version=name, created_utc=card.created_utc, kind=card.kind,
                 parent=card.parent, active=name == active, status="ok",
-                patients=card.training_data.patients, events=card.training_data.events))
+                patients=card.training_data.patients, events=card.training_data.events,
+                signed_by=key.describe()))
         return sorted(rows, key=lambda r: (r.created_utc or "", r.version))
 
     # ----------------------------------------------------------------- writing
     def save(self, params: dict[str, Any], card: ModelCard, version: str | None = None,
-             activate: bool = False) -> str:
+             activate: bool = False, signer: Signer | None = None) -> str:
         """Write a new version (never overwriting one) and return its name.
 
         Parameters
@@ -238,17 +264,29 @@ class Registry:
             An explicit name; default ``<UTC time>-<6 hex of the parameters' hash>``.
         activate : bool
             Also make it the active version (in the same locked step).
+        signer : Signer, optional
+            The key that signs its manifest; default the site's key
+            (:meth:`KeyStore.site_signer`, made on first use).
+
+        Parameters of a served model pair get their reference test pack, computed here
+        (:mod:`risk.model.testpack`) and listed in the manifest: the Retrain page,
+        ``train`` and ``recalibrate`` all save through this method.
         """
+        from risk.registry.testpack import pack_for
+
         model_bytes = canonical_json(params)
         if version is not None:
             check_version_name(version)
+        signer = signer or self.keys.site_signer()
+        pack = pack_for(model_bytes)  # before the lock: about a second of predictions
         with self._writing():
             name = version or self._new_version_id(model_bytes)
             if (self.root / name).exists():
                 raise RegistryError(
                     f"model version '{name}' already exists in {self.root}; versions are "
                     "never overwritten: choose another name")
-            self._write_version(name, model_bytes, card.with_version(name).to_json())
+            self._write_version(name, model_bytes, card.with_version(name).to_json(), signer,
+                                pack)
             if activate:
                 self._activate_locked(name, "activate")
         return name
@@ -258,6 +296,57 @@ class Registry:
         with self._writing():
             self._activate_locked(version, "activate")
         return version
+
+    def sign(self, version: str, signer: Signer) -> bool:
+        """Sign (or sign again) a version whose files match its manifest: the one change
+        a version folder ever sees, its ``manifest.sig`` replaced atomically.
+
+        When ``version`` is active and signed by a trusted key, the pointer then records
+        its manifest (after e.g. a file was added to the shipped version); returns True
+        when the pointer changed."""
+        with self._writing():
+            manifest_bytes = self._hashed(version)[MANIFEST_FILE]
+            self._write_signature(version, manifest_bytes, signer)
+            pointer = self._read_pointer(tolerate_damage=True)
+            if not pointer or pointer["active"] != version or \
+                    pointer.get("manifest_sha256") == sha256(manifest_bytes) or \
+                    signer.key_id not in self.keys.trusted():
+                return False
+            self._activate_locked(version, "sign")
+            return True
+
+    def _write_signature(self, version: str, manifest_bytes: bytes, signer: Signer) -> None:
+        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}.sig"
+        try:
+            write_synced(tmp, sign_manifest(manifest_bytes, signer))
+            os.replace(tmp, self.root / version / SIGNATURE_FILE)
+            fsync_dir(self.root / version)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise RegistryError(f"could not sign model version '{version}': "
+                                f"{exc.strerror or exc}; its signature is unchanged"
+                                ) from None
+
+    def add_reference_pack(self, version: str, signer: Signer | None = None) -> str:
+        """Give a version saved before test packs existed its pack: computed here, listed
+        in its manifest, which ``signer`` (default the site's key) signs again; the active
+        pointer records the new manifest's hash, an event of its history. Returns the
+        pack's sha256. (A crash before the new signature leaves a version refused as
+        altered: ``keys sign VERSION`` signs it again.)"""
+        from risk.registry.testpack import discard_unlisted_pack, write_pack_into
+
+        check_version_name(version)
+        signer = signer or self.keys.site_signer()
+        with self._writing():
+            discard_unlisted_pack(self.root / version)
+            contents = self.verify(version)
+            self._check_against_pointer(version, contents[MANIFEST_FILE])
+            manifest_bytes = write_pack_into(self.root, version, contents)
+            self._write_signature(version, manifest_bytes, signer)
+            if self.active_version() == version:
+                write_pointer(self.root, version, sha256(manifest_bytes), "add test pack")
+        return str(parse_manifest(manifest_bytes, version)["files"][TESTPACK_FILE])
 
     def rollback(self) -> str:
         """Serve the version that was active before the current one. Returns it."""
@@ -284,9 +373,10 @@ class Registry:
     def _read_pointer(self, tolerate_damage: bool = False) -> dict[str, Any] | None:
         return read_pointer(self.root, tolerate_damage)
 
-    def _check_against_pointer(self, version: str, manifest_bytes: bytes) -> None:
+    def _check_against_pointer(self, version: str, manifest_bytes: bytes,
+                               pointer: dict[str, Any] | None = None) -> None:
         """The active version must be the one activated, manifest included."""
-        pointer = self._read_pointer()
+        pointer = pointer if pointer is not None else self._read_pointer(tolerate_damage=True)
         if pointer and pointer["active"] == version and \
                 pointer.get("manifest_sha256") != sha256(manifest_bytes):
             raise RegistryError(
@@ -324,11 +414,15 @@ class Registry:
             name = f"{base}-{n}"
         return name
 
-    def _write_version(self, name: str, model_bytes: bytes, card_bytes: bytes) -> None:
-        manifest = {"manifest_format": 1, "version": name,
-                    "files": {MODEL_FILE: sha256(model_bytes), CARD_FILE: sha256(card_bytes)}}
+    def _write_version(self, name: str, model_bytes: bytes, card_bytes: bytes,
+                       signer: Signer, pack: bytes | None = None) -> None:
         files = {MODEL_FILE: model_bytes, CARD_FILE: card_bytes,
-                 MANIFEST_FILE: canonical_json(manifest)}
+                 **({TESTPACK_FILE: pack} if pack is not None else {})}
+        manifest = {"manifest_format": 1, "version": name,
+                    "files": {file_name: sha256(data) for file_name, data in files.items()}}
+        manifest_bytes = canonical_json(manifest)
+        files.update({MANIFEST_FILE: manifest_bytes,
+                      SIGNATURE_FILE: sign_manifest(manifest_bytes, signer)})
         tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
         try:
             tmp.mkdir()

@@ -14,11 +14,17 @@ from typing import Any
 
 from risk.errors import RegistryError
 from risk.registry.card import ModelCard
+from risk.registry.files import sha256
 
 MODEL_FILE = "model.json"
 CARD_FILE = "card.json"
 MANIFEST_FILE = "manifest.json"
+SIGNATURE_FILE = "manifest.sig"  # the manifest's signature (risk.registry.signing)
 VERSION_FILES = (MODEL_FILE, CARD_FILE)
+#: The reference test pack (risk.model.testpack): in the manifest of every version saved
+#: since packs exist; older versions may lack it.
+TESTPACK_FILE = "testpack.csv"
+OPTIONAL_FILES = (TESTPACK_FILE,)
 #: The registry's pointer to the served version (a file beside the version folders).
 POINTER_FILE = "active"
 VERSION_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -77,11 +83,13 @@ def parse_card(data: bytes, version: str) -> ModelCard:
 def parse_manifest(data: bytes, version: str) -> dict[str, Any]:
     manifest = parse_json(data, version, MANIFEST_FILE)
     files = manifest.get("files")
-    if not isinstance(files, dict) or sorted(files) != sorted(VERSION_FILES) or \
+    if not isinstance(files, dict) or not set(VERSION_FILES) <= set(files) or \
+            not set(files) <= {*VERSION_FILES, *OPTIONAL_FILES} or \
             not all(isinstance(h, str) for h in files.values()):
         raise RegistryError(
             f"model version '{version}' was modified: {MANIFEST_FILE} does not list "
-            f"{' and '.join(VERSION_FILES)} with their hashes")
+            f"{' and '.join(VERSION_FILES)} with their hashes (and at most "
+            f"{', '.join(OPTIONAL_FILES)})")
     if manifest.get("version") != version:
         raise RegistryError(
             f"model version '{version}' was modified: its {MANIFEST_FILE} names version "
@@ -89,3 +97,24 @@ def parse_manifest(data: bytes, version: str) -> dict[str, Any]:
     return manifest
 
 
+def read_hashed_files(folder: Path, version: str) -> dict[str, bytes]:
+    """The bytes of a version's manifest and files, each checked against the manifest's
+    sha256 (its signature is checked by :mod:`risk.registry.signing`)."""
+    manifest_bytes = read_file(folder / MANIFEST_FILE, version)
+    manifest = parse_manifest(manifest_bytes, version)
+    present = {p.name for p in folder.iterdir()}
+    listed = tuple(manifest["files"])  # VERSION_FILES, and the test pack when stored
+    unexpected = sorted(present - {MANIFEST_FILE, SIGNATURE_FILE, *listed})
+    if unexpected:
+        raise RegistryError(
+            f"model version '{version}' was modified: unexpected file "
+            f"{unexpected[0]} in {folder}")
+    contents = {MANIFEST_FILE: manifest_bytes}
+    for name in listed:
+        data = read_file(folder / name, version)
+        if sha256(data) != manifest["files"][name]:
+            raise RegistryError(
+                f"model version '{version}' was modified: {name} does not match "
+                "its manifest hash; refusing to load it")
+        contents[name] = data
+    return contents

@@ -43,7 +43,9 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     )
     from risk.stats.outcome import (
         check_outcome as check_outcome,
+        PfsCounts as PfsCounts,
         has_pfs as has_pfs,
+        pfs_counts as pfs_counts,
         pfs_event as pfs_event,
         pfs_outcome as pfs_outcome,
     )
@@ -70,7 +72,9 @@ _WHERE = {
     "survival_with_interval": "kaplan_meier",
     "Z_95": "normal",
     "check_outcome": "outcome",
+    "PfsCounts": "outcome",
     "has_pfs": "outcome",
+    "pfs_counts": "outcome",
     "pfs_event": "outcome",
     "pfs_outcome": "outcome",
 }

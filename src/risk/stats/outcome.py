@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -70,3 +70,19 @@ def pfs_outcome(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def has_pfs(frame: pd.DataFrame) -> bool:
     """True when some patient of the canonical frame has PFS recorded."""
     return bool(pfs_outcome(frame)[0].size)
+
+
+class PfsCounts(NamedTuple):
+    """Patients with PFS recorded, their PFS events (:func:`pfs_event`) and how many of
+    those were progressions (the rest: deaths without progression)."""
+
+    patients: int
+    events: int
+    progressions: int
+
+
+def pfs_counts(frame: pd.DataFrame) -> PfsCounts:
+    """:class:`PfsCounts` of a canonical frame (all 0 when it has no PFS)."""
+    rows, _, event = pfs_outcome(frame)
+    progressed = frame["progression"].to_numpy(dtype=float)[rows] == 1 if rows.size else rows
+    return PfsCounts(int(rows.size), int(np.sum(event)), int(np.sum(progressed)))

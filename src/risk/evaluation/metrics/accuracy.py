@@ -11,15 +11,18 @@ skipped horizon is reported as NaN instead of raising.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from risk.evaluation.metrics.discrimination import _surv, usable_horizons
 from risk.stats.kaplan_meier import censoring_survival
 from risk.stats.outcome import check_outcome
 
 
-def brier_scores(time, event, survival, months) -> dict[float, float]:
+def brier_scores(time: ArrayLike, event: ArrayLike, survival: ArrayLike,
+                 months: Collection[float]) -> dict[float, float]:
     """Brier score at each horizon for predicted survival ``S(t | x)``.
 
     Parameters
@@ -51,13 +54,15 @@ def brier_scores(time, event, survival, months) -> dict[float, float]:
     return out
 
 
-def _brier_terms(time: np.ndarray, event: np.ndarray, est: np.ndarray, month: float,
-                 g_time: np.ndarray, g_horizon: np.ndarray | float) -> np.ndarray:
+def _brier_terms(time: NDArray[np.float64], event: NDArray[np.bool_],
+                 est: NDArray[np.float64], month: float, g_time: NDArray[np.float64],
+                 g_horizon: NDArray[np.float64] | float) -> NDArray[np.float64]:
     """Each patient's inverse-probability-of-censoring weighted squared error."""
     died_by = (time <= month) & event
     alive = time > month
-    return (np.square(est) * died_by.astype(int) / g_time
-            + np.square(1.0 - est) * alive.astype(int) / g_horizon)
+    terms: NDArray[np.float64] = (np.square(est) * died_by.astype(int) / g_time
+                                  + np.square(1.0 - est) * alive.astype(int) / g_horizon)
+    return terms
 
 
 def brier_standard_error(time: ArrayLike, event: ArrayLike, survival: ArrayLike,
@@ -78,7 +83,9 @@ def brier_standard_error(time: ArrayLike, event: ArrayLike, survival: ArrayLike,
     return float(np.std(terms, ddof=1) / np.sqrt(time.size))
 
 
-def integrated_brier_score(time, event, curves, grid_months, until: float = 120.0):
+def integrated_brier_score(time: ArrayLike, event: ArrayLike, curves: ArrayLike,
+                           grid_months: ArrayLike, until: float = 120.0
+                           ) -> tuple[float, float, float]:
     """Integrated Brier score over the grid months strictly inside the follow-up.
 
     Parameters

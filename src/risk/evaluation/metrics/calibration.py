@@ -23,8 +23,9 @@ defined (observed risk, O/E ratio, calibration-in-the-large, one group) with a n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,6 +36,9 @@ from risk.stats.cox_solver import TieStructure
 from risk.stats.kaplan_meier import survival_with_interval
 from risk.stats.normal import Z_95
 from risk.stats.outcome import check_outcome
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
 
 _Z = Z_95
 _EPS = 1e-10
@@ -59,21 +63,21 @@ class Calibration:
     e50: float
     e90: float
     emax: float
-    groups: list = field(default_factory=list)
-    curve: list = field(default_factory=list)
+    groups: list[dict[str, float]] = field(default_factory=list)
+    curve: list[dict[str, float]] = field(default_factory=list)
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def complementary_log_log(risk) -> np.ndarray:
+def complementary_log_log(risk: ArrayLike) -> NDArray[np.float64]:
     """log(-log(1 - risk)), i.e. log H(t | x), with risks kept inside (0, 1)."""
     survival = np.clip(1.0 - np.asarray(risk, float), _EPS, 1.0 - _EPS)
     return np.log(-np.log(survival))
 
 
-def restricted_cubic_spline(x, knots) -> np.ndarray:
+def restricted_cubic_spline(x: ArrayLike, knots: ArrayLike) -> NDArray[np.float64]:
     """Harrell's restricted cubic spline basis (``rms::rcspline.eval``, ``norm=2``):
     the columns x and, for each inner knot, the cubic term linear beyond the last knot."""
     x = np.asarray(x, float)
@@ -81,7 +85,7 @@ def restricted_cubic_spline(x, knots) -> np.ndarray:
     last, before = k[-1], k[-2]
     scale = (last - k[0]) ** 2
 
-    def cube(a):
+    def cube(a: float) -> NDArray[np.float64]:
         return np.clip(x - a, 0, None) ** 3
 
     terms = [x]
@@ -115,9 +119,9 @@ def _cox(x: np.ndarray, follow_up: TieStructure) -> _CalibrationFit:
     return _CalibrationFit(coef, covariance)
 
 
-def calibration_slope(time, event, predicted_risk=None,
+def calibration_slope(time: ArrayLike, event: ArrayLike, predicted_risk: ArrayLike | None = None,
                       follow_up: TieStructure | None = None, *,
-                      linear_predictor=None) -> tuple[float, float, float]:
+                      linear_predictor: ArrayLike | None = None) -> tuple[float, float, float]:
     """Slope (with 95% interval) of a Cox model of the outcome on the predictions.
 
     The predictions are the cloglog of ``predicted_risk`` by a horizon, or a Cox model's
@@ -139,11 +143,11 @@ def calibration_slope(time, event, predicted_risk=None,
     return slope, slope - half, slope + half
 
 
-def _all_equal(predicted_risk) -> bool:
+def _all_equal(predicted_risk: ArrayLike) -> bool:
     return float(np.ptp(np.asarray(predicted_risk, float))) <= TIED_RISK
 
 
-def _check_spread(predicted_risk) -> None:
+def _check_spread(predicted_risk: ArrayLike) -> None:
     if _all_equal(predicted_risk):
         value = float(np.asarray(predicted_risk, float).ravel()[0])
         raise ModelError(f"the calibration slope needs predictions that differ; all "
@@ -155,7 +159,7 @@ def default_group_count(n: int) -> int:
     return 10 if n >= 500 else 5 if n >= 50 else max(1, n // 10)
 
 
-def calibration_groups(predicted_risk, n_groups: int) -> np.ndarray:
+def calibration_groups(predicted_risk: ArrayLike, n_groups: int) -> NDArray[np.int_]:
     """Equal-size groups 0..n_groups-1 by ascending predicted risk (stable for ties)."""
     order = np.argsort(predicted_risk, kind="stable")
     groups = np.empty(order.size, dtype=int)
@@ -163,7 +167,8 @@ def calibration_groups(predicted_risk, n_groups: int) -> np.ndarray:
     return groups
 
 
-def _grouped(time, event, risk, months, n_groups):
+def _grouped(time: NDArray[np.float64], event: NDArray[np.bool_], risk: NDArray[np.float64],
+             months: float, n_groups: int) -> list[dict[str, float]]:
     groups = calibration_groups(risk, n_groups)
     rows = []
     for g in range(n_groups):
@@ -178,18 +183,21 @@ def _grouped(time, event, risk, months, n_groups):
     return rows
 
 
-def _smoothed(time, event, follow_up, risk, months, curve_points):
+def _smoothed(time: NDArray[np.float64], event: NDArray[np.bool_], follow_up: TieStructure,
+              risk: NDArray[np.float64], months: float, curve_points: int
+              ) -> tuple[NDArray[np.float64], list[dict[str, float]], bool]:
     """Each patient's observed risk from the spline Cox model, and a curve to plot."""
     cll = complementary_log_log(risk)
     knots = np.quantile(cll, [0.1, 0.5, 0.9])
     linear = not np.all(np.diff(knots) > 1e-8)
-    basis = (lambda v: v[:, None]) if linear else (lambda v: restricted_cubic_spline(v, knots))
+    basis: Callable[[NDArray[np.float64]], NDArray[np.float64]] = (
+        (lambda v: v[:, None]) if linear else (lambda v: restricted_cubic_spline(v, knots)))
     fit = _cox(basis(cll), follow_up)
     lp_patients = basis(cll) @ fit.coef
     # Breslow's baseline (lifelines' after its Efron fit) for covariates of 0 (uncentred),
     # read as a step function as R's basehaz: the numbers the tests check against lifelines
     h0 = float(baseline_aggregates(lp_patients[:, None], time, event, np.ones(1), np.zeros(1),
-                                   [months], ties="breslow", between="step")
+                                   np.array([months]), ties="breslow", between="step")
                .cumulative_hazard[0])
     observed = 1.0 - np.exp(-h0 * np.exp(lp_patients))
     grid_risk = np.quantile(risk, np.linspace(0.01, 0.99, curve_points))
@@ -200,7 +208,7 @@ def _smoothed(time, event, follow_up, risk, months, curve_points):
     zc = z - basis(cll).mean(axis=0)
     se = np.sqrt(np.einsum("ij,jk,ik->i", zc, fit.covariance, zc))
 
-    def to_risk(v):
+    def to_risk(v: NDArray[np.float64]) -> NDArray[np.float64]:
         return 1.0 - np.exp(-h0 * np.exp(v))
 
     curve = [{"predicted_risk": float(p), "observed_risk": float(o), "lower": float(lo),
@@ -210,7 +218,8 @@ def _smoothed(time, event, follow_up, risk, months, curve_points):
     return observed, curve, linear
 
 
-def calibration_at(time, event, predicted_risk, months: float, n_groups: int | None = None,
+def calibration_at(time: ArrayLike, event: ArrayLike, predicted_risk: ArrayLike, months: float,
+                   n_groups: int | None = None,
                    curve_points: int = 50) -> Calibration:
     """Calibration of predicted risk ``1 - S(months | x)`` (see the module docstring).
 
@@ -226,7 +235,8 @@ def calibration_at(time, event, predicted_risk, months: float, n_groups: int | N
     s, s_lo, s_hi = survival_with_interval(time, event, [months])
     observed = float(1 - s[0])
     mean_pred = float(risk.mean())
-    notes = []
+    notes: list[str] = []
+    curve: list[dict[str, float]]
     if _all_equal(risk):
         nan = float("nan")
         slope = slope_lo = slope_hi = nan

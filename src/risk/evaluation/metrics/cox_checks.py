@@ -10,7 +10,7 @@ unpenalised fit cannot estimate them.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,10 @@ from scipy.stats import chi2
 
 from risk.stats.cox_solver import log_partial_likelihood
 from risk.stats.outcome import check_outcome
+
+if TYPE_CHECKING:
+    from lifelines import CoxPHFitter
+    from numpy.typing import ArrayLike, NDArray
 
 
 def likelihood_ratio_test(loglik_nested: float, loglik_full: float, df: int) -> dict[str, Any]:
@@ -45,7 +49,8 @@ def independent_columns(design: pd.DataFrame, first: list[str] | None = None) ->
     return kept
 
 
-def _fit(time, event, design: pd.DataFrame):
+def _fit(time: NDArray[np.float64], event: NDArray[np.bool_], design: pd.DataFrame
+         ) -> tuple[CoxPHFitter, pd.DataFrame]:
     from lifelines import CoxPHFitter
 
     data = design.reset_index(drop=True).astype(float)
@@ -56,7 +61,8 @@ def _fit(time, event, design: pd.DataFrame):
         return CoxPHFitter(penalizer=0.0).fit(data, "_time", "_death"), data
 
 
-def nested_cox_lr_test(time, event, nested: pd.DataFrame, full: pd.DataFrame) -> dict[str, Any]:
+def nested_cox_lr_test(time: ArrayLike, event: ArrayLike, nested: pd.DataFrame,
+                       full: pd.DataFrame) -> dict[str, Any]:
     """Likelihood-ratio test of ``nested`` (columns a subset of ``full``'s) against
     ``full``, both refitted unpenalised on the same patients (``nested`` may have no
     columns: the test against the null model).
@@ -88,7 +94,7 @@ def nested_cox_lr_test(time, event, nested: pd.DataFrame, full: pd.DataFrame) ->
     return out
 
 
-def proportional_hazards_check(time, event, design: pd.DataFrame,
+def proportional_hazards_check(time: ArrayLike, event: ArrayLike, design: pd.DataFrame,
                                alpha: float = 0.05) -> dict[str, Any]:
     """Schoenfeld-residual test of proportional hazards for each covariate
     (lifelines ``proportional_hazard_test``, rank-transformed time).

@@ -14,14 +14,20 @@ equal scores (0.625 instead of 0.59375 on scikit-survival's "almost tied" case).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from risk.errors import ModelError
 from risk.stats.kaplan_meier import censoring_survival
 from risk.stats.outcome import check_outcome
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
 
-def _risk(risk, n: int) -> np.ndarray:
+
+def _risk(risk: ArrayLike, n: int) -> NDArray[np.float64]:
     risk = np.asarray(risk, dtype=float)
     if risk.shape[0] != n:
         raise ValueError(f"expected {n} risk scores, got {risk.shape[0]}")
@@ -30,17 +36,19 @@ def _risk(risk, n: int) -> np.ndarray:
     return risk
 
 
-def _surv(time, event):
+def _surv(time: NDArray[np.float64], event: NDArray[np.bool_]) -> NDArray[np.void]:
     from sksurv.util import Surv
 
-    return Surv.from_arrays(event, time)
+    outcome: NDArray[np.void] = Surv.from_arrays(event, time)  # a structured array
+    return outcome
 
 
 #: Risk scores closer than this are tied (scikit-survival's ``tied_tol``).
 TIED_RISK = 1e-8
 
 
-def _partners(time: np.ndarray, event: np.ndarray):
+def _partners(time: NDArray[np.float64], event: NDArray[np.bool_]
+              ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
     """Patients ordered by follow-up, longest first (censored before deaths at equal
     times), and for each death the number of usable partners: everyone before the
     first death at its time in that order (longer follow-up, or censored then).
@@ -78,7 +86,7 @@ def _count_before(values: np.ndarray, prefix: np.ndarray, bound: np.ndarray) -> 
     return counts
 
 
-def harrell_c(time, event, risk) -> float:
+def harrell_c(time: ArrayLike, event: ArrayLike, risk: ArrayLike) -> float:
     """Harrell's C: the share of usable pairs in which the patient who died first had
     the higher risk; scores within :data:`TIED_RISK` count one half.
 
@@ -116,7 +124,8 @@ _NO_PAIRS = ("{name} needs at least one usable pair (a death and a patient still
              "followed after it); here every death is at the last follow-up time")
 
 
-def uno_c(time, event, risk, tau: float | None = None) -> float:
+def uno_c(time: ArrayLike, event: ArrayLike, risk: ArrayLike, tau: float | None = None
+          ) -> float:
     """Uno's C (inverse-probability-of-censoring weighted), truncated at ``tau`` months.
 
     The censoring distribution is estimated on the same patients (scikit-survival's
@@ -150,14 +159,15 @@ def uno_c(time, event, risk, tau: float | None = None) -> float:
     return float(concordance_index_ipcw(y, y, risk, tau=tau, tied_tol=TIED_RISK)[0])
 
 
-def usable_tau(time, tau: float | None) -> float | None:
+def usable_tau(time: ArrayLike, tau: float | None) -> float | None:
     """``tau`` if it lies inside the follow-up, else None (no truncation)."""
     if tau is None or tau >= np.max(time):
         return None
     return float(tau)
 
 
-def usable_horizons(time, months) -> tuple[list[float], list[float]]:
+def usable_horizons(time: ArrayLike, months: Collection[float]
+                    ) -> tuple[list[float], list[float]]:
     """Split ``months`` into those strictly inside the follow-up (scikit-survival's rule:
     ``min(time) <= t < max(time)``) and those skipped."""
     time = np.asarray(time, float)
@@ -166,7 +176,8 @@ def usable_horizons(time, months) -> tuple[list[float], list[float]]:
     return inside, skipped
 
 
-def time_dependent_auc(time, event, risk, months) -> dict[float, float]:
+def time_dependent_auc(time: ArrayLike, event: ArrayLike, risk: ArrayLike,
+                       months: Collection[float]) -> dict[float, float]:
     """Cumulative/dynamic AUC at each horizon (scikit-survival, IPCW).
 
     ``risk`` is one score per patient (shape (n,)) or one per patient and horizon
@@ -183,7 +194,7 @@ def time_dependent_auc(time, event, risk, months) -> dict[float, float]:
     time, event = check_outcome(time, event, min_patients=2)
     risk = _risk(risk, time.size)
     train = _surv(time, event)
-    out = {}
+    out: dict[float, float] = {}
     for j, m in enumerate(months):
         score = risk if risk.ndim == 1 else risk[:, j]
         cases = (time <= m) & event

@@ -13,7 +13,8 @@ scikit-survival call. Pairs and ties follow :func:`risk.evaluation.metrics.harre
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,20 +22,23 @@ from risk.evaluation.metrics.discrimination import TIED_RISK, usable_tau
 from risk.stats.kaplan_meier import censoring_survival
 from risk.stats.outcome import check_outcome
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
 _BLOCK = 2_000_000  # pair-matrix entries per block (memory ~ 16 MB per matrix)
 
 
-def percentile_interval(values, level: float = 0.95) -> tuple[float, float]:
+def percentile_interval(values: ArrayLike, level: float = 0.95) -> tuple[float, float]:
     """The (1 - level)/2 and (1 + level)/2 centiles of the finite values (NaN if none)."""
-    values = np.asarray(values, float)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
+    finite = np.asarray(values, float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
         return float("nan"), float("nan")
-    lo, hi = np.percentile(values, [50 * (1 - level), 50 * (1 + level)])
+    lo, hi = np.percentile(finite, [50 * (1 - level), 50 * (1 + level)])
     return float(lo), float(hi)
 
 
-def multiplicities(indices, n: int) -> np.ndarray:
+def multiplicities(indices: Sequence[NDArray[np.int_]], n: int) -> NDArray[np.float64]:
     """(B, n) counts of each patient in each of B resamples (arrays of row indices)."""
     counts = np.zeros((len(indices), n))
     for b, idx in enumerate(indices):
@@ -42,7 +46,9 @@ def multiplicities(indices, n: int) -> np.ndarray:
     return counts
 
 
-def _uno_weights(time, event, indices, deaths, tau):
+def _uno_weights(time: NDArray[np.float64], event: NDArray[np.bool_],
+                 indices: Sequence[NDArray[np.int_]], deaths: NDArray[np.intp],
+                 tau: float | None) -> NDArray[np.float64]:
     """(B, deaths) squared inverse censoring weights, each resample's own censoring KM;
     0 for deaths at or after tau. NaN rows where the censoring KM reaches 0."""
     weights = np.zeros((len(indices), deaths.size))
@@ -63,7 +69,9 @@ def _uno_weights(time, event, indices, deaths, tau):
     return weights
 
 
-def bootstrap_concordance(time, event, risks, indices, tau: float | None = None) -> dict[str, Any]:
+def bootstrap_concordance(time: ArrayLike, event: ArrayLike, risks: ArrayLike,
+                          indices: Iterable[ArrayLike], tau: float | None = None
+                          ) -> dict[str, Any]:
     """Harrell's and Uno's C of fixed risk scores on each bootstrap resample.
 
     Parameters
@@ -83,13 +91,13 @@ def bootstrap_concordance(time, event, risks, indices, tau: float | None = None)
     """
     time, event = check_outcome(time, event, min_patients=2)
     risks = np.asarray(risks, float).reshape(time.size, -1)
-    indices = [np.asarray(idx, int) for idx in indices]
-    m = multiplicities(indices, time.size)
+    resamples = [np.asarray(idx, int) for idx in indices]
+    m = multiplicities(resamples, time.size)
     tau = usable_tau(time, tau)
     deaths = np.flatnonzero(event)
-    w = _uno_weights(time, event, indices, deaths, tau)
+    w = _uno_weights(time, event, resamples, deaths, tau)
     k = risks.shape[1]
-    sums = {name: np.zeros((len(indices), k)) for name in ("hn", "hd", "un", "ud")}
+    sums = {name: np.zeros((len(resamples), k)) for name in ("hn", "hd", "un", "ud")}
     step = max(1, _BLOCK // time.size)
     for start in range(0, deaths.size, step):
         rows = deaths[start:start + step]

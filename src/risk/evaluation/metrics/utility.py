@@ -13,25 +13,30 @@ Censoring is handled with Kaplan-Meier, following
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from risk.stats.kaplan_meier import survival_at
 from risk.stats.outcome import check_outcome
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
 #: Threshold probabilities of death by the horizon: 5% to 50% in steps of 1%.
 DEFAULT_THRESHOLDS = tuple(round(0.05 + 0.01 * i, 2) for i in range(46))
 
 
-def _km(time, event, months) -> float:
+def _km(time: NDArray[np.float64], event: NDArray[np.bool_], months: float) -> float:
     if time.size == 0:
         return float("nan")
     return float(survival_at(time, event, [months])[0])
 
 
-def decision_curve(time, event, predicted_risk, months: float,
-                   thresholds=DEFAULT_THRESHOLDS) -> list[dict[str, Any]]:
+def decision_curve(time: ArrayLike, event: ArrayLike, predicted_risk: ArrayLike,
+                   months: float, thresholds: Iterable[float] = DEFAULT_THRESHOLDS
+                   ) -> list[dict[str, Any]]:
     """Net benefit of treating patients whose predicted risk of death by ``months`` is at
     least each threshold, with treat-all and treat-none (0) alongside.
 
@@ -60,7 +65,9 @@ def decision_curve(time, event, predicted_risk, months: float,
     return rows
 
 
-def _movement_nri(time, event, up, down, months) -> dict[str, Any]:
+def _movement_nri(time: NDArray[np.float64], event: NDArray[np.bool_],
+                  up: NDArray[np.bool_], down: NDArray[np.bool_], months: float
+                  ) -> dict[str, Any]:
     """NRI from the up/down indicators, with KM-based event/non-event probabilities."""
     s_all = _km(time, event, months)
     p_up, p_down = up.mean(), down.mean()
@@ -78,8 +85,10 @@ def _movement_nri(time, event, up, down, months) -> dict[str, Any]:
             "moved_down": int(down.sum())}
 
 
-def net_reclassification(time, event, old_risk, new_risk, months: float,
-                         old_category=None, new_category=None) -> dict[str, Any]:
+def net_reclassification(time: ArrayLike, event: ArrayLike, old_risk: ArrayLike,
+                         new_risk: ArrayLike, months: float,
+                         old_category: ArrayLike | None = None,
+                         new_category: ArrayLike | None = None) -> dict[str, Any]:
     """Net reclassification improvement of ``new`` over ``old`` at ``months``.
 
     Parameters
@@ -110,7 +119,8 @@ def net_reclassification(time, event, old_risk, new_risk, months: float,
     return out
 
 
-def reclassification_table(time, event, old_category, new_category, labels,
+def reclassification_table(time: ArrayLike, event: ArrayLike, old_category: ArrayLike,
+                           new_category: ArrayLike, labels: Sequence[str],
                            months: float) -> list[dict[str, Any]]:
     """Counts (and observed risk by ``months``) for each pair of old/new risk categories.
 

@@ -8,6 +8,8 @@ Meier with numbers at risk, forest plot) are in :mod:`risk.present.figures.cohor
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -31,6 +33,9 @@ from risk.present.figures.style import (
     style,
 )
 from risk.schema import GRADES
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["complication_chart", "forest_plot", "ki67_scatter", "risk_distribution",
            "survival_by_group_figure", "transition_heatmap", "transition_sankey"]
@@ -182,7 +187,8 @@ def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, s
     return style(fig, title, synthetic=synthetic, height=640, notes=notes)
 
 
-def risk_distribution(cohort_scores, patient_score: float | None = None, *, bins: int = 40,
+def risk_distribution(cohort_scores: ArrayLike, patient_score: float | None = None, *,
+                      bins: int = 40,
                       score_label: str = "Risk score (higher = higher risk)",
                       synthetic: bool = False,
                       synthetic_note: str = SYNTHETIC_NOTE) -> go.Figure:

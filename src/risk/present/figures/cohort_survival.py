@@ -8,6 +8,7 @@ thinned to a fine month grid when there are very many), never one trace per pati
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
@@ -29,6 +30,9 @@ from risk.present.figures.style import (
     style,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 #: Above this many steps within the plotted range a curve is drawn on a fine grid.
 MAX_POINTS_PER_CURVE = 1_500
 #: Width of a digit in Arial/Helvetica, in em (a comma is narrower: this errs wide).
@@ -46,7 +50,8 @@ def _format_months(m: float) -> str:
     return "not reached" if not np.isfinite(m) else f"{m:.1f} mo"
 
 
-def _step_values(curve: SurvivalCurve, max_months: float, max_points: int):
+def _step_values(curve: SurvivalCurve, max_months: float, max_points: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(times, survival, lower, upper) within [0, max_months], thinned if very long."""
     times = curve.times
     end = min(float(times[-1]), max_months)
@@ -166,7 +171,7 @@ _CHAR_SHARE = 0.0085
 _INDENT = "\u2003"  # an em space: level rows stand in from their header
 
 
-def forest_rows(table) -> list[tuple[str, int | None]]:
+def forest_rows(table: pd.DataFrame) -> list[tuple[str, int | None]]:
     """The forest plot's rows top to bottom: (label, index of the table row or None).
 
     ``None`` marks a header row (the covariate and its reference, no estimate).
@@ -263,6 +268,7 @@ def forest_ticks(low: float, high: float) -> list[float]:
     """Hazard-ratio ticks for a log axis from ``low`` to ``high``: finer steps for a
     narrow range, coarser for a wide one, so that labels never run together."""
     decades = np.log10(high / low)
+    steps: tuple[float, ...]
     if decades <= 1.2:
         steps = (0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 20, 50)
     elif decades <= 2.2:

@@ -10,6 +10,7 @@ comparator always vermillion.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
@@ -24,6 +25,8 @@ SERVED_NAME = "With liver biopsy (served model)"
 COMPARATOR_NAME = "Primary only (comparator)"
 #: C-indices published for prognostic models in this field (literature.md, section 5).
 PUBLISHED_C_RANGE = (0.60, 0.70)
+#: The event whose risk a calibration plot shows, by outcome (overall or progression-free).
+EVENT_WORDS = {"os": ("death", "deaths"), "pfs": ("progression or death", "events")}
 
 if TYPE_CHECKING:
     from risk.evaluation.document import EvaluationReport
@@ -48,14 +51,15 @@ def _layout(fig: go.Figure, title: str, note: str | None, height: int = 460) -> 
     return fig
 
 
-def _pct(v) -> str:
+def _pct(v: float | None) -> str:
     return "n/a" if v is None else f"{100 * v:.0f}%"
 
 
 def calibration_plot(calibration: CalibrationSection,
                      comparator: CalibrationSection | None = None,
-                     note: str | None = None) -> go.Figure:
-    """Predicted vs observed risk of death at a horizon.
+                     note: str | None = None, outcome: str = "os") -> go.Figure:
+    """Predicted vs observed risk of death at a horizon (``outcome="pfs"``: of progression
+    or death, for the progression-free survival model).
 
     ``calibration`` (and optionally ``comparator``) is a calibration section of the report
     (``groups``: mean predicted and Kaplan-Meier observed risk per risk group with 95%
@@ -63,6 +67,7 @@ def calibration_plot(calibration: CalibrationSection,
     perfect calibration.
     """
     months = 60 if calibration.months is None else calibration.months
+    event, events = EVENT_WORDS[outcome]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="Perfect calibration",
                              line={"color": REFERENCE_COLOR, "dash": "dash"}))
@@ -91,16 +96,18 @@ def calibration_plot(calibration: CalibrationSection,
                                     for g in groups]},
             customdata=[[g.n, g.deaths] for g in groups],
             hovertemplate="predicted %{x:.0%}, observed %{y:.0%}<br>%{customdata[0]} patients, "
-                          "%{customdata[1]} deaths<extra></extra>"))
+                          f"%{{customdata[1]}} {events}<extra></extra>"))
     top = _axis_top([calibration] + ([comparator] if comparator else []))
-    fig.update_xaxes(title=f"Predicted risk of death by {months:g} months", range=[0, top],
+    fig.update_xaxes(title=f"Predicted risk of {event} by {months:g} months", range=[0, top],
                      tickformat=".0%")
     fig.update_yaxes(title=f"Observed risk by {months:g} months (Kaplan-Meier)",
                      range=[0, top], tickformat=".0%")
-    return _layout(fig, f"Calibration at {months:g} months", note, height=520)
+    title = f"Calibration at {months:g} months" + (
+        ", progression-free survival" if outcome == "pfs" else "")
+    return _layout(fig, title, note, height=520)
 
 
-def _axis_top(sections) -> float:
+def _axis_top(sections: Sequence[CalibrationSection]) -> float:
     """Both axes end a little above the largest risk shown (at most 100%)."""
     values = [0.1]
     for section in sections:
@@ -110,12 +117,13 @@ def _axis_top(sections) -> float:
     return min(1.0, max(values) * 1.08)
 
 
-def _gap(a, b) -> float:
+def _gap(a: float | None, b: float | None) -> float:
     return 0.0 if a is None or b is None else max(0.0, a - b)
 
 
 def time_dependent_auc_plot(served: MetricSet, comparator: MetricSet | None = None,
-                            horizons=(12, 36, 60), note: str | None = None) -> go.Figure:
+                            horizons: Sequence[int] = (12, 36, 60),
+                            note: str | None = None) -> go.Figure:
     """AUC at each horizon (cumulative cases / dynamic controls) for each model."""
     fig = go.Figure()
     models = [(served, SERVED_NAME, SERVED_COLOR)]
@@ -148,7 +156,9 @@ def decision_curve_plot(points: list[DecisionPoint], note: str | None = None) ->
                                  line={"color": COMPARATOR_COLOR, "width": 2}))
     fig.add_trace(go.Scatter(x=x, y=[p.net_benefit for p in points], mode="lines",
                              name=SERVED_NAME, line={"color": SERVED_COLOR, "width": 3}))
-    best = max([p.net_benefit for p in points] + [p.treat_all for p in points] + [0.01])
+    # a net benefit read back from JSON is None where it was not defined (NaN)
+    best = max([v for p in points for v in (p.net_benefit, p.treat_all) if v is not None]
+               + [0.01])
     fig.update_xaxes(title="Threshold risk of death by 60 months", tickformat=".0%")
     fig.update_yaxes(title="Net benefit", range=[-0.05, best * 1.1])
     return _layout(fig, "Decision curve at 60 months", note)

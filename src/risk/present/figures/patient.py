@@ -8,7 +8,7 @@ builders do not depend on how the model computes them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ from risk.present.figures.style import (
     REFERENCE_COLOR,
     SYNTHETIC_MODEL_NOTE,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
 
 ESTIMATE_COLOR = "#1f5f8b"
 ALIVE_COLOR = "#2e7d4f"
@@ -39,7 +42,7 @@ _AXIS = {"gridcolor": "#e6e6e6", "zerolinecolor": "#e6e6e6", "linecolor": "#9999
 
 
 def _figure(data: list[dict[str, Any]], title: str, height: int = 420, *, synthetic: bool,
-            **layout) -> go.Figure:
+            **layout: Any) -> go.Figure:  # plotly's layout properties
     """One figure built in one step from plain dicts (a plotly template is deep-copied on
     every figure and costs more than the rest: the white look is set here instead)."""
     note = {"text": _(SYNTHETIC_MODEL_NOTE), "xref": "paper", "yref": "paper", "x": 1, "y": 1.02,
@@ -57,6 +60,11 @@ def _figure(data: list[dict[str, Any]], title: str, height: int = 420, *, synthe
     return go.Figure(data=data, layout={**base, **layout})
 
 
+#: What the months before ``alive_months`` are on a conditional curve (and at a horizon).
+ALREADY_SURVIVED = N_("Already survived")
+#: The grey of that stretch of the plot.
+SURVIVED_FILL = "rgba(120,120,120,0.12)"
+
 #: What a curve estimates: overall survival (``"os"``) or progression-free (``"pfs"``).
 OUTCOME_WORDS = Words({"os": N_("overall survival"), "pfs": N_("progression-free survival")})
 
@@ -71,7 +79,8 @@ def _survival_axes(max_months: float, outcome: str = "os") -> dict[str, Any]:
                       "tickformat": ".0%"}}
 
 
-def _band(months, lower, upper, color: str, name: str) -> dict[str, Any]:
+def _band(months: NDArray[np.float64], lower: NDArray[np.float64], upper: NDArray[np.float64],
+          color: str, name: str) -> dict[str, Any]:
     """A shaded 95% band, drawn as one closed polygon (legend entry, no hover)."""
     return {"type": "scatter", "x": np.concatenate([months, months[::-1]]),
             "y": np.concatenate([upper, lower[::-1]]), "fill": "toself",
@@ -79,19 +88,20 @@ def _band(months, lower, upper, color: str, name: str) -> dict[str, Any]:
             "name": name}
 
 
-def _line(x, y, color: str, name: str, width: float = 3, **extra) -> dict[str, Any]:
+def _line(x: ArrayLike, y: ArrayLike, color: str, name: str, width: float = 3,
+          **extra: Any) -> dict[str, Any]:  # extra: plotly's trace properties
     return {"type": "scatter", "x": x, "y": y, "mode": "lines", "name": name,
             "line": {"color": color, "width": width, **extra.pop("line", {})},
             "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>", **extra}
 
 
 def survival_curve(
-    months: Sequence[float],
-    survival: Sequence[float],
-    lower: Sequence[float],
-    upper: Sequence[float],
+    months: ArrayLike,
+    survival: ArrayLike,
+    lower: ArrayLike,
+    upper: ArrayLike,
     *,
-    reference: tuple[Sequence[float], Sequence[float]] | None = None,
+    reference: tuple[ArrayLike, ArrayLike] | None = None,
     reference_label: str = N_("Training cohort (Kaplan-Meier)"),
     horizons: Sequence[int] = (12, 36, 60, 120),
     label: str = N_("This patient"),
@@ -102,8 +112,10 @@ def survival_curve(
     """The patient's survival curve with its 95% band, and the cohort's for reference.
     ``outcome="pfs"``: the curve is progression-free survival (title and axis say so).
 
-    With ``alive_months`` the curve is conditional on survival to then: a dotted line
-    marks that month and the horizons already survived carry no point.
+    With ``alive_months`` the curve is conditional on survival to then: the months
+    already survived (0 to ``alive_months``) are shaded grey, labelled "Already survived"
+    and their flat stretch of the curve drawn grey and dashed; a dotted line marks that
+    month and the horizons already survived carry no point.
 
     Parameters
     ----------
@@ -115,7 +127,15 @@ def survival_curve(
     """
     months = np.asarray(months, float)
     survival, lower, upper = (np.asarray(a, float) for a in (survival, lower, upper))
+    survived = None
+    if alive_months:
+        survived, (months, survival, lower, upper) = _split_at(
+            alive_months, months, survival, lower, upper)
     data = [_band(months, lower, upper, ESTIMATE_COLOR, _("95% interval"))]
+    if survived is not None:
+        data.append(_line(*survived, REFERENCE_COLOR, _("{survived} (alive at {alive_months:g} months)").format(
+                              survived=_(ALREADY_SURVIVED), alive_months=alive_months), width=2, line={"dash": "dash"},
+                          hoverinfo="skip"))
     if reference is not None:
         times, ref_surv = (np.asarray(a, float) for a in reference)
         keep = times <= months[-1]
@@ -135,13 +155,32 @@ def survival_curve(
                                       for h in at],
                      "showlegend": False,
                      "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>"})
-    title = _("Estimated {v0}").format(v0=OUTCOME_WORDS[outcome])
+    title = _("Estimated {outcome}").format(outcome=OUTCOME_WORDS[outcome])
+    layout: dict[str, Any] = {}
     if alive_months:
         title += _(", given alive at {alive_months:g} months").format(alive_months=alive_months)
         data.append(_line([alive_months, alive_months], [0.0, 1.0], REFERENCE_COLOR,
                           _("Alive at {alive_months:g} months").format(alive_months=alive_months), width=1,
                           line={"dash": "dot"}, hoverinfo="skip"))
-    return _figure(data, title, synthetic=synthetic, **_survival_axes(months[-1], outcome))
+        layout = {"shapes": [{"type": "rect", "xref": "x", "yref": "paper", "x0": 0,
+                              "x1": alive_months, "y0": 0, "y1": 1, "layer": "below",
+                              "fillcolor": SURVIVED_FILL, "line": {"width": 0}}],
+                  "annotations": [{"text": _(ALREADY_SURVIVED), "xref": "x", "yref": "paper",
+                                   "x": alive_months / 2, "y": 0.04, "showarrow": False,
+                                   "font": {"size": 13, "color": "#555555"}}]}
+    return _figure(data, title, synthetic=synthetic, **layout,
+                   **_survival_axes(months[-1], outcome))
+
+
+def _split_at(alive_months: float, months: np.ndarray, *curves: np.ndarray
+              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, ...]]:
+    """The stretch already survived (months and survival, to ``alive_months``) and the
+    curves from ``alive_months`` on, both ending or starting at that month exactly."""
+    at = [float(np.interp(alive_months, months, c)) for c in curves]
+    before, after = months < alive_months, months > alive_months
+    survived = (np.append(months[before], alive_months), np.append(curves[0][before], at[0]))
+    rest = tuple(np.insert(c[after], 0, a) for c, a in zip(curves, at, strict=True))
+    return survived, (np.insert(months[after], 0, alive_months), *rest)
 
 
 def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 10,
@@ -203,9 +242,9 @@ def contributions_chart(
 
 
 def biopsy_comparison(
-    months: Sequence[float],
-    with_biopsy: tuple[Sequence[float], Sequence[float], Sequence[float]],
-    without_biopsy: tuple[Sequence[float], Sequence[float], Sequence[float]],
+    months: ArrayLike,
+    with_biopsy: tuple[ArrayLike, ArrayLike, ArrayLike],
+    without_biopsy: tuple[ArrayLike, ArrayLike, ArrayLike],
     *,
     liver_grade: str | None = None,
     synthetic: bool = False,
@@ -233,10 +272,10 @@ def biopsy_comparison(
 
 
 def before_biopsy(
-    months: Sequence[float],
+    months: ArrayLike,
     scenarios: pd.DataFrame,
-    curves: Mapping[str, Sequence[float]],
-    expected: Sequence[float],
+    curves: Mapping[str, ArrayLike],
+    expected: ArrayLike,
     *,
     horizon: int = 60,
     synthetic: bool = False,

@@ -4,6 +4,7 @@ Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008, "Color Universal Design")
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 
 import plotly.graph_objects as go
 
@@ -51,7 +52,7 @@ SYNTHETIC_MODEL_NOTE = N_("Model trained on synthetic data: an illustration")
 NOTE_WIDTH = 110  # characters per note line under a figure
 
 
-def group_colors(labels) -> dict[str, str]:
+def group_colors(labels: Iterable[str]) -> dict[str, str]:
     """A colour per group label: fixed ones for known groups, then the palette in order
     (skipping colours the known groups of this figure already use)."""
     labels = list(labels)
