@@ -94,3 +94,17 @@ def static_table(frame: pd.DataFrame, **kwargs) -> None:
     shown as written: ``st.table`` renders cells as Markdown. Headers are the app's own
     words and are left as they are."""
     st.table(frame.map(as_plain_markdown), **kwargs)
+
+
+def chart_with_text(fig, key: str, finding: str | None = None) -> None:
+    """A figure with its text alternative: a caption stating its main finding (its title
+    when none is given) and its data as a table behind a toggle."""
+    from risk.present.figures import alternative
+
+    st.plotly_chart(fig, key=key, config=plot_config(key), width="stretch")
+    title = fig.layout.title.text or ""
+    st.caption(finding or re.sub(r"<[^>]+>", " ", title))
+    table = alternative.figure_table(fig)
+    if not table.empty and st.toggle(_("Show the chart's data as a table"),
+                                     key=f"{key}_as_table"):
+        static_table(table, hide_index=True)

@@ -13,11 +13,11 @@ import streamlit as st
 from risk.i18n import _
 from risk.model import HORIZON_WORDS, PFS_AT_BIOPSY_NOTE, PFS_HORIZONS, PatientEstimate, percent
 from risk.present.figures import patient as figures
-from riskapp.charts import plot_config, static_table
+from riskapp.charts import chart_with_text, static_table
 
 
-def _chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=plot_config(key), width="stretch")
+def _chart(fig, key: str, finding: str | None = None) -> None:
+    chart_with_text(fig, key, finding)
 
 
 def render_pfs(est: PatientEstimate) -> None:

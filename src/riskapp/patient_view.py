@@ -6,6 +6,7 @@ state; figures come from :mod:`risk.present.figures.patient` and the PDF from :m
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -20,13 +21,14 @@ from risk.model import (
     describe_cutpoints,
     describe_entered,
     describe_grade_comparison,
+    describe_horizon,
     describe_median,
     describe_reference,
     percent,
 )
 from risk.present import build_report, font_problem
 from risk.present.figures import patient as figures
-from riskapp.charts import plot_config, static_table
+from riskapp.charts import chart_with_text, static_table
 from riskapp.loaders import SYNTHETIC_BANNER, ServedModel, served_reference
 from riskapp.patient_fhir import fhir_download
 from riskapp.patient_form import STALE_WARNING, SUBMITTED_NOTE, inputs_changed
@@ -38,8 +40,8 @@ PRIMARY_ONLY = (N_("**No liver-biopsy grade was given, so this estimate comes fr
                 "grade would refine it: see *Before the biopsy* below."))
 
 
-def _chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=plot_config(key), width="stretch")
+def _chart(fig, key: str, finding: str | None = None) -> None:
+    chart_with_text(fig, key, finding)
 
 
 def _labels() -> dict[str, str]:
@@ -195,13 +197,25 @@ def _basis(est: PatientEstimate, served: ServedModel) -> None:
         trained_on = (_(", trained on {patients} {kind} ({v0} deaths)").format(patients=data.patients, kind=kind, v0='?' if data.events is None else data.events))
     st.markdown(_("Cox proportional-hazards model, version **{version}**{trained_on}. This estimate used {v0}.").format(version=served.version, trained_on=trained_on, v0=MODEL_WORDS.get(est.estimate.model_used, '')))
     _chart(figures.contributions_chart(est.estimate.contributions, _labels(),
-                                       synthetic=est.synthetic), "contributions")
+                                       synthetic=est.synthetic), "contributions", _strongest(est))
     st.caption(_("Each bar is that input's contribution to the log hazard of death compared "
                "with the model's reference patient; × is the matching hazard ratio."))
     if est.reference_patient:
         with st.expander(_("The reference patient")):
             static_table(pd.DataFrame(describe_reference(est.reference_patient),
                                   columns=[_("Input"), _("Reference value")]), hide_index=True)
+
+
+def _strongest(est: PatientEstimate) -> str | None:
+    """The contributions chart's main finding: the input that moves the risk most."""
+    contributions = est.estimate.contributions.dropna()
+    if contributions.empty:
+        return None
+    name = contributions.abs().idxmax()
+    value = float(contributions[name])
+    return _("The input that moves this patient's risk most: {input} ({value:+.2f} on "
+             "the log hazard, hazard × {ratio:.2f}).").format(
+        input=schema.column_label(str(name)), value=value, ratio=float(np.exp(value)))
 
 
 def _inputs(est: PatientEstimate) -> None:
@@ -242,7 +256,9 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
     curve = _curve_figure(est, served)
     left, right = st.columns([3, 2])
     with left:
-        _chart(curve, "survival_curve")
+        h = est.headline_months
+        _chart(curve, "survival_curve", _("Survival at {years}: {estimate}.").format(
+            years=HORIZON_WORDS[h], estimate=describe_horizon(est.estimate, h)))
     with right:
         horizon = est.headline_months
         _chart(figures.icon_array(est.estimate.at(horizon)[0], horizon_years=horizon // 12,
