@@ -3,6 +3,8 @@ wrapped in ``_()``), and the patient's percentages as in English."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -21,9 +23,11 @@ PATIENT = {
     "met_ki67": 25.0, "met_timing": "synchronous", "liver_burden": "25to50", "ecog": 1,
     "sstr_status": "positive", "primary_resected": True,
 }
-#: Pages not fully translated yet, and the English they still show (shrink it; a new
-#: English string anywhere else fails the test).
-NOT_TRANSLATED_YET = {"cohort", "model", "retrain"}
+#: The English the pages not fully translated yet still show in Chinese, page by page: a
+#: ratchet. A new English string on them fails the test as it does on the translated
+#: pages; wrap it in ``_()`` (or, knowingly, rewrite this file with
+#: ``RISK_WRITE_ENGLISH_LEFT=1``). Delete the entries a translation removes.
+ENGLISH_LEFT = Path(__file__).with_name("english_left.json")
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +79,15 @@ def test_every_page_runs_in_chinese(model, page):
     at = page_in("zh_Hans", page)
     texts = visible_texts(at)
     assert texts
-    if (page or "home") not in NOT_TRANSLATED_YET:
-        assert english_words(texts) == []
+    left = json.loads(ENGLISH_LEFT.read_text(encoding="utf-8"))
+    name = page or "home"
+    shown = english_words(texts)
+    if os.environ.get("RISK_WRITE_ENGLISH_LEFT") and name in left:
+        left[name] = shown
+        ENGLISH_LEFT.write_text(json.dumps(left, indent=1, ensure_ascii=False) + "\n",
+                                encoding="utf-8")
+    new = sorted(set(shown) - set(left.get(name, [])))
+    assert new == [], "English on the Chinese page, not wrapped in _():\n" + "\n".join(new)
 
 
 def test_the_sidebar_names_the_pages_in_chinese(model):

@@ -87,5 +87,12 @@ def english_words(texts: list[str]) -> list[str]:
         plain = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
         plain = re.sub(r"<[^>]+>|\(https?://[^)]*\)|`[^`]*`|:material/\w+:", " ", plain)
         if any(w not in KEPT_WORDS for w in _WORD.findall(plain)):
-            found.append(text)
+            found.append(_stable(text))
     return sorted(set(found))
+
+
+def _stable(text: str) -> str:
+    """The text with what changes from run to run (hashes, keys, numbers, times) as #:
+    the same words compare equal across runs."""
+    text = re.sub(r"\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b", "#", text)
+    return re.sub(r"\d+", "#", text)
