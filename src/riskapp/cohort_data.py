@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 import streamlit as st
 
-from risk.cohort import CohortRisk, cohort_risk
+from risk.cohort import CohortRisk, Disclosure, ShownTransitions, cohort_risk, shown
 from risk.cohort import forest as cohort_cox
 from risk.cohort import summary as cohort
 from risk.cohort import survival as cohort_survival
@@ -204,6 +204,25 @@ def survival(key: tuple, grouping: str, model_version: str | None, _frame: pd.Da
     (the risk groups under ``model_version``), of OS or (``outcome="pfs"``) PFS."""
     by = grouping if _groups is None else _groups
     return cohort_survival.survival_by_group(_frame, by, outcome=outcome)
+
+
+@st.cache_data(show_spinner="Checking small numbers...", max_entries=MAX_ANALYSES,
+               ttl=CACHE_TTL_SECONDS)
+def transitions_under_rule(key: tuple, _rule: Disclosure, rule_key: tuple,
+                      _frame: pd.DataFrame) -> ShownTransitions:
+    """The transitions under the small-cell rule (``rule_key`` names the rule)."""
+    return shown.shown_transitions(transitions(key, _frame), _rule)
+
+
+@st.cache_data(show_spinner="Checking small numbers...", max_entries=MAX_ANALYSES,
+               ttl=CACHE_TTL_SECONDS)
+def table_one_suppressed(key: tuple, rule_key: tuple, _rule: Disclosure,
+                         _group_hidden: dict[str, bool], _frame: pd.DataFrame) -> dict:
+    """Table 1's suppressed cells: (characteristic, level, group) -> bool."""
+    result = cached_table_one(key, _frame)
+    groups = [str(g) for g in result.group_sizes.index]
+    return shown.table_one_cells(result.long, groups, cohort_tables.ALL_PATIENTS, _rule,
+                                 _group_hidden)
 
 
 @st.cache_data(show_spinner="Fitting the Cox model...", max_entries=MAX_ANALYSES,

@@ -10,14 +10,12 @@ from risk.present.figures import cohort as figures
 from risk.stats import MEDIAN_RULE
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot, static_table
-from riskapp.cohort_sections import (
-    KM_POINTS,
-    RISK_GROUPING,
-    View,
-    for_screen,
+from riskapp.cohort_sections import KM_POINTS, RISK_GROUPING, View, for_screen
+from riskapp.cohort_survival import (
     grouping_options,
     logrank_line,
     medians_table,
+    not_drawn_words,
     pairwise_table,
 )
 
@@ -37,17 +35,21 @@ def pfs_section(view: View) -> None:
         st.caption(describe_cutpoints(view.risk.cutpoints))
     result = cohort_data.survival(view.key, grouping, version, view.frame, groups,
                                   outcome="pfs")
-    plot(figures.survival_by_group_figure(result, max_points=KM_POINTS,
+    hidden = view.sizes_hidden(grouping, groups)
+    plot(figures.survival_by_group_figure(result, max_points=KM_POINTS, rule=view.rule,
+                                          sizes_hidden=hidden,
                                           **view.mark(uses_model=version is not None)),
          "pfs_km", f"pfs-by-{grouping}")
+    not_drawn_words(view, result)
     if result.logrank is not None:
         with st.container(key="pfs_logrank"):
             st.markdown(logrank_line(result.logrank))
     st.markdown("**Median progression-free survival**")
-    medians = medians_table(result)
+    # the PFS patients are a subset: no published total of their events
+    medians = medians_table(result, view.rule, hidden, deaths_total_hidden=False)
     static_table(for_screen(medians), hide_index=True)
     st.caption(MEDIAN_RULE)
     csv_download(medians, f"median-pfs-by-{grouping}", "pfs_medians_csv")
     if result.logrank is not None and not result.logrank.pairwise.empty:
         st.markdown("**Pairwise log-rank tests** (Holm-adjusted for the number of pairs)")
-        static_table(pairwise_table(result.logrank), hide_index=True)
+        static_table(pairwise_table(result.logrank, view.rule, result), hide_index=True)

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from risk import schema
-from risk.cohort import RISK_SCORE_LABEL, risk_percentile
+from risk.cohort import NO_SUPPRESSION, RISK_SCORE_LABEL, Disclosure, risk_percentile
+from risk.cohort import shown as disclosed
 from risk.model import RISK_GROUPS, describe_cutpoints
 from risk.present.figures import cohort as figures
 from riskapp.charts import csv_download, plot, static_table
@@ -36,17 +37,24 @@ def patient_risk(view: View) -> tuple[float | None, str]:
                  f"death of **{risk:.0f}%**{note}."
 
 
-def risk_group_table(shown: pd.DataFrame) -> pd.DataFrame:
+def risk_group_table(shown: pd.DataFrame, rule: Disclosure = NO_SUPPRESSION) -> pd.DataFrame:
+    """Patients, share and mean predicted 5-year survival per risk group; under an active
+    ``rule`` small counts are suppressed (with their share) and a group of fewer than
+    ``threshold`` patients has no mean."""
     counts = shown["risk_group"].value_counts(sort=False)
     total = max(int(counts.sum()), 1)
     mean_surv = shown.groupby("risk_group", observed=False)["surv_60"].mean()
     groups = [schema.label("risk_group", g) for g in RISK_GROUPS]
+    n = [int(counts.get(g, 0)) for g in groups]
+    hidden = disclosed.protect_list(n, rule)
+    percent = [disclosed.share(rule, k, total, h) for k, h in zip(n, hidden, strict=True)]
     return pd.DataFrame({
         "Risk group": groups,
-        "Patients": [int(counts.get(g, 0)) for g in groups],
-        "% of shown": [round(100 * counts.get(g, 0) / total, 1) for g in groups],
+        "Patients": [disclosed.cell(rule, k, h) for k, h in zip(n, hidden, strict=True)],
+        "% of shown": [None if p is None else round(p, 1) for p in percent],
         "Mean predicted 5-year survival (%)": [
-            round(100 * float(mean_surv.get(g, np.nan)), 1) for g in groups]})
+            np.nan if rule.small(k) else round(100 * float(mean_surv.get(g, np.nan)), 1)
+            for g, k in zip(groups, n, strict=True)]})
 
 
 def _mark_cutpoints(fig, cutpoints) -> None:
@@ -70,15 +78,18 @@ def risk_section(view: View) -> None:
     shown = view.risk.table.loc[view.frame.index]
     score, sentence = patient_risk(view)
     fig = figures.risk_distribution(100.0 * shown["risk_60"].to_numpy(float), score,
-                                    score_label=RISK_SCORE_LABEL,
+                                    score_label=RISK_SCORE_LABEL, rule=view.rule,
                                     **view.mark(uses_model=True))
     _mark_cutpoints(fig, view.risk.cutpoints)
     plot(fig, "risk_distribution", "risk-distribution")
     if score is not None:
-        percentile = risk_percentile(100.0 * shown["risk_60"].to_numpy(float), score)
-        sentence += f" That is higher than {percentile:.0f}% of the shown patients."
+        scores = 100.0 * shown["risk_60"].to_numpy(float)
+        percentile = risk_percentile(scores, score)
+        words = disclosed.percentile_words(view.rule, int((scores < score).sum()),
+                                           int((scores > score).sum()), percentile)
+        sentence += f" That is {words}."
     st.markdown(sentence)
-    table = risk_group_table(shown)
+    table = risk_group_table(shown, view.rule)
     static_table(for_screen(table), hide_index=True)
     csv_download(table, "risk-groups", "risk_groups_csv")
     st.caption(f"Scored with model version {view.served.version}. "

@@ -17,12 +17,10 @@ import pandas as pd
 import streamlit as st
 
 from risk import schema
-from risk.cohort import RISK_GROUP_TITLE, CohortRisk
-from risk.cohort import summary as cohort
-from risk.model import describe_cutpoints
+from risk.cohort import NO_SUPPRESSION, CohortRisk, Disclosure, ShownTransitions
+from risk.cohort import shown as disclosed
 from risk.present import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE, format_p
 from risk.present.figures import cohort as figures
-from risk.stats import MEDIAN_RULE
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot, static_table
 from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
@@ -36,6 +34,7 @@ KM_POINTS = 500
 #: cost the browser about 0.2 ms each without a GPU.
 SCATTER_POINTS = 2_500
 SYNTHETIC_TABLE = "Synthetic data: not real patients."
+NOT_DRAWN = "not shown (too few patients)"
 SYNTHETIC_MODEL = ("Risk from the active model, which was trained on the shipped synthetic "
                    "cohort: it illustrates the method and must not guide care.")
 
@@ -49,11 +48,34 @@ class View:
     frame: pd.DataFrame
     filters: CohortFilters
     served: object | None  # riskapp.loaders.ServedModel
+    rule: Disclosure = NO_SUPPRESSION  # the small-cell rule (risk.cohort.disclosure)
 
     @property
     def key(self) -> tuple:
         """Names the shown patients in the analysis caches."""
         return (self.loaded.digest, self.filters.key)
+
+    @property
+    def rule_key(self) -> tuple:
+        return (self.rule.threshold, self.rule.active)
+
+    @cached_property
+    def transitions(self) -> ShownTransitions:
+        """The grade transitions under the rule: they decide the grade and grade-change
+        group sizes shown everywhere on the page."""
+        return cohort_data.transitions_under_rule(self.key, self.rule, self.rule_key, self.frame)
+
+    def sizes_hidden(self, grouping: str, groups: pd.Series | None = None) -> dict[str, bool]:
+        """Group label -> size suppressed, the same in every section."""
+        by = grouping if groups is None else groups
+        return disclosed.group_sizes_hidden(self.frame, by, self.rule, self.transitions)
+
+    @cached_property
+    def deaths_hidden(self) -> bool:
+        """Whether the shown patients' number of deaths is suppressed (the survivors
+        would follow from it)."""
+        deaths = int(self.frame["death"].sum())
+        return self.rule.small(len(self.frame) - deaths)
 
     @property
     def synthetic(self) -> bool:
@@ -96,15 +118,18 @@ def for_screen(table: pd.DataFrame) -> pd.DataFrame:
             out[name] = out[name].map(lambda v: "" if not np.isfinite(v) else f"{v:.1f}")
         elif pd.api.types.is_integer_dtype(out[name]):
             out[name] = out[name].map(lambda v: f"{v:,}")
+        elif out[name].dtype == object:  # counts as text under the small-cell rule
+            out[name] = out[name].map(
+                lambda v: f"{int(v):,}" if isinstance(v, str) and v.isdigit() else v)
     return out
 
 
-def _note_synthetic(view: View) -> None:
+def note_synthetic(view: View) -> None:
     if view.synthetic:
         st.caption(SYNTHETIC_TABLE)
 
 
-def _needs_outcomes(view: View, what: str) -> bool:
+def needs_outcomes(view: View, what: str) -> bool:
     if view.has_outcomes:
         return True
     st.info(f"This cohort file has no outcome columns (os_months, death): {what} cannot "
@@ -114,124 +139,49 @@ def _needs_outcomes(view: View, what: str) -> bool:
 
 # --------------------------------------------------------------------------- transitions
 
-def transition_rows(transitions: cohort.GradeTransitions) -> pd.DataFrame:
+def transition_rows(shown: ShownTransitions) -> pd.DataFrame:
     """The transition matrix as one row per (primary grade, liver grade): for CSV."""
-    counts, percent = transitions.counts, transitions.row_percent
-    rows = [{"Primary grade": p, "Liver-biopsy grade": m, "Patients": int(counts.at[p, m]),
-             "% of the primary grade": round(float(percent.at[p, m]), 1)
-             if np.isfinite(percent.at[p, m]) else None}
-            for p in counts.index for m in counts.columns]
+    counts = shown.transitions.counts
+    rows = [{"Primary grade": p, "Liver-biopsy grade": m, "Patients": shown.cell(i, j),
+             "% of the primary grade": round(shown.percent(i, j), 1)
+             if np.isfinite(shown.percent(i, j)) else None}
+            for i, p in enumerate(counts.index) for j, m in enumerate(counts.columns)]
     return pd.DataFrame(rows)
+
+
+def _part(shown: ShownTransitions, name: str) -> str:
+    percent = shown.change_share(name)
+    return shown.change_text(name) + ("" if percent is None else f" ({percent:.0f}%)")
 
 
 def transitions_section(view: View) -> None:
-    t = cohort_data.transitions(view.key, view.frame)
-    change = t.change_counts()
-    both = change["concordant"] + change["upgraded"] + change["downgraded"]
-    if both:
-        st.markdown(
-            f"Of **{both:,}** patients with both grades, **{change['upgraded']:,} "
-            f"({100 * change['upgraded'] / both:.0f}%) were upgraded** in the liver, "
-            f"{change['downgraded']:,} ({100 * change['downgraded'] / both:.0f}%) "
-            f"downgraded and {change['concordant']:,} "
-            f"({100 * change['concordant'] / both:.0f}%) kept the same grade"
-            + (f"; {change['unknown']:,} lack a grade." if change["unknown"] else "."))
-    plot(figures.transition_sankey(t, synthetic=view.synthetic), "sankey",
-         "grade-transitions-sankey")
-    plot(figures.transition_heatmap(t, synthetic=view.synthetic), "transition_heatmap",
-         "grade-transitions-matrix")
-    csv_download(transition_rows(t), "grade-transitions", "transitions_csv",
-                 "Download the transition counts (CSV)")
-    _note_synthetic(view)
-
-
-# --------------------------------------------------------------------------- survival
-
-def grouping_options(view: View) -> dict[str, str]:
-    options = dict(cohort.GROUPINGS)
-    if view.served is not None:
-        options[RISK_GROUPING] = RISK_GROUP_TITLE
-    return options
-
-
-def logrank_line(lr) -> str:
-    """The log-rank test across the groups, in one sentence."""
-    return (f"**Log-rank test** across {len(lr.groups)} groups: chi-square "
-            f"{lr.statistic:.2f} on {lr.degrees_of_freedom} degree"
-            f"{'s' if lr.degrees_of_freedom != 1 else ''} of freedom, {format_p(lr.p_value)}.")
-
-
-def medians_table(result) -> pd.DataFrame:
-    rows = []
-    for _, r in result.medians().iterrows():
-        rows.append({"Group": r["group"], "Patients": int(r["patients"]),
-                     **({"Deaths": int(r["deaths"]),
-                         "Median OS (months)": _months(r["median_months"])}
-                        if result.outcome == "os" else
-                        {"Progressions or deaths": int(r["deaths"]),
-                         "Median PFS (months)": _months(r["median_months"])}),
-                     "95% CI": _interval(r["lower_95"], r["upper_95"])})
-    return pd.DataFrame(rows)
-
-
-def _interval(lower: float, upper: float) -> str:
-    if not np.isfinite(lower):
-        return "not estimable (median not reached)"
-    return f"{_months(lower)} to {_months(upper)}"
-
-
-def _months(value: float) -> str:
-    return "not reached" if not np.isfinite(value) else f"{value:.1f}"
-
-
-def pairwise_table(logrank) -> pd.DataFrame:
-    table = logrank.pairwise
-    return pd.DataFrame({"Group": table["group_a"], "Compared with": table["group_b"],
-                         "Chi-square": table["statistic"].map(lambda x: f"{x:.2f}"),
-                         "p": table["p_value"].map(format_p),
-                         "p (Holm-adjusted)": table["p_holm"].map(format_p)})
-
-
-def survival_section(view: View) -> None:
-    options = grouping_options(view)
-    grouping = st.selectbox("Group the survival curves by", list(options), key=GROUPING_KEY,
-                            format_func=options.get)
-    if not _needs_outcomes(view, "survival"):
+    shown = view.transitions
+    t, change = shown.transitions, shown.change
+    if shown.grid.withheld:
+        st.info("Too few patients to show the grade transitions without revealing small "
+                "numbers.", icon=":material/shield:")
         return
-    groups, version = None, None
-    if grouping == RISK_GROUPING:
-        groups, version = view.risk.groups(), view.served.version
-        st.caption(describe_cutpoints(view.risk.cutpoints) + " " +
-                   (SYNTHETIC_MODEL if view.model_synthetic else ""))
-    result = cohort_data.survival(view.key, grouping, version, view.frame, groups)
-    plot(figures.survival_by_group_figure(result, max_points=KM_POINTS,
-                                          **view.mark(uses_model=version is not None)), "km",
-         f"survival-by-{grouping}")
-    if result.logrank is not None:
-        st.markdown(logrank_line(result.logrank))
-    st.markdown("**Median overall survival**")
-    medians = medians_table(result)
-    static_table(for_screen(medians), hide_index=True)
-    st.caption(MEDIAN_RULE)
-    left, right = st.columns(2)
-    with left:
-        csv_download(medians, f"median-survival-by-{grouping}", "medians_csv")
-    with right:
-        at_risk = result.at_risk.copy()
-        at_risk.columns = [f"{m:g} months" for m in at_risk.columns]
-        csv_download(at_risk.reset_index(), f"number-at-risk-by-{grouping}", "at_risk_csv",
-                     "Download the numbers at risk (CSV)")
-    if result.logrank is not None and not result.logrank.pairwise.empty:
-        st.markdown("**Pairwise log-rank tests** (Holm-adjusted for the number of pairs)")
-        pairs = pairwise_table(result.logrank)
-        static_table(pairs, hide_index=True)
-        csv_download(pairs, f"pairwise-logrank-by-{grouping}", "pairwise_csv")
-    _note_synthetic(view)
+    if change["both"]:
+        st.markdown(
+            f"Of **{shown.change_text('both')}** patients with both grades, "
+            f"**{_part(shown, 'upgraded')} were upgraded** in the liver, "
+            f"{_part(shown, 'downgraded')} downgraded and {_part(shown, 'concordant')} "
+            "kept the same grade"
+            + (f"; {shown.change_text('unknown')} lack a grade." if change["unknown"]
+               else "."))
+    marked = shown if view.rule.active else None
+    plot(figures.transition_sankey(t, synthetic=view.synthetic, shown=marked), "sankey",
+         "grade-transitions-sankey")
+    plot(figures.transition_heatmap(t, synthetic=view.synthetic, shown=marked),
+         "transition_heatmap", "grade-transitions-matrix")
+    csv_download(transition_rows(shown), "grade-transitions", "transitions_csv",
+                 "Download the transition counts (CSV)")
+    note_synthetic(view)
 
 
 # --------------------------------------------------------------------------- forest
 
-def forest_table(result) -> pd.DataFrame:
+def forest_table(result, rule: Disclosure = NO_SUPPRESSION) -> pd.DataFrame:
     table = result.table
     ci = [("" if not np.isfinite(h) else f"{h:.2f} ({lo:.2f}-{hi:.2f})")
           for h, lo, hi in zip(table["hazard_ratio"].astype(float),
@@ -242,32 +192,50 @@ def forest_table(result) -> pd.DataFrame:
                          "Hazard ratio (95% CI)": ci,
                          "p": table["p_value"].astype(float).map(
                              lambda p: "" if not np.isfinite(p) else format_p(p)),
-                         "Patients": table["patients"], "Note": table["note"]})
+                         "Patients": forest_patients(result, rule), "Note": table["note"]})
+
+
+def forest_patients(result, rule: Disclosure) -> list:
+    """Each row's patients, small counts suppressed (a level with fewer than 5 patients
+    has no estimate anyway)."""
+    return [disclosed.cell(rule, n) for n in result.table["patients"]]
 
 
 def forest_section(view: View) -> None:
-    if not _needs_outcomes(view, "hazard ratios"):
+    if not needs_outcomes(view, "hazard ratios"):
         return
     result = cohort_data.forest(view.key, view.frame)
+    if view.rule.active and not result.ok:  # its message counts the patients and deaths
+        st.info("Too few patients or deaths in the shown cohort to fit hazard ratios.",
+                icon=":material/info:")
+        note_synthetic(view)
+        return
     plot(figures.forest_plot(result, synthetic=view.synthetic), "forest",
          "hazard-ratios-cox")
     if result.ok:
-        shown = for_screen(forest_table(result))
+        shown = for_screen(forest_table(result, view.rule))
         st.dataframe(shown, hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 3)
-        csv_download(result.table, "hazard-ratios-cox", "forest_csv")
+        csv_download(result.table.assign(patients=forest_patients(result, view.rule)),
+                     "hazard-ratios-cox", "forest_csv")
         st.caption("A Cox model fitted on the shown patients (descriptive, not the served "
                    "model): each hazard ratio compares a group with the named reference, "
                    "the other characteristics held equal.")
-    _note_synthetic(view)
+    note_synthetic(view)
 
 
 # --------------------------------------------------------------------------- the rest
 
 def ki67_section(view: View) -> None:
+    if view.rule.active:  # each point is one patient: no scatter of an uploaded cohort
+        st.info("The Ki-67 scatter plot is not drawn for this file: each of its points is "
+                "one patient, so it would show groups smaller than "
+                f"{view.rule.threshold}. The grade transitions tab compares the primary "
+                "and liver-biopsy grades as counts.", icon=":material/shield:")
+        return
     plot(figures.ki67_scatter(view.frame, max_points=SCATTER_POINTS,
                               synthetic=view.synthetic), "ki67",
          "ki67-primary-vs-liver")
-    _note_synthetic(view)
+    note_synthetic(view)
 
 
 def table_one_for_screen(display: pd.DataFrame) -> pd.DataFrame:
@@ -280,24 +248,42 @@ def table_one_for_screen(display: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def table_one_section(view: View) -> None:
+def table_one_display(view: View):
+    """Table 1 as shown: under an active rule, with its small cells suppressed."""
     result = cohort_data.cached_table_one(view.key, view.frame)
+    if not view.rule.active:
+        return result.display
+    hidden = view.sizes_hidden("grade_change")
+    cells = cohort_data.table_one_suppressed(view.key, view.rule_key, view.rule, hidden,
+                                             view.frame)
+    return disclosed.table_one_shown(result, view.rule, hidden, cells)
+
+
+def table_one_section(view: View) -> None:
+    display = table_one_display(view)
     st.markdown("**Table 1** by grade change from the primary tumor to the liver biopsy")
     with st.container(key="table_one"):  # a static table: every column on screen, printable
-        static_table(table_one_for_screen(result.display), hide_index=True)
-    csv_download(result.display, "table-1-by-grade-change", "table_one_csv")
+        static_table(table_one_for_screen(display), hide_index=True)
+    csv_download(display, "table-1-by-grade-change", "table_one_csv")
     st.caption("Numbers: median (IQR), Kruskal-Wallis test. Categories: n (%), chi-square "
                "test (Fisher's exact test when an expected count is below 5). Tests compare "
                f"the groups with both grades; '{schema.NOT_ASSESSED}' is shown but not tested.")
-    _note_synthetic(view)
+    note_synthetic(view)
 
 
-def complication_table(rates: pd.DataFrame) -> pd.DataFrame:
-    """Complication rates with headers in words (percentages rounded to one decimal)."""
+def complication_table(rates: pd.DataFrame, rule: Disclosure = NO_SUPPRESSION,
+                       patients: int = 0) -> pd.DataFrame:
+    """Complication rates with headers in words (percentages rounded to one decimal);
+    under an active ``rule`` small counts are suppressed with their percentages."""
+    if rule.active:
+        rates = disclosed.shown_complications(rates, rule, patients)
+        counts, assessed = rates["patients"], rates["assessed"]
+    else:
+        counts, assessed = rates["patients"].astype(int), rates["assessed"].astype(int)
     return pd.DataFrame({
         "Complication": rates["outcome"],
-        "Patients": rates["patients"].astype(int),
-        "Of (recorded outcome)": rates["assessed"].astype(int),
+        "Patients": counts,
+        "Of (recorded outcome)": assessed,
         "%": rates["percent"].round(1),
         "95% CI from (%)": rates["lower_95"].round(1),
         "95% CI to (%)": rates["upper_95"].round(1)})
@@ -305,21 +291,23 @@ def complication_table(rates: pd.DataFrame) -> pd.DataFrame:
 
 def safety_section(view: View) -> None:
     rates = cohort_data.complications(view.key, view.frame)
-    plot(figures.complication_chart(rates, synthetic=view.synthetic), "complications",
+    plot(figures.complication_chart(rates, synthetic=view.synthetic, rule=view.rule,
+                                    patients=len(view.frame)), "complications",
          "biopsy-complications")
     if rates is not None:
-        table = complication_table(rates)
+        table = complication_table(rates, view.rule, len(view.frame))
         static_table(for_screen(table), hide_index=True)
         csv_download(table, "biopsy-complications", "complications_csv")
     st.caption("For comparison: 932 CT-guided liver biopsies had any complication in 9.3% "
                "and a major one in 2.7-2.8% (Fotiadis et al., Eur Radiol 2020).")
-    _note_synthetic(view)
+    note_synthetic(view)
 
 
 def sections(view: View) -> list[tuple[str, Callable[[View], None]]]:
     """(tab title, draw function), in the order a tumor board walks through them."""
     from riskapp.cohort_pfs import pfs_section  # they reuse this module's tables
     from riskapp.cohort_risk import risk_section
+    from riskapp.cohort_survival import survival_section
 
     out = [("Grade transitions", transitions_section), ("Survival by group", survival_section)]
     if view.loaded.has_pfs:

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from risk import schema
-from risk.cohort import NOT_ASSESSED_CODE
+from risk.cohort import NOT_ASSESSED_CODE, Disclosure, disclosure_for
+from risk.cohort import shown as disclosed
 from risk.data import read_cells, redcap_preset
 from risk.errors import Problem, RiskError, ValidationError
 from riskapp import cohort_data, cohort_sections
@@ -186,8 +187,8 @@ def filter_sidebar(frame: pd.DataFrame, digest: str) -> CohortFilters:
 
 # --------------------------------------------------------------------------- summary
 
-def _share(n: int, total: int, of: str) -> str:
-    return f"{100 * n / total:.0f}% of {of}" if total else ""
+def _share(percent: float | None, of: str) -> str:
+    return "" if percent is None else f"{percent:.0f}% of {of}"
 
 
 def _metric(column, label: str, value: str, caption: str = "", help: str | None = None):
@@ -201,14 +202,15 @@ def _metric(column, label: str, value: str, caption: str = "", help: str | None 
 
 def overview(view: View, total: int) -> None:
     """Size, deaths, follow-up, biopsy grades and grade changes of the shown patients."""
-    frame = view.frame
+    frame, rule = view.frame, view.rule
     n = len(frame)
     columns = st.columns(5)
     _metric(columns[0], "Patients shown", f"{n:,}",
             "all patients of the file" if n == total else f"of {total:,} (filtered)")
     if view.has_outcomes:
         deaths = int(frame["death"].sum())
-        _metric(columns[1], "Deaths", f"{deaths:,}", _share(deaths, n, "shown"))
+        _metric(columns[1], "Deaths", disclosed.text(rule, deaths, view.deaths_hidden),
+                _share(disclosed.share(rule, deaths, n, view.deaths_hidden), "shown"))
         follow_up = cohort_data.follow_up_months(frame)
         _metric(columns[2], "Median follow-up", "not reached" if follow_up is None
                 else f"{follow_up:.0f} months", "reverse Kaplan-Meier",
@@ -217,11 +219,15 @@ def overview(view: View, total: int) -> None:
         _metric(columns[1], "Deaths", "not given", "no outcome columns")
         _metric(columns[2], "Median follow-up", "not given", "no outcome columns")
     biopsied = int(frame["met_grade"].notna().sum())
-    _metric(columns[3], "With a liver-biopsy grade", f"{biopsied:,}", _share(biopsied, n, "shown"))
-    both = int(frame["grade_change"].isin(["concordant", "upgraded", "downgraded"]).sum())
-    changed = int(frame["grade_change"].isin(["upgraded", "downgraded"]).sum())
-    _metric(columns[4], "Grade changed in the liver", f"{changed:,}",
-            _share(changed, both, "patients with both grades"))
+    # the patients without one are the transitions' last column: hidden with it
+    no_biopsy_hidden = bool(view.transitions.grid.column_totals[-1]) \
+        or rule.small(n - biopsied)
+    _metric(columns[3], "With a liver-biopsy grade",
+            disclosed.text(rule, biopsied, no_biopsy_hidden),
+            _share(disclosed.share(rule, biopsied, n, no_biopsy_hidden), "shown"))
+    changed = view.transitions
+    _metric(columns[4], "Grade changed in the liver", changed.change_text("changed"),
+            _share(changed.change_share("changed"), "patients with both grades"))
     if view.synthetic:
         st.caption("Synthetic data: these are not real patients.")
 
@@ -250,21 +256,44 @@ def render_sections(view: View) -> None:
                 draw(view)
 
 
+def small_cell_rule(source: CohortSource) -> Disclosure:
+    """The small-cell rule for this cohort (off for the shipped synthetic one), or the
+    page stops with the setting's problem."""
+    try:
+        return disclosure_for(source.synthetic)
+    except ValueError as exc:
+        st.error(f"{exc} Ask whoever runs this server to correct the setting.",
+                 icon=":material/error:")
+        st.stop()
+        raise  # st.stop() raises; this keeps the type checker sure
+
+
 def render_page() -> None:
     """The whole cohort page below its title."""
     source = choose_source()
     loaded = load_or_stop(source)
+    rule = small_cell_rule(source)
     describe_source(source, loaded)
     filters = filter_sidebar(loaded.frame, loaded.digest)
     shown = filters.apply(loaded.frame)
-    view = View(source, loaded, shown, filters, active_model())
+    view = View(source, loaded, shown, filters, active_model(), rule)
+    if rule.active:
+        with st.container(key="small_cells"):
+            st.info(rule.words(), icon=":material/shield:")
+            st.caption(rule.limits())
     if view.served is not None:
         from riskapp.loaders import fallback_notice
 
         fallback_notice(view.served)
-    overview(view, len(loaded.frame))
     if shown.empty:
+        overview(view, len(loaded.frame))
         st.warning("No patients match the filters. Widen them in the sidebar, or press "
                    "*Show every patient*.", icon=":material/filter_alt_off:")
         return
+    if rule.small(len(shown)):
+        st.warning(f"Fewer than {rule.threshold} patients match the filters: nothing is "
+                   "shown of so few patients. Widen the filters in the sidebar, or press "
+                   "*Show every patient*.", icon=":material/filter_alt_off:")
+        return
+    overview(view, len(loaded.frame))
     render_sections(view)

@@ -158,3 +158,32 @@ def test_a_damaged_pointer_keeps_the_retrain_page_usable(registry):
     assert list(table["version"]) == ["v1", "v2"]
     assert set(table["status"]) == {"ok"}
     assert all(s.startswith("site key ") for s in table["signed by"])
+
+
+def test_a_training_killed_while_saving_leaves_the_served_version(registry, tmp_path):
+    """`train --activate` killed (SIGKILL) just before it would switch the pointer."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    import fault_injection
+
+    data = tmp_path / "cohort.csv"
+    make_cohort(200, seed=8).drop(columns=["grade_change", "grade_change_steps"],
+                                  errors="ignore").to_csv(data, index=False, na_rep="")
+    reached = tmp_path / "reached"
+    proc = subprocess.Popen(fault_injection.command(
+        "before-pointer", reached, "train", "--data", data, "--model-dir", registry.root,
+        "--activate", "--version", "killed", "--penalizer", "0.1"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not reached.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "never reached the save"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert registry.active_version() == "v2"
+    at = open_page("pages/model.py")
+    assert "Active version: **v2**." in [m.value for m in at.markdown]
+    assert "not served" not in warnings(at)

@@ -17,7 +17,8 @@ SHOT = ("Survival by group", "Hazard ratios", "Risk distribution")  # screenshot
 SECTIONS = {  # tab -> text in its chart's title (or its table)
     "Survival by group": "Overall survival by",
     "Hazard ratios": "Hazard ratios on the shown cohort",
-    "Ki-67": "Ki-67: primary tumor vs liver biopsy",
+    # an upload's Ki-67 scatter is not drawn (each point is one patient): said in words
+    "Ki-67": "The Ki-67 scatter plot is not drawn for this file",
     "Table 1": "Table 1",
     "Biopsy safety": "Liver biopsy complications",
     "Risk distribution": "Risk scores in the cohort",
@@ -86,7 +87,7 @@ def test_uploaded_cohort_renders_every_section(app_server, page, screenshot, coh
     for tab, title in SECTIONS.items():
         page.get_by_role("tab", name=tab).click()
         page.get_by_text(title).first.wait_for()
-        if tab != "Table 1":
+        if tab not in ("Table 1", "Ki-67"):
             page.locator(".js-plotly-plot .gtitle", has_text=title).first.wait_for()
         if tab in SHOT:
             screenshot(page, "cohort_upload_" + tab.lower().replace(" ", "_"))

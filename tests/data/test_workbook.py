@@ -10,7 +10,7 @@ import pytest
 from workbooks import cohort_rows, cohort_workbook, workbook_bytes
 
 from risk.data import load_cohort, origin_of, read_cells, sheet_names
-from risk.data.workbook import EMPTY_RUN
+from risk.data.sheet import EMPTY_RUN
 from risk.errors import ValidationError
 
 CORPUS = Path(__file__).parent / "malformed"

@@ -110,3 +110,16 @@ def test_pdf_is_one_page_with_every_section(shipped):
     for section in shipped[1].sections:
         assert section.title in text
     assert "0.769" in text and "SYNTHETIC" in text
+
+
+def test_a_card_with_headline_numbers_only_shows_them_traced():
+    card = ModelCard.from_json(CARD_FILE.read_bytes())
+    headline = card.model_copy(update={"metrics": card.metrics.model_copy(
+        update={"evaluation": None, "harrell_c": 0.7123, "measured_on": "a held-out file"})})
+    facts = build_model_facts(headline, synthetic=True)
+    validation = next(s for s in facts.sections if s.title == "Validation and performance")
+    text = " ".join(line.text for line in validation.lines)
+    assert "Measured on a held-out file." in text and "Harrell's C: 0.712" in text
+    assert "comparator" not in text  # only a full report holds the comparator
+    sources = {p.source for line in validation.lines for p in line.parts if p.source}
+    assert "card:metrics.harrell_c" in sources

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import sys
+from typing import NoReturn
 
 from risk.i18n import LANGUAGES, _, language_from_locale, use_language
 
@@ -34,7 +35,7 @@ EXIT_USAGE = 2
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line, like every other error (and a pointer to --help)."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"error: {message} (see '{self.prog} --help')\n")
 
 

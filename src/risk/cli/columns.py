@@ -12,6 +12,13 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from risk.data import CohortResult, FileSource
+    from risk.errors import ValidationError
 
 HELP_TEXT = ("match your file's column names to the data dictionary's: OURS=YOURS pairs, "
              "comma-separated (e.g. age=Age_years,met_grade=liver_grade); may be repeated")
@@ -58,8 +65,9 @@ def merged(pairs: list[dict[str, str]]) -> dict[str, str]:
     return out
 
 
-def read_cohort(source, purpose: str, columns: dict[str, str] | None = None,
-                sheet: str | None = None, redcap_dictionary=None):
+def read_cohort(source: FileSource, purpose: str, columns: dict[str, str] | None = None,
+                sheet: str | None = None, redcap_dictionary: FileSource | None = None
+                ) -> CohortResult:
     """Read (a CSV, or ``sheet`` of a workbook), match (``columns``: ours -> the file's;
     a REDCap export's fields and codes with its ``redcap_dictionary``, printed for review)
     and validate a cohort file.
@@ -81,7 +89,8 @@ def read_cohort(source, purpose: str, columns: dict[str, str] | None = None,
         raise ValidationError(exc.problems, summary=f"{exc.summary}; {hint}") from None
 
 
-def _with_redcap(raw, purpose: str, columns: dict[str, str], dictionary):
+def _with_redcap(raw: pd.DataFrame, purpose: str, columns: dict[str, str],
+                 dictionary: FileSource | None) -> pd.DataFrame:
     """The text cells matched by ``columns`` and, when given, the REDCap preset (its
     lines printed; a column named in ``columns`` is the user's choice, codes and all)."""
     from dataclasses import replace
@@ -109,7 +118,8 @@ def _with_redcap(raw, purpose: str, columns: dict[str, str], dictionary):
     return apply_preset(raw, preset)
 
 
-def matching_hint(headers: list[str], purpose: str, exc, columns: dict[str, str]) -> str:
+def matching_hint(headers: list[str], purpose: str, exc: ValidationError,
+                  columns: dict[str, str]) -> str:
     """What to pass to ``--columns`` when the file lacks required columns ('' if nothing
     to suggest)."""
     from risk.data import suggest_mapping, unmatched_columns

@@ -32,9 +32,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from risk.cli.columns import add_columns_option, merged
 from risk.cli.models import add_model_dir
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from risk.evaluation import EvaluationReport
+    from risk.registry import LoadedModel, Registry
 
 HELP = "validate a saved model on a cohort file with outcomes (report.json, report.html)"
 
@@ -92,7 +101,7 @@ def _progress(done: int, total: int) -> None:
     print(f"bootstrap: {done}/{total} refits", file=sys.stderr, flush=True)
 
 
-def _output_folder(out_arg: str):
+def _output_folder(out_arg: str) -> Path:
     from pathlib import Path
 
     from risk.errors import RiskError
@@ -109,7 +118,7 @@ def _output_folder(out_arg: str):
     return out
 
 
-def _write_report(out, report, loaded) -> None:
+def _write_report(out: Path, report: EvaluationReport, loaded: LoadedModel) -> None:
     import json
 
     from risk.errors import RiskError
@@ -143,7 +152,8 @@ def _write_report(out, report, loaded) -> None:
     print(f"wrote {out / 'report.json'} and {out / 'report.html'}")
 
 
-def _write_summary(args: argparse.Namespace, registry, version: str, frame, report) -> None:
+def _write_summary(args: argparse.Namespace, registry: Registry, version: str,
+                   frame: pd.DataFrame, report: EvaluationReport | None) -> None:
     from pathlib import Path
 
     from risk.errors import RiskError
@@ -188,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}")
     out = _output_folder(args.out) if args.out else None
+    assert result.n_deaths is not None  # a training file has outcomes
     if out is None and result.n_deaths < MIN_SITE_DEATHS:
         _write_summary(args, registry, loaded.version, result.frame, None)
         return 0

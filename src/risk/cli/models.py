@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from risk.evaluation import EvaluationReport
-    from risk.registry import CardMetrics
+    from risk.registry import CardMetrics, Registry
 
 HELP = "list, show, activate or roll back the saved model versions; their test packs"
 
@@ -46,7 +46,7 @@ def model_dir_path(text: str) -> str:
     return text
 
 
-def add_model_dir(parser: argparse.ArgumentParser, default=None) -> None:
+def add_model_dir(parser: argparse.ArgumentParser, default: str | None = None) -> None:
     """``--model-dir``, shared by every command that reads or writes the registry."""
     parser.add_argument(
         "--model-dir", metavar="DIR", default=default, type=model_dir_path,
@@ -79,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "testpack", help="write a version's reference test pack, or store a missing one",
         description="Every version saved since test packs exist holds testpack.csv: at "
         "least 1,000 reference patients spanning every input level and edge, with the "
-        "outputs computed when the version was saved (survival at each horizon with 95%% "
+        "outputs computed when the version was saved (survival at each horizon with 95% "
         "intervals, median, risk group, the model of the pair used, flags, grade "
         "sensitivity, PFS). --out writes it; --store computes and stores it for a version "
         "saved before packs existed (e.g. the shipped synthetic-v1).")
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _testpack(registry, args: argparse.Namespace) -> int:
+def _testpack(registry: Registry, args: argparse.Namespace) -> int:
     import time
 
     from risk.errors import RiskError
@@ -184,7 +184,7 @@ def _testpack(registry, args: argparse.Namespace) -> int:
     return 2
 
 
-def format_list(registry) -> str:
+def format_list(registry: Registry) -> str:
     rows = registry.list_versions()
     if not rows:
         return f"no model versions in {registry.root}"
@@ -200,17 +200,18 @@ def format_list(registry) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _count(value) -> str:
+def _count(value: object) -> str:
     return "-" if value is None else str(value)
 
 
 INDENT = " " * 16  # continuation lines line up under the values
 
 
-def _stored(value) -> dict[str, Any]:
+def _stored(value: object) -> dict[str, Any]:
     """A card's mapping or record as stored in card.json (keys sorted), for listing."""
     plain = value.to_dict() if hasattr(value, "to_dict") else value
-    return json.loads(json.dumps(plain, sort_keys=True))
+    stored: dict[str, Any] = json.loads(json.dumps(plain, sort_keys=True))
+    return stored
 
 
 def format_card(shown: dict[str, Any]) -> str:
@@ -241,7 +242,7 @@ def format_card(shown: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _value(value) -> str:
+def _value(value: object) -> str:
     """A setting or metric as text: floats to 4 significant digits, mappings inline."""
     if isinstance(value, bool) or value is None:
         return str(value)

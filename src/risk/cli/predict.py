@@ -61,11 +61,16 @@ Examples
 from __future__ import annotations
 
 import argparse
+import math
 import os
+from typing import TYPE_CHECKING
 
 from risk.cli.columns import add_sheet_option
 from risk.cli.models import add_model_dir
 from risk.schema import CHUNK_ROWS
+
+if TYPE_CHECKING:
+    from risk.registry import LoadedModel, Registry
 
 HELP = "predict survival for each patient of a file with a saved model"
 
@@ -89,7 +94,9 @@ def months_alive(text: str) -> float:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not col.minimum <= value <= col.maximum:  # NaN fails too
+    low = -math.inf if col.minimum is None else col.minimum
+    high = math.inf if col.maximum is None else col.maximum
+    if not low <= value <= high:  # NaN fails too
         raise argparse.ArgumentTypeError(f"must be {col.allowed()}; got {text!r}")
     return value
 
@@ -161,7 +168,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_fhir(args: argparse.Namespace, store, loaded, fhir_out: str) -> None:
+def _write_fhir(args: argparse.Namespace, store: Registry, loaded: LoadedModel,
+                fhir_out: str) -> None:
     from risk.errors import RiskError
     from risk.fhir import model_identity, write_file_bundle
 

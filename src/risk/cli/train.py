@@ -29,20 +29,24 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from risk.cli.columns import add_columns_option, merged
 from risk.cli.evaluate import non_negative_int
 from risk.cli.models import add_model_dir
 
+if TYPE_CHECKING:
+    from risk.registry import Registry
+
 HELP = "train the models on a cohort file and save a new model version"
 
 
-def penalizer_value(text: str):
+def penalizer_value(text: str) -> float | str:
     """``auto`` or a number >= 0 (argparse type; the rule is risk.model.settings')."""
     from risk.model import argument_type
 
-    return argument_type("penalizer")(text)
+    value: float | str = argument_type("penalizer")(text)
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -123,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reproduce(registry, args: argparse.Namespace, params: dict[str, Any]) -> int:
+def _reproduce(registry: Registry, args: argparse.Namespace, params: dict[str, Any]) -> int:
     """Compare a refit with the stored version (nothing is written)."""
     from risk.errors import RegistryError
     from risk.registry import parameter_differences

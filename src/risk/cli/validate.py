@@ -19,15 +19,20 @@ Examples
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from risk.cli.columns import add_columns_option, merged
 from risk.i18n import _
 
+if TYPE_CHECKING:
+    import argparse
+
+    from risk.data import CohortResult
+
 HELP = "check a cohort CSV against the data dictionary and list every problem"
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, metavar="FILE", help="the cohort file: CSV, or an Excel workbook (.xlsx; --sheet NAME)")
     parser.add_argument("--purpose", choices=("cohort", "training", "prediction"),
                         default="cohort",
@@ -36,7 +41,8 @@ def add_arguments(parser) -> None:
     add_columns_option(parser)
 
 
-def validation_lines(result, name: str, purpose: str, mapping: dict[str, Any] | None = None) -> list[str]:
+def validation_lines(result: CohortResult, name: str, purpose: str,
+                     mapping: dict[str, Any] | None = None) -> list[str]:
     """The summary printed for a valid file (a :class:`risk.data.validation.CohortResult`)."""
     lines = [f"{name}: valid for {purpose}", f"patients: {result.n_patients:,}"]
     if result.n_deaths is None:
@@ -58,7 +64,7 @@ def validation_lines(result, name: str, purpose: str, mapping: dict[str, Any] | 
     return lines
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from risk.cli.columns import read_cohort
     from risk.errors import ValidationError
 

@@ -1,4 +1,4 @@
-"""The tumor board's analyses of a cohort: grade transitions, survival by group, the forest plot's Cox fit, risk groups, Table 1.
+"""The tumor board's analyses of a cohort: grade transitions, survival by group, the forest plot's Cox fit, risk groups, Table 1, and the small-cell rule that uploaded cohorts' counts pass (disclosure, shown).
 
 The names below are this package's public API; each lives in the module named
 beside it and is imported on first use (so importing one part stays cheap).
@@ -13,8 +13,17 @@ from risk._lazy import lazy_api
 # one statement per module (ruff's isort would split the `as` re-exports)
 # isort: off
 if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on first use
+    from risk.cohort.disclosure import (
+        Disclosure as Disclosure,
+        NO_SUPPRESSION as NO_SUPPRESSION,
+        THRESHOLD_ENV as THRESHOLD_ENV,
+        disclosure_for as disclosure_for,
+    )
     from risk.cohort.forest import (
         ForestResult as ForestResult,
+    )
+    from risk.cohort.shown import (
+        ShownTransitions as ShownTransitions,
     )
     from risk.cohort.risk_groups import (
         CohortRisk as CohortRisk,
@@ -40,6 +49,11 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
 
 #: public name -> the module of this package that defines it
 _WHERE = {
+    "Disclosure": "disclosure",
+    "NO_SUPPRESSION": "disclosure",
+    "THRESHOLD_ENV": "disclosure",
+    "disclosure_for": "disclosure",
+    "ShownTransitions": "shown",
     "ForestResult": "forest",
     "CohortRisk": "risk_groups",
     "RISK_GROUP_TITLE": "risk_groups",

@@ -28,6 +28,8 @@ from risk.schema import GRADE_CHANGES, GRADES, NOT_ASSESSED
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from risk.cohort.shown import ShownTransitions
+
 #: The code a filter accepts for "grade not assessed" (``None`` works too).
 NOT_ASSESSED_CODE = "not_assessed"
 
@@ -222,9 +224,13 @@ class SankeyData:
     link_labels: tuple[str, ...]
 
 
-def sankey_data(transitions: GradeTransitions) -> SankeyData:
-    """Sankey nodes (primary grades, then liver grades) and the non-empty links."""
+def sankey_data(transitions: GradeTransitions, shown: ShownTransitions | None = None
+                ) -> SankeyData:
+    """Sankey nodes (primary grades, then liver grades) and the non-empty links. With
+    ``shown`` under an active small-cell rule, a suppressed link has a nominal value (the
+    threshold) and its label reads "<5" or "hidden", without a share of the row."""
     counts = transitions.counts
+    rule = shown.rule if shown is not None and shown.rule.active else None
     left = [f"Primary {r}" for r in counts.index]
     right = [f"Liver {c}" for c in counts.columns]
     sources, targets, values, labels = [], [], [], []
@@ -236,6 +242,14 @@ def sankey_data(transitions: GradeTransitions) -> SankeyData:
                 continue
             sources.append(i)
             targets.append(len(left) + j)
+            if rule is not None and shown is not None:
+                cell = shown.cell(i, j)
+                percent = shown.percent(i, j)
+                values.append(value if isinstance(cell, int) else rule.threshold)
+                labels.append(f"Primary {row} -> liver {col}: {cell if isinstance(cell, str) else f'{cell:,}'}"
+                              f" patients" + ("" if np.isnan(percent)
+                                              else f" ({percent:.0f}% of the row)"))
+                continue
             values.append(value)
             labels.append(f"Primary {row} -> liver {col}: {value:,} "
                           f"patient{'' if value == 1 else 's'} "

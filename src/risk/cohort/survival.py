@@ -22,7 +22,8 @@ from scipy import stats
 
 from risk.cohort.summary import group_labels, grouping_title
 from risk.schema import NOT_ASSESSED
-from risk.stats.kaplan_meier import SurvivalCurve, kaplan_meier
+from risk.stats.kaplan_meier import SurvivalCurve as SurvivalCurve  # risk.cohort's API
+from risk.stats.kaplan_meier import kaplan_meier as kaplan_meier  # risk.cohort's API
 from risk.stats.outcome import pfs_outcome
 
 if TYPE_CHECKING:
@@ -156,6 +157,8 @@ class SurvivalByGroup:
     #: "os" (overall survival) or "pfs" (progression-free survival; "deaths" are then
     #: PFS events: progression or death)
     outcome: str = "os"
+    #: patients left out for want of follow-up (worded in ``notes[0]`` when not 0)
+    left_out: int = 0
 
     def medians(self) -> pd.DataFrame:
         """Median OS with its 95% interval per group (inf: not reached)."""
@@ -225,4 +228,5 @@ def survival_by_group(frame: pd.DataFrame, by: str | pd.Series,
         notes.append("The log-rank test needs at least two assessed groups.")
     else:
         notes.append("No patients with follow-up in the shown cohort.")
-    return SurvivalByGroup(grouping_title(by), curves, at_risk, result, tuple(notes), outcome)
+    return SurvivalByGroup(grouping_title(by), curves, at_risk, result, tuple(notes), outcome,
+                           int((~known).sum()))

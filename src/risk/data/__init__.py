@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         xlsx_rows as xlsx_rows,
     )
     from risk.data.reading import (
+        FileSource as FileSource,
         is_workbook as is_workbook,
         read_cells as read_cells,
         read_source_bytes as read_source_bytes,
@@ -45,7 +46,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         read_dictionary as read_dictionary,
         redcap_preset as redcap_preset,
     )
-    from risk.data.workbook import (
+    from risk.data.sheet import (
         SheetOrigin as SheetOrigin,
         origin_of as origin_of,
     )
@@ -82,12 +83,13 @@ _WHERE = {
     "to_xlsx_bytes": "export",
     "XlsxTable": "export",
     "xlsx_rows": "export",
+    "FileSource": "reading",
     "read_cells": "reading",
     "read_source_bytes": "reading",
     "is_workbook": "reading",
     "sheet_names": "reading",
-    "SheetOrigin": "workbook",
-    "origin_of": "workbook",
+    "SheetOrigin": "sheet",
+    "origin_of": "sheet",
     "CohortResult": "validation",
     "Note": "notes",
     "add_notes": "notes",

@@ -47,7 +47,7 @@ from risk.data.rules import (
     parse_column,
     read_header,
 )
-from risk.data.workbook import origin_of
+from risk.data.sheet import origin_of
 from risk.errors import Problem, ValidationError
 from risk.i18n import _
 from risk.schema import (
@@ -180,7 +180,7 @@ def validate_cohort(raw: pd.DataFrame, purpose: str = "cohort") -> CohortResult:
         Cells as text (other values are turned into text; missing values become blank).
         Row ``i`` (0-based) is data row ``i + 1`` in messages; blank rows are skipped
         (and counted in the notes). Read from a workbook's sheet
-        (:func:`risk.data.workbook.origin_of`), messages name the sheet, its row and
+        (:func:`risk.data.sheet.origin_of`), messages name the sheet, its row and
         the column's letter, and the reader's notes come first.
     purpose : {"cohort", "training", "prediction"}
 

@@ -115,15 +115,16 @@ def _site(site: str) -> dict[str, Any]:
                         "display": "Primary tumour"}], "text": "Primary tumour"}
 
 
-def _observation(rid: str, name: str, value: object, subject: str,
-                 when: str) -> dict[str, Any]:
+def _observation(rid: str, name: str, value: object, subject: str) -> dict[str, Any]:
+    # no effective[x]: when a Ki-67 was counted is not known here, and the bundle's date
+    # would claim it was today
     item, col = codes.INPUT_CODES[name], schema.column(name)
     coding = [{"system": codes.LOINC, "code": item.loinc[0], "display": item.loinc[1]}] \
         if item.loinc else []
     coding.append({"system": codes.INPUT_SYSTEM, "code": name, "display": col.label})
     out: dict[str, Any] = {"resourceType": "Observation", "id": rid, "status": "final",
                            "code": {"coding": coding, "text": col.label},
-                           "subject": {"reference": subject}, "effectiveDateTime": when}
+                           "subject": {"reference": subject}}
     if item.site:
         out["bodySite"] = _site(item.site)
     return out | observation_value(name, value)
@@ -196,7 +197,7 @@ def _entries(index: int, assessment: Assessment, model: ModelIdentity) -> list[d
         value = assessment.inputs.get(name)
         if not is_blank(value):
             entries.append({"fullUrl": _url(), "resource": _observation(
-                f"{rid}-{name.replace('_', '-')}", name, value, patient_url, when)})
+                f"{rid}-{name.replace('_', '-')}", name, value, patient_url)})
     alive = assessment.alive_months
     predictions = [_prediction(assessment.summary, m, alive) for m in schema.HORIZONS_MONTHS
                    if not (alive and m <= alive)]

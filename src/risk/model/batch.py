@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from risk.data.chunks import (
-    CHUNK_ROWS,
     FileProblems,
     PatientIds,
     chunk_ids,
@@ -37,13 +36,13 @@ from risk.data.export import MACHINE_DIGITS, XlsxTable, to_csv_bytes, xlsx_rows
 from risk.errors import Problem, ValidationError
 from risk.model.grade_sensitivity import GRADE_SENSITIVITY_COLUMNS, with_grade_sensitivity
 from risk.model.progression import PFS_HORIZONS
-from risk.schema import HORIZONS_MONTHS
+from risk.schema import CHUNK_ROWS, HORIZONS_MONTHS
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from risk.data.notes import Note
-    from risk.data.workbook import SheetOrigin
+    from risk.data.sheet import SheetOrigin
     from risk.model.pair import BiopsyRiskModel
 
 __all__ = ["OUTPUT_COLUMNS", "PFS_OUTPUT_COLUMNS", "ScoreSummary", "score_file", "default_jobs", "output_table",
@@ -330,7 +329,7 @@ def _input_chunks(input_path: str | os.PathLike[str], chunk_rows: int, sheet: st
                              list[str]]:
     """The input's chunks; for a workbook also its sheet (for messages) and header."""
     from risk.data.reading import is_workbook, read_cells
-    from risk.data.workbook import origin_of
+    from risk.data.sheet import origin_of
 
     with open(input_path, "rb") as handle:
         workbook = is_workbook(handle.read(4))

@@ -34,7 +34,7 @@ from risk.model.features import (
     reference_patient,
     reference_words,
 )
-from risk.model.fit import MIN_PENALIZER, CoxFit, check_outcome, fit_design
+from risk.model.fit import MIN_PENALIZER, CoxFit, fit_design
 from risk.model.flags import training_flags
 from risk.model.prediction import (
     MONTHS,
@@ -49,6 +49,7 @@ from risk.model.prediction import (
 from risk.model.settings import check_setting
 from risk.stats.baseline import Baseline
 from risk.stats.estimability import DroppedColumn
+from risk.stats.outcome import check_outcome
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray

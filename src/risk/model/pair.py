@@ -28,7 +28,6 @@ import pandas as pd
 from risk.errors import ModelError
 from risk.model.cox import FORMAT_VERSION, CoxModel, NotFittedError, training_summary
 from risk.model.features import BASE_INPUTS, input_levels, reference_patient
-from risk.model.fit import check_outcome
 from risk.model.prediction import (
     MONTHS,
     BandSource,
@@ -40,6 +39,7 @@ from risk.model.prediction import (
 )
 from risk.model.progression import pfs_training_frame, without_pfs
 from risk.schema import GRADES, HORIZONS_MONTHS
+from risk.stats.outcome import check_outcome
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray

@@ -34,10 +34,10 @@ import pandas as pd
 
 from risk.errors import ModelError
 from risk.evaluation.metrics.calibration import calibration_slope
-from risk.model.bands import Z_95
-from risk.model.fit import check_outcome
 from risk.model.prediction import MONTHS, risk_cutpoints
 from risk.stats.baseline import baseline_aggregates
+from risk.stats.normal import Z_95
+from risk.stats.outcome import check_outcome
 
 if TYPE_CHECKING:
     from risk.model.cox import CoxModel

@@ -29,8 +29,9 @@ import pandas as pd
 
 from risk.errors import ModelError
 from risk.model.features import candidate_columns, check_covariates, encode
-from risk.model.fit import CoxFitError, check_outcome, fit_coefficients
+from risk.model.fit import CoxFitError, fit_coefficients
 from risk.model.settings import check_setting
+from risk.stats.outcome import check_outcome
 
 MIN_C_GAIN = 0.005
 

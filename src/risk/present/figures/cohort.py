@@ -8,13 +8,16 @@ Meier with numbers at risk, forest plot) are in :mod:`risk.present.figures.cohor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from risk import schema
+from risk.cohort import shown as disclosed
+from risk.cohort.disclosure import NO_SUPPRESSION, Disclosure
+from risk.cohort.shown import ShownTransitions
 from risk.cohort.summary import GradeTransitions, group_labels, sankey_data
 from risk.cohort.tables import risk_percentile
 from risk.grading import KI67_G2_FROM, KI67_G2_TO
@@ -59,42 +62,57 @@ def _change_color(primary: str, liver: str) -> str:
     return CHANGE_COLORS[key]
 
 
-def transition_sankey(transitions: GradeTransitions, *, synthetic: bool = False) -> go.Figure:
+def transition_sankey(transitions: GradeTransitions, *, synthetic: bool = False,
+                      shown: ShownTransitions | None = None) -> go.Figure:
     """Sankey diagram: primary grade (left) to liver-biopsy grade (right).
 
     Nodes are coloured by grade; links by the change (same grade blue, upgraded
-    vermillion, downgraded green, not assessed grey).
+    vermillion, downgraded green, not assessed grey). With ``shown`` (the counts under
+    an active small-cell rule) a suppressed link is drawn at a nominal width and
+    labelled as suppressed, and the nodes' hover names no count.
     """
     title = f"Primary grade to liver-biopsy grade (n = {transitions.n:,})"
     if transitions.n == 0:
         return message_figure(title, "No patients in the shown cohort.", synthetic=synthetic)
-    data = sankey_data(transitions)
+    data = sankey_data(transitions, shown)
     node_colors = [GRADE_COLORS.get(_grade_of_label(n.split(" ", 1)[1]) or "", GREY)
                    for n in data.nodes]
     link_colors = [rgba(_change_color(data.nodes[s].split(" ", 1)[1],
                                       data.nodes[t].split(" ", 1)[1]), 0.45)
                    for s, t in zip(data.sources, data.targets, strict=True)]
-    x, y = _sankey_positions(transitions)
+    x, y = _sankey_positions(transitions, shown)
+    node = {"label": list(data.nodes), "color": node_colors, "pad": 24, "thickness": 26,
+            "line": {"width": 0}, "x": x, "y": y}
+    notes = ["Link colour: blue same grade, vermillion upgraded, green downgraded, grey not "
+             "assessed."]
+    if shown is not None and shown.rule.active:
+        node["hovertemplate"] = "%{label}<extra></extra>"
+        notes.append(f"Small numbers suppressed: a link of 1 to {shown.rule.threshold - 1} "
+                     f"patients, or one hidden to protect it, is drawn at a nominal width of "
+                     f"{shown.rule.threshold}.")
     fig = go.Figure(go.Sankey(
         arrangement="fixed",
-        node={"label": list(data.nodes), "color": node_colors, "pad": 24, "thickness": 26,
-              "line": {"width": 0}, "x": x, "y": y},
+        node=node,
         link={"source": list(data.sources), "target": list(data.targets),
               "value": list(data.values), "color": link_colors,
               "customdata": list(data.link_labels),
               "hovertemplate": "%{customdata}<extra></extra>"},
         textfont={"size": FONT_SIZE},
     ))
-    return style(fig, title, synthetic=synthetic,
-                 notes=("Link colour: blue same grade, vermillion upgraded, green downgraded, "
-                        "grey not assessed.",))
+    return style(fig, title, synthetic=synthetic, notes=notes)
 
 
-def _sankey_positions(transitions: GradeTransitions) -> tuple[list[float], list[float]]:
-    """Node centres that keep grade order top to bottom (G1 first, "Not assessed" last)."""
+def _sankey_positions(transitions: GradeTransitions, shown: ShownTransitions | None = None
+                      ) -> tuple[list[float], list[float]]:
+    """Node centres that keep grade order top to bottom (G1 first, "Not assessed" last),
+    from the drawn link widths."""
+    counts = transitions.counts
+    if shown is not None and shown.rule.active:
+        drawn = np.where(shown.grid.cells | (counts.to_numpy() < shown.rule.threshold)
+                         & (counts.to_numpy() > 0), shown.rule.threshold, counts.to_numpy())
+        counts = pd.DataFrame(drawn, index=counts.index, columns=counts.columns)
     xs, ys = [], []
-    for x, totals in ((0.001, transitions.counts.sum(axis=1)),
-                      (0.999, transitions.counts.sum(axis=0))):
+    for x, totals in ((0.001, counts.sum(axis=1)), (0.999, counts.sum(axis=0))):
         share = totals.to_numpy(dtype=float) / max(totals.sum(), 1)
         gap = 0.04
         top = np.concatenate([[0.0], np.cumsum(share + gap)[:-1]])
@@ -104,15 +122,30 @@ def _sankey_positions(transitions: GradeTransitions) -> tuple[list[float], list[
     return xs, ys
 
 
-def transition_heatmap(transitions: GradeTransitions, *, synthetic: bool = False) -> go.Figure:
-    """Transition matrix as a heatmap: colour = % of the row, text = count and row %."""
+def transition_heatmap(transitions: GradeTransitions, *, synthetic: bool = False,
+                       shown: ShownTransitions | None = None) -> go.Figure:
+    """Transition matrix as a heatmap: colour = % of the row, text = count and row %.
+    With ``shown`` (an active small-cell rule) suppressed cells read "<5" or "hidden",
+    uncoloured, and a row percentage shows only when its count and row total do."""
     counts, percent = transitions.counts, transitions.row_percent
     title = f"Grade transitions, primary to liver biopsy (n = {transitions.n:,})"
     if transitions.n == 0:
         return message_figure(title, "No patients in the shown cohort.", synthetic=synthetic)
-    text = [[f"{int(counts.iat[i, j]):,}<br>"
+    notes = ["Each cell: patients and % of the primary grade's row. Diagonal = same grade; "
+             "right of it = upgraded."]
+    if shown is not None and shown.rule.active:
+        percent = pd.DataFrame([[shown.percent(i, j) for j in range(counts.shape[1])]
+                                for i in range(counts.shape[0])],
+                               index=counts.index, columns=counts.columns)
+        cells = [[shown.cell(i, j) for j in range(counts.shape[1])]
+                 for i in range(counts.shape[0])]
+        notes.append(f"Small numbers suppressed: '{shown.rule.mark}' is 1 to "
+                     f"{shown.rule.threshold - 1} patients; 'hidden' protects one.")
+    else:
+        cells = counts.to_numpy().tolist()
+    text = [[(f"{c:,}" if isinstance(c, int | np.integer) else str(c)) + "<br>"
              + ("-" if np.isnan(percent.iat[i, j]) else f"{percent.iat[i, j]:.0f}%")
-             for j in range(counts.shape[1])] for i in range(counts.shape[0])]
+             for j, c in enumerate(row)] for i, row in enumerate(cells)]
     fig = go.Figure(go.Heatmap(
         z=percent.fillna(0).to_numpy(), x=list(counts.columns), y=list(counts.index),
         text=text, texttemplate="%{text}", textfont={"size": FONT_SIZE + 2},
@@ -122,9 +155,7 @@ def transition_heatmap(transitions: GradeTransitions, *, synthetic: bool = False
     ))
     fig.update_xaxes(title=counts.columns.name, side="bottom")
     fig.update_yaxes(title=counts.index.name, autorange="reversed")
-    return style(fig, title, synthetic=synthetic,
-                 notes=("Each cell: patients and % of the primary grade's row. Diagonal = "
-                        "same grade; right of it = upgraded.",))
+    return style(fig, title, synthetic=synthetic, notes=notes)
 
 
 def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, seed: int = 0,
@@ -191,29 +222,49 @@ def risk_distribution(cohort_scores: ArrayLike, patient_score: float | None = No
                       bins: int = 40,
                       score_label: str = "Risk score (higher = higher risk)",
                       synthetic: bool = False,
-                      synthetic_note: str = SYNTHETIC_NOTE) -> go.Figure:
+                      synthetic_note: str = SYNTHETIC_NOTE, rule: Disclosure = NO_SUPPRESSION) -> go.Figure:
     """Histogram of the cohort's risk scores (binned here, not in the browser), with the
     patient's score marked and their percentile in words. ``synthetic`` marks the figure
     with ``synthetic_note`` (e.g. :data:`SYNTHETIC_MODEL_NOTE` for real patients scored
-    by a model trained on synthetic data)."""
+    by a model trained on synthetic data). Under an active small-cell ``rule`` a bin of
+    suppressed count is drawn at the threshold's height, lighter, reading "<5" or
+    "hidden", and the patient's percentile is worded by
+    :func:`risk.cohort.shown.percentile_words`."""
     scores = np.asarray(cohort_scores, dtype=float)
     scores = scores[np.isfinite(scores)]
     title = f"Risk scores in the cohort (n = {scores.size:,})"
     if scores.size == 0:
         return message_figure(title, "No risk scores for this cohort.", synthetic=synthetic)
+    if rule.active:  # wider bins: fewer of them fall under the threshold
+        bins = max(5, min(bins, scores.size // (2 * rule.threshold)))
     counts, edges = np.histogram(scores, bins=bins)
-    fig = go.Figure(go.Bar(
-        x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges),
-        marker={"color": SKY_BLUE, "line": {"width": 0.5, "color": "white"}},
-        name="Cohort", hovertemplate="Score %{x:.2f}<br>%{y:,} patients<extra></extra>"))
     notes = []
+    bar: dict[str, Any] = {"y": counts, "marker": {"color": SKY_BLUE,
+                                         "line": {"width": 0.5, "color": "white"}},
+                 "hovertemplate": "Score %{x:.2f}<br>%{y:,} patients<extra></extra>"}
+    if rule.active:
+        hidden = disclosed.protect_list(counts, rule)
+        off = hidden | np.array([rule.small(c) for c in counts], dtype=bool)
+        bar = {"y": np.where(off, rule.threshold, counts),
+               "customdata": [rule.count(c, h) for c, h in zip(counts, hidden, strict=True)],
+               "marker": {"color": [rgba(SKY_BLUE, 0.35) if o else SKY_BLUE for o in off],
+                          "line": {"width": 0.5, "color": "white"}},
+               "hovertemplate": "Score %{x:.2f}<br>%{customdata} patients<extra></extra>"}
+        notes.append(f"Small numbers suppressed: a lighter bar holds {rule.mark} patients, or "
+                     f"is hidden to protect one, and is drawn at a height of {rule.threshold}.")
+    fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, width=np.diff(edges),
+                           name="Cohort", **bar))
     if patient_score is not None and np.isfinite(patient_score):
         percentile = risk_percentile(scores, patient_score)
+        below = int(np.count_nonzero(scores < patient_score))
+        above = int(np.count_nonzero(scores > patient_score))
+        words = disclosed.percentile_words(rule, below, above, percentile).replace(
+            "the shown patients", "the cohort")
         fig.add_vline(x=patient_score, line={"color": VERMILLION, "width": 4})
         left_half = patient_score < (edges[0] + edges[-1]) / 2
         fig.add_annotation(x=patient_score, y=1.0, yref="paper", yanchor="bottom",
                            xanchor="left" if left_half else "right",
-                           text=f"This patient: higher than {percentile:.0f}% of the cohort",
+                           text=f"This patient: {words}",
                            showarrow=False, font={"size": FONT_SIZE, "color": VERMILLION})
         notes.append("Percentile: share of cohort patients with a lower score (ties count "
                      "half).")
@@ -223,20 +274,28 @@ def risk_distribution(cohort_scores: ArrayLike, patient_score: float | None = No
     return style(fig, title, synthetic=synthetic, notes=notes, synthetic_note=synthetic_note)
 
 
-def complication_chart(rates: pd.DataFrame | None, *, synthetic: bool = False) -> go.Figure:
+def complication_chart(rates: pd.DataFrame | None, *, synthetic: bool = False,
+                       rule: Disclosure = NO_SUPPRESSION, patients: int = 0) -> go.Figure:
     """Minor, major and any biopsy complication (%) with Wilson 95% intervals, from
     :func:`risk.cohort.tables.complication_rates` (the "none" share is left out: it is
-    100% minus "any" and would flatten the bars that matter)."""
+    100% minus "any" and would flatten the bars that matter). Under an active small-cell
+    ``rule`` (``patients``: the shown cohort's size) a suppressed count has no bar."""
     title = "Liver biopsy complications"
     if rates is None or rates.empty:
         return message_figure(title, "This cohort has no biopsy complication column.",
                               synthetic=synthetic)
-    assessed = int(rates["assessed"].iloc[0])
+    notes = []
+    if rule.active:
+        rates = disclosed.shown_complications(rates, rule, patients)
+        notes.append(f"Small numbers suppressed: '{rule.mark}' is 1 to {rule.threshold - 1} "
+                     "patients ('hidden' protects one); their bars are not drawn.")
+    assessed = rates["assessed"].iloc[0]
     rates = rates[rates["outcome"] != schema.label("biopsy_complication", "none")]
     colors = {schema.label("biopsy_complication", "minor"): SKY_BLUE,
               schema.label("biopsy_complication", "major"): VERMILLION}
-    ticks = [f"{o}<br>{k:,}/{assessed:,} ({p:.1f}%)" for o, k, p in
-             zip(rates["outcome"], rates["patients"], rates["percent"], strict=True)]
+    ticks = [f"{o}<br>{_n(k)}/{_n(assessed)}" + ("" if np.isnan(p) else f" ({p:.1f}%)")
+             for o, k, p in zip(rates["outcome"], rates["patients"], rates["percent"],
+                                strict=True)]
     fig = go.Figure(go.Bar(
         x=ticks, y=rates["percent"],
         marker={"color": [colors.get(o, "#0072B2") for o in rates["outcome"]]},
@@ -244,11 +303,17 @@ def complication_chart(rates: pd.DataFrame | None, *, synthetic: bool = False) -
                  "array": rates["upper_95"] - rates["percent"],
                  "arrayminus": rates["percent"] - rates["lower_95"]},
         hovertemplate="%{x}<extra></extra>"))
-    top = float(np.nanmax(rates["upper_95"]))
+    top = float(np.nanmax(rates["upper_95"])) if rates["upper_95"].notna().any() else 10.0
     fig.update_yaxes(title="Patients (%)", ticksuffix="%", range=[0, min(100, top * 1.3 + 2)])
     fig.update_xaxes(title="Complication of the liver biopsy")
-    notes = [f"{assessed:,} patients with a recorded outcome; bars: 95% Wilson intervals."]
-    not_recorded = int(rates.attrs.get("not_recorded", 0))
+    notes.insert(0, f"{_n(assessed)} patients with a recorded outcome; bars: 95% Wilson "
+                 "intervals.")
+    not_recorded = rates.attrs.get("not_recorded", 0)
     if not_recorded:
-        notes.append(f"{not_recorded:,} patients without a recorded outcome are left out.")
+        notes.append(f"{_n(not_recorded)} patients without a recorded outcome are left out.")
     return style(fig, title + " (95% intervals)", synthetic=synthetic, notes=notes)
+
+
+def _n(count: int | float | str) -> str:
+    """A count as text ("1,234"), or the small-cell rule's text as it is."""
+    return count if isinstance(count, str) else f"{int(count):,}"

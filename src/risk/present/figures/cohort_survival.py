@@ -14,8 +14,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from risk.cohort.disclosure import NO_SUPPRESSION, Disclosure
 from risk.cohort.forest import ForestResult
-from risk.cohort.survival import SurvivalByGroup, SurvivalCurve
+from risk.cohort.survival import SurvivalByGroup
 from risk.present.figures.patient import OUTCOME_WORDS
 from risk.present.figures.style import (
     BLUE,
@@ -29,6 +30,7 @@ from risk.present.figures.style import (
     rgba,
     style,
 )
+from risk.stats.kaplan_meier import SurvivalCurve
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,17 +75,41 @@ def _step_xy(times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
     return x, y
 
 
+def drawn_until(curve: SurvivalCurve, rule: Disclosure) -> float:
+    """The last month a curve is drawn to under ``rule``: where at least ``threshold``
+    patients are still at risk (each later step would be one of fewer patients)."""
+    if not rule.active:
+        return np.inf
+    enough = curve.at_risk >= rule.threshold
+    return float(curve.times[enough].max()) if enough.any() else 0.0
+
+
+def drawn_curves(result: SurvivalByGroup, rule: Disclosure) -> tuple[SurvivalCurve, ...]:
+    """The curves drawn under ``rule``: those of groups with at least ``threshold``."""
+    return tuple(c for c in result.curves if not rule.active or c.n >= rule.threshold)
+
+
 def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120,
                              max_points: int = MAX_POINTS_PER_CURVE,
                              synthetic: bool = False,
-                             synthetic_note: str = SYNTHETIC_NOTE) -> go.Figure:
+                             synthetic_note: str = SYNTHETIC_NOTE,
+                             rule: Disclosure = NO_SUPPRESSION,
+                             sizes_hidden: dict[str, bool] | None = None) -> go.Figure:
     """Kaplan-Meier curves by group with 95% bands, the number at risk under the plot
-    and the log-rank p-value. ``synthetic`` marks the figure with ``synthetic_note``."""
+    and the log-rank p-value. ``synthetic`` marks the figure with ``synthetic_note``.
+    Under an active ``rule`` (:mod:`risk.cohort.disclosure`) groups smaller than its
+    threshold are not drawn, curves stop where fewer remain at risk, and small numbers
+    at risk read "<5" (``sizes_hidden``: group sizes hidden elsewhere on the page)."""
     words = OUTCOME_WORDS[result.outcome].capitalize()
     title = f"{words} by {result.title[0].lower() + result.title[1:]}"
     if not result.curves:
         return message_figure(title, " ".join(result.notes) or "No patients.",
                               synthetic=synthetic)
+    sizes_hidden = sizes_hidden or {}
+    curves = drawn_curves(result, rule)
+    if not curves:
+        return message_figure(title, f"Every group has fewer than {rule.threshold} patients: "
+                              "no curve is drawn.", synthetic=synthetic)
     labels = [c.label for c in result.curves]
     colors = group_colors(labels)
     plot_px, table_px, gap_px = 440, 34 * len(labels), 100
@@ -91,23 +117,25 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
                         vertical_spacing=gap_px / (plot_px + table_px + gap_px),
                         row_heights=[plot_px, table_px])
     traces = []
-    for curve in result.curves:
+    for curve in curves:
         color = colors[curve.label]
-        t, s, lo, hi = _step_values(curve, max_months, max_points)
+        t, s, lo, hi = _step_values(curve, min(max_months, drawn_until(curve, rule)),
+                                    max_points)
         x, y_hi = _step_xy(t, hi)
         _, y_lo = _step_xy(t, lo)
         traces.append(go.Scatter(
             x=np.concatenate([x, x[::-1]]), y=np.concatenate([y_hi, y_lo[::-1]]),
-            fill="toself", fillcolor=rgba(color, 0.15), line={"width": 0},
+            mode="none", fill="toself", fillcolor=rgba(color, 0.15), line={"width": 0},
             hoverinfo="skip", showlegend=False, legendgroup=curve.label))
         x, y = _step_xy(t, s)
         traces.append(go.Scatter(
             x=x, y=y, mode="lines", line={"color": color, "width": 3.5},
-            name=f"{curve.label}: n = {curve.n:,}, median {_format_months(curve.median)}",
+            name=f"{curve.label}: n = {rule.count(curve.n, sizes_hidden.get(curve.label, False))}"
+                 f", median {_format_months(curve.median)}",
             legendgroup=curve.label,
             hovertemplate=f"{curve.label}<br>%{{x:.1f}} months: %{{y:.1%}}<extra></extra>"))
     fig.add_traces(traces, rows=[1] * len(traces), cols=[1] * len(traces))
-    _at_risk_rows(fig, result, colors, max_months)
+    _at_risk_rows(fig, result, colors, max_months, rule, sizes_hidden)
     ticks = np.arange(0, max_months + 1, 12)
     fig.update_xaxes(range=[0, max_months], tickvals=ticks, showticklabels=True,
                      title="Months since the liver biopsy", row=1, col=1)
@@ -130,12 +158,24 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
                               "font": {"size": FONT_SIZE - 2}})
     notes = ["Shaded: 95% confidence band. Numbers at risk: patients still followed at "
              "that month.", *result.notes]
+    if rule.active:
+        if result.left_out:  # notes[0] of the result words the count: reworded here
+            what = "follow-up" if result.outcome == "os" else "progression-free survival"
+            notes[1] = f"{rule.count(result.left_out)} patients without {what} are left out."
+        notes.append(f"Small numbers suppressed: groups with fewer than {rule.threshold} "
+                     f"patients are not drawn{_not_drawn(result, curves)}; each curve stops "
+                     f"where fewer than {rule.threshold} patients remain at risk.")
     # top: room for the legend above the plot
     top = 130 + 36 * ((len(labels) + 1) // 2)
     lines = sum(len(textwrap.wrap(n, NOTE_WIDTH)) for n in notes)
     height = top + plot_px + gap_px + table_px + 110 + 26 * lines
     return style(fig, title, synthetic=synthetic, height=height, notes=notes, top=top,
                  synthetic_note=synthetic_note)
+
+
+def _not_drawn(result: SurvivalByGroup, curves: tuple[SurvivalCurve, ...]) -> str:
+    missing = [c.label for c in result.curves if c not in curves]
+    return f" ({', '.join(missing)})" if missing else ""
 
 
 def at_risk_standoff(result: SurvivalByGroup) -> int:
@@ -148,11 +188,14 @@ def at_risk_standoff(result: SurvivalByGroup) -> int:
 
 
 def _at_risk_rows(fig: go.Figure, result: SurvivalByGroup, colors: dict[str, str],
-                  max_months: float) -> None:
+                  max_months: float, rule: Disclosure = NO_SUPPRESSION,
+                  sizes_hidden: dict[str, bool] | None = None) -> None:
     months = [m for m in result.at_risk.columns if m <= max_months]
+    hidden = sizes_hidden or {}
     rows = [go.Scatter(
         x=months, y=[label] * len(months), mode="text",
-        text=[f"{int(c):,}" for c in result.at_risk.loc[label, months]],
+        text=[rule.count(c, k == 0 and hidden.get(label, False))
+              for k, c in enumerate(result.at_risk.loc[label, months])],
         textfont={"size": FONT_SIZE - 2, "color": darker(colors[label])},
         cliponaxis=False, showlegend=False, hoverinfo="skip")
         for label in result.at_risk.index]

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from risk.present.figures.evaluation import COMPARATOR_COLOR, SERVED_COLOR
-from risk.present.figures.style import FONT_SIZE, GREY, style
+from risk.present.figures.evaluation import SERVED_COLOR
+from risk.present.figures.style import COMPARATOR_COLOR, FONT_SIZE, GREY, style
 from risk.present.model_summary import MODEL_NAMES
 
 COLORS = {"biopsy": SERVED_COLOR, "primary_only": COMPARATOR_COLOR}
