@@ -14,7 +14,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
-	$(VENV)/bin/pybabel compile --domain messages --directory $(LOCALE) --statistics
+	$(PY) -m risk.i18n.compile
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -35,7 +35,7 @@ messages: $(STAMP)
 	  --output-dir $(LOCALE) --no-fuzzy-matching --ignore-obsolete
 
 locale: $(STAMP)
-	$(VENV)/bin/pybabel compile --domain messages --directory $(LOCALE) --statistics
+	$(PY) -m risk.i18n.compile
 
 # Browser tests need Debian's chromium, and the Chinese PDF Debian's Noto CJK fonts;
 # installed here when missing (root, apt).
