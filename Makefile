@@ -4,8 +4,9 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCALE := src/risk/locale
 
-.PHONY: run test lint bench coverage model testpack chai cohort setup clean browser-deps
+.PHONY: run test lint bench coverage model testpack chai cohort setup clean browser-deps messages locale
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -13,6 +14,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m risk.i18n.compile
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -23,11 +25,28 @@ ADDRESS ?= 127.0.0.1
 run: $(STAMP)
 	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS)
 
-# Browser tests need Debian's chromium; installed here when missing (root, apt).
+# The catalogues: `make messages` extracts every msgid (babel) into the template and merges
+# it into each language's .po (translate the new entries there); `make locale` compiles the
+# .mo files the app reads (committed; a test checks they match the .po).
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract --mapping-file babel.cfg --keywords N_ --add-comments TRANSLATORS: \
+	  --no-location --sort-output --project risk --output-file $(LOCALE)/messages.pot .
+	$(VENV)/bin/pybabel update --domain messages --input-file $(LOCALE)/messages.pot \
+	  --output-dir $(LOCALE) --no-fuzzy-matching --ignore-obsolete
+
+locale: $(STAMP)
+	$(PY) -m risk.i18n.compile
+
+# Browser tests need Debian's chromium, and the Chinese PDF Debian's Noto CJK fonts;
+# installed here when missing (root, apt).
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 browser-deps:
 	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "warning: /usr/bin/chromium missing; browser tests will fail"; }
+	@test -f $(CJK_FONT) || { command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null) \
+	  || echo "warning: $(CJK_FONT) missing; the Chinese PDF report cannot be made"; }
 
 test: $(STAMP) browser-deps
 	$(VENV)/bin/ruff check .

@@ -4,6 +4,7 @@ biopsy, the basis of the estimate and a printable report."""
 import streamlit as st
 
 from risk.errors import RiskError
+from risk.i18n import _
 from riskapp import loaders
 from riskapp.loaders import not_a_device_notice
 from riskapp.patient_fhir import fhir_upload
@@ -12,7 +13,7 @@ from riskapp.routing import require_router
 
 require_router()
 
-st.title("Patient: survival estimate")
+st.title(_("Patient: survival estimate"))
 st.caption(not_a_device_notice())
 
 notice = st.container()  # above the form: filled once the model is loaded
@@ -21,7 +22,7 @@ patient_form()  # shown before the model loads: the clinician can start typing
 try:
     served = loaders.served_model()
 except RiskError as exc:
-    st.error(f"No model can be served: {exc}", icon=":material/error:")
+    st.error(_("No model can be served: {reason}").format(reason=exc), icon=":material/error:")
     st.stop()
 with notice:
     loaders.fallback_notice(served)

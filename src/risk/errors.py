@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from risk.i18n import _, ngettext
+
 
 class RiskError(Exception):
     """Base of every error that reaches a user as a clear message."""
@@ -28,16 +30,17 @@ class Problem:
         if self.sheet is not None:
             where.append(f"sheet '{self.sheet}'")
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row {row}").format(row=self.row))
         if self.column is not None and self.letter:
-            where.append(f"column {self.letter} '{self.column}'")
+            where.append(_("column {letter} '{column}'").format(letter=self.letter,
+                                                               column=self.column))
         elif self.column is not None:
-            where.append(f"column '{self.column}'")
+            where.append(_("column '{column}'").format(column=self.column))
         text = (", ".join(where) + ": " if where else "") + self.message
         if self.value is not None:
-            text += f" (got {self.value!r})"
+            text += _(" (got {value!r})").format(value=self.value)
         if self.allowed:
-            text += f"; allowed: {self.allowed}"
+            text += _("; allowed: {allowed}").format(allowed=self.allowed)
         return text
 
 
@@ -47,7 +50,7 @@ class ValidationError(RiskError):
     def __init__(self, problems: list[Problem], summary: str | None = None):
         self.problems = list(problems)
         n = len(self.problems)
-        self.summary = summary or f"{n} problem{'s' if n != 1 else ''} found"
+        self.summary = summary or ngettext("{n} problem found", "{n} problems found", n).format(n=n)
         super().__init__(self.summary + "\n" + "\n".join(str(p) for p in self.problems))
 
 

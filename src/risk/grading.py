@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from risk.i18n import _
 from risk.schema import GRADES
 
 if TYPE_CHECKING:
@@ -91,17 +92,17 @@ def check_grade(entered: str | None, ki67: float | None, mitoses: float | None) 
         return GradeCheck(entered, derived, "entered and consistent")
     basis = describe_basis(ki67, mitoses)
     return GradeCheck(entered, derived, "entered",
-                      f"grade {entered} contradicts {basis}, which give {derived}")
+                      _("grade {entered} contradicts {basis}, which give {derived}").format(entered=entered, basis=basis, derived=derived))
 
 
 def describe_basis(ki67: float | None, mitoses: float | None) -> str:
     """'Ki-67 25% and 3 mitoses per 2 mm²' for messages and the derivation shown."""
     parts = []
     if not _is_missing(ki67):
-        parts.append(f"Ki-67 {float(ki67):g}%")
+        parts.append(_("Ki-67 {ki67:g}%").format(ki67=float(ki67)))
     if not _is_missing(mitoses):
-        parts.append(f"{float(mitoses):g} mitoses per 2 mm²")
-    return " and ".join(parts) if parts else "no Ki-67 or mitotic count"
+        parts.append(_("{mitoses:g} mitoses per 2 mm²").format(mitoses=float(mitoses)))
+    return _(" and ").join(parts) if parts else _("no Ki-67 or mitotic count")
 
 
 def grade_change(primary: str | None, met: str | None) -> str:

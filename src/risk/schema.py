@@ -29,6 +29,8 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass, field
 
+from risk.i18n import N_, _
+
 #: Version 2 adds the optional PFS pair (a version-1 file stays valid).
 SCHEMA_VERSION = 2
 
@@ -97,103 +99,103 @@ class Column:
         """What is allowed, in words, for messages."""
         if self.kind == "category":
             codes = ", ".join(self.categories)
-            return f"one of {codes}" + ("" if self.required else " or blank")
+            return _("one of {codes}").format(codes=codes) + ("" if self.required else _(" or blank"))
         if self.kind == "flag":
-            return "0 or 1 (also yes/no, true/false)"
+            return _("0 or 1 (also yes/no, true/false)")
         if self.kind == "text":
-            return "1-64 letters, digits, '-' or '_'"
+            return _("1-64 letters, digits, '-' or '_'")
         low = f"> {self.minimum:g}" if self.exclusive_minimum else f">= {self.minimum:g}"
-        span = f"a number {low} and <= {self.maximum:,g}"
+        span = _("a number {low} and <= {maximum:,g}").format(low=low, maximum=self.maximum)
         if self.kind == "integer":
-            span = f"a whole number from {self.minimum:,g} to {self.maximum:,g}"
+            span = _("a whole number from {minimum:,g} to {maximum:,g}").format(minimum=self.minimum, maximum=self.maximum)
         span += f" ({self.unit})" if self.unit else ""
-        return span + (f"; blank = {self.default:,g}" if self.default is not None else "")
+        return span + (_("; blank = {default:,g}").format(default=self.default) if self.default is not None else "")
 
 
-_GRADE_LABELS = {"G1": "G1 (Ki-67 < 3%)", "G2": "G2 (Ki-67 3-20%)", "G3": "G3 (Ki-67 > 20%)"}
+_GRADE_LABELS = {"G1": N_("G1 (Ki-67 < 3%)"), "G2": N_("G2 (Ki-67 3-20%)"), "G3": N_("G3 (Ki-67 > 20%)")}
 #: The ECOG performance status scale, score by score (the form's choices).
-ECOG_WORDS = {0: "fully active", 1: "light work only", 2: "self-care, no work",
-              3: "limited self-care", 4: "completely disabled"}
+ECOG_WORDS = {0: N_("fully active"), 1: N_("light work only"), 2: N_("self-care, no work"),
+              3: N_("limited self-care"), 4: N_("completely disabled")}
 
 COLUMNS: tuple[Column, ...] = (
-    Column("patient_id", "text", "Patient study code",
-           "Pseudonymous study code, never a name or record number.",
+    Column("patient_id", "text", N_("Patient study code"),
+           N_("Pseudonymous study code, never a name or record number."),
            required=True, model_input=False),
-    Column("age", "number", "Age", "Age in years at the liver biopsy.",
-           required=True, unit="years", minimum=18, maximum=100),
-    Column("sex", "category", "Sex", "", required=True, categories=("female", "male"),
-           category_labels={"female": "Female", "male": "Male"}),
-    Column("primary_site", "category", "Primary site",
-           "Site of the primary tumor; 'unknown' for an unknown primary.", required=True,
+    Column("age", "number", N_("Age"), N_("Age in years at the liver biopsy."),
+           required=True, unit=N_("years"), minimum=18, maximum=100),
+    Column("sex", "category", N_("Sex"), "", required=True, categories=("female", "male"),
+           category_labels={"female": N_("Female"), "male": N_("Male")}),
+    Column("primary_site", "category", N_("Primary site"),
+           N_("Site of the primary tumor; 'unknown' for an unknown primary."), required=True,
            categories=("pancreas", "small_intestine", "rectum", "colon", "stomach",
                        "appendix", "unknown"),
-           category_labels={"pancreas": "Pancreas", "small_intestine": "Small intestine",
-                            "rectum": "Rectum", "colon": "Colon", "stomach": "Stomach",
-                            "appendix": "Appendix", "unknown": "Unknown primary"}),
-    Column("primary_ki67", "number", "Primary Ki-67",
-           "Ki-67 index of the primary tumor, hot-spot count.",
+           category_labels={"pancreas": N_("Pancreas"), "small_intestine": N_("Small intestine"),
+                            "rectum": N_("Rectum"), "colon": N_("Colon"), "stomach": N_("Stomach"),
+                            "appendix": N_("Appendix"), "unknown": N_("Unknown primary")}),
+    Column("primary_ki67", "number", N_("Primary Ki-67"),
+           N_("Ki-67 index of the primary tumor, hot-spot count."),
            unit="%", minimum=0, maximum=100),
-    Column("primary_cells_counted", "integer", "Primary Ki-67 cells counted",
-           "Tumour cells counted for the primary's Ki-67 index (WHO 2019: at least 500 in "
-           f"hot spots); blank = {DEFAULT_CELLS_COUNTED}.", unit="cells",
+    Column("primary_cells_counted", "integer", N_("Primary Ki-67 cells counted"),
+           N_("Tumour cells counted for the primary's Ki-67 index (WHO 2019: at least 500 in "
+              "hot spots); blank = {default}."), unit=N_("cells"),
            minimum=CELLS_COUNTED_RANGE[0], maximum=CELLS_COUNTED_RANGE[1],
            default=DEFAULT_CELLS_COUNTED, since=2),
-    Column("primary_mitoses", "number", "Primary mitoses",
-           "Mitoses per 2 mm² in the primary tumor.", unit="per 2 mm²",
+    Column("primary_mitoses", "number", N_("Primary mitoses"),
+           N_("Mitoses per 2 mm² in the primary tumor."), unit=N_("per 2 mm²"),
            minimum=0, maximum=500),
-    Column("primary_grade", "category", "Primary WHO grade",
-           "WHO 2019 grade of the primary; blank = not assessed (derived from Ki-67 or "
-           "mitoses when given).", categories=GRADES, category_labels=_GRADE_LABELS),
-    Column("met_ki67", "number", "Liver biopsy Ki-67",
-           "Ki-67 index in the CT-guided core-needle biopsy of the liver metastasis.",
+    Column("primary_grade", "category", N_("Primary WHO grade"),
+           N_("WHO 2019 grade of the primary; blank = not assessed (derived from Ki-67 or "
+           "mitoses when given)."), categories=GRADES, category_labels=_GRADE_LABELS),
+    Column("met_ki67", "number", N_("Liver biopsy Ki-67"),
+           N_("Ki-67 index in the CT-guided core-needle biopsy of the liver metastasis."),
            unit="%", minimum=0, maximum=100),
-    Column("met_cells_counted", "integer", "Liver biopsy Ki-67 cells counted",
-           "Tumour cells counted for the liver biopsy's Ki-67 index (WHO 2019: at least 500 "
-           f"in hot spots); blank = {DEFAULT_CELLS_COUNTED}.", unit="cells",
+    Column("met_cells_counted", "integer", N_("Liver biopsy Ki-67 cells counted"),
+           N_("Tumour cells counted for the liver biopsy's Ki-67 index (WHO 2019: at least 500 "
+              "in hot spots); blank = {default}."), unit=N_("cells"),
            minimum=CELLS_COUNTED_RANGE[0], maximum=CELLS_COUNTED_RANGE[1],
            default=DEFAULT_CELLS_COUNTED, since=2),
-    Column("met_mitoses", "number", "Liver biopsy mitoses",
-           "Mitoses per 2 mm² in the liver biopsy.", unit="per 2 mm²",
+    Column("met_mitoses", "number", N_("Liver biopsy mitoses"),
+           N_("Mitoses per 2 mm² in the liver biopsy."), unit=N_("per 2 mm²"),
            minimum=0, maximum=500),
-    Column("met_grade", "category", "Liver biopsy WHO grade",
-           "WHO 2019 grade of the liver metastasis biopsy; blank = no diagnostic biopsy.",
+    Column("met_grade", "category", N_("Liver biopsy WHO grade"),
+           N_("WHO 2019 grade of the liver metastasis biopsy; blank = no diagnostic biopsy."),
            categories=GRADES, category_labels=_GRADE_LABELS),
-    Column("differentiation", "category", "Differentiation",
-           "'poor' means neuroendocrine carcinoma, outside this tool's intended use.",
+    Column("differentiation", "category", N_("Differentiation"),
+           N_("'poor' means neuroendocrine carcinoma, outside this tool's intended use."),
            categories=("well", "poor"), default="well", model_input=False,
-           category_labels={"well": "Well differentiated (NET)",
-                            "poor": "Poorly differentiated (NEC)"}),
-    Column("met_timing", "category", "Timing of liver metastases",
-           "Found together with the primary (synchronous) or later (metachronous).",
+           category_labels={"well": N_("Well differentiated (NET)"),
+                            "poor": N_("Poorly differentiated (NEC)")}),
+    Column("met_timing", "category", N_("Timing of liver metastases"),
+           N_("Found together with the primary (synchronous) or later (metachronous)."),
            required=True, categories=("synchronous", "metachronous"),
-           category_labels={"synchronous": "Synchronous", "metachronous": "Metachronous"}),
-    Column("liver_burden", "category", "Liver tumor burden",
-           "Share of liver volume replaced by tumor.", required=True,
+           category_labels={"synchronous": N_("Synchronous"), "metachronous": N_("Metachronous")}),
+    Column("liver_burden", "category", N_("Liver tumor burden"),
+           N_("Share of liver volume replaced by tumor."), required=True,
            categories=("lt25", "25to50", "gt50"),
            category_labels={"lt25": "< 25%", "25to50": "25-50%", "gt50": "> 50%"}),
-    Column("extrahepatic_mets", "flag", "Extrahepatic metastases",
-           "Metastases outside the liver (e.g. bone, lung, distant nodes).", required=True),
-    Column("primary_resected", "flag", "Primary resected",
-           "The primary tumor has been resected.", required=True),
-    Column("functional_syndrome", "flag", "Functional syndrome",
-           "Hormonal syndrome, e.g. carcinoid syndrome.", required=True),
-    Column("ecog", "integer", "ECOG performance status",
-           f"0 {ECOG_WORDS[0]} ... 4 {ECOG_WORDS[4]}.", required=True,
+    Column("extrahepatic_mets", "flag", N_("Extrahepatic metastases"),
+           N_("Metastases outside the liver (e.g. bone, lung, distant nodes)."), required=True),
+    Column("primary_resected", "flag", N_("Primary resected"),
+           N_("The primary tumor has been resected."), required=True),
+    Column("functional_syndrome", "flag", N_("Functional syndrome"),
+           N_("Hormonal syndrome, e.g. carcinoid syndrome."), required=True),
+    Column("ecog", "integer", N_("ECOG performance status"),
+           N_("0 fully active ... 4 completely disabled."), required=True,
            minimum=0, maximum=4),
-    Column("sstr_status", "category", "SSTR imaging",
-           "Somatostatin-receptor imaging; blank = unknown.",
+    Column("sstr_status", "category", N_("SSTR imaging"),
+           N_("Somatostatin-receptor imaging; blank = unknown."),
            categories=("positive", "negative", "unknown"), default="unknown",
-           category_labels={"positive": "Positive", "negative": "Negative",
-                            "unknown": "Unknown / not done"}),
-    Column("biopsy_complication", "category", "Biopsy complication",
-           "Complication of the liver biopsy (cohort views only).",
+           category_labels={"positive": N_("Positive"), "negative": N_("Negative"),
+                            "unknown": N_("Unknown / not done")}),
+    Column("biopsy_complication", "category", N_("Biopsy complication"),
+           N_("Complication of the liver biopsy (cohort views only)."),
            categories=("none", "minor", "major"), model_input=False,
-           category_labels={"none": "None", "minor": "Minor", "major": "Major"}),
-    Column("os_months", "number", "Overall survival",
-           "Months from the liver biopsy to death or last contact.", unit="months",
+           category_labels={"none": N_("None"), "minor": N_("Minor"), "major": N_("Major")}),
+    Column("os_months", "number", N_("Overall survival"),
+           N_("Months from the liver biopsy to death or last contact."), unit=N_("months"),
            minimum=0, maximum=600, exclusive_minimum=True, outcome=True,
            model_input=False),
-    Column("death", "flag", "Death", "1 = died, 0 = alive at last contact (censored).",
+    Column("death", "flag", N_("Death"), N_("1 = died, 0 = alive at last contact (censored)."),
            outcome=True, model_input=False),
 )
 
@@ -201,22 +203,22 @@ COLUMNS: tuple[Column, ...] = (
 #: or neither; in the canonical frame only when the file has them (after the derived
 #: columns), so an OS-only cohort's frame is that of version 1.
 PFS_OUTCOMES: tuple[Column, ...] = (
-    Column("pfs_months", "number", "Progression-free survival",
-           "Months from the liver biopsy to progression or death, or to last follow-up; "
-           "at most os_months. Blank together with progression = no PFS recorded.",
-           unit="months", minimum=0, maximum=600, model_input=False, pfs=True, since=2),
-    Column("progression", "flag", "Progression",
-           "1 = progression observed at pfs_months, 0 = none seen (a death without "
-           "progression is a PFS event too).", model_input=False, pfs=True,
+    Column("pfs_months", "number", N_("Progression-free survival"),
+           N_("Months from the liver biopsy to progression or death, or to last follow-up; "
+           "at most os_months. Blank together with progression = no PFS recorded."),
+           unit=N_("months"), minimum=0, maximum=600, model_input=False, pfs=True, since=2),
+    Column("progression", "flag", N_("Progression"),
+           N_("1 = progression observed at pfs_months, 0 = none seen (a death without "
+           "progression is a PFS event too)."), model_input=False, pfs=True,
            since=2),
 )
 
 #: Columns a prediction file or the form may add: conditions of the estimate, not facts
 #: of a cohort (never generated, trained on or required; after the derived columns).
 PREDICTION_ONLY: tuple[Column, ...] = (
-    Column("alive_months", "number", "Known alive after the biopsy",
-           "Months since the liver biopsy the patient is known to be alive; every "
-           "estimate is then conditional on it. Blank = at the biopsy.", unit="months",
+    Column("alive_months", "number", N_("Known alive after the biopsy"),
+           N_("Months since the liver biopsy the patient is known to be alive; every "
+           "estimate is then conditional on it. Blank = at the biopsy."), unit=N_("months"),
            minimum=0, maximum=CURVE_MAX_MONTHS, model_input=False,
            prediction_only=True),
 )
@@ -269,33 +271,33 @@ def looks_like_identifier(header: str) -> bool:
 # --------------------------------------------------------------------------- words
 
 #: A blank grade, and so an unknown grade change: in every group, table, form and report.
-NOT_ASSESSED = "Not assessed"
+NOT_ASSESSED = N_("Not assessed")
 #: Any other blank value.
-NOT_RECORDED = "Not recorded"
+NOT_RECORDED = N_("Not recorded")
 #: The models' reference level of the grade-change term: same grade and not assessed
 #: together (neither has an indicator column).
 GRADE_CHANGE_REFERENCE = "concordant_or_unknown"
 #: Columns whose blank has a meaning of its own.
-_BLANK_MEANS = {"alive_months": "At the biopsy"}
+_BLANK_MEANS = {"alive_months": N_("At the biopsy")}
 
 _GRADE_COLUMNS = ("primary_grade", "met_grade")
 #: Names that are not columns of the file: the derived grade change and the model terms
 #: that are not one input's level.
-_TITLES = {"grade_change": "Grade change, primary to liver",
-           "age_per_10y": "Age (per 10 years)", "ki67_log": "Ki-67 (log scale)"}
-_SAME_GRADE = "Same grade"
+_TITLES = {"grade_change": N_("Grade change, primary to liver"),
+           "age_per_10y": N_("Age (per 10 years)"), "ki67_log": N_("Ki-67 (log scale)")}
+_SAME_GRADE = N_("Same grade")
 #: Codes that are not categories of the file, with their words.
 _MORE_LABELS: dict[str, dict[str, str]] = {
-    "grade_change": {"concordant": _SAME_GRADE, "upgraded": "Upgraded in the liver",
-                     "downgraded": "Downgraded in the liver", "unknown": NOT_ASSESSED,
-                     GRADE_CHANGE_REFERENCE: f"{_SAME_GRADE} or {NOT_ASSESSED.lower()}"},
-    "risk_group": {"low": "Low risk", "intermediate": "Intermediate risk",
-                   "high": "High risk"},
+    "grade_change": {"concordant": _SAME_GRADE, "upgraded": N_("Upgraded in the liver"),
+                     "downgraded": N_("Downgraded in the liver"), "unknown": NOT_ASSESSED,
+                     GRADE_CHANGE_REFERENCE: N_("Same grade or not assessed")},
+    "risk_group": {"low": N_("Low risk"), "intermediate": N_("Intermediate risk"),
+                   "high": N_("High risk")},
     "primary_grade": {"unknown": NOT_ASSESSED},  # the models' level of a blank grade
     "met_grade": {"unknown": NOT_ASSESSED},
     "ecog": {"2+": "2-4"},  # the models' level of ECOG 2, 3 and 4 together
-    "biopsy_complication": {"any": "Any complication"},  # minor or major
-    **{c.name: {"0": "No", "1": "Yes"} for c in (*COLUMNS, *PFS_OUTCOMES)
+    "biopsy_complication": {"any": N_("Any complication")},  # minor or major
+    **{c.name: {"0": N_("No"), "1": N_("Yes")} for c in (*COLUMNS, *PFS_OUTCOMES)
        if c.kind == "flag"},
 }
 
@@ -314,15 +316,16 @@ def label(name: str, code: object) -> str:
         return missing_label(name)
     text = _code_text(code)
     words = BY_NAME[name].category_labels if name in BY_NAME else {}
-    return words.get(text) or _MORE_LABELS.get(name, {}).get(text, text)
+    worded = words.get(text) or _MORE_LABELS.get(name, {}).get(text)
+    return _(worded) if worded else text
 
 
 def missing_label(name: str) -> str:
     """A blank of ``name`` in words: :data:`NOT_ASSESSED` for a grade (and the grade
     change), :data:`NOT_RECORDED` for anything else."""
     if name in _BLANK_MEANS:
-        return _BLANK_MEANS[name]
-    return NOT_ASSESSED if name in (*_GRADE_COLUMNS, "grade_change") else NOT_RECORDED
+        return _(_BLANK_MEANS[name])
+    return _(NOT_ASSESSED if name in (*_GRADE_COLUMNS, "grade_change") else NOT_RECORDED)
 
 
 def level_label(name: str, code: object) -> str:
@@ -332,7 +335,7 @@ def level_label(name: str, code: object) -> str:
     if name in _GRADE_COLUMNS and not _is_blank(code) and _code_text(code) in GRADES:
         return _code_text(code)
     if name == "ecog":
-        return f"ECOG {label(name, code)}"
+        return _("ECOG {score}").format(score=label(name, code))
     return label(name, code)
 
 
@@ -340,8 +343,25 @@ def column_label(name: str) -> str:
     """The clinic's name of a column, the derived grade change or a model term
     (``age_per_10y``); any other name is returned as it is."""
     if name in BY_NAME:
-        return BY_NAME[name].label
-    return _TITLES.get(name, name)
+        return _(BY_NAME[name].label)
+    return _(_TITLES[name]) if name in _TITLES else name
+
+
+def column_help(name: str) -> str:
+    """The help text of a column in the current language ("" when it has none)."""
+    col = column(name)
+    return _(col.help).format(default=col.default) if col.help else ""
+
+
+def unit_label(name: str) -> str:
+    """The unit of a column in the current language ("" when it has none)."""
+    unit = column(name).unit
+    return _(unit) if unit else ""
+
+
+def ecog_words(score: int) -> str:
+    """The words of an ECOG score in the current language."""
+    return _(ECOG_WORDS[score])
 
 
 def _is_blank(code: object) -> bool:

@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.data import to_csv_bytes, to_xlsx_bytes
+from risk.i18n import N_, _
 
 PNG_SCALE = 2
 #: Characters st.table's Markdown would act on (it renders every cell as Markdown).
@@ -65,15 +66,15 @@ def excel_label(label: str) -> str:
 
 
 def csv_download(frame: pd.DataFrame, filename: str, key: str,
-                 label: str = "Download this table (CSV)", index: bool = False) -> None:
+                 label: str = N_("Download this table (CSV)"), index: bool = False) -> None:
     """Two download buttons side by side for ``frame``: a neutralised UTF-8 CSV and the
     same cells as an Excel workbook (key ``<key>_xlsx``)."""
     name = safe_name(filename)
     with st.container(horizontal=True, key=f"{key}_downloads"):
-        st.download_button(label, data=to_csv_bytes(frame, index=index),
+        st.download_button(_(label), data=to_csv_bytes(frame, index=index),
                            file_name=f"{name}.csv", mime="text/csv", key=key,
                            icon=":material/download:", on_click="ignore")
-        st.download_button(excel_label(label),
+        st.download_button(excel_label(_(label)),
                            data=to_xlsx_bytes(frame, index=index, sheet=filename),
                            file_name=f"{name}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx",
                            icon=":material/table_view:", on_click="ignore")
@@ -93,3 +94,17 @@ def static_table(frame: pd.DataFrame, **kwargs) -> None:
     shown as written: ``st.table`` renders cells as Markdown. Headers are the app's own
     words and are left as they are."""
     st.table(frame.map(as_plain_markdown), **kwargs)
+
+
+def chart_with_text(fig, key: str, finding: str | None = None) -> None:
+    """A figure with its text alternative: a caption stating its main finding (its title
+    when none is given) and its data as a table behind a toggle."""
+    from risk.present.figures import alternative
+
+    st.plotly_chart(fig, key=key, config=plot_config(key), width="stretch")
+    title = fig.layout.title.text or ""
+    st.caption(finding or re.sub(r"<[^>]+>", " ", title))
+    table = alternative.figure_table(fig)
+    if not table.empty and st.toggle(_("Show the chart's data as a table"),
+                                     key=f"{key}_as_table"):
+        static_table(table, hide_index=True)

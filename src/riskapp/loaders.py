@@ -19,6 +19,7 @@ import streamlit as st
 import risk
 from risk import registry
 from risk.errors import RegistryError, RiskError
+from risk.i18n import N_, _
 from risk.registry import ModelCard
 
 #: The shipped synthetic cohort: its curves serve as the training reference when the
@@ -62,9 +63,9 @@ def active_version() -> str | None:
 
 #: Shown on every page whose numbers come from a model resting on synthetic data.
 SYNTHETIC_BANNER = (
-    "**Trained on synthetic data.** The active model was fitted on synthetic patients "
+    N_("**Trained on synthetic data.** The active model was fitted on synthetic patients "
     "calibrated to published figures: every number here illustrates the method, says "
-    "nothing about real patients and must not guide the care of a patient.")
+    "nothing about real patients and must not guide the care of a patient."))
 
 
 def not_a_device_notice() -> str:
@@ -72,7 +73,7 @@ def not_a_device_notice() -> str:
     synthetic-data statement unless the active model rests on real patients."""
     from risk import intended_use
 
-    return "**Not a medical device.** " + intended_use(active_is_synthetic() is not False)
+    return _("**Not a medical device.** ") + intended_use(active_is_synthetic() is not False)
 
 
 def active_is_synthetic() -> bool | None:
@@ -253,7 +254,7 @@ def _summary_reference(model) -> TrainingReference | None:
         return None
     import numpy as np
 
-    return TrainingReference("Training cohort (Kaplan-Meier)",
+    return TrainingReference(N_("Training cohort (Kaplan-Meier)"),
                              np.asarray(km["months"], float), np.asarray(km["survival"], float))
 
 
@@ -282,7 +283,7 @@ def _reference_from_file(raw: bytes) -> TrainingReference:
 
     frame = load_cohort(raw, "training").frame
     km = kaplan_meier(frame["os_months"].to_numpy(float), frame["death"].to_numpy(int))
-    return TrainingReference("Training cohort (Kaplan-Meier)", km.times, km.survival)
+    return TrainingReference(N_("Training cohort (Kaplan-Meier)"), km.times, km.survival)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

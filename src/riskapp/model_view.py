@@ -15,6 +15,7 @@ import streamlit as st
 from risk import registry, schema
 from risk.errors import RiskError
 from risk.evaluation import PFS_EVALUATION_NOTE
+from risk.i18n import _
 from risk.present import SYNTHETIC_NOTE, VERMILLION, pfs_counts_line
 from risk.present import model_summary as summary
 from risk.present.figures import evaluation as evaluation_figures
@@ -160,7 +161,7 @@ def baseline_section(served, synthetic: bool) -> None:
 def _marked(fig, synthetic: bool):
     """The evaluation figures' own look, with the synthetic-data mark when it applies."""
     if synthetic:
-        fig.add_annotation(text=SYNTHETIC_NOTE, xref="paper", yref="paper", x=1.0, y=1.0,
+        fig.add_annotation(text=_(SYNTHETIC_NOTE), xref="paper", yref="paper", x=1.0, y=1.0,
                            yshift=30, xanchor="right", yanchor="bottom", showarrow=False,
                            font={"size": 13, "color": VERMILLION})
     return fig
@@ -322,11 +323,11 @@ def render_page() -> None:
     loaders.fallback_notice(served)
     synthetic = served.synthetic
     if synthetic:
-        st.warning(loaders.SYNTHETIC_BANNER, icon=":material/science:")
+        st.warning(_(loaders.SYNTHETIC_BANNER), icon=":material/science:")
     st.markdown(f"{'Served' if served.fallback else 'Active'} version: **{served.version}**.")
     installation_section(served)
-    tabs = st.tabs([title for title, _ in MODEL_SECTIONS], key=MODEL_TAB_KEY, on_change="rerun")
-    for tab, (_, draw) in zip(tabs, MODEL_SECTIONS, strict=True):
+    tabs = st.tabs([title for title, _draw in MODEL_SECTIONS], key=MODEL_TAB_KEY, on_change="rerun")
+    for tab, (_title, draw) in zip(tabs, MODEL_SECTIONS, strict=True):
         if tab.open:
             with tab:
                 draw(served, synthetic)

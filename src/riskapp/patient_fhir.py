@@ -22,6 +22,7 @@ from risk.fhir import (
     bundle_bytes,
     read_bundle,
 )
+from risk.i18n import _
 from riskapp.loaders import ServedModel, model_dir
 from riskapp.patient_form import FORM_FIELDS, PROBLEMS_KEY, RESULT_KEY, SUBMITTED_KEY
 from riskapp.widgets import widget_default
@@ -50,13 +51,13 @@ def fhir_download(est: PatientEstimate, served: ServedModel) -> None:
     model = ModelIdentity(served.version, _model_sha256(model_dir(), served.version),
                           served.synthetic)
     st.download_button(
-        "Download as FHIR (R4 Bundle, JSON)",
+        _("Download as FHIR (R4 Bundle, JSON)"),
         data=lambda: bundle_bytes([assessment_of(est)], model),
         file_name=f"survival-estimate-{est.created.isoformat()}.fhir.json",
         mime="application/fhir+json", key=DOWNLOAD_KEY, icon=":material/download:",
         on_click="ignore")
-    st.caption("A Patient (age and sex only), the inputs as Observations (LOINC where a "
-               "code exists) and a RiskAssessment naming the model version and its sha256.")
+    st.caption(_("A Patient (age and sex only), the inputs as Observations (LOINC where a "
+               "code exists) and a RiskAssessment naming the model version and its sha256."))
 
 
 def fill_form(patient: BundlePatient) -> None:
@@ -74,9 +75,9 @@ def _on_upload() -> None:
         return
     try:
         if not str(uploaded.name).lower().endswith(".json"):
-            raise ValidationError([Problem(f"'{uploaded.name}' is not a JSON file",
-                                           allowed="a FHIR Bundle saved as .json")],
-                                  summary="the FHIR bundle cannot be read")
+            raise ValidationError([Problem(_("'{name}' is not a JSON file").format(name=uploaded.name),
+                                           allowed=_("a FHIR Bundle saved as .json"))],
+                                  summary=_("the FHIR bundle cannot be read"))
         reading: BundleReading | ValidationError = read_bundle(uploaded.getvalue())
     except ValidationError as exc:
         reading = exc
@@ -113,39 +114,37 @@ def _show_reading(reading: BundleReading) -> None:
 
     patients = reading.patients
     if len(patients) > 1:
-        st.selectbox(f"The bundle holds {len(patients)} patients: which one?",
+        st.selectbox(_("The bundle holds {v0} patients: which one?").format(v0=len(patients)),
                      [p.label for p in patients], key=CHOICE_KEY)
-        st.button("Fill the form with this patient", key=FILL_KEY, on_click=_on_fill)
+        st.button(_("Fill the form with this patient"), key=FILL_KEY, on_click=_on_fill)
     chosen = st.session_state.get(CHOICE_KEY) if len(patients) > 1 else patients[0].label
     patient = next((p for p in patients if p.label == chosen), patients[0])
-    st.success(f"Read {len(patient.read)} field(s) of {patient.label} into the form below: "
-               "check them, then estimate.", icon=":material/check_circle:")
+    st.success(_("Read {v0} field(s) of {label} into the form below: check them, then estimate.").format(v0=len(patient.read), label=patient.label), icon=":material/check_circle:")
     rows = [{"Field": schema.column(r.name).label, "Value": _value_words(r.name, r.value),
              "From": r.source} for r in patient.read]
     _table(rows, "fhir_read")
     ignored = [*patient.ignored, *reading.ignored]
     if ignored:
         with st.container(key="fhir_ignored"):
-            st.markdown(f"**Ignored ({len(ignored)})**: not read, and nothing of it kept.")
+            st.markdown(_("**Ignored ({v0})**: not read, and nothing of it kept.").format(v0=len(ignored)))
             for line in ignored[:30]:
                 st.markdown(f"- {as_plain_markdown(line)}")
             if len(ignored) > 30:
-                st.caption(f"... and {len(ignored) - 30} more.")
+                st.caption(_("... and {v0} more.").format(v0=len(ignored) - 30))
 
 
 def fhir_upload() -> None:
     """The uploader above the form, and what the last bundle gave."""
     reading = st.session_state.get(READING_KEY)
-    with st.expander("Fill the form from a FHIR R4 bundle", expanded=reading is not None,
+    with st.expander(_("Fill the form from a FHIR R4 bundle"), expanded=reading is not None,
                      icon=":material/upload_file:"):
-        st.file_uploader("FHIR Bundle (JSON) of a patient's Observations and Patient",
+        st.file_uploader(_("FHIR Bundle (JSON) of a patient's Observations and Patient"),
                          type=FHIR_UPLOAD_TYPES, key=FHIR_UPLOAD_KEY, on_change=_on_upload,
-                         help="Read in memory only; names and identifiers are never read.")
+                         help=_("Read in memory only; names and identifiers are never read."))
         if isinstance(reading, ValidationError):
-            st.error(f"**{reading.summary[:1].upper() + reading.summary[1:]}**: nothing "
-                     "was filled in.", icon=":material/error:")
-            _table([{"Where": p.column or "the file", "Problem": p.message
-                     + ("" if p.value is None else f" (got {p.value!r})"),
+            st.error(_("**{v0}**: nothing was filled in.").format(v0=reading.summary[:1].upper() + reading.summary[1:]), icon=":material/error:")
+            _table([{_("Where"): p.column or _("the file"), _("Problem"): p.message
+                     + ("" if p.value is None else _(" (got {value!r})").format(value=p.value)),
                      "Allowed": p.allowed or ""} for p in reading.problems], "fhir_problems")
         elif isinstance(reading, BundleReading):
             _show_reading(reading)

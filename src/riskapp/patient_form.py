@@ -16,6 +16,7 @@ import streamlit as st
 
 from risk import schema
 from risk.errors import Problem, RiskError, ValidationError
+from risk.i18n import N_, _, ngettext
 from riskapp.loaders import served_model
 from riskapp.widgets import schema_widget, widget_default
 
@@ -36,23 +37,23 @@ SUBMIT_KEY = "predict"
 CLEAR_KEY = "clear"
 #: The form's three columns: a title, the fields (schema names = widget keys), a note.
 FORM_SECTIONS = (
-    ("Patient and disease extent",
+    (N_("Patient and disease extent"),
      ("age", "sex", "ecog", "met_timing", "liver_burden", "extrahepatic_mets", "sstr_status",
       "alive_months"),
      None),
-    ("Primary tumor",
+    (N_("Primary tumor"),
      ("primary_site", "differentiation", "primary_ki67", "primary_cells_counted",
       "primary_mitoses", "primary_grade", "primary_resected", "functional_syndrome"),
      None),
-    ("Liver-metastasis biopsy (CT-guided core needle)",
+    (N_("Liver-metastasis biopsy (CT-guided core needle)"),
      ("met_ki67", "met_cells_counted", "met_mitoses", "met_grade"),
-     "Leave these empty when there is no diagnostic liver biopsy: the estimate then "
-     "comes from the primary-only model."),
+     N_("Leave these empty when there is no diagnostic liver biopsy: the estimate then "
+     "comes from the primary-only model.")),
 )
 FORM_FIELDS = tuple(name for _, names, _ in FORM_SECTIONS for name in names)
 GENERAL = "__form__"  # problems that belong to no single field
-UNEXPECTED = ("The estimate could not be computed for these inputs. Nothing was saved; "
-              "please check the inputs, and report the problem if it persists.")
+UNEXPECTED = (N_("The estimate could not be computed for these inputs. Nothing was saved; "
+              "please check the inputs, and report the problem if it persists."))
 
 
 def form_values() -> dict:
@@ -67,7 +68,7 @@ _FILE_ADVICE = (": remove this patient",)
 def _in_words(text: str) -> str:
     """Column names (``met_grade``) said as the form labels them (Liver biopsy WHO grade)."""
     for name in sorted(FORM_FIELDS, key=len, reverse=True):
-        text = re.sub(rf"\b{name}\b", schema.column(name).label, text)
+        text = re.sub(rf"\b{name}\b", schema.column_label(name), text)
     return text
 
 
@@ -78,7 +79,7 @@ def field_message(problem: Problem) -> str:
     a rule (the WHO grading thresholds, a range) is kept.
     """
     if problem.message.startswith("required"):
-        return "Required: please fill this in."
+        return _("Required: please fill this in.")
     text = problem.message
     for advice in _FILE_ADVICE:
         text = text.replace(advice, "")
@@ -86,7 +87,7 @@ def field_message(problem: Problem) -> str:
     is_choice = column is not None and column.kind == "category" and "WHO" not in (
         problem.allowed or "")
     if problem.allowed and not is_choice:
-        text += f"; allowed: {problem.allowed}"
+        text += _("; allowed: {allowed}").format(allowed=problem.allowed)
     text = _in_words(text)
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
@@ -125,7 +126,7 @@ def on_predict() -> None:
     except Exception as exc:  # never a traceback for a clinician
         # the log names the failure only: no value, message or traceback of the patient
         _log.error("patient estimate failed: %s", type(exc).__name__)
-        st.session_state[PROBLEMS_KEY] = {GENERAL: [UNEXPECTED]}
+        st.session_state[PROBLEMS_KEY] = {GENERAL: [_(UNEXPECTED)]}
         st.session_state.pop(RESULT_KEY, None)
         return
     st.session_state[PROBLEMS_KEY] = {}
@@ -134,9 +135,9 @@ def on_predict() -> None:
 
 #: Said above every result: a form sends nothing until it is submitted, so a field
 #: changed since is not in the estimate below.
-SUBMITTED_NOTE = ("These results are for the inputs last submitted (listed under *Inputs as "
-                  "entered*). After changing a field, press **Estimate survival** again.")
-STALE_WARNING = ("**The inputs have changed since this estimate was made.** The results "
+SUBMITTED_NOTE = N_("These results are for the inputs last submitted (listed under *Inputs as "
+                    "entered*). After changing a field, press **Estimate survival** again.")
+STALE_WARNING = N_("**The inputs have changed since this estimate was made.** The results "
                  "below are for the inputs submitted before the change: press **Estimate "
                  "survival** to update them.")
 
@@ -197,25 +198,26 @@ def patient_form() -> None:
     result: PatientEstimate | None = st.session_state.get(RESULT_KEY)
     submitted = form_values() if (problems or result is not None) else None
     with st.form("patient_form", enter_to_submit=False):
-        st.markdown("Enter one patient. No name or record number is asked for, and nothing "
-                    "entered is stored: it lives only in this browser session.")
+        st.markdown(_("Enter one patient. No name or record number is asked for, and nothing "
+                    "entered is stored: it lives only in this browser session."))
         for message in problems.get(GENERAL, []):
             st.error(message, icon=":material/error:")
         n = sum(len(v) for k, v in problems.items() if k != GENERAL)
         if n:
-            st.error(f"{n} problem{'s' if n != 1 else ''} to correct: see the fields marked "
-                     "below.", icon=":material/error:")
+            st.error(ngettext("{n} problem to correct: see the field marked below.",
+                               "{n} problems to correct: see the fields marked below.",
+                               n).format(n=n), icon=":material/error:")
         columns = st.columns(len(FORM_SECTIONS), gap="large")
         for column, (title, names, note) in zip(columns, FORM_SECTIONS, strict=True):
             with column:
-                st.markdown(f"**{title}**")
+                st.markdown(f"**{_(title)}**")
                 if note:
-                    st.caption(note)
+                    st.caption(_(note))
                 for name in names:
                     schema_widget(name)
                     _field_notes(name, problems, submitted)
-        st.form_submit_button("Estimate survival", key=SUBMIT_KEY, type="primary",
+        st.form_submit_button(_("Estimate survival"), key=SUBMIT_KEY, type="primary",
                               icon=":material/query_stats:", on_click=on_predict)
     if problems or result is not None:
-        st.button("New patient: clear the form", key=CLEAR_KEY, on_click=clear_patient,
+        st.button(_("New patient: clear the form"), key=CLEAR_KEY, on_click=clear_patient,
                   icon=":material/restart_alt:")

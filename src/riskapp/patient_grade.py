@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from risk.i18n import N_, Words, _
 from risk.model import (
     GRADE_SENSITIVITY_METHOD,
     GRADE_SENSITIVITY_TITLE,
@@ -21,17 +22,16 @@ from risk.model import (
 )
 from riskapp.charts import static_table
 
-SITE_TITLES = {"primary": "Primary tumor", "met": "Liver-metastasis biopsy"}
+SITE_TITLES = Words({"primary": N_("Primary tumor"), "met": N_("Liver-metastasis biopsy")})
 
 
 def _table(site, months: int, alive_months: float | None = None) -> pd.DataFrame:
-    given = f" given alive at {alive_months:g} months" if alive_months else ""
+    given = _(" given alive at {alive_months:g} months").format(alive_months=alive_months) if alive_months else ""
     return pd.DataFrame({
-        "Grade": [a.grade + (" (used above)" if a.as_estimated else "")
+        "Grade": [a.grade + (_(" (used above)") if a.as_estimated else "")
                   for a in site.alternatives],
         "Probability": [probability_words(a.probability) for a in site.alternatives],
-        f"{months // 12}-year survival{given} (95% CI)": [f"{percent(a.survival)} ({percent(a.lower)} to "
-                                     f"{percent(a.upper)})" for a in site.alternatives],
+        f"{months // 12}-year survival{given} (95% CI)": [_("{v0} ({v1} to {v2})").format(v0=percent(a.survival), v1=percent(a.lower), v2=percent(a.upper)) for a in site.alternatives],
     })
 
 
@@ -41,7 +41,7 @@ def render_grade_sensitivity(est: PatientEstimate) -> None:
     if sensitivity is None:
         return
     with st.container(key="grade_sensitivity", border=True):
-        st.markdown(f"**{GRADE_SENSITIVITY_TITLE}**")
+        st.markdown(f"**{_(GRADE_SENSITIVITY_TITLE)}**")
         for site in sensitivity.sites:
             if len(sensitivity.sites) > 1:
                 st.markdown(f"*{SITE_TITLES[site.site]}*")
@@ -49,5 +49,5 @@ def render_grade_sensitivity(est: PatientEstimate) -> None:
             static_table(_table(site, sensitivity.months, est.alive_months),
                          hide_index=True)
             st.caption(" ".join(describe_intervals(site.uncertainty)))
-        st.caption(GRADE_SENSITIVITY_METHOD + (" The estimates come from a model trained on "
-                                               "synthetic data." if est.synthetic else ""))
+        st.caption(_(GRADE_SENSITIVITY_METHOD) + (_(" The estimates come from a model trained on "
+                                               "synthetic data.") if est.synthetic else ""))

@@ -6,10 +6,12 @@ state; figures come from :mod:`risk.present.figures.patient` and the PDF from :m
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from risk import schema
+from risk.i18n import N_, _, current_language
 from risk.model import (
     HORIZON_WORDS,
     MODEL_WORDS,
@@ -19,30 +21,31 @@ from risk.model import (
     describe_cutpoints,
     describe_entered,
     describe_grade_comparison,
+    describe_horizon,
     describe_median,
     describe_reference,
     percent,
 )
-from risk.present import build_report
+from risk.present import build_report, font_problem
 from risk.present.figures import patient as figures
-from riskapp.charts import plot_config, static_table
+from riskapp.charts import chart_with_text, static_table
 from riskapp.loaders import SYNTHETIC_BANNER, ServedModel, served_reference
 from riskapp.patient_fhir import fhir_download
 from riskapp.patient_form import STALE_WARNING, SUBMITTED_NOTE, inputs_changed
 from riskapp.patient_grade import render_grade_sensitivity
 from riskapp.patient_pfs import render_pfs
 
-PRIMARY_ONLY = ("**No liver-biopsy grade was given, so this estimate comes from the "
+PRIMARY_ONLY = (N_("**No liver-biopsy grade was given, so this estimate comes from the "
                 "primary-only model** (primary grade and clinical features). A liver-biopsy "
-                "grade would refine it: see *Before the biopsy* below.")
+                "grade would refine it: see *Before the biopsy* below."))
 
 
-def _chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=plot_config(key), width="stretch")
+def _chart(fig, key: str, finding: str | None = None) -> None:
+    chart_with_text(fig, key, finding)
 
 
 def _labels() -> dict[str, str]:
-    return {c.name: c.label for c in schema.COLUMNS}
+    return {c.name: schema.column_label(c.name) for c in schema.COLUMNS}
 
 
 def _horizon_metrics(est: PatientEstimate) -> None:
@@ -51,24 +54,26 @@ def _horizon_metrics(est: PatientEstimate) -> None:
         value, low, up = est.estimate.at(months)
         with column, st.container(key=f"surv_{months}", border=True):
             if est.estimate.survived(months):
-                st.metric(f"Survival at {HORIZON_WORDS[months]}", "reached")
-                st.caption(f"{figures.ALREADY_SURVIVED}: alive at {est.alive_months:g} months.")
+                st.metric(_("Survival at {years}").format(years=HORIZON_WORDS[months]),
+                          _("reached"))
+                st.caption(_("{survived}: alive at {alive_months:g} months.").format(
+                    survived=_(figures.ALREADY_SURVIVED), alive_months=est.alive_months))
                 continue
-            st.metric(f"Survival at {HORIZON_WORDS[months]}", percent(value))
-            st.caption(f"95% CI {percent(low)} to {percent(up)}"
-                       + (f" (given alive at {est.alive_months:g} months)"
+            st.metric(_("Survival at {v0}").format(v0=HORIZON_WORDS[months]), percent(value))
+            st.caption(_("95% CI {v0} to {v1}").format(v0=percent(low), v1=percent(up))
+                       + (_(" (given alive at {alive_months:g} months)").format(alive_months=est.alive_months)
                           if est.alive_months else ""))
 
 
 def _summary_line(est: PatientEstimate) -> None:
     left, right = st.columns(2)
     with left, st.container(key="median_os", border=True):
-        st.markdown(f"**Median overall survival:** {describe_median(est.estimate)}")
-        st.caption(PREDICTED_MEDIAN_RULE)
+        st.markdown(_("**Median overall survival:** {v0}").format(v0=describe_median(est.estimate)))
+        st.caption(_(PREDICTED_MEDIAN_RULE))
     group = str(est.estimate.summary.get("risk_group") or "")
     with right, st.container(key="risk_group", border=True):
-        st.markdown(f"**Risk group: {schema.label('risk_group', group)}**"
-                    + (" (at the biopsy)" if est.alive_months else ""))
+        st.markdown(_("**Risk group: {v0}**").format(v0=schema.label('risk_group', group))
+                    + (_(" (at the biopsy)") if est.alive_months else ""))
         st.caption(describe_cutpoints(est.risk_cutpoints))
 
 
@@ -81,20 +86,20 @@ def _curve_figure(est: PatientEstimate, served: ServedModel):
     if est.alive_months:  # the cohort's curve is not conditional: it would mislead
         reference = None
     return figures.survival_curve(e.months, e.survival, e.lower, e.upper, reference=reference,
-                                  reference_label=ref.label or "Training cohort",
+                                  reference_label=_(ref.label) if ref.label else _("Training cohort"),
                                   synthetic=est.synthetic, alive_months=est.alive_months)
 
 
 def _biopsy_value(est: PatientEstimate) -> None:
-    st.subheader("Value of the biopsy")
+    st.subheader(_("Value of the biopsy"))
     if not est.has_biopsy:
-        st.markdown("No liver-biopsy grade was given: the estimate above is already the "
-                    "primary-only one. *Before the biopsy* shows what a biopsy could show.")
+        st.markdown(_("No liver-biopsy grade was given: the estimate above is already the "
+                    "primary-only one. *Before the biopsy* shows what a biopsy could show."))
         return
     if est.without_biopsy is None:
-        st.markdown("The primary-only model cannot be used for this patient (no primary "
+        st.markdown(_("The primary-only model cannot be used for this patient (no primary "
                     "grade, Ki-67 or mitotic count), so there is no estimate without the "
-                    "biopsy to compare with.")
+                    "biopsy to compare with."))
         return
     w, wo = est.estimate, est.without_biopsy
     liver, primary = est.patient["met_grade"].iloc[0], est.patient["primary_grade"].iloc[0]
@@ -103,15 +108,13 @@ def _biopsy_value(est: PatientEstimate) -> None:
     s_with, s_without = w.at(horizon)[0], wo.at(horizon)[0]
     # the difference of the percentages shown, so that the sentence adds up
     moved = round(100 * s_with, 1) - round(100 * s_without, 1)
-    direction = "higher" if moved > 0 else "lower"
     compared = describe_grade_comparison(primary, liver).replace(
         f": {change}", f": **{change}**")
     st.markdown(
-        f"The liver biopsy showed **{liver}** ({compared}). With it the survival estimate "
-        f"at {HORIZON_WORDS[horizon]} is **{percent(s_with)}**, "
-        f"against **{percent(s_without)}** from the primary-only model"
-        + (f" ({abs(moved):.1f} percentage points {direction})." if round(moved, 1) else
-           " (no change)."))
+        _("The liver biopsy showed **{liver}** ({compared}). With it the survival estimate at {v0} is **{v1}**, against **{v2}** from the primary-only model").format(liver=liver, compared=compared, v0=HORIZON_WORDS[horizon], v1=percent(s_with), v2=percent(s_without))
+        + ((_(" ({points:.1f} percentage points higher).") if moved > 0 else
+            _(" ({points:.1f} percentage points lower).")).format(points=abs(moved)) if round(moved, 1) else
+           _(" (no change).")))
     left, right = st.columns(2)
     with left:
         _chart(figures.biopsy_comparison(w.months, (w.survival, w.lower, w.upper),
@@ -124,13 +127,13 @@ def _biopsy_value(est: PatientEstimate) -> None:
             if w.survived(m):
                 continue
             a, b = w.at(m), wo.at(m)
-            rows.append({"Survival at": HORIZON_WORDS[m],
-                         "With the biopsy": f"{percent(a[0])} ({_span(a)})",
-                         "Without": f"{percent(b[0])} ({_span(b)})",
-                         "Change": f"{round(100 * a[0], 1) - round(100 * b[0], 1):+.1f}"})
+            rows.append({_("Survival at"): HORIZON_WORDS[m],
+                         _("With the biopsy"): f"{percent(a[0])} ({_span(a)})",
+                         _("Without"): f"{percent(b[0])} ({_span(b)})",
+                         _("Change"): f"{round(100 * a[0], 1) - round(100 * b[0], 1):+.1f}"})
         static_table(pd.DataFrame(rows), hide_index=True)
-        st.caption("In brackets: 95% intervals; change in percentage points."
-                   + (" Both from models trained on synthetic data." if est.synthetic
+        st.caption(_("In brackets: 95% intervals; change in percentage points.")
+                   + (_(" Both from models trained on synthetic data.") if est.synthetic
                       else ""))
 
 
@@ -139,30 +142,29 @@ def _span(estimate: tuple[float, float, float]) -> str:
 
 
 def _before_biopsy(est: PatientEstimate) -> None:
-    st.subheader("Before the biopsy")
+    st.subheader(_("Before the biopsy"))
     before = est.before_biopsy
     if before is None:
-        st.markdown("Not available: it needs the primary grade (entered or derived) and "
+        st.markdown(_("Not available: it needs the primary grade (entered or derived) and "
                     "the training cohort's grade transitions, which this model version "
-                    "does not provide.")
+                    "does not provide."))
         return
     total = int(before.scenarios["patients"].sum())
     graded = before.primary_grade != "unknown"
-    primary = (f"a primary **{before.primary_grade}** tumor" if graded
-               else "a primary tumor **without a grade**")
-    basis = ("the training cohort's overall shares of liver grades (no training patient "
-             "had such a primary)")
+    primary = (_("a primary **{primary_grade}** tumor").format(primary_grade=before.primary_grade) if graded
+               else _("a primary tumor **without a grade**"))
+    basis = (_("the training cohort's overall shares of liver grades (no training patient "
+             "had such a primary)"))
     if total:
-        basis = (f"how often each followed such a primary in the training cohort ({total} "
-                 + ("patients with both grades)" if graded else
-                    "patients with an ungraded primary and a liver-biopsy grade)"))
+        basis = (_("how often each followed such a primary in the training cohort ({total} "
+                   "patients with both grades)") if graded else
+                 _("how often each followed such a primary in the training cohort ({total} "
+                   "patients with an ungraded primary and a liver-biopsy grade)")
+                 ).format(total=total)
     given = ""
     if est.alive_months:
-        given = (f" Given alive at {est.alive_months:g} months, each chance is updated by "
-                 "how likely a patient with that liver grade was to live that long (Bayes' "
-                 "rule).")
-    st.markdown(f"For {primary}, the outcome under each liver grade a biopsy could show, "
-                f"weighted by {basis}.{given}")
+        given = (_(" Given alive at {alive_months:g} months, each chance is updated by how likely a patient with that liver grade was to live that long (Bayes' rule).").format(alive_months=est.alive_months))
+    st.markdown(_("For {primary}, the outcome under each liver grade a biopsy could show, weighted by {basis}.{given}").format(primary=primary, basis=basis, given=given))
     horizon = est.headline_months
     years = HORIZON_WORDS[horizon]
     left, right = st.columns([3, 2])
@@ -172,83 +174,91 @@ def _before_biopsy(est: PatientEstimate) -> None:
                                      synthetic=est.synthetic), "before_biopsy")
     with right:
         table = pd.DataFrame({
-            "Liver grade": before.scenarios["liver_grade"],
-            "Chance (patients)": [f"{p:.0%} ({n})" for p, n in zip(
+            _("Liver grade"): before.scenarios["liver_grade"],
+            _("Chance (patients)"): [f"{p:.0%} ({n})" for p, n in zip(
                 before.scenarios["probability"], before.scenarios["patients"], strict=True)],
-            f"Survival at {years}": [percent(v) for v in before.survival_at(horizon)],
+            _("Survival at {years}").format(years=years): [percent(v) for v in before.survival_at(horizon)],
         })
         static_table(table, hide_index=True)
         expected = before.expected_at(horizon)
-        st.markdown(f"Expected survival at {years} before the biopsy: "
-                    f"**{percent(expected)}**.")
+        st.markdown(_("Expected survival at {years} before the biopsy: **{v0}**.").format(years=years, v0=percent(expected)))
         primary_only = est.without_biopsy if est.has_biopsy else est.estimate
         if primary_only is not None:
             st.caption(
-                f"This average comes from the biopsy model; the primary-only model, fitted "
-                f"directly on what is known before a biopsy, gives "
-                f"{percent(primary_only.at(horizon)[0])}. A gap between the two shows how much "
-                "the estimate depends on the model's assumptions.")
+                _("This average comes from the biopsy model; the primary-only model, fitted directly on what is known before a biopsy, gives {v0}. A gap between the two shows how much the estimate depends on the model's assumptions.").format(v0=percent(primary_only.at(horizon)[0])))
 
 
 def _basis(est: PatientEstimate, served: ServedModel) -> None:
-    st.subheader("Basis of the estimate")
+    st.subheader(_("Basis of the estimate"))
     data = served.card.training_data
     trained_on = ""
     if data.patients:
-        kind = "synthetic patients" if served.synthetic else "patients"
-        trained_on = (f", trained on {data.patients} {kind} "
-                      f"({'?' if data.events is None else data.events} deaths)")
-    st.markdown(f"Cox proportional-hazards model, version **{served.version}**{trained_on}. "
-                f"This estimate used {MODEL_WORDS.get(est.estimate.model_used, '')}.")
+        kind = _("synthetic patients") if served.synthetic else "patients"
+        trained_on = (_(", trained on {patients} {kind} ({v0} deaths)").format(patients=data.patients, kind=kind, v0='?' if data.events is None else data.events))
+    st.markdown(_("Cox proportional-hazards model, version **{version}**{trained_on}. This estimate used {v0}.").format(version=served.version, trained_on=trained_on, v0=MODEL_WORDS.get(est.estimate.model_used, '')))
     _chart(figures.contributions_chart(est.estimate.contributions, _labels(),
-                                       synthetic=est.synthetic), "contributions")
-    st.caption("Each bar is that input's contribution to the log hazard of death compared "
-               "with the model's reference patient; × is the matching hazard ratio.")
+                                       synthetic=est.synthetic), "contributions", _strongest(est))
+    st.caption(_("Each bar is that input's contribution to the log hazard of death compared "
+               "with the model's reference patient; × is the matching hazard ratio."))
     if est.reference_patient:
-        with st.expander("The reference patient"):
+        with st.expander(_("The reference patient")):
             static_table(pd.DataFrame(describe_reference(est.reference_patient),
-                                  columns=["Input", "Reference value"]), hide_index=True)
+                                  columns=[_("Input"), _("Reference value")]), hide_index=True)
+
+
+def _strongest(est: PatientEstimate) -> str | None:
+    """The contributions chart's main finding: the input that moves the risk most."""
+    contributions = est.estimate.contributions.dropna()
+    if contributions.empty:
+        return None
+    name = contributions.abs().idxmax()
+    value = float(contributions[name])
+    return _("The input that moves this patient's risk most: {input} ({value:+.2f} on "
+             "the log hazard, hazard × {ratio:.2f}).").format(
+        input=schema.column_label(str(name)), value=value, ratio=float(np.exp(value)))
 
 
 def _inputs(est: PatientEstimate) -> None:
-    st.subheader("Inputs as entered")
+    st.subheader(_("Inputs as entered"))
     rows = describe_entered(est)
     half = (len(rows) + 1) // 2
     for column, part in zip(st.columns(2), (rows[:half], rows[half:]), strict=True):
         with column:
-            static_table(pd.DataFrame(part, columns=["Input", "As entered"]), hide_index=True)
+            static_table(pd.DataFrame(part, columns=[_("Input"), _("As entered")]), hide_index=True)
 
 
 def render_results(est: PatientEstimate, served: ServedModel) -> None:
     """Everything shown for one estimated patient, then the PDF download."""
     st.divider()
-    st.header("Estimate for this patient")
+    st.header(_("Estimate for this patient"))
     if inputs_changed():
         with st.container(key="stale_inputs"):
-            st.warning(STALE_WARNING, icon=":material/sync_problem:")
+            st.warning(_(STALE_WARNING), icon=":material/sync_problem:")
     else:
-        st.caption(SUBMITTED_NOTE)
+        st.caption(_(SUBMITTED_NOTE))
     if est.synthetic:
-        st.warning(SYNTHETIC_BANNER, icon=":material/science:")
+        st.warning(_(SYNTHETIC_BANNER), icon=":material/science:")
     if not est.has_biopsy:
-        st.info(PRIMARY_ONLY, icon=":material/info:")
+        st.info(_(PRIMARY_ONLY), icon=":material/info:")
     if est.alive_months:
         with st.container(key="conditional", border=True):
-            st.markdown(f"**Alive {est.alive_months:g} months after the biopsy.** "
+            st.markdown(_("**Alive {alive_months:g} months after the biopsy.** ").format(alive_months=est.alive_months)
                         + describe_alive(est.alive_months))
     _horizon_metrics(est)
     _summary_line(est)
     render_grade_sensitivity(est)
     for warning in est.warnings:
-        st.warning(f"**Caution:** {warning}.", icon=":material/warning:")
+        st.warning(_("**Caution:** {warning}.").format(warning=warning), icon=":material/warning:")
     if est.warnings:
-        st.caption("Where a patient lies outside, or at the thin edge of, the training data, "
+        st.caption(_("Where a patient lies outside, or at the thin edge of, the training data, "
                    "the estimate extrapolates: read it with more doubt than its interval "
-                   "shows.")
+                   "shows."))
     curve = _curve_figure(est, served)
     left, right = st.columns([3, 2])
     with left:
-        _chart(curve, "survival_curve")
+        h = est.headline_months
+        _chart(curve, "survival_curve", _("Survival at {years}: {estimate}.").format(
+            years=HORIZON_WORDS[h], estimate=describe_horizon(est.estimate, h)))
     with right:
         horizon = est.headline_months
         _chart(figures.icon_array(est.estimate.at(horizon)[0], horizon_years=horizon // 12,
@@ -259,8 +269,14 @@ def render_results(est: PatientEstimate, served: ServedModel) -> None:
     _before_biopsy(est)
     _basis(est, served)
     _inputs(est)
+    language = current_language()  # the button's function runs after this script run
+    problem = font_problem() if language != "en" else None
+    if problem:
+        st.error(problem, icon=":material/error:")
+        return
     st.download_button(
-        "Download the report (PDF)", data=lambda: build_report(est, figure=curve),
+        _("Download the report (PDF)"),
+        data=lambda: build_report(est, figure=curve, language=language),
         file_name=f"survival-estimate-{est.created.isoformat()}.pdf", mime="application/pdf",
         key="report", icon=":material/download:", on_click="ignore", type="primary")
     fhir_download(est, served)

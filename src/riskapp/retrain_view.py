@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from risk.errors import RiskError
+from risk.i18n import _
 from riskapp.access import access_panel, current_access
 from riskapp.loaders import not_a_device_notice
 from riskapp.retrain_train import recalibration_section, train_section
@@ -21,7 +22,7 @@ TABS = ("Train a new model", "Recalibrate the active model", "Model versions")
 
 
 def render_retrain_page() -> None:
-    st.title("Retrain: your cohort, a new model version")
+    st.title(_("Retrain: your cohort, a new model version"))
     st.caption(not_a_device_notice())
     show_flash()
     access = current_access()

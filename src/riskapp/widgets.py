@@ -5,15 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from risk import schema
+from risk.i18n import N_, _
 
-CHOOSE = "Choose..."
+CHOOSE = N_("Choose...")
 #: What a blank grade means on the form, after its words (``risk.schema.missing_label``).
-_BLANK_HINTS = {"primary_grade": " (derive)", "met_grade": " / no biopsy"}
+_BLANK_HINTS = {"primary_grade": N_(" (derive)"), "met_grade": N_(" / no biopsy")}
 
 
 def widget_label(col: schema.Column) -> str:
     """The label with its unit, unless the label already says it ('... cells counted')."""
-    return f"{col.label} ({col.unit})" if col.unit and col.unit not in col.label else col.label
+    label = schema.column_label(col.name)
+    if col.unit and col.unit not in col.label:
+        return _("{label} ({unit})").format(label=label, unit=schema.unit_label(col.name))
+    return label
 
 
 def widget_default(name: str):
@@ -29,7 +33,7 @@ def widget_default(name: str):
 def schema_widget(name: str, default=None):
     """One input widget for schema column ``name``, keyed by the column name."""
     col = schema.column(name)
-    label, help_text = widget_label(col), col.help or None
+    label, help_text = widget_label(col), schema.column_help(name) or None
     if col.kind in ("number", "integer") and name != "ecog":
         # whole steps for counts and years; tenths for percentages
         step = 0.1 if col.unit == "%" else 1.0
@@ -39,16 +43,17 @@ def schema_widget(name: str, default=None):
         return st.number_input(
             label, value=None if default is None else float(default), step=step,
             help=help_text, key=name, format="%g",
-            placeholder="required" if col.required else (
+            placeholder=_("required") if col.required else (
                 schema.missing_label(name).lower() if col.prediction_only
-                else "not measured" if col.default is None else f"{col.default:g} if blank"),
+                else _("not measured") if col.default is None
+                else _("{default:g} if blank").format(default=col.default)),
         )
     if name == "ecog":
         options = list(range(int(col.minimum), int(col.maximum) + 1))
         # A required choice starts empty: the clinician picks it, nothing is assumed.
         return st.selectbox(label, options, index=None if default is None else
                             options.index(default), format_func=_ecog_choice,
-                            help=help_text, key=name, placeholder=CHOOSE)
+                            help=help_text, key=name, placeholder=_(CHOOSE))
     if col.kind == "flag":
         return st.checkbox(label, value=bool(default), help=help_text, key=name)
     options = list(col.categories)
@@ -64,14 +69,15 @@ def schema_widget(name: str, default=None):
             # second, non-first default would only make Streamlit log a warning
             index = 0
     def format_code(code, n=name):
-        return schema.label(n, code) + (_BLANK_HINTS.get(n, "") if code is None else "")
+        hint = _BLANK_HINTS.get(n) if code is None else None
+        return schema.label(n, code) + (_(hint) if hint else "")
 
     # where blank is a choice, the placeholder says it too: a blank set through session
     # state ("New patient") shows the placeholder, not the blank option
-    placeholder = format_code(None) if None in options else CHOOSE
+    placeholder = format_code(None) if None in options else _(CHOOSE)
     return st.selectbox(label, options, index=index, help=help_text, key=name,
                         placeholder=placeholder, format_func=format_code)
 
 
 def _ecog_choice(score: int) -> str:
-    return f"{score} - {schema.ECOG_WORDS[score]}"
+    return f"{score} - {schema.ecog_words(score)}"

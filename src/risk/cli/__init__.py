@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import NoReturn
+
+from risk.i18n import LANGUAGES, _, language_from_locale, use_language
 
 #: command name -> module under risk.cli (kept light: heavy imports happen in run()).
 COMMANDS = {
@@ -42,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Survival risk for GEP-NET liver metastases: validate cohorts, "
         "generate the synthetic cohort, train, predict, evaluate and manage models.",
     )
+    parser.add_argument("--lang", choices=list(LANGUAGES), default=None,
+                        help="language of the messages (default: from LC_ALL, LC_MESSAGES "
+                        "or LANG; zh_Hans for a Chinese locale, else en)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
         try:
@@ -62,13 +68,14 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    use_language(args.lang or _environment_language())
     if not getattr(args, "_run", None):
         parser.print_help()
         return EXIT_USAGE
     try:
         return int(args._run(args) or 0)
     except RiskError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         return EXIT_OK
@@ -78,3 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
         print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _environment_language() -> str:
+    """The language of the locale the command runs in (the first of the POSIX variables
+    that is set, as gettext reads them)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(name):
+            return language_from_locale(os.environ[name])
+    return language_from_locale(None)

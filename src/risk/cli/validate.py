@@ -22,6 +22,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from risk.cli.columns import add_columns_option, merged
+from risk.i18n import _
 
 if TYPE_CHECKING:
     import argparse
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         result = read_cohort(args.data, args.purpose, merged(args.columns), args.sheet,
                          args.redcap_dictionary)
     except ValidationError as exc:
-        print(f"error: {args.data}: {exc.summary}", file=sys.stderr)
+        print(_("error: {message}").format(message=f"{args.data}: {exc.summary}"), file=sys.stderr)
         for problem in exc.problems:
             print(str(problem).replace("\n", " "), file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import Problem, ValidationError
+from risk.i18n import _, ngettext
 from risk.schema import FILE_COLUMNS
 
 #: At most this many problems are listed; the rest are counted ("and N more").
@@ -145,9 +146,9 @@ class Findings:
     def error(self, limit: int = MAX_LISTED_PROBLEMS) -> ValidationError:
         """All problems as one error: the first ``limit`` listed, the rest counted."""
         listed, total = self.problems(limit), self.total
-        summary = f"{total} problem{'s' if total != 1 else ''} found"
+        summary = ngettext("{n} problem found", "{n} problems found", total).format(n=total)
         if total > len(listed):
-            summary += f" (the first {len(listed)} are listed)"
-            listed.append(Problem(f"... and {total - len(listed)} more problems not listed; "
-                                  "fix these and check the file again"))
+            summary += _(" (the first {n} are listed)").format(n=len(listed))
+            listed.append(Problem(_("... and {n} more problems not listed; fix these and check the file again").format(
+                n=total - len(listed))))
         return ValidationError(listed, summary=summary)

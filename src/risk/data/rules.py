@@ -19,6 +19,7 @@ import pandas as pd
 from risk import grading
 from risk.data.cells import Cells, Findings
 from risk.data.progression import pfs_header
+from risk.i18n import N_, _, ngettext
 from risk.schema import (
     COLUMN_NAMES,
     COLUMNS,
@@ -36,8 +37,8 @@ from risk.schema import (
     looks_like_identifier,
 )
 
-_GRADE_RULE = ("the grade its Ki-67/mitoses give (WHO 2019: Ki-67 < 3% G1, 3-20% G2, > 20% G3; "
-               "mitoses < 2 G1, 2-20 G2, > 20 G3), or blank to derive it")
+_GRADE_RULE = (N_("the grade its Ki-67/mitoses give (WHO 2019: Ki-67 < 3% G1, 3-20% G2, > 20% G3; "
+               "mitoses < 2 G1, 2-20 G2, > 20 G3), or blank to derive it"))
 #: For each site: its grade and the two measures the grade is derived from.
 GRADE_INPUTS = {site: (f"{site}_grade", f"{site}_ki67", f"{site}_mitoses")
                 for site in ("primary", "met")}
@@ -58,8 +59,8 @@ class Layout:
 def _hint(name: str, unknown: list[str]) -> str:
     for other in unknown:
         if other.replace(" ", "_").replace("-", "_") == name:
-            return f"required column is missing (found '{other}': rename it '{name}')"
-    return "required column is missing"
+            return _("required column is missing (found '{other}': rename it '{name}')").format(other=other, name=name)
+    return _("required column is missing")
 
 
 def read_header(names: list[str], purpose: str, findings: Findings) -> Layout:
@@ -79,15 +80,14 @@ def read_header(names: list[str], purpose: str, findings: Findings) -> Layout:
     elif purpose == "cohort" and present:
         outcomes = len(present) == len(OUTCOME_COLUMNS)
         for name in set(OUTCOME_COLUMNS) - set(present):
-            findings.file(f"the file has {present[0]} but not {name}: give both outcome "
-                          "columns or neither", name)
+            findings.file(_("the file has {v0} but not {name}: give both outcome columns or neither").format(v0=present[0], name=name), name)
     pfs = pfs_header(used, ignored, purpose, findings)
     for name in COLUMN_NAMES:
         needed = column(name).required or (column(name).outcome and outcomes)
         if needed and name not in used:
             why = "" if column(name).required else f" for {purpose}"
             findings.file(_hint(name, unknown) + why, name,
-                          allowed=f"a column named '{name}'")
+                          allowed=_("a column named '{name}'").format(name=name))
     return Layout(used, ignored, outcomes, pfs)
 
 
@@ -98,13 +98,13 @@ def _sort_header(names: list[str], findings: Findings) -> tuple[dict[str, int], 
     unknown: list[str] = []
     for position, name in enumerate(names):
         if name in used:
-            findings.file("the column appears more than once (only one may be given)", name)
+            findings.file(_("the column appears more than once (only one may be given)"), name)
         elif name in COLUMN_NAMES or name in PFS_COLUMNS or name in PREDICTION_COLUMNS:
             used[name] = position
         elif looks_like_identifier(name):
-            findings.file("looks like a direct identifier (a name, record number, date of "
+            findings.file(_("looks like a direct identifier (a name, record number, date of "
                           "birth or contact detail): remove this column from the file; "
-                          "only the pseudonymous patient_id may identify a patient", name)
+                          "only the pseudonymous patient_id may identify a patient"), name)
         elif name not in unknown:
             unknown.append(name)
     return used, unknown
@@ -117,10 +117,10 @@ _MISSING = frozenset(MISSING_WORDS)
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")  # 2,000 cells counted
 _KIND_MESSAGES = {
-    "number": "not a number",
-    "integer": "not a number",
-    "category": "not one of the allowed values",
-    "flag": "not a 0/1 flag",
+    "number": N_("not a number"),
+    "integer": N_("not a number"),
+    "category": N_("not one of the allowed values"),
+    "flag": N_("not a 0/1 flag"),
 }
 
 
@@ -172,10 +172,10 @@ def parse_column(col: Column, cells: Cells, required: bool,
     present = ~(blank | word)
     bad = np.zeros(len(text), dtype=bool)
     if required:
-        findings.cells(cells.rows_where(blank), col.name, "required but empty",
+        findings.cells(cells.rows_where(blank), col.name, _("required but empty"),
                        allowed=col.allowed())
-        findings.cells(cells.rows_where(word), col.name, "missing-value text is not accepted "
-                       "in a required column: enter the value", cells, col.allowed())
+        findings.cells(cells.rows_where(word), col.name, _("missing-value text is not accepted "
+                       "in a required column: enter the value"), cells, col.allowed())
         bad = blank | word
     typed = _typed(col, text, lowered, present)
     invalid = present & pd.isna(typed)
@@ -184,12 +184,12 @@ def parse_column(col: Column, cells: Cells, required: bool,
             _THOUSANDS.fullmatch(t)) for t in text])
         comma = invalid & ~thousands & np.array([bool(_DECIMAL_COMMA.fullmatch(t))
                                                  for t in text])
-        findings.cells(cells.rows_where(thousands), col.name, "not a number: write it "
-                       "without a thousands separator (2000, not 2,000)", cells, col.allowed())
-        findings.cells(cells.rows_where(comma), col.name, "not a number: use '.' as the "
-                       "decimal point", cells, col.allowed())
+        findings.cells(cells.rows_where(thousands), col.name, _("not a number: write it "
+                       "without a thousands separator (2000, not 2,000)"), cells, col.allowed())
+        findings.cells(cells.rows_where(comma), col.name, _("not a number: use '.' as the "
+                       "decimal point"), cells, col.allowed())
         findings.cells(cells.rows_where(invalid & ~comma & ~thousands), col.name,
-                       _KIND_MESSAGES[col.kind], cells, col.allowed())
+                       _(_KIND_MESSAGES[col.kind]), cells, col.allowed())
     return cells.spread(typed), cells.spread(bad | invalid)
 
 
@@ -258,8 +258,8 @@ def check_typed(typed: pd.DataFrame, cells: dict[str, Cells], bad: dict[str, np.
         name, col = check.column, column(check.column)
         rows = typed.index.to_numpy()[failing].astype(np.int64)
         message: str | Callable[[int], str] = {
-            "in_range": "out of range", "whole_number": "not a whole number",
-            "str_matches": "not a valid study code"}.get(check.name, "")
+            "in_range": _("out of range"), "whole_number": _("not a whole number"),
+            "str_matches": _("not a valid study code")}.get(check.name, "")
         if check.name == "field_uniqueness":
             message = _duplicate_message(typed[name], rows)
         findings.cells(rows, name, message, values=cells[name], allowed=col.allowed())
@@ -272,7 +272,9 @@ def _duplicate_message(ids: pd.Series, rows: np.ndarray) -> Callable[[int], str]
     def message(row: int) -> str:
         others = [r for r in groups[ids.at[row]] if r != row]
         listed = ", ".join(str(r) for r in others[:5]) + (", ..." if len(others) > 5 else "")
-        return f"patient_id is not unique (also in row{'s' if len(others) > 1 else ''} {listed})"
+        return ngettext("patient_id is not unique (also in row {listed})",
+                        "patient_id is not unique (also in rows {listed})",
+                        len(others)).format(listed=listed)
     return message
 
 
@@ -312,9 +314,9 @@ def check_grades(typed: pd.DataFrame, bad: dict[str, np.ndarray], given: set[str
     derived = {grade: derived_grades(typed[ki67], typed[mitoses])
                for grade, ki67, mitoses in GRADE_INPUTS.values()}
     if not given & {name for names in GRADE_INPUTS.values() for name in names}:
-        findings.file("the file has no grade columns: give primary_grade or met_grade (or "
-                      "the Ki-67/mitoses they are derived from)", "primary_grade",
-                      allowed="a column named 'primary_grade' or 'met_grade'")
+        findings.file(_("the file has no grade columns: give primary_grade or met_grade (or "
+                      "the Ki-67/mitoses they are derived from)"), "primary_grade",
+                      allowed=_("a column named 'primary_grade' or 'met_grade'"))
         return derived
     unclear = np.zeros(len(rows), dtype=bool)
     graded = np.zeros(len(rows), dtype=bool)
@@ -326,13 +328,13 @@ def check_grades(typed: pd.DataFrame, bad: dict[str, np.ndarray], given: set[str
         contradicts = both & (entered != from_measures) & ~inputs_bad
         findings.cells(rows[contradicts], grade,
                        _contradiction(typed[grade], typed[ki67], typed[mitoses]),
-                       values=typed[grade], allowed=_GRADE_RULE)
+                       values=typed[grade], allowed=_(_GRADE_RULE))
         bad[grade] = bad[grade] | contradicts
         graded |= pd.notna(entered) | pd.notna(from_measures)
     findings.cells(rows[~graded & ~unclear], "primary_grade",
-                   "no grade for the primary tumor or the liver biopsy: give a WHO grade, a "
-                   "Ki-67 index or a mitotic count for at least one",
-                   allowed="primary_grade and/or met_grade (given or derived)")
+                   _("no grade for the primary tumor or the liver biopsy: give a WHO grade, a "
+                   "Ki-67 index or a mitotic count for at least one"),
+                   allowed=_("primary_grade and/or met_grade (given or derived)"))
     return derived
 
 
@@ -340,9 +342,9 @@ def check_intended_use(typed: pd.DataFrame, findings: Findings) -> None:
     """Neuroendocrine carcinoma (differentiation = poor) is outside the intended use."""
     poor = (typed["differentiation"] == "poor").to_numpy()
     findings.cells(typed.index.to_numpy()[poor], "differentiation",
-                   "poorly differentiated neuroendocrine carcinoma is outside this tool's "
-                   "intended use (well-differentiated NET only): remove this patient",
-                   values=typed["differentiation"], allowed="well (or blank)")
+                   _("poorly differentiated neuroendocrine carcinoma is outside this tool's "
+                   "intended use (well-differentiated NET only): remove this patient"),
+                   values=typed["differentiation"], allowed=_("well (or blank)"))
 
 
 def check_outcomes(typed: pd.DataFrame, bad: dict[str, np.ndarray], purpose: str,
@@ -350,6 +352,6 @@ def check_outcomes(typed: pd.DataFrame, bad: dict[str, np.ndarray], purpose: str
     """A training file needs deaths: one where every patient is censored is refused."""
     death = typed["death"].to_numpy()
     if purpose == "training" and len(death) and not bad["death"].any() and (death == 0).all():
-        findings.file("every patient is censored (death = 0): a survival model cannot be "
-                      "trained without deaths", "death",
-                      allowed="at least one patient with death = 1")
+        findings.file(_("every patient is censored (death = 0): a survival model cannot be "
+                      "trained without deaths"), "death",
+                      allowed=_("at least one patient with death = 1"))

@@ -49,6 +49,7 @@ from risk.data.rules import (
 )
 from risk.data.sheet import origin_of
 from risk.errors import Problem, ValidationError
+from risk.i18n import _
 from risk.schema import (
     BY_NAME,
     COLUMN_NAMES,
@@ -132,7 +133,7 @@ def _headers(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     for position, name in enumerate(raw.columns):
         name = str(name).strip().lower()
         if name or not Cells(raw.iloc[:, position]).blank().all():
-            names.append(name or f"(column {position + 1} without a header)")
+            names.append(name or _("(column {position} without a header)").format(position=position + 1))
             keep.append(position)
     return raw.iloc[:, keep], names
 
@@ -195,8 +196,8 @@ def validate_cohort(raw: pd.DataFrame, purpose: str = "cohort") -> CohortResult:
     layout = read_header(names, purpose, findings)
     cells, rows, n_blank = _cells(raw, layout)
     if rows.empty:
-        findings.file("the file has no patient rows (only a header)",
-                      allowed="one line per patient under the header")
+        findings.file(_("the file has no patient rows (only a header)"),
+                      allowed=_("one line per patient under the header"))
     typed, bad = _parse(cells, rows, layout, findings)
     check_typed(typed, cells, bad, findings)
     derived = check_grades(typed, bad, set(layout.used), findings)
@@ -346,7 +347,7 @@ def validate_patient(values: dict[str, Any]) -> pd.DataFrame:
     risk.errors.ValidationError
         Each problem names its ``column`` (no row), for a message next to the field.
     """
-    unknown = [Problem("not a field of the patient form", column=str(key))
+    unknown = [Problem(_("not a field of the patient form"), column=str(key))
                for key in values if key not in BY_NAME]
     row = {name: _as_text(values.get(name)) for name in COLUMN_NAMES
            if name not in OUTCOME_COLUMNS and name not in PFS_COLUMNS}

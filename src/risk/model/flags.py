@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from risk.i18n import _
 from risk.model.features import (
     candidate_columns,
     column_words,
@@ -31,7 +32,7 @@ def training_flags(model: CoxModel, frame: pd.DataFrame) -> list[tuple[np.ndarra
     lo, hi = summary["age_range"]
     age = frame["age"].to_numpy(dtype=float)
     items = [((age < lo) | (age > hi),
-              f"age outside the training range ({lo:g}-{hi:g} years)")]
+              _("age outside the training range ({lo:g}-{hi:g} years)").format(lo=lo, hi=hi))]
     n = summary["n"]
     for name, counts in summary["category_counts"].items():
         rare = [lv for lv, c in counts.items() if c < RARE_COUNT or c < RARE_SHARE * n]
@@ -39,8 +40,7 @@ def training_flags(model: CoxModel, frame: pd.DataFrame) -> list[tuple[np.ndarra
             continue
         levels = input_levels(frame, name)
         for level in rare:
-            items.append((levels == level, f"few training patients with "
-                           f"{level_words(name, level)} (n={counts[level]})"))
+            items.append((levels == level, _("few training patients with {v0} (n={v1})").format(v0=level_words(name, level), v1=counts[level])))
     return items + _left_out_flags(model, frame)
 
 
@@ -61,14 +61,10 @@ def _left_out_flags(model: CoxModel, frame: pd.DataFrame) -> list[tuple[np.ndarr
             # patients with both levels get the one shared effect: nothing to flag
             other = partners[0]
             mask &= input_levels(frame, other.input) != other.level
-            text = (f"{column_words(col)} was estimated only together with "
-                    f"{column_words(other)} (the same training patients): counted as "
-                    f"{reference_words(col)}")
+            text = (_("{v0} was estimated only together with {v1} (the same training patients): counted as {v2}").format(v0=column_words(col), v1=column_words(other), v2=reference_words(col)))
         elif record.reason == "aliased":
-            text = (f"{column_words(col)} was not estimated apart from "
-                    f"{', '.join(column_words(c) for c in partners)} in the training data")
+            text = (_("{v0} was not estimated apart from {v1} in the training data").format(v0=column_words(col), v1=', '.join(column_words(c) for c in partners)))
         else:
-            text = (f"{column_words(col)} could not be estimated from the training "
-                    f"data: counted as {reference_words(col)}")
+            text = (_("{v0} could not be estimated from the training data: counted as {v1}").format(v0=column_words(col), v1=reference_words(col)))
         items.append((mask, text))
     return items

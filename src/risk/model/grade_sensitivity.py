@@ -23,6 +23,7 @@ from risk.grade_uncertainty import (
     grade_ranges,
     grade_uncertainty,
 )
+from risk.i18n import N_, Words, _
 from risk.schema import GRADES
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ GRADE_COUNTS = {site: (f"{site}_grade", f"{site}_ki67", f"{site}_mitoses",
                        f"{site}_cells_counted") for site in ("primary", "met")}
 #: The horizon the alternatives are reported at: 5-year survival.
 SENSITIVITY_MONTHS = 60
-SITE_WORDS = {"primary": "primary grade", "met": "liver grade"}
+SITE_WORDS = Words({"primary": N_("primary grade"), "met": N_("liver grade")})
 
 #: The columns ``python -m risk predict`` adds (blank where the grade is not in doubt, or
 #: the interval does not allow that grade).
@@ -47,10 +48,10 @@ GRADE_SENSITIVITY_COLUMNS = (
 )
 
 #: The heading of the page's box and the report's paragraph.
-GRADE_SENSITIVITY_TITLE = "The grade rests on a count near a WHO cut-off"
+GRADE_SENSITIVITY_TITLE = N_("The grade rests on a count near a WHO cut-off")
 #: How the box and the report compute what they show, in words.
 GRADE_SENSITIVITY_METHOD = (
-    "How this is computed: positive cells = Ki-67 x cells counted (500 when not given), "
+    N_("How this is computed: positive cells = Ki-67 x cells counted (500 when not given), "
     "rounded. The 95% interval of the Ki-67 index is the exact (Clopper-Pearson) binomial "
     "interval, that of the mitotic count the exact Poisson (Garwood) interval per 2 mm²; "
     "a grade is in doubt when that interval crosses a WHO cut-off (Ki-67 3% or 20%; 2 or "
@@ -60,7 +61,7 @@ GRADE_SENSITIVITY_METHOD = (
     "counts the grade is the higher of the two, the counts taken as independent. Given a "
     "time alive, each probability is updated by how likely a patient with that grade was "
     "to live that long (Bayes' rule). Each estimate is the same model's, with only that "
-    "grade changed.")
+    "grade changed."))
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def grade_sensitivity(model: BiopsyRiskModel, patient: pd.DataFrame,
     months = 120 if alive_months is not None and alive_months >= 60 else SENSITIVITY_MONTHS
     row = patient.iloc[0]
     sites = []
-    for site, (grade_column, *_) in GRADE_COUNTS.items():
+    for site, (grade_column, *_rest) in GRADE_COUNTS.items():
         uncertainty = _counts(row, site)
         if uncertainty is None or not uncertainty.in_doubt:
             continue
@@ -257,27 +258,29 @@ def describe_counts(uncertainty: GradeUncertainty) -> str:
     parts = []
     if uncertainty.ki67 is not None:
         k = uncertainty.ki67
-        parts.append(f"{k.events:.0f} of {k.counted:,} cells positive ({k.value:g}%)")
+        parts.append(_("{events:.0f} of {counted:,} cells positive ({value:g}%)").format(events=k.events, counted=k.counted, value=k.value))
     if uncertainty.mitoses is not None:
         m = uncertainty.mitoses
-        parts.append(f"{m.value:g} mitos{'i' if m.value == 1 else 'e'}s per 2 mm²")
-    return " and ".join(parts)
+        parts.append((_("{value:g} mitosis per 2 mm²") if m.value == 1 else
+                      _("{value:g} mitoses per 2 mm²")).format(value=m.value))
+    return _(" and ").join(parts)
 
 
 def describe_intervals(uncertainty: GradeUncertainty) -> list[str]:
     """Each count's 95% interval and the cut-off it crosses, one line each."""
     lines = []
     for count, unit, cuts in ((uncertainty.ki67, "%", ("3%", "20%")),
-                              (uncertainty.mitoses, " per 2 mm²", ("2", "20"))):
+                              (uncertainty.mitoses, _(" per 2 mm²"), ("2", "20"))):
         if count is None:
             continue
-        name = "Ki-67 index" if count.measure == "ki67" else "mitotic count"
+        name = _("Ki-67 index") if count.measure == "ki67" else _("mitotic count")
         crossed = [cut for cut, (a, b) in zip(cuts, (("G1", "G2"), ("G2", "G3")), strict=True)
                    if a in count.grades and b in count.grades]
-        across = (f", across the WHO cut-off{'s' if len(crossed) > 1 else ''} at "
-                  f"{' and '.join(crossed)}") if crossed else ""
-        lines.append(f"95% interval of the {name}: {_limit(count.lower)} to "
-                     f"{_limit(count.upper)}{unit}{across}.")
+        across = (_(", across the WHO cut-offs at {cuts}") if len(crossed) > 1 else
+                  _(", across the WHO cut-off at {cuts}")).format(cuts=_(" and ").join(crossed)) if crossed else ""
+        lines.append(_("95% interval of the {name}: {lower} to {upper}{unit}{across}.").format(
+            name=name, lower=_limit(count.lower), upper=_limit(count.upper), unit=unit,
+            across=across))
     return lines
 
 
@@ -293,19 +296,23 @@ def describe_site(site: SiteGradeSensitivity, months: int = SENSITIVITY_MONTHS) 
     from risk.model.patient_estimate import percent  # imports this module: not at the top
 
     def survival(a: GradeAlternative) -> str:
-        return f"{percent(a.survival)} (95% CI {percent(a.lower)} to {percent(a.upper)})"
+        return _("{estimate} (95% CI {lower} to {upper})").format(
+            estimate=percent(a.survival), lower=percent(a.lower), upper=percent(a.upper))
 
-    chances = " and ".join(f"{a.grade} with probability {probability_words(a.probability)}"
+    chances = _(" and ").join(_("{grade} with probability {p}").format(
+        grade=a.grade, p=probability_words(a.probability))
                            for a in site.alternatives)
     others = [a for a in site.alternatives if not a.as_estimated]
     used = [a for a in site.alternatives if a.as_estimated]
-    horizon = f"{months // 12}-year" if months % 12 == 0 else f"{months}-month"
-    text = (f"With {describe_counts(site.uncertainty)}, the {SITE_WORDS[site.site]} is "
-            f"{chances}; under " + ", under ".join(f"{a.grade} the {horizon} survival would "
-                                                   f"be {survival(a)}" if i == 0 else
-                                                   f"{a.grade} {survival(a)}"
-                                                   for i, a in enumerate(others)))
+    horizon = (_("{years}-year").format(years=months // 12) if months % 12 == 0
+               else _("{months}-month").format(months=months))
+    text = (_("With {counts}, the {site} is {chances}; under ").format(
+        counts=describe_counts(site.uncertainty), site=SITE_WORDS[site.site], chances=chances)
+        + _(", under ").join(
+            _("{grade} the {horizon} survival would be {survival}").format(
+                grade=a.grade, horizon=horizon, survival=survival(a)) if i == 0 else
+            f"{a.grade} {survival(a)}" for i, a in enumerate(others)))
     if used:
-        text += f", against {survival(used[0])} under {used[0].grade}, the grade the " \
-                "estimate uses"
+        text += _(", against {survival} under {grade}, the grade the estimate uses").format(
+            survival=survival(used[0]), grade=used[0].grade)
     return text + "."

@@ -20,6 +20,7 @@ import pandas as pd
 
 from risk import grading, schema
 from risk.errors import Problem, ValidationError
+from risk.i18n import N_, Words, _, ngettext
 from risk.model.grade_sensitivity import GradeSensitivity, grade_sensitivity
 from risk.model.patient_grades import (  # noqa: F401 - part of this module's words
     describe_grade,
@@ -259,10 +260,8 @@ def patient_alive_months(model: BiopsyRiskModel, patient: pd.DataFrame) -> float
     limit = model.alive_limit_months
     if alive >= limit:
         raise ValidationError([Problem(
-            f"this model's training cohort has no deaths after month {limit:g}, so it "
-            f"cannot say what follows that long a survival: enter less than {limit:g} "
-            "months, or leave it blank (at the biopsy)", column="alive_months",
-            value=f"{alive:g}", allowed=f"0 to below {limit:g} months, or blank")])
+            _("this model's training cohort has no deaths after month {limit:g}, so it cannot say what follows that long a survival: enter less than {limit:g} months, or leave it blank (at the biopsy)").format(limit=limit), column="alive_months",
+            value=f"{alive:g}", allowed=_("0 to below {limit:g} months, or blank").format(limit=limit))])
     return alive if alive > 0 else None
 
 
@@ -273,14 +272,15 @@ def format_input(name: str, value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         default = schema.column(name).default
         if isinstance(default, int | float):  # a blank count is read as its default
-            return f"{schema.missing_label(name)} ({format_input(name, default)})"
+            return _("{blank} ({default})").format(blank=schema.missing_label(name),
+                                                   default=format_input(name, default))
     col = schema.column(name)
     if value is None or (isinstance(value, float) and np.isnan(value)) \
             or col.kind in ("flag", "category"):
         return schema.label(name, value)
     if col.kind in ("number", "integer") and isinstance(value, str | SupportsFloat):
         text = f"{float(value):g}"
-        return f"{text} {col.unit}" if col.unit else text
+        return f"{text} {schema.unit_label(name)}" if col.unit else text
     return str(value)
 
 
@@ -289,7 +289,7 @@ def describe_reference(reference: Mapping[str, object]) -> list[tuple[str, str]]
 
     Ki-67 values are left out: the model uses the grades, which are shown.
     """
-    return [(schema.column(n).label, format_input(n, reference[n]))
+    return [(schema.column_label(n), format_input(n, reference[n]))
             for n in schema.COLUMN_NAMES
             if n in reference and n not in ("primary_ki67", "met_ki67", "primary_mitoses",
                                             "met_mitoses")]
@@ -297,40 +297,41 @@ def describe_reference(reference: Mapping[str, object]) -> list[tuple[str, str]]
 
 def describe_inputs(inputs: Mapping[str, object]) -> list[tuple[str, str]]:
     """(label, value) pairs for the inputs as entered, in schema order."""
-    return [(schema.column(n).label, format_input(n, inputs[n]))
+    return [(schema.column_label(n), format_input(n, inputs[n]))
             for n in (*schema.COLUMN_NAMES, *schema.PREDICTION_COLUMNS) if n in inputs]
 
 
 def describe_entered(est: PatientEstimate) -> list[tuple[str, str]]:
     """The inputs as entered, a derived grade shown beside its blank ('not assessed ->
     G2 (derived)'), as the page and the report list them."""
-    derived = {schema.column(name).label: check.grade for name, check in est.grades.items()
+    derived = {schema.column_label(name): check.grade for name, check in est.grades.items()
                if check.source == "derived"}
-    return [(label, f"{value} -> {derived[label]} (derived)" if label in derived else value)
+    return [(label, _("{value} -> {grade} (derived)").format(value=value, grade=derived[label]) if label in derived else value)
             for label, value in describe_inputs(est.inputs)]
 
 
 def percent(value: float) -> str:
     """A survival probability as the page shows it: ``61.2%`` (one decimal)."""
-    return "not available" if not np.isfinite(value) else f"{100 * value:.1f}%"
+    return _("not available") if not np.isfinite(value) else f"{100 * value:.1f}%"
 
 
 def describe_horizon(estimate: SurvivalEstimate, months: int) -> str:
     """'61.2% (95% CI 52.0% to 69.8%)' for a horizon ('already survived' for one
     before the time the patient is known alive)."""
     if estimate.survived(months):
-        return f"already survived (alive at {estimate.alive_months:g} months)"
+        return _("already survived (alive at {alive_months:g} months)").format(alive_months=estimate.alive_months)
     est, low, up = estimate.at(months)
-    return f"{percent(est)} (95% CI {percent(low)} to {percent(up)})"
+    return _("{estimate} (95% CI {lower} to {upper})").format(
+        estimate=percent(est), lower=percent(low), upper=percent(up))
 
 
 #: How the model's median (and its interval) is read off the predicted curve, in words
 #: for wherever it is shown (:meth:`risk.model.bands.BandCalculator.summarise`).
 PREDICTED_MEDIAN_RULE = (
-    "Median: the first whole month at which the predicted survival is 50% or lower (the "
+    N_("Median: the first whole month at which the predicted survival is 50% or lower (the "
     "curve is predicted month by month); its 95% interval: the first months at which the "
     "lower and the upper limits of the survival interval fall to 50% or lower. A survival that stays at exactly 50% for some months "
-    "gives the first of them, not the middle as Kaplan-Meier medians do.")
+    "gives the first of them, not the middle as Kaplan-Meier medians do."))
 
 
 def describe_median(estimate: SurvivalEstimate) -> str:
@@ -338,31 +339,33 @@ def describe_median(estimate: SurvivalEstimate) -> str:
     med, low, up = estimate.median()
     last = int(estimate.months[-1])
     if not np.isfinite(med):
-        text = f"not reached within {last} months"
-        return text + (f" (95% CI from {low:.0f} months)" if np.isfinite(low) else "")
-    upper = f"{up:.0f} months" if np.isfinite(up) else f"beyond {last} months"
+        text = _("not reached within {last} months").format(last=last)
+        return text + (_(" (95% CI from {low:.0f} months)").format(low=low) if np.isfinite(low) else "")
+    upper = _("{months:.0f} months").format(months=up) if np.isfinite(up) else _("beyond {last} months").format(last=last)
     lower = f"{low:.0f}" if np.isfinite(low) else "?"
-    return f"{med:.0f} months (95% CI {lower} to {upper})"
+    return _("{med:.0f} months (95% CI {lower} to {upper})").format(med=med, lower=lower, upper=upper)
 
 
 def describe_alive(alive_months: float | None) -> str:
     """What a conditional estimate means, in words a clinician can read aloud."""
     if alive_months is None:
-        return "Estimated at the liver biopsy."
-    months = f"{alive_months:g} month{'s' if alive_months != 1 else ''}"
-    return (f"Given that the patient is alive {months} after the liver biopsy: each "
-            f"survival is the chance of being alive at that time after the biopsy for a "
-            f"patient who has already survived {months} (S(t) / S({alive_months:g}), with "
-            f"its own 95% interval); the median is counted from the biopsy too. Times "
-            f"already survived are not estimated. Risk groups stay those at the biopsy.")
+        return _("Estimated at the liver biopsy.")
+    months = ngettext("{n:g} month", "{n:g} months", 1 if alive_months == 1 else 2).format(
+        n=alive_months)
+    return (_("Given that the patient is alive {months} after the liver biopsy: each survival is the chance of being alive at that time after the biopsy for a patient who has already survived {months} (S(t) / S({alive_months:g}), with its own 95% interval); the median is counted from the biopsy too. Times already survived are not estimated. Risk groups stay those at the biopsy.").format(months=months, alive_months=alive_months))
 
 
 #: Which of the two served models gave an estimate, in words.
-MODEL_WORDS = {"biopsy": "the biopsy model (primary grade, liver-biopsy grade and clinical "
-                         "features)",
-               "primary_only": "the primary-only model (primary grade and clinical "
-                               "features; no liver-biopsy grade)"}
+MODEL_WORDS = Words({"biopsy": N_("the biopsy model (primary grade, liver-biopsy grade and clinical "
+                         "features)"),
+               "primary_only": N_("the primary-only model (primary grade and clinical "
+                               "features; no liver-biopsy grade)")})
 
 
 #: Each reported horizon in words.
-HORIZON_WORDS = {m: f"{m // 12} year{'s' if m > 12 else ''}" for m in HORIZONS_MONTHS}
+def _horizon_words(months: object) -> str:
+    years = int(str(months)) // 12
+    return ngettext("{years} year", "{years} years", years).format(years=years)
+
+
+HORIZON_WORDS = Words(keys=HORIZONS_MONTHS, words=_horizon_words)

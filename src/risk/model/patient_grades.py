@@ -8,6 +8,7 @@ from typing import SupportsFloat
 
 from risk import grading, schema
 from risk.errors import Problem
+from risk.i18n import _
 
 
 def _count(values: Mapping[str, object], name: str) -> float | None:
@@ -45,30 +46,35 @@ def describe_grade(name: str, check: grading.GradeCheck, values: Mapping[str, ob
                      _count(values, name.replace("grade", "mitoses")))
     basis = grading.describe_basis(ki67, mitoses)
     if check.source == "derived":
-        return (f"{schema.NOT_ASSESSED}: {check.grade} derived from {basis} (WHO 2019; the "
-                f"higher of the Ki-67 and mitotic grades).")
+        return _("{not_assessed}: {grade} derived from {basis} (WHO 2019; the higher of the "
+                 "Ki-67 and mitotic grades).").format(
+            not_assessed=schema.missing_label(name), grade=check.grade, basis=basis)
     if check.source == "entered and consistent":
-        return f"{check.grade} as entered, consistent with {basis}."
+        return _("{grade} as entered, consistent with {basis}.").format(grade=check.grade, basis=basis)
     if check.source == "entered":
-        return f"{check.grade} as entered."
+        return _("{grade} as entered.").format(grade=check.grade)
     if name == "met_grade":
-        return "No liver-biopsy grade: the estimate uses the primary-only model."
-    return f"{schema.NOT_ASSESSED} and no Ki-67 or mitotic count."
+        return _("No liver-biopsy grade: the estimate uses the primary-only model.")
+    return _("{not_assessed} and no Ki-67 or mitotic count.").format(
+        not_assessed=schema.missing_label(name))
 
 
 def describe_grade_comparison(primary: str | None, liver: str | None) -> str:
     """The liver grade against the primary's, e.g. 'primary G2: upgraded'."""
     change = grading.grade_change(primary, liver)
     if change != "unknown":
-        return f"primary {primary}: {schema.label('grade_change', change).lower()}"
+        return _("primary {primary}: {change}").format(
+            primary=primary, change=schema.label("grade_change", change).lower())
     if grading.grade_change_steps(primary, "G1") is None:  # the primary is the missing one
-        return "the primary was not graded, so no grade change can be stated"
-    return "no liver-biopsy grade"
+        return _("the primary was not graded, so no grade change can be stated")
+    return _("no liver-biopsy grade")
 
 
 def grade_problems(grades: Mapping[str, grading.GradeCheck]) -> list[Problem]:
     """A problem at the grade field for each grade that contradicts its Ki-67/mitoses."""
-    return [Problem(f"{schema.column(name).label}: {check.contradiction}. Correct the grade "
-                    f"or the count, or leave the grade '{schema.NOT_ASSESSED}' to derive it.",
+    return [Problem(_("{label}: {contradiction}. Correct the grade or the count, or leave "
+                      "the grade '{not_assessed}' to derive it.").format(
+                        label=schema.column_label(name), contradiction=check.contradiction,
+                        not_assessed=schema.missing_label(name)),
                     column=name, value=check.grade, allowed=f"{check.derived}")
             for name, check in grades.items() if check.contradiction]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from risk.i18n import _
 from risk.model.bands import BandCalculator
 from risk.schema import CURVE_MAX_MONTHS, HORIZONS_MONTHS, label
 
@@ -222,9 +223,10 @@ def assemble(source: BandSource, linear_predictor: np.ndarray, model_used: np.nd
 def describe_cutpoints(cutpoints: Sequence[float] | None) -> str:
     """The risk groups' definition in words, from the 5-year survival cut-points."""
     if cutpoints is None or len(cutpoints) != 2:
-        return "This model version has no risk cut-points (not recorded with it)."
+        return _("This model version has no risk cut-points (not recorded with it).")
     low_cut, high_cut = (100.0 * float(c) for c in cutpoints)
     high, low = label("risk_group", "high"), label("risk_group", "low").lower()
-    return (f"{high}: predicted 5-year survival below {low_cut:.0f}%; intermediate: "
-            f"{low_cut:.0f}% to {high_cut:.0f}%; {low}: {high_cut:.0f}% or more "
-            "(tertiles of the training cohort).")
+    return (_("{high}: predicted 5-year survival below {low_cut:.0f}%; intermediate: "
+              "{low_cut:.0f}% to {high_cut:.0f}%; {low}: {high_cut:.0f}% or more "
+            "(tertiles of the training cohort).").format(
+                high=high, low=low, low_cut=low_cut, high_cut=high_cut))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from risk.i18n import N_
 from risk.schema import PFS_COLUMNS
 from risk.stats.outcome import pfs_outcome
 
@@ -20,9 +21,9 @@ PFS_AT_BIOPSY_MONTHS = 0.05
 
 
 #: What the PFS shown beside OS is conditional on: nothing but the patient's inputs.
-PFS_AT_BIOPSY_NOTE = ("Progression-free survival is estimated from the biopsy and is not "
+PFS_AT_BIOPSY_NOTE = (N_("Progression-free survival is estimated from the biopsy and is not "
                       "conditional on the months alive: knowing the patient is alive says "
-                      "nothing about whether the disease has progressed.")
+                      "nothing about whether the disease has progressed."))
 #: The PFS horizons the pages, the PDF and ``predict`` report.
 PFS_HORIZONS = (12, 36, 60)
 

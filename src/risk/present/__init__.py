@@ -24,6 +24,9 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         SYNTHETIC_NOTE as SYNTHETIC_NOTE,
         VERMILLION as VERMILLION,
     )
+    from risk.present.fonts import (
+        font_problem as font_problem,
+    )
     from risk.present.html import (
         cohort_source as cohort_source,
         optimism_note as optimism_note,
@@ -74,6 +77,7 @@ _WHERE = {
     "render_report_html": "html",
     "subgroup_rows": "html",
     "build_report": "pdf",
+    "font_problem": "fonts",
     "build_model_facts_pdf": "pdf",
     "ChaiCard": "chai_card",
     "build_chai_card": "chai_card",

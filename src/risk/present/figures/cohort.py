@@ -23,10 +23,10 @@ from risk.cohort.tables import risk_percentile
 from risk.grading import KI67_G2_FROM, KI67_G2_TO
 from risk.present.figures.cohort_survival import forest_plot, survival_by_group_figure
 from risk.present.figures.style import (
+    CHANGE_COLORS,
     FONT_SIZE,
     GRADE_COLORS,
     GREY,
-    NAMED_COLORS,
     SKY_BLUE,
     SYNTHETIC_NOTE,
     VERMILLION,
@@ -35,7 +35,7 @@ from risk.present.figures.style import (
     rgba,
     style,
 )
-from risk.schema import GRADES, NOT_ASSESSED
+from risk.schema import GRADES
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -56,10 +56,10 @@ def _grade_of_label(text: str) -> str | None:
 def _change_color(primary: str, liver: str) -> str:
     p, m = _grade_of_label(primary), _grade_of_label(liver)
     if p is None or m is None:
-        return NAMED_COLORS[NOT_ASSESSED]
+        return GREY
     step = GRADES.index(m) - GRADES.index(p)
     key = {0: "concordant", 1: "upgraded", -1: "downgraded"}[int(np.sign(step))]
-    return NAMED_COLORS[schema.label("grade_change", key)]
+    return CHANGE_COLORS[key]
 
 
 def transition_sankey(transitions: GradeTransitions, *, synthetic: bool = False,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from risk.i18n import N_, Words, _, ngettext
 from risk.present.figures.style import (
     COMPARATOR_COLOR,
     GRADE_COLORS,
@@ -44,7 +45,7 @@ def _figure(data: list[dict[str, Any]], title: str, height: int = 420, *, synthe
             **layout: Any) -> go.Figure:  # plotly's layout properties
     """One figure built in one step from plain dicts (a plotly template is deep-copied on
     every figure and costs more than the rest: the white look is set here instead)."""
-    note = {"text": SYNTHETIC_MODEL_NOTE, "xref": "paper", "yref": "paper", "x": 1, "y": 1.02,
+    note = {"text": _(SYNTHETIC_MODEL_NOTE), "xref": "paper", "yref": "paper", "x": 1, "y": 1.02,
             "xanchor": "right", "yanchor": "bottom", "showarrow": False,
             "font": {"size": 11, "color": "#8a4b00"}}
     base = {
@@ -60,17 +61,17 @@ def _figure(data: list[dict[str, Any]], title: str, height: int = 420, *, synthe
 
 
 #: What the months before ``alive_months`` are on a conditional curve (and at a horizon).
-ALREADY_SURVIVED = "Already survived"
+ALREADY_SURVIVED = N_("Already survived")
 #: The grey of that stretch of the plot.
 SURVIVED_FILL = "rgba(120,120,120,0.12)"
 
 #: What a curve estimates: overall survival (``"os"``) or progression-free (``"pfs"``).
-OUTCOME_WORDS = {"os": "overall survival", "pfs": "progression-free survival"}
+OUTCOME_WORDS = Words({"os": N_("overall survival"), "pfs": N_("progression-free survival")})
 
 
 def _survival_axes(max_months: float, outcome: str = "os") -> dict[str, Any]:
     ticks = np.arange(0, max_months + 1, 12)
-    return {"xaxis": {"title": {"text": "Years after the liver biopsy"},
+    return {"xaxis": {"title": {"text": _("Years after the liver biopsy")},
                       "range": [0, max_months], "tickvals": ticks,
                       "ticktext": [f"{m / 12:g}" for m in ticks]},
             "yaxis": {"title": {"text": OUTCOME_WORDS[outcome].capitalize()},
@@ -101,9 +102,9 @@ def survival_curve(
     upper: ArrayLike,
     *,
     reference: tuple[ArrayLike, ArrayLike] | None = None,
-    reference_label: str = "Training cohort (Kaplan-Meier)",
+    reference_label: str = N_("Training cohort (Kaplan-Meier)"),
     horizons: Sequence[int] = (12, 36, 60, 120),
-    label: str = "This patient",
+    label: str = N_("This patient"),
     synthetic: bool = False,
     alive_months: float | None = None,
     outcome: str = "os",
@@ -130,18 +131,18 @@ def survival_curve(
     if alive_months:
         survived, (months, survival, lower, upper) = _split_at(
             alive_months, months, survival, lower, upper)
-    data = [_band(months, lower, upper, ESTIMATE_COLOR, "95% interval")]
+    data = [_band(months, lower, upper, ESTIMATE_COLOR, _("95% interval"))]
     if survived is not None:
-        data.append(_line(*survived, REFERENCE_COLOR, f"{ALREADY_SURVIVED} (alive at "
-                          f"{alive_months:g} months)", width=2, line={"dash": "dash"},
+        data.append(_line(*survived, REFERENCE_COLOR, _("{survived} (alive at {alive_months:g} months)").format(
+                              survived=_(ALREADY_SURVIVED), alive_months=alive_months), width=2, line={"dash": "dash"},
                           hoverinfo="skip"))
     if reference is not None:
         times, ref_surv = (np.asarray(a, float) for a in reference)
         keep = times <= months[-1]
-        data.append(_line(times[keep], ref_surv[keep], REFERENCE_COLOR, reference_label,
+        data.append(_line(times[keep], ref_surv[keep], REFERENCE_COLOR, _(reference_label),
                           width=2, line={"dash": "dash", "shape": "hv"},
                           hovertemplate="%{x:.0f} months: %{y:.1%}<extra>cohort</extra>"))
-    data.append(_line(months, survival, ESTIMATE_COLOR, label))
+    data.append(_line(months, survival, ESTIMATE_COLOR, _(label)))
     at = [h for h in horizons if months[0] <= h <= months[-1]
           and (alive_months is None or h > alive_months)]
     if at:
@@ -154,17 +155,17 @@ def survival_curve(
                                       for h in at],
                      "showlegend": False,
                      "hovertemplate": "%{x:.0f} months: %{y:.1%}<extra></extra>"})
-    title = f"Estimated {OUTCOME_WORDS[outcome]}"
+    title = _("Estimated {outcome}").format(outcome=OUTCOME_WORDS[outcome])
     layout: dict[str, Any] = {}
     if alive_months:
-        title += f", given alive at {alive_months:g} months"
+        title += _(", given alive at {alive_months:g} months").format(alive_months=alive_months)
         data.append(_line([alive_months, alive_months], [0.0, 1.0], REFERENCE_COLOR,
-                          f"Alive at {alive_months:g} months", width=1,
+                          _("Alive at {alive_months:g} months").format(alive_months=alive_months), width=1,
                           line={"dash": "dot"}, hoverinfo="skip"))
         layout = {"shapes": [{"type": "rect", "xref": "x", "yref": "paper", "x0": 0,
                               "x1": alive_months, "y0": 0, "y1": 1, "layer": "below",
                               "fillcolor": SURVIVED_FILL, "line": {"width": 0}}],
-                  "annotations": [{"text": ALREADY_SURVIVED, "xref": "x", "yref": "paper",
+                  "annotations": [{"text": _(ALREADY_SURVIVED), "xref": "x", "yref": "paper",
                                    "x": alive_months / 2, "y": 0.04, "showarrow": False,
                                    "font": {"size": 13, "color": "#555555"}}]}
     return _figure(data, title, synthetic=synthetic, **layout,
@@ -193,13 +194,15 @@ def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 
     is_alive = index < alive
     data = [{"type": "scatter", "x": x[mask], "y": y[mask], "mode": "markers",
              "name": f"{name} ({mask.sum()})", "hoverinfo": "skip",
-             "marker": {"symbol": "circle", "size": 24, "color": color,
+             # a shape per outcome as well as a colour: readable without colour vision
+             "marker": {"symbol": symbol, "size": 24, "color": color,
                         "line": {"color": "#555555", "width": 0.5}}}
-            for mask, color, name in ((is_alive, ALIVE_COLOR, f"Alive at {horizon_years} years"),
-                                      (~is_alive, DIED_COLOR, f"Died within {horizon_years} years"))]
-    like = "like this" + (f", alive at {alive_months:g} months" if alive_months else "")
-    title = (f"Of 100 patients {like}, {alive} "
-             f"{'is' if alive == 1 else 'are'} alive at {horizon_years} years")
+            for mask, color, symbol, name in ((is_alive, ALIVE_COLOR, "circle", _("Alive at {horizon_years} years").format(horizon_years=horizon_years)),
+                                      (~is_alive, DIED_COLOR, "square", _("Died within {horizon_years} years").format(horizon_years=horizon_years)))]
+    like = _("like this") + (_(", alive at {alive_months:g} months").format(alive_months=alive_months) if alive_months else "")
+    title = ngettext("Of 100 patients {like}, {alive} is alive at {horizon_years} years",
+                     "Of 100 patients {like}, {alive} are alive at {horizon_years} years",
+                     alive).format(like=like, alive=alive, horizon_years=horizon_years)
     return _figure(data, title, height=460, synthetic=synthetic,
                    xaxis={"visible": False, "range": [-0.7, per_row - 0.3]},
                    yaxis={"visible": False, "range": [-(100 // per_row) + 0.3, 0.7],
@@ -224,16 +227,16 @@ def contributions_chart(
     bar = {"type": "bar", "x": values.to_numpy(), "y": names, "orientation": "h",
            "marker": {"color": [RAISES_RISK_COLOR if v > 0 else LOWERS_RISK_COLOR
                                 for v in values]},
-           "text": [f"× {hr:.2f}" if abs(v) > 1e-9 else "as reference"
+           "text": [f"× {hr:.2f}" if abs(v) > 1e-9 else _("as reference")
                     for v, hr in zip(values, hazard_ratio, strict=True)],
            "textposition": "outside", "cliponaxis": False, "customdata": hazard_ratio,
            "hovertemplate": "%{y}: log hazard %{x:+.2f} (hazard × %{customdata:.2f})"
                             "<extra></extra>"}
     span = float(values.abs().max()) if len(values) else 1.0
     return _figure(
-        [bar], "Basis of the estimate: what moves this patient's risk", synthetic=synthetic,
+        [bar], _("Basis of the estimate: what moves this patient's risk"), synthetic=synthetic,
         height=max(320, 60 + 34 * len(values)), showlegend=False,
-        xaxis={"title": {"text": "Contribution to log hazard (right = higher risk of death)"},
+        xaxis={"title": {"text": _("Contribution to log hazard (right = higher risk of death)")},
                "range": [-1.35 * span - 0.05, 1.35 * span + 0.05], "zeroline": True,
                "zerolinecolor": "#444444"})
 
@@ -254,16 +257,16 @@ def biopsy_comparison(
     """
     months = np.asarray(months, float)
     data = []
-    with_label = f"With the liver biopsy ({liver_grade})" if liver_grade else "With the biopsy"
+    with_label = _("With the liver biopsy ({liver_grade})").format(liver_grade=liver_grade) if liver_grade else _("With the biopsy")
     for (curve, low, up), color, name in (
-            (without_biopsy, COMPARATOR_COLOR, "Without the liver biopsy (primary only)"),
+            (without_biopsy, COMPARATOR_COLOR, _("Without the liver biopsy (primary only)")),
             (with_biopsy, ESTIMATE_COLOR, with_label)):
         data.append(_band(months, np.asarray(low, float), np.asarray(up, float), color,
-                          f"95% interval, {name[:1].lower() + name[1:]}"))
+                          _("95% interval, {v0}").format(v0=name[:1].lower() + name[1:])))
         data.append(_line(months, np.asarray(curve, float), color, name))
-    title = "Value of the biopsy: estimate with and without the liver grade"
+    title = _("Value of the biopsy: estimate with and without the liver grade")
     if outcome != "os":
-        title = f"Value of the biopsy for {OUTCOME_WORDS[outcome]}"
+        title = _("Value of the biopsy for {v0}").format(v0=OUTCOME_WORDS[outcome])
     return _figure(data, title, height=460, synthetic=synthetic,
                    **_survival_axes(months[-1], outcome))
 
@@ -294,15 +297,14 @@ def before_biopsy(
         at = float(np.interp(horizon, months, curve))
         data.append(_line(
             months, curve, GRADE_COLORS.get(grade, REFERENCE_COLOR),
-            f"If the liver shows {grade} (chance {p:.0%}): {at:.0%} at {horizon / 12:g} years",
+            _("If the liver shows {grade} (chance {p:.0%}): {at:.0%} at {v0:g} years").format(grade=grade, p=p, at=at, v0=horizon / 12),
             width=1.5 + 4 * p,
             hovertemplate="%{x:.0f} months: %{y:.1%}<extra>" + grade + "</extra>"))
     expected = np.asarray(expected, float)
     data.append(_line(
         months, expected, "#222222",
-        f"Expected before the biopsy: {np.interp(horizon, months, expected):.0%} at "
-        f"{horizon / 12:g} years", line={"dash": "dot"},
+        _("Expected before the biopsy: {v0:.0%} at {v1:g} years").format(v0=np.interp(horizon, months, expected), v1=horizon / 12), line={"dash": "dot"},
         hovertemplate="%{x:.0f} months: %{y:.1%}<extra>expected</extra>"))
-    return _figure(data, "Before the biopsy: survival under each possible liver grade",
+    return _figure(data, _("Before the biopsy: survival under each possible liver grade"),
                    height=540, synthetic=synthetic, legend={"orientation": "v", "yanchor": "top", "y": -0.18,
                                        "x": 0}, **_survival_axes(months[-1]))

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 
 import plotly.graph_objects as go
 
+from risk.i18n import N_, _
 from risk.model.prediction import RISK_GROUPS
-from risk.schema import GRADES, NOT_ASSESSED, label
+from risk.schema import GRADES, label, missing_label
 
 # Okabe-Ito colours, in the order groups receive them.
 BLUE = "#0072B2"
@@ -26,26 +27,28 @@ COMPARATOR_COLOR = VERMILLION
 REFERENCE_COLOR = GREY
 PALETTE = (BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, BLACK, YELLOW)
 
-#: Fixed colours for groups the page shows often, so a colour means the same everywhere.
-NAMED_COLORS = {
-    NOT_ASSESSED: GREY,
-    label("grade_change", "concordant"): BLUE,
-    label("grade_change", "upgraded"): VERMILLION,
-    label("grade_change", "downgraded"): BLUISH_GREEN,
-}
+#: Fixed colours for groups the page shows often, so a colour means the same everywhere
+#: (by code: the words they are shown with depend on the language).
+CHANGE_COLORS = {"concordant": BLUE, "upgraded": VERMILLION, "downgraded": BLUISH_GREEN}
 GRADE_COLORS = dict(zip(GRADES, (BLUISH_GREEN, ORANGE, VERMILLION), strict=True))
-for _grade, _color in GRADE_COLORS.items():
-    NAMED_COLORS[label("met_grade", _grade)] = _color
 # Risk groups as grades: low green, intermediate orange, high vermillion (never high in green).
-for _group, _color in zip(RISK_GROUPS, (BLUISH_GREEN, ORANGE, VERMILLION),
-                          strict=True):
-    NAMED_COLORS[label("risk_group", _group)] = _color
+RISK_GROUP_COLORS = dict(zip(RISK_GROUPS, (BLUISH_GREEN, ORANGE, VERMILLION), strict=True))
+
+
+def named_colors() -> dict[str, str]:
+    """The fixed colours by the group's words in the current language."""
+    colors = {missing_label("met_grade"): GREY}
+    colors |= {label("grade_change", code): c for code, c in CHANGE_COLORS.items()}
+    colors |= {label("met_grade", grade): c for grade, c in GRADE_COLORS.items()}
+    colors |= {label("risk_group", group): c for group, c in RISK_GROUP_COLORS.items()}
+    return colors
+
 
 FONT_SIZE = 18
 TITLE_SIZE = 24
-SYNTHETIC_NOTE = "Synthetic data: not real patients"
+SYNTHETIC_NOTE = N_("Synthetic data: not real patients")
 #: The mark of a figure of real patients drawn with a model trained on synthetic data.
-SYNTHETIC_MODEL_NOTE = "Model trained on synthetic data: an illustration"
+SYNTHETIC_MODEL_NOTE = N_("Model trained on synthetic data: an illustration")
 NOTE_WIDTH = 110  # characters per note line under a figure
 
 
@@ -53,9 +56,10 @@ def group_colors(labels: Iterable[str]) -> dict[str, str]:
     """A colour per group label: fixed ones for known groups, then the palette in order
     (skipping colours the known groups of this figure already use)."""
     labels = list(labels)
-    used = {NAMED_COLORS[name] for name in labels if name in NAMED_COLORS}
+    named = named_colors()
+    used = {named[name] for name in labels if name in named}
     free = [c for c in PALETTE if c not in used] + list(PALETTE)
-    return {name: NAMED_COLORS.get(name) or free.pop(0) for name in labels}
+    return {name: named.get(name) or free.pop(0) for name in labels}
 
 
 def darker(hex_color: str, amount: float = 0.3) -> str:
@@ -87,7 +91,7 @@ def style(fig: go.Figure, title: str, *, synthetic: bool = False, height: int = 
     extra = []
     if synthetic:
         # On the title's line, right-aligned: clear of legends and plot annotations.
-        extra.append({"text": synthetic_note, "xref": "paper", "yref": "paper", "x": 1,
+        extra.append({"text": _(synthetic_note), "xref": "paper", "yref": "paper", "x": 1,
                       "y": 1.0, "yshift": top - 14, "xanchor": "right", "yanchor": "top",
                       "showarrow": False,
                       "font": {"size": FONT_SIZE - 2, "color": VERMILLION}})
