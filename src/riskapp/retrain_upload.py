@@ -201,13 +201,12 @@ def _mapping_widgets(headers: list[str], preset: RedcapPreset | None = None) -> 
                    "pre-selected); the matching is recorded in the model card.")
         columns = st.columns(3)
         for i, name in enumerate(unmatched["schema"]):
-            col = schema.column(name)
             need = "required" if name in required else "optional"
             default = suggested.get(name, NOT_IN_FILE)
             with columns[i % 3]:
                 mapping[name] = st.selectbox(
                     f"{name} ({need})", options, index=options.index(default),
-                    key=f"map_{name}", help=col.help or col.label,
+                    key=f"map_{name}", help=schema.column_help(name) or schema.column_label(name),
                     format_func=lambda v: "(not in my file)" if v == NOT_IN_FILE else v)
     return {k: v for k, v in mapping.items() if v}
 
@@ -249,7 +248,8 @@ def _data_dictionary() -> None:
                      icon=":material/table_view:"):
         rows = [{"column": c.name, "required": "yes" if c.required else
                  ("for training" if c.outcome else "no"), "allowed": c.allowed(),
-                 "meaning": c.help or c.label} for c in schema.COLUMNS]
+                 "meaning": schema.column_help(c.name) or schema.column_label(c.name)}
+                for c in schema.COLUMNS]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         st.caption("Columns that look like direct identifiers (names, record numbers, "
                    "dates of birth, contact details) are refused: remove them first.")

@@ -135,6 +135,14 @@ def test_the_page_opens_in_local_mode_with_its_notice_and_the_versions(registry)
     assert not [b for b in at.button if b.key == "train"]
 
 
+def test_the_data_dictionary_shows_each_columns_meaning_in_words(registry):
+    at = retrain_page()
+    table = next(d.value for d in at.dataframe if "meaning" in d.value.columns)
+    meanings = dict(zip(table["column"], table["meaning"], strict=True))
+    assert "blank = 500" in meanings["met_cells_counted"]
+    assert not [m for m in meanings.values() if "{" in m]  # no placeholder left unfilled
+
+
 @pytest.mark.parametrize("name, data, words", [
     ("cohort.pdf", b"%PDF-1.7", "neither a CSV file nor an Excel workbook"),
     ("cohort.csv", b"PK\x03\x04 an excel file renamed", "damaged zip archive"),

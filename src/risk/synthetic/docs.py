@@ -98,7 +98,7 @@ def data_dictionary_table() -> str:
         required = "yes" if col.required else ("for training" if col.outcome else
                                                "prediction only" if col.prediction_only
                                                else "no")
-        meaning = col.help or col.label
+        meaning = schema.column_help(col.name) or col.label
         if col.since > 1 and col.name not in schema.GENERATED_COLUMNS:
             meaning += f" (Added in schema version {col.since}: not in the shipped file.)"
         rows.append(f"| `{col.name}` | {col.kind} | {required} | {col.allowed()} | {meaning} |")
