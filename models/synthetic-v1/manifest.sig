@@ -1,6 +1,6 @@
 {
  "algorithm": "ed25519",
  "key_id": "986f41592db3dc94",
- "signature": "qaro7IRVFH+2TjGb+xSFx22va9jKD7yh7PJQco3PMEikLpzm9Lx2wW1IayuNSfSDyKltYbsdJt1GARJ7Ks+XBA==",
+ "signature": "j8oB6rxfaRxCxSfBzTRmwdX8DviGWiwNtpj6DuT6sfD/JuU+0QXsFTczfxNDiDPS3NqWSZEno1zd6ZZVKNHgAg==",
  "signature_format": 1
 }

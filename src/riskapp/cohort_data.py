@@ -217,12 +217,14 @@ def transitions_under_rule(key: tuple, _rule: Disclosure, rule_key: tuple,
 @st.cache_data(show_spinner="Checking small numbers...", max_entries=MAX_ANALYSES,
                ttl=CACHE_TTL_SECONDS)
 def table_one_suppressed(key: tuple, rule_key: tuple, _rule: Disclosure,
-                         _group_hidden: dict[str, bool], _frame: pd.DataFrame) -> dict:
+                         _group_hidden: dict[str, bool],
+                         _level_hidden: dict[tuple[str, str], bool],
+                         _frame: pd.DataFrame) -> dict:
     """Table 1's suppressed cells: (characteristic, level, group) -> bool."""
     result = cached_table_one(key, _frame)
     groups = [str(g) for g in result.group_sizes.index]
     return shown.table_one_cells(result.long, groups, cohort_tables.ALL_PATIENTS, _rule,
-                                 _group_hidden)
+                                 _group_hidden, _level_hidden)
 
 
 @st.cache_data(show_spinner="Fitting the Cox model...", max_entries=MAX_ANALYSES,

@@ -71,6 +71,15 @@ class View:
         return disclosed.group_sizes_hidden(self.frame, by, self.rule, self.transitions)
 
     @cached_property
+    def level_hidden(self) -> dict[tuple[str, str], bool]:
+        """(characteristic, level) -> size suppressed: Table 1's "All patients" column
+        and the forest plot's patients; the groupings' levels as everywhere else."""
+        known = {schema.column(name).label: self.sizes_hidden(name)
+                 for name in ("primary_site", "primary_grade", "met_grade")}
+        table = cohort_data.cached_table_one(self.key, self.frame)
+        return disclosed.level_sizes_hidden(table.long, self.rule, known)
+
+    @cached_property
     def deaths_hidden(self) -> bool:
         """Whether the shown patients' number of deaths is suppressed (the survivors
         would follow from it)."""
@@ -181,7 +190,8 @@ def transitions_section(view: View) -> None:
 
 # --------------------------------------------------------------------------- forest
 
-def forest_table(result, rule: Disclosure = NO_SUPPRESSION) -> pd.DataFrame:
+def forest_table(result, rule: Disclosure = NO_SUPPRESSION,
+                 level_hidden: dict[tuple[str, str], bool] | None = None) -> pd.DataFrame:
     table = result.table
     ci = [("" if not np.isfinite(h) else f"{h:.2f} ({lo:.2f}-{hi:.2f})")
           for h, lo, hi in zip(table["hazard_ratio"].astype(float),
@@ -192,13 +202,23 @@ def forest_table(result, rule: Disclosure = NO_SUPPRESSION) -> pd.DataFrame:
                          "Hazard ratio (95% CI)": ci,
                          "p": table["p_value"].astype(float).map(
                              lambda p: "" if not np.isfinite(p) else format_p(p)),
-                         "Patients": forest_patients(result, rule), "Note": table["note"]})
+                         "Patients": forest_patients(result, rule, level_hidden),
+                         "Note": table["note"]})
 
 
-def forest_patients(result, rule: Disclosure) -> list:
-    """Each row's patients, small counts suppressed (a level with fewer than 5 patients
-    has no estimate anyway)."""
-    return [disclosed.cell(rule, n) for n in result.table["patients"]]
+def forest_patients(result, rule: Disclosure,
+                    level_hidden: dict[tuple[str, str], bool] | None = None) -> list:
+    """Each row's patients: small counts suppressed, and a level's size hidden where
+    Table 1 hides it (the same characteristic and level words)."""
+    hidden = level_hidden or {}
+
+    def level(c: str, lv: str) -> bool:  # "G2" in the forest is "G2 (Ki-67 3-20%)" in Table 1
+        return hidden.get((c, lv), any(h for (ch, name), h in hidden.items()
+                                       if ch == c and name.startswith(f"{lv} (")))
+
+    return [disclosed.cell(rule, n, level(str(c), str(lv)))
+            for c, lv, n in zip(result.table["covariate"], result.table["level"],
+                                result.table["patients"], strict=True)]
 
 
 def forest_section(view: View) -> None:
@@ -213,9 +233,10 @@ def forest_section(view: View) -> None:
     plot(figures.forest_plot(result, synthetic=view.synthetic), "forest",
          "hazard-ratios-cox")
     if result.ok:
-        shown = for_screen(forest_table(result, view.rule))
+        levels = view.level_hidden if view.rule.active else None
+        shown = for_screen(forest_table(result, view.rule, levels))
         st.dataframe(shown, hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 3)
-        csv_download(result.table.assign(patients=forest_patients(result, view.rule)),
+        csv_download(result.table.assign(patients=forest_patients(result, view.rule, levels)),
                      "hazard-ratios-cox", "forest_csv")
         st.caption("A Cox model fitted on the shown patients (descriptive, not the served "
                    "model): each hazard ratio compares a group with the named reference, "
@@ -255,7 +276,7 @@ def table_one_display(view: View):
         return result.display
     hidden = view.sizes_hidden("grade_change")
     cells = cohort_data.table_one_suppressed(view.key, view.rule_key, view.rule, hidden,
-                                             view.frame)
+                                             view.level_hidden, view.frame)
     return disclosed.table_one_shown(result, view.rule, hidden, cells)
 
 

@@ -10,6 +10,7 @@ from risk.present import (
     build_checklists,
     build_model_facts,
     build_model_facts_pdf,
+    chai_card_bytes,
     checklists_html,
     checklists_markdown,
 )
@@ -35,6 +36,13 @@ def facts_section(served, synthetic: bool) -> None:
                        data=lambda: build_model_facts_pdf(facts),
                        file_name=f"model-facts-{served.version}.pdf", mime="application/pdf",
                        key="model_facts_pdf", icon=":material/download:", on_click="ignore")
+    st.download_button("Download the CHAI Applied Model Card (JSON)",
+                       data=lambda: chai_card_bytes(served.card, synthetic),
+                       file_name=f"chai-card-{served.version}.json", mime="application/json",
+                       key="chai_card_json", icon=":material/download:", on_click="ignore",
+                       help="This version's model card in the structure of the Coalition "
+                            "for Health AI Applied Model Card (v0.2), as stored beside "
+                            "card.json")
 
 
 def checklists_section(served, synthetic: bool) -> None:

@@ -42,6 +42,7 @@ def test_model_facts_tab_shows_sendaks_sections_from_the_card():
     assert f"{card['training_data']['events']:,} deaths" in text
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download the Model Facts label (PDF)" in labels
+    assert "Download the CHAI Applied Model Card (JSON)" in labels
 
 
 def test_checklists_tab_lists_every_tripod_item():

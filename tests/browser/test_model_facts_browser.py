@@ -1,5 +1,6 @@
 """The Model page's Model facts and Reporting checklists tabs in a real browser: the
-label's sections on screen, its PDF downloaded (one page, the card's numbers), and the
+label's sections on screen, its PDF downloaded (one page, the card's numbers), the CHAI
+card downloaded (JSON, the card's numbers), and the
 TRIPOD+AI table with every item. Screenshots: tests/artifacts/model_facts*.png."""
 
 from __future__ import annotations
@@ -35,6 +36,25 @@ def test_model_facts_tab_and_pdf(page, app_server, screenshot):
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) == 1 and c_index in reader.pages[0].extract_text()
     (REPO / "tests" / "artifacts" / "model_facts.pdf").write_bytes(data)
+
+
+def test_chai_card_download(page, app_server):
+    card = json.loads((REPO / "models" / "synthetic-v1" / "card.json").read_text())
+    page.goto(f"{app_server['url']}/model")
+    page.get_by_role("tab", name="Model facts").click()
+    label = page.locator(".st-key-model_facts")
+    expect(label.get_by_text("Label form: Sendak", exact=False)).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(500)  # the script run finished: one button, not a stale one too
+    button = page.locator(".st-key-chai_card_json button").first
+    expect(button).to_contain_text("Download the CHAI Applied Model Card (JSON)")
+    expect(button).to_be_visible(timeout=60_000)
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    assert download.value.suggested_filename == "chai-card-synthetic-v1.json"
+    chai = json.loads(Path(download.value.path()).read_bytes())["AppliedModelCard"]
+    results = chai["KeyMetrics"]["UsefulnessUsabilityEfficacy"]["Results"]["MetricResult"]
+    harrell = json.loads(results[0]["ValueJson"])
+    assert harrell["estimate"] == card["metrics"]["evaluation"]["harrell_c"]
 
 
 def test_checklists_tab(page, app_server, screenshot):

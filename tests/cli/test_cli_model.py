@@ -413,8 +413,9 @@ def test_models_show_json_is_machine_readable(workspace, capsys):
                            workspace["models"])
     shown = json.loads(out)
     assert shown["active"] and shown["card"]["version"] == "base"
-    # a trained version is saved with its reference test pack
-    assert set(shown["manifest"]["files"]) == {"model.json", "card.json", "testpack.csv"}
+    # a trained version is saved with its reference test pack and its CHAI card
+    assert set(shown["manifest"]["files"]) == {"model.json", "card.json", "testpack.csv",
+                                               "chai_card.json"}
 
 
 def test_help_texts_exist_for_every_model_command(capsys):

@@ -53,11 +53,16 @@ def test_cutpoints_in_words():
     assert "no risk cut-points" in describe_cutpoints(None)
 
 
-@pytest.mark.parametrize("name", ["cohort.xlsx", "cohort.csv.exe", "cohort", "data.pdf"])
-def test_a_name_that_is_not_a_csv_is_refused(name):
+@pytest.mark.parametrize("name", ["cohort.csv.exe", "cohort", "data.pdf", "cohort.ods"])
+def test_a_name_that_is_not_a_csv_or_workbook_is_refused(name):
     with pytest.raises(ValidationError) as caught:
         check_upload_name(name)
     assert name in caught.value.problems[0].message
+
+
+@pytest.mark.parametrize("name", ["cohort.csv", "Cohort.XLSX"])
+def test_a_csv_or_workbook_name_is_accepted(name):
+    check_upload_name(name)  # the reader then checks the bytes
 
 
 def test_a_csv_upload_is_read_whole_and_left_where_it_was():

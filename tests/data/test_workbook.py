@@ -107,9 +107,7 @@ def test_a_sheet_formatted_to_the_last_row_is_read_in_bounded_work(monkeypatch):
 
 
 def test_sheet_names_and_choosing_a_sheet():
-    rows, formats = cohort_rows(SHIPPED.read_text(encoding="utf-8"))
-    data = workbook_bytes([["notes"], ["written by hand"]], title="Read me",
-                          extra_sheets=())
+    data = workbook_bytes([["notes"], ["written by hand"]], title="Read me")
     assert sheet_names(data) == ["Read me"]
     several = CORPUS / "several_sheets.xlsx"
     assert sheet_names(several) == ["Cohort", "Notes"]

@@ -39,7 +39,7 @@ def test_save_then_read_gives_the_same_parameters_and_card(registry):
     assert stored_card.version == version
     assert stored_card.kind == "trained" and stored_card.parent is None
     assert set(os.listdir(registry.root / version)) == {"model.json", "card.json", "manifest.sig",
-                                                        "manifest.json"}
+                                                        "manifest.json", "chai_card.json"}
 
 
 def test_floats_survive_exactly_and_model_json_is_deterministic(registry):

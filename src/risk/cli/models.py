@@ -12,6 +12,9 @@
   python -m risk models testpack VERSION --store
                                              compute and store the pack of a version saved
                                              before packs existed (listed in its manifest)
+  python -m risk models chai VERSION --out chai_card.json | --store
+                                             VERSION's CHAI Applied Model Card: write it, or
+                                             store it for a version saved before CHAI cards
   python -m risk models verify VERSION [--pack pack.csv]
                                              re-compute the pack here: exit 0 when every
                                              output agrees, 2 listing the first differences
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
     from risk.evaluation import EvaluationReport
     from risk.registry import CardMetrics, Registry
 
-HELP = "list, show, activate or roll back the saved model versions; their test packs"
+HELP = "list, show, activate or roll back the saved model versions; their test packs and CHAI cards"
 
 
 def model_dir_path(text: str) -> str:
@@ -92,6 +95,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     testpack.add_argument("--key", metavar="PEM", type=Path, default=None,
                           help="with --store: the private key that signs the new manifest "
                                "(e.g. the release key for the shipped version)")
+    chai = actions.add_parser(
+        "chai", help="write a version's CHAI Applied Model Card, or store a missing one",
+        description="Every version saved since CHAI cards exist holds chai_card.json: its "
+        "model card in the structure of the CHAI Applied Model Card (v0.2), built from "
+        "card.json. --out writes it; --store builds and stores it for a version saved "
+        "before (e.g. the shipped synthetic-v1).")
+    chai.add_argument("version", metavar="VERSION")
+    chai_where = chai.add_mutually_exclusive_group(required=True)
+    chai_where.add_argument("--out", metavar="FILE", help="write the stored card to FILE")
+    chai_where.add_argument("--store", action="store_true",
+                            help="build the card and add it to VERSION's folder and "
+                                 "manifest, which is signed again (--key)")
+    chai.add_argument("--key", metavar="PEM", type=Path, default=None,
+                      help="with --store: the private key that signs the new manifest")
     verify = actions.add_parser(
         "verify", help="re-compute a version's reference test pack on this installation",
         description="Predict the reference test pack's patients with VERSION on this "
@@ -102,7 +119,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     verify.add_argument("version", metavar="VERSION")
     verify.add_argument("--pack", metavar="FILE", default=None,
                         help="a pack file to check instead of the one stored with VERSION")
-    for sub in (listing, show, activate, rollback, history, testpack, verify):
+    for sub in (listing, show, activate, rollback, history, testpack, chai, verify):
         add_model_dir(sub, default=argparse.SUPPRESS)  # before or after ACTION
 
 
@@ -125,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         previous = registry.active_version(tolerate_damage=True)
         version = registry.rollback()
         print(f"active model: {version} (rolled back from {previous})")
-    elif args.action in ("testpack", "verify"):
+    elif args.action in ("testpack", "chai", "verify"):
         return _testpack(registry, args)
     elif args.action == "history":
         if not registry.history():
@@ -140,27 +157,29 @@ def _testpack(registry: Registry, args: argparse.Namespace) -> int:
     import time
 
     from risk.errors import RiskError
-    from risk.registry import stored_pack, verify_version
+    from risk.registry import stored_chai, stored_pack, verify_version
 
-    if args.action == "testpack" and args.store:
+    what = "CHAI model card" if args.action == "chai" else "reference test pack"
+    if args.action in ("testpack", "chai") and args.store:
         from risk.cli.keys import site_signer
         from risk.registry import load_signer
 
         signer = load_signer(args.key) if args.key else site_signer(registry)
-        digest = registry.add_reference_pack(args.version, signer)
-        print(f"stored the reference test pack of {args.version} (sha256 {digest}), listed "
-              f"it in its manifest and signed that with key {signer.key_id}")
+        add = registry.add_chai_card if args.action == "chai" else registry.add_reference_pack
+        digest = add(args.version, signer)
+        print(f"stored the {what} of {args.version} (sha256 {digest}), listed it in its "
+              f"manifest and signed that with key {signer.key_id}")
         return 0
     if getattr(args, "key", None):
         raise RiskError("--key signs the manifest of --store only")
-    if args.action == "testpack":
-        data = stored_pack(registry, args.version)
+    if args.action in ("testpack", "chai"):
+        data = (stored_chai if args.action == "chai" else stored_pack)(registry, args.version)
         try:
             with open(args.out, "wb") as handle:
                 handle.write(data)
         except OSError as exc:
             raise RiskError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-        print(f"wrote the reference test pack of {args.version} to {args.out}")
+        print(f"wrote the {what} of {args.version} to {args.out}")
         return 0
     pack = None
     if args.pack:

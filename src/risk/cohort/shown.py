@@ -154,27 +154,59 @@ def shown_transitions(transitions: GradeTransitions, rule: Disclosure) -> ShownT
 
 # --------------------------------------------------------------------------- Table 1
 
+def level_sizes_hidden(long: pd.DataFrame, rule: Disclosure,
+                       known: dict[str, dict[str, bool]] | None = None
+                       ) -> dict[tuple[str, str], bool]:
+    """(characteristic, level) -> size suppressed, for Table 1's "All patients" column and
+    the forest plot's patients alike: the page's group sizes where the characteristic is
+    a grouping (``known``, by characteristic), else the levels as a list adding up to the
+    shown patients."""
+    out: dict[tuple[str, str], bool] = {}
+    rows = long[(long["group"] == ALL_PATIENTS) & (long["level"] != "median (IQR)")]
+    for characteristic, part in rows.groupby("characteristic", sort=False):
+        levels, counts = list(part["level"]), part["n"].to_numpy()
+        if characteristic in (known or {}):
+            page = (known or {})[characteristic]
+            hidden = [page.get(lv, rule.small(n)) for lv, n in zip(levels, counts, strict=True)]
+        elif len(levels) == 1:  # a continuous row's "Not recorded": no total ties it
+            hidden = [rule.small(int(counts[0]))]
+        else:
+            hidden = protect_list(counts, rule).tolist()
+        out.update({(str(characteristic), lv): bool(h)
+                    for lv, h in zip(levels, hidden, strict=True)})
+    return out
+
+
 def table_one_cells(long: pd.DataFrame, groups: list[str], all_label: str,
-                    rule: Disclosure, group_hidden: dict[str, bool]) -> dict[CellKey, bool]:
+                    rule: Disclosure, group_hidden: dict[str, bool],
+                    level_hidden: dict[tuple[str, str], bool] | None = None
+                    ) -> dict[CellKey, bool]:
     """(characteristic, level, group) -> suppressed, for the count rows of Table 1: each
     characteristic's levels x groups are protected as one grid whose column totals are the
-    group sizes (suppressed as elsewhere on the page) and whose row totals are the "All
-    patients" column."""
+    group sizes and whose row totals (the "All patients" column) are the level sizes, both
+    suppressed as elsewhere on the page (:func:`level_sizes_hidden`)."""
     out: dict[CellKey, bool] = {}
+    level_hidden = level_sizes_hidden(long, rule) if level_hidden is None else level_hidden
     counts = long[long["level"] != "median (IQR)"]
     for characteristic, part in counts.groupby("characteristic", sort=False):
         levels = list(dict.fromkeys(part["level"]))
         grid = part.pivot_table(index="level", columns="group", values="n", aggfunc="sum",
                                 sort=False).reindex(index=levels, columns=groups).fillna(0)
         is_missing_row = len(levels) == 1  # a continuous characteristic's "Not recorded"
-        mask = protect_grid(grid.to_numpy(dtype=np.int64), rule,
+        values = grid.to_numpy(dtype=np.int64)
+        mask = protect_grid(values, rule,
                             column_totals_shown=not is_missing_row,
                             column_totals_fixed=not is_missing_row,
-                            forced_column_totals=[group_hidden.get(g, False) for g in groups])
+                            forced_column_totals=[group_hidden.get(g, False) for g in groups],
+                            row_totals_fixed=True,
+                            forced_row_totals=[level_hidden.get((str(characteristic), lv),
+                                                                False) for lv in levels])
+        cells = mask.cells | (values > 0) if mask.withheld else mask.cells
         for i, level in enumerate(levels):
             for j, g in enumerate(groups):
-                out[(characteristic, level, g)] = bool(mask.cells[i, j])
-            out[(characteristic, level, all_label)] = bool(mask.row_totals[i])
+                out[(characteristic, level, g)] = bool(cells[i, j])
+            out[(characteristic, level, all_label)] = bool(mask.row_totals[i]) or bool(
+                level_hidden.get((str(characteristic), level), False))
     return out
 
 

@@ -42,6 +42,11 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         checklists_html as checklists_html,
         checklists_markdown as checklists_markdown,
     )
+    from risk.present.chai_card import (
+        ChaiCard as ChaiCard,
+        build_chai_card as build_chai_card,
+        chai_card_bytes as chai_card_bytes,
+    )
     from risk.present.model_facts import (
         ModelFacts as ModelFacts,
         build_model_facts as build_model_facts,
@@ -74,6 +79,9 @@ _WHERE = {
     "build_report": "pdf",
     "font_problem": "fonts",
     "build_model_facts_pdf": "pdf",
+    "ChaiCard": "chai_card",
+    "build_chai_card": "chai_card",
+    "chai_card_bytes": "chai_card",
     "ModelFacts": "model_facts",
     "build_model_facts": "model_facts",
     "Checklists": "checklists",

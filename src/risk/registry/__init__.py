@@ -42,7 +42,6 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     )
     from risk.registry.pointer import active_stack as active_stack
     from risk.registry.store import (
-        LoadedModel as LoadedModel,
         MODEL_DIR_ENV as MODEL_DIR_ENV,
         Registry as Registry,
         default_model_dir as default_model_dir,
@@ -51,7 +50,10 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     from risk.registry.files import (  # store's, defined with the files
         parameter_differences as parameter_differences,
     )
+    from risk.registry.chai import stored_chai as stored_chai
     from risk.registry.version import (
+        CHAI_FILE as CHAI_FILE,
+        LoadedModel as LoadedModel,
         TESTPACK_FILE as TESTPACK_FILE,
         check_version_name as check_version_name,
     )
@@ -83,11 +85,13 @@ _WHERE = {
     "write_key_pair": "keys",
     "built_on": "lineage",
     "trained_on_synthetic": "lineage",
-    "LoadedModel": "store",
+    "LoadedModel": "version",
     "MODEL_DIR_ENV": "store",
     "Registry": "store",
     "active_stack": "pointer",
     "TESTPACK_FILE": "version",
+    "CHAI_FILE": "version",
+    "stored_chai": "chai",
     "check_version_name": "version",
     "stored_pack": "testpack",
     "verify_version": "testpack",

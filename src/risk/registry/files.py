@@ -108,3 +108,42 @@ def checkpoint(stage: str) -> None:
     """Run the registered :data:`CHECKPOINTS` at ``stage`` (one of :data:`SAVE_STAGES`)."""
     for callback in CHECKPOINTS:
         callback(stage)
+
+
+def discard_unlisted(folder: Path, name: str, manifest_name: str = "manifest.json") -> None:
+    """Remove a file ``name`` its manifest does not list (left by a crash of
+    :func:`add_listed_file`, which writes it again)."""
+    path = folder / name
+    try:
+        listed = json.loads((folder / manifest_name).read_bytes()).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        return  # verification names the damage
+    if path.exists() and isinstance(listed, dict) and name not in listed:
+        path.unlink()
+
+
+def add_listed_file(folder: Path, manifest: dict[str, Any], name: str, data: bytes,
+                    what: str, manifest_name: str = "manifest.json") -> bytes:
+    """Add ``name`` to an existing version folder and list its sha256 in ``manifest`` (the
+    parsed manifest, under the registry's lock); returns the new manifest's bytes.
+
+    The file is written first, then the manifest is replaced (each through a temporary and
+    a rename). A crash between the two leaves an unlisted file, which a load refuses and
+    running this again replaces (:func:`discard_unlisted`).
+    """
+    import uuid
+
+    version = folder.name
+    manifest["files"][name] = sha256(data)
+    manifest_bytes = canonical_json(manifest)
+    for file_name, content in ((name, data), (manifest_name, manifest_bytes)):
+        tmp = folder.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}.{file_name}"
+        try:
+            write_synced(tmp, content)
+            os.replace(tmp, folder / file_name)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise RegistryError(f"could not add {what} to model version '{version}': "
+                                f"{exc.strerror or exc}") from None
+    fsync_dir(folder)
+    return manifest_bytes

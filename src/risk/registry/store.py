@@ -7,7 +7,9 @@ Layout of a registry folder (default: the repository's ``models/``)::
       <version>/card.json      the model card (risk.registry.card)
       <version>/testpack.csv   the reference test pack: >= 1,000 patients and the outputs
                                expected for them (risk.model.testpack; since packs exist)
-      <version>/manifest.json  sha256 of model.json, card.json and testpack.csv
+      <version>/chai_card.json the CHAI Applied Model Card (risk.present.chai_card; since
+                               CHAI cards exist)
+      <version>/manifest.json  sha256 of model.json, card.json, testpack.csv, chai_card.json
       <version>/manifest.sig   the manifest's Ed25519 signature (risk.registry.signing)
       active                   the served version, its manifest hash and the history
       .lock                    serialises writers (filelock)
@@ -31,11 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,9 +53,10 @@ from risk.registry.files import (  # noqa: F401 - part of this module's API
 from risk.registry.keys import KeyStore, Signer, TrustedKey
 from risk.registry.lineage import trained_on_synthetic
 from risk.registry.pointer import active_stack, read_pointer, write_pointer  # noqa: F401
-from risk.registry.signing import check_signature_file, sign_manifest
+from risk.registry.signing import check_signature_file
 from risk.registry.version import (  # noqa: F401 - part of this module's API
     CARD_FILE,
+    CHAI_FILE,
     MANIFEST_FILE,
     MODEL_FILE,
     POINTER_FILE,
@@ -65,6 +64,8 @@ from risk.registry.version import (  # noqa: F401 - part of this module's API
     SIGNATURE_FILE,
     TESTPACK_FILE,
     VERSION_FILES,
+    LoadedModel,
+    VersionInfo,
     check_version_name,
     parse_card,
     parse_json,
@@ -72,9 +73,10 @@ from risk.registry.version import (  # noqa: F401 - part of this module's API
     read_file,
     read_hashed_files,
 )
+from risk.registry.writing import new_version_name, write_signature, write_version
 
 if TYPE_CHECKING:
-    from risk.model.pair import BiopsyRiskModel
+    pass
 
 LOCK_FILE = ".lock"
 #: Environment variable that moves the default registry folder.
@@ -90,31 +92,6 @@ def default_model_dir() -> Path:
     if from_env:
         return Path(from_env)
     return Path(risk.__file__).resolve().parents[2] / "models"
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    """A verified model version: its name, the fitted model and its card."""
-
-    version: str
-    model: BiopsyRiskModel
-    card: ModelCard
-    synthetic: bool = False  # rests on the shipped synthetic cohort (registry_lineage)
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    """One line of the version list."""
-
-    version: str
-    created_utc: str | None
-    kind: str | None
-    parent: str | None
-    active: bool
-    status: str  # "ok", or why the version cannot be loaded
-    patients: int | None = None
-    events: int | None = None
-    signed_by: str | None = None  # e.g. "release key 1f0c..."; None when refused
 
 
 class Registry:
@@ -270,8 +247,10 @@ class Registry:
 
         Parameters of a served model pair get their reference test pack, computed here
         (:mod:`risk.model.testpack`) and listed in the manifest: the Retrain page,
-        ``train`` and ``recalibrate`` all save through this method.
+        ``train`` and ``recalibrate`` all save through this method. So does its CHAI
+        Applied Model Card (``chai_card.json``, :mod:`risk.registry.chai`).
         """
+        from risk.registry.chai import chai_for
         from risk.registry.testpack import pack_for
 
         model_bytes = canonical_json(params)
@@ -280,13 +259,15 @@ class Registry:
         signer = signer or self.keys.site_signer()
         pack = pack_for(model_bytes)  # before the lock: about a second of predictions
         with self._writing():
-            name = version or self._new_version_id(model_bytes)
+            name = version or new_version_name(self.root, model_bytes)
             if (self.root / name).exists():
                 raise RegistryError(
                     f"model version '{name}' already exists in {self.root}; versions are "
                     "never overwritten: choose another name")
-            self._write_version(name, model_bytes, card.with_version(name).to_json(), signer,
-                                pack)
+            named = card.with_version(name)
+            write_version(self.root, name, model_bytes, named.to_json(), signer,
+                                {**({TESTPACK_FILE: pack} if pack is not None else {}),
+                                 CHAI_FILE: chai_for(named, self.card_or_none)})
             if activate:
                 self._activate_locked(name, "activate")
         return name
@@ -306,7 +287,7 @@ class Registry:
         when the pointer changed."""
         with self._writing():
             manifest_bytes = self._hashed(version)[MANIFEST_FILE]
-            self._write_signature(version, manifest_bytes, signer)
+            write_signature(self.root, version, manifest_bytes, signer)
             pointer = self._read_pointer(tolerate_damage=True)
             if not pointer or pointer["active"] != version or \
                     pointer.get("manifest_sha256") == sha256(manifest_bytes) or \
@@ -314,19 +295,6 @@ class Registry:
                 return False
             self._activate_locked(version, "sign")
             return True
-
-    def _write_signature(self, version: str, manifest_bytes: bytes, signer: Signer) -> None:
-        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}.sig"
-        try:
-            write_synced(tmp, sign_manifest(manifest_bytes, signer))
-            os.replace(tmp, self.root / version / SIGNATURE_FILE)
-            fsync_dir(self.root / version)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise RegistryError(f"could not sign model version '{version}': "
-                                f"{exc.strerror or exc}; its signature is unchanged"
-                                ) from None
 
     def add_reference_pack(self, version: str, signer: Signer | None = None) -> str:
         """Give a version saved before test packs existed its pack: computed here, listed
@@ -336,17 +304,40 @@ class Registry:
         altered: ``keys sign VERSION`` signs it again.)"""
         from risk.registry.testpack import discard_unlisted_pack, write_pack_into
 
+        return self._add_listed_file(
+            version, TESTPACK_FILE, "add test pack", discard_unlisted_pack,
+            lambda contents: write_pack_into(self.root, version, contents), signer)
+
+    def add_chai_card(self, version: str, signer: Signer | None = None) -> str:
+        """Give a version saved before CHAI cards existed its ``chai_card.json``, as
+        :meth:`add_reference_pack` does its pack. Returns the file's sha256."""
+        from risk.registry.chai import discard_unlisted_chai, write_chai_into
+
+        def write(contents: dict[str, bytes]) -> bytes:
+            card = parse_card(contents[CARD_FILE], version)
+            return write_chai_into(self.root / version, contents, card, self.card_or_none)
+
+        return self._add_listed_file(version, CHAI_FILE, "add CHAI card",
+                                     discard_unlisted_chai, write, signer)
+
+    def _add_listed_file(self, version: str, name: str, action: str,
+                         discard: Callable[[Path], object],
+                         write: Callable[[dict[str, bytes]], bytes],
+                         signer: Signer | None) -> str:
+        """The one way a file joins a saved version: a leftover unlisted copy discarded,
+        the version verified, ``write`` adding the file and returning the new manifest,
+        which is signed; the active pointer records it. Returns the file's sha256."""
         check_version_name(version)
         signer = signer or self.keys.site_signer()
         with self._writing():
-            discard_unlisted_pack(self.root / version)
+            discard(self.root / version)
             contents = self.verify(version)
             self._check_against_pointer(version, contents[MANIFEST_FILE])
-            manifest_bytes = write_pack_into(self.root, version, contents)
-            self._write_signature(version, manifest_bytes, signer)
+            manifest_bytes = write(contents)
+            write_signature(self.root, version, manifest_bytes, signer)
             if self.active_version() == version:
-                write_pointer(self.root, version, sha256(manifest_bytes), "add test pack")
-        return str(parse_manifest(manifest_bytes, version)["files"][TESTPACK_FILE])
+                write_pointer(self.root, version, sha256(manifest_bytes), action)
+        return str(parse_manifest(manifest_bytes, version)["files"][name])
 
     def rollback(self) -> str:
         """Serve the version that was active before the current one. Returns it."""
@@ -404,40 +395,6 @@ class Registry:
             yield
         finally:
             lock.release()
-
-    def _new_version_id(self, model_bytes: bytes) -> str:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        base = f"{stamp}-{sha256(model_bytes)[:6]}"
-        name, n = base, 1
-        while (self.root / name).exists():  # same second, same parameters
-            n += 1
-            name = f"{base}-{n}"
-        return name
-
-    def _write_version(self, name: str, model_bytes: bytes, card_bytes: bytes,
-                       signer: Signer, pack: bytes | None = None) -> None:
-        files = {MODEL_FILE: model_bytes, CARD_FILE: card_bytes,
-                 **({TESTPACK_FILE: pack} if pack is not None else {})}
-        manifest = {"manifest_format": 1, "version": name,
-                    "files": {file_name: sha256(data) for file_name, data in files.items()}}
-        manifest_bytes = canonical_json(manifest)
-        files.update({MANIFEST_FILE: manifest_bytes,
-                      SIGNATURE_FILE: sign_manifest(manifest_bytes, signer)})
-        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
-        try:
-            tmp.mkdir()
-            for i, (file_name, data) in enumerate(files.items()):
-                write_synced(tmp / file_name, data)
-                if i == 0:
-                    checkpoint("mid-write")
-            fsync_dir(tmp)
-            checkpoint("before-rename")
-            os.rename(tmp, self.root / name)
-            fsync_dir(self.root)
-        except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise RegistryError(f"could not save model version '{name}' in {self.root}: "
-                                f"{exc.strerror or exc}; the registry is unchanged") from None
 
     def _activate_locked(self, version: str, action: str) -> None:
         manifest_hash = sha256(self.verify(version)[MANIFEST_FILE])

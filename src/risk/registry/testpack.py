@@ -10,13 +10,11 @@ packs existed gets one with :meth:`risk.registry.Registry.add_reference_pack`
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from risk.errors import ModelError, RegistryError
-from risk.registry.files import TMP_PREFIX, canonical_json, fsync_dir, sha256, write_synced
+from risk.registry.files import add_listed_file, discard_unlisted
 from risk.registry.version import MANIFEST_FILE, MODEL_FILE, TESTPACK_FILE
 
 if TYPE_CHECKING:
@@ -82,23 +80,12 @@ def verify_version(registry: Registry, version: str | None = None,
 def discard_unlisted_pack(folder: Path) -> None:
     """Remove a ``testpack.csv`` its manifest does not list (left by a crash of
     :func:`write_pack_into`, which writes it again)."""
-    path = folder / TESTPACK_FILE
-    try:
-        listed = json.loads((folder / MANIFEST_FILE).read_bytes()).get("files", {})
-    except (OSError, ValueError, AttributeError):
-        return  # verification names the damage
-    if path.exists() and isinstance(listed, dict) and TESTPACK_FILE not in listed:
-        path.unlink()
+    discard_unlisted(folder, TESTPACK_FILE, MANIFEST_FILE)
 
 
 def write_pack_into(root: Path, version: str, contents: dict[str, bytes]) -> bytes:
     """Add the pack to an existing version folder (under the registry's lock); returns
-    the new manifest's bytes.
-
-    The pack is written first, then the manifest is replaced (each through a temporary
-    and a rename). A crash between the two leaves an unlisted ``testpack.csv``, which a
-    load refuses and running this again replaces.
-    """
+    the new manifest's bytes (:func:`risk.registry.files.add_listed_file`)."""
     manifest = json.loads(contents[MANIFEST_FILE])
     if TESTPACK_FILE in manifest["files"]:
         raise RegistryError(f"model version '{version}' already has its reference test "
@@ -107,17 +94,5 @@ def write_pack_into(root: Path, version: str, contents: dict[str, bytes]) -> byt
     if pack is None:
         raise RegistryError(f"model version '{version}' is not a served model pair: it "
                             "has no reference test pack")
-    manifest["files"][TESTPACK_FILE] = sha256(pack)
-    manifest_bytes = canonical_json(manifest)
-    folder = root / version
-    for name, data in ((TESTPACK_FILE, pack), (MANIFEST_FILE, manifest_bytes)):
-        tmp = root / f"{TMP_PREFIX}{uuid.uuid4().hex}.{name}"
-        try:
-            write_synced(tmp, data)
-            os.replace(tmp, folder / name)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise RegistryError(f"could not add the test pack to model version '{version}':"
-                                f" {exc.strerror or exc}") from None
-    fsync_dir(folder)
-    return manifest_bytes
+    return add_listed_file(root / version, manifest, TESTPACK_FILE, pack, "the test pack",
+                           MANIFEST_FILE)

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from risk.errors import RegistryError
 from risk.registry.card import ModelCard
 from risk.registry.files import sha256
+
+if TYPE_CHECKING:
+    from risk.model.pair import BiopsyRiskModel
 
 MODEL_FILE = "model.json"
 CARD_FILE = "card.json"
@@ -24,7 +28,9 @@ VERSION_FILES = (MODEL_FILE, CARD_FILE)
 #: The reference test pack (risk.model.testpack): in the manifest of every version saved
 #: since packs exist; older versions may lack it.
 TESTPACK_FILE = "testpack.csv"
-OPTIONAL_FILES = (TESTPACK_FILE,)
+#: The CHAI Applied Model Card (risk.present.chai_card), built from card.json at save time.
+CHAI_FILE = "chai_card.json"
+OPTIONAL_FILES = (TESTPACK_FILE, CHAI_FILE)
 #: The registry's pointer to the served version (a file beside the version folders).
 POINTER_FILE = "active"
 VERSION_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -118,3 +124,28 @@ def read_hashed_files(folder: Path, version: str) -> dict[str, bytes]:
                 "its manifest hash; refusing to load it")
         contents[name] = data
     return contents
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A verified model version: its name, the fitted model and its card."""
+
+    version: str
+    model: BiopsyRiskModel
+    card: ModelCard
+    synthetic: bool = False  # rests on the shipped synthetic cohort (registry_lineage)
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One line of the version list."""
+
+    version: str
+    created_utc: str | None
+    kind: str | None
+    parent: str | None
+    active: bool
+    status: str  # "ok", or why the version cannot be loaded
+    patients: int | None = None
+    events: int | None = None
+    signed_by: str | None = None  # e.g. "release key 1f0c..."; None when refused

@@ -309,7 +309,7 @@ def complication_chart(rates: pd.DataFrame | None, *, synthetic: bool = False,
     notes.insert(0, f"{_n(assessed)} patients with a recorded outcome; bars: 95% Wilson "
                  "intervals.")
     not_recorded = rates.attrs.get("not_recorded", 0)
-    if not_recorded:
+    if not_recorded not in (0, "0"):  # a cell under the small-cell rule is text
         notes.append(f"{_n(not_recorded)} patients without a recorded outcome are left out.")
     return style(fig, title + " (95% intervals)", synthetic=synthetic, notes=notes)
 
