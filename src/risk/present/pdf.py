@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import WrapMode, XPos, YPos
 
 import risk
 from risk import schema
@@ -134,9 +134,12 @@ def _heading(pdf: _ReportPDF, text: str) -> None:
 
 def _paragraph(pdf: _ReportPDF, text: str, size: float = 9.5, style: str = "") -> None:
     pdf.font(style, size)
-    # Chinese has no spaces to stretch: justified lines would gape at the few it has
-    pdf.multi_cell(0, 4.8, pdf.words(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-                   align="L" if pdf.cjk else "J")
+    # Chinese has no spaces to break or stretch at: lines break between characters
+    if pdf.cjk:
+        pdf.multi_cell(0, 4.8, pdf.words(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+                       align="L", wrapmode=WrapMode.CHAR)
+    else:
+        pdf.multi_cell(0, 4.8, pdf.words(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.font("", 9.5)
 
 
