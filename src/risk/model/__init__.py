@@ -75,6 +75,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         Predictions as Predictions,
         RISK_GROUPS as RISK_GROUPS,
         describe_cutpoints as describe_cutpoints,
+        describe_risk_group_basis as describe_risk_group_basis,
         risk_groups as risk_groups,
     )
     from risk.model.progression import (
@@ -160,6 +161,7 @@ _WHERE = {
     "Predictions": "prediction",
     "RISK_GROUPS": "prediction",
     "describe_cutpoints": "prediction",
+    "describe_risk_group_basis": "prediction",
     "risk_groups": "prediction",
     "recalibrate": "recalibration",
     "recalibration_card": "recalibration",
