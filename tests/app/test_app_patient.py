@@ -164,7 +164,7 @@ def test_valid_patient_shows_the_models_estimates_with_intervals(model):
     assert (band[:121] >= curve - 1e-12).all() and (band[121:][::-1] <= curve + 1e-12).all()
     # icon array, value of the biopsy, before the biopsy, basis
     alive = round(100 * expected["surv_60"])
-    title = figure(at, "icon_array")["layout"]["title"]["text"]
+    title = figure(at, "icon_array")["layout"]["title"]["text"].replace("<br>", " ")
     assert title == f"Of 100 patients like this, {alive} {'is' if alive == 1 else 'are'} " \
                     "alive at 5 years"
     for key in ("biopsy_comparison", "before_biopsy", "contributions"):
