@@ -257,9 +257,10 @@ def _basis_section(pdf: _ReportPDF, report: PatientEstimate) -> None:
         _table(pdf, rows, (80, 48, 50), header=(_("Input"), _("Log hazard"), _("Hazard ratio")))
     reference = describe_reference(report.reference_patient)
     if reference:
+        listed = _("; ").join(_("{label}: {value}").format(label=label, value=value)
+                              for label, value in reference)
         _paragraph(pdf, _("The reference patient (contribution 0 for each input): ")
-                        + "; ".join(f"{label}: {value}" for label, value in reference) + ".",
-                   size=9)
+                        + _("{sentence}.").format(sentence=listed), size=9)
 
 
 def _two_columns(rows: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
