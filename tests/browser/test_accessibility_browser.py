@@ -79,7 +79,8 @@ def audit(page, name: str) -> list[dict]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"axe_{name}.json").write_text(json.dumps(
         [{"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"]),
-          "help": v["help"]} for v in violations], indent=1, ensure_ascii=False))
+          "help": v["help"], "where": [n["target"] for n in v["nodes"][:3]]}
+         for v in violations], indent=1, ensure_ascii=False))
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "where": [n["target"] for n in v["nodes"][:3]]}
             for v in violations if v["impact"] in BLOCKING]
