@@ -37,6 +37,7 @@ from risk.data import (
     validate_cohort,
 )
 from risk.errors import Problem, ValidationError
+from risk.i18n import current_language
 from risk.stats import has_pfs
 from riskapp.loaders import SHIPPED_COHORT
 
@@ -137,15 +138,16 @@ def parse_cohort(data: bytes, digest: str, sheet: str | None = None,
 
 @st.cache_resource(show_spinner="Checking the cohort file...", max_entries=MAX_COHORTS,
                    ttl=CACHE_TTL_SECONDS)
-def _cached_cohort(key: str, sheet: str | None, _data: bytes,
+def _cached_cohort(key: str, sheet: str | None, language: str, _data: bytes,
                    _preset: RedcapPreset | None = None) -> LoadedCohort:
     return parse_cohort(_data, key, sheet, _preset)
 
 
 def load_shown_cohort(source: CohortSource) -> LoadedCohort:
-    """The validated cohort of ``source``, parsed once per file and sheet (by the
-    file's SHA-256)."""
-    return _cached_cohort(source.key, source.sheet, source.data, source.preset)
+    """The validated cohort of ``source``, parsed once per file, sheet and language (its
+    notes and problems are words) by the file's SHA-256."""
+    return _cached_cohort(source.key, source.sheet, current_language(), source.data,
+                          source.preset)
 
 
 # --------------------------------------------------------------------------- filters

@@ -233,16 +233,43 @@ def test_identifier_column_is_refused(model):
     assert not at.get("plotly_chart")
 
 
+def nothing_but_the_message(at: AppTest) -> bool:
+    """No problems table (static or grid), no download and no chart on the page."""
+    return not (at.get("table") or at.dataframe or at.get("download_button")
+                or at.get("plotly_chart"))
+
+
 def test_a_file_that_is_not_a_csv_is_refused_on_the_server(model):
     at = upload(cohort_page(), "cohort.pdf", b"%PDF-1.7 not a table")
-    assert "cohort.pdf" in as_read(at.error[0].value)
-    assert "neither a CSV file nor an Excel workbook" in problems(at)["Problem"].iloc[0]
-    assert not at.get("plotly_chart")
+    error = as_read(at.error[0].value)
+    assert "cohort.pdf" in error
+    assert "neither a CSV file nor an Excel workbook" in error
+    assert "allowed: a file ending in .csv or .xlsx" in error
+    assert nothing_but_the_message(at)
 
 
 def test_a_binary_file_named_csv_gets_the_readers_message(model):
     at = upload(cohort_page(), "cohort.csv", b"PK\x03\x04\x00\x00binary")
-    assert "damaged zip archive" in problems(at)["Problem"].iloc[0]
+    assert "damaged zip archive" in as_read(at.error[0].value)
+    assert nothing_but_the_message(at)
+
+
+def test_an_empty_file_says_what_is_wrong_and_allowed_without_an_empty_table(model):
+    """A problem of the whole file has no row, column or value: it is said in the
+    message, not as a table of blank cells with downloads of it."""
+    at = upload(cohort_page(), "empty.csv", b"")
+    error = as_read(at.error[0].value)
+    assert "the file is empty" in error and "a header line and one line per patient" in error
+    assert nothing_but_the_message(at)
+
+
+def test_row_problems_keep_their_table_and_its_downloads(model):
+    frame = valid_cohort(30, seed=2).astype(object)
+    frame.loc[1, "age"] = "sixty"
+    at = upload(cohort_page(), "bad.csv", csv_bytes(frame))
+    assert len(problems(at)) == 1
+    assert {b.proto.label for b in at.get("download_button")} == {
+        "Download the list of problems (CSV)", "Download the list of problems (Excel)"}
 
 
 # --------------------------------------------------------------------------- filters

@@ -18,6 +18,7 @@ from scipy import stats
 
 from risk import schema
 from risk.cohort.summary import group_labels
+from risk.i18n import _
 from risk.schema import NOT_ASSESSED, NOT_RECORDED
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def _continuous_rows(values: NDArray[np.float64], codes: NDArray[np.intp], group
             long.append((label, NOT_RECORDED, g, n_missing, int(v.size),
                          _percent(n_missing, v.size), np.nan, np.nan, np.nan))
     samples = [values[(codes == i) & ~np.isnan(values)] for i, g in enumerate(groups)
-               if g != NOT_ASSESSED]
+               if g != _(NOT_ASSESSED)]
     p, test = _kruskal(samples)
     rows: list[_Row] = [(label, "median (IQR)", cells, p, test)]
     if any_missing:
@@ -123,7 +124,7 @@ def _categorical_rows(series: pd.Series, codes: NDArray[np.intp], groups: list[s
     counts = np.bincount(codes * k + np.where(level_code < 0, k - 1, level_code),
                          minlength=g_all * k).reshape(g_all, k)
     sizes = counts.sum(axis=1)
-    tested = [i for i, g in enumerate(groups) if g != NOT_ASSESSED]
+    tested = [i for i, g in enumerate(groups) if g != _(NOT_ASSESSED)]
     p, test = _independence_test(counts[tested, :-1])
     keep = [j for j in range(k - 1) if counts[:, j].sum() > 0]
     if counts[:, -1].sum() > 0:

@@ -16,11 +16,12 @@ import plotly.graph_objects as go
 
 from risk import schema
 from risk.cohort import shown as disclosed
-from risk.cohort.disclosure import NO_SUPPRESSION, Disclosure
+from risk.cohort.disclosure import HIDDEN, NO_SUPPRESSION, Disclosure
 from risk.cohort.shown import ShownTransitions
 from risk.cohort.summary import GradeTransitions, group_labels, sankey_data
 from risk.cohort.tables import risk_percentile
 from risk.grading import KI67_G2_FROM, KI67_G2_TO
+from risk.i18n import _, format_integer, format_percent
 from risk.present.figures.cohort_survival import forest_plot, survival_by_group_figure
 from risk.present.figures.style import (
     CHANGE_COLORS,
@@ -47,6 +48,8 @@ __all__ = ["complication_chart", "forest_plot", "ki67_scatter", "risk_distributi
 MAX_SCATTER_POINTS = 5_000
 #: Ki-67 values below this are drawn at it on the log axis.
 KI67_FLOOR = 0.1
+#: A heatmap cell without patients (or with its share suppressed): an en dash, not "0%".
+EMPTY_CELL = "\u2013"
 
 
 def _grade_of_label(text: str) -> str | None:
@@ -54,6 +57,7 @@ def _grade_of_label(text: str) -> str | None:
 
 
 def _change_color(primary: str, liver: str) -> str:
+    """The link colour of a grade change, from the grade labels at both ends."""
     p, m = _grade_of_label(primary), _grade_of_label(liver)
     if p is None or m is None:
         return GREY
@@ -71,25 +75,27 @@ def transition_sankey(transitions: GradeTransitions, *, synthetic: bool = False,
     an active small-cell rule) a suppressed link is drawn at a nominal width and
     labelled as suppressed, and the nodes' hover names no count.
     """
-    title = f"Primary grade to liver-biopsy grade (n = {transitions.n:,})"
+    title = _("Primary grade to liver-biopsy grade (n = {n})").format(
+        n=format_integer(transitions.n))
     if transitions.n == 0:
-        return message_figure(title, "No patients in the shown cohort.", synthetic=synthetic)
+        return message_figure(title, _("No patients in the shown cohort."), synthetic=synthetic)
     data = sankey_data(transitions, shown)
-    node_colors = [GRADE_COLORS.get(_grade_of_label(n.split(" ", 1)[1]) or "", GREY)
-                   for n in data.nodes]
-    link_colors = [rgba(_change_color(data.nodes[s].split(" ", 1)[1],
-                                      data.nodes[t].split(" ", 1)[1]), 0.45)
+    # the grades of the nodes, in their order (the node names are worded)
+    grades = [*map(str, transitions.counts.index), *map(str, transitions.counts.columns)]
+    node_colors = [GRADE_COLORS.get(_grade_of_label(g) or "", GREY) for g in grades]
+    link_colors = [rgba(_change_color(grades[s], grades[t]), 0.45)
                    for s, t in zip(data.sources, data.targets, strict=True)]
     x, y = _sankey_positions(transitions, shown)
     node = {"label": list(data.nodes), "color": node_colors, "pad": 24, "thickness": 26,
             "line": {"width": 0}, "x": x, "y": y}
-    notes = ["Link colour: blue same grade, vermillion upgraded, green downgraded, grey not "
-             "assessed."]
+    notes = [_("Link colour: blue same grade, vermillion upgraded, green downgraded, grey not "
+               "assessed.")]
     if shown is not None and shown.rule.active:
         node["hovertemplate"] = "%{label}<extra></extra>"
-        notes.append(f"Small numbers suppressed: a link of 1 to {shown.rule.threshold - 1} "
-                     f"patients, or one hidden to protect it, is drawn at a nominal width of "
-                     f"{shown.rule.threshold}.")
+        notes.append(_("Small numbers suppressed: a link of 1 to {most} patients, or one "
+                       "hidden to protect it, is drawn at a nominal width of "
+                       "{threshold}.").format(most=shown.rule.threshold - 1,
+                                              threshold=shown.rule.threshold))
     fig = go.Figure(go.Sankey(
         arrangement="fixed",
         node=node,
@@ -128,34 +134,48 @@ def transition_heatmap(transitions: GradeTransitions, *, synthetic: bool = False
     With ``shown`` (an active small-cell rule) suppressed cells read "<5" or "hidden",
     uncoloured, and a row percentage shows only when its count and row total do."""
     counts, percent = transitions.counts, transitions.row_percent
-    title = f"Grade transitions, primary to liver biopsy (n = {transitions.n:,})"
+    title = _("Grade transitions, primary to liver biopsy (n = {n})").format(
+        n=format_integer(transitions.n))
     if transitions.n == 0:
-        return message_figure(title, "No patients in the shown cohort.", synthetic=synthetic)
-    notes = ["Each cell: patients and % of the primary grade's row. Diagonal = same grade; "
-             "right of it = upgraded."]
+        return message_figure(title, _("No patients in the shown cohort."), synthetic=synthetic)
+    notes = [_("Each cell: patients and % of the primary grade's row. Diagonal = same grade; "
+               "right of it = upgraded; '{empty}' = no patients.").format(empty=EMPTY_CELL)]
     if shown is not None and shown.rule.active:
         percent = pd.DataFrame([[shown.percent(i, j) for j in range(counts.shape[1])]
                                 for i in range(counts.shape[0])],
                                index=counts.index, columns=counts.columns)
         cells = [[shown.cell(i, j) for j in range(counts.shape[1])]
                  for i in range(counts.shape[0])]
-        notes.append(f"Small numbers suppressed: '{shown.rule.mark}' is 1 to "
-                     f"{shown.rule.threshold - 1} patients; 'hidden' protects one.")
+        notes.append(_("Small numbers suppressed: '{mark}' is 1 to {most} patients; "
+                       "'{hidden}' protects one.").format(mark=shown.rule.mark,
+                                                          most=shown.rule.threshold - 1,
+                                                          hidden=_(HIDDEN)))
     else:
         cells = counts.to_numpy().tolist()
-    text = [[(f"{c:,}" if isinstance(c, int | np.integer) else str(c)) + "<br>"
-             + ("-" if np.isnan(percent.iat[i, j]) else f"{percent.iat[i, j]:.0f}%")
-             for j, c in enumerate(row)] for i, row in enumerate(cells)]
+    text = [[heatmap_cell(c, percent.iat[i, j]) for j, c in enumerate(row)]
+            for i, row in enumerate(cells)]
     fig = go.Figure(go.Heatmap(
         z=percent.fillna(0).to_numpy(), x=list(counts.columns), y=list(counts.index),
         text=text, texttemplate="%{text}", textfont={"size": FONT_SIZE + 2},
         colorscale="Blues", zmin=0, zmax=100,
-        colorbar={"title": {"text": "% of row"}, "ticksuffix": "%"},
-        hovertemplate="Primary %{y}<br>Liver %{x}<br>%{text}<extra></extra>",
+        colorbar={"title": {"text": _("% of row")}, "ticksuffix": "%"},
+        hovertemplate=_("Primary {primary}<br>Liver {liver}<br>{cell}").format(
+            primary="%{y}", liver="%{x}", cell="%{text}") + "<extra></extra>",
     ))
     fig.update_xaxes(title=counts.columns.name, side="bottom")
     fig.update_yaxes(title=counts.index.name, autorange="reversed")
     return style(fig, title, synthetic=synthetic, notes=notes)
+
+
+def heatmap_cell(count: int | str, percent: float) -> str:
+    """A transition cell's text: the count over its row share ("12<br>34%"); a cell
+    without patients reads only :data:`EMPTY_CELL`, a suppressed share none."""
+    if isinstance(count, int | np.integer) and count == 0:
+        return EMPTY_CELL
+    number = format_integer(int(count)) if isinstance(count, int | np.integer) else str(count)
+    if not np.isfinite(percent):
+        return f"{number}<br>{EMPTY_CELL}"
+    return f"{number}<br>{format_percent(percent / 100)}"
 
 
 def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, seed: int = 0,
