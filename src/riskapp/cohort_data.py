@@ -248,6 +248,8 @@ def complications(key: tuple, _frame: pd.DataFrame) -> pd.DataFrame | None:
 
 @st.cache_data(show_spinner="Scoring the cohort with the active model...",
                max_entries=MAX_COHORTS * 2, ttl=CACHE_TTL_SECONDS)
-def risk(digest: str, model_version: str, _model, _frame: pd.DataFrame) -> CohortRisk:
-    """Every patient of the whole cohort under a model version (filters select rows)."""
+def risk(digest: str, model_version: str, _model, _frame: pd.DataFrame,
+         language: str = "en") -> CohortRisk:
+    """Every patient of the whole cohort under a model version (filters select rows), its
+    risk groups named in ``language``."""
     return cohort_risk(_model, _frame)

@@ -20,9 +20,11 @@ from risk import schema
 from risk.cohort import NO_SUPPRESSION, CohortRisk, Disclosure, ShownTransitions
 from risk.cohort import shown as disclosed
 from risk.cohort.sentences import grade_change_sentence, missing_grade_sentences
+from risk.cohort.tables import table_one_words
 from risk.i18n import N_, _, current_language, format_integer, format_number
 from risk.present import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE, format_p
 from risk.present.figures import cohort as figures
+from risk.present.figures import cohort_text
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot, static_table
 from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
@@ -77,7 +79,7 @@ class View:
     def level_hidden(self) -> dict[tuple[str, str], bool]:
         """(characteristic, level) -> size suppressed: Table 1's "All patients" column
         and the forest plot's patients; the groupings' levels as everywhere else."""
-        known = {schema.column(name).label: self.sizes_hidden(name)
+        known = {schema.column_label(name): self.sizes_hidden(name)
                  for name in ("primary_site", "primary_grade", "met_grade")}
         table = cohort_data.cached_table_one(self.key, self.frame)
         return disclosed.level_sizes_hidden(table.long, self.rule, known)
@@ -118,7 +120,7 @@ class View:
         if self.served is None:
             return None
         return cohort_data.risk(self.loaded.digest, self.served.version, self.served.model,
-                                self.loaded.frame)
+                                self.loaded.frame, current_language())
 
 
 def for_screen(table: pd.DataFrame) -> pd.DataFrame:
@@ -173,10 +175,13 @@ def transitions_section(view: View) -> None:
         with st.container(key="grade_changes"):
             st.markdown(" ".join(s for s in sentences if s))
     marked = shown if view.rule.active else None
+    matrix = cohort_text.transitions_table(shown)
     plot(figures.transition_sankey(t, synthetic=view.synthetic, shown=marked), "sankey",
-         "grade-transitions-sankey")
+         "grade-transitions-sankey", finding=cohort_text.transitions_finding(shown),
+         data=matrix)
     plot(figures.transition_heatmap(t, synthetic=view.synthetic, shown=marked),
-         "transition_heatmap", "grade-transitions-matrix")
+         "transition_heatmap", "grade-transitions-matrix",
+         finding=cohort_text.same_grade_finding(shown), data=matrix)
     csv_download(transition_rows(shown), "grade-transitions", "transitions_csv",
                  N_("Download the transition counts (CSV)"))
     note_synthetic(view)
@@ -224,11 +229,11 @@ def forest_section(view: View) -> None:
                 icon=":material/info:")
         note_synthetic(view)
         return
+    levels = view.level_hidden if view.rule.active else None
+    shown = for_screen(forest_table(result, view.rule, levels)) if result.ok else None
     plot(figures.forest_plot(result, synthetic=view.synthetic), "forest",
-         "hazard-ratios-cox")
-    if result.ok:
-        levels = view.level_hidden if view.rule.active else None
-        shown = for_screen(forest_table(result, view.rule, levels))
+         "hazard-ratios-cox", finding=cohort_text.forest_finding(result), data=shown)
+    if shown is not None:
         st.dataframe(shown, hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 3)
         csv_download(result.table.assign(patients=forest_patients(result, view.rule, levels)),
                      "hazard-ratios-cox", "forest_csv")
@@ -249,7 +254,8 @@ def ki67_section(view: View) -> None:
         return
     plot(figures.ki67_scatter(view.frame, max_points=SCATTER_POINTS,
                               synthetic=view.synthetic), "ki67",
-         "ki67-primary-vs-liver")
+         "ki67-primary-vs-liver", finding=cohort_text.ki67_finding(view.frame),
+         data=cohort_text.ki67_table(view.frame))
     note_synthetic(view)
 
 
@@ -278,8 +284,8 @@ def table_one_section(view: View) -> None:
     display = table_one_display(view)
     st.markdown(_("**Table 1** by grade change from the primary tumor to the liver biopsy"))
     with st.container(key="table_one"):  # a static table: every column on screen, printable
-        static_table(table_one_for_screen(display), hide_index=True)
-    csv_download(display, "table-1-by-grade-change", "table_one_csv")
+        static_table(table_one_words(table_one_for_screen(display)), hide_index=True)
+    csv_download(table_one_words(display), "table-1-by-grade-change", "table_one_csv")
     st.caption(_("Numbers: median (IQR), Kruskal-Wallis test. Categories: n (%), chi-square "
                  "test (Fisher's exact test when an expected count is below 5). Tests compare "
                  "the groups with both grades; '{not_assessed}' is shown but not "
@@ -307,11 +313,13 @@ def complication_table(rates: pd.DataFrame, rule: Disclosure = NO_SUPPRESSION,
 
 def safety_section(view: View) -> None:
     rates = cohort_data.complications(view.key, view.frame)
+    table = None if rates is None else complication_table(rates, view.rule, len(view.frame))
     plot(figures.complication_chart(rates, synthetic=view.synthetic, rule=view.rule,
                                     patients=len(view.frame)), "complications",
-         "biopsy-complications")
-    if rates is not None:
-        table = complication_table(rates, view.rule, len(view.frame))
+         "biopsy-complications",
+         finding="" if table is None else cohort_text.complications_finding(table),
+         data=None if table is None else for_screen(table))
+    if table is not None:
         static_table(for_screen(table), hide_index=True)
         csv_download(table, "biopsy-complications", "complications_csv")
     st.caption(_("For comparison: 932 CT-guided liver biopsies had any complication in 9.3% "

@@ -21,7 +21,7 @@ from risk.cohort.shown import ShownTransitions
 from risk.cohort.summary import GradeTransitions, group_labels, sankey_data
 from risk.cohort.tables import risk_percentile
 from risk.grading import KI67_G2_FROM, KI67_G2_TO
-from risk.i18n import _, format_integer, format_percent
+from risk.i18n import _, format_integer, format_number, format_percent, ngettext
 from risk.present.figures.cohort_survival import forest_plot, survival_by_group_figure
 from risk.present.figures.style import (
     CHANGE_COLORS,
@@ -185,25 +185,30 @@ def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, s
 
     Above ``max_points`` patients a fixed-seed random sample is drawn and a note says so.
     """
-    title = "Ki-67: primary tumor vs liver biopsy"
+    title = _("Ki-67: primary tumor vs liver biopsy")
     columns = ["primary_ki67", "met_ki67", "grade_change"]
     both = frame[columns][frame["primary_ki67"].notna() & frame["met_ki67"].notna()]
     if both.empty:
-        return message_figure(title, "No patient has both a primary and a liver-biopsy "
-                              "Ki-67 in the shown cohort.", synthetic=synthetic)
+        return message_figure(title, _("No patient has both a primary and a liver-biopsy "
+                                       "Ki-67 in the shown cohort."), synthetic=synthetic)
     notes = []
     # legend counts are of every patient with both values, sampled or not
     totals = group_labels(both, "grade_change").value_counts()
     if len(both) > max_points:
-        notes.append(f"Showing a random sample of {max_points:,} of {len(both):,} patients "
-                     f"with both Ki-67 values (fixed seed {seed}).")
+        notes.append(_("Showing a random sample of {shown} of {n} patients with both Ki-67 "
+                       "values (fixed seed {seed}).").format(shown=format_integer(max_points),
+                                                             n=format_integer(len(both)),
+                                                             seed=seed))
         both = both.sample(n=max_points, random_state=seed)
     else:
-        notes.append(f"{len(both):,} patients with both Ki-67 values.")
+        notes.append(ngettext("{n} patient with both Ki-67 values.",
+                              "{n} patients with both Ki-67 values.", len(both)).format(
+                                  n=format_integer(len(both))))
     x = both["primary_ki67"].to_numpy(dtype=float)
     y = both["met_ki67"].to_numpy(dtype=float)
     if (x < KI67_FLOOR).any() or (y < KI67_FLOOR).any():
-        notes.append(f"Ki-67 below {KI67_FLOOR:g}% is drawn at {KI67_FLOOR:g}% (log scale).")
+        notes.append(_("Ki-67 below {floor}% is drawn at {floor}% (log scale).").format(
+            floor=f"{KI67_FLOOR:g}"))
     x, y = np.maximum(x, KI67_FLOOR), np.maximum(y, KI67_FLOOR)
     groups = group_labels(both, "grade_change")
     colors = group_colors(groups.cat.categories)
@@ -211,14 +216,15 @@ def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, s
     for name in groups.cat.categories:
         mask = (groups == name).to_numpy()
         fig.add_trace(go.Scatter(
-            x=x[mask], y=y[mask], mode="markers", name=f"{name} ({totals[name]:,})",
+            x=x[mask], y=y[mask], mode="markers",
+            name=f"{name} ({format_integer(int(totals[name]))})",
             marker={"color": colors[name], "size": 8, "opacity": 0.7,
                     "line": {"width": 0.5, "color": "white"}},
-            hovertemplate="Primary %{x:.1f}%<br>Liver %{y:.1f}%<extra>" + str(name)
-            + "</extra>"))
+            hovertemplate=_("Primary {primary}%<br>Liver {liver}%").format(
+                primary="%{x:.1f}", liver="%{y:.1f}") + "<extra>" + str(name) + "</extra>"))
     fig.add_trace(go.Scatter(x=[KI67_FLOOR, 100], y=[KI67_FLOOR, 100], mode="lines",
                              line={"color": GREY, "dash": "dot", "width": 1.5},
-                             name="Same Ki-67", hoverinfo="skip"))
+                             name=_("Same Ki-67"), hoverinfo="skip"))
     # WHO limits on both axes, and the grade names along the top (one layout update).
     line = {"color": "#555555", "dash": "dash", "width": 1.5}
     shapes = [shape for limit in (KI67_G2_FROM, KI67_G2_TO) for shape in (
@@ -232,15 +238,15 @@ def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, s
     fig.update_layout(shapes=shapes, annotations=labels)
     axis = {"type": "log", "range": [np.log10(KI67_FLOOR), 2.0],
             "tickvals": [0.1, 1, 3, 10, 20, 100], "ticktext": ["0.1", "1", "3", "10", "20", "100"]}
-    fig.update_xaxes(title=f"{schema.column('primary_ki67').label} (%)", **axis)
-    fig.update_yaxes(title=f"{schema.column('met_ki67').label} (%)", **axis)
-    notes.append("Dashed lines: WHO grade limits at 3% and 20%.")
+    fig.update_xaxes(title=f"{schema.column_label('primary_ki67')} (%)", **axis)
+    fig.update_yaxes(title=f"{schema.column_label('met_ki67')} (%)", **axis)
+    notes.append(_("Dashed lines: WHO grade limits at 3% and 20%."))
     return style(fig, title, synthetic=synthetic, height=640, notes=notes)
 
 
 def risk_distribution(cohort_scores: ArrayLike, patient_score: float | None = None, *,
                       bins: int = 40,
-                      score_label: str = "Risk score (higher = higher risk)",
+                      score_label: str = "",
                       synthetic: bool = False,
                       synthetic_note: str = SYNTHETIC_NOTE, rule: Disclosure = NO_SUPPRESSION) -> go.Figure:
     """Histogram of the cohort's risk scores (binned here, not in the browser), with the
@@ -252,16 +258,17 @@ def risk_distribution(cohort_scores: ArrayLike, patient_score: float | None = No
     :func:`risk.cohort.shown.percentile_words`."""
     scores = np.asarray(cohort_scores, dtype=float)
     scores = scores[np.isfinite(scores)]
-    title = f"Risk scores in the cohort (n = {scores.size:,})"
+    title = _("Risk scores in the cohort (n = {n})").format(n=format_integer(scores.size))
     if scores.size == 0:
-        return message_figure(title, "No risk scores for this cohort.", synthetic=synthetic)
+        return message_figure(title, _("No risk scores for this cohort."), synthetic=synthetic)
     if rule.active:  # wider bins: fewer of them fall under the threshold
         bins = max(5, min(bins, scores.size // (2 * rule.threshold)))
     counts, edges = np.histogram(scores, bins=bins)
     notes = []
     bar: dict[str, Any] = {"y": counts, "marker": {"color": SKY_BLUE,
                                          "line": {"width": 0.5, "color": "white"}},
-                 "hovertemplate": "Score %{x:.2f}<br>%{y:,} patients<extra></extra>"}
+                 "hovertemplate": _("Score {score}<br>{n} patients").format(
+                     score="%{x:.2f}", n="%{y:,}") + "<extra></extra>"}
     if rule.active:
         hidden = disclosed.protect_list(counts, rule)
         off = hidden | np.array([rule.small(c) for c in counts], dtype=bool)
@@ -269,27 +276,28 @@ def risk_distribution(cohort_scores: ArrayLike, patient_score: float | None = No
                "customdata": [rule.count(c, h) for c, h in zip(counts, hidden, strict=True)],
                "marker": {"color": [rgba(SKY_BLUE, 0.35) if o else SKY_BLUE for o in off],
                           "line": {"width": 0.5, "color": "white"}},
-               "hovertemplate": "Score %{x:.2f}<br>%{customdata} patients<extra></extra>"}
-        notes.append(f"Small numbers suppressed: a lighter bar holds {rule.mark} patients, or "
-                     f"is hidden to protect one, and is drawn at a height of {rule.threshold}.")
+               "hovertemplate": _("Score {score}<br>{n} patients").format(
+                   score="%{x:.2f}", n="%{customdata}") + "<extra></extra>"}
+        notes.append(_("Small numbers suppressed: a lighter bar holds {mark} patients, or is "
+                       "hidden to protect one, and is drawn at a height of {threshold}.").format(
+                           mark=rule.mark, threshold=rule.threshold))
     fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, width=np.diff(edges),
-                           name="Cohort", **bar))
+                           name=_("Cohort"), **bar))
     if patient_score is not None and np.isfinite(patient_score):
         percentile = risk_percentile(scores, patient_score)
         below = int(np.count_nonzero(scores < patient_score))
         above = int(np.count_nonzero(scores > patient_score))
-        words = disclosed.percentile_words(rule, below, above, percentile).replace(
-            "the shown patients", "the cohort")
+        words = disclosed.percentile_words(rule, below, above, percentile, of_cohort=True)
         fig.add_vline(x=patient_score, line={"color": VERMILLION, "width": 4})
         left_half = patient_score < (edges[0] + edges[-1]) / 2
         fig.add_annotation(x=patient_score, y=1.0, yref="paper", yanchor="bottom",
                            xanchor="left" if left_half else "right",
-                           text=f"This patient: {words}",
+                           text=_("This patient: {percentile}").format(percentile=words),
                            showarrow=False, font={"size": FONT_SIZE, "color": VERMILLION})
-        notes.append("Percentile: share of cohort patients with a lower score (ties count "
-                     "half).")
-    fig.update_xaxes(title=score_label)
-    fig.update_yaxes(title="Patients (count)")
+        notes.append(_("Percentile: share of cohort patients with a lower score (ties count "
+                       "half)."))
+    fig.update_xaxes(title=score_label or _("Risk score (higher = higher risk)"))
+    fig.update_yaxes(title=_("Patients (count)"))
     fig.update_layout(showlegend=False, bargap=0)
     return style(fig, title, synthetic=synthetic, notes=notes, synthetic_note=synthetic_note)
 
@@ -300,20 +308,22 @@ def complication_chart(rates: pd.DataFrame | None, *, synthetic: bool = False,
     :func:`risk.cohort.tables.complication_rates` (the "none" share is left out: it is
     100% minus "any" and would flatten the bars that matter). Under an active small-cell
     ``rule`` (``patients``: the shown cohort's size) a suppressed count has no bar."""
-    title = "Liver biopsy complications"
+    title = _("Liver biopsy complications")
     if rates is None or rates.empty:
-        return message_figure(title, "This cohort has no biopsy complication column.",
+        return message_figure(title, _("This cohort has no biopsy complication column."),
                               synthetic=synthetic)
     notes = []
     if rule.active:
         rates = disclosed.shown_complications(rates, rule, patients)
-        notes.append(f"Small numbers suppressed: '{rule.mark}' is 1 to {rule.threshold - 1} "
-                     "patients ('hidden' protects one); their bars are not drawn.")
+        notes.append(_("Small numbers suppressed: '{mark}' is 1 to {most} patients ('{hidden}' "
+                       "protects one); their bars are not drawn.").format(
+                           mark=rule.mark, most=rule.threshold - 1, hidden=_(HIDDEN)))
     assessed = rates["assessed"].iloc[0]
     rates = rates[rates["outcome"] != schema.label("biopsy_complication", "none")]
     colors = {schema.label("biopsy_complication", "minor"): SKY_BLUE,
               schema.label("biopsy_complication", "major"): VERMILLION}
-    ticks = [f"{o}<br>{_n(k)}/{_n(assessed)}" + ("" if np.isnan(p) else f" ({p:.1f}%)")
+    ticks = [f"{o}<br>{_n(k)}/{_n(assessed)}"
+             + ("" if np.isnan(p) else f" ({format_number(p, 1)}%)")
              for o, k, p in zip(rates["outcome"], rates["patients"], rates["percent"],
                                 strict=True)]
     fig = go.Figure(go.Bar(
@@ -324,16 +334,19 @@ def complication_chart(rates: pd.DataFrame | None, *, synthetic: bool = False,
                  "arrayminus": rates["percent"] - rates["lower_95"]},
         hovertemplate="%{x}<extra></extra>"))
     top = float(np.nanmax(rates["upper_95"])) if rates["upper_95"].notna().any() else 10.0
-    fig.update_yaxes(title="Patients (%)", ticksuffix="%", range=[0, min(100, top * 1.3 + 2)])
-    fig.update_xaxes(title="Complication of the liver biopsy")
-    notes.insert(0, f"{_n(assessed)} patients with a recorded outcome; bars: 95% Wilson "
-                 "intervals.")
+    fig.update_yaxes(title=_("Patients (%)"), ticksuffix="%",
+                     range=[0, min(100, top * 1.3 + 2)])
+    fig.update_xaxes(title=_("Complication of the liver biopsy"))
+    notes.insert(0, _("{n} patients with a recorded outcome; bars: 95% Wilson "
+                      "intervals.").format(n=_n(assessed)))
     not_recorded = rates.attrs.get("not_recorded", 0)
     if not_recorded not in (0, "0"):  # a cell under the small-cell rule is text
-        notes.append(f"{_n(not_recorded)} patients without a recorded outcome are left out.")
-    return style(fig, title + " (95% intervals)", synthetic=synthetic, notes=notes)
+        notes.append(_("{n} patients without a recorded outcome are left out.").format(
+            n=_n(not_recorded)))
+    return style(fig, _("{title} (95% intervals)").format(title=title), synthetic=synthetic,
+                 notes=notes)
 
 
 def _n(count: int | float | str) -> str:
     """A count as text ("1,234"), or the small-cell rule's text as it is."""
-    return count if isinstance(count, str) else f"{int(count):,}"
+    return count if isinstance(count, str) else format_integer(int(count))
