@@ -45,9 +45,10 @@ SYNTHETIC_COHORT = N_(
     "chart below describes synthetic data, not real patients. Upload your own cohort file "
     "above to see it instead.")
 UPLOAD_HELP = N_(
-    "A CSV file or an Excel workbook (.xlsx) in the cohort format (see the data dictionary, data/synthetic/README.md): "
+    "A CSV file or an Excel workbook (`.xlsx`) in the cohort format (see the data "
+    "dictionary, `data/synthetic/README.md`): "
     "one row per patient, a pseudonymous patient_id and no names, record numbers or dates "
-    "of birth. It is checked with the same rules as 'python -m risk validate', kept in "
+    "of birth. It is checked with the same rules as `python -m risk validate`, kept in "
     "this session's memory only, and never saved.")
 
 

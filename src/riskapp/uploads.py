@@ -115,7 +115,7 @@ def rows_caption(problems: list[Problem] | tuple) -> str:
              "(line 2 in a spreadsheet). A blank row number means the whole file.")
 
 
-REDCAP_HELP = ("A REDCap 'raw' export holds field names and choice codes (sex 1/2). Add the "
+REDCAP_HELP = N_("A REDCap 'raw' export holds field names and choice codes (sex 1/2). Add the "
                "project's data dictionary (REDCap: Project Setup > Data Dictionary > "
                "Download the current Data Dictionary) and its fields and codes are matched "
                "to ours; check the matching below before you use the cohort.")
@@ -126,11 +126,11 @@ def redcap_dictionary(key: str):
     (none given, or refused: its problems are shown)."""
     from risk.data import read_cells, read_dictionary
 
-    with st.expander("A REDCap export? Add its data dictionary",
+    with st.expander(_("A REDCap export? Add its data dictionary"),
                      icon=":material/dataset:", expanded=key in st.session_state
                      and st.session_state[key] is not None):
-        st.caption(REDCAP_HELP)
-        uploaded = st.file_uploader("REDCap data dictionary (CSV)", type=[".csv", "text/csv"],
+        st.caption(_(REDCAP_HELP))
+        uploaded = st.file_uploader(_("REDCap data dictionary (CSV)"), type=[".csv", "text/csv"],
                                     key=key, max_upload_size=MAX_UPLOAD_MB)
         if uploaded is None:
             return None

@@ -68,8 +68,8 @@ def _fmt(x: float) -> str:
 
 def _continuous_rows(values: NDArray[np.float64], codes: NDArray[np.intp], groups: list[str],
                      name: str) -> tuple[list[_Row], list[_LongRow]]:
-    label = schema.column_label(name) + (f" ({schema.column(name).unit})"
-                                         if schema.column(name).unit else "")
+    unit = schema.unit_label(name)
+    label = schema.column_label(name) + (f" ({unit})" if unit else "")
     long: list[_LongRow] = []
     cells: dict[str, str] = {}
     missing_cells: dict[str, str] = {}

@@ -33,7 +33,7 @@ _AT_HALF = float(np.sqrt(np.finfo(float).eps))
 #: off its curve, in words for wherever one is shown.
 MEDIAN_RULE = N_("Median: the first time the Kaplan-Meier curve is at or below 50%; where "
                "it stays at exactly 50% over an interval, the middle of that interval (as "
-               "R's survfit).")
+               "R's `survfit`).")
 
 
 @dataclass(frozen=True)
