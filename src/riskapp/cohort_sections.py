@@ -19,7 +19,11 @@ import streamlit as st
 from risk import schema
 from risk.cohort import NO_SUPPRESSION, CohortRisk, Disclosure, ShownTransitions
 from risk.cohort import shown as disclosed
-from risk.cohort.sentences import grade_change_sentence, missing_grade_sentences
+from risk.cohort.sentences import (
+    grade_change_sentence,
+    join_sentences,
+    missing_grade_sentences,
+)
 from risk.cohort.tables import table_one_words
 from risk.i18n import N_, _, current_language, format_integer, format_number
 from risk.present import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE, format_p
@@ -173,7 +177,7 @@ def transitions_section(view: View) -> None:
     sentences = [grade_change_sentence(shown), *missing_grade_sentences(shown)]
     if any(sentences):
         with st.container(key="grade_changes"):
-            st.markdown(" ".join(s for s in sentences if s))
+            st.markdown(join_sentences(sentences))
     marked = shown if view.rule.active else None
     matrix = cohort_text.transitions_table(shown)
     plot(figures.transition_sankey(t, synthetic=view.synthetic, shown=marked), "sankey",

@@ -466,3 +466,48 @@ def test_tables_on_screen_write_counts_with_thousands_separators():
     shown = for_screen(table)
     assert shown.iloc[0].tolist() == ["Same grade", "48,282", "34.4"]
     assert table["Patients"].iloc[0] == 48_282  # the CSV keeps the number
+
+
+# --------------------------------------------------------------------------- grade changes
+
+def grade_change_text(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "both grades" in m.value)
+
+
+def test_the_grade_changes_name_the_missing_grade_and_add_up(model, shipped):
+    at = cohort_page()
+    text = grade_change_text(at)
+    assert "lack a grade" not in text
+    both = int(re.search(r"Of \*\*([\d,]+)\*\* patients with both grades", text)
+               .group(1).replace(",", ""))
+    no_primary = int(re.search(r"\*\*([\d,]+)\*\* patients have a liver-biopsy grade but no "
+                               r"primary-tumor grade", text).group(1).replace(",", ""))
+    no_liver = int(re.search(r"\*\*([\d,]+)\*\* patients have a primary-tumor grade but no "
+                             r"liver-biopsy grade", text).group(1).replace(",", ""))
+    assert both + no_primary + no_liver == len(shipped)
+    assert metric(at, "With a liver-biopsy grade") == f"{both + no_primary:,}"
+    assert f"of the {len(shipped):,} shown" in " ".join(c.value for c in at.caption)
+
+
+def test_each_chart_has_its_finding_and_its_data_behind_a_toggle(model):
+    """A text alternative for every chart of every tab: a caption of its main finding
+    under it, and a toggle that shows its data as a table."""
+    findings = {"sankey": "Widest flows from the primary grade",
+                "transition_heatmap": "Same grade in the liver",
+                "km": "Median overall survival by group", "forest": "Highest hazard ratio",
+                "ki67": "Ki-67 values, the liver biopsy's is higher in",
+                "complications": "Complications of the liver biopsy, of the patients",
+                "risk_distribution": "Predicted 5-year risk of death in the shown patients"}
+    seen = set()
+    for tab in TABS:
+        at = cohort_page(tab)
+        for chart in at.get("plotly_chart"):
+            key = next(k for k in findings if chart.proto.id.endswith(f"-{k}"))
+            seen.add(key)
+            assert any(findings[key] in c.value for c in at.caption), key
+            before = len(at.get("table"))
+            at.toggle(key=f"{key}_as_table").set_value(True).run()
+            assert not at.exception
+            assert len(at.get("table")) == before + 1, key
+            at.toggle(key=f"{key}_as_table").set_value(False).run()
+    assert seen == set(findings)

@@ -4,17 +4,10 @@ suppressed count reads ("fewer than 5", "not shown"), never pieced together else
 
 from __future__ import annotations
 
+import re
+
 from risk.cohort.shown import ShownTransitions
 from risk.i18n import _, format_integer, format_percent, ngettext
-
-
-def _count(shown: ShownTransitions, name: str) -> str:
-    """A grade-change count with its share of the patients with both grades: "10 (23%)"."""
-    share = shown.change_share(name)
-    text = shown.change_text(name)
-    if share is None:
-        return text
-    return _("{count} ({percent})").format(count=text, percent=format_percent(share / 100))
 
 
 def _change_clause(shown: ShownTransitions, name: str) -> str:
@@ -31,13 +24,28 @@ def _change_clause(shown: ShownTransitions, name: str) -> str:
                 "downgraded": _("the number downgraded is not shown"),
                 "concordant": _("the number that kept the same grade is not shown"),
                 }[name]
-    words = {"upgraded": ngettext("{count} was upgraded in the liver",
-                                  "{count} were upgraded in the liver", count),
-             "downgraded": ngettext("{count} was downgraded", "{count} were downgraded",
-                                    count),
-             "concordant": ngettext("{count} kept the same grade",
-                                    "{count} kept the same grade", count)}[name]
-    return words.format(count=_count(shown, name))
+    share = shown.change_share(name)
+    if share is None:
+        words = {"upgraded": ngettext("{count} was upgraded in the liver",
+                                      "{count} were upgraded in the liver", count),
+                 "downgraded": ngettext("{count} was downgraded", "{count} were downgraded",
+                                        count),
+                 "concordant": ngettext("{count} kept the same grade",
+                                        "{count} kept the same grade", count)}[name]
+        return words.format(count=format_integer(count))
+    words = {"upgraded": ngettext("{count} ({percent}) was upgraded in the liver",
+                                  "{count} ({percent}) were upgraded in the liver", count),
+             "downgraded": ngettext("{count} ({percent}) was downgraded",
+                                    "{count} ({percent}) were downgraded", count),
+             "concordant": ngettext("{count} ({percent}) kept the same grade",
+                                    "{count} ({percent}) kept the same grade", count)}[name]
+    return words.format(count=format_integer(count), percent=format_percent(share / 100))
+
+
+def join_sentences(sentences: list[str]) -> str:
+    """Sentences one after the other: a space after an English full stop, none after a
+    Chinese one."""
+    return re.sub(r"(?<=[。！？]) ", "", " ".join(s for s in sentences if s))
 
 
 def grade_change_sentence(shown: ShownTransitions) -> str:
@@ -48,6 +56,10 @@ def grade_change_sentence(shown: ShownTransitions) -> str:
         return ""
     clauses = {name: _change_clause(shown, name)
                for name in ("upgraded", "downgraded", "concordant")}
+    if all(shown.rule.small(shown.change[c]) or (shown.rule.active and shown.change_hidden[c])
+           for c in ("upgraded", "downgraded", "concordant")):
+        return _("The grade changes of the patients with both grades are not shown: too few "
+                 "patients in some of them.")
     if shown.change_hidden["both"] or shown.rule.small(both):
         return _("Of the patients with both grades (their number is not shown), {upgraded}, "
                  "{downgraded} and {concordant}.").format(**clauses)

@@ -11,7 +11,6 @@ import plotly.graph_objects as go
 
 from risk.cohort.disclosure import NO_SUPPRESSION, Disclosure
 from risk.cohort.forest import ForestResult
-from risk.cohort.sentences import grade_change_sentence
 from risk.cohort.shown import ShownTransitions
 from risk.cohort.summary import group_labels
 from risk.cohort.survival import SurvivalByGroup
@@ -21,10 +20,29 @@ from risk.present.figures.cohort_survival import drawn_curves, format_p
 from risk.present.figures.patient import OUTCOME_WORDS
 from risk.schema import GRADES
 
+#: How many of the Sankey diagram's widest flows its finding names.
+TOP_FLOWS = 3
+
+
+def listed(parts: list[str]) -> str:
+    """Items of a list in a sentence, separated as the language separates them."""
+    # TRANSLATORS: the separator between the items of a list in a sentence
+    return _("; ").join(parts)
+
 
 def transitions_finding(shown: ShownTransitions) -> str:
-    """The grade changes in a sentence (the Sankey diagram's main finding)."""
-    return grade_change_sentence(shown)
+    """The Sankey diagram's main finding: its widest flows (suppressed ones left out)."""
+    counts = shown.transitions.counts
+    cells = [(int(counts.iat[i, j]), i, j) for i in range(counts.shape[0])
+             for j in range(counts.shape[1])
+             if isinstance(shown.cell(i, j), int | np.integer) or str(shown.cell(i, j)).isdigit()]
+    flows = [_("{primary} to {liver}: {count}").format(
+        primary=counts.index[i], liver=counts.columns[j], count=format_integer(n))
+        for n, i, j in sorted(cells, reverse=True)[:TOP_FLOWS] if n > 0]
+    if not flows:
+        return ""
+    return _("Widest flows from the primary grade to the liver-biopsy grade: {flows}.").format(
+        flows=listed(flows))
 
 
 def same_grade_finding(shown: ShownTransitions) -> str:
@@ -36,7 +54,7 @@ def same_grade_finding(shown: ShownTransitions) -> str:
     if not parts:
         return ""
     return _("Same grade in the liver, as a share of each primary grade: {shares}.").format(
-        shares="; ".join(parts))
+        shares=listed(parts))
 
 
 def transitions_table(shown: ShownTransitions) -> pd.DataFrame:
@@ -71,9 +89,9 @@ def survival_finding(result: SurvivalByGroup, rule: Disclosure = NO_SUPPRESSION)
     curves = drawn_curves(result, rule)
     if not curves:
         return ""
-    medians = "; ".join(_("{group}: {median}").format(group=c.label,
+    medians = listed([_("{group}: {median}").format(group=c.label,
                                                      median=_median_words(c.median))
-                        for c in curves)
+                      for c in curves])
     words = _("Median {outcome} by group: {medians}.").format(
         outcome=OUTCOME_WORDS[result.outcome], medians=medians)
     if result.logrank is not None:
@@ -136,7 +154,7 @@ def complications_finding(table: pd.DataFrame) -> str:
     if not shares:
         return ""
     return _("Complications of the liver biopsy, of the patients with a recorded outcome: "
-             "{shares}.").format(shares="; ".join(shares))
+             "{shares}.").format(shares=listed(shares))
 
 
 def risk_finding(scores: np.ndarray) -> str:
