@@ -11,8 +11,8 @@ the rule. Downloads are caught where the page hands a table to the CSV writer.
 from __future__ import annotations
 
 import io
-import re
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
