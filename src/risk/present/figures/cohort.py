@@ -8,6 +8,7 @@ Meier with numbers at risk, forest plot) are in :mod:`risk.present.figures.cohor
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -162,7 +163,11 @@ def transition_heatmap(transitions: GradeTransitions, *, synthetic: bool = False
         hovertemplate=_("Primary {primary}<br>Liver {liver}<br>{cell}").format(
             primary="%{y}", liver="%{x}", cell="%{text}") + "<extra></extra>",
     ))
-    fig.update_xaxes(title=counts.columns.name, side="bottom")
+    # the grade's Ki-67 range on a second line: level labels, not slanted into the notes
+    fig.update_xaxes(title=counts.columns.name, side="bottom", tickangle=0, tickmode="array",
+                     tickvals=list(counts.columns),
+                     ticktext=[re.sub(r"\s*([（(])", r"<br>\1", str(c), count=1)
+                               for c in counts.columns])
     fig.update_yaxes(title=counts.index.name, autorange="reversed")
     return style(fig, title, synthetic=synthetic, notes=notes)
 
