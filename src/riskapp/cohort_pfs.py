@@ -7,9 +7,8 @@ import streamlit as st
 
 from risk.i18n import _
 from risk.model import describe_cutpoints
+from risk.present.figures import alternative, cohort_text
 from risk.present.figures import cohort as figures
-from risk.present.figures import cohort_text
-from risk.present.figures.alternative import figure_table
 from risk.stats import MEDIAN_RULE
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot, static_table
@@ -43,7 +42,7 @@ def pfs_section(view: View) -> None:
                                            sizes_hidden=hidden,
                                            **view.mark(uses_model=version is not None))
     plot(fig, "pfs_km", f"pfs-by-{grouping}",
-         finding=cohort_text.survival_finding(result, view.rule), data=figure_table(fig))
+         finding=cohort_text.survival_finding(result, view.rule), data=alternative.figure_table(fig))
     not_drawn_words(view, result)
     if result.logrank is not None:
         with st.container(key="pfs_logrank"):

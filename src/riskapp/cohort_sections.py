@@ -18,13 +18,9 @@ import streamlit as st
 
 from risk import schema
 from risk.cohort import NO_SUPPRESSION, CohortRisk, Disclosure, ShownTransitions
+from risk.cohort import sentences as grade_words
 from risk.cohort import shown as disclosed
-from risk.cohort.sentences import (
-    grade_change_sentence,
-    join_sentences,
-    missing_grade_sentences,
-)
-from risk.cohort.tables import table_one_words
+from risk.cohort import tables as cohort_tables
 from risk.i18n import N_, _, current_language, format_integer, format_number
 from risk.present import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE, format_p
 from risk.present.figures import cohort as figures
@@ -174,10 +170,11 @@ def transitions_section(view: View) -> None:
         st.info(_("Too few patients to show the grade transitions without revealing small "
                   "numbers."), icon=":material/shield:")
         return
-    sentences = [grade_change_sentence(shown), *missing_grade_sentences(shown)]
-    if any(sentences):
+    said = [grade_words.grade_change_sentence(shown),
+            *grade_words.missing_grade_sentences(shown)]
+    if any(said):
         with st.container(key="grade_changes"):
-            st.markdown(join_sentences(sentences))
+            st.markdown(grade_words.join_sentences(said))
     marked = shown if view.rule.active else None
     matrix = cohort_text.transitions_table(shown)
     plot(figures.transition_sankey(t, synthetic=view.synthetic, shown=marked), "sankey",
@@ -288,8 +285,8 @@ def table_one_section(view: View) -> None:
     display = table_one_display(view)
     st.markdown(_("**Table 1** by grade change from the primary tumor to the liver biopsy"))
     with st.container(key="table_one"):  # a static table: every column on screen, printable
-        static_table(table_one_words(table_one_for_screen(display)), hide_index=True)
-    csv_download(table_one_words(display), "table-1-by-grade-change", "table_one_csv")
+        static_table(cohort_tables.table_one_words(table_one_for_screen(display)), hide_index=True)
+    csv_download(cohort_tables.table_one_words(display), "table-1-by-grade-change", "table_one_csv")
     st.caption(_("Numbers: median (IQR), Kruskal-Wallis test. Categories: n (%), chi-square "
                  "test (Fisher's exact test when an expected count is below 5). Tests compare "
                  "the groups with both grades; '{not_assessed}' is shown but not "

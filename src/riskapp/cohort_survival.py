@@ -14,9 +14,8 @@ from risk.cohort import summary as cohort
 from risk.i18n import N_, _, format_number, ngettext
 from risk.model import describe_cutpoints
 from risk.present import format_p
+from risk.present.figures import alternative, cohort_text
 from risk.present.figures import cohort as figures
-from risk.present.figures import cohort_text
-from risk.present.figures.alternative import figure_table
 from risk.stats import MEDIAN_RULE
 from riskapp import cohort_data
 from riskapp.charts import as_plain_markdown, csv_download, plot, static_table
@@ -132,7 +131,7 @@ def survival_section(view: View) -> None:
                                            sizes_hidden=hidden,
                                            **view.mark(uses_model=version is not None))
     plot(fig, "km", f"survival-by-{grouping}",
-         finding=cohort_text.survival_finding(result, view.rule), data=figure_table(fig))
+         finding=cohort_text.survival_finding(result, view.rule), data=alternative.figure_table(fig))
     not_drawn_words(view, result)
     if result.logrank is not None:
         st.markdown(logrank_line(result.logrank))

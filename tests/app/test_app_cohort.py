@@ -493,7 +493,7 @@ def test_each_chart_has_its_finding_and_its_data_behind_a_toggle(model):
     """A text alternative for every chart of every tab: a caption of its main finding
     under it, and a toggle that shows its data as a table."""
     findings = {"sankey": "Widest flows from the primary grade",
-                "transition_heatmap": "Same grade in the liver",
+                "transition_heatmap": "Share of each primary grade that kept the same grade",
                 "km": "Median overall survival by group", "forest": "Highest hazard ratio",
                 "ki67": "Ki-67 values, the liver biopsy's is higher in",
                 "complications": "Complications of the liver biopsy, of the patients",

@@ -53,7 +53,8 @@ def same_grade_finding(shown: ShownTransitions) -> str:
              for i in range(len(GRADES)) if np.isfinite(shown.percent(i, i))]
     if not parts:
         return ""
-    return _("Same grade in the liver, as a share of each primary grade: {shares}.").format(
+    return _("Share of each primary grade that kept the same grade in the liver: "
+             "{shares}.").format(
         shares=listed(parts))
 
 
