@@ -108,7 +108,7 @@ class Column:
         span = _("a number {low} and <= {maximum:,g}").format(low=low, maximum=self.maximum)
         if self.kind == "integer":
             span = _("a whole number from {minimum:,g} to {maximum:,g}").format(minimum=self.minimum, maximum=self.maximum)
-        span += f" ({self.unit})" if self.unit else ""
+        span += f" ({_(self.unit)})" if self.unit else ""
         return span + (_("; blank = {default:,g}").format(default=self.default) if self.default is not None else "")
 
 

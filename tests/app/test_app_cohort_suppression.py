@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -202,3 +203,14 @@ def test_the_checks_find_small_counts_when_they_are_shown(model, monkeypatch, do
     assert len([h for h in found if h.startswith("download")]) % 2 == 0  # CSV and Excel
     assert any(hit.startswith("Table 1") for hit in found)
     assert any(hit.startswith("Grade transitions") for hit in found)
+
+
+def test_the_grade_change_sentence_reads_clearly_when_counts_are_suppressed(model):
+    """A suppressed count is said in words ("the number upgraded ... is not shown",
+    "fewer than 5 ..."), never as the subject of a verb ("hidden were upgraded"), and the
+    patients left out are named by the grade they lack."""
+    at = upload(cohort_page(), sixty_patients(seed=1))
+    text = next(m.value for m in at.markdown if "both grades" in m.value).replace("\\", "")
+    assert not re.search(r"\b(hidden|<5)\**\s+(were|was|kept|lack)", text), text
+    assert "lack a grade" not in text
+    assert "primary-tumor grade" in text and "liver-biopsy grade" in text

@@ -11,13 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from risk.i18n import _, format_integer, ngettext
 from risk.schema import BY_NAME
 
 __all__ = ["Note", "add_notes"]
-
-
-def _rows(count: int, what: str = "row") -> str:
-    return f"{count:,} {what}{'s' if count != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -52,7 +49,8 @@ class Note:
     @property
     def where(self) -> str:
         """The column, with its letter in a workbook: ``column E (primary_ki67)``."""
-        return f"column {self.letter} ({self.column})" if self.letter else self.column
+        return (_("column {letter} ({column})").format(letter=self.letter, column=self.column)
+                if self.letter else self.column)
 
 
 def _sheets(names: tuple[str, ...]) -> str:
@@ -60,32 +58,47 @@ def _sheets(names: tuple[str, ...]) -> str:
 
 
 def _sheet_read(note: Note) -> str:
-    text = f"read sheet '{note.sheet}' of the workbook"
     if note.columns:
-        text += (f"; its other worksheets ({_sheets(note.columns)}) were not read: choose "
-                 "one with the sheet picker or --sheet NAME")
-    return text
+        return _("read sheet '{sheet}' of the workbook; its other worksheets ({others}) were "
+                 "not read: choose one with the sheet picker or --sheet NAME").format(
+                     sheet=note.sheet, others=_sheets(note.columns))
+    return _("read sheet '{sheet}' of the workbook").format(sheet=note.sheet)
 
 
 _WORDS: dict[str, Callable[[Note], str]] = {
-    "derived": lambda n: f"{n.column} derived from Ki-67/mitoses in {_rows(n.count)}",
-    "default": lambda n: (f"{n.column} blank in {_rows(n.count)}, read as "
-                          f"'{BY_NAME[n.column].default}'"),
-    "blank_rows": lambda n: f"{_rows(n.count, 'blank row')} skipped",
-    "outcomes_ignored": lambda n: ("outcome columns ignored for a prediction: "
-                                   + ", ".join(n.columns)),
+    "derived": lambda n: ngettext("{column} derived from Ki-67/mitoses in {n} row",
+                                  "{column} derived from Ki-67/mitoses in {n} rows",
+                                  n.count).format(column=n.column, n=format_integer(n.count)),
+    "default": lambda n: ngettext("{column} blank in {n} row, read as '{default}'",
+                                  "{column} blank in {n} rows, read as '{default}'",
+                                  n.count).format(column=n.column, n=format_integer(n.count),
+                                                  default=BY_NAME[n.column].default),
+    "blank_rows": lambda n: ngettext("{n} blank row skipped", "{n} blank rows skipped",
+                                     n.count).format(n=format_integer(n.count)),
+    "outcomes_ignored": lambda n: _("outcome columns ignored for a prediction: "
+                                    "{columns}").format(columns=", ".join(n.columns)),
     "sheet": _sheet_read,
-    "chart_sheet": lambda n: f"chart sheets skipped (they hold no table): {_sheets(n.columns)}",
-    "percent": lambda n: (f"{n.where}: {_rows(n.count, 'cell')} formatted as percent in "
-                          "Excel, read as the number shown (19% as 19, not 0.19)"),
-    "dates": lambda n: (f"{n.where}: {_rows(n.count, 'cell')} formatted as dates or times "
-                        "in Excel, read as the numbers they hold (a number formatted as a "
-                        "date shows as one; check these cells)"),
-    "formulas": lambda n: (f"{_rows(n.count, 'formula cell')} read as the values Excel "
-                           "last saved (formulas are never run here)"),
-    "empty_stop": lambda n: (f"sheet '{n.sheet}': reading stopped at row {n.row:,} after "
-                             f"{n.count:,} empty rows in a row; anything further down the "
-                             "sheet was not read"),
+    "chart_sheet": lambda n: _("chart sheets skipped (they hold no table): {sheets}").format(
+        sheets=_sheets(n.columns)),
+    "percent": lambda n: ngettext(
+        "{where}: {n} cell formatted as percent in Excel, read as the number shown (19% as "
+        "19, not 0.19)", "{where}: {n} cells formatted as percent in Excel, read as the "
+        "number shown (19% as 19, not 0.19)", n.count).format(
+            where=n.where, n=format_integer(n.count)),
+    "dates": lambda n: ngettext(
+        "{where}: {n} cell formatted as a date or time in Excel, read as the number it "
+        "holds (a number formatted as a date shows as one; check this cell)",
+        "{where}: {n} cells formatted as dates or times in Excel, read as the numbers they "
+        "hold (a number formatted as a date shows as one; check these cells)",
+        n.count).format(where=n.where, n=format_integer(n.count)),
+    "formulas": lambda n: ngettext(
+        "{n} formula cell read as the value Excel last saved (formulas are never run here)",
+        "{n} formula cells read as the values Excel last saved (formulas are never run here)",
+        n.count).format(n=format_integer(n.count)),
+    "empty_stop": lambda n: _(
+        "sheet '{sheet}': reading stopped at row {row} after {n} empty rows in a row; "
+        "anything further down the sheet was not read").format(
+            sheet=n.sheet, row=format_integer(n.row), n=format_integer(n.count)),
 }
 
 
