@@ -18,6 +18,7 @@ from risk.model import (
     candidate_card,
     recalibrate,
     recalibration_card,
+    small_cohort_warning,
     train_and_evaluate,
 )
 from risk.present import cohort_source
@@ -69,6 +70,9 @@ def _active_model():
 def train_section(upload: CohortUpload, access: Access) -> None:
     settings = training_options()
     served = _active_model()
+    small = small_cohort_warning(upload.result.frame)
+    if small:  # before the button: training stays allowed
+        st.warning(small, icon=":material/warning:")
     clicked = pressed("Train and evaluate", key="train", type="primary",
                       icon=":material/model_training:")
     if clicked:

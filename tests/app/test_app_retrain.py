@@ -201,6 +201,24 @@ def test_columns_with_other_names_can_be_matched_to_the_data_dictionary(registry
 
 
 # ------------------------------------------------------------------ train and compare
+def test_a_cohort_small_for_the_models_is_warned_about_before_training(registry, cohort):
+    at = upload(retrain_page(), cohort)
+    shown = texts(at, "warning")
+    assert "Small cohort for these models" in shown
+    deaths = int(centre_cohort()["death"].sum())
+    assert f"the primary-only comparator (all patients): {deaths} deaths for 22 candidate " \
+           "parameters" in shown
+    assert "overfits" in shown and "Training is allowed" in shown
+    assert [b for b in at.button if b.key == "train"]  # still allowed
+
+
+def test_a_cohort_large_enough_gets_no_size_warning(registry):
+    shipped = (Path(__file__).resolve().parents[2] / "data/synthetic/cohort.csv").read_bytes()
+    at = upload(retrain_page(), shipped)
+    assert "is valid" in texts(at, "success")
+    assert "Small cohort" not in texts(at, "warning")
+
+
 def test_train_compare_save_activate_and_roll_back(registry, cohort, monkeypatch):
     import riskapp.retrain_report as page_report
 
