@@ -17,6 +17,7 @@ from cohort_frames import make_cohort
 from fault_injection import failing_at
 from streamlit.testing.v1 import AppTest
 
+from risk.cohort import THRESHOLD_ENV
 from risk.model import BiopsyRiskModel
 from risk.registry.card import build_card, data_fingerprint
 from risk.registry.store import MODEL_DIR_ENV, Registry
@@ -137,8 +138,8 @@ def test_the_page_opens_in_local_mode_with_its_notice_and_the_versions(registry)
 
 def test_the_data_dictionary_shows_each_columns_meaning_in_words(registry):
     at = retrain_page()
-    table = next(d.value for d in at.dataframe if "meaning" in d.value.columns)
-    meanings = dict(zip(table["column"], table["meaning"], strict=True))
+    table = next(d.value for d in at.table if "meaning" in d.value.columns)
+    meanings = dict(zip(table["column"].str.strip("`"), table["meaning"], strict=True))
     assert "blank = 500" in meanings["met_cells_counted"]
     assert not [m for m in meanings.values() if "{" in m]  # no placeholder left unfilled
 
@@ -201,6 +202,21 @@ def test_columns_with_other_names_can_be_matched_to_the_data_dictionary(registry
 
 
 # ------------------------------------------------------------------ train and compare
+def test_the_notes_on_the_upload_suppress_small_counts(registry, monkeypatch):
+    """The Cohort page's small-cell rule: a note of 3 derived grades reads "<5 rows"."""
+    frame = centre_cohort()
+    frame.loc[frame.index[frame["primary_ki67"].notna()][:3], "primary_grade"] = None
+    frame.loc[frame.index[frame["met_ki67"].notna() & frame["met_grade"].notna()][:6],
+              "met_grade"] = None
+    at = upload(retrain_page(), csv_bytes(frame))
+    notes = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "primary_grade derived from Ki-67/mitoses in <5 rows" in notes
+    assert "met_grade derived from Ki-67/mitoses in 6 rows" in notes
+    monkeypatch.setenv(THRESHOLD_ENV, "10")
+    at = upload(retrain_page(), csv_bytes(frame))
+    assert "in <10 rows" in " ".join(c.value for c in at.caption).replace("\\", "")
+
+
 def test_a_cohort_small_for_the_models_is_warned_about_before_training(registry, cohort):
     at = upload(retrain_page(), cohort)
     shown = texts(at, "warning")
