@@ -107,7 +107,7 @@ def shown_table(at: AppTest, key: str):
 
 
 def train(at: AppTest, bootstrap: int = 5) -> AppTest:
-    at.radio(key="penalizer_mode").set_value("Fixed").run()
+    at.radio(key="penalizer_mode").set_value("fixed").run()
     at.number_input(key="penalizer_value").set_value(0.1)
     at.number_input(key="bootstrap").set_value(bootstrap)
     at.button(key="train").click().run()
