@@ -245,7 +245,7 @@ def retrain_versions_section(access: Access) -> None:
     history = reg.history(tolerate_damage=True)
     if history:
         with st.expander(_("Activation history")):
-            table = pd.DataFrame(history)[["utc", "action", "version", "previous"]]
+            table = pd.DataFrame(history)[["utc", "action", "version", "previous"]].fillna("")
             table["action"] = [_(ACTIONS[a]) if a in ACTIONS else a for a in table["action"]]
             table.columns = [_("time (UTC)"), _("action"), _("version"), _("previous")]
             st.dataframe(table, hide_index=True, width="stretch", key="activation_history")
