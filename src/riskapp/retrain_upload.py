@@ -260,12 +260,12 @@ def show_validation(outcome: CohortUpload) -> None:
 def _data_dictionary() -> None:
     with st.expander(_("What the file must contain (data dictionary)"),
                      icon=":material/table_view:"):
-        st.table(data_dictionary_table(), hide_index=True)
+        st.table(_dictionary_table(), hide_index=True)
         st.caption(_("Columns that look like direct identifiers (names, record numbers, "
                      "dates of birth, contact details) are refused: remove them first."))
 
 
-def data_dictionary_table() -> pd.DataFrame:
+def _dictionary_table() -> pd.DataFrame:
     """One row per column of the file: its name and codes as the file spells them (as
     code: a file in any language uses them), what is required and allowed, and its
     meaning, in the current language (cells in Markdown, for ``st.table``)."""

@@ -24,9 +24,9 @@ from riskapp.access import Access, require_change_rights
 VERSION_COLUMNS = (N_("active"), N_("version"), N_("created (UTC)"), N_("kind"),
                    N_("parent"), N_("patients"), N_("deaths"), N_("Harrell's C"), N_("notes"),
                    N_("signed by"), N_("status"))
-KINDS = {"trained": N_("trained"), "recalibrated": N_("recalibrated")}
-STATUSES = {"ok": N_("ok")}
-ACTIONS = {"activate": N_("activate"), "rollback": N_("rollback")}
+_KIND_WORDS = {"trained": N_("trained"), "recalibrated": N_("recalibrated")}
+_STATUS_WORDS = {"ok": N_("ok")}
+_ACTION_WORDS = {"activate": N_("activate"), "rollback": N_("rollback")}
 FLASH = "retrain_flash"  # (kind, text) shown once at the top of the page after a change
 _PRESSED = "retrain_pressed_"
 
@@ -195,9 +195,9 @@ def versions_table(reg: Registry) -> pd.DataFrame:
     for r in reg.list_versions():
         card = reg.read(r.version)[1] if r.status == "ok" else ModelCard()
         rows.append([("●" if r.active else ""), r.version, r.created_utc or "",
-                     _(KINDS[r.kind]) if r.kind in KINDS else r.kind or "", r.parent or "",
+                     _(_KIND_WORDS[r.kind]) if r.kind in _KIND_WORDS else r.kind or "", r.parent or "",
                      r.patients, r.events, stored_c_index(card), card.notes or "",
-                     r.signed_by or "", _(STATUSES[r.status]) if r.status in STATUSES
+                     r.signed_by or "", _(_STATUS_WORDS[r.status]) if r.status in _STATUS_WORDS
                      else r.status])
     return pd.DataFrame(rows, columns=[_(c) for c in VERSION_COLUMNS])
 
@@ -246,6 +246,6 @@ def retrain_versions_section(access: Access) -> None:
     if history:
         with st.expander(_("Activation history")):
             table = pd.DataFrame(history)[["utc", "action", "version", "previous"]].fillna("")
-            table["action"] = [_(ACTIONS[a]) if a in ACTIONS else a for a in table["action"]]
+            table["action"] = [_(_ACTION_WORDS[a]) if a in _ACTION_WORDS else a for a in table["action"]]
             table.columns = [_("time (UTC)"), _("action"), _("version"), _("previous")]
             st.dataframe(table, hide_index=True, width="stretch", key="activation_history")

@@ -115,11 +115,11 @@ def run(args: argparse.Namespace) -> int:
                                 seed=args.seed).check()
     print(f"training on {result.n_patients} patients, {result.n_deaths} deaths ...",
           flush=True)
+    if existing:
+        return _reproduce(registry, args, fit_models(result.frame, settings).to_dict())
     small = small_cohort_warning(result.frame)
     if small:  # on stderr: stdout's last line stays the version's name
         print(f"warning: {small}", file=sys.stderr, flush=True)
-    if existing:
-        return _reproduce(registry, args, fit_models(result.frame, settings).to_dict())
     if args.evaluate:
         print(f"internal validation with {args.evaluate} bootstrap resamples ...", flush=True)
     candidate = train_and_evaluate(result.frame, settings,
