@@ -32,6 +32,7 @@ from risk.cohort import summary as cohort
 from risk.cohort import survival as cohort_survival
 from risk.cohort import tables as cohort_tables
 from risk.data import (
+    Note,
     RedcapPreset,
     apply_preset,
     load_cohort,
@@ -115,7 +116,7 @@ class LoadedCohort:
     frame: pd.DataFrame | None
     summary: str = ""
     problems: tuple[Problem, ...] = ()
-    notes: tuple[str, ...] = ()
+    note_records: tuple[Note, ...] = ()  # worded where shown, under the small-cell rule
     ignored_columns: tuple[str, ...] = ()
 
     @property
@@ -148,7 +149,7 @@ def parse_cohort(data: bytes, digest: str, sheet: str | None = None,
             result = validate_cohort(apply_preset(read_cells(data, sheet), preset), "cohort")
     except ValidationError as exc:
         return LoadedCohort(digest, None, exc.summary, tuple(exc.problems))
-    return LoadedCohort(digest, result.frame, notes=tuple(result.notes),
+    return LoadedCohort(digest, result.frame, note_records=result.note_records,
                         ignored_columns=tuple(result.ignored_columns))
 
 

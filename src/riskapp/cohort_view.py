@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from risk import schema
-from risk.cohort import NOT_ASSESSED_CODE, Disclosure, disclosure_for
+from risk.cohort import NOT_ASSESSED_CODE, Disclosure
 from risk.cohort import shown as disclosed
 from risk.data import read_cells, redcap_preset
 from risk.errors import Problem, RiskError, ValidationError
@@ -28,6 +28,7 @@ from riskapp.uploads import (
     rows_caption,
     sheet_picker,
     show_preset,
+    small_cell_rule,
 )
 
 COHORT_UPLOAD_KEY = "cohort_file"
@@ -118,7 +119,7 @@ def load_or_stop(source: CohortSource | None) -> LoadedCohort:
     return loaded
 
 
-def describe_source(source: CohortSource, loaded: LoadedCohort) -> None:
+def describe_source(source: CohortSource, loaded: LoadedCohort, rule: Disclosure) -> None:
     name = as_plain_markdown(source.name)  # the user's file name, shown as written
     if source.synthetic and source.name != cohort_data.SHIPPED_NAME:
         st.warning(_("**Synthetic cohort.** The uploaded file **{name}** is the shipped "
@@ -134,10 +135,10 @@ def describe_source(source: CohortSource, loaded: LoadedCohort) -> None:
                      "dictionary. It stays in this session's memory only.").format(
                          name=name, n=format_integer(len(loaded.frame))),
                    icon=":material/check_circle:")
-    if loaded.notes or loaded.ignored_columns:
+    if loaded.note_records or loaded.ignored_columns:
         with st.expander(_("How the file was read")):
-            for note in loaded.notes:
-                st.markdown(f"- {note}")
+            for note in loaded.note_records:  # its counts of patients under the rule
+                st.markdown(f"- {note.words(rule.count)}")
             if loaded.ignored_columns:
                 # the file's own header names: shown as written, never as Markdown
                 st.markdown("- " + _("columns not in the data dictionary, ignored: "
@@ -283,25 +284,12 @@ def render_sections(view: View) -> None:
                 draw(view)
 
 
-def small_cell_rule(source: CohortSource) -> Disclosure:
-    """The small-cell rule for this cohort (off for the shipped synthetic one), or the
-    page stops with the setting's problem."""
-    try:
-        return disclosure_for(source.synthetic)
-    except ValueError as exc:
-        st.error(_("{problem} Ask whoever runs this server to correct the setting.").format(
-            problem=exc),
-                 icon=":material/error:")
-        st.stop()
-        raise  # st.stop() raises; this keeps the type checker sure
-
-
 def render_page() -> None:
     """The whole cohort page below its title."""
     source = choose_source()
     loaded = load_or_stop(source)
-    rule = small_cell_rule(source)
-    describe_source(source, loaded)
+    rule = small_cell_rule(source.synthetic)
+    describe_source(source, loaded, rule)
     filters = filter_sidebar(loaded.frame, loaded.digest)
     shown = filters.apply(loaded.frame)
     view = View(source, loaded, shown, filters, active_model(), rule)

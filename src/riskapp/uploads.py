@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from risk.cohort import Disclosure, disclosure_for
 from risk.data import read_source_bytes, sheet_names
 from risk.errors import Problem, ValidationError
 from risk.i18n import N_, _
@@ -29,7 +30,7 @@ from risk.schema import MAX_FILE_BYTES
 UPLOAD_TYPES = [".csv", ".xlsx", "text/csv"]
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 #: The sheet picker's words.
-SHEET_LABEL = "Sheet of the workbook to read"
+SHEET_LABEL = N_("Sheet of the workbook to read")
 #: The uploader's size cap in MB (the reader refuses larger files too).
 MAX_UPLOAD_MB = MAX_FILE_BYTES // 2**20
 #: Columns of the problems table, as the user reads them.
@@ -54,11 +55,11 @@ def check_upload_name(name: str) -> None:
     """
     if not str(name).lower().endswith(ALLOWED_SUFFIXES):
         raise ValidationError(
-            [Problem(f"'{name}' is neither a CSV file nor an Excel workbook; save the table "
-                     "from your spreadsheet as 'CSV UTF-8 (comma delimited)' or 'Excel "
-                     "Workbook (.xlsx)' and upload that file",
-                     allowed="a file ending in .csv or .xlsx")],
-            summary="the file cannot be read")
+            [Problem(_("'{name}' is neither a CSV file nor an Excel workbook; save the "
+                       "table from your spreadsheet as 'CSV UTF-8 (comma delimited)' or "
+                       "'Excel Workbook (.xlsx)' and upload that file").format(name=name),
+                     allowed=_("a file ending in .csv or .xlsx"))],
+            summary=_("the file cannot be read"))
 
 
 def read_upload(uploaded) -> Upload:
@@ -85,9 +86,9 @@ def sheet_picker(data: bytes, key: str) -> str | None:
         return None
     if st.session_state.get(key) not in names:  # another workbook: start at its first
         st.session_state.pop(key, None)
-    return st.selectbox(SHEET_LABEL, names, key=key,
-                        help="The workbook has several worksheets; the first is read "
-                             "unless you choose another.")
+    return st.selectbox(_(SHEET_LABEL), names, key=key,
+                        help=_("The workbook has several worksheets; the first is read "
+                               "unless you choose another."))
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:
@@ -138,16 +139,30 @@ def redcap_dictionary(key: str):
             check_upload_name(str(uploaded.name or ""))
             return read_dictionary(read_cells(uploaded.getvalue()))
         except ValidationError as exc:
-            st.error(f"The data dictionary cannot be used: {exc.summary}. "
-                     + " ".join(str(p) for p in exc.problems), icon=":material/error:")
+            st.error(_("The data dictionary cannot be used: {summary}. {problems}").format(
+                summary=exc.summary, problems=" ".join(str(p) for p in exc.problems)),
+                icon=":material/error:")
             return None
 
 
 def show_preset(preset) -> None:
     """The REDCap matching for a person to check: field, label, our column, codes."""
-    st.markdown("**REDCap fields matched to the data dictionary.** Check each line; a "
-                "choice that matches none of ours is named, and its rows are refused.")
+    st.markdown(_("**REDCap fields matched to the data dictionary.** Check each line; a "
+                  "choice that matches none of ours is named, and its rows are refused."))
     with st.container(key="redcap_preset"):
         st.dataframe(preset.review(), hide_index=True, width="stretch")
     if preset.ignored:
-        st.caption("Not read: " + ", ".join(preset.ignored))
+        st.caption(_("Not read: {fields}").format(fields=_(", ").join(preset.ignored)))
+
+
+def small_cell_rule(shipped: bool) -> Disclosure:
+    """The small-cell rule of an uploaded cohort (off for the shipped synthetic one), or
+    the page stops with the site setting's problem."""
+    try:
+        return disclosure_for(shipped)
+    except ValueError as exc:
+        st.error(_("{problem} Ask whoever runs this server to correct the setting.").format(
+                 problem=exc),
+                 icon=":material/error:")
+        st.stop()
+        raise  # st.stop() raises; this keeps the type checker sure

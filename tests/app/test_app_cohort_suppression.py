@@ -191,6 +191,22 @@ def test_a_filter_leaving_fewer_than_5_patients_shows_nothing_of_them(model):
 
 
 
+def test_the_notes_on_how_the_file_was_read_suppress_small_counts(model, monkeypatch):
+    """"primary_grade derived ... in 3 rows" would single out three patients."""
+    frame = pd.read_csv(io.BytesIO(sixty_patients()))
+    derivable = frame.index[frame["primary_grade"].notna() & frame["primary_ki67"].notna()]
+    frame.loc[derivable[:3], "primary_grade"] = None
+    frame.loc[frame.index[frame["met_grade"].notna() & frame["met_ki67"].notna()][:6],
+              "met_grade"] = None
+    data = frame.to_csv(index=False).encode()
+    notes = " ".join(m.value for m in upload(cohort_page(), data).markdown)
+    assert "primary_grade derived from Ki-67/mitoses in <5 rows" in notes.replace("\\", "")
+    assert "met_grade derived from Ki-67/mitoses in 6 rows" in notes
+    monkeypatch.setenv(THRESHOLD_ENV, "10")
+    notes = " ".join(m.value for m in upload(cohort_page(), data).markdown)
+    assert "met_grade derived from Ki-67/mitoses in <10 rows" in notes.replace("\\", "")
+
+
 def test_the_checks_find_small_counts_when_they_are_shown(model, monkeypatch, downloads):
     """The same views with a threshold of 2 show counts 2 to 4: the checks must see them
     (else the test above could not fail)."""

@@ -22,6 +22,7 @@ KEPT_WORDS = {
     # file formats and the names of tests, authors and a journal
     "Excel", "PNG", "Kruskal", "Wallis", "Fisher", "Holm", "Wilson", "Efron", "Fotiadis",
     "Eur", "REDCap",
+    "UTC", "UTF", "README", "xlsx", "Bootstrap", "Riley",
     "warm",  # the label of a hidden element that loads the results' code early
 }
 #: Proto fields that hold no words a person reads.

@@ -89,6 +89,12 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         recalibrate as recalibrate,
         recalibration_card as recalibration_card,
     )
+    from risk.model.sample_size import (
+        MIN_EVENTS_PER_PARAMETER as MIN_EVENTS_PER_PARAMETER,
+        SampleSize as SampleSize,
+        sample_sizes as sample_sizes,
+        small_cohort_warning as small_cohort_warning,
+    )
     from risk.model.settings import (
         MAX_BOOTSTRAP as MAX_BOOTSTRAP,
         argument_type as argument_type,
@@ -165,6 +171,10 @@ _WHERE = {
     "risk_groups": "prediction",
     "recalibrate": "recalibration",
     "recalibration_card": "recalibration",
+    "MIN_EVENTS_PER_PARAMETER": "sample_size",
+    "SampleSize": "sample_size",
+    "sample_sizes": "sample_size",
+    "small_cohort_warning": "sample_size",
     "MAX_BOOTSTRAP": "settings",
     "argument_type": "settings",
     "check_setting": "settings",
