@@ -91,3 +91,11 @@ def test_the_grade_box_and_conditional_words_are_chinese(model, alive):  # noqa:
     assert said.endswith("。"), said
     left = english_words(visible_texts(at))
     assert left == [], "\n".join(left)
+
+
+def test_a_problem_at_a_field_is_said_in_the_pages_language(model):  # noqa: F811
+    """The submit callback runs before the script sets the language: it sets it itself."""
+    at = _submit_in_chinese({**PATIENT, "primary_ki67": 150.0})
+    messages = [e.value for e in at.error]
+    assert len(messages) == 2, messages
+    assert english_words(messages) == [], messages
