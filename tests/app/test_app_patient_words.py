@@ -16,7 +16,6 @@ from test_app_patient import (  # noqa: F401  (the module's fixture and helpers)
 )
 from visible_text import english_words, visible_texts
 
-from risk.i18n import using_language
 from risk.model import describe_risk_group_basis
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -62,23 +61,7 @@ def test_the_blank_liver_grade_says_it_is_derived_from_the_count(model):  # noqa
 
 
 def _submit_in_chinese(values: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["language"] = "zh_Hans"
-    at.run()
-    at.switch_page("pages/patient.py").run()
-    with using_language("zh_Hans"):
-        for name, value in values.items():
-            if value is None:
-                continue
-            if name in ("age", "primary_ki67", "met_ki67", "alive_months"):
-                at.number_input(key=name).set_value(value)
-            elif name == "primary_resected":
-                at.checkbox(key=name).set_value(value)
-            else:
-                at.selectbox(key=name).set_value(value)
-        at.button(key="predict").click().run()
-    assert not at.exception
-    return at
+    return submit(values, "zh_Hans")
 
 
 @pytest.mark.parametrize("alive", [None, 24.0])
