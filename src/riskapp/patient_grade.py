@@ -15,6 +15,7 @@ from risk.model import (
     GRADE_SENSITIVITY_METHOD,
     GRADE_SENSITIVITY_TITLE,
     PatientEstimate,
+    describe_assumed_count,
     describe_intervals,
     describe_site,
     percent,
@@ -52,6 +53,7 @@ def render_grade_sensitivity(est: PatientEstimate) -> None:
             st.markdown(describe_site(site, sensitivity.months))
             static_table(_table(site, sensitivity.months, est.alive_months),
                          hide_index=True)
-            st.caption(" ".join(describe_intervals(site.uncertainty)))
+            st.caption(" ".join(filter(None, (*describe_intervals(site.uncertainty),
+                                              describe_assumed_count(site, est.inputs)))))
         st.caption(_(GRADE_SENSITIVITY_METHOD) + (_(" The estimates come from a model trained on "
                                                "synthetic data.") if est.synthetic else ""))

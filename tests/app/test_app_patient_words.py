@@ -82,3 +82,11 @@ def test_a_problem_at_a_field_is_said_in_the_pages_language(model):  # noqa: F81
     messages = [e.value for e in at.error]
     assert len(messages) == 2, messages
     assert english_words(messages) == [], messages
+
+
+def test_the_grade_box_says_when_the_cells_counted_were_assumed(model):  # noqa: F811
+    def captions(values: dict) -> str:
+        return " ".join(c.value for c in submit(values).get_by_key("grade_sensitivity").caption)
+
+    assert "500 cells (the WHO minimum) are assumed" in captions(GRADE_NEAR_20)
+    assert "are assumed" not in captions({**GRADE_NEAR_20, "met_cells_counted": 500.0})

@@ -11,6 +11,7 @@ grades. One patient (:func:`grade_sensitivity`, for the page and the report) and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,8 +24,8 @@ from risk.grade_uncertainty import (
     grade_ranges,
     grade_uncertainty,
 )
-from risk.i18n import N_, Words, _
-from risk.schema import GRADES
+from risk.i18n import N_, Words, _, format_integer
+from risk.schema import DEFAULT_CELLS_COUNTED, GRADES
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -264,6 +265,16 @@ def describe_counts(uncertainty: GradeUncertainty) -> str:
         parts.append((_("{value:g} mitosis per 2 mm²") if m.value == 1 else
                       _("{value:g} mitoses per 2 mm²")).format(value=m.value))
     return _(" and ").join(parts)
+
+
+def describe_assumed_count(site: SiteGradeSensitivity, inputs: Mapping[str, object]) -> str:
+    """A sentence when the Ki-67 count the box weighs was not entered but assumed ("" when
+    it was entered, or the grade rests on mitoses only)."""
+    if site.uncertainty.ki67 is None or inputs.get(f"{site.site}_cells_counted") is not None:
+        return ""
+    return _("No number of cells counted was entered, so {n} cells (the WHO minimum) are "
+             "assumed; enter the count from the pathology report if it differs.").format(
+        n=format_integer(DEFAULT_CELLS_COUNTED))
 
 
 def describe_intervals(uncertainty: GradeUncertainty) -> list[str]:

@@ -24,6 +24,7 @@ from risk.i18n import N_, _, current_language, using_language
 from risk.model.grade_sensitivity import (
     GRADE_SENSITIVITY_METHOD,
     GRADE_SENSITIVITY_TITLE,
+    describe_assumed_count,
     describe_intervals,
     describe_site,
 )
@@ -201,8 +202,9 @@ def _grade_sensitivity_section(pdf: _ReportPDF, report: PatientEstimate) -> None
         return
     _heading(pdf, _(GRADE_SENSITIVITY_TITLE))
     for site in sensitivity.sites:
-        _paragraph(pdf, " ".join([describe_site(site, sensitivity.months),
-                                  *describe_intervals(site.uncertainty)]))
+        _paragraph(pdf, " ".join(filter(None, [describe_site(site, sensitivity.months),
+                                               *describe_intervals(site.uncertainty),
+                                               describe_assumed_count(site, report.inputs)])))
     _paragraph(pdf, _(GRADE_SENSITIVITY_METHOD), size=8)
 
 
