@@ -56,9 +56,9 @@ def _horizon_metrics(est: PatientEstimate) -> None:
         with column, st.container(key=f"surv_{months}", border=True):
             if est.estimate.survived(months):
                 st.metric(_("Survival at {years}").format(years=HORIZON_WORDS[months]),
-                          _("reached"))
-                st.caption(_("{survived}: alive at {alive_months:g} months.").format(
-                    survived=_(figures.ALREADY_SURVIVED), alive_months=est.alive_months))
+                          _(figures.ALREADY_SURVIVED))
+                st.caption(_("Known alive at {alive_months:g} months: not estimated.").format(
+                    alive_months=est.alive_months))
                 continue
             st.metric(_("Survival at {v0}").format(v0=HORIZON_WORDS[months]), percent(value))
             st.caption(_("95% CI {v0} to {v1}").format(v0=percent(low), v1=percent(up))

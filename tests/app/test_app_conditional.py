@@ -34,7 +34,7 @@ def test_alive_at_24_months_conditions_every_estimate(model):  # noqa: F811
     assert "S(t) / S(24)" in box.markdown[0].value
     row = _conditional(model, PATIENT, 24.0)
     plain = expected_prediction(model, PATIENT).table.iloc[0]
-    assert shown_percent(at, 12) == "reached"
+    assert shown_percent(at, 12) == "Already survived"
     for months in (36, 60, 120):
         assert shown_percent(at, months) == percent(row[f"surv_{months}"])
         assert row[f"surv_{months}"] > plain[f"surv_{months}"]  # survivors do better
@@ -49,7 +49,7 @@ def test_alive_at_24_months_conditions_every_estimate(model):  # noqa: F811
 
 def test_alive_past_five_years_leads_with_ten(model):  # noqa: F811
     at = submit({**PATIENT, "alive_months": 72.0})
-    assert shown_percent(at, 60) == "reached"
+    assert shown_percent(at, 60) == "Already survived"
     icons = figure(at, "icon_array")
     assert any("10 years" in str(t.get("name")) for t in icons["data"])
 
