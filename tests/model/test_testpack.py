@@ -12,6 +12,7 @@ import pytest
 from cohort_frames import make_cohort
 
 from risk.errors import ModelError
+from risk.i18n import using_language
 from risk.model import BiopsyRiskModel, build_pack, check_pack
 from risk.model.testpack import TOLERANCE
 from risk.model.testpack_patients import GRADE_PAIRS, pack_patients
@@ -54,6 +55,14 @@ def test_the_model_that_built_the_pack_reproduces_it(model, pack):
 
 def test_the_pack_is_the_same_bytes_every_time(model, pack):
     assert build_pack(model) == pack
+
+
+def test_a_pack_is_built_and_reproduced_in_english_whatever_the_language(model, pack):
+    """A Chinese page verifying the installation compared Chinese flags with the pack's
+    English ones and said the installation did not reproduce the version."""
+    with using_language("zh_Hans"):
+        assert build_pack(model) == pack
+        assert check_pack(model, pack).passed
 
 
 def test_an_edited_survival_fails_naming_the_patient_field_and_values(model, pack):

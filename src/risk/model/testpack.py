@@ -25,6 +25,7 @@ import pandas as pd
 
 from risk.data.export import MACHINE_DIGITS, to_csv_bytes
 from risk.errors import ModelError, ValidationError
+from risk.i18n import DEFAULT_LANGUAGE, using_language
 from risk.model.testpack_patients import INPUT_COLUMNS, pack_patients
 
 if TYPE_CHECKING:
@@ -89,7 +90,10 @@ def _scored(model: BiopsyRiskModel, raw: pd.DataFrame) -> pd.DataFrame:
         raise ModelError(f"the test pack's patients are not valid input here: {first}") \
             from None
     alive = file_alive_months(result.frame, None)
-    return scored_table(model, "", result.frame, alive, conditional=True)
+    # a pack holds English words (flags): it is computed, and compared, in English whatever
+    # language the page or command that verifies it reads
+    with using_language(DEFAULT_LANGUAGE):
+        return scored_table(model, "", result.frame, alive, conditional=True)
 
 
 def _as_text(table: pd.DataFrame) -> pd.DataFrame:
