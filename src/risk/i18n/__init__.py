@@ -20,6 +20,7 @@ from risk.i18n.catalog import (
     _,
     current_language,
     language_from_locale,
+    language_tag,
     ngettext,
     use_language,
     using_language,
@@ -34,6 +35,7 @@ from risk.i18n.numbers import (
 
 __all__ = [
     "DEFAULT_LANGUAGE", "LANGUAGES", "LOCALE_DIR", "N_", "_", "current_language",
-    "format_date", "format_integer", "format_number", "format_percent", "format_time", "language_from_locale",
-    "ngettext", "use_language", "using_language", "Words",
+    "format_date", "format_integer", "format_number", "format_percent", "format_time",
+    "language_from_locale", "language_tag", "ngettext", "use_language", "using_language",
+    "Words",
 ]
