@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from risk.i18n import _, current_language, language_tag
 from risk.present import (
     build_checklists,
     build_model_facts,
@@ -18,7 +19,6 @@ from risk.present import (
     tripod_columns,
     tripod_rows,
 )
-from risk.i18n import _, current_language, language_tag
 from riskapp.charts import as_plain_markdown, static_table
 
 

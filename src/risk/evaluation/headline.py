@@ -18,13 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from risk._records import Number, Record, json_safe
-from risk.i18n import N_, _
 from risk.evaluation.section_models import (
     BiopsyValue,
     NetReclassification,
     Optimism,
     OptimismMetric,
 )
+from risk.i18n import N_, _
 
 
 class MetricSet(Record):

@@ -121,7 +121,10 @@ class _Facts:
                 parts.append(Part(words))
             if name:
                 value = values[name]
-                parts += value if isinstance(value, tuple) else [value]  # type: ignore[list-item]
+                if isinstance(value, tuple):
+                    parts += value
+                elif value is not None:
+                    parts.append(value)
         return FactLine(tuple(parts))
 
     @staticmethod

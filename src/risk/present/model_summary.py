@@ -17,7 +17,7 @@ from scipy import stats
 
 from risk import schema
 from risk.evaluation.headline import metric_label
-from risk.i18n import N_, Words, _, format_integer, format_number, format_percent
+from risk.i18n import N_, Words, _, format_integer, format_number
 from risk.model.features import AGE_SCALE, FLAG_INPUTS, patient_frame, reference_level
 from risk.stats.normal import Z_95
 
