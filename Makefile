@@ -26,13 +26,12 @@ run: $(STAMP)
 	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS)
 
 # The catalogues: `make messages` extracts every msgid (babel) into the template and merges
-# it into each language's .po (translate the new entries there); `make locale` compiles the
+# it into each language's .po, keeping its header (translate the new entries there); `make locale` compiles the
 # .mo files the app reads (committed; a test checks they match the .po).
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract --mapping-file babel.cfg --keywords N_ --add-comments TRANSLATORS: \
 	  --no-location --sort-output --project risk --output-file $(LOCALE)/messages.pot .
-	$(VENV)/bin/pybabel update --domain messages --input-file $(LOCALE)/messages.pot \
-	  --output-dir $(LOCALE) --no-fuzzy-matching --ignore-obsolete
+	$(PY) -m risk.i18n.update
 
 locale: $(STAMP)
 	$(PY) -m risk.i18n.compile

@@ -31,7 +31,7 @@ else:
     st.error(_("No model is active yet: run `make model` to train and activate the shipped "
              "one, then reload this page."), icon=":material/error:")
 
-st.subheader(_("Who it is for"))
+st.header(_("Who it is for"))
 st.markdown(
     _("""
 - **Clinicians** enter one patient on **Patient**: a survival estimate with its
@@ -42,7 +42,7 @@ st.markdown(
 """)
 )
 
-st.subheader(_("How to use each page"))
+st.header(_("How to use each page"))
 st.markdown(
     _("""
 - **Patient** — fill in the form (age, primary tumor, liver biopsy, extent of disease)

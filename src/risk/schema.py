@@ -27,6 +27,7 @@ The *canonical cohort frame* that validation returns and every later step consum
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from risk.i18n import N_, _
@@ -95,10 +96,11 @@ class Column:
     pfs: bool = False
     since: int = 1  # the schema version that added the column (a version-1 file lacks it)
 
-    def allowed(self) -> str:
-        """What is allowed, in words, for messages."""
+    def allowed(self, code: Callable[[str], str] = str) -> str:
+        """What is allowed, in words, for messages; ``code`` marks each category code as
+        the file spells it (the data dictionary shows them as code)."""
         if self.kind == "category":
-            codes = ", ".join(self.categories)
+            codes = _(", ").join(code(c) for c in self.categories)
             return _("one of {codes}").format(codes=codes) + ("" if self.required else _(" or blank"))
         if self.kind == "flag":
             return _("0 or 1 (also yes/no, true/false)")
@@ -108,7 +110,7 @@ class Column:
         span = _("a number {low} and <= {maximum:,g}").format(low=low, maximum=self.maximum)
         if self.kind == "integer":
             span = _("a whole number from {minimum:,g} to {maximum:,g}").format(minimum=self.minimum, maximum=self.maximum)
-        span += f" ({self.unit})" if self.unit else ""
+        span += f" ({_(self.unit)})" if self.unit else ""
         return span + (_("; blank = {default:,g}").format(default=self.default) if self.default is not None else "")
 
 

@@ -30,11 +30,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from risk.errors import RiskError
+from risk.i18n import N_, _
 
 LOCAL, ALLOWED, NOT_LISTED, SIGNED_OUT, MISCONFIGURED = (
     "local", "allowed", "not_listed", "signed_out", "misconfigured")
 
-LOCAL_NOTICE = (
+LOCAL_NOTICE = N_(
     "Local single-user mode: sign-in is not configured, so anyone who can open this page "
     "can save, activate and roll back model versions. Configure sign-in and an allow-list "
     "(README, 'Access to retraining') before sharing this app with others.")
@@ -139,7 +140,7 @@ def decide_access(secrets: Mapping, user: Mapping, network: bool = False) -> Acc
                           "This app is served on the network without sign-in, so nobody "
                           "can be identified: saving, activating and rolling back are "
                           "disabled. Configure sign-in (README, 'Access to retraining').")
-        return Access(LOCAL, True, None, LOCAL_NOTICE)
+        return Access(LOCAL, True, None, _(LOCAL_NOTICE))
     if emails is None:
         return Access(MISCONFIGURED, False, None,
                       "Sign-in is configured but there is no allow-list of e-mails "

@@ -50,11 +50,24 @@ def safe_name(text: str) -> str:
     return name[:80] or "chart"
 
 
-def plot(fig, key: str, filename: str | None = None) -> None:
+def plot(fig, key: str, filename: str | None = None, *, finding: str = "",
+         data: pd.DataFrame | None = None) -> None:
     """Show a plotly figure at full width, with its own look (large type for a shared
-    screen: Streamlit's theme is not applied over it)."""
+    screen: Streamlit's theme is not applied over it), and its text alternative: the
+    ``finding`` as a caption and ``data`` as a table behind a toggle."""
     st.plotly_chart(fig, key=key, config=plot_config(filename or key), width="stretch",
                     theme=None)
+    text_alternative(key, finding, data)
+
+
+def text_alternative(key: str, finding: str, data: pd.DataFrame | None) -> None:
+    """A chart's main finding as a caption under it, and its data as a table behind a
+    toggle (key ``<key>_as_table``)."""
+    if finding:
+        st.caption(finding)
+    if data is not None and not data.empty and st.toggle(
+            _("Show the chart's data as a table"), key=f"{key}_as_table"):
+        static_table(data, hide_index=True)
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,7 +75,10 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def excel_label(label: str) -> str:
     """The Excel button's words beside a CSV button's."""
-    return label.replace("(CSV)", "(Excel)") if "(CSV)" in label else f"{label} (Excel)"
+    for csv in ("(CSV)", "\uff08CSV\uff09"):  # the Chinese labels' parentheses are full width
+        if csv in label:
+            return label.replace("CSV", "Excel")
+    return f"{label} (Excel)"
 
 
 def csv_download(frame: pd.DataFrame, filename: str, key: str,
@@ -103,8 +119,5 @@ def chart_with_text(fig, key: str, finding: str | None = None) -> None:
 
     st.plotly_chart(fig, key=key, config=plot_config(key), width="stretch")
     title = fig.layout.title.text or ""
-    st.caption(finding or re.sub(r"<[^>]+>", " ", title))
-    table = alternative.figure_table(fig)
-    if not table.empty and st.toggle(_("Show the chart's data as a table"),
-                                     key=f"{key}_as_table"):
-        static_table(table, hide_index=True)
+    text_alternative(key, finding or re.sub(r"<[^>]+>", " ", title),
+                     alternative.figure_table(fig))

@@ -17,8 +17,11 @@ Caching, and why:
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +32,7 @@ from risk.cohort import summary as cohort
 from risk.cohort import survival as cohort_survival
 from risk.cohort import tables as cohort_tables
 from risk.data import (
+    Note,
     RedcapPreset,
     apply_preset,
     load_cohort,
@@ -37,6 +41,7 @@ from risk.data import (
     validate_cohort,
 )
 from risk.errors import Problem, ValidationError
+from risk.i18n import N_, _, current_language
 from risk.stats import has_pfs
 from riskapp.loaders import SHIPPED_COHORT
 
@@ -44,6 +49,19 @@ MAX_COHORTS = 4
 CACHE_TTL_SECONDS = 2 * 3600
 MAX_ANALYSES = 256
 SHIPPED_NAME = "the shipped synthetic cohort"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def spinning(words: str) -> Callable[[F], F]:
+    """Show ``words`` (a msgid) in a spinner while the cached function runs: the cache's
+    own spinner text is fixed when the module is imported, in English."""
+    def wrap(function: F) -> F:
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with st.spinner(_(words)):
+                return function(*args, **kwargs)
+        return cast(F, run)
+    return wrap
 
 
 @dataclass(frozen=True)
@@ -98,7 +116,7 @@ class LoadedCohort:
     frame: pd.DataFrame | None
     summary: str = ""
     problems: tuple[Problem, ...] = ()
-    notes: tuple[str, ...] = ()
+    note_records: tuple[Note, ...] = ()  # worded where shown, under the small-cell rule
     ignored_columns: tuple[str, ...] = ()
 
     @property
@@ -131,21 +149,23 @@ def parse_cohort(data: bytes, digest: str, sheet: str | None = None,
             result = validate_cohort(apply_preset(read_cells(data, sheet), preset), "cohort")
     except ValidationError as exc:
         return LoadedCohort(digest, None, exc.summary, tuple(exc.problems))
-    return LoadedCohort(digest, result.frame, notes=tuple(result.notes),
+    return LoadedCohort(digest, result.frame, note_records=result.note_records,
                         ignored_columns=tuple(result.ignored_columns))
 
 
-@st.cache_resource(show_spinner="Checking the cohort file...", max_entries=MAX_COHORTS,
+@spinning(N_("Checking the cohort file..."))
+@st.cache_resource(show_spinner=False, max_entries=MAX_COHORTS,
                    ttl=CACHE_TTL_SECONDS)
-def _cached_cohort(key: str, sheet: str | None, _data: bytes,
+def _cached_cohort(key: str, sheet: str | None, language: str, _data: bytes,
                    _preset: RedcapPreset | None = None) -> LoadedCohort:
     return parse_cohort(_data, key, sheet, _preset)
 
 
 def load_shown_cohort(source: CohortSource) -> LoadedCohort:
-    """The validated cohort of ``source``, parsed once per file and sheet (by the
-    file's SHA-256)."""
-    return _cached_cohort(source.key, source.sheet, source.data, source.preset)
+    """The validated cohort of ``source``, parsed once per file, sheet and language (its
+    notes and problems are words) by the file's SHA-256."""
+    return _cached_cohort(source.key, source.sheet, current_language(), source.data,
+                          source.preset)
 
 
 # --------------------------------------------------------------------------- filters
@@ -195,7 +215,8 @@ def transitions(key: tuple, _frame: pd.DataFrame) -> cohort.GradeTransitions:
     return cohort.grade_transitions(_frame)
 
 
-@st.cache_data(show_spinner="Computing survival curves...", max_entries=MAX_ANALYSES,
+@spinning(N_("Computing survival curves..."))
+@st.cache_data(show_spinner=False, max_entries=MAX_ANALYSES,
                ttl=CACHE_TTL_SECONDS)
 def survival(key: tuple, grouping: str, model_version: str | None, _frame: pd.DataFrame,
              _groups: pd.Series | None = None,
@@ -206,7 +227,8 @@ def survival(key: tuple, grouping: str, model_version: str | None, _frame: pd.Da
     return cohort_survival.survival_by_group(_frame, by, outcome=outcome)
 
 
-@st.cache_data(show_spinner="Checking small numbers...", max_entries=MAX_ANALYSES,
+@spinning(N_("Checking small numbers..."))
+@st.cache_data(show_spinner=False, max_entries=MAX_ANALYSES,
                ttl=CACHE_TTL_SECONDS)
 def transitions_under_rule(key: tuple, _rule: Disclosure, rule_key: tuple,
                       _frame: pd.DataFrame) -> ShownTransitions:
@@ -214,7 +236,8 @@ def transitions_under_rule(key: tuple, _rule: Disclosure, rule_key: tuple,
     return shown.shown_transitions(transitions(key, _frame), _rule)
 
 
-@st.cache_data(show_spinner="Checking small numbers...", max_entries=MAX_ANALYSES,
+@spinning(N_("Checking small numbers..."))
+@st.cache_data(show_spinner=False, max_entries=MAX_ANALYSES,
                ttl=CACHE_TTL_SECONDS)
 def table_one_suppressed(key: tuple, rule_key: tuple, _rule: Disclosure,
                          _group_hidden: dict[str, bool],
@@ -227,13 +250,15 @@ def table_one_suppressed(key: tuple, rule_key: tuple, _rule: Disclosure,
                                  _group_hidden, _level_hidden)
 
 
-@st.cache_data(show_spinner="Fitting the Cox model...", max_entries=MAX_ANALYSES,
+@spinning(N_("Fitting the Cox model..."))
+@st.cache_data(show_spinner=False, max_entries=MAX_ANALYSES,
                ttl=CACHE_TTL_SECONDS)
 def forest(key: tuple, _frame: pd.DataFrame) -> cohort_cox.ForestResult:
     return cohort_cox.cox_forest(_frame)
 
 
-@st.cache_data(show_spinner="Computing Table 1...", max_entries=MAX_ANALYSES,
+@spinning(N_("Computing Table 1..."))
+@st.cache_data(show_spinner=False, max_entries=MAX_ANALYSES,
                ttl=CACHE_TTL_SECONDS)
 def cached_table_one(key: tuple, _frame: pd.DataFrame) -> cohort_tables.TableOne:
     return cohort_tables.table_one(_frame, "grade_change")
@@ -244,8 +269,11 @@ def complications(key: tuple, _frame: pd.DataFrame) -> pd.DataFrame | None:
     return cohort_tables.complication_rates(_frame)
 
 
-@st.cache_data(show_spinner="Scoring the cohort with the active model...",
+@spinning(N_("Scoring the cohort with the active model..."))
+@st.cache_data(show_spinner=False,
                max_entries=MAX_COHORTS * 2, ttl=CACHE_TTL_SECONDS)
-def risk(digest: str, model_version: str, _model, _frame: pd.DataFrame) -> CohortRisk:
-    """Every patient of the whole cohort under a model version (filters select rows)."""
+def risk(digest: str, model_version: str, _model, _frame: pd.DataFrame,
+         language: str = "en") -> CohortRisk:
+    """Every patient of the whole cohort under a model version (filters select rows), its
+    risk groups named in ``language``."""
     return cohort_risk(_model, _frame)

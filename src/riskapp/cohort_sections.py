@@ -18,9 +18,13 @@ import streamlit as st
 
 from risk import schema
 from risk.cohort import NO_SUPPRESSION, CohortRisk, Disclosure, ShownTransitions
+from risk.cohort import sentences as grade_words
 from risk.cohort import shown as disclosed
+from risk.cohort import tables as cohort_tables
+from risk.i18n import N_, _, current_language, format_integer, format_number
 from risk.present import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE, format_p
 from risk.present.figures import cohort as figures
+from risk.present.figures import cohort_text
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot, static_table
 from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
@@ -33,9 +37,9 @@ KM_POINTS = 500
 #: Ki-67 points drawn (a fixed-seed sample above it, said under the plot): SVG markers
 #: cost the browser about 0.2 ms each without a GPU.
 SCATTER_POINTS = 2_500
-SYNTHETIC_TABLE = "Synthetic data: not real patients."
-NOT_DRAWN = "not shown (too few patients)"
-SYNTHETIC_MODEL = ("Risk from the active model, which was trained on the shipped synthetic "
+SYNTHETIC_TABLE = N_("Synthetic data: not real patients.")
+NOT_DRAWN = N_("not shown (too few patients)")
+SYNTHETIC_MODEL = N_("Risk from the active model, which was trained on the shipped synthetic "
                    "cohort: it illustrates the method and must not guide care.")
 
 
@@ -52,8 +56,9 @@ class View:
 
     @property
     def key(self) -> tuple:
-        """Names the shown patients in the analysis caches."""
-        return (self.loaded.digest, self.filters.key)
+        """Names the shown patients in the analysis caches (and the language: their
+        results hold group names in words)."""
+        return (self.loaded.digest, self.filters.key, current_language())
 
     @property
     def rule_key(self) -> tuple:
@@ -74,7 +79,7 @@ class View:
     def level_hidden(self) -> dict[tuple[str, str], bool]:
         """(characteristic, level) -> size suppressed: Table 1's "All patients" column
         and the forest plot's patients; the groupings' levels as everywhere else."""
-        known = {schema.column(name).label: self.sizes_hidden(name)
+        known = {schema.column_label(name): self.sizes_hidden(name)
                  for name in ("primary_site", "primary_grade", "met_grade")}
         table = cohort_data.cached_table_one(self.key, self.frame)
         return disclosed.level_sizes_hidden(table.long, self.rule, known)
@@ -115,7 +120,7 @@ class View:
         if self.served is None:
             return None
         return cohort_data.risk(self.loaded.digest, self.served.version, self.served.model,
-                                self.loaded.frame)
+                                self.loaded.frame, current_language())
 
 
 def for_screen(table: pd.DataFrame) -> pd.DataFrame:
@@ -124,25 +129,25 @@ def for_screen(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for name in out.columns:
         if pd.api.types.is_float_dtype(out[name]):
-            out[name] = out[name].map(lambda v: "" if not np.isfinite(v) else f"{v:.1f}")
+            out[name] = out[name].map(lambda v: "" if not np.isfinite(v) else format_number(v, 1))
         elif pd.api.types.is_integer_dtype(out[name]):
-            out[name] = out[name].map(lambda v: f"{v:,}")
+            out[name] = out[name].map(format_integer)
         elif out[name].dtype == object:  # counts as text under the small-cell rule
             out[name] = out[name].map(
-                lambda v: f"{int(v):,}" if isinstance(v, str) and v.isdigit() else v)
+                lambda v: format_integer(int(v)) if isinstance(v, str) and v.isdigit() else v)
     return out
 
 
 def note_synthetic(view: View) -> None:
     if view.synthetic:
-        st.caption(SYNTHETIC_TABLE)
+        st.caption(_(SYNTHETIC_TABLE))
 
 
 def needs_outcomes(view: View, what: str) -> bool:
     if view.has_outcomes:
         return True
-    st.info(f"This cohort file has no outcome columns (os_months, death): {what} cannot "
-            "be shown.", icon=":material/info:")
+    st.info(_("This cohort file has no outcome columns (os_months, death): {what} cannot "
+              "be shown.").format(what=what), icon=":material/info:")
     return False
 
 
@@ -151,40 +156,35 @@ def needs_outcomes(view: View, what: str) -> bool:
 def transition_rows(shown: ShownTransitions) -> pd.DataFrame:
     """The transition matrix as one row per (primary grade, liver grade): for CSV."""
     counts = shown.transitions.counts
-    rows = [{"Primary grade": p, "Liver-biopsy grade": m, "Patients": shown.cell(i, j),
-             "% of the primary grade": round(shown.percent(i, j), 1)
+    rows = [{_("Primary grade"): p, _("Liver-biopsy grade"): m, _("Patients"): shown.cell(i, j),
+             _("% of the primary grade"): round(shown.percent(i, j), 1)
              if np.isfinite(shown.percent(i, j)) else None}
             for i, p in enumerate(counts.index) for j, m in enumerate(counts.columns)]
     return pd.DataFrame(rows)
 
 
-def _part(shown: ShownTransitions, name: str) -> str:
-    percent = shown.change_share(name)
-    return shown.change_text(name) + ("" if percent is None else f" ({percent:.0f}%)")
-
-
 def transitions_section(view: View) -> None:
     shown = view.transitions
-    t, change = shown.transitions, shown.change
+    t = shown.transitions
     if shown.grid.withheld:
-        st.info("Too few patients to show the grade transitions without revealing small "
-                "numbers.", icon=":material/shield:")
+        st.info(_("Too few patients to show the grade transitions without revealing small "
+                  "numbers."), icon=":material/shield:")
         return
-    if change["both"]:
-        st.markdown(
-            f"Of **{shown.change_text('both')}** patients with both grades, "
-            f"**{_part(shown, 'upgraded')} were upgraded** in the liver, "
-            f"{_part(shown, 'downgraded')} downgraded and {_part(shown, 'concordant')} "
-            "kept the same grade"
-            + (f"; {shown.change_text('unknown')} lack a grade." if change["unknown"]
-               else "."))
+    said = [grade_words.grade_change_sentence(shown),
+            *grade_words.missing_grade_sentences(shown)]
+    if any(said):
+        with st.container(key="grade_changes"):
+            st.markdown(grade_words.join_sentences(said))
     marked = shown if view.rule.active else None
+    matrix = cohort_text.transitions_table(shown)
     plot(figures.transition_sankey(t, synthetic=view.synthetic, shown=marked), "sankey",
-         "grade-transitions-sankey")
+         "grade-transitions-sankey", finding=cohort_text.transitions_finding(shown),
+         data=matrix)
     plot(figures.transition_heatmap(t, synthetic=view.synthetic, shown=marked),
-         "transition_heatmap", "grade-transitions-matrix")
+         "transition_heatmap", "grade-transitions-matrix",
+         finding=cohort_text.same_grade_finding(shown), data=matrix)
     csv_download(transition_rows(shown), "grade-transitions", "transitions_csv",
-                 "Download the transition counts (CSV)")
+                 N_("Download the transition counts (CSV)"))
     note_synthetic(view)
 
 
@@ -197,13 +197,13 @@ def forest_table(result, rule: Disclosure = NO_SUPPRESSION,
           for h, lo, hi in zip(table["hazard_ratio"].astype(float),
                                table["lower_95"].astype(float),
                                table["upper_95"].astype(float), strict=True)]
-    return pd.DataFrame({"Characteristic": table["covariate"],
-                         "Comparison": table["comparison"],
-                         "Hazard ratio (95% CI)": ci,
+    return pd.DataFrame({_("Characteristic"): table["covariate"],
+                         _("Comparison"): table["comparison"],
+                         _("Hazard ratio (95% CI)"): ci,
                          "p": table["p_value"].astype(float).map(
                              lambda p: "" if not np.isfinite(p) else format_p(p)),
-                         "Patients": forest_patients(result, rule, level_hidden),
-                         "Note": table["note"]})
+                         _("Patients"): forest_patients(result, rule, level_hidden),
+                         _("Note"): table["note"]})
 
 
 def forest_patients(result, rule: Disclosure,
@@ -222,25 +222,25 @@ def forest_patients(result, rule: Disclosure,
 
 
 def forest_section(view: View) -> None:
-    if not needs_outcomes(view, "hazard ratios"):
+    if not needs_outcomes(view, _("hazard ratios")):
         return
     result = cohort_data.forest(view.key, view.frame)
     if view.rule.active and not result.ok:  # its message counts the patients and deaths
-        st.info("Too few patients or deaths in the shown cohort to fit hazard ratios.",
+        st.info(_("Too few patients or deaths in the shown cohort to fit hazard ratios."),
                 icon=":material/info:")
         note_synthetic(view)
         return
+    levels = view.level_hidden if view.rule.active else None
+    shown = for_screen(forest_table(result, view.rule, levels)) if result.ok else None
     plot(figures.forest_plot(result, synthetic=view.synthetic), "forest",
-         "hazard-ratios-cox")
-    if result.ok:
-        levels = view.level_hidden if view.rule.active else None
-        shown = for_screen(forest_table(result, view.rule, levels))
+         "hazard-ratios-cox", finding=cohort_text.forest_finding(result), data=shown)
+    if shown is not None:
         st.dataframe(shown, hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 3)
         csv_download(result.table.assign(patients=forest_patients(result, view.rule, levels)),
                      "hazard-ratios-cox", "forest_csv")
-        st.caption("A Cox model fitted on the shown patients (descriptive, not the served "
-                   "model): each hazard ratio compares a group with the named reference, "
-                   "the other characteristics held equal.")
+        st.caption(_("A Cox model fitted on the shown patients (descriptive, not the served "
+                     "model): each hazard ratio compares a group with the named reference, "
+                     "the other characteristics held equal."))
     note_synthetic(view)
 
 
@@ -248,14 +248,15 @@ def forest_section(view: View) -> None:
 
 def ki67_section(view: View) -> None:
     if view.rule.active:  # each point is one patient: no scatter of an uploaded cohort
-        st.info("The Ki-67 scatter plot is not drawn for this file: each of its points is "
-                "one patient, so it would show groups smaller than "
-                f"{view.rule.threshold}. The grade transitions tab compares the primary "
-                "and liver-biopsy grades as counts.", icon=":material/shield:")
+        st.info(_("The Ki-67 scatter plot is not drawn for this file: each of its points is "
+                  "one patient, so it would show groups smaller than {threshold}. The grade "
+                  "transitions tab compares the primary and liver-biopsy grades as "
+                  "counts.").format(threshold=view.rule.threshold), icon=":material/shield:")
         return
     plot(figures.ki67_scatter(view.frame, max_points=SCATTER_POINTS,
                               synthetic=view.synthetic), "ki67",
-         "ki67-primary-vs-liver")
+         "ki67-primary-vs-liver", finding=cohort_text.ki67_finding(view.frame),
+         data=cohort_text.ki67_table(view.frame))
     note_synthetic(view)
 
 
@@ -282,13 +283,14 @@ def table_one_display(view: View):
 
 def table_one_section(view: View) -> None:
     display = table_one_display(view)
-    st.markdown("**Table 1** by grade change from the primary tumor to the liver biopsy")
+    st.markdown(_("**Table 1** by grade change from the primary tumor to the liver biopsy"))
     with st.container(key="table_one"):  # a static table: every column on screen, printable
-        static_table(table_one_for_screen(display), hide_index=True)
-    csv_download(display, "table-1-by-grade-change", "table_one_csv")
-    st.caption("Numbers: median (IQR), Kruskal-Wallis test. Categories: n (%), chi-square "
-               "test (Fisher's exact test when an expected count is below 5). Tests compare "
-               f"the groups with both grades; '{schema.NOT_ASSESSED}' is shown but not tested.")
+        static_table(cohort_tables.table_one_words(table_one_for_screen(display)), hide_index=True)
+    csv_download(cohort_tables.table_one_words(display), "table-1-by-grade-change", "table_one_csv")
+    st.caption(_("Numbers: median (IQR), Kruskal-Wallis test. Categories: n (%), chi-square "
+                 "test (Fisher's exact test when an expected count is below 5). Tests compare "
+                 "the groups with both grades; '{not_assessed}' is shown but not "
+                 "tested.").format(not_assessed=_(schema.NOT_ASSESSED)))
     note_synthetic(view)
 
 
@@ -302,25 +304,27 @@ def complication_table(rates: pd.DataFrame, rule: Disclosure = NO_SUPPRESSION,
     else:
         counts, assessed = rates["patients"].astype(int), rates["assessed"].astype(int)
     return pd.DataFrame({
-        "Complication": rates["outcome"],
-        "Patients": counts,
-        "Of (recorded outcome)": assessed,
+        _("Complication"): rates["outcome"],
+        _("Patients"): counts,
+        _("Of (recorded outcome)"): assessed,
         "%": rates["percent"].round(1),
-        "95% CI from (%)": rates["lower_95"].round(1),
-        "95% CI to (%)": rates["upper_95"].round(1)})
+        _("95% CI from (%)"): rates["lower_95"].round(1),
+        _("95% CI to (%)"): rates["upper_95"].round(1)})
 
 
 def safety_section(view: View) -> None:
     rates = cohort_data.complications(view.key, view.frame)
+    table = None if rates is None else complication_table(rates, view.rule, len(view.frame))
     plot(figures.complication_chart(rates, synthetic=view.synthetic, rule=view.rule,
                                     patients=len(view.frame)), "complications",
-         "biopsy-complications")
-    if rates is not None:
-        table = complication_table(rates, view.rule, len(view.frame))
+         "biopsy-complications",
+         finding="" if table is None else cohort_text.complications_finding(table),
+         data=None if table is None else for_screen(table))
+    if table is not None:
         static_table(for_screen(table), hide_index=True)
         csv_download(table, "biopsy-complications", "complications_csv")
-    st.caption("For comparison: 932 CT-guided liver biopsies had any complication in 9.3% "
-               "and a major one in 2.7-2.8% (Fotiadis et al., Eur Radiol 2020).")
+    st.caption(_("For comparison: 932 CT-guided liver biopsies had any complication in 9.3% "
+                 "and a major one in 2.7-2.8% (Fotiadis et al., Eur Radiol 2020)."))
     note_synthetic(view)
 
 
@@ -330,12 +334,13 @@ def sections(view: View) -> list[tuple[str, Callable[[View], None]]]:
     from riskapp.cohort_risk import risk_section
     from riskapp.cohort_survival import survival_section
 
-    out = [("Grade transitions", transitions_section), ("Survival by group", survival_section)]
+    out = [(_("Grade transitions"), transitions_section),
+           (_("Survival by group"), survival_section)]
     if view.loaded.has_pfs:
-        out.append(("Progression-free survival", pfs_section))
-    out += [("Hazard ratios", forest_section), ("Ki-67", ki67_section),
-            ("Table 1", table_one_section)]
+        out.append((_("Progression-free survival"), pfs_section))
+    out += [(_("Hazard ratios"), forest_section), ("Ki-67", ki67_section),
+            (_("Table 1"), table_one_section)]
     if view.loaded.has_complications:
-        out.append(("Biopsy safety", safety_section))
-    out.append(("Risk distribution", risk_section))
+        out.append((_("Biopsy safety"), safety_section))
+    out.append((_("Risk distribution"), risk_section))
     return out

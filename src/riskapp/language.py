@@ -30,6 +30,16 @@ def apply_language() -> str:
     return language
 
 
+def _keep_choices() -> None:
+    """Set each form choice again from its code: a selectbox keeps its chosen option as
+    its label, which a new language no longer offers, and would then hold no valid value."""
+    from riskapp.patient_form import FORM_FIELDS  # the form's keys; it imports much more
+
+    for name in FORM_FIELDS:
+        if name in st.session_state:
+            st.session_state[name] = st.session_state[name]
+
+
 def language_selector() -> str:
     """The sidebar's selector (labelled in both languages, so either reader finds it)."""
     if st.session_state.get(LANGUAGE_KEY) not in LANGUAGES:
@@ -37,5 +47,5 @@ def language_selector() -> str:
     with st.sidebar:
         st.segmented_control("Language / 语言", options=list(LANGUAGES),
                              format_func=LANGUAGES.__getitem__, key=LANGUAGE_KEY,
-                             required=True)
+                             required=True, on_change=_keep_choices)
     return apply_language()

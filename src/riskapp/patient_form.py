@@ -106,9 +106,11 @@ def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
 def on_predict() -> None:
     """Submit callback: validate, estimate, and keep the result in session state only."""
     from risk.model import estimate_patient
+    from riskapp.language import apply_language
     from riskapp.timing import callback_started
 
     callback_started()
+    apply_language()  # a callback runs before the script sets it: its messages are words
 
     st.session_state[SUBMITTED_KEY] = form_values()
     try:

@@ -26,12 +26,16 @@ SITE_TITLES = Words({"primary": N_("Primary tumor"), "met": N_("Liver-metastasis
 
 
 def _table(site, months: int, alive_months: float | None = None) -> pd.DataFrame:
-    given = _(" given alive at {alive_months:g} months").format(alive_months=alive_months) if alive_months else ""
+    survival = (_("{years}-year survival given alive at {alive_months:g} months (95% CI)")
+                if alive_months else _("{years}-year survival (95% CI)")).format(
+        years=months // 12, alive_months=alive_months)
     return pd.DataFrame({
-        "Grade": [a.grade + (_(" (used above)") if a.as_estimated else "")
-                  for a in site.alternatives],
-        "Probability": [probability_words(a.probability) for a in site.alternatives],
-        f"{months // 12}-year survival{given} (95% CI)": [_("{v0} ({v1} to {v2})").format(v0=percent(a.survival), v1=percent(a.lower), v2=percent(a.upper)) for a in site.alternatives],
+        _("Grade"): [a.grade + (_(" (used above)") if a.as_estimated else "")
+                     for a in site.alternatives],
+        _("Probability"): [probability_words(a.probability) for a in site.alternatives],
+        survival: [_("{v0} ({v1} to {v2})").format(v0=percent(a.survival), v1=percent(a.lower),
+                                                   v2=percent(a.upper))
+                   for a in site.alternatives],
     })
 
 

@@ -61,4 +61,6 @@ def _pfs_biopsy_value(est: PatientEstimate) -> None:
              _("Change"): f"{100 * (w.at(m)[0] - wo.at(m)[0]):+.1f}"} for m in PFS_HORIZONS]
     with st.container(key="pfs_biopsy_value"):
         static_table(pd.DataFrame(rows), hide_index=True)
-    st.caption(_("Change in percentage points."))
+    st.caption(_("Change in percentage points. Overall and progression-free survival come "
+                 "from separate models, so the biopsy can move them by different amounts, "
+                 "even in opposite directions."))

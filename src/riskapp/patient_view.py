@@ -24,6 +24,7 @@ from risk.model import (
     describe_horizon,
     describe_median,
     describe_reference,
+    describe_risk_group_basis,
     percent,
 )
 from risk.present import build_report, font_problem
@@ -74,7 +75,8 @@ def _summary_line(est: PatientEstimate) -> None:
     with right, st.container(key="risk_group", border=True):
         st.markdown(_("**Risk group: {v0}**").format(v0=schema.label('risk_group', group))
                     + (_(" (at the biopsy)") if est.alive_months else ""))
-        st.caption(describe_cutpoints(est.risk_cutpoints))
+        st.caption(" ".join(filter(None, (describe_cutpoints(est.risk_cutpoints),
+                                          describe_risk_group_basis(est.alive_months)))))
 
 
 def _curve_figure(est: PatientEstimate, served: ServedModel):
@@ -108,13 +110,20 @@ def _biopsy_value(est: PatientEstimate) -> None:
     s_with, s_without = w.at(horizon)[0], wo.at(horizon)[0]
     # the difference of the percentages shown, so that the sentence adds up
     moved = round(100 * s_with, 1) - round(100 * s_without, 1)
-    compared = describe_grade_comparison(primary, liver).replace(
-        f": {change}", f": **{change}**")
+    compared = describe_grade_comparison(primary, liver)
+    given = (_(", both given alive at {alive_months:g} months").format(
+        alive_months=est.alive_months) if est.alive_months else "")
+    points = abs(moved)
     st.markdown(
         _("The liver biopsy showed **{liver}** ({compared}). With it the survival estimate at {v0} is **{v1}**, against **{v2}** from the primary-only model").format(liver=liver, compared=compared, v0=HORIZON_WORDS[horizon], v1=percent(s_with), v2=percent(s_without))
+        + given
         + ((_(" ({points:.1f} percentage points higher).") if moved > 0 else
-            _(" ({points:.1f} percentage points lower).")).format(points=abs(moved)) if round(moved, 1) else
+            _(" ({points:.1f} percentage points lower).")).format(points=points) if round(moved, 1) else
            _(" (no change).")))
+    if change == "concordant" and round(moved, 1):
+        st.caption(_("Why a biopsy showing the same grade moves the estimate: the primary-only "
+                     "model averages over every liver grade seen after such a primary, "
+                     "changes of grade included; finding the same grade rules those out."))
     left, right = st.columns(2)
     with left:
         _chart(figures.biopsy_comparison(w.months, (w.survival, w.lower, w.upper),
@@ -193,7 +202,7 @@ def _basis(est: PatientEstimate, served: ServedModel) -> None:
     data = served.card.training_data
     trained_on = ""
     if data.patients:
-        kind = _("synthetic patients") if served.synthetic else "patients"
+        kind = _("synthetic patients") if served.synthetic else _("patients")
         trained_on = (_(", trained on {patients} {kind} ({v0} deaths)").format(patients=data.patients, kind=kind, v0='?' if data.events is None else data.events))
     st.markdown(_("Cox proportional-hazards model, version **{version}**{trained_on}. This estimate used {v0}.").format(version=served.version, trained_on=trained_on, v0=MODEL_WORDS.get(est.estimate.model_used, '')))
     _chart(figures.contributions_chart(est.estimate.contributions, _labels(),

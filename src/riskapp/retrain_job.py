@@ -21,6 +21,8 @@ from typing import Any
 
 import streamlit as st
 
+from risk.i18n import _
+
 JOB_KEY = "retrain_job"
 #: Trainings running at once on the server (each holds a core); more wait in line.
 MAX_RUNNING = 2
@@ -39,7 +41,7 @@ class TrainingJob:
     digest: str  # the upload it trains on
     future: Future[Any] | None = None
     fraction: float = 0.0
-    text: str = "Waiting for a free worker..."
+    text: str = field(default_factory=lambda: _("Waiting for a free worker..."))
     started: float = field(default_factory=time.time)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -105,4 +107,5 @@ def progress_panel() -> None:
         st.rerun()  # the page takes the result
     fraction, text = job.shown()
     elapsed = time.time() - job.started
-    st.progress(fraction, text=f"{text} ({elapsed:.0f} s; the rest of the page stays usable)")
+    st.progress(fraction, text=_("{step} ({seconds} s; the rest of the page stays "
+                                 "usable)").format(step=text, seconds=f"{elapsed:.0f}"))

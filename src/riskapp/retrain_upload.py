@@ -28,7 +28,10 @@ from risk.data import (
     validate_cohort,
 )
 from risk.errors import Problem, ValidationError
+from risk.i18n import _, format_integer, format_number
 from risk.registry import TrainingData, data_fingerprint
+from risk.synthetic import SHIPPED_SHA256
+from riskapp.charts import as_plain_markdown
 from riskapp.uploads import (
     UPLOAD_TYPES,
     check_upload_name,
@@ -37,6 +40,7 @@ from riskapp.uploads import (
     rows_caption,
     sheet_picker,
     show_preset,
+    small_cell_rule,
 )
 
 RETRAIN_UPLOAD_KEY = "cohort_file"
@@ -106,9 +110,10 @@ def validate_upload(name: str, data: bytes, mapping: dict | None = None,
 def upload_section() -> CohortUpload | None:
     """Uploader, column matching and validation report; the valid cohort or None."""
     uploaded = st.file_uploader(
-        "Cohort file (CSV, UTF-8, or Excel .xlsx)", type=UPLOAD_TYPES, key=RETRAIN_UPLOAD_KEY,
-        help="One row per patient with the columns of the data dictionary, including the "
-             "outcomes os_months and death. The file stays in memory and is never saved.")
+        _("Cohort file (CSV, UTF-8, or Excel .xlsx)"), type=UPLOAD_TYPES,
+        key=RETRAIN_UPLOAD_KEY,
+        help=_("One row per patient with the columns of the data dictionary, including the "
+               "outcomes os_months and death. The file stays in memory and is never saved."))
     if uploaded is None:
         for key in (_RAW, _VALIDATED):
             st.session_state.pop(key, None)
@@ -168,7 +173,7 @@ def _redcap_preset(headers: list[str]) -> RedcapPreset | None | bool:
     try:
         preset = redcap_preset(headers, fields)
     except ValidationError as exc:
-        show_validation(CohortUpload("the REDCap export", "", problems=exc.problems,
+        show_validation(CohortUpload(_("the REDCap export"), "", problems=exc.problems,
                                      summary=exc.summary))
         return False
     show_preset(preset)
@@ -194,29 +199,31 @@ def _mapping_widgets(headers: list[str], preset: RedcapPreset | None = None) -> 
                 if schema.column(n).required or schema.column(n).outcome]
     options = [NOT_IN_FILE, *unmatched["file"]]
     mapping = {}
-    with st.expander("Match your column names to the data dictionary",
+    with st.expander(_("Match your column names to the data dictionary"),
                      expanded=bool(required), icon=":material/swap_horiz:"):
-        st.caption("Your file has columns the data dictionary does not know, and lacks some "
-                   "it needs. Say which of your columns holds each one (suggestions are "
-                   "pre-selected); the matching is recorded in the model card.")
+        st.caption(_("Your file has columns the data dictionary does not know, and lacks "
+                     "some it needs. Say which of your columns holds each one (suggestions "
+                     "are pre-selected); the matching is recorded in the model card."))
         columns = st.columns(3)
         for i, name in enumerate(unmatched["schema"]):
-            need = "required" if name in required else "optional"
+            label = (_("`{column}` (required)") if name in required
+                     else _("`{column}` (optional)")).format(column=name)
             default = suggested.get(name, NOT_IN_FILE)
             with columns[i % 3]:
                 mapping[name] = st.selectbox(
-                    f"{name} ({need})", options, index=options.index(default),
+                    label, options, index=options.index(default),
                     key=f"map_{name}", help=schema.column_help(name) or schema.column_label(name),
-                    format_func=lambda v: "(not in my file)" if v == NOT_IN_FILE else v)
+                    format_func=lambda v: _("(not in my file)") if v == NOT_IN_FILE else v)
     return {k: v for k, v in mapping.items() if v}
 
 
 def show_validation(outcome: CohortUpload) -> None:
     """The validation report: the cohort's counts and notes, or every problem."""
     if not outcome.ok:
-        st.error(f"**{outcome.name}**: {outcome.summary}. Fix the file (or the column "
-                 "matching) and upload it again; nothing was trained.",
-                 icon=":material/error:")
+        st.error(_("**{file}**: {summary}. Fix the file (or the column matching) and upload "
+                   "it again; nothing was trained.").format(
+            file=outcome.name, summary=outcome.summary),
+            icon=":material/error:")
         table = problems_table(outcome.problems)
         if len(table) <= WRAPPED_PROBLEMS:  # whole sentences, wrapped
             st.table(table.set_index(table.columns[0]))
@@ -227,29 +234,46 @@ def show_validation(outcome: CohortUpload) -> None:
     result = outcome.result
     follow = result.median_follow_up_months
     with_grade = outcome.training_data.patients_with_biopsy_grade
-    st.success(
-        f"**{outcome.name}** is valid: {result.n_patients} patients, {result.n_deaths} "
-        f"deaths, {with_grade} with a liver-biopsy grade, median follow-up "
-        + (f"{follow:.1f} months." if follow is not None else "not reached."),
-        icon=":material/check_circle:")
-    notes = list(result.notes)
+    counts = {"file": outcome.name,
+              "patients": format_integer(result.n_patients),
+              "deaths": format_integer(result.n_deaths or 0),
+              "with_grade": format_integer(with_grade)}
+    st.success((_("**{file}** is valid: {patients} patients, {deaths} deaths, {with_grade} "
+                  "with a liver-biopsy grade, median follow-up {months} months.").format(
+                    months=format_number(follow, 1), **counts) if follow is not None else
+                _("**{file}** is valid: {patients} patients, {deaths} deaths, {with_grade} "
+                  "with a liver-biopsy grade, median follow-up not reached.").format(**counts)),
+               icon=":material/check_circle:")
+    # counts of patients under the small-cell rule of uploaded cohorts, as on the Cohort page
+    rule = small_cell_rule(outcome.digest == SHIPPED_SHA256)
+    notes = [note.words(rule.count) for note in result.note_records]
     if result.ignored_columns:
-        notes.append("columns not in the data dictionary, ignored: "
-                     + ", ".join(result.ignored_columns))
+        notes.append(_("columns not in the data dictionary, ignored: {columns}").format(
+            columns=_(", ").join(result.ignored_columns)))
     if outcome.mapping:
-        notes.append("columns matched: " + ", ".join(
-            f"{theirs} -> {ours}" for ours, theirs in outcome.mapping.items()))
+        notes.append(_("columns matched: {pairs}").format(pairs=_(", ").join(
+            f"{theirs} -> {ours}" for ours, theirs in outcome.mapping.items())))
     if notes:
-        st.caption("Notes: " + "; ".join(notes) + ".")
+        st.caption(as_plain_markdown(_("Notes: {notes}.").format(notes=_("; ").join(notes))))
 
 
 def _data_dictionary() -> None:
-    with st.expander("What the file must contain (data dictionary)",
+    with st.expander(_("What the file must contain (data dictionary)"),
                      icon=":material/table_view:"):
-        rows = [{"column": c.name, "required": "yes" if c.required else
-                 ("for training" if c.outcome else "no"), "allowed": c.allowed(),
-                 "meaning": schema.column_help(c.name) or schema.column_label(c.name)}
-                for c in schema.COLUMNS]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-        st.caption("Columns that look like direct identifiers (names, record numbers, "
-                   "dates of birth, contact details) are refused: remove them first.")
+        st.table(_dictionary_table(), hide_index=True)
+        st.caption(_("Columns that look like direct identifiers (names, record numbers, "
+                     "dates of birth, contact details) are refused: remove them first."))
+
+
+def _dictionary_table() -> pd.DataFrame:
+    """One row per column of the file: its name and codes as the file spells them (as
+    code: a file in any language uses them), what is required and allowed, and its
+    meaning, in the current language (cells in Markdown, for ``st.table``)."""
+    rows = [{_("column"): f"`{c.name}`",
+             _("required"): _("yes") if c.required else
+             (_("for training") if c.outcome else _("no")),
+             _("allowed"): c.allowed(code=lambda code: f"`{code}`"),
+             _("meaning"): as_plain_markdown(schema.column_help(c.name)
+                                             or schema.column_label(c.name))}
+            for c in schema.COLUMNS]
+    return pd.DataFrame(rows)

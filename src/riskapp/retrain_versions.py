@@ -14,10 +14,19 @@ import pandas as pd
 import streamlit as st
 
 from risk.errors import RiskError
+from risk.i18n import N_, _
 from risk.registry import ModelCard, Registry, active_stack
 from riskapp import loaders
 from riskapp.access import Access, require_change_rights
 
+#: The versions table's columns (the active mark, name, created, kind, parent, counts,
+#: stored C-index, notes, signer, status).
+VERSION_COLUMNS = (N_("active"), N_("version"), N_("created (UTC)"), N_("kind"),
+                   N_("parent"), N_("patients"), N_("deaths"), N_("Harrell's C"), N_("notes"),
+                   N_("signed by"), N_("status"))
+_KIND_WORDS = {"trained": N_("trained"), "recalibrated": N_("recalibrated")}
+_STATUS_WORDS = {"ok": N_("ok")}
+_ACTION_WORDS = {"activate": N_("activate"), "rollback": N_("rollback")}
 FLASH = "retrain_flash"  # (kind, text) shown once at the top of the page after a change
 _PRESSED = "retrain_pressed_"
 
@@ -70,9 +79,10 @@ def save_version(access: Access, params: dict, card: ModelCard, name: str | None
     reg = registry()
     signer = reg.keys.site_signer()
     saved = reg.save(params, card, version=(name or "").strip() or None, signer=signer)
-    made = (f" This site's signing key {signer.key_id} was made for this first save, in "
-            f"{reg.keys.root}; its public half is trusted.") if signer.created else ""
-    return saved, f"Signed with the site's key {signer.key_id}.{made}"
+    made = _(" This site's signing key {key} was made for this first save, in {folder}; "
+             "its public half is trusted.").format(key=signer.key_id, folder=reg.keys.root) \
+        if signer.created else ""
+    return saved, _("Signed with the site's key {key}.").format(key=signer.key_id) + made
 
 
 def activate_version(access: Access, version: str) -> str:
@@ -96,61 +106,67 @@ def previous_active(reg: Registry) -> str | None:
 
 
 def save_controls(access: Access, key: str, params: dict, card_builder, what: str,
-                  reviewed: str = "the validation report") -> None:
+                  reviewed: str | None = None) -> None:
     """Name, notes and the save button of a model not saved yet; then its activation.
 
-    ``card_builder(notes) -> ModelCard`` makes the card at save time; ``key`` prefixes the
-    widget keys and holds the saved version in the session; ``reviewed`` names what the
+    ``card_builder(notes) -> ModelCard`` makes the card at save time; ``what`` is the save
+    button's words; ``key`` prefixes the widget keys and holds the saved version in the session; ``reviewed`` names what the
     user confirms having read before activating.
     """
     saved_key = f"{key}_saved_version"
     saved = st.session_state.get(saved_key)
     if saved is None:
         left, right = st.columns(2)
-        name = left.text_input("Version name (optional)", key=f"{key}_version_name",
-                               placeholder="default: UTC time and a hash",
-                               help="Letters, digits, '.', '_' or '-'. A version is never "
-                                    "overwritten.")
-        notes = right.text_input("Notes for the model card (optional)", key=f"{key}_notes")
-        if pressed(f"Save the {what} as a new version", key=f"{key}_save",
+        name = left.text_input(_("Version name (optional)"), key=f"{key}_version_name",
+                               placeholder=_("default: UTC time and a hash"),
+                               help=_("Letters, digits, '.', '_' or '-'. A version is never "
+                                      "overwritten."))
+        notes = right.text_input(_("Notes for the model card (optional)"), key=f"{key}_notes")
+        if pressed(what, key=f"{key}_save",
                    disabled=not access.may_change, icon=":material/save:",
                    help=None if access.may_change else access.message):
             try:
                 saved, signed = save_version(access, params, card_builder(notes), name)
             except RiskError as exc:
-                st.error(f"Not saved: {exc}", icon=":material/error:")
+                st.error(_("Not saved: {reason}").format(reason=exc), icon=":material/error:")
                 return
             st.session_state[saved_key] = saved
-            flash("success", f"Saved as version {saved}. {signed} It is not served yet: "
-                             "activate it below once you have reviewed the report.")
+            flash("success", _("Saved as version {version}. {signed} It is not served yet: "
+                               "activate it below once you have reviewed the report.").format(
+                version=saved, signed=signed))
             st.rerun()
         return
-    st.info(f"Saved as version **{saved}**.", icon=":material/save:")
+    st.info(_("Saved as version **{version}**.").format(version=saved), icon=":material/save:")
     activation_controls(access, saved, key, reviewed)
 
 
 def activation_controls(access: Access, version: str, key: str,
-                        reviewed: str = "the validation report") -> None:
+                        reviewed: str | None = None) -> None:
     """A confirmation checkbox and a button: nothing is activated by one click."""
+    reviewed = reviewed or _("the validation report")
     reg = registry()
     if reg.active_version(tolerate_damage=True) == version:
-        st.success(f"Version {version} is the active model.", icon=":material/check_circle:")
+        st.success(_("Version {version} is the active model.").format(version=version),
+                   icon=":material/check_circle:")
         return
     confirmed = st.checkbox(
-        f"I have reviewed {reviewed} and want version {version} served to clinicians "
-        "from now on", key=f"{key}_confirm", disabled=not access.may_change)
-    if pressed(f"Activate version {version}", key=f"{key}_activate", type="primary",
+        _("I have reviewed {reviewed} and want version {version} served to clinicians "
+          "from now on").format(reviewed=reviewed, version=version),
+        key=f"{key}_confirm", disabled=not access.may_change)
+    if pressed(_("Activate version {version}").format(version=version),
+               key=f"{key}_activate", type="primary",
                disabled=not (confirmed and access.may_change),
                icon=":material/rocket_launch:"):
         _change(lambda: activate_version(access, version),
-                lambda v: f"Version {v} is now the active model; the patient page serves it.")
+                lambda v: _("Version {version} is now the active model; the patient page "
+                            "serves it.").format(version=v))
 
 
 def _change(action, message) -> None:
     try:
         version = action()
     except RiskError as exc:
-        st.error(f"Nothing changed: {exc}", icon=":material/error:")
+        st.error(_("Nothing changed: {reason}").format(reason=exc), icon=":material/error:")
         return
     flash("success", message(version))
     st.rerun()
@@ -163,12 +179,13 @@ def stored_c_index(card: ModelCard) -> str:
     sources = ([report.headline] if report else []) + [metrics]
     for source in sources:
         if source.harrell_c_corrected is not None:
-            return f"{source.harrell_c_corrected:.3f} (optimism-corrected)"
+            return _("{c} (optimism-corrected)").format(c=f"{source.harrell_c_corrected:.3f}")
     for source in sources:
         if source.harrell_c is not None:
             return f"{source.harrell_c:.3f}"
     apparent = metrics.c_index_apparent_training
-    return f"{apparent:.3f} (apparent, training data)" if apparent is not None else ""
+    return _("{c} (apparent, training data)").format(c=f"{apparent:.3f}") \
+        if apparent is not None else ""
 
 
 def versions_table(reg: Registry) -> pd.DataFrame:
@@ -177,14 +194,12 @@ def versions_table(reg: Registry) -> pd.DataFrame:
     rows = []
     for r in reg.list_versions():
         card = reg.read(r.version)[1] if r.status == "ok" else ModelCard()
-        rows.append({"active": "●" if r.active else "", "version": r.version,
-                     "created (UTC)": r.created_utc or "", "kind": r.kind or "",
-                     "parent": r.parent or "", "patients": r.patients, "deaths": r.events,
-                     "Harrell's C": stored_c_index(card), "notes": card.notes,
-                     "signed by": r.signed_by or "", "status": r.status})
-    columns = ["active", "version", "created (UTC)", "kind", "parent", "patients", "deaths",
-               "Harrell's C", "notes", "signed by", "status"]
-    return pd.DataFrame(rows, columns=columns)
+        rows.append([("●" if r.active else ""), r.version, r.created_utc or "",
+                     _(_KIND_WORDS[r.kind]) if r.kind in _KIND_WORDS else r.kind or "", r.parent or "",
+                     r.patients, r.events, stored_c_index(card), card.notes or "",
+                     r.signed_by or "", _(_STATUS_WORDS[r.status]) if r.status in _STATUS_WORDS
+                     else r.status])
+    return pd.DataFrame(rows, columns=[_(c) for c in VERSION_COLUMNS])
 
 
 def retrain_versions_section(access: Access) -> None:
@@ -192,39 +207,45 @@ def retrain_versions_section(access: Access) -> None:
     reg = registry()
     table = versions_table(reg)
     if table.empty:
-        st.info(f"No model versions in {reg.root} yet.")
+        st.info(_("No model versions in {folder} yet.").format(folder=reg.root))
         return
     st.dataframe(table, hide_index=True, width="stretch", key="versions_table")
     active = reg.active_version(tolerate_damage=True)
     previous = previous_active(reg)
-    st.markdown("**Roll back**")
+    st.markdown(_("**Roll back**"))
     if previous:
-        confirmed = st.checkbox(f"Serve version {previous} again instead of {active}",
+        confirmed = st.checkbox(_("Serve version {previous} again instead of {active}").format(
+                                    previous=previous, active=active),
                                 key="rollback_confirm", disabled=not access.may_change)
-        if pressed(f"Roll back to {previous}", key="rollback", icon=":material/undo:",
+        if pressed(_("Roll back to {version}").format(version=previous), key="rollback",
+                   icon=":material/undo:",
                    disabled=not (confirmed and access.may_change)):
             _change(lambda: roll_back(access),
-                    lambda v: f"Rolled back: version {v} is the active model again.")
+                    lambda v: _("Rolled back: version {version} is the active model "
+                                "again.").format(version=v))
     else:
-        st.caption("No earlier active version to roll back to.")
-    choices = [v for v, status in zip(table["version"], table["status"], strict=True)
-               if status == "ok" and v != active]
-    st.markdown("**Activate another version**")
+        st.caption(_("No earlier active version to roll back to."))
+    choices = [r.version for r in reg.list_versions() if r.status == "ok" and r.version != active]
+    st.markdown(_("**Activate another version**"))
     if not choices:
-        st.caption("No other loadable version.")
+        st.caption(_("No other loadable version."))
     else:
-        chosen = st.selectbox("Version", choices, index=None, key="choose_version",
-                              placeholder="Choose a version...")
-        confirmed = st.checkbox("I want the chosen version served to clinicians from now on",
+        chosen = st.selectbox(_("Version"), choices, index=None, key="choose_version",
+                              placeholder=_("Choose a version..."))
+        confirmed = st.checkbox(_("I want the chosen version served to clinicians from now "
+                                  "on"),
                                 key="choose_confirm",
                                 disabled=not (access.may_change and chosen))
-        if pressed("Activate the chosen version", key="activate_chosen",
+        if pressed(_("Activate the chosen version"), key="activate_chosen",
                    disabled=not (access.may_change and chosen and confirmed),
                    icon=":material/rocket_launch:"):
             _change(lambda: activate_version(access, chosen),
-                    lambda v: f"Version {v} is now the active model.")
+                    lambda v: _("Version {version} is now the active model.").format(
+                        version=v))
     history = reg.history(tolerate_damage=True)
     if history:
-        with st.expander("Activation history"):
-            st.dataframe(pd.DataFrame(history)[["utc", "action", "version", "previous"]],
-                         hide_index=True, width="stretch", key="activation_history")
+        with st.expander(_("Activation history")):
+            table = pd.DataFrame(history)[["utc", "action", "version", "previous"]].fillna("")
+            table["action"] = [_(_ACTION_WORDS[a]) if a in _ACTION_WORDS else a for a in table["action"]]
+            table.columns = [_("time (UTC)"), _("action"), _("version"), _("previous")]
+            st.dataframe(table, hide_index=True, width="stretch", key="activation_history")

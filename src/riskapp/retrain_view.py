@@ -11,14 +11,14 @@ from __future__ import annotations
 import streamlit as st
 
 from risk.errors import RiskError
-from risk.i18n import _
+from risk.i18n import N_, _
 from riskapp.access import access_panel, current_access
 from riskapp.loaders import not_a_device_notice
 from riskapp.retrain_train import recalibration_section, train_section
 from riskapp.retrain_upload import upload_section
 from riskapp.retrain_versions import registry, retrain_versions_section, show_flash
 
-TABS = ("Train a new model", "Recalibrate the active model", "Model versions")
+TABS = (N_("Train a new model"), N_("Recalibrate the active model"), N_("Model versions"))
 
 
 def render_retrain_page() -> None:
@@ -32,21 +32,21 @@ def render_retrain_page() -> None:
     except RiskError as exc:  # a damaged pointer: say so; activating a version repairs it
         active = None
         st.error(f"{exc}", icon=":material/error:")
-    st.markdown(f"**Active model:** `{active}`" if active else
-                "**No model is active.** Train one below, or activate a version.")
+    st.markdown(_("**Active model:** `{version}`").format(version=active) if active else
+                _("**No model is active.** Train one below, or activate a version."))
 
-    st.header("1. Your cohort")
+    st.header(_("1. Your cohort"))
     upload = upload_section()
 
-    train_tab, recalibrate_tab, versions_tab = st.tabs(list(TABS))
+    train_tab, recalibrate_tab, versions_tab = st.tabs([_(t) for t in TABS])
     with train_tab:
         if upload is None:
-            st.info("Upload a valid cohort file above to train a model on it.")
+            st.info(_("Upload a valid cohort file above to train a model on it."))
         else:
             train_section(upload, access)
     with recalibrate_tab:
         if upload is None:
-            st.info("Upload a valid cohort file above to recalibrate the active model on it.")
+            st.info(_("Upload a valid cohort file above to recalibrate the active model on it."))
         else:
             recalibration_section(upload, access)
     with versions_tab:

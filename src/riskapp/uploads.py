@@ -20,19 +20,21 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from risk.cohort import Disclosure, disclosure_for
 from risk.data import read_source_bytes, sheet_names
 from risk.errors import Problem, ValidationError
+from risk.i18n import N_, _
 from risk.schema import MAX_FILE_BYTES
 
 #: What the uploader's file picker offers (see the module doc for the MIME type).
 UPLOAD_TYPES = [".csv", ".xlsx", "text/csv"]
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 #: The sheet picker's words.
-SHEET_LABEL = "Sheet of the workbook to read"
+SHEET_LABEL = N_("Sheet of the workbook to read")
 #: The uploader's size cap in MB (the reader refuses larger files too).
 MAX_UPLOAD_MB = MAX_FILE_BYTES // 2**20
 #: Columns of the problems table, as the user reads them.
-PROBLEM_COLUMNS = ["Row", "Column", "Value", "Problem", "Allowed"]
+PROBLEM_COLUMNS = [N_("Row"), N_("Column"), N_("Value"), N_("Problem"), N_("Allowed")]
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,11 @@ def check_upload_name(name: str) -> None:
     """
     if not str(name).lower().endswith(ALLOWED_SUFFIXES):
         raise ValidationError(
-            [Problem(f"'{name}' is neither a CSV file nor an Excel workbook; save the table "
-                     "from your spreadsheet as 'CSV UTF-8 (comma delimited)' or 'Excel "
-                     "Workbook (.xlsx)' and upload that file",
-                     allowed="a file ending in .csv or .xlsx")],
-            summary="the file cannot be read")
+            [Problem(_("'{name}' is neither a CSV file nor an Excel workbook; save the "
+                       "table from your spreadsheet as 'CSV UTF-8 (comma delimited)' or "
+                       "'Excel Workbook (.xlsx)' and upload that file").format(name=name),
+                     allowed=_("a file ending in .csv or .xlsx"))],
+            summary=_("the file cannot be read"))
 
 
 def read_upload(uploaded) -> Upload:
@@ -84,9 +86,9 @@ def sheet_picker(data: bytes, key: str) -> str | None:
         return None
     if st.session_state.get(key) not in names:  # another workbook: start at its first
         st.session_state.pop(key, None)
-    return st.selectbox(SHEET_LABEL, names, key=key,
-                        help="The workbook has several worksheets; the first is read "
-                             "unless you choose another.")
+    return st.selectbox(_(SHEET_LABEL), names, key=key,
+                        help=_("The workbook has several worksheets; the first is read "
+                               "unless you choose another."))
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:
@@ -94,28 +96,27 @@ def problems_table(problems: list[Problem]) -> pd.DataFrame:
     written, what is wrong and what is allowed; text only, ready to show or export.
     A workbook's problems also name the sheet (first column), and the column's letter
     ("C (age)"); their rows are the sheet's own, as Excel numbers them."""
-    rows = [{"Row": "" if p.row is None else str(p.row),
-             "Column": (f"{p.letter} ({p.column})" if p.letter and p.column else
-                        p.letter or p.column or ""),
-             "Value": "" if p.value is None else str(p.value),
-             "Problem": p.message,
-             "Allowed": p.allowed or ""} for p in problems]
-    table = pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+    rows = [("" if p.row is None else str(p.row),
+             (f"{p.letter} ({p.column})" if p.letter and p.column else
+              p.letter or p.column or ""),
+             "" if p.value is None else str(p.value), p.message, p.allowed or "")
+            for p in problems]
+    table = pd.DataFrame(rows, columns=[_(c) for c in PROBLEM_COLUMNS])
     if any(p.sheet for p in problems):
-        table.insert(0, "Sheet", [p.sheet or "" for p in problems])
+        table.insert(0, _("Sheet"), [p.sheet or "" for p in problems])
     return table
 
 
 def rows_caption(problems: list[Problem] | tuple) -> str:
     """How the problems' row numbers count, for the caption under the table."""
     if any(p.sheet for p in problems):
-        return ("Rows and column letters are the workbook's own, as Excel shows them (the "
-                "header is row 1). A blank row means the whole sheet or file.")
-    return ("Row numbers count data rows: row 1 is the first line under the header "
-            "(line 2 in a spreadsheet). A blank row number means the whole file.")
+        return _("Rows and column letters are the workbook's own, as Excel shows them (the "
+                 "header is row 1). A blank row means the whole sheet or file.")
+    return _("Row numbers count data rows: row 1 is the first line under the header "
+             "(line 2 in a spreadsheet). A blank row number means the whole file.")
 
 
-REDCAP_HELP = ("A REDCap 'raw' export holds field names and choice codes (sex 1/2). Add the "
+REDCAP_HELP = N_("A REDCap 'raw' export holds field names and choice codes (sex 1/2). Add the "
                "project's data dictionary (REDCap: Project Setup > Data Dictionary > "
                "Download the current Data Dictionary) and its fields and codes are matched "
                "to ours; check the matching below before you use the cohort.")
@@ -126,11 +127,11 @@ def redcap_dictionary(key: str):
     (none given, or refused: its problems are shown)."""
     from risk.data import read_cells, read_dictionary
 
-    with st.expander("A REDCap export? Add its data dictionary",
+    with st.expander(_("A REDCap export? Add its data dictionary"),
                      icon=":material/dataset:", expanded=key in st.session_state
                      and st.session_state[key] is not None):
-        st.caption(REDCAP_HELP)
-        uploaded = st.file_uploader("REDCap data dictionary (CSV)", type=[".csv", "text/csv"],
+        st.caption(_(REDCAP_HELP))
+        uploaded = st.file_uploader(_("REDCap data dictionary (CSV)"), type=[".csv", "text/csv"],
                                     key=key, max_upload_size=MAX_UPLOAD_MB)
         if uploaded is None:
             return None
@@ -138,16 +139,30 @@ def redcap_dictionary(key: str):
             check_upload_name(str(uploaded.name or ""))
             return read_dictionary(read_cells(uploaded.getvalue()))
         except ValidationError as exc:
-            st.error(f"The data dictionary cannot be used: {exc.summary}. "
-                     + " ".join(str(p) for p in exc.problems), icon=":material/error:")
+            st.error(_("The data dictionary cannot be used: {summary}. {problems}").format(
+                summary=exc.summary, problems=" ".join(str(p) for p in exc.problems)),
+                icon=":material/error:")
             return None
 
 
 def show_preset(preset) -> None:
     """The REDCap matching for a person to check: field, label, our column, codes."""
-    st.markdown("**REDCap fields matched to the data dictionary.** Check each line; a "
-                "choice that matches none of ours is named, and its rows are refused.")
+    st.markdown(_("**REDCap fields matched to the data dictionary.** Check each line; a "
+                  "choice that matches none of ours is named, and its rows are refused."))
     with st.container(key="redcap_preset"):
         st.dataframe(preset.review(), hide_index=True, width="stretch")
     if preset.ignored:
-        st.caption("Not read: " + ", ".join(preset.ignored))
+        st.caption(_("Not read: {fields}").format(fields=_(", ").join(preset.ignored)))
+
+
+def small_cell_rule(shipped: bool) -> Disclosure:
+    """The small-cell rule of an uploaded cohort (off for the shipped synthetic one), or
+    the page stops with the site setting's problem."""
+    try:
+        return disclosure_for(shipped)
+    except ValueError as exc:
+        st.error(_("{problem} Ask whoever runs this server to correct the setting.").format(
+                 problem=exc),
+                 icon=":material/error:")
+        st.stop()
+        raise  # st.stop() raises; this keeps the type checker sure

@@ -9,7 +9,8 @@ from risk.i18n import N_, _
 
 CHOOSE = N_("Choose...")
 #: What a blank grade means on the form, after its words (``risk.schema.missing_label``).
-_BLANK_HINTS = {"primary_grade": N_(" (derive)"), "met_grade": N_(" / no biopsy")}
+_BLANK_HINTS = {"primary_grade": N_(" (derive from Ki-67/mitoses)"),
+                "met_grade": N_(" (derive from Ki-67/mitoses; none = no biopsy)")}
 
 
 def widget_label(col: schema.Column) -> str:

@@ -233,16 +233,43 @@ def test_identifier_column_is_refused(model):
     assert not at.get("plotly_chart")
 
 
+def nothing_but_the_message(at: AppTest) -> bool:
+    """No problems table (static or grid), no download and no chart on the page."""
+    return not (at.get("table") or at.dataframe or at.get("download_button")
+                or at.get("plotly_chart"))
+
+
 def test_a_file_that_is_not_a_csv_is_refused_on_the_server(model):
     at = upload(cohort_page(), "cohort.pdf", b"%PDF-1.7 not a table")
-    assert "cohort.pdf" in as_read(at.error[0].value)
-    assert "neither a CSV file nor an Excel workbook" in problems(at)["Problem"].iloc[0]
-    assert not at.get("plotly_chart")
+    error = as_read(at.error[0].value)
+    assert "cohort.pdf" in error
+    assert "neither a CSV file nor an Excel workbook" in error
+    assert "allowed: a file ending in .csv or .xlsx" in error
+    assert nothing_but_the_message(at)
 
 
 def test_a_binary_file_named_csv_gets_the_readers_message(model):
     at = upload(cohort_page(), "cohort.csv", b"PK\x03\x04\x00\x00binary")
-    assert "damaged zip archive" in problems(at)["Problem"].iloc[0]
+    assert "damaged zip archive" in as_read(at.error[0].value)
+    assert nothing_but_the_message(at)
+
+
+def test_an_empty_file_says_what_is_wrong_and_allowed_without_an_empty_table(model):
+    """A problem of the whole file has no row, column or value: it is said in the
+    message, not as a table of blank cells with downloads of it."""
+    at = upload(cohort_page(), "empty.csv", b"")
+    error = as_read(at.error[0].value)
+    assert "the file is empty" in error and "a header line and one line per patient" in error
+    assert nothing_but_the_message(at)
+
+
+def test_row_problems_keep_their_table_and_its_downloads(model):
+    frame = valid_cohort(30, seed=2).astype(object)
+    frame.loc[1, "age"] = "sixty"
+    at = upload(cohort_page(), "bad.csv", csv_bytes(frame))
+    assert len(problems(at)) == 1
+    assert {b.proto.label for b in at.get("download_button")} == {
+        "Download the list of problems (CSV)", "Download the list of problems (Excel)"}
 
 
 # --------------------------------------------------------------------------- filters
@@ -439,3 +466,48 @@ def test_tables_on_screen_write_counts_with_thousands_separators():
     shown = for_screen(table)
     assert shown.iloc[0].tolist() == ["Same grade", "48,282", "34.4"]
     assert table["Patients"].iloc[0] == 48_282  # the CSV keeps the number
+
+
+# --------------------------------------------------------------------------- grade changes
+
+def grade_change_text(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "both grades" in m.value)
+
+
+def test_the_grade_changes_name_the_missing_grade_and_add_up(model, shipped):
+    at = cohort_page()
+    text = grade_change_text(at)
+    assert "lack a grade" not in text
+    both = int(re.search(r"Of \*\*([\d,]+)\*\* patients with both grades", text)
+               .group(1).replace(",", ""))
+    no_primary = int(re.search(r"\*\*([\d,]+)\*\* patients have a liver-biopsy grade but no "
+                               r"primary-tumor grade", text).group(1).replace(",", ""))
+    no_liver = int(re.search(r"\*\*([\d,]+)\*\* patients have a primary-tumor grade but no "
+                             r"liver-biopsy grade", text).group(1).replace(",", ""))
+    assert both + no_primary + no_liver == len(shipped)
+    assert metric(at, "With a liver-biopsy grade") == f"{both + no_primary:,}"
+    assert f"of the {len(shipped):,} shown" in " ".join(c.value for c in at.caption)
+
+
+def test_each_chart_has_its_finding_and_its_data_behind_a_toggle(model):
+    """A text alternative for every chart of every tab: a caption of its main finding
+    under it, and a toggle that shows its data as a table."""
+    findings = {"sankey": "Widest flows from the primary grade",
+                "transition_heatmap": "Share of each primary grade that kept the same grade",
+                "km": "Median overall survival by group", "forest": "Highest hazard ratio",
+                "ki67": "Ki-67 values, the liver biopsy's is higher in",
+                "complications": "Complications of the liver biopsy, of the patients",
+                "risk_distribution": "Predicted 5-year risk of death in the shown patients"}
+    seen = set()
+    for tab in TABS:
+        at = cohort_page(tab)
+        for chart in at.get("plotly_chart"):
+            key = next(k for k in findings if chart.proto.id.endswith(f"-{k}"))
+            seen.add(key)
+            assert any(findings[key] in c.value for c in at.caption), key
+            before = len(at.get("table"))
+            at.toggle(key=f"{key}_as_table").set_value(True).run()
+            assert not at.exception
+            assert len(at.get("table")) == before + 1, key
+            at.toggle(key=f"{key}_as_table").set_value(False).run()
+    assert seen == set(findings)

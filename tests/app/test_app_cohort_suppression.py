@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -190,6 +191,22 @@ def test_a_filter_leaving_fewer_than_5_patients_shows_nothing_of_them(model):
 
 
 
+def test_the_notes_on_how_the_file_was_read_suppress_small_counts(model, monkeypatch):
+    """"primary_grade derived ... in 3 rows" would single out three patients."""
+    frame = pd.read_csv(io.BytesIO(sixty_patients()))
+    derivable = frame.index[frame["primary_grade"].notna() & frame["primary_ki67"].notna()]
+    frame.loc[derivable[:3], "primary_grade"] = None
+    frame.loc[frame.index[frame["met_grade"].notna() & frame["met_ki67"].notna()][:6],
+              "met_grade"] = None
+    data = frame.to_csv(index=False).encode()
+    notes = " ".join(m.value for m in upload(cohort_page(), data).markdown)
+    assert "primary_grade derived from Ki-67/mitoses in <5 rows" in notes.replace("\\", "")
+    assert "met_grade derived from Ki-67/mitoses in 6 rows" in notes
+    monkeypatch.setenv(THRESHOLD_ENV, "10")
+    notes = " ".join(m.value for m in upload(cohort_page(), data).markdown)
+    assert "met_grade derived from Ki-67/mitoses in <10 rows" in notes.replace("\\", "")
+
+
 def test_the_checks_find_small_counts_when_they_are_shown(model, monkeypatch, downloads):
     """The same views with a threshold of 2 show counts 2 to 4: the checks must see them
     (else the test above could not fail)."""
@@ -202,3 +219,14 @@ def test_the_checks_find_small_counts_when_they_are_shown(model, monkeypatch, do
     assert len([h for h in found if h.startswith("download")]) % 2 == 0  # CSV and Excel
     assert any(hit.startswith("Table 1") for hit in found)
     assert any(hit.startswith("Grade transitions") for hit in found)
+
+
+def test_the_grade_change_sentence_reads_clearly_when_counts_are_suppressed(model):
+    """A suppressed count is said in words ("the number upgraded ... is not shown",
+    "fewer than 5 ..."), never as the subject of a verb ("hidden were upgraded"), and the
+    patients left out are named by the grade they lack."""
+    at = upload(cohort_page(), sixty_patients(seed=1))
+    text = next(m.value for m in at.markdown if "both grades" in m.value).replace("\\", "")
+    assert not re.search(r"\b(hidden|<5)\**\s+(were|was|kept|lack)", text), text
+    assert "lack a grade" not in text
+    assert "primary-tumor grade" in text and "liver-biopsy grade" in text

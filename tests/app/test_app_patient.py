@@ -17,6 +17,7 @@ from cohort_frames import make_cohort
 from streamlit.testing.v1 import AppTest
 
 from risk.data.validation import validate_patient
+from risk.i18n import using_language
 from risk.model import BiopsyRiskModel
 from risk.model.patient_estimate import PREDICTED_MEDIAN_RULE
 from risk.registry.card import build_card, data_fingerprint
@@ -47,25 +48,33 @@ def model(tmp_path_factory):
         yield fitted
 
 
-def patient_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
+def patient_page(language: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if language:
+        at.session_state["language"] = language
+    at.run()
     at.switch_page("pages/patient.py").run()
     assert not at.exception
     return at
 
 
-def submit(values: dict) -> AppTest:
-    """Fill the form as a clinician would (only the given fields) and submit it."""
-    at = patient_page()
-    for name, value in values.items():
-        if name in ("age", "primary_ki67", "primary_mitoses", "met_ki67", "met_mitoses",
-                    "alive_months", "primary_cells_counted", "met_cells_counted"):
-            at.number_input(key=name).set_value(value)
-        elif name in ("extrahepatic_mets", "primary_resected", "functional_syndrome"):
-            at.checkbox(key=name).set_value(value)
-        else:
-            at.selectbox(key=name).set_value(value)
-    at.button(key="predict").click().run()
+def submit(values: dict, language: str = "en") -> AppTest:
+    """Fill the form as a clinician would (only the given fields, blanks skipped) and
+    submit it, in ``language``."""
+    at = patient_page(language)
+    # AppTest words the choices in the test's own thread (as the script does in its own)
+    with using_language(language):
+        for name, value in values.items():
+            if value is None:
+                continue
+            if name in ("age", "primary_ki67", "primary_mitoses", "met_ki67", "met_mitoses",
+                        "alive_months", "primary_cells_counted", "met_cells_counted"):
+                at.number_input(key=name).set_value(value)
+            elif name in ("extrahepatic_mets", "primary_resected", "functional_syndrome"):
+                at.checkbox(key=name).set_value(value)
+            else:
+                at.selectbox(key=name).set_value(value)
+        at.button(key="predict").click().run()
     assert not at.exception
     return at
 
@@ -164,7 +173,7 @@ def test_valid_patient_shows_the_models_estimates_with_intervals(model):
     assert (band[:121] >= curve - 1e-12).all() and (band[121:][::-1] <= curve + 1e-12).all()
     # icon array, value of the biopsy, before the biopsy, basis
     alive = round(100 * expected["surv_60"])
-    title = figure(at, "icon_array")["layout"]["title"]["text"]
+    title = figure(at, "icon_array")["layout"]["title"]["text"].replace("<br>", " ")
     assert title == f"Of 100 patients like this, {alive} {'is' if alive == 1 else 'are'} " \
                     "alive at 5 years"
     for key in ("biopsy_comparison", "before_biopsy", "contributions"):

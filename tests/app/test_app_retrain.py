@@ -17,6 +17,7 @@ from cohort_frames import make_cohort
 from fault_injection import failing_at
 from streamlit.testing.v1 import AppTest
 
+from risk.cohort import THRESHOLD_ENV
 from risk.model import BiopsyRiskModel
 from risk.registry.card import build_card, data_fingerprint
 from risk.registry.store import MODEL_DIR_ENV, Registry
@@ -106,7 +107,7 @@ def shown_table(at: AppTest, key: str):
 
 
 def train(at: AppTest, bootstrap: int = 5) -> AppTest:
-    at.radio(key="penalizer_mode").set_value("Fixed").run()
+    at.radio(key="penalizer_mode").set_value("fixed").run()
     at.number_input(key="penalizer_value").set_value(0.1)
     at.number_input(key="bootstrap").set_value(bootstrap)
     at.button(key="train").click().run()
@@ -137,8 +138,8 @@ def test_the_page_opens_in_local_mode_with_its_notice_and_the_versions(registry)
 
 def test_the_data_dictionary_shows_each_columns_meaning_in_words(registry):
     at = retrain_page()
-    table = next(d.value for d in at.dataframe if "meaning" in d.value.columns)
-    meanings = dict(zip(table["column"], table["meaning"], strict=True))
+    table = next(d.value for d in at.table if "meaning" in d.value.columns)
+    meanings = dict(zip(table["column"].str.strip("`"), table["meaning"], strict=True))
     assert "blank = 500" in meanings["met_cells_counted"]
     assert not [m for m in meanings.values() if "{" in m]  # no placeholder left unfilled
 
@@ -201,6 +202,39 @@ def test_columns_with_other_names_can_be_matched_to_the_data_dictionary(registry
 
 
 # ------------------------------------------------------------------ train and compare
+def test_the_notes_on_the_upload_suppress_small_counts(registry, monkeypatch):
+    """The Cohort page's small-cell rule: a note of 3 derived grades reads "<5 rows"."""
+    frame = centre_cohort()
+    frame.loc[frame.index[frame["primary_ki67"].notna()][:3], "primary_grade"] = None
+    frame.loc[frame.index[frame["met_ki67"].notna() & frame["met_grade"].notna()][:6],
+              "met_grade"] = None
+    at = upload(retrain_page(), csv_bytes(frame))
+    notes = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "primary_grade derived from Ki-67/mitoses in <5 rows" in notes
+    assert "met_grade derived from Ki-67/mitoses in 6 rows" in notes
+    monkeypatch.setenv(THRESHOLD_ENV, "10")
+    at = upload(retrain_page(), csv_bytes(frame))
+    assert "in <10 rows" in " ".join(c.value for c in at.caption).replace("\\", "")
+
+
+def test_a_cohort_small_for_the_models_is_warned_about_before_training(registry, cohort):
+    at = upload(retrain_page(), cohort)
+    shown = texts(at, "warning")
+    assert "Small cohort for these models" in shown
+    deaths = int(centre_cohort()["death"].sum())
+    assert f"the primary-only comparator (all patients): {deaths} deaths for 22 candidate " \
+           "parameters" in shown
+    assert "overfits" in shown and "Training is allowed" in shown
+    assert [b for b in at.button if b.key == "train"]  # still allowed
+
+
+def test_a_cohort_large_enough_gets_no_size_warning(registry):
+    shipped = (Path(__file__).resolve().parents[2] / "data/synthetic/cohort.csv").read_bytes()
+    at = upload(retrain_page(), shipped)
+    assert "is valid" in texts(at, "success")
+    assert "Small cohort" not in texts(at, "warning")
+
+
 def test_train_compare_save_activate_and_roll_back(registry, cohort, monkeypatch):
     import riskapp.retrain_report as page_report
 

@@ -42,7 +42,7 @@ def _progress(at) -> str:
 
 
 def _start(at):
-    at.radio(key="penalizer_mode").set_value("Fixed").run()
+    at.radio(key="penalizer_mode").set_value("fixed").run()
     at.number_input(key="bootstrap").set_value(0)
     at.button(key="train").click().run()
     assert not at.exception, at.exception

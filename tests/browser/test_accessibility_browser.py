@@ -79,7 +79,8 @@ def audit(page, name: str) -> list[dict]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"axe_{name}.json").write_text(json.dumps(
         [{"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"]),
-          "help": v["help"]} for v in violations], indent=1, ensure_ascii=False))
+          "help": v["help"], "where": [n["target"] for n in v["nodes"][:3]]}
+         for v in violations], indent=1, ensure_ascii=False))
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "where": [n["target"] for n in v["nodes"][:3]]}
             for v in violations if v["impact"] in BLOCKING]
@@ -249,3 +250,20 @@ def test_the_patient_page_by_keyboard_only(app_server, page_in):
         tab_to("report", "button")
         page.keyboard.press("Enter")
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+
+
+def test_switching_language_with_a_filled_form_keeps_the_patient(app_server, page_in):
+    """A clinician fills the form in English, switches to Chinese and estimates again: the
+    choices keep their values (a selectbox keeps its chosen label, which the new language
+    no longer offers)."""
+    url = app_server["url"]
+    page = page_in("en")
+    expected = submit_patient(page, url, "en")
+    page.locator(".st-key-language").get_by_text("简体中文").click()
+    expect(page.get_by_role("heading", level=1).first).to_have_text("患者：生存估计")
+    idle(page)
+    page.locator(".st-key-predict button").click()
+    page.locator(".st-key-contributions .js-plotly-plot").wait_for()
+    idle(page)
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+    assert {m: shown(page, m) for m in HORIZONS} == expected

@@ -96,6 +96,20 @@ def test_train_prints_the_version_last_and_saves_a_card_with_the_fingerprint(
     assert "training cohort itself" in card.metrics.measured_on
 
 
+def test_train_warns_on_stderr_when_the_cohort_is_small_for_the_models(workspace, capsys,
+                                                                       tmp_path):
+    """The Retrain page's rule (risk.model.sample_size): 260 patients are too few deaths
+    per parameter; training still runs and the version is still the last line."""
+    code, out, err = run_cli(capsys, "train", "--data", workspace["cohort"], "--model-dir",
+                             tmp_path, *FAST)
+    assert code == 0
+    assert re.search(r"warning: Small cohort for these models: the biopsy model .*: \d+ "
+                     r"deaths for 26 candidate parameters", err)
+    assert "overfits" in err and "BMJ 2020" in err
+    assert "warning" not in out
+    assert reg.Registry(tmp_path).versions() == [out.strip().splitlines()[-1]]
+
+
 def test_the_command_line_and_the_retrain_page_store_the_same_card(workspace, capsys,
                                                                   tmp_path):
     """One training use case: the same file and settings give the same card through

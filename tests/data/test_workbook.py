@@ -34,7 +34,7 @@ REFUSED = {
 # Each valid file: words of a note it must carry.
 VALID = {
     "percent_ki67.xlsx": "column E (primary_ki67): 3 cells formatted as percent",
-    "formula_cached.xlsx": "1 formula cell read as the values Excel last saved",
+    "formula_cached.xlsx": "1 formula cell read as the value Excel last saved",
     "dates.xlsx": "column T (os_months): 4 cells formatted as dates",
     "several_sheets.xlsx": "read sheet 'Cohort' of the workbook; its other worksheets ('Notes')",
     "chart_sheet_first.xlsx": "chart sheets skipped (they hold no table): 'Ages'",
@@ -127,7 +127,7 @@ def test_the_shipped_cohort_as_a_workbook_validates_as_the_csv():
     from_csv = load_cohort(SHIPPED, "training")
     pd.testing.assert_frame_equal(from_excel.frame, from_csv.frame)
     assert from_excel.notes[-len(from_csv.notes):] == from_csv.notes
-    assert "1 formula cell read as the values Excel last saved" in " ".join(from_excel.notes)
+    assert "1 formula cell read as the value Excel last saved" in " ".join(from_excel.notes)
 
 
 def test_the_shipped_cohort_as_a_workbook_trains_the_same_model():

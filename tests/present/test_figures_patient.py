@@ -49,11 +49,28 @@ def test_icon_array_counts_the_alive_among_100(share, alive):
     fig = figures.icon_array(share, synthetic=True)
     alive_trace, died_trace = fig.data
     assert len(alive_trace.x) == alive and len(died_trace.x) == 100 - alive
-    assert f"Of 100 patients like this, {alive} " in fig.layout.title.text
-    assert "alive at 5 years" in fig.layout.title.text
+    title = fig.layout.title.text.replace("<br>", " ")
+    assert f"Of 100 patients like this, {alive} " in title
+    assert "alive at 5 years" in title
     assert alive_trace.name == f"Alive at 5 years ({alive})"
     assert died_trace.name == f"Died within 5 years ({100 - alive})"
     assert has_synthetic_note(fig)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_Hans"])
+def test_the_icon_array_title_is_broken_into_lines_that_fit_its_column(language):
+    """Plotly does not wrap titles: a conditional one ran off the narrow column."""
+    import unicodedata
+
+    from risk.i18n import using_language
+
+    with using_language(language):
+        title = figures.icon_array(0.6, alive_months=24.0).layout.title.text
+    lines = title.split("<br>")
+    assert len(lines) > 1
+    for line in lines:
+        assert sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) <= 44
+    assert "24" in title and "60" in title
 
 
 def test_icon_array_refuses_a_missing_probability():

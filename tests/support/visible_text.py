@@ -19,7 +19,10 @@ KEPT_WORDS = {
     "os_months", "pfs_months", "death", "progression", "patient_id", "primary_grade",
     "met_grade", "alive_months", "Noto", "CJK", "fonts", "noto", "cjk", "apt", "get",
     "install", "Debian", "VERSION", "activate", "models", "Okabe", "Ito",
-    "UTC",
+    # file formats and the names of tests, authors and a journal
+    "Excel", "PNG", "Kruskal", "Wallis", "Fisher", "Holm", "Wilson", "Efron", "Fotiadis",
+    "Eur", "REDCap",
+    "UTC", "UTF", "README", "xlsx", "Bootstrap", "Riley",
     "warm",  # the label of a hidden element that loads the results' code early
 }
 #: Proto fields that hold no words a person reads.

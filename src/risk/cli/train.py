@@ -86,7 +86,13 @@ def run(args: argparse.Namespace) -> int:
     from risk.cli.keys import site_signer
     from risk.data import read_source_bytes
     from risk.errors import RegistryError
-    from risk.model import TrainingSettings, candidate_card, fit_models, train_and_evaluate
+    from risk.model import (
+        TrainingSettings,
+        candidate_card,
+        fit_models,
+        small_cohort_warning,
+        train_and_evaluate,
+    )
     from risk.registry import Registry, check_version_name, data_fingerprint
 
     registry = Registry(args.model_dir)
@@ -111,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
           flush=True)
     if existing:
         return _reproduce(registry, args, fit_models(result.frame, settings).to_dict())
+    small = small_cohort_warning(result.frame)
+    if small:  # on stderr: stdout's last line stays the version's name
+        print(f"warning: {small}", file=sys.stderr, flush=True)
     if args.evaluate:
         print(f"internal validation with {args.evaluate} bootstrap resamples ...", flush=True)
     candidate = train_and_evaluate(result.frame, settings,

@@ -28,12 +28,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from risk.i18n import N_, _, format_integer
+
 THRESHOLD_ENV = "RISK_SMALL_CELL_THRESHOLD"
 DEFAULT_THRESHOLD = 5
 #: The smallest and largest thresholds a site may set (1 would suppress nothing).
 THRESHOLD_RANGE = (2, 100)
 #: A count hidden so that a suppressed neighbour cannot be worked out from a total.
-HIDDEN = "hidden"
+HIDDEN = N_("hidden")
 
 
 @dataclass(frozen=True)
@@ -57,28 +59,30 @@ class Disclosure:
         if self.small(value):
             return self.mark
         if hidden and self.active:
-            return HIDDEN
-        return f"{int(value):,}"
+            return _(HIDDEN)
+        return format_integer(int(value))
 
     def words(self) -> str:
         """The rule in a sentence for the page."""
         if not self.active:
             return ""
         t = self.threshold
-        return (f"**Small numbers are suppressed.** To protect the patients of this file, a "
-                f"count from 1 to {t - 1} is shown as '{self.mark}', and a count that would "
-                f"let one be worked out from a total is shown as '{HIDDEN}'; percentages of "
-                f"those are not shown. Survival curves of groups with fewer than {t} "
-                f"patients are not drawn, and each curve stops where fewer than {t} "
-                f"patients remain at risk. This applies to the tables, charts and every "
-                f"download of this page. (Site setting {THRESHOLD_ENV}, now {t}.)")
+        return _("**Small numbers are suppressed.** To protect the patients of this file, a "
+                 "count from 1 to {most} is shown as '{mark}', and a count that would let one "
+                 "be worked out from a total is shown as '{hidden}'; percentages of those are "
+                 "not shown. Survival curves of groups with fewer than {threshold} patients "
+                 "are not drawn, and each curve stops where fewer than {threshold} patients "
+                 "remain at risk. This applies to the tables, charts and every download of "
+                 "this page. (Site setting `{setting}`, now {threshold}.)").format(
+                     most=t - 1, mark=self.mark, hidden=_(HIDDEN), threshold=t,
+                     setting=THRESHOLD_ENV)
 
     def limits(self) -> str:
         """What the rule does not prevent, in words for the page."""
-        return (f"Limits: the drawn survival curves still step at each death while "
-                f"{self.threshold} or more patients are at risk, and two filter settings "
-                "compared with each other can single out the few patients between them. "
-                "Share the page with people allowed to see the file.")
+        return _("Limits: the drawn survival curves still step at each death while "
+                 "{threshold} or more patients are at risk, and two filter settings compared "
+                 "with each other can single out the few patients between them. Share the "
+                 "page with people allowed to see the file.").format(threshold=self.threshold)
 
 
 NO_SUPPRESSION = Disclosure(active=False)

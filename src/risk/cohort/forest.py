@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from risk import schema
+from risk.i18n import _, format_integer, format_number
 from risk.model.fit import estimate
 from risk.stats.cox_solver import TieStructure
 from risk.stats.estimability import DroppedColumn
@@ -104,8 +105,8 @@ def design(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     columns, rows = {}, []
     if frame["age"].nunique() > 1:
         columns["age_per_10_years"] = frame["age"].to_numpy(dtype=float) / 10.0
-        rows.append(("age_per_10_years", schema.column("age").label, "per 10 years",
-                     "per 10 years", "", len(frame), ""))
+        rows.append(("age_per_10_years", schema.column_label("age"), _("per 10 years"),
+                     _("per 10 years"), "", len(frame), ""))
     for name, preferred in _CATEGORICAL:
         # integer codes once per column: comparing object arrays per level is slow at 100k
         index, levels = pd.factorize(_level_codes(frame, name))
@@ -115,7 +116,7 @@ def design(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             continue  # one level only in the shown cohort: nothing to compare
         reference = preferred if counts.get(preferred, 0) >= MIN_LEVEL_PATIENTS \
             else counts.index[0]
-        title = schema.column(name).label
+        title = schema.column_label(name)
         for code in _ordered_levels(name, counts.index):
             if code == reference:
                 continue
@@ -123,8 +124,8 @@ def design(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             term = f"{name}={code}"
             level, versus = schema.level_label(name, code), schema.level_label(name, reference)
             note = _estimability(mask, died)
-            rows.append((term, title, f"{level} vs {versus}", level, versus, int(mask.sum()),
-                         note))
+            rows.append((term, title, _("{level} vs {reference}").format(
+                level=level, reference=versus), level, versus, int(mask.sum()), note))
             if not note:
                 columns[term] = mask.astype(float)
     terms = pd.DataFrame(rows, columns=["term", "covariate", "comparison", "level", "reference",
@@ -142,11 +143,11 @@ def _ordered_levels(name: str, present: Collection[str | int]) -> list[str | int
 
 def _estimability(mask: np.ndarray, died: np.ndarray) -> str:
     if mask.sum() < MIN_LEVEL_PATIENTS:
-        return f"fewer than {MIN_LEVEL_PATIENTS} patients"
+        return _("fewer than {n} patients").format(n=MIN_LEVEL_PATIENTS)
     if not died[mask].any():
-        return "no deaths in this group"
+        return _("no deaths in this group")
     if died[mask].all():
-        return "no survivors in this group"
+        return _("no survivors in this group")
     return ""
 
 
@@ -162,22 +163,27 @@ def cox_forest(frame: pd.DataFrame, max_patients: int = MAX_COX_PATIENTS,
     empty = pd.DataFrame(columns=_TABLE_COLUMNS)
     if patients < MIN_PATIENTS or deaths < MIN_DEATHS:
         return ForestResult(empty, patients, deaths, 0,
-                            f"Too few patients for a Cox model: {patients} patients and "
-                            f"{deaths} deaths in the shown cohort; at least {MIN_PATIENTS} "
-                            f"patients and {MIN_DEATHS} deaths are needed.")
+                            _("Too few patients for a Cox model: {patients} patients and "
+                              "{deaths} deaths in the shown cohort; at least {min_patients} "
+                              "patients and {min_deaths} deaths are needed.").format(
+                                  patients=format_integer(patients),
+                                  deaths=format_integer(deaths), min_patients=MIN_PATIENTS,
+                                  min_deaths=MIN_DEATHS))
     notes = []
     if patients > max_patients:
         known = known.sample(n=max_patients, random_state=seed)
-        notes.append(f"Fitted on a random subsample of {max_patients:,} of {patients:,} "
-                     f"patients (fixed seed {seed}) to stay fast.")
+        notes.append(_("Fitted on a random subsample of {shown} of {n} patients (fixed seed "
+                       "{seed}) to stay fast.").format(shown=format_integer(max_patients),
+                                                       n=format_integer(patients), seed=seed))
     x, terms = design(known)
     try:
         summary = _fit(x, known["os_months"].to_numpy(dtype=float),
                        known["death"].to_numpy(dtype=float), penalizer)
     except Exception as error:  # noqa: BLE001 - any failed fit becomes a message, never a crash
         return ForestResult(empty, patients, deaths, len(known),
-                            f"The Cox model could not be fitted on this cohort "
-                            f"({type(error).__name__}: {str(error).splitlines()[0][:160]}).",
+                            _("The Cox model could not be fitted on this cohort "
+                              "({error}).").format(error=f"{type(error).__name__}: "
+                                                   f"{str(error).splitlines()[0][:160]}"),
                             tuple(notes))
     summary, left_out = summary
     table = terms.join(summary, on="term")
@@ -187,8 +193,8 @@ def cox_forest(frame: pd.DataFrame, max_patients: int = MAX_COX_PATIENTS,
                      for t, note in zip(table["term"], table["note"], strict=True)]
     events_per_term = int(known["death"].sum()) / max(x.shape[1], 1)
     if events_per_term < 10:
-        notes.append(f"Only {events_per_term:.0f} deaths per estimated term: hazard ratios "
-                     "are unstable; read them with care.")
+        notes.append(_("Only {n} deaths per estimated term: hazard ratios are unstable; read "
+                       "them with care.").format(n=format_number(events_per_term, 0)))
     return ForestResult(table[_TABLE_COLUMNS].reset_index(drop=True), patients, deaths,
                         len(known), "", tuple(notes))
 
@@ -213,8 +219,10 @@ def _fit(x: pd.DataFrame, durations: np.ndarray, deaths: np.ndarray,
 def _left_out_note(record: DroppedColumn, words: dict[str, str]) -> str:
     if record.reason == "aliased":
         same = ", ".join(words.get(c, c) for c in record.same_as)
-        relation = "the same patients as" if record.sign > 0 and len(record.same_as) == 1 \
-            else "determined by"
-        return f"{relation} {same}: one effect is estimated for both"
-    return {"constant": "the same for every patient", "no_deaths": "no deaths in this group",
-            "all_deaths": "every death is in this group"}[record.reason]
+        if record.sign > 0 and len(record.same_as) == 1:
+            return _("the same patients as {other}: one effect is estimated for "
+                     "both").format(other=same)
+        return _("determined by {other}: one effect is estimated for both").format(other=same)
+    return {"constant": _("the same for every patient"),
+            "no_deaths": _("no deaths in this group"),
+            "all_deaths": _("every death is in this group")}[record.reason]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from risk.i18n import N_, _
 from risk.model.prediction import RISK_GROUPS, risk_groups
 from risk.schema import label
 
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
 #: The horizon of the risk groups (their cut-points are 5-year survival tertiles).
 RISK_HORIZON_MONTHS = 60
 #: Risk groups in the clinic's words, lowest risk first.
-RISK_GROUP_TITLE = "Risk group under the active model"
-RISK_SCORE_LABEL = "Predicted risk of death by 5 years (%)"
+RISK_GROUP_TITLE = N_("Risk group under the active model")
+RISK_SCORE_LABEL = N_("Predicted risk of death by 5 years (%)")
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class CohortRisk:
 
     def groups(self) -> pd.Series:
         """The risk group of each patient, named for a grouping (ordered categorical)."""
-        return self.table["risk_group"].rename(RISK_GROUP_TITLE)
+        return self.table["risk_group"].rename(_(RISK_GROUP_TITLE))
 
     def risk_percent(self) -> NDArray[np.float64]:
         """Predicted 5-year risk of death in % (the histogram's scores)."""

@@ -25,7 +25,8 @@ from risk.cohort.disclosure import (
     protect_grid,
 )
 from risk.cohort.summary import GradeTransitions, group_labels
-from risk.cohort.tables import ALL_PATIENTS, TableOne
+from risk.cohort.tables import ALL_PATIENTS, MEDIAN_IQR, TableOne, group_header
+from risk.i18n import _, format_integer, format_percent
 from risk.schema import GRADES
 
 Cell = int | str
@@ -162,7 +163,7 @@ def level_sizes_hidden(long: pd.DataFrame, rule: Disclosure,
     a grouping (``known``, by characteristic), else the levels as a list adding up to the
     shown patients."""
     out: dict[tuple[str, str], bool] = {}
-    rows = long[(long["group"] == ALL_PATIENTS) & (long["level"] != "median (IQR)")]
+    rows = long[(long["group"] == ALL_PATIENTS) & (long["level"] != _(MEDIAN_IQR))]
     for characteristic, part in rows.groupby("characteristic", sort=False):
         levels, counts = list(part["level"]), part["n"].to_numpy()
         if characteristic in (known or {}):
@@ -187,7 +188,7 @@ def table_one_cells(long: pd.DataFrame, groups: list[str], all_label: str,
     suppressed as elsewhere on the page (:func:`level_sizes_hidden`)."""
     out: dict[CellKey, bool] = {}
     level_hidden = level_sizes_hidden(long, rule) if level_hidden is None else level_hidden
-    counts = long[long["level"] != "median (IQR)"]
+    counts = long[long["level"] != _(MEDIAN_IQR)]
     for characteristic, part in counts.groupby("characteristic", sort=False):
         levels = list(dict.fromkeys(part["level"]))
         grid = part.pivot_table(index="level", columns="group", values="n", aggfunc="sum",
@@ -278,14 +279,21 @@ def shown_complications(rates: pd.DataFrame, rule: Disclosure, patients: int) ->
 
 # --------------------------------------------------------------------------- risk groups
 
-def percentile_words(rule: Disclosure, below: int, above: int, percentile: float) -> str:
-    """"higher than 40% of the shown patients", unless fewer than ``threshold`` patients
-    lie on one side of the patient (their number would follow from the percentage)."""
+def percentile_words(rule: Disclosure, below: int, above: int, percentile: float,
+                     of_cohort: bool = False) -> str:
+    """"higher than 40% of the shown patients" (``of_cohort``: "of the cohort"), unless
+    fewer than ``threshold`` patients lie on one side of the patient (their number would
+    follow from the percentage)."""
     if rule.small(below):
-        return f"higher than {rule.mark} of the shown patients"
-    if rule.small(above):
-        return f"higher than all but {rule.mark} of the shown patients"
-    return f"higher than {percentile:.0f}% of the shown patients"
+        words = (_("higher than {mark} of the cohort") if of_cohort
+                 else _("higher than {mark} of the shown patients"))
+    elif rule.small(above):
+        words = (_("higher than all but {mark} of the cohort") if of_cohort
+                 else _("higher than all but {mark} of the shown patients"))
+    else:
+        words = (_("higher than {percent} of the cohort") if of_cohort
+                 else _("higher than {percent} of the shown patients"))
+    return words.format(mark=rule.mark, percent=format_percent(percentile / 100))
 
 
 # --------------------------------------------------------------------------- Table 1 text
@@ -299,8 +307,8 @@ def table_one_shown(result: TableOne, rule: Disclosure, group_hidden: dict[str, 
     display = result.display.copy()
     sizes = {str(g): int(n) for g, n in result.group_sizes.items()}
     total = int(sum(sizes.values()))
-    columns = {g: f"{g} (n={n:,})" for g, n in sizes.items()}
-    columns[ALL_PATIENTS] = f"{ALL_PATIENTS} (n={total:,})"
+    columns = {g: group_header(g, format_integer(n)) for g, n in sizes.items()}
+    columns[ALL_PATIENTS] = group_header(ALL_PATIENTS, format_integer(total))
     size_hidden = {**{g: group_hidden.get(g, False) for g in sizes}, ALL_PATIENTS: False}
     sizes[ALL_PATIENTS] = total
     long = result.long.set_index(["characteristic", "level", "group"])
@@ -309,7 +317,7 @@ def table_one_shown(result: TableOne, rule: Disclosure, group_hidden: dict[str, 
         for g, column in columns.items():
             row = long.loc[(*key, g)]
             size_off = suppressed(rule, sizes[g], size_hidden[g])
-            if key[1] == "median (IQR)":
+            if key[1] == _(MEDIAN_IQR):
                 if rule.small(int(row["n"])) or rule.small(sizes[g]):
                     display.at[r, column] = rule.mark
                 continue
@@ -317,8 +325,8 @@ def table_one_shown(result: TableOne, rule: Disclosure, group_hidden: dict[str, 
             if suppressed(rule, k, hidden):
                 display.at[r, column] = rule.count(k, hidden)
             elif size_off:
-                display.at[r, column] = f"{k:,}"
+                display.at[r, column] = format_integer(k)
     for g, column in columns.items():
         display.at[display.index[0], column] = text(rule, sizes[g], size_hidden[g])
-    return display.rename(columns={column: f"{g} (n={text(rule, sizes[g], size_hidden[g])})"
+    return display.rename(columns={column: group_header(g, text(rule, sizes[g], size_hidden[g]))
                                    for g, column in columns.items()})

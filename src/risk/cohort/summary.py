@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from risk import schema
+from risk.i18n import Words, _, format_integer, format_percent, ngettext
 from risk.schema import GRADE_CHANGES, GRADES, NOT_ASSESSED
 
 if TYPE_CHECKING:
@@ -33,13 +34,9 @@ if TYPE_CHECKING:
 #: The code a filter accepts for "grade not assessed" (``None`` works too).
 NOT_ASSESSED_CODE = "not_assessed"
 
-#: Groupings the cohort page offers, with their titles.
-GROUPINGS = {
-    "grade_change": schema.column_label("grade_change"),
-    "met_grade": schema.column("met_grade").label,
-    "primary_grade": schema.column("primary_grade").label,
-    "primary_site": schema.column("primary_site").label,
-}
+#: Groupings the cohort page offers, with their titles (in the current language).
+GROUPINGS = Words(keys=("grade_change", "met_grade", "primary_grade", "primary_site"),
+                  words=lambda name: schema.column_label(str(name)))
 
 _GRADE_COLUMNS = ("primary_grade", "met_grade")
 
@@ -112,7 +109,7 @@ def grouping_title(by: str | pd.Series) -> str:
     """The title of a grouping, e.g. ``"Liver biopsy WHO grade"``."""
     if isinstance(by, str):
         return GROUPINGS.get(by, by)
-    return str(by.name) if by.name is not None else "Group"
+    return str(by.name) if by.name is not None else _("Group")
 
 
 def group_labels(frame: pd.DataFrame, by: str | pd.Series) -> pd.Series:
@@ -138,8 +135,8 @@ def group_labels(frame: pd.DataFrame, by: str | pd.Series) -> pd.Series:
         else:
             labels = sorted({str(v) for v in codes.dropna()})
         mapped = codes.map(lambda v: None if pd.isna(v) else str(v))
-    mapped = mapped.fillna(NOT_ASSESSED)
-    categories = list(dict.fromkeys([*labels, NOT_ASSESSED]))
+    mapped = mapped.fillna(_(NOT_ASSESSED))
+    categories = list(dict.fromkeys([*labels, _(NOT_ASSESSED)]))
     out = pd.Categorical(mapped, categories=categories, ordered=True)
     return pd.Series(out, index=frame.index, name=grouping_title(by)).cat.remove_unused_categories()
 
@@ -231,8 +228,8 @@ def sankey_data(transitions: GradeTransitions, shown: ShownTransitions | None = 
     threshold) and its label reads "<5" or "hidden", without a share of the row."""
     counts = transitions.counts
     rule = shown.rule if shown is not None and shown.rule.active else None
-    left = [f"Primary {r}" for r in counts.index]
-    right = [f"Liver {c}" for c in counts.columns]
+    left = [_("Primary {grade}").format(grade=r) for r in counts.index]
+    right = [_("Liver {grade}").format(grade=c) for c in counts.columns]
     sources, targets, values, labels = [], [], [], []
     for i, row in enumerate(counts.index):
         row_total = counts.loc[row].sum()
@@ -246,13 +243,18 @@ def sankey_data(transitions: GradeTransitions, shown: ShownTransitions | None = 
                 cell = shown.cell(i, j)
                 percent = shown.percent(i, j)
                 values.append(value if isinstance(cell, int) else rule.threshold)
-                labels.append(f"Primary {row} -> liver {col}: {cell if isinstance(cell, str) else f'{cell:,}'}"
-                              f" patients" + ("" if np.isnan(percent)
-                                              else f" ({percent:.0f}% of the row)"))
+                count = cell if isinstance(cell, str) else format_integer(cell)
+                labels.append(_("Primary {primary} -> liver {liver}: {count} patients").format(
+                    primary=row, liver=col, count=count) if np.isnan(percent) else
+                    _("Primary {primary} -> liver {liver}: {count} patients ({percent} of the "
+                      "row)").format(primary=row, liver=col, count=count,
+                                     percent=format_percent(percent / 100)))
                 continue
             values.append(value)
-            labels.append(f"Primary {row} -> liver {col}: {value:,} "
-                          f"patient{'' if value == 1 else 's'} "
-                          f"({100 * value / row_total:.0f}% of the row)")
+            labels.append(ngettext(
+                "Primary {primary} -> liver {liver}: {count} patient ({percent} of the row)",
+                "Primary {primary} -> liver {liver}: {count} patients ({percent} of the row)",
+                value).format(primary=row, liver=col, count=format_integer(value),
+                              percent=format_percent(value / row_total)))
     return SankeyData(tuple(left + right), tuple(sources), tuple(targets), tuple(values),
                       tuple(labels))

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from risk.cohort.summary import group_labels, grouping_title
+from risk.i18n import _, format_integer, ngettext
 from risk.schema import NOT_ASSESSED
 from risk.stats.kaplan_meier import SurvivalCurve as SurvivalCurve  # risk.cohort's API
 from risk.stats.kaplan_meier import kaplan_meier as kaplan_meier  # risk.cohort's API
@@ -203,8 +204,13 @@ def survival_by_group(frame: pd.DataFrame, by: str | pd.Series,
     notes = []
     known, durations, events = _outcome(frame, outcome)
     if not known.all():
-        what = "follow-up" if outcome == "os" else "progression-free survival"
-        notes.append(f"{int((~known).sum())} patients without {what} are left out.")
+        left_out = int((~known).sum())
+        notes.append((ngettext("{n} patient without follow-up is left out.",
+                               "{n} patients without follow-up are left out.", left_out)
+                      if outcome == "os" else
+                      ngettext("{n} patient without progression-free survival is left out.",
+                               "{n} patients without progression-free survival are left out.",
+                               left_out)).format(n=format_integer(left_out)))
     groups = group_labels(frame, by)[known]
     codes = groups.cat.codes.to_numpy()
     curves = tuple(
@@ -214,19 +220,20 @@ def survival_by_group(frame: pd.DataFrame, by: str | pd.Series,
     at_risk = pd.DataFrame([c.at_risk_at(months) for c in curves],
                            index=pd.Index([c.label for c in curves], name="group"),
                            columns=pd.Index(months, name="months"))
-    assessed = groups != NOT_ASSESSED
+    assessed = groups != _(NOT_ASSESSED)
     result = None
     if groups[assessed].nunique() >= 2:
         result = logrank_test(durations[assessed.to_numpy()], events[assessed.to_numpy()],
                               groups[assessed].cat.remove_unused_categories())
-        if NOT_ASSESSED in groups.cat.categories:
-            notes.append(f"'{NOT_ASSESSED}' is shown but left out of the log-rank tests.")
+        if _(NOT_ASSESSED) in groups.cat.categories:
+            notes.append(_("'{group}' is shown but left out of the log-rank tests.").format(
+                group=_(NOT_ASSESSED)))
         notes.extend(_untested_notes(result))
         if result.degrees_of_freedom == 0:
             result = None
     elif len(curves):
-        notes.append("The log-rank test needs at least two assessed groups.")
+        notes.append(_("The log-rank test needs at least two assessed groups."))
     else:
-        notes.append("No patients with follow-up in the shown cohort.")
+        notes.append(_("No patients with follow-up in the shown cohort."))
     return SurvivalByGroup(grouping_title(by), curves, at_risk, result, tuple(notes), outcome,
                            int((~known).sum()))

@@ -18,6 +18,7 @@ from scipy import stats
 
 from risk import schema
 from risk.cohort.summary import group_labels
+from risk.i18n import N_, _, format_integer, format_number
 from risk.schema import NOT_ASSESSED, NOT_RECORDED
 
 if TYPE_CHECKING:
@@ -35,7 +36,11 @@ TABLE_ONE_CATEGORICAL = (
 )
 #: An empty cell of Table 1 (an en dash: a plain "-" would be neutralised in a CSV to "'-").
 NO_VALUE = "\u2013"
+#: The group of every patient: its key in ``long``, worded in the headers.
 ALL_PATIENTS = "All patients"
+ALL_PATIENTS_WORDS = N_("All patients")
+#: The level of a continuous characteristic's row (in the current language).
+MEDIAN_IQR = N_("median (IQR)")
 MONTE_CARLO_TABLES = 10_000
 
 
@@ -63,8 +68,8 @@ def _fmt(x: float) -> str:
 
 def _continuous_rows(values: NDArray[np.float64], codes: NDArray[np.intp], groups: list[str],
                      name: str) -> tuple[list[_Row], list[_LongRow]]:
-    label = schema.column(name).label + (f" ({schema.column(name).unit})"
-                                         if schema.column(name).unit else "")
+    unit = schema.unit_label(name)
+    label = schema.column_label(name) + (f" ({unit})" if unit else "")
     long: list[_LongRow] = []
     cells: dict[str, str] = {}
     missing_cells: dict[str, str] = {}
@@ -78,19 +83,19 @@ def _continuous_rows(values: NDArray[np.float64], codes: NDArray[np.intp], group
         else:
             q1 = median = q3 = np.nan
             cells[g] = NO_VALUE
-        long.append((label, "median (IQR)", g, int(known.size), int(v.size), np.nan,
+        long.append((label, _(MEDIAN_IQR), g, int(known.size), int(v.size), np.nan,
                      median, q1, q3))
         if any_missing:
             n_missing = int(v.size - known.size)
             missing_cells[g] = _count_cell(n_missing, v.size)
-            long.append((label, NOT_RECORDED, g, n_missing, int(v.size),
+            long.append((label, _(NOT_RECORDED), g, n_missing, int(v.size),
                          _percent(n_missing, v.size), np.nan, np.nan, np.nan))
     samples = [values[(codes == i) & ~np.isnan(values)] for i, g in enumerate(groups)
-               if g != NOT_ASSESSED]
+               if g != _(NOT_ASSESSED)]
     p, test = _kruskal(samples)
-    rows: list[_Row] = [(label, "median (IQR)", cells, p, test)]
+    rows: list[_Row] = [(label, _(MEDIAN_IQR), cells, p, test)]
     if any_missing:
-        rows.append((label, NOT_RECORDED, missing_cells, np.nan, ""))
+        rows.append((label, _(NOT_RECORDED), missing_cells, np.nan, ""))
     return rows, long
 
 
@@ -99,9 +104,9 @@ def _kruskal(samples: list[np.ndarray]) -> tuple[float, str]:
     if len(samples) < 2:
         return np.nan, ""
     try:
-        return float(stats.kruskal(*samples).pvalue), "Kruskal-Wallis"
+        return float(stats.kruskal(*samples).pvalue), _("Kruskal-Wallis")
     except ValueError:  # all values identical
-        return np.nan, "Kruskal-Wallis (all values equal)"
+        return np.nan, _("Kruskal-Wallis (all values equal)")
 
 
 def _percent(k: int, n: int) -> float:
@@ -109,7 +114,7 @@ def _percent(k: int, n: int) -> float:
 
 
 def _count_cell(k: int, n: int) -> str:
-    return f"{k:,} ({_percent(k, n):.1f}%)" if n else NO_VALUE
+    return f"{format_integer(k)} ({format_number(_percent(k, n), 1)}%)" if n else NO_VALUE
 
 
 def _categorical_rows(series: pd.Series, codes: NDArray[np.intp], groups: list[str], name: str
@@ -123,7 +128,8 @@ def _categorical_rows(series: pd.Series, codes: NDArray[np.intp], groups: list[s
     counts = np.bincount(codes * k + np.where(level_code < 0, k - 1, level_code),
                          minlength=g_all * k).reshape(g_all, k)
     sizes = counts.sum(axis=1)
-    tested = [i for i, g in enumerate(groups) if g != NOT_ASSESSED]
+    tested = [i for i, g in enumerate(groups) if g != _(NOT_ASSESSED)]
+    title = schema.column_label(name)
     p, test = _independence_test(counts[tested, :-1])
     keep = [j for j in range(k - 1) if counts[:, j].sum() > 0]
     if counts[:, -1].sum() > 0:
@@ -136,11 +142,11 @@ def _categorical_rows(series: pd.Series, codes: NDArray[np.intp], groups: list[s
         total, n_all = int(counts[:, j].sum()), int(sizes.sum())
         cells[ALL_PATIENTS] = _count_cell(total, n_all)
         first = not rows
-        rows.append((column.label, level, cells, p if first else np.nan, test if first else ""))
+        rows.append((title, level, cells, p if first else np.nan, test if first else ""))
         for i, g in enumerate(groups):
-            long.append((column.label, level, g, int(counts[i, j]), int(sizes[i]),
+            long.append((title, level, g, int(counts[i, j]), int(sizes[i]),
                          _percent(int(counts[i, j]), int(sizes[i])), np.nan, np.nan, np.nan))
-        long.append((column.label, level, ALL_PATIENTS, total, n_all,
+        long.append((title, level, ALL_PATIENTS, total, n_all,
                      _percent(total, n_all), np.nan, np.nan, np.nan))
     return rows, long
 
@@ -152,14 +158,15 @@ def _independence_test(table: np.ndarray) -> tuple[float, str]:
         return np.nan, ""
     expected = stats.contingency.expected_freq(table)
     if (expected >= 5).all():
-        return float(stats.chi2_contingency(table).pvalue), "Chi-square"
+        return float(stats.chi2_contingency(table).pvalue), _("Chi-square")
     if table.shape == (2, 2):
-        return float(stats.fisher_exact(table).pvalue), "Fisher exact"
+        return float(stats.fisher_exact(table).pvalue), _("Fisher exact")
     method = stats.MonteCarloMethod(n_resamples=MONTE_CARLO_TABLES,
                                     rng=np.random.default_rng(0))
     # ravel: scipy returns a 1-element array for some shapes
     return (float(np.ravel(stats.fisher_exact(table, method=method).pvalue)[0]),
-            f"Fisher exact (Monte Carlo, {MONTE_CARLO_TABLES:,} tables)")
+            _("Fisher exact (Monte Carlo, {n} tables)").format(
+                n=format_integer(MONTE_CARLO_TABLES)))
 
 
 def table_one(frame: pd.DataFrame, by: str | pd.Series = "grade_change") -> TableOne:
@@ -168,8 +175,8 @@ def table_one(frame: pd.DataFrame, by: str | pd.Series = "grade_change") -> Tabl
     groups = [str(g) for g in groups_series.cat.categories]
     codes = groups_series.cat.codes.to_numpy()
     sizes = pd.Series(np.bincount(codes, minlength=len(groups)), index=groups)
-    headers = {g: f"{g} (n={sizes[g]:,})" for g in groups}
-    headers[ALL_PATIENTS] = f"{ALL_PATIENTS} (n={len(frame):,})"
+    headers = {g: group_header(g, format_integer(int(sizes[g]))) for g in groups}
+    headers[ALL_PATIENTS] = group_header(ALL_PATIENTS, format_integer(len(frame)))
     display_rows, long_rows = [], []
     for name in TABLE_ONE_CONTINUOUS:
         if name in frame and frame[name].notna().any():
@@ -186,15 +193,31 @@ def table_one(frame: pd.DataFrame, by: str | pd.Series = "grade_change") -> Tabl
           **{headers[g]: cells.get(g, NO_VALUE) for g in [*groups, ALL_PATIENTS]},
           "p-value": format_p_value(p), "Test": test}
          for c, lvl, cells, p, test in display_rows])
-    n_row = {"Characteristic": "Patients", "Level": "n",
-             **{headers[g]: f"{sizes[g]:,}" for g in groups},
-             headers[ALL_PATIENTS]: f"{len(frame):,}", "p-value": "", "Test": ""}
+    n_row = {"Characteristic": _("Patients"), "Level": "n",
+             **{headers[g]: format_integer(int(sizes[g])) for g in groups},
+             headers[ALL_PATIENTS]: format_integer(len(frame)), "p-value": "", "Test": ""}
     display = pd.concat([pd.DataFrame([n_row]), display], ignore_index=True)
     long = pd.DataFrame(long_rows, columns=["characteristic", "level", "group", "n",
                                             "denominator", "percent", "median", "q1", "q3"])
     p_values = pd.DataFrame([(c, p, test) for c, _, _, p, test in display_rows if test],
                             columns=["characteristic", "p_value", "test"])
     return TableOne(display, long, sizes, p_values)
+
+
+def group_header(group: str, n: str) -> str:
+    """A group's column of Table 1: "Upgraded in the liver (n=120)"."""
+    name = _(ALL_PATIENTS_WORDS) if group == ALL_PATIENTS else group
+    return _("{group} (n={n})").format(group=name, n=n)
+
+
+#: Table 1's own columns (the data's keys) and their words on screen and in downloads.
+TABLE_ONE_HEADERS = {"Characteristic": N_("Characteristic"), "Level": N_("Level"),
+                     "p-value": N_("p-value"), "Test": N_("Test")}
+
+
+def table_one_words(display: pd.DataFrame) -> pd.DataFrame:
+    """Table 1's ``display`` with its own column names in the current language."""
+    return display.rename(columns={k: _(v) for k, v in TABLE_ONE_HEADERS.items()})
 
 
 def format_p_value(p: float) -> str:

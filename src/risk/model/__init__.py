@@ -75,6 +75,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         Predictions as Predictions,
         RISK_GROUPS as RISK_GROUPS,
         describe_cutpoints as describe_cutpoints,
+        describe_risk_group_basis as describe_risk_group_basis,
         risk_groups as risk_groups,
     )
     from risk.model.progression import (
@@ -87,6 +88,12 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     from risk.model.recalibration import (
         recalibrate as recalibrate,
         recalibration_card as recalibration_card,
+    )
+    from risk.model.sample_size import (
+        MIN_EVENTS_PER_PARAMETER as MIN_EVENTS_PER_PARAMETER,
+        SampleSize as SampleSize,
+        sample_sizes as sample_sizes,
+        small_cohort_warning as small_cohort_warning,
     )
     from risk.model.settings import (
         MAX_BOOTSTRAP as MAX_BOOTSTRAP,
@@ -160,9 +167,14 @@ _WHERE = {
     "Predictions": "prediction",
     "RISK_GROUPS": "prediction",
     "describe_cutpoints": "prediction",
+    "describe_risk_group_basis": "prediction",
     "risk_groups": "prediction",
     "recalibrate": "recalibration",
     "recalibration_card": "recalibration",
+    "MIN_EVENTS_PER_PARAMETER": "sample_size",
+    "SampleSize": "sample_size",
+    "sample_sizes": "sample_size",
+    "small_cohort_warning": "sample_size",
     "MAX_BOOTSTRAP": "settings",
     "argument_type": "settings",
     "check_setting": "settings",

@@ -315,4 +315,5 @@ def describe_site(site: SiteGradeSensitivity, months: int = SENSITIVITY_MONTHS) 
     if used:
         text += _(", against {survival} under {grade}, the grade the estimate uses").format(
             survival=survival(used[0]), grade=used[0].grade)
-    return text + "."
+    # TRANSLATORS: the end of a sentence: Chinese ends it with 。
+    return _("{sentence}.").format(sentence=text)

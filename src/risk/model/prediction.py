@@ -230,3 +230,13 @@ def describe_cutpoints(cutpoints: Sequence[float] | None) -> str:
               "{low_cut:.0f}% to {high_cut:.0f}%; {low}: {high_cut:.0f}% or more "
             "(tertiles of the training cohort).").format(
                 high=high, low=low, low_cut=low_cut, high_cut=high_cut))
+
+
+def describe_risk_group_basis(alive_months: float | None) -> str:
+    """Why a risk group can disagree with the conditional estimates beside it ("" at the
+    biopsy): the groups are cut on 5-year survival at the biopsy (:func:`risk_groups`)."""
+    if not alive_months:
+        return ""
+    return _("The risk group is set by the 5-year survival estimated at the biopsy; the "
+             "survival figures given alive at {alive_months:g} months can lie in another "
+             "group's range.").format(alive_months=alive_months)

@@ -21,9 +21,12 @@ PFS_AT_BIOPSY_MONTHS = 0.05
 
 
 #: What the PFS shown beside OS is conditional on: nothing but the patient's inputs.
-PFS_AT_BIOPSY_NOTE = (N_("Progression-free survival is estimated from the biopsy and is not "
-                      "conditional on the months alive: knowing the patient is alive says "
-                      "nothing about whether the disease has progressed."))
+PFS_AT_BIOPSY_NOTE = (N_("Progression-free survival is shown as estimated at the biopsy, "
+                         "not given the time alive: being alive rules out death but not "
+                         "progression (either one ends progression-free survival), so "
+                         "conditioning on it would need to know whether the disease has "
+                         "progressed meanwhile. For a patient known to be alive and free of "
+                         "progression, the chance of staying so is higher than shown."))
 #: The PFS horizons the pages, the PDF and ``predict`` report.
 PFS_HORIZONS = (12, 36, 60)
 

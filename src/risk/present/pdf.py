@@ -40,7 +40,7 @@ from risk.model.patient_estimate import (
     percent,
 )
 from risk.model.patient_grades import describe_grade, describe_grade_comparison
-from risk.model.prediction import describe_cutpoints
+from risk.model.prediction import describe_cutpoints, describe_risk_group_basis
 from risk.model.progression import PFS_AT_BIOPSY_NOTE, PFS_HORIZONS
 from risk.present.fonts import cjk_fonts
 from risk.present.model_facts import ModelFacts
@@ -166,9 +166,12 @@ def _estimates_section(pdf: _ReportPDF, report: PatientEstimate) -> None:
     rows.append((_("Median overall survival"), describe_median(est)))
     group = str(est.summary.get("risk_group", "")).strip()
     if group:
-        rows.append((_("Risk group"), f"{schema.label('risk_group', group)} - "
+        at_biopsy = _(" (at the biopsy)") if report.alive_months else ""
+        rows.append((_("Risk group"), f"{schema.label('risk_group', group)}{at_biopsy} - "
                                    f"{describe_cutpoints(report.risk_cutpoints)}"))
     _table(pdf, rows, (60, 118))
+    if group and report.alive_months:
+        _paragraph(pdf, describe_risk_group_basis(report.alive_months), size=8)
     _paragraph(pdf, _(PREDICTED_MEDIAN_RULE), size=8)
 
 
@@ -254,9 +257,10 @@ def _basis_section(pdf: _ReportPDF, report: PatientEstimate) -> None:
         _table(pdf, rows, (80, 48, 50), header=(_("Input"), _("Log hazard"), _("Hazard ratio")))
     reference = describe_reference(report.reference_patient)
     if reference:
+        listed = _("; ").join(_("{label}: {value}").format(label=label, value=value)
+                              for label, value in reference)
         _paragraph(pdf, _("The reference patient (contribution 0 for each input): ")
-                        + "; ".join(f"{label}: {value}" for label, value in reference) + ".",
-                   size=9)
+                        + _("{sentence}.").format(sentence=listed), size=9)
 
 
 def _two_columns(rows: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from risk.errors import RegistryError
+from risk.i18n import N_, _
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -41,6 +42,7 @@ SITE_KEY_FILE = "site-ed25519.pem"
 TRUSTED_DIR = "trusted"
 RETIRED_DIR = "retired"
 RELEASE, SITE = "release", "site"
+_ORIGINS = {RELEASE: N_("release"), SITE: N_("site")}
 
 
 def default_keys_dir() -> Path:
@@ -67,7 +69,8 @@ class TrustedKey:
     path: Path | None = None
 
     def describe(self) -> str:
-        return f"{self.origin} key {self.key_id}"
+        origin = _(_ORIGINS[self.origin]) if self.origin in _ORIGINS else self.origin
+        return _("{origin} key {key}").format(origin=origin, key=self.key_id)
 
     def public_key(self) -> Ed25519PublicKey:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey

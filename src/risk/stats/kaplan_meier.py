@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from risk.i18n import N_
 from risk.stats.normal import Z_95
 
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ if TYPE_CHECKING:
 _AT_HALF = float(np.sqrt(np.finfo(float).eps))
 #: How every Kaplan-Meier median (and its interval, and the median follow-up) is read
 #: off its curve, in words for wherever one is shown.
-MEDIAN_RULE = ("Median: the first time the Kaplan-Meier curve is at or below 50%; where "
+MEDIAN_RULE = N_("Median: the first time the Kaplan-Meier curve is at or below 50%; where "
                "it stays at exactly 50% over an interval, the middle of that interval (as "
-               "R's survfit).")
+               "R's `survfit`).")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ Meier with numbers at risk, forest plot) are in :mod:`risk.present.figures.cohor
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,11 +17,12 @@ import plotly.graph_objects as go
 
 from risk import schema
 from risk.cohort import shown as disclosed
-from risk.cohort.disclosure import NO_SUPPRESSION, Disclosure
+from risk.cohort.disclosure import HIDDEN, NO_SUPPRESSION, Disclosure
 from risk.cohort.shown import ShownTransitions
 from risk.cohort.summary import GradeTransitions, group_labels, sankey_data
 from risk.cohort.tables import risk_percentile
 from risk.grading import KI67_G2_FROM, KI67_G2_TO
+from risk.i18n import _, format_integer, format_number, format_percent, ngettext
 from risk.present.figures.cohort_survival import forest_plot, survival_by_group_figure
 from risk.present.figures.style import (
     CHANGE_COLORS,
@@ -47,6 +49,8 @@ __all__ = ["complication_chart", "forest_plot", "ki67_scatter", "risk_distributi
 MAX_SCATTER_POINTS = 5_000
 #: Ki-67 values below this are drawn at it on the log axis.
 KI67_FLOOR = 0.1
+#: A heatmap cell without patients (or with its share suppressed): an en dash, not "0%".
+EMPTY_CELL = "\u2013"
 
 
 def _grade_of_label(text: str) -> str | None:
@@ -54,6 +58,7 @@ def _grade_of_label(text: str) -> str | None:
 
 
 def _change_color(primary: str, liver: str) -> str:
+    """The link colour of a grade change, from the grade labels at both ends."""
     p, m = _grade_of_label(primary), _grade_of_label(liver)
     if p is None or m is None:
         return GREY
@@ -71,25 +76,27 @@ def transition_sankey(transitions: GradeTransitions, *, synthetic: bool = False,
     an active small-cell rule) a suppressed link is drawn at a nominal width and
     labelled as suppressed, and the nodes' hover names no count.
     """
-    title = f"Primary grade to liver-biopsy grade (n = {transitions.n:,})"
+    title = _("Primary grade to liver-biopsy grade (n = {n})").format(
+        n=format_integer(transitions.n))
     if transitions.n == 0:
-        return message_figure(title, "No patients in the shown cohort.", synthetic=synthetic)
+        return message_figure(title, _("No patients in the shown cohort."), synthetic=synthetic)
     data = sankey_data(transitions, shown)
-    node_colors = [GRADE_COLORS.get(_grade_of_label(n.split(" ", 1)[1]) or "", GREY)
-                   for n in data.nodes]
-    link_colors = [rgba(_change_color(data.nodes[s].split(" ", 1)[1],
-                                      data.nodes[t].split(" ", 1)[1]), 0.45)
+    # the grades of the nodes, in their order (the node names are worded)
+    grades = [*map(str, transitions.counts.index), *map(str, transitions.counts.columns)]
+    node_colors = [GRADE_COLORS.get(_grade_of_label(g) or "", GREY) for g in grades]
+    link_colors = [rgba(_change_color(grades[s], grades[t]), 0.45)
                    for s, t in zip(data.sources, data.targets, strict=True)]
     x, y = _sankey_positions(transitions, shown)
     node = {"label": list(data.nodes), "color": node_colors, "pad": 24, "thickness": 26,
             "line": {"width": 0}, "x": x, "y": y}
-    notes = ["Link colour: blue same grade, vermillion upgraded, green downgraded, grey not "
-             "assessed."]
+    notes = [_("Link colour: blue same grade, vermillion upgraded, green downgraded, grey not "
+               "assessed.")]
     if shown is not None and shown.rule.active:
         node["hovertemplate"] = "%{label}<extra></extra>"
-        notes.append(f"Small numbers suppressed: a link of 1 to {shown.rule.threshold - 1} "
-                     f"patients, or one hidden to protect it, is drawn at a nominal width of "
-                     f"{shown.rule.threshold}.")
+        notes.append(_("Small numbers suppressed: a link of 1 to {most} patients, or one "
+                       "hidden to protect it, is drawn at a nominal width of "
+                       "{threshold}.").format(most=shown.rule.threshold - 1,
+                                              threshold=shown.rule.threshold))
     fig = go.Figure(go.Sankey(
         arrangement="fixed",
         node=node,
@@ -128,34 +135,52 @@ def transition_heatmap(transitions: GradeTransitions, *, synthetic: bool = False
     With ``shown`` (an active small-cell rule) suppressed cells read "<5" or "hidden",
     uncoloured, and a row percentage shows only when its count and row total do."""
     counts, percent = transitions.counts, transitions.row_percent
-    title = f"Grade transitions, primary to liver biopsy (n = {transitions.n:,})"
+    title = _("Grade transitions, primary to liver biopsy (n = {n})").format(
+        n=format_integer(transitions.n))
     if transitions.n == 0:
-        return message_figure(title, "No patients in the shown cohort.", synthetic=synthetic)
-    notes = ["Each cell: patients and % of the primary grade's row. Diagonal = same grade; "
-             "right of it = upgraded."]
+        return message_figure(title, _("No patients in the shown cohort."), synthetic=synthetic)
+    notes = [_("Each cell: patients and % of the primary grade's row. Diagonal = same grade; "
+               "right of it = upgraded; '{empty}' = no patients.").format(empty=EMPTY_CELL)]
     if shown is not None and shown.rule.active:
         percent = pd.DataFrame([[shown.percent(i, j) for j in range(counts.shape[1])]
                                 for i in range(counts.shape[0])],
                                index=counts.index, columns=counts.columns)
         cells = [[shown.cell(i, j) for j in range(counts.shape[1])]
                  for i in range(counts.shape[0])]
-        notes.append(f"Small numbers suppressed: '{shown.rule.mark}' is 1 to "
-                     f"{shown.rule.threshold - 1} patients; 'hidden' protects one.")
+        notes.append(_("Small numbers suppressed: '{mark}' is 1 to {most} patients; "
+                       "'{hidden}' protects one.").format(mark=shown.rule.mark,
+                                                          most=shown.rule.threshold - 1,
+                                                          hidden=_(HIDDEN)))
     else:
         cells = counts.to_numpy().tolist()
-    text = [[(f"{c:,}" if isinstance(c, int | np.integer) else str(c)) + "<br>"
-             + ("-" if np.isnan(percent.iat[i, j]) else f"{percent.iat[i, j]:.0f}%")
-             for j, c in enumerate(row)] for i, row in enumerate(cells)]
+    text = [[heatmap_cell(c, percent.iat[i, j]) for j, c in enumerate(row)]
+            for i, row in enumerate(cells)]
     fig = go.Figure(go.Heatmap(
         z=percent.fillna(0).to_numpy(), x=list(counts.columns), y=list(counts.index),
         text=text, texttemplate="%{text}", textfont={"size": FONT_SIZE + 2},
         colorscale="Blues", zmin=0, zmax=100,
-        colorbar={"title": {"text": "% of row"}, "ticksuffix": "%"},
-        hovertemplate="Primary %{y}<br>Liver %{x}<br>%{text}<extra></extra>",
+        colorbar={"title": {"text": _("% of row")}, "ticksuffix": "%"},
+        hovertemplate=_("Primary {primary}<br>Liver {liver}<br>{cell}").format(
+            primary="%{y}", liver="%{x}", cell="%{text}") + "<extra></extra>",
     ))
-    fig.update_xaxes(title=counts.columns.name, side="bottom")
+    # the grade's Ki-67 range on a second line: level labels, not slanted into the notes
+    fig.update_xaxes(title=counts.columns.name, side="bottom", tickangle=0, tickmode="array",
+                     tickvals=list(counts.columns),
+                     ticktext=[re.sub(r"\s*([（(])", r"<br>\1", str(c), count=1)
+                               for c in counts.columns])
     fig.update_yaxes(title=counts.index.name, autorange="reversed")
     return style(fig, title, synthetic=synthetic, notes=notes)
+
+
+def heatmap_cell(count: int | str, percent: float) -> str:
+    """A transition cell's text: the count over its row share ("12<br>34%"); a cell
+    without patients reads only :data:`EMPTY_CELL`, a suppressed share none."""
+    if isinstance(count, int | np.integer) and count == 0:
+        return EMPTY_CELL
+    number = format_integer(int(count)) if isinstance(count, int | np.integer) else str(count)
+    if not np.isfinite(percent):
+        return f"{number}<br>{EMPTY_CELL}"
+    return f"{number}<br>{format_percent(percent / 100)}"
 
 
 def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, seed: int = 0,
@@ -165,25 +190,30 @@ def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, s
 
     Above ``max_points`` patients a fixed-seed random sample is drawn and a note says so.
     """
-    title = "Ki-67: primary tumor vs liver biopsy"
+    title = _("Ki-67: primary tumor vs liver biopsy")
     columns = ["primary_ki67", "met_ki67", "grade_change"]
     both = frame[columns][frame["primary_ki67"].notna() & frame["met_ki67"].notna()]
     if both.empty:
-        return message_figure(title, "No patient has both a primary and a liver-biopsy "
-                              "Ki-67 in the shown cohort.", synthetic=synthetic)
+        return message_figure(title, _("No patient has both a primary and a liver-biopsy "
+                                       "Ki-67 in the shown cohort."), synthetic=synthetic)
     notes = []
     # legend counts are of every patient with both values, sampled or not
     totals = group_labels(both, "grade_change").value_counts()
     if len(both) > max_points:
-        notes.append(f"Showing a random sample of {max_points:,} of {len(both):,} patients "
-                     f"with both Ki-67 values (fixed seed {seed}).")
+        notes.append(_("Showing a random sample of {shown} of {n} patients with both Ki-67 "
+                       "values (fixed seed {seed}).").format(shown=format_integer(max_points),
+                                                             n=format_integer(len(both)),
+                                                             seed=seed))
         both = both.sample(n=max_points, random_state=seed)
     else:
-        notes.append(f"{len(both):,} patients with both Ki-67 values.")
+        notes.append(ngettext("{n} patient with both Ki-67 values.",
+                              "{n} patients with both Ki-67 values.", len(both)).format(
+                                  n=format_integer(len(both))))
     x = both["primary_ki67"].to_numpy(dtype=float)
     y = both["met_ki67"].to_numpy(dtype=float)
     if (x < KI67_FLOOR).any() or (y < KI67_FLOOR).any():
-        notes.append(f"Ki-67 below {KI67_FLOOR:g}% is drawn at {KI67_FLOOR:g}% (log scale).")
+        notes.append(_("Ki-67 below {floor}% is drawn at {floor}% (log scale).").format(
+            floor=f"{KI67_FLOOR:g}"))
     x, y = np.maximum(x, KI67_FLOOR), np.maximum(y, KI67_FLOOR)
     groups = group_labels(both, "grade_change")
     colors = group_colors(groups.cat.categories)
@@ -191,14 +221,15 @@ def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, s
     for name in groups.cat.categories:
         mask = (groups == name).to_numpy()
         fig.add_trace(go.Scatter(
-            x=x[mask], y=y[mask], mode="markers", name=f"{name} ({totals[name]:,})",
+            x=x[mask], y=y[mask], mode="markers",
+            name=f"{name} ({format_integer(int(totals[name]))})",
             marker={"color": colors[name], "size": 8, "opacity": 0.7,
                     "line": {"width": 0.5, "color": "white"}},
-            hovertemplate="Primary %{x:.1f}%<br>Liver %{y:.1f}%<extra>" + str(name)
-            + "</extra>"))
+            hovertemplate=_("Primary {primary}%<br>Liver {liver}%").format(
+                primary="%{x:.1f}", liver="%{y:.1f}") + "<extra>" + str(name) + "</extra>"))
     fig.add_trace(go.Scatter(x=[KI67_FLOOR, 100], y=[KI67_FLOOR, 100], mode="lines",
                              line={"color": GREY, "dash": "dot", "width": 1.5},
-                             name="Same Ki-67", hoverinfo="skip"))
+                             name=_("Same Ki-67"), hoverinfo="skip"))
     # WHO limits on both axes, and the grade names along the top (one layout update).
     line = {"color": "#555555", "dash": "dash", "width": 1.5}
     shapes = [shape for limit in (KI67_G2_FROM, KI67_G2_TO) for shape in (
@@ -212,15 +243,15 @@ def ki67_scatter(frame: pd.DataFrame, *, max_points: int = MAX_SCATTER_POINTS, s
     fig.update_layout(shapes=shapes, annotations=labels)
     axis = {"type": "log", "range": [np.log10(KI67_FLOOR), 2.0],
             "tickvals": [0.1, 1, 3, 10, 20, 100], "ticktext": ["0.1", "1", "3", "10", "20", "100"]}
-    fig.update_xaxes(title=f"{schema.column('primary_ki67').label} (%)", **axis)
-    fig.update_yaxes(title=f"{schema.column('met_ki67').label} (%)", **axis)
-    notes.append("Dashed lines: WHO grade limits at 3% and 20%.")
+    fig.update_xaxes(title=f"{schema.column_label('primary_ki67')} (%)", **axis)
+    fig.update_yaxes(title=f"{schema.column_label('met_ki67')} (%)", **axis)
+    notes.append(_("Dashed lines: WHO grade limits at 3% and 20%."))
     return style(fig, title, synthetic=synthetic, height=640, notes=notes)
 
 
 def risk_distribution(cohort_scores: ArrayLike, patient_score: float | None = None, *,
                       bins: int = 40,
-                      score_label: str = "Risk score (higher = higher risk)",
+                      score_label: str = "",
                       synthetic: bool = False,
                       synthetic_note: str = SYNTHETIC_NOTE, rule: Disclosure = NO_SUPPRESSION) -> go.Figure:
     """Histogram of the cohort's risk scores (binned here, not in the browser), with the
@@ -232,16 +263,17 @@ def risk_distribution(cohort_scores: ArrayLike, patient_score: float | None = No
     :func:`risk.cohort.shown.percentile_words`."""
     scores = np.asarray(cohort_scores, dtype=float)
     scores = scores[np.isfinite(scores)]
-    title = f"Risk scores in the cohort (n = {scores.size:,})"
+    title = _("Risk scores in the cohort (n = {n})").format(n=format_integer(scores.size))
     if scores.size == 0:
-        return message_figure(title, "No risk scores for this cohort.", synthetic=synthetic)
+        return message_figure(title, _("No risk scores for this cohort."), synthetic=synthetic)
     if rule.active:  # wider bins: fewer of them fall under the threshold
         bins = max(5, min(bins, scores.size // (2 * rule.threshold)))
     counts, edges = np.histogram(scores, bins=bins)
     notes = []
     bar: dict[str, Any] = {"y": counts, "marker": {"color": SKY_BLUE,
                                          "line": {"width": 0.5, "color": "white"}},
-                 "hovertemplate": "Score %{x:.2f}<br>%{y:,} patients<extra></extra>"}
+                 "hovertemplate": _("Score {score}<br>{n} patients").format(
+                     score="%{x:.2f}", n="%{y:,}") + "<extra></extra>"}
     if rule.active:
         hidden = disclosed.protect_list(counts, rule)
         off = hidden | np.array([rule.small(c) for c in counts], dtype=bool)
@@ -249,27 +281,28 @@ def risk_distribution(cohort_scores: ArrayLike, patient_score: float | None = No
                "customdata": [rule.count(c, h) for c, h in zip(counts, hidden, strict=True)],
                "marker": {"color": [rgba(SKY_BLUE, 0.35) if o else SKY_BLUE for o in off],
                           "line": {"width": 0.5, "color": "white"}},
-               "hovertemplate": "Score %{x:.2f}<br>%{customdata} patients<extra></extra>"}
-        notes.append(f"Small numbers suppressed: a lighter bar holds {rule.mark} patients, or "
-                     f"is hidden to protect one, and is drawn at a height of {rule.threshold}.")
+               "hovertemplate": _("Score {score}<br>{n} patients").format(
+                   score="%{x:.2f}", n="%{customdata}") + "<extra></extra>"}
+        notes.append(_("Small numbers suppressed: a lighter bar holds {mark} patients, or is "
+                       "hidden to protect one, and is drawn at a height of {threshold}.").format(
+                           mark=rule.mark, threshold=rule.threshold))
     fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, width=np.diff(edges),
-                           name="Cohort", **bar))
+                           name=_("Cohort"), **bar))
     if patient_score is not None and np.isfinite(patient_score):
         percentile = risk_percentile(scores, patient_score)
         below = int(np.count_nonzero(scores < patient_score))
         above = int(np.count_nonzero(scores > patient_score))
-        words = disclosed.percentile_words(rule, below, above, percentile).replace(
-            "the shown patients", "the cohort")
+        words = disclosed.percentile_words(rule, below, above, percentile, of_cohort=True)
         fig.add_vline(x=patient_score, line={"color": VERMILLION, "width": 4})
         left_half = patient_score < (edges[0] + edges[-1]) / 2
         fig.add_annotation(x=patient_score, y=1.0, yref="paper", yanchor="bottom",
                            xanchor="left" if left_half else "right",
-                           text=f"This patient: {words}",
+                           text=_("This patient: {percentile}").format(percentile=words),
                            showarrow=False, font={"size": FONT_SIZE, "color": VERMILLION})
-        notes.append("Percentile: share of cohort patients with a lower score (ties count "
-                     "half).")
-    fig.update_xaxes(title=score_label)
-    fig.update_yaxes(title="Patients (count)")
+        notes.append(_("Percentile: share of cohort patients with a lower score (ties count "
+                       "half)."))
+    fig.update_xaxes(title=score_label or _("Risk score (higher = higher risk)"))
+    fig.update_yaxes(title=_("Patients (count)"))
     fig.update_layout(showlegend=False, bargap=0)
     return style(fig, title, synthetic=synthetic, notes=notes, synthetic_note=synthetic_note)
 
@@ -280,20 +313,22 @@ def complication_chart(rates: pd.DataFrame | None, *, synthetic: bool = False,
     :func:`risk.cohort.tables.complication_rates` (the "none" share is left out: it is
     100% minus "any" and would flatten the bars that matter). Under an active small-cell
     ``rule`` (``patients``: the shown cohort's size) a suppressed count has no bar."""
-    title = "Liver biopsy complications"
+    title = _("Liver biopsy complications")
     if rates is None or rates.empty:
-        return message_figure(title, "This cohort has no biopsy complication column.",
+        return message_figure(title, _("This cohort has no biopsy complication column."),
                               synthetic=synthetic)
     notes = []
     if rule.active:
         rates = disclosed.shown_complications(rates, rule, patients)
-        notes.append(f"Small numbers suppressed: '{rule.mark}' is 1 to {rule.threshold - 1} "
-                     "patients ('hidden' protects one); their bars are not drawn.")
+        notes.append(_("Small numbers suppressed: '{mark}' is 1 to {most} patients ('{hidden}' "
+                       "protects one); their bars are not drawn.").format(
+                           mark=rule.mark, most=rule.threshold - 1, hidden=_(HIDDEN)))
     assessed = rates["assessed"].iloc[0]
     rates = rates[rates["outcome"] != schema.label("biopsy_complication", "none")]
     colors = {schema.label("biopsy_complication", "minor"): SKY_BLUE,
               schema.label("biopsy_complication", "major"): VERMILLION}
-    ticks = [f"{o}<br>{_n(k)}/{_n(assessed)}" + ("" if np.isnan(p) else f" ({p:.1f}%)")
+    ticks = [f"{o}<br>{_n(k)}/{_n(assessed)}"
+             + ("" if np.isnan(p) else f" ({format_number(p, 1)}%)")
              for o, k, p in zip(rates["outcome"], rates["patients"], rates["percent"],
                                 strict=True)]
     fig = go.Figure(go.Bar(
@@ -304,16 +339,19 @@ def complication_chart(rates: pd.DataFrame | None, *, synthetic: bool = False,
                  "arrayminus": rates["percent"] - rates["lower_95"]},
         hovertemplate="%{x}<extra></extra>"))
     top = float(np.nanmax(rates["upper_95"])) if rates["upper_95"].notna().any() else 10.0
-    fig.update_yaxes(title="Patients (%)", ticksuffix="%", range=[0, min(100, top * 1.3 + 2)])
-    fig.update_xaxes(title="Complication of the liver biopsy")
-    notes.insert(0, f"{_n(assessed)} patients with a recorded outcome; bars: 95% Wilson "
-                 "intervals.")
+    fig.update_yaxes(title=_("Patients (%)"), ticksuffix="%",
+                     range=[0, min(100, top * 1.3 + 2)])
+    fig.update_xaxes(title=_("Complication of the liver biopsy"))
+    notes.insert(0, _("{n} patients with a recorded outcome; bars: 95% Wilson "
+                      "intervals.").format(n=_n(assessed)))
     not_recorded = rates.attrs.get("not_recorded", 0)
     if not_recorded not in (0, "0"):  # a cell under the small-cell rule is text
-        notes.append(f"{_n(not_recorded)} patients without a recorded outcome are left out.")
-    return style(fig, title + " (95% intervals)", synthetic=synthetic, notes=notes)
+        notes.append(_("{n} patients without a recorded outcome are left out.").format(
+            n=_n(not_recorded)))
+    return style(fig, _("{title} (95% intervals)").format(title=title), synthetic=synthetic,
+                 notes=notes)
 
 
 def _n(count: int | float | str) -> str:
     """A count as text ("1,234"), or the small-cell rule's text as it is."""
-    return count if isinstance(count, str) else f"{int(count):,}"
+    return count if isinstance(count, str) else format_integer(int(count))

@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 from risk.cohort.disclosure import NO_SUPPRESSION, Disclosure
 from risk.cohort.forest import ForestResult
 from risk.cohort.survival import SurvivalByGroup
+from risk.i18n import _, format_integer, format_number
 from risk.present.figures.patient import OUTCOME_WORDS
 from risk.present.figures.style import (
     BLUE,
@@ -44,12 +45,13 @@ _DIGIT_EM = 0.6
 def format_p(p: float) -> str:
     """'p < 0.001' or 'p = 0.042'."""
     if p is None or not np.isfinite(p):
-        return "p not available"
+        return _("p not available")
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _format_months(m: float) -> str:
-    return "not reached" if not np.isfinite(m) else f"{m:.1f} mo"
+    return _("not reached") if not np.isfinite(m) else _("{months} mo").format(
+        months=format_number(m, 1))
 
 
 def _step_values(curve: SurvivalCurve, max_months: float, max_points: int
@@ -101,15 +103,17 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
     threshold are not drawn, curves stop where fewer remain at risk, and small numbers
     at risk read "<5" (``sizes_hidden``: group sizes hidden elsewhere on the page)."""
     words = OUTCOME_WORDS[result.outcome].capitalize()
-    title = f"{words} by {result.title[0].lower() + result.title[1:]}"
+    title = _("{outcome} by {grouping}").format(
+        outcome=words, grouping=result.title[0].lower() + result.title[1:])
     if not result.curves:
-        return message_figure(title, " ".join(result.notes) or "No patients.",
+        return message_figure(title, " ".join(result.notes) or _("No patients."),
                               synthetic=synthetic)
     sizes_hidden = sizes_hidden or {}
     curves = drawn_curves(result, rule)
     if not curves:
-        return message_figure(title, f"Every group has fewer than {rule.threshold} patients: "
-                              "no curve is drawn.", synthetic=synthetic)
+        return message_figure(title, _("Every group has fewer than {threshold} patients: no "
+                                       "curve is drawn.").format(threshold=rule.threshold),
+                              synthetic=synthetic)
     labels = [c.label for c in result.curves]
     colors = group_colors(labels)
     plot_px, table_px, gap_px = 440, 34 * len(labels), 100
@@ -122,7 +126,7 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
         t, s, lo, hi = _step_values(curve, min(max_months, drawn_until(curve, rule)),
                                     max_points)
         x, y_hi = _step_xy(t, hi)
-        _, y_lo = _step_xy(t, lo)
+        y_lo = _step_xy(t, lo)[1]
         traces.append(go.Scatter(
             x=np.concatenate([x, x[::-1]]), y=np.concatenate([y_hi, y_lo[::-1]]),
             mode="none", fill="toself", fillcolor=rgba(color, 0.15), line={"width": 0},
@@ -130,41 +134,52 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
         x, y = _step_xy(t, s)
         traces.append(go.Scatter(
             x=x, y=y, mode="lines", line={"color": color, "width": 3.5},
-            name=f"{curve.label}: n = {rule.count(curve.n, sizes_hidden.get(curve.label, False))}"
-                 f", median {_format_months(curve.median)}",
+            name=_("{group}: n = {n}, median {median}").format(
+                group=curve.label, n=rule.count(curve.n, sizes_hidden.get(curve.label, False)),
+                median=_format_months(curve.median)),
             legendgroup=curve.label,
-            hovertemplate=f"{curve.label}<br>%{{x:.1f}} months: %{{y:.1%}}<extra></extra>"))
+            hovertemplate=_("{group}<br>{months} months: {survival}").format(
+                group=curve.label, months="%{x:.1f}", survival="%{y:.1%}")
+            + "<extra></extra>"))
     fig.add_traces(traces, rows=[1] * len(traces), cols=[1] * len(traces))
     _at_risk_rows(fig, result, colors, max_months, rule, sizes_hidden)
     ticks = np.arange(0, max_months + 1, 12)
     fig.update_xaxes(range=[0, max_months], tickvals=ticks, showticklabels=True,
-                     title="Months since the liver biopsy", row=1, col=1)
+                     title=_("Months since the liver biopsy"), row=1, col=1)
     fig.update_xaxes(range=[0, max_months], visible=False, row=2, col=1)
     fig.update_yaxes(title=words, tickformat=".0%", range=[0, 1.02], row=1, col=1)
     fig.update_yaxes(range=[len(labels) - 0.5, -0.5], showgrid=False, zeroline=False,
                      tickmode="array", tickvals=labels, ticktext=labels, ticks="",
                      ticklabelstandoff=at_risk_standoff(result), row=2, col=1)
-    fig.add_annotation(text="Number at risk", xref="paper", yref="y2 domain", x=0, y=1.0,
+    fig.add_annotation(text=_("Number at risk"), xref="paper", yref="y2 domain", x=0, y=1.0,
                        xanchor="right", yanchor="bottom", showarrow=False,
                        font={"size": FONT_SIZE - 2})
     if result.logrank is not None:
-        text = f"Log-rank {format_p(result.logrank.p_value)}"
+        text = _("Log-rank {p}").format(p=format_p(result.logrank.p_value))
         if len(result.logrank.groups) > 2:
-            text += f" ({len(result.logrank.groups)} groups; pairwise tests in the table)"
+            text = _("Log-rank {p} ({n} groups; pairwise tests in the table)").format(
+                p=format_p(result.logrank.p_value), n=len(result.logrank.groups))
         fig.add_annotation(text=text, xref="x", yref="y", x=max_months, y=1.0,
                            xanchor="right", yanchor="top", showarrow=False,
                            font={"size": FONT_SIZE}, bgcolor="rgba(255,255,255,0.8)")
     fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0,
                               "font": {"size": FONT_SIZE - 2}})
-    notes = ["Shaded: 95% confidence band. Numbers at risk: patients still followed at "
-             "that month.", *result.notes]
+    notes = [_("Shaded: 95% confidence band. Numbers at risk: patients still followed at "
+               "that month."), *result.notes]
     if rule.active:
         if result.left_out:  # notes[0] of the result words the count: reworded here
-            what = "follow-up" if result.outcome == "os" else "progression-free survival"
-            notes[1] = f"{rule.count(result.left_out)} patients without {what} are left out."
-        notes.append(f"Small numbers suppressed: groups with fewer than {rule.threshold} "
-                     f"patients are not drawn{_not_drawn(result, curves)}; each curve stops "
-                     f"where fewer than {rule.threshold} patients remain at risk.")
+            notes[1] = (_("{n} patients without follow-up are left out.")
+                        if result.outcome == "os" else
+                        _("{n} patients without progression-free survival are left "
+                          "out.")).format(n=rule.count(result.left_out))
+        missing = [c.label for c in result.curves if c not in curves]
+        notes.append((_("Small numbers suppressed: groups with fewer than {threshold} "
+                        "patients are not drawn ({groups}); each curve stops where fewer "
+                        "than {threshold} patients remain at risk.") if missing else
+                      _("Small numbers suppressed: groups with fewer than {threshold} "
+                        "patients are not drawn; each curve stops where fewer than "
+                        "{threshold} patients remain at risk.")).format(
+                          threshold=rule.threshold, groups=", ".join(missing)))
     # top: room for the legend above the plot
     top = 130 + 36 * ((len(labels) + 1) // 2)
     lines = sum(len(textwrap.wrap(n, NOTE_WIDTH)) for n in notes)
@@ -173,16 +188,11 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
                  synthetic_note=synthetic_note)
 
 
-def _not_drawn(result: SurvivalByGroup, curves: tuple[SurvivalCurve, ...]) -> str:
-    missing = [c.label for c in result.curves if c not in curves]
-    return f" ({', '.join(missing)})" if missing else ""
-
-
 def at_risk_standoff(result: SurvivalByGroup) -> int:
     """Pixels between the group names and the number-at-risk table: the counts at month 0
     are centred on the axis, so the widest one ("100,000") reaches half its width to the
     left and must not touch the name."""
-    widest = max((len(f"{int(n):,}") for n in result.at_risk.iloc[:, 0]), default=1) \
+    widest = max((len(format_integer(int(n))) for n in result.at_risk.iloc[:, 0]), default=1) \
         if not result.at_risk.empty else 1
     return 20 + int(np.ceil(widest * (FONT_SIZE - 2) * _DIGIT_EM / 2))
 
@@ -227,7 +237,8 @@ def forest_rows(table: pd.DataFrame) -> list[tuple[str, int | None]]:
             label = f"{covariate}, {part['level'].iloc[0]}" if not references else one
             rows.append((label, part.index[0]))
             continue
-        versus = f" (vs {references[0]})" if len(references) == 1 else ""
+        versus = _(" (vs {reference})").format(reference=references[0]) \
+            if len(references) == 1 else ""
         rows.append((f"<b>{covariate}</b>{versus}", None))
         rows += [(_INDENT + (level if versus else comparison), i) for i, level, comparison
                  in zip(part.index, part["level"], part["comparison"], strict=True)]
@@ -242,20 +253,20 @@ def forest_plot(result: ForestResult, *, synthetic: bool = False) -> go.Figure:
     the middle, and each hazard ratio with its interval written on the right. Rows
     without an estimate (too few patients or deaths) are listed in a note.
     """
-    title = "Hazard ratios on the shown cohort (Cox model)"
+    title = _("Hazard ratios on the shown cohort (Cox model)")
     if not result.ok:
-        return message_figure(title, result.message or "No hazard ratios to show.",
+        return message_figure(title, result.message or _("No hazard ratios to show."),
                               synthetic=synthetic)
     table = result.table
     shown = table[table["hazard_ratio"].notna()].reset_index(drop=True)
     rows = forest_rows(shown)
-    at = [k for k, (_, i) in enumerate(rows) if i is not None]
-    picked = shown.loc[[i for _, i in rows if i is not None]]
+    at = [k for k, (_label, i) in enumerate(rows) if i is not None]
+    picked = shown.loc[[i for _label, i in rows if i is not None]]
     hr, low, high = (picked[c].to_numpy(dtype=float)
                      for c in ("hazard_ratio", "lower_95", "upper_95"))
     summaries = [f"{h:.2f} ({lo:.2f}-{hi:.2f})" for h, lo, hi in zip(hr, low, high, strict=True)]
     names = [f"{c}: {v}" for c, v in zip(picked["covariate"], picked["comparison"], strict=True)]
-    label_share = min(0.5, max(0.25, _CHAR_SHARE * max(len(_plain(t)) for t, _ in rows)))
+    label_share = min(0.5, max(0.25, _CHAR_SHARE * max(len(_plain(t)) for t, _i in rows)))
     plot_domain = [label_share + 0.02, 0.8]
     text = {"size": FOREST_TEXT_SIZE}
     fig = go.Figure([
@@ -268,7 +279,7 @@ def forest_plot(result: ForestResult, *, synthetic: bool = False) -> go.Figure:
                           "<extra></extra>", showlegend=False),
         # the characteristics, left-aligned in their own column
         go.Scatter(x=[0.0] * len(rows), y=list(range(len(rows))), xaxis="x2", mode="text",
-                   text=[t for t, _ in rows], textposition="middle right", textfont=text,
+                   text=[t for t, _i in rows], textposition="middle right", textfont=text,
                    cliponaxis=False, hoverinfo="skip", showlegend=False),
         # "HR (95% CI)" written beside each row
         go.Scatter(x=[0.0] * len(at), y=at, xaxis="x3", mode="text", text=summaries,
@@ -283,7 +294,7 @@ def forest_plot(result: ForestResult, *, synthetic: bool = False) -> go.Figure:
         xaxis={"type": "log", "domain": plot_domain, "tickangle": 0,
                "range": [np.log10(span.min()) - 0.1, np.log10(span.max()) + 0.1],
                "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks],
-               "title": {"text": "Hazard ratio (log scale; > 1 means shorter survival)"}},
+               "title": {"text": _("Hazard ratio (log scale; > 1 means shorter survival)")}},
         xaxis2={**hidden, "domain": [0.0, label_share]},
         xaxis3={**hidden, "domain": [plot_domain[1] + 0.02, 1.0]},
         yaxis={"range": [len(rows) - 0.5, -0.5], "visible": False, "fixedrange": True},
@@ -291,14 +302,16 @@ def forest_plot(result: ForestResult, *, synthetic: bool = False) -> go.Figure:
                       "xanchor": "left", "yref": "paper", "y": 1.0, "yanchor": "bottom",
                       "showarrow": False, "font": text}])
     fig.add_vline(x=1.0, line={"color": GREY, "width": 2, "dash": "dash"})
-    notes = [f"Cox proportional-hazards model (Efron ties) on the shown cohort: "
-             f"{result.patients:,} patients, {result.deaths:,} deaths. Each row is compared "
-             "with the named reference, the other rows held equal.", *result.notes]
+    notes = [_("Cox proportional-hazards model (Efron ties) on the shown cohort: "
+               "{patients} patients, {deaths} deaths. Each row is compared with the named "
+               "reference, the other rows held equal.").format(
+                   patients=format_integer(result.patients),
+                   deaths=format_integer(result.deaths)), *result.notes]
     skipped = table[table["hazard_ratio"].isna()]
     if not skipped.empty:
-        notes.append("Not estimated: " + "; ".join(
+        notes.append(_("Not estimated: {rows}").format(rows="; ".join(
             f"{c}: {v} ({n})" for c, v, n in
-            zip(skipped["covariate"], skipped["comparison"], skipped["note"], strict=True)))
+            zip(skipped["covariate"], skipped["comparison"], skipped["note"], strict=True))))
     lines = sum(len(textwrap.wrap(n, NOTE_WIDTH)) for n in notes)
     top = 120  # the title, then the column heading
     fig = style(fig, title, synthetic=synthetic, notes=notes, top=top,
