@@ -15,7 +15,7 @@ import streamlit as st
 from risk import registry, schema
 from risk.errors import RiskError
 from risk.evaluation import PFS_EVALUATION_NOTE
-from risk.i18n import _
+from risk.i18n import N_, Words, _, format_integer, format_number, format_percent
 from risk.present import SYNTHETIC_NOTE, VERMILLION, pfs_counts_line
 from risk.present import model_summary as summary
 from risk.present.figures import evaluation as evaluation_figures
@@ -32,7 +32,12 @@ if TYPE_CHECKING:
     from risk.registry import ModelCard
 
 MODEL_TAB_KEY = "model_tab"
-HOW_TO_EVALUATE = (
+#: The baseline table's columns (:func:`risk.present.model_summary.baseline_table`).
+BASELINE_COLUMNS = Words({"model": N_("Model"), "months": N_("Months"),
+                          "baseline_cumulative_hazard": N_("Baseline cumulative hazard"),
+                          "baseline_survival": N_("Baseline survival"),
+                          "reference_patient_survival": N_("Reference patient survival")})
+HOW_TO_EVALUATE = N_(
     "A validation needs a cohort with outcomes: `python -m risk evaluate --data COHORT.csv "
     "--out reports/NAME` writes the full report (report.json, report.html) for the active "
     "version; a version trained on the **Retrain** page stores its headline numbers with it.")
@@ -53,71 +58,77 @@ def _data_file(served, synthetic: bool) -> tuple[str, str]:
     """The heading of the card's data table, and what the file was."""
     card = served.card
     own = card.training_data.sha256 == SHIPPED_SHA256
-    shipped = "the shipped synthetic cohort (data/synthetic/cohort.csv)"
+    shipped = _("the shipped synthetic cohort (data/synthetic/cohort.csv)")
     if card.kind == "recalibrated":
         parent = card.parent or "?"
-        origin = " (itself resting on the shipped synthetic cohort)" if synthetic and not own \
-            else ""
-        return ("Recalibration data", f"{shipped if own else 'a cohort supplied'}: its "
-                f"baseline survival is this version's; the coefficients are those of "
-                f"version {parent}{origin}")
-    return "Training data", shipped if own else "a cohort supplied when the version was trained"
+        text = (_("{data}: its baseline survival is this version's; the coefficients are those "
+                  "of version {parent} (itself resting on the shipped synthetic cohort)")
+                if synthetic and not own else
+                _("{data}: its baseline survival is this version's; the coefficients are those "
+                  "of version {parent}"))
+        return _("Recalibration data"), text.format(
+            data=shipped if own else _("a cohort supplied"), parent=parent)
+    return _("Training data"), shipped if own else _(
+        "a cohort supplied when the version was trained")
 
 
 def _card_facts(served, synthetic: bool) -> None:
     card = served.card
     data = card.training_data
     columns = st.columns([3, 2, 2, 3])
-    created = card.created_utc or "?"
-    _fact(columns[0], "Version", served.version)
-    _fact(columns[1], "Created", created.split("T")[0],
-          created.replace("T", " at ").replace("Z", " UTC"))
-    _fact(columns[2], "Kind", card.kind or "?")
-    _fact(columns[3], "Parent version", card.parent or "none")
-    st.markdown("**Intended use**")
-    st.info(card.intended_use or "Not stated.", icon=":material/info:")
+    date, time = summary.created_words(card.created_utc)
+    _fact(columns[0], _("Version"), served.version)
+    _fact(columns[1], _("Created"), date, time)
+    _fact(columns[2], _("Kind"), summary.kind_label(card.kind))
+    _fact(columns[3], _("Parent version"), card.parent or _("none"))
+    st.markdown(_("**Intended use**"))
+    # the card's own words: this software's msgid unless a person wrote others
+    st.info(_(card.intended_use) if card.intended_use else _("Not stated."),
+            icon=":material/info:")
     heading, source = _data_file(served, synthetic)
-    st.markdown(f"**{heading}** (a fingerprint and counts: the version holds no rows)")
+    st.markdown(_("**{heading}** (a fingerprint and counts: the version holds no rows)").format(
+        heading=heading))
     rows = [*summary.training_counts(data),
-            ("File fingerprint (SHA-256)", data.sha256 or "not recorded"),
-            ("The file", source)]
+            (_("File fingerprint (SHA-256)"), data.sha256 or _(schema.NOT_RECORDED)),
+            (_("The file"), source)]
     if data.schema_version is not None:
-        rows.append(("Data dictionary version", str(data.schema_version)))
-    static_table(pd.DataFrame(rows, columns=["What", "Value"]), hide_index=True, hide_header=True)
+        rows.append((_("Data dictionary version"), str(data.schema_version)))
+    static_table(pd.DataFrame(rows, columns=[_("What"), _("Value")]), hide_index=True,
+                 hide_header=True)
 
 
 def _settings(card: ModelCard) -> None:
-    settings = card.settings
-    if settings:
-        st.markdown("**Settings**")
-        rows = [(k.replace("_", " "), str(v)) for k, v in settings.items()]
-        static_table(pd.DataFrame(rows, columns=["Setting", "Value"]), hide_index=True,
+    rows = summary.settings_rows(card)
+    if rows:
+        st.markdown(_("**Settings**"))
+        static_table(pd.DataFrame(rows, columns=[_("Setting"), _("Value")]), hide_index=True,
                      hide_header=True)
 
 
 def _libraries(card: ModelCard) -> None:
     stored = card.libraries
     now = library_versions()
-    rows = [{"Library": name, "At training": version, "Installed now": now.get(name, "?"),
-             "Same": "yes" if now.get(name) == version else "no"}
-            for name, version in stored.items()]
-    st.markdown("**Library versions**")
+    same = [now.get(name) == version for name, version in stored.items()]
+    rows = [{_("Library"): name, _("At training"): version,
+             _("Installed now"): now.get(name, "?"), _("Same"): _("yes") if equal else _("no")}
+            for (name, version), equal in zip(stored.items(), same, strict=True)]
+    st.markdown(_("**Library versions**"))
     if rows:
         static_table(pd.DataFrame(rows), hide_index=True)
-        if any(r["Same"] == "no" for r in rows):
-            st.caption("A different version can change a refit in the last digits; "
-                       "predictions use the stored parameters and do not depend on it.")
+        if not all(same):
+            st.caption(_("A different version can change a refit in the last digits; "
+                         "predictions use the stored parameters and do not depend on it."))
     else:
-        st.caption(f"{schema.NOT_RECORDED} with this version.")
+        st.caption(_("Not recorded with this version."))
 
 
 def card_section(served, synthetic: bool) -> None:
     _card_facts(served, synthetic)
     with st.container(key="model_methods"):
-        st.markdown("**How the estimates and their 95% intervals are computed**")
+        st.markdown(_("**How the estimates and their 95% intervals are computed**"))
         for line in summary.method_lines(served.model, served.card):
             st.markdown(f"- {line}")
-    st.markdown("**Limitations**")
+    st.markdown(_("**Limitations**"))
     for line in summary.limitations(served.model, served.card, synthetic):
         st.markdown(f"- {line}")
     _settings(served.card)
@@ -133,8 +144,9 @@ def hazard_ratio_section(served, synthetic: bool) -> None:
     with st.container(key="model_hr_table"):  # static: both models' columns on screen
         static_table(summary.hazard_ratios_side_by_side(table), hide_index=True)
     csv_download(table, f"hazard-ratios-{served.version}", "model_hr_csv")
-    st.caption("Both models are Cox proportional-hazards models (maximum partial "
-               "likelihood); the comparator knows only what is known before the liver biopsy.")
+    st.caption(_("Both models are Cox proportional-hazards models (maximum partial "
+                 "likelihood); the comparator knows only what is known before the liver "
+                 "biopsy."))
 
 
 def baseline_section(served, synthetic: bool) -> None:
@@ -144,15 +156,15 @@ def baseline_section(served, synthetic: bool) -> None:
               for name, cox in model.models_.items()}
     plot(figures.baseline_survival_figure(curves, synthetic=synthetic), "baseline",
          f"baseline-survival-{served.version}")
-    st.markdown("**The reference patient:** "
-                + summary.describe_reference_patient(model.reference_patient_))
+    st.markdown(_("**The reference patient:** {patient}").format(
+        patient=summary.describe_reference_patient(model.reference_patient_)))
     table = summary.baseline_table(model)
-    shown = table.assign(model=table["model"].map(summary.MODEL_NAMES))
+    shown = table.assign(model=table["model"].map(summary.MODEL_NAMES.__getitem__))
     for column in ("baseline_survival", "reference_patient_survival"):
-        shown[column] = (100 * shown[column]).map(lambda v: f"{v:.1f}%")
+        shown[column] = shown[column].map(lambda v: format_percent(v, 1))
     shown["baseline_cumulative_hazard"] = shown["baseline_cumulative_hazard"].map(
-        lambda v: f"{v:.4f}")
-    static_table(shown.rename(columns=lambda c: c.replace("_", " ")), hide_index=True)
+        lambda v: format_number(v, 4))
+    static_table(shown.rename(columns=BASELINE_COLUMNS.__getitem__), hide_index=True)
     csv_download(table, f"baseline-survival-{served.version}", "baseline_csv")
 
 
@@ -195,31 +207,36 @@ def _report_figures(report: EvaluationReport, synthetic: bool) -> None:
 
 def _measured_on(report: EvaluationReport) -> str:
     n, events = report.headline.n, report.headline.events
-    text = (f"Measured on {'?' if n is None else f'{n:,}'} patients "
-            f"({'?' if events is None else f'{events:,}'} deaths)")
+    counts = {"patients": "?" if n is None else format_integer(n),
+              "deaths": "?" if events is None else format_integer(events)}
     if report.settings.bootstrap:
-        text += f"; intervals from {report.settings.bootstrap} bootstrap resamples"
-    return text + "."
+        return _("Measured on {patients} patients ({deaths} deaths); intervals from "
+                 "{resamples} bootstrap resamples.").format(
+                     **counts, resamples=format_integer(report.settings.bootstrap))
+    return _("Measured on {patients} patients ({deaths} deaths).").format(**counts)
 
 
 def evaluation_section(served, synthetic: bool) -> None:
     kind, data = summary.stored_evaluation(served.card)
     metrics = served.card.metrics
     if kind == "none":
-        st.info(f"**No stored evaluation for version {served.version}.** " + HOW_TO_EVALUATE,
-                icon=":material/info:")
+        st.info(_("**No stored evaluation for version {version}.** {how}").format(
+            version=served.version, how=_(HOW_TO_EVALUATE)), icon=":material/info:")
         apparent = metrics.c_index_apparent_training
         if apparent is not None:
-            st.markdown(f"The card holds only the *apparent* Harrell's C on the training "
-                        f"data: **{apparent:.3f}**. It is optimistic by construction (the "
-                        "model is scored on the patients it learnt from) and is not a "
-                        "validation.")
+            st.markdown(_("The card holds only the *apparent* Harrell's C on the training "
+                          "data: **{c}**. It is optimistic by construction (the model is "
+                          "scored on the patients it learnt from) and is not a "
+                          "validation.").format(c=format_number(apparent, 3)))
         return
     if synthetic:
-        st.warning((data.context if kind == "report" else None)
-                   or summary.SYNTHETIC_LIMITATION, icon=":material/science:")
+        # the report's context, stored in English: this software's msgid unless edited
+        context = data.context if kind == "report" else None
+        st.warning(_(context) if context else _(summary.SYNTHETIC_LIMITATION),
+                   icon=":material/science:")
     if kind == "headline":
-        st.markdown(f"Measured on {metrics.measured_on or 'an unnamed cohort'}.")
+        st.markdown(_("Measured on {cohort}.").format(
+            cohort=metrics.measured_on or _("an unnamed cohort")))
         headline, comparator = data, None
     else:
         st.markdown(_measured_on(data))
@@ -234,15 +251,15 @@ def evaluation_section(served, synthetic: bool) -> None:
         if data.pfs is not None:
             _pfs_validation(data.pfs, served.version, synthetic)
     else:
-        st.caption("Only the headline numbers were stored with this version: the "
-                   "calibration, time-dependent AUC and decision curves are in its "
-                   "evaluation report (python -m risk evaluate).")
+        st.caption(_("Only the headline numbers were stored with this version: the "
+                     "calibration, time-dependent AUC and decision curves are in its "
+                     "evaluation report (python -m risk evaluate)."))
 
 
 def _pfs_validation(pfs: PfsEvaluation, version: str, synthetic: bool) -> None:
     """The progression-free survival model's validation (container ``eval_pfs``)."""
     with st.container(key="eval_pfs"):
-        st.subheader("Progression-free survival model", anchor=False)
+        st.subheader(_("Progression-free survival model"), anchor=False)
         st.markdown(pfs_counts_line(pfs))
         table = summary.headline_metrics(pfs.served, pfs.comparator)
         static_table(table, hide_index=True)
@@ -252,7 +269,7 @@ def _pfs_validation(pfs: PfsEvaluation, version: str, synthetic: bool) -> None:
             plot(_marked(evaluation_figures.calibration_plot(
                 calibration, pfs.comparator_calibration.get("60"), outcome="pfs"), synthetic),
                 "eval_pfs_calibration", "validation-pfs-calibration-60-months")
-        st.caption(PFS_EVALUATION_NOTE)
+        st.caption(_(PFS_EVALUATION_NOTE))
 
 
 # --------------------------------------------------------------------------- versions
@@ -260,16 +277,17 @@ def _pfs_validation(pfs: PfsEvaluation, version: str, synthetic: bool) -> None:
 def model_versions_section(served, synthetic: bool) -> None:
     store = registry.Registry(loaders.model_dir())
     versions = summary.version_history(store)
-    st.markdown("**Versions** (newest first)")
+    st.markdown(_("**Versions** (newest first)"))
     counts = st.column_config.NumberColumn(format="localized")  # 1,000 like the rest
+    columns = summary.VERSION_COLUMNS
     st.dataframe(versions, hide_index=True, width="stretch",
-                 column_config={"Patients": counts, "Deaths": counts})
+                 column_config={columns["patients"]: counts, columns["deaths"]: counts})
     csv_download(versions, "model-versions", "versions_csv")
     history = summary.activation_history(store)
-    st.markdown("**Which version was served, and when** (newest first)")
+    st.markdown(_("**Which version was served, and when** (newest first)"))
     static_table(history, hide_index=True)
-    st.caption("Versions are written once and never changed; activation and rollback only "
-               "move the pointer to the served version.")
+    st.caption(_("Versions are written once and never changed; activation and rollback only "
+                 "move the pointer to the served version."))
 
 
 # --------------------------------------------------------------------------- installation
@@ -284,33 +302,39 @@ def installation_section(served) -> None:
     check = result.check
     with st.container(key=VERIFICATION_KEY):
         if check is None:
-            st.info(f"**Not verified on this installation.** "
-                    f"{as_plain_markdown(result.problem)}",
-                    icon=":material/help:")
+            st.info(_("**Not verified on this installation.** {problem}").format(
+                problem=as_plain_markdown(result.problem)), icon=":material/help:")
         elif check.passed:
-            st.success(f"**Verified on this installation: {check.agreeing:,} of "
-                       f"{check.patients:,} reference patients.** Every output of the "
-                       "version's reference test pack, computed when it was saved, is "
-                       "computed again here and agrees (survival to 1e-9; risk groups, "
-                       "the model used and flags exactly).", icon=":material/verified:")
+            st.success(_("**Verified on this installation: {agreeing} of {patients} reference "
+                         "patients.** Every output of the version's reference test pack, "
+                         "computed when it was saved, is computed again here and agrees "
+                         "(survival to 1e-9; risk groups, the model used and flags "
+                         "exactly).").format(agreeing=format_integer(check.agreeing),
+                                             patients=format_integer(check.patients)),
+                       icon=":material/verified:")
         else:
             first = check.differences[0]
-            what = ", ".join(str(as_plain_markdown(text)) for text in (
-                f"patient {first.patient_id}", f"{first.field}: expected "
-                f"{first.expected or 'blank'}", f"got {first.got or 'blank'}"))
-            st.error(f"**Not reproduced on this installation: "
-                     f"{check.patients - check.agreeing:,} of {check.patients:,} reference "
-                     f"patients differ.** First: {what}. Do not use these estimates until the "
-                     f"installation is fixed (python -m risk models verify "
-                     f"{served.version} lists the differences).", icon=":material/error:")
+            what = _("patient {patient}, {field}: expected {expected}, got {got}").format(
+                patient=as_plain_markdown(first.patient_id),
+                field=as_plain_markdown(first.field),
+                expected=as_plain_markdown(first.expected) if first.expected else _("blank"),
+                got=as_plain_markdown(first.got) if first.got else _("blank"))
+            st.error(_("**Not reproduced on this installation: {differ} of {patients} "
+                       "reference patients differ.** First: {what}. Do not use these "
+                       "estimates until the installation is fixed (python -m risk models "
+                       "verify {version} lists the differences).").format(
+                differ=format_integer(check.patients - check.agreeing),
+                patients=format_integer(check.patients), what=what,
+                version=served.version), icon=":material/error:")
 
 
-MODEL_SECTIONS = (("Model card", card_section), ("Model facts", facts_section),
-            ("Hazard ratios", hazard_ratio_section),
-            ("Baseline survival", baseline_section), ("Validation", evaluation_section),
-            ("Multi-centre validation", pooling_section),
-            ("Reporting checklists", checklists_section),
-            ("Version history", model_versions_section))
+MODEL_SECTIONS = ((N_("Model card"), card_section), (N_("Model facts"), facts_section),
+                  (N_("Hazard ratios"), hazard_ratio_section),
+                  (N_("Baseline survival"), baseline_section),
+                  (N_("Validation"), evaluation_section),
+                  (N_("Multi-centre validation"), pooling_section),
+                  (N_("Reporting checklists"), checklists_section),
+                  (N_("Version history"), model_versions_section))
 
 
 def render_page() -> None:
@@ -318,15 +342,18 @@ def render_page() -> None:
     try:
         served = loaders.served_model()
     except RiskError as exc:
-        st.error(f"No model can be shown: {exc}", icon=":material/error:")
+        st.error(_("No model can be shown: {problem}").format(problem=exc),
+                 icon=":material/error:")
         return
     loaders.fallback_notice(served)
     synthetic = served.synthetic
     if synthetic:
         st.warning(_(loaders.SYNTHETIC_BANNER), icon=":material/science:")
-    st.markdown(f"{'Served' if served.fallback else 'Active'} version: **{served.version}**.")
+    st.markdown((_("Served version: **{version}**.") if served.fallback
+                 else _("Active version: **{version}**.")).format(version=served.version))
     installation_section(served)
-    tabs = st.tabs([title for title, _draw in MODEL_SECTIONS], key=MODEL_TAB_KEY, on_change="rerun")
+    tabs = st.tabs([_(title) for title, _draw in MODEL_SECTIONS], key=MODEL_TAB_KEY,
+                   on_change="rerun")
     for tab, (_title, draw) in zip(tabs, MODEL_SECTIONS, strict=True):
         if tab.open:
             with tab:

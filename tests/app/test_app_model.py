@@ -103,6 +103,25 @@ def test_the_card_of_the_active_version(registry_with, frame):
     assert not any("synthetic" in w.value.lower() for w in at.warning)  # not trained on it
 
 
+@pytest.mark.parametrize(("language", "date"), [("en", "Dec 2, 2026"),
+                                                ("zh_Hans", "2026年12月2日")])
+def test_the_creation_date_is_shown_once_in_the_languages_format(
+        tmp_path, monkeypatch, fitted, frame, language, date):
+    """The card once read "Created 2026-12-02 / 2026-12-02 at 17:03:06 UTC"."""
+    card = build_card(training_data=data_fingerprint(frame)).model_copy(
+        update={"created_utc": "2026-12-02T17:03:06Z"})
+    save(tmp_path, fitted, card, "v1")
+    monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["language"] = language
+    at.run()
+    at.switch_page("pages/model.py").run()
+    assert not at.exception
+    shown = [e.value for e in [*at.subheader, *at.caption]]
+    assert [text for text in shown if "2026" in text or "12月" in text] == [date]
+    assert "17:03 UTC" in shown
+
+
 def test_the_shipped_synthetic_model_is_labelled(registry_with):
     registry_with(raw=SHIPPED.read_bytes())
     at = model_page()

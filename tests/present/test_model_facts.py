@@ -123,3 +123,56 @@ def test_a_card_with_headline_numbers_only_shows_them_traced():
     assert "comparator" not in text  # only a full report holds the comparator
     sources = {p.source for line in validation.lines for p in line.parts if p.source}
     assert "card:metrics.harrell_c" in sources
+
+
+def _section_text(facts, title: str) -> str:
+    return " ".join(line.text for s in facts.sections if s.title == title for line in s.lines)
+
+
+def _sources(facts, title: str) -> set[str]:
+    return {p.source for s in facts.sections if s.title == title for line in s.lines
+            for p in line.parts if p.source}
+
+
+def test_a_model_with_a_pfs_model_says_so_in_every_section_it_concerns(shipped):
+    """The label once spoke of overall survival only, though the shipped version has a
+    progression-free survival model and its stored validation."""
+    card = _card_json()
+    facts = shipped[1]
+    pfs = card["metrics"]["evaluation"]["pfs"]
+    assert "progression-free survival" in _section_text(facts, "Summary")
+    mechanism = _section_text(facts, "Mechanism of risk score calculation")
+    assert f"{card['training_data']['pfs_patients']:,} patients with progression-free " \
+           "survival recorded" in mechanism
+    assert {"card:training_data.pfs_patients", "card:training_data.pfs_events",
+            "card:training_data.progressions"} <= _sources(
+        facts, "Mechanism of risk score calculation")
+    validation = _section_text(facts, "Validation and performance")
+    assert f"Progression-free survival, Harrell's C: {pfs['served']['harrell_c']:.3f}" \
+        in validation
+    assert {"card:metrics.evaluation.pfs.n", "card:metrics.evaluation.pfs.served.harrell_c",
+            "card:metrics.evaluation.pfs.served.auc_60",
+            "card:metrics.evaluation.pfs.comparator.harrell_c"} <= _sources(
+        facts, "Validation and performance")
+
+
+def test_a_model_without_pfs_says_nothing_of_it():
+    card = ModelCard.from_json(CARD_FILE.read_bytes())
+    evaluation = {k: v for k, v in card.metrics.evaluation.items() if k != "pfs"}
+    bare = card.model_copy(update={
+        "training_data": card.training_data.model_copy(
+            update={"pfs_patients": None, "pfs_events": None, "progressions": None}),
+        "metrics": card.metrics.model_copy(update={"evaluation": evaluation})})
+    facts = build_model_facts(bare, synthetic=True)
+    text = " ".join(line.text for s in facts.sections for line in s.lines).lower()
+    assert "progression" not in text and "pfs" not in text
+    assert "Harrell's C: 0.769" in _section_text(facts, "Validation and performance")
+
+
+def test_a_pfs_model_without_a_stored_pfs_validation_says_so():
+    card = ModelCard.from_json(CARD_FILE.read_bytes())
+    evaluation = {k: v for k, v in card.metrics.evaluation.items() if k != "pfs"}
+    facts = build_model_facts(card.model_copy(update={"metrics": card.metrics.model_copy(
+        update={"evaluation": evaluation})}), synthetic=True)
+    assert "No validation of the progression-free survival model is stored" in \
+        _section_text(facts, "Validation and performance")

@@ -24,6 +24,7 @@ from risk.evaluation.section_models import (
     Optimism,
     OptimismMetric,
 )
+from risk.i18n import N_, _
 
 
 class MetricSet(Record):
@@ -168,40 +169,40 @@ CORRECTED = {"harrell_c": "harrell_c_corrected",
 #: (field of :class:`Headline`, label) of every metric shown to people, in reading order:
 #: the one wording of the HTML report, the Model page and the Retrain page.
 METRIC_LABELS: tuple[tuple[str, str], ...] = (
-    ("harrell_c", "Harrell's C"),
-    ("harrell_c_corrected", "Harrell's C, optimism-corrected"),
-    ("uno_c", "Uno's C to 60 months"),
-    ("auc_12", "AUC at 12 months"),
-    ("auc_36", "AUC at 36 months"),
-    ("auc_60", "AUC at 60 months"),
-    ("brier_12", "Brier score at 12 months (lower is better)"),
-    ("brier_36", "Brier score at 36 months (lower is better)"),
-    ("brier_60", "Brier score at 60 months (lower is better)"),
-    ("brier_60_corrected", "Brier score at 60 months, optimism-corrected"),
-    ("ibs", "Integrated Brier score"),
-    ("calibration_slope_60", "Calibration slope at 60 months (1 is ideal)"),
-    ("calibration_slope_corrected", "Calibration slope at 60 months, optimism-corrected"),
+    ("harrell_c", N_("Harrell's C")),
+    ("harrell_c_corrected", N_("Harrell's C, optimism-corrected")),
+    ("uno_c", N_("Uno's C to 60 months")),
+    ("auc_12", N_("AUC at 12 months")),
+    ("auc_36", N_("AUC at 36 months")),
+    ("auc_60", N_("AUC at 60 months")),
+    ("brier_12", N_("Brier score at 12 months (lower is better)")),
+    ("brier_36", N_("Brier score at 36 months (lower is better)")),
+    ("brier_60", N_("Brier score at 60 months (lower is better)")),
+    ("brier_60_corrected", N_("Brier score at 60 months, optimism-corrected")),
+    ("ibs", N_("Integrated Brier score")),
+    ("calibration_slope_60", N_("Calibration slope at 60 months (1 is ideal)")),
+    ("calibration_slope_corrected", N_("Calibration slope at 60 months, optimism-corrected")),
     ("calibration_in_the_large_60",
-     "Calibration-in-the-large at 60 months (observed - predicted; 0 is ideal)"),
-    ("ici_60", "ICI at 60 months (0 is ideal)"),
-    ("e50_60", "E50 at 60 months (0 is ideal)"),
+     N_("Calibration-in-the-large at 60 months (observed - predicted; 0 is ideal)")),
+    ("ici_60", N_("ICI at 60 months (0 is ideal)")),
+    ("e50_60", N_("E50 at 60 months (0 is ideal)")),
 )
 _LABELS = dict(METRIC_LABELS)
 
 
 def metric_label(name: str) -> str:
-    """A headline metric in words (:data:`METRIC_LABELS`)."""
-    return _LABELS[name]
+    """A headline metric in words (:data:`METRIC_LABELS`), in the current language."""
+    return _(_LABELS[name])
 
 
 #: The metrics a site summary carries for pooling across centres
 #: (:mod:`risk.evaluation.site_summary`), in words: the headline's wording, and log O/E
 #: (the pooled calibration-in-the-large of Debray et al. 2017) worded here.
 SITE_METRIC_LABELS: tuple[tuple[str, str], ...] = (
-    ("harrell_c", metric_label("harrell_c")),
-    ("uno_c", metric_label("uno_c")),
-    ("calibration_slope", metric_label("calibration_slope_60")),
+    ("harrell_c", _LABELS["harrell_c"]),
+    ("uno_c", _LABELS["uno_c"]),
+    ("calibration_slope", _LABELS["calibration_slope_60"]),
     ("calibration_in_the_large",
-     "Calibration-in-the-large at 60 months: log observed/expected (0 is ideal)"),
-    ("brier_60", metric_label("brier_60")),
+     N_("Calibration-in-the-large at 60 months: log observed/expected (0 is ideal)")),
+    ("brier_60", _LABELS["brier_60"]),
 )

@@ -20,14 +20,22 @@ from risk.i18n.catalog import (
     _,
     current_language,
     language_from_locale,
+    language_tag,
     ngettext,
     use_language,
     using_language,
 )
-from risk.i18n.numbers import format_integer, format_number, format_percent
+from risk.i18n.numbers import (
+    format_date,
+    format_integer,
+    format_number,
+    format_percent,
+    format_time,
+)
 
 __all__ = [
     "DEFAULT_LANGUAGE", "LANGUAGES", "LOCALE_DIR", "N_", "_", "current_language",
-    "format_integer", "format_number", "format_percent", "language_from_locale",
-    "ngettext", "use_language", "using_language", "Words",
+    "format_date", "format_integer", "format_number", "format_percent", "format_time",
+    "language_from_locale", "language_tag", "ngettext", "use_language", "using_language",
+    "Words",
 ]

@@ -66,6 +66,15 @@ def current_language() -> str:
     return _current.get()
 
 
+#: Each language's BCP 47 tag (an HTML page's ``lang``).
+_TAGS = {"en": "en", "zh_Hans": "zh-Hans"}
+
+
+def language_tag() -> str:
+    """The current language as a BCP 47 tag ("en", "zh-Hans")."""
+    return _TAGS[_current.get()]
+
+
 def _(message: str) -> str:
     """``message`` in the current language."""
     return _translations(_current.get()).gettext(message)

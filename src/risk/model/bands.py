@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from risk.i18n import N_
 from risk.stats.baseline import Baseline
 from risk.stats.normal import Z_95
 
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     CurveArrays = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
 
 #: How a patient's 95% intervals are computed, for the model card and the Model page.
-INTERVAL_METHOD = (
+INTERVAL_METHOD = N_(
     "95% intervals of a patient's survival combine the uncertainty of the baseline hazard "
     "and of the coefficients (Tsiatis 1981; the variance R's survfit.coxph reports, with "
     "Efron's increments at tied deaths), on the log(-log) scale of Kalbfleisch and "

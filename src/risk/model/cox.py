@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
+from risk.i18n import N_
 from risk.model.bands import BandCalculator, single_blas_thread
 from risk.model.features import (
     DesignColumn,
@@ -60,6 +61,12 @@ FORMAT_VERSION = 1
 #: How ``penalizer="auto"`` is resolved (stored in the card).
 PENALIZER_RULE = (f"maximum partial likelihood; a ridge penalty of {MIN_PENALIZER:g} only if "
                   "the likelihood has no finite maximum")
+
+
+#: The note stored (in English, the model file's language) when the deaths end before the
+#: grid does; :func:`risk.present.model_summary.fitting_note_words` words it for people.
+FLAT_BASELINE_NOTE = N_("the last training death is before month {grid_end}: the baseline "
+                        "is held flat after month {last}")
 
 
 class NotFittedError(ModelError):
@@ -162,8 +169,8 @@ class CoxModel:
         self.training_summary_ = training_summary(frame, self.inputs_)
         last_event = float(frame["os_months"][frame["death"] > 0].max())
         if last_event < MONTHS[-1]:
-            self.notes_.append(f"the last training death is before month {MONTHS[-1]:g}: "
-                               f"the baseline is held flat after month {math.floor(last_event)}")
+            self.notes_.append(FLAT_BASELINE_NOTE.format(grid_end=f"{MONTHS[-1]:g}",
+                                                         last=math.floor(last_event)))
         self._prepare()
         self.reference_patient_ = reference_patient(frame)
         self.risk_cutpoints_ = risk_cutpoints(self.survival_at(frame, [60.0])[:, 0])

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
+from risk.i18n import N_
 from risk.stats.baseline import Baseline, baseline_aggregates
 from risk.stats.cox_solver import (
     CoxConvergenceError,
@@ -43,13 +44,15 @@ if TYPE_CHECKING:
 #: The stabilising ridge penalty used when the unpenalised likelihood has no maximum.
 MIN_PENALIZER = 0.001
 #: How the coefficients are estimated, for the model card and the Model page.
-ESTIMATION_METHOD = (
+#: (The card stores it in English; the Model page words it through the template.)
+ESTIMATION_TEMPLATE = N_(
     "Cox proportional hazards, maximum partial likelihood with Efron's handling of tied "
     "times (as R's coxph). Columns the training data cannot estimate (constant, aliased "
     "with others, or levels without deaths) are left out before fitting and named in the "
-    f"notes; a ridge penalty of {MIN_PENALIZER:g} is added only where the likelihood has no "
+    "notes; a ridge penalty of {penalizer} is added only where the likelihood has no "
     "finite maximum. Coefficients are not shrunk: overfitting shows in the validation's "
     "optimism-corrected calibration slope.")
+ESTIMATION_METHOD = ESTIMATION_TEMPLATE.format(penalizer=f"{MIN_PENALIZER:g}")
 
 
 class CoxFitError(ModelError):

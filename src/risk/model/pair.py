@@ -53,6 +53,9 @@ PRIMARY_LEVELS = (*GRADES, "unknown")
 FLAG_COMPARATOR = "no liver-biopsy grade: estimate from the model without the biopsy"
 FLAG_PRIMARY_UNKNOWN = "primary grade unknown"
 
+#: The PFS model's fitting notes start so in the model file (before "biopsy: ...").
+PFS_NOTE_PREFIX = "progression-free survival, "
+
 
 @dataclass
 class BeforeBiopsy:
@@ -149,7 +152,7 @@ class BiopsyRiskModel:
             return
         self.pfs_model_ = BiopsyRiskModel(self.penalizer, self.cv_folds, self.seed,
                                           self.extra_terms).fit(pfs)
-        self.notes_ += [f"progression-free survival, {note}" for note in self.pfs_model_.notes_]
+        self.notes_ += [PFS_NOTE_PREFIX + note for note in self.pfs_model_.notes_]
 
     @property
     def pfs_model(self) -> BiopsyRiskModel | None:

@@ -41,6 +41,10 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         build_checklists as build_checklists,
         checklists_html as checklists_html,
         checklists_markdown as checklists_markdown,
+        probast_columns as probast_columns,
+        probast_rows as probast_rows,
+        tripod_columns as tripod_columns,
+        tripod_rows as tripod_rows,
     )
     from risk.present.chai_card import (
         ChaiCard as ChaiCard,
@@ -88,6 +92,10 @@ _WHERE = {
     "build_checklists": "checklists",
     "checklists_html": "checklists",
     "checklists_markdown": "checklists",
+    "probast_columns": "checklists",
+    "probast_rows": "checklists",
+    "tripod_columns": "checklists",
+    "tripod_rows": "checklists",
     "pooled_forest_plot": "figures.pooling",
     "POOLED_MODEL_NAMES": "pooled_html",
     "pooled_rows": "pooled_html",

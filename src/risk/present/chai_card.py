@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from risk.evaluation.headline import metric_label
+from risk.i18n import DEFAULT_LANGUAGE, using_language
 from risk.present.model_facts import INTERVAL_PERCENT, build_model_facts, card_value
 
 if TYPE_CHECKING:
@@ -118,7 +119,13 @@ def _key_metric(goal: str, results: tuple[ChaiMetric, ...], interpretation: str,
 
 
 def build_chai_card(card: ModelCard, synthetic: bool) -> ChaiCard:
-    """The CHAI Applied Model Card of a version (``synthetic``: the lineage's answer)."""
+    """The CHAI Applied Model Card of a version (``synthetic``: the lineage's answer), in
+    English whatever the current language (it is stored beside card.json and signed)."""
+    with using_language(DEFAULT_LANGUAGE):
+        return _chai_card(card, synthetic)
+
+
+def _chai_card(card: ModelCard, synthetic: bool) -> ChaiCard:
     facts = build_model_facts(card, synthetic)
     text = {s.title: [line.text for line in s.lines] for s in facts.sections}
 

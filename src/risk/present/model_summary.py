@@ -7,6 +7,7 @@ Everything is read from the fitted model, its card and the registry: no patient 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from scipy import stats
 
 from risk import schema
 from risk.evaluation.headline import metric_label
+from risk.i18n import N_, Words, _, format_integer, format_number
 from risk.model.features import AGE_SCALE, FLAG_INPUTS, patient_frame, reference_level
 from risk.stats.normal import Z_95
 
@@ -28,24 +30,25 @@ if TYPE_CHECKING:
     from risk.registry.card import ModelCard, TrainingData
     from risk.registry.store import Registry
 
-MODEL_NAMES = {"biopsy": "With the liver biopsy (biopsy model)",
-               "primary_only": "Primary only (comparator)"}
+MODEL_NAMES = Words({"biopsy": N_("With the liver biopsy (biopsy model)"),
+                     "primary_only": N_("Primary only (comparator)")})
 
 #: What a reader must keep in mind, for every version (the card's own notes are added).
+#: (English msgids: translated where shown, ``_(line)``.)
 LIMITATIONS = (
-    "Prognostic, not predictive: it estimates overall survival from the features given; it "
-    "does not say which treatment helps.",
-    "Not for neuroendocrine carcinoma (poorly differentiated) or patients outside the "
-    "training ranges; the patient page flags ages and rare categories outside them.",
-    "Grades come from one core-needle biopsy of one metastasis: grade heterogeneity "
-    "between and within metastases means a biopsy can under-grade the disease.",
-    "Cox proportional hazards: each factor multiplies the hazard by the same amount at every "
-    "time; the evaluation report's proportional-hazards checks (Retrain page and "
-    "'python -m risk evaluate') say where this is doubtful.",
-    "Risk groups are the tertiles of the training cohort's predicted 5-year survival: a "
-    "convention for communication, not clinically validated thresholds.",
+    N_("Prognostic, not predictive: it estimates overall survival from the features given; "
+       "it does not say which treatment helps."),
+    N_("Not for neuroendocrine carcinoma (poorly differentiated) or patients outside the "
+       "training ranges; the patient page flags ages and rare categories outside them."),
+    N_("Grades come from one core-needle biopsy of one metastasis: grade heterogeneity "
+       "between and within metastases means a biopsy can under-grade the disease."),
+    N_("Cox proportional hazards: each factor multiplies the hazard by the same amount at "
+       "every time; the evaluation report's proportional-hazards checks (Retrain page and "
+       "'python -m risk evaluate') say where this is doubtful."),
+    N_("Risk groups are the tertiles of the training cohort's predicted 5-year survival: a "
+       "convention for communication, not clinically validated thresholds."),
 )
-SYNTHETIC_LIMITATION = (
+SYNTHETIC_LIMITATION = N_(
     "Trained on a synthetic cohort calibrated to published figures, not on real patients: "
     "every number on this page illustrates the method and none describes real performance.")
 
@@ -56,11 +59,12 @@ def describe_term(column: DesignColumn) -> tuple[str, str]:
     name, level = column.input, column.level
     title = schema.column_label(name)
     if name == "age":
-        return title, f"per {AGE_SCALE:g} years"
+        return title, _("per {years:g} years").format(years=AGE_SCALE)
     if level is None:  # ln(1 + Ki-67)
-        return title, "per unit of ln(1 + Ki-67 %)"
+        return title, _("per unit of ln(1 + Ki-67 %)")
     reference = "0" if name in FLAG_INPUTS else reference_level(name)
-    return title, f"{schema.level_label(name, level)} vs {schema.level_label(name, reference)}"
+    return title, _("{level} vs {reference}").format(
+        level=schema.level_label(name, level), reference=schema.level_label(name, reference))
 
 
 def hazard_ratios(cox_model: CoxModel, model: str) -> pd.DataFrame:
@@ -98,22 +102,25 @@ def hazard_ratios_side_by_side(table: pd.DataFrame) -> pd.DataFrame:
     """One row per term with each model's hazard ratio (95% CI) and p-value as text
     (blank where a model does not have the term), for reading on screen."""
     out = table[["characteristic", "comparison"]].drop_duplicates().reset_index(drop=True)
-    out.columns = ["Characteristic", "Comparison"]
+    characteristic, comparison = _("Characteristic"), _("Comparison")
+    out.columns = [characteristic, comparison]
     for model, name in MODEL_NAMES.items():
         part = table[table["model"] == model].set_index(["characteristic", "comparison"])
-        keys = list(zip(out["Characteristic"], out["Comparison"], strict=True))
+        keys = list(zip(out[characteristic], out[comparison], strict=True))
         text, p = [], []
         for key in keys:
             if key in part.index:
                 row = part.loc[key]
-                text.append(f"{row['hazard_ratio']:.2f} ({row['lower_95']:.2f}-"
-                            f"{row['upper_95']:.2f})")
-                p.append("< 0.001" if row["p_value"] < 0.001 else f"{row['p_value']:.3f}")
+                text.append(f"{format_number(row['hazard_ratio'], 2)} "
+                            f"({format_number(row['lower_95'], 2)}-"
+                            f"{format_number(row['upper_95'], 2)})")
+                p.append("< 0.001" if row["p_value"] < 0.001
+                         else format_number(row["p_value"], 3))
             else:
                 text.append("")
                 p.append("")
-        out[f"{name}: HR (95% CI)"] = text
-        out[f"{name}: p"] = p
+        out[_("{model}: HR (95% CI)").format(model=name)] = text
+        out[_("{model}: p").format(model=name)] = p
     return out
 
 
@@ -159,17 +166,18 @@ def describe_reference_patient(patient: dict[str, Any]) -> str:
         if value is None or column.name.endswith("_ki67"):
             continue
         if column.kind in ("number", "integer"):
-            text = f"{value:g}" + (f" {column.unit}" if column.unit else "")
+            text = f"{value:g}" + (f" {_(column.unit)}" if column.unit else "")
         else:
             text = schema.label(column.name, value)
-        parts.append(f"{column.label}: {text}")
-    return "; ".join(parts)
+        parts.append(_("{input}: {value}").format(input=schema.column_label(column.name),
+                                                  value=text))
+    return _("; ").join(parts)
 
 
 # --------------------------------------------------------------------------- training data
 
 def _count(value: int | None) -> str:
-    return "?" if value is None else f"{value:,}"
+    return "?" if value is None else format_integer(value)
 
 
 def training_counts(data: TrainingData) -> list[tuple[str, str]]:
@@ -177,18 +185,76 @@ def training_counts(data: TrainingData) -> list[tuple[str, str]]:
     deaths, liver-biopsy grades, follow-up and, when the cohort had it, progression-free
     survival (patients, PFS events, progressions), as (what, value) rows."""
     follow_up = data.median_follow_up_months
-    rows = [("Patients", _count(data.patients)), ("Deaths", _count(data.events)),
-            ("With a liver-biopsy grade", _count(data.patients_with_biopsy_grade)),
-            ("Median follow-up (reverse Kaplan-Meier)",
-             "?" if follow_up is None else f"{follow_up:.1f} months")]
+    rows = [(_("Patients"), _count(data.patients)), (_("Deaths"), _count(data.events)),
+            (_("With a liver-biopsy grade"), _count(data.patients_with_biopsy_grade)),
+            (_("Median follow-up (reverse Kaplan-Meier)"),
+             "?" if follow_up is None else _("{months} months").format(
+                 months=format_number(follow_up, 1)))]
     if data.pfs_patients is not None:
         events, progressed = data.pfs_events, data.progressions
-        rest = "?" if events is None or progressed is None else f"{events - progressed:,}"
-        rows += [("With progression-free survival recorded", _count(data.pfs_patients)),
-                 ("Progression-free survival events",
-                  f"{_count(events)} ({_count(progressed)} progressions, {rest} deaths "
-                  "without progression)")]
+        rest = "?" if events is None or progressed is None else format_integer(
+            events - progressed)
+        rows += [(_("With progression-free survival recorded"), _count(data.pfs_patients)),
+                 (_("Progression-free survival events"),
+                  _("{events} ({progressions} progressions, {deaths} deaths without "
+                    "progression)").format(events=_count(events),
+                                           progressions=_count(progressed), deaths=rest))]
     return rows
+
+
+# --------------------------------------------------------------------------- stored words
+
+def card_words(text: str) -> str:
+    """A text this software stored in English with a version (the card's methods, intended
+    use, a report's context) in the current language; a text a person wrote, as written."""
+    from risk.model.fit import ESTIMATION_METHOD, ESTIMATION_TEMPLATE, MIN_PENALIZER
+
+    if text == ESTIMATION_METHOD:
+        return _(ESTIMATION_TEMPLATE).format(penalizer=f"{MIN_PENALIZER:g}")
+    return _(text)
+
+
+def fitting_note_words(note: str) -> str:
+    """A fitting note of the model file ("biopsy: the last training death is before month
+    ...", the PFS model's after "progression-free survival, ") in the current language;
+    the model and the flat-baseline note are worded from the templates that wrote them,
+    any other note is kept as the fit wrote it."""
+    from risk.model.cox import FLAT_BASELINE_NOTE
+    from risk.model.pair import PFS_NOTE_PREFIX
+
+    pfs = note.startswith(PFS_NOTE_PREFIX)
+    name, _sep, inner = note.removeprefix(PFS_NOTE_PREFIX).partition(": ")
+    if name not in MODEL_NAMES:
+        return note
+    flat = re.fullmatch(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[0-9.]+)",
+                               re.escape(FLAT_BASELINE_NOTE)), inner)
+    words = _(FLAT_BASELINE_NOTE).format(**flat.groupdict()) if flat else inner
+    template = (_("progression-free survival model, {model}: {note}") if pfs
+                else _("{model}: {note}"))
+    return template.format(model=MODEL_NAMES[name], note=words)
+
+
+#: The card's settings in words (others keep their key); values that are codes, too.
+SETTING_NAMES = Words({
+    "penalizer": N_("Ridge penalty"), "bootstrap": N_("Bootstrap resamples"),
+    "seed": N_("Random seed"), "cv_folds": N_("Cross-validation folds"),
+    "biopsy_model_penalizer_chosen": N_("Ridge penalty used, biopsy model"),
+    "comparator_model_penalizer_chosen": N_("Ridge penalty used, primary-only comparator"),
+    "column_mapping": N_("Columns matched from the file"),
+    "recalibration": N_("Recalibrated"),
+    "biopsy_model_slope": N_("Slope applied, biopsy model"),
+    "biopsy_model_slope_se": N_("Standard error of the slope, biopsy model"),
+    "comparator_model_slope": N_("Slope applied, primary-only comparator"),
+    "comparator_model_slope_se": N_("Standard error of the slope, primary-only comparator")})
+SETTING_VALUES = Words({"auto": N_("auto"), "baseline": N_("baseline"),
+                        "baseline and slope": N_("baseline and slope")})
+
+
+def settings_rows(card: ModelCard) -> list[tuple[str, str]]:
+    """The settings stored with a version, as (setting, value) rows in words."""
+    return [(SETTING_NAMES.get(key, key.replace("_", " ")),
+             SETTING_VALUES.get(value, str(value)) if isinstance(value, str) else str(value))
+            for key, value in (card.settings or {}).items()]
 
 
 # --------------------------------------------------------------------------- limitations
@@ -200,34 +266,40 @@ def method_lines(model: BiopsyRiskModel, card: ModelCard) -> list[str]:
     from risk.registry.card import methods as current_methods
 
     stored = card.methods or current_methods()
-    out = [stored.estimation, stored.intervals]
+    # the stored words are this software's msgids unless an older version wrote others
+    out = [card_words(stored.estimation), card_words(stored.intervals)]
     penalties = {name: getattr(m, "penalizer_", 0.0)
                  for name, m in (getattr(model, "models_", None) or {}).items()}
     shrunk = {name: p for name, p in penalties.items() if p and p > MIN_PENALIZER}
     if shrunk:
-        out.append("This version was fitted with a ridge penalty set by hand ("
-                   + ", ".join(f"{MODEL_NAMES.get(n, n)}: {p:g}" for n, p in shrunk.items())
-                   + "): its estimates are pulled toward the average patient and its 95% "
-                   "intervals do not allow for that bias.")
+        out.append(_("This version was fitted with a ridge penalty set by hand ({penalties}): "
+                     "its estimates are pulled toward the average patient and its 95% "
+                     "intervals do not allow for that bias.").format(penalties=_(", ").join(
+                         _("{model}: {penalty}").format(model=MODEL_NAMES.get(n, n),
+                                                         penalty=f"{p:g}")
+                         for n, p in shrunk.items())))
     models = getattr(model, "models_", None) or {}
     terms = {name: list(getattr(m, "terms_", ()) or ()) for name, m in models.items()}
-    chosen = "; ".join(f"{MODEL_NAMES.get(n, n)}: {', '.join(t) or 'none'}"
-                       for n, t in terms.items())
-    out.append("Optional terms (Ki-67 within a grade, a grade change beyond the two grades) "
-               "are added only when they raise the 5-fold cross-validated C-index by at "
-               f"least 0.005; added in this version: {chosen or 'none'}.")
+    chosen = _("; ").join(_("{model}: {terms}").format(
+        model=MODEL_NAMES.get(n, n), terms=_(", ").join(t) or _("none"))
+        for n, t in terms.items())
+    out.append(_("Optional terms (Ki-67 within a grade, a grade change beyond the two grades) "
+                 "are added only when they raise the 5-fold cross-validated C-index by at "
+                 "least 0.005; added in this version: {terms}.").format(
+                     terms=chosen or _("none")))
     if not any(getattr(m, "notes_", None) for m in models.values()):
-        out.append("Columns left out of this version's fit, and penalties needed: none.")
+        out.append(_("Columns left out of this version's fit, and penalties needed: none."))
     return out
 
 
 def limitations(model: BiopsyRiskModel, card: ModelCard, synthetic: bool) -> list[str]:
     """The general limitations, the synthetic-data one when it applies, then the model's
     own fitting notes."""
-    out = ([SYNTHETIC_LIMITATION] if synthetic else []) + list(LIMITATIONS)
-    out += [f"Fitting note: {note}" for note in (getattr(model, "notes_", None) or [])]
+    out = [_(line) for line in ([SYNTHETIC_LIMITATION] if synthetic else []) + list(LIMITATIONS)]
+    out += [_("Fitting note: {note}").format(note=fitting_note_words(note))
+            for note in (getattr(model, "notes_", None) or [])]
     if card.notes:
-        out.append(f"Note stored with this version: {card.notes}")
+        out.append(_("Note stored with this version: {note}").format(note=card.notes))
     return out
 
 
@@ -263,58 +335,94 @@ def _with_interval(metrics: MetricSet | None, key: str) -> str:
     if value is None:
         return ""
     low, high = metrics.interval(key)
-    text = f"{value:.3f}"
-    return text if low is None or high is None else f"{text} ({low:.3f} to {high:.3f})"
+    text = format_number(value, 3)
+    return text if low is None or high is None else _("{value} ({low} to {high})").format(
+        value=text, low=format_number(low, 3), high=format_number(high, 3))
 
 
 def headline_metrics(headline: Headline, comparator: MetricSet | None = None) -> pd.DataFrame:
     """The headline numbers (95% intervals in brackets where stored) of the served
     predictions and of the primary-only comparator, as text."""
-    rows = [{"Metric": metric_label(key),
-             "Served (with the liver biopsy)": _with_interval(headline, key),
-             "Primary only (comparator)": _with_interval(comparator, key)}
+    columns = [_("Metric"), _("Served (with the liver biopsy)"), _("Primary only (comparator)")]
+    rows = [dict(zip(columns, (metric_label(key), _with_interval(headline, key),
+                               _with_interval(comparator, key)), strict=True))
             for key in HEADLINE if headline.value(key) is not None]
-    return pd.DataFrame(rows, columns=["Metric", "Served (with the liver biopsy)",
-                                       "Primary only (comparator)"])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def biopsy_value_lines(headline: Headline) -> list[str]:
     """What the liver biopsy adds, in sentences (empty when not evaluated)."""
     lines = []
     if headline.delta_c is not None:
-        text = f"Harrell's C rises by {headline.delta_c:+.3f} with the liver-biopsy grade"
-        if headline.delta_c_lower is not None:
-            text += (f" (95% CI {headline.delta_c_lower:+.3f} to "
-                     f"{headline.delta_c_upper:+.3f})")
-        lines.append(text + ", in the patients with a biopsy grade.")
+        delta = f"{headline.delta_c:+.3f}"
+        if headline.delta_c_lower is not None and headline.delta_c_upper is not None:
+            lines.append(_("Harrell's C rises by {delta} with the liver-biopsy grade (95% CI "
+                           "{low} to {high}), in the patients with a biopsy grade.").format(
+                delta=delta, low=f"{headline.delta_c_lower:+.3f}",
+                high=f"{headline.delta_c_upper:+.3f}"))
+        else:
+            lines.append(_("Harrell's C rises by {delta} with the liver-biopsy grade, in the "
+                           "patients with a biopsy grade.").format(delta=delta))
     if headline.nri_60 is not None:
-        lines.append(f"Net reclassification across the risk groups at 60 months: "
-                     f"{headline.nri_60:+.3f}.")
+        lines.append(_("Net reclassification across the risk groups at 60 months: "
+                       "{nri}.").format(nri=f"{headline.nri_60:+.3f}"))
     if headline.lr_test_p is not None:
         p = headline.lr_test_p
-        lines.append("Likelihood-ratio test of the liver-biopsy terms: "
-                     + ("p < 0.001." if p < 0.001 else f"p = {p:.3f}."))
+        lines.append(_("Likelihood-ratio test of the liver-biopsy terms: {p}.").format(
+            p="p < 0.001" if p < 0.001 else f"p = {p:.3f}"))
     return lines
 
 
 # --------------------------------------------------------------------------- versions
 
+#: A version's kind (the card's ``kind``) and a pointer event's action, in words.
+KINDS = Words({"trained": N_("trained"), "recalibrated": N_("recalibrated")})
+ACTIONS = Words({"activate": N_("activate"), "rollback": N_("rollback")})
+#: The version history's columns (``patients``, ``deaths``: counts, formatted by the page).
+VERSION_COLUMNS = Words({"version": N_("Version"), "created": N_("Created (UTC)"),
+                         "kind": N_("Kind"), "parent": N_("Parent"), "active": N_("Active"),
+                         "patients": N_("Patients"), "deaths": N_("Deaths"),
+                         "status": N_("Status")})
+
+
+def kind_label(kind: str | None) -> str:
+    """A version's kind in words ("?" when the card does not say)."""
+    return KINDS.get(kind, kind) if kind else "?"
+
+
+def created_words(created_utc: str | None) -> tuple[str, str]:
+    """When a version was created, as (date, time) in the current language's formats
+    ("2 Dec 2026" style and "17:03 UTC"); ("?", "") when the card does not say."""
+    from datetime import UTC, datetime
+
+    from risk.i18n import format_date, format_time
+
+    if not created_utc:
+        return "?", ""
+    try:
+        when = datetime.fromisoformat(created_utc.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:  # written by hand: shown as it is
+        return created_utc, ""
+    return format_date(when), _("{time} UTC").format(time=format_time(when))
+
+
 def version_history(registry: Registry) -> pd.DataFrame:
     """Every version of a :class:`risk.registry.store.Registry`: created (UTC), kind, parent,
     active, status, training patients and deaths; newest first."""
-    rows = [{"Version": v.version, "Created (UTC)": v.created_utc or "",
-             "Kind": v.kind or "", "Parent": v.parent or "", "Active": "yes" if v.active else "",
-             "Patients": v.patients, "Deaths": v.events, "Status": v.status}
+    columns = VERSION_COLUMNS.values()
+    rows = [dict(zip(columns, (v.version, v.created_utc or "", kind_label(v.kind), v.parent or "",
+                               _("yes") if v.active else "", v.patients, v.events,
+                               _("ok") if v.status == "ok" else v.status), strict=True))
             for v in registry.list_versions()]
-    columns = ["Version", "Created (UTC)", "Kind", "Parent", "Active", "Patients", "Deaths",
-               "Status"]
-    return pd.DataFrame(rows[::-1], columns=columns)
+    return pd.DataFrame(rows[::-1], columns=list(columns))
 
 
 def activation_history(registry: Registry) -> pd.DataFrame:
     """Activations and rollbacks, newest first: when (UTC), action, version served and
     the version served before."""
-    rows = [{"When (UTC)": e.get("utc", ""), "Action": e.get("action", ""),
-             "Version": e.get("version", ""), "Before": e.get("previous") or ""}
+    columns = [_("When (UTC)"), _("Action"), _("Version"), _("Before")]
+    rows = [dict(zip(columns, (e.get("utc", ""), ACTIONS.get(e.get("action", ""),
+                                                             e.get("action", "")),
+                               e.get("version", ""), e.get("previous") or ""), strict=True))
             for e in registry.history()[::-1]]
-    return pd.DataFrame(rows, columns=["When (UTC)", "Action", "Version", "Before"])
+    return pd.DataFrame(rows, columns=columns)

@@ -331,18 +331,28 @@ def _build(report: PatientEstimate, figure: go.Figure | None, compress: bool) ->
     return bytes(pdf.output())
 
 
-def build_model_facts_pdf(facts: ModelFacts, *, compress: bool = True) -> bytes:
-    """The Model Facts label (:func:`risk.present.model_facts.build_model_facts`) as PDF bytes."""
-    trained = " - trained on synthetic data" if facts.synthetic else ""
-    pdf = _ReportPDF(f"Model facts - model {facts.version}{trained} - not a medical device")
+def build_model_facts_pdf(facts: ModelFacts, *, compress: bool = True,
+                          language: str | None = None) -> bytes:
+    """The Model Facts label (:func:`risk.present.model_facts.build_model_facts`) as PDF
+    bytes; ``language``: the label's (default: the current one), for a download made after
+    the script run."""
+    with using_language(language or current_language()):
+        return _facts_pdf(facts, compress)
+
+
+def _facts_pdf(facts: ModelFacts, compress: bool) -> bytes:
+    footer = (_("Model facts - model {version} - trained on synthetic data - not a medical "
+                "device") if facts.synthetic else
+              _("Model facts - model {version} - not a medical device"))
+    pdf = _ReportPDF(footer.format(version=facts.version))
     pdf.set_compression(compress)
-    pdf.set_title(f"Model facts: {facts.version}")
+    heading = _("Model facts: {version}").format(version=facts.version)
+    pdf.set_title(heading)
     pdf.set_creator(f"risk {risk.__version__}")
     pdf.set_auto_page_break(True, margin=14)
     pdf.add_page()
     pdf.font("B", 15)
-    pdf.cell(0, 8, pdf.words(f"Model facts: {facts.version}"), new_x=XPos.LMARGIN,
-             new_y=YPos.NEXT)
+    pdf.cell(0, 8, pdf.words(heading), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if facts.synthetic:
         pdf.set_text_color(150, 60, 0)
         _paragraph(pdf, _(SYNTHETIC_WARNING), size=9, style="B")

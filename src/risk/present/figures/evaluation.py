@@ -17,16 +17,21 @@ import plotly.graph_objects as go
 
 from risk import schema
 from risk.evaluation.headline import metric_label
+from risk.i18n import N_, _, format_percent
 from risk.present.figures.style import BLACK, BLUE, COMPARATOR_COLOR, REFERENCE_COLOR
 
 SERVED_COLOR = BLUE
 TREAT_ALL_COLOR = BLACK
-SERVED_NAME = "With liver biopsy (served model)"
-COMPARATOR_NAME = "Primary only (comparator)"
+SERVED_NAME = N_("With liver biopsy (served model)")
+COMPARATOR_NAME = N_("Primary only (comparator)")
 #: C-indices published for prognostic models in this field (literature.md, section 5).
 PUBLISHED_C_RANGE = (0.60, 0.70)
-#: The event whose risk a calibration plot shows, by outcome (overall or progression-free).
-EVENT_WORDS = {"os": ("death", "deaths"), "pfs": ("progression or death", "events")}
+#: The event whose risk a calibration plot shows, by outcome (overall or progression-free):
+#: the x axis and the hover's count.
+EVENT_WORDS = {"os": (N_("Predicted risk of death by {months} months"),
+                      N_("%{customdata[0]} patients, %{customdata[1]} deaths")),
+               "pfs": (N_("Predicted risk of progression or death by {months} months"),
+                       N_("%{customdata[0]} patients, %{customdata[1]} events"))}
 
 if TYPE_CHECKING:
     from risk.evaluation.document import EvaluationReport
@@ -52,7 +57,7 @@ def _layout(fig: go.Figure, title: str, note: str | None, height: int = 460) -> 
 
 
 def _pct(v: float | None) -> str:
-    return "n/a" if v is None else f"{100 * v:.0f}%"
+    return _("n/a") if v is None else format_percent(v)
 
 
 def calibration_plot(calibration: CalibrationSection,
@@ -67,13 +72,13 @@ def calibration_plot(calibration: CalibrationSection,
     perfect calibration.
     """
     months = 60 if calibration.months is None else calibration.months
-    event, events = EVENT_WORDS[outcome]
+    axis, counts = EVENT_WORDS[outcome]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="Perfect calibration",
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=_("Perfect calibration"),
                              line={"color": REFERENCE_COLOR, "dash": "dash"}))
-    models = [(calibration, SERVED_NAME, SERVED_COLOR)]
+    models = [(calibration, _(SERVED_NAME), SERVED_COLOR)]
     if comparator:
-        models.append((comparator, COMPARATOR_NAME, COMPARATOR_COLOR))
+        models.append((comparator, _(COMPARATOR_NAME), COMPARATOR_COLOR))
     for section, name, color in models:
         curve = section.curve
         x = [p.predicted_risk for p in curve]
@@ -81,29 +86,31 @@ def calibration_plot(calibration: CalibrationSection,
             fig.add_trace(go.Scatter(
                 x=x + x[::-1], y=[p.upper for p in curve] + [p.lower for p in curve][::-1],
                 fill="toself", fillcolor=_rgba(color, 0.12), line={"width": 0},
-                hoverinfo="skip", showlegend=False, name=f"{name} band"))
+                hoverinfo="skip", showlegend=False, name=_("{model} band").format(model=name)))
         if curve:
             fig.add_trace(go.Scatter(x=x, y=[p.observed_risk for p in curve], mode="lines",
                                      line={"color": color, "width": 2},
-                                     name=f"{name}: smoothed (ICI {_pct(section.ici)})"))
+                                     name=_("{model}: smoothed (ICI {ici})").format(
+                                         model=name, ici=_pct(section.ici))))
         groups = section.groups
         fig.add_trace(go.Scatter(
             x=[g.mean_predicted_risk for g in groups], y=[g.observed_risk for g in groups],
-            mode="markers", marker={"color": color, "size": 9}, name=f"{name}: risk groups",
+            mode="markers", marker={"color": color, "size": 9},
+            name=_("{model}: risk groups").format(model=name),
             error_y={"type": "data", "symmetric": False,
                      "array": [_gap(g.observed_risk_upper, g.observed_risk) for g in groups],
                      "arrayminus": [_gap(g.observed_risk, g.observed_risk_lower)
                                     for g in groups]},
             customdata=[[g.n, g.deaths] for g in groups],
-            hovertemplate="predicted %{x:.0%}, observed %{y:.0%}<br>%{customdata[0]} patients, "
-                          f"%{{customdata[1]}} {events}<extra></extra>"))
+            hovertemplate=_("predicted %{x:.0%}, observed %{y:.0%}") + "<br>" + _(counts)
+            + "<extra></extra>"))
     top = _axis_top([calibration] + ([comparator] if comparator else []))
-    fig.update_xaxes(title=f"Predicted risk of {event} by {months:g} months", range=[0, top],
+    fig.update_xaxes(title=_(axis).format(months=f"{months:g}"), range=[0, top],
                      tickformat=".0%")
-    fig.update_yaxes(title=f"Observed risk by {months:g} months (Kaplan-Meier)",
-                     range=[0, top], tickformat=".0%")
-    title = f"Calibration at {months:g} months" + (
-        ", progression-free survival" if outcome == "pfs" else "")
+    fig.update_yaxes(title=_("Observed risk by {months} months (Kaplan-Meier)").format(
+        months=f"{months:g}"), range=[0, top], tickformat=".0%")
+    title = (_("Calibration at {months} months, progression-free survival") if outcome == "pfs"
+             else _("Calibration at {months} months")).format(months=f"{months:g}")
     return _layout(fig, title, note, height=520)
 
 
@@ -126,19 +133,20 @@ def time_dependent_auc_plot(served: MetricSet, comparator: MetricSet | None = No
                             note: str | None = None) -> go.Figure:
     """AUC at each horizon (cumulative cases / dynamic controls) for each model."""
     fig = go.Figure()
-    models = [(served, SERVED_NAME, SERVED_COLOR)]
+    models = [(served, _(SERVED_NAME), SERVED_COLOR)]
     if comparator:
-        models.append((comparator, COMPARATOR_NAME, COMPARATOR_COLOR))
+        models.append((comparator, _(COMPARATOR_NAME), COMPARATOR_COLOR))
     for metrics, name, color in models:
         fig.add_trace(go.Scatter(x=list(horizons), y=[metrics.value(f"auc_{h}") for h in horizons],
                                  mode="lines+markers", name=name, line={"color": color},
                                  marker={"size": 10},
-                                 hovertemplate="%{x} months: AUC %{y:.3f}<extra></extra>"))
+                                 hovertemplate=_("%{x} months: AUC %{y:.3f}")
+                                 + "<extra></extra>"))
     fig.add_hline(y=0.5, line={"color": REFERENCE_COLOR, "dash": "dot"},
-                  annotation_text="chance", annotation_position="bottom right")
-    fig.update_xaxes(title="Months after the liver biopsy", tickvals=list(horizons))
-    fig.update_yaxes(title="Time-dependent AUC", range=[0.4, 1.0])
-    return _layout(fig, "Discrimination over time", note)
+                  annotation_text=_("chance"), annotation_position="bottom right")
+    fig.update_xaxes(title=_("Months after the liver biopsy"), tickvals=list(horizons))
+    fig.update_yaxes(title=_("Time-dependent AUC"), range=[0.4, 1.0])
+    return _layout(fig, _("Discrimination over time"), note)
 
 
 def decision_curve_plot(points: list[DecisionPoint], note: str | None = None) -> go.Figure:
@@ -147,21 +155,22 @@ def decision_curve_plot(points: list[DecisionPoint], note: str | None = None) ->
     x = [p.threshold for p in points]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=x, y=[p.treat_none for p in points], mode="lines",
-                             name="Treat none", line={"color": REFERENCE_COLOR, "dash": "dot"}))
+                             name=_("Treat none"),
+                             line={"color": REFERENCE_COLOR, "dash": "dot"}))
     fig.add_trace(go.Scatter(x=x, y=[p.treat_all for p in points], mode="lines",
-                             name="Treat all", line={"color": TREAT_ALL_COLOR, "width": 1}))
+                             name=_("Treat all"), line={"color": TREAT_ALL_COLOR, "width": 1}))
     if any(p.net_benefit_comparator is not None for p in points):
         fig.add_trace(go.Scatter(x=x, y=[p.net_benefit_comparator for p in points],
-                                 mode="lines", name=COMPARATOR_NAME,
+                                 mode="lines", name=_(COMPARATOR_NAME),
                                  line={"color": COMPARATOR_COLOR, "width": 2}))
     fig.add_trace(go.Scatter(x=x, y=[p.net_benefit for p in points], mode="lines",
-                             name=SERVED_NAME, line={"color": SERVED_COLOR, "width": 3}))
+                             name=_(SERVED_NAME), line={"color": SERVED_COLOR, "width": 3}))
     # a net benefit read back from JSON is None where it was not defined (NaN)
     best = max([v for p in points for v in (p.net_benefit, p.treat_all) if v is not None]
                + [0.01])
-    fig.update_xaxes(title="Threshold risk of death by 60 months", tickformat=".0%")
-    fig.update_yaxes(title="Net benefit", range=[-0.05, best * 1.1])
-    return _layout(fig, "Decision curve at 60 months", note)
+    fig.update_xaxes(title=_("Threshold risk of death by 60 months"), tickformat=".0%")
+    fig.update_yaxes(title=_("Net benefit"), range=[-0.05, best * 1.1])
+    return _layout(fig, _("Decision curve at 60 months"), note)
 
 
 def reclassification_heatmap(cells: list[ReclassificationCell],
@@ -172,15 +181,17 @@ def reclassification_heatmap(cells: list[ReclassificationCell],
     cols = list(dict.fromkeys(c.new for c in cells))
     by = {(c.old, c.new): c for c in cells}
     z = [[by[(r, c)].n for c in cols] for r in rows]
-    text = [[f"{by[(r, c)].n}<br>observed {_pct(by[(r, c)].observed_risk)}"
+    text = [[_("{n}<br>observed {risk}").format(n=by[(r, c)].n,
+                                                 risk=_pct(by[(r, c)].observed_risk))
              if by[(r, c)].n else "0" for c in cols] for r in rows]
     fig = go.Figure(go.Heatmap(z=z, x=[schema.label("risk_group", c) for c in cols],
                                y=[schema.label("risk_group", r) for r in rows], text=text,
                                texttemplate="%{text}", colorscale="Blues", showscale=False,
-                               hovertemplate="%{y} -> %{x}: %{z} patients<extra></extra>"))
-    fig.update_xaxes(title="Risk group with the liver-biopsy grade", side="bottom")
-    fig.update_yaxes(title="Risk group from the primary only", autorange="reversed")
-    return _layout(fig, "Reclassification at 60 months", note)
+                               hovertemplate=_("%{y} -> %{x}: %{z} patients")
+                               + "<extra></extra>"))
+    fig.update_xaxes(title=_("Risk group with the liver-biopsy grade"), side="bottom")
+    fig.update_yaxes(title=_("Risk group from the primary only"), autorange="reversed")
+    return _layout(fig, _("Reclassification at 60 months"), note)
 
 
 def concordance_comparison(report: EvaluationReport, note: str | None = None) -> go.Figure:
@@ -188,9 +199,9 @@ def concordance_comparison(report: EvaluationReport, note: str | None = None) ->
     fig = go.Figure()
     lo, hi = PUBLISHED_C_RANGE
     fig.add_vrect(x0=lo, x1=hi, fillcolor=_rgba(REFERENCE_COLOR, 0.18), line_width=0,
-                  annotation_text="published models", annotation_position="top left")
-    for metrics, name, color in ((report.headline, SERVED_NAME, SERVED_COLOR),
-                                 (report.comparator, COMPARATOR_NAME, COMPARATOR_COLOR)):
+                  annotation_text=_("published models"), annotation_position="top left")
+    for metrics, name, color in ((report.headline, _(SERVED_NAME), SERVED_COLOR),
+                                 (report.comparator, _(COMPARATOR_NAME), COMPARATOR_COLOR)):
         labels, values, plus, minus = [], [], [], []
         for key in ("harrell_c", "uno_c"):
             label, value = metric_label(key), metrics.value(key)
@@ -205,9 +216,10 @@ def concordance_comparison(report: EvaluationReport, note: str | None = None) ->
             error_x={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus},
             hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
     fig.update_layout(scattermode="group")
-    fig.update_xaxes(title="Concordance (0.5 = chance, 1 = perfect ordering)", range=[0.5, 1.0])
+    fig.update_xaxes(title=_("Concordance (0.5 = chance, 1 = perfect ordering)"),
+                     range=[0.5, 1.0])
     delta = report.headline.delta_c
-    title = "Discrimination: with vs without the liver biopsy"
-    if delta is not None:
-        title += f" (delta C {delta:+.3f} in patients with a biopsy grade)"
+    title = _("Discrimination: with vs without the liver biopsy") if delta is None else _(
+        "Discrimination: with vs without the liver biopsy (delta C {delta} in patients with a "
+        "biopsy grade)").format(delta=f"{delta:+.3f}")
     return _layout(fig, title, note, height=320)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from risk.i18n import _
 from risk.present.figures.evaluation import SERVED_COLOR
 from risk.present.figures.style import COMPARATOR_COLOR, FONT_SIZE, GREY, style
 from risk.present.model_summary import MODEL_NAMES
@@ -49,7 +50,7 @@ def hazard_ratio_figure(table: pd.DataFrame, *, synthetic: bool = False) -> go.F
                      "color": COLORS.get(model, GREY)},
             customdata=np.column_stack([labels, [f"{h:.2f} ({lo:.2f}-{hi:.2f})" for h, lo, hi
                                                  in zip(hr, low, high, strict=True)]]),
-            hovertemplate="%{customdata[0]}<br>HR %{customdata[1]}<extra>"
+            hovertemplate=_("%{customdata[0]}<br>HR %{customdata[1]}") + "<extra>"
                           + MODEL_NAMES.get(model, model) + "</extra>"))
     fig.add_vline(x=1.0, line={"color": GREY, "width": 2, "dash": "dash"})
     span = table[["lower_95", "upper_95"]].to_numpy(dtype=float).ravel()
@@ -58,15 +59,15 @@ def hazard_ratio_figure(table: pd.DataFrame, *, synthetic: bool = False) -> go.F
     # ticks at least 1.5x apart: 0.75 and 1.5 crowded 1 and overlapped on a shared screen
     ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 20)
              if lo / 1.3 <= t <= hi * 1.3]
-    fig.update_xaxes(type="log", title="Hazard ratio (log scale; > 1 means shorter survival)",
+    fig.update_xaxes(type="log", title=_("Hazard ratio (log scale; > 1 means shorter survival)"),
                      range=[np.log10(lo) - 0.08, np.log10(hi) + 0.08], tickvals=ticks,
                      ticktext=[f"{t:g}" for t in ticks], tickangle=0)
     fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=rows, autorange="reversed",
                      automargin=True, showgrid=False)
     fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
-    notes = ["Squares: hazard ratios; bars: 95% intervals (maximum partial likelihood).",
-             "Each row: vs the named reference, other inputs equal."]
-    return style(fig, "Hazard ratios of the served models", synthetic=synthetic,
+    notes = [_("Squares: hazard ratios; bars: 95% intervals (maximum partial likelihood)."),
+             _("Each row: vs the named reference, other inputs equal.")]
+    return style(fig, _("Hazard ratios of the served models"), synthetic=synthetic,
                  height=240 + ROW_PX * len(rows), notes=notes, top=130)
 
 
@@ -82,22 +83,24 @@ def baseline_survival_figure(curves: dict[str, dict[str, pd.DataFrame]], *,
     for model, parts in curves.items():
         color = COLORS.get(model, GREY)
         name = MODEL_NAMES.get(model, model)
-        for kind, dash, words in (("reference", "solid", "reference patient"),
-                                  ("baseline", "dot", "baseline (covariates at the means)")):
+        for kind, dash, words in (("reference", "solid", _("reference patient")),
+                                  ("baseline", "dot", _("baseline (covariates at the means)"))):
             frame = parts.get(kind)
             if frame is None:
                 continue
             fig.add_trace(go.Scatter(
                 x=frame["months"], y=frame["survival"], mode="lines",
-                name=f"{name}: {words}", line={"color": color, "dash": dash, "width": 3},
-                hovertemplate="%{x:.0f} months: %{y:.1%}<extra></extra>"))
-    fig.update_xaxes(title="Months since the liver biopsy", range=[0, 120],
+                name=_("{model}: {curve}").format(model=name, curve=words),
+                line={"color": color, "dash": dash, "width": 3},
+                hovertemplate=_("%{x:.0f} months: %{y:.1%}") + "<extra></extra>"))
+    fig.update_xaxes(title=_("Months since the liver biopsy"), range=[0, 120],
                      tickvals=list(range(0, 121, 12)))
-    fig.update_yaxes(title="Overall survival", tickformat=".0%", range=[0, 1.02])
+    fig.update_yaxes(title=_("Overall survival"), tickformat=".0%", range=[0, 1.02])
     fig.update_layout(legend={"orientation": "v", "yanchor": "bottom", "y": 0.02,
                               "x": 0.01, "bgcolor": "rgba(255,255,255,0.85)",
                               "font": {"size": FONT_SIZE - 3}})
-    notes = ["Baseline: the Breslow estimate (Efron's increments at tied deaths) with every covariate at its training mean (how "
-             "lifelines centres them); the reference patient is a real combination of inputs."]
-    return style(fig, "Baseline survival of the served models", synthetic=synthetic,
+    notes = [_("Baseline: the Breslow estimate (Efron's increments at tied deaths) with every "
+               "covariate at its training mean (how lifelines centres them); the reference "
+               "patient is a real combination of inputs.")]
+    return style(fig, _("Baseline survival of the served models"), synthetic=synthetic,
                  notes=notes)
