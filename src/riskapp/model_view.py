@@ -119,7 +119,7 @@ def _libraries(card: ModelCard) -> None:
             st.caption(_("A different version can change a refit in the last digits; "
                          "predictions use the stored parameters and do not depend on it."))
     else:
-        st.caption(_("Not recorded with this version."))
+        st.caption(_("This version did not store the library versions it was trained with."))
 
 
 def card_section(served, synthetic: bool) -> None:
@@ -279,7 +279,7 @@ def model_versions_section(served, synthetic: bool) -> None:
     versions = summary.version_history(store)
     st.markdown(_("**Versions** (newest first)"))
     counts = st.column_config.NumberColumn(format="localized")  # 1,000 like the rest
-    columns = summary.VERSION_COLUMNS
+    columns = summary.HISTORY_COLUMNS
     st.dataframe(versions, hide_index=True, width="stretch",
                  column_config={columns["patients"]: counts, columns["deaths"]: counts})
     csv_download(versions, "model-versions", "versions_csv")

@@ -376,10 +376,10 @@ def biopsy_value_lines(headline: Headline) -> list[str]:
 # --------------------------------------------------------------------------- versions
 
 #: A version's kind (the card's ``kind``) and a pointer event's action, in words.
-KINDS = Words({"trained": N_("trained"), "recalibrated": N_("recalibrated")})
+KIND_WORDS = Words({"trained": N_("trained"), "recalibrated": N_("recalibrated")})
 ACTIONS = Words({"activate": N_("activate"), "rollback": N_("rollback")})
 #: The version history's columns (``patients``, ``deaths``: counts, formatted by the page).
-VERSION_COLUMNS = Words({"version": N_("Version"), "created": N_("Created (UTC)"),
+HISTORY_COLUMNS = Words({"version": N_("Version"), "created": N_("Created (UTC)"),
                          "kind": N_("Kind"), "parent": N_("Parent"), "active": N_("Active"),
                          "patients": N_("Patients"), "deaths": N_("Deaths"),
                          "status": N_("Status")})
@@ -387,7 +387,7 @@ VERSION_COLUMNS = Words({"version": N_("Version"), "created": N_("Created (UTC)"
 
 def kind_label(kind: str | None) -> str:
     """A version's kind in words ("?" when the card does not say)."""
-    return KINDS.get(kind, kind) if kind else "?"
+    return KIND_WORDS.get(kind, kind) if kind else "?"
 
 
 def created_words(created_utc: str | None) -> tuple[str, str]:
@@ -409,7 +409,7 @@ def created_words(created_utc: str | None) -> tuple[str, str]:
 def version_history(registry: Registry) -> pd.DataFrame:
     """Every version of a :class:`risk.registry.store.Registry`: created (UTC), kind, parent,
     active, status, training patients and deaths; newest first."""
-    columns = VERSION_COLUMNS.values()
+    columns = HISTORY_COLUMNS.values()
     rows = [dict(zip(columns, (v.version, v.created_utc or "", kind_label(v.kind), v.parent or "",
                                _("yes") if v.active else "", v.patients, v.events,
                                _("ok") if v.status == "ok" else v.status), strict=True))
