@@ -49,10 +49,8 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         probability_words as probability_words,
         with_grade_sensitivity as with_grade_sensitivity,
     )
-    from risk.model.pair import (
-        BeforeBiopsy as BeforeBiopsy,
-        BiopsyRiskModel as BiopsyRiskModel,
-    )
+    from risk.model.before_biopsy import BeforeBiopsy as BeforeBiopsy
+    from risk.model.pair import BiopsyRiskModel as BiopsyRiskModel
     from risk.model.patient_grades import (
         describe_grade as describe_grade,
         describe_grade_comparison as describe_grade_comparison,
@@ -144,7 +142,7 @@ _WHERE = {
     "grade_sensitivity": "grade_sensitivity",
     "probability_words": "grade_sensitivity",
     "with_grade_sensitivity": "grade_sensitivity",
-    "BeforeBiopsy": "pair",
+    "BeforeBiopsy": "before_biopsy",
     "BiopsyRiskModel": "pair",
     "PFS_AT_BIOPSY_MONTHS": "progression",
     "PFS_AT_BIOPSY_NOTE": "progression",

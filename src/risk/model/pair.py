@@ -19,17 +19,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
+from risk.model.before_biopsy import BeforeBiopsy, predict_before_biopsy, transition_counts
 from risk.model.cox import FORMAT_VERSION, CoxModel, NotFittedError, training_summary
 from risk.model.features import BASE_INPUTS, input_levels, reference_patient
 from risk.model.prediction import (
-    MONTHS,
     BandSource,
     Predictions,
     assemble,
@@ -38,7 +37,6 @@ from risk.model.prediction import (
     risk_cutpoints,
 )
 from risk.model.progression import pfs_training_frame, without_pfs
-from risk.schema import GRADES, HORIZONS_MONTHS
 from risk.stats.outcome import check_outcome
 
 if TYPE_CHECKING:
@@ -49,30 +47,11 @@ if TYPE_CHECKING:
 _Setting = TypeVar("_Setting")
 
 MODELS = ("biopsy", "primary_only")
-PRIMARY_LEVELS = (*GRADES, "unknown")
 FLAG_COMPARATOR = "no liver-biopsy grade: estimate from the model without the biopsy"
 FLAG_PRIMARY_UNKNOWN = "primary grade unknown"
 
 #: The PFS model's fitting notes start so in the model file (before "biopsy: ...").
 PFS_NOTE_PREFIX = "progression-free survival, "
-
-
-@dataclass
-class BeforeBiopsy:
-    """What a liver biopsy could show, for patients who have not had one.
-
-    ``probabilities``: P(liver grade | primary grade) per patient (columns G1, G2, G3)
-    from the training cohort; ``by_liver_grade``: the biopsy model's predictions if the
-    biopsy showed each grade; ``expected_curves``: their probability-weighted average;
-    ``comparator``: the primary-only model's predictions; ``table``: patient_id, the
-    probabilities and the expected survival at each horizon.
-    """
-
-    probabilities: pd.DataFrame
-    by_liver_grade: dict[str, Predictions]
-    expected_curves: np.ndarray
-    comparator: Predictions
-    table: pd.DataFrame
 
 
 @overload
@@ -310,46 +289,10 @@ class BiopsyRiskModel:
 
     def predict_before_biopsy(self, frame: pd.DataFrame, alive_months: ArrayLike | None = None
                               ) -> BeforeBiopsy:
-        """Outcomes under each possible liver grade, weighted by P(liver | primary).
-
-        Given alive at ``alive_months``, the weights are P(liver | primary, alive then),
-        by Bayes' rule: proportional to P(liver | primary) x S(alive_months | that grade),
-        so that the expected curve is the mixture's own conditional survival.
-        """
+        """Outcomes under each possible liver grade, weighted by P(liver | primary)
+        (:func:`risk.model.before_biopsy.predict_before_biopsy`)."""
         self._check_fitted()
-        probs = liver_grade_probabilities(self.transition_counts_,
-                                          input_levels(frame, "primary_grade"))
-        alive = self.check_alive_months(alive_months, len(frame))
-        by_grade: dict[str, Predictions] = {}
-        for k, grade in enumerate(GRADES):
-            assumed = frame.assign(met_grade=grade)
-            for col in ("met_ki67", "met_mitoses"):
-                if col in assumed.columns:
-                    assumed[col] = np.nan
-            by_grade[grade] = self._predict(assumed, {"biopsy": np.ones(len(frame), bool)},
-                                            alive)
-            if alive is not None:
-                probs[:, k] *= self._survival_to(self.biopsy_model_, assumed, alive)
-        if alive is not None:
-            probs /= probs.sum(axis=1, keepdims=True)
-        expected = sum(probs[:, k, None] * by_grade[g].curves for k, g in enumerate(GRADES))
-        probabilities = pd.DataFrame(probs, columns=list(GRADES))
-        table = pd.DataFrame({"patient_id": patient_ids(frame)})
-        for g in GRADES:
-            table[f"p_liver_{g}"] = probabilities[g].to_numpy()
-        at = np.searchsorted(MONTHS, HORIZONS_MONTHS)
-        for h, j in zip(HORIZONS_MONTHS, at, strict=True):
-            table[f"surv_{h}"] = expected[:, j]
-        comparator = self._predict(frame, {"primary_only": np.ones(len(frame), bool)}, alive)
-        return BeforeBiopsy(probabilities, by_grade, expected, comparator, table)
-
-    @staticmethod
-    def _survival_to(model: CoxModel, frame: pd.DataFrame, alive: np.ndarray) -> np.ndarray:
-        """S(alive_i | x_i) at the biopsy for each patient (1 where alive is NaN)."""
-        base = model.baseline_
-        h0 = np.interp(np.nan_to_num(alive), base.months, base.cumulative_hazard)
-        survival: NDArray[np.float64] = np.exp(-np.exp(model.linear_predictor(frame)) * h0)
-        return survival
+        return predict_before_biopsy(self, frame, self.check_alive_months(alive_months, len(frame)))
 
     # ---- persistence ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -396,24 +339,3 @@ def _merge_same_text(items: list[tuple[np.ndarray, str]], n: int
     for mask, text in items:
         merged[text] = merged.get(text, np.zeros(n, dtype=bool)) | mask
     return [(mask, text) for text, mask in merged.items()]
-
-
-def transition_counts(biopsied: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """Patients per primary grade (incl. unknown) and liver grade; counts only."""
-    primary = input_levels(biopsied, "primary_grade")
-    liver = input_levels(biopsied, "met_grade")
-    return {p: {g: int(np.sum((primary == p) & (liver == g))) for g in GRADES}
-            for p in PRIMARY_LEVELS}
-
-
-def liver_grade_probabilities(counts: dict[str, Any], primary_levels: np.ndarray) -> np.ndarray:
-    """(n, 3) P(liver grade | primary grade); a primary level with no training patients
-    (or unknown with none) uses the overall distribution of liver grades."""
-    table = np.array([[counts[p][g] for g in GRADES] for p in PRIMARY_LEVELS], dtype=float)
-    overall = table.sum(axis=0)
-    overall = overall / overall.sum() if overall.sum() else np.full(3, 1 / 3)
-    rows = np.array([t / t.sum() if t.sum() else overall for t in table])
-    index = pd.Series(primary_levels).map({p: i for i, p in enumerate(PRIMARY_LEVELS)})
-    probabilities: NDArray[np.float64] = rows[index.fillna(PRIMARY_LEVELS.index("unknown")
-                                                           ).to_numpy(dtype=int)]
-    return probabilities
