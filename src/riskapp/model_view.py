@@ -18,6 +18,7 @@ from risk.evaluation import PFS_EVALUATION_NOTE
 from risk.i18n import N_, Words, _, format_integer, format_number, format_percent
 from risk.present import SYNTHETIC_NOTE, VERMILLION, pfs_counts_line
 from risk.present import model_summary as summary
+from risk.present import version_history as registry_words
 from risk.present.figures import evaluation as evaluation_figures
 from risk.present.figures import model as figures
 from risk.registry import library_versions
@@ -76,10 +77,10 @@ def _card_facts(served, synthetic: bool) -> None:
     card = served.card
     data = card.training_data
     columns = st.columns([3, 2, 2, 3])
-    date, time = summary.created_words(card.created_utc)
+    date, time = registry_words.created_words(card.created_utc)
     _fact(columns[0], _("Version"), served.version)
     _fact(columns[1], _("Created"), date, time)
-    _fact(columns[2], _("Kind"), summary.kind_label(card.kind))
+    _fact(columns[2], _("Kind"), registry_words.kind_label(card.kind))
     _fact(columns[3], _("Parent version"), card.parent or _("none"))
     st.markdown(_("**Intended use**"))
     # the card's own words: this software's msgid unless a person wrote others
@@ -276,14 +277,14 @@ def _pfs_validation(pfs: PfsEvaluation, version: str, synthetic: bool) -> None:
 
 def model_versions_section(served, synthetic: bool) -> None:
     store = registry.Registry(loaders.model_dir())
-    versions = summary.version_history(store)
+    versions = registry_words.version_history(store)
     st.markdown(_("**Versions** (newest first)"))
     counts = st.column_config.NumberColumn(format="localized")  # 1,000 like the rest
-    columns = summary.HISTORY_COLUMNS
+    columns = registry_words.HISTORY_COLUMNS
     st.dataframe(versions, hide_index=True, width="stretch",
                  column_config={columns["patients"]: counts, columns["deaths"]: counts})
     csv_download(versions, "model-versions", "versions_csv")
-    history = summary.activation_history(store)
+    history = registry_words.activation_history(store)
     st.markdown(_("**Which version was served, and when** (newest first)"))
     static_table(history, hide_index=True)
     st.caption(_("Versions are written once and never changed; activation and rollback only "

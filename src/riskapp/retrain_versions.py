@@ -15,6 +15,7 @@ import streamlit as st
 
 from risk.errors import RiskError
 from risk.i18n import N_, _
+from risk.present import version_history
 from risk.registry import ModelCard, Registry, active_stack
 from riskapp import loaders
 from riskapp.access import Access, require_change_rights
@@ -24,7 +25,6 @@ from riskapp.access import Access, require_change_rights
 VERSION_COLUMNS = (N_("active"), N_("version"), N_("created (UTC)"), N_("kind"),
                    N_("parent"), N_("patients"), N_("deaths"), N_("Harrell's C"), N_("notes"),
                    N_("signed by"), N_("status"))
-_KIND_WORDS = {"trained": N_("trained"), "recalibrated": N_("recalibrated")}
 _STATUS_WORDS = {"ok": N_("ok")}
 _ACTION_WORDS = {"activate": N_("activate"), "rollback": N_("rollback")}
 FLASH = "retrain_flash"  # (kind, text) shown once at the top of the page after a change
@@ -195,7 +195,7 @@ def versions_table(reg: Registry) -> pd.DataFrame:
     for r in reg.list_versions():
         card = reg.read(r.version)[1] if r.status == "ok" else ModelCard()
         rows.append([("●" if r.active else ""), r.version, r.created_utc or "",
-                     _(_KIND_WORDS[r.kind]) if r.kind in _KIND_WORDS else r.kind or "", r.parent or "",
+                     version_history.kind_label(r.kind) if r.kind else "", r.parent or "",
                      r.patients, r.events, stored_c_index(card), card.notes or "",
                      r.signed_by or "", _(_STATUS_WORDS[r.status]) if r.status in _STATUS_WORDS
                      else r.status])

@@ -13,6 +13,7 @@ from risk.evaluation import EvaluationReport, Headline
 from risk.model import BiopsyRiskModel, CoxModel
 from risk.model.features import DesignColumn, patient_frame
 from risk.present import model_summary as summary
+from risk.present import version_history
 from risk.registry import ModelCard
 from risk.registry.card import build_card, data_fingerprint
 from risk.registry.lineage import built_on
@@ -139,11 +140,11 @@ def test_version_history_newest_first_with_parents(pair, frame, tmp_path):
     store.save(pair.to_dict(), build_card(training_data=fingerprint, kind="recalibrated",
                                           parent="v1"), version="v2", activate=True)
     store.rollback()
-    versions = summary.version_history(store)
+    versions = version_history.version_history(store)
     assert versions["Version"].tolist() == ["v2", "v1"]
     assert versions.set_index("Version").loc["v2", "Parent"] == "v1"
     assert versions.set_index("Version").loc["v1", "Active"] == "yes"
-    history = summary.activation_history(store)
+    history = version_history.activation_history(store)
     assert history["Action"].tolist()[0] == "rollback"
     assert history["Version"].tolist() == ["v1", "v2", "v1"]
 

@@ -24,8 +24,8 @@ from risk.present.model_summary import (
     SYNTHETIC_LIMITATION,
     card_words,
     fitting_note_words,
-    kind_label,
 )
+from risk.present.version_history import kind_label
 
 if TYPE_CHECKING:
     from risk.registry.card import ModelCard

@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import risk
 from risk.errors import RegistryError
@@ -52,6 +52,7 @@ from risk.registry.files import (  # noqa: F401 - part of this module's API
 )
 from risk.registry.keys import KeyStore, Signer, TrustedKey
 from risk.registry.lineage import trained_on_synthetic
+from risk.registry.lock import writers_lock
 from risk.registry.pointer import active_stack, read_pointer, write_pointer  # noqa: F401
 from risk.registry.signing import check_signature_file
 from risk.registry.version import (  # noqa: F401 - part of this module's API
@@ -75,15 +76,8 @@ from risk.registry.version import (  # noqa: F401 - part of this module's API
 )
 from risk.registry.writing import new_version_name, write_signature, write_version
 
-if TYPE_CHECKING:
-    pass
-
-LOCK_FILE = ".lock"
 #: Environment variable that moves the default registry folder.
 MODEL_DIR_ENV = "RISK_MODEL_DIR"
-#: Seconds a writer waits for another writer's lock before giving up.
-LOCK_TIMEOUT_SECONDS = 120.0
-
 
 
 def default_model_dir() -> Path:
@@ -374,27 +368,8 @@ class Registry:
                 f"model version '{version}' was modified: {MANIFEST_FILE} differs from "
                 "the one recorded when it was activated; refusing to load it")
 
-    @contextlib.contextmanager
-    def _writing(self) -> Iterator[None]:
-        """Hold the writers' lock; clean what crashed writers left behind."""
-        import filelock
-
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            lock = filelock.FileLock(str(self.root / LOCK_FILE), timeout=LOCK_TIMEOUT_SECONDS)
-            lock.acquire()
-        except filelock.Timeout:
-            raise RegistryError(
-                f"the model registry {self.root} is busy: another save or activation "
-                f"held its lock for {LOCK_TIMEOUT_SECONDS:.0f} s; try again") from None
-        except OSError as exc:
-            raise RegistryError(f"cannot write to the model registry {self.root}: "
-                                f"{exc.strerror or exc}") from None
-        try:
-            remove_stale_temporaries(self.root)
-            yield
-        finally:
-            lock.release()
+    def _writing(self) -> contextlib.AbstractContextManager[None]:
+        return writers_lock(self.root)
 
     def _activate_locked(self, version: str, action: str) -> None:
         manifest_hash = sha256(self.verify(version)[MANIFEST_FILE])
