@@ -153,3 +153,24 @@ def test_a_curve_at_the_biopsy_has_no_survived_stretch():
     fig = figures.survival_curve(est.months, est.survival, est.lower, est.upper)
     assert not fig.layout.shapes
     assert not [t for t in fig.data if (t.name or "").startswith(figures.ALREADY_SURVIVED)]
+
+
+@pytest.mark.parametrize("text", [
+    "Patients who died within 6 months of the biopsy are not drawn; each curve stops where "
+    "fewer than 5 patients remain at risk.",
+    "活检后 6 个月内死亡的患者未绘出；每条曲线在风险人数少于 5 人处停止，Kaplan-Meier 曲线按分组显示。",
+])
+def test_figure_text_wraps_to_its_columns_without_losing_a_character(text):
+    """One wrapper for titles and notes: Latin exactly as textwrap, CJK by its width."""
+    import textwrap
+    import unicodedata
+
+    from risk.present.figures.style import wrap_text
+
+    lines = wrap_text(text, 30)
+    assert len(lines) > 1
+    for line in lines:
+        assert sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) <= 30
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    if text.isascii():
+        assert lines == textwrap.wrap(text, 30)

@@ -7,7 +7,6 @@ thinned to a fine month grid when there are very many), never one trace per pati
 
 from __future__ import annotations
 
-import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,6 +29,7 @@ from risk.present.figures.style import (
     message_figure,
     rgba,
     style,
+    wrap_text,
 )
 from risk.stats.kaplan_meier import SurvivalCurve
 
@@ -182,7 +182,7 @@ def survival_by_group_figure(result: SurvivalByGroup, *, max_months: float = 120
                           threshold=rule.threshold, groups=", ".join(missing)))
     # top: room for the legend above the plot
     top = 130 + 36 * ((len(labels) + 1) // 2)
-    lines = sum(len(textwrap.wrap(n, NOTE_WIDTH)) for n in notes)
+    lines = sum(len(wrap_text(n, NOTE_WIDTH)) for n in notes)
     height = top + plot_px + gap_px + table_px + 110 + 26 * lines
     return style(fig, title, synthetic=synthetic, height=height, notes=notes, top=top,
                  synthetic_note=synthetic_note)
@@ -312,7 +312,7 @@ def forest_plot(result: ForestResult, *, synthetic: bool = False) -> go.Figure:
         notes.append(_("Not estimated: {rows}").format(rows="; ".join(
             f"{c}: {v} ({n})" for c, v, n in
             zip(skipped["covariate"], skipped["comparison"], skipped["note"], strict=True))))
-    lines = sum(len(textwrap.wrap(n, NOTE_WIDTH)) for n in notes)
+    lines = sum(len(wrap_text(n, NOTE_WIDTH)) for n in notes)
     top = 120  # the title, then the column heading
     fig = style(fig, title, synthetic=synthetic, notes=notes, top=top,
                 height=top + FOREST_ROW_PX * len(rows) + 110 + 26 * lines)

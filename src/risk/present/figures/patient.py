@@ -20,6 +20,7 @@ from risk.present.figures.style import (
     GRADE_COLORS,
     REFERENCE_COLOR,
     SYNTHETIC_MODEL_NOTE,
+    wrap_text,
 )
 
 if TYPE_CHECKING:
@@ -183,23 +184,6 @@ def _split_at(alive_months: float, months: np.ndarray, *curves: np.ndarray
     return survived, (np.insert(months[after], 0, alive_months), *rest)
 
 
-def _wrapped(title: str, width: int = 44) -> str:
-    """A title broken into lines (``<br>``) of at most ``width`` columns, a wide (CJK)
-    character counting two: plotly does not wrap titles, and the icon array is narrow."""
-    import unicodedata
-
-    def columns(text: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-    lines: list[str] = []
-    for word in title.split(" "):
-        if lines and columns(lines[-1]) + 1 + columns(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
-
-
 def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 10,
                synthetic: bool = False, alive_months: float | None = None) -> go.Figure:
     """'Of 100 patients like this, N are alive at 5 years' as a 10 x 10 grid of dots."""
@@ -220,7 +204,7 @@ def icon_array(survival_share: float, *, horizon_years: int = 5, per_row: int = 
     title = ngettext("Of 100 patients {like}, {alive} is alive at {horizon_years} years",
                      "Of 100 patients {like}, {alive} are alive at {horizon_years} years",
                      alive).format(like=like, alive=alive, horizon_years=horizon_years)
-    return _figure(data, _wrapped(title), height=460, synthetic=synthetic,
+    return _figure(data, "<br>".join(wrap_text(title, 44)), height=460, synthetic=synthetic,
                    xaxis={"visible": False, "range": [-0.7, per_row - 0.3]},
                    yaxis={"visible": False, "range": [-(100 // per_row) + 0.3, 0.7],
                           "scaleanchor": "x"})

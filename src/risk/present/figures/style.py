@@ -3,7 +3,9 @@ Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008, "Color Universal Design")
 
 from __future__ import annotations
 
+import re
 import textwrap
+import unicodedata
 from collections.abc import Iterable
 
 import plotly.graph_objects as go
@@ -73,12 +75,49 @@ def rgba(hex_color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
+
+
+def _columns(text: str) -> int:
+    """Columns a text takes: a wide (CJK) character two, any other one."""
+    return sum(2 if _wide(c) else 1 for c in text)
+
+
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """(separator, piece): each non-ASCII (e.g. CJK) character alone, each run of ASCII
+    characters between spaces and those whole; separator " " where a space preceded it."""
+    pieces: list[tuple[str, str]] = []
+    for space, word in re.findall(r"(\s*)(\S+)", text):
+        sep = " " if space and pieces else ""
+        for part in re.split(r"(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])", word):
+            if part:
+                pieces.append((sep, part))
+                sep = ""
+    return pieces
+
+
+def wrap_text(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` columns (plotly wraps no text). Latin text as
+    :func:`textwrap.wrap`; text with wide (CJK) characters, which take two columns and
+    need no space to break, at spaces or beside any wide character."""
+    if _columns(text) == len(text):
+        return textwrap.wrap(text, width)
+    lines: list[str] = []
+    for sep, piece in _pieces(text):
+        if lines and _columns(lines[-1] + sep + piece) <= width:
+            lines[-1] += sep + piece
+        else:
+            lines.append(piece)
+    return lines
+
+
 def style(fig: go.Figure, title: str, *, synthetic: bool = False, height: int = 560,
           notes: tuple[str, ...] | list[str] = (), top: int = 90,
           synthetic_note: str = SYNTHETIC_NOTE) -> go.Figure:
     """Title, large fonts, white template; the synthetic-data mark (``synthetic_note``,
     on the title's line) and notes under the plot."""
-    lines = [line for note in notes for line in textwrap.wrap(note, NOTE_WIDTH)]
+    lines = [line for note in notes for line in wrap_text(note, NOTE_WIDTH)]
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left", "xref": "container",
                "y": 0.99, "yanchor": "top", "yref": "container",
@@ -107,7 +146,7 @@ def style(fig: go.Figure, title: str, *, synthetic: bool = False, height: int = 
 def message_figure(title: str, message: str, *, synthetic: bool = False) -> go.Figure:
     """An empty figure that says why there is nothing to plot (never a blank chart)."""
     fig = go.Figure()
-    fig.add_annotation(text="<br>".join(textwrap.wrap(message, 70)), xref="paper",
+    fig.add_annotation(text="<br>".join(wrap_text(message, 70)), xref="paper",
                        yref="paper", x=0.5, y=0.5, showarrow=False, font={"size": FONT_SIZE})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
