@@ -78,7 +78,7 @@ def field_message(problem: Problem) -> str:
     A choice list shows what may be chosen, so a category's list of codes is left out;
     a rule (the WHO grading thresholds, a range) is kept.
     """
-    if problem.message.startswith("required"):
+    if problem.message == _("required but empty"):  # the validator's words, translated
         return _("Required: please fill this in.")
     text = problem.message
     for advice in _FILE_ADVICE:
@@ -89,7 +89,8 @@ def field_message(problem: Problem) -> str:
     if problem.allowed and not is_choice:
         text += _("; allowed: {allowed}").format(allowed=problem.allowed)
     text = _in_words(text)
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    # TRANSLATORS: the end of a sentence: Chinese ends it with 。
+    return _("{sentence}.").format(sentence=text[:1].upper() + text[1:].rstrip("."))
 
 
 def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:

@@ -16,6 +16,7 @@ from test_app_patient import (  # noqa: F401  (the module's fixture and helpers)
 )
 from visible_text import english_words, visible_texts
 
+from risk.i18n import _, using_language
 from risk.model import describe_risk_group_basis
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -82,6 +83,15 @@ def test_a_problem_at_a_field_is_said_in_the_pages_language(model):  # noqa: F81
     messages = [e.value for e in at.error]
     assert len(messages) == 2, messages
     assert english_words(messages) == [], messages
+    assert all(m.endswith("。") for m in messages), messages
+
+
+def test_a_blank_required_field_asks_for_it_in_chinese(model):  # noqa: F811
+    at = submit({k: v for k, v in PATIENT.items() if k != "ecog"}, "zh_Hans")
+    with using_language("zh_Hans"):
+        asked = _("Required: please fill this in.")
+    assert asked != "Required: please fill this in."
+    assert asked in [e.value for e in at.error]
 
 
 def test_the_grade_box_says_when_the_cells_counted_were_assumed(model):  # noqa: F811
