@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from risk import schema
-from risk.evaluation.headline import CORRECTED, METRIC_LABELS, metric_label
+from risk.evaluation.headline import CORRECTED, METRIC_LABELS
+from risk.evaluation.notes import evaluation_note_words
 from risk.evaluation.progression import PFS_EVALUATION_NOTE
 from risk.evaluation.section_models import (
     CohortFile,
@@ -21,7 +22,19 @@ from risk.evaluation.section_models import (
     NetReclassification,
     Optimism,
 )
+from risk.i18n import (
+    N_,
+    Words,
+    _,
+    current_language,
+    format_integer,
+    format_number,
+    format_percent,
+    language_tag,
+    using_language,
+)
 from risk.present.figures import evaluation as figures
+from risk.present.model_summary import MODEL_NAMES, card_words
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -29,7 +42,7 @@ if TYPE_CHECKING:
     from risk.evaluation.document import EvaluationReport
     from risk.evaluation.headline import MetricSet
     from risk.evaluation.progression import PfsEvaluation
-    from risk.evaluation.section_models import ProportionalHazards
+    from risk.evaluation.section_models import ProportionalHazards, Subgroup
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
@@ -53,13 +66,13 @@ def _e(value: object) -> str:
 
 def _num(value: object, digits: int = 3) -> str:
     if value is None:
-        return "n/a"
+        return _("n/a")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, int):
-        return str(value)
+        return format_integer(value)
     if isinstance(value, float):
-        return f"{value:.{digits}f}" if abs(value) >= 10 ** -digits or value == 0 \
+        return format_number(value, digits) if abs(value) >= 10 ** -digits or value == 0 \
             else f"{value:.2e}"
     return _e(value)
 
@@ -67,7 +80,23 @@ def _num(value: object, digits: int = 3) -> str:
 def _interval(metrics: MetricSet, key: str) -> str:
     lo, hi = metrics.interval(key)
     text = _num(metrics.value(key))
-    return text if lo is None or hi is None else f"{text} ({_num(lo)} to {_num(hi)})"
+    return text if lo is None or hi is None else _("{value} ({low} to {high})").format(
+        value=text, low=_num(lo), high=_num(hi))
+
+
+def _model_columns(*, corrected: bool) -> list[str]:
+    """The header of a table of metrics of the served model and its comparator."""
+    return [_("Metric"), _("With liver biopsy (served), 95% CI"),
+            _("Primary only (comparator), 95% CI"),
+            *([_("Optimism-corrected (served)")] if corrected else [])]
+
+
+def _heading(text: str) -> str:
+    return f"<h2>{_e(text)}</h2>"
+
+
+def _paragraph(text: str) -> str:
+    return f"<p>{_e(text)}</p>"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -94,17 +123,19 @@ def _headline(report: EvaluationReport) -> str:
     rows: list[list[str]] = []
     for key, name in _HEADLINE:
         corrected = CORRECTED.get(key)
-        rows.append([_e(name), _interval(served, key), _interval(comp, key),
+        rows.append([_e(_(name)), _interval(served, key), _interval(comp, key),
                      _num(served.value(corrected)) if corrected else ""])
-    return _table(["Metric", "With liver biopsy (served), 95% CI",
-                   "Primary only (comparator), 95% CI", "Optimism-corrected (served)"], rows)
+    return _table(_model_columns(corrected=True), rows)
 
 
 def pfs_counts_line(pfs: PfsEvaluation) -> str:
     """What the PFS validation was measured on, in one sentence."""
-    return (f"Measured on {pfs.n:,} patients with progression-free survival recorded: "
-            f"{pfs.events:,} PFS events ({pfs.progressions:,} progressions, "
-            f"{pfs.events - pfs.progressions:,} deaths without progression).")
+    return _("Measured on {n} patients with progression-free survival recorded: {events} "
+             "PFS events ({progressions} progressions, {deaths} deaths without "
+             "progression).").format(
+        n=format_integer(pfs.n), events=format_integer(pfs.events),
+        progressions=format_integer(pfs.progressions),
+        deaths=format_integer(pfs.events - pfs.progressions))
 
 
 def _pfs_section(report: EvaluationReport, chart: Callable[[go.Figure], str]) -> str:
@@ -112,39 +143,45 @@ def _pfs_section(report: EvaluationReport, chart: Callable[[go.Figure], str]) ->
     pfs = report.pfs
     if pfs is None:
         return ""
-    rows = [[_e(name), _interval(pfs.served, key), _interval(pfs.comparator, key)]
+    rows = [[_e(_(name)), _interval(pfs.served, key), _interval(pfs.comparator, key)]
             for key, name in _HEADLINE
             if pfs.served.value(key) is not None or pfs.comparator.value(key) is not None]
-    parts = ["<h2>Progression-free survival</h2>", f"<p>{_e(pfs_counts_line(pfs))}</p>",
-             _table(["Metric", "With liver biopsy (served), 95% CI",
-                     "Primary only (comparator), 95% CI"], rows)]
+    parts = [_heading(_("Progression-free survival")),
+             f"<p>{_e(pfs_counts_line(pfs))}</p>",
+             _table(_model_columns(corrected=False), rows)]
     for months in ("60", "36"):
         cal = pfs.calibration.get(months)
         if cal:
             parts.append(chart(figures.calibration_plot(
                 cal, pfs.comparator_calibration.get(months), outcome="pfs")))
-    parts.append(f"<p class='muted'>{_e(PFS_EVALUATION_NOTE)}</p>")
+    parts.append(f"<p class='muted'>{_e(_(PFS_EVALUATION_NOTE))}</p>")
     return "".join(parts)
+
+
+_NRI_KINDS = Words({"categorical": N_("categorical"), "continuous": N_("continuous")})
 
 
 def _biopsy_section(report: EvaluationReport, chart: Callable[[go.Figure], str]) -> str:
     bio = report.biopsy_value
     if not bio:
-        return f"<p>{schema.NOT_ASSESSED} (too few patients with a liver-biopsy grade).</p>"
+        return "<p>" + _e(_("{not_assessed} (too few patients with a liver-biopsy "
+                            "grade).").format(not_assessed=_(schema.NOT_ASSESSED))) + "</p>"
     nri = bio.nri or NetReclassification()
     lr = bio.lr_test or LikelihoodRatioTest()
-    rows = [["Patients with a liver-biopsy grade (deaths)", f"{bio.n} ({bio.events})"],
-            ["C with the biopsy / primary only", f"{_num(bio.c_biopsy)} / "
-                                                 f"{_num(bio.c_comparator)}"],
-            ["Difference in C (95% bootstrap CI)", _interval(report.headline, "delta_c")]]
-    for kind, part in (("categorical", nri.categorical), ("continuous", nri.continuous)):
+    rows = [[_("Patients with a liver-biopsy grade (deaths)"),
+             f"{_num(bio.n)} ({_num(bio.events)})"],
+            [_("C with the biopsy / primary only"),
+             f"{_num(bio.c_biopsy)} / {_num(bio.c_comparator)}"],
+            [_("Difference in C (95% bootstrap CI)"), _interval(report.headline, "delta_c")]]
+    for kind, part in ((_NRI_KINDS["categorical"], nri.categorical),
+                       (_NRI_KINDS["continuous"], nri.continuous)):
         if part:
-            rows.append([f"NRI at 60 months, {kind} (events / non-events)",
+            rows.append([_("NRI at 60 months, {kind} (events / non-events)").format(kind=kind),
                          f"{_num(part.nri)} ({_num(part.nri_events)} / "
                          f"{_num(part.nri_nonevents)})"])
-    rows.append(["Likelihood-ratio test of the liver terms (chi-square, df, p)",
+    rows.append([_("Likelihood-ratio test of the liver terms (chi-square, df, p)"),
                  f"{_num(lr.statistic, 2)}, {_num(lr.df)}, {_num(lr.p, 4)}"])
-    out = _table(["Value of the liver biopsy", ""], rows)
+    out = _table([_("Value of the liver biopsy"), ""], [[_e(a), b] for a, b in rows])
     if bio.reclassification:
         out += chart(figures.reclassification_heatmap(bio.reclassification))
     return out
@@ -155,30 +192,33 @@ def _biopsy_section(report: EvaluationReport, chart: Callable[[go.Figure], str])
 
 #: The optimism-corrected metrics, in the clinic's words (the headline's, and the
 #: comparator's C).
-OPTIMISM_LABELS = {**{name: metric_label(name) for name in CORRECTED},
-                   "comparator_harrell_c": "Harrell's C, primary-only comparator"}
+OPTIMISM_LABELS = Words({**{name: dict(METRIC_LABELS)[name] for name in CORRECTED},
+                         "comparator_harrell_c": N_("Harrell's C, primary-only comparator")})
+
+
 def covariate_label(name: str) -> str:
     """A design column in words (:mod:`risk.schema`'s vocabulary): ``met_grade[G3]`` ->
     ``Liver biopsy WHO grade: G3 (Ki-67 > 20%)``; an unknown term keeps its name."""
-    base, _, level = name.partition("[")
+    base, _sep, level = name.partition("[")
     if not level:
         return schema.column_label(name)
     try:
-        return f"{schema.column_label(base)}: {schema.label(base, level.rstrip(']'))}"
+        return _("{column}: {level}").format(column=schema.column_label(base),
+                                             level=schema.label(base, level.rstrip("]")))
     except KeyError:
         return name
 
 
 def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
+    return _("n/a") if value is None else format_percent(value, 1)
 
 
 def optimism_rows(report: EvaluationReport) -> list[dict[str, Any]]:
     """Apparent, optimism and corrected value of each bootstrapped metric (text cells)."""
     opt = report.optimism or Optimism()
-    return [{"Metric": OPTIMISM_LABELS.get(name, name), "Apparent": _num(m.apparent),
-             "Optimism": _num(m.optimism), "Corrected": _num(m.corrected),
-             "Resamples used": _num(m.resamples_used)}
+    return [{_("Metric"): OPTIMISM_LABELS.get(name, name), _("Apparent"): _num(m.apparent),
+             _("Optimism"): _num(m.optimism), _("Corrected"): _num(m.corrected),
+             _("Resamples used"): _num(m.resamples_used)}
             for name, m in opt.metrics.items()]
 
 
@@ -186,48 +226,59 @@ def optimism_note(report: EvaluationReport) -> str:
     """How the bootstrap was run, in one sentence."""
     opt = report.optimism or Optimism()
     settings = report.settings
-    how = ("the extra terms re-chosen by cross-validation in each resample"
-           if settings.reselect else "the terms chosen on the whole cohort")
-    return (f"Harrell's bootstrap: {_num(opt.resamples)} resamples "
-            f"({_num(opt.failed)} failed), seed {settings.seed}; each resample "
-            f"refits both models with {how}; the optimism is the mean, over resamples, of "
-            "the refit's score on its resample minus its score on the whole cohort.")
+    how = (_("the extra terms re-chosen by cross-validation in each resample")
+           if settings.reselect else _("the terms chosen on the whole cohort"))
+    return _("Harrell's bootstrap: {resamples} resamples ({failed} failed), seed {seed}; "
+             "each resample refits both models with {how}; the optimism is the mean, over "
+             "resamples, of the refit's score on its resample minus its score on the whole "
+             "cohort.").format(resamples=_num(opt.resamples), failed=_num(opt.failed),
+                               seed=settings.seed, how=how)
 
 
 def proportional_hazards_rows(result: ProportionalHazards) -> list[dict[str, Any]]:
     """Schoenfeld residual test per model term (text cells)."""
-    return [{"Term": covariate_label(r.covariate),
-             "Chi-square": "n/a" if r.statistic is None else f"{r.statistic:.2f}",
-             "p": _num(r.p, 3),
-             "Check": "review: p < 0.05" if r.violated else ""}
+    return [{_("Term"): covariate_label(r.covariate),
+             _("Chi-square"): _("n/a") if r.statistic is None
+             else format_number(r.statistic, 2), "p": _num(r.p, 3),
+             _("Check"): _("review: p < 0.05") if r.violated else ""}
             for r in result.covariates]
+
+
+def _subgroup_words(row: Subgroup) -> tuple[str | None, str]:
+    """The subgroup's column and level in the current language (the stored label is in
+    the language of the evaluation)."""
+    variable = row.variable
+    if variable is None or variable not in schema.BY_NAME:
+        return variable, row.label
+    level = row.label if row.level is None else schema.label(variable, row.level)
+    return schema.column_label(variable), level
 
 
 def subgroup_rows(report: EvaluationReport) -> list[dict[str, Any]]:
     """Key metrics per subgroup (primary site, primary grade), risks as percentages."""
     rows: list[dict[str, Any]] = []
     for r in report.subgroups:
-        variable = r.variable
-        group = schema.column(variable).label if variable in schema.BY_NAME else variable
-        rows.append({"Subgroup": f"{group}: {r.label}" if group else r.label,
-                     "Patients": _num(r.n), "Deaths": _num(r.deaths),
-                     "C, served": _num(r.harrell_c),
-                     "C, primary only": _num(r.comparator_harrell_c),
-                     "Observed risk of death by 60 months": _pct(r.observed_risk_60),
-                     "Mean predicted risk by 60 months": _pct(r.mean_predicted_risk_60),
-                     "Brier at 60 months": _num(r.brier_60)})
+        group, level = _subgroup_words(r)
+        rows.append({_("Subgroup"): _("{column}: {level}").format(column=group, level=level)
+                     if group else level,
+                     _("Patients"): _num(r.n), _("Deaths"): _num(r.deaths),
+                     _("C, served"): _num(r.harrell_c),
+                     _("C, primary only"): _num(r.comparator_harrell_c),
+                     _("Observed risk of death by 60 months"): _pct(r.observed_risk_60),
+                     _("Mean predicted risk by 60 months"): _pct(r.mean_predicted_risk_60),
+                     _("Brier at 60 months"): _num(r.brier_60)})
     return rows
 
 
 def _rows_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
-        return "<p>None.</p>"
+        return _paragraph(_("None."))
     return _table(list(rows[0]), [[_e(v) for v in row.values()] for row in rows])
 
 
 def _optimism_section(report: EvaluationReport) -> str:
     if not report.optimism:
-        return "<p>Not run (bootstrap 0).</p>"
+        return _paragraph(_("Not run (bootstrap 0)."))
     return (_rows_table(optimism_rows(report))
             + f"<p class='muted'>{_e(optimism_note(report))}</p>")
 
@@ -235,10 +286,10 @@ def _optimism_section(report: EvaluationReport) -> str:
 def _ph_section(report: EvaluationReport) -> str:
     parts = []
     for model, result in report.proportional_hazards.items():
-        parts.append(f"<h3>{_e(model.replace('_', ' ').capitalize())} model</h3>"
-                     + _rows_table(proportional_hazards_rows(result)))
+        name = MODEL_NAMES.get(model, model.replace("_", " ").capitalize())
+        parts.append(f"<h3>{_e(name)}</h3>" + _rows_table(proportional_hazards_rows(result)))
         if result.note:
-            parts.append(f"<p class='muted'>{_e(result.note)}</p>")
+            parts.append(f"<p class='muted'>{_e(evaluation_note_words(result.note))}</p>")
     return "".join(parts)
 
 
@@ -259,58 +310,71 @@ def cohort_source(name: str, sha256: str, trained_on: str | None,
     return source
 
 
+_VALIDATION_KINDS = Words({
+    "internal": N_("internal validation: the file the model was trained on"),
+    "external": N_("external validation: not the file the model was trained on")})
+
+
 def _source_line(source: CohortFile | None) -> str:
     """The cohort file measured (name and sha256) and what kind of validation it is."""
     if not source:
         return ""
-    kind = {"internal": "internal validation: the file the model was trained on",
-            "external": "external validation: not the file the model was trained on"
-            }.get(source.validation or "", "")
-    return (f"<p class='muted'>Cohort file {_e(source.file)} (sha256 "
-            f"{_e(str(source.sha256)[:16])}&hellip;)" + (f" &middot; {_e(kind)}" if kind
-                                                       else "") + "</p>")
+    kind = _VALIDATION_KINDS.get(source.validation or "", "")
+    line = _("Cohort file {file} (sha256 {sha256}…)").format(
+        file=source.file, sha256=str(source.sha256)[:16])
+    return f"<p class='muted'>{_e(line)}" + (f" &middot; {_e(kind)}" if kind else "") + "</p>"
 
 
-def render_report_html(report: EvaluationReport, title: str = "Validation report",
-                       checklists: str = "") -> str:
-    """The whole report as one HTML page; ``checklists`` (the HTML of
-    :func:`risk.present.checklists.checklists_html`, when the version's card is known) ends it."""
+def render_report_html(report: EvaluationReport, title: str | None = None,
+                       checklists: str = "", language: str | None = None) -> str:
+    """The whole report as one HTML page in ``language`` (default: the current one);
+    ``title`` defaults to "Validation report"; ``checklists`` (the HTML of
+    :func:`risk.present.checklists.checklists_html`, when the version's card is known, in
+    the same language) ends it."""
+    with using_language(language or current_language()):
+        title = title or _("Validation report")
+        body = "\n".join(_sections(report, title, checklists))
+        return (f"<!DOCTYPE html><html lang='{language_tag()}'><head><meta charset='utf-8'>"
+                f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+                f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>{body}"
+                "</body></html>")
+
+
+def _sections(report: EvaluationReport, title: str, checklists: str) -> list[str]:
     chart = _Charts()
-    version = report.model_version or "(not from the registry)"
-    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     served = report.headline
+    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    line = _("Model version {version} · {patients} patients, {deaths} deaths, {biopsied} "
+             "with a liver-biopsy grade · created {made}").format(
+        version=report.model_version or _("(not from the registry)"),
+        patients=_num(served.n), deaths=_num(served.events),
+        biopsied=_num(served.n_with_biopsy_grade), made=made)
     parts = [
-        f"<h1>{_e(title)}</h1>",
-        f"<p class='muted'>Model version {_e(version)} &middot; {_num(served.n)} patients, "
-        f"{_num(served.events)} deaths, {_num(served.n_with_biopsy_grade)} with a "
-        f"liver-biopsy grade &middot; created {made}</p>",
+        f"<h1>{_e(title)}</h1>", f"<p class='muted'>{_e(line)}</p>",
         _source_line(report.source),
-        f"<div class='caveat'><strong>Read this first.</strong> {_e(report.context)}"
-        "</div>",
-        "<h2>Summary</h2>", _headline(report),
+        "<div class='caveat'><strong>" + _e(_("Read this first.")) + "</strong> "
+        + _e(card_words(report.context)) + "</div>",
+        _heading(_("Summary")), _headline(report),
         chart(figures.concordance_comparison(report)),
         chart(figures.time_dependent_auc_plot(served, report.comparator)),
-        "<h2>Calibration</h2>",
+        _heading(_("Calibration")),
     ]
     for months in ("60", "36"):
         cal = report.calibration.get(months)
         if cal:
             parts.append(chart(figures.calibration_plot(
                 cal, report.comparator_calibration.get(months))))
-    parts.append("<h2>Clinical usefulness</h2>")
+    parts.append(_heading(_("Clinical usefulness")))
     if report.decision_curve:
         parts.append(chart(figures.decision_curve_plot(report.decision_curve)))
     parts.append(_pfs_section(report, chart))
-    parts += ["<h2>What the liver biopsy adds</h2>", _biopsy_section(report, chart),
-              "<h2>Internal validation (bootstrap optimism)</h2>", _optimism_section(report),
-              "<h2>Proportional hazards</h2>", _ph_section(report),
-              "<h2>Subgroups</h2>", _subgroup_section(report)]
-    notes = report.notes
-    if notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes)
-                     + "</ul>")
+    parts += [_heading(_("What the liver biopsy adds")), _biopsy_section(report, chart),
+              _heading(_("Internal validation (bootstrap optimism)")),
+              _optimism_section(report),
+              _heading(_("Proportional hazards")), _ph_section(report),
+              _heading(_("Subgroups")), _subgroup_section(report)]
+    if report.notes:
+        parts.append(_heading(_("Notes")) + "<ul>" + "".join(
+            f"<li>{_e(evaluation_note_words(n))}</li>" for n in report.notes) + "</ul>")
     parts.append(checklists)
-    body = "\n".join(parts)
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>{body}</body></html>")
+    return parts
