@@ -90,7 +90,8 @@ def render_pooled_html(pooled: PooledValidation, language: str | None = None) ->
         heading = _("Multi-centre validation of model {version}").format(
             version=pooled.model_version)
         parts = [f"<h1>{_e(heading)}</h1>",
-                 f"<p class='muted'>model.json sha256 {_e(pooled.model_sha256)}</p>",
+                 "<p class='muted'>" + _e(_("Model file sha256 {sha256}").format(
+                     sha256=pooled.model_sha256)) + "</p>",
                  "<h2>" + _e(_("Sites")) + "</h2>", _table(site_rows(pooled))]
         parts += [f"<p class='muted'>{_e(n)}</p>" for n in pooled.notes]
         first = True
