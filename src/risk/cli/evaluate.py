@@ -122,7 +122,7 @@ def _write_report(out: Path, report: EvaluationReport, loaded: LoadedModel) -> N
     import json
 
     from risk.errors import RiskError
-    from risk.evaluation.notes import evaluation_note_words
+    from risk.evaluation import evaluation_note_words
     from risk.i18n import _
     from risk.present import build_checklists, checklists_html, render_report_html
 

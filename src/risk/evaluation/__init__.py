@@ -35,6 +35,9 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     from risk.evaluation.metrics.calibration import (
         calibration_slope as calibration_slope,
     )
+    from risk.evaluation.notes import (
+        evaluation_note_words as evaluation_note_words,
+    )
     from risk.evaluation.pooling import (
         POOLED_FORMAT as POOLED_FORMAT,
         POOLED_MODEL_NAMES as POOLED_MODEL_NAMES,
@@ -92,6 +95,7 @@ _WHERE = {
     "build_site_summary": "site_summary",
     "read_site_summaries": "site_summary",
     "site_note_words": "site_summary",
+    "evaluation_note_words": "notes",
     "POOLED_FORMAT": "pooling",
     "POOLED_MODEL_NAMES": "pooling",
     "PooledMetric": "pooling",
