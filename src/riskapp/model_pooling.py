@@ -12,8 +12,14 @@ import pandas as pd
 import streamlit as st
 
 from risk.evaluation import SiteSummaryError, pool_sites, read_site_summaries
-from risk.i18n import N_, _, format_integer
-from risk.present import POOLED_MODEL_NAMES, pooled_forest_plot, pooled_rows, site_rows
+from risk.i18n import N_, _, current_language, format_integer
+from risk.present import (
+    POOLED_MODEL_NAMES,
+    pooled_forest_plot,
+    pooled_rows,
+    render_pooled_html,
+    site_rows,
+)
 from riskapp.charts import plot, static_table
 
 UPLOAD_KEY = "site_summaries"
@@ -64,3 +70,8 @@ def pooling_section(served, synthetic: bool) -> None:
     for name, metric in pooled.metrics[which].items():
         plot(pooled_forest_plot(metric), key=f"forest_{which}_{name}",
              filename=f"pooled-{which}-{name}")
+    language = current_language()  # the callback runs later, outside this script run
+    st.download_button(_("Download the pooled report (HTML)"),
+                       data=lambda: render_pooled_html(pooled, language=language),
+                       file_name="pooled.html", mime="text/html",
+                       key="pooled_html", icon=":material/download:", on_click="ignore")

@@ -85,8 +85,19 @@ def test_refusals_are_messages(served):
     assert "junk.json: not a JSON file" in at.error[0].value
 
 
-def test_pooled_sites_in_chinese_show_no_english(served):
-    """Uploaded and pooled in Chinese: the tables, notes, choices and forest plots."""
+def test_pooled_sites_in_chinese_show_no_english(served, monkeypatch):
+    """Uploaded and pooled in Chinese: the tables, notes, choices and forest plots, and
+    the pooled report downloaded in Chinese (built later, outside the script run)."""
+    import streamlit
+
+    reports = {}
+    shown_button = streamlit.download_button
+
+    def button(label, data, **kwargs):
+        reports[kwargs["key"]] = data
+        return shown_button(label, data, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", button)
     # site and file names are the centres' own words (an English name would be theirs)
     files = [(name.removesuffix(".json"), data) for name, data in
              [*site_files(names="中心{seed}"), counts_only_file("小中心")]]
@@ -98,6 +109,8 @@ def test_pooled_sites_in_chinese_show_no_english(served):
     assert left == [], "English on the Chinese pooling section:\n" + "\n".join(left)
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert figure["layout"]["yaxis"]["ticktext"][-2:] == ["合并（随机效应）", "预测区间"]
+    page = reports["pooled_html"]()  # here the current language is English
+    assert page.startswith("<!DOCTYPE html><html lang='zh-Hans'>") and "所提供模型的预测" in page
     with using_language("zh_Hans"):  # AppTest words the choices in the test's thread
         at.radio(key="pooled_model").set_value("comparator").run()
     assert not at.exception
