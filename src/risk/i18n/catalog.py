@@ -90,7 +90,8 @@ def stored_words(text: str, templates: Iterable[str]) -> str:
     """A sentence this software stored in English, formatted from one of ``templates``
     (English msgids with named fields), in the current language: the template it
     matches, translated, with the same field values (as text, never re-read as numbers).
-    Any other text is kept as it is."""
+    Any other text is kept as it is. For fields this software wrote (numbers, codes): a
+    value holding the template's own words between two fields would split ambiguously."""
     for template in templates:
         pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(template))
         found = re.fullmatch(pattern, text)
