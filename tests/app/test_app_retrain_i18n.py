@@ -52,8 +52,6 @@ def test_the_page_after_an_upload_has_no_english(registry, cohort):
     assert left == [], "\n".join(left)
 
 
-@pytest.mark.xfail(strict=True, reason="the validation report's tables, figures and the "
-                   "fit's notes are not translated yet")
 def test_the_page_after_training_has_no_english(registry, cohort):
     at = upload(chinese_page(), cohort)
     # AppTest words the choices in the test's own thread (as the script does in its own)

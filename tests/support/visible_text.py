@@ -23,7 +23,7 @@ KEPT_WORDS = {
     "Excel", "PNG", "Kruskal", "Wallis", "Fisher", "Holm", "Wilson", "Efron", "Fotiadis",
     "Eur", "REDCap",
     "UTC", "UTF", "README", "xlsx", "Bootstrap", "Riley",
-    "Tsiatis", "Kalbfleisch", "Prentice", "SHA",
+    "Tsiatis", "Kalbfleisch", "Prentice", "SHA", "Schoenfeld", "NEPscore",
     # the names of the libraries whose versions the Model page lists
     "lifelines", "numpy", "pandas", "scikit", "learn", "scipy",
     "warm",  # the label of a hidden element that loads the results' code early

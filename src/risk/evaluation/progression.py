@@ -23,6 +23,7 @@ from risk.evaluation.headline import ModelMetrics, model_metrics
 from risk.evaluation.metrics import bootstrap_concordance, percentile_interval, usable_horizons
 from risk.evaluation.section_models import CalibrationSection
 from risk.evaluation.sections import METRIC_HORIZONS, UNO_TAU, metric_set
+from risk.i18n import N_
 from risk.model.progression import pfs_training_frame
 from risk.stats.outcome import pfs_counts
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 MIN_PFS_PATIENTS = 10
 MIN_PFS_EVENTS = 2
 #: Said with the PFS numbers wherever they are shown (the HTML report, the Model page).
-PFS_EVALUATION_NOTE = (
+PFS_EVALUATION_NOTE = N_(
     "Progression-free survival: a progression, or a death without progression, is the "
     "event. Intervals of C are percentile bootstrap intervals with the predictions held "
     "fixed; there is no optimism correction for the PFS model (the bootstrap refits the "
