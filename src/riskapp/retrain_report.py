@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.evaluation import CORRECTED, PFS_EVALUATION_NOTE, SYNTHETIC_CONTEXT, metric_label
+from risk.evaluation.notes import report_note_words
 from risk.i18n import N_, _
 from risk.present import (
     optimism_note,
@@ -206,7 +207,7 @@ def _details(report: EvaluationReport, who: str, internal: bool) -> None:
     if notes:
         about = _("Notes on the new model: {notes}.") if internal \
             else _("Notes on the active model: {notes}.")
-        st.caption(about.format(notes=_("; ").join(card_words(n) for n in notes)))
+        st.caption(about.format(notes=_("; ").join(report_note_words(n) for n in notes)))
 
 
 def _downloads(report: EvaluationReport, title: str, key: str) -> None:

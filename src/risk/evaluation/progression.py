@@ -21,6 +21,7 @@ from risk._records import Record, json_safe
 from risk.evaluation.bootstrap import resample_indices
 from risk.evaluation.headline import ModelMetrics, model_metrics
 from risk.evaluation.metrics import bootstrap_concordance, percentile_interval, usable_horizons
+from risk.evaluation.notes import SHORT_PFS_FOLLOW_UP
 from risk.evaluation.section_models import CalibrationSection
 from risk.evaluation.sections import METRIC_HORIZONS, UNO_TAU, metric_set
 from risk.i18n import N_
@@ -108,9 +109,8 @@ def evaluate_pfs(model: BiopsyRiskModel, frame: pd.DataFrame, bootstrap: int = 0
     notes = []
     _, skipped = usable_horizons(time, METRIC_HORIZONS)
     if skipped:
-        notes.append(f"progression-free survival follow-up ends at {np.max(time):.1f} months: "
-                     "its metrics at " + ", ".join(f"{m:g}" for m in skipped)
-                     + " months are not computed")
+        notes.append(SHORT_PFS_FOLLOW_UP.format(end=f"{np.max(time):.1f}", horizons=", ".join(
+            f"{m:g}" for m in skipped)))
     return PfsEvaluation(
         n=counts.patients, events=counts.events, progressions=counts.progressions,
         served=model_metrics(s_metrics, intervals),

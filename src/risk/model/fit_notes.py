@@ -4,18 +4,18 @@ baseline held flat), as a template and its parts; worded in the reader's languag
 The model file stores each note as the English sentence it always has (the file is
 signed, and every earlier file must keep loading), e.g. ``"biopsy: the last training
 death is before month 120: the baseline is held flat after month 79"``. A
-:class:`FitNote` writes that sentence from one of :data:`TEMPLATES` (English msgids) and
-:func:`read_note` takes a stored sentence back to its template and parts, so a reader
-sees the catalogue's sentence with the same numbers; the parts are never computed with.
-A sentence no template wrote (a file of an earlier version) is shown as stored.
+:class:`FitNote` writes that sentence from one of :data:`TEMPLATES` and :func:`read_note`
+takes a stored sentence back to its template and parts (:mod:`risk.i18n.stored`), so a
+reader sees the catalogue's sentence with the same numbers. A sentence no template wrote
+(a file of an earlier version) is shown as stored.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
-from risk.i18n import N_, _
+from risk.i18n import N_
+from risk.i18n.stored import Parts, Sentences
 from risk.stats.estimability import DROPPED_TEMPLATES, OTHER_COLUMNS
 
 __all__ = ["FLAT_BASELINE", "PFS_NOTE_PREFIX", "STABILISED", "TEMPLATES", "FitNote",
@@ -34,20 +34,14 @@ STABILISED = N_("the unpenalised fit has no finite maximum ({reason}): a small s
 RECALIBRATED = N_("{what} recalibrated on a local cohort of {patients} patients; risk-group "
                   "cut-points are tertiles of that cohort's recalibrated 5-year survival")
 RECALIBRATED_PARTS = (N_("baseline and calibration slope"), N_("baseline survival"))
-#: Every sentence a fit stores, in English.
+#: Every sentence a fit stores, in English, and the parts that are words.
 TEMPLATES = (*DROPPED_TEMPLATES, FLAT_BASELINE, STABILISED, RECALIBRATED)
-#: The words put into a sentence as they are stored, worded for a reader (the others are
-#: numbers, or names worded by :func:`_part_words`).
-_WORDED_PARTS = frozenset((OTHER_COLUMNS, *RECALIBRATED_PARTS))
+SENTENCES = Sentences(TEMPLATES, worded=(OTHER_COLUMNS, *RECALIBRATED_PARTS))
 
 #: The PFS model's notes start so in the model file (before "biopsy: ...").
 PFS_NOTE_PREFIX = "progression-free survival, "
 #: The models of a pair, as the file names them before a note of theirs.
 MODELS = ("biopsy", "primary_only")
-
-_QUOTED = re.compile(r"'([^']*)'")
-_PATTERNS = {t: re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(t)))
-             for t in TEMPLATES}
 
 
 @dataclass(frozen=True)
@@ -59,7 +53,7 @@ class FitNote:
     :meth:`words` the sentence in the current language."""
 
     template: str
-    parts: tuple[tuple[str, str], ...] = ()
+    parts: Parts = ()
     model: str | None = None
     pfs: bool = False
 
@@ -78,7 +72,7 @@ class FitNote:
     @property
     def sentence(self) -> str:
         """The note itself, in English, without the model it is about."""
-        return self.template.format(**dict(self.parts)) if self.template in _PATTERNS \
+        return self.template.format(**dict(self.parts)) if self.template in SENTENCES \
             else self.template
 
     def __str__(self) -> str:
@@ -88,10 +82,7 @@ class FitNote:
     def words(self) -> str:
         """The note itself in the current language (the model it is about is the
         reader's to name: :func:`risk.present.model_summary.fitting_note_words`)."""
-        if self.template not in _PATTERNS:
-            return self.template
-        return _(self.template).format(**{name: _part_words(value)
-                                          for name, value in self.parts})
+        return SENTENCES.words(self.template, self.parts)
 
 
 def read_note(text: str) -> FitNote:
@@ -101,29 +92,5 @@ def read_note(text: str) -> FitNote:
     name, sep, inner = rest.partition(": ")
     model = name if sep and name in MODELS else None
     inner = inner if model else rest
-    for template, pattern in _PATTERNS.items():
-        found = pattern.fullmatch(inner)
-        if found:
-            return FitNote(template, tuple(found.groupdict().items()), model, pfs)
-    return FitNote(inner, (), model, pfs)
-
-
-def _part_words(value: str) -> str:
-    """A part of a stored sentence in the current language: a number as it is; quoted
-    names ("'Primary site = Pancreas'", a list of them) in the schema's words; a word of
-    :data:`_WORDED_PARTS` from the catalogue; anything else as stored."""
-    names = _QUOTED.findall(value)
-    if not names:
-        return _(value) if value in _WORDED_PARTS else value
-    if _QUOTED.sub("", value).replace(", ", "").replace(" and ", ""):
-        return value  # more than a list of names
-    worded = [f"'{_name_words(n)}'" for n in names]
-    if len(worded) == 1:
-        return worded[0]
-    return _(", ").join(worded[:-1]) + _(" and ") + worded[-1]
-
-
-def _name_words(name: str) -> str:
-    """A design column's words as stored ("Primary site = Pancreas"; from
-    :func:`risk.model.features.column_words`) in the current language."""
-    return " = ".join(_(part) if part else part for part in name.split(" = "))
+    template, parts = SENTENCES.read(inner) or (inner, ())
+    return FitNote(template, parts, model, pfs)
