@@ -19,7 +19,7 @@ import streamlit as st
 
 from risk.evaluation import CORRECTED, PFS_EVALUATION_NOTE, SYNTHETIC_CONTEXT, metric_label
 from risk.evaluation.notes import report_note_words
-from risk.i18n import N_, _
+from risk.i18n import DEFAULT_LANGUAGE, N_, _, using_language
 from risk.present import (
     optimism_note,
     optimism_rows,
@@ -210,12 +210,20 @@ def _details(report: EvaluationReport, who: str, internal: bool) -> None:
         st.caption(about.format(notes=_("; ").join(report_note_words(n) for n in notes)))
 
 
+def _report_html(report: EvaluationReport, title: str) -> str:
+    """The HTML report in English, whatever the page's language: its sections are not
+    translated, so its shared tables are not either (one language in the file). Given
+    the language explicitly, as Streamlit builds it later, outside this script run."""
+    with using_language(DEFAULT_LANGUAGE):
+        return render_report_html(report, title=title)
+
+
 def _downloads(report: EvaluationReport, title: str, key: str) -> None:
     whose = _(NEW) if key == "new" else _("Active model")
     left, right = st.columns(2)
     # built when pressed, not on every rerun: each report is about 5 MB (plotly.js inline)
     left.download_button(_("{model}: full report (HTML)").format(model=whose),
-                         lambda: render_report_html(report, title=title),
+                         lambda: _report_html(report, title),
                          file_name=f"{key}-validation-report.html", mime="text/html",
                          key=f"{key}_html", icon=":material/download:", on_click="ignore")
     right.download_button(_("{model}: every number (JSON)").format(model=whose),

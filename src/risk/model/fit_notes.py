@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from risk.i18n import N_
 from risk.i18n.stored import Parts, Sentences
+from risk.model.features import COVARIATE_SETS
 from risk.stats.estimability import DROPPED_TEMPLATES, OTHER_COLUMNS
 
 __all__ = ["FLAT_BASELINE", "PFS_NOTE_PREFIX", "STABILISED", "TEMPLATES", "FitNote",
@@ -40,15 +41,14 @@ SENTENCES = Sentences(TEMPLATES, worded=(OTHER_COLUMNS, *RECALIBRATED_PARTS))
 
 #: The PFS model's notes start so in the model file (before "biopsy: ...").
 PFS_NOTE_PREFIX = "progression-free survival, "
-#: The models of a pair, as the file names them before a note of theirs.
-MODELS = ("biopsy", "primary_only")
 
 
 @dataclass(frozen=True)
 class FitNote:
     """One note of a fit: its ``template`` (one of :data:`TEMPLATES`, or a sentence no
     template wrote), the ``parts`` put into it (name -> the English text stored), the
-    model of the pair it is about (``"biopsy"``, ``"primary_only"`` or None for the pair)
+    model of the pair it is about (one of :data:`~risk.model.features.COVARIATE_SETS`, or
+    None for the pair)
     and whether it is the PFS model's. ``str`` is the English sentence the file stores;
     :meth:`words` the sentence in the current language."""
 
@@ -90,7 +90,7 @@ def read_note(text: str) -> FitNote:
     pfs = text.startswith(PFS_NOTE_PREFIX)
     rest = text.removeprefix(PFS_NOTE_PREFIX)
     name, sep, inner = rest.partition(": ")
-    model = name if sep and name in MODELS else None
+    model = name if sep and name in COVARIATE_SETS else None
     inner = inner if model else rest
     template, parts = SENTENCES.read(inner) or (inner, ())
     return FitNote(template, parts, model, pfs)

@@ -52,7 +52,6 @@ FLAG_COMPARATOR = "no liver-biopsy grade: estimate from the model without the bi
 FLAG_PRIMARY_UNKNOWN = "primary grade unknown"
 
 
-
 @overload
 def _per_model(setting: dict[str, _Setting], name: str) -> _Setting: ...
 @overload
