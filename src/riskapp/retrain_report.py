@@ -17,10 +17,17 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from risk.evaluation import CORRECTED, PFS_EVALUATION_NOTE, SYNTHETIC_CONTEXT, metric_label
-from risk.evaluation.notes import report_note_words
+from risk.evaluation import (
+    CORRECTED,
+    PFS_EVALUATION_NOTE,
+    SYNTHETIC_CONTEXT,
+    metric_label,
+    report_note_words,
+)
 from risk.i18n import DEFAULT_LANGUAGE, N_, _, using_language
 from risk.present import (
+    PH_MODEL_NAMES,
+    model_summary,
     optimism_note,
     optimism_rows,
     pfs_counts_line,
@@ -29,8 +36,6 @@ from risk.present import (
     subgroup_rows,
 )
 from risk.present.figures import evaluation as figures
-from risk.present.html import PH_MODEL_NAMES
-from risk.present.model_summary import card_words
 from riskapp.charts import plot_config
 
 if TYPE_CHECKING:
@@ -199,7 +204,7 @@ def _details(report: EvaluationReport, who: str, internal: bool) -> None:
                 st.markdown(f"**{PH_MODEL_NAMES.get(model, model)}**")
                 st.table(pd.DataFrame(proportional_hazards_rows(result)), hide_index=True)
                 if result.note:
-                    st.caption(card_words(result.note))
+                    st.caption(model_summary.card_words(result.note))
     if report.subgroups:
         with st.expander(_("{model}: subgroups").format(model=who)):
             st.table(pd.DataFrame(subgroup_rows(report)), hide_index=True)
@@ -245,9 +250,10 @@ def render_comparison(report: EvaluationReport, active: EvaluationReport | None,
              "apparent too, not an external validation.") if own_file else
            _("The active model meets these patients for the first time: an external "
              "validation.")))
-    st.warning(card_words(report.context or SYNTHETIC_CONTEXT), icon=":material/info:")
+    stored = model_summary.card_words  # a context the report stores, in English
+    st.warning(stored(report.context or SYNTHETIC_CONTEXT), icon=":material/info:")
     if active is not None and active.context not in ("", report.context):
-        st.warning(f"**{_active_name(active_version)}:** {card_words(active.context)}",
+        st.warning(f"**{_active_name(active_version)}:** {stored(active.context)}",
                    icon=":material/info:")
     # a static table: every column and every label whole, whatever the page width
     st.table(headline_table(report, active, active_version), hide_index=True)
@@ -267,7 +273,8 @@ def render_comparison(report: EvaluationReport, active: EvaluationReport | None,
         figs = [build(rep) for rep, *_rest in shown]
         if all(f is None for f in figs):
             continue
-        for column, fig, (_rep, key, *_rest) in zip(st.columns(len(shown)), figs, shown, strict=True):
+        for column, fig, (_rep, key, *_rest) in zip(st.columns(len(shown)), figs, shown,
+                                                    strict=True):
             if fig is not None:
                 with column:
                     _plot(fig, f"{key}_{name}")

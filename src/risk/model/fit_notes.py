@@ -32,11 +32,11 @@ STABILISED = N_("the unpenalised fit has no finite maximum ({reason}): a small s
                 "unreliable and their intervals wide")
 #: A pair recalibrated on a local cohort (:mod:`risk.model.recalibration`); ``what`` is
 #: one of :data:`RECALIBRATED_PARTS`.
-RECALIBRATED = N_("{what} recalibrated on a local cohort of {patients} patients; risk-group "
+RECALIBRATED_NOTE = N_("{what} recalibrated on a local cohort of {patients} patients; risk-group "
                   "cut-points are tertiles of that cohort's recalibrated 5-year survival")
 RECALIBRATED_PARTS = (N_("baseline and calibration slope"), N_("baseline survival"))
 #: Every sentence a fit stores, in English, and the parts that are words.
-TEMPLATES = (*DROPPED_TEMPLATES, FLAT_BASELINE, STABILISED, RECALIBRATED)
+TEMPLATES = (*DROPPED_TEMPLATES, FLAT_BASELINE, STABILISED, RECALIBRATED_NOTE)
 SENTENCES = Sentences(TEMPLATES, worded=(OTHER_COLUMNS, *RECALIBRATED_PARTS))
 
 #: The PFS model's notes start so in the model file (before "biopsy: ...").
