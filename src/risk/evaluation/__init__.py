@@ -35,6 +35,9 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     from risk.evaluation.metrics.calibration import (
         calibration_slope as calibration_slope,
     )
+    from risk.evaluation.notes import (
+        report_note_words as report_note_words,
+    )
     from risk.evaluation.pooling import (
         POOLED_FORMAT as POOLED_FORMAT,
         PooledMetric as PooledMetric,
@@ -81,6 +84,7 @@ _WHERE = {
     "calibration_slope": "metrics.calibration",
     "evaluate": "report",
     "PFS_EVALUATION_NOTE": "progression",
+    "report_note_words": "notes",
     "PfsEvaluation": "progression",
     "evaluate_pfs": "progression",
     "MIN_SITE_DEATHS": "site_summary",

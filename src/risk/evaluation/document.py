@@ -28,19 +28,20 @@ from risk.evaluation.section_models import (
     StandardErrors,
     Subgroup,
 )
+from risk.i18n import N_
 
 #: The format of the JSON report (:meth:`EvaluationReport.to_dict`): the keys and sections
 #: written, the ones :meth:`EvaluationReport.from_dict` reads. Format 1 writes no key of
 #: its own (its reports are those of every earlier version); a later format will.
 REPORT_FORMAT = 1
 #: Said wherever performance is shown (literature.md, section 5).
-SYNTHETIC_CONTEXT = (
+SYNTHETIC_CONTEXT = N_(
     "Published prognostic models for GEP-NET liver metastases reach C-indices of about "
     "0.60-0.70 (e.g. NEPscore 0.60-0.66). A model trained or evaluated on the synthetic "
     "cohort looks better than that only because the data are synthetic: these numbers "
     "say nothing about performance in real patients.")
 #: Said beside a report on real patients by a model that is not synthetic.
-PUBLISHED_CONTEXT = (
+PUBLISHED_CONTEXT = N_(
     "Published prognostic models for GEP-NET liver metastases reach C-indices of about "
     "0.60-0.70 (e.g. NEPscore 0.60-0.66): compare these figures with that range, and the "
     "optimism-corrected ones above all.")

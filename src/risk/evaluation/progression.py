@@ -21,8 +21,10 @@ from risk._records import Record, json_safe
 from risk.evaluation.bootstrap import resample_indices
 from risk.evaluation.headline import ModelMetrics, model_metrics
 from risk.evaluation.metrics import bootstrap_concordance, percentile_interval, usable_horizons
+from risk.evaluation.notes import SHORT_PFS_FOLLOW_UP
 from risk.evaluation.section_models import CalibrationSection
 from risk.evaluation.sections import METRIC_HORIZONS, UNO_TAU, metric_set
+from risk.i18n import N_
 from risk.model.progression import pfs_training_frame
 from risk.stats.outcome import pfs_counts
 
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 MIN_PFS_PATIENTS = 10
 MIN_PFS_EVENTS = 2
 #: Said with the PFS numbers wherever they are shown (the HTML report, the Model page).
-PFS_EVALUATION_NOTE = (
+PFS_EVALUATION_NOTE = N_(
     "Progression-free survival: a progression, or a death without progression, is the "
     "event. Intervals of C are percentile bootstrap intervals with the predictions held "
     "fixed; there is no optimism correction for the PFS model (the bootstrap refits the "
@@ -107,9 +109,8 @@ def evaluate_pfs(model: BiopsyRiskModel, frame: pd.DataFrame, bootstrap: int = 0
     notes = []
     _, skipped = usable_horizons(time, METRIC_HORIZONS)
     if skipped:
-        notes.append(f"progression-free survival follow-up ends at {np.max(time):.1f} months: "
-                     "its metrics at " + ", ".join(f"{m:g}" for m in skipped)
-                     + " months are not computed")
+        notes.append(SHORT_PFS_FOLLOW_UP.format(end=f"{np.max(time):.1f}", horizons=", ".join(
+            f"{m:g}" for m in skipped)))
     return PfsEvaluation(
         n=counts.patients, events=counts.events, progressions=counts.progressions,
         served=model_metrics(s_metrics, intervals),

@@ -21,6 +21,7 @@ from risk.evaluation.section_models import (
     NetReclassification,
     Optimism,
 )
+from risk.i18n import N_, Words, _
 from risk.present.figures import evaluation as figures
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from risk.evaluation.document import EvaluationReport
     from risk.evaluation.headline import MetricSet
     from risk.evaluation.progression import PfsEvaluation
-    from risk.evaluation.section_models import ProportionalHazards
+    from risk.evaluation.section_models import ProportionalHazards, Subgroup
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
@@ -53,7 +54,7 @@ def _e(value: object) -> str:
 
 def _num(value: object, digits: int = 3) -> str:
     if value is None:
-        return "n/a"
+        return _("n/a")
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
@@ -102,9 +103,11 @@ def _headline(report: EvaluationReport) -> str:
 
 def pfs_counts_line(pfs: PfsEvaluation) -> str:
     """What the PFS validation was measured on, in one sentence."""
-    return (f"Measured on {pfs.n:,} patients with progression-free survival recorded: "
-            f"{pfs.events:,} PFS events ({pfs.progressions:,} progressions, "
-            f"{pfs.events - pfs.progressions:,} deaths without progression).")
+    return _("Measured on {n} patients with progression-free survival recorded: {events} "
+             "PFS events ({progressions} progressions, {deaths} deaths without "
+             "progression).").format(n=f"{pfs.n:,}", events=f"{pfs.events:,}",
+                                     progressions=f"{pfs.progressions:,}",
+                                     deaths=f"{pfs.events - pfs.progressions:,}")
 
 
 def _pfs_section(report: EvaluationReport, chart: Callable[[go.Figure], str]) -> str:
@@ -155,8 +158,15 @@ def _biopsy_section(report: EvaluationReport, chart: Callable[[go.Figure], str])
 
 #: The optimism-corrected metrics, in the clinic's words (the headline's, and the
 #: comparator's C).
-OPTIMISM_LABELS = {**{name: metric_label(name) for name in CORRECTED},
-                   "comparator_harrell_c": "Harrell's C, primary-only comparator"}
+OPTIMISM_LABELS = Words(keys=(*CORRECTED, "comparator_harrell_c"), words=lambda name: _(
+    "Harrell's C, primary-only comparator") if name == "comparator_harrell_c"
+    else metric_label(str(name)))
+
+
+#: The two models of a proportional-hazards check, as its headings name them.
+PH_MODEL_NAMES = Words({"biopsy": N_("Biopsy model"), "primary_only": N_("Primary only model")})
+
+
 def covariate_label(name: str) -> str:
     """A design column in words (:mod:`risk.schema`'s vocabulary): ``met_grade[G3]`` ->
     ``Liver biopsy WHO grade: G3 (Ki-67 > 20%)``; an unknown term keeps its name."""
@@ -170,15 +180,15 @@ def covariate_label(name: str) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
+    return _("n/a") if value is None else f"{100 * value:.1f}%"
 
 
 def optimism_rows(report: EvaluationReport) -> list[dict[str, Any]]:
     """Apparent, optimism and corrected value of each bootstrapped metric (text cells)."""
     opt = report.optimism or Optimism()
-    return [{"Metric": OPTIMISM_LABELS.get(name, name), "Apparent": _num(m.apparent),
-             "Optimism": _num(m.optimism), "Corrected": _num(m.corrected),
-             "Resamples used": _num(m.resamples_used)}
+    return [{_("Metric"): OPTIMISM_LABELS.get(name, name), _("Apparent"): _num(m.apparent),
+             _("Optimism"): _num(m.optimism), _("Corrected"): _num(m.corrected),
+             _("Resamples used"): _num(m.resamples_used)}
             for name, m in opt.metrics.items()]
 
 
@@ -186,20 +196,21 @@ def optimism_note(report: EvaluationReport) -> str:
     """How the bootstrap was run, in one sentence."""
     opt = report.optimism or Optimism()
     settings = report.settings
-    how = ("the extra terms re-chosen by cross-validation in each resample"
-           if settings.reselect else "the terms chosen on the whole cohort")
-    return (f"Harrell's bootstrap: {_num(opt.resamples)} resamples "
-            f"({_num(opt.failed)} failed), seed {settings.seed}; each resample "
-            f"refits both models with {how}; the optimism is the mean, over resamples, of "
-            "the refit's score on its resample minus its score on the whole cohort.")
+    how = (_("the extra terms re-chosen by cross-validation in each resample")
+           if settings.reselect else _("the terms chosen on the whole cohort"))
+    return _("Harrell's bootstrap: {resamples} resamples ({failed} failed), seed {seed}; each "
+             "resample refits both models with {how}; the optimism is the mean, over "
+             "resamples, of the refit's score on its resample minus its score on the whole "
+             "cohort.").format(resamples=_num(opt.resamples), failed=_num(opt.failed),
+                               seed=settings.seed, how=how)
 
 
 def proportional_hazards_rows(result: ProportionalHazards) -> list[dict[str, Any]]:
     """Schoenfeld residual test per model term (text cells)."""
-    return [{"Term": covariate_label(r.covariate),
-             "Chi-square": "n/a" if r.statistic is None else f"{r.statistic:.2f}",
+    return [{_("Term"): covariate_label(r.covariate),
+             _("Chi-square"): _("n/a") if r.statistic is None else f"{r.statistic:.2f}",
              "p": _num(r.p, 3),
-             "Check": "review: p < 0.05" if r.violated else ""}
+             _("Check"): _("review: p < 0.05") if r.violated else ""}
             for r in result.covariates]
 
 
@@ -207,16 +218,27 @@ def subgroup_rows(report: EvaluationReport) -> list[dict[str, Any]]:
     """Key metrics per subgroup (primary site, primary grade), risks as percentages."""
     rows: list[dict[str, Any]] = []
     for r in report.subgroups:
-        variable = r.variable
-        group = schema.column(variable).label if variable in schema.BY_NAME else variable
-        rows.append({"Subgroup": f"{group}: {r.label}" if group else r.label,
-                     "Patients": _num(r.n), "Deaths": _num(r.deaths),
-                     "C, served": _num(r.harrell_c),
-                     "C, primary only": _num(r.comparator_harrell_c),
-                     "Observed risk of death by 60 months": _pct(r.observed_risk_60),
-                     "Mean predicted risk by 60 months": _pct(r.mean_predicted_risk_60),
-                     "Brier at 60 months": _num(r.brier_60)})
+        rows.append({_("Subgroup"): _subgroup_words(r),
+                     _("Patients"): _num(r.n), _("Deaths"): _num(r.deaths),
+                     _("C, served"): _num(r.harrell_c),
+                     _("C, primary only"): _num(r.comparator_harrell_c),
+                     _("Observed risk of death by 60 months"): _pct(r.observed_risk_60),
+                     _("Mean predicted risk by 60 months"): _pct(r.mean_predicted_risk_60),
+                     _("Brier at 60 months"): _num(r.brier_60)})
     return rows
+
+
+def _subgroup_words(r: Subgroup) -> str:
+    """A subgroup in words ("Primary site: Pancreas"): the schema's words for its column
+    and level code; the stored label when the report has no code (an older report)."""
+    variable = r.variable
+    if variable not in schema.BY_NAME:
+        return f"{variable}: {r.label}" if variable else r.label
+    try:
+        level = r.label if r.level is None else schema.label(variable, r.level)
+    except KeyError:
+        level = r.label
+    return _("{column}: {level}").format(column=schema.column_label(variable), level=level)
 
 
 def _rows_table(rows: list[dict[str, Any]]) -> str:
@@ -235,7 +257,7 @@ def _optimism_section(report: EvaluationReport) -> str:
 def _ph_section(report: EvaluationReport) -> str:
     parts = []
     for model, result in report.proportional_hazards.items():
-        parts.append(f"<h3>{_e(model.replace('_', ' ').capitalize())} model</h3>"
+        parts.append(f"<h3>{_e(PH_MODEL_NAMES.get(model, model))}</h3>"
                      + _rows_table(proportional_hazards_rows(result)))
         if result.note:
             parts.append(f"<p class='muted'>{_e(result.note)}</p>")
