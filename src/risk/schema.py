@@ -160,7 +160,8 @@ COLUMNS: tuple[Column, ...] = (
            N_("Mitoses per 2 mm² in the liver biopsy."), unit=N_("per 2 mm²"),
            minimum=0, maximum=500),
     Column("met_grade", "category", N_("Liver biopsy WHO grade"),
-           N_("WHO 2019 grade of the liver metastasis biopsy; blank = no diagnostic biopsy."),
+           N_("WHO 2019 grade of the liver metastasis biopsy; blank = not assessed (derived "
+              "from Ki-67 or mitoses when given; no diagnostic biopsy when neither is)."),
            categories=GRADES, category_labels=_GRADE_LABELS),
     Column("differentiation", "category", N_("Differentiation"),
            N_("'poor' means neuroendocrine carcinoma, outside this tool's intended use."),

@@ -24,6 +24,7 @@ from risk.present.figures import model as figures
 from risk.registry import library_versions
 from risk.synthetic import SHIPPED_SHA256
 from riskapp import loaders
+from riskapp.accessibility import FACT_KEY
 from riskapp.charts import as_plain_markdown, csv_download, plot, static_table
 from riskapp.model_facts_view import checklists_section, facts_section
 from riskapp.model_pooling import pooling_section
@@ -46,11 +47,14 @@ HOW_TO_EVALUATE = N_(
 
 # --------------------------------------------------------------------------- the card
 
-def _fact(column, label: str, value: str, caption: str = "") -> None:
-    """A labelled fact in large type that wraps (a metric cuts a long version name)."""
+def _fact(column, key: str, label: str, value: str, caption: str = "") -> None:
+    """A labelled fact in large type that wraps (a metric cuts a long version name). Not a
+    heading: the card's facts come before the page's first section heading, and a heading
+    there breaks the outline a screen reader navigates by (axe-core's heading-order)."""
     with column:
         st.caption(label)
-        st.subheader(as_plain_markdown(value), anchor=False)
+        with st.container(key=f"{FACT_KEY}{key}"):  # large type, by its key
+            st.markdown(as_plain_markdown(value))
         if caption:
             st.caption(caption)
 
@@ -78,10 +82,10 @@ def _card_facts(served, synthetic: bool) -> None:
     data = card.training_data
     columns = st.columns([3, 2, 2, 3])
     date, time = registry_words.created_words(card.created_utc)
-    _fact(columns[0], _("Version"), served.version)
-    _fact(columns[1], _("Created"), date, time)
-    _fact(columns[2], _("Kind"), registry_words.kind_label(card.kind))
-    _fact(columns[3], _("Parent version"), card.parent or _("none"))
+    _fact(columns[0], "version", _("Version"), served.version)
+    _fact(columns[1], "created", _("Created"), date, time)
+    _fact(columns[2], "kind", _("Kind"), registry_words.kind_label(card.kind))
+    _fact(columns[3], "parent", _("Parent version"), card.parent or _("none"))
     st.markdown(_("**Intended use**"))
     # the card's own words: this software's msgid unless a person wrote others
     st.info(_(card.intended_use) if card.intended_use else _("Not stated."),

@@ -22,7 +22,7 @@ from risk.model import (
     small_cohort_warning,
     train_and_evaluate,
 )
-from risk.present import cohort_source
+from risk.present import cohort_source, model_summary
 from riskapp import loaders, retrain_job
 from riskapp.access import Access
 from riskapp.charts import as_plain_markdown
@@ -95,7 +95,7 @@ def train_section(upload: CohortUpload, access: Access) -> None:
     if candidate.notes:  # what the fit left out of the model, and why: before any save
         st.markdown(_("**Notes from the fit** (stored in the model card)"))
         for note in candidate.notes:
-            st.markdown(f"- {as_plain_markdown(note)}")
+            st.markdown(f"- {as_plain_markdown(model_summary.fitting_note_words(note))}")
     st.subheader(_("Validation report: new model vs active model"))
     render_comparison(candidate.report, candidate.active_report, candidate.active_version)
     st.subheader(_("Save and activate"))

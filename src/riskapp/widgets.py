@@ -9,8 +9,9 @@ from risk.i18n import N_, _
 
 CHOOSE = N_("Choose...")
 #: What a blank grade means on the form, after its words (``risk.schema.missing_label``).
-_BLANK_HINTS = {"primary_grade": N_(" (derive from Ki-67/mitoses)"),
-                "met_grade": N_(" (derive from Ki-67/mitoses; none = no biopsy)")}
+#: Short enough for the closed box; the column's help says the rest (no biopsy).
+_BLANK_HINT = N_(" (derive from Ki-67/mitoses)")
+_BLANK_HINTED = frozenset({"primary_grade", "met_grade"})
 
 
 def widget_label(col: schema.Column) -> str:
@@ -70,8 +71,8 @@ def schema_widget(name: str, default=None):
             # second, non-first default would only make Streamlit log a warning
             index = 0
     def format_code(code, n=name):
-        hint = _BLANK_HINTS.get(n) if code is None else None
-        return schema.label(n, code) + (_(hint) if hint else "")
+        hinted = code is None and n in _BLANK_HINTED
+        return schema.label(n, code) + (_(_BLANK_HINT) if hinted else "")
 
     # where blank is a choice, the placeholder says it too: a blank set through session
     # state ("New patient") shows the placeholder, not the blank option

@@ -81,7 +81,7 @@ def tables(at: AppTest) -> list:
 def facts(at: AppTest) -> dict[str, str]:
     """The card's headline facts (version, created, kind, parent), as read on screen."""
     labels = ("Version", "Created", "Kind", "Parent version")
-    values = [re.sub(r"\\(.)", r"\1", s.value) for s in at.subheader[:len(labels)]]
+    values = [re.sub(r"\\(.)", r"\1", c.markdown[0].value) for c in at.columns[:len(labels)]]
     return dict(zip(labels, values, strict=True))
 
 
@@ -117,7 +117,7 @@ def test_the_creation_date_is_shown_once_in_the_languages_format(
     at.run()
     at.switch_page("pages/model.py").run()
     assert not at.exception
-    shown = [e.value for e in [*at.subheader, *at.caption]]
+    shown = [e.value for c in at.columns[:4] for e in [*c.markdown, *c.caption]]
     assert [text for text in shown if "2026" in text or "12月" in text] == [date]
     assert "17:03 UTC" in shown
 

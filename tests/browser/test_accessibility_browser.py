@@ -66,9 +66,14 @@ def page_in(browser):
 
 
 def idle(page) -> None:
+    """The script run over and nothing drawn faded as stale (a stale element is drawn at
+    a third of its opacity, which axe reads as low contrast: a loaded machine starts the
+    run late)."""
     page.wait_for_timeout(400)
     page.locator("[data-testid='stStatusWidgetRunningIcon']").wait_for(state="detached",
                                                                        timeout=90_000)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')",
+                           timeout=90_000)
     page.wait_for_timeout(300)
 
 

@@ -12,7 +12,6 @@ from risk.i18n import (
     format_number,
     format_percent,
     language_from_locale,
-    stored_words,
     use_language,
     using_language,
 )
@@ -59,18 +58,3 @@ def test_numbers_keep_their_values_in_each_language():
             assert format_percent(0.4249) == "42%"
             assert format_percent(0.4251, 1) == "42.5%"
             assert format_number(12345.678, 1) == "12,345.7"
-
-
-def test_stored_words_reword_a_stored_sentence_from_its_template():
-    """A note stored in English, formatted from a msgid, reads in the current language
-    with the same field values (as written, not re-read); any other text is kept."""
-    template = ("{failed} of {bootstrap} bootstrap refits failed and were left out of the "
-                "optimism correction")
-    stored = template.format(failed="3", bootstrap="1,000")
-    with using_language("zh_Hans"):
-        assert stored_words(stored, ["counts only: not evaluated", template]) == \
-            "1,000 次 Bootstrap 重新拟合中有 3 次失败，已从乐观度校正中排除"
-        assert stored_words("written by hand", [template]) == "written by hand"
-        assert stored_words("counts only: not evaluated",
-                            ["counts only: not evaluated"]) == "仅计数：未评估"
-    assert stored_words(stored, [template]) == stored

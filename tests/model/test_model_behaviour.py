@@ -198,7 +198,7 @@ def test_rare_and_absent_categories():
     bio = model.biopsy_model_
     assert "primary_site[appendix]" in bio.dropped_columns_
     assert any("'Primary site = Appendix': the same for every training patient" in note
-               for note in bio.notes_)
+               for note in map(str, bio.notes_))
     appendix = reference_like_patient(primary_site="appendix")
     small = reference_like_patient(primary_site="small_intestine")
     a, s = model.predict(appendix), model.predict(small)
@@ -218,7 +218,7 @@ def test_aliased_unknown_site_and_grade_get_one_effect_as_r_does():
     assert "primary_grade[unknown]" in model.dropped_columns_
     assert "primary_site[unknown]" in model.coef_.index
     assert ("'Primary WHO grade = Not assessed' is the same patients as 'Primary site = Unknown "
-            "primary' in the training data: one effect is estimated for both") in model.notes_
+            "primary' in the training data: one effect is estimated for both") in [str(note) for note in model.notes_]
     pred = model.predict(biopsied)
     check_survival_curves(pred.curves, pred.lower, pred.upper)
     assert not any("estimated only together" in f for f in pred.table["flags"])

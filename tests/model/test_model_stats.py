@@ -158,7 +158,7 @@ def test_monotone_likelihood_gets_a_stabilising_penalty():
     age = rng.normal(size=n)
     fit = fit_design(np.column_stack([age, x]), t, e, penalizer=0.0, columns=["age", "x"])
     assert fit.penalizer == MIN_PENALIZER
-    assert any("no finite maximum" in note for note in fit.notes)
+    assert any("no finite maximum" in str(note) for note in fit.notes)
     assert np.all(np.isfinite(fit.coef)) and fit.coef[1] > 2
     assert np.all(np.isfinite(fit.standard_errors))
 

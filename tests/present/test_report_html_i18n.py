@@ -14,10 +14,10 @@ from visible_text import english_words, html_texts, numbers
 
 from risk.evaluation import evaluate, pool_sites, read_site_summaries
 from risk.evaluation.notes import (
-    BIOPSY_VALUE_NOTE,
-    CHECK_FAILED_NOTE,
-    HORIZON_NOTE,
-    evaluation_note_words,
+    CHECK_FAILED,
+    FEW_BIOPSIES,
+    SHORT_FOLLOW_UP,
+    report_note_words,
 )
 from risk.i18n import using_language
 from risk.present import build_checklists, checklists_html, pooled_forest_plot
@@ -43,8 +43,8 @@ def report():
     made = evaluate(fitted(), cohort(300, 11), bootstrap=5, seed=1, n_jobs=1)
     made.model_version = "v1"
     # notes as an evaluation stores them (in English), the kinds a real cohort can give
-    made.notes = [HORIZON_NOTE.format(end="101.5", months="120"),
-                  BIOPSY_VALUE_NOTE.format(min_patients=30, min_deaths=10, patients=12,
+    made.notes = [SHORT_FOLLOW_UP.format(end="101.5", horizons="120"),
+                  FEW_BIOPSIES.format(least=30, least_deaths=10, patients=12,
                                            deaths=4)]
     return made
 
@@ -68,7 +68,7 @@ def test_the_chinese_report_has_no_english_and_the_english_numbers(pages):
     assert numbers(html_texts(zh)) == numbers(html_texts(en))
     for heading in ("<title>验证报告</title>", "<h2>校准</h2>", "<h2>亚组</h2>", "<h2>备注</h2>"):
         assert heading in zh
-    assert "随访在 101.5 个月结束" in zh  # a stored English note, in Chinese
+    assert "随访在第 101.5 个月结束" in zh  # a stored English note, in Chinese
 
 
 def test_the_scanner_finds_the_english_report_english(pages):
@@ -77,11 +77,11 @@ def test_the_scanner_finds_the_english_report_english(pages):
 
 
 def test_stored_notes_are_worded_in_the_current_language():
-    note = CHECK_FAILED_NOTE.format(error="LinAlgError")
+    note = CHECK_FAILED.format(error="LinAlgError")
     with using_language("zh_Hans"):
-        assert evaluation_note_words(note) == "无法运行该检查（LinAlgError）"
-        assert evaluation_note_words("a note written by hand") == "a note written by hand"
-    assert evaluation_note_words(note) == note
+        assert report_note_words(note) == "无法运行该检查（LinAlgError）"
+        assert report_note_words("a note written by hand") == "a note written by hand"
+    assert report_note_words(note) == note
 
 
 def test_the_checklists_follow_the_report_in_chinese(report):

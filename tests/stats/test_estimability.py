@@ -96,8 +96,8 @@ def test_fit_paths_agree_on_an_aliased_design():
     assert served.columns == ["age", "a", "b"] and served.penalizer == 0.0
     assert coef[3] == 0.0
     np.testing.assert_allclose(coef[:3], served.coef, atol=1e-10)
-    assert served.notes == ["dup is the same patients as a in the training data: one effect "
-                            "is estimated for both"]
+    assert [str(note) for note in served.notes] == [
+        "dup is the same patients as a in the training data: one effect is estimated for both"]
 
 
 def test_fit_with_no_estimable_column_is_the_null_model():

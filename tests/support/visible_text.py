@@ -22,9 +22,9 @@ KEPT_WORDS = {
     "install", "Debian", "VERSION", "activate", "models", "Okabe", "Ito",
     # file formats and the names of tests, authors and a journal
     "Excel", "PNG", "Kruskal", "Wallis", "Fisher", "Holm", "Wilson", "Efron", "Fotiadis",
-    "Eur", "REDCap", "NEPscore", "DerSimonian", "Laird",
+    "Eur", "REDCap", "DerSimonian", "Laird",
     "UTC", "UTF", "README", "xlsx", "Bootstrap", "Riley",
-    "Tsiatis", "Kalbfleisch", "Prentice", "SHA",
+    "Tsiatis", "Kalbfleisch", "Prentice", "SHA", "Schoenfeld", "NEPscore",
     # the names of the libraries whose versions the Model page lists
     "lifelines", "numpy", "pandas", "scikit", "learn", "scipy",
     "warm",  # the label of a hidden element that loads the results' code early
@@ -89,10 +89,12 @@ def visible_texts(at) -> list[str]:
 
 def english_words(texts: list[str]) -> list[str]:
     """The texts holding a word outside :data:`KEPT_WORDS` (markdown links and HTML
-    styles removed first)."""
+    styles removed first, markdown's escapes read as the characters they show:
+    ``primary\\_grade`` is the kept column name)."""
     found = []
     for text in texts:
-        plain = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
+        plain = re.sub(r"\\([^\sA-Za-z0-9])", r"\1", text)
+        plain = re.sub(r"<style>.*?</style>", " ", plain, flags=re.S)
         plain = re.sub(r"<[^>]+>|\(https?://[^)]*\)|`[^`]*`|:material/\w+:", " ", plain)
         if any(w not in KEPT_WORDS for w in _WORD.findall(plain)):
             found.append(_stable(text))

@@ -122,7 +122,7 @@ def _write_report(out: Path, report: EvaluationReport, loaded: LoadedModel) -> N
     import json
 
     from risk.errors import RiskError
-    from risk.evaluation import evaluation_note_words
+    from risk.evaluation import report_note_words
     from risk.i18n import _
     from risk.present import build_checklists, checklists_html, render_report_html
 
@@ -150,7 +150,7 @@ def _write_report(out: Path, report: EvaluationReport, loaded: LoadedModel) -> N
               + (f" (95% CI {lo:.3f}-{hi:.3f})" if lo is not None and hi is not None else "")
               + f" on {report.pfs.n} patients, {report.pfs.events} PFS events")
     for note in report.notes:
-        print(_("note: {note}").format(note=evaluation_note_words(note)))
+        print(_("note: {note}").format(note=report_note_words(note)))
     print(f"wrote {out / 'report.json'} and {out / 'report.html'}")
 
 

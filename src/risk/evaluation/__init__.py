@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         calibration_slope as calibration_slope,
     )
     from risk.evaluation.notes import (
-        evaluation_note_words as evaluation_note_words,
+        report_note_words as report_note_words,
     )
     from risk.evaluation.pooling import (
         POOLED_FORMAT as POOLED_FORMAT,
@@ -86,6 +86,7 @@ _WHERE = {
     "calibration_slope": "metrics.calibration",
     "evaluate": "report",
     "PFS_EVALUATION_NOTE": "progression",
+    "report_note_words": "notes",
     "PfsEvaluation": "progression",
     "evaluate_pfs": "progression",
     "MIN_SITE_DEATHS": "site_summary",
@@ -95,7 +96,6 @@ _WHERE = {
     "build_site_summary": "site_summary",
     "read_site_summaries": "site_summary",
     "site_note_words": "site_summary",
-    "evaluation_note_words": "notes",
     "POOLED_FORMAT": "pooling",
     "POOLED_MODEL_NAMES": "pooling",
     "PooledMetric": "pooling",

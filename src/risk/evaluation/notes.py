@@ -1,29 +1,33 @@
-"""The evaluation's notes (what it could not compute, and why): one template each.
-
-A report stores its notes in English (``report.json``, the model card), formatted from
-these templates; :func:`evaluation_note_words` shows one in the current language.
-"""
+"""The notes a validation report stores (metrics not computed, refits left out), in
+English as the report file has them (its sections' too), and their words in the reader's language
+(:mod:`risk.i18n.stored`: the same template read back, the same numbers)."""
 
 from __future__ import annotations
 
-from risk.i18n import N_, stored_words
+from risk.i18n import N_
+from risk.i18n.stored import Sentences
 
-HORIZON_NOTE = N_("follow-up ends at {end} months: metrics at {months} months are not "
-                  "computed (they need times strictly inside the follow-up)")
-PFS_HORIZON_NOTE = N_("progression-free survival follow-up ends at {end} months: its "
-                      "metrics at {months} months are not computed")
-BOOTSTRAP_FAILED_NOTE = N_("{failed} of {bootstrap} bootstrap refits failed and were left "
-                           "out of the optimism correction")
-BIOPSY_VALUE_NOTE = N_("the value of the liver biopsy needs at least {min_patients} patients "
-                       "with a liver-biopsy grade and {min_deaths} deaths among them; got "
-                       "{patients} and {deaths}")
-NESTED_FIT_NOTE = N_("a nested model could not be fitted ({error})")
-CHECK_FAILED_NOTE = N_("the check could not be run ({error})")
-TEMPLATES = (HORIZON_NOTE, PFS_HORIZON_NOTE, BOOTSTRAP_FAILED_NOTE, BIOPSY_VALUE_NOTE,
-             NESTED_FIT_NOTE, CHECK_FAILED_NOTE)
+#: Follow-up ends before a horizon of the metrics.
+SHORT_FOLLOW_UP = N_("follow-up ends at {end} months: metrics at {horizons} months are not "
+                     "computed (they need times strictly inside the follow-up)")
+#: The same for the progression-free survival model.
+SHORT_PFS_FOLLOW_UP = N_("progression-free survival follow-up ends at {end} months: its "
+                         "metrics at {horizons} months are not computed")
+#: Some bootstrap refits failed.
+FAILED_REFITS = N_("{failed} of {bootstrap} bootstrap refits failed and were left out of the "
+                   "optimism correction")
+#: Too few patients with a liver-biopsy grade for the value of the biopsy.
+FEW_BIOPSIES = N_("the value of the liver biopsy needs at least {least} patients with a "
+                  "liver-biopsy grade and {least_deaths} deaths among them; got {patients} "
+                  "and {deaths}")
+#: A check of the model's terms that failed (its section's note; the error's class name).
+NESTED_FIT_FAILED = N_("a nested model could not be fitted ({error})")
+CHECK_FAILED = N_("the check could not be run ({error})")
+REPORT_NOTES = Sentences((SHORT_FOLLOW_UP, SHORT_PFS_FOLLOW_UP, FAILED_REFITS, FEW_BIOPSIES,
+                          NESTED_FIT_FAILED, CHECK_FAILED))
 
 
-def evaluation_note_words(note: str) -> str:
-    """A note of an evaluation report in the current language (a note written otherwise,
-    as it is)."""
-    return stored_words(note, TEMPLATES)
+def report_note_words(note: str) -> str:
+    """A note of a report (as stored, in English) in the current language; a note of an
+    earlier version no template here wrote, as stored."""
+    return REPORT_NOTES.words_of(note)

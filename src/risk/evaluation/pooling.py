@@ -35,7 +35,8 @@ import risk
 from risk._records import json_safe
 from risk.evaluation.headline import SITE_METRIC_LABELS
 from risk.evaluation.site_summary import SiteSummary, SiteSummaryError, site_note_words
-from risk.i18n import N_, Words, _, stored_words
+from risk.i18n import N_, Words, _
+from risk.i18n.stored import Sentences
 
 #: The format of ``pooled.json``.
 POOLED_FORMAT = 1
@@ -49,6 +50,7 @@ _REML_TOL = 1e-12
 #: :func:`method_words` shows it in the current language).
 METHOD = N_("random effects, tau^2 by {estimator}, Hartung-Knapp-Sidik-Jonkman 95% CI "
             "(t, k-1 df), 95% prediction interval (t, k-2 df; needs 3 or more centres)")
+_METHODS = Sentences((METHOD,))
 ESTIMATORS = {"REML": "REML", "DL": "DerSimonian-Laird"}
 #: The two models of a validation, in words.
 POOLED_MODEL_NAMES = Words({"served": N_("Served predictions"),
@@ -151,7 +153,7 @@ class PooledMetric:
 
     def method_words(self) -> str:
         """How it was estimated, in the current language."""
-        return stored_words(self.method, (METHOD,))
+        return _METHODS.words_of(self.method)
 
 
 @dataclass(frozen=True)

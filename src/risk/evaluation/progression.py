@@ -21,7 +21,7 @@ from risk._records import Record, json_safe
 from risk.evaluation.bootstrap import resample_indices
 from risk.evaluation.headline import ModelMetrics, model_metrics
 from risk.evaluation.metrics import bootstrap_concordance, percentile_interval, usable_horizons
-from risk.evaluation.notes import PFS_HORIZON_NOTE
+from risk.evaluation.notes import SHORT_PFS_FOLLOW_UP
 from risk.evaluation.section_models import CalibrationSection
 from risk.evaluation.sections import METRIC_HORIZONS, UNO_TAU, metric_set
 from risk.i18n import N_
@@ -109,8 +109,8 @@ def evaluate_pfs(model: BiopsyRiskModel, frame: pd.DataFrame, bootstrap: int = 0
     notes = []
     _, skipped = usable_horizons(time, METRIC_HORIZONS)
     if skipped:
-        notes.append(PFS_HORIZON_NOTE.format(end=f"{np.max(time):.1f}",
-                                             months=", ".join(f"{m:g}" for m in skipped)))
+        notes.append(SHORT_PFS_FOLLOW_UP.format(end=f"{np.max(time):.1f}", horizons=", ".join(
+            f"{m:g}" for m in skipped)))
     return PfsEvaluation(
         n=counts.patients, events=counts.events, progressions=counts.progressions,
         served=model_metrics(s_metrics, intervals),

@@ -35,7 +35,7 @@ from risk.evaluation import standard_errors as se
 from risk.evaluation.document import EvaluationError, EvaluationReport
 from risk.evaluation.headline import comparator_metrics, served_headline
 from risk.evaluation.metrics import bootstrap_concordance, percentile_interval, usable_horizons
-from risk.evaluation.notes import BIOPSY_VALUE_NOTE, BOOTSTRAP_FAILED_NOTE, HORIZON_NOTE
+from risk.evaluation.notes import FAILED_REFITS, FEW_BIOPSIES, SHORT_FOLLOW_UP
 from risk.evaluation.progression import evaluate_pfs
 from risk.evaluation.section_models import (
     BiopsyValue,
@@ -208,8 +208,7 @@ def evaluate(model: BiopsyRiskModel, frame: pd.DataFrame, bootstrap: int = 200, 
         apparent = boot.score(time, event, s_surv[60], c_surv[60])
         optimism = Optimism.from_dict(json_safe(boot.summarise_optimism(apparent, results)))
         if optimism.failed:
-            notes.append(BOOTSTRAP_FAILED_NOTE.format(failed=optimism.failed,
-                                                      bootstrap=bootstrap))
+            notes.append(FAILED_REFITS.format(failed=optimism.failed, bootstrap=bootstrap))
     pfs, pfs_notes = evaluate_pfs(model, frame, int(bootstrap), seed)
     notes += pfs_notes
     counts = {"n": len(frame), "events": int(event.sum()),
@@ -251,8 +250,8 @@ def _horizon_notes(time: Times) -> list[str]:
     _, skipped = usable_horizons(time, METRIC_HORIZONS)
     if not skipped:
         return []
-    months = ", ".join(f"{m:g}" for m in skipped)
-    return [HORIZON_NOTE.format(end=f"{np.max(time):.1f}", months=months)]
+    return [SHORT_FOLLOW_UP.format(end=f"{np.max(time):.1f}",
+                                   horizons=", ".join(f"{m:g}" for m in skipped))]
 
 
 def _biopsy_sections(model: BiopsyRiskModel, frame: pd.DataFrame, time: Times, event: Deaths,
@@ -273,7 +272,7 @@ def _biopsy_sections(model: BiopsyRiskModel, frame: pd.DataFrame, time: Times, e
         parts = {"biopsy": (time[has_biopsy], event[has_biopsy],
                             _named_design(model.biopsy_model_, biopsied)), **parts}
     else:
-        notes.append(BIOPSY_VALUE_NOTE.format(
-            min_patients=MIN_BIOPSY_PATIENTS, min_deaths=MIN_BIOPSY_DEATHS,
-            patients=int(has_biopsy.sum()), deaths=deaths_b))
+        notes.append(FEW_BIOPSIES.format(least=MIN_BIOPSY_PATIENTS,
+                                         least_deaths=MIN_BIOPSY_DEATHS,
+                                         patients=int(has_biopsy.sum()), deaths=deaths_b))
     return value, ph_checks(parts)

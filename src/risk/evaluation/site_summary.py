@@ -33,7 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import risk
 from risk.errors import RiskError
-from risk.i18n import N_, _, stored_words
+from risk.i18n import N_, _
+from risk.i18n.stored import Sentences
 from risk.registry.files import canonical_json
 from risk.stats.normal import Z_95
 
@@ -55,6 +56,7 @@ FEW_DEATHS_NOTE = N_("counts only: {deaths} deaths, fewer than the {needed} need
                      "metrics (too imprecise to pool, and small numbers can identify "
                      "patients)")
 NOT_EVALUATED_NOTE = N_("counts only: not evaluated")
+_SITE_NOTES = Sentences((FEW_DEATHS_NOTE, NOT_EVALUATED_NOTE))
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
@@ -182,8 +184,7 @@ def _first_error(exc: ValidationError) -> str:
 def site_note_words(summary: SiteSummary) -> str:
     """The summary's note in the current language ("" without one; a note written
     otherwise, as it is)."""
-    return stored_words(summary.note, (FEW_DEATHS_NOTE, NOT_EVALUATED_NOTE)) \
-        if summary.note else ""
+    return _SITE_NOTES.words_of(summary.note) if summary.note else ""
 
 
 def read_site_summaries(files: Iterable[tuple[str, bytes]]) -> list[SiteSummary]:

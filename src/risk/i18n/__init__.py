@@ -22,7 +22,6 @@ from risk.i18n.catalog import (
     language_from_locale,
     language_tag,
     ngettext,
-    stored_words,
     use_language,
     using_language,
 )
@@ -37,6 +36,6 @@ from risk.i18n.numbers import (
 __all__ = [
     "DEFAULT_LANGUAGE", "LANGUAGES", "LOCALE_DIR", "N_", "_", "current_language",
     "format_date", "format_integer", "format_number", "format_percent", "format_time",
-    "language_from_locale", "language_tag", "ngettext", "stored_words", "use_language", "using_language",
+    "language_from_locale", "language_tag", "ngettext", "use_language", "using_language",
     "Words",
 ]

@@ -12,7 +12,6 @@ import contextlib
 import contextvars
 import functools
 import gettext as _gettext
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -84,20 +83,6 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for ``n`` in the current language."""
     return _translations(_current.get()).ngettext(singular, plural, n)
-
-
-def stored_words(text: str, templates: Iterable[str]) -> str:
-    """A sentence this software stored in English, formatted from one of ``templates``
-    (English msgids with named fields), in the current language: the template it
-    matches, translated, with the same field values (as text, never re-read as numbers).
-    Any other text is kept as it is. For fields this software wrote (numbers, codes): a
-    value holding the template's own words between two fields would split ambiguously."""
-    for template in templates:
-        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(template))
-        found = re.fullmatch(pattern, text)
-        if found:
-            return _(template).format(**found.groupdict())
-    return text
 
 
 def N_(message: str) -> str:

@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
-from risk.i18n import N_
 from risk.model.bands import BandCalculator, single_blas_thread
 from risk.model.features import (
     DesignColumn,
@@ -36,6 +35,7 @@ from risk.model.features import (
     reference_words,
 )
 from risk.model.fit import MIN_PENALIZER, CoxFit, fit_design
+from risk.model.fit_notes import FLAT_BASELINE, FitNote, read_note
 from risk.model.flags import training_flags
 from risk.model.prediction import (
     MONTHS,
@@ -61,12 +61,6 @@ FORMAT_VERSION = 1
 #: How ``penalizer="auto"`` is resolved (stored in the card).
 PENALIZER_RULE = (f"maximum partial likelihood; a ridge penalty of {MIN_PENALIZER:g} only if "
                   "the likelihood has no finite maximum")
-
-
-#: The note stored (in English, the model file's language) when the deaths end before the
-#: grid does; :func:`risk.present.model_summary.fitting_note_words` words it for people.
-FLAT_BASELINE_NOTE = N_("the last training death is before month {grid_end}: the baseline "
-                        "is held flat after month {last}")
 
 
 class NotFittedError(ModelError):
@@ -169,8 +163,8 @@ class CoxModel:
         self.training_summary_ = training_summary(frame, self.inputs_)
         last_event = float(frame["os_months"][frame["death"] > 0].max())
         if last_event < MONTHS[-1]:
-            self.notes_.append(FLAT_BASELINE_NOTE.format(grid_end=f"{MONTHS[-1]:g}",
-                                                         last=math.floor(last_event)))
+            self.notes_.append(FitNote.of(FLAT_BASELINE, grid_end=f"{MONTHS[-1]:g}",
+                                          last=math.floor(last_event)))
         self._prepare()
         self.reference_patient_ = reference_patient(frame)
         self.risk_cutpoints_ = risk_cutpoints(self.survival_at(frame, [60.0])[:, 0])
@@ -353,7 +347,7 @@ class CoxModel:
             "reference_patient": self.reference_patient_,
             "risk_cutpoints": self.risk_cutpoints_,
             "lifelines_version": self.lifelines_version_,
-            "notes": self.notes_,
+            "notes": [str(note) for note in self.notes_],
         }
 
     @classmethod
@@ -375,8 +369,9 @@ class CoxModel:
             model.means_ = pd.Series(np.asarray(d["means"], float), index=names, name="mean")
             model.baseline_ = Baseline.from_dict(d["baseline"])
             for key in ("penalizer", "selection", "fit_statistics", "training_summary",
-                        "reference_patient", "risk_cutpoints", "lifelines_version", "notes"):
+                        "reference_patient", "risk_cutpoints", "lifelines_version"):
                 setattr(model, f"{key}_", d[key])
+            model.notes_ = [read_note(str(note)) for note in d["notes"]]
             model.left_out_ = [DroppedColumn.from_dict(x) for x in d.get("left_out", [
                 {"column": c, "reason": "constant"} for c in d["dropped_columns"]])]
             model._prepare()

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
-from risk.i18n import N_
+from risk.i18n import DEFAULT_LANGUAGE, N_, using_language
+from risk.model.fit_notes import STABILISED, FitNote
 from risk.stats.baseline import Baseline, baseline_aggregates
 from risk.stats.cox_solver import (
     CoxConvergenceError,
@@ -35,7 +36,7 @@ from risk.stats.cox_solver import (
     fit_efron,
     log_partial_likelihood,
 )
-from risk.stats.estimability import DroppedColumn, describe_dropped, estimable_columns
+from risk.stats.estimability import DroppedColumn, dropped_parts, estimable_columns
 from risk.stats.outcome import check_outcome
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class CoxFit:
     n: int
     events: int
     baseline: Baseline
-    notes: list[str] = field(default_factory=list)
+    notes: list[FitNote] = field(default_factory=list)
     left_out: tuple[DroppedColumn, ...] = ()
 
     @property
@@ -88,7 +89,7 @@ class CoxFit:
 
 
 def _solve(X: np.ndarray, structure: TieStructure, penalizer: float
-           ) -> tuple[EfronFit, float, str | None]:
+           ) -> tuple[EfronFit, float, FitNote | None]:
     """The fit at ``penalizer``; below :data:`MIN_PENALIZER`, falls back to it once."""
     if X.shape[1] == 0:
         ll = log_partial_likelihood(np.zeros(structure.n), None, None, structure=structure)
@@ -104,10 +105,7 @@ def _solve(X: np.ndarray, structure: TieStructure, penalizer: float
         fit = _checked(fit_efron(X, None, None, MIN_PENALIZER, structure=structure))
     except CoxConvergenceError as exc:
         raise CoxFitError(_failure(exc, MIN_PENALIZER)) from exc
-    return fit, MIN_PENALIZER, (
-        f"the unpenalised fit has no finite maximum ({first}): a small stabilising penalty "
-        f"({MIN_PENALIZER}) keeps the estimates finite; levels involved are unreliable and "
-        "their intervals wide")
+    return fit, MIN_PENALIZER, FitNote.of(STABILISED, reason=first, penalizer=MIN_PENALIZER)
 
 
 def _checked(fit: EfronFit) -> EfronFit:
@@ -134,7 +132,7 @@ class Estimates:
     penalizer: float
     keep: np.ndarray  # mask over the columns given
     left_out: tuple[DroppedColumn, ...]
-    notes: list[str]
+    notes: list[FitNote]
 
 
 def estimate(X: np.ndarray, structure: TieStructure, penalizer: float,
@@ -148,8 +146,10 @@ def estimate(X: np.ndarray, structure: TieStructure, penalizer: float,
     died = np.zeros(structure.n)
     died[structure.order[structure.died]] = 1.0
     estimable = estimable_columns(X, died, columns)
-    notes = [describe_dropped(d, words or str, reference or (lambda _: None))
-             for d in estimable.dropped]
+    with using_language(DEFAULT_LANGUAGE):  # the model file's language, whatever the user's
+        notes = [FitNote.of(template, **parts) for template, parts in (
+            dropped_parts(d, words or str, reference or (lambda _: None))
+            for d in estimable.dropped)]
     fit, used, note = _solve(X[:, estimable.keep], structure, float(penalizer))
     return Estimates([c for c, k in zip(columns, estimable.keep, strict=True) if k],
                      fit.coef, fit.covariance, used, estimable.keep, estimable.dropped,

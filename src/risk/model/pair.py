@@ -28,6 +28,7 @@ from risk.errors import ModelError
 from risk.model.before_biopsy import BeforeBiopsy, predict_before_biopsy, transition_counts
 from risk.model.cox import FORMAT_VERSION, CoxModel, NotFittedError, training_summary
 from risk.model.features import BASE_INPUTS, input_levels, reference_patient
+from risk.model.fit_notes import read_note
 from risk.model.prediction import (
     BandSource,
     Predictions,
@@ -49,9 +50,6 @@ _Setting = TypeVar("_Setting")
 MODELS = ("biopsy", "primary_only")
 FLAG_COMPARATOR = "no liver-biopsy grade: estimate from the model without the biopsy"
 FLAG_PRIMARY_UNKNOWN = "primary grade unknown"
-
-#: The PFS model's fitting notes start so in the model file (before "biopsy: ...").
-PFS_NOTE_PREFIX = "progression-free survival, "
 
 
 @overload
@@ -119,7 +117,7 @@ class BiopsyRiskModel:
         self.risk_cutpoints_: list[float] | None = None
         served = self.predict(frame)
         self.risk_cutpoints_ = risk_cutpoints(served.table["surv_60"].to_numpy())
-        self.notes_ = [f"{name}: {note}" for name, m in self.models_.items() for note in m.notes_]
+        self.notes_ = [note.about(name) for name, m in self.models_.items() for note in m.notes_]
         self._fit_pfs(frame)
         return self
 
@@ -131,7 +129,7 @@ class BiopsyRiskModel:
             return
         self.pfs_model_ = BiopsyRiskModel(self.penalizer, self.cv_folds, self.seed,
                                           self.extra_terms).fit(pfs)
-        self.notes_ += [PFS_NOTE_PREFIX + note for note in self.pfs_model_.notes_]
+        self.notes_ += [note.of_pfs() for note in self.pfs_model_.notes_]
 
     @property
     def pfs_model(self) -> BiopsyRiskModel | None:
@@ -308,7 +306,7 @@ class BiopsyRiskModel:
                 "reference_patient": self.reference_patient_,
                 "transition_counts": self.transition_counts_,
                 "training_summary": self.training_summary_,
-                "notes": self.notes_, **pfs}
+                "notes": [str(note) for note in self.notes_], **pfs}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> BiopsyRiskModel:
@@ -324,7 +322,7 @@ class BiopsyRiskModel:
             model.reference_patient_ = dict(d["reference_patient"])
             model.transition_counts_ = d["transition_counts"]
             model.training_summary_ = d["training_summary"]
-            model.notes_ = list(d["notes"])
+            model.notes_ = [read_note(str(note)) for note in d["notes"]]
             if "pfs_model" in d:  # absent in OS-only models (every earlier file)
                 model.pfs_model_ = cls.from_dict(d["pfs_model"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

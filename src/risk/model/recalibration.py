@@ -34,6 +34,7 @@ import pandas as pd
 
 from risk.errors import ModelError
 from risk.evaluation.metrics.calibration import calibration_slope
+from risk.model.fit_notes import RECALIBRATED_NOTE, RECALIBRATED_PARTS, FitNote
 from risk.model.prediction import MONTHS, risk_cutpoints
 from risk.stats.baseline import baseline_aggregates
 from risk.stats.normal import Z_95
@@ -180,10 +181,10 @@ def _cox_note(detail: dict[str, Any], t: np.ndarray, e: np.ndarray) -> str:
 
 
 def _model_note(details: dict[str, Any]) -> str:
-    what = "baseline and calibration slope" if details["slope"] else "baseline survival"
-    return (f"{what} recalibrated on a local cohort of "
-            f"{details['comparator_model']['patients']} patients; risk-group cut-points "
-            "are tertiles of that cohort's recalibrated 5-year survival")
+    """The pair's note, as the model file stores it (:mod:`risk.model.fit_notes`)."""
+    slope_too, baseline_only = RECALIBRATED_PARTS
+    return str(FitNote.of(RECALIBRATED_NOTE, what=slope_too if details["slope"] else baseline_only,
+                          patients=details["comparator_model"]["patients"]))
 
 
 def _survival_check(before: CoxModel, after: CoxModel, frame: pd.DataFrame

@@ -28,6 +28,7 @@ from risk.model.settings import check_setting
 
 if TYPE_CHECKING:
     from risk.evaluation.document import EvaluationReport
+    from risk.model.fit_notes import FitNote
     from risk.model.pair import BiopsyRiskModel
     from risk.registry.card import ModelCard, TrainingData
 
@@ -76,7 +77,7 @@ class Candidate:
     active_report: EvaluationReport | None = None
     active_version: str | None = None
     column_mapping: dict[str, Any] = field(default_factory=dict[str, Any])
-    notes: list[str] = field(default_factory=list)
+    notes: list[FitNote] = field(default_factory=list)
 
 
 def _stage(progress: Progress | None, start: float, width: float, text: str
@@ -195,4 +196,4 @@ def candidate_card(candidate: Candidate, notes: str = "") -> ModelCard:
                                "the same cohort (external validation of that version)",
                                external=True)}
     return build_card(training_data=candidate.training_data, settings=settings,
-                      metrics=metrics, notes=notes, fitting_notes=candidate.notes)
+                      metrics=metrics, notes=notes, fitting_notes=[str(note) for note in candidate.notes])

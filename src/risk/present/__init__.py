@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         font_problem as font_problem,
     )
     from risk.present.html import (
+        PH_MODEL_NAMES as PH_MODEL_NAMES,
         cohort_source as cohort_source,
         optimism_note as optimism_note,
         optimism_rows as optimism_rows,
@@ -73,6 +74,7 @@ _WHERE = {
     "SYNTHETIC_MODEL_NOTE": "figures.style",
     "SYNTHETIC_NOTE": "figures.style",
     "VERMILLION": "figures.style",
+    "PH_MODEL_NAMES": "html",
     "cohort_source": "html",
     "optimism_note": "html",
     "optimism_rows": "html",

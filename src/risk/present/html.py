@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from risk import schema
-from risk.evaluation.headline import CORRECTED, METRIC_LABELS
-from risk.evaluation.notes import evaluation_note_words
+from risk.evaluation.headline import CORRECTED, METRIC_LABELS, metric_label
+from risk.evaluation.notes import report_note_words
 from risk.evaluation.progression import PFS_EVALUATION_NOTE
 from risk.evaluation.section_models import (
     CohortFile,
@@ -34,7 +34,7 @@ from risk.i18n import (
     using_language,
 )
 from risk.present.figures import evaluation as figures
-from risk.present.model_summary import MODEL_NAMES, card_words
+from risk.present.model_summary import card_words
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -192,8 +192,13 @@ def _biopsy_section(report: EvaluationReport, chart: Callable[[go.Figure], str])
 
 #: The optimism-corrected metrics, in the clinic's words (the headline's, and the
 #: comparator's C).
-OPTIMISM_LABELS = Words({**{name: dict(METRIC_LABELS)[name] for name in CORRECTED},
-                         "comparator_harrell_c": N_("Harrell's C, primary-only comparator")})
+OPTIMISM_LABELS = Words(keys=(*CORRECTED, "comparator_harrell_c"), words=lambda name: _(
+    "Harrell's C, primary-only comparator") if name == "comparator_harrell_c"
+    else metric_label(str(name)))
+
+
+#: The two models of a proportional-hazards check, as its headings name them.
+PH_MODEL_NAMES = Words({"biopsy": N_("Biopsy model"), "primary_only": N_("Primary only model")})
 
 
 def covariate_label(name: str) -> str:
@@ -228,8 +233,8 @@ def optimism_note(report: EvaluationReport) -> str:
     settings = report.settings
     how = (_("the extra terms re-chosen by cross-validation in each resample")
            if settings.reselect else _("the terms chosen on the whole cohort"))
-    return _("Harrell's bootstrap: {resamples} resamples ({failed} failed), seed {seed}; "
-             "each resample refits both models with {how}; the optimism is the mean, over "
+    return _("Harrell's bootstrap: {resamples} resamples ({failed} failed), seed {seed}; each "
+             "resample refits both models with {how}; the optimism is the mean, over "
              "resamples, of the refit's score on its resample minus its score on the whole "
              "cohort.").format(resamples=_num(opt.resamples), failed=_num(opt.failed),
                                seed=settings.seed, how=how)
@@ -244,23 +249,11 @@ def proportional_hazards_rows(result: ProportionalHazards) -> list[dict[str, Any
             for r in result.covariates]
 
 
-def _subgroup_words(row: Subgroup) -> tuple[str | None, str]:
-    """The subgroup's column and level in the current language (the stored label is in
-    the language of the evaluation)."""
-    variable = row.variable
-    if variable is None or variable not in schema.BY_NAME:
-        return variable, row.label
-    level = row.label if row.level is None else schema.label(variable, row.level)
-    return schema.column_label(variable), level
-
-
 def subgroup_rows(report: EvaluationReport) -> list[dict[str, Any]]:
     """Key metrics per subgroup (primary site, primary grade), risks as percentages."""
     rows: list[dict[str, Any]] = []
     for r in report.subgroups:
-        group, level = _subgroup_words(r)
-        rows.append({_("Subgroup"): _("{column}: {level}").format(column=group, level=level)
-                     if group else level,
+        rows.append({_("Subgroup"): _subgroup_words(r),
                      _("Patients"): _num(r.n), _("Deaths"): _num(r.deaths),
                      _("C, served"): _num(r.harrell_c),
                      _("C, primary only"): _num(r.comparator_harrell_c),
@@ -268,6 +261,19 @@ def subgroup_rows(report: EvaluationReport) -> list[dict[str, Any]]:
                      _("Mean predicted risk by 60 months"): _pct(r.mean_predicted_risk_60),
                      _("Brier at 60 months"): _num(r.brier_60)})
     return rows
+
+
+def _subgroup_words(r: Subgroup) -> str:
+    """A subgroup in words ("Primary site: Pancreas"): the schema's words for its column
+    and level code; the stored label when the report has no code (an older report)."""
+    variable = r.variable
+    if variable not in schema.BY_NAME:
+        return f"{variable}: {r.label}" if variable else r.label
+    try:
+        level = r.label if r.level is None else schema.label(variable, r.level)
+    except KeyError:
+        level = r.label
+    return _("{column}: {level}").format(column=schema.column_label(variable), level=level)
 
 
 def _rows_table(rows: list[dict[str, Any]]) -> str:
@@ -286,10 +292,10 @@ def _optimism_section(report: EvaluationReport) -> str:
 def _ph_section(report: EvaluationReport) -> str:
     parts = []
     for model, result in report.proportional_hazards.items():
-        name = MODEL_NAMES.get(model, model.replace("_", " ").capitalize())
-        parts.append(f"<h3>{_e(name)}</h3>" + _rows_table(proportional_hazards_rows(result)))
+        parts.append(f"<h3>{_e(PH_MODEL_NAMES.get(model, model))}</h3>"
+                     + _rows_table(proportional_hazards_rows(result)))
         if result.note:
-            parts.append(f"<p class='muted'>{_e(evaluation_note_words(result.note))}</p>")
+            parts.append(f"<p class='muted'>{_e(report_note_words(result.note))}</p>")
     return "".join(parts)
 
 
@@ -375,6 +381,6 @@ def _sections(report: EvaluationReport, title: str, checklists: str) -> list[str
               _heading(_("Subgroups")), _subgroup_section(report)]
     if report.notes:
         parts.append(_heading(_("Notes")) + "<ul>" + "".join(
-            f"<li>{_e(evaluation_note_words(n))}</li>" for n in report.notes) + "</ul>")
+            f"<li>{_e(report_note_words(n))}</li>" for n in report.notes) + "</ul>")
     parts.append(checklists)
     return parts

@@ -7,7 +7,6 @@ Everything is read from the fitted model, its card and the registry: no patient 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from risk.evaluation.headline import Headline, MetricSet
     from risk.model.cox import CoxModel
     from risk.model.features import DesignColumn
+    from risk.model.fit_notes import FitNote
     from risk.model.pair import BiopsyRiskModel
     from risk.registry.card import ModelCard, TrainingData
 
@@ -213,24 +213,17 @@ def card_words(text: str) -> str:
     return _(text)
 
 
-def fitting_note_words(note: str) -> str:
-    """A fitting note of the model file ("biopsy: the last training death is before month
-    ...", the PFS model's after "progression-free survival, ") in the current language;
-    the model and the flat-baseline note are worded from the templates that wrote them,
-    any other note is kept as the fit wrote it."""
-    from risk.model.cox import FLAT_BASELINE_NOTE
-    from risk.model.pair import PFS_NOTE_PREFIX
+def fitting_note_words(note: FitNote | str) -> str:
+    """A note of the fit (:class:`risk.model.fit_notes.FitNote`, or the sentence the model
+    file or card stores) in the current language, the model it is about named first."""
+    from risk.model.fit_notes import read_note
 
-    pfs = note.startswith(PFS_NOTE_PREFIX)
-    name, _sep, inner = note.removeprefix(PFS_NOTE_PREFIX).partition(": ")
-    if name not in MODEL_NAMES:
-        return note
-    flat = re.fullmatch(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[0-9.]+)",
-                               re.escape(FLAT_BASELINE_NOTE)), inner)
-    words = _(FLAT_BASELINE_NOTE).format(**flat.groupdict()) if flat else inner
-    template = (_("progression-free survival model, {model}: {note}") if pfs
+    note = read_note(note) if isinstance(note, str) else note
+    if note.model is None:
+        return note.words()
+    template = (_("progression-free survival model, {model}: {note}") if note.pfs
                 else _("{model}: {note}"))
-    return template.format(model=MODEL_NAMES[name], note=words)
+    return template.format(model=MODEL_NAMES[note.model], note=note.words())
 
 
 #: The card's settings in words (others keep their key); values that are codes, too.

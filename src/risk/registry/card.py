@@ -232,8 +232,9 @@ def build_card(
 
     ``metrics`` is the slot evaluation fills (e.g. ``{"harrell_c": ...}``), each value
     saying what data it was measured on; empty means not evaluated yet.
-    ``fitting_notes`` are the fit's own notes in words (columns left out and why, a
-    stabilising penalty), as ``BiopsyRiskModel.notes_`` has them.
+    ``fitting_notes`` are the fit's own notes (columns left out and why, a stabilising
+    penalty): the English sentences of ``BiopsyRiskModel.notes_``, as the model file
+    stores them (:mod:`risk.model.fit_notes` words them for a reader).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from risk.i18n import N_
+
 REASONS = ("constant", "aliased", "no_deaths", "all_deaths")
 #: A column whose centred residual on the kept columns is below this share of its own
 #: norm is aliased (exact dependence leaves ~1e-15; R's coxph uses a Cholesky tolerance
@@ -134,29 +136,65 @@ def _alias_record(Z: np.ndarray, names: list[str], j: int, kept: list[int]) -> D
     return DroppedColumn(names[j], "aliased", tuple(names[i] for i, _ in used), sign)
 
 
+#: The sentences of :func:`describe_dropped`, one per reason (English msgids: the model
+#: file stores them in English; :mod:`risk.model.fit_notes` words them for a reader).
+DROPPED_CONSTANT = N_("{column}: the same for every training patient, not estimated")
+DROPPED_NO_DEATHS = N_("{column}: no deaths among these training patients, so its effect "
+                       "has no finite estimate; merged with the reference level {reference}")
+DROPPED_NO_DEATHS_ANY = N_("{column}: no deaths among these training patients, so its "
+                           "effect has no finite estimate; merged with the reference level")
+DROPPED_ALL_DEATHS = N_("{column}: every training death is among these patients, so its "
+                        "effect has no finite estimate; merged with the reference level "
+                        "{reference}")
+DROPPED_ALL_DEATHS_ANY = N_("{column}: every training death is among these patients, so its "
+                            "effect has no finite estimate; merged with the reference level")
+DROPPED_SAME = N_("{column} is the same patients as {other} in the training data: one "
+                  "effect is estimated for both")
+DROPPED_COMPLEMENT = N_("{column} is exactly the patients without {other} in the training "
+                        "data: one effect is estimated for both")
+DROPPED_DETERMINED = N_("{column} is determined by {others} in the training data: its "
+                        "effect cannot be told apart from theirs and is not estimated "
+                        "separately")
+DROPPED_TEMPLATES = (DROPPED_CONSTANT, DROPPED_NO_DEATHS, DROPPED_NO_DEATHS_ANY,
+                     DROPPED_ALL_DEATHS, DROPPED_ALL_DEATHS_ANY, DROPPED_SAME,
+                     DROPPED_COMPLEMENT, DROPPED_DETERMINED)
+#: The names of an aliased column's several others are listed so (English, as stored).
+OTHER_COLUMNS = N_("other columns")
+
+
+def dropped_parts(record: DroppedColumn, words: Callable[[str], str],
+                  reference: Callable[[str], str | None] = lambda _: None
+                  ) -> tuple[str, dict[str, str]]:
+    """The sentence of :func:`describe_dropped` as its template (one of
+    :data:`DROPPED_TEMPLATES`) and the words put into it."""
+    params = {"column": words(record.column)}
+    merged = reference(record.column)
+    if record.reason in ("no_deaths", "all_deaths"):
+        if merged:
+            params["reference"] = merged
+        return {("no_deaths", True): DROPPED_NO_DEATHS,
+                ("no_deaths", False): DROPPED_NO_DEATHS_ANY,
+                ("all_deaths", True): DROPPED_ALL_DEATHS,
+                ("all_deaths", False): DROPPED_ALL_DEATHS_ANY}[record.reason, bool(merged)], \
+            params
+    if record.reason == "constant":
+        return DROPPED_CONSTANT, params
+    others = [words(c) for c in record.same_as]
+    if len(others) == 1:
+        params["other"] = others[0]
+        return (DROPPED_SAME if record.sign > 0 else DROPPED_COMPLEMENT), params
+    params["others"] = ", ".join(others[:-1]) + f" and {others[-1]}" if others \
+        else OTHER_COLUMNS
+    return DROPPED_DETERMINED, params
+
+
 def describe_dropped(record: DroppedColumn, words: Callable[[str], str],
                      reference: Callable[[str], str | None] = lambda _: None) -> str:
-    """One sentence for a clinician: what was left out and what it means.
+    """One sentence for a clinician: what was left out and what it means (in English, the
+    model file's language: :func:`dropped_parts` gives its parts for other languages).
 
     ``words(column)`` names a design column in the clinic's words ("primary grade
     'unknown'"); ``reference(column)`` names the level its patients count as, if any.
     """
-    what = words(record.column)
-    merged = reference(record.column)
-    level = f"the reference level {merged}" if merged else "the reference level"
-    if record.reason == "constant":
-        return f"{what}: the same for every training patient, not estimated"
-    if record.reason == "no_deaths":
-        return (f"{what}: no deaths among these training patients, so its effect has no "
-                f"finite estimate; merged with {level}")
-    if record.reason == "all_deaths":
-        return (f"{what}: every training death is among these patients, so its effect has "
-                f"no finite estimate; merged with {level}")
-    others = [words(c) for c in record.same_as]
-    if len(others) == 1:
-        relation = "the same patients as" if record.sign > 0 else "exactly the patients without"
-        return (f"{what} is {relation} {others[0]} in the training data: one effect is "
-                f"estimated for both")
-    listed = ", ".join(others[:-1]) + f" and {others[-1]}" if others else "other columns"
-    return (f"{what} is determined by {listed} in the training data: its effect cannot be "
-            f"told apart from theirs and is not estimated separately")
+    template, params = dropped_parts(record, words, reference)
+    return template.format(**params)
