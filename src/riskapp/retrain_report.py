@@ -24,7 +24,7 @@ from risk.evaluation import (
     metric_label,
     report_note_words,
 )
-from risk.i18n import DEFAULT_LANGUAGE, N_, _, using_language
+from risk.i18n import N_, _, current_language
 from risk.present import (
     PH_MODEL_NAMES,
     model_summary,
@@ -215,20 +215,14 @@ def _details(report: EvaluationReport, who: str, internal: bool) -> None:
         st.caption(about.format(notes=_("; ").join(report_note_words(n) for n in notes)))
 
 
-def _report_html(report: EvaluationReport, title: str) -> str:
-    """The HTML report in English, whatever the page's language: its sections are not
-    translated, so its shared tables are not either (one language in the file). Given
-    the language explicitly, as Streamlit builds it later, outside this script run."""
-    with using_language(DEFAULT_LANGUAGE):
-        return render_report_html(report, title=title)
-
-
 def _downloads(report: EvaluationReport, title: str, key: str) -> None:
     whose = _(NEW) if key == "new" else _("Active model")
     left, right = st.columns(2)
-    # built when pressed, not on every rerun: each report is about 5 MB (plotly.js inline)
+    # built when pressed, not on every rerun: each report is about 5 MB (plotly.js inline);
+    # in the page's language, given explicitly (Streamlit builds it outside this run)
+    language = current_language()
     left.download_button(_("{model}: full report (HTML)").format(model=whose),
-                         lambda: _report_html(report, title),
+                         lambda: render_report_html(report, title=title, language=language),
                          file_name=f"{key}-validation-report.html", mime="text/html",
                          key=f"{key}_html", icon=":material/download:", on_click="ignore")
     right.download_button(_("{model}: every number (JSON)").format(model=whose),

@@ -65,7 +65,17 @@ def trained(data: bytes) -> AppTest:
     return at
 
 
-def test_the_page_after_training_has_no_english(registry, cohort):
+def test_the_page_after_training_has_no_english(registry, cohort, monkeypatch):
+    from streamlit.delta_generator import DeltaGenerator
+
+    reports = {}  # the downloads' builders, called here, after the script run
+    shown_button = DeltaGenerator.download_button
+
+    def button(self, label, data, **kwargs):
+        reports[kwargs["key"]] = data
+        return shown_button(self, label, data, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", button)
     at = trained(cohort)
     notes = at.session_state["retrain_candidate"][1].notes
     assert notes  # the fit's notes (the baseline held flat) are shown, in Chinese
@@ -74,6 +84,8 @@ def test_the_page_after_training_has_no_english(registry, cohort):
     assert "基线在第" in shown
     left = english_words(visible_texts(at))
     assert left == [], "\n".join(left)
+    page = reports["new_html"]()  # the full report downloaded: in the page's language
+    assert page.startswith("<!DOCTYPE html><html lang='zh-Hans'>") and "<h2>亚组</h2>" in page
 
 
 def test_the_page_after_training_with_pfs_has_no_english(registry):

@@ -119,3 +119,17 @@ def test_pool_refusals(summaries, registry, tmp_path, capsys):
     assert "v2.json" in err and "same model version" in err
     assert "nowhere.json: cannot read" in _refused(
         ["pool", str(summaries[0]), str(tmp_path / "nowhere.json"), "--out", out], capsys)
+
+
+def test_pool_writes_the_page_in_the_language_of_lang(summaries, tmp_path, capsys):
+    import contextvars
+
+    out = tmp_path / "zh"
+    args = ["--lang", "zh_Hans", "pool", *map(str, summaries), "--out", str(out)]
+    assert contextvars.copy_context().run(main, args) == 0
+    page = (out / "pooled.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html><html lang='zh-Hans'>")
+    assert "模型 v1 的多中心验证" in page and "<h2>所提供模型的预测</h2>" in page
+    assert "Multi-centre validation of model" not in page
+    data = json.loads((out / "pooled.json").read_text())
+    assert data["metrics"]["served"]["harrell_c"]["method"].startswith("random effects")

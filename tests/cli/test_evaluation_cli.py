@@ -104,3 +104,31 @@ def test_the_report_names_the_file_and_whether_the_validation_is_internal(
         assert data["data"] == {"file": "cohort.csv", "sha256": digest, "validation": kind}
         assert f"({kind} validation" in capsys.readouterr().out
         assert f"{kind} validation:" in (out / "report.html").read_text()
+
+
+def test_the_report_is_written_in_the_language_of_lang(registry, cohort_file, tmp_path,
+                                                        monkeypatch, capsys):
+    """--lang, else LANG (risk.cli.main's language): report.html in it, its <html lang>
+    too; report.json keeps its English notes and keys."""
+    import contextvars
+
+    def evaluate_into(out, *lang):
+        args = [*lang, "evaluate", "--data", str(cohort_file), "--out", str(out),
+                "--model-dir", str(registry), "--bootstrap", "0"]
+        # in a context of its own: the language main() sets stays in this run
+        assert contextvars.copy_context().run(main, args) == 0
+        return (out / "report.html").read_text(encoding="utf-8")
+
+    chinese = evaluate_into(tmp_path / "zh", "--lang", "zh_Hans")
+    assert chinese.startswith("<!DOCTYPE html><html lang='zh-Hans'>")
+    assert "<title>模型 v1 的验证</title>" in chinese and "<h2>亚组</h2>" in chinese
+    assert "外部验证：不是模型训练所用的文件" in chinese and "<h2>Subgroups</h2>" not in chinese
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    assert "<html lang='zh-Hans'>" in evaluate_into(tmp_path / "by_locale")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert "<html lang='en'>" in evaluate_into(tmp_path / "en")
+    english = json.loads((tmp_path / "en" / "report.json").read_text())
+    assert json.loads((tmp_path / "zh" / "report.json").read_text())["notes"] == \
+        english["notes"]

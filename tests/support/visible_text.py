@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from html.parser import HTMLParser
 
 #: Words that stay as they are in Chinese text: names, abbreviations, units, codes.
 KEPT_WORDS = {
@@ -21,7 +22,7 @@ KEPT_WORDS = {
     "install", "Debian", "VERSION", "activate", "models", "Okabe", "Ito",
     # file formats and the names of tests, authors and a journal
     "Excel", "PNG", "Kruskal", "Wallis", "Fisher", "Holm", "Wilson", "Efron", "Fotiadis",
-    "Eur", "REDCap",
+    "Eur", "REDCap", "DerSimonian", "Laird",
     "UTC", "UTF", "README", "xlsx", "Bootstrap", "Riley",
     "Tsiatis", "Kalbfleisch", "Prentice", "SHA", "Schoenfeld", "NEPscore",
     # the names of the libraries whose versions the Model page lists
@@ -105,3 +106,45 @@ def _stable(text: str) -> str:
     the same words compare equal across runs."""
     text = re.sub(r"\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b", "#", text)
     return re.sub(r"\d+", "#", text)
+
+
+class _PageText(HTMLParser):
+    """The text nodes of an HTML page a reader sees (the title too), outside scripts,
+    styles and passages marked as another language (``lang='en'``: a citation)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self._hidden: list[str] = []  # the open tags whose text is not read
+
+    def handle_starttag(self, tag, attrs) -> None:
+        english = tag != "html" and dict(attrs).get("lang") == "en"
+        if tag in ("script", "style") or english or self._hidden:
+            self._hidden.append(tag)
+
+    def handle_endtag(self, tag) -> None:
+        if self._hidden and self._hidden[-1] == tag:
+            self._hidden.pop()
+
+    def handle_data(self, data) -> None:
+        if not self._hidden and data.strip():
+            self.texts.append(data.strip())
+
+
+def html_texts(page: str) -> list[str]:
+    """Every text a reader of a self-contained HTML page sees: its text and the words of
+    its plotly charts (titles, axes, legends, annotations, as :func:`visible_texts`)."""
+    parser = _PageText()
+    parser.feed(page)
+    out = parser.texts
+    decoder = json.JSONDecoder()
+    for call in re.finditer(r"Plotly\.newPlot\(\s*\"[^\"]+\",\s*", page):
+        data, end = decoder.raw_decode(page, call.end())
+        layout, _ = decoder.raw_decode(page, page.index("{", end))
+        _figure_strings(json.dumps({"data": data, "layout": layout}), out)
+    return [t for t in out if t]
+
+
+def numbers(texts: list[str]) -> list[str]:
+    """The numbers in ``texts``, sorted (the same report in two languages has the same)."""
+    return sorted(n for text in texts for n in re.findall(r"\d+(?:[.,]\d+)*", text))

@@ -122,6 +122,8 @@ def _write_report(out: Path, report: EvaluationReport, loaded: LoadedModel) -> N
     import json
 
     from risk.errors import RiskError
+    from risk.evaluation import report_note_words
+    from risk.i18n import _
     from risk.present import build_checklists, checklists_html, render_report_html
 
     version = loaded.version
@@ -130,8 +132,8 @@ def _write_report(out: Path, report: EvaluationReport, loaded: LoadedModel) -> N
         (out / "report.json").write_text(
             json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         (out / "report.html").write_text(
-            render_report_html(report, title=f"Validation of model {version}",
-                               checklists=checklists),
+            render_report_html(report, title=_("Validation of model {version}").format(
+                version=version), checklists=checklists),
             encoding="utf-8")
     except OSError as exc:
         raise RiskError(f"cannot write the report in {out}: {exc.strerror or exc}") from None
@@ -148,7 +150,7 @@ def _write_report(out: Path, report: EvaluationReport, loaded: LoadedModel) -> N
               + (f" (95% CI {lo:.3f}-{hi:.3f})" if lo is not None and hi is not None else "")
               + f" on {report.pfs.n} patients, {report.pfs.events} PFS events")
     for note in report.notes:
-        print(f"note: {note}")
+        print(_("note: {note}").format(note=report_note_words(note)))
     print(f"wrote {out / 'report.json'} and {out / 'report.html'}")
 
 
@@ -157,7 +159,8 @@ def _write_summary(args: argparse.Namespace, registry: Registry, version: str,
     from pathlib import Path
 
     from risk.errors import RiskError
-    from risk.evaluation import build_site_summary
+    from risk.evaluation import build_site_summary, site_note_words
+    from risk.i18n import _
 
     sha = registry.show(version)["manifest"]["files"]["model.json"]
     site = args.site_name or Path(args.data).stem
@@ -172,7 +175,7 @@ def _write_summary(args: argparse.Namespace, registry: Registry, version: str,
         raise RiskError(f"cannot write the site summary {target}: {exc.strerror or exc}") \
             from None
     if summary.note:
-        print(f"note: {summary.note}")
+        print(_("note: {note}").format(note=site_note_words(summary)))
     print(f"wrote the site summary {target} (aggregates only, no patient rows)")
 
 

@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     from risk.errors import RiskError
     from risk.evaluation import pool_sites, read_site_summaries
+    from risk.i18n import _
     from risk.present import render_pooled_html
 
     files = _read(args.summaries)
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise RiskError(f"cannot write in {out}: {exc.strerror or exc}") from None
     for note in pooled.notes:
-        print(f"note: {note}")
+        print(_("note: {note}").format(note=note))
     c = pooled.metrics["served"].get("harrell_c")
     if c is not None:
         print(f"pooled Harrell's C {c.estimate:.3f} (95% CI {c.ci[0]:.3f}-{c.ci[1]:.3f}) "

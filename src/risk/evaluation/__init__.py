@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
     )
     from risk.evaluation.pooling import (
         POOLED_FORMAT as POOLED_FORMAT,
+        POOLED_MODEL_NAMES as POOLED_MODEL_NAMES,
         PooledMetric as PooledMetric,
         PooledValidation as PooledValidation,
         pool_sites as pool_sites,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on 
         SiteSummaryError as SiteSummaryError,
         build_site_summary as build_site_summary,
         read_site_summaries as read_site_summaries,
+        site_note_words as site_note_words,
     )
 # isort: on
 
@@ -93,7 +95,9 @@ _WHERE = {
     "SiteSummaryError": "site_summary",
     "build_site_summary": "site_summary",
     "read_site_summaries": "site_summary",
+    "site_note_words": "site_summary",
     "POOLED_FORMAT": "pooling",
+    "POOLED_MODEL_NAMES": "pooling",
     "PooledMetric": "pooling",
     "PooledValidation": "pooling",
     "pool_sites": "pooling",

@@ -1,5 +1,5 @@
 """The notes a validation report stores (metrics not computed, refits left out), in
-English as the report file has them, and their words in the reader's language
+English as the report file has them (its sections' too), and their words in the reader's language
 (:mod:`risk.i18n.stored`: the same template read back, the same numbers)."""
 
 from __future__ import annotations
@@ -20,7 +20,11 @@ FAILED_REFITS = N_("{failed} of {bootstrap} bootstrap refits failed and were lef
 FEW_BIOPSIES = N_("the value of the liver biopsy needs at least {least} patients with a "
                   "liver-biopsy grade and {least_deaths} deaths among them; got {patients} "
                   "and {deaths}")
-REPORT_NOTES = Sentences((SHORT_FOLLOW_UP, SHORT_PFS_FOLLOW_UP, FAILED_REFITS, FEW_BIOPSIES))
+#: A check of the model's terms that failed (its section's note; the error's class name).
+NESTED_FIT_FAILED = N_("a nested model could not be fitted ({error})")
+CHECK_FAILED = N_("the check could not be run ({error})")
+REPORT_NOTES = Sentences((SHORT_FOLLOW_UP, SHORT_PFS_FOLLOW_UP, FAILED_REFITS, FEW_BIOPSIES,
+                          NESTED_FIT_FAILED, CHECK_FAILED))
 
 
 def report_note_words(note: str) -> str:

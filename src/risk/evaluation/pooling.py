@@ -34,7 +34,9 @@ from scipy import stats
 import risk
 from risk._records import json_safe
 from risk.evaluation.headline import SITE_METRIC_LABELS
-from risk.evaluation.site_summary import SiteSummary, SiteSummaryError
+from risk.evaluation.site_summary import SiteSummary, SiteSummaryError, site_note_words
+from risk.i18n import N_, Words, _
+from risk.i18n.stored import Sentences
 
 #: The format of ``pooled.json``.
 POOLED_FORMAT = 1
@@ -44,6 +46,15 @@ LOGIT_METRICS = ("harrell_c", "uno_c")
 _LEVEL = 0.95
 _REML_STEPS = 200
 _REML_TOL = 1e-12
+#: How a pooled metric was estimated (``method`` in ``pooled.json``, stored in English:
+#: :func:`method_words` shows it in the current language).
+METHOD = N_("random effects, tau^2 by {estimator}, Hartung-Knapp-Sidik-Jonkman 95% CI "
+            "(t, k-1 df), 95% prediction interval (t, k-2 df; needs 3 or more centres)")
+_METHODS = Sentences((METHOD,))
+ESTIMATORS = {"REML": "REML", "DL": "DerSimonian-Laird"}
+#: The two models of a validation, in words.
+POOLED_MODEL_NAMES = Words({"served": N_("Served predictions"),
+                            "comparator": N_("Primary-only comparator")})
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,7 @@ def _dl_tau2(y: np.ndarray, v: np.ndarray) -> float:
 
 def _reml_tau2(y: np.ndarray, v: np.ndarray) -> float:
     tau2 = _dl_tau2(y, v)
-    for _ in range(_REML_STEPS):
+    for _step in range(_REML_STEPS):
         w = 1 / (v + tau2)
         mu = np.sum(w * y) / np.sum(w)
         new = max(0.0, float(np.sum(w**2 * ((y - mu) ** 2 - v)) / np.sum(w**2)
@@ -108,9 +119,7 @@ def random_effects(estimates: ArrayLike, ses: ArrayLike, method: str = "REML"
         estimate=mu, se=hk_se, ci=(mu - t_ci * hk_se, mu + t_ci * hk_se),
         prediction_interval=prediction, tau2=float(tau2),
         i2=float(tau2 / (tau2 + typical)), q=q, k=k,
-        method=f"random effects, tau^2 by {'REML' if method == 'REML' else 'DerSimonian-Laird'}"
-               ", Hartung-Knapp-Sidik-Jonkman 95% CI (t, k-1 df), "
-               "95% prediction interval (t, k-2 df; needs 3 or more centres)")
+        method=METHOD.format(estimator=ESTIMATORS[method]))
 
 
 # ------------------------------------------------------------------ pooling sites
@@ -131,7 +140,7 @@ class PooledMetric:
     """One metric pooled over the centres that have it, on its natural scale."""
 
     metric: str
-    label: str
+    label: str  # an English msgid: shown as _(label)
     scale: str  # the analysis scale: "logit" or "natural"
     estimate: float
     ci: tuple[float, float]
@@ -139,8 +148,12 @@ class PooledMetric:
     tau2: float  # on the analysis scale
     i2: float
     k: int
-    method: str
+    method: str  # English, from METHOD: shown by method_words
     sites: list[SiteEstimate]
+
+    def method_words(self) -> str:
+        """How it was estimated, in the current language."""
+        return _METHODS.words_of(self.method)
 
 
 @dataclass(frozen=True)
@@ -184,8 +197,8 @@ def pool_metric(metric: str, sites: list[str], estimates: ArrayLike,
     y, se = np.asarray(estimates, float), np.asarray(ses, float)
     logit = metric in LOGIT_METRICS
     if logit and not ((y > 0) & (y < 1)).all():
-        raise SiteSummaryError(f"{metric}: a C-statistic of 0 or 1 cannot be pooled on the "
-                               "logit scale")
+        raise SiteSummaryError(_("{metric}: a C-statistic of 0 or 1 cannot be pooled on "
+                                 "the logit scale").format(metric=metric))
     scale_y, scale_se = (_logit(y), se / (y * (1 - y))) if logit else (y, se)
     fit = random_effects(scale_y, scale_se, method)
     back = _expit if logit else float
@@ -209,11 +222,13 @@ def _same_model(summaries: list[tuple[str, SiteSummary]]) -> None:
     for name, summary in summaries[1:]:
         if (summary.model_version, summary.model_sha256) != (first.model_version,
                                                               first.model_sha256):
-            raise SiteSummaryError(
-                f"{name}: evaluates model {summary.model_version} "
-                f"(sha256 {summary.model_sha256[:12]}...), but {first_name} evaluates "
-                f"{first.model_version} (sha256 {first.model_sha256[:12]}...): only "
-                "summaries of the same model version can be pooled")
+            raise SiteSummaryError(_(
+                "{name}: evaluates model {version} (sha256 {sha256}...), but {first_name} "
+                "evaluates {first_version} (sha256 {first_sha256}...): only summaries of "
+                "the same model version can be pooled").format(
+                name=name, version=summary.model_version, sha256=summary.model_sha256[:12],
+                first_name=first_name, first_version=first.model_version,
+                first_sha256=first.model_sha256[:12]))
 
 
 def pool_sites(summaries: Sequence[tuple[str, SiteSummary]], method: str = "REML"
@@ -225,20 +240,22 @@ def pool_sites(summaries: Sequence[tuple[str, SiteSummary]], method: str = "REML
     and left out, with a note."""
     named = list(summaries)
     if len(named) < 2:
-        raise SiteSummaryError(f"pooling needs at least 2 site summaries; got {len(named)}")
+        raise SiteSummaryError(_("pooling needs at least 2 site summaries; got {n}").format(
+            n=len(named)))
     _same_model(named)
     seen: dict[str, str] = {}
     for name, summary in named:
         if summary.site in seen:
-            raise SiteSummaryError(f"{name}: site {summary.site!r} is also in "
-                                   f"{seen[summary.site]}: each site once")
+            raise SiteSummaryError(_("{name}: site {site} is also in {other}: each site "
+                                     "once").format(name=name, site=repr(summary.site),
+                                                    other=seen[summary.site]))
         seen[summary.site] = name
-    notes = [f"{s.site} ({name}) is listed but left out of pooling: {s.note}"
-             for name, s in named if not s.poolable]
+    notes = [_("{site} ({file}) is listed but left out of pooling: {note}").format(
+        site=s.site, file=name, note=site_note_words(s)) for name, s in named if not s.poolable]
     usable = [s for _, s in named if s.poolable]
     if len(usable) < 2:
-        raise SiteSummaryError(f"pooling needs at least 2 sites with metrics; got "
-                               f"{len(usable)} (the others have counts only)")
+        raise SiteSummaryError(_("pooling needs at least 2 sites with metrics; got {n} (the "
+                                 "others have counts only)").format(n=len(usable)))
     metrics = {which: _pool_model(usable, which, method, notes)
                for which in ("served", "comparator")}
     first = named[0][1]
@@ -251,13 +268,14 @@ def pool_sites(summaries: Sequence[tuple[str, SiteSummary]], method: str = "REML
 def _pool_model(usable: list[SiteSummary], which: str, method: str, notes: list[str]
                 ) -> dict[str, PooledMetric]:
     out = {}
-    for metric, _ in SITE_METRIC_LABELS:
+    for metric, label in SITE_METRIC_LABELS:
         have = [(s.site, getattr(getattr(s.metrics, which), metric)) for s in usable]
         have = [(site, e) for site, e in have if e is not None]
         if len(have) < 2:
-            notes.append(f"{which} {metric}: fewer than 2 sites have it; not pooled")
+            notes.append(_("{model}, {metric}: fewer than 2 sites have it; not pooled").format(
+                model=POOLED_MODEL_NAMES[which], metric=_(label)))
             continue
-        out[metric] = pool_metric(metric, [site for site, _ in have],
-                                  [e.estimate for _, e in have], [e.se for _, e in have],
+        out[metric] = pool_metric(metric, [site for site, _e in have],
+                                  [e.estimate for _s, e in have], [e.se for _s, e in have],
                                   method)
     return out

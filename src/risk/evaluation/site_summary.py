@@ -33,6 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import risk
 from risk.errors import RiskError
+from risk.i18n import N_, _
+from risk.i18n.stored import Sentences
 from risk.registry.files import canonical_json
 from risk.stats.normal import Z_95
 
@@ -48,6 +50,13 @@ MIN_SITE_DEATHS = 10
 #: The horizon (months) of the calibration and Brier metrics.
 HORIZON = 60.0
 _HEX64 = r"^[0-9a-f]{64}$"
+#: The note of a counts-only summary, stored in English in the file (a centre's file is
+#: read in any language): :func:`site_note_words` shows it in the current one.
+FEW_DEATHS_NOTE = N_("counts only: {deaths} deaths, fewer than the {needed} needed to write "
+                     "metrics (too imprecise to pool, and small numbers can identify "
+                     "patients)")
+NOT_EVALUATED_NOTE = N_("counts only: not evaluated")
+_SITE_NOTES = Sentences((FEW_DEATHS_NOTE, NOT_EVALUATED_NOTE))
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
@@ -129,21 +138,23 @@ class SiteSummary(_Strict):
         field, or content that no longer matches its integrity hash."""
         parsed = _parse(data, name)
         if parsed.get("summary_format") != SUMMARY_FORMAT:
-            raise SiteSummaryError(
-                f"{name}: not a site summary of format {SUMMARY_FORMAT} (summary_format is "
-                f"{parsed.get('summary_format')!r}); write it with `python -m risk evaluate "
-                "--summary-out`")
+            raise SiteSummaryError(_(
+                "{name}: not a site summary of format {format} (summary_format is "
+                "{found}); write it with `python -m risk evaluate --summary-out`").format(
+                name=name, format=SUMMARY_FORMAT, found=repr(parsed.get("summary_format"))))
         try:
             summary = cls.model_validate(parsed)
         except ValidationError as exc:
-            raise SiteSummaryError(f"{name}: not a valid site summary: "
-                                   f"{_first_error(exc)}") from None
+            raise SiteSummaryError(_("{name}: not a valid site summary: {error}").format(
+                name=name, error=_first_error(exc))) from None
         if summary.integrity is None:
-            raise SiteSummaryError(f"{name}: has no integrity field: it was not written by "
-                                   "`python -m risk evaluate --summary-out`")
+            raise SiteSummaryError(_("{name}: has no integrity field: it was not written by "
+                                     "`python -m risk evaluate --summary-out`").format(
+                name=name))
         if summary.integrity != summary.content_hash():
-            raise SiteSummaryError(f"{name}: its content does not match its integrity hash: "
-                                   "the file was changed after it was written; refused")
+            raise SiteSummaryError(_("{name}: its content does not match its integrity "
+                                     "hash: the file was changed after it was written; "
+                                     "refused").format(name=name))
         return summary
 
 
@@ -155,9 +166,11 @@ def _parse(data: bytes | str, name: str) -> dict[str, Any]:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         parsed = json.loads(text, parse_constant=no_constants)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise SiteSummaryError(f"{name}: not a JSON file ({exc})") from None
+        raise SiteSummaryError(_("{name}: not a JSON file ({error})").format(
+            name=name, error=exc)) from None
     if not isinstance(parsed, dict):
-        raise SiteSummaryError(f"{name}: not a site summary (a JSON object is expected)")
+        raise SiteSummaryError(_("{name}: not a site summary (a JSON object is "
+                                 "expected)").format(name=name))
     return parsed
 
 
@@ -166,6 +179,12 @@ def _first_error(exc: ValidationError) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "the file"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     return f"{where}: {error['msg']}{more}"
+
+
+def site_note_words(summary: SiteSummary) -> str:
+    """The summary's note in the current language ("" without one; a note written
+    otherwise, as it is)."""
+    return _SITE_NOTES.words_of(summary.note) if summary.note else ""
 
 
 def read_site_summaries(files: Iterable[tuple[str, bytes]]) -> list[SiteSummary]:
@@ -220,10 +239,9 @@ def build_site_summary(report: EvaluationReport | None, time: Any, event: Any, *
         "summary_format": SUMMARY_FORMAT, "site": site, "model_version": model_version,
         "model_sha256": model_sha256, "tool_version": risk.__version__, "counts": counts}
     if counts.deaths < MIN_SITE_DEATHS or report is None:
-        return SiteSummary(**common, note=(
-            f"counts only: {counts.deaths} deaths, fewer than the {MIN_SITE_DEATHS} needed "
-            "to write metrics (too imprecise to pool, and small numbers can identify "
-            "patients)") if counts.deaths < MIN_SITE_DEATHS else "counts only: not evaluated")
+        return SiteSummary(**common, note=FEW_DEATHS_NOTE.format(
+            deaths=counts.deaths, needed=MIN_SITE_DEATHS) if counts.deaths < MIN_SITE_DEATHS
+            else NOT_EVALUATED_NOTE)
     by_horizon = int(((time <= HORIZON) & (died > 0)).sum())
     errors = report.standard_errors
     return SiteSummary(

@@ -280,6 +280,11 @@ def _html_table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _cited(citation: str) -> str:
+    """A paper's citation, in its own language (English) whatever the page's."""
+    return f"<cite lang='en'>{escape(citation)}</cite>"
+
+
 def checklists_html(lists: Checklists) -> str:
     """Both checklists as an HTML fragment (headings and tables, every text escaped), for
     the end of the evaluation report and the Model page's download."""
@@ -287,7 +292,7 @@ def checklists_html(lists: Checklists) -> str:
     titles = _("Titles in our words.")
     concerns = _("The domains' concerns in our words; the tool's own answers.")
     return (f"<h2>{escape(heading)}</h2>"
-            f"<h3>TRIPOD+AI</h3><p class='muted'>{escape(TRIPOD_CITATION)} {escape(titles)}</p>"
+            f"<h3>TRIPOD+AI</h3><p class='muted'>{_cited(TRIPOD_CITATION)} {escape(titles)}</p>"
             f"{_html_table(tripod_columns(), tripod_rows(lists))}"
-            f"<h3>PROBAST+AI</h3><p class='muted'>{escape(PROBAST_CITATION)} "
+            f"<h3>PROBAST+AI</h3><p class='muted'>{_cited(PROBAST_CITATION)} "
             f"{escape(concerns)}</p>{_html_table(probast_columns(), probast_rows(lists))}")

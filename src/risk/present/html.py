@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from risk import schema
 from risk.evaluation.headline import CORRECTED, METRIC_LABELS, metric_label
+from risk.evaluation.notes import report_note_words
 from risk.evaluation.progression import PFS_EVALUATION_NOTE
 from risk.evaluation.section_models import (
     CohortFile,
@@ -21,8 +22,19 @@ from risk.evaluation.section_models import (
     NetReclassification,
     Optimism,
 )
-from risk.i18n import N_, Words, _
+from risk.i18n import (
+    N_,
+    Words,
+    _,
+    current_language,
+    format_integer,
+    format_number,
+    format_percent,
+    language_tag,
+    using_language,
+)
 from risk.present.figures import evaluation as figures
+from risk.present.model_summary import card_words
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -56,11 +68,11 @@ def _num(value: object, digits: int = 3) -> str:
     if value is None:
         return _("n/a")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, int):
-        return str(value)
+        return format_integer(value)
     if isinstance(value, float):
-        return f"{value:.{digits}f}" if abs(value) >= 10 ** -digits or value == 0 \
+        return format_number(value, digits) if abs(value) >= 10 ** -digits or value == 0 \
             else f"{value:.2e}"
     return _e(value)
 
@@ -68,7 +80,23 @@ def _num(value: object, digits: int = 3) -> str:
 def _interval(metrics: MetricSet, key: str) -> str:
     lo, hi = metrics.interval(key)
     text = _num(metrics.value(key))
-    return text if lo is None or hi is None else f"{text} ({_num(lo)} to {_num(hi)})"
+    return text if lo is None or hi is None else _("{value} ({low} to {high})").format(
+        value=text, low=_num(lo), high=_num(hi))
+
+
+def _model_columns(*, corrected: bool) -> list[str]:
+    """The header of a table of metrics of the served model and its comparator."""
+    return [_("Metric"), _("With liver biopsy (served), 95% CI"),
+            _("Primary only (comparator), 95% CI"),
+            *([_("Optimism-corrected (served)")] if corrected else [])]
+
+
+def _heading(text: str) -> str:
+    return f"<h2>{_e(text)}</h2>"
+
+
+def _paragraph(text: str) -> str:
+    return f"<p>{_e(text)}</p>"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -95,19 +123,19 @@ def _headline(report: EvaluationReport) -> str:
     rows: list[list[str]] = []
     for key, name in _HEADLINE:
         corrected = CORRECTED.get(key)
-        rows.append([_e(name), _interval(served, key), _interval(comp, key),
+        rows.append([_e(_(name)), _interval(served, key), _interval(comp, key),
                      _num(served.value(corrected)) if corrected else ""])
-    return _table(["Metric", "With liver biopsy (served), 95% CI",
-                   "Primary only (comparator), 95% CI", "Optimism-corrected (served)"], rows)
+    return _table(_model_columns(corrected=True), rows)
 
 
 def pfs_counts_line(pfs: PfsEvaluation) -> str:
     """What the PFS validation was measured on, in one sentence."""
     return _("Measured on {n} patients with progression-free survival recorded: {events} "
              "PFS events ({progressions} progressions, {deaths} deaths without "
-             "progression).").format(n=f"{pfs.n:,}", events=f"{pfs.events:,}",
-                                     progressions=f"{pfs.progressions:,}",
-                                     deaths=f"{pfs.events - pfs.progressions:,}")
+             "progression).").format(
+        n=format_integer(pfs.n), events=format_integer(pfs.events),
+        progressions=format_integer(pfs.progressions),
+        deaths=format_integer(pfs.events - pfs.progressions))
 
 
 def _pfs_section(report: EvaluationReport, chart: Callable[[go.Figure], str]) -> str:
@@ -115,39 +143,45 @@ def _pfs_section(report: EvaluationReport, chart: Callable[[go.Figure], str]) ->
     pfs = report.pfs
     if pfs is None:
         return ""
-    rows = [[_e(name), _interval(pfs.served, key), _interval(pfs.comparator, key)]
+    rows = [[_e(_(name)), _interval(pfs.served, key), _interval(pfs.comparator, key)]
             for key, name in _HEADLINE
             if pfs.served.value(key) is not None or pfs.comparator.value(key) is not None]
-    parts = ["<h2>Progression-free survival</h2>", f"<p>{_e(pfs_counts_line(pfs))}</p>",
-             _table(["Metric", "With liver biopsy (served), 95% CI",
-                     "Primary only (comparator), 95% CI"], rows)]
+    parts = [_heading(_("Progression-free survival")),
+             f"<p>{_e(pfs_counts_line(pfs))}</p>",
+             _table(_model_columns(corrected=False), rows)]
     for months in ("60", "36"):
         cal = pfs.calibration.get(months)
         if cal:
             parts.append(chart(figures.calibration_plot(
                 cal, pfs.comparator_calibration.get(months), outcome="pfs")))
-    parts.append(f"<p class='muted'>{_e(PFS_EVALUATION_NOTE)}</p>")
+    parts.append(f"<p class='muted'>{_e(_(PFS_EVALUATION_NOTE))}</p>")
     return "".join(parts)
+
+
+_NRI_KINDS = Words({"categorical": N_("categorical"), "continuous": N_("continuous")})
 
 
 def _biopsy_section(report: EvaluationReport, chart: Callable[[go.Figure], str]) -> str:
     bio = report.biopsy_value
     if not bio:
-        return f"<p>{schema.NOT_ASSESSED} (too few patients with a liver-biopsy grade).</p>"
+        return "<p>" + _e(_("{not_assessed} (too few patients with a liver-biopsy "
+                            "grade).").format(not_assessed=_(schema.NOT_ASSESSED))) + "</p>"
     nri = bio.nri or NetReclassification()
     lr = bio.lr_test or LikelihoodRatioTest()
-    rows = [["Patients with a liver-biopsy grade (deaths)", f"{bio.n} ({bio.events})"],
-            ["C with the biopsy / primary only", f"{_num(bio.c_biopsy)} / "
-                                                 f"{_num(bio.c_comparator)}"],
-            ["Difference in C (95% bootstrap CI)", _interval(report.headline, "delta_c")]]
-    for kind, part in (("categorical", nri.categorical), ("continuous", nri.continuous)):
+    rows = [[_("Patients with a liver-biopsy grade (deaths)"),
+             f"{_num(bio.n)} ({_num(bio.events)})"],
+            [_("C with the biopsy / primary only"),
+             f"{_num(bio.c_biopsy)} / {_num(bio.c_comparator)}"],
+            [_("Difference in C (95% bootstrap CI)"), _interval(report.headline, "delta_c")]]
+    for kind, part in ((_NRI_KINDS["categorical"], nri.categorical),
+                       (_NRI_KINDS["continuous"], nri.continuous)):
         if part:
-            rows.append([f"NRI at 60 months, {kind} (events / non-events)",
+            rows.append([_("NRI at 60 months, {kind} (events / non-events)").format(kind=kind),
                          f"{_num(part.nri)} ({_num(part.nri_events)} / "
                          f"{_num(part.nri_nonevents)})"])
-    rows.append(["Likelihood-ratio test of the liver terms (chi-square, df, p)",
+    rows.append([_("Likelihood-ratio test of the liver terms (chi-square, df, p)"),
                  f"{_num(lr.statistic, 2)}, {_num(lr.df)}, {_num(lr.p, 4)}"])
-    out = _table(["Value of the liver biopsy", ""], rows)
+    out = _table([_("Value of the liver biopsy"), ""], [[_e(a), b] for a, b in rows])
     if bio.reclassification:
         out += chart(figures.reclassification_heatmap(bio.reclassification))
     return out
@@ -170,17 +204,18 @@ PH_MODEL_NAMES = Words({"biopsy": N_("Biopsy model"), "primary_only": N_("Primar
 def covariate_label(name: str) -> str:
     """A design column in words (:mod:`risk.schema`'s vocabulary): ``met_grade[G3]`` ->
     ``Liver biopsy WHO grade: G3 (Ki-67 > 20%)``; an unknown term keeps its name."""
-    base, _, level = name.partition("[")
+    base, _sep, level = name.partition("[")
     if not level:
         return schema.column_label(name)
     try:
-        return f"{schema.column_label(base)}: {schema.label(base, level.rstrip(']'))}"
+        return _("{column}: {level}").format(column=schema.column_label(base),
+                                             level=schema.label(base, level.rstrip("]")))
     except KeyError:
         return name
 
 
 def _pct(value: float | None) -> str:
-    return _("n/a") if value is None else f"{100 * value:.1f}%"
+    return _("n/a") if value is None else format_percent(value, 1)
 
 
 def optimism_rows(report: EvaluationReport) -> list[dict[str, Any]]:
@@ -208,8 +243,8 @@ def optimism_note(report: EvaluationReport) -> str:
 def proportional_hazards_rows(result: ProportionalHazards) -> list[dict[str, Any]]:
     """Schoenfeld residual test per model term (text cells)."""
     return [{_("Term"): covariate_label(r.covariate),
-             _("Chi-square"): _("n/a") if r.statistic is None else f"{r.statistic:.2f}",
-             "p": _num(r.p, 3),
+             _("Chi-square"): _("n/a") if r.statistic is None
+             else format_number(r.statistic, 2), "p": _num(r.p, 3),
              _("Check"): _("review: p < 0.05") if r.violated else ""}
             for r in result.covariates]
 
@@ -243,13 +278,13 @@ def _subgroup_words(r: Subgroup) -> str:
 
 def _rows_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
-        return "<p>None.</p>"
+        return _paragraph(_("None."))
     return _table(list(rows[0]), [[_e(v) for v in row.values()] for row in rows])
 
 
 def _optimism_section(report: EvaluationReport) -> str:
     if not report.optimism:
-        return "<p>Not run (bootstrap 0).</p>"
+        return _paragraph(_("Not run (bootstrap 0)."))
     return (_rows_table(optimism_rows(report))
             + f"<p class='muted'>{_e(optimism_note(report))}</p>")
 
@@ -260,7 +295,7 @@ def _ph_section(report: EvaluationReport) -> str:
         parts.append(f"<h3>{_e(PH_MODEL_NAMES.get(model, model))}</h3>"
                      + _rows_table(proportional_hazards_rows(result)))
         if result.note:
-            parts.append(f"<p class='muted'>{_e(result.note)}</p>")
+            parts.append(f"<p class='muted'>{_e(report_note_words(result.note))}</p>")
     return "".join(parts)
 
 
@@ -281,58 +316,71 @@ def cohort_source(name: str, sha256: str, trained_on: str | None,
     return source
 
 
+_VALIDATION_KINDS = Words({
+    "internal": N_("internal validation: the file the model was trained on"),
+    "external": N_("external validation: not the file the model was trained on")})
+
+
 def _source_line(source: CohortFile | None) -> str:
     """The cohort file measured (name and sha256) and what kind of validation it is."""
     if not source:
         return ""
-    kind = {"internal": "internal validation: the file the model was trained on",
-            "external": "external validation: not the file the model was trained on"
-            }.get(source.validation or "", "")
-    return (f"<p class='muted'>Cohort file {_e(source.file)} (sha256 "
-            f"{_e(str(source.sha256)[:16])}&hellip;)" + (f" &middot; {_e(kind)}" if kind
-                                                       else "") + "</p>")
+    kind = _VALIDATION_KINDS.get(source.validation or "", "")
+    line = _("Cohort file {file} (sha256 {sha256}…)").format(
+        file=source.file, sha256=str(source.sha256)[:16])
+    return f"<p class='muted'>{_e(line)}" + (f" &middot; {_e(kind)}" if kind else "") + "</p>"
 
 
-def render_report_html(report: EvaluationReport, title: str = "Validation report",
-                       checklists: str = "") -> str:
-    """The whole report as one HTML page; ``checklists`` (the HTML of
-    :func:`risk.present.checklists.checklists_html`, when the version's card is known) ends it."""
+def render_report_html(report: EvaluationReport, title: str | None = None,
+                       checklists: str = "", language: str | None = None) -> str:
+    """The whole report as one HTML page in ``language`` (default: the current one);
+    ``title`` defaults to "Validation report"; ``checklists`` (the HTML of
+    :func:`risk.present.checklists.checklists_html`, when the version's card is known, in
+    the same language) ends it."""
+    with using_language(language or current_language()):
+        title = title or _("Validation report")
+        body = "\n".join(_sections(report, title, checklists))
+        return (f"<!DOCTYPE html><html lang='{language_tag()}'><head><meta charset='utf-8'>"
+                f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+                f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>{body}"
+                "</body></html>")
+
+
+def _sections(report: EvaluationReport, title: str, checklists: str) -> list[str]:
     chart = _Charts()
-    version = report.model_version or "(not from the registry)"
-    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     served = report.headline
+    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    line = _("Model version {version} · {patients} patients, {deaths} deaths, {biopsied} "
+             "with a liver-biopsy grade · created {made}").format(
+        version=report.model_version or _("(not from the registry)"),
+        patients=_num(served.n), deaths=_num(served.events),
+        biopsied=_num(served.n_with_biopsy_grade), made=made)
     parts = [
-        f"<h1>{_e(title)}</h1>",
-        f"<p class='muted'>Model version {_e(version)} &middot; {_num(served.n)} patients, "
-        f"{_num(served.events)} deaths, {_num(served.n_with_biopsy_grade)} with a "
-        f"liver-biopsy grade &middot; created {made}</p>",
+        f"<h1>{_e(title)}</h1>", f"<p class='muted'>{_e(line)}</p>",
         _source_line(report.source),
-        f"<div class='caveat'><strong>Read this first.</strong> {_e(report.context)}"
-        "</div>",
-        "<h2>Summary</h2>", _headline(report),
+        "<div class='caveat'><strong>" + _e(_("Read this first.")) + "</strong> "
+        + _e(card_words(report.context)) + "</div>",
+        _heading(_("Summary")), _headline(report),
         chart(figures.concordance_comparison(report)),
         chart(figures.time_dependent_auc_plot(served, report.comparator)),
-        "<h2>Calibration</h2>",
+        _heading(_("Calibration")),
     ]
     for months in ("60", "36"):
         cal = report.calibration.get(months)
         if cal:
             parts.append(chart(figures.calibration_plot(
                 cal, report.comparator_calibration.get(months))))
-    parts.append("<h2>Clinical usefulness</h2>")
+    parts.append(_heading(_("Clinical usefulness")))
     if report.decision_curve:
         parts.append(chart(figures.decision_curve_plot(report.decision_curve)))
     parts.append(_pfs_section(report, chart))
-    parts += ["<h2>What the liver biopsy adds</h2>", _biopsy_section(report, chart),
-              "<h2>Internal validation (bootstrap optimism)</h2>", _optimism_section(report),
-              "<h2>Proportional hazards</h2>", _ph_section(report),
-              "<h2>Subgroups</h2>", _subgroup_section(report)]
-    notes = report.notes
-    if notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes)
-                     + "</ul>")
+    parts += [_heading(_("What the liver biopsy adds")), _biopsy_section(report, chart),
+              _heading(_("Internal validation (bootstrap optimism)")),
+              _optimism_section(report),
+              _heading(_("Proportional hazards")), _ph_section(report),
+              _heading(_("Subgroups")), _subgroup_section(report)]
+    if report.notes:
+        parts.append(_heading(_("Notes")) + "<ul>" + "".join(
+            f"<li>{_e(report_note_words(n))}</li>" for n in report.notes) + "</ul>")
     parts.append(checklists)
-    body = "\n".join(parts)
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>{body}</body></html>")
+    return parts

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from risk.evaluation.notes import CHECK_FAILED, NESTED_FIT_FAILED
 from risk.stats.cox_solver import log_partial_likelihood
 from risk.stats.outcome import check_outcome
 
@@ -86,7 +87,7 @@ def nested_cox_lr_test(time: ArrayLike, event: ArrayLike, nested: pd.DataFrame,
     except Exception as exc:  # noqa: BLE001 - lifelines raises several kinds on failure
         return {"statistic": float("nan"), "df": len(full_cols) - len(nested_cols),
                 "p": float("nan"), "dropped": dropped,
-                "note": f"a nested model could not be fitted ({type(exc).__name__})"}
+                "note": NESTED_FIT_FAILED.format(error=type(exc).__name__)}
     out = likelihood_ratio_test(loglik_nested, big.log_likelihood_,
                                 len(full_cols) - len(nested_cols))
     out.update(loglik_nested=float(loglik_nested),
@@ -115,7 +116,7 @@ def proportional_hazards_check(time: ArrayLike, event: ArrayLike, design: pd.Dat
             summary = proportional_hazard_test(fitted, data, time_transform="rank").summary
     except Exception as exc:  # noqa: BLE001
         return {"covariates": [], "dropped": dropped,
-                "note": f"the check could not be run ({type(exc).__name__})"}
+                "note": CHECK_FAILED.format(error=type(exc).__name__)}
     rows = [{"covariate": str(name), "statistic": float(r["test_statistic"]),
              "p": float(r["p"]), "violated": bool(r["p"] < alpha)}
             for name, r in summary.iterrows()]
