@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
-from risk.i18n import DEFAULT_LANGUAGE, N_, using_language
+from risk.i18n import DEFAULT_LANGUAGE, N_, _, using_language
 from risk.model.fit_notes import STABILISED, FitNote
 from risk.stats.baseline import Baseline, baseline_aggregates
 from risk.stats.cox_solver import (
+    NOT_FINITE,
     CoxConvergenceError,
     EfronFit,
     TieStructure,
@@ -112,14 +113,16 @@ def _checked(fit: EfronFit) -> EfronFit:
     diagonal = np.diag(fit.covariance)
     if not (np.all(np.isfinite(fit.coef)) and np.all(np.isfinite(fit.covariance))
             and np.all(diagonal > 0)):
-        raise CoxConvergenceError("the estimates or their variances are not finite")
+        raise CoxConvergenceError(NOT_FINITE)
     return fit
 
 
 def _failure(exc: Exception, penalizer: float) -> str:
-    return (f"The Cox model could not be fitted on these data at penalizer {penalizer:g} "
-            f"({exc}). Check for a level whose patients all die before, or all outlive, "
-            "everyone else, or for too few deaths for the number of inputs.")
+    """What the user reads, in their language (the solver's reason is an English msgid)."""
+    return _("The Cox model could not be fitted on these data at penalizer {penalizer} "
+             "({reason}). Check for a level whose patients all die before, or all outlive, "
+             "everyone else, or for too few deaths for the number of inputs.").format(
+        penalizer=f"{penalizer:g}", reason=_(str(exc)))
 
 
 @dataclass(frozen=True)

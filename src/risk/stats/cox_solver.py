@@ -38,10 +38,25 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from risk.i18n import N_
+
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 TIES = ("efron", "breslow")
+
+
+# Why a fit failed, as English msgids: stored in a fit's notes and worded where shown.
+NO_DEATHS = N_("no deaths: a Cox model cannot be fitted")
+SINGULAR = N_("singular information matrix")
+DIVERGE = N_("coefficients diverge (separation or collinearity)")
+NO_INCREASE = N_("the likelihood could not be increased")
+SINGULAR_AT_OPTIMUM = N_("singular information matrix at the optimum (collinear columns)")
+NO_CONVERGENCE = N_("no convergence within the Newton steps allowed")
+NOT_FINITE = N_("the estimates or their variances are not finite")
+#: Every reason above.
+REASONS = (NO_DEATHS, SINGULAR, DIVERGE, NO_INCREASE, SINGULAR_AT_OPTIMUM, NO_CONVERGENCE,
+           NOT_FINITE)
 
 
 class CoxConvergenceError(ArithmeticError):
@@ -229,7 +244,7 @@ def fit_efron(X: ArrayLike, durations: ArrayLike | None, events: ArrayLike | Non
     if X.ndim != 2 or len(X) != s.n:
         raise ValueError("X must be (n, p) with one duration and one event per row")
     if not s.n_deaths:
-        raise CoxConvergenceError("no deaths: a Cox model cannot be fitted")
+        raise CoxConvergenceError(NO_DEATHS)
     # a trial step may overflow: step halving rejects non-finite likelihoods, so the
     # warnings would only alarm a reader of the logs
     with one_blas_thread(), np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -244,9 +259,9 @@ def _newton(s: TieStructure, data: _Design, lam: float, max_steps: int,
         try:
             step = np.linalg.solve(-hessian, grad)
         except np.linalg.LinAlgError as error:
-            raise CoxConvergenceError("singular information matrix") from error
+            raise CoxConvergenceError(SINGULAR) from error
         if not np.all(np.isfinite(step)):
-            raise CoxConvergenceError("coefficients diverge (separation or collinearity)")
+            raise CoxConvergenceError(DIVERGE)
         size = 1.0
         while True:
             candidate = beta + size * step
@@ -255,7 +270,7 @@ def _newton(s: TieStructure, data: _Design, lam: float, max_steps: int,
                 break
             size /= 2
             if size < 1e-8:
-                raise CoxConvergenceError("the likelihood could not be increased")
+                raise CoxConvergenceError(NO_INCREASE)
         # Converged when beta no longer moves, or when a short Newton step gains nothing
         # (a rare level leaves the likelihood flat along its coefficient). A long step
         # that gains nothing, or a huge coefficient, is a coefficient running off to
@@ -265,15 +280,14 @@ def _newton(s: TieStructure, data: _Design, lam: float, max_steps: int,
         done = moved < tolerance or (flat and moved < 1e-4)
         beta, (log_lik, grad, hessian) = candidate, new
         if (flat and not done) or np.max(np.abs(beta), initial=0.0) > 50:
-            raise CoxConvergenceError("coefficients diverge (separation or collinearity)")
+            raise CoxConvergenceError(DIVERGE)
         if done:
             try:
                 covariance = np.linalg.inv(-hessian) / np.outer(data.sd, data.sd)
             except np.linalg.LinAlgError as error:
-                raise CoxConvergenceError("singular information matrix at the optimum "
-                                          "(collinear columns)") from error
+                raise CoxConvergenceError(SINGULAR_AT_OPTIMUM) from error
             return EfronFit(beta / data.sd, covariance, float(log_lik), step_number)
-    raise CoxConvergenceError(f"no convergence in {max_steps} Newton steps")
+    raise CoxConvergenceError(NO_CONVERGENCE)
 
 
 def log_partial_likelihood(lp: ArrayLike, durations: ArrayLike | None, events: ArrayLike | None,
