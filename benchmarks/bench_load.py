@@ -253,9 +253,11 @@ async def _soak(pages: list, server: subprocess.Popen, log: Path, patients: list
           f"{out['memory_growth_mb']:+.1f} MB (goal < {GOALS['memory_growth_mb']:g} MB)")
 
 
-async def _uploads(contexts, url: str, clinician, patients: list[Patient],
+async def _uploads(contexts, url: str, log: Path, clinician, patients: list[Patient],
                    upload_files: list[Path], out: dict[str, float]) -> None:
+    before_idle = len(_server_runs(log))
     idle = [await _submit(clinician, patients[i % len(patients)]) for i in range(6)]
+    idle_runs = [r[1] for r in _server_runs(log)[before_idle:] if r[3]]
     uploads = []
     for context, path in zip(contexts, upload_files, strict=True):
         page = await context.new_page()
@@ -271,6 +273,7 @@ async def _uploads(contexts, url: str, clinician, patients: list[Patient],
         await page.get_by_text(f"({n:,} patients)").first.wait_for()
         return time.perf_counter() - started
 
+    before_during = len(_server_runs(log))
     tasks = [asyncio.create_task(upload(pg, path)) for pg, path in uploads]
     during, k = [], 0
     while not all(t.done() for t in tasks):
@@ -283,6 +286,10 @@ async def _uploads(contexts, url: str, clinician, patients: list[Patient],
           f"{max(upload_times):.1f} s): the Patient page's submit to result "
           f"{_summary(during)} against {_summary(idle)} idle: "
           f"{out['upload_slowdown']:.2f}x (goal <= {GOALS['upload_slowdown']:g}x)")
+    runs = _server_runs(log)[before_during:]
+    print(f"  server script run per submit {_summary([r[1] for r in runs if r[3]])} during "
+          f"the uploads, {_summary(idle_runs)} idle; Cohort runs meanwhile "
+          f"{_summary([r[1] for r in runs if r[0] == 'Cohort'] or [0.0])}")
 
 
 async def _run(port: int, servers: list[subprocess.Popen], log: Path,
@@ -315,7 +322,8 @@ async def _run(port: int, servers: list[subprocess.Popen], log: Path,
         if "soak" in parts:
             await _soak(pages, server, log, patients, out)
         if "upload" in parts:
-            await _uploads(contexts[SESSIONS:], url, clinician, patients, upload_files, out)
+            await _uploads(contexts[SESSIONS:], url, log, clinician, patients, upload_files,
+                           out)
         await browser.close()
     return out
 
