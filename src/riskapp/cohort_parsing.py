@@ -240,3 +240,4 @@ def _serve() -> None:
         except Exception as exc:  # noqa: BLE001 - said to the server, which reads it itself
             reply = ("error", type(exc).__name__)
         _send(replies, reply)
+        del reply, data  # an idle worker keeps no cohort in memory
