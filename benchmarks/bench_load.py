@@ -3,8 +3,9 @@
 One command (``python -m benchmarks load``; part of ``make bench``) runs, against one
 ``streamlit run app.py`` server on the shipped model:
 
-1. the Patient page's first render after the server is up (goal <= 1.5 s), then the same
-   page in a fresh tab of the warm server;
+1. the Patient page's first render after the server is up (goal <= 1.5 s; the browser is
+   launched before the server starts, as a clinician's browser is already open), then the
+   same page in a fresh tab of the warm server;
 2. one clinician submitting patients on an idle server: submit-to-result in the browser
    (goal <= 0.5 s median) and the server's own script-run time for each submit;
 3. 10 concurrent sessions, each entering a different patient: every estimate must equal
@@ -13,6 +14,10 @@ One command (``python -m benchmarks load``; part of ``make bench``) runs, agains
    and errors;
 5. 3 concurrent uploads on the Cohort page (one of 100,000 patients) while a clinician
    submits on the Patient page: its submit-to-result against its idle figure (goal <= 2x).
+
+``RISK_LOAD_PARTS`` (comma-separated, default all of ``render,submit,sessions,soak,upload``)
+runs only the parts named, e.g. ``RISK_LOAD_PARTS=render,upload`` while working on the
+first render and the uploads; the goals of the parts not run are not reported.
 
 Server-side times come from the app's script-run log (``riskapp.timing``: page, seconds,
 outcome, whether a submit started it; never a patient's value). Figures are printed with
@@ -42,6 +47,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 SESSIONS, SOAK, UPLOAD_N = 10, 300, 100_000
 GOALS = {"first_render_s": 1.5, "submit_median_s": 0.5, "memory_growth_mb": 50.0,
          "upload_slowdown": 2.0}
+PARTS = ("render", "submit", "sessions", "soak", "upload")
+
+
+def _parts() -> set[str]:
+    """The parts to run (``RISK_LOAD_PARTS``; all when unset)."""
+    named = {p.strip() for p in os.environ.get("RISK_LOAD_PARTS", "").split(",") if p.strip()}
+    unknown = named - set(PARTS)
+    if unknown:
+        raise SystemExit(f"RISK_LOAD_PARTS: unknown part(s) {sorted(unknown)}; "
+                         f"choose from {', '.join(PARTS)}")
+    return named or set(PARTS)
 RESULT = ".st-key-surv_60 [data-testid='stMetricValue']"
 # Fields every patient shares (key, kind, value as shown); age and liver Ki-67 vary.
 FIXED = [("sex", "select", "Female"), ("ecog", "select", "1 - light work only"),
@@ -175,98 +191,139 @@ def _summary(values: list[float]) -> str:
     return f"median {statistics.median(ordered):.3f} s, p95 {p95:.3f} s (n = {len(ordered)})"
 
 
-async def _run(url: str, server: subprocess.Popen, up: float, log: Path,
+async def _first_render(contexts, url: str, up: float, out: dict[str, float]) -> None:
+    first = await contexts[0].new_page()
+    await first.goto(url + "/patient")
+    await first.locator(".st-key-predict button").wait_for()
+    out["first_render_s"] = time.perf_counter() - up
+    await first.close()
+    started = time.perf_counter()
+    warm = await contexts[1].new_page()
+    await warm.goto(url + "/patient")
+    await warm.locator(".st-key-predict button").wait_for()
+    out["warm_render_s"] = time.perf_counter() - started
+    await warm.close()
+    print(f"Patient page: first render {out['first_render_s']:.2f} s after the server "
+          f"was up (goal {GOALS['first_render_s']} s); in a fresh tab of the warm "
+          f"server {out['warm_render_s']:.2f} s (reference)")
+
+
+async def _idle_submits(clinician, patients: list[Patient], out: dict[str, float]) -> None:
+    idle = [await _submit(clinician, patients[i % len(patients)]) for i in range(12)]
+    out["submit_median_s"] = statistics.median(idle)
+    print(f"one clinician, idle server: submit to result in the browser {_summary(idle)}"
+          f" (goal median <= {GOALS['submit_median_s']} s)")
+
+
+async def _sessions(contexts, url: str, log: Path, clinician, patients: list[Patient]) -> list:
+    pages = [clinician] + await asyncio.gather(
+        *[_open_patient_page(c, url) for c in contexts[1:SESSIONS]])
+    before = len(_server_runs(log))
+    times = await asyncio.gather(*[_submit(pg, patients[i]) for i, pg in enumerate(pages)])
+    errors = sum([await _exceptions(pg) for pg in pages])
+    runs = [r for r in _server_runs(log)[before:] if r[3]]
+    print(f"{SESSIONS} concurrent sessions, {SESSIONS} different patients: all {SESSIONS} "
+          f"estimates equal `predict` for their own patient; {errors} exceptions")
+    print(f"  browser submit to result {_summary(list(times))}")
+    print(f"  server script run per submit {_summary([r[1] for r in runs])}")
+    return pages
+
+
+async def _soak(pages: list, server: subprocess.Popen, log: Path, patients: list[Patient],
+                out: dict[str, float]) -> None:
+    rss_before = _rss_mb(server.pid)
+    before = len(_server_runs(log))
+    per_session = SOAK // SESSIONS
+
+    async def soak(k: int, pg) -> list[float]:
+        return [await _submit(pg, patients[(k + 3 * j + 1) % len(patients)])
+                for j in range(per_session)]
+
+    soaked = [t for ts in await asyncio.gather(*[soak(k, pg) for k, pg in
+                                                  enumerate(pages)]) for t in ts]
+    runs = _server_runs(log)[before:]
+    errors = sum([await _exceptions(pg) for pg in pages])
+    failed = sum(r[2] == "error" for r in runs)
+    out["memory_growth_mb"] = _rss_mb(server.pid) - rss_before
+    print(f"soak: {len(soaked)} submissions across {SESSIONS} sessions, each checked "
+          f"against `predict`; {errors} exceptions on the pages, {failed} failed runs")
+    print(f"  browser submit to result {_summary(soaked)}")
+    print(f"  server script run per submit {_summary([r[1] for r in runs if r[3]])}")
+    print(f"  server memory {rss_before:.0f} MB before, growth "
+          f"{out['memory_growth_mb']:+.1f} MB (goal < {GOALS['memory_growth_mb']:g} MB)")
+
+
+async def _uploads(contexts, url: str, log: Path, clinician, patients: list[Patient],
+                   upload_files: list[Path], out: dict[str, float]) -> None:
+    before_idle = len(_server_runs(log))
+    idle = [await _submit(clinician, patients[i % len(patients)]) for i in range(6)]
+    idle_runs = [r[1] for r in _server_runs(log)[before_idle:] if r[3]]
+    uploads = []
+    for context, path in zip(contexts, upload_files, strict=True):
+        page = await context.new_page()
+        page.set_default_timeout(300_000)
+        await page.goto(url + "/cohort")
+        await page.locator(".st-key-cohort_file input[type=file]").wait_for(state="attached")
+        uploads.append((page, path))
+    started = time.perf_counter()
+
+    async def upload(page, path: Path) -> float:
+        await page.locator(".st-key-cohort_file input[type=file]").set_input_files(str(path))
+        n = sum(1 for _ in path.open()) - 1
+        await page.get_by_text(f"({n:,} patients)").first.wait_for()
+        return time.perf_counter() - started
+
+    before_during = len(_server_runs(log))
+    tasks = [asyncio.create_task(upload(pg, path)) for pg, path in uploads]
+    during, k = [], 0
+    while not all(t.done() for t in tasks):
+        during.append(await _submit(clinician, patients[k % len(patients)]))
+        k += 1
+    upload_times = await asyncio.gather(*tasks)
+    out["upload_slowdown"] = statistics.median(during) / statistics.median(idle)
+    sizes = ", ".join(f"{sum(1 for _ in p.open()) - 1:,}" for p in upload_files)
+    print(f"3 concurrent Cohort uploads ({sizes} patients; all shown after "
+          f"{max(upload_times):.1f} s): the Patient page's submit to result "
+          f"{_summary(during)} against {_summary(idle)} idle: "
+          f"{out['upload_slowdown']:.2f}x (goal <= {GOALS['upload_slowdown']:g}x)")
+    runs = _server_runs(log)[before_during:]
+    print(f"  server script run per submit {_summary([r[1] for r in runs if r[3]])} during "
+          f"the uploads, {_summary(idle_runs)} idle; Cohort runs meanwhile "
+          f"{_summary([r[1] for r in runs if r[0] == 'Cohort'] or [0.0])}")
+
+
+async def _run(port: int, servers: list[subprocess.Popen], log: Path,
                patients: list[Patient], upload_files: list[Path]) -> dict[str, float]:
+    """Launch the browser, then start the server (appended to ``servers``) and run the
+    parts: the first render counts from the server being up, not the browser's launch."""
     from playwright.async_api import async_playwright
 
     out: dict[str, float] = {}
+    parts = _parts()
+    url = f"http://127.0.0.1:{port}"
     async with async_playwright() as p:
+        launched = time.perf_counter()
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         contexts = [await browser.new_context(viewport={"width": 1400, "height": 1000})
                     for _ in range(SESSIONS + len(upload_files))]
-        first = await contexts[0].new_page()
-        await first.goto(url + "/patient")
-        await first.locator(".st-key-predict button").wait_for()
-        out["first_render_s"] = time.perf_counter() - up
-        await first.close()
-        started = time.perf_counter()
-        warm = await contexts[1].new_page()
-        await warm.goto(url + "/patient")
-        await warm.locator(".st-key-predict button").wait_for()
-        out["warm_render_s"] = time.perf_counter() - started
-        await warm.close()
-        print(f"Patient page: first render {out['first_render_s']:.2f} s after the server "
-              f"was up (goal {GOALS['first_render_s']} s); in a fresh tab of the warm "
-              f"server {out['warm_render_s']:.2f} s (reference)")
-
-        clinician = await _open_patient_page(contexts[0], url)
-        await _submit(clinician, patients[-1])  # the first estimate imports the figures
-        idle = [await _submit(clinician, patients[i % len(patients)]) for i in range(12)]
-        out["submit_median_s"] = statistics.median(idle)
-        print(f"one clinician, idle server: submit to result in the browser {_summary(idle)}"
-              f" (goal median <= {GOALS['submit_median_s']} s)")
-
-        pages = [clinician] + await asyncio.gather(
-            *[_open_patient_page(c, url) for c in contexts[1:SESSIONS]])
-        before = len(_server_runs(log))
-        times = await asyncio.gather(*[_submit(pg, patients[i]) for i, pg in enumerate(pages)])
-        errors = sum([await _exceptions(pg) for pg in pages])
-        runs = [r for r in _server_runs(log)[before:] if r[3]]
-        print(f"{SESSIONS} concurrent sessions, {SESSIONS} different patients: all {SESSIONS} "
-              f"estimates equal `predict` for their own patient; {errors} exceptions")
-        print(f"  browser submit to result {_summary(list(times))}")
-        print(f"  server script run per submit {_summary([r[1] for r in runs])}")
-
-        rss_before = _rss_mb(server.pid)
-        before = len(_server_runs(log))
-        per_session = SOAK // SESSIONS
-
-        async def soak(k: int, pg) -> list[float]:
-            return [await _submit(pg, patients[(k + 3 * j + 1) % len(patients)])
-                    for j in range(per_session)]
-
-        soaked = [t for ts in await asyncio.gather(*[soak(k, pg) for k, pg in
-                                                      enumerate(pages)]) for t in ts]
-        runs = _server_runs(log)[before:]
-        errors = sum([await _exceptions(pg) for pg in pages])
-        failed = sum(r[2] == "error" for r in runs)
-        out["memory_growth_mb"] = _rss_mb(server.pid) - rss_before
-        print(f"soak: {len(soaked)} submissions across {SESSIONS} sessions, each checked "
-              f"against `predict`; {errors} exceptions on the pages, {failed} failed runs")
-        print(f"  browser submit to result {_summary(soaked)}")
-        print(f"  server script run per submit {_summary([r[1] for r in runs if r[3]])}")
-        print(f"  server memory {rss_before:.0f} MB before, growth "
-              f"{out['memory_growth_mb']:+.1f} MB (goal < {GOALS['memory_growth_mb']:g} MB)")
-
-        idle = [await _submit(clinician, patients[i % len(patients)]) for i in range(6)]
-        uploads = []
-        for context, path in zip(contexts[SESSIONS:], upload_files, strict=True):
-            page = await context.new_page()
-            page.set_default_timeout(300_000)
-            await page.goto(url + "/cohort")
-            await page.locator(".st-key-cohort_file input[type=file]").wait_for(
-                state="attached")
-            uploads.append((page, path))
-        started = time.perf_counter()
-
-        async def upload(page, path: Path) -> float:
-            await page.locator(".st-key-cohort_file input[type=file]").set_input_files(
-                str(path))
-            n = sum(1 for _ in path.open()) - 1
-            await page.get_by_text(f"({n:,} patients)").first.wait_for()
-            return time.perf_counter() - started
-
-        tasks = [asyncio.create_task(upload(pg, path)) for pg, path in uploads]
-        during, k = [], 0
-        while not all(t.done() for t in tasks):
-            during.append(await _submit(clinician, patients[k % len(patients)]))
-            k += 1
-        upload_times = await asyncio.gather(*tasks)
-        out["upload_slowdown"] = statistics.median(during) / statistics.median(idle)
-        print(f"3 concurrent Cohort uploads ({', '.join(f'{sum(1 for _ in p.open()) - 1:,}' for p in upload_files)} "
-              f"patients; all shown after {max(upload_times):.1f} s): the Patient page's "
-              f"submit to result {_summary(during)} against {_summary(idle)} idle: "
-              f"{out['upload_slowdown']:.2f}x (goal <= {GOALS['upload_slowdown']:g}x)")
+        print(f"browser launched in {time.perf_counter() - launched:.2f} s (before the "
+              "server starts: not part of the first render)")
+        server, up = _start_server(port, log)
+        servers.append(server)
+        if "render" in parts:
+            await _first_render(contexts, url, up, out)
+        if parts - {"render"}:
+            clinician = await _open_patient_page(contexts[0], url)
+            await _submit(clinician, patients[-1])  # the first estimate imports the figures
+        if "submit" in parts:
+            await _idle_submits(clinician, patients, out)
+        if "sessions" in parts or "soak" in parts:
+            pages = await _sessions(contexts, url, log, clinician, patients)
+        if "soak" in parts:
+            await _soak(pages, server, log, patients, out)
+        if "upload" in parts:
+            await _uploads(contexts[SESSIONS:], url, log, clinician, patients, upload_files,
+                           out)
         await browser.close()
     return out
 
@@ -281,30 +338,32 @@ def main() -> None:
           "(the browsers share the server's cores)")
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         folder = Path(tmp)
-        patients = _patients(folder)
+        parts = _parts()
+        patients = _patients(folder) if parts - {"render"} else []
         files = []
-        for n, seed in ((UPLOAD_N, 31), (1000, 32), (1000, 33)):
+        for n, seed in ((UPLOAD_N, 31), (1000, 32), (1000, 33)) if "upload" in parts else ():
             path = folder / f"cohort_{n}_{seed}.csv"
             path.write_text(cohort_csv_text(generate_cohort(n, seed)))
             files.append(path)
         log = folder / "server.log"
         port = _free_port()
-        server, up = _start_server(port, log)
+        servers: list[subprocess.Popen] = []
         try:
-            out = asyncio.run(_run(f"http://127.0.0.1:{port}", server, up, log, patients,
-                                   files))
+            out = asyncio.run(_run(port, servers, log, patients, files))
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            for server in servers:
+                server.terminate()
+                try:
+                    server.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    server.kill()
         if MISSED:
             print(f"{len(MISSED)} submissions never showed their own result, e.g. "
                   + "; ".join(MISSED[:3]))
         if "Traceback" in log.read_text():
             print("the server logged a traceback:\n" + log.read_text()[-2000:])
-        met = [f"{k} {'met' if out[k] <= g else 'MISSED'}" for k, g in GOALS.items()]
+        met = [f"{k} {'met' if out[k] <= g else 'MISSED'}" for k, g in GOALS.items()
+               if k in out]
         print("goals: " + "; ".join(met))
 
 

@@ -14,11 +14,12 @@ from riskapp.routing import require_router
 require_router()
 
 st.title(_("Patient: survival estimate"))
-st.caption(not_a_device_notice())
-
+intended_use = st.container()  # filled after the form: deciding it reads the model card
 notice = st.container()  # above the form: filled once the model is loaded
 fhir_upload()  # fills the form's fields before they are drawn
 patient_form()  # shown before the model loads: the clinician can start typing
+with intended_use:
+    st.caption(not_a_device_notice())
 try:
     served = loaders.served_model()
 except RiskError as exc:

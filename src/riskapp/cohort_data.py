@@ -9,6 +9,8 @@ Caching, and why:
   (about 0.3 s each time a filter moves). The frame is never mutated: filters return new
   frames. Entries expire after :data:`CACHE_TTL_SECONDS` and at most
   :data:`MAX_COHORTS` files are kept, so an upload does not stay in memory for long.
+  A file of more than a megabyte is read by a worker process at a lower priority
+  (:mod:`riskapp.cohort_parsing`), so other sessions' script runs keep the CPU and GIL.
 - Each analysis is cached with ``st.cache_data``, keyed by (digest, filters, grouping,
   model version): small aggregates, cheap to copy.
 - Nothing about the patient of the patient page is cached: it is read from the
@@ -31,18 +33,9 @@ from risk.cohort import forest as cohort_cox
 from risk.cohort import summary as cohort
 from risk.cohort import survival as cohort_survival
 from risk.cohort import tables as cohort_tables
-from risk.data import (
-    Note,
-    RedcapPreset,
-    apply_preset,
-    load_cohort,
-    median_follow_up,
-    read_cells,
-    validate_cohort,
-)
-from risk.errors import Problem, ValidationError
+from risk.data import RedcapPreset, median_follow_up
 from risk.i18n import N_, _, current_language
-from risk.stats import has_pfs
+from riskapp.cohort_parsing import LoadedCohort, read_cohort_file
 from riskapp.loaders import SHIPPED_COHORT
 
 MAX_COHORTS = 4
@@ -108,57 +101,12 @@ def uploaded_source(name: str, data: bytes, sheet: str | None = None,
     return source
 
 
-@dataclass(frozen=True)
-class LoadedCohort:
-    """A validated cohort (``frame``), or the problems that stopped it (``problems``)."""
-
-    digest: str
-    frame: pd.DataFrame | None
-    summary: str = ""
-    problems: tuple[Problem, ...] = ()
-    note_records: tuple[Note, ...] = ()  # worded where shown, under the small-cell rule
-    ignored_columns: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return self.frame is not None
-
-    @property
-    def has_outcomes(self) -> bool:
-        return self.ok and bool(self.frame["death"].notna().any())
-
-    @property
-    def has_pfs(self) -> bool:
-        """Some patient has progression-free survival recorded."""
-        return self.ok and has_pfs(self.frame)
-
-    @property
-    def has_complications(self) -> bool:
-        return self.ok and bool(self.frame["biopsy_complication"].notna().any())
-
-
-def parse_cohort(data: bytes, digest: str, sheet: str | None = None,
-                 preset: RedcapPreset | None = None) -> LoadedCohort:
-    """Read and validate a cohort file, CSV or a workbook's ``sheet``, a REDCap export
-    through its ``preset`` (the command line's rules and messages); ``digest`` names it
-    (:attr:`CohortSource.key`)."""
-    try:
-        if preset is None:
-            result = load_cohort(data, purpose="cohort", sheet=sheet)
-        else:
-            result = validate_cohort(apply_preset(read_cells(data, sheet), preset), "cohort")
-    except ValidationError as exc:
-        return LoadedCohort(digest, None, exc.summary, tuple(exc.problems))
-    return LoadedCohort(digest, result.frame, note_records=result.note_records,
-                        ignored_columns=tuple(result.ignored_columns))
-
-
 @spinning(N_("Checking the cohort file..."))
 @st.cache_resource(show_spinner=False, max_entries=MAX_COHORTS,
                    ttl=CACHE_TTL_SECONDS)
 def _cached_cohort(key: str, sheet: str | None, language: str, _data: bytes,
                    _preset: RedcapPreset | None = None) -> LoadedCohort:
-    return parse_cohort(_data, key, sheet, _preset)
+    return read_cohort_file(_data, key, sheet, _preset, language)  # large: by a niced worker
 
 
 def load_shown_cohort(source: CohortSource) -> LoadedCohort:

@@ -27,7 +27,8 @@ from risk.present.figures import cohort as figures
 from risk.present.figures import cohort_text
 from riskapp import cohort_data
 from riskapp.charts import csv_download, plot, static_table
-from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
+from riskapp.cohort_data import CohortFilters, CohortSource
+from riskapp.cohort_parsing import LoadedCohort
 
 GROUPING_KEY = "km_grouping"
 RISK_GROUPING = "risk_group"

@@ -15,9 +15,10 @@ from risk.cohort import shown as disclosed
 from risk.data import read_cells, redcap_preset
 from risk.errors import Problem, RiskError, ValidationError
 from risk.i18n import N_, _, format_integer, format_number, format_percent
-from riskapp import cohort_data, cohort_sections
+from riskapp import cohort_data, cohort_parsing, cohort_sections
 from riskapp.charts import as_plain_markdown, csv_download, static_table
-from riskapp.cohort_data import CohortFilters, CohortSource, LoadedCohort
+from riskapp.cohort_data import CohortFilters, CohortSource
+from riskapp.cohort_parsing import LoadedCohort
 from riskapp.cohort_sections import View
 from riskapp.uploads import (
     MAX_UPLOAD_MB,
@@ -58,6 +59,8 @@ UPLOAD_HELP = N_(
 def choose_source() -> CohortSource | None:
     """The uploaded file, or the shipped synthetic cohort without one; None (after
     showing why) when the upload is refused before it is read."""
+    if st.runtime.exists():  # a server (not a test): the large-file reader, ready
+        cohort_parsing.warm_worker()
     uploaded = st.file_uploader(_("Upload a cohort file (CSV or Excel), or use the shipped "
                                   "synthetic cohort"), type=UPLOAD_TYPES, key=COHORT_UPLOAD_KEY,
                                 help=_(UPLOAD_HELP),

@@ -13,6 +13,7 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -20,7 +21,9 @@ import risk
 from risk import registry
 from risk.errors import RegistryError, RiskError
 from risk.i18n import N_, _
-from risk.registry import ModelCard
+
+if TYPE_CHECKING:  # the card's module imports pydantic and numpy: not before the form
+    from risk.registry import ModelCard
 
 #: The shipped synthetic cohort: its curves serve as the training reference when the
 #: active model's card says it was trained on exactly this file (same sha256).
@@ -278,11 +281,11 @@ def training_reference(model, card: ModelCard) -> TrainingReference:
 
 
 def _reference_from_file(raw: bytes) -> TrainingReference:
-    from risk.cohort import kaplan_meier
     from risk.data import load_cohort
+    from risk.stats import kaplan_meier as km_module  # not risk.cohort's: it imports scipy.stats
 
     frame = load_cohort(raw, "training").frame
-    km = kaplan_meier(frame["os_months"].to_numpy(float), frame["death"].to_numpy(int))
+    km = km_module.kaplan_meier(frame["os_months"].to_numpy(float), frame["death"].to_numpy(int))
     return TrainingReference(N_("Training cohort (Kaplan-Meier)"), km.times, km.survival)
 
 

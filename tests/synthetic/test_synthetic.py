@@ -22,13 +22,8 @@ from risk.cli import main as cli_main
 from risk.synthetic import docs as synthetic_docs
 from risk.synthetic import generator as synthetic
 from risk.synthetic import params as synthetic_params
-from risk.synthetic.generator import (
-    SHIPPED_N,
-    SHIPPED_SEED,
-    cohort_csv_text,
-    generate_cohort,
-    write_cohort,
-)
+from risk.synthetic.generator import cohort_csv_text, generate_cohort, write_cohort
+from risk.synthetic.shipped import SHIPPED_N, SHIPPED_SEED
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "data" / "synthetic" / "cohort.csv"
@@ -422,7 +417,7 @@ def test_the_shipped_cohort_is_the_file_whose_models_are_called_synthetic():
     import hashlib
     from pathlib import Path
 
-    from risk.synthetic.generator import SHIPPED_SHA256
+    from risk.synthetic.shipped import SHIPPED_SHA256
 
     shipped = Path(__file__).resolve().parents[2] / "data" / "synthetic" / "cohort.csv"
     assert hashlib.sha256(shipped.read_bytes()).hexdigest() == SHIPPED_SHA256

@@ -15,7 +15,8 @@ from lifelines.statistics import logrank_test
 
 from risk import grading, schema
 from risk.stats.outcome import pfs_event
-from risk.synthetic.generator import SHIPPED_N, SHIPPED_SEED, generate_cohort
+from risk.synthetic.generator import generate_cohort
+from risk.synthetic.shipped import SHIPPED_N, SHIPPED_SEED
 
 # §6: CLARINET lanreotide 32.8-38.5 months (liver G1 target 36), CLARINET placebo 18.0
 # (liver G2), G3 NET 6-12 months (liver G3 ASSUMPTION 9).

@@ -44,10 +44,11 @@ from risk.model.patient_grades import describe_grade, describe_grade_comparison
 from risk.model.prediction import describe_cutpoints, describe_risk_group_basis
 from risk.model.progression import PFS_AT_BIOPSY_NOTE, PFS_HORIZONS
 from risk.present.fonts import cjk_fonts
-from risk.present.model_facts import ModelFacts
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
+
+    from risk.present.model_facts import ModelFacts  # the Model page's label only
 
 TITLE = N_("Survival estimate - GEP-NET liver metastases")
 SYNTHETIC_WARNING = (N_("Every number in this report comes from a model trained on SYNTHETIC "

@@ -211,7 +211,7 @@ def data_fingerprint(frame: pd.DataFrame, raw_bytes: bytes | None = None) -> Tra
 
 def is_synthetic_cohort(frame: pd.DataFrame) -> bool:
     """True when every patient id carries the generator's mark (one aggregate, no rows)."""
-    from risk.synthetic.generator import SYNTHETIC_ID_PREFIX
+    from risk.synthetic.shipped import SYNTHETIC_ID_PREFIX
 
     if "patient_id" not in frame or not len(frame):
         return False

@@ -4,8 +4,8 @@ The one answer to "was the served model trained on synthetic data?", read by eve
 the PDF and the HTML report: a version is synthetic when it rests on synthetic data,
 trained on it or recalibrated from a version that was (a recalibration keeps its parent's
 coefficients). Data are synthetic when they are the shipped synthetic cohort (SHA-256
-:data:`risk.synthetic.generator.SHIPPED_SHA256`) or a cohort whose every patient id carries the
-generator's mark (:data:`risk.synthetic.generator.SYNTHETIC_ID_PREFIX`), as the card's
+:data:`risk.synthetic.shipped.SHIPPED_SHA256`) or a cohort whose every patient id carries the
+generator's mark (:data:`risk.synthetic.shipped.SYNTHETIC_ID_PREFIX`), as the card's
 ``training_data.synthetic`` records at training time.
 """
 
@@ -57,7 +57,7 @@ def built_on(card: ModelCard, sha256: str, read_card: CardReader) -> bool:
 
 def trained_on_synthetic(card: ModelCard, read_card: CardReader) -> bool:
     """True when the version rests on the shipped synthetic cohort (see module doc)."""
-    from risk.synthetic.generator import SHIPPED_SHA256
+    from risk.synthetic.shipped import SHIPPED_SHA256
 
     def synthetic(data: TrainingData) -> bool:
         return data.synthetic is True or data.sha256 == SHIPPED_SHA256

@@ -14,17 +14,19 @@ from risk._lazy import lazy_api
 # isort: off
 if TYPE_CHECKING:  # the names' types for mypy; at run time each is imported on first use
     from risk.synthetic.generator import (
-        SHIPPED_SHA256 as SHIPPED_SHA256,
-        SYNTHETIC_ID_PREFIX as SYNTHETIC_ID_PREFIX,
         generate_cohort as generate_cohort,
         write_cohort as write_cohort,
+    )
+    from risk.synthetic.shipped import (
+        SHIPPED_SHA256 as SHIPPED_SHA256,
+        SYNTHETIC_ID_PREFIX as SYNTHETIC_ID_PREFIX,
     )
 # isort: on
 
 #: public name -> the module of this package that defines it
 _WHERE = {
-    "SHIPPED_SHA256": "generator",
-    "SYNTHETIC_ID_PREFIX": "generator",
+    "SHIPPED_SHA256": "shipped",
+    "SYNTHETIC_ID_PREFIX": "shipped",
     "generate_cohort": "generator",
     "write_cohort": "generator",
 }

@@ -36,17 +36,7 @@ from scipy.special import ndtr, ndtri
 from risk.schema import GENERATED_COLUMNS, GRADES, MAX_ROWS
 from risk.synthetic import params as P
 from risk.synthetic.progression import progression_free, progression_log_hazard
-
-#: The shipped cohort: ``python -m risk generate --n 1000 --seed 20250517
-#: --out data/synthetic/cohort.csv``.
-SHIPPED_SEED = 20250517
-#: SHA-256 of data/synthetic/cohort.csv: a model trained on this file is synthetic
-#: (risk.registry.lineage); a test checks the file against it.
-#: Every patient id the generator writes starts with this: a cohort whose ids all do is
-#: synthetic (the model card records it; risk.registry.lineage reads it).
-SYNTHETIC_ID_PREFIX = "SYN-"
-SHIPPED_SHA256 = "7875eb4a31c586cb026804aa4fd35b2ba07749de9ae4172ee6fcecaad50af41f"
-SHIPPED_N = 1000
+from risk.synthetic.shipped import SYNTHETIC_ID_PREFIX
 
 SITES = tuple(P.PRIMARY_SITE_SHARES)
 #: Hazard ratios of death by the true liver grade (G1, G2, G3).
