@@ -8,10 +8,10 @@ upload. A file of more than :data:`OFFLOAD_BYTES` is therefore read by a worker 
 of them, each kept for the next file), so that the server and its sessions keep the CPU;
 the script thread waits on a pipe, without the GIL. The worker reads and validates the
 bytes exactly as :func:`parse_cohort` does in the server (the same function, in the
-session's language) and sends back the :class:`LoadedCohort`, the validated frame or its
-problems, pickled by this module's own code (the file's bytes and the frame go through
-pipes, never to disk). Should a worker fail to start or die, the file is read in the
-server's process, as before.
+session's language) and sends back the :class:`LoadedCohort`: its problems and notes as
+JSON, the validated frame as an Arrow stream, the file's bytes as they are (through pipes,
+never to disk, and nothing unpickled: a file's cells are data in every message). Should a
+worker fail to start or die, the file is read in the server's process, as before.
 
 A process of its own rather than ``multiprocessing``: Streamlit makes the page script
 (``app.py``) the server's ``__main__``, which a spawned child would run again. This
@@ -21,9 +21,10 @@ module imports no Streamlit.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import logging
 import os
-import pickle
 import queue
 import struct
 import subprocess
@@ -106,8 +107,8 @@ def read_cohort_file(data: bytes, digest: str, sheet: str | None, preset: Redcap
     except OSError as exc:
         return _here(exc, data, digest, sheet, preset)
     try:
-        loaded = worker.call((data, digest, sheet, preset, language))
-    except (OSError, EOFError, pickle.UnpicklingError, WorkerError) as exc:
+        loaded = worker.call(data, digest, sheet, preset, language)
+    except (OSError, EOFError, ValueError, WorkerError) as exc:
         worker.close()
         _lost()
         return _here(exc, data, digest, sheet, preset)
@@ -139,25 +140,77 @@ def _here(exc: BaseException, data: bytes, digest: str, sheet: str | None,
     return parse_cohort(data, digest, sheet, preset)
 
 
-_HEADER = struct.Struct("!Q")  # each message: its length, then the pickle
+_HEADER = struct.Struct("!QQ")  # each message: the lengths of its JSON and its blob
 
 
-def _send(stream: IO[bytes], value: Any) -> None:
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(payload)))
-    stream.write(payload)
+def _send(stream: IO[bytes], value: dict[str, Any], blob: bytes = b"") -> None:
+    text = json.dumps(value, default=_plain, allow_nan=True).encode("utf-8")
+    stream.write(_HEADER.pack(len(text), len(blob)))
+    stream.write(text)
+    stream.write(blob)
     stream.flush()
 
 
-def _receive(stream: IO[bytes]) -> Any:
+def _receive(stream: IO[bytes]) -> tuple[dict[str, Any], bytes]:
     header = stream.read(_HEADER.size)
     if len(header) < _HEADER.size:
         raise EOFError("the worker closed its pipe")
-    (size,) = _HEADER.unpack(header)
-    payload = stream.read(size)
-    if len(payload) < size:
+    sizes = _HEADER.unpack(header)
+    text, blob = (stream.read(size) for size in sizes)
+    if (len(text), len(blob)) != sizes:
         raise EOFError("the worker closed its pipe")
-    return pickle.loads(payload)  # sent by _serve below, never bytes a user gave
+    return json.loads(text), blob
+
+
+def _plain(value: Any) -> Any:
+    """A value JSON has no type for: a numpy scalar as its Python value, else its text."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def _tuples(value: Any) -> Any:
+    """JSON's lists back to the tuples the dataclasses hold."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return value
+
+
+def _record(cls: type, fields: dict[str, Any]) -> Any:
+    """A dataclass from its JSON fields (a problem's value kept as JSON read it)."""
+    return cls(**{k: v if k == "value" else _tuples(v) for k, v in fields.items()})
+
+
+def _frame_bytes(frame: pd.DataFrame) -> bytes:
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _frame_of(blob: bytes) -> pd.DataFrame:
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(blob).read_all().to_pandas()
+
+
+def _reply(loaded: LoadedCohort) -> tuple[dict[str, Any], bytes]:
+    fields = {"digest": loaded.digest, "summary": loaded.summary,
+              "problems": [dataclasses.asdict(p) for p in loaded.problems],
+              "note_records": [dataclasses.asdict(n) for n in loaded.note_records],
+              "ignored_columns": list(loaded.ignored_columns), "ok": loaded.ok}
+    return fields, b"" if loaded.frame is None else _frame_bytes(loaded.frame)
+
+
+def _loaded(fields: dict[str, Any], blob: bytes) -> LoadedCohort:
+    return LoadedCohort(
+        fields["digest"], _frame_of(blob) if fields["ok"] else None, fields["summary"],
+        tuple(_record(Problem, p) for p in fields["problems"]),
+        tuple(_record(Note, n) for n in fields["note_records"]),
+        tuple(fields["ignored_columns"]))
 
 
 #: The worker's program: niced before its imports (pandas, the reader), then served.
@@ -173,13 +226,16 @@ class _Worker:
             [sys.executable, "-c", _WORKER_CODE], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, close_fds=True)
 
-    def call(self, request: tuple) -> LoadedCohort:
+    def call(self, data: bytes, digest: str, sheet: str | None, preset: RedcapPreset | None,
+             language: str) -> LoadedCohort:
         assert self.process.stdin is not None and self.process.stdout is not None
-        _send(self.process.stdin, request)
-        kind, value = _receive(self.process.stdout)
-        if kind != "ok" or not isinstance(value, LoadedCohort):
-            raise WorkerError(str(value))
-        return value
+        _send(self.process.stdin, {"digest": digest, "sheet": sheet, "language": language,
+                                   "preset": None if preset is None else
+                                   dataclasses.asdict(preset)}, data)
+        fields, blob = _receive(self.process.stdout)
+        if "error" in fields:
+            raise WorkerError(str(fields["error"]))
+        return _loaded(fields, blob)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -231,13 +287,18 @@ def _serve() -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot break a reply
     while True:
         try:
-            data, digest, sheet, preset, language = _receive(requests)
+            request, data = _receive(requests)
         except EOFError:
             return
+        loaded = None
         try:
-            use_language(language)  # the problems and notes are words of that language
-            reply: tuple = ("ok", parse_cohort(data, digest, sheet, preset))
+            use_language(request["language"])  # the problems and notes in its words
+            preset = request["preset"]
+            loaded = parse_cohort(data, request["digest"], request["sheet"],
+                                  None if preset is None else _record(RedcapPreset, preset))
+            reply, blob = _reply(loaded)
         except Exception as exc:  # noqa: BLE001 - said to the server, which reads it itself
-            reply = ("error", type(exc).__name__)
-        _send(replies, reply)
-        del reply, data  # an idle worker keeps no cohort in memory
+            reply, blob = {"error": type(exc).__name__}, b""
+        _send(replies, reply, blob)
+        loaded = None  # an idle worker keeps no cohort in memory
+        del reply, blob, data

@@ -89,3 +89,23 @@ def test_a_small_file_is_read_in_the_server(cohort_file, monkeypatch):
     monkeypatch.setattr(cohort_parsing, "_take", lambda: pytest.fail("a worker was asked"))
     use_language("en")
     assert cohort_parsing.read_cohort_file(cohort_file, "d", None, None, "en").ok
+
+
+def test_a_worker_reads_a_redcap_export_through_its_preset(offloaded, tmp_path):
+    """The preset crosses the pipe as JSON and is the same preset there (its tuples)."""
+    from redcap_export import dictionary_csv, raw_export
+
+    from risk.data import read_cells
+    from risk.data.redcap import read_dictionary, redcap_preset
+
+    shipped = tmp_path / "cohort.csv"
+    shipped.write_text(cohort_csv_text(generate_cohort(200, 43)))
+    export = raw_export(shipped)
+    fields = read_dictionary(read_cells(dictionary_csv()))
+    preset = redcap_preset(list(read_cells(export).columns), fields)
+    use_language("en")
+    here = cohort_parsing.parse_cohort(export, "r", None, preset)
+    there = cohort_parsing.read_cohort_file(export, "r", None, preset, "en")
+    assert there.ok and len(there.frame) == 200
+    same(here, there)
+
