@@ -98,12 +98,12 @@ def test_the_solvers_reason_is_worded_in_the_readers_language():
     """A stabilised fit's note and a failed fit's error name the solver's reason in the
     reader's language, from the English stored."""
     from risk.model.fit import _failure
-    from risk.stats.cox_solver import DIVERGE, REASONS, CoxConvergenceError
+    from risk.stats.cox_solver import DIVERGE, FAILURES, CoxConvergenceError
 
     note = read_note(str(FitNote.of(STABILISED, reason=DIVERGE, penalizer=0.001)))
     with using_language("zh_Hans"):
         assert "系数发散" in note.words() and "diverge" not in note.words()
-        for reason in REASONS:
+        for reason in FAILURES:
             worded = _failure(CoxConvergenceError(reason), 0.05)
             assert reason not in worded and "0.05" in worded
     assert DIVERGE in _failure(CoxConvergenceError(DIVERGE), 0.05)

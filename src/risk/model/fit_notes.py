@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from risk.i18n import N_
 from risk.i18n.stored import Parts, Sentences
 from risk.model.features import COVARIATE_SETS
-from risk.stats.cox_solver import REASONS
+from risk.stats.cox_solver import FAILURES
 from risk.stats.estimability import DROPPED_TEMPLATES, OTHER_COLUMNS
 
 __all__ = ["FLAT_BASELINE", "PFS_NOTE_PREFIX", "STABILISED", "TEMPLATES", "FitNote",
@@ -38,7 +38,7 @@ RECALIBRATED_NOTE = N_("{what} recalibrated on a local cohort of {patients} pati
 RECALIBRATED_PARTS = (N_("baseline and calibration slope"), N_("baseline survival"))
 #: Every sentence a fit stores, in English, and the parts that are words.
 TEMPLATES = (*DROPPED_TEMPLATES, FLAT_BASELINE, STABILISED, RECALIBRATED_NOTE)
-SENTENCES = Sentences(TEMPLATES, worded=(OTHER_COLUMNS, *RECALIBRATED_PARTS, *REASONS))
+SENTENCES = Sentences(TEMPLATES, worded=(OTHER_COLUMNS, *RECALIBRATED_PARTS, *FAILURES))
 
 #: The PFS model's notes start so in the model file (before "biopsy: ...").
 PFS_NOTE_PREFIX = "progression-free survival, "

@@ -54,8 +54,8 @@ NO_INCREASE = N_("the likelihood could not be increased")
 SINGULAR_AT_OPTIMUM = N_("singular information matrix at the optimum (collinear columns)")
 NO_CONVERGENCE = N_("no convergence within the Newton steps allowed")
 NOT_FINITE = N_("the estimates or their variances are not finite")
-#: Every reason above.
-REASONS = (NO_DEATHS, SINGULAR, DIVERGE, NO_INCREASE, SINGULAR_AT_OPTIMUM, NO_CONVERGENCE,
+#: Every reason above (why a fit failed).
+FAILURES = (NO_DEATHS, SINGULAR, DIVERGE, NO_INCREASE, SINGULAR_AT_OPTIMUM, NO_CONVERGENCE,
            NOT_FINITE)
 
 
