@@ -108,12 +108,7 @@ def _survival_under(model: BiopsyRiskModel, frame: pd.DataFrame, grade_column: s
                     months: int = SENSITIVITY_MONTHS) -> NDArray[np.float64]:
     """(n, 3): survival at ``months``, lower, upper, with that grade (conditional on
     being alive at ``alive_months``, one number or one per patient, as the estimate is)."""
-    changed = with_grade(frame, grade_column, grade)
-    table = (model.predict(changed) if alive_months is None else
-             model.predict(changed, alive_months=alive_months)).table
-    columns = [f"surv_{months}{part}" for part in ("", "_lower", "_upper")]
-    survival: NDArray[np.float64] = table[columns].to_numpy(dtype=float)
-    return survival
+    return model.predict_horizon(with_grade(frame, grade_column, grade), months, alive_months)
 
 
 def _counts(row: pd.Series, site: str) -> GradeUncertainty | None:

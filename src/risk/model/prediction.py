@@ -220,6 +220,21 @@ def assemble(source: BandSource, linear_predictor: np.ndarray, model_used: np.nd
     return Predictions(MONTHS, table, contributions.reset_index(drop=True), source)
 
 
+def at_horizon(source: BandSource, months: float) -> NDArray[np.float64]:
+    """(n, 3): survival at ``months`` (a month of the grid), lower, upper: the columns
+    ``surv_{months}``, ``_lower``, ``_upper`` that :func:`assemble` gives, bit for bit,
+    without the rest of the table (no medians, risk groups, flags or contributions)."""
+    at = np.searchsorted(MONTHS, [months])
+    if at[0] >= len(MONTHS) or MONTHS[at[0]] != months:
+        raise ValueError(f"{months!r} is not a month of the grid 0..{MONTHS[-1]:g}")
+    out = np.full((source.n, 3), np.nan)
+    for piece in source.pieces:
+        part = piece.bands.summarise(piece.linear_predictor, piece.centred, at, medians=False)
+        for j, key in enumerate(("surv", "lower", "upper")):
+            out[piece.rows, j] = part[key][:, 0]
+    return out
+
+
 def describe_cutpoints(cutpoints: Sequence[float] | None) -> str:
     """The risk groups' definition in words, from the 5-year survival cut-points."""
     if cutpoints is None or len(cutpoints) != 2:
