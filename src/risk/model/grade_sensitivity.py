@@ -21,6 +21,7 @@ import pandas as pd
 from risk import grading
 from risk.grade_uncertainty import (
     GradeUncertainty,
+    grade_levels,
     grade_ranges,
     grade_uncertainty,
 )
@@ -217,8 +218,7 @@ def with_grade_sensitivity(model: BiopsyRiskModel, frame: pd.DataFrame, table: p
                               frame[cells].to_numpy(dtype=float) if cells in frame else None)
         doubt = ranges.in_doubt.to_numpy()
         uncertain |= doubt
-        low = ranges.lowest.map(GRADES.index, na_action="ignore").to_numpy(dtype=float)
-        high = ranges.highest.map(GRADES.index, na_action="ignore").to_numpy(dtype=float)
+        low, high = grade_levels(ranges.lowest), grade_levels(ranges.highest)
         levels = np.arange(len(GRADES))
         allowed = doubt[:, None] & (low[:, None] <= levels) & (levels <= high[:, None])
         chances = np.column_stack([ranges.probabilities[g].to_numpy(dtype=float)
