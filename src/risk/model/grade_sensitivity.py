@@ -208,8 +208,12 @@ def with_grade_sensitivity(model: BiopsyRiskModel, frame: pd.DataFrame, table: p
     """``table`` (the predictions of ``frame``, row for row) with
     :data:`GRADE_SENSITIVITY_COLUMNS`; the model predicts again only the patients whose
     grade is in doubt, once per site and grade (conditional on ``alive_months``, one per
-    patient, NaN = at the biopsy, as the table is)."""
+    patient, NaN = at the biopsy, as the table is). Under a patient's own grade the
+    estimate is the table's (the same inputs, so the same numbers to the last bit): only
+    the other grades are predicted."""
     n = len(frame)
+    as_estimated = table[[f"surv_{SENSITIVITY_MONTHS}{part}" for part in ("", "_lower", "_upper")]
+                         ].to_numpy(dtype=float)
     columns: dict[str, np.ndarray] = {}
     uncertain = np.zeros(n, dtype=bool)
     for site, (grade_column, ki67, mitoses, cells) in GRADE_COUNTS.items():
@@ -229,6 +233,9 @@ def with_grade_sensitivity(model: BiopsyRiskModel, frame: pd.DataFrame, table: p
             columns[f"p_{site}_{grade}"] = np.where(doubt, chances[:, level], np.nan)
             values = np.full((n, 3), np.nan)
             rows = np.flatnonzero(doubt & (low <= level) & (level <= high))
+            own = frame[grade_column].to_numpy()[rows] == grade
+            values[rows[own]] = as_estimated[rows[own]]
+            rows = rows[~own]
             if rows.size:
                 values[rows] = _survival_under(
                     model, frame.iloc[rows], grade_column, grade,
