@@ -169,16 +169,22 @@ class BandCalculator:
             out["median"] = self._median_index(relative_hazard)
             out["median_lower"] = np.empty(n, dtype=np.int64)
             out["median_upper"] = np.empty(n, dtype=np.int64)
-        work = np.empty((min(chunk, n), T))
+        work, bound = np.empty((min(chunk, n), T)), np.empty((min(chunk, n), T))
+        reached = np.empty((min(chunk, n), T), dtype=bool)
         with single_blas_thread(n):
             for start in range(0, n, chunk):
                 rows = slice(start, min(start + chunk, n))
-                zse = self._log_spread(z[rows], work[: rows.stop - start])
+                m = rows.stop - start
+                zse = self._log_spread(z[rows], work[:m])
                 spread[rows] = zse[:, columns]
                 if medians:
                     limit = threshold[rows, None]
-                    out["median_lower"][rows] = _first_true(self.log_h0 + zse >= limit)
-                    out["median_upper"][rows] = _first_true(self.log_h0 - zse >= limit)
+                    np.greater_equal(np.add(self.log_h0, zse, out=bound[:m]), limit,
+                                     out=reached[:m])
+                    out["median_lower"][rows] = _first_true(reached[:m])
+                    np.greater_equal(np.subtract(self.log_h0, zse, out=bound[:m]), limit,
+                                     out=reached[:m])
+                    out["median_upper"][rows] = _first_true(reached[:m])
         np.exp(spread, out=spread)
         out["surv"] = np.exp(hazard_at)
         out["lower"] = np.exp(hazard_at * spread)
@@ -210,5 +216,6 @@ class BandCalculator:
 
 
 def _first_true(mask: np.ndarray) -> np.ndarray:
-    """Index of the first True in each row, -1 if none."""
-    return np.where(mask.any(axis=1), np.argmax(mask, axis=1), -1)
+    """Index of the first True in each row, -1 if none (one pass: argmax, then a look)."""
+    first = np.argmax(mask, axis=1)
+    return np.where(mask[np.arange(len(mask)), first], first, -1)
