@@ -146,8 +146,8 @@ def scored_table(model: BiopsyRiskModel, version: str, frame: pd.DataFrame,
     reference test pack expects (:mod:`risk.model.testpack`)."""
     predictions = model.predict(frame) if alive is None else \
         model.predict(frame, alive_months=alive)
-    pfs = None if getattr(model, "pfs_model", None) is None else \
-        model.predict_pfs(frame).table
+    pfs_model = getattr(model, "pfs_model", None)
+    pfs = None if pfs_model is None else pfs_model.predict_horizons(frame, PFS_HORIZONS)
     table = with_grade_sensitivity(model, frame, predictions.table, alive)
     return output_table(table, version, alive, conditional, pfs)
 

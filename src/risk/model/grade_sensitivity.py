@@ -109,7 +109,10 @@ def _survival_under(model: BiopsyRiskModel, frame: pd.DataFrame, grade_column: s
                     months: int = SENSITIVITY_MONTHS) -> NDArray[np.float64]:
     """(n, 3): survival at ``months``, lower, upper, with that grade (conditional on
     being alive at ``alive_months``, one number or one per patient, as the estimate is)."""
-    return model.predict_horizon(with_grade(frame, grade_column, grade), months, alive_months)
+    changed = with_grade(frame, grade_column, grade)
+    table = model.predict_horizons(changed, [months], alive_months)
+    survival: NDArray[np.float64] = table.to_numpy(dtype=float)
+    return survival
 
 
 def _counts(row: pd.Series, site: str) -> GradeUncertainty | None:

@@ -32,7 +32,7 @@ from risk.model.prediction import (
     BandSource,
     Predictions,
     assemble,
-    at_horizon,
+    at_horizons,
     join_flags,
     patient_ids,
     risk_cutpoints,
@@ -196,17 +196,18 @@ class BiopsyRiskModel:
         self._check_fitted()
         return self._predict(frame, self._served_masks(frame), alive_months)
 
-    def predict_horizon(self, frame: pd.DataFrame, months: float,
-                        alive_months: ArrayLike | None = None) -> NDArray[np.float64]:
-        """(n, 3): the served survival at ``months`` (a month of the grid) and its 95%
-        interval, the columns ``surv_{months}``, ``_lower``, ``_upper`` of
-        :meth:`predict`'s table bit for bit, with nothing else computed (the grade
-        alternatives of a file)."""
+    def predict_horizons(self, frame: pd.DataFrame, months: Sequence[float],
+                         alive_months: ArrayLike | None = None) -> pd.DataFrame:
+        """The served survival at each of ``months`` (months of the grid) and its 95%
+        interval: the columns ``surv_{m}``, ``surv_{m}_lower``, ``surv_{m}_upper`` of
+        :meth:`predict`'s table bit for bit, with nothing else computed (no medians,
+        risk groups, flags or contributions): the grade alternatives and the PFS columns
+        of a file."""
         self._check_fitted()
         alive = self.check_alive_months(alive_months, len(frame))
         served = self._served(frame, self._served_masks(frame), alive)
         pieces = [piece for *_, parts in served for piece in parts]
-        return at_horizon(BandSource(len(frame), pieces), months)
+        return at_horizons(BandSource(len(frame), pieces), months)
 
     @staticmethod
     def _served_masks(frame: pd.DataFrame) -> dict[str, np.ndarray]:
