@@ -148,7 +148,7 @@ def _counted(cells_counted: ArrayLike | None, shape: tuple[int, ...]) -> NDArray
     return np.where(np.isnan(n), DEFAULT_CELLS_COUNTED, n)
 
 
-def _levels(grades: pd.Series) -> NDArray[np.float64]:
+def grade_levels(grades: pd.Series) -> NDArray[np.float64]:
     """Grade index 0-2 of each grade code (NaN for none)."""
     levels: NDArray[np.float64] = grades.map({g: float(i) for i, g in enumerate(GRADES)}
                                              ).to_numpy(dtype=float)
@@ -180,8 +180,8 @@ def _ki67_counts(ki67: ArrayLike, cells_counted: ArrayLike | None) -> _Counts:
     a, b = k1 + JEFFREYS, n1 - k1 + JEFFREYS
     cdf = np.column_stack([betainc(a, b, KI67_G2_FROM / 100), betainc(a, b, KI67_G2_TO / 100),
                            np.ones_like(k1)])
-    return _Counts(k, n, lower[codes], upper[codes], _levels(grades_from_ki67(lower))[codes],
-                   _levels(grades_from_ki67(upper))[codes], cdf[codes])
+    return _Counts(k, n, lower[codes], upper[codes], grade_levels(grades_from_ki67(lower))[codes],
+                   grade_levels(grades_from_ki67(upper))[codes], cdf[codes])
 
 
 def _mitoses_counts(mitoses: ArrayLike) -> _Counts:
@@ -194,8 +194,8 @@ def _mitoses_counts(mitoses: ArrayLike) -> _Counts:
     cdf = np.column_stack([gammainc(a, MITOSES_G2_FROM), gammainc(a, MITOSES_G2_TO),
                            np.ones_like(m1)])
     return _Counts(m, None, lower[codes], upper[codes],
-                   _levels(grades_from_mitoses(lower))[codes],
-                   _levels(grades_from_mitoses(upper))[codes], cdf[codes])
+                   grade_levels(grades_from_mitoses(lower))[codes],
+                   grade_levels(grades_from_mitoses(upper))[codes], cdf[codes])
 
 
 def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -73,6 +73,26 @@ def test_a_quoted_line_break_never_splits_a_record(tmp_path):
     assert chunks == [(1, b'a,b\n1,"x\ny"\n'), (2, b"a,b\n2,z\n"), (3, b"a,b\n3,w\n")]
 
 
+@pytest.mark.parametrize("block", [1, 5, 17, 64, 1 << 20])
+def test_chunks_are_the_same_whatever_the_read_block(tmp_path, monkeypatch, block):
+    """A block without quotes is taken whole only when no chunk ends in it: chunks are
+    those of reading line by line (a 1-byte block), with quoted line breaks, blank
+    lines, CRLF and a last line without its line end."""
+    import risk.data.chunks as chunks_module
+
+    text = (b'a,b\n1,x\n\n2,"y\nz"\n3,w\r\n' + b"".join(b"%d,v\n" % i for i in range(4, 40))
+            + b'40,"q""r"\n41,end')
+    path = tmp_path / "in.csv"
+    path.write_bytes(text)
+    monkeypatch.setattr(chunks_module, "READ_BLOCK", 1)
+    expected = {(rows, size): list(iter_record_chunks(path, rows=rows, max_bytes=size))
+                for rows in (1, 3, 7, 100) for size in (10, 60, 1 << 20)}
+    monkeypatch.setattr(chunks_module, "READ_BLOCK", block)
+    for (rows, size), chunks in expected.items():
+        assert list(iter_record_chunks(path, rows=rows, max_bytes=size)) == chunks
+        assert b"".join(c[len(b"a,b\n"):] for _, c in chunks) == text[len(b"a,b\n"):]
+
+
 def test_header_only_and_empty_files_give_one_chunk_for_the_validator(tmp_path):
     (tmp_path / "h.csv").write_text(HEADER)
     (tmp_path / "e.csv").write_text("")

@@ -8,6 +8,7 @@ Used by :mod:`risk.model.batch`; nothing here knows about models.
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -25,6 +26,11 @@ CHUNK_BYTES = 16 * 1024 * 1024
 MAX_LISTED = 200
 
 
+#: Bytes read at a time: a block without quotes that ends no chunk is taken whole (its
+#: lines counted in C), so only the block where a chunk ends is walked line by line.
+READ_BLOCK = 1024 * 1024
+
+
 def iter_record_chunks(path: str | os.PathLike[str], rows: int = CHUNK_ROWS,
                        max_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:
     """Yield ``(first data row number, header + records)`` for each chunk of a CSV file.
@@ -40,18 +46,27 @@ def iter_record_chunks(path: str | os.PathLike[str], rows: int = CHUNK_ROWS,
         lines: list[bytes] = []
         size = records = 0
         first_row, in_quotes = 1, False
-        for line in handle:
-            lines.append(line)
-            size += len(line)
-            if line.count(b'"') % 2:
-                in_quotes = not in_quotes
-            if in_quotes:
+        while block := handle.read(READ_BLOCK):
+            if not block.endswith(b"\n"):
+                block += handle.readline()  # whole lines only
+            count = block.count(b"\n") + (not block.endswith(b"\n"))
+            if (not in_quotes and b'"' not in block and records + count < rows
+                    and size + len(block) < max_bytes):
+                lines.append(block)  # every line a record, and the chunk goes on
+                size, records = size + len(block), records + count
                 continue
-            records += 1
-            if records >= rows or size >= max_bytes:
-                yield first_row, header + b"".join(lines)
-                first_row += records
-                lines, size, records = [], 0, 0
+            for line in io.BytesIO(block):
+                lines.append(line)
+                size += len(line)
+                if line.count(b'"') % 2:
+                    in_quotes = not in_quotes
+                if in_quotes:
+                    continue
+                records += 1
+                if records >= rows or size >= max_bytes:
+                    yield first_row, header + b"".join(lines)
+                    first_row += records
+                    lines, size, records = [], 0, 0
         if first_row == 1 or b"".join(lines).strip():  # a trailing chunk of blank lines: none
             yield first_row, header + b"".join(lines)
 

@@ -57,14 +57,14 @@ INTERVAL_METHOD = N_(
 
 def single_blas_thread(n: int) -> contextlib.AbstractContextManager[object]:
     """One BLAS thread for batches: these small products lose time to thread hand-offs
-    (measured 2-4x slower with threads on the 2-core machine); nothing for one patient."""
+    (measured 2-4x slower with threads on the 2-core machine); nothing for one patient.
+    The libraries are scanned once per process (:func:`risk.stats.cox_solver.one_blas_thread`;
+    a scan per call was about 0.15 s of a 50,000-patient chunk)."""
     if n < 256:
         return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
+    from risk.stats.cox_solver import one_blas_thread
 
-    limits: contextlib.AbstractContextManager[object] = threadpool_limits(limits=1,
-                                                                          user_api="blas")
-    return limits
+    return one_blas_thread()
 
 
 class BandCalculator:
@@ -149,30 +149,42 @@ class BandCalculator:
         np.exp(upper, out=upper)
 
     def summarise(self, lp: np.ndarray, z: np.ndarray, columns: Sequence[int] | NDArray[np.intp],
-                  chunk: int = 2048) -> dict[str, np.ndarray]:
+                  chunk: int = 2048, medians: bool = True) -> dict[str, np.ndarray]:
         """What the prediction table needs, without keeping (n, T) arrays.
 
         ``surv``/``lower``/``upper`` at the grid ``columns`` (n, k); ``median``,
-        ``median_lower``, ``median_upper``: first grid index where the curve / lower band /
-        upper band is <= 0.5 (-1 if never). The bands' crossings are found on the log
-        scale (``lp + log H0 +- quantile x se >= log log 2``), with no exponentials.
+        ``median_lower``, ``median_upper`` (only with ``medians``): first grid index where
+        the curve / lower band / upper band is <= 0.5 (-1 if never). The bands' crossings
+        are found on the log scale (``lp + log H0 +- quantile x se >= log log 2``), with no
+        exponentials. The spread is computed on the whole grid even for a few ``columns``
+        (the same arithmetic, so the same bits, whichever columns are asked).
         """
         n, T, k = len(lp), len(self.h0), len(columns)
-        out = {key: np.empty(n, dtype=np.int64) for key in ("median_lower", "median_upper")}
+        out: dict[str, np.ndarray] = {}
         threshold = np.log(np.log(2.0)) - lp
         relative_hazard = np.exp(lp)
         hazard_at = np.outer(relative_hazard, self.minus_h0[columns])
         spread = np.empty((n, k))
-        out["median"] = self._median_index(relative_hazard)
-        work = np.empty((min(chunk, n), T))
+        if medians:
+            out["median"] = self._median_index(relative_hazard)
+            out["median_lower"] = np.empty(n, dtype=np.int64)
+            out["median_upper"] = np.empty(n, dtype=np.int64)
+        work, bound = np.empty((min(chunk, n), T)), np.empty((min(chunk, n), T))
+        reached = np.empty((min(chunk, n), T), dtype=bool)
         with single_blas_thread(n):
             for start in range(0, n, chunk):
                 rows = slice(start, min(start + chunk, n))
-                zse = self._log_spread(z[rows], work[: rows.stop - start])
+                m = rows.stop - start
+                zse = self._log_spread(z[rows], work[:m])
                 spread[rows] = zse[:, columns]
-                limit = threshold[rows, None]
-                out["median_lower"][rows] = _first_true(self.log_h0 + zse >= limit)
-                out["median_upper"][rows] = _first_true(self.log_h0 - zse >= limit)
+                if medians:
+                    limit = threshold[rows, None]
+                    np.greater_equal(np.add(self.log_h0, zse, out=bound[:m]), limit,
+                                     out=reached[:m])
+                    out["median_lower"][rows] = _first_true(reached[:m])
+                    np.greater_equal(np.subtract(self.log_h0, zse, out=bound[:m]), limit,
+                                     out=reached[:m])
+                    out["median_upper"][rows] = _first_true(reached[:m])
         np.exp(spread, out=spread)
         out["surv"] = np.exp(hazard_at)
         out["lower"] = np.exp(hazard_at * spread)
@@ -204,5 +216,6 @@ class BandCalculator:
 
 
 def _first_true(mask: np.ndarray) -> np.ndarray:
-    """Index of the first True in each row, -1 if none."""
-    return np.where(mask.any(axis=1), np.argmax(mask, axis=1), -1)
+    """Index of the first True in each row, -1 if none (one pass: argmax, then a look)."""
+    first = np.argmax(mask, axis=1)
+    return np.where(mask[np.arange(len(mask)), first], first, -1)

@@ -13,6 +13,7 @@ byte the file of the whole table written at once.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import uuid
@@ -145,8 +146,8 @@ def scored_table(model: BiopsyRiskModel, version: str, frame: pd.DataFrame,
     reference test pack expects (:mod:`risk.model.testpack`)."""
     predictions = model.predict(frame) if alive is None else \
         model.predict(frame, alive_months=alive)
-    pfs = None if getattr(model, "pfs_model", None) is None else \
-        model.predict_pfs(frame).table
+    pfs_model = getattr(model, "pfs_model", None)
+    pfs = None if pfs_model is None else pfs_model.predict_horizons(frame, PFS_HORIZONS)
     table = with_grade_sensitivity(model, frame, predictions.table, alive)
     return output_table(table, version, alive, conditional, pfs)
 
@@ -246,16 +247,22 @@ def _scored(chunks: Iterable[tuple[int, bytes | pd.DataFrame]], model: BiopsyRis
     assert first is not None  # there is a second chunk, so a first
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_scorer,
-                             initargs=(None, version, model.to_dict(), alive_months, excel)
-                             ) as pool:
-        pending: deque[Future[_Chunk]] = deque()
-        for item in (first, second, *chunks):
-            pending.append(pool.submit(_score_chunk, *item))
-            if len(pending) > jobs:
+    # Forked workers keep sharing the imported modules' pages: the collector of a worker
+    # does not walk (and so copy) the objects frozen here. Unfrozen once the pool is done.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_scorer,
+                                 initargs=(None, version, model.to_dict(), alive_months, excel)
+                                 ) as pool:
+            pending: deque[Future[_Chunk]] = deque()
+            for item in (first, second, *chunks):
+                pending.append(pool.submit(_score_chunk, *item))
+                if len(pending) > jobs:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    finally:
+        gc.unfreeze()
 
 
 def score_file(model: BiopsyRiskModel, version: str, input_path: str | os.PathLike[str],

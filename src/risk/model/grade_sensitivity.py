@@ -21,6 +21,7 @@ import pandas as pd
 from risk import grading
 from risk.grade_uncertainty import (
     GradeUncertainty,
+    grade_levels,
     grade_ranges,
     grade_uncertainty,
 )
@@ -109,10 +110,8 @@ def _survival_under(model: BiopsyRiskModel, frame: pd.DataFrame, grade_column: s
     """(n, 3): survival at ``months``, lower, upper, with that grade (conditional on
     being alive at ``alive_months``, one number or one per patient, as the estimate is)."""
     changed = with_grade(frame, grade_column, grade)
-    table = (model.predict(changed) if alive_months is None else
-             model.predict(changed, alive_months=alive_months)).table
-    columns = [f"surv_{months}{part}" for part in ("", "_lower", "_upper")]
-    survival: NDArray[np.float64] = table[columns].to_numpy(dtype=float)
+    table = model.predict_horizons(changed, [months], alive_months)
+    survival: NDArray[np.float64] = table.to_numpy(dtype=float)
     return survival
 
 
@@ -212,8 +211,12 @@ def with_grade_sensitivity(model: BiopsyRiskModel, frame: pd.DataFrame, table: p
     """``table`` (the predictions of ``frame``, row for row) with
     :data:`GRADE_SENSITIVITY_COLUMNS`; the model predicts again only the patients whose
     grade is in doubt, once per site and grade (conditional on ``alive_months``, one per
-    patient, NaN = at the biopsy, as the table is)."""
+    patient, NaN = at the biopsy, as the table is). Under a patient's own grade the
+    estimate is the table's (the same inputs, so the same numbers to the last bit): only
+    the other grades are predicted."""
     n = len(frame)
+    as_estimated = table[[f"surv_{SENSITIVITY_MONTHS}{part}" for part in ("", "_lower", "_upper")]
+                         ].to_numpy(dtype=float)
     columns: dict[str, np.ndarray] = {}
     uncertain = np.zeros(n, dtype=bool)
     for site, (grade_column, ki67, mitoses, cells) in GRADE_COUNTS.items():
@@ -222,8 +225,7 @@ def with_grade_sensitivity(model: BiopsyRiskModel, frame: pd.DataFrame, table: p
                               frame[cells].to_numpy(dtype=float) if cells in frame else None)
         doubt = ranges.in_doubt.to_numpy()
         uncertain |= doubt
-        low = ranges.lowest.map(GRADES.index, na_action="ignore").to_numpy(dtype=float)
-        high = ranges.highest.map(GRADES.index, na_action="ignore").to_numpy(dtype=float)
+        low, high = grade_levels(ranges.lowest), grade_levels(ranges.highest)
         levels = np.arange(len(GRADES))
         allowed = doubt[:, None] & (low[:, None] <= levels) & (levels <= high[:, None])
         chances = np.column_stack([ranges.probabilities[g].to_numpy(dtype=float)
@@ -234,6 +236,9 @@ def with_grade_sensitivity(model: BiopsyRiskModel, frame: pd.DataFrame, table: p
             columns[f"p_{site}_{grade}"] = np.where(doubt, chances[:, level], np.nan)
             values = np.full((n, 3), np.nan)
             rows = np.flatnonzero(doubt & (low <= level) & (level <= high))
+            own = frame[grade_column].to_numpy()[rows] == grade
+            values[rows[own]] = as_estimated[rows[own]]
+            rows = rows[~own]
             if rows.size:
                 values[rows] = _survival_under(
                     model, frame.iloc[rows], grade_column, grade,

@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import numpy as np
@@ -33,6 +33,7 @@ from risk.model.prediction import (
     BandSource,
     Predictions,
     assemble,
+    at_horizons,
     join_flags,
     patient_ids,
     risk_cutpoints,
@@ -191,10 +192,26 @@ class BiopsyRiskModel:
         counted from the biopsy, risk groups stay those at the biopsy.
         """
         self._check_fitted()
+        return self._predict(frame, self._served_masks(frame), alive_months)
+
+    def predict_horizons(self, frame: pd.DataFrame, months: Sequence[float],
+                         alive_months: ArrayLike | None = None) -> pd.DataFrame:
+        """The served survival at each of ``months`` (months of the grid) and its 95%
+        interval: the columns ``surv_{m}``, ``surv_{m}_lower``, ``surv_{m}_upper`` of
+        :meth:`predict`'s table bit for bit, with nothing else computed (no medians,
+        risk groups, flags or contributions): the grade alternatives and the PFS columns
+        of a file."""
+        self._check_fitted()
+        alive = self.check_alive_months(alive_months, len(frame))
+        served = self._served(frame, self._served_masks(frame), alive)
+        pieces = [piece for *_, parts in served for piece in parts]
+        return at_horizons(BandSource(len(frame), pieces), months)
+
+    @staticmethod
+    def _served_masks(frame: pd.DataFrame) -> dict[str, np.ndarray]:
         has_biopsy = frame["met_grade"].notna().to_numpy() if "met_grade" in frame.columns \
             else np.zeros(len(frame), dtype=bool)
-        return self._predict(frame, {"biopsy": has_biopsy, "primary_only": ~has_biopsy},
-                             alive_months)
+        return {"biopsy": has_biopsy, "primary_only": ~has_biopsy}
 
     def predict_both(self, frame: pd.DataFrame, alive_months: ArrayLike | None = None
                      ) -> dict[str, Predictions]:
@@ -202,8 +219,7 @@ class BiopsyRiskModel:
         model's rows are NaN (``model_used`` "") for patients without a liver grade."""
         self._check_fitted()
         n = len(frame)
-        has_biopsy = frame["met_grade"].notna().to_numpy() if "met_grade" in frame.columns \
-            else np.zeros(n, dtype=bool)
+        has_biopsy = self._served_masks(frame)["biopsy"]
         return {"primary_only": self._predict(frame, {"primary_only": np.ones(n, bool)},
                                               alive_months),
                 "biopsy": self._predict(frame, {"biopsy": has_biopsy}, alive_months)}
@@ -248,6 +264,21 @@ class BiopsyRiskModel:
             out.append(model.piece(X[at], rows[at], None if np.isnan(value) else value))
         return out
 
+    def _served(self, frame: pd.DataFrame, masks: dict[str, np.ndarray],
+                alive: np.ndarray | None
+                ) -> Iterator[tuple[str, np.ndarray, pd.DataFrame, np.ndarray, list[Piece]]]:
+        """For each model serving some rows: its name, its rows, their frame and design
+        matrix, and their pieces of the batch's bands."""
+        n = len(frame)
+        for name, mask in masks.items():
+            rows = np.flatnonzero(mask)
+            if len(rows) == 0:
+                continue
+            model = self.models_[name]
+            sub = frame if len(rows) == n else frame.iloc[rows]
+            X = model.design(sub)
+            yield name, rows, sub, X, self._pieces(model, X, rows, alive)
+
     def _predict(self, frame: pd.DataFrame, masks: dict[str, np.ndarray],
                  alive_months: ArrayLike | None = None) -> Predictions:
         n = len(frame)
@@ -258,14 +289,8 @@ class BiopsyRiskModel:
         contrib = np.full((n, len(inputs)), np.nan)
         items: list[tuple[np.ndarray, str]] = []
         pieces: list[Piece] = []
-        for name, mask in masks.items():
-            rows = np.flatnonzero(mask)
-            if len(rows) == 0:
-                continue
+        for name, rows, sub, X, parts in self._served(frame, masks, alive):
             model = self.models_[name]
-            sub = frame if len(rows) == n else frame.iloc[rows]
-            X = model.design(sub)
-            parts = self._pieces(model, X, rows, alive)
             pieces += parts
             for part in parts:
                 lp[part.rows] = part.linear_predictor

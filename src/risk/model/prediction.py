@@ -220,6 +220,24 @@ def assemble(source: BandSource, linear_predictor: np.ndarray, model_used: np.nd
     return Predictions(MONTHS, table, contributions.reset_index(drop=True), source)
 
 
+def at_horizons(source: BandSource, months: Sequence[float]) -> pd.DataFrame:
+    """``surv_{m}``, ``surv_{m}_lower``, ``surv_{m}_upper`` for each of ``months`` (months
+    of the grid): those columns of :func:`assemble`'s table, bit for bit, without the
+    rest of it (no medians, risk groups, flags or contributions)."""
+    at = np.searchsorted(MONTHS, months)
+    if np.any(at >= len(MONTHS)) or np.any(MONTHS[np.minimum(at, len(MONTHS) - 1)] != months):
+        raise ValueError(f"{list(months)!r} are not all months of the grid 0..{MONTHS[-1]:g}")
+    values = {key: np.full((source.n, len(at)), np.nan) for key in ("surv", "lower", "upper")}
+    for piece in source.pieces:
+        part = piece.bands.summarise(piece.linear_predictor, piece.centred, at, medians=False)
+        for key, out in values.items():
+            out[piece.rows] = part[key]
+    return pd.DataFrame({f"surv_{m:g}{suffix}": values[key][:, j]
+                         for j, m in enumerate(months)
+                         for key, suffix in (("surv", ""), ("lower", "_lower"),
+                                             ("upper", "_upper"))})
+
+
 def describe_cutpoints(cutpoints: Sequence[float] | None) -> str:
     """The risk groups' definition in words, from the 5-year survival cut-points."""
     if cutpoints is None or len(cutpoints) != 2:
