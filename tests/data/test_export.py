@@ -182,3 +182,31 @@ def test_the_workbook_is_built_in_memory_and_is_the_same_every_time(monkeypatch)
     first = to_xlsx_bytes(frame)
     assert first == to_xlsx_bytes(frame)
     assert [list(r) for r in _sheet(first).values][1] == ["x\ufffdy", 1.5]
+
+
+def test_rounding_is_the_same_on_every_machine():
+    """Each float rounded to its significant digits as scalar IEEE arithmetic gives it with
+    exact powers of ten (n / 10**k: the double nearest the decimal), whatever the CPU's
+    vectorised pow (an inexact 10**k made a shipped pack differ in a last bit)."""
+    import math
+
+    import numpy as np
+
+    from risk.data.export import _rounded
+
+    def reference(v: float, significant: int) -> float:
+        k = significant - 1 - math.floor(math.log10(abs(v)))
+        if abs(k) > 22:
+            return float(f"{v:.{significant - 1}e}")
+        return round(v * float(10**k)) / float(10**k) if k >= 0 else \
+            round(v / float(10**-k)) * float(10**-k)
+
+    rng = np.random.default_rng(7)
+    x = rng.uniform(1, 10, 20_000) * 10.0 ** rng.integers(-30, 30, 20_000)
+    x[::3] *= -1
+    for significant in (6, 11):
+        assert [reference(v, significant) for v in x.tolist()] == \
+            _rounded(x, significant).tolist()
+    # the value of the shipped pack's last-bit difference is its short decimal
+    assert repr(float(_rounded(np.array([6.37578619810000048e-12]), 11)[0])) == \
+        "6.3757861981e-12"

@@ -174,20 +174,30 @@ def _cell(value: object) -> object:
     return neutralise_cell(str(value))
 
 
+#: 10**0 .. 10**22, each exactly a double. numpy's vectorised ``10.0 ** k`` is not
+#: correctly rounded on every CPU (its SIMD pow): an inexact scale made "6.3757861981e-12"
+#: "6.3757861981000005e-12" on one machine and not on another.
+_EXACT_POWERS = np.array([float(10**k) for k in range(23)])
+
+
 def _rounded(values: np.ndarray, significant: int = SIGNIFICANT_DIGITS) -> np.ndarray:
-    """Floats to ``significant`` digits. ``n / 10**k`` of a whole
-    ``n`` is the double nearest that decimal, so it is written as the short decimal."""
+    """Floats to ``significant`` digits, the same on every machine. ``n / 10**k`` of a
+    whole ``n`` and an exact ``10**k`` is the double nearest that decimal (IEEE division),
+    so it is written as the short decimal; a scale beyond 10**22 (a value below about
+    1e-12) is rounded through its decimal text."""
     out = np.array(values, dtype=float)
     finite = np.isfinite(out) & (out != 0)
     x = out[finite]
     digits = significant - 1 - np.floor(np.log10(np.abs(x))).astype(int)
     rounded = x.copy()
-    small, large = digits >= 0, digits < 0
+    exact = np.abs(digits) < len(_EXACT_POWERS)
+    small, large = exact & (digits >= 0), exact & (digits < 0)
     with np.errstate(over="ignore", invalid="ignore"):
-        scale = 10.0 ** digits[small]
+        scale = _EXACT_POWERS[digits[small]]
         rounded[small] = np.round(x[small] * scale) / scale
-        scale = 10.0 ** -digits[large]
+        scale = _EXACT_POWERS[-digits[large]]
         rounded[large] = np.round(x[large] / scale) * scale
+    rounded[~exact] = [float(f"{v:.{significant - 1}e}") for v in x[~exact]]
     out[finite] = np.where(np.isfinite(rounded), rounded, x)  # subnormals: as they are
     return out
 
