@@ -3,8 +3,8 @@ measured on the researcher's uploaded cohort.
 
 The new model is evaluated on the patients it was fitted on (internal validation: its
 apparent figures are optimistic, the bootstrap-corrected ones are the honest estimate);
-the active model meets these patients for the first time (external validation). The
-figures are :mod:`risk.present.figures.evaluation`'s, the downloadable reports
+the active model on a file other than its training file (an external validation only if
+the patients are new to it: files are compared, not patients). The figures are :mod:`risk.present.figures.evaluation`'s, the downloadable reports
 :func:`risk.present.html.render_report_html`'s, so the page, the HTML file and
 ``python -m risk evaluate`` show the same numbers.
 """
@@ -196,10 +196,12 @@ def _details(report: EvaluationReport, who: str, internal: bool) -> None:
             st.table(pd.DataFrame(optimism_rows(report)), hide_index=True)
             st.caption(optimism_note(report))
     ph = report.proportional_hazards
-    if ph:
-        with st.expander(_("{model}: proportional-hazards checks").format(model=who)):
+    if ph and internal:  # about the cohort, not a model: shown once, under the new model's
+        with st.expander(_("Proportional-hazards checks on the uploaded cohort")):
             st.caption(_("Schoenfeld residual test of each term: a small p means its effect "
-                         "may change over time."))
+                         "may change over time. The models' inputs are refitted without a "
+                         "penalty on these patients, so the checks describe the cohort and "
+                         "are the same for the new and the active model."))
             for model, result in ph.items():
                 st.markdown(f"**{PH_MODEL_NAMES.get(model, model)}**")
                 st.table(pd.DataFrame(proportional_hazards_rows(result)), hide_index=True)
@@ -217,19 +219,20 @@ def _details(report: EvaluationReport, who: str, internal: bool) -> None:
 
 def _downloads(report: EvaluationReport, title: str, key: str) -> None:
     whose = _(NEW) if key == "new" else _("Active model")
-    left, right = st.columns(2)
+    # one under the other: side by side in a half-page column, their labels were cut off
+    box = st.container()
     # built when pressed, not on every rerun: each report is about 5 MB (plotly.js inline);
     # in the page's language, given explicitly (Streamlit builds it outside this run)
     language = current_language()
-    left.download_button(_("{model}: full report (HTML)").format(model=whose),
-                         lambda: render_report_html(report, title=title, language=language),
-                         file_name=f"{key}-validation-report.html", mime="text/html",
-                         key=f"{key}_html", icon=":material/download:", on_click="ignore")
-    right.download_button(_("{model}: every number (JSON)").format(model=whose),
-                          lambda: json.dumps(report.to_dict(), indent=1),
-                          file_name=f"{key}-validation-report.json",
-                          mime="application/json", key=f"{key}_json",
-                          icon=":material/download:", on_click="ignore")
+    box.download_button(_("{model}: full report (HTML)").format(model=whose),
+                        lambda: render_report_html(report, title=title, language=language),
+                        file_name=f"{key}-validation-report.html", mime="text/html",
+                        key=f"{key}_html", icon=":material/download:", on_click="ignore")
+    box.download_button(_("{model}: every number (JSON)").format(model=whose),
+                        lambda: json.dumps(report.to_dict(), indent=1),
+                        file_name=f"{key}-validation-report.json",
+                        mime="application/json", key=f"{key}_json",
+                        icon=":material/download:", on_click="ignore")
 
 
 def render_comparison(report: EvaluationReport, active: EvaluationReport | None,
@@ -242,8 +245,9 @@ def render_comparison(report: EvaluationReport, active: EvaluationReport | None,
           "optimism-corrected column (Harrell's bootstrap) is the honest estimate.") + " "
         + (_("This file is the one the active model was trained on: its figures are "
              "apparent too, not an external validation.") if own_file else
-           _("The active model meets these patients for the first time: an external "
-             "validation.")))
+           _("This is not the file the active model was trained on; it is an external "
+             "validation only if its patients are new to that model (the tool compares "
+             "files, not patients).")))
     stored = model_summary.card_words  # a context the report stores, in English
     st.warning(stored(report.context or SYNTHETIC_CONTEXT), icon=":material/info:")
     if active is not None and active.context not in ("", report.context):
@@ -257,7 +261,7 @@ def render_comparison(report: EvaluationReport, active: EvaluationReport | None,
                   n=report.headline.n, deaths=report.headline.events))]
     if active is not None:
         what = _("{model}: its own training file (apparent)") if own_file \
-            else _("{model}: external validation")
+            else _("{model}: another file than its training file")
         shown.append((active, "active", what.format(model=_active_name(active_version)),
                       _("The model clinicians are served now, on the same patients.")))
     for column, (*_unused, title, caption) in zip(st.columns(len(shown)), shown, strict=True):
@@ -277,5 +281,6 @@ def render_comparison(report: EvaluationReport, active: EvaluationReport | None,
                  internal=key == "new")
     for column, (rep, key, *_rest) in zip(st.columns(len(shown)), shown, strict=True):
         with column:
-            _downloads(rep, "Validation of the new model on the uploaded cohort" if key == "new"
-                       else f"Validation of model {active_version} on the uploaded cohort", key)
+            _downloads(rep, _("Validation of the new model on the uploaded cohort")
+                       if key == "new" else _("Validation of model {version} on the uploaded "
+                                               "cohort").format(version=active_version), key)

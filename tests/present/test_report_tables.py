@@ -89,4 +89,4 @@ def test_the_html_report_uses_the_words_and_names_the_cohort_file():
     assert "comparator_harrell_c" not in page and "met_grade[G3]" not in page
     assert "Primary site: Appendix" in page and "review: p &lt; 0.05" in page
     assert "Cohort file centre&lt;b&gt;.csv (sha256 abababababababab" in page
-    assert "external validation: not the file the model was trained on" in page
+    assert "not the file the model was trained on (an external validation only if" in page

@@ -193,7 +193,7 @@ def candidate_card(candidate: Candidate, notes: str = "") -> ModelCard:
         metrics["compared_with"] = {
             "version": candidate.active_version,
             **card_metrics(candidate.active_report,
-                               "the same cohort (external validation of that version)",
+                               "the same cohort (not that version's training file)",
                                external=True)}
     return build_card(training_data=candidate.training_data, settings=settings,
                       metrics=metrics, notes=notes, fitting_notes=[str(note) for note in candidate.notes])

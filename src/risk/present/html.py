@@ -318,7 +318,8 @@ def cohort_source(name: str, sha256: str, trained_on: str | None,
 
 _VALIDATION_KINDS = Words({
     "internal": N_("internal validation: the file the model was trained on"),
-    "external": N_("external validation: not the file the model was trained on")})
+    "external": N_("not the file the model was trained on (an external validation only if "
+                   "its patients are new to the model: files are compared, not patients)")})
 
 
 def _source_line(source: CohortFile | None) -> str:

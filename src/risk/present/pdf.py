@@ -169,9 +169,10 @@ def _estimates_section(pdf: _ReportPDF, report: PatientEstimate) -> None:
     group = str(est.summary.get("risk_group", "")).strip()
     if group:
         at_biopsy = _(" (at the biopsy)") if report.alive_months else ""
-        rows.append((_("Risk group"), f"{schema.label('risk_group', group)}{at_biopsy} - "
-                                   f"{describe_cutpoints(report.risk_cutpoints)}"))
+        rows.append((_("Risk group"), f"{schema.label('risk_group', group)}{at_biopsy}"))
     _table(pdf, rows, (60, 118))
+    if group:  # the groups' definition under the table: in the row it repeated the group
+        _paragraph(pdf, describe_cutpoints(report.risk_cutpoints), size=8)
     if group and report.alive_months:
         _paragraph(pdf, describe_risk_group_basis(report.alive_months), size=8)
     _paragraph(pdf, _(PREDICTED_MEDIAN_RULE), size=8)
