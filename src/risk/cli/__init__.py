@@ -80,10 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         return EXIT_OK
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        print(_("error: interrupted"), file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
-        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(_("error: unexpected {name}: {message}").format(name=type(exc).__name__,
+                                                            message=exc), file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -39,8 +39,13 @@ def run(args: argparse.Namespace) -> int:
         write_cohort(frame, out)
     except OSError as exc:
         raise RiskError(f"--out: cannot write {out}: {exc.strerror or exc}") from None
+    from risk.i18n import format_integer, ngettext
+
     deaths = int(frame["death"].sum())
-    print(f"wrote {n:,} synthetic patients ({deaths:,} deaths) to {out} (seed {seed})")
+    print(ngettext("wrote {n} synthetic patient ({deaths} deaths) to {path} (seed {seed})",
+                   "wrote {n} synthetic patients ({deaths} deaths) to {path} (seed {seed})",
+                   n).format(n=format_integer(n), deaths=format_integer(deaths), path=out,
+                             seed=seed))
     return 0
 
 

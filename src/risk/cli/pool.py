@@ -55,9 +55,10 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from risk.cli.evaluate import c_index_text
     from risk.errors import RiskError
     from risk.evaluation import pool_sites, read_site_summaries
-    from risk.i18n import _
+    from risk.i18n import _, format_integer, format_percent, ngettext
     from risk.present import render_pooled_html
 
     files = _read(args.summaries)
@@ -76,7 +77,10 @@ def run(args: argparse.Namespace) -> int:
         print(_("note: {note}").format(note=note))
     c = pooled.metrics["served"].get("harrell_c")
     if c is not None:
-        print(f"pooled Harrell's C {c.estimate:.3f} (95% CI {c.ci[0]:.3f}-{c.ci[1]:.3f}) "
-              f"over {c.k} sites; I^2 {100 * c.i2:.0f}%")
-    print(f"wrote {out / 'pooled.json'} and {out / 'pooled.html'}")
+        print(ngettext("pooled Harrell's C {c} over {k} site; I^2 {i2}",
+                       "pooled Harrell's C {c} over {k} sites; I^2 {i2}", c.k).format(
+            c=c_index_text(c.estimate, c.ci[0], c.ci[1]), k=format_integer(c.k),
+            i2=format_percent(c.i2)))
+    print(_("wrote {first} and {second}").format(first=out / "pooled.json",
+                                                 second=out / "pooled.html"))
     return 0
