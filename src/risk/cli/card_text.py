@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from risk.i18n import N_, _, format_integer, format_number, ngettext
+from risk.i18n import N_, _, format_number, ngettext
 
 if TYPE_CHECKING:
     from risk.evaluation import EvaluationReport
@@ -148,9 +148,9 @@ def _evaluation_line(report: EvaluationReport | None) -> str:
                        "{boot} bootstrap resamples)", served.n or 0) if boot else
               ngettext("validation report on {n} patients ({deaths} deaths)",
                        "validation report on {n} patients ({deaths} deaths)", served.n or 0))
-    return counts.format(n=format_integer(served.n or 0),
-                         deaths=format_integer(served.events or 0),
-                         boot=format_integer(boot or 0)) + _(": ") + _("; ").join(parts)
+    return counts.format(n=served.n or 0,
+                         deaths=served.events or 0,
+                         boot=boot or 0) + _(": ") + _("; ").join(parts)
 
 
 def _coefficients(params: dict[str, Any]) -> list[str]:

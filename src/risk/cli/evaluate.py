@@ -98,10 +98,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _progress(done: int, total: int) -> None:
     """One line per finished chunk of refits (about eight lines per run)."""
-    from risk.i18n import _, format_integer
+    from risk.i18n import _
 
-    print(_("bootstrap: {done}/{total} refits").format(done=format_integer(done),
-                                                       total=format_integer(total)),
+    print(_("bootstrap: {done}/{total} refits").format(done=done,
+                                                       total=total),
           file=sys.stderr, flush=True)
 
 
@@ -127,7 +127,7 @@ def _write_report(out: Path, report: EvaluationReport, loaded: LoadedModel) -> N
 
     from risk.errors import RiskError
     from risk.evaluation import report_note_words
-    from risk.i18n import _, format_integer, ngettext
+    from risk.i18n import _, ngettext
     from risk.present import build_checklists, checklists_html, render_report_html
 
     version = loaded.version
@@ -152,7 +152,7 @@ def _write_report(out: Path, report: EvaluationReport, loaded: LoadedModel) -> N
                        "progression-free survival: Harrell's C {c} on {n} patients, "
                        "{events} PFS events", report.pfs.n).format(
             c=c_index_text(pfs.harrell_c, pfs.harrell_c_lower, pfs.harrell_c_upper),
-            n=format_integer(report.pfs.n), events=format_integer(report.pfs.events)))
+            n=report.pfs.n, events=report.pfs.events))
     for note in report.notes:
         print(_("note: {note}").format(note=report_note_words(note)))
     print(_("wrote {first} and {second}").format(first=out / "report.json",
@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
     from risk.data import read_source_bytes
     from risk.errors import RiskError
     from risk.evaluation import MIN_SITE_DEATHS, evaluate
-    from risk.i18n import _, format_integer, ngettext
+    from risk.i18n import _, ngettext
     from risk.present import cohort_source
     from risk.registry import Registry
 
@@ -239,8 +239,8 @@ def run(args: argparse.Namespace) -> int:
                      "evaluating model {version} on {n} patients, {deaths} deaths (external "
                      "validation: not the file the model was trained on) ...",
                      result.n_patients))
-    print(line.format(version=loaded.version, n=format_integer(result.n_patients),
-                      deaths=format_integer(result.n_deaths)), flush=True)
+    print(line.format(version=loaded.version, n=result.n_patients,
+                      deaths=result.n_deaths), flush=True)
     report = evaluate(loaded.model, result.frame, bootstrap=args.bootstrap, seed=args.seed,
                       n_jobs=args.jobs, progress=_progress if args.bootstrap else None,
                       dask_scheduler=args.dask_scheduler, model_synthetic=loaded.synthetic)

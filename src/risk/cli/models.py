@@ -33,7 +33,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from risk.i18n import _, format_integer, format_number, ngettext
+from risk.i18n import N_, _, format_integer, format_number, ngettext
 
 if TYPE_CHECKING:
     from risk.registry import Registry
@@ -224,8 +224,8 @@ def _testpack(registry: Registry, args: argparse.Namespace) -> int:
 
 
 #: The columns of ``models list`` (after the active mark).
-_LIST_COLUMNS = ("version", "created (UTC)", "kind", "parent", "patients", "events",
-                 "signed by", "status")
+_LIST_COLUMNS = (N_("version"), N_("created (UTC)"), N_("kind"), N_("parent"),
+                 N_("patients"), N_("events"), N_("signed by"), N_("status"))
 
 
 def format_list(registry: Registry) -> str:

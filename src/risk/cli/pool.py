@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from risk.cli.evaluate import c_index_text
     from risk.errors import RiskError
     from risk.evaluation import pool_sites, read_site_summaries
-    from risk.i18n import _, format_integer, format_percent, ngettext
+    from risk.i18n import _, format_percent, ngettext
     from risk.present import render_pooled_html
 
     files = _read(args.summaries)
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if c is not None:
         print(ngettext("pooled Harrell's C {c} over {k} site; I^2 {i2}",
                        "pooled Harrell's C {c} over {k} sites; I^2 {i2}", c.k).format(
-            c=c_index_text(c.estimate, c.ci[0], c.ci[1]), k=format_integer(c.k),
+            c=c_index_text(c.estimate, c.ci[0], c.ci[1]), k=c.k,
             i2=format_percent(c.i2)))
     print(_("wrote {first} and {second}").format(first=out / "pooled.json",
                                                  second=out / "pooled.html"))

@@ -133,7 +133,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risk.errors import RiskError
-    from risk.i18n import _, format_integer, ngettext
+    from risk.i18n import _, ngettext
     from risk.model import score_file
     from risk.registry import Registry
 
@@ -168,11 +168,11 @@ def run(args: argparse.Namespace) -> int:
         print(_("note: {note}").format(note=note))
     if fhir_out:
         _write_fhir(args, store, loaded, fhir_out)
-    used = _(", ").join(_USED[name].format(n=format_integer(n))
+    used = _(", ").join(_USED[name].format(n=n)
                         for name, n in sorted(summary.by_model.items()))
     print(ngettext("wrote {n} prediction ({used}) with model version {version} to {path}",
                    "wrote {n} predictions ({used}) with model version {version} to {path}",
-                   summary.patients).format(n=format_integer(summary.patients), used=used,
+                   summary.patients).format(n=summary.patients, used=used,
                                             version=loaded.version, path=args.output))
     return 0
 
@@ -188,8 +188,8 @@ def _write_fhir(args: argparse.Namespace, store: Registry, loaded: LoadedModel,
                               alive_months=args.alive_months, sheet=args.sheet)
     except OSError as exc:
         raise RiskError(f"cannot write {fhir_out}: {exc.strerror or exc}") from None
-    from risk.i18n import format_integer, ngettext
+    from risk.i18n import ngettext
 
     print(ngettext("wrote the FHIR R4 bundle of {n} patient to {path}",
                    "wrote the FHIR R4 bundle of {n} patients to {path}", n).format(
-        n=format_integer(n), path=fhir_out))
+        n=n, path=fhir_out))

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from risk.cli.columns import read_cohort
     from risk.cli.keys import site_signer
     from risk.data import read_source_bytes
-    from risk.i18n import _, format_integer, ngettext
+    from risk.i18n import _, ngettext
     from risk.model import recalibrate, recalibration_card
     from risk.registry import Registry, check_version_name, data_fingerprint
 
@@ -81,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
             ngettext("recalibrating model {version} on {n} patients, {deaths} deaths ...",
                      "recalibrating model {version} on {n} patients, {deaths} deaths ...",
                      cohort.n_patients))
-    print(line.format(version=parent.version, n=format_integer(cohort.n_patients),
-                      deaths=format_integer(cohort.n_deaths or 0)), flush=True)
+    print(line.format(version=parent.version, n=cohort.n_patients,
+                      deaths=cohort.n_deaths or 0), flush=True)
     result = recalibrate(parent.model, cohort.frame, slope=args.slope)
     for line in recalibration_lines(result.details):
         print(line)
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
 def recalibration_lines(details: dict[str, Any]) -> list[str]:
     """Observed vs mean predicted survival before and after, per model, for people."""
-    from risk.i18n import N_, _, format_integer, format_number, format_percent, ngettext
+    from risk.i18n import N_, _, format_number, format_percent, ngettext
 
     names = {"biopsy_model": N_("biopsy model"),
              "comparator_model": N_("primary-only comparator")}
@@ -115,8 +115,8 @@ def recalibration_lines(details: dict[str, Any]) -> list[str]:
         d = details[part]
         head = ngettext("{model}: {n} patients, {deaths} deaths",
                         "{model}: {n} patients, {deaths} deaths", d["patients"]).format(
-            model=_(name), n=format_integer(d["patients"]),
-            deaths=format_integer(d["deaths"]))
+            model=_(name), n=d["patients"],
+            deaths=d["deaths"])
         if d.get("slope_fitted") is not None:
             head += _(", calibration slope {slope} (SE {se})").format(
                 slope=format_number(d["slope_fitted"], 3), se=format_number(d["slope_se"], 3))

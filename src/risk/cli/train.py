@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from risk.cli.keys import site_signer
     from risk.data import read_source_bytes
     from risk.errors import RegistryError
-    from risk.i18n import _, format_integer, ngettext
+    from risk.i18n import _, ngettext
     from risk.model import (
         TrainingSettings,
         candidate_card,
@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
                                 seed=args.seed).check()
     print(ngettext("training on {n} patients, {deaths} deaths ...",
                    "training on {n} patients, {deaths} deaths ...", result.n_patients).format(
-        n=format_integer(result.n_patients), deaths=format_integer(result.n_deaths or 0)),
+        n=result.n_patients, deaths=result.n_deaths or 0),
         flush=True)
     if existing:
         return _reproduce(registry, args, fit_models(result.frame, settings).to_dict())
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     if args.evaluate:
         print(ngettext("internal validation with {n} bootstrap resample ...",
                        "internal validation with {n} bootstrap resamples ...",
-                       args.evaluate).format(n=format_integer(args.evaluate)), flush=True)
+                       args.evaluate).format(n=args.evaluate), flush=True)
     candidate = train_and_evaluate(result.frame, settings,
                                    data_fingerprint(result.frame, raw_bytes),
                                    progress=_progress, column_mapping=merged(args.columns))

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from risk.i18n import N_, _, format_integer, ngettext
+from risk.i18n import N_, _, ngettext
 from risk.model.settings import check_setting
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def _stage(progress: Progress | None, start: float, width: float, text: str
         progress(min(1.0, start + width * share),
                  ngettext("{stage}: {done} of {total} resample",
                           "{stage}: {done} of {total} resamples", total).format(
-                     stage=_(text), done=format_integer(done), total=format_integer(total)))
+                     stage=_(text), done=done, total=total))
 
     return report
 
