@@ -125,7 +125,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from risk.cli.card_text import format_card
+    from risk.cli.card_text import format_card, pad, text_width
     from risk.present.version_history import ACTIONS
     from risk.registry import Registry
 
@@ -156,9 +156,9 @@ def run(args: argparse.Namespace) -> int:
                 folder=registry.root))
         events = registry.history()
         actions = [ACTIONS.get(e["action"], e["action"]) for e in events]
-        width = max([8, *(len(a) for a in actions)])
+        width = max([8, *(text_width(a) for a in actions)])
         for event, action in zip(events, actions, strict=True):
-            print(f"{event['utc']}  {action:<{width}}  {event['version']}  " + _(
+            print(f"{event['utc']}  {pad(action, width)}  {event['version']}  " + _(
                 "(previous: {previous})").format(previous=event.get("previous") or _("none")))
     return 0
 

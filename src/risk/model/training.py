@@ -191,15 +191,15 @@ def candidate_card(candidate: Candidate, notes: str = "") -> ModelCard:
     if candidate.column_mapping:
         settings["column_mapping"] = dict(candidate.column_mapping)
     metrics = card_metrics(
-        candidate.report, "the training cohort itself (internal validation; "
-        "'corrected' values are bootstrap optimism-corrected)")
+        candidate.report, N_("the training cohort itself (internal validation; "
+                             "'corrected' values are bootstrap optimism-corrected)"))
     # the whole report, as `train --evaluate` stores it: the Model page draws its figures
     metrics["evaluation"] = candidate.report.to_dict()
     if candidate.active_report is not None:
         metrics["compared_with"] = {
             "version": candidate.active_version,
             **card_metrics(candidate.active_report,
-                               "the same cohort (external validation of that version)",
+                               N_("the same cohort (external validation of that version)"),
                                external=True)}
     return build_card(training_data=candidate.training_data, settings=settings,
                       metrics=metrics, notes=notes, fitting_notes=[str(note) for note in candidate.notes])
