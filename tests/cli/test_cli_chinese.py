@@ -71,13 +71,14 @@ def printed(tmp_path_factory) -> dict[str, dict[str, tuple[int, str, str]]]:
 
 def _stripped(text: str, root: str, card_names: set[str]) -> list[str]:
     """The lines of ``text`` without what is not a word to translate: paths, versions,
-    key ids and digests, time stamps, commands, and (``models show``) the card's field
+    key ids and digests, time stamps, commands and options, and (``models show``) the card's field
     names and design columns as stored."""
     import tempfile
 
     text = text.replace(root, " ")
     text = text.replace(tempfile.gettempdir(), " ")  # the keys folder of the tests
     text = re.sub(r"'?python -m risk[^'\n;)]*'?", " ", text)  # a command to run
+    text = re.sub(r"--[a-z][a-z-]*(?: [A-Z]+\b)?", " ", text)  # an option (and its value)
     text = re.sub(r"\S*[/\\]\S*|\S+\.(?:csv|json|html|pem|pub|xlsx)\b", " ", text)
     text = re.sub(r"\b[0-9a-f]{12,64}\b", " ", text)  # key ids, digests
     text = re.sub(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b", " ", text)
@@ -164,3 +165,15 @@ def test_the_scanner_sees_the_english_words(printed, command):
     root = printed["en"]["root"][1]
     names = _card_names(Path(root)) if command == "models show" else set()
     assert english_words(_stripped(out + err, root, names)), command
+
+
+def test_a_command_line_error_is_chinese(tmp_path, capsys):
+    """The errors the commands raise themselves: Chinese, the flag and the value kept."""
+    cases = [(["generate", "--n", "0", "--out", tmp_path / "c.csv"], "--n"),
+             (["evaluate", "--data", tmp_path / "c.csv"], "--summary-out")]
+    for argv, flag in cases:
+        code = contextvars.copy_context().run(
+            main, ["--lang", "zh_Hans", *(str(a) for a in argv)])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == "" and err.startswith("错误：") and flag in err
+        assert english_words(_stripped(err, str(tmp_path), set())) == [], err

@@ -36,7 +36,8 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors as one line, like every other error (and a pointer to --help)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"error: {message} (see '{self.prog} --help')\n")
+        self.exit(EXIT_USAGE, _("error: {message} (see '{command} --help')").format(
+            message=message, command=self.prog) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -109,16 +109,17 @@ def _output_folder(out_arg: str) -> Path:
     from pathlib import Path
 
     from risk.errors import RiskError
+    from risk.i18n import _
 
     out = Path(out_arg)
     if out.exists() and not out.is_dir():
-        raise RiskError(f"--out {out} is a file: give a folder for report.json and "
-                        "report.html")
+        raise RiskError(_("--out {path} is a file: give a folder for report.json and "
+                          "report.html").format(path=out))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RiskError(f"cannot create the output folder {out}: {exc.strerror or exc}") \
-            from None
+        raise RiskError(_("cannot create the output folder {path}: {reason}").format(
+            path=out, reason=exc.strerror or exc)) from None
     return out
 
 
@@ -140,7 +141,8 @@ def _write_report(out: Path, report: EvaluationReport, loaded: LoadedModel) -> N
                 version=version), checklists=checklists),
             encoding="utf-8")
     except OSError as exc:
-        raise RiskError(f"cannot write the report in {out}: {exc.strerror or exc}") from None
+        raise RiskError(_("cannot write the report in {path}: {reason}").format(
+            path=out, reason=exc.strerror or exc)) from None
     served, comparator = report.headline, report.comparator
     print(_("Harrell's C {c}; comparator {comparator}").format(
         c=c_index_text(served.harrell_c, served.harrell_c_lower, served.harrell_c_upper),
@@ -191,8 +193,8 @@ def _write_summary(args: argparse.Namespace, registry: Registry, version: str,
             target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(summary.to_json(), encoding="utf-8")
     except OSError as exc:
-        raise RiskError(f"cannot write the site summary {target}: {exc.strerror or exc}") \
-            from None
+        raise RiskError(_("cannot write the site summary {path}: {reason}").format(
+            path=target, reason=exc.strerror or exc)) from None
     if summary.note:
         print(_("note: {note}").format(note=site_note_words(summary)))
     print(_("wrote the site summary {path} (aggregates only, no patient rows)").format(
@@ -212,8 +214,8 @@ def run(args: argparse.Namespace) -> int:
     from risk.registry import Registry
 
     if not args.out and not args.summary_out:
-        raise RiskError("give --out DIR (the report), --summary-out FILE (the site "
-                        "summary), or both")
+        raise RiskError(_("give --out DIR (the report), --summary-out FILE (the site "
+                          "summary), or both"))
     registry = Registry(args.model_dir)
     loaded = registry.load(args.model)  # fails fast, before the file
     raw_bytes = read_source_bytes(args.data)

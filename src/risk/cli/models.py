@@ -184,14 +184,15 @@ def _testpack(registry: Registry, args: argparse.Namespace) -> int:
             version=args.version, digest=digest, key=signer.key_id))
         return 0
     if getattr(args, "key", None):
-        raise RiskError("--key signs the manifest of --store only")
+        raise RiskError(_("--key signs the manifest of --store only"))
     if args.action in ("testpack", "chai"):
         data = (stored_chai if chai else stored_pack)(registry, args.version)
         try:
             with open(args.out, "wb") as handle:
                 handle.write(data)
         except OSError as exc:
-            raise RiskError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+            raise RiskError(_("cannot write {path}: {reason}").format(
+                path=args.out, reason=exc.strerror or exc)) from None
         print((_("wrote the CHAI model card of {version} to {path}") if chai else
                _("wrote the reference test pack of {version} to {path}")).format(
             version=args.version, path=args.out))
@@ -202,7 +203,8 @@ def _testpack(registry: Registry, args: argparse.Namespace) -> int:
             with open(args.pack, "rb") as handle:
                 pack = handle.read()
         except OSError as exc:
-            raise RiskError(f"cannot read {args.pack}: {exc.strerror or exc}") from None
+            raise RiskError(_("cannot read {path}: {reason}").format(
+                path=args.pack, reason=exc.strerror or exc)) from None
     start = time.perf_counter()
     check = verify_version(registry, args.version, pack)
     took = time.perf_counter() - start

@@ -41,13 +41,15 @@ def _read(paths: list[str]) -> list[tuple[str, bytes]]:
     from pathlib import Path
 
     from risk.errors import RiskError
+    from risk.i18n import _
 
     files = []
     for name in paths:
         try:
             files.append((name, Path(name).read_bytes()))
         except OSError as exc:
-            raise RiskError(f"{name}: cannot read it ({exc.strerror or exc})") from None
+            raise RiskError(_("{name}: cannot read it ({reason})").format(
+                name=name, reason=exc.strerror or exc)) from None
     return files
 
 
@@ -72,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
             json.dumps(pooled.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         (out / "pooled.html").write_text(render_pooled_html(pooled), encoding="utf-8")
     except OSError as exc:
-        raise RiskError(f"cannot write in {out}: {exc.strerror or exc}") from None
+        raise RiskError(_("cannot write in {path}: {reason}").format(
+            path=out, reason=exc.strerror or exc)) from None
     for note in pooled.notes:
         print(_("note: {note}").format(note=note))
     c = pooled.metrics["served"].get("harrell_c")

@@ -101,11 +101,11 @@ def run(args: argparse.Namespace) -> int:
         check_version_name(args.version)  # before minutes of fitting, not after
     existing = args.version and args.version in registry.versions()
     if args.reproduce and not args.version:
-        raise RegistryError("--reproduce needs --version NAME (the version to reproduce)")
+        raise RegistryError(_("--reproduce needs --version NAME (the version to reproduce)"))
     if existing and not args.reproduce:
-        raise RegistryError(f"model version '{args.version}' already exists in "
-                            f"{registry.root}; versions are never overwritten: choose "
-                            "another --version")
+        raise RegistryError(_("model version '{version}' already exists in {folder}; versions "
+                              "are never overwritten: choose another --version").format(
+            version=args.version, folder=registry.root))
 
     raw_bytes = read_source_bytes(args.data)
     result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet,
@@ -144,15 +144,17 @@ def run(args: argparse.Namespace) -> int:
 def _reproduce(registry: Registry, args: argparse.Namespace, params: dict[str, Any]) -> int:
     """Compare a refit with the stored version (nothing is written)."""
     from risk.errors import RegistryError
-    from risk.i18n import _
+    from risk.i18n import _, ngettext
     from risk.registry import parameter_differences
 
     stored, _manifest = registry.read(args.version)
     differences = parameter_differences(stored, params)
     if differences:
-        raise RegistryError(
-            f"refitting does not reproduce model version '{args.version}': "
-            f"{len(differences)} value(s) differ, first {differences[0]}")
+        raise RegistryError(ngettext(
+            "refitting does not reproduce model version '{version}': {n} value(s) differ, "
+            "first {first}", "refitting does not reproduce model version '{version}': {n} "
+            "value(s) differ, first {first}", len(differences)).format(
+            version=args.version, n=len(differences), first=differences[0]))
     print(_("reproduced: the refitted model equals the stored version {version}").format(
         version=args.version))
     if args.activate and registry.active_version() != args.version:
