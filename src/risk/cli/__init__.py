@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from risk.errors import RiskError
 
+    use_language(_language_asked(sys.argv[1:] if argv is None else argv)
+                 or _environment_language())  # before parsing: its usage errors too
     parser = build_parser()
     args = parser.parse_args(argv)
     use_language(args.lang or _environment_language())
@@ -87,6 +89,18 @@ def main(argv: list[str] | None = None) -> int:
         print(_("error: unexpected {name}: {message}").format(name=type(exc).__name__,
                                                             message=exc), file=sys.stderr)
         return EXIT_USAGE
+
+
+def _language_asked(argv: list[str]) -> str | None:
+    """The language of ``--lang X`` (or ``--lang=X``) before COMMAND, if it is one."""
+    for i, arg in enumerate(argv):
+        if not arg.startswith("-"):
+            return None  # COMMAND: its own options follow
+        value = arg.partition("=")[2] if arg.startswith("--lang=") else \
+            argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None
+        if value in LANGUAGES:
+            return value
+    return None
 
 
 def _environment_language() -> str:
