@@ -44,8 +44,7 @@ def format_card(shown: dict[str, Any]) -> str:
     """A model card for people: what it is for, what it learnt from, what it weighs.
 
     ``shown`` is :meth:`risk.registry.store.Registry.show`'s (its card a ModelCard)."""
-    from risk.present.model_summary import card_words
-    from risk.present.version_history import kind_label
+    from risk.present import model_summary, version_history
 
     card = shown["card"]
     labels = {key: _("{label}:").format(label=_(label)) for key, label in LABELS.items()}
@@ -60,10 +59,10 @@ def format_card(shown: dict[str, Any]) -> str:
 
     lines = [
         line("version", shown["version"] + ("  " + _("(active)") if shown["active"] else "")),
-        line("kind", kind_label(card.kind) + (_(" from {parent}").format(parent=card.parent)
-                                              if card.parent else "")),
+        line("kind", version_history.kind_label(card.kind)
+             + (_(" from {parent}").format(parent=card.parent) if card.parent else "")),
         line("created", str(card.created_utc)),
-        line("use", card_words(card.intended_use) if card.intended_use else "-"),
+        line("use", model_summary.card_words(card.intended_use) if card.intended_use else "-"),
         line("data", pairs(card.training_data)),
         line("settings", pairs(card.settings) or "-"),
     ]
@@ -83,7 +82,7 @@ def format_card(shown: dict[str, Any]) -> str:
 def _value(value: object) -> str:
     """A setting or metric as text: floats to 4 significant digits, mappings inline, a
     sentence this software stored in the current language."""
-    from risk.present.model_summary import card_words
+    from risk.present import model_summary
 
     if isinstance(value, bool) or value is None:
         return str(value)
@@ -93,7 +92,9 @@ def _value(value: object) -> str:
         return "{" + _(", ").join(f"{k}: {_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + _(", ").join(_value(v) for v in value) + "]"
-    return card_words(value) if isinstance(value, str) and " " in value else str(value)
+    if isinstance(value, str) and " " in value:  # a sentence, not a name or a code
+        return model_summary.card_words(value)
+    return str(value)
 
 
 def _metric_lines(metrics: CardMetrics) -> list[str]:

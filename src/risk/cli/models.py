@@ -126,7 +126,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risk.cli.card_text import format_card, pad, text_width
-    from risk.present.version_history import ACTIONS
+    from risk.present import version_history
     from risk.registry import Registry
 
     registry = Registry(args.model_dir)
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             print(_("no model version has been activated in {folder} yet").format(
                 folder=registry.root))
         events = registry.history()
-        actions = [ACTIONS.get(e["action"], e["action"]) for e in events]
+        actions = [version_history.ACTIONS.get(e["action"], e["action"]) for e in events]
         width = max([8, *(text_width(a) for a in actions)])
         for event, action in zip(events, actions, strict=True):
             print(f"{event['utc']}  {pad(action, width)}  {event['version']}  " + _(
@@ -232,7 +232,7 @@ _LIST_COLUMNS = (N_("version"), N_("created (UTC)"), N_("kind"), N_("parent"),
 
 def format_list(registry: Registry) -> str:
     from risk.cli.card_text import pad, text_width
-    from risk.present.version_history import kind_label
+    from risk.present import version_history
 
     rows = registry.list_versions()
     if not rows:
@@ -240,8 +240,9 @@ def format_list(registry: Registry) -> str:
     header = ("", *(_(name) for name in _LIST_COLUMNS))
     table = [header] + [
         ("*" if r.active else "", r.version, r.created_utc or "-",
-         kind_label(r.kind) if r.kind else "-", r.parent or "-", _count(r.patients),
-         _count(r.events), r.signed_by or "-", _("ok") if r.status == "ok" else r.status)
+         version_history.kind_label(r.kind) if r.kind else "-", r.parent or "-",
+         _count(r.patients), _count(r.events), r.signed_by or "-",
+         _("ok") if r.status == "ok" else r.status)
         for r in rows]
     widths = [max(text_width(str(row[i])) for row in table) for i in range(len(header) - 1)]
     lines = ["  ".join(pad(str(cell), w) for cell, w in zip(row, widths, strict=False)) +
