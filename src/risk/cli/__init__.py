@@ -36,7 +36,8 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors as one line, like every other error (and a pointer to --help)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"error: {message} (see '{self.prog} --help')\n")
+        self.exit(EXIT_USAGE, _("error: {message} (see '{command} --help')").format(
+            message=message, command=self.prog) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from risk.errors import RiskError
 
+    use_language(_language_asked(sys.argv[1:] if argv is None else argv)
+                 or _environment_language())  # before parsing: its usage errors too
     parser = build_parser()
     args = parser.parse_args(argv)
     use_language(args.lang or _environment_language())
@@ -80,11 +83,24 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         return EXIT_OK
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        print(_("error: interrupted"), file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
-        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(_("error: unexpected {name}: {message}").format(name=type(exc).__name__,
+                                                            message=exc), file=sys.stderr)
         return EXIT_USAGE
+
+
+def _language_asked(argv: list[str]) -> str | None:
+    """The language of ``--lang X`` (or ``--lang=X``) before COMMAND, if it is one."""
+    for i, arg in enumerate(argv):
+        if not arg.startswith("-"):
+            return None  # COMMAND: its own options follow
+        value = arg.partition("=")[2] if arg.startswith("--lang=") else \
+            argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None
+        if value in LANGUAGES:
+            return value
+    return None
 
 
 def _environment_language() -> str:

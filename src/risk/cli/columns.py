@@ -110,11 +110,15 @@ def _with_redcap(raw: pd.DataFrame, purpose: str, columns: dict[str, str],
     preset = replace(preset, mapping={**{k: v for k, v in preset.mapping.items()
                                          if k not in columns}, **columns},
                      codes={k: v for k, v in preset.codes.items() if k not in columns})
-    print("REDCap fields matched to the data dictionary (check them):")
+    from risk.i18n import _
+
+    print(_("REDCap fields matched to the data dictionary (check them):"))
     for line in preset.lines():
         print(f"  {line}")
     for ours, lost in preset.unmatched_choices.items():
-        print(f"  note: {ours}: choices matching none of ours: {', '.join(lost)}")
+        print("  " + _("note: {note}").format(note=_(
+            "{column}: choices matching none of ours: {choices}").format(
+                column=ours, choices=_(", ").join(lost))))
     return apply_preset(raw, preset)
 
 

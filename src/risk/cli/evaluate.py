@@ -98,23 +98,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _progress(done: int, total: int) -> None:
     """One line per finished chunk of refits (about eight lines per run)."""
-    print(f"bootstrap: {done}/{total} refits", file=sys.stderr, flush=True)
+    from risk.i18n import _
+
+    print(_("bootstrap: {done}/{total} refits").format(done=done,
+                                                       total=total),
+          file=sys.stderr, flush=True)
 
 
 def _output_folder(out_arg: str) -> Path:
     from pathlib import Path
 
     from risk.errors import RiskError
+    from risk.i18n import _
 
     out = Path(out_arg)
     if out.exists() and not out.is_dir():
-        raise RiskError(f"--out {out} is a file: give a folder for report.json and "
-                        "report.html")
+        raise RiskError(_("--out {path} is a file: give a folder for report.json and "
+                          "report.html").format(path=out))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RiskError(f"cannot create the output folder {out}: {exc.strerror or exc}") \
-            from None
+        raise RiskError(_("cannot create the output folder {path}: {reason}").format(
+            path=out, reason=exc.strerror or exc)) from None
     return out
 
 
@@ -123,7 +128,7 @@ def _write_report(out: Path, report: EvaluationReport, loaded: LoadedModel) -> N
 
     from risk.errors import RiskError
     from risk.evaluation import report_note_words
-    from risk.i18n import _
+    from risk.i18n import _, ngettext
     from risk.present import build_checklists, checklists_html, render_report_html
 
     version = loaded.version
@@ -136,22 +141,38 @@ def _write_report(out: Path, report: EvaluationReport, loaded: LoadedModel) -> N
                 version=version), checklists=checklists),
             encoding="utf-8")
     except OSError as exc:
-        raise RiskError(f"cannot write the report in {out}: {exc.strerror or exc}") from None
+        raise RiskError(_("cannot write the report in {path}: {reason}").format(
+            path=out, reason=exc.strerror or exc)) from None
     served, comparator = report.headline, report.comparator
-    c_lo, c_hi = served.harrell_c_lower, served.harrell_c_upper
-    interval = f" (95% CI {c_lo:.3f}-{c_hi:.3f})" if c_lo is not None and c_hi is not None \
-        else ""
-    print(f"Harrell's C {served.harrell_c:.3f}{interval}; comparator "
-          f"{comparator.harrell_c:.3f}")
+    print(_("Harrell's C {c}; comparator {comparator}").format(
+        c=c_index_text(served.harrell_c, served.harrell_c_lower, served.harrell_c_upper),
+        comparator=c_index_text(comparator.harrell_c)))
     if report.pfs is not None:
         pfs = report.pfs.served
-        lo, hi = pfs.harrell_c_lower, pfs.harrell_c_upper
-        print(f"progression-free survival: Harrell's C {pfs.harrell_c:.3f}"
-              + (f" (95% CI {lo:.3f}-{hi:.3f})" if lo is not None and hi is not None else "")
-              + f" on {report.pfs.n} patients, {report.pfs.events} PFS events")
+        print(ngettext("progression-free survival: Harrell's C {c} on {n} patients, "
+                       "{events} PFS events",
+                       "progression-free survival: Harrell's C {c} on {n} patients, "
+                       "{events} PFS events", report.pfs.n).format(
+            c=c_index_text(pfs.harrell_c, pfs.harrell_c_lower, pfs.harrell_c_upper),
+            n=report.pfs.n, events=report.pfs.events))
     for note in report.notes:
         print(_("note: {note}").format(note=report_note_words(note)))
-    print(f"wrote {out / 'report.json'} and {out / 'report.html'}")
+    print(_("wrote {first} and {second}").format(first=out / "report.json",
+                                                 second=out / "report.html"))
+
+
+def c_index_text(c: float | None, lower: float | None = None, upper: float | None = None
+                 ) -> str:
+    """A C-index to 3 decimals, with its 95% CI when there is one ("n/a": none)."""
+    from risk.i18n import _, format_number
+
+    if c is None:
+        return _("n/a")
+    if lower is None or upper is None:
+        return format_number(c, 3)
+    return _("{value} (95% CI {lower}-{upper})").format(
+        value=format_number(c, 3), lower=format_number(lower, 3),
+        upper=format_number(upper, 3))
 
 
 def _write_summary(args: argparse.Namespace, registry: Registry, version: str,
@@ -172,11 +193,12 @@ def _write_summary(args: argparse.Namespace, registry: Registry, version: str,
             target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(summary.to_json(), encoding="utf-8")
     except OSError as exc:
-        raise RiskError(f"cannot write the site summary {target}: {exc.strerror or exc}") \
-            from None
+        raise RiskError(_("cannot write the site summary {path}: {reason}").format(
+            path=target, reason=exc.strerror or exc)) from None
     if summary.note:
         print(_("note: {note}").format(note=site_note_words(summary)))
-    print(f"wrote the site summary {target} (aggregates only, no patient rows)")
+    print(_("wrote the site summary {path} (aggregates only, no patient rows)").format(
+        path=target))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -187,19 +209,20 @@ def run(args: argparse.Namespace) -> int:
     from risk.data import read_source_bytes
     from risk.errors import RiskError
     from risk.evaluation import MIN_SITE_DEATHS, evaluate
+    from risk.i18n import _, ngettext
     from risk.present import cohort_source
     from risk.registry import Registry
 
     if not args.out and not args.summary_out:
-        raise RiskError("give --out DIR (the report), --summary-out FILE (the site "
-                        "summary), or both")
+        raise RiskError(_("give --out DIR (the report), --summary-out FILE (the site "
+                          "summary), or both"))
     registry = Registry(args.model_dir)
     loaded = registry.load(args.model)  # fails fast, before the file
     raw_bytes = read_source_bytes(args.data)
     result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet,
                          args.redcap_dictionary)
     for note in result.notes:
-        print(f"note: {note}")
+        print(_("note: {note}").format(note=note))
     out = _output_folder(args.out) if args.out else None
     assert result.n_deaths is not None  # a training file has outcomes
     if out is None and result.n_deaths < MIN_SITE_DEATHS:
@@ -208,10 +231,18 @@ def run(args: argparse.Namespace) -> int:
     source = cohort_source(Path(args.data).name, hashlib.sha256(raw_bytes).hexdigest(),
                            loaded.card.training_data.sha256,
                            column_mapping=merged(args.columns))
-    print(f"evaluating model {loaded.version} on {result.n_patients} patients, "
-          f"{result.n_deaths} deaths ({source.validation} validation: "
-          + ("the model's own training file" if source.validation == "internal" else
-             "not the file the model was trained on") + ") ...", flush=True)
+    line = (ngettext("evaluating model {version} on {n} patients, {deaths} deaths (internal "
+                     "validation: the model's own training file) ...",
+                     "evaluating model {version} on {n} patients, {deaths} deaths (internal "
+                     "validation: the model's own training file) ...", result.n_patients)
+            if source.validation == "internal" else
+            ngettext("evaluating model {version} on {n} patients, {deaths} deaths (external "
+                     "validation: not the file the model was trained on) ...",
+                     "evaluating model {version} on {n} patients, {deaths} deaths (external "
+                     "validation: not the file the model was trained on) ...",
+                     result.n_patients))
+    print(line.format(version=loaded.version, n=result.n_patients,
+                      deaths=result.n_deaths), flush=True)
     report = evaluate(loaded.model, result.frame, bootstrap=args.bootstrap, seed=args.seed,
                       n_jobs=args.jobs, progress=_progress if args.bootstrap else None,
                       dask_scheduler=args.dask_scheduler, model_synthetic=loaded.synthetic)

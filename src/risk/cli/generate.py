@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from risk.errors import RiskError
+from risk.i18n import _, format_integer, ngettext
 
 HELP = "write a calibrated synthetic cohort CSV (same seed, same file)"
 
@@ -38,9 +39,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         write_cohort(frame, out)
     except OSError as exc:
-        raise RiskError(f"--out: cannot write {out}: {exc.strerror or exc}") from None
+        raise RiskError(_("--out: cannot write {path}: {reason}").format(
+            path=out, reason=exc.strerror or exc)) from None
     deaths = int(frame["death"].sum())
-    print(f"wrote {n:,} synthetic patients ({deaths:,} deaths) to {out} (seed {seed})")
+    print(ngettext("wrote {n} synthetic patient ({deaths} deaths) to {path} (seed {seed})",
+                   "wrote {n} synthetic patients ({deaths} deaths) to {path} (seed {seed})",
+                   n).format(n=format_integer(n), deaths=format_integer(deaths), path=out,
+                             seed=seed))
     return 0
 
 
@@ -48,17 +53,22 @@ def _whole_number(flag: str, text: str, low: int, high: int) -> int:
     try:
         value = int(str(text).strip())
     except ValueError:
-        raise RiskError(f"{flag} must be a whole number from {low:,} to {high:,}; "
-                        f"got {text!r}") from None
+        raise RiskError(_("{flag} must be a whole number from {low} to {high}; got {value}")
+                        .format(flag=flag, low=format_integer(low), high=format_integer(high),
+                                value=repr(text))) from None
     if not low <= value <= high:
-        raise RiskError(f"{flag} must be a whole number from {low:,} to {high:,}; got {value}")
+        raise RiskError(_("{flag} must be a whole number from {low} to {high}; got {value}")
+                        .format(flag=flag, low=format_integer(low), high=format_integer(high),
+                                value=value))
     return value
 
 
 def _writable_path(text: str) -> Path:
     path = Path(text).expanduser()
     if not text.strip() or path.is_dir():
-        raise RiskError(f"--out must name a file, not a folder; got {text!r}")
+        raise RiskError(_("--out must name a file, not a folder; got {value}").format(
+            value=repr(text)))
     if not path.parent.is_dir():
-        raise RiskError(f"--out: the folder {str(path.parent)!r} does not exist")
+        raise RiskError(_("--out: the folder {path} does not exist").format(
+            path=repr(str(path.parent))))
     return path

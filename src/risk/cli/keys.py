@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from risk.cli.models import add_model_dir
+from risk.i18n import _
 
 if TYPE_CHECKING:
     from risk.registry import KeyStore, Registry, Signer
@@ -65,8 +66,9 @@ def run(args: argparse.Namespace) -> int:
         from risk.registry import read_file_bytes
 
         key, added = keys.trust(read_file_bytes(args.public_key), str(args.public_key))
-        print(f"trusted key {key.key_id} ({key.path})" if added else
-              f"key {key.key_id} was trusted already ({key.describe()})")
+        print(_("trusted key {key} ({path})").format(key=key.key_id, path=key.path) if added
+              else _("key {key} was trusted already ({where})").format(
+                  key=key.key_id, where=key.describe()))
     elif args.action == "sign":
         _sign(keys, args)
     return 0
@@ -83,13 +85,15 @@ def _new(keys: KeyStore, args: argparse.Namespace) -> None:
 
         public = Path(f"{args.out}.pub").read_bytes()
         raw = base64.b64encode(read_public_key(public, f"{args.out}.pub")).decode("ascii")
-        print(f"new key {signer.key_id}: private half {args.out} (keep it secret, never "
-              f"commit it), public half {args.out}.pub\n"
-              f"as a release key (risk/registry/release_keys.py): {raw!r}")
+        print(_("new key {key}: private half {private} (keep it secret, never commit it), "
+                "public half {public}").format(key=signer.key_id, private=args.out,
+                                               public=f"{args.out}.pub"))
+        print(_("as a release key (risk/registry/release_keys.py): {raw}").format(
+            raw=repr(raw)))
         return
     signer = keys.new_site_key(rotate=args.rotate)
-    print(f"new site signing key {signer.key_id} in {keys.root}; versions saved here are "
-          "signed with it and its public half is trusted")
+    print(_("new site signing key {key} in {folder}; versions saved here are signed with it "
+            "and its public half is trusted").format(key=signer.key_id, folder=keys.root))
 
 
 def _sign(keys: KeyStore, args: argparse.Namespace) -> None:
@@ -101,11 +105,12 @@ def _sign(keys: KeyStore, args: argparse.Namespace) -> None:
     registry = Registry(args.model_dir, keys=keys)
     repointed = registry.sign(args.version, signer)
     trusted = signer.key_id in keys.trusted()
-    print(f"signed model version {args.version} with key {signer.key_id}"
-          + ("; it stays active, its new manifest recorded in the pointer" if repointed
+    print(_("signed model version {version} with key {key}").format(
+        version=args.version, key=signer.key_id)
+          + (_("; it stays active, its new manifest recorded in the pointer") if repointed
              else "")
-          + ("" if trusted else "; this key is not trusted here, so the version is refused "
-             "until 'python -m risk keys trust' is given its public half"))
+          + ("" if trusted else _("; this key is not trusted here, so the version is refused "
+                                  "until 'python -m risk keys trust' is given its public half")))
 
 
 def site_signer(registry: Registry) -> Signer:
@@ -119,8 +124,9 @@ def site_signer(registry: Registry) -> Signer:
 
 def created_notice(keys: KeyStore, signer: Signer) -> str:
     """Said when a save made the site's signing key on first use."""
-    return (f"created this site's signing key {signer.key_id} in {keys.root} (first save "
-            "here); its public half is trusted: see 'python -m risk keys list'")
+    return _("created this site's signing key {key} in {folder} (first save here); its "
+             "public half is trusted: see 'python -m risk keys list'").format(
+        key=signer.key_id, folder=keys.root)
 
 
 def format_keys(keys: KeyStore) -> str:
@@ -131,14 +137,18 @@ def format_keys(keys: KeyStore) -> str:
         from risk.registry import load_signer
 
         signing = load_signer(site).key_id
-    lines = [f"trust store: the release key(s) shipped in the package and {keys.root}"]
+    lines = [_("trust store: the release key(s) shipped in the package and {folder}").format(
+        folder=keys.root)]
     if not trusted:
-        lines.append("no trusted keys: every model version will be refused")
+        lines.append(_("no trusted keys: every model version will be refused"))
+    origins = {key.key_id: key.origin_name() for key in trusted.values()}
+    width = max((len(o) for o in origins.values()), default=0)
     for key in trusted.values():
         mark = "*" if key.key_id == signing else " "
-        where = str(key.path) if key.path else "shipped in the package"
-        lines.append(f"{mark} {key.key_id}  {key.origin:<7}  {where}")
-    lines.append(f"site signing key: {signing} ({site})" if signing else
-                 f"site signing key: none yet (made on the first save, or 'python -m risk "
-                 f"keys new'; it would be {site})")
+        where = str(key.path) if key.path else _("shipped in the package")
+        lines.append(f"{mark} {key.key_id}  {origins[key.key_id]:<{width}}  {where}")
+    lines.append(_("site signing key: {key} ({path})").format(key=signing, path=site)
+                 if signing else
+                 _("site signing key: none yet (made on the first save, or 'python -m risk "
+                   "keys new'; it would be {path})").format(path=site))
     return "\n".join(lines)

@@ -31,11 +31,12 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from risk.i18n import N_, _, format_integer, format_number, ngettext
 
 if TYPE_CHECKING:
-    from risk.evaluation import EvaluationReport
-    from risk.registry import CardMetrics, Registry
+    from risk.registry import Registry
 
 HELP = "list, show, activate or roll back the saved model versions; their test packs and CHAI cards"
 
@@ -124,6 +125,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from risk.cli.card_text import format_card, pad, text_width
+    from risk.present import version_history
     from risk.registry import Registry
 
     registry = Registry(args.model_dir)
@@ -136,20 +139,27 @@ def run(args: argparse.Namespace) -> int:
     elif args.action == "activate":
         previous = registry.active_version(tolerate_damage=True)
         registry.activate(args.version)
-        print(f"active model: {args.version} (it already was)" if previous == args.version
-              else f"active model: {args.version} (was {previous or 'none'})")
+        print(_("active model: {version} (it already was)").format(version=args.version)
+              if previous == args.version else
+              _("active model: {version} (was {previous})").format(
+                  version=args.version, previous=previous or _("none")))
     elif args.action == "rollback":
         previous = registry.active_version(tolerate_damage=True)
         version = registry.rollback()
-        print(f"active model: {version} (rolled back from {previous})")
+        print(_("active model: {version} (rolled back from {previous})").format(
+            version=version, previous=previous))
     elif args.action in ("testpack", "chai", "verify"):
         return _testpack(registry, args)
     elif args.action == "history":
         if not registry.history():
-            print(f"no model version has been activated in {registry.root} yet")
-        for event in registry.history():
-            print(f"{event['utc']}  {event['action']:<8}  {event['version']}"
-                  f"  (previous: {event.get('previous') or 'none'})")
+            print(_("no model version has been activated in {folder} yet").format(
+                folder=registry.root))
+        events = registry.history()
+        actions = [version_history.ACTIONS.get(e["action"], e["action"]) for e in events]
+        width = max([8, *(text_width(a) for a in actions)])
+        for event, action in zip(events, actions, strict=True):
+            print(f"{event['utc']}  {pad(action, width)}  {event['version']}  " + _(
+                "(previous: {previous})").format(previous=event.get("previous") or _("none")))
     return 0
 
 
@@ -159,27 +169,33 @@ def _testpack(registry: Registry, args: argparse.Namespace) -> int:
     from risk.errors import RiskError
     from risk.registry import stored_chai, stored_pack, verify_version
 
-    what = "CHAI model card" if args.action == "chai" else "reference test pack"
+    chai = args.action == "chai"
     if args.action in ("testpack", "chai") and args.store:
         from risk.cli.keys import site_signer
         from risk.registry import load_signer
 
         signer = load_signer(args.key) if args.key else site_signer(registry)
-        add = registry.add_chai_card if args.action == "chai" else registry.add_reference_pack
+        add = registry.add_chai_card if chai else registry.add_reference_pack
         digest = add(args.version, signer)
-        print(f"stored the {what} of {args.version} (sha256 {digest}), listed it in its "
-              f"manifest and signed that with key {signer.key_id}")
+        print((_("stored the CHAI model card of {version} (sha256 {digest}), listed it in its "
+                 "manifest and signed that with key {key}") if chai else
+               _("stored the reference test pack of {version} (sha256 {digest}), listed it in "
+                 "its manifest and signed that with key {key}")).format(
+            version=args.version, digest=digest, key=signer.key_id))
         return 0
     if getattr(args, "key", None):
-        raise RiskError("--key signs the manifest of --store only")
+        raise RiskError(_("--key signs the manifest of --store only"))
     if args.action in ("testpack", "chai"):
-        data = (stored_chai if args.action == "chai" else stored_pack)(registry, args.version)
+        data = (stored_chai if chai else stored_pack)(registry, args.version)
         try:
             with open(args.out, "wb") as handle:
                 handle.write(data)
         except OSError as exc:
-            raise RiskError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-        print(f"wrote the {what} of {args.version} to {args.out}")
+            raise RiskError(_("cannot write {path}: {reason}").format(
+                path=args.out, reason=exc.strerror or exc)) from None
+        print((_("wrote the CHAI model card of {version} to {path}") if chai else
+               _("wrote the reference test pack of {version} to {path}")).format(
+            version=args.version, path=args.out))
         return 0
     pack = None
     if args.pack:
@@ -187,151 +203,52 @@ def _testpack(registry: Registry, args: argparse.Namespace) -> int:
             with open(args.pack, "rb") as handle:
                 pack = handle.read()
         except OSError as exc:
-            raise RiskError(f"cannot read {args.pack}: {exc.strerror or exc}") from None
+            raise RiskError(_("cannot read {path}: {reason}").format(
+                path=args.pack, reason=exc.strerror or exc)) from None
     start = time.perf_counter()
     check = verify_version(registry, args.version, pack)
     took = time.perf_counter() - start
     if check.passed:
-        print(f"verified model version {args.version} on this installation: "
-              f"{check.summary()} in {took:.2f} s")
+        print(_("verified model version {version} on this installation: {summary} in "
+                "{seconds} s").format(version=args.version, summary=check.summary(),
+                                      seconds=format_number(took, 2)))
         return 0
-    print(f"model version {args.version} is NOT reproduced on this installation: "
-          f"{check.patients - check.agreeing:,} of {check.patients:,} reference patients "
-          f"differ ({check.differing_fields:,} fields); the first:")
+    print(ngettext("model version {version} is NOT reproduced on this installation: {differ} "
+                   "of {patients} reference patients differ ({fields} fields); the first:",
+                   "model version {version} is NOT reproduced on this installation: {differ} "
+                   "of {patients} reference patients differ ({fields} fields); the first:",
+                   check.patients).format(
+        version=args.version, differ=format_integer(check.patients - check.agreeing),
+        patients=format_integer(check.patients), fields=format_integer(check.differing_fields)))
     for difference in check.differences:
         print(f"  {difference}")
     return 2
 
 
+#: The columns of ``models list`` (after the active mark).
+_LIST_COLUMNS = (N_("version"), N_("created (UTC)"), N_("kind"), N_("parent"),
+                 N_("patients"), N_("events"), N_("signed by"), N_("status"))
+
+
 def format_list(registry: Registry) -> str:
+    from risk.cli.card_text import pad, text_width
+    from risk.present import version_history
+
     rows = registry.list_versions()
     if not rows:
-        return f"no model versions in {registry.root}"
-    header = ("", "version", "created (UTC)", "kind", "parent", "patients", "events",
-              "signed by", "status")
+        return _("no model versions in {folder}").format(folder=registry.root)
+    header = ("", *(_(name) for name in _LIST_COLUMNS))
     table = [header] + [
-        ("*" if r.active else "", r.version, r.created_utc or "-", r.kind or "-",
-         r.parent or "-", _count(r.patients), _count(r.events), r.signed_by or "-",
-         r.status) for r in rows]
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(header) - 1)]
-    lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=False)) +
+        ("*" if r.active else "", r.version, r.created_utc or "-",
+         version_history.kind_label(r.kind) if r.kind else "-", r.parent or "-",
+         _count(r.patients), _count(r.events), r.signed_by or "-",
+         _("ok") if r.status == "ok" else r.status)
+        for r in rows]
+    widths = [max(text_width(str(row[i])) for row in table) for i in range(len(header) - 1)]
+    lines = ["  ".join(pad(str(cell), w) for cell, w in zip(row, widths, strict=False)) +
              "  " + row[-1] for row in table]
     return "\n".join(line.rstrip() for line in lines)
 
 
 def _count(value: object) -> str:
     return "-" if value is None else str(value)
-
-
-INDENT = " " * 16  # continuation lines line up under the values
-
-
-def _stored(value: object) -> dict[str, Any]:
-    """A card's mapping or record as stored in card.json (keys sorted), for listing."""
-    plain = value.to_dict() if hasattr(value, "to_dict") else value
-    stored: dict[str, Any] = json.loads(json.dumps(plain, sort_keys=True))
-    return stored
-
-
-def format_card(shown: dict[str, Any]) -> str:
-    """A model card for people: what it is for, what it learnt from, what it weighs.
-
-    ``shown`` is :meth:`risk.registry.store.Registry.show`'s (its card a ModelCard)."""
-    card = shown["card"]
-    lines = [
-        f"version:        {shown['version']}{'  (active)' if shown['active'] else ''}",
-        f"kind:           {card.kind}" + (f" from {card.parent}" if card.parent else ""),
-        f"created (UTC):  {card.created_utc}",
-        f"intended use:   {card.intended_use}",
-        "training data:  " + ", ".join(f"{k} {_value(v)}"
-                                       for k, v in _stored(card.training_data).items()),
-        "settings:       " + (", ".join(f"{k} {_value(v)}"
-                                        for k, v in _stored(card.settings).items()) or "-"),
-    ]
-    metric_lines = _metric_lines(card.metrics)
-    lines.append("metrics:        " + (metric_lines[0] if metric_lines else "not evaluated yet"))
-    lines += [INDENT + line for line in metric_lines[1:]]
-    lines.append("libraries:      " + ", ".join(f"{k} {v}"
-                                                for k, v in _stored(card.libraries).items()))
-    if card.notes:
-        lines.append(f"notes:          {card.notes}")
-    lines += _coefficients(shown.get("model", {}))
-    lines.append("files (sha256): " + ", ".join(
-        f"{name} {digest[:12]}" for name, digest in shown["manifest"]["files"].items()))
-    return "\n".join(lines)
-
-
-def _value(value: object) -> str:
-    """A setting or metric as text: floats to 4 significant digits, mappings inline."""
-    if isinstance(value, bool) or value is None:
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_value(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    return str(value)
-
-
-def _metric_lines(metrics: CardMetrics) -> list[str]:
-    """The stored metrics (a card's CardMetrics), one idea per line. A stored validation
-    report is summarised, not dumped: ``models show VERSION --json`` and the Model page
-    have all of it."""
-    plain, lines = [], []
-    for key, value in _stored(metrics).items():
-        if key == "evaluation" and isinstance(value, dict):
-            lines.append(_evaluation_line(metrics.stored_report()))
-        elif isinstance(value, dict):  # e.g. the active model measured on the same cohort
-            inner = {k: v for k, v in value.items() if k not in ("version", "measured_on")}
-            head = f"{key} {value['version']}" if value.get("version") else key
-            lines.append(f"{head}: " + ", ".join(f"{k} {_value(v)}" for k, v in inner.items())
-                         + (f"; measured on {value['measured_on']}" if value.get("measured_on")
-                            else ""))
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            lines.append(f"{key}:")  # e.g. observed vs predicted survival per month
-            lines += ["  " + ", ".join(f"{k} {_value(v)}" for k, v in row.items())
-                      for row in value]
-        else:
-            plain.append(f"{key} {_value(value)}")
-    return ([", ".join(plain)] if plain else []) + lines
-
-
-def _evaluation_line(report: EvaluationReport | None) -> str:
-    """The headline of a stored validation report (an EvaluationReport), in one line."""
-    if report is None:
-        return "validation report: not readable by this version of the code"
-    served = report.headline
-
-    def interval(key: str) -> str:
-        value, (lo, hi) = served.value(key), served.interval(key)
-        text = "n/a" if value is None else f"{value:.3f}"
-        return text if lo is None or hi is None or value is None else \
-            f"{text} ({lo:.3f}-{hi:.3f})"
-
-    boot = report.settings.bootstrap
-    parts = [f"Harrell's C {interval('harrell_c')}"]
-    if served.harrell_c_corrected is not None:
-        parts.append(f"optimism-corrected {served.harrell_c_corrected:.3f}")
-    if served.calibration_slope_60 is not None:
-        parts.append(f"calibration slope at 60 months {served.calibration_slope_60:.3f}")
-    if served.delta_c is not None:
-        parts.append(f"C gained with the liver biopsy {interval('delta_c')}")
-    return (f"validation report on {served.n} patients ({served.events} deaths"
-            + (f", {boot} bootstrap resamples" if boot else "") + "): " + "; ".join(parts))
-
-
-def _coefficients(params: dict[str, Any]) -> list[str]:
-    """Each served model's log hazard ratios (per design column), as stored."""
-    lines = []
-    for key in ("biopsy_model", "comparator_model"):
-        part = params.get(key)
-        if not isinstance(part, dict) or "coefficients" not in part:
-            continue
-        names = [c.get("name", "?") for c in part.get("columns", [])]
-        lines.append(f"{key.replace('_', ' ')}: log hazard ratios (penalizer "
-                     f"{part.get('penalizer')})")
-        width = max((len(n) for n in names), default=0)
-        lines += [f"  {name:<{width}}  {value:+.4f}"
-                  for name, value in zip(names, part["coefficients"], strict=False)]
-    return lines

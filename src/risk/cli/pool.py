@@ -41,13 +41,15 @@ def _read(paths: list[str]) -> list[tuple[str, bytes]]:
     from pathlib import Path
 
     from risk.errors import RiskError
+    from risk.i18n import _
 
     files = []
     for name in paths:
         try:
             files.append((name, Path(name).read_bytes()))
         except OSError as exc:
-            raise RiskError(f"{name}: cannot read it ({exc.strerror or exc})") from None
+            raise RiskError(_("{name}: cannot read it ({reason})").format(
+                name=name, reason=exc.strerror or exc)) from None
     return files
 
 
@@ -55,9 +57,10 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from risk.cli.evaluate import c_index_text
     from risk.errors import RiskError
     from risk.evaluation import pool_sites, read_site_summaries
-    from risk.i18n import _
+    from risk.i18n import _, format_percent, ngettext
     from risk.present import render_pooled_html
 
     files = _read(args.summaries)
@@ -71,12 +74,16 @@ def run(args: argparse.Namespace) -> int:
             json.dumps(pooled.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
         (out / "pooled.html").write_text(render_pooled_html(pooled), encoding="utf-8")
     except OSError as exc:
-        raise RiskError(f"cannot write in {out}: {exc.strerror or exc}") from None
+        raise RiskError(_("cannot write in {path}: {reason}").format(
+            path=out, reason=exc.strerror or exc)) from None
     for note in pooled.notes:
         print(_("note: {note}").format(note=note))
     c = pooled.metrics["served"].get("harrell_c")
     if c is not None:
-        print(f"pooled Harrell's C {c.estimate:.3f} (95% CI {c.ci[0]:.3f}-{c.ci[1]:.3f}) "
-              f"over {c.k} sites; I^2 {100 * c.i2:.0f}%")
-    print(f"wrote {out / 'pooled.json'} and {out / 'pooled.html'}")
+        print(ngettext("pooled Harrell's C {c} over {k} site; I^2 {i2}",
+                       "pooled Harrell's C {c} over {k} sites; I^2 {i2}", c.k).format(
+            c=c_index_text(c.estimate, c.ci[0], c.ci[1]), k=c.k,
+            i2=format_percent(c.i2)))
+    print(_("wrote {first} and {second}").format(first=out / "pooled.json",
+                                                 second=out / "pooled.html"))
     return 0

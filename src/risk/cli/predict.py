@@ -67,12 +67,17 @@ from typing import TYPE_CHECKING
 
 from risk.cli.columns import add_sheet_option
 from risk.cli.models import add_model_dir
+from risk.i18n import N_, Words
 from risk.schema import CHUNK_ROWS
 
 if TYPE_CHECKING:
     from risk.registry import LoadedModel, Registry
 
 HELP = "predict survival for each patient of a file with a saved model"
+
+#: How many patients each model of the pair scored (model_used -> words).
+_USED = Words({"biopsy": N_("{n} with the biopsy model"),
+               "primary_only": N_("{n} with the primary_only model")})
 
 
 def positive_int(text: str) -> int:
@@ -128,6 +133,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risk.errors import RiskError
+    from risk.i18n import _, ngettext
     from risk.model import score_file
     from risk.registry import Registry
 
@@ -159,12 +165,15 @@ def run(args: argparse.Namespace) -> int:
                         f"{args.input if reading else args.output}: "
                         f"{exc.strerror or exc}") from None
     for note in summary.notes:
-        print(f"note: {note}")
+        print(_("note: {note}").format(note=note))
     if fhir_out:
         _write_fhir(args, store, loaded, fhir_out)
-    used = ", ".join(f"{n} with the {name} model" for name, n in sorted(summary.by_model.items()))
-    print(f"wrote {summary.patients} predictions ({used}) with model version "
-          f"{loaded.version} to {args.output}")
+    used = _(", ").join(_USED[name].format(n=n)
+                        for name, n in sorted(summary.by_model.items()))
+    print(ngettext("wrote {n} prediction ({used}) with model version {version} to {path}",
+                   "wrote {n} predictions ({used}) with model version {version} to {path}",
+                   summary.patients).format(n=summary.patients, used=used,
+                                            version=loaded.version, path=args.output))
     return 0
 
 
@@ -179,4 +188,8 @@ def _write_fhir(args: argparse.Namespace, store: Registry, loaded: LoadedModel,
                               alive_months=args.alive_months, sheet=args.sheet)
     except OSError as exc:
         raise RiskError(f"cannot write {fhir_out}: {exc.strerror or exc}") from None
-    print(f"wrote the FHIR R4 bundle of {n} patients to {fhir_out}")
+    from risk.i18n import ngettext
+
+    print(ngettext("wrote the FHIR R4 bundle of {n} patient to {path}",
+                   "wrote the FHIR R4 bundle of {n} patients to {path}", n).format(
+        n=n, path=fhir_out))

@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from risk.cli.columns import read_cohort
     from risk.cli.keys import site_signer
     from risk.data import read_source_bytes
+    from risk.i18n import _, ngettext
     from risk.model import recalibrate, recalibration_card
     from risk.registry import Registry, check_version_name, data_fingerprint
 
@@ -72,10 +73,16 @@ def run(args: argparse.Namespace) -> int:
     cohort = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet,
                          args.redcap_dictionary)
     for note in cohort.notes:
-        print(f"note: {note}")
-    print(f"recalibrating model {parent.version} on {cohort.n_patients} patients, "
-          f"{cohort.n_deaths} deaths{' (baseline and slope)' if args.slope else ''} ...",
-          flush=True)
+        print(_("note: {note}").format(note=note))
+    line = (ngettext("recalibrating model {version} on {n} patients, {deaths} deaths "
+                     "(baseline and slope) ...",
+                     "recalibrating model {version} on {n} patients, {deaths} deaths "
+                     "(baseline and slope) ...", cohort.n_patients) if args.slope else
+            ngettext("recalibrating model {version} on {n} patients, {deaths} deaths ...",
+                     "recalibrating model {version} on {n} patients, {deaths} deaths ...",
+                     cohort.n_patients))
+    print(line.format(version=parent.version, n=cohort.n_patients,
+                      deaths=cohort.n_deaths or 0), flush=True)
     result = recalibrate(parent.model, cohort.frame, slope=args.slope)
     for line in recalibration_lines(result.details):
         print(line)
@@ -87,9 +94,11 @@ def run(args: argparse.Namespace) -> int:
     version = registry.save(result.model.to_dict(), card, version=args.version,
                             activate=args.activate,
                             signer=site_signer(registry))
-    print(f"saved model version {version} (recalibrated from {parent.version}) in "
-          f"{registry.root}" + (" (active)" if args.activate else
-                                f"; serve it with: python -m risk models activate {version}"))
+    print((_("saved model version {version} (recalibrated from {parent}) in {folder} (active)")
+           if args.activate else
+           _("saved model version {version} (recalibrated from {parent}) in {folder}; serve "
+             "it with: python -m risk models activate {version}")).format(
+        version=version, parent=parent.version, folder=registry.root))
     print(version)
     sys.stdout.flush()
     return 0
@@ -97,16 +106,25 @@ def run(args: argparse.Namespace) -> int:
 
 def recalibration_lines(details: dict[str, Any]) -> list[str]:
     """Observed vs mean predicted survival before and after, per model, for people."""
-    names = {"biopsy_model": "biopsy model", "comparator_model": "primary-only comparator"}
+    from risk.i18n import N_, _, format_number, format_percent, ngettext
+
+    names = {"biopsy_model": N_("biopsy model"),
+             "comparator_model": N_("primary-only comparator")}
     lines = []
     for part, name in names.items():
         d = details[part]
-        head = f"{name}: {d['patients']} patients, {d['deaths']} deaths"
+        head = ngettext("{model}: {n} patients, {deaths} deaths",
+                        "{model}: {n} patients, {deaths} deaths", d["patients"]).format(
+            model=_(name), n=d["patients"],
+            deaths=d["deaths"])
         if d.get("slope_fitted") is not None:
-            head += f", calibration slope {d['slope_fitted']:.3f} (SE {d['slope_se']:.3f})"
+            head += _(", calibration slope {slope} (SE {se})").format(
+                slope=format_number(d["slope_fitted"], 3), se=format_number(d["slope_se"], 3))
         lines.append(head)
         for row in d.get("check", []):
-            lines.append(f"  {row['months']:>3g} months: observed {row['observed']:.1%}, "
-                         f"predicted {row['predicted_before']:.1%} before, "
-                         f"{row['predicted_after']:.1%} after")
+            lines.append("  " + _("{months} months: observed {observed}, predicted {before} "
+                                  "before, {after} after").format(
+                months=f"{row['months']:>3g}", observed=format_percent(row["observed"], 1),
+                before=format_percent(row["predicted_before"], 1),
+                after=format_percent(row["predicted_after"], 1)))
     return lines

@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from risk.cli.keys import site_signer
     from risk.data import read_source_bytes
     from risk.errors import RegistryError
+    from risk.i18n import _, ngettext
     from risk.model import (
         TrainingSettings,
         candidate_card,
@@ -100,37 +101,41 @@ def run(args: argparse.Namespace) -> int:
         check_version_name(args.version)  # before minutes of fitting, not after
     existing = args.version and args.version in registry.versions()
     if args.reproduce and not args.version:
-        raise RegistryError("--reproduce needs --version NAME (the version to reproduce)")
+        raise RegistryError(_("--reproduce needs --version NAME (the version to reproduce)"))
     if existing and not args.reproduce:
-        raise RegistryError(f"model version '{args.version}' already exists in "
-                            f"{registry.root}; versions are never overwritten: choose "
-                            "another --version")
+        raise RegistryError(_("model version '{version}' already exists in {folder}; versions "
+                              "are never overwritten: choose another --version").format(
+            version=args.version, folder=registry.root))
 
     raw_bytes = read_source_bytes(args.data)
     result = read_cohort(raw_bytes, "training", merged(args.columns), args.sheet,
                          args.redcap_dictionary)
     for note in result.notes:
-        print(f"note: {note}")
+        print(_("note: {note}").format(note=note))
     settings = TrainingSettings(penalizer=args.penalizer, bootstrap=args.evaluate,
                                 seed=args.seed).check()
-    print(f"training on {result.n_patients} patients, {result.n_deaths} deaths ...",
-          flush=True)
+    print(ngettext("training on {n} patients, {deaths} deaths ...",
+                   "training on {n} patients, {deaths} deaths ...", result.n_patients).format(
+        n=result.n_patients, deaths=result.n_deaths or 0),
+        flush=True)
     if existing:
         return _reproduce(registry, args, fit_models(result.frame, settings).to_dict())
     small = small_cohort_warning(result.frame)
     if small:  # on stderr: stdout's last line stays the version's name
-        print(f"warning: {small}", file=sys.stderr, flush=True)
+        print(_("warning: {message}").format(message=small), file=sys.stderr, flush=True)
     if args.evaluate:
-        print(f"internal validation with {args.evaluate} bootstrap resamples ...", flush=True)
+        print(ngettext("internal validation with {n} bootstrap resample ...",
+                       "internal validation with {n} bootstrap resamples ...",
+                       args.evaluate).format(n=args.evaluate), flush=True)
     candidate = train_and_evaluate(result.frame, settings,
                                    data_fingerprint(result.frame, raw_bytes),
                                    progress=_progress, column_mapping=merged(args.columns))
     version = registry.save(candidate.model.to_dict(), candidate_card(candidate, args.notes),
                             version=args.version, activate=args.activate,
                             signer=site_signer(registry))
-    print(f"saved model version {version} in {registry.root}"
-          + (" (active)" if args.activate else
-             f"; serve it with: python -m risk models activate {version}"))
+    print((_("saved model version {version} in {folder} (active)") if args.activate else
+           _("saved model version {version} in {folder}; serve it with: python -m risk "
+             "models activate {version}")).format(version=version, folder=registry.root))
     print(version)
     sys.stdout.flush()
     return 0
@@ -139,18 +144,22 @@ def run(args: argparse.Namespace) -> int:
 def _reproduce(registry: Registry, args: argparse.Namespace, params: dict[str, Any]) -> int:
     """Compare a refit with the stored version (nothing is written)."""
     from risk.errors import RegistryError
+    from risk.i18n import _, ngettext
     from risk.registry import parameter_differences
 
-    stored, _ = registry.read(args.version)
+    stored, _manifest = registry.read(args.version)
     differences = parameter_differences(stored, params)
     if differences:
-        raise RegistryError(
-            f"refitting does not reproduce model version '{args.version}': "
-            f"{len(differences)} value(s) differ, first {differences[0]}")
-    print(f"reproduced: the refitted model equals the stored version {args.version}")
+        raise RegistryError(ngettext(
+            "refitting does not reproduce model version '{version}': {n} value(s) differ, "
+            "first {first}", "refitting does not reproduce model version '{version}': {n} "
+            "value(s) differ, first {first}", len(differences)).format(
+            version=args.version, n=len(differences), first=differences[0]))
+    print(_("reproduced: the refitted model equals the stored version {version}").format(
+        version=args.version))
     if args.activate and registry.active_version() != args.version:
         registry.activate(args.version)
-        print(f"active model: {args.version}")
+        print(_("active model: {version}").format(version=args.version))
     print(args.version)
     return 0
 

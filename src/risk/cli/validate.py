@@ -22,7 +22,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from risk.cli.columns import add_columns_option, merged
-from risk.i18n import _
+from risk.i18n import N_, Words, _, format_integer, format_number, format_percent
 
 if TYPE_CHECKING:
     import argparse
@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from risk.data import CohortResult
 
 HELP = "check a cohort CSV against the data dictionary and list every problem"
+
+#: The first line of a valid file's summary, per purpose.
+_PURPOSES = Words({"cohort": N_("{name}: valid for cohort"),
+                   "training": N_("{name}: valid for training"),
+                   "prediction": N_("{name}: valid for prediction")})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,23 +49,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def validation_lines(result: CohortResult, name: str, purpose: str,
                      mapping: dict[str, Any] | None = None) -> list[str]:
     """The summary printed for a valid file (a :class:`risk.data.validation.CohortResult`)."""
-    lines = [f"{name}: valid for {purpose}", f"patients: {result.n_patients:,}"]
+    lines = [_PURPOSES[purpose].format(name=name),
+             _("patients: {n}").format(n=format_integer(result.n_patients))]
     if result.n_deaths is None:
-        lines += ["deaths: not given (no outcome columns)",
-                  "median follow-up: not given (no outcome columns)"]
+        lines += [_("deaths: not given (no outcome columns)"),
+                  _("median follow-up: not given (no outcome columns)")]
     else:
-        share = 100 * result.n_deaths / result.n_patients
-        lines.append(f"deaths: {result.n_deaths:,} ({share:.1f}%)")
+        lines.append(_("deaths: {n} ({share})").format(
+            n=format_integer(result.n_deaths),
+            share=format_percent(result.n_deaths / result.n_patients, 1)))
         follow_up = result.median_follow_up_months
-        lines.append("median follow-up: " + (
-            "not reached (reverse Kaplan-Meier)" if follow_up is None
-            else f"{follow_up:.1f} months (reverse Kaplan-Meier)"))
+        lines.append(_("median follow-up: not reached (reverse Kaplan-Meier)")
+                     if follow_up is None else
+                     _("median follow-up: {months} months (reverse Kaplan-Meier)").format(
+                         months=format_number(follow_up, 1)))
     if mapping:
-        lines.append("columns matched: " + ", ".join(f"{theirs} -> {ours}"
-                                                     for ours, theirs in mapping.items()))
-    ignored = ", ".join(result.ignored_columns) or "none"
-    lines.append(f"columns ignored: {ignored}")
-    lines += [f"note: {note}" for note in result.notes]
+        lines.append(_("columns matched: {pairs}").format(pairs=_(", ").join(
+            f"{theirs} -> {ours}" for ours, theirs in mapping.items())))
+    lines.append(_("columns ignored: {columns}").format(
+        columns=_(", ").join(result.ignored_columns) or _("none")))
+    lines += [_("note: {note}").format(note=note) for note in result.notes]
     return lines
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from risk.data.export import MACHINE_DIGITS, to_csv_bytes
 from risk.errors import ModelError, ValidationError
-from risk.i18n import DEFAULT_LANGUAGE, using_language
+from risk.i18n import DEFAULT_LANGUAGE, _, format_integer, ngettext, using_language
 from risk.model.testpack_patients import INPUT_COLUMNS, pack_patients
 
 if TYPE_CHECKING:
@@ -51,8 +51,9 @@ class PackDifference:
     got: str
 
     def __str__(self) -> str:
-        return (f"patient {self.patient_id}: {self.field} expected "
-                f"{self.expected or '(blank)'}, got {self.got or '(blank)'}")
+        return _("patient {patient}: {field} expected {expected}, got {got}").format(
+            patient=self.patient_id, field=self.field, expected=self.expected or _("(blank)"),
+            got=self.got or _("(blank)"))
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,19 @@ class PackCheck:
 
     def summary(self) -> str:
         if self.passed:
-            return (f"{self.agreeing:,} of {self.patients:,} reference patients agree "
-                    f"({self.fields} fields each; numbers to {TOLERANCE:g}, groups, models "
-                    "and flags exactly)")
-        return (f"{self.patients - self.agreeing:,} of {self.patients:,} reference patients "
-                f"differ ({self.differing_fields:,} fields); first: {self.differences[0]}")
+            return ngettext("{agreeing} of {patients} reference patients agree ({fields} "
+                            "fields each; numbers to {tolerance}, groups, models and flags "
+                            "exactly)",
+                            "{agreeing} of {patients} reference patients agree ({fields} "
+                            "fields each; numbers to {tolerance}, groups, models and flags "
+                            "exactly)", self.patients).format(
+                agreeing=format_integer(self.agreeing), patients=format_integer(self.patients),
+                fields=self.fields, tolerance=f"{TOLERANCE:g}")
+        return _("{differ} of {patients} reference patients differ ({fields} fields); first: "
+                 "{first}").format(differ=format_integer(self.patients - self.agreeing),
+                                   patients=format_integer(self.patients),
+                                   fields=format_integer(self.differing_fields),
+                                   first=self.differences[0])
 
 
 def _scored(model: BiopsyRiskModel, raw: pd.DataFrame) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from risk.i18n import N_, _, ngettext
 from risk.model.settings import check_setting
 
 if TYPE_CHECKING:
@@ -41,6 +42,12 @@ CARD_METRICS = ("harrell_c", "harrell_c_lower", "harrell_c_upper", "harrell_c_co
                 "nri_60")
 
 Progress = Callable[[float, str], None]
+
+#: What the active version's stored metrics were measured on (the card keeps it, in
+#: English; worded where shown). Cards saved before said "external validation of that
+#: version", which claimed more than a file comparison shows; still worded for them.
+COMPARED_ON = N_("the same cohort (not that version's training file)")
+_COMPARED_ON_BEFORE = N_("the same cohort (external validation of that version)")
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,10 @@ def _stage(progress: Progress | None, start: float, width: float, text: str
 
     def report(done: int, total: int) -> None:
         share = done / total if total else 1.0
-        progress(min(1.0, start + width * share), f"{text}: {done} of {total} resamples")
+        progress(min(1.0, start + width * share),
+                 ngettext("{stage}: {done} of {total} resample",
+                          "{stage}: {done} of {total} resamples", total).format(
+                     stage=_(text), done=done, total=total))
 
     return report
 
@@ -130,30 +140,32 @@ def train_and_evaluate(frame: pd.DataFrame, settings: TrainingSettings,
     settings.check()
     fit_share, new_share, active_share = _STAGES if active is not None else (0.35, 0.65, 0.0)
     if progress:
-        penalty = ("maximum partial likelihood" if settings.penalizer == "auto"
-                   else f"penalty {settings.penalizer:g}")
-        progress(0.02, f"Fitting the biopsy model and the comparator ({penalty})")
+        penalty = (_("maximum partial likelihood") if settings.penalizer == "auto"
+                   else _("penalty {penalty}").format(penalty=f"{settings.penalizer:g}"))
+        progress(0.02, _("Fitting the biopsy model and the comparator ({penalty})").format(
+            penalty=penalty))
     model = fit_models(frame, settings)
     if progress:
-        progress(fit_share, "Evaluating the new model on your cohort")
+        progress(fit_share, _("Evaluating the new model on your cohort"))
     report = evaluate(model, frame, bootstrap=settings.bootstrap, seed=settings.seed,
                       n_jobs=n_jobs, progress=_stage(progress, fit_share, new_share,
-                                                     "Bootstrap of the new model"))
+                                                     N_("Bootstrap of the new model")))
     candidate = Candidate(model, settings, TrainingData.from_dict(training_data), report,
                           column_mapping=dict(column_mapping or {}), notes=list(model.notes_))
     if active is not None:
         start = fit_share + new_share
         if progress:
-            progress(start, f"Evaluating the active model {active_version} on your cohort")
+            progress(start, _("Evaluating the active model {version} on your cohort").format(
+                version=active_version))
         other = evaluate(active, frame, bootstrap=settings.bootstrap, seed=settings.seed,
                          n_jobs=n_jobs, model_synthetic=active_synthetic,
                          progress=_stage(progress, start, active_share,
-                                         "Bootstrap of the active model"))
+                                         N_("Bootstrap of the active model")))
         other.model_version = active_version
         candidate.active_report = other
         candidate.active_version = active_version
     if progress:
-        progress(1.0, "Done")
+        progress(1.0, _("Done"))
     return candidate
 
 
@@ -185,15 +197,15 @@ def candidate_card(candidate: Candidate, notes: str = "") -> ModelCard:
     if candidate.column_mapping:
         settings["column_mapping"] = dict(candidate.column_mapping)
     metrics = card_metrics(
-        candidate.report, "the training cohort itself (internal validation; "
-        "'corrected' values are bootstrap optimism-corrected)")
+        candidate.report, N_("the training cohort itself (internal validation; "
+                             "'corrected' values are bootstrap optimism-corrected)"))
     # the whole report, as `train --evaluate` stores it: the Model page draws its figures
     metrics["evaluation"] = candidate.report.to_dict()
     if candidate.active_report is not None:
         metrics["compared_with"] = {
             "version": candidate.active_version,
             **card_metrics(candidate.active_report,
-                               "the same cohort (not that version's training file)",
+                               COMPARED_ON,
                                external=True)}
     return build_card(training_data=candidate.training_data, settings=settings,
                       metrics=metrics, notes=notes, fitting_notes=[str(note) for note in candidate.notes])

@@ -68,9 +68,12 @@ class TrustedKey:
     public_raw: bytes
     path: Path | None = None
 
+    def origin_name(self) -> str:
+        """Where the key comes from, in the current language ("release", "site")."""
+        return _(_ORIGINS[self.origin]) if self.origin in _ORIGINS else self.origin
+
     def describe(self) -> str:
-        origin = _(_ORIGINS[self.origin]) if self.origin in _ORIGINS else self.origin
-        return _("{origin} key {key}").format(origin=origin, key=self.key_id)
+        return _("{origin} key {key}").format(origin=self.origin_name(), key=self.key_id)
 
     def public_key(self) -> Ed25519PublicKey:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
