@@ -102,8 +102,14 @@ def test_the_report_names_the_file_and_whether_the_validation_is_internal(
                      "--model-dir", str(models), "--bootstrap", "0"]) == 0
         data = json.loads((out / "report.json").read_text())
         assert data["data"] == {"file": "cohort.csv", "sha256": digest, "validation": kind}
-        assert f"({kind} validation" in capsys.readouterr().out
-        assert f"{kind} validation:" in (out / "report.html").read_text()
+        said = {"internal": "(internal validation",
+                "external": "(not the file the model was trained on: an external validation "
+                            "only if"}[kind]
+        assert said in capsys.readouterr().out
+        shown = {"internal": "internal validation:",
+                 "external": "not the file the model was trained on (an external validation "
+                             "only if"}[kind]
+        assert shown in (out / "report.html").read_text()
 
 
 def test_the_report_is_written_in_the_language_of_lang(registry, cohort_file, tmp_path,
@@ -122,7 +128,7 @@ def test_the_report_is_written_in_the_language_of_lang(registry, cohort_file, tm
     chinese = evaluate_into(tmp_path / "zh", "--lang", "zh_Hans")
     assert chinese.startswith("<!DOCTYPE html><html lang='zh-Hans'>")
     assert "<title>模型 v1 的验证</title>" in chinese and "<h2>亚组</h2>" in chinese
-    assert "外部验证：不是模型训练所用的文件" in chinese and "<h2>Subgroups</h2>" not in chinese
+    assert "不是模型的训练文件（只有当其中的患者" in chinese and "<h2>Subgroups</h2>" not in chinese
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     for name in ("LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(name, raising=False)

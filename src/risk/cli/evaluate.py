@@ -236,10 +236,12 @@ def run(args: argparse.Namespace) -> int:
                      "evaluating model {version} on {n} patients, {deaths} deaths (internal "
                      "validation: the model's own training file) ...", result.n_patients)
             if source.validation == "internal" else
-            ngettext("evaluating model {version} on {n} patients, {deaths} deaths (external "
-                     "validation: not the file the model was trained on) ...",
-                     "evaluating model {version} on {n} patients, {deaths} deaths (external "
-                     "validation: not the file the model was trained on) ...",
+            ngettext("evaluating model {version} on {n} patient, {deaths} deaths (not the "
+                     "file the model was trained on: an external validation only if the "
+                     "patients are new to it) ...",
+                     "evaluating model {version} on {n} patients, {deaths} deaths (not the "
+                     "file the model was trained on: an external validation only if the "
+                     "patients are new to it) ...",
                      result.n_patients))
     print(line.format(version=loaded.version, n=result.n_patients,
                       deaths=result.n_deaths), flush=True)
