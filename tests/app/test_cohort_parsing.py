@@ -24,7 +24,12 @@ def offloaded(monkeypatch):
     """Every file goes to a worker (the real threshold is a megabyte); no worker is kept
     for the other tests."""
     monkeypatch.setattr(cohort_parsing, "OFFLOAD_BYTES", 0)
+    _close_idle()  # a worker another test in this process left (a Cohort page warms one)
     yield
+    _close_idle()
+
+
+def _close_idle() -> None:
     while not cohort_parsing._IDLE.empty():
         cohort_parsing._IDLE.get_nowait().close()
         cohort_parsing._lost()

@@ -22,6 +22,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from pypdf import PdfReader
+from test_patient_browser import idle
 
 from risk.synthetic.generator import cohort_csv_text, generate_cohort
 
@@ -63,18 +64,6 @@ def page_in(browser):
     yield make
     for context in contexts:
         context.close()
-
-
-def idle(page) -> None:
-    """The script run over and nothing drawn faded as stale (a stale element is drawn at
-    a third of its opacity, which axe reads as low contrast: a loaded machine starts the
-    run late)."""
-    page.wait_for_timeout(400)
-    page.locator("[data-testid='stStatusWidgetRunningIcon']").wait_for(state="detached",
-                                                                       timeout=90_000)
-    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')",
-                           timeout=90_000)
-    page.wait_for_timeout(300)
 
 
 def audit(page, name: str) -> list[dict]:

@@ -58,6 +58,9 @@ def test_a_hospital_model_is_never_called_synthetic(hospital_server, page, scree
     page.locator(".st-key-predict button").click()
     page.locator(".st-key-surv_60 [data-testid='stMetricValue']").wait_for(timeout=60_000)
     idle(page)
+    # the basis line is drawn after the figures: wait for it, not for a moment
+    expect(page.locator("[data-testid=stMainBlockContainer]")).to_contain_text(
+        "trained on 400 patients", timeout=60_000)
     text = _main_text(page)
     assert "hospital-v1" in text and "trained on 400 patients" in text
     assert not CALLS_IT_SYNTHETIC.search(text), "patient"

@@ -88,10 +88,15 @@ def cli_prediction(tmp_path) -> dict:
 
 
 def idle(page) -> None:
-    """Wait until the app's script run has finished (Streamlit's running indicator gone)."""
-    page.wait_for_timeout(300)
+    """Wait until the app's script run has finished (Streamlit's running indicator gone)
+    and nothing is drawn stale: on a loaded machine a run starts late, and a stale element
+    is the last run's (a third of its opacity; axe reads it as low contrast)."""
+    page.wait_for_timeout(400)
     page.locator("[data-testid='stStatusWidgetRunningIcon']").wait_for(state="detached",
-                                                                       timeout=60_000)
+                                                                       timeout=90_000)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')",
+                           timeout=90_000)
+    page.wait_for_timeout(300)
 
 
 def whole_page(page, screenshot, name: str) -> None:
