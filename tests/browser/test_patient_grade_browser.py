@@ -38,7 +38,7 @@ def test_a_ki67_near_20_percent_shows_each_grade_and_its_estimate(app_server, pa
     page.locator(".st-key-predict button").wait_for()
     idle(page)
     counted = page.locator(".st-key-met_cells_counted input")
-    expect(counted).to_have_attribute("placeholder", "500 if blank")
+    expect(counted).to_have_attribute("placeholder", "500 if blank", timeout=60_000)
     for key, kind, value in ENTRIES:
         enter(page, key, kind, value)
     page.locator("[data-testid='stForm']").screenshot(path=str(_artifact("patient_grade_form")))

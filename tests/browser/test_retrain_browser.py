@@ -99,8 +99,8 @@ def test_upload_train_compare_activate_and_roll_back(page, server, registry, coh
     page.locator(".st-key-train button").click()
     expect(page.get_by_role("heading", name="Validation report: new model vs active model")
            ).to_be_visible(timeout=TRAINING_SECONDS)
-    expect(page.get_by_text(f"Active model {before}: external validation")).to_be_visible(
-        timeout=60_000)
+    expect(page.get_by_text(f"Active model {before}: another file than its training file")
+           ).to_be_visible(timeout=60_000)
     expect(page.locator(".stPlotlyChart").first).to_be_visible(timeout=30_000)
     assert page.locator(".stPlotlyChart").count() >= 8
     settle(page)
