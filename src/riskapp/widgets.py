@@ -11,7 +11,6 @@ CHOOSE = N_("Choose...")
 #: What a blank grade means on the form, after its words (``risk.schema.missing_label``).
 #: Short enough for the closed box; the column's help says the rest (no biopsy).
 _BLANK_HINT = N_(" (derive from Ki-67/mitoses)")
-_BLANK_HINTED = frozenset({"primary_grade", "met_grade"})
 
 
 def widget_label(col: schema.Column) -> str:
@@ -70,9 +69,10 @@ def schema_widget(name: str, default=None):
             # the value comes from session state (e.g. set back by "New patient"); a
             # second, non-first default would only make Streamlit log a warning
             index = 0
+    grade = tuple(col.categories) == schema.GRADES
+
     def format_code(code, n=name):
-        hinted = code is None and n in _BLANK_HINTED
-        return schema.label(n, code) + (_(_BLANK_HINT) if hinted else "")
+        return schema.label(n, code) + (_(_BLANK_HINT) if code is None and grade else "")
 
     # where blank is a choice, the placeholder says it too: a blank set through session
     # state ("New patient") shows the placeholder, not the blank option
