@@ -21,9 +21,10 @@ setup: $(STAMP)
 
 # Loopback only (this computer) by default; `make run ADDRESS=0.0.0.0` serves the clinic
 # network, where sign-in is then required (README, "Serving on a network").
+# riskapp.serve loads the model before the port opens, then runs `streamlit run app.py`.
 ADDRESS ?= 127.0.0.1
 run: $(STAMP)
-	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS)
+	$(PY) -m riskapp.serve --server.address $(ADDRESS)
 
 # The catalogues: `make messages` extracts every msgid (babel) into the template and merges
 # it into each language's .po, keeping its header (translate the new entries there); `make locale` compiles the

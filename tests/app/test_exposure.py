@@ -118,7 +118,7 @@ def test_the_server_started_as_make_run_listens_on_loopback_only(tmp_path):
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "STREAMLIT_SERVER_ADDRESS"}
     # the Makefile's command, with its default address (and a free port)
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py",
+    proc = subprocess.Popen([sys.executable, "-m", "riskapp.serve",
                              "--server.address", "127.0.0.1", "--server.port", str(port)],
                             cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -129,7 +129,8 @@ def test_the_server_started_as_make_run_listens_on_loopback_only(tmp_path):
             assert proc.poll() is None and time.monotonic() < deadline, "no server"
             time.sleep(0.2)
         assert set(_listening(port)) <= LOOPBACK_HEX, _listening(port)
-        # without the flag, .streamlit/config.toml alone keeps it on loopback too
+        # plain `streamlit run` without the flag: .streamlit/config.toml alone keeps it on
+        # loopback too
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             bare_port = s.getsockname()[1]
