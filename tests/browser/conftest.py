@@ -35,7 +35,8 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(log_dir: Path, env: dict | None = None):
-    """`streamlit run app.py` on a free loopback port with ``env`` added; yields
+    """The app as ``make run`` serves it (``python -m riskapp.serve``: warmed, then
+    ``streamlit run app.py``) on a free loopback port with ``env`` added; yields
     ``{"url", "started", "up", "process"}`` and stops the server afterwards."""
     port = _free_port()
     log = log_dir / "streamlit.log"
@@ -43,7 +44,7 @@ def running_app(log_dir: Path, env: dict | None = None):
     started = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [sys.executable, "-m", "riskapp.serve", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )

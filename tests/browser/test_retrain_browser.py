@@ -38,7 +38,7 @@ def registry(tmp_path_factory) -> Registry:
 
 @pytest.fixture(scope="module")
 def server(registry, tmp_path_factory):
-    """`streamlit run app.py` with RISK_MODEL_DIR on the private registry."""
+    """The app (as `make run` serves it) with RISK_MODEL_DIR on the private registry."""
     with running_app(tmp_path_factory.mktemp("retrain_server"),
                      {MODEL_DIR_ENV: str(registry.root)}) as app:
         yield app["url"]
