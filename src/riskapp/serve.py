@@ -9,6 +9,10 @@ opens, filling the same ``st.cache_resource`` entries the pages read, so the fir
 clinician gets the page as fast as the hundredth. Everything warmed is shared and holds
 no patient: the model, its card, the training cohort's curve and imported code.
 
+Run it from the repository folder (``make run`` does): Streamlit reads
+``.streamlit/config.toml`` (loopback, XSRF protection, upload limit) from the working
+directory, as ``streamlit run app.py`` does.
+
 Warming is an optimisation: if any of it fails (no model yet, a damaged registry), the
 server starts anyway and the page says what is wrong, as it would have.
 """
@@ -68,16 +72,17 @@ def warm() -> str:
             loaders.active_is_synthetic()
             loaders.warm_up(served)
         except Exception as exc:  # noqa: BLE001 - never stop the server; the page says why
-            return (f"warm start skipped ({type(exc).__name__}); the first visit loads "
-                    "the model instead")
+            return (f"warm start skipped ({type(exc).__name__}: {exc}); the pages will say "
+                    "so, or load the model on the first visit once it can be served")
     return (f"model {served.version} loaded and warmed in "
             f"{time.perf_counter() - started:.1f} s")
 
 
-def main(argv: list[str] | None = None) -> int:
+def serve_warm(argv: list[str] | None = None) -> int:
     """Warm up, then hand over to ``streamlit run app.py`` with ``argv``'s options."""
     options = sys.argv[1:] if argv is None else argv
-    print(warm(), flush=True)
+    if not {"-h", "--help"} & set(options):  # help needs no model
+        print(warm(), flush=True)
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(APP), *options]
@@ -89,4 +94,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve_warm())

@@ -59,12 +59,20 @@ def test_a_registry_that_cannot_be_served_never_stops_the_server(tmp_path, fresh
                                                                  monkeypatch):
     monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path))  # no version at all
     said = serve.warm()
-    assert said.startswith("warm start skipped (RegistryError)"), said
+    assert said.startswith("warm start skipped (RegistryError: no model is active in "), said
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     at.switch_page("pages/patient.py").run()
     assert not at.exception
     assert any("No model can be served" in e.value for e in at.error)  # the page says why
+
+
+def test_help_needs_no_warm_up(monkeypatch):
+    from streamlit.web import cli
+
+    monkeypatch.setattr(serve, "warm", lambda: pytest.fail("help warmed the model"))
+    monkeypatch.setattr(cli, "main", lambda: (_ for _ in ()).throw(SystemExit(0)))
+    assert serve.serve_warm(["--help"]) == 0
 
 
 def test_options_reach_streamlit_run_after_the_warm_up(monkeypatch):
@@ -81,6 +89,6 @@ def test_options_reach_streamlit_run_after_the_warm_up(monkeypatch):
 
     monkeypatch.setattr(cli, "main", streamlit_main)
     monkeypatch.setattr("sys.argv", ["serve"])
-    assert serve.main(["--server.port", "8600", "--server.address", "127.0.0.1"]) == 3
+    assert serve.serve_warm(["--server.port", "8600", "--server.address", "127.0.0.1"]) == 3
     assert order == ["warm", ["streamlit", "run", APP, "--server.port", "8600",
                               "--server.address", "127.0.0.1"]]
