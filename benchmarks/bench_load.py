@@ -29,23 +29,35 @@ their reference from the same run, never asserted.
 from __future__ import annotations
 
 import asyncio
-import csv
 import os
-import re
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+from benchmarks.load_clinician import (
+    MISSED,
+    Patient,
+    exceptions,
+    load_patients,
+    open_patient_page,
+    patient_form_shown,
+    submit,
+    summary,
+)
+from benchmarks.load_server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PLAIN,
+    free_port,
+    niced_chromium,
+    rss_mb,
+    server_runs,
+    start_server,
+    stop_server,
+)
+
 SESSIONS, SOAK, UPLOAD_N = 10, 300, 100_000
 GOALS = {"first_render_s": 1.5, "submit_median_s": 0.5, "memory_growth_mb": 50.0,
          "upload_slowdown": 2.0}
@@ -60,183 +72,18 @@ def _parts() -> set[str]:
         raise SystemExit(f"RISK_LOAD_PARTS: unknown part(s) {sorted(unknown)}; "
                          f"choose from {', '.join(PARTS)}")
     return named or set(PARTS)
-RESULT = ".st-key-surv_60 [data-testid='stMetricValue']"
-# Fields every patient shares (key, kind, value as shown); age and liver Ki-67 vary.
-FIXED = [("sex", "select", "Female"), ("ecog", "select", "1 - light work only"),
-         ("met_timing", "select", "Synchronous"), ("liver_burden", "select", "25-50%"),
-         ("sstr_status", "select", "Positive"), ("primary_site", "select", "Pancreas"),
-         ("primary_ki67", "number", "12")]
-FIXED_ROW = {"sex": "female", "primary_site": "pancreas", "primary_ki67": "12",
-             "primary_mitoses": "", "primary_grade": "", "met_mitoses": "", "met_grade": "",
-             "met_timing": "synchronous", "liver_burden": "25to50", "extrahepatic_mets": "0",
-             "primary_resected": "0", "functional_syndrome": "0", "ecog": "1",
-             "sstr_status": "positive"}
-
-
-@dataclass(frozen=True)
-class Patient:
-    age: int
-    met_ki67: float
-    expected: str  # the 5-year survival as the page shows it, from `python -m risk predict`
-
-
-def _patients(folder: Path) -> list[Patient]:
-    """Patients whose 5-year survival differs at the page's precision, with the CLI's
-    estimate of each."""
-    pairs = [(age, ki67) for ki67 in (4, 9, 15, 24, 35, 50) for age in range(30, 90, 3)]
-    source, output = folder / "patients.csv", folder / "predicted.csv"
-    with source.open("w", newline="") as f:
-        writer = csv.DictWriter(f, ["patient_id", "age", "met_ki67", *FIXED_ROW])
-        writer.writeheader()
-        for i, (age, ki67) in enumerate(pairs):
-            writer.writerow({"patient_id": f"load{i}", "age": age, "met_ki67": ki67,
-                             **FIXED_ROW})
-    subprocess.run([sys.executable, "-m", "risk", "predict", "--input", str(source),
-                    "--output", str(output)], cwd=REPO, check=True, capture_output=True)
-    with output.open(encoding="utf-8-sig") as f:
-        shown = [f"{100 * float(row['surv_60']):.1f}%" for row in csv.DictReader(f)]
-    seen, out = set(), []
-    for (age, ki67), text in zip(pairs, shown, strict=True):
-        if text not in seen:  # distinct results: each submit is recognised by its number
-            seen.add(text)
-            out.append(Patient(age, ki67, text))
-    return out
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-#: How ``make run`` serves the app (warm start), and the plain ``streamlit run`` reference.
-SERVE = ("-m", "riskapp.serve")
-PLAIN = ("-m", "streamlit", "run", "app.py")
-
-
-def _start_server(port: int, log: Path, how: tuple[str, ...] = SERVE
-                  ) -> tuple[subprocess.Popen, float, float]:
-    """A server as ``make run`` starts it (or ``how``), its output in ``log``: the process,
-    when it was started
-    and when its port accepted a connection (``time.perf_counter``)."""
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-           "RISK_LOG_SCRIPT_RUNS": "1"}
-    started = time.perf_counter()
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, *how, "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server, started, time.perf_counter()
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("the server did not start")
-
-
-def _stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
-def _rss_mb(pid: int) -> float:
-    import psutil
-
-    return psutil.Process(pid).memory_info().rss / 2**20
-
-
-def _server_runs(log: Path) -> list[tuple[str, float, str, bool]]:
-    pattern = re.compile(r"script_run page=(\S+) seconds=([\d.]+) outcome=(\w+) submit=(\d)")
-    return [(m[1], float(m[2]), m[3], m[4] == "1")
-            for m in map(pattern.search, log.read_text().splitlines()) if m]
-
-
-async def _enter(page, key: str, kind: str, value: str) -> None:
-    field = page.locator(f".st-key-{key}")
-    if kind == "number":
-        await field.locator("input").fill(value)
-        await field.locator("input").press("Tab")
-    else:
-        await field.locator("input").click()
-        await page.get_by_role("option", name=value, exact=True).click()
-
-
-async def _open_patient_page(context, url: str):
-    page = await context.new_page()
-    page.set_default_timeout(180_000)
-    await page.goto(url + "/patient")
-    await page.locator(".st-key-predict button").wait_for()
-    for key, kind, value in FIXED:
-        await _enter(page, key, kind, value)
-    return page
-
-
-MISSED: list[str] = []  # submissions whose own result never showed (what showed instead)
-
-
-async def _submit(page, patient: Patient) -> float:
-    """Enter ``patient``'s age and liver Ki-67, submit, and wait for their own result;
-    seconds from the click to the result on screen (a result that never shows is
-    recorded in :data:`MISSED` with the time waited)."""
-    from playwright.async_api import TimeoutError as PlaywrightTimeout
-
-    await _enter(page, "age", "number", str(patient.age))
-    await _enter(page, "met_ki67", "number", f"{patient.met_ki67:g}")
-    started = time.perf_counter()
-    await page.locator(".st-key-predict button").click()
-    try:
-        await page.wait_for_function(
-            "([sel, text]) => { const e = document.querySelector(sel);"
-            " return e !== null && e.innerText.trim() === text; }",
-            arg=[RESULT, patient.expected], timeout=120_000)
-    except PlaywrightTimeout:
-        shown = await page.locator(RESULT).all_inner_texts()
-        MISSED.append(f"expected {patient.expected}, shown {shown}")
-    return time.perf_counter() - started
-
-
-async def _exceptions(page) -> int:
-    return await page.locator("[data-testid='stException']").count()
-
-
-def _summary(values: list[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return f"median {statistics.median(ordered):.3f} s, p95 {p95:.3f} s (n = {len(ordered)})"
-
-
-async def _patient_form_shown(context, url: str) -> float:
-    """Seconds from opening the Patient page in a new tab of ``context`` to its form's
-    button on screen (the tab is closed afterwards)."""
-    page = await context.new_page()
-    page.set_default_timeout(180_000)
-    started = time.perf_counter()
-    await page.goto(url + "/patient")
-    await page.locator(".st-key-predict button").wait_for()
-    shown = time.perf_counter() - started
-    await page.close()
-    return shown
-
-
 async def _reference_render(browser, port: int, log: Path, servers: list) -> dict[str, float]:
     """The plain ``streamlit run app.py`` reference, on the port the measured server will
     use (so a browser context that visited it has the app's static files in its cache, as
     a clinician's browser has after any earlier visit)."""
     cached = await browser.new_context(viewport={"width": 1400, "height": 1000})
-    server, started, up = _start_server(port, log.with_name("reference-server.log"), PLAIN)
+    server, started, up = start_server(port, log.with_name("reference-server.log"), PLAIN)
     servers.append(server)
     try:
-        await _patient_form_shown(cached, f"http://127.0.0.1:{port}")
+        await patient_form_shown(cached, f"http://127.0.0.1:{port}")
         done = time.perf_counter()
     finally:
-        _stop(server)
+        stop_server(server)
         servers.remove(server)
     return {"context": cached, "up_s": up - started, "after_up_s": done - up,
             "from_start_s": done - started}
@@ -244,11 +91,11 @@ async def _reference_render(browser, port: int, log: Path, servers: list) -> dic
 
 async def _first_render(contexts, url: str, started: float, up: float, reference: dict,
                         out: dict[str, float]) -> None:
-    first = await _patient_form_shown(contexts[0], url)
+    first = await patient_form_shown(contexts[0], url)
     out["first_render_s"] = time.perf_counter() - up
     from_start = time.perf_counter() - started
-    cached = await _patient_form_shown(reference["context"], url)
-    out["warm_render_s"] = await _patient_form_shown(contexts[1], url)
+    cached = await patient_form_shown(reference["context"], url)
+    out["warm_render_s"] = await patient_form_shown(contexts[1], url)
     await reference["context"].close()
     print(f"server start to port up: {up - started:.2f} s warm start (make run), "
           f"{reference['up_s']:.2f} s plain streamlit run (reference)")
@@ -265,46 +112,46 @@ async def _first_render(contexts, url: str, started: float, up: float, reference
 
 
 async def _idle_submits(clinician, patients: list[Patient], out: dict[str, float]) -> None:
-    idle = [await _submit(clinician, patients[i % len(patients)]) for i in range(12)]
+    idle = [await submit(clinician, patients[i % len(patients)]) for i in range(12)]
     out["submit_median_s"] = statistics.median(idle)
-    print(f"one clinician, idle server: submit to result in the browser {_summary(idle)}"
+    print(f"one clinician, idle server: submit to result in the browser {summary(idle)}"
           f" (goal median <= {GOALS['submit_median_s']} s)")
 
 
 async def _sessions(contexts, url: str, log: Path, clinician, patients: list[Patient]) -> list:
     pages = [clinician] + await asyncio.gather(
-        *[_open_patient_page(c, url) for c in contexts[1:SESSIONS]])
-    before = len(_server_runs(log))
-    times = await asyncio.gather(*[_submit(pg, patients[i]) for i, pg in enumerate(pages)])
-    errors = sum([await _exceptions(pg) for pg in pages])
-    runs = [r for r in _server_runs(log)[before:] if r[3]]
+        *[open_patient_page(c, url) for c in contexts[1:SESSIONS]])
+    before = len(server_runs(log))
+    times = await asyncio.gather(*[submit(pg, patients[i]) for i, pg in enumerate(pages)])
+    errors = sum([await exceptions(pg) for pg in pages])
+    runs = [r for r in server_runs(log)[before:] if r[3]]
     print(f"{SESSIONS} concurrent sessions, {SESSIONS} different patients: all {SESSIONS} "
           f"estimates equal `predict` for their own patient; {errors} exceptions")
-    print(f"  browser submit to result {_summary(list(times))}")
-    print(f"  server script run per submit {_summary([r[1] for r in runs])}")
+    print(f"  browser submit to result {summary(list(times))}")
+    print(f"  server script run per submit {summary([r[1] for r in runs])}")
     return pages
 
 
 async def _soak(pages: list, server: subprocess.Popen, log: Path, patients: list[Patient],
                 out: dict[str, float]) -> None:
-    rss_before = _rss_mb(server.pid)
-    before = len(_server_runs(log))
+    rss_before = rss_mb(server.pid)
+    before = len(server_runs(log))
     per_session = SOAK // SESSIONS
 
     async def soak(k: int, pg) -> list[float]:
-        return [await _submit(pg, patients[(k + 3 * j + 1) % len(patients)])
+        return [await submit(pg, patients[(k + 3 * j + 1) % len(patients)])
                 for j in range(per_session)]
 
     soaked = [t for ts in await asyncio.gather(*[soak(k, pg) for k, pg in
                                                   enumerate(pages)]) for t in ts]
-    runs = _server_runs(log)[before:]
-    errors = sum([await _exceptions(pg) for pg in pages])
+    runs = server_runs(log)[before:]
+    errors = sum([await exceptions(pg) for pg in pages])
     failed = sum(r[2] == "error" for r in runs)
-    out["memory_growth_mb"] = _rss_mb(server.pid) - rss_before
+    out["memory_growth_mb"] = rss_mb(server.pid) - rss_before
     print(f"soak: {len(soaked)} submissions across {SESSIONS} sessions, each checked "
           f"against `predict`; {errors} exceptions on the pages, {failed} failed runs")
-    print(f"  browser submit to result {_summary(soaked)}")
-    print(f"  server script run per submit {_summary([r[1] for r in runs if r[3]])}")
+    print(f"  browser submit to result {summary(soaked)}")
+    print(f"  server script run per submit {summary([r[1] for r in runs if r[3]])}")
     print(f"  server memory {rss_before:.0f} MB before, growth "
           f"{out['memory_growth_mb']:+.1f} MB (goal < {GOALS['memory_growth_mb']:g} MB)")
 
@@ -313,21 +160,11 @@ async def _soak(pages: list, server: subprocess.Popen, log: Path, patients: list
 UPLOADERS_ENV = "RISK_LOAD_UPLOADERS"
 
 
-def _niced_chromium(folder: Path) -> str:
-    """Chromium at the lowest CPU priority, for the sessions that upload: on a clinic's
-    network their browsers run on their own computers, not on the 2 cores the server and
-    the measured clinician's browser share here (the server is what is measured)."""
-    wrapper = folder / "chromium-niced"
-    wrapper.write_text(f'#!/bin/sh\nexec nice -n 19 {CHROMIUM} "$@"\n')
-    wrapper.chmod(0o755)
-    return str(wrapper)
-
-
 async def _uploads(contexts, url: str, log: Path, clinician, patients: list[Patient],
                    upload_files: list[Path], out: dict[str, float]) -> None:
-    before_idle = len(_server_runs(log))
-    idle = [await _submit(clinician, patients[i % len(patients)]) for i in range(6)]
-    idle_runs = [r[1] for r in _server_runs(log)[before_idle:] if r[3]]
+    before_idle = len(server_runs(log))
+    idle = [await submit(clinician, patients[i % len(patients)]) for i in range(6)]
+    idle_runs = [r[1] for r in server_runs(log)[before_idle:] if r[3]]
     uploads = []
     for context, path in zip(contexts, upload_files, strict=True):
         page = await context.new_page()
@@ -343,11 +180,11 @@ async def _uploads(contexts, url: str, log: Path, clinician, patients: list[Pati
         await page.get_by_text(f"({n:,} patients)").first.wait_for()
         return time.perf_counter() - started
 
-    before_during = len(_server_runs(log))
+    before_during = len(server_runs(log))
     tasks = [asyncio.create_task(upload(pg, path)) for pg, path in uploads]
     during, k = [], 0
     while not all(t.done() for t in tasks):
-        during.append(await _submit(clinician, patients[k % len(patients)]))
+        during.append(await submit(clinician, patients[k % len(patients)]))
         k += 1
     upload_times = await asyncio.gather(*tasks)
     out["upload_slowdown"] = statistics.median(during) / statistics.median(idle)
@@ -357,12 +194,12 @@ async def _uploads(contexts, url: str, log: Path, clinician, patients: list[Pati
              f"their browser at the lowest CPU priority; {UPLOADERS_ENV}=same for the same")
     print(f"3 concurrent Cohort uploads ({sizes} patients, {where}; all shown after "
           f"{max(upload_times):.1f} s): the Patient page's submit to result "
-          f"{_summary(during)} against {_summary(idle)} idle: "
+          f"{summary(during)} against {summary(idle)} idle: "
           f"{out['upload_slowdown']:.2f}x (goal <= {GOALS['upload_slowdown']:g}x)")
-    runs = _server_runs(log)[before_during:]
-    print(f"  server script run per submit {_summary([r[1] for r in runs if r[3]])} during "
-          f"the uploads, {_summary(idle_runs)} idle; Cohort runs meanwhile "
-          f"{_summary([r[1] for r in runs if r[0] == 'Cohort'] or [0.0])}")
+    runs = server_runs(log)[before_during:]
+    print(f"  server script run per submit {summary([r[1] for r in runs if r[3]])} during "
+          f"the uploads, {summary(idle_runs)} idle; Cohort runs meanwhile "
+          f"{summary([r[1] for r in runs if r[0] == 'Cohort'] or [0.0])}")
 
 
 async def _run(port: int, servers: list[subprocess.Popen], log: Path,
@@ -382,20 +219,20 @@ async def _run(port: int, servers: list[subprocess.Popen], log: Path,
         uploaders = browser
         if upload_files and os.environ.get(UPLOADERS_ENV) != "same":
             uploaders = await p.chromium.launch(
-                executable_path=_niced_chromium(log.parent), args=CHROMIUM_ARGS)
+                executable_path=niced_chromium(log.parent), args=CHROMIUM_ARGS)
         contexts += [await uploaders.new_context(viewport={"width": 1400, "height": 1000})
                      for _ in upload_files]
         print(f"browser launched in {time.perf_counter() - launched:.2f} s (before the "
               "server starts: not part of the first render)")
         if "render" in parts:
             reference = await _reference_render(browser, port, log, servers)
-        server, started, up = _start_server(port, log)
+        server, started, up = start_server(port, log)
         servers.append(server)
         if "render" in parts:
             await _first_render(contexts, url, started, up, reference, out)
         if parts - {"render"}:
-            clinician = await _open_patient_page(contexts[0], url)
-            await _submit(clinician, patients[-1])  # the first estimate imports the figures
+            clinician = await open_patient_page(contexts[0], url)
+            await submit(clinician, patients[-1])  # the first estimate imports the figures
         if "submit" in parts:
             await _idle_submits(clinician, patients, out)
         if "sessions" in parts or "soak" in parts:
@@ -422,20 +259,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         folder = Path(tmp)
         parts = _parts()
-        patients = _patients(folder) if parts - {"render"} else []
+        patients = load_patients(folder) if parts - {"render"} else []
         files = []
         for n, seed in ((UPLOAD_N, 31), (1000, 32), (1000, 33)) if "upload" in parts else ():
             path = folder / f"cohort_{n}_{seed}.csv"
             path.write_text(cohort_csv_text(generate_cohort(n, seed)))
             files.append(path)
         log = folder / "server.log"
-        port = _free_port()
+        port = free_port()
         servers: list[subprocess.Popen] = []
         try:
             out = asyncio.run(_run(port, servers, log, patients, files))
         finally:
             for server in servers:
-                _stop(server)
+                stop_server(server)
         if MISSED:
             print(f"{len(MISSED)} submissions never showed their own result, e.g. "
                   + "; ".join(MISSED[:3]))
