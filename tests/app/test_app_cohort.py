@@ -19,11 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cohort_frames import make_cohort
+from cohort_frames import make_cohort, save_active_model
 from scipy import stats
 from streamlit.testing.v1 import AppTest
 
-from risk.model import BiopsyRiskModel
 from risk.present.figures.style import SYNTHETIC_MODEL_NOTE, SYNTHETIC_NOTE
 from risk.registry.card import build_card, data_fingerprint
 from risk.registry.store import MODEL_DIR_ENV, Registry
@@ -40,11 +39,8 @@ TABS = ("Grade transitions", "Survival by group", "Hazard ratios", "Ki-67", "Tab
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     """A fitted model, saved and activated in a temporary registry the app reads."""
-    frame = make_cohort(400, seed=3)
-    fitted = BiopsyRiskModel(penalizer=0.1, extra_terms=[]).fit(frame)
     folder = tmp_path_factory.mktemp("models")
-    Registry(folder).save(fitted.to_dict(), build_card(training_data=data_fingerprint(frame)),
-                          version=VERSION, activate=True)
+    fitted = save_active_model(folder, VERSION)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(MODEL_DIR_ENV, str(folder))
         yield fitted

@@ -8,14 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cohort_frames import make_cohort
+from cohort_frames import make_cohort, save_active_model
 from streamlit.testing.v1 import AppTest
 from visible_text import english_words, visible_texts
 
 from risk.i18n import _, using_language
-from risk.model import BiopsyRiskModel
-from risk.registry.card import build_card, data_fingerprint
-from risk.registry.store import MODEL_DIR_ENV, Registry
+from risk.registry.store import MODEL_DIR_ENV
 from risk.schema import COLUMN_NAMES
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -28,11 +26,8 @@ CHARTS = ("sankey", "transition_heatmap", "km", "pfs_km", "forest", "ki67",
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
-    frame = make_cohort(400, seed=3)
-    fitted = BiopsyRiskModel(penalizer=0.1, extra_terms=[]).fit(frame)
     folder = tmp_path_factory.mktemp("models")
-    Registry(folder).save(fitted.to_dict(), build_card(training_data=data_fingerprint(frame)),
-                          version="apptest-v1", activate=True)
+    fitted = save_active_model(folder, "apptest-v1")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(MODEL_DIR_ENV, str(folder))
         yield fitted

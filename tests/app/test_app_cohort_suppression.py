@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cohort_frames import make_cohort
+from cohort_frames import make_cohort, save_active_model
 from small_cells import (
     frame_text,
     small_counts_in_chart,
@@ -27,9 +27,7 @@ from small_cells import (
 from streamlit.testing.v1 import AppTest
 
 from risk.cohort import THRESHOLD_ENV
-from risk.model import BiopsyRiskModel
-from risk.registry.card import build_card, data_fingerprint
-from risk.registry.store import MODEL_DIR_ENV, Registry
+from risk.registry.store import MODEL_DIR_ENV
 from risk.schema import COLUMN_NAMES
 from riskapp import charts
 
@@ -44,11 +42,8 @@ GROUPINGS = ("grade_change", "met_grade", "primary_grade", "primary_site", "risk
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
-    frame = make_cohort(400, seed=3)
-    fitted = BiopsyRiskModel(penalizer=0.1, extra_terms=[]).fit(frame)
     folder = tmp_path_factory.mktemp("models")
-    Registry(folder).save(fitted.to_dict(), build_card(training_data=data_fingerprint(frame)),
-                          version="apptest-suppression", activate=True)
+    fitted = save_active_model(folder, "apptest-suppression")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(MODEL_DIR_ENV, str(folder))
         yield fitted

@@ -7,12 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cohort_frames import make_cohort
+from cohort_frames import save_active_model
 from streamlit.testing.v1 import AppTest
 
-from risk.model import BiopsyRiskModel
-from risk.registry.card import build_card, data_fingerprint
-from risk.registry.store import MODEL_DIR_ENV, Registry
+from risk.registry.store import MODEL_DIR_ENV
 from riskapp import loaders, serve
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -21,11 +19,8 @@ VERSION = "warm-v1"
 
 @pytest.fixture(scope="module")
 def registry_folder(tmp_path_factory):
-    frame = make_cohort(300, seed=11)
-    fitted = BiopsyRiskModel(penalizer=0.1, extra_terms=[]).fit(frame)
     folder = tmp_path_factory.mktemp("models")
-    Registry(folder).save(fitted.to_dict(), build_card(training_data=data_fingerprint(frame)),
-                          version=VERSION, activate=True)
+    save_active_model(folder, VERSION, n=300, seed=11)
     return folder
 
 

@@ -10,16 +10,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from cohort_frames import make_cohort
+from cohort_frames import save_active_model
 from scipy.stats import beta
 
 from risk.cli import main
 from risk.data.validation import validate_patient
-from risk.model import BiopsyRiskModel
 from risk.model.batch import OUTPUT_COLUMNS
 from risk.model.grade_sensitivity import GRADE_SENSITIVITY_COLUMNS
-from risk.registry.card import build_card, data_fingerprint
-from risk.registry.store import Registry
 
 REPO = Path(__file__).resolve().parents[2]
 BASE = {"age": "63", "sex": "female", "primary_site": "pancreas", "primary_grade": "G2",
@@ -36,12 +33,8 @@ ROWS = {  # patient_id -> what differs from BASE
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    frame = make_cohort(400, seed=3)
-    model = BiopsyRiskModel(penalizer=0.1, extra_terms=[]).fit(frame)
     folder = tmp_path_factory.mktemp("models")
-    Registry(folder).save(model.to_dict(), build_card(training_data=data_fingerprint(frame)),
-                          version="grade-v1", activate=True)
-    return model, folder
+    return save_active_model(folder, "grade-v1"), folder
 
 
 def predict(served, tmp_path) -> pd.DataFrame:

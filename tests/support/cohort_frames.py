@@ -83,3 +83,17 @@ def make_cohort(n: int = 400, seed: int = 0, missing_share: float = 0.08,
     frame["grade_change"] = change
     frame["grade_change_steps"] = steps
     return frame
+
+
+def save_active_model(folder, version: str, n: int = 400, seed: int = 3):
+    """A small model fitted on :func:`make_cohort` ``(n, seed)``, saved and activated as
+    ``version`` in the registry at ``folder``; returns the fitted model."""
+    from risk.model import BiopsyRiskModel
+    from risk.registry.card import build_card, data_fingerprint
+    from risk.registry.store import Registry
+
+    frame = make_cohort(n, seed=seed)
+    fitted = BiopsyRiskModel(penalizer=0.1, extra_terms=[]).fit(frame)
+    Registry(folder).save(fitted.to_dict(), build_card(training_data=data_fingerprint(frame)),
+                          version=version, activate=True)
+    return fitted
